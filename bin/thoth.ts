@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { main } from '../src/cli/main.js';
+import { installSignalHandlers } from '../src/cli/signals.js';
+
+const { signal } = installSignalHandlers();
+const code = await main(process.argv, { signal });
+process.exitCode = code;
+// A client library may leave a timer or socket behind; do not let it hold the exit.
+setTimeout(() => process.exit(code), 200).unref();

@@ -1,0 +1,61 @@
+/**
+ * The handful of error types that decide how the process ends. Commands throw
+ * these; only the dispatch core (src/cli/main.ts) turns them into exit codes.
+ */
+
+/** Bad command line: unknown option, missing operand, wrong value. Exit 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+  }
+}
+
+/**
+ * Something the user can fix: bad input, unreachable broker, missing cluster.
+ * Exit 1, printed without a stack, with the hint on its own line.
+ */
+export class UserError extends Error {
+  override readonly name: string = 'UserError';
+  constructor(message: string, readonly hint?: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The user pressed Ctrl-C (or the process got SIGTERM) while a command ran. Exit 130. */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+  constructor(message = 'interrupted') {
+    super(message);
+  }
+}
+
+/**
+ * A failure that may pass if tried again (broker down, Kubernetes 5xx/429,
+ * SQLITE_BUSY). The investigator retries these with backoff; a command that
+ * gives up on one reports it as a user error.
+ */
+export class TransientError extends UserError {
+  override readonly name = 'TransientError';
+  constructor(message: string, readonly retryAfterMs?: number, options?: { cause?: unknown }) {
+    super(message, undefined, options);
+  }
+}
+
+/**
+ * A failure that will fail the same way every time for the same input: not
+ * JSON, schema violation, unknown type, unregistered index, Kubernetes 4xx.
+ * The investigator dead-letters the message that caused it.
+ */
+export class PermanentError extends UserError {
+  override readonly name = 'PermanentError';
+  constructor(readonly errorClass: string, message: string, options?: { cause?: unknown }) {
+    super(message, undefined, options);
+  }
+}
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof CancelledError || (error instanceof Error && error.name === 'AbortError');
+}

@@ -1,0 +1,129 @@
+/**
+ * What the rest of thoth may ask of the knowledge cache (SPEC §5). The store
+ * (src/store/) implements it and is the only module that writes SQL; the
+ * investigator, the effect executor and `thoth query` see only these types.
+ *
+ * Package names are stored normalised per PEP 503 (lower case, runs of
+ * `-_.` as one `-`); index URLs without a trailing slash.
+ */
+
+export interface PackageKey {
+  packageName: string;
+  packageVersion: string;
+  indexUrl: string;
+}
+
+export interface SourceRef {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export type WorkflowStatus = 'recorded' | 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error';
+
+export interface LedgerEntry {
+  name: string;
+  kind: string;
+  namespace: string;
+  parameters: Record<string, string>;
+  /** Idempotency key: the same request always gives the same key (and name, unless forced). */
+  idempotencyKey: string;
+  status: WorkflowStatus;
+  source: SourceRef | null;
+  /** ISO-8601. */
+  createdAt: string;
+  updatedAt: string;
+  /** Package the workflow is about, when it is about one (for `query package`). */
+  packageName?: string | null;
+  packageVersion?: string | null;
+  indexUrl?: string | null;
+}
+
+export interface DeadLetter {
+  topic: string;
+  partition: number;
+  offset: number;
+  errorClass: string;
+  reason: string;
+  /** The value as received: the parsed object, or the raw string when it was not JSON. */
+  value: unknown;
+  headers: Record<string, string>;
+  createdAt: string;
+}
+
+export type InboxOutcome = 'done' | 'dead-letter' | 'skipped';
+
+export interface AdviceRun {
+  adviserId: string;
+  recommendationType: string;
+  /** Every package version the run waits on, and whether each is solved by at least the solvers asked. */
+  waitingOn: Array<PackageKey & { solved: boolean }>;
+  reRunPublishedAt: string | null;
+}
+
+export interface SecurityIndicatorState {
+  /** 'none' when never scheduled. */
+  state: 'none' | 'scheduled' | 'done' | 'failed';
+}
+
+/** The part of the store the investigator reads and writes. */
+export interface KnowledgeStore {
+  /** Runs fn in one IMMEDIATE transaction (synchronous=FULL), so its writes are durable together. */
+  transaction<T>(fn: () => T): T;
+
+  // indexes
+  registeredIndexes(): string[];
+  isIndexRegistered(indexUrl: string): boolean;
+  registerIndex(indexUrl: string): void;
+
+  // versions and flags
+  /** Records that the version exists on the index (no-op when known). */
+  recordVersion(key: PackageKey): void;
+  knownVersions(packageName: string, indexUrl?: string): PackageKey[];
+  setMissing(key: PackageKey, missing: boolean): void;
+  /** Sets is_missing on every known version of the package on that index; returns how many. */
+  setPackageMissing(packageName: string, indexUrl: string): number;
+  isMissing(key: PackageKey): boolean;
+  setProvidesSourceDistro(key: PackageKey, value: boolean): void;
+  /** null when unknown. */
+  providesSourceDistro(key: PackageKey): boolean | null;
+  /** Records artifact hashes and whether each is present on the index. */
+  setHashPresent(key: PackageKey, hashes: string[], present: boolean): void;
+
+  // solver results
+  recordSolved(key: PackageKey, solver: string, options?: { error?: boolean }): void;
+  isSolved(key: PackageKey, solver: string): boolean;
+  /** The solvers in `solvers` that have no result for the version yet. */
+  solversLacking(key: PackageKey, solvers: string[]): string[];
+
+  // security indicators
+  securityIndicatorState(key: PackageKey): SecurityIndicatorState['state'];
+  setSecurityIndicatorState(key: PackageKey, state: SecurityIndicatorState['state']): void;
+
+  // CVE notices
+  recordCve(key: PackageKey, receivedAt: string): void;
+
+  // unresolved requests and advice waiting on them
+  recordUnresolved(key: PackageKey, seenAt: string, solver?: string | null): void;
+  /** Records that an advice run waits on the version. */
+  addAdviceWait(adviserId: string, recommendationType: string, key: PackageKey): void;
+  /** The advice runs that wait on this version and have no re-run published yet. */
+  adviceRunsWaitingOn(key: PackageKey, solvers: string[]): AdviceRun[];
+  /** Marks the re-run as published; false when it already was (so it is published once). */
+  markReRunPublished(adviserId: string, at: string): boolean;
+
+  // workflow ledger
+  findWorkflow(name: string): LedgerEntry | undefined;
+  /** The newest entry with this idempotency key, if any. */
+  findWorkflowByKey(idempotencyKey: string): LedgerEntry | undefined;
+  recordWorkflow(entry: LedgerEntry): void;
+  setWorkflowStatus(name: string, status: WorkflowStatus, at: string): void;
+  /** In-flight (recorded/Pending/Running) entries of a kind for a package version. */
+  workflowsInFlight(kind: string, key: PackageKey): LedgerEntry[];
+
+  // inbox and dead letters
+  /** The outcome recorded for a consumed record, if it was processed before. */
+  inboxOutcome(source: SourceRef): InboxOutcome | undefined;
+  recordInbox(source: SourceRef, outcome: InboxOutcome, at: string): void;
+  recordDeadLetter(letter: DeadLetter): void;
+}

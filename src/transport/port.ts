@@ -1,0 +1,116 @@
+/**
+ * The small interface both transports implement: Kafka (src/transport/kafka.ts,
+ * the only file that imports kafkajs) and the embedded broker, an append-only
+ * log inside the local SQLite file (src/transport/embedded.ts).
+ *
+ * Values travel as strings (UTF-8 JSON bodies exactly as serialised by
+ * src/messages); decoding and validation happen above this layer.
+ */
+
+export interface OutgoingRecord {
+  /** Full topic name, already prefixed with the deployment name. */
+  topic: string;
+  key: string | null;
+  headers: Record<string, string>;
+  /** Exact body; null sends a tombstone (empty value). */
+  value: string | null;
+  /** Milliseconds since the epoch; the broker's clock when absent. */
+  timestamp?: number;
+}
+
+export interface RecordPosition {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface ConsumedRecord extends RecordPosition {
+  timestamp: number;
+  key: string | null;
+  headers: Record<string, string>;
+  /** Raw value as UTF-8 text; null when the record had no value. */
+  value: string | null;
+  /** Size of the value in bytes, as received. */
+  size: number;
+}
+
+export type StartPosition =
+  | { from: 'earliest' }
+  | { from: 'latest' }
+  | { from: 'offset'; offset: number }
+  | { from: 'timestamp'; timestamp: number };
+
+export interface ConsumeOptions {
+  /** Full topic names. Topics that do not exist yet are waited for (Kafka) or read as empty (embedded). */
+  topics: string[];
+  /**
+   * Consumer group. With a group, offsets are committed after each record's
+   * handler resolves and a restart continues after the last committed record;
+   * `start` applies only where the group has no committed offset.
+   * Without a group nothing is committed and `start` always applies.
+   */
+  group?: string;
+  start: StartPosition;
+  /** Stop once every partition has reached the end offset it had when consumption began. */
+  exitAtEnd?: boolean;
+  signal: AbortSignal;
+  /** How many partitions are handled at once; order is kept within a partition. Default 1. */
+  partitionsConcurrently?: number;
+}
+
+/** Given to the handler with each record. */
+export interface RecordContext {
+  /** Keep group membership alive while a handler waits (retry backoff, back-pressure). */
+  heartbeat(): Promise<void>;
+  /** True once the consumer is stopping; a handler waiting in a retry loop should give up. */
+  readonly signal: AbortSignal;
+}
+
+export type RecordHandler = (record: ConsumedRecord, context: RecordContext) => Promise<void>;
+
+export interface ConsumeSummary {
+  records: number;
+  /** Why consumption ended. */
+  reason: 'end' | 'aborted';
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** Next offset the consumer will read. */
+  position: number;
+  /** Offset the next produced record will get. */
+  end: number;
+}
+
+/**
+ * A running consumption. The handler is awaited for each record in turn
+ * within a partition; when the handler throws, consumption stops and `done`
+ * rejects with that error, and the record's offset is NOT committed.
+ */
+export interface Consumption {
+  readonly done: Promise<ConsumeSummary>;
+  /** Stop fetching from a topic (or one partition of it) until resumed. */
+  pause(topic: string, partition?: number): void;
+  resume(topic: string, partition?: number): void;
+  lag(): Promise<PartitionLag[]>;
+}
+
+export interface TopicInfo {
+  name: string;
+  partitions: number;
+  /** Sum over partitions of the offset the next record will get. */
+  messages?: number;
+}
+
+export interface Broker {
+  readonly kind: 'kafka' | 'embedded';
+  /** Where it is, for notices and errors: `kafka://127.0.0.1:9092` or the SQLite path. Never holds credentials. */
+  readonly address: string;
+  send(records: OutgoingRecord[]): Promise<RecordPosition[]>;
+  consume(options: ConsumeOptions, handler: RecordHandler): Consumption;
+  topics(): Promise<TopicInfo[]>;
+  /** Creates the topics that do not exist yet and returns their names. */
+  createTopics(names: string[], options?: { partitions?: number; replicationFactor?: number }): Promise<string[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,110 @@
+/**
+ * Shared shapes for Argo Workflows (SPEC §4): what the builders produce, what
+ * the Kubernetes adapter (src/workflows/kube.ts, the one file that imports
+ * @kubernetes/client-node) accepts, and what scheduling returns. The
+ * investigator and `thoth submit` both schedule through
+ * src/workflows/schedule.ts.
+ */
+import type { SourceRef } from '../store/types.js';
+
+export const WORKFLOW_KINDS = [
+  'solver',
+  'revsolver',
+  'security-indicators',
+  'adviser',
+  'provenance-checker',
+  'package-extract',
+  'build-analysis',
+  'graph-sync',
+  'kebechet',
+  'kebechet-run-url',
+  'kebechet-administrator',
+  'repo-init',
+] as const;
+
+export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
+
+export type NamespaceClass = 'middletier' | 'backend';
+
+/** What to schedule: a kind and its upstream-named parameters. */
+export interface WorkflowRequest {
+  kind: WorkflowKind;
+  /** Upstream parameter names (THOTH_SOLVER_NAME, ...) to string values; validated by the builder. */
+  parameters: Record<string, string>;
+  /** The message that caused it, recorded in annotations and the ledger. */
+  source?: SourceRef | null;
+  /** A deliberate re-run: a unique name instead of the deterministic one. */
+  force?: boolean;
+  /** Secret references for credentials (never plain parameters): env name -> {secret, key}. */
+  secretRefs?: Record<string, { secret: string; key: string }>;
+}
+
+export interface WorkflowMetadata {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  uid?: string;
+  creationTimestamp?: string;
+  resourceVersion?: string;
+}
+
+export interface WorkflowNodeStatus {
+  id?: string;
+  name?: string;
+  displayName?: string;
+  type?: string;
+  phase?: string;
+  message?: string;
+}
+
+export interface WorkflowStatusBlock {
+  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | string;
+  message?: string;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  nodes?: Record<string, WorkflowNodeStatus>;
+}
+
+/** argoproj.io/v1alpha1 Workflow as thoth builds and reads it. */
+export interface Workflow {
+  apiVersion: 'argoproj.io/v1alpha1';
+  kind: 'Workflow';
+  metadata: WorkflowMetadata;
+  spec: Record<string, unknown> & {
+    workflowTemplateRef?: { name: string };
+    arguments?: { parameters?: Array<{ name: string; value: string }> };
+  };
+  status?: WorkflowStatusBlock;
+}
+
+export type CreateOutcome =
+  /** Kubernetes created it now. */
+  | 'created'
+  /** 409 AlreadyExists and the existing object carries the same idempotency key. */
+  | 'exists';
+
+export interface KubeClient {
+  /** `context@server` for notices; never holds credentials. */
+  readonly description: string;
+  /** Creates the workflow; 409 with a matching idempotency annotation resolves as 'exists'. Retries transient failures. */
+  createWorkflow(workflow: Workflow, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<{ outcome: CreateOutcome; workflow: Workflow }>;
+  getWorkflow(namespace: string, name: string): Promise<Workflow | undefined>;
+  /** Calls onChange with each new state until the workflow completes or the signal aborts; re-watches on timeout. */
+  watchWorkflow(namespace: string, name: string, onChange: (workflow: Workflow) => void, signal: AbortSignal): Promise<Workflow>;
+  /** Workflows labelled app=thoth in phase Pending (or no phase yet) in the namespace. */
+  countPending(namespace: string): Promise<number>;
+}
+
+/** What scheduling one workflow ended in. */
+export interface ScheduleResult {
+  name: string;
+  kind: WorkflowKind;
+  namespace: string;
+  outcome:
+    | 'created' // created on the cluster
+    | 'exists' // the cluster already had it (409 with matching key)
+    | 'recorded' // --workflows record: written to the ledger only
+    | 'known'; // the ledger says it was scheduled before: nothing sent
+  workflow: Workflow;
+}
