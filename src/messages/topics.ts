@@ -1,0 +1,29 @@
+/**
+ * Topic names (SPEC §2): `${THOTH_DEPLOYMENT_NAME}.${base}` when a deployment
+ * name is set, else the base name. There is no other prefix.
+ */
+
+/** Where the investigator writes messages it cannot process (prefixed like every topic). */
+export const DEAD_LETTER_BASE_TOPIC = 'thoth.investigator.dead-letter';
+
+export function topicName(baseTopic: string, deploymentName?: string): string {
+  return deploymentName ? `${deploymentName}.${baseTopic}` : baseTopic;
+}
+
+/** The base name of a full topic: strips `${deploymentName}.` when present. */
+export function baseTopicOf(topic: string, deploymentName?: string): string {
+  const prefix = deploymentName ? `${deploymentName}.` : undefined;
+  return prefix && topic.startsWith(prefix) ? topic.slice(prefix.length) : topic;
+}
+
+/**
+ * Why a deployment name cannot prefix a Kafka topic, or undefined when it can.
+ * Kafka topic names allow ASCII letters, digits, '.', '_' and '-', at most 249 characters.
+ */
+export function deploymentNameProblem(name: string): string | undefined {
+  if (name === '') return 'the deployment name is empty';
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) return "a deployment name may contain only ASCII letters, digits, '.', '_' and '-' (Kafka topic name rule)";
+  if (name === '.' || name === '..') return "a deployment name cannot be '.' or '..'";
+  if (name.length > 200) return 'a deployment name is at most 200 characters, so that prefixed topic names stay under Kafka\'s 249';
+  return undefined;
+}

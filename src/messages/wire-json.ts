@@ -1,0 +1,70 @@
+/**
+ * JSON text exactly as Python's `json.dumps` writes it with its defaults,
+ * which is what pydantic v1 `.json()` (and so thoth-messaging's producer)
+ * puts on the wire: `", "` and `": "` separators, every character outside
+ * printable ASCII escaped as `\uXXXX` (lowercase hex, surrogate pairs for
+ * astral characters), floats in Python's repr form (`1e-05`, `1e+16`).
+ *
+ * Limit: a JavaScript number does not remember whether Python wrote `1` or
+ * `1.0`; an integral number below 2^53 is written as an integer.
+ */
+
+const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+const NEEDS_ESCAPE = /["\\]|[^\x20-\x7e]/;
+const NEEDS_ESCAPE_GLOBAL = /["\\]|[^\x20-\x7e]/g;
+
+function escapeChar(char: string): string {
+  return SHORT_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+export function pythonString(text: string): string {
+  // Splitting a JS string by code unit yields surrogate halves, which is exactly how Python escapes astral characters.
+  return NEEDS_ESCAPE.test(text) ? `"${text.replace(NEEDS_ESCAPE_GLOBAL, escapeChar)}"` : `"${text}"`;
+}
+
+/** Python's `repr(float)`: shortest round-trip digits, exponent form outside 1e-4 <= |x| < 1e16. */
+export function pythonFloat(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const [mantissa, exponentText] = value.toExponential().split('e') as [string, string];
+  const exponent = Number(exponentText);
+  const sign = value < 0 ? '-' : '';
+  const digits = mantissa.replace('-', '').replace('.', '');
+  if (exponent < -4 || exponent >= 16) {
+    const rest = digits.slice(1);
+    const magnitude = String(Math.abs(exponent)).padStart(2, '0');
+    return `${sign}${digits[0]}${rest ? `.${rest}` : ''}e${exponent < 0 ? '-' : '+'}${magnitude}`;
+  }
+  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  const whole = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
+  const fraction = digits.slice(exponent + 1);
+  return `${sign}${whole}.${fraction || '0'}`;
+}
+
+function pythonNumber(value: number): string {
+  return Number.isSafeInteger(value) ? String(value) : pythonFloat(value);
+}
+
+/** Serialises a JSON value the way Python's `json.dumps(value)` does. */
+export function pythonJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return pythonString(value);
+    case 'number':
+      return pythonNumber(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+      return renderedObject(Object.entries(value as Record<string, unknown>).filter(([, item]) => item !== undefined).map(([key, item]) => [key, pythonJson(item)]));
+    default:
+      throw new TypeError(`cannot serialise a ${typeof value} as JSON`);
+  }
+}
+
+/** An object from keys and their already serialised values, in the order they must be written. */
+export function renderedObject(entries: Array<[string, string]>): string {
+  return `{${entries.map(([key, text]) => `${pythonString(key)}: ${text}`).join(', ')}}`;
+}
