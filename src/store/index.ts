@@ -1,0 +1,67 @@
+/**
+ * The knowledge cache (SPEC §5): the only module that writes SQL. `openStore`
+ * returns one object holding the investigator's KnowledgeStore, the queries
+ * behind `thoth query`, and the embedded broker's log, all over one
+ * better-sqlite3 connection with prepared statements cached per store.
+ */
+import { openDatabase, type OpenOptions } from './open.js';
+import { statementCache } from './statements.js';
+import { versionFunctions } from './versions.js';
+import { requestFunctions } from './requests.js';
+import { ledgerFunctions } from './ledger.js';
+import { reportFunctions, type ReportFunctions } from './reports.js';
+import { packageReport, type PackageReport } from './package-report.js';
+import { embeddedLog, type EmbeddedLog } from './log.js';
+import { readOnlySql, storeStats, type SqlResult, type StoreStats } from './stats.js';
+import { withStoreErrors } from './errors.js';
+import type { KnowledgeStore } from './types.js';
+
+export type { KnowledgeStore } from './types.js';
+export type { PackageReport, VersionReport } from './package-report.js';
+export type { WorkflowReport, DeadLetterReport, UnresolvedReport, VersionRef } from './reports.js';
+export type { StoreStats, SqlResult } from './stats.js';
+export { SCHEMA_VERSION } from './migrations.js';
+export { normalizePackageName, normalizeIndexUrl } from './names.js';
+
+export interface Store extends KnowledgeStore, ReportFunctions, EmbeddedLog {
+  readonly path: string;
+  readonly readonly: boolean;
+  /** Registers every index of a comma-separated list (THOTH_INDEX_URLS); returns the ones that were new. */
+  seedIndexes(urls: string | string[] | undefined): string[];
+  packageReport(packageName: string, version: string | undefined, solvers: string[]): PackageReport;
+  stats(): StoreStats;
+  /** One read-only statement that returns rows; refused otherwise. */
+  sql(text: string): SqlResult;
+  close(): void;
+}
+
+export type { OpenOptions } from './open.js';
+
+/**
+ * Opens the cache at `path`. A writable store also registers the indexes of
+ * `options.indexUrls` (THOTH_INDEX_URLS) so that the investigator accepts them.
+ */
+export function openStore(path: string, options: OpenOptions & { indexUrls?: string } = {}): Store {
+  const db = openDatabase(path, options);
+  const prepare = statementCache(db);
+  const versions = versionFunctions(prepare);
+  const store: Store = {
+    path,
+    readonly: options.readonly === true,
+    transaction: <T>(fn: () => T): T => withStoreErrors(path, () => db.transaction(fn).immediate()),
+    ...versions,
+    ...requestFunctions(prepare, versions.versionId),
+    ...ledgerFunctions(prepare),
+    ...reportFunctions(prepare),
+    ...embeddedLog(db, prepare),
+    packageReport: (name, version, solvers) => packageReport(prepare, name, version, solvers),
+    stats: () => storeStats(db, path),
+    sql: (text) => readOnlySql(db, text),
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+  const indexUrls = options.indexUrls ?? process.env.THOTH_INDEX_URLS;
+  if (!store.readonly && indexUrls) withStoreErrors(path, () => store.transaction(() => store.seedIndexes(indexUrls)));
+  return store;
+}

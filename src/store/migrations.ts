@@ -1,0 +1,165 @@
+/**
+ * The schema of SPEC §5, built by numbered migrations. PRAGMA user_version
+ * holds the number of the last migration applied; a migration is never
+ * edited once released, a change is a new entry at the end.
+ */
+import type Database from 'better-sqlite3';
+
+/** Marks the file as thoth's (PRAGMA application_id, bytes 68–71 of the header): "THOT". */
+export const THOTH_APPLICATION_ID = 0x54484f54;
+
+const MIGRATIONS: string[] = [
+  // 1: the knowledge cache, the workflow ledger, the consumer inbox and the embedded broker's log.
+  `
+  CREATE TABLE indexes (
+    url TEXT PRIMARY KEY,
+    registered_at TEXT NOT NULL
+  );
+
+  CREATE TABLE package_versions (
+    id INTEGER PRIMARY KEY,
+    package_name TEXT NOT NULL,
+    package_version TEXT NOT NULL,
+    index_url TEXT NOT NULL,
+    is_missing INTEGER NOT NULL DEFAULT 0,
+    provides_source_distro INTEGER,            -- NULL: not known
+    si_state TEXT NOT NULL DEFAULT 'none',     -- none | scheduled | done | failed
+    first_seen TEXT NOT NULL,
+    UNIQUE (package_name, package_version, index_url)
+  );
+  CREATE INDEX package_versions_missing ON package_versions (package_name) WHERE is_missing = 1;
+  CREATE INDEX package_versions_si_pending ON package_versions (id) WHERE si_state <> 'done';
+
+  CREATE TABLE solver_results (
+    version_id INTEGER NOT NULL REFERENCES package_versions (id),
+    solver TEXT NOT NULL,
+    error INTEGER NOT NULL DEFAULT 0,
+    solved_at TEXT NOT NULL,
+    PRIMARY KEY (version_id, solver)
+  ) WITHOUT ROWID;
+  CREATE INDEX solver_results_solver ON solver_results (solver, version_id);
+
+  CREATE TABLE hashes (
+    version_id INTEGER NOT NULL REFERENCES package_versions (id),
+    hash TEXT NOT NULL,
+    present INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (version_id, hash)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE cve_notices (
+    version_id INTEGER NOT NULL REFERENCES package_versions (id),
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (version_id, received_at)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE unresolved_requests (
+    version_id INTEGER NOT NULL REFERENCES package_versions (id),
+    solver TEXT NOT NULL DEFAULT '',           -- '' when the request named no solver
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (version_id, solver)
+  ) WITHOUT ROWID;
+  CREATE INDEX unresolved_requests_last_seen ON unresolved_requests (last_seen);
+
+  CREATE TABLE advice_runs (
+    adviser_id TEXT PRIMARY KEY,
+    recommendation_type TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    re_run_published_at TEXT
+  );
+  CREATE TABLE advice_waits (
+    adviser_id TEXT NOT NULL REFERENCES advice_runs (adviser_id),
+    version_id INTEGER NOT NULL REFERENCES package_versions (id),
+    PRIMARY KEY (adviser_id, version_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX advice_waits_version ON advice_waits (version_id);
+
+  CREATE TABLE workflows (
+    name TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    parameters TEXT NOT NULL,                  -- JSON object NAME -> value
+    idempotency_key TEXT NOT NULL,
+    status TEXT NOT NULL,
+    source_topic TEXT,
+    source_partition INTEGER,
+    source_offset INTEGER,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    package_name TEXT,
+    package_version TEXT,
+    index_url TEXT
+  );
+  CREATE INDEX workflows_key ON workflows (idempotency_key, created_at);
+  CREATE INDEX workflows_package ON workflows (package_name, package_version, kind);
+  CREATE INDEX workflows_created ON workflows (created_at);
+  CREATE INDEX workflows_kind_status ON workflows (kind, status, created_at);
+
+  CREATE TABLE inbox (
+    topic TEXT NOT NULL,
+    partition INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    processed_at TEXT NOT NULL,
+    PRIMARY KEY (topic, partition, "offset")
+  ) WITHOUT ROWID;
+
+  CREATE TABLE dead_letters (
+    id INTEGER PRIMARY KEY,
+    topic TEXT NOT NULL,
+    partition INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL,
+    error_class TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    value TEXT,                                -- as received
+    value_is_json INTEGER NOT NULL,
+    headers TEXT NOT NULL,                     -- JSON object
+    created_at TEXT NOT NULL,
+    UNIQUE (topic, partition, "offset")
+  );
+
+  CREATE TABLE log_topics (
+    name TEXT PRIMARY KEY,
+    partitions INTEGER NOT NULL,
+    next_offset INTEGER NOT NULL DEFAULT 0,    -- partition 0: the offset the next record gets
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE log_records (
+    topic TEXT NOT NULL,
+    partition INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    key TEXT,
+    headers TEXT NOT NULL,
+    value TEXT,
+    PRIMARY KEY (topic, partition, "offset")
+  ) WITHOUT ROWID;
+  CREATE INDEX log_records_time ON log_records (topic, partition, timestamp);
+  CREATE TABLE log_group_offsets (
+    group_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    partition INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL,                 -- the next offset the group reads
+    committed_at TEXT NOT NULL,
+    PRIMARY KEY (group_id, topic, partition)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Applies every migration after the file's user_version, each in its own transaction. */
+export function migrate(db: Database.Database): void {
+  const userVersion = () => db.pragma('user_version', { simple: true }) as number;
+  for (let version = userVersion(); version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      // Another process may have applied it while this one waited for the write lock.
+      if (userVersion() > version) return;
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+      db.pragma(`application_id = ${THOTH_APPLICATION_ID}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Opening the cache file safely: a missing file is created only for commands
+ * that write; a file that is not thoth's, is corrupt, or was written by a
+ * newer thoth is refused before anything is written to it.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { UserError } from '../cli/errors.js';
+import { storeError } from './errors.js';
+import { SCHEMA_VERSION, THOTH_APPLICATION_ID, migrate } from './migrations.js';
+
+export interface OpenOptions {
+  /** Create the file (and its folders) when it does not exist. */
+  create?: boolean;
+  /** Open a read-only connection: nothing is created, written or migrated by this connection. */
+  readonly?: boolean;
+}
+
+/** How long a connection waits for another process's lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 10_000;
+
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+export const NO_CACHE_HINT = 'run `thoth investigate` or `thoth publish` first, or pass --db';
+
+function readHeader(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(16);
+    const read = readSync(fd, buffer, 0, 16, 0);
+    return buffer.subarray(0, read).toString('latin1');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface FileFacts {
+  applicationId: number;
+  userVersion: number;
+  objects: number;
+}
+
+/** Reads what the file says about itself through a read-only connection. */
+function inspect(path: string): FileFacts {
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  try {
+    return {
+      applicationId: db.pragma('application_id', { simple: true }) as number,
+      userVersion: db.pragma('user_version', { simple: true }) as number,
+      objects: (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function notThoth(path: string, why: string): UserError {
+  return new UserError(`${path} is not a thoth knowledge cache (${why}); it was left untouched`, 'pass the path of a thoth cache with --db, or a new file name to start one');
+}
+
+/** Checks an existing file; returns true when it is empty (no thoth data yet). */
+function checkExisting(path: string): { empty: boolean; userVersion: number } {
+  const stat = statSync(path);
+  if (stat.isDirectory()) throw new UserError(`${path} is a folder, not a knowledge cache file`, 'pass the path of a file with --db');
+  if (stat.size === 0) return { empty: true, userVersion: 0 };
+  if (readHeader(path) !== SQLITE_HEADER) throw notThoth(path, 'not an SQLite database');
+  let facts: FileFacts;
+  try {
+    facts = inspect(path);
+  } catch (error) {
+    throw storeError(error, path);
+  }
+  if (facts.applicationId !== THOTH_APPLICATION_ID && (facts.applicationId !== 0 || facts.objects > 0)) {
+    throw notThoth(path, 'an SQLite database of another program');
+  }
+  if (facts.userVersion > SCHEMA_VERSION) {
+    throw new UserError(
+      `${path} was written by a newer thoth (schema version ${facts.userVersion}; this thoth knows up to ${SCHEMA_VERSION})`,
+      'upgrade thoth to read it',
+    );
+  }
+  return { empty: facts.objects === 0, userVersion: facts.userVersion };
+}
+
+function connect(path: string, readonly: boolean): Database.Database {
+  const db = new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
+  if (!readonly) {
+    db.pragma('journal_mode = WAL');
+    // Offsets are committed on the strength of these writes: they must survive a power cut.
+    db.pragma('synchronous = FULL');
+  }
+  return db;
+}
+
+/** Opens the cache at `path`, creating or upgrading its schema as the options allow. */
+export function openDatabase(path: string, options: OpenOptions = {}): Database.Database {
+  const readonly = options.readonly === true;
+  if (!existsSync(path)) {
+    if (readonly || !options.create) throw new UserError(`no knowledge cache at ${path}`, NO_CACHE_HINT);
+    mkdirSync(dirname(path), { recursive: true });
+  } else {
+    const { empty, userVersion } = checkExisting(path);
+    if (readonly && empty) throw new UserError(`${path} holds no thoth data yet`, NO_CACHE_HINT);
+    if (readonly && userVersion < SCHEMA_VERSION) {
+      // An older cache: upgrade it once so that this thoth can read it.
+      const writer = connectOrThrow(path, false);
+      try {
+        migrate(writer);
+      } finally {
+        writer.close();
+      }
+    }
+  }
+  const db = connectOrThrow(path, readonly);
+  if (!readonly) {
+    try {
+      migrate(db);
+    } catch (error) {
+      db.close();
+      throw storeError(error, path);
+    }
+  }
+  return db;
+}
+
+function connectOrThrow(path: string, readonly: boolean): Database.Database {
+  try {
+    return connect(path, readonly);
+  } catch (error) {
+    throw storeError(error, path);
+  }
+}
