@@ -1,0 +1,162 @@
+/**
+ * `thoth submit <kind> [package==version]`: build the Argo Workflow for a
+ * kind, schedule it through the same idempotent path the investigator uses
+ * (deterministic name, ledger, 409 = already scheduled), and print what
+ * happened; --wait / --watch follow it to the end like `argo submit --wait`.
+ */
+import type { Command } from 'commander';
+import { stringify as toYaml } from 'yaml';
+import type { Deps } from '../cli/deps.js';
+import { UsageError, UserError } from '../cli/errors.js';
+import { write } from '../cli/io.js';
+import { buildWorkflow } from '../workflows/build.js';
+import { requestFromCli, requestFromFile } from '../workflows/cli-request.js';
+import { namespaceFor } from '../workflows/namespaces.js';
+import { scheduleWorkflow, statusOf, type LedgerPort } from '../workflows/schedule.js';
+import type { ScheduleResult, Workflow, WorkflowRequest } from '../workflows/types.js';
+import { progressRenderer, waitForWorkflow } from '../workflows/wait.js';
+import type { CommandModule, Invocation } from './types.js';
+
+const FORMATS = ['name', 'yaml', 'json'] as const;
+type Format = (typeof FORMATS)[number];
+
+export interface SubmitOptions {
+  request: WorkflowRequest;
+  namespace: string;
+  dryRun?: 'client' | 'server';
+  output: Format;
+  wait: boolean;
+  watch: boolean;
+  kubeconfig?: string;
+  context?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function submitOptions(invocation: Invocation, env: NodeJS.ProcessEnv): SubmitOptions {
+  const [kind, packageSpec] = invocation.operands as [string | undefined, string | undefined];
+  const o = invocation.options;
+  const output = (o.output as string | undefined) ?? 'name';
+  if (!(FORMATS as readonly string[]).includes(output)) throw new UsageError(`-o must be one of ${FORMATS.join(', ')} (got ${JSON.stringify(output)})`);
+  const dryRun = o.dryRun as string | undefined;
+  if (dryRun !== undefined && dryRun !== 'client' && dryRun !== 'server') throw new UsageError(`--dry-run must be client or server (got ${JSON.stringify(dryRun)})`);
+  if (o.wait && o.watch) throw new UsageError('--wait and --watch cannot be used together');
+  if (dryRun && (o.wait || o.watch)) throw new UsageError('a dry run creates nothing to wait for: drop --wait/--watch');
+
+  let request: WorkflowRequest;
+  let fileNamespace: string | undefined;
+  if (o.file !== undefined) {
+    if (kind !== undefined) throw new UsageError('give either a kind or -f FILE, not both');
+    ({ request, namespace: fileNamespace } = requestFromFile(o.file as string, Boolean(o.force)));
+  } else {
+    if (kind === undefined) throw new UsageError('missing workflow kind (or -f FILE)', 'e.g. thoth submit solver requests==2.25.1');
+    request = requestFromCli(
+      {
+        kind,
+        packageSpec,
+        parameters: (o.parameter as string[] | undefined) ?? [],
+        secrets: (o.secret as string[] | undefined) ?? [],
+        solver: o.solver as string | undefined,
+        indexUrl: o.indexUrl as string | undefined,
+        force: Boolean(o.force),
+      },
+      env,
+    );
+  }
+  return {
+    request,
+    namespace: namespaceFor(request.kind, { namespace: (o.namespace as string | undefined) ?? fileNamespace }, env),
+    dryRun: dryRun as SubmitOptions['dryRun'],
+    output: output as Format,
+    wait: Boolean(o.wait),
+    watch: Boolean(o.watch),
+    kubeconfig: o.kubeconfig as string | undefined,
+    context: o.context as string | undefined,
+  };
+}
+
+const VERB: Record<ScheduleResult['outcome'], string> = { created: 'created', exists: 'unchanged', known: 'unchanged', recorded: 'recorded' };
+
+export function presentResult(result: Pick<ScheduleResult, 'name' | 'outcome' | 'workflow'>, format: Format, dryRun?: 'client' | 'server'): string {
+  if (format === 'json') return `${JSON.stringify(result.workflow, null, 2)}\n`;
+  if (format === 'yaml') return toYaml(result.workflow);
+  const note = dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
+  return `workflow.argoproj.io/${result.name} ${VERB[result.outcome]}${note}\n`;
+}
+
+/** No ledger is read or written in a dry run. */
+const NO_LEDGER: LedgerPort = {
+  findWorkflowByKey: () => undefined,
+  recordWorkflow: () => {},
+  setWorkflowStatus: () => {},
+};
+
+async function follow(result: ScheduleResult, options: SubmitOptions, deps: Deps, ledger: LedgerPort): Promise<number> {
+  const kube = await deps.kube({ kubeconfig: options.kubeconfig, context: options.context });
+  const render = options.watch ? progressRenderer(deps.io.stderr) : undefined;
+  const outcome = await waitForWorkflow(kube, result.namespace, result.name, { signal: deps.signal, onChange: render });
+  ledger.setWorkflowStatus(result.name, statusOf(outcome.workflow), new Date(deps.now()).toISOString());
+  const final: Workflow = outcome.workflow;
+  if (options.output === 'name') await write(deps.io.stdout, `workflow.argoproj.io/${result.name} ${outcome.phase}\n`);
+  else await write(deps.io.stdout, presentResult({ ...result, workflow: final }, options.output));
+  if (!outcome.failure) return 0;
+  const where = outcome.failure.node ? `node ${outcome.failure.node}: ` : '';
+  throw new UserError(`workflow ${result.name} in namespace ${result.namespace} ended ${outcome.phase}: ${where}${outcome.failure.message}`);
+}
+
+export async function runSubmit(options: SubmitOptions, deps: Deps): Promise<number> {
+  if (options.dryRun === 'client') {
+    // Nothing leaves the machine: no cluster, no ledger.
+    const workflow = buildWorkflow(options.request, { namespace: options.namespace, now: deps.now });
+    await write(deps.io.stdout, presentResult({ name: workflow.metadata.name, outcome: 'created', workflow }, options.output, 'client'));
+    return 0;
+  }
+  const kube = await deps.kube({ kubeconfig: options.kubeconfig, context: options.context });
+  deps.log.notice(`cluster: ${kube.description}, namespace ${options.namespace}`);
+  const ledger: LedgerPort = options.dryRun ? NO_LEDGER : await deps.store();
+  const result = await scheduleWorkflow(options.request, { store: ledger, kube, namespace: options.namespace, now: deps.now, dryRun: options.dryRun, signal: deps.signal });
+  if (result.outcome === 'known') deps.log.notice(`the ledger already has ${result.name} for this request; --force submits a new run`);
+  if (options.wait || options.watch) {
+    if (options.output === 'name') await write(deps.io.stdout, presentResult(result, 'name'));
+    return follow(result, options, deps, ledger);
+  }
+  await write(deps.io.stdout, presentResult(result, options.output, options.dryRun));
+  return 0;
+}
+
+export const submitCommand: CommandModule = {
+  configure(command: Command) {
+    command
+      .argument('[kind]', 'workflow kind: solver, revsolver, security-indicators, adviser, provenance-checker, package-extract, build-analysis, graph-sync, kebechet, kebechet-run-url, kebechet-administrator, repo-init')
+      .argument('[package]', 'name==version for package kinds (solver, revsolver, security-indicators, kebechet-administrator)')
+      .option('-p, --parameter <KEY=VALUE>', 'workflow parameter by its upstream name (repeatable; overrides what the package operand filled)', collect)
+      .option('--namespace <ns>', 'namespace (default: THOTH_MIDDLETIER_NAMESPACE or THOTH_BACKEND_NAMESPACE by kind)')
+      .option('--solver <name>', 'solver for `submit solver` (default: first of THOTH_SOLVERS, else solver-rhel-8-py38)')
+      .option('--index-url <url>', 'package index (default: first of THOTH_INDEX_URLS, else PIP_INDEX_URL, else pip.conf)')
+      .option('--secret <ENV=SECRET:KEY>', 'credentials from a Kubernetes Secret, e.g. THOTH_REGISTRY_CREDENTIALS=registry-creds:auth (repeatable)', collect)
+      .option('--force', 'a deliberate re-run: a new workflow with a unique name even if this request ran before')
+      .option('--dry-run <mode>', 'client: print the workflow, contact nothing; server: let the API server validate it, create nothing')
+      .option('-o, --output <format>', 'name | yaml | json (default: name)')
+      .option('--wait', 'wait for the workflow to finish; exit 1 when it fails or errors')
+      .option('--watch', 'like --wait, showing phase and node progress on stderr')
+      .option('-f, --file <path>', 'submit a Workflow file that references one of thoth\'s WorkflowTemplates')
+      .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, or the in-cluster service account)')
+      .option('--context <name>', 'kubeconfig context (default: its current-context)')
+      .addHelpText(
+        'after',
+        `
+The workflow's name is derived from its kind and parameters, so submitting the same request
+twice creates one workflow (the second prints "unchanged"). Templates live in deploy/argo/.
+
+Examples:
+  $ thoth submit solver requests==2.25.1 --namespace thoth --dry-run client -o yaml
+  $ thoth submit solver requests==2.25.1 --solver solver-fedora-35-py310 --index-url https://index.example/simple
+  $ thoth submit security-indicators flask==2.0.1 --namespace thoth --wait
+  $ thoth submit adviser -p THOTH_ADVISER_RECOMMENDATION_TYPE=stable --namespace thoth-backend
+  $ thoth submit -f workflow.yaml --dry-run server`,
+      );
+  },
+  async run(invocation, deps) {
+    return runSubmit(submitOptions(invocation, deps.env), deps);
+  },
+};

@@ -1,0 +1,194 @@
+/**
+ * The Kubernetes adapter: the one file that imports @kubernetes/client-node
+ * (slow to load, so everything else reaches it through a dynamic import in
+ * src/cli/deps.ts). It finds the cluster the standard way, never falls back
+ * to localhost:8080, and turns the API's answers into thoth's typed errors.
+ */
+import { CustomObjectsApi, KubeConfig, Observable, Watch } from '@kubernetes/client-node';
+import { UserError } from '../cli/errors.js';
+import type { Logger } from '../cli/log.js';
+import { idempotencyKeyOf } from './build.js';
+import { findKubeconfig } from './kubeconfig-source.js';
+import { DEFAULT_RETRY, classifyHttp, classifyNetwork, withRetries, type FailureClass, type HttpFailure, type RetryPolicy } from './retry.js';
+import type { KubeClient, Workflow } from './types.js';
+import { watchUntilDone } from './watch-loop.js';
+
+const GROUP = 'argoproj.io';
+const VERSION = 'v1alpha1';
+const PLURAL = 'workflows';
+
+export interface ConnectOptions {
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  kubeconfig?: string;
+  context?: string;
+  /** Tests shorten the backoff and the request time limit. */
+  retry?: Partial<RetryPolicy>;
+}
+
+function loadConfig(options: ConnectOptions): { config: KubeConfig; origin: string } {
+  const source = findKubeconfig({ env: options.env, kubeconfig: options.kubeconfig });
+  const config = new KubeConfig();
+  try {
+    if (source.kind === 'in-cluster') config.loadFromCluster();
+    else {
+      config.loadFromFile(source.files[0]!);
+      for (const file of source.files.slice(1)) {
+        const more = new KubeConfig();
+        more.loadFromFile(file);
+        config.mergeConfig(more, true);
+      }
+    }
+  } catch (error) {
+    throw new UserError(`cannot read the kubeconfig ${source.origin}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  if (options.context) {
+    if (!config.getContextObject(options.context)) {
+      const known = config.getContexts().map((c) => c.name);
+      throw new UserError(`no context ${JSON.stringify(options.context)} in ${source.origin}`, known.length ? `contexts: ${known.join(', ')}` : undefined);
+    }
+    config.setCurrentContext(options.context);
+  }
+  if (!config.getCurrentCluster()) {
+    throw new UserError(`the kubeconfig ${source.origin} selects no cluster (current context: ${config.getCurrentContext() || 'none'})`, 'pass --context NAME or set current-context');
+  }
+  return { config, origin: source.origin };
+}
+
+/** The failure an API call ended in: an HTTP answer (ApiException or watch error) or a network error. */
+function classify(error: unknown): FailureClass | undefined {
+  const http = httpFailureOf(error);
+  return http ? classifyHttp(http) : classifyNetwork(error);
+}
+
+function httpFailureOf(error: unknown): HttpFailure | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const e = error as Error & { code?: unknown; statusCode?: unknown; body?: unknown; headers?: unknown };
+  const status = typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  if (status === undefined) return undefined;
+  const headers = (e.headers && typeof e.headers === 'object' ? e.headers : {}) as Record<string, string>;
+  let body: { reason?: unknown; message?: unknown } = {};
+  try {
+    body = typeof e.body === 'string' ? JSON.parse(e.body) : ((e.body ?? {}) as typeof body);
+  } catch {
+    // not a Status object: keep only the code
+  }
+  return {
+    status,
+    headers,
+    reason: typeof body.reason === 'string' ? body.reason : undefined,
+    message: typeof body.message === 'string' ? body.message : undefined,
+  };
+}
+
+export async function connectKube(options: ConnectOptions): Promise<KubeClient> {
+  const { config } = loadConfig(options);
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const api = config.makeApiClient(CustomObjectsApi);
+  const server = config.getCurrentCluster()!.server;
+  const description = `${config.getCurrentContext()}@${server}`;
+  const log = options.log;
+
+  /** Per-call options: a time limit on each request, tied to the caller's signal. */
+  const callOptions = (signal?: AbortSignal) => {
+    const timeout = AbortSignal.timeout(policy.requestTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const middleware = {
+      pre: (context: { setSignal(signal: AbortSignal): void }) => {
+        context.setSignal(combined);
+        return new Observable(Promise.resolve(context));
+      },
+      post: (response: unknown) => new Observable(Promise.resolve(response)),
+    };
+    return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as Parameters<CustomObjectsApi['getNamespacedCustomObject']>[1];
+  };
+
+  const retrying = <T>(what: string, request: () => Promise<T>, signal?: AbortSignal) =>
+    withRetries(what, request, classify, { policy, log, signal });
+
+  const getWorkflow = async (namespace: string, name: string, signal?: AbortSignal): Promise<Workflow | undefined> => {
+    try {
+      return (await retrying(
+        `reading workflow ${name} in namespace ${namespace}`,
+        () => api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }, callOptions(signal)),
+        signal,
+      )) as Workflow;
+    } catch (error) {
+      if ((error as { errorClass?: string }).errorClass === 'NotFound') return undefined;
+      throw error;
+    }
+  };
+
+  const client: KubeClient = {
+    description,
+
+    async createWorkflow(workflow, createOptions = {}) {
+      const { namespace, name } = workflow.metadata;
+      const what = `creating workflow ${name} in namespace ${namespace}${createOptions.dryRun ? ' (server dry run)' : ''}`;
+      let conflict = false;
+      const created = await retrying(
+        what,
+        async () => {
+          try {
+            return (await api.createNamespacedCustomObject(
+              { group: GROUP, version: VERSION, namespace, plural: PLURAL, body: workflow, dryRun: createOptions.dryRun ? 'All' : undefined },
+              callOptions(createOptions.signal),
+            )) as Workflow;
+          } catch (error) {
+            if (httpFailureOf(error)?.status === 409) {
+              conflict = true;
+              return undefined;
+            }
+            throw error;
+          }
+        },
+        createOptions.signal,
+      );
+      if (!conflict && created) return { outcome: 'created', workflow: created };
+      // 409: it exists. The same idempotency key means an earlier attempt (maybe ours, whose answer was lost) made it.
+      const existing = await getWorkflow(namespace, name, createOptions.signal);
+      if (!existing) throw new UserError(`workflow ${name} in namespace ${namespace} was reported to exist but cannot be read back`);
+      if (idempotencyKeyOf(existing) !== idempotencyKeyOf(workflow)) {
+        throw new UserError(
+          `a different workflow named ${name} already exists in namespace ${namespace} (its idempotency key does not match)`,
+          'delete it, or submit with --force to run under a unique name',
+        );
+      }
+      return { outcome: 'exists', workflow: existing };
+    },
+
+    getWorkflow: (namespace, name) => getWorkflow(namespace, name),
+
+    async watchWorkflow(namespace, name, onChange, signal) {
+      const watch = new Watch(config);
+      return watchUntilDone({
+        read: () => getWorkflow(namespace, name, signal),
+        watch: (resourceVersion, onEvent, onEnd) =>
+          watch.watch(
+            `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`,
+            { fieldSelector: `metadata.name=${name}`, resourceVersion, timeoutSeconds: Math.max(1, Math.round(policy.requestTimeoutMs / 1000)) },
+            (type: string, object: unknown) => onEvent(type, object as Workflow),
+            (error: unknown) => onEnd(error ?? null),
+          ),
+        onChange,
+        signal,
+        name,
+        namespace,
+        backoff: (attempt) => Math.min(policy.capMs, policy.baseMs * 2 ** attempt),
+        describeError: (error) => {
+          const failure = classify(error);
+          return failure ? failure : { kind: 'transient', description: String(error) };
+        },
+        log,
+      });
+    },
+
+    async countPending(namespace) {
+      const list = (await retrying(`listing workflows in namespace ${namespace}`, () =>
+        api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, labelSelector: 'app=thoth' }, callOptions()),
+      )) as { items?: Workflow[] };
+      return (list.items ?? []).filter((w) => !w.status?.phase || w.status.phase === 'Pending').length;
+    },
+  };
+  return client;
+}
