@@ -17,11 +17,13 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `word`, when close enough to be a plausible typo
- * (or when `word` is a prefix or a fragment of exactly one candidate).
+ * (or when `word` begins, or else occurs in, exactly one candidate).
  */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
   if (!word || word.length > 200) return undefined;
   const lower = word.toLowerCase();
+  const starting = candidates.filter((c) => c.startsWith(lower));
+  if (starting.length === 1) return starting[0];
   const containing = candidates.filter((c) => c.includes(lower));
   if (containing.length === 1) return containing[0];
   let best: { name: string; distance: number } | undefined;
