@@ -1,0 +1,69 @@
+/**
+ * What a handler asks for, as plain data (STYLE §7): handlers decide, the
+ * executor (executor.ts) does. Every effect is idempotent when applied: the
+ * store's writes are upserts, workflows have deterministic names, and a
+ * re-run is published at most once per advice run.
+ */
+import type { PackageKey } from '../store/types.js';
+import type { WorkflowRequest } from '../workflows/types.js';
+
+/** A change to the knowledge cache. */
+export type KnowledgeChange =
+  /** The version exists on the index. */
+  | { what: 'version'; key: PackageKey }
+  /** A solver finished the version (error: it could not resolve it). */
+  | { what: 'solved'; key: PackageKey; solver: string; error?: boolean }
+  /** Someone asked for knowledge about the version (optionally from one solver). */
+  | { what: 'unresolved'; key: PackageKey; solver: string | null }
+  /** An advice run waits on the version (the thoth-adviser-id header). */
+  | { what: 'advice-wait'; adviserId: string; recommendationType: string; key: PackageKey }
+  | { what: 'missing'; key: PackageKey; missing: boolean }
+  /** Every known version of the package on the index is gone. */
+  | { what: 'package-missing'; packageName: string; indexUrl: string }
+  | { what: 'provides-source-distro'; key: PackageKey; value: boolean }
+  | { what: 'hash-present'; key: PackageKey; hashes: string[]; present: boolean }
+  | { what: 'cve'; key: PackageKey }
+  | { what: 'security-indicators'; key: PackageKey; state: 'scheduled' | 'done' | 'failed' };
+
+export type Effect =
+  | {
+      type: 'schedule';
+      request: WorkflowRequest;
+      reason: string;
+      /** CLI name of the message that asked, for `_scheduled_workflows_total{message_type}`. */
+      messageType?: string;
+    }
+  | { type: 'record'; change: KnowledgeChange }
+  | {
+      type: 'publish';
+      messageType: string;
+      message: Record<string, unknown>;
+      key: string | null;
+      headers: Record<string, string>;
+      /** Set on adviser-re-run: after the publish is acknowledged the run is marked, so it is published once. */
+      reRunOf?: string;
+    }
+  /** For gauges the value is added, like upstream's `gauge.inc(count)`. */
+  | { type: 'metric'; name: string; labels: Record<string, string>; value: number; kind: 'counter' | 'gauge' };
+
+export const schedule = (request: WorkflowRequest, reason: string, messageType?: string): Effect => ({
+  type: 'schedule',
+  request,
+  reason,
+  ...(messageType ? { messageType } : {}),
+});
+
+export const record = (change: KnowledgeChange): Effect => ({ type: 'record', change });
+
+export const metric = (name: string, labels: Record<string, string>, value: number, kind: 'counter' | 'gauge'): Effect => ({
+  type: 'metric',
+  name,
+  labels,
+  value,
+  kind,
+});
+
+/** `name==version` for logs and reasons. */
+export function describeKey(key: PackageKey): string {
+  return `${key.packageName}==${key.packageVersion} from ${key.indexUrl}`;
+}

@@ -1,0 +1,161 @@
+/**
+ * The one effect executor (STYLE §7), shared by the investigator, `thoth
+ * publish` and `thoth submit`. It applies a message's effects so that doing
+ * it twice does nothing more than doing it once:
+ *
+ *   1. everything is checked first (follow-up bodies, workflow parameters),
+ *      so a bad effect fails the message before anything is applied;
+ *   2. cache writes in one transaction (the store's writes are upserts);
+ *   3. workflows through scheduleWorkflow: deterministic names, the ledger,
+ *      and 409 AlreadyExists with a matching key counted as done;
+ *   4. follow-up messages after the writes they depend on; an adviser-re-run
+ *      is marked published only once the broker acknowledged it, so a crash
+ *      in between re-publishes (harmless: the adviser workflow it asks for
+ *      has a deterministic name) rather than loses it;
+ *   5. metrics.
+ */
+import { PermanentError } from '../cli/errors.js';
+import { thothVersion } from '../cli/main.js';
+import { messageType } from '../messages/catalogue.js';
+import { buildMessage, formatErrors, type Message } from '../messages/validate.js';
+import type { KnowledgeStore, SourceRef } from '../store/types.js';
+import { resolveParameters } from '../workflows/build.js';
+import { scheduleWorkflow } from '../workflows/schedule.js';
+import type { KubeClient, WorkflowKind } from '../workflows/types.js';
+import type { Effect, KnowledgeChange } from './effects.js';
+
+export const SCHEDULED_WORKFLOWS_METRIC = 'thoth_investigator_scheduled_workflows_total';
+export const INVALID_FOLLOW_UP = 'InvalidFollowUp';
+
+export interface PublishRecord {
+  /** CLI name of the type (`adviser-re-run`). */
+  messageType: string;
+  message: Message;
+  key: string | null;
+  headers: Record<string, string>;
+}
+
+export interface ExecutorEvent {
+  kind: 'scheduled' | 'known' | 'exists' | 'recorded-workflow' | 'recorded' | 'published' | 'metric';
+  detail: Record<string, unknown>;
+}
+
+export interface ExecutorContext {
+  store: KnowledgeStore;
+  /** null: workflows are recorded in the ledger only (`--workflows record`). */
+  kube: KubeClient | null;
+  namespaceFor: (kind: WorkflowKind) => string;
+  /** Resolves once the broker acknowledged the record. */
+  publish: (record: PublishRecord) => Promise<void>;
+  now: () => number;
+  onEvent?: (event: ExecutorEvent) => void;
+  metrics?: { count(name: string, labels: Record<string, string>, value: number, kind: 'counter' | 'gauge'): void };
+  signal?: AbortSignal;
+  /** component_name/service_version of follow-up messages; default thoth-investigator and thoth's version. */
+  origin?: { componentName: string; serviceVersion: string };
+}
+
+export interface Executor {
+  execute(effects: Effect[], source: SourceRef | null): Promise<ExecutorEvent[]>;
+}
+
+/** Applies one cache change; every branch is an upsert, so applying it twice changes nothing more. */
+export function applyChange(store: KnowledgeStore, change: KnowledgeChange, at: string): void {
+  switch (change.what) {
+    case 'version':
+      return store.recordVersion(change.key);
+    case 'solved':
+      store.recordVersion(change.key);
+      return store.recordSolved(change.key, change.solver, change.error ? { error: true } : undefined);
+    case 'unresolved':
+      return store.recordUnresolved(change.key, at, change.solver);
+    case 'advice-wait':
+      return store.addAdviceWait(change.adviserId, change.recommendationType, change.key);
+    case 'missing':
+      return store.setMissing(change.key, change.missing);
+    case 'package-missing':
+      store.setPackageMissing(change.packageName, change.indexUrl);
+      return;
+    case 'provides-source-distro':
+      return store.setProvidesSourceDistro(change.key, change.value);
+    case 'hash-present':
+      return store.setHashPresent(change.key, change.hashes, change.present);
+    case 'cve':
+      return store.recordCve(change.key, at);
+    case 'security-indicators':
+      return store.setSecurityIndicatorState(change.key, change.state);
+  }
+}
+
+function changeDetail(change: KnowledgeChange): Record<string, unknown> {
+  const { what, ...rest } = change;
+  return { what, ...rest };
+}
+
+export function createExecutor(context: ExecutorContext): Executor {
+  const origin = context.origin ?? { componentName: 'thoth-investigator', serviceVersion: thothVersion() };
+
+  return {
+    async execute(effects, source) {
+      const events: ExecutorEvent[] = [];
+      const emit = (event: ExecutorEvent) => {
+        events.push(event);
+        context.onEvent?.(event);
+      };
+      const at = new Date(context.now()).toISOString();
+
+      // 1. Check everything before applying anything.
+      const publishes: Array<{ record: PublishRecord; reRunOf?: string }> = [];
+      for (const effect of effects) {
+        if (effect.type === 'schedule') resolveParameters(effect.request);
+        if (effect.type !== 'publish') continue;
+        const type = messageType(effect.messageType);
+        const built = buildMessage(type, effect.message, origin);
+        if (!built.ok) throw new PermanentError(INVALID_FOLLOW_UP, `the ${type.name} follow-up message is invalid: ${formatErrors(built.errors)}`);
+        publishes.push({ record: { messageType: type.name, message: built.message, key: effect.key, headers: effect.headers }, reRunOf: effect.reRunOf });
+      }
+
+      // 2. Cache writes, durable together.
+      const changes = effects.flatMap((e) => (e.type === 'record' ? [e.change] : []));
+      if (changes.length > 0) {
+        context.store.transaction(() => {
+          for (const change of changes) applyChange(context.store, change, at);
+        });
+        for (const change of changes) emit({ kind: 'recorded', detail: changeDetail(change) });
+      }
+
+      // 3. Workflows, in the order the handler asked for them.
+      for (const effect of effects) {
+        if (effect.type !== 'schedule') continue;
+        const request = { ...effect.request, source: effect.request.source ?? source };
+        const result = await scheduleWorkflow(request, {
+          store: context.store,
+          kube: context.kube,
+          namespace: context.namespaceFor(request.kind),
+          now: context.now,
+          signal: context.signal,
+        });
+        const kind = result.outcome === 'created' ? 'scheduled' : result.outcome === 'recorded' ? 'recorded-workflow' : result.outcome;
+        emit({ kind, detail: { name: result.name, kind: result.kind, namespace: result.namespace, reason: effect.reason, parameters: request.parameters } });
+        if (result.outcome === 'created' || result.outcome === 'recorded') {
+          context.metrics?.count(SCHEDULED_WORKFLOWS_METRIC, { message_type: effect.messageType ?? 'manual', workflow_type: result.kind }, 1, 'counter');
+        }
+      }
+
+      // 4. Follow-up messages, after the writes they depend on.
+      for (const { record, reRunOf } of publishes) {
+        await context.publish(record);
+        if (reRunOf !== undefined) context.store.markReRunPublished(reRunOf, at);
+        emit({ kind: 'published', detail: { type: record.messageType, key: record.key, message: record.message } });
+      }
+
+      // 5. Metrics.
+      for (const effect of effects) {
+        if (effect.type !== 'metric') continue;
+        context.metrics?.count(effect.name, effect.labels, effect.value, effect.kind);
+        emit({ kind: 'metric', detail: { name: effect.name, labels: effect.labels, value: effect.value, metric: effect.kind } });
+      }
+      return events;
+    },
+  };
+}

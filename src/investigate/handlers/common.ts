@@ -1,0 +1,117 @@
+/**
+ * What every handler receives and the checks they share. A handler is a
+ * pure function of (message, what the cache knows, configuration) to a list
+ * of effects; it reads the cache through KnowledgeView and never writes.
+ */
+import { PermanentError } from '../../cli/errors.js';
+import { normalizePackageName, packageNameProblem, versionProblem } from '../../messages/package-spec.js';
+import type { Message } from '../../messages/validate.js';
+import type { KnowledgeStore, PackageKey, SourceRef } from '../../store/types.js';
+import { solverEnvironment, stripTrailingSlash, type InvestigatorConfig } from '../config.js';
+import type { Effect } from '../effects.js';
+
+/** The read-only part of the store a handler may consult. */
+export type KnowledgeView = Pick<
+  KnowledgeStore,
+  | 'registeredIndexes'
+  | 'isIndexRegistered'
+  | 'knownVersions'
+  | 'isMissing'
+  | 'providesSourceDistro'
+  | 'isSolved'
+  | 'solversLacking'
+  | 'securityIndicatorState'
+  | 'adviceRunsWaitingOn'
+  | 'findWorkflowByKey'
+  | 'workflowsInFlight'
+>;
+
+export interface HandlerInput {
+  /** CLI name of the type (`solved-package`). */
+  typeName: string;
+  baseTopic: string;
+  message: Message;
+  headers: Record<string, string>;
+  source: SourceRef | null;
+  view: KnowledgeView;
+  config: InvestigatorConfig;
+  /** Versions the index lists, fetched by dispatch before the handler runs (unresolved-package without a version). */
+  indexVersions?: string[];
+}
+
+export type Handler = (input: HandlerInput) => Effect[];
+
+/** Error classes of the permanent failures the handlers raise (dead-letter header `error_class`). */
+export const ERROR_CLASS = {
+  invalidPackageName: 'InvalidPackageName',
+  invalidVersion: 'InvalidVersion',
+  unregisteredIndex: 'UnregisteredIndex',
+  invalidField: 'InvalidField',
+  invalidHeader: 'InvalidHeader',
+} as const;
+
+export function str(message: Message, field: string): string | null {
+  const value = message[field];
+  return typeof value === 'string' ? value : null;
+}
+
+export function bool(message: Message, field: string, fallback: boolean): boolean {
+  const value = message[field];
+  return typeof value === 'boolean' ? value : fallback;
+}
+
+export function requireField(message: Message, field: string, typeName: string): string {
+  const value = str(message, field);
+  if (value === null || value === '') throw new PermanentError(ERROR_CLASS.invalidField, `${typeName}: field ${field} is required for scheduling`);
+  return value;
+}
+
+/** The package name as stored (PEP 503 normalised), or a permanent error naming the PEP 508 rule it breaks. */
+export function checkedName(raw: string, field = 'package_name'): string {
+  const problem = packageNameProblem(raw);
+  if (problem) throw new PermanentError(ERROR_CLASS.invalidPackageName, `${field}: ${problem}`);
+  return normalizePackageName(raw);
+}
+
+export function checkedVersion(raw: string, field = 'package_version'): string {
+  const problem = versionProblem(raw);
+  if (problem) throw new PermanentError(ERROR_CLASS.invalidVersion, `${field}: ${problem}`);
+  return raw;
+}
+
+/** The index must be one thoth trusts: listed in THOTH_INDEX_URLS or registered in the cache. */
+export function checkedIndex(raw: string, view: KnowledgeView, config: InvestigatorConfig): string {
+  const url = stripTrailingSlash(raw);
+  if (config.indexUrls.includes(url) || view.isIndexRegistered(url)) return url;
+  const known = [...new Set([...config.indexUrls, ...view.registeredIndexes()])];
+  throw new PermanentError(
+    ERROR_CLASS.unregisteredIndex,
+    `index_url ${JSON.stringify(raw)} is not a registered index (registered: ${known.length ? known.join(', ') : 'none'}); add it to THOTH_INDEX_URLS`,
+  );
+}
+
+/** Name, version and index of a message that names all three, checked. */
+export function packageKeyOf(input: HandlerInput): PackageKey {
+  const { message, view, config } = input;
+  return {
+    packageName: checkedName(requireField(message, 'package_name', input.typeName)),
+    packageVersion: checkedVersion(requireField(message, 'package_version', input.typeName)),
+    indexUrl: checkedIndex(requireField(message, 'index_url', input.typeName), view, config),
+  };
+}
+
+/** The solvers of `wanted` that have no result for the version and no solver workflow in flight. */
+export function solversToSchedule(view: KnowledgeView, key: PackageKey, wanted: string[]): string[] {
+  const inFlight = new Set(view.workflowsInFlight('solver', key).map((entry) => entry.parameters.THOTH_SOLVER_NAME));
+  return view.solversLacking(key, wanted).filter((solver) => !inFlight.has(solver));
+}
+
+export function sameKey(a: PackageKey, b: PackageKey): boolean {
+  return a.packageName === b.packageName && a.packageVersion === b.packageVersion && a.indexUrl === b.indexUrl;
+}
+
+/** A solver name as SPEC §3 defines it: solver-<os>-<os_version>-py<XY>. */
+export function checkedSolver(raw: string, field = 'solver'): string {
+  if (!solverEnvironment(raw)) throw new PermanentError(ERROR_CLASS.invalidField, `${field}: ${JSON.stringify(raw.slice(0, 80))} is not a solver name (solver-<os>-<os_version>-py<XY>)`);
+  return raw;
+}

@@ -1,0 +1,70 @@
+/**
+ * solved-package and si-unanalyzed-package (SPEC §3): record what a solver
+ * learnt, then schedule security indicators once per version; and close the
+ * loop of SPEC §1 by re-running the advice that waited on this knowledge.
+ *
+ * SI fails only once: a version flagged missing or without a source
+ * distribution (the flags SI's own failure publishes) is never analysed again.
+ */
+import type { PackageKey } from '../../store/types.js';
+import { record, schedule, type Effect } from '../effects.js';
+import { checkedSolver, packageKeyOf, requireField, sameKey, type Handler, type HandlerInput, type KnowledgeView } from './common.js';
+import { kebechetAdministratorRequest, securityIndicatorsRequest } from './requests.js';
+
+/** Why SI must not be scheduled for the version, or null when it should be. */
+export function securityIndicatorsBlocker(view: KnowledgeView, key: PackageKey): string | null {
+  if (view.isMissing(key)) return 'the version is flagged missing';
+  if (view.providesSourceDistro(key) === false) return 'the version provides no source distribution';
+  const state = view.securityIndicatorState(key);
+  if (state === 'done') return 'security indicators are known';
+  if (state === 'failed') return 'security indicators failed before';
+  if (state === 'scheduled' || view.workflowsInFlight('security-indicators', key).length > 0) return 'security indicators are in flight';
+  return null;
+}
+
+function learnAboutSecurity(input: HandlerInput, key: PackageKey): Effect[] {
+  if (!input.config.schedule.security || securityIndicatorsBlocker(input.view, key) !== null) return [];
+  return [
+    schedule(securityIndicatorsRequest(key, input.source), `no security indicators for ${key.packageName}==${key.packageVersion}`, input.typeName),
+    record({ what: 'security-indicators', key, state: 'scheduled' }),
+  ];
+}
+
+/**
+ * The adviser-re-run messages this solved result releases: advice runs that
+ * waited on the version and, counting this result, wait on nothing unsolved.
+ */
+export function releasedAdviceRuns(view: KnowledgeView, key: PackageKey, solver: string, solvers: string[]): Effect[] {
+  const solvedNow = view.solversLacking(key, solvers).every((lacking) => lacking === solver);
+  const effects: Effect[] = [];
+  for (const run of view.adviceRunsWaitingOn(key, solvers)) {
+    if (run.reRunPublishedAt !== null) continue;
+    const complete = run.waitingOn.every((waited) => waited.solved || (sameKey(waited, key) && solvedNow));
+    if (!complete) continue;
+    effects.push({
+      type: 'publish',
+      messageType: 'adviser-re-run',
+      message: { re_run_adviser_id: run.adviserId, recommendation_type: run.recommendationType },
+      key: run.adviserId,
+      headers: {},
+      reRunOf: run.adviserId,
+    });
+  }
+  return effects;
+}
+
+export const solvedPackage: Handler = (input) => {
+  const key = packageKeyOf(input);
+  const solver = checkedSolver(requireField(input.message, 'solver', input.typeName));
+  const effects: Effect[] = [record({ what: 'version', key }), record({ what: 'solved', key, solver }), ...learnAboutSecurity(input, key)];
+  if (input.config.schedule.kebechetAdministrator) {
+    effects.push(schedule(kebechetAdministratorRequest({ ...key, solver }, input.baseTopic, input.source), `${key.packageName} was solved`, input.typeName));
+  }
+  effects.push(...releasedAdviceRuns(input.view, key, solver, input.config.solvers));
+  return effects;
+};
+
+export const siUnanalyzedPackage: Handler = (input) => {
+  const key = packageKeyOf(input);
+  return [record({ what: 'version', key }), ...learnAboutSecurity(input, key)];
+};

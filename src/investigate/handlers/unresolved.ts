@@ -1,0 +1,71 @@
+/**
+ * unresolved-package (SPEC §3): someone needs knowledge about a package. For
+ * each version asked (every version on the index when none or `*` is given),
+ * schedule the solvers that lack it, record the request, and remember the
+ * advice run that waits for it (thoth-adviser-id header).
+ */
+import { PermanentError } from '../../cli/errors.js';
+import type { PackageKey } from '../../store/types.js';
+import { record, schedule, type Effect } from '../effects.js';
+import { ERROR_CLASS, checkedIndex, checkedSolver, checkedName, checkedVersion, requireField, solversToSchedule, str, type Handler, type HandlerInput } from './common.js';
+import { solverRequest } from './requests.js';
+
+export const ADVISER_ID_HEADER = 'thoth-adviser-id';
+export const RECOMMENDATION_TYPE_HEADER = 'thoth-recommendation-type';
+export const DEFAULT_RECOMMENDATION_TYPE = 'latest';
+
+const RECOMMENDATION_TYPES = ['latest', 'performance', 'security', 'stable', 'testing'];
+const ADVISER_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** True when the message names no single version, so the index decides which versions to learn about. */
+export function wantsEveryVersion(packageVersion: string | null): boolean {
+  return packageVersion === null || packageVersion.trim() === '' || packageVersion.trim() === '*';
+}
+
+function header(headers: Record<string, string>, name: string): string | undefined {
+  const found = Object.keys(headers).find((key) => key.toLowerCase() === name);
+  return found === undefined ? undefined : headers[found];
+}
+
+/** The advice run the headers name, checked, or null when the message carries none. */
+export function waitingAdviceRun(headers: Record<string, string>): { adviserId: string; recommendationType: string } | null {
+  const adviserId = header(headers, ADVISER_ID_HEADER);
+  if (adviserId === undefined || adviserId === '') return null;
+  if (!ADVISER_ID.test(adviserId)) {
+    throw new PermanentError(ERROR_CLASS.invalidHeader, `header ${ADVISER_ID_HEADER} must be an adviser id of letters, digits and ._:- (at most 128 characters)`);
+  }
+  const recommendationType = header(headers, RECOMMENDATION_TYPE_HEADER) || DEFAULT_RECOMMENDATION_TYPE;
+  if (!RECOMMENDATION_TYPES.includes(recommendationType)) {
+    throw new PermanentError(ERROR_CLASS.invalidHeader, `header ${RECOMMENDATION_TYPE_HEADER} must be one of ${RECOMMENDATION_TYPES.join(', ')}`);
+  }
+  return { adviserId, recommendationType };
+}
+
+function requestedSolvers(input: HandlerInput): string[] {
+  const solver = str(input.message, 'solver');
+  if (solver === null || solver === '') return input.config.solvers;
+  return [checkedSolver(solver)];
+}
+
+export const unresolvedPackage: Handler = (input) => {
+  const { message, view, config, source } = input;
+  const packageName = checkedName(requireField(message, 'package_name', input.typeName));
+  const indexUrl = checkedIndex(requireField(message, 'index_url', input.typeName), view, config);
+  const asked = str(message, 'package_version');
+  const versions = wantsEveryVersion(asked) ? (input.indexVersions ?? []) : [checkedVersion(asked!)];
+  const solvers = requestedSolvers(input);
+  const solverOfRequest = solvers.length === 1 && str(message, 'solver') ? solvers[0]! : null;
+  const advice = waitingAdviceRun(input.headers);
+
+  const effects: Effect[] = [];
+  for (const packageVersion of versions) {
+    const key: PackageKey = { packageName, packageVersion, indexUrl };
+    effects.push(record({ what: 'version', key }), record({ what: 'unresolved', key, solver: solverOfRequest }));
+    if (advice) effects.push(record({ what: 'advice-wait', ...advice, key }));
+    if (!config.schedule.solver) continue;
+    for (const solver of solversToSchedule(view, key, solvers)) {
+      effects.push(schedule(solverRequest(key, solver, source), `${packageName}==${packageVersion} has no ${solver} result`, input.typeName));
+    }
+  }
+  return effects;
+};
