@@ -1,0 +1,312 @@
+#!/usr/bin/env node
+/**
+ * A real single-node Kafka broker (KRaft, no ZooKeeper) on loopback, for tests
+ * and for users who want one without installing Kafka.
+ *
+ *   node scripts/kafka.mjs fetch    resolve the broker jars from Maven Central once
+ *   node scripts/kafka.mjs start    format + start a broker, print KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:PORT
+ *   node scripts/kafka.mjs status   print the running broker's address, exit 1 when none runs
+ *   node scripts/kafka.mjs stop     stop it and remove its data
+ *
+ * Version: Kafka 4.x (KAFKA_VERSION below) runs on Java 17, and kafkajs 2.2.4
+ * speaks to it: KIP-896 removed only protocol versions older than the ones
+ * kafkajs negotiates (it picks the highest version both sides support through
+ * ApiVersions), and the transport tests exercise produce, fetch, group
+ * commit, list/fetch offsets by timestamp and topic creation against it.
+ *
+ * Environment: THOTH_KAFKA_VERSION (default below), THOTH_KAFKA_CACHE (default
+ * .cache/kafka in the repository), KAFKA_PORT (default: a free port),
+ * THOTH_KAFKA_STATE (state file of `start`/`stop`, default <cache>/broker.json).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const KAFKA_VERSION = process.env.THOTH_KAFKA_VERSION || '4.1.1';
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const READY_TIMEOUT_MS = 90_000;
+const STOP_GRACE_MS = 20_000;
+
+export function cacheDir(env = process.env) {
+  return resolve(env.THOTH_KAFKA_CACHE || join(REPO, '.cache', 'kafka'));
+}
+
+function libsDir(env = process.env) {
+  return join(cacheDir(env), KAFKA_VERSION, 'libs');
+}
+
+function stateFile(env = process.env) {
+  return resolve(env.THOTH_KAFKA_STATE || join(cacheDir(env), 'broker.json'));
+}
+
+const say = (text) => process.stderr.write(`kafka: ${text}\n`);
+
+/** Resolves org.apache.kafka:kafka_2.13 and its runtime dependencies into the cache, once. */
+export function fetchKafka(env = process.env) {
+  const libs = libsDir(env);
+  if (existsSync(join(libs, '.complete'))) return libs;
+  const work = join(cacheDir(env), KAFKA_VERSION);
+  mkdirSync(work, { recursive: true });
+  // A throwaway project whose only purpose is to name the broker's artifacts;
+  // log4j-core + slf4j binding give the broker a logger (Kafka's own
+  // distribution ships these in libs/ too).
+  writeFileSync(
+    join(work, 'pom.xml'),
+    `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>thoth.local</groupId>
+  <artifactId>kafka-broker-libs</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${KAFKA_VERSION}</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>2.24.3</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>2.24.3</version></dependency>
+  </dependencies>
+</project>
+`,
+  );
+  rmSync(libs, { recursive: true, force: true });
+  say(`fetching Kafka ${KAFKA_VERSION} jars with Maven into ${libs}`);
+  const mvn = spawnSync(
+    'mvn',
+    ['-q', '-B', '-f', join(work, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if (mvn.error) throw new Error(`cannot run mvn (is Maven installed?): ${mvn.error.message}`);
+  if (mvn.status !== 0) throw new Error(`mvn dependency:copy-dependencies failed with exit ${mvn.status}`);
+  writeFileSync(join(libs, '.complete'), `${KAFKA_VERSION}\n`);
+  say(`fetched ${readdirSync(libs).filter((f) => f.endsWith('.jar')).length} jars`);
+  return libs;
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function serverProperties({ port, controllerPort, logDirs }) {
+  return [
+    'node.id=1',
+    'process.roles=broker,controller',
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    'controller.listener.names=CONTROLLER',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `log.dirs=${logDirs}`,
+    'num.partitions=1',
+    'auto.create.topics.enable=true',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=4',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    'num.network.threads=2',
+    'num.io.threads=2',
+    'log.segment.bytes=104857600',
+    '',
+  ].join('\n');
+}
+
+const LOG4J2 = `status = warn
+appender.out.type = Console
+appender.out.name = out
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.out.ref = out
+logger.kafka.name = kafka
+logger.kafka.level = warn
+logger.apache.name = org.apache.kafka
+logger.apache.level = warn
+logger.started.name = kafka.server.KafkaRaftServer
+logger.started.level = info
+`;
+
+function java(libs, args, options) {
+  return spawn('java', ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true', '-cp', join(libs, '*'), ...args], options);
+}
+
+function runJava(libs, args, logFile) {
+  return new Promise((resolveRun, reject) => {
+    const fd = openSync(logFile, 'a');
+    const child = java(libs, args, { stdio: ['ignore', fd, fd] });
+    child.once('error', (error) => reject(new Error(`cannot run java (is Java 17 installed?): ${error.message}`)));
+    child.once('exit', (code) => {
+      closeSync(fd);
+      resolveRun(code);
+    });
+  });
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function tail(file, lines = 40) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** True once the broker answers a metadata request (kafkajs admin), which needs the controller to be up too. */
+async function answersMetadata(bootstrap) {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ clientId: 'thoth-kafka-script', brokers: [bootstrap], logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * Formats a fresh data directory and starts the broker detached. Resolves with
+ * { bootstrap, pid, port, dir, logFile, startedInMs } once it serves metadata.
+ */
+export async function startKafka(env = process.env) {
+  const libs = fetchKafka(env);
+  const began = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'thoth-kafka-'));
+  const logFile = join(dir, 'broker.log');
+  const port = env.KAFKA_PORT ? Number(env.KAFKA_PORT) : await freePort();
+  const controllerPort = await freePort();
+  const props = join(dir, 'server.properties');
+  writeFileSync(props, serverProperties({ port, controllerPort, logDirs: join(dir, 'data') }));
+  writeFileSync(join(dir, 'log4j2.properties'), LOG4J2);
+  const log4j = `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`;
+
+  const clusterId = randomBytes(16).toString('base64url');
+  const formatted = await runJava(libs, [log4j, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'], logFile);
+  if (formatted !== 0) {
+    const log = tail(logFile);
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`formatting the broker's storage failed (exit ${formatted}):\n${log}`);
+  }
+
+  const fd = openSync(logFile, 'a');
+  const child = java(libs, [log4j, 'kafka.Kafka', props], { stdio: ['ignore', fd, fd], detached: true });
+  closeSync(fd);
+  child.unref();
+  const broker = { bootstrap: `127.0.0.1:${port}`, pid: child.pid, port, dir, logFile, version: KAFKA_VERSION };
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!(await answersMetadata(broker.bootstrap))) {
+    if (!alive(child.pid) || Date.now() > deadline) {
+      const log = tail(logFile);
+      await stopKafka(broker);
+      throw new Error(`the broker did not start${alive(child.pid) ? ` within ${READY_TIMEOUT_MS / 1000}s` : ''}; its log ends with:\n${log}`);
+    }
+    await sleep(250);
+  }
+  return { ...broker, startedInMs: Date.now() - began };
+}
+
+/** Stops a broker started by startKafka (SIGTERM, then SIGKILL after a grace period) and removes its directory. */
+export async function stopKafka(broker) {
+  if (alive(broker.pid)) {
+    try {
+      process.kill(-broker.pid, 'SIGTERM');
+    } catch {
+      process.kill(broker.pid, 'SIGTERM');
+    }
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (alive(broker.pid) && Date.now() < deadline) await sleep(100);
+    if (alive(broker.pid)) process.kill(broker.pid, 'SIGKILL');
+  }
+  rmSync(broker.dir, { recursive: true, force: true });
+}
+
+function readState(env) {
+  try {
+    return JSON.parse(readFileSync(stateFile(env), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(command) {
+  const env = process.env;
+  switch (command) {
+    case 'fetch':
+      say(`jars in ${fetchKafka(env)}`);
+      return 0;
+    case 'start': {
+      const running = readState(env);
+      if (running && alive(running.pid)) {
+        say(`already running (pid ${running.pid}); stop it with: node scripts/kafka.mjs stop`);
+        process.stdout.write(`KAFKA_BOOTSTRAP_SERVERS=${running.bootstrap}\n`);
+        return 0;
+      }
+      const broker = await startKafka(env);
+      mkdirSync(dirname(stateFile(env)), { recursive: true });
+      writeFileSync(stateFile(env), `${JSON.stringify(broker, null, 2)}\n`);
+      say(`Kafka ${KAFKA_VERSION} serving on ${broker.bootstrap} (pid ${broker.pid}, started in ${(broker.startedInMs / 1000).toFixed(1)}s, log ${broker.logFile})`);
+      process.stdout.write(`KAFKA_BOOTSTRAP_SERVERS=${broker.bootstrap}\n`);
+      return 0;
+    }
+    case 'status': {
+      const running = readState(env);
+      if (!running || !alive(running.pid)) {
+        say('no broker running');
+        return 1;
+      }
+      process.stdout.write(`KAFKA_BOOTSTRAP_SERVERS=${running.bootstrap}\n`);
+      return 0;
+    }
+    case 'stop': {
+      const running = readState(env);
+      if (!running) {
+        say('no broker running');
+        return 0;
+      }
+      await stopKafka(running);
+      rmSync(stateFile(env), { force: true });
+      say(`stopped (pid ${running.pid})`);
+      return 0;
+    }
+    default:
+      process.stderr.write('usage: node scripts/kafka.mjs fetch|start|stop|status\n');
+      return 2;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv[2]).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      say(error instanceof Error ? error.message : String(error));
+      process.exitCode = 1;
+    },
+  );
+}

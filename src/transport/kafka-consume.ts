@@ -1,0 +1,252 @@
+/**
+ * Consumption on kafkajs for the Kafka transport (src/transport/kafka.ts
+ * creates the client and passes it in; only types are imported here).
+ *
+ * kafkajs always consumes through a group. Without a group we join a unique
+ * throwaway one and never commit. Start positions are resolved up front from
+ * the partitions' offsets (and the group's committed offsets) and applied by
+ * seeking on every group join, so a rebalance never moves a throwaway
+ * consumer back to the reset position.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Admin, Consumer, EachMessagePayload, Kafka, RetryOptions } from 'kafkajs';
+import type { Logger } from '../cli/log.js';
+import type { KafkaSettings } from './kafka-config.js';
+import { describeKafkaFailure } from './kafka-errors.js';
+import type { ConsumeOptions, ConsumeSummary, ConsumedRecord, Consumption, PartitionLag, RecordHandler, StartPosition } from './port.js';
+import { OffsetCommitter } from './kafka-commit.js';
+
+export interface KafkaHandles {
+  kafka: Kafka;
+  admin: Admin;
+  settings: KafkaSettings;
+  log: Logger;
+  retry: RetryOptions;
+}
+
+export type StoppableConsumption = Consumption & { stop(): Promise<void> };
+
+type Slot = string;
+const slot = (topic: string, partition: number): Slot => `${topic}\u0000${partition}`;
+
+interface PartitionPlan {
+  topic: string;
+  partition: number;
+  /** Next offset to read. */
+  position: number;
+  /** High watermark when consumption began. */
+  end: number;
+  /** False where the group already has a committed offset that kafkajs resumes from. */
+  seek: boolean;
+}
+
+function decodeHeaders(headers: EachMessagePayload['message']['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (last !== undefined) out[name] = Buffer.isBuffer(last) ? last.toString('utf8') : String(last);
+  }
+  return out;
+}
+
+function toRecord({ topic, partition, message }: EachMessagePayload): ConsumedRecord {
+  return {
+    topic,
+    partition,
+    offset: Number(message.offset),
+    timestamp: Number(message.timestamp),
+    key: message.key === null ? null : message.key.toString('utf8'),
+    headers: decodeHeaders(message.headers),
+    value: message.value === null ? null : message.value.toString('utf8'),
+    size: message.value?.length ?? 0,
+  };
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+/** Topics that exist; missing ones are waited for, or (with exitAtEnd) read as empty. */
+async function existingTopics(h: KafkaHandles, options: ConsumeOptions): Promise<string[]> {
+  let announced = false;
+  while (!options.signal.aborted) {
+    const known = new Set(await h.admin.listTopics());
+    const missing = options.topics.filter((t) => !known.has(t));
+    if (missing.length === 0 || options.exitAtEnd) return options.topics.filter((t) => known.has(t));
+    if (!announced) h.log.notice(`waiting for topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} to be created`);
+    announced = true;
+    await sleep(1_000, options.signal);
+  }
+  return [];
+}
+
+async function startOffsets(h: KafkaHandles, topic: string, start: StartPosition): Promise<Map<number, { position: number; end: number }>> {
+  const offsets = await h.admin.fetchTopicOffsets(topic);
+  const byTimestamp =
+    start.from === 'timestamp' ? new Map((await h.admin.fetchTopicOffsetsByTimestamp(topic, start.timestamp)).map((p) => [p.partition, Number(p.offset)])) : undefined;
+  return new Map(
+    offsets.map(({ partition, low, high }) => {
+      const [first, end] = [Number(low), Number(high)];
+      const wanted =
+        start.from === 'earliest' ? first
+        : start.from === 'latest' ? end
+        : start.from === 'offset' ? start.offset
+        : (byTimestamp?.get(partition) ?? end);
+      return [partition, { position: Math.min(Math.max(wanted, first), end), end }];
+    }),
+  );
+}
+
+async function plan(h: KafkaHandles, topics: string[], options: ConsumeOptions): Promise<Map<Slot, PartitionPlan>> {
+  const committed = new Map<Slot, number>();
+  if (options.group !== undefined && topics.length > 0) {
+    for (const { topic, partitions } of await h.admin.fetchOffsets({ groupId: options.group, topics })) {
+      for (const { partition, offset } of partitions) if (Number(offset) >= 0) committed.set(slot(topic, partition), Number(offset));
+    }
+  }
+  const plans = new Map<Slot, PartitionPlan>();
+  for (const topic of topics) {
+    for (const [partition, { position, end }] of await startOffsets(h, topic, options.start)) {
+      const resumed = committed.get(slot(topic, partition));
+      plans.set(slot(topic, partition), { topic, partition, end, position: resumed ?? position, seek: resumed === undefined });
+    }
+  }
+  return plans;
+}
+
+export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handler: RecordHandler): StoppableConsumption {
+  const stopping = new AbortController();
+  const positions = new Map<Slot, number>();
+  const pauses: Array<{ op: 'pause' | 'resume'; topic: string; partition?: number }> = [];
+  let consumer: Consumer | undefined;
+  let plans = new Map<Slot, PartitionPlan>();
+  let settle: (outcome: { reason: ConsumeSummary['reason'] } | { error: unknown }) => void = () => {};
+  const outcome = new Promise<{ reason: ConsumeSummary['reason'] } | { error: unknown }>((resolve) => {
+    settle = (value) => {
+      if (!stopping.signal.aborted) stopping.abort();
+      resolve(value);
+    };
+  });
+  const onAbort = () => settle({ reason: 'aborted' });
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  if (options.signal.aborted) onAbort();
+
+  const applyPause = (op: 'pause' | 'resume', topic: string, partition?: number) => {
+    if (!consumer) return void pauses.push({ op, topic, partition });
+    const target = [{ topic, ...(partition === undefined ? {} : { partitions: [partition] }) }];
+    if (op === 'pause') consumer.pause(target);
+    else consumer.resume(target);
+  };
+
+  const run = async (): Promise<ConsumeSummary> => {
+    let topics: string[];
+    try {
+      topics = await existingTopics(h, options);
+      if (stopping.signal.aborted) return { records: 0, reason: 'aborted' };
+      plans = await plan(h, topics, options);
+    } catch (error) {
+      throw describeKafkaFailure(h.settings, error, `reading offsets of ${options.topics.join(', ')}`);
+    }
+    if (stopping.signal.aborted) return { records: 0, reason: 'aborted' };
+    for (const [key, p] of plans) positions.set(key, p.position);
+    const unfinished = new Set([...plans].filter(([, p]) => p.position < p.end).map(([key]) => key));
+    if (options.exitAtEnd && unfinished.size === 0) return { records: 0, reason: 'end' };
+
+    const groupId = options.group ?? `thoth-ephemeral-${randomUUID()}`;
+    const maxBytes = Math.max(1_048_576, h.settings.messageMaxBytes ?? 0);
+    const c = h.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytesPerPartition: maxBytes, maxWaitTimeInMs: 1_000, retry: h.retry });
+    const committer = options.group === undefined ? undefined : new OffsetCommitter(c, h.log);
+    let records = 0;
+    let active = 0;
+    let idle: (() => void) | undefined;
+
+    c.on(c.events.GROUP_JOIN, ({ payload }) => {
+      // Seek every assigned partition whose start we decided; kafkajs applies it before its next fetch.
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          const p = plans.get(slot(topic, partition));
+          if (p?.seek) c.seek({ topic, partition, offset: String(positions.get(slot(topic, partition)) ?? p.position) });
+        }
+      }
+    });
+    c.on(c.events.CRASH, ({ payload }) => {
+      if (payload.restart) h.log.warn(`Kafka consumer restarting after: ${payload.error.message}`);
+      else settle({ error: describeKafkaFailure(h.settings, payload.error, `consuming ${topics.join(', ')}`) });
+    });
+
+    const finishPartition = (topic: string, partition: number) => {
+      unfinished.delete(slot(topic, partition));
+      c.pause([{ topic, partitions: [partition] }]);
+      if (unfinished.size === 0) settle({ reason: 'end' });
+    };
+
+    const eachMessage = async (payload: EachMessagePayload) => {
+      if (stopping.signal.aborted) return; // not handled, not committed: the next consumer gets it
+      const { topic, partition } = payload;
+      const key = slot(topic, partition);
+      const offset = Number(payload.message.offset);
+      const end = plans.get(key)?.end;
+      if (options.exitAtEnd && end !== undefined && offset >= end) return finishPartition(topic, partition);
+      active += 1;
+      try {
+        await handler(toRecord(payload), { heartbeat: payload.heartbeat, signal: stopping.signal });
+      } catch (error) {
+        settle({ error });
+        return;
+      } finally {
+        active -= 1;
+        if (active === 0) idle?.();
+      }
+      records += 1;
+      positions.set(key, offset + 1);
+      if (plans.get(key)) plans.get(key)!.seek = options.group === undefined; // a group resumes from its commit after a rebalance
+      committer?.commit(topic, partition, offset + 1);
+      if (options.exitAtEnd && end !== undefined && offset + 1 >= end) finishPartition(topic, partition);
+    };
+
+    try {
+      await c.connect();
+      await c.subscribe({ topics, fromBeginning: options.start.from !== 'latest' });
+      await c.run({ autoCommit: false, partitionsConsumedConcurrently: Math.max(1, options.partitionsConcurrently ?? 1), eachMessage });
+    } catch (error) {
+      await c.disconnect().catch(() => {});
+      throw describeKafkaFailure(h.settings, error, `consuming ${topics.join(', ')}`);
+    }
+    consumer = c;
+    for (const { op, topic, partition } of pauses.splice(0)) applyPause(op, topic, partition);
+
+    const result = await outcome;
+    // Let handlers that are running finish (they see the abort), commit what they completed, then leave the group.
+    if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
+    await committer?.flush();
+    await c.disconnect().catch((error: unknown) => h.log.debug(`kafka consumer disconnect: ${String(error)}`));
+    consumer = undefined;
+    if ('error' in result) throw result.error;
+    return { records, reason: result.reason };
+  };
+
+  const done = run().finally(() => options.signal.removeEventListener('abort', onAbort));
+  done.catch(() => {}); // the caller observes `done`; this only avoids an unhandled rejection before it does
+
+  return {
+    done,
+    pause: (topic, partition) => applyPause('pause', topic, partition),
+    resume: (topic, partition) => applyPause('resume', topic, partition),
+    lag: async (): Promise<PartitionLag[]> => {
+      const lags: PartitionLag[] = [];
+      for (const topic of new Set([...plans.values()].map((p) => p.topic))) {
+        for (const { partition, high } of await h.admin.fetchTopicOffsets(topic)) {
+          lags.push({ topic, partition, position: positions.get(slot(topic, partition)) ?? 0, end: Number(high) });
+        }
+      }
+      return lags;
+    },
+    stop: async () => {
+      settle({ reason: 'aborted' });
+      await done.catch(() => {});
+    },
+  };
+}

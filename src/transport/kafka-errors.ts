@@ -1,0 +1,99 @@
+/**
+ * Turns kafkajs failures into thoth's typed errors. kafkajs errors are
+ * recognised by name (no kafkajs import here), and messages name the broker
+ * address but never credentials.
+ */
+import { TransientError, UserError } from '../cli/errors.js';
+import type { KafkaSettings } from './kafka-config.js';
+
+interface KafkaJsLikeError extends Error {
+  code?: string;
+  type?: string;
+  retriable?: boolean;
+  cause?: unknown;
+  originalError?: unknown;
+}
+
+const START_HINT = 'check KAFKA_BOOTSTRAP_SERVERS (or --broker) and that the broker is running; `npm run kafka:start` starts a local one';
+
+/** The innermost error kafkajs wrapped (retries exceeded → connection error → socket error). */
+export function rootCause(error: unknown): KafkaJsLikeError | undefined {
+  let current = error as KafkaJsLikeError | undefined;
+  for (let depth = 0; depth < 10 && current; depth += 1) {
+    const inner = (current.cause ?? current.originalError) as KafkaJsLikeError | undefined;
+    if (!inner || typeof inner !== 'object') break;
+    current = inner;
+  }
+  return current;
+}
+
+function chain(error: unknown): KafkaJsLikeError[] {
+  const errors: KafkaJsLikeError[] = [];
+  let current = error as KafkaJsLikeError | undefined;
+  while (current && typeof current === 'object' && errors.length < 10) {
+    errors.push(current);
+    current = (current.cause ?? current.originalError) as KafkaJsLikeError | undefined;
+  }
+  return errors;
+}
+
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'timed out',
+};
+
+function reasonOf(error: unknown): string {
+  const errors = chain(error);
+  for (const e of errors) if (e.code && REASONS[e.code]) return REASONS[e.code]!;
+  if (errors.some((e) => e.name === 'KafkaJSConnectionClosedError')) return 'connection closed by the server';
+  if (errors.some((e) => /timeout/i.test(e.message) || e.name === 'KafkaJSRequestTimeoutError')) return 'timed out';
+  return rootCause(error)?.message ?? String(error);
+}
+
+function authenticationFailure(settings: KafkaSettings, error: unknown): UserError | undefined {
+  const errors = chain(error);
+  if (errors.some((e) => e.name === 'KafkaJSSASLAuthenticationError')) {
+    return new UserError(
+      `Kafka at ${settings.brokers.join(',')} rejected the SASL credentials of user "${settings.sasl?.username ?? ''}" (${settings.sasl?.mechanism ?? 'no mechanism'})`,
+      'check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM',
+    );
+  }
+  const tls = errors.find((e) => /certificate|ssl|tls|self.signed/i.test(`${e.code ?? ''} ${e.message}`));
+  if (tls) {
+    return new UserError(
+      `TLS with Kafka at ${settings.brokers.join(',')} failed: ${tls.code ?? tls.message}`,
+      'check KAFKA_SECURITY_PROTOCOL and KAFKA_SSL_CA_LOCATION / KAFKA_SSL_CERTIFICATE_LOCATION / KAFKA_SSL_KEY_LOCATION',
+    );
+  }
+  return undefined;
+}
+
+/** The broker could not be reached when the transport opened: exit 1 with a hint. */
+export function unreachable(settings: KafkaSettings, error: unknown, elapsedMs: number): UserError {
+  const auth = authenticationFailure(settings, error);
+  if (auth) return auth;
+  const seconds = (elapsedMs / 1000).toFixed(1);
+  return new UserError(`cannot reach Kafka at ${settings.brokers.join(',')} (${reasonOf(error)}) after ${seconds}s`, START_HINT);
+}
+
+/** A failure while working with a broker that was reachable: transient unless it is about credentials or a missing topic. */
+export function describeKafkaFailure(settings: KafkaSettings, error: unknown, doing: string): UserError {
+  if (error instanceof UserError) return error;
+  const auth = authenticationFailure(settings, error);
+  if (auth) return auth;
+  const errors = chain(error);
+  const unknownTopic = errors.find((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION');
+  if (unknownTopic) {
+    return new UserError(`Kafka at ${settings.brokers.join(',')}: ${doing}: the topic does not exist`, 'create it with `thoth topics create`, or enable auto.create.topics.enable');
+  }
+  const authorization = errors.find((e) => typeof e.type === 'string' && e.type.endsWith('_AUTHORIZATION_FAILED'));
+  if (authorization) {
+    return new UserError(`Kafka at ${settings.brokers.join(',')}: ${doing}: not authorised (${authorization.type})`, 'ask the cluster admin for ACLs on these topics and groups');
+  }
+  return new TransientError(`Kafka at ${settings.brokers.join(',')}: ${doing} failed (${reasonOf(error)})`, undefined, { cause: error });
+}

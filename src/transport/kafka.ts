@@ -1,0 +1,196 @@
+/**
+ * The Kafka transport: the Broker port on kafkajs. This is the only module
+ * that imports kafkajs; src/transport/select.ts loads it lazily, so commands
+ * that never touch Kafka never pay for it.
+ */
+import { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Message, type Producer, type SASLOptions } from 'kafkajs';
+import { UserError } from '../cli/errors.js';
+import type { Logger } from '../cli/log.js';
+import type { Broker, Consumption, ConsumeOptions, OutgoingRecord, RecordHandler, RecordPosition, TopicInfo } from './port.js';
+import { readKafkaSettings, type KafkaSettings } from './kafka-config.js';
+import { consumeFromKafka } from './kafka-consume.js';
+import { describeKafkaFailure, unreachable } from './kafka-errors.js';
+
+/** Fail fast on an unreachable broker: 5 connection attempts of at most 2 s with short backoff, about 12 s worst case. */
+const CONNECTION_TIMEOUT_MS = 2_000;
+const RETRY = { retries: 4, initialRetryTime: 300, maxRetryTime: 2_000 } as const;
+/** Records per produce request: kafkajs groups messages per partition with a copy per message, so huge calls cost quadratic time. */
+const SEND_CHUNK = 2_000;
+
+function kafkajsLogs(log: Logger) {
+  const names: Record<number, string> = { [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug' };
+  // kafkajs logs retries and their stack traces at ERROR; they belong in --verbose output, never on stdout.
+  return () =>
+    ({ namespace, level, log: entry }: LogEntry) =>
+      log.debug(`kafkajs ${names[level] ?? level} [${namespace}] ${entry.message}${entry.error ? `: ${String(entry.error)}` : ''}`);
+}
+
+export function kafkaClient(settings: KafkaSettings, log: Logger): Kafka {
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    ssl: settings.ssl,
+    // Our mechanism names are kafkajs' ('plain', 'scram-sha-256', 'scram-sha-512'); its union type cannot see that.
+    sasl: settings.sasl as SASLOptions | undefined,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    authenticationTimeout: 10_000,
+    requestTimeout: 30_000,
+    retry: RETRY,
+    logLevel: logLevel.ERROR,
+    logCreator: kafkajsLogs(log),
+  });
+}
+
+/** Connects (admin client first, so an unreachable broker is reported before any command runs) and returns the Broker. */
+export async function openKafka(bootstrap: string[], env: NodeJS.ProcessEnv, log: Logger): Promise<Broker> {
+  const settings = readKafkaSettings(bootstrap, env);
+  const kafka = kafkaClient(settings, log);
+  const admin = kafka.admin({ retry: RETRY });
+  const began = Date.now();
+  try {
+    await admin.connect();
+  } catch (error) {
+    await admin.disconnect().catch(() => {});
+    throw unreachable(settings, error, Date.now() - began);
+  }
+  return new KafkaBroker(kafka, admin, settings, log);
+}
+
+/** Pins the partition the default partitioner chose onto the message, so the caller can match offsets to records. */
+function recordingPartitioner() {
+  const choose = Partitioners.DefaultPartitioner();
+  return (args: Parameters<typeof choose>[0]) => {
+    const partition = choose(args);
+    args.message.partition = partition;
+    return partition;
+  };
+}
+
+class KafkaBroker implements Broker {
+  readonly kind = 'kafka' as const;
+  readonly address: string;
+  private producer: Promise<Producer> | undefined;
+  private readonly running = new Set<Consumption & { stop(): Promise<void> }>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly settings: KafkaSettings,
+    private readonly log: Logger,
+  ) {
+    this.address = settings.address;
+  }
+
+  private connectedProducer(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: true,
+        createPartitioner: recordingPartitioner,
+        retry: RETRY,
+      });
+      await producer.connect();
+      return producer;
+    })();
+    return this.producer;
+  }
+
+  private toMessage(record: OutgoingRecord): Message {
+    const max = this.settings.messageMaxBytes;
+    if (max !== undefined && record.value !== null && Buffer.byteLength(record.value) > max) {
+      throw new UserError(
+        `a message for ${record.topic} is ${Buffer.byteLength(record.value)} bytes, over KAFKA_MESSAGE_MAX_BYTES (${max})`,
+        'raise KAFKA_MESSAGE_MAX_BYTES (and the topic\'s max.message.bytes) or send a smaller message',
+      );
+    }
+    return {
+      key: record.key,
+      value: record.value,
+      headers: record.headers,
+      timestamp: record.timestamp === undefined ? undefined : String(record.timestamp),
+    };
+  }
+
+  async send(records: OutgoingRecord[]): Promise<RecordPosition[]> {
+    if (records.length === 0) return [];
+    const messages = records.map((r) => this.toMessage(r));
+    const producer = await this.connectedProducer();
+    const positions: RecordPosition[] = [];
+    for (let start = 0; start < records.length; start += SEND_CHUNK) {
+      const chunk = records.slice(start, start + SEND_CHUNK);
+      const chunkMessages = messages.slice(start, start + SEND_CHUNK);
+      const byTopic = new Map<string, Message[]>();
+      chunk.forEach((record, i) => {
+        const list = byTopic.get(record.topic) ?? [];
+        list.push(chunkMessages[i]!);
+        byTopic.set(record.topic, list);
+      });
+      let results;
+      try {
+        results = await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) });
+      } catch (error) {
+        throw describeKafkaFailure(this.settings, error, `sending to ${[...byTopic.keys()].join(', ')}`);
+      }
+      // Within one request each partition's records are appended in order from the partition's base offset.
+      const next = new Map(results.map((r) => [`${r.topicName}\u0000${r.partition}`, Number(r.baseOffset)]));
+      chunk.forEach((record, i) => {
+        const partition = chunkMessages[i]!.partition!;
+        const slot = `${record.topic}\u0000${partition}`;
+        const offset = next.get(slot) ?? -1;
+        next.set(slot, offset + 1);
+        positions.push({ topic: record.topic, partition, offset });
+      });
+    }
+    return positions;
+  }
+
+  consume(options: ConsumeOptions, handler: RecordHandler): Consumption {
+    const consumption = consumeFromKafka({ kafka: this.kafka, admin: this.admin, settings: this.settings, log: this.log, retry: RETRY }, options, handler);
+    this.running.add(consumption);
+    const forget = () => this.running.delete(consumption);
+    consumption.done.then(forget, forget);
+    return consumption;
+  }
+
+  async topics(): Promise<TopicInfo[]> {
+    try {
+      const names = (await this.admin.listTopics()).filter((name) => !name.startsWith('__')).sort();
+      if (names.length === 0) return [];
+      const { topics } = await this.admin.fetchTopicMetadata({ topics: names });
+      const partitions = new Map(topics.map((t) => [t.name, t.partitions.length]));
+      return await Promise.all(
+        names.map(async (name) => {
+          const offsets = await this.admin.fetchTopicOffsets(name);
+          const messages = offsets.reduce((sum, p) => sum + Number(p.high), 0);
+          return { name, partitions: partitions.get(name) ?? offsets.length, messages };
+        }),
+      );
+    } catch (error) {
+      throw describeKafkaFailure(this.settings, error, 'listing topics');
+    }
+  }
+
+  async createTopics(names: string[], options: { partitions?: number; replicationFactor?: number } = {}): Promise<string[]> {
+    try {
+      const existing = new Set(await this.admin.listTopics());
+      const missing = [...new Set(names)].filter((name) => !existing.has(name));
+      if (missing.length === 0) return [];
+      // kafkajs speaks CreateTopics v3, which cannot ask for the broker's defaults (-1), so name them.
+      const replicationFactor = options.replicationFactor ?? Math.min(3, (await this.admin.describeCluster()).brokers.length);
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? 1, replicationFactor })),
+      });
+      return missing;
+    } catch (error) {
+      throw describeKafkaFailure(this.settings, error, `creating topics ${names.join(', ')}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.running].map((c) => c.stop()));
+    if (this.producer) await (await this.producer.catch(() => undefined))?.disconnect().catch(() => {});
+    await this.admin.disconnect().catch(() => {});
+  }
+}
