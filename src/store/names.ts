@@ -3,10 +3,11 @@
  * PEP 503 so that `Requests`, `requests` and `REQUESTS` are one package; index
  * URLs without a trailing slash so that `…/simple` and `…/simple/` are one index.
  */
+import { normalizePackageName as pep503Name } from '../messages/package-spec.js';
 
 /** PEP 503: lower case, every run of `-`, `_` and `.` becomes one `-`. */
 export function normalizePackageName(name: string): string {
-  return name.trim().toLowerCase().replace(/[-_.]+/g, '-');
+  return pep503Name(name.trim());
 }
 
 export function normalizeIndexUrl(url: string): string {

@@ -1,0 +1,85 @@
+/**
+ * A small presenter shared by commands that print lists: aligned tables
+ * (coloured only when asked, so NO_COLOR and pipes stay plain), and JSON or
+ * YAML documents for scripts.
+ */
+import { Chalk } from 'chalk';
+
+export type OutputFormat = 'table' | 'json' | 'yaml';
+
+export type CellStyle = 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold';
+
+export interface Column<Row> {
+  header: string;
+  /** The cell text for a row. */
+  value: (row: Row) => string | number | boolean | null | undefined;
+  align?: 'left' | 'right';
+  /** A colour for the cell, by its row (used only when colour is on). */
+  style?: (row: Row) => CellStyle | undefined;
+}
+
+export interface TableOptions {
+  color?: boolean;
+  /** Terminal width: wide columns are shortened with `…` to fit. */
+  width?: number;
+}
+
+const MIN_COLUMN = 4;
+
+function cellText(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '-';
+  return String(value).replace(/\s+/g, ' ');
+}
+
+function fit(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** Column widths that fit `limit`, taking from the widest column first. */
+function fitWidths(widths: number[], limit: number | undefined, gap: number): number[] {
+  const out = [...widths];
+  if (!limit) return out;
+  const total = () => out.reduce((a, b) => a + b, 0) + gap * (out.length - 1);
+  while (total() > limit) {
+    const widest = out.indexOf(Math.max(...out));
+    if (out[widest]! <= MIN_COLUMN) break;
+    out[widest]!--;
+  }
+  return out;
+}
+
+export function renderTable<Row>(rows: Row[], columns: Array<Column<Row>>, options: TableOptions = {}): string {
+  const chalk = new Chalk({ level: options.color ? 1 : 0 });
+  const cells = rows.map((row) => columns.map((c) => cellText(c.value(row))));
+  const natural = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
+  const widths = fitWidths(natural, options.width, 2);
+  const pad = (text: string, i: number) => {
+    const fitted = fit(text, widths[i]!);
+    return columns[i]!.align === 'right' ? fitted.padStart(widths[i]!) : fitted.padEnd(widths[i]!);
+  };
+  const line = (parts: string[]) => parts.join('  ').trimEnd();
+  const header = line(columns.map((c, i) => chalk.bold(pad(c.header.toUpperCase(), i))));
+  const body = cells.map((r, n) =>
+    line(
+      r.map((text, i) => {
+        const style = columns[i]!.style?.(rows[n]!);
+        return style ? chalk[style](pad(text, i)) : pad(text, i);
+      }),
+    ),
+  );
+  return `${[header, ...body].join('\n')}\n`;
+}
+
+/** `key: value` lines for one record, keys aligned. */
+export function renderFields(fields: Array<[string, string | number | boolean | null | undefined]>, options: TableOptions = {}): string {
+  const chalk = new Chalk({ level: options.color ? 1 : 0 });
+  const width = Math.max(0, ...fields.map(([k]) => k.length));
+  return fields.map(([key, value]) => `${chalk.dim(`${key}:`.padEnd(width + 1))} ${cellText(value)}`).join('\n') + '\n';
+}
+
+/** A document for scripts: JSON (2-space indent, stable key order as built) or YAML. */
+export async function renderOutput(data: unknown, format: 'json' | 'yaml'): Promise<string> {
+  if (format === 'json') return `${JSON.stringify(data, null, 2)}\n`;
+  const { stringify } = await import('yaml');
+  return stringify(data);
+}

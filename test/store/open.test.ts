@@ -1,0 +1,93 @@
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/cli/errors.js';
+import { SCHEMA_VERSION, openStore } from '../../src/store/index.js';
+import { key, tempDbPath } from './temp.js';
+
+describe('opening the knowledge cache', () => {
+  it('creates the file and its folders only when asked to, and migrates from version 0', () => {
+    const path = tempDbPath();
+    expect(() => openStore(path, { create: false })).toThrowError(
+      expect.objectContaining({ message: `no knowledge cache at ${path}`, hint: expect.stringMatching(/--db/) }),
+    );
+    expect(() => openStore(path, { readonly: true })).toThrow(/no knowledge cache at/);
+    expect(existsSync(path)).toBe(false);
+
+    const store = openStore(path, { create: true });
+    expect(store.stats().schema_version).toBe(SCHEMA_VERSION);
+    store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('keeps what was written across reopening, read-only too', () => {
+    const path = tempDbPath();
+    const store = openStore(path, { create: true });
+    store.recordSolved(key('Flask', '2.0.1'), 'solver-a');
+    store.close();
+    const again = openStore(path, { readonly: true });
+    expect(again.isSolved(key('flask', '2.0.1'), 'solver-a')).toBe(true);
+    expect(() => again.recordVersion(key('flask', '3.0.0'))).toThrow(/readonly/i);
+    again.close();
+  });
+
+  it('refuses a cache written by a newer thoth, naming both schema versions', () => {
+    const path = tempDbPath();
+    openStore(path, { create: true }).close();
+    const db = new Database(path);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 4}`);
+    db.close();
+    for (const options of [{ create: true }, { readonly: true }]) {
+      expect(() => openStore(path, options)).toThrow(`schema version ${SCHEMA_VERSION + 4}; this thoth knows up to ${SCHEMA_VERSION}`);
+    }
+  });
+
+  it('refuses a file that is not a database and leaves it untouched', () => {
+    const path = tempDbPath();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, 'package_name,version\nrequests,2.25.1\n');
+    const before = readFileSync(path);
+    expect(() => openStore(path, { create: true })).toThrow(/is not a thoth knowledge cache \(not an SQLite database\)/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+  });
+
+  it("refuses another program's SQLite database and leaves it untouched", () => {
+    const path = tempDbPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const other = new Database(path);
+    other.exec('CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES (\'mine\')');
+    other.close();
+    const before = readFileSync(path);
+    expect(() => openStore(path, { create: true })).toThrow(/an SQLite database of another program/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('reports a corrupt cache as such and never overwrites it', () => {
+    const path = tempDbPath();
+    const store = openStore(path, { create: true });
+    store.transaction(() => {
+      for (let i = 0; i < 2000; i++) store.recordVersion(key(`pkg-${i}`, '1.0.0'));
+    });
+    store.close();
+    const bytes = readFileSync(path);
+    // Keep the 100-byte header, scramble the rest of the first page and beyond.
+    for (let i = 100; i < bytes.length; i += 7) bytes[i] = (bytes[i]! + 91) & 0xff;
+    writeFileSync(path, bytes);
+    let error: unknown;
+    try {
+      const broken = openStore(path, { readonly: true });
+      broken.stats();
+      broken.close();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toMatch(/is corrupt or not a thoth knowledge cache/);
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+  });
+});
