@@ -1,0 +1,150 @@
+/**
+ * `thoth publish <type> [package==version]`: build a message from flags (or
+ * --json, or every line of --file), validate it against the catalogue, and
+ * send it; print where it landed, or with --dry-run the exact body.
+ */
+import type { Command } from 'commander';
+import { deploymentName, type Deps } from '../cli/deps.js';
+import { UsageError, UserError } from '../cli/errors.js';
+import { write } from '../cli/io.js';
+import { thothVersion } from '../cli/main.js';
+import { messageType, type MessageType } from '../messages/catalogue.js';
+import { topicName } from '../messages/topics.js';
+import type { RecordPosition } from '../transport/port.js';
+import { prepareFile } from '../publish/batch.js';
+import { collect, outputFormat, renderTable } from '../publish/output.js';
+import { prepareMessage, type PreparedMessage, type PublishFlags } from '../publish/prepare.js';
+import type { CommandModule, Invocation } from './types.js';
+
+const FORMATS = ['table', 'json', 'ndjson'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** Failures listed before "and N more". */
+const SHOWN_FAILURES = 20;
+
+export interface PublishOptions {
+  type: MessageType;
+  flags: PublishFlags;
+  json?: string;
+  file?: string;
+  dryRun: boolean;
+  skipInvalid: boolean;
+  output: Format;
+}
+
+export function publishOptions(invocation: Invocation, isTTY: boolean | undefined): PublishOptions {
+  const [typeName, spec] = invocation.operands as [string, string | undefined];
+  const o = invocation.options;
+  if (o.json !== undefined && o.file !== undefined) throw new UsageError('--json and --file cannot be used together');
+  return {
+    type: messageType(typeName),
+    flags: {
+      spec,
+      fields: (o.field as string[] | undefined) ?? [],
+      indexUrl: o.indexUrl as string | undefined,
+      solver: o.solver as string | undefined,
+      key: o.key as string | undefined,
+      headers: (o.header as string[] | undefined) ?? [],
+      adviserId: o.adviserId as string | undefined,
+      recommendationType: o.recommendationType as string | undefined,
+    },
+    json: o.json as string | undefined,
+    file: o.file as string | undefined,
+    dryRun: Boolean(o.dryRun),
+    skipInvalid: Boolean(o.skipInvalid),
+    output: outputFormat(o.output, FORMATS, { tty: 'table', piped: 'ndjson' }, isTTY),
+  };
+}
+
+function jsonFields(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--json is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError('--json must be a JSON object of message fields');
+  return value as Record<string, unknown>;
+}
+
+/** Prepares every message first: nothing is sent unless all are valid (or --skip-invalid). */
+async function prepareAll(options: PublishOptions, deps: Deps): Promise<PreparedMessage[]> {
+  const context = { env: deps.env, origin: { componentName: 'thoth', serviceVersion: thothVersion() }, notice: deps.log.notice };
+  if (options.file === undefined) return [prepareMessage(options.type, jsonFields(options.json), options.flags, context)];
+  const source = options.file === '-' ? '<stdin>' : options.file;
+  const batch = await prepareFile(options.type, options.file, deps.io.stdin, options.flags, context);
+  const listed = batch.failures.slice(0, SHOWN_FAILURES).map((f) => `${source}:${f.line}: ${f.reason}`);
+  if (batch.failures.length > SHOWN_FAILURES) listed.push(`... and ${batch.failures.length - SHOWN_FAILURES} more`);
+  if (batch.failures.length > 0 && !options.skipInvalid) {
+    throw new UserError(
+      `${batch.failures.length} of ${batch.failures.length + batch.messages.length} lines of ${source} are invalid; nothing was published:\n${listed.join('\n')}`,
+      '--skip-invalid publishes the valid lines and reports the others',
+    );
+  }
+  for (const line of listed) deps.log.warn(`skipped ${line}`);
+  if (batch.messages.length === 0) throw new UserError(`${source} holds no valid message; nothing was published`);
+  return batch.messages;
+}
+
+export function presentPositions(positions: Array<RecordPosition & { key: string | null }>, format: Format): string {
+  if (format === 'json') return `${JSON.stringify(positions, null, 2)}\n`;
+  if (format === 'ndjson') return positions.map((p) => `${JSON.stringify(p)}\n`).join('');
+  return renderTable(
+    ['TOPIC', 'PARTITION', 'OFFSET', 'KEY'],
+    positions.map((p) => [p.topic, String(p.partition), String(p.offset), p.key ?? '']),
+  );
+}
+
+export async function runPublish(options: PublishOptions, deps: Deps): Promise<number> {
+  const messages = await prepareAll(options, deps);
+  const topic = topicName(options.type.baseTopic, deploymentName(deps.globals, deps.env));
+  if (options.dryRun) {
+    const first = messages[0]!;
+    const headers = Object.entries(first.headers).map(([k, v]) => `${k}=${v}`).join(' ');
+    deps.log.notice(`dry run: would publish ${messages.length} message(s) to ${topic} (key ${first.key ?? 'none'}${headers ? `, headers ${headers}` : ''})`);
+    for (const message of messages) await write(deps.io.stdout, `${message.body}\n`);
+    return 0;
+  }
+  const broker = await deps.broker();
+  const positions = await broker.send(messages.map((m) => ({ topic, key: m.key, headers: m.headers, value: m.body })));
+  const shown = positions.map((p, i) => ({ topic: p.topic, partition: p.partition, offset: p.offset, key: messages[i]!.key }));
+  await write(deps.io.stdout, presentPositions(shown, options.output));
+  return 0;
+}
+
+export const publishCommand: CommandModule = {
+  configure(command: Command) {
+    command
+      .argument('<type>', 'message type (e.g. unresolved-package); see `thoth schema <type>` for its fields')
+      .argument('[package]', 'package spec name==version for package messages (sets package_name and package_version)')
+      .option('--field <name=value>', 'set a field (repeatable); typed by the catalogue: int, bool (true/false), str[] as a,b or JSON, objects as JSON; nested as metadata.package_name=x', collect)
+      .option('--json <object>', 'message fields as one JSON object (flags override it)')
+      .option('--file <path>', 'publish every line of an NDJSON file (`-` for stdin): each a JSON object of fields or a recorded envelope')
+      .option('--skip-invalid', 'with --file: publish the valid lines and report the others (default: publish nothing if any line is invalid)')
+      .option('--index-url <url>', 'index_url (default: first of THOTH_INDEX_URLS, else PIP_INDEX_URL, else index-url from pip.conf / PIP_CONFIG_FILE)')
+      .option('--solver <name>', 'solver field (e.g. solver-rhel-8-py38)')
+      .option('--key <key>', 'record key (default: the subject name==version for package messages, none otherwise)')
+      .option('--header <name=value>', 'record header (repeatable)', collect)
+      .option('--adviser-id <id>', 'advice run waiting on this package: sets header thoth-adviser-id')
+      .option('--recommendation-type <type>', 'with --adviser-id: sets header thoth-recommendation-type (the investigator assumes latest)')
+      .option('--dry-run', 'validate and print the exact body; send nothing')
+      .option('-o, --output <format>', 'table | json | ndjson (default: table on a terminal, ndjson when piped)')
+      .addHelpText(
+        'after',
+        `
+Prints where each message landed (topic, partition, offset, key). The body is written
+exactly as thoth-messaging 0.16 writes it, so Python consumers read it unchanged.
+
+Examples:
+  $ thoth publish unresolved-package requests==2.25.1 --index-url https://index.example/simple
+  $ thoth publish unresolved-package requests==2.25.1 --adviser-id adviser-211127-abc --recommendation-type stable
+  $ thoth publish update-provides-source-distro flask==2.0.1 --field value=false --dry-run
+  $ thoth publish adviser-trigger --json '{"recommendation_type": "latest"}' --field dev=true
+  $ thoth publish solved-package --file solved.ndjson --skip-invalid`,
+      );
+  },
+  async run(invocation, deps) {
+    return runPublish(publishOptions(invocation, deps.io.stdout.isTTY), deps);
+  },
+};

@@ -1,0 +1,218 @@
+/**
+ * Recorded streams (SPEC §7): one envelope per line. Reads thoth's own lines
+ * and kcat's `-J` lines, writes thoth's, and streams a file or stdin line by
+ * line so that a million-message recording never sits in memory at once.
+ */
+import { accessSync, constants, createReadStream, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { UserError } from '../cli/errors.js';
+import type { Envelope } from './envelope.js';
+
+/** One line that is not a usable envelope; `line` counts from 1. */
+export class EnvelopeLineError extends UserError {
+  override readonly name = 'EnvelopeLineError';
+  constructor(
+    readonly source: string,
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`${source}:${line}: ${reason}`);
+  }
+}
+
+export interface ParsedEnvelope {
+  envelope: Envelope;
+  /** The exact body as recorded, when the line carried it as text (kcat's `payload`); replay sends it byte for byte. */
+  body?: string | null;
+  format: 'thoth' | 'kcat';
+}
+
+/** Thrown inside the parser; the caller adds the source and line number. */
+class LineProblem extends Error {}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+function timestampOf(value: unknown, field: string): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return Math.trunc(value);
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) {
+    const ms = Date.parse(value);
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw new LineProblem(`field "${field}" must be milliseconds since the epoch or an ISO-8601 date, got ${JSON.stringify(value)}`);
+}
+
+function keyOf(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value;
+  throw new LineProblem(`field "${field}" must be a string or null, got ${describe(value)}`);
+}
+
+function position(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Number.isInteger(value) && (value as number) >= 0) return value as number;
+  throw new LineProblem(`field "${field}" must be a non-negative integer, got ${JSON.stringify(value)}`);
+}
+
+function headersOf(value: unknown): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  const headers: Record<string, string> = {};
+  if (Array.isArray(value)) {
+    // kcat -J writes headers as [name, value, name, value, ...].
+    if (value.length % 2 !== 0) throw new LineProblem('field "headers" must list name and value pairs');
+    for (let i = 0; i < value.length; i += 2) {
+      const [name, text] = [value[i], value[i + 1]];
+      if (typeof name !== 'string') throw new LineProblem(`field "headers": header name must be a string, got ${describe(name)}`);
+      headers[name] = text === null || text === undefined ? '' : String(text);
+    }
+    return headers;
+  }
+  if (!isObject(value)) throw new LineProblem(`field "headers" must be an object of strings, got ${describe(value)}`);
+  for (const [name, text] of Object.entries(value)) {
+    if (typeof text !== 'string') throw new LineProblem(`field "headers.${name}" must be a string, got ${describe(text)}`);
+    headers[name] = text;
+  }
+  return headers;
+}
+
+/** A body as text -> the §7 value: the JSON object when it is one, else the text itself. */
+export function parseBody(raw: string | null): unknown {
+  if (raw === null) return null;
+  const first = raw.trimStart()[0];
+  if (first !== '{' && first !== '[') return raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+/** The §7 value -> the body to send: text as is, anything else as JSON. */
+export function serializeBody(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
+
+function parseObject(line: Record<string, unknown>): ParsedEnvelope {
+  const kcat = 'payload' in line && !('value' in line);
+  if (typeof line.topic !== 'string' || line.topic === '') {
+    throw new LineProblem(`field "topic" must be a non-empty string, got ${line.topic === undefined ? 'nothing' : describe(line.topic)}`);
+  }
+  if (kcat) {
+    const payload = line.payload;
+    if (payload !== null && typeof payload !== 'string') throw new LineProblem(`field "payload" must be a string or null, got ${describe(payload)}`);
+    const envelope: Envelope = {
+      topic: line.topic,
+      key: keyOf(line.key, 'key'),
+      headers: headersOf(line.headers),
+      value: parseBody(payload),
+      timestamp: timestampOf(line.ts, 'ts'),
+    };
+    addPosition(envelope, line);
+    return { envelope, body: payload, format: 'kcat' };
+  }
+  if (!('value' in line)) throw new LineProblem('field "value" is missing (a §7 line has topic, key, headers, value, timestamp)');
+  if (line.timestamp === undefined) throw new LineProblem('field "timestamp" is missing (milliseconds since the epoch or ISO-8601)');
+  const envelope: Envelope = {
+    topic: line.topic,
+    key: keyOf(line.key, 'key'),
+    headers: headersOf(line.headers),
+    value: line.value,
+    timestamp: timestampOf(line.timestamp, 'timestamp'),
+  };
+  addPosition(envelope, line);
+  return { envelope, format: 'thoth' };
+}
+
+function addPosition(envelope: Envelope, line: Record<string, unknown>): void {
+  const partition = position(line.partition, 'partition');
+  const offset = position(line.offset, 'offset');
+  if (partition !== undefined) envelope.partition = partition;
+  if (offset !== undefined) envelope.offset = offset;
+}
+
+/** Parses one line of a recorded stream; throws EnvelopeLineError naming the line and the reason. */
+export function parseEnvelopeLine(text: string, line: number, source = '<input>'): ParsedEnvelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new EnvelopeLineError(source, line, `not valid JSON (${(error as Error).message})`);
+  }
+  if (!isObject(parsed)) throw new EnvelopeLineError(source, line, `expected a JSON object, got ${describe(parsed)}`);
+  try {
+    return parseObject(parsed);
+  } catch (error) {
+    if (error instanceof LineProblem) throw new EnvelopeLineError(source, line, error.message);
+    throw error;
+  }
+}
+
+/** One §7 line (no newline), keys in the order SPEC §7 lists them. */
+export function formatEnvelopeLine(envelope: Envelope): string {
+  const out: Record<string, unknown> = {
+    topic: envelope.topic,
+    key: envelope.key,
+    headers: envelope.headers,
+    value: envelope.value === undefined ? null : envelope.value,
+    timestamp: envelope.timestamp,
+  };
+  if (envelope.partition !== undefined) out.partition = envelope.partition;
+  if (envelope.offset !== undefined) out.offset = envelope.offset;
+  return JSON.stringify(out);
+}
+
+export interface InputLine {
+  /** 1-based line number. */
+  line: number;
+  text: string;
+  /** Bytes consumed so far, newline included, for progress. */
+  bytesRead: number;
+}
+
+/** Opens a path for reading, `-` meaning stdin; a file that cannot be read is a UserError naming it. */
+export function openInput(path: string, stdin: NodeJS.ReadableStream): NodeJS.ReadableStream {
+  if (path === '-') return stdin;
+  try {
+    if (!statSync(path).isFile()) throw new UserError(`cannot read ${path}: not a file`);
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error)}`);
+  }
+  return createReadStream(path);
+}
+
+/** Streams the lines of an input one at a time, skipping blank lines but counting them. */
+export async function* readLines(input: NodeJS.ReadableStream): AsyncGenerator<InputLine> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let line = 0;
+  let bytesRead = 0;
+  for await (const text of lines) {
+    line++;
+    bytesRead += Buffer.byteLength(text) + 1;
+    if (text.trim() === '') continue;
+    yield { line, text, bytesRead };
+  }
+}
+
+export type EnvelopeLine = (InputLine & { parsed: ParsedEnvelope }) | (InputLine & { error: EnvelopeLineError });
+
+/** Streams the envelopes of a recorded stream; a bad line is yielded as an error and the others still come. */
+export async function* readEnvelopes(input: NodeJS.ReadableStream, source: string): AsyncGenerator<EnvelopeLine> {
+  for await (const entry of readLines(input)) {
+    try {
+      yield { ...entry, parsed: parseEnvelopeLine(entry.text, entry.line, source) };
+    } catch (error) {
+      if (!(error instanceof EnvelopeLineError)) throw error;
+      yield { ...entry, error };
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Envelope <-> transport record conversions, and the decoding of a consumed
+ * record into a typed, validated message. Publish, tail and replay all go
+ * through these, so what `tail -o ndjson` prints `replay` sends back unchanged.
+ */
+import type { ConsumedRecord, OutgoingRecord } from '../transport/port.js';
+import { findMessageType, MESSAGE_TYPES, type MessageType } from './catalogue.js';
+import type { Envelope } from './envelope.js';
+import { parseBody } from './ndjson.js';
+import { DEAD_LETTER_BASE_TOPIC, topicName } from './topics.js';
+import { validateMessage, type FieldError, type ValidationResult } from './validate.js';
+import { pythonJson } from './wire-json.js';
+
+export interface DecodedMessage {
+  envelope: Envelope;
+  /** Undefined when the topic carries no catalogue type (a raw topic, the dead-letter topic). */
+  type?: MessageType;
+  /** Undefined exactly when `type` is. */
+  validation?: ValidationResult;
+}
+
+/** A consumed record as a §7 envelope: the full topic as consumed, the body parsed when it is JSON. */
+export function envelopeOfRecord(record: ConsumedRecord): Envelope {
+  return {
+    topic: record.topic,
+    key: record.key,
+    headers: record.headers,
+    value: parseBody(record.value),
+    timestamp: record.timestamp,
+    partition: record.partition,
+    offset: record.offset,
+  };
+}
+
+/** The catalogue type a topic carries, with or without a deployment prefix. */
+export function typeOfTopic(topic: string, deploymentName?: string): MessageType | undefined {
+  const type = findMessageType(topic, deploymentName);
+  // findMessageType also answers CLI names; a topic must match by topic name.
+  if (type && (topic === type.baseTopic || topic.endsWith(`.${type.baseTopic}`))) return type;
+  return MESSAGE_TYPES.find((t) => topic.endsWith(`.${t.baseTopic}`));
+}
+
+function notAnObject(value: unknown): FieldError[] {
+  const got = value === null ? 'an empty value' : typeof value === 'string' ? 'text that is not a JSON object' : `a JSON ${Array.isArray(value) ? 'array' : typeof value}`;
+  return [{ field: 'value', rule: 'json-object', message: `the body must be a JSON object, got ${got}` }];
+}
+
+/** Decodes and validates one envelope against the type its topic carries. */
+export function decodeEnvelope(envelope: Envelope, deploymentName?: string): DecodedMessage {
+  const type = typeOfTopic(envelope.topic, deploymentName);
+  if (!type) return { envelope };
+  const value = envelope.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { envelope, type, validation: { ok: false, errors: notAnObject(value) } };
+  }
+  return { envelope, type, validation: validateMessage(type, value) };
+}
+
+export function decodeRecord(record: ConsumedRecord, deploymentName?: string): DecodedMessage {
+  return decodeEnvelope(envelopeOfRecord(record), deploymentName);
+}
+
+/**
+ * The body to send for a recorded value: text as recorded, an object as
+ * Python's json.dumps writes it (thoth-messaging's wire form), keys in the
+ * recorded order, so that a recording of a Python producer replays byte for byte.
+ */
+export function bodyOfValue(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  return pythonJson(value);
+}
+
+/**
+ * Where a recorded topic is replayed: a catalogue topic (or the dead-letter
+ * topic) moves to the deployment when one is given, and a base topic always
+ * gets the deployment prefix; any other topic is replayed as recorded.
+ */
+export function replayTopic(recorded: string, deploymentName?: string): string {
+  const bases = [...MESSAGE_TYPES.map((t) => t.baseTopic), DEAD_LETTER_BASE_TOPIC];
+  const base = bases.find((b) => recorded === b || recorded.endsWith(`.${b}`));
+  if (!base) return recorded;
+  if (recorded === base || deploymentName) return topicName(base, deploymentName);
+  return recorded;
+}
+
+/** The record to send for an envelope; `body` (the exact recorded text) wins over re-serialising the value. */
+export function outgoingOf(envelope: Envelope, topic: string, body?: string | null, keepTimestamp = true): OutgoingRecord {
+  const record: OutgoingRecord = {
+    topic,
+    key: envelope.key,
+    headers: envelope.headers,
+    value: body !== undefined ? body : bodyOfValue(envelope.value),
+  };
+  if (keepTimestamp) record.timestamp = envelope.timestamp;
+  return record;
+}
