@@ -1,0 +1,181 @@
+/**
+ * What happens to one consumed record, and when its offset may be committed
+ * (SPEC §3 runtime rules). The transport commits when the handler resolves
+ * and does not when it throws, so:
+ *
+ *   inbox says done          -> resolve (commit again, nothing re-done)
+ *   decode, plan, execute    -> inbox 'done' -> resolve
+ *   permanent failure        -> dead-letter topic, cache, inbox -> resolve
+ *   dead-letter write fails  -> retried; on shutdown throw (no commit)
+ *   transient failure        -> retry with backoff, heartbeating, the partition blocked
+ *   untyped error            -> counted, retried a few times, then dead-lettered as InternalError
+ *
+ * Exactly-once effects come from the inbox plus deterministic workflow names
+ * (a redelivered message meets 409 AlreadyExists or the ledger).
+ */
+import { CancelledError, PermanentError, TransientError } from '../cli/errors.js';
+import type { KnowledgeStore, SourceRef } from '../store/types.js';
+import type { ConsumedRecord, RecordContext, RecordHandler } from '../transport/port.js';
+import type { EventSink, InvestigatorEventName } from './events.js';
+import { METRIC, type Metrics } from './metrics.js';
+import { typeOfTopic } from '../messages/records.js';
+import { ERROR_CLASS, decodeConsumed, type DecodedRecord } from './record-decoder.js';
+import { sleepWithHeartbeat, retryDelay, type RetryPolicy } from './retry.js';
+
+/** The part of an executor event delivery reads (src/investigate/executor.ts). */
+export interface ExecutedEvent {
+  kind: string;
+  detail?: unknown;
+}
+
+export interface Incoming {
+  type: DecodedRecord['type'];
+  message: DecodedRecord['message'];
+  headers: Record<string, string>;
+  source: SourceRef | null;
+}
+
+export interface DeadLetterWriter {
+  /** Sends the record to the dead-letter topic; throws when the broker did not take it. */
+  send(record: ConsumedRecord, errorClass: string, reason: string): Promise<void>;
+}
+
+export interface DeliveryOptions {
+  store: KnowledgeStore;
+  plan(incoming: Incoming): Promise<unknown[]>;
+  execute(effects: unknown[], source: SourceRef): Promise<ExecutedEvent[]>;
+  /** Waits while the effects would schedule into a namespace over the pending limit. */
+  beforeExecute?(effects: unknown[], context: RecordContext): Promise<void>;
+  deadLetters: DeadLetterWriter;
+  /** Is the type one this investigator's modes consume (a `--from` file holds every type). */
+  handles(typeName: string): boolean;
+  emit: EventSink;
+  metrics: Metrics;
+  now(): number;
+  deploymentName?: string;
+  maxBytes: number;
+  /** False for `--from` files: their positions are not broker offsets. */
+  useInbox: boolean;
+  retry: RetryPolicy;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The executor's detail as event fields; its `type` (a follow-up's type) must not hide the record's. */
+function detailOf(detail: unknown): Record<string, unknown> {
+  if (!detail || typeof detail !== 'object' || Array.isArray(detail)) return detail === undefined ? {} : { detail };
+  const { type, topic, partition, offset, ...rest } = detail as Record<string, unknown>;
+  return { ...rest, ...(type !== undefined ? { messageType: type } : {}), ...(topic !== undefined ? { targetTopic: topic } : {}) };
+}
+
+export function createDelivery(options: DeliveryOptions): RecordHandler {
+  const { store, emit, metrics } = options;
+
+  const position = (record: ConsumedRecord, type?: string) => ({
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    ...(type ? { type } : {}),
+  });
+  const event = (name: InvestigatorEventName, record: ConsumedRecord, type: string | undefined, detail: Record<string, unknown> = {}) =>
+    emit({ ts: iso(options.now()), event: name, ...position(record, type), ...detail });
+
+  async function processOnce(record: ConsumedRecord, source: SourceRef, context: RecordContext): Promise<void> {
+    const decoded = decodeConsumed(record, { deploymentName: options.deploymentName, maxBytes: options.maxBytes });
+    const typeName = decoded.type.name;
+    if (!options.handles(typeName)) {
+      if (options.useInbox) store.recordInbox(source, 'skipped', iso(options.now()));
+      event('skipped', record, typeName, { reason: 'not handled in this mode' });
+      return;
+    }
+    const effects = await options.plan({ type: decoded.type, message: decoded.message, headers: record.headers, source });
+    await options.beforeExecute?.(effects, context);
+    const results = await options.execute(effects, source);
+    // The executor made every effect durable; the inbox row closes the record.
+    if (options.useInbox) store.recordInbox(source, 'done', iso(options.now()));
+    for (const result of results) event(result.kind as InvestigatorEventName, record, typeName, detailOf(result.detail));
+    metrics.inc(METRIC.processed, { message_type: typeName });
+    event('processed', record, typeName, { effects: effects.length });
+  }
+
+  async function deadLetter(record: ConsumedRecord, source: SourceRef, typeName: string | undefined, errorClass: string, reason: string, context: RecordContext) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await options.deadLetters.send(record, errorClass, reason);
+        const at = iso(options.now());
+        store.transaction(() => {
+          store.recordDeadLetter({
+            ...source,
+            errorClass,
+            reason,
+            value: valueAsReceived(record.value),
+            headers: record.headers,
+            createdAt: at,
+          });
+          if (options.useInbox) store.recordInbox(source, 'dead-letter', at);
+        });
+        metrics.inc(METRIC.failures, { message_type: typeName ?? 'unknown' });
+        metrics.inc(METRIC.deadLetters, { error_class: errorClass });
+        event('dead-letter', record, typeName, { errorClass, reason });
+        return;
+      } catch (error) {
+        // Not written: the record must not be committed. Keep trying until shutdown.
+        if (context.signal.aborted) throw new CancelledError('stopped before the dead letter was written; the record stays uncommitted');
+        const delay = retryDelay(options.retry, attempt, error instanceof TransientError ? error.retryAfterMs : undefined);
+        event('retry', record, typeName, { attempt, delayMs: delay, reason: `dead-letter write failed: ${messageOf(error)}` });
+        await sleepWithHeartbeat(delay, context, options.retry.heartbeatMs);
+      }
+    }
+  }
+
+  return async (record, context) => {
+    const source: SourceRef = { topic: record.topic, partition: record.partition, offset: record.offset };
+    const typeName = typeOfTopic(record.topic, options.deploymentName)?.name;
+    if (options.useInbox && store.inboxOutcome(source) !== undefined) {
+      event('duplicate', record, typeName);
+      return;
+    }
+    event('received', record, typeName, { key: record.key, bytes: record.size });
+    const labels = { message_type: typeName ?? 'unknown' };
+    metrics.inc(METRIC.inProgress, labels, 1);
+    let unexpected = 0;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await processOnce(record, source, context);
+          return;
+        } catch (error) {
+          if (error instanceof PermanentError) {
+            return await deadLetter(record, source, typeName, error.errorClass, error.message, context);
+          }
+          if (context.signal.aborted) throw new CancelledError('stopped while retrying; the record stays uncommitted');
+          if (!(error instanceof TransientError)) {
+            metrics.inc(METRIC.exceptions, labels);
+            if (++unexpected >= options.retry.unexpectedAttempts) {
+              return await deadLetter(record, source, typeName, ERROR_CLASS.internal, messageOf(error), context);
+            }
+          }
+          const delay = retryDelay(options.retry, attempt, error instanceof TransientError ? error.retryAfterMs : undefined);
+          event('retry', record, typeName, { attempt, delayMs: delay, reason: messageOf(error) });
+          await sleepWithHeartbeat(delay, context, options.retry.heartbeatMs);
+        }
+      }
+    } finally {
+      metrics.inc(METRIC.inProgress, labels, -1);
+    }
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+}
+
+/** SPEC §6 `query dead-letters`: the parsed object, or the raw string when it was not JSON. */
+function valueAsReceived(raw: string | null): unknown {
+  if (raw === null) return null;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}

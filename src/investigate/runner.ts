@@ -1,0 +1,296 @@
+/**
+ * The investigator's loop, wired: one source (broker or `--from` file), the
+ * delivery rules for each record, the effect executor, the operator
+ * endpoints, back-pressure, idle exit and a graceful stop. Returns what
+ * happened; the command presents it.
+ */
+import type { Deps } from '../cli/deps.js';
+import { isAbortError, UserError } from '../cli/errors.js';
+import { MESSAGE_TYPES } from '../messages/catalogue.js';
+import { baseTopicOf, topicName } from '../messages/topics.js';
+import type { Store } from '../store/index.js';
+import type { Consumption, RecordHandler } from '../transport/port.js';
+import type { KubeClient, WorkflowKind } from '../workflows/types.js';
+import { pendingLimitGate } from './back-pressure.js';
+import { handlesInMode, type InvestigatorConfig } from './config.js';
+import { createDelivery } from './delivery.js';
+import { planEffects } from './dispatch.js';
+import { countEvent, emptyTally, fanOut, type EventSink, type EventTally, type InvestigatorEventName } from './events.js';
+import { createExecutor } from './executor.js';
+import { startOperatorServer, type OperatorServer } from './http.js';
+import { createIndexClient } from './index-client.js';
+import { createMetrics, METRIC, type Metrics } from './metrics.js';
+import type { RetryPolicy } from './retry.js';
+import { abortableSleep } from './retry.js';
+import { brokerSource, fileSource, type InvestigatorSource } from './sources.js';
+
+export interface RunnerOptions {
+  config: InvestigatorConfig;
+  /** `--from`: a recorded stream instead of a broker. */
+  from?: string;
+  /** `--until-idle`: stop after this long without a record. */
+  untilIdleMs?: number;
+  group: string;
+  startFrom: 'earliest' | 'latest';
+  partitionsConcurrently: number;
+  /** null: record workflows in the ledger only. */
+  kube: KubeClient | null;
+  namespaceFor(kind: WorkflowKind): string;
+  pendingLimit?: number;
+  /** Operator endpoints; null turns them off. */
+  http: { host: string; port: number; required: boolean } | null;
+  maxBytes: number;
+  retry: RetryPolicy;
+  /** Longest wait for in-flight records after a stop signal (SPEC: exit within 10 s). */
+  stopGraceMs: number;
+  pendingPollMs: number;
+  lagPollMs: number;
+}
+
+export interface RunOutcome {
+  tally: EventTally;
+  reason: 'end' | 'idle' | 'signal';
+  /** ISO time the run started, to find what it wrote. */
+  startedAt: string;
+  badLines: number;
+  source: string;
+}
+
+export type RunnerDeps = Pick<Deps, 'env' | 'io' | 'now' | 'signal' | 'log' | 'broker'> & { store: Store };
+
+/** Topics the modes subscribe to, prefixed with the deployment name. */
+export function subscribedTopics(config: InvestigatorConfig): string[] {
+  return MESSAGE_TYPES.filter((t) => handlesInMode(t.name, config.modes)).map((t) => topicName(t.baseTopic, config.deploymentName));
+}
+
+export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, present: EventSink): Promise<RunOutcome> {
+  const { config } = options;
+  const { store } = deps;
+  const startedAt = new Date(deps.now()).toISOString();
+  const tally = emptyTally();
+  const metrics = createMetrics();
+  const emit = fanOut((event) => countEvent(tally, event), present);
+  const note = (event: InvestigatorEventName, detail: Record<string, unknown> = {}) =>
+    emit({ ts: new Date(deps.now()).toISOString(), event, ...detail });
+
+  let badLines = 0;
+  const source: InvestigatorSource = options.from
+    ? fileSource({
+        path: options.from,
+        stdin: deps.io.stdin,
+        deploymentName: config.deploymentName,
+        now: deps.now,
+        onBadLine: (text) => {
+          badLines++;
+          deps.log.warn(text);
+        },
+      })
+    : brokerSource({
+        broker: await deps.broker(),
+        topics: subscribedTopics(config),
+        group: options.group,
+        start: { from: options.startFrom },
+        deploymentName: config.deploymentName,
+        partitionsConcurrently: options.partitionsConcurrently,
+      });
+
+  const executor = createExecutor({
+    store,
+    kube: options.kube,
+    namespaceFor: options.namespaceFor,
+    publish: (record) => source.publish(record),
+    now: deps.now,
+    metrics,
+  });
+  const index = createIndexClient();
+
+  const halted = new Set<string>();
+  const updateHalted = () => metrics.set(METRIC.haltedTopics, {}, halted.size);
+  const delivery = createDelivery({
+    store,
+    plan: (incoming) => planEffects(incoming, { store, config, index, now: deps.now }),
+    execute: (effects, ref) => executor.execute(effects as never, ref),
+    beforeExecute:
+      options.pendingLimit !== undefined && options.kube
+        ? pendingLimitGate({
+            limit: options.pendingLimit,
+            countPending: (ns) => options.kube!.countPending(ns),
+            namespaceFor: options.namespaceFor,
+            pollMs: options.pendingPollMs,
+            heartbeatMs: options.retry.heartbeatMs,
+            onPause: (namespace, pending) => {
+              halted.add(`pending:${namespace}`);
+              updateHalted();
+              note('paused', { namespace, pending, limit: options.pendingLimit });
+            },
+            onResume: (namespace) => {
+              halted.delete(`pending:${namespace}`);
+              updateHalted();
+              note('resumed', { namespace });
+            },
+          })
+        : undefined,
+    deadLetters: source.deadLetters,
+    handles: (typeName) => handlesInMode(typeName, config.modes),
+    emit,
+    metrics,
+    now: deps.now,
+    deploymentName: config.deploymentName,
+    maxBytes: options.maxBytes,
+    useInbox: source.kind === 'broker',
+    retry: options.retry,
+  });
+
+  // Stop on a signal, or after --until-idle without records.
+  const idle = new AbortController();
+  const stop = AbortSignal.any([deps.signal, idle.signal]);
+  let inFlight = 0;
+  let lastActivity = deps.now();
+  const handler: RecordHandler = async (record, context) => {
+    inFlight++;
+    lastActivity = deps.now();
+    try {
+      await delivery(record, context);
+    } finally {
+      inFlight--;
+      lastActivity = deps.now();
+    }
+  };
+
+  note('started', {
+    source: source.kind === 'file' ? `file:${source.description}` : source.description,
+    modes: config.modes,
+    workflows: options.kube ? `cluster ${options.kube.description}` : 'record',
+    ...(source.kind === 'broker' ? { group: options.group } : {}),
+  });
+  const consumption = source.consume(handler, stop);
+
+  const server = options.http ? await startServer(options.http, consumption, metrics, config, halted, updateHalted, note, deps, () => !stop.aborted) : undefined;
+  const watchdog = options.untilIdleMs !== undefined && source.kind === 'broker' ? watchIdle(options.untilIdleMs, () => inFlight === 0 && deps.now() - lastActivity >= options.untilIdleMs!, stop, () => {
+    note('idle-exit', { idleSeconds: options.untilIdleMs! / 1000 });
+    idle.abort('idle');
+  }) : undefined;
+
+  const lagWatch = source.kind === 'broker' ? watchLag(consumption, stop, options.lagPollMs, (total, partitions) => note('lag', { total, partitions })) : undefined;
+
+  try {
+    await untilDone(consumption, stop, options.stopGraceMs, deps);
+  } finally {
+    idle.abort('finished');
+    await watchdog;
+    await lagWatch;
+    await server?.close();
+  }
+  const reason = deps.signal.aborted ? 'signal' : idle.signal.reason === 'idle' ? 'idle' : 'end';
+  note('stopped', { reason, received: tally.received, deadLetters: tally.deadLetters });
+  return { tally, reason, startedAt, badLines, source: source.description };
+}
+
+/** Waits for the consumption; after a stop, for at most the grace period (uncommitted records are redelivered). */
+async function untilDone(consumption: Consumption, stop: AbortSignal, graceMs: number, deps: RunnerDeps): Promise<void> {
+  const done = consumption.done.then(
+    () => undefined,
+    (error: unknown) => {
+      // A handler interrupted by the stop leaves its record uncommitted: that is the point.
+      if (stop.aborted && isAbortError(error)) return;
+      if (stop.aborted && error instanceof UserError) {
+        deps.log.debug(`while stopping: ${error.message}`);
+        return;
+      }
+      throw error;
+    },
+  );
+  const graceOver = new Promise<'timeout'>((resolve) => {
+    const arm = () => {
+      const timer = setTimeout(() => resolve('timeout'), graceMs);
+      timer.unref();
+    };
+    if (stop.aborted) arm();
+    else stop.addEventListener('abort', arm, { once: true });
+  });
+  const first = await Promise.race([done.then(() => 'done' as const), graceOver]);
+  if (first === 'timeout') deps.log.warn(`in-flight records did not finish within ${graceMs / 1000}s of the stop; they stay uncommitted and will be redelivered`);
+}
+
+async function watchIdle(idleMs: number, isIdle: () => boolean, stop: AbortSignal, onIdle: () => void): Promise<void> {
+  const tick = Math.max(50, Math.min(1000, Math.floor(idleMs / 4)));
+  while (!stop.aborted) {
+    await abortableSleep(tick, stop);
+    if (!stop.aborted && isIdle()) return onIdle();
+  }
+}
+
+/** Reports the consumer lag when it changes, for the dashboard and the log. */
+async function watchLag(consumption: Consumption, stop: AbortSignal, everyMs: number, report: (total: number, partitions: number) => void): Promise<void> {
+  let last = -1;
+  while (!stop.aborted) {
+    await abortableSleep(everyMs, stop);
+    if (stop.aborted) return;
+    const samples = await lagSamples(consumption);
+    const total = samples.reduce((sum, s) => sum + s.value, 0);
+    if (total !== last) report(total, samples.length);
+    last = total;
+  }
+}
+
+async function startServer(
+  http: NonNullable<RunnerOptions['http']>,
+  consumption: Consumption,
+  metrics: Metrics,
+  config: InvestigatorConfig,
+  halted: Set<string>,
+  updateHalted: () => void,
+  note: (event: InvestigatorEventName, detail?: Record<string, unknown>) => void,
+  deps: RunnerDeps,
+  running: () => boolean,
+): Promise<OperatorServer | undefined> {
+  const topics = new Set(subscribedTopics(config));
+  const full = (base: string) => topicName(baseTopicOf(base, config.deploymentName), config.deploymentName);
+  try {
+    const server = await startOperatorServer({
+      host: http.host,
+      port: http.port,
+      controls: {
+        metrics: async () => metrics.render(await lagSamples(consumption)),
+        health: () => ({ ok: running(), halted: [...halted] }),
+        halt: (base) => {
+          const topic = full(base);
+          if (!topics.has(topic)) return 'unknown';
+          if (halted.has(topic)) return 'already';
+          consumption.pause(topic);
+          halted.add(topic);
+          updateHalted();
+          note('paused', { topic, by: 'operator' });
+          return 'halted';
+        },
+        resume: (base) => {
+          const topic = full(base);
+          if (!topics.has(topic)) return 'unknown';
+          if (!halted.delete(topic)) return 'already';
+          consumption.resume(topic);
+          updateHalted();
+          note('resumed', { topic, by: 'operator' });
+          return 'resumed';
+        },
+      },
+    });
+    deps.log.notice(`operator endpoints on ${server.url} (/metrics, /_health, /halt/<topic>, /resume/<topic>)`);
+    return server;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? `port ${http.port} is in use` : String(error);
+    if (http.required) throw new UserError(`cannot serve the operator endpoints on ${http.host}:${http.port}: ${why}`, 'pass another --port, --port 0 for a free one, or --port none');
+    deps.log.warn(`operator endpoints off: ${why} (pass --port 0 for a free port)`);
+    return undefined;
+  }
+}
+
+async function lagSamples(consumption: Consumption) {
+  const timeout = new Promise<[]>((resolve) => setTimeout(() => resolve([]), 2000).unref());
+  const lag = await Promise.race([consumption.lag().catch(() => []), timeout]);
+  return lag.map((p) => ({
+    name: METRIC.consumerLag,
+    labels: { topic: p.topic, partition: String(p.partition) },
+    value: Math.max(0, p.end - p.position),
+  }));
+}

@@ -1,0 +1,148 @@
+/**
+ * What a finished run (`--from`, `--until-idle`) learned and scheduled: the
+ * counts, the knowledge written to the cache, and the workflows the ledger
+ * gained. Built as data; `formatSummaryText` is the presenter for people,
+ * the JSON form closes the JSON-lines log.
+ */
+import type { Store, WorkflowReport } from '../store/index.js';
+import type { InvestigatorEvent } from './events.js';
+import type { RunOutcome } from './runner.js';
+
+export interface RunSummary {
+  event: 'summary';
+  source: string;
+  reason: RunOutcome['reason'];
+  counts: {
+    received: number;
+    processed: number;
+    duplicates: number;
+    skipped: number;
+    deadLetters: number;
+    retries: number;
+    published: number;
+    workflowsScheduled: number;
+    workflowsKnown: number;
+    knowledgeRecorded: number;
+    badLines: number;
+  };
+  messagesByType: Record<string, number>;
+  /** One sentence per fact written to the cache during the run. */
+  learned: string[];
+  /** Ledger entries created during the run. */
+  workflows: Array<Pick<WorkflowReport, 'name' | 'kind' | 'namespace' | 'status' | 'parameters'>>;
+  /** Totals in the cache after the run. */
+  cache: { path: string; tables: Record<string, number> };
+}
+
+type Key = { packageName?: string; packageVersion?: string; indexUrl?: string };
+
+const pkg = (key: Key | undefined) => (key ? `${key.packageName}==${key.packageVersion}${key.indexUrl ? ` (${key.indexUrl})` : ''}` : '?');
+
+/** A knowledge change (effects.ts KnowledgeChange) in words. */
+export function describeChange(change: Record<string, unknown>): string {
+  const key = change.key as Key | undefined;
+  switch (change.what) {
+    case 'version':
+      return `${pkg(key)} exists`;
+    case 'solved':
+      return `${pkg(key)} solved by ${String(change.solver)}${change.error ? ' (could not be resolved)' : ''}`;
+    case 'unresolved':
+      return `${pkg(key)} requested${change.solver ? ` for ${String(change.solver)}` : ''}`;
+    case 'advice-wait':
+      return `advice run ${String(change.adviserId)} waits on ${pkg(key)}`;
+    case 'missing':
+      return `${pkg(key)} ${change.missing ? 'is missing from its index' : 'is back on its index'}`;
+    case 'package-missing':
+      return `every version of ${String(change.packageName)} is missing from ${String(change.indexUrl)}`;
+    case 'provides-source-distro':
+      return `${pkg(key)} ${change.value ? 'provides' : 'provides no'} source distribution`;
+    case 'hash-present':
+      return `${pkg(key)}: ${(change.hashes as unknown[] | undefined)?.length ?? 0} hash(es) ${change.present ? 'present' : 'not present'} on the index`;
+    case 'cve':
+      return `${pkg(key)} has a CVE notice`;
+    case 'security-indicators':
+      return `${pkg(key)} security indicators ${String(change.state)}`;
+    default:
+      return JSON.stringify(change);
+  }
+}
+
+/** The sentence for a 'recorded' event, whatever shape the executor gave its detail. */
+export function learnedFrom(event: InvestigatorEvent): string {
+  const change = (event.change ?? event) as Record<string, unknown>;
+  if (typeof change.what === 'string') return describeChange(change);
+  if (typeof event.description === 'string') return event.description;
+  const { ts: _ts, event: _e, topic: _t, partition: _p, offset: _o, type: _ty, ...rest } = event;
+  return JSON.stringify(rest);
+}
+
+export function buildSummary(outcome: RunOutcome, store: Store, learnedEvents: InvestigatorEvent[]): RunSummary {
+  const t = outcome.tally;
+  const learned = [...new Set(learnedEvents.map(learnedFrom))];
+  const workflows = store.workflowsReport({ since: outcome.startedAt }).map(({ name, kind, namespace, status, parameters }) => ({ name, kind, namespace, status, parameters }));
+  return {
+    event: 'summary',
+    source: outcome.source,
+    reason: outcome.reason,
+    counts: {
+      received: t.received,
+      processed: t.processed,
+      duplicates: t.duplicates,
+      skipped: t.skipped,
+      deadLetters: t.deadLetters,
+      retries: t.retries,
+      published: t.published,
+      workflowsScheduled: t.scheduled,
+      workflowsKnown: t.known,
+      knowledgeRecorded: t.recorded,
+      badLines: outcome.badLines,
+    },
+    messagesByType: t.byType,
+    learned,
+    workflows,
+    cache: { path: store.path, tables: store.stats().tables },
+  };
+}
+
+/** One line for stderr at the end of every run. */
+export function formatCounts(summary: RunSummary): string {
+  const c = summary.counts;
+  return (
+    `investigate: ${c.received} message(s) received, ${c.processed} processed, ${c.deadLetters} dead-lettered` +
+    `${c.duplicates ? `, ${c.duplicates} already processed` : ''}${c.skipped ? `, ${c.skipped} not for this mode` : ''}` +
+    `; ${c.workflowsScheduled} workflow(s) scheduled, ${c.workflowsKnown} already known; ${c.published} follow-up(s) published` +
+    `${c.badLines ? `; ${c.badLines} unreadable line(s)` : ''}\n`
+  );
+}
+
+const SHOWN_WORKFLOW_PARAMETERS = /PACKAGE|SOLVER_NAME|RECOMMENDATION|DOCUMENT_ID|IMAGE|URL/;
+
+/** The human summary: what was learned, then what would run (or was created). */
+export function formatSummaryText(summary: RunSummary, options: { limit?: number } = {}): string {
+  const limit = options.limit ?? 50;
+  const out: string[] = [];
+  const types = Object.entries(summary.messagesByType).sort(([a], [b]) => a.localeCompare(b));
+  out.push(`Messages: ${summary.counts.received} (${types.map(([type, n]) => `${type} ${n}`).join(', ') || 'none'})`);
+  out.push('', `Learned (${summary.learned.length}):`);
+  for (const line of summary.learned.slice(0, limit)) out.push(`  - ${line}`);
+  if (summary.learned.length > limit) out.push(`  … and ${summary.learned.length - limit} more`);
+  if (summary.learned.length === 0) out.push('  nothing new');
+  out.push('', `Workflows (${summary.workflows.length}):`);
+  for (const wf of summary.workflows.slice(0, limit)) {
+    const params = Object.entries(wf.parameters)
+      .filter(([name]) => SHOWN_WORKFLOW_PARAMETERS.test(name))
+      .map(([name, value]) => `${name}=${value.length > 60 ? `${value.slice(0, 60)}…` : value}`)
+      .join(' ');
+    out.push(`  ${wf.status.padEnd(9)} ${wf.kind.padEnd(22)} ${wf.namespace}/${wf.name}${params ? `  ${params}` : ''}`);
+  }
+  if (summary.workflows.length > limit) out.push(`  … and ${summary.workflows.length - limit} more`);
+  if (summary.workflows.length === 0) out.push('  none');
+  if (summary.counts.deadLetters > 0) out.push('', `Dead letters: ${summary.counts.deadLetters} (thoth query dead-letters)`);
+  const tables = summary.cache.tables;
+  out.push(
+    '',
+    `Cache ${summary.cache.path}: ${tables.package_versions ?? 0} package versions, ${tables.solver_results ?? 0} solver results, ` +
+      `${tables.workflows ?? 0} workflows, ${tables.dead_letters ?? 0} dead letters (thoth query stats)`,
+  );
+  return `${out.join('\n')}\n`;
+}
