@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PermanentError } from '../../src/cli/errors.js';
+import type { Logger } from '../../src/cli/log.js';
+import { record, schedule, type Effect } from '../../src/investigate/effects.js';
+import { createExecutor, type ExecutorContext, type PublishRecord } from '../../src/investigate/executor.js';
+import { solverRequest } from '../../src/investigate/handlers/requests.js';
+import type { Store } from '../../src/store/index.js';
+import { connectKube } from '../../src/workflows/kube.js';
+import { startKubeApiServer } from '../support/kube-api-server.js';
+import { INDEX, tempStore, type TempStore } from './handlers-support.js';
+
+const key = { packageName: 'requests', packageVersion: '2.25.1', indexUrl: INDEX };
+const source = { topic: 'thoth.investigator.unresolved-package', partition: 0, offset: 7 };
+const solverEffect = schedule(solverRequest(key, 'solver-rhel-8-py38', null), 'no result', 'unresolved-package');
+const reRun: Effect = {
+  type: 'publish',
+  messageType: 'adviser-re-run',
+  message: { re_run_adviser_id: 'adviser-abc', recommendation_type: 'latest' },
+  key: 'adviser-abc',
+  headers: {},
+  reRunOf: 'adviser-abc',
+};
+
+let temp: TempStore;
+let store: Store;
+let published: PublishRecord[];
+let counted: Array<{ name: string; labels: Record<string, string>; value: number }>;
+beforeEach(() => {
+  temp = tempStore();
+  store = temp.store;
+  published = [];
+  counted = [];
+});
+afterEach(() => temp.dispose());
+
+function executor(overrides: Partial<ExecutorContext> = {}) {
+  return createExecutor({
+    store,
+    kube: null,
+    namespaceFor: () => 'thoth',
+    publish: async (r) => void published.push(r),
+    now: () => Date.parse('2026-11-27T12:00:00Z'),
+    metrics: { count: (name, labels, value) => void counted.push({ name, labels, value }) },
+    origin: { componentName: 'thoth-investigator', serviceVersion: '1.2.3' },
+    ...overrides,
+  });
+}
+
+describe('effect executor', () => {
+  it('writes records, records the workflow in the ledger with its source, and counts it', async () => {
+    const events = await executor().execute([record({ what: 'version', key }), record({ what: 'solved', key, solver: 'solver-fedora-34-py39' }), solverEffect], source);
+    expect(events.map((e) => e.kind)).toEqual(['recorded', 'recorded', 'recorded-workflow']);
+    expect(store.isSolved(key, 'solver-fedora-34-py39')).toBe(true);
+    const [entry] = store.workflowsInFlight('solver', key);
+    expect(entry).toMatchObject({ kind: 'solver', status: 'recorded', source, parameters: { THOTH_SOLVER_NAME: 'solver-rhel-8-py38', THOTH_SOLVER_PACKAGES: 'requests===2.25.1' } });
+    expect(counted).toEqual([{ name: 'thoth_investigator_scheduled_workflows_total', labels: { message_type: 'unresolved-package', workflow_type: 'solver' }, value: 1 }]);
+  });
+
+  it('is idempotent: the same effects again schedule nothing new', async () => {
+    await executor().execute([solverEffect], source);
+    const again = await executor().execute([solverEffect], { ...source, offset: 8 });
+    expect(again.map((e) => e.kind)).toEqual(['known']);
+    expect(store.workflowsInFlight('solver', key)).toHaveLength(1);
+    expect(counted).toHaveLength(1);
+  });
+
+  it('publishes a complete follow-up body and marks the re-run published once the broker acknowledged it', async () => {
+    store.addAdviceWait('adviser-abc', 'latest', key);
+    await executor().execute([reRun], null);
+    expect(published).toEqual([
+      {
+        messageType: 'adviser-re-run',
+        key: 'adviser-abc',
+        headers: {},
+        message: expect.objectContaining({ component_name: 'thoth-investigator', service_version: '1.2.3', version: 'v2', re_run_adviser_id: 'adviser-abc', recommendation_type: 'latest', origin: null }),
+      },
+    ]);
+    expect(store.markReRunPublished('adviser-abc', '2026-11-27T12:00:01Z')).toBe(false);
+  });
+
+  it('leaves the re-run unmarked when publishing fails, so a retry publishes it', async () => {
+    store.addAdviceWait('adviser-abc', 'latest', key);
+    const failing = executor({ publish: () => Promise.reject(new Error('broker down')) });
+    await expect(failing.execute([reRun], null)).rejects.toThrow('broker down');
+    expect(store.adviceRunsWaitingOn(key, [])).toHaveLength(1);
+  });
+
+  it('applies nothing when one effect is invalid', async () => {
+    const bad = schedule({ kind: 'revsolver', parameters: { THOTH_REVSOLVER_PACKAGE_NAME: 'x;rm -rf', THOTH_REVSOLVER_PACKAGE_VERSION: '1.0' } }, 'test');
+    await expect(executor().execute([record({ what: 'cve', key }), solverEffect, bad], source)).rejects.toBeInstanceOf(PermanentError);
+    expect(store.knownVersions('requests')).toEqual([]);
+    expect(store.workflowsInFlight('solver', key)).toEqual([]);
+  });
+
+  it('refuses an invalid follow-up message before applying anything', async () => {
+    const invalid: Effect = { type: 'publish', messageType: 'adviser-re-run', message: { re_run_adviser_id: 5 }, key: null, headers: {} };
+    await expect(executor().execute([record({ what: 'version', key }), invalid], null)).rejects.toThrow(/adviser-re-run follow-up message is invalid/);
+    expect(store.knownVersions('requests')).toEqual([]);
+    expect(published).toEqual([]);
+  });
+
+  it('passes metrics through', async () => {
+    const events = await executor().execute([{ type: 'metric', name: 'm', labels: { a: 'b' }, value: 4, kind: 'gauge' }], null);
+    expect(events).toEqual([{ kind: 'metric', detail: { name: 'm', labels: { a: 'b' }, value: 4, metric: 'gauge' } }]);
+    expect(counted).toEqual([{ name: 'm', labels: { a: 'b' }, value: 4 }]);
+  });
+});
+
+describe('effect executor against a Kubernetes API server', () => {
+  it('creates the workflow once; a second cache that does not know it gets 409 and counts it as done', async () => {
+    const server = await startKubeApiServer({ namespaces: ['thoth'] });
+    const dir = mkdtempSync(join(tmpdir(), 'thoth-kube-'));
+    const other = tempStore();
+    try {
+      const silent: Logger = { notice: () => {}, warn: () => {}, debug: () => {} };
+      const kube = await connectKube({ env: { KUBECONFIG: server.writeKubeconfig(dir) }, log: silent, retry: { attempts: 1 } });
+      const first = await executor({ kube }).execute([solverEffect], source);
+      expect(first.map((e) => e.kind)).toEqual(['scheduled']);
+      const second = await executor({ kube, store: other.store }).execute([solverEffect], source);
+      expect(second.map((e) => e.kind)).toEqual(['exists']);
+      expect(server.workflows('thoth')).toHaveLength(1);
+      expect(server.workflows('thoth')[0]!.metadata.annotations).toMatchObject({ 'thoth-station.ninja/source-offset': '7' });
+    } finally {
+      other.dispose();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
