@@ -7,6 +7,7 @@
  */
 import { UsageError } from '../cli/errors.js';
 import { optional, optionalStrings, required, requiredStrings, withDefault, type BodyOf, type FieldSpec } from './fields.js';
+import { shown } from './display.js';
 import { nearest } from './suggest.js';
 import { baseTopicOf } from './topics.js';
 
@@ -150,9 +151,8 @@ export function messageType(name: string): MessageType {
 /** The error for a name that is no message type: nearest suggestion plus the full list. */
 export function unknownMessageType(name: string): UsageError {
   const suggestion = nearest(name, [...MESSAGE_NAMES]);
-  const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
   return new UsageError(
-    `unknown message type ${shown}${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`,
+    `unknown message type ${shown(name)}${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`,
     `known types: ${MESSAGE_NAMES.join(', ')}`,
   );
 }

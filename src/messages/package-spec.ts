@@ -7,6 +7,7 @@
 import { valid as validPep440 } from '@renovatebot/pep440';
 import { UserError } from '../cli/errors.js';
 import type { FieldError } from './check-value.js';
+import { shown } from './display.js';
 
 const PEP508_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
 const CONTROL_OR_SPACE = /[\s\p{Cc}\p{Cf}]/u;
@@ -14,11 +15,6 @@ const MAX_NAME = 200;
 const MAX_VERSION = 128;
 const MAX_URL = 2048;
 const SPEC_HINT = 'write NAME or NAME==VERSION, e.g. requests or requests==2.25.1';
-
-/** A value shown inside an error: quoted, control characters escaped, long ones cut. */
-export function shown(text: string, max = 60): string {
-  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
-}
 
 /** PEP 503 normal form: runs of '-', '_', '.' become one '-', lower case. */
 export function normalizePackageName(name: string): string {
@@ -67,6 +63,7 @@ export function indexUrlProblem(url: string): string | undefined {
 export function parsePackageSpec(spec: string): { name: string; version?: string } {
   const text = spec.trim();
   if (text === '') throw new UserError('the package specification is empty', SPEC_HINT);
+  if (/[\p{Cc}\p{Cf}]/u.test(text)) throw new UserError(`the package specification ${shown(spec)} contains a control character`, SPEC_HINT);
   const cut = text.search(/[=<>!~@;[\](),\s]/);
   const name = cut === -1 ? text : text.slice(0, cut);
   const rest = cut === -1 ? '' : text.slice(cut).trim();
@@ -82,6 +79,7 @@ export function parsePackageSpec(spec: string): { name: string; version?: string
   const operator = /^(===|!=|~=|>=|<=|>|<|==)/.exec(rest)?.[1];
   if (operator) throw new UserError(`only an exact pin 'NAME==VERSION' is accepted, not the operator '${operator}' in ${shown(spec)}`, SPEC_HINT);
   if (rest.startsWith('[')) throw new UserError(`extras are not accepted in ${shown(spec)}: a message names a package, not its extras`, SPEC_HINT);
+  if (rest.startsWith(';')) throw new UserError(`environment markers (';') are not accepted in ${shown(spec)}`, SPEC_HINT);
   if (rest.startsWith('@')) throw new UserError(`direct references (NAME @ URL) are not accepted in ${shown(spec)}; use --index-url for the index`, SPEC_HINT);
   throw new UserError(`invalid package specification ${shown(spec)}: expected NAME or NAME==VERSION`, SPEC_HINT);
 }

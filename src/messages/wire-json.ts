@@ -6,7 +6,9 @@
  * astral characters), floats in Python's repr form (`1e-05`, `1e+16`).
  *
  * Limit: a JavaScript number does not remember whether Python wrote `1` or
- * `1.0`; an integral number below 2^53 is written as an integer.
+ * `1.0`; an integral number below 1e16 is written as an integer. Parsing
+ * also loses integers beyond 2^53 and the order of integer-like keys in
+ * free-form objects (JavaScript lists those first).
  */
 
 const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
@@ -42,8 +44,9 @@ export function pythonFloat(value: number): string {
   return `${sign}${whole}.${fraction || '0'}`;
 }
 
+/** Integral values print as Python ints up to 1e16, where Python's float repr would switch to an exponent anyway. */
 function pythonNumber(value: number): string {
-  return Number.isSafeInteger(value) ? String(value) : pythonFloat(value);
+  return Number.isInteger(value) && Math.abs(value) < 1e16 ? String(value) : pythonFloat(value);
 }
 
 /** Serialises a JSON value the way Python's `json.dumps(value)` does. */
