@@ -25,44 +25,62 @@ export interface Presented {
 }
 
 const versionColumns: Array<Column<VersionRef>> = [
-  { header: 'package', value: (r) => r.package_name },
-  { header: 'version', value: (r) => r.package_version },
+  { header: 'package', value: (r) => r.package_name, truncate: false },
+  { header: 'version', value: (r) => r.package_version, truncate: false },
   { header: 'index', value: (r) => r.index_url },
 ];
+
+/** To the second: a table has no room for milliseconds. */
+const shortTime = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
 
 const statusStyle = (status: string) =>
   status === 'Succeeded' ? 'green' : status === 'Failed' || status === 'Error' ? 'red' : status === 'Running' ? 'cyan' : ('yellow' as const);
 
 const workflowColumns: Array<Column<WorkflowReport>> = [
-  { header: 'name', value: (w) => w.name },
+  { header: 'name', value: (w) => w.name, truncate: false },
   { header: 'kind', value: (w) => w.kind },
   { header: 'namespace', value: (w) => w.namespace },
   { header: 'status', value: (w) => w.status, style: (w) => statusStyle(w.status) },
-  { header: 'created', value: (w) => w.created_at },
+  { header: 'created', value: (w) => shortTime(w.created_at) },
   { header: 'source', value: (w) => (w.source ? `${w.source.topic}[${w.source.partition}]@${w.source.offset}` : null) },
 ];
 
 const yesNo = (value: boolean | null) => (value === null ? '?' : value ? 'yes' : 'no');
 
-const packageVersionColumns: Array<Column<VersionReport>> = [
-  { header: 'version', value: (v) => v.version },
-  { header: 'index', value: (v) => v.index_url },
-  { header: 'solved', value: (v) => v.solvers.filter((s) => s.status === 'solved').map((s) => s.solver).join(', ') || null, style: () => 'green' },
-  { header: 'errors', value: (v) => v.solvers.filter((s) => s.status === 'error').map((s) => s.solver).join(', ') || null, style: () => 'red' },
-  { header: 'lacking', value: (v) => v.lacking.join(', ') || null, style: () => 'yellow' },
-  { header: 'si', value: (v) => v.security_indicators },
-  { header: 'missing', value: (v) => yesNo(v.is_missing), style: (v) => (v.is_missing ? 'red' : undefined) },
-  { header: 'sdist', value: (v) => yesNo(v.provides_source_distro) },
-  { header: 'hashes', value: (v) => (v.hashes.length ? `${v.hashes.filter((h) => h.present).length}/${v.hashes.length} present` : null) },
-  { header: 'cves', value: (v) => v.cve_notices.length || null },
-  { header: 'requests', value: (v) => v.requests.reduce((n, r) => n + r.count, 0) || null },
-  { header: 'advice waiting', value: (v) => v.advice_waiting.filter((a) => !a.re_run_published_at).map((a) => a.adviser_id).join(', ') || null },
-];
+/** One column per solver environment: solved, error, or `-` where it has no result yet. */
+function solverColumn(solver: string): Column<VersionReport> {
+  const result = (v: VersionReport) => v.solvers.find((s) => s.solver === solver)?.status;
+  return {
+    header: solver.replace(/^solver-/, ''),
+    value: (v) => result(v) ?? '-',
+    style: (v) => (result(v) === 'solved' ? 'green' : result(v) === 'error' ? 'red' : 'yellow'),
+  };
+}
+
+function packageVersionColumns(versions: VersionReport[], showIndex: boolean): Array<Column<VersionReport>> {
+  const solvers = [...new Set(versions.flatMap((v) => [...v.lacking, ...v.solvers.map((s) => s.solver)]))].sort();
+  const columns: Array<Column<VersionReport> & { optional?: boolean }> = [
+    { header: 'version', value: (v) => v.version, truncate: false },
+    ...(showIndex ? [{ header: 'index', value: (v: VersionReport) => v.index_url }] : []),
+    ...solvers.map(solverColumn),
+    { header: 'si', value: (v) => v.security_indicators, style: (v) => (v.security_indicators === 'done' ? 'green' : v.security_indicators === 'failed' ? 'red' : undefined) },
+    { header: 'missing', value: (v) => yesNo(v.is_missing), style: (v) => (v.is_missing ? 'red' : undefined) },
+    { header: 'sdist', value: (v) => yesNo(v.provides_source_distro) },
+    { header: 'hashes', optional: true, value: (v) => (v.hashes.length ? `${v.hashes.filter((h) => h.present).length}/${v.hashes.length} present` : null) },
+    { header: 'cves', optional: true, value: (v) => v.cve_notices.length || null },
+    { header: 'requests', optional: true, value: (v) => v.requests.reduce((n, r) => n + r.count, 0) || null },
+    { header: 'advice waiting', optional: true, value: (v) => v.advice_waiting.filter((a) => !a.re_run_published_at).map((a) => a.adviser_id).join(', ') || null },
+  ];
+  // Columns with nothing to say for any version only cost width.
+  return columns.filter((c) => !c.optional || versions.some((v) => c.value(v) !== null));
+}
 
 function presentPackage(report: PackageReport, options: TableOptions): Presented {
   if (report.versions.length === 0 && report.workflows.length === 0) return { output: '', empty: `nothing is known of ${report.name}` };
-  const parts = [`${report.name}: ${report.versions.length} version(s) known\n`];
-  if (report.versions.length) parts.push(renderTable(report.versions, packageVersionColumns, options));
+  const indexes = [...new Set(report.versions.map((v) => v.index_url))];
+  const where = indexes.length === 1 ? ` on ${indexes[0]}` : '';
+  const parts = [`${report.name}${where}: ${report.versions.length} version(s) known\n`];
+  if (report.versions.length) parts.push(renderTable(report.versions, packageVersionColumns(report.versions, indexes.length > 1), options));
   if (report.workflows.length) parts.push(`\nworkflows:\n${renderTable(report.workflows, workflowColumns, options)}`);
   return { output: parts.join('') };
 }
@@ -81,7 +99,7 @@ function presentTable(result: QueryResult, options: TableOptions): Presented {
         { header: 'solver', value: (r) => r.solver ?? 'all' },
         { header: 'lacking', value: (r) => r.lacking.join(', ') || null, style: () => 'yellow' },
         { header: 'count', value: (r) => r.count, align: 'right' },
-        { header: 'last seen', value: (r) => r.last_seen },
+        { header: 'last seen', value: (r) => shortTime(r.last_seen) },
         { header: 'advice', value: (r) => r.advice_waiting || null, align: 'right' },
       ] as Array<Column<UnresolvedReport>>, options, 'no unresolved requests');
     case 'unsolved':

@@ -14,6 +14,8 @@ export interface Column<Row> {
   /** The cell text for a row. */
   value: (row: Row) => string | number | boolean | null | undefined;
   align?: 'left' | 'right';
+  /** False for cells a user copies (names, versions): shorten other columns instead. Default true. */
+  truncate?: boolean;
   /** A colour for the cell, by its row (used only when colour is on). */
   style?: (row: Row) => CellStyle | undefined;
 }
@@ -35,14 +37,15 @@ function fit(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
-/** Column widths that fit `limit`, taking from the widest column first. */
-function fitWidths(widths: number[], limit: number | undefined, gap: number): number[] {
+/** Column widths that fit `limit`, taking from the widest column that may be shortened first. */
+function fitWidths(widths: number[], shortenable: boolean[], limit: number | undefined, gap: number): number[] {
   const out = [...widths];
   if (!limit) return out;
   const total = () => out.reduce((a, b) => a + b, 0) + gap * (out.length - 1);
   while (total() > limit) {
-    const widest = out.indexOf(Math.max(...out));
-    if (out[widest]! <= MIN_COLUMN) break;
+    const candidates = out.map((w, i) => (shortenable[i] ? w : 0));
+    const widest = candidates.indexOf(Math.max(...candidates));
+    if (out[widest]! <= MIN_COLUMN || !shortenable[widest]) break;
     out[widest]!--;
   }
   return out;
@@ -52,7 +55,7 @@ export function renderTable<Row>(rows: Row[], columns: Array<Column<Row>>, optio
   const chalk = new Chalk({ level: options.color ? 1 : 0 });
   const cells = rows.map((row) => columns.map((c) => cellText(c.value(row))));
   const natural = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
-  const widths = fitWidths(natural, options.width, 2);
+  const widths = fitWidths(natural, columns.map((c) => c.truncate !== false), options.width, 2);
   const pad = (text: string, i: number) => {
     const fitted = fit(text, widths[i]!);
     return columns[i]!.align === 'right' ? fitted.padStart(widths[i]!) : fitted.padEnd(widths[i]!);
