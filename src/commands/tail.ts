@@ -55,7 +55,8 @@ export async function runTail(options: TailOptions, deps: Deps): Promise<number>
   let shown = 0;
   let invalid = 0;
   await write(deps.io.stdout, presenter.begin());
-  deps.log.notice(`tailing ${options.topics.join(', ')}${options.exitAtEnd ? ' (until the end)' : ' (Ctrl-C to stop)'}`);
+  const what = options.topics.length > 3 ? `${options.topics.length} topics` : options.topics.join(', ');
+  deps.log.notice(`tailing ${what}${options.exitAtEnd ? ' (until the end)' : ' (Ctrl-C to stop)'}`);
   const consumption = broker.consume(
     { topics: options.topics, group: options.group, start: options.start, exitAtEnd: options.exitAtEnd, signal },
     async (record) => {

@@ -6,7 +6,7 @@
 import { UsageError, UserError } from '../cli/errors.js';
 import type { MessageType } from '../messages/catalogue.js';
 import { openInput, readLines } from '../messages/ndjson.js';
-import { prepareMessage, type PrepareContext, type PreparedMessage, type PublishFlags } from './prepare.js';
+import { InvalidMessageError, prepareMessage, type PrepareContext, type PreparedMessage, type PublishFlags } from './prepare.js';
 
 export interface LineFailure {
   line: number;
@@ -58,7 +58,8 @@ export async function prepareFile(
       batch.messages.push({ ...prepareMessage(type, fields, flags, once), line });
     } catch (error) {
       if (!(error instanceof UserError) && !(error instanceof UsageError)) throw error;
-      batch.failures.push({ line, reason: error.message });
+      const reason = error instanceof InvalidMessageError ? error.errors.map((e) => e.message).join('; ') : error.message;
+      batch.failures.push({ line, reason });
     }
   }
   return batch;

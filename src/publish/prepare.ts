@@ -9,7 +9,7 @@ import type { MessageType } from '../messages/catalogue.js';
 import { typeLabel, type FieldSpec } from '../messages/fields.js';
 import { normalizePackageName, packageFieldErrors, parsePackageSpec } from '../messages/package-spec.js';
 import { nearest } from '../messages/suggest.js';
-import { buildMessage, formatErrors, serializeMessage, unknownFields, type Message } from '../messages/validate.js';
+import { buildMessage, formatErrors, serializeMessage, unknownFields, type FieldError, type Message } from '../messages/validate.js';
 import { requireIndexUrl } from './index-url.js';
 
 export interface PublishFlags {
@@ -31,6 +31,16 @@ export interface PreparedMessage {
   body: string;
   key: string | null;
   headers: Record<string, string>;
+}
+
+/** A message that fails validation; `errors` lets a caller list them on one line. */
+export class InvalidMessageError extends UserError {
+  constructor(
+    typeName: string,
+    readonly errors: readonly FieldError[],
+  ) {
+    super(`invalid ${typeName} message:\n${formatErrors(errors)}`);
+  }
 }
 
 export interface PrepareContext {
@@ -140,10 +150,10 @@ export function prepareMessage(type: MessageType, base: Record<string, unknown>,
     fields.index_url = found.url;
   }
   const result = buildMessage(type, fields, context.origin);
-  if (!result.ok) throw new UserError(`invalid ${type.name} message:\n${formatErrors(result.errors)}`);
+  if (!result.ok) throw new InvalidMessageError(type.name, result.errors);
   // The wire schema takes any string; publish refuses what no consumer could act on.
   const problems = packageFieldErrors(result.message, { allowAnyVersion: type.name === 'unresolved-package' });
-  if (problems.length > 0) throw new UserError(`invalid ${type.name} message:\n${formatErrors(problems)}`);
+  if (problems.length > 0) throw new InvalidMessageError(type.name, problems);
   return {
     message: result.message,
     body: serializeMessage(type, result.message),
