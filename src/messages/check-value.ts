@@ -60,7 +60,9 @@ export function checkFields(fields: readonly FieldSpec[], input: Record<string, 
       if (field.required) {
         errors.push({ field: path, rule: 'required', message: `field '${path}' is required (${typeLabel(field.type)})` });
       } else if (field.default !== undefined) {
-        out[field.name] = checkValue(field.type, structuredClone(field.default), path, errors);
+        // Copy object defaults so that no two messages share (and mutate) one default.
+        const fallback = typeof field.default === 'object' ? structuredClone(field.default) : field.default;
+        out[field.name] = checkValue(field.type, fallback, path, errors);
       } else {
         out[field.name] = null;
       }
