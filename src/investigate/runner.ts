@@ -22,7 +22,7 @@ import { createIndexClient } from './index-client.js';
 import { createMetrics, METRIC, type Metrics } from './metrics.js';
 import type { RetryPolicy } from './retry.js';
 import { abortableSleep } from './retry.js';
-import { brokerSource, fileSource, type InvestigatorSource } from './sources.js';
+import { brokerSource, fileSource, indexesNamedIn, type InvestigatorSource } from './sources.js';
 
 export interface RunnerOptions {
   config: InvestigatorConfig;
@@ -64,8 +64,15 @@ export function subscribedTopics(config: InvestigatorConfig): string[] {
 }
 
 export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, present: EventSink): Promise<RunOutcome> {
-  const { config } = options;
   const { store } = deps;
+  let config = options.config;
+  if (options.from && config.indexUrls.length === 0 && store.registeredIndexes().length === 0) {
+    const named = await indexesNamedIn(options.from, deps.io.stdin);
+    if (named.length > 0) {
+      deps.log.notice(`no package index is registered (THOTH_INDEX_URLS, --index-url); trusting the one(s) ${options.from} names, for this run only: ${named.join(', ')}`);
+      config = { ...config, indexUrls: named };
+    }
+  }
   const startedAt = new Date(deps.now()).toISOString();
   const tally = emptyTally();
   const metrics = createMetrics();

@@ -3,6 +3,7 @@
  * that what the dashboard shows is testable without a terminal.
  */
 import { countEvent, emptyTally, type EventTally, type InvestigatorEvent } from '../investigate/events.js';
+import { learnedFrom } from '../investigate/summary.js';
 
 export interface DashboardState {
   tally: EventTally;
@@ -74,6 +75,8 @@ export function describeEvent(event: InvestigatorEvent): string {
       return `${'retry'.padEnd(17)} #${String(event.attempt)} in ${String(event.delayMs)}ms: ${String(event.reason)}${where}`;
     case 'published':
       return `${'published'.padEnd(17)} ${String(event.messageType ?? event.topic ?? '')}${where}`;
+    case 'recorded':
+      return `${'recorded'.padEnd(17)} ${learnedFrom(event)}${where}`;
     case 'paused':
     case 'resumed':
       return `${event.event.padEnd(17)} ${String(event.topic ?? event.namespace ?? '')}`;

@@ -9,6 +9,8 @@ export interface DashboardProps {
   state: DashboardState;
   now: number;
   color: boolean;
+  /** Terminal width; some pseudo-terminals report 0. */
+  width: number;
 }
 
 const byCount = (counts: Record<string, number>) =>
@@ -17,12 +19,12 @@ const byCount = (counts: Record<string, number>) =>
     .map(([name, n]) => `${name} ${n}`)
     .join(' · ');
 
-export function Dashboard({ state, now, color }: DashboardProps) {
+export function Dashboard({ state, now, color, width }: DashboardProps) {
   const t = state.tally;
   const accent = color ? 'cyan' : undefined;
   const bad = color && t.deadLetters > 0 ? 'red' : undefined;
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" width={width}>
       <Text>
         <Text bold color={accent}>
           thoth investigate

@@ -21,7 +21,11 @@ export function renderDashboard(
 ): DashboardHandle {
   const state = emptyDashboard();
   const now = options.now ?? Date.now;
-  const element = () => createElement(Dashboard, { state, now: now(), color: options.color });
+  const width = () => {
+    const columns = (stdout as { columns?: number }).columns;
+    return columns && columns > 20 ? columns : 100;
+  };
+  const element = () => createElement(Dashboard, { state, now: now(), color: options.color, width: width() });
   const instance = render(element(), {
     stdout: stdout as NodeJS.WriteStream,
     patchConsole: false,
