@@ -9,11 +9,14 @@ import { stringify as toYaml } from 'yaml';
 import type { Deps } from '../cli/deps.js';
 import { UsageError, UserError } from '../cli/errors.js';
 import { write } from '../cli/io.js';
+import { createExecutor } from '../investigate/executor.js';
+import { schedule } from '../investigate/effects.js';
+import type { KnowledgeStore } from '../store/types.js';
 import { buildWorkflow } from '../workflows/build.js';
 import { requestFromCli, requestFromFile } from '../workflows/cli-request.js';
 import { namespaceFor } from '../workflows/namespaces.js';
 import { scheduleWorkflow, statusOf, type LedgerPort } from '../workflows/schedule.js';
-import type { ScheduleResult, Workflow, WorkflowRequest } from '../workflows/types.js';
+import type { KubeClient, ScheduleResult, Workflow, WorkflowRequest } from '../workflows/types.js';
 import { progressRenderer, waitForWorkflow } from '../workflows/wait.js';
 import type { CommandModule, Invocation } from './types.js';
 
@@ -104,6 +107,32 @@ async function follow(result: ScheduleResult, options: SubmitOptions, deps: Deps
   throw new UserError(`workflow ${result.name} in namespace ${result.namespace} ended ${outcome.phase}: ${where}${outcome.failure.message}`);
 }
 
+/**
+ * Schedules through the investigator's effect executor, so a workflow
+ * submitted by hand and one the investigator schedules share naming, ledger
+ * and idempotency (STYLE §7).
+ */
+async function scheduleThroughExecutor(options: SubmitOptions, deps: Deps, kube: KubeClient, store: KnowledgeStore): Promise<ScheduleResult> {
+  const executor = createExecutor({
+    store,
+    kube,
+    namespaceFor: () => options.namespace,
+    publish: async () => {
+      throw new Error('thoth submit publishes no follow-up messages');
+    },
+    now: deps.now,
+    signal: deps.signal,
+  });
+  const events = await executor.execute([schedule(options.request, 'thoth submit')], null);
+  const event = events.find((e) => e.kind === 'scheduled' || e.kind === 'exists' || e.kind === 'known')!;
+  const name = event.detail.name as string;
+  const outcome: ScheduleResult['outcome'] = event.kind === 'scheduled' ? 'created' : (event.kind as 'exists' | 'known');
+  // The object as the cluster holds it (for -o json|yaml); one that is gone (TTL) is shown as built.
+  const onCluster = options.output === 'name' ? undefined : await kube.getWorkflow(options.namespace, name);
+  const workflow = onCluster ?? buildWorkflow({ ...options.request, force: false }, { namespace: options.namespace });
+  return { name, kind: options.request.kind, namespace: options.namespace, outcome, workflow: { ...workflow, metadata: { ...workflow.metadata, name } } };
+}
+
 export async function runSubmit(options: SubmitOptions, deps: Deps): Promise<number> {
   if (options.dryRun === 'client') {
     // Nothing leaves the machine: no cluster, no ledger.
@@ -113,14 +142,19 @@ export async function runSubmit(options: SubmitOptions, deps: Deps): Promise<num
   }
   const kube = await deps.kube({ kubeconfig: options.kubeconfig, context: options.context });
   deps.log.notice(`cluster: ${kube.description}, namespace ${options.namespace}`);
-  const ledger: LedgerPort = options.dryRun ? NO_LEDGER : await deps.store();
-  const result = await scheduleWorkflow(options.request, { store: ledger, kube, namespace: options.namespace, now: deps.now, dryRun: options.dryRun, signal: deps.signal });
+  if (options.dryRun === 'server') {
+    const result = await scheduleWorkflow(options.request, { store: NO_LEDGER, kube, namespace: options.namespace, now: deps.now, dryRun: 'server', signal: deps.signal });
+    await write(deps.io.stdout, presentResult(result, options.output, 'server'));
+    return 0;
+  }
+  const store = await deps.store();
+  const result = await scheduleThroughExecutor(options, deps, kube, store);
   if (result.outcome === 'known') deps.log.notice(`the ledger already has ${result.name} for this request; --force submits a new run`);
   if (options.wait || options.watch) {
     if (options.output === 'name') await write(deps.io.stdout, presentResult(result, 'name'));
-    return follow(result, options, deps, ledger);
+    return follow(result, options, deps, store);
   }
-  await write(deps.io.stdout, presentResult(result, options.output, options.dryRun));
+  await write(deps.io.stdout, presentResult(result, options.output));
   return 0;
 }
 

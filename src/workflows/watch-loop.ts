@@ -65,6 +65,7 @@ export async function watchUntilDone(o: WatchLoopOptions): Promise<Workflow> {
     if (!current) throw gone();
     emit(current);
     if (isFinished(current)) return current;
+    if (o.signal.aborted) throw new CancelledError();
 
     const round = await new Promise<Round>((resolve) => {
       let settled = false;
