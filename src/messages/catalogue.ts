@@ -128,7 +128,7 @@ export type MessageBody<N extends MessageName> = BaseFields & BodyOf<Extract<(ty
 export const MESSAGE_NAMES: readonly string[] = MESSAGE_TYPES.map((t) => t.name);
 
 /**
- * A message type by CLI name, CLI name or base topic, or deployment-prefixed
+ * A message type by CLI name, base topic, or deployment-prefixed
  * topic. Without a deployment name, any `<prefix>.<base topic>` matches.
  */
 export function findMessageType(nameOrTopic: string, deploymentName?: string): MessageType | undefined {
@@ -150,7 +150,7 @@ export function messageType(name: string): MessageType {
 
 /** The error for a name that is no message type: nearest suggestion plus the full list. */
 export function unknownMessageType(name: string): UsageError {
-  const suggestion = nearest(name, [...MESSAGE_NAMES]);
+  const suggestion = nearest(name, MESSAGE_NAMES);
   return new UsageError(
     `unknown message type ${shown(name)}${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`,
     `known types: ${MESSAGE_NAMES.join(', ')}`,
