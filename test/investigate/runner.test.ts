@@ -1,0 +1,182 @@
+/**
+ * `thoth investigate` as a user runs it: over a recorded file, over the
+ * embedded broker until idle, against a (fake) cluster, stopped by a signal.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cleanEnv, runThoth } from '../support/cli.js';
+import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
+
+const INDEX = 'https://index.example/simple';
+const STREAM = fileURLToPath(new URL('../../fixtures/streams/continuous-learning.ndjson', import.meta.url));
+
+let dir: string;
+let db: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'thoth-investigate-'));
+  db = join(dir, 'thoth.db');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ THOTH_INDEX_URLS: INDEX, KUBECONFIG: join(dir, 'no-kubeconfig'), ...extra });
+const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+function body(fields: Record<string, unknown>) {
+  return { component_name: 'test', service_version: '1.0.0', version: 'v1', ...fields };
+}
+function envelope(topic: string, value: unknown) {
+  return JSON.stringify({ topic, key: null, headers: {}, value, timestamp: 1700000000000 });
+}
+const unresolved = (name: string, version: string) =>
+  envelope('thoth.investigator.unresolved-package', body({ package_name: name, package_version: version, index_url: INDEX, solver: 'solver-rhel-8-py38' }));
+
+describe('thoth investigate --from', () => {
+  it('replays the whole loop of a recorded stream, records workflows, and ends with a summary', async () => {
+    const result = await runThoth(['--db', db, 'investigate', '--from', STREAM], { env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('recording them in the ledger instead (--workflows record)');
+    const events = lines(result.stdout);
+    expect(events[0]).toMatchObject({ event: 'started', workflows: 'record' });
+    const summary = events.at(-1)!;
+    expect(summary).toMatchObject({ event: 'summary', reason: 'end', counts: { deadLetters: 0, published: 1 } });
+    // The adviser-re-run the investigator published was handled in the same run.
+    expect(events.some((e) => e.event === 'received' && e.type === 'adviser-re-run')).toBe(true);
+
+    const ledger = await runThoth(['--db', db, 'query', 'workflows', '-o', 'json'], { env: env() });
+    const workflows = JSON.parse(ledger.stdout) as Array<{ name: string; kind: string; status: string }>;
+    expect(workflows.map((w) => w.kind).sort()).toEqual(['adviser', 'security-indicators', 'solver', 'solver', 'solver']);
+    expect((summary.workflows as Array<{ name: string }>).map((w) => w.name).sort()).toEqual(workflows.map((w) => w.name).sort());
+    expect(summary.learned).toContain(`requests==2.25.1 (${INDEX}) solved by solver-rhel-8-py38`);
+  });
+
+  it('schedules nothing twice when the same stream is replayed again', async () => {
+    await runThoth(['--db', db, 'investigate', '--from', STREAM], { env: env() });
+    const again = await runThoth(['--db', db, 'investigate', '--from', STREAM], { env: env() });
+    const summary = lines(again.stdout).at(-1)!;
+    expect(summary).toMatchObject({ counts: { workflowsScheduled: 0 }, workflows: [] });
+    const ledger = JSON.parse((await runThoth(['--db', db, 'query', 'workflows', '-o', 'json'], { env: env() })).stdout) as unknown[];
+    expect(ledger).toHaveLength(5);
+  });
+
+  it('dead-letters a bad message, reports an unreadable line by number, and goes on', async () => {
+    const file = join(dir, 'stream.ndjson');
+    writeFileSync(
+      file,
+      [
+        envelope('thoth.solver.solved-package', '{"not": json'),
+        'this line is not an envelope',
+        unresolved('flask', '2.0.1'),
+      ].join('\n'),
+    );
+    const result = await runThoth(['--db', db, 'investigate', '--from', file], { env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/stream\.ndjson:2: /);
+    const summary = lines(result.stdout).at(-1)!;
+    expect(summary).toMatchObject({ counts: { received: 2, processed: 1, deadLetters: 1, badLines: 1, workflowsScheduled: 1 } });
+    const letters = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() })).stdout) as unknown[];
+    expect(letters).toEqual([{ topic: 'thoth.solver.solved-package', partition: 0, offset: 0, error_class: 'NotJson', reason: expect.stringMatching(/not valid JSON/), value: '{"not": json' }]);
+  });
+
+  it('trusts the indexes a stream names when the cache has none registered, and says so', async () => {
+    const result = await runThoth(['--db', db, 'investigate', '--from', STREAM], { env: env({ THOTH_INDEX_URLS: '' }) });
+    expect(result.stderr).toContain(`trusting the one(s) ${STREAM} names, for this run only: ${INDEX}`);
+    expect(lines(result.stdout).at(-1)).toMatchObject({ counts: { deadLetters: 0 } });
+  });
+
+  it('refuses flags that do not fit together or do not parse', async () => {
+    expect((await runThoth(['--db', db, 'investigate', '--from', STREAM, '--until-idle', '3'], { env: env() })).code).toBe(2);
+    expect((await runThoth(['--db', db, 'investigate', '--workflows', 'somewhere'], { env: env() })).stderr).toContain('--workflows must be "cluster" or "record"');
+    expect((await runThoth(['--db', db, 'investigate', '--port', 'eighty'], { env: env() })).code).toBe(2);
+    expect((await runThoth(['--db', db, 'investigate', '--mode', 'frontend'], { env: env() })).stderr).toContain('unknown mode "frontend"');
+    expect((await runThoth(['--db', db, 'investigate', '--pending-limit', '0'], { env: env() })).code).toBe(2);
+  });
+
+  it('prints the summary for people on a terminal', async () => {
+    const result = await runThoth(['--db', db, 'investigate', '--from', STREAM], { env: env(), tty: true });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Learned (');
+    expect(result.stdout).toMatch(/Workflows \(5\):/);
+    expect(result.stdout).toMatch(/recorded\s+solver\s+thoth\/solver-requests-2-25-1-rhel-8-py38-/);
+    expect(result.stdout).toContain(`Cache ${db}`);
+  });
+});
+
+describe('thoth investigate on the embedded broker', () => {
+  it('consumes until idle, commits, and does not redo anything on the next start', async () => {
+    const file = join(dir, 'stream.ndjson');
+    writeFileSync(file, [unresolved('flask', '2.0.1'), unresolved('django', '3.2.4')].join('\n'));
+    expect((await runThoth(['--db', db, 'replay', file], { env: env() })).code).toBe(0);
+
+    const first = await runThoth(['--db', db, 'investigate', '--until-idle', '0.5', '--port', 'none'], { env: env() });
+    expect(first.code).toBe(0);
+    const events = lines(first.stdout);
+    expect(events.filter((e) => e.event === 'processed')).toHaveLength(2);
+    expect(events.at(-2)).toMatchObject({ event: 'stopped', reason: 'idle' });
+    expect(events.at(-1)).toMatchObject({ event: 'summary', reason: 'idle', counts: { workflowsScheduled: 2 } });
+
+    const second = await runThoth(['--db', db, 'investigate', '--until-idle', '0.5', '--port', 'none'], { env: env() });
+    expect(lines(second.stdout).at(-1)).toMatchObject({ counts: { received: 0, workflowsScheduled: 0 } });
+  });
+
+  it('writes a bad message to the dead-letter topic with its headers, then commits it', async () => {
+    const file = join(dir, 'stream.ndjson');
+    writeFileSync(file, [envelope('thoth.solver.solved-package', '[1,2,3]'), unresolved('flask', '2.0.1')].join('\n'));
+    await runThoth(['--db', db, 'replay', '--include-invalid', file], { env: env() });
+    const run = await runThoth(['--db', db, 'investigate', '--until-idle', '0.5', '--port', 'none'], { env: env() });
+    expect(lines(run.stdout).at(-1)).toMatchObject({ counts: { deadLetters: 1, processed: 1 } });
+
+    const dlq = await runThoth(['--db', db, 'tail', 'thoth.investigator.dead-letter', '--exit-at-end', '-o', 'ndjson'], { env: env() });
+    const [letter] = lines(dlq.stdout);
+    expect(letter).toMatchObject({
+      topic: 'thoth.investigator.dead-letter',
+      value: [1, 2, 3],
+      headers: {
+        'thoth-source-topic': 'thoth.solver.solved-package',
+        'thoth-source-partition': '0',
+        'thoth-source-offset': '0',
+        'thoth-error-class': 'NotAnObject',
+        'thoth-reason': expect.stringContaining('JSON array'),
+      },
+    });
+  });
+
+  it('stops on a signal: finishes, commits, exits 0', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort('SIGTERM'), 700);
+    const result = await runThoth(['--db', db, 'investigate', '--port', 'none'], { env: env(), signal: controller.signal });
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout).at(-1)).toMatchObject({ event: 'stopped', reason: 'signal' });
+    expect(result.stderr).toContain('investigate: 0 message(s) received');
+  });
+});
+
+describe('thoth investigate --workflows cluster', () => {
+  let kube: KubeApiServer;
+  beforeEach(async () => {
+    kube = await startKubeApiServer({ namespaces: ['thoth'] });
+  });
+  afterEach(async () => kube.close());
+
+  it('creates the workflows on the cluster, once, and never prints the token', async () => {
+    const kubeconfig = kube.writeKubeconfig(dir);
+    const args = ['--db', db, 'investigate', '--from', STREAM, '--workflows', 'cluster', '--kubeconfig', kubeconfig, '--namespace', 'thoth'];
+    const first = await runThoth(args, { env: env() });
+    expect(first.code).toBe(0);
+    expect(kube.workflows('thoth').map((w) => w.metadata.labels.component).sort()).toEqual(['adviser', 'security-indicators', 'solver', 'solver', 'solver']);
+    expect(first.stdout + first.stderr).not.toContain(kube.token);
+
+    await runThoth(args, { env: env() });
+    expect(kube.workflows('thoth')).toHaveLength(5);
+    const creates = kube.requests.filter((r) => r.method === 'POST');
+    expect(creates.filter((r) => r.status === 201)).toHaveLength(5);
+  });
+
+  it('fails with a hint when --workflows cluster has no cluster', async () => {
+    const result = await runThoth(['--db', db, 'investigate', '--from', STREAM, '--workflows', 'cluster'], { env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/error: .*(cluster|kubeconfig)/i);
+  });
+});
