@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { editDistance, redact, thothVersion } from '../../src/cli/main.js';
+import { BIN, cleanEnv, runThoth } from '../support/cli.js';
+
+const tracker = fileURLToPath(new URL('../support/register-load-tracker.mjs', import.meta.url));
+
+/** Runs the built binary with a hook that logs every module it resolves. */
+function modulesLoadedBy(args: string[]): { code: number | null; stdout: string; loaded: string[] } {
+  const log = join(mkdtempSync(join(tmpdir(), 'thoth-load-')), 'loaded.txt');
+  const run = spawnSync(process.execPath, ['--import', tracker, BIN, ...args], {
+    env: { ...cleanEnv(), THOTH_LOAD_LOG: log, THOTH_HOME: mkdtempSync(join(tmpdir(), 'thoth-home-')) },
+    encoding: 'utf8',
+  });
+  let loaded: string[] = [];
+  try {
+    loaded = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    // nothing resolved at all
+  }
+  return { code: run.status, stdout: run.stdout, loaded };
+}
+
+const HEAVY = ['kafkajs', '@kubernetes/client-node', '/ink/', 'better-sqlite3', '/react/'];
+
+describe('thoth dispatch core', () => {
+  it('lists every command with examples in --help, without loading any heavy client', () => {
+    const { code, stdout, loaded } = modulesLoadedBy(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['publish', 'tail', 'replay', 'investigate', 'submit', 'query', 'topics', 'schema']) {
+      expect(stdout).toContain(command);
+    }
+    expect(stdout).toContain('Examples:');
+    expect(loaded.length).toBeGreaterThan(0);
+    for (const heavy of HEAVY) expect(loaded.filter((url) => url.includes(heavy))).toEqual([]);
+  });
+
+  it('prints the package version with --version', async () => {
+    const result = await runThoth(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(thothVersion());
+    expect(thothVersion()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('answers an unknown command with exit 2 and the nearest command', async () => {
+    const result = await runThoth(['tial', 'solved-package']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown command 'tial'");
+    expect(result.stderr).toContain("did you mean 'tail'");
+    expect(result.stdout).toBe('');
+  });
+
+  it('answers an unknown global option with exit 2', async () => {
+    const result = await runThoth(['--no-such-flag']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--no-such-flag');
+  });
+
+  it('rejects a malformed --broker with a usage error naming the rule', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'thoth-home-'));
+    const result = await runThoth(['--broker', 'tcp://x', 'topics'], { env: cleanEnv({ THOTH_HOME: home }) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--broker must be "embedded" or kafka://host:port');
+  });
+});
+
+describe('helpers of the dispatch core', () => {
+  it('measures edit distance for suggestions', () => {
+    expect(editDistance('tial', 'tail')).toBe(2);
+    expect(editDistance('publish', 'publish')).toBe(0);
+  });
+
+  it('redacts secret values from error text', () => {
+    expect(redact('auth failed for s3cr3t-pass at host', ['s3cr3t-pass'])).toBe('auth failed for *** at host');
+  });
+});
