@@ -180,3 +180,57 @@ describe('thoth investigate --workflows cluster', () => {
     expect(result.stderr).toMatch(/error: .*(cluster|kubeconfig)/i);
   });
 });
+
+describe('operator endpoints of a running investigator', () => {
+  async function freePort(): Promise<number> {
+    const { createServer } = await import('node:net');
+    return new Promise((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+  }
+  async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+    for (let i = 0; i < 200; i++) {
+      const value = await probe().catch(() => undefined);
+      if (value !== undefined) return value;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  it('serves /metrics and /_health, and /halt holds a topic back until /resume', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const controller = new AbortController();
+    const running = runThoth(['--db', db, 'investigate', '--port', String(port)], { env: env(), signal: controller.signal });
+    try {
+      await until(async () => ((await fetch(`${url}/_health`)).ok ? true : undefined), 'the endpoints');
+      const halt = await fetch(`${url}/halt/thoth.investigator.unresolved-package`);
+      expect(await halt.json()).toMatchObject({ state: 'halted', changed: true });
+      expect(await (await fetch(`${url}/metrics`)).text()).toContain('thoth_investigator_halted_topics 1');
+      expect((await fetch(`${url}/halt/thoth.no-such-topic`)).status).toBe(404);
+
+      const file = join(dir, 'stream.ndjson');
+      writeFileSync(file, unresolved('flask', '2.0.1'));
+      await runThoth(['--db', db, 'replay', file], { env: env() });
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await (await fetch(`${url}/metrics`)).text()).not.toContain('thoth_investigator_processed_total{message_type="unresolved-package"}');
+
+      await fetch(`${url}/resume/thoth.investigator.unresolved-package`);
+      const metrics = await until(async () => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        return text.includes('thoth_investigator_processed_total{message_type="unresolved-package"} 1') ? text : undefined;
+      }, 'the message to be processed');
+      expect(metrics).toContain('thoth_investigator_scheduled_workflows_total{message_type="unresolved-package",workflow_type="solver"} 1');
+      expect(metrics).toContain('thoth_investigator_halted_topics 0');
+      expect(metrics).toMatch(/thoth_investigator_consumer_lag\{partition="0",topic="thoth.investigator.unresolved-package"\} 0/);
+    } finally {
+      controller.abort('SIGINT');
+    }
+    const result = await running;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`operator endpoints on ${url}`);
+  });
+});
