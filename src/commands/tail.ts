@@ -55,8 +55,6 @@ export async function runTail(options: TailOptions, deps: Deps): Promise<number>
   let shown = 0;
   let invalid = 0;
   await write(deps.io.stdout, presenter.begin());
-  const what = options.topics.length > 3 ? `${options.topics.length} topics` : options.topics.join(', ');
-  deps.log.notice(`tailing ${what}${options.exitAtEnd ? ' (until the end)' : ' (Ctrl-C to stop)'}`);
   const consumption = broker.consume(
     { topics: options.topics, group: options.group, start: options.start, exitAtEnd: options.exitAtEnd, signal },
     async (record) => {
@@ -69,6 +67,8 @@ export async function runTail(options: TailOptions, deps: Deps): Promise<number>
       if (options.count !== undefined && shown >= options.count) enough.abort();
     },
   );
+  const what = options.topics.length > 3 ? `${options.topics.length} topics` : options.topics.join(', ');
+  deps.log.notice(`tailing ${what}${options.exitAtEnd ? ' (until the end)' : ' (Ctrl-C to stop)'}`);
   try {
     await consumption.done;
   } catch (error) {

@@ -140,3 +140,23 @@ describe('thoth publish --file', () => {
     expect(lines(result.stdout).map((m) => m.package_version)).toEqual(['1.0', '2.0']);
   });
 });
+
+describe('an unreachable broker', () => {
+  it('is named, and publish, tail, replay and topics fail with exit 1 instead of waiting', async () => {
+    const stream = join(tempDir(), 'one.ndjson');
+    writeFileSync(stream, `${JSON.stringify({ topic: 'thoth.repo-init', key: null, headers: {}, value: { component_name: 'c', service_version: '1', project_url: 'https://git.example/x' }, timestamp: 1 })}\n`);
+    const env = cleanEnv({ THOTH_INDEX_URLS: INDEX });
+    const broker = ['--broker', 'kafka://127.0.0.1:1'];
+    const results = await Promise.all([
+      runThoth([...broker, 'publish', 'unresolved-package', 'requests'], { env }),
+      runThoth([...broker, 'tail', 'solved-package', '--exit-at-end'], { env }),
+      runThoth([...broker, 'replay', stream], { env }),
+      runThoth([...broker, 'topics'], { env }),
+    ]);
+    for (const result of results) {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('127.0.0.1:1');
+      expect(result.stdout).toBe('');
+    }
+  });
+});
