@@ -1,0 +1,94 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { buildWorkflow } from '../../src/workflows/build.js';
+import { KIND_SPECS, secretParameterNames } from '../../src/workflows/kinds.js';
+import { WORKFLOW_KINDS, type WorkflowKind } from '../../src/workflows/types.js';
+
+const deploy = (path: string) => new URL(`../../deploy/${path}`, import.meta.url);
+const load = (path: string) => parseYaml(readFileSync(deploy(path), 'utf8')) as Record<string, any>;
+const SAMPLES = JSON.parse(readFileSync(new URL('../../fixtures/workflows/requests.json', import.meta.url), 'utf8')) as Record<WorkflowKind, Record<string, string>>;
+
+describe('deploy/argo WorkflowTemplates', () => {
+  const templates = readdirSync(deploy('argo'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => load(`argo/${f}`));
+
+  it('has exactly one template per kind', () => {
+    expect(templates.map((t) => t.metadata.labels.component).sort()).toEqual([...WORKFLOW_KINDS].sort());
+    for (const t of templates) expect(t).toMatchObject({ apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowTemplate' });
+  });
+
+  for (const kind of WORKFLOW_KINDS) {
+    it(`${kind}: the template the builder references declares every parameter the builder sends`, () => {
+      const secretEnv = KIND_SPECS.get(kind)!.secretEnv ?? [];
+      const secretRefs = Object.fromEntries(secretEnv.map((env) => [env, { secret: 'creds', key: 'auth' }]));
+      const workflow = buildWorkflow({ kind, parameters: SAMPLES[kind], secretRefs }, { namespace: 'thoth' });
+      const template = templates.find((t) => t.metadata.name === workflow.spec.workflowTemplateRef!.name);
+      expect(template, `no template named ${workflow.spec.workflowTemplateRef!.name}`).toBeDefined();
+      const declared = new Set<string>(template!.spec.arguments.parameters.map((p: { name: string }) => p.name));
+      for (const p of workflow.spec.arguments!.parameters!) expect(declared, `${p.name} not declared`).toContain(p.name);
+      for (const env of secretEnv) {
+        expect(declared).toContain(secretParameterNames(env).secret);
+        expect(declared).toContain(secretParameterNames(env).key);
+      }
+    });
+
+    it(`${kind}: runs a container whose image is a parameter, with resource requests, a TTL strategy, values only as env`, () => {
+      const template = templates.find((t) => t.metadata.labels.component === kind)!;
+      const declared = new Set<string>(template.spec.arguments.parameters.map((p: { name: string }) => p.name));
+      const containers = template.spec.templates.filter((t: any) => t.container).map((t: any) => t.container);
+      expect(containers.length).toBeGreaterThan(0);
+      expect(template.spec.ttlStrategy.secondsAfterCompletion).toBeGreaterThan(0);
+      for (const c of containers) {
+        expect(c.image).toMatch(/\{\{workflow\.parameters\.[a-z-]+\}\}/);
+        expect(c.resources.requests.cpu).toBeDefined();
+        expect(c.resources.requests.memory).toBeDefined();
+        expect(c.command ?? []).toEqual([]);
+        expect(c.args ?? []).toEqual([]);
+        // Every reference to a workflow parameter names a declared one.
+        for (const [, name] of JSON.stringify(c).matchAll(/\{\{workflow\.parameters\.([A-Za-z0-9_-]+)\}\}/g)) expect(declared).toContain(name);
+      }
+      for (const t of template.spec.templates) expect(t.script).toBeUndefined();
+    });
+  }
+});
+
+describe('deploy/investigator', () => {
+  it('the Role grants exactly create/get/list/watch on workflows.argoproj.io', () => {
+    const role = load('investigator/role.yaml');
+    expect(role.kind).toBe('Role');
+    expect(role.rules).toEqual([{ apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['create', 'get', 'list', 'watch'] }]);
+  });
+
+  it('the RoleBinding gives that Role to the investigator ServiceAccount', () => {
+    const binding = load('investigator/rolebinding.yaml');
+    const account = load('investigator/serviceaccount.yaml');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: load('investigator/role.yaml').metadata.name });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace: account.metadata.namespace }]);
+  });
+
+  it('the Deployment runs thoth investigate on 6066 with probes on /_health of a port it serves', () => {
+    const deployment = load('investigator/deployment.yaml');
+    const pod = deployment.spec.template.spec;
+    expect(pod.serviceAccountName).toBe(load('investigator/serviceaccount.yaml').metadata.name);
+    const [container] = pod.containers;
+    expect(container.args.slice(0, 1)).toEqual(['investigate']);
+    expect(container.args[container.args.indexOf('--port') + 1]).toBe('6066');
+    const port = container.ports.find((p: { containerPort: number }) => p.containerPort === 6066);
+    for (const probe of [container.readinessProbe, container.livenessProbe]) {
+      expect(probe.httpGet.path).toBe('/_health');
+      expect([port.name, 6066]).toContain(probe.httpGet.port);
+    }
+    expect(deployment.spec.selector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
+  });
+
+  it('the Service selects the Deployment pods and targets port 6066', () => {
+    const service = load('investigator/service.yaml');
+    const deployment = load('investigator/deployment.yaml');
+    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    const [port] = service.spec.ports;
+    expect(port.port).toBe(6066);
+    expect(port.targetPort).toBe(deployment.spec.template.spec.containers[0].ports[0].name);
+  });
+});

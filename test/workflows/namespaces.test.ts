@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/cli/errors.js';
+import { findKubeconfig } from '../../src/workflows/kubeconfig-source.js';
+import { namespaceFor } from '../../src/workflows/namespaces.js';
+
+const env = { THOTH_MIDDLETIER_NAMESPACE: 'thoth-middletier', THOTH_BACKEND_NAMESPACE: 'thoth-backend' };
+
+describe('namespaceFor', () => {
+  it('puts every kind in --namespace when given', () => {
+    expect(namespaceFor('solver', { namespace: 'thoth' }, env)).toBe('thoth');
+    expect(namespaceFor('adviser', { namespace: 'thoth' }, env)).toBe('thoth');
+  });
+
+  it('splits kinds by class otherwise, flags before variables', () => {
+    expect(namespaceFor('solver', {}, env)).toBe('thoth-middletier');
+    expect(namespaceFor('kebechet', {}, env)).toBe('thoth-backend');
+    expect(namespaceFor('solver', { middletierNamespace: 'mt' }, env)).toBe('mt');
+    expect(namespaceFor('repo-init', { backendNamespace: 'be' }, env)).toBe('be');
+  });
+
+  it('says which variable is missing', () => {
+    expect(() => namespaceFor('adviser', {}, { THOTH_MIDDLETIER_NAMESPACE: 'x' })).toThrow(/no namespace for adviser workflows \(a backend kind\)/);
+    const error = (() => {
+      try {
+        namespaceFor('graph-sync', {}, {});
+      } catch (caught) {
+        return caught as UserError;
+      }
+    })();
+    expect(error?.hint).toContain('THOTH_MIDDLETIER_NAMESPACE');
+  });
+
+  it('refuses a namespace that is not a DNS-1123 label, naming where it came from', () => {
+    expect(() => namespaceFor('solver', { namespace: 'Thoth_NS' }, env)).toThrow(/invalid namespace "Thoth_NS" \(from --namespace\)/);
+    expect(() => namespaceFor('solver', {}, { THOTH_MIDDLETIER_NAMESPACE: 'a b' })).toThrow(/from THOTH_MIDDLETIER_NAMESPACE/);
+  });
+});
+
+describe('findKubeconfig', () => {
+  it('uses the in-cluster service account when there is no kubeconfig', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'thoth-sa-'));
+    try {
+      const token = join(dir, 'token');
+      writeFileSync(token, 'x');
+      expect(findKubeconfig({ env: { HOME: dir, KUBERNETES_SERVICE_HOST: '10.0.0.1' }, tokenPath: token }).kind).toBe('in-cluster');
+      expect(() => findKubeconfig({ env: { HOME: dir }, tokenPath: token })).toThrow(/no Kubernetes cluster is configured/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads every existing file of a KUBECONFIG list', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'thoth-kc-'));
+    try {
+      writeFileSync(join(dir, 'a'), '');
+      writeFileSync(join(dir, 'b'), '');
+      const source = findKubeconfig({ env: { HOME: dir, KUBECONFIG: [join(dir, 'a'), join(dir, 'missing'), join(dir, 'b')].join(':') } });
+      expect(source).toMatchObject({ kind: 'files', files: [join(dir, 'a'), join(dir, 'b')] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
