@@ -170,6 +170,7 @@ export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, 
     workflows: options.kube ? `cluster ${options.kube.description}` : 'record',
     ...(source.kind === 'broker' ? { group: options.group } : {}),
   });
+  await source.prepare((text) => deps.log.warn(text));
   const consumption = source.consume(handler, stop);
 
   const server = options.http ? await startServer(options.http, consumption, metrics, config, halted, updateHalted, note, deps, () => !stop.aborted) : undefined;

@@ -30,6 +30,8 @@ export interface InvestigatorSource {
   readonly kind: 'broker' | 'file';
   /** For notices: the broker address or the file path. */
   readonly description: string;
+  /** Creates the topics it reads and the dead-letter topic (upstream did at start-up; auto-creation is often off). */
+  prepare(warn: (text: string) => void): Promise<void>;
   consume(handler: RecordHandler, signal: AbortSignal): Consumption;
   publish(followUp: FollowUp): Promise<void>;
   deadLetters: DeadLetterWriter;
@@ -86,6 +88,15 @@ export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
   return {
     kind: 'broker',
     description: broker.address,
+    prepare: async (warn) => {
+      const wanted = [...options.topics, topicName(DEAD_LETTER_BASE_TOPIC, deploymentName)];
+      try {
+        await broker.createTopics(wanted);
+      } catch (error) {
+        // Without the right to create topics, consumption still works for the ones that exist.
+        warn(`could not create the investigator's topics (${error instanceof Error ? error.message : String(error)}); create them with \`thoth topics create\``);
+      }
+    },
     consume: (handler, signal) =>
       broker.consume(
         { topics: options.topics, group: options.group, start: options.start, signal, partitionsConcurrently: options.partitionsConcurrently },
@@ -145,6 +156,7 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
   return {
     kind: 'file',
     description: options.path,
+    prepare: async () => undefined,
     consume: (handler, signal) => {
       const context: RecordContext = { heartbeat: noHeartbeat, signal };
       let records = 0;
