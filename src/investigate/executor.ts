@@ -17,6 +17,7 @@
 import { PermanentError } from '../cli/errors.js';
 import { thothVersion } from '../cli/main.js';
 import { messageType } from '../messages/catalogue.js';
+import { maskSecrets } from '../messages/secrets.js';
 import { buildMessage, formatErrors, type Message } from '../messages/validate.js';
 import type { KnowledgeStore, SourceRef } from '../store/types.js';
 import { resolveParameters } from '../workflows/build.js';
@@ -51,6 +52,8 @@ export interface ExecutorContext {
   onEvent?: (event: ExecutorEvent) => void;
   metrics?: { count(name: string, labels: Record<string, string>, value: number, kind: 'counter' | 'gauge'): void };
   signal?: AbortSignal;
+  /** `thoth submit --dry-run`: passed to scheduleWorkflow (the ledger is neither read nor written). */
+  dryRun?: 'client' | 'server';
   /** component_name/service_version of follow-up messages; default thoth-investigator and thoth's version. */
   origin?: { componentName: string; serviceVersion: string };
 }
@@ -134,6 +137,7 @@ export function createExecutor(context: ExecutorContext): Executor {
           namespace: context.namespaceFor(request.kind),
           now: context.now,
           signal: context.signal,
+          dryRun: context.dryRun,
         });
         const kind = result.outcome === 'created' ? 'scheduled' : result.outcome === 'recorded' ? 'recorded-workflow' : result.outcome;
         emit({ kind, detail: { name: result.name, kind: result.kind, namespace: result.namespace, reason: effect.reason, parameters: request.parameters } });
@@ -146,7 +150,7 @@ export function createExecutor(context: ExecutorContext): Executor {
       for (const { record, reRunOf } of publishes) {
         await context.publish(record);
         if (reRunOf !== undefined) context.store.markReRunPublished(reRunOf, at);
-        emit({ kind: 'published', detail: { type: record.messageType, key: record.key, message: record.message } });
+        emit({ kind: 'published', detail: { type: record.messageType, key: record.key, message: maskSecrets(record.message) } });
       }
 
       // 5. Metrics.

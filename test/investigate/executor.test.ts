@@ -102,6 +102,19 @@ describe('effect executor', () => {
     expect(published).toEqual([]);
   });
 
+  it('sends a follow-up with its password but reports it masked', async () => {
+    const effect: Effect = {
+      type: 'publish',
+      messageType: 'package-extract-trigger',
+      message: { image: 'registry.example/app:1', environment_type: 'runtime', registry_user: 'bot', registry_password: 'hunter2' },
+      key: null,
+      headers: {},
+    };
+    const events = await executor().execute([effect], null);
+    expect(published[0]!.message.registry_password).toBe('hunter2');
+    expect(JSON.stringify(events)).not.toContain('hunter2');
+  });
+
   it('passes metrics through', async () => {
     const events = await executor().execute([{ type: 'metric', name: 'm', labels: { a: 'b' }, value: 4, kind: 'gauge' }], null);
     expect(events).toEqual([{ kind: 'metric', detail: { name: 'm', labels: { a: 'b' }, value: 4, metric: 'gauge' } }]);
