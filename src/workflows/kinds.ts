@@ -21,6 +21,7 @@ export type ValueRule =
   | 'json' // a JSON document
   | 'image' // container image reference
   | 'identifier' // ids, slugs, document ids: no spaces or control characters
+  | 'text' // free text (an origin as the requester wrote it): no control characters
   | 'recommendation-type'
   | 'aggregation-function'
   | 'environment-type'
@@ -156,7 +157,7 @@ const SPECS: KindSpec[] = [
       p('THOTH_BUILD_ANALYSIS_BUILDLOG_DOCUMENT_ID', 'identifier', { default: '' }),
       p('THOTH_BUILD_ANALYSIS_BUILDLOG_PARSER_ID', 'identifier', { default: '' }),
       p('THOTH_BUILD_ANALYSIS_ENVIRONMENT_TYPE', 'environment-type', { default: 'runtime' }),
-      p('THOTH_BUILD_ANALYSIS_ORIGIN', 'url', { default: '' }),
+      p('THOTH_BUILD_ANALYSIS_ORIGIN', 'text', { default: '' }),
     ],
     readable: ['THOTH_BUILD_ANALYSIS_OUTPUT_IMAGE', 'THOTH_BUILD_ANALYSIS_BASE_IMAGE'],
     requiresOneOf: ['THOTH_BUILD_ANALYSIS_BASE_IMAGE', 'THOTH_BUILD_ANALYSIS_OUTPUT_IMAGE', 'THOTH_BUILD_ANALYSIS_BUILDLOG_DOCUMENT_ID'],

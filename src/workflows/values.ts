@@ -35,9 +35,9 @@ function checkUrl(parameter: string, value: string, problem: (url: string) => st
   return value.replace(/\/+$/, '');
 }
 
-/** Any http(s) URL without credentials: index URLs follow the same rule. */
+/** Any http(s) URL without credentials: the index URL rule, worded for URLs in general. */
 function urlProblem(value: string): string | undefined {
-  return indexUrlProblem(value);
+  return indexUrlProblem(value)?.replace(/\b[Aa]n index URL\b/g, (m) => (m[0] === 'A' ? 'A URL' : 'a URL'));
 }
 
 function list(parameter: string, value: string, each: (item: string) => string): string {
@@ -65,11 +65,16 @@ export function checkValue(parameter: string, rule: ValueRule, value: string): s
     case 'version':
       return checkVersion(parameter, value);
     case 'index-url':
+      return checkUrl(parameter, value, indexUrlProblem);
     case 'url':
       return checkUrl(parameter, value, urlProblem);
     case 'index-urls':
+      return list(parameter, value, (url) => checkUrl(parameter, url, indexUrlProblem));
     case 'urls':
       return list(parameter, value, (url) => checkUrl(parameter, url, urlProblem));
+    case 'text':
+      if (value.length > 2048) invalid(parameter, 'at most 2048 characters');
+      return value;
     case 'solver-packages':
       return value
         .split('\n')

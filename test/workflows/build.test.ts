@@ -120,6 +120,7 @@ describe('validation', () => {
     ['name===version lines', solver({ THOTH_SOLVER_PACKAGES: 'requests==2.25.1' }), /THOTH_SOLVER_PACKAGES.*name===version/],
     ['http(s) URLs', solver({ THOTH_SOLVER_INDEXES: 'ftp://index.example/simple' }), /THOTH_SOLVER_INDEXES.*http or https/],
     ['URLs without credentials', solver({ THOTH_SOLVER_INDEXES: 'https://user:secret@index.example/simple' }), /THOTH_SOLVER_INDEXES.*credentials/],
+    ['repository URLs without credentials', { kind: 'repo-init', parameters: { PROJECT_URL: 'https://me:token@git.example/org/app' } }, /invalid PROJECT_URL: a URL carries no credentials/],
     ['a solver name', solver({ THOTH_SOLVER_NAME: 'rhel8' }), /THOTH_SOLVER_NAME.*solver-<os>-<os_version>-py<XY>/],
     ['flags', solver({ THOTH_FORCE_SYNC: 'true' }), /THOTH_FORCE_SYNC.*one of 0, 1/],
     ['JSON', { kind: 'kebechet', parameters: { WEBHOOK_PAYLOAD: '{not json' } }, /WEBHOOK_PAYLOAD.*JSON/],
