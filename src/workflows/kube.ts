@@ -86,7 +86,8 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const api = config.makeApiClient(CustomObjectsApi);
   const server = config.getCurrentCluster()!.server;
-  const description = `${config.getCurrentContext()}@${server}`;
+  // Never credentials in what is shown: drop any user:password@ from the server URL.
+  const description = `${config.getCurrentContext()}@${server.replace(/\/\/[^/@]*@/, '//')}`;
   const log = options.log;
 
   /** Per-call options: a time limit on each request, tied to the caller's signal. */

@@ -207,6 +207,19 @@ describe('connectKube against the loopback API server', () => {
     expect(phases[0]).toBe('none');
   });
 
+  it('follows status updates that arrive through the API (PATCH of the status subresource)', async () => {
+    const workflow = solverWorkflow();
+    await kube.createWorkflow(workflow);
+    const done = kube.watchWorkflow('thoth', workflow.metadata.name, () => {}, new AbortController().signal);
+    const response = await fetch(`${server.url}/apis/argoproj.io/v1alpha1/namespaces/thoth/workflows/${workflow.metadata.name}/status`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ status: { phase: 'Succeeded' } }),
+    });
+    expect(response.status).toBe(200);
+    expect((await done).status?.phase).toBe('Succeeded');
+  });
+
   it('stops watching when the signal aborts', async () => {
     const workflow = solverWorkflow();
     await kube.createWorkflow(workflow);
