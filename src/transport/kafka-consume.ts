@@ -154,6 +154,11 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
     for (const [key, p] of plans) positions.set(key, p.position);
     const unfinished = new Set([...plans].filter(([, p]) => p.position < p.end).map(([key]) => key));
     if (options.exitAtEnd && unfinished.size === 0) return { records: 0, reason: 'end' };
+    if (topics.length === 0) {
+      // No topics were asked for: nothing to subscribe to, so wait until stopped.
+      await outcome;
+      return { records: 0, reason: 'aborted' };
+    }
 
     const groupId = options.group ?? `thoth-ephemeral-${randomUUID()}`;
     const maxBytes = Math.max(1_048_576, h.settings.messageMaxBytes ?? 0);

@@ -4,6 +4,7 @@ import { UserError } from '../../src/cli/errors.js';
 import type { Logger } from '../../src/cli/log.js';
 import { openKafka } from '../../src/transport/kafka.js';
 import type { Broker, ConsumedRecord, ConsumeOptions } from '../../src/transport/port.js';
+import { runThoth } from '../support/cli.js';
 import { kafkaBootstrap, kcatConsume, kcatHeaders, kcatProduce, uniqueTopic } from '../support/kafka.js';
 
 const quiet: Logger = { notice: () => {}, warn: () => {}, debug: () => {} };
@@ -177,6 +178,14 @@ describe('Kafka transport with no broker', () => {
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).message).toMatch(new RegExp(`^cannot reach Kafka at 127\\.0\\.0\\.1:${port} \\(connection refused\\) after \\d+\\.\\ds$`));
     expect((error as UserError).hint).toMatch(/KAFKA_BOOTSTRAP_SERVERS/);
+  });
+
+  it('makes a command exit 1 with the address on stderr and nothing on stdout', async () => {
+    const port = await closedPort();
+    const result = await runThoth(['--broker', `kafka://127.0.0.1:${port}`, 'topics']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`cannot reach Kafka at 127.0.0.1:${port} (connection refused)`);
   });
 });
 
