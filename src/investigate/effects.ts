@@ -40,9 +40,17 @@ export type Effect =
       message: Record<string, unknown>;
       key: string | null;
       headers: Record<string, string>;
-      /** Set on adviser-re-run: after the publish is acknowledged the run is marked, so it is published once. */
+      /** Set on adviser-re-run: once the broker acknowledged it, the advice run is marked re-run. */
       reRunOf?: string;
     }
+  /**
+   * Closes the loop of SPEC §1: after this message's writes, every advice run
+   * waiting on the version that now waits on nothing unsolved (by `solvers`)
+   * gets one adviser-re-run. Evaluated by the executor inside the write
+   * transaction, so that two solved results arriving at once on different
+   * partitions cannot each believe the other is still missing.
+   */
+  | { type: 'release-advice'; key: PackageKey; solvers: string[] }
   /** For gauges the value is added, like upstream's `gauge.inc(count)`. */
   | { type: 'metric'; name: string; labels: Record<string, string>; value: number; kind: 'counter' | 'gauge' };
 

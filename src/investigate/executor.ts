@@ -8,10 +8,11 @@
  *   2. cache writes in one transaction (the store's writes are upserts);
  *   3. workflows through scheduleWorkflow: deterministic names, the ledger,
  *      and 409 AlreadyExists with a matching key counted as done;
- *   4. follow-up messages after the writes they depend on; an adviser-re-run
- *      is marked published only once the broker acknowledged it, so a crash
- *      in between re-publishes (harmless: the adviser workflow it asks for
- *      has a deterministic name) rather than loses it;
+ *   4. follow-up messages after the writes they depend on. Advice runs are
+ *      released (adviser-re-run) in the write transaction, after the
+ *      writes, and marked re-run only once the broker acknowledged the
+ *      message: a crash in between re-publishes (harmless: the adviser
+ *      workflow it asks for has a deterministic name) rather than loses it;
  *   5. metrics.
  */
 import { PermanentError } from '../cli/errors.js';
@@ -19,7 +20,7 @@ import { thothVersion } from '../cli/main.js';
 import { messageType } from '../messages/catalogue.js';
 import { maskSecrets } from '../messages/secrets.js';
 import { buildMessage, formatErrors, type Message } from '../messages/validate.js';
-import type { KnowledgeStore, SourceRef } from '../store/types.js';
+import type { AdviceRun, KnowledgeStore, PackageKey, SourceRef } from '../store/types.js';
 import { resolveParameters } from '../workflows/build.js';
 import { scheduleWorkflow } from '../workflows/schedule.js';
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
@@ -95,6 +96,11 @@ function changeDetail(change: KnowledgeChange): Record<string, unknown> {
   return { what, ...rest };
 }
 
+/** Advice runs waiting on the version that, as the cache stands, wait on nothing unsolved and have no re-run yet. */
+export function completedAdviceRuns(store: KnowledgeStore, key: PackageKey, solvers: string[]): AdviceRun[] {
+  return store.adviceRunsWaitingOn(key, solvers).filter((run) => run.reRunPublishedAt === null && run.waitingOn.every((waited) => waited.solved));
+}
+
 export function createExecutor(context: ExecutorContext): Executor {
   const origin = context.origin ?? { componentName: 'thoth-investigator', serviceVersion: thothVersion() };
 
@@ -118,13 +124,21 @@ export function createExecutor(context: ExecutorContext): Executor {
         publishes.push({ record: { messageType: type.name, message: built.message, key: effect.key, headers: effect.headers }, reRunOf: effect.reRunOf });
       }
 
-      // 2. Cache writes, durable together.
+      // 2. Cache writes, durable together; then, in the same transaction, the advice runs they complete.
       const changes = effects.flatMap((e) => (e.type === 'record' ? [e.change] : []));
-      if (changes.length > 0) {
-        context.store.transaction(() => {
+      const releases = effects.flatMap((e) => (e.type === 'release-advice' ? [e] : []));
+      if (changes.length > 0 || releases.length > 0) {
+        const reRuns = context.store.transaction(() => {
           for (const change of changes) applyChange(context.store, change, at);
+          return releases.flatMap((release) => completedAdviceRuns(context.store, release.key, release.solvers));
         });
         for (const change of changes) emit({ kind: 'recorded', detail: changeDetail(change) });
+        for (const run of reRuns) {
+          const built = buildMessage(messageType('adviser-re-run'), { re_run_adviser_id: run.adviserId, recommendation_type: run.recommendationType }, origin);
+          if (!built.ok) throw new PermanentError(INVALID_FOLLOW_UP, `the adviser-re-run for ${run.adviserId} is invalid: ${formatErrors(built.errors)}`);
+          if (publishes.some((p) => p.reRunOf === run.adviserId)) continue;
+          publishes.push({ record: { messageType: 'adviser-re-run', message: built.message, key: run.adviserId, headers: {} }, reRunOf: run.adviserId });
+        }
       }
 
       // 3. Workflows, in the order the handler asked for them.

@@ -10,7 +10,8 @@ import { solverRequest } from '../../src/investigate/handlers/requests.js';
 import type { Store } from '../../src/store/index.js';
 import { connectKube } from '../../src/workflows/kube.js';
 import { startKubeApiServer } from '../support/kube-api-server.js';
-import { INDEX, tempStore, type TempStore } from './handlers-support.js';
+import { planEffects } from '../../src/investigate/dispatch.js';
+import { INDEX, incoming, noIndex, tempStore, testConfig, type TempStore } from './handlers-support.js';
 
 const key = { packageName: 'requests', packageVersion: '2.25.1', indexUrl: INDEX };
 const source = { topic: 'thoth.investigator.unresolved-package', partition: 0, offset: 7 };
@@ -141,5 +142,60 @@ describe('effect executor against a Kubernetes API server', () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('closing the loop: advice runs waiting on knowledge', () => {
+  const SOLVERS = ['solver-rhel-8-py38', 'solver-fedora-34-py39', 'solver-fedora-35-py310'];
+  const other = { packageName: 'urllib3', packageVersion: '1.26.0', indexUrl: INDEX };
+  const solvedBy = (k: typeof key, solver: string): Effect[] => [
+    record({ what: 'solved', key: k, solver }),
+    { type: 'release-advice', key: k, solvers: SOLVERS },
+  ];
+  const reRuns = () => published.filter((p) => p.messageType === 'adviser-re-run').map((p) => p.message.re_run_adviser_id);
+
+  it('publishes one adviser-re-run when the last solver the advice waited on reports, and never again', async () => {
+    store.addAdviceWait('adviser-abc', 'stable', key);
+    await executor().execute(solvedBy(key, SOLVERS[0]!), null);
+    await executor().execute(solvedBy(key, SOLVERS[1]!), null);
+    expect(reRuns()).toEqual([]);
+    await executor().execute(solvedBy(key, SOLVERS[2]!), null);
+    expect(published.map((p) => [p.messageType, p.key, p.message.re_run_adviser_id, p.message.recommendation_type])).toEqual([['adviser-re-run', 'adviser-abc', 'adviser-abc', 'stable']]);
+    await executor().execute(solvedBy(key, SOLVERS[2]!), null);
+    expect(reRuns()).toEqual(['adviser-abc']);
+  });
+
+  it('keeps waiting while another version the advice waits on is unsolved', async () => {
+    store.addAdviceWait('adviser-abc', 'latest', key);
+    store.addAdviceWait('adviser-abc', 'latest', other);
+    for (const solver of SOLVERS) await executor().execute(solvedBy(key, solver), null);
+    expect(reRuns()).toEqual([]);
+    for (const solver of SOLVERS) await executor().execute(solvedBy(other, solver), null);
+    expect(reRuns()).toEqual(['adviser-abc']);
+  });
+
+  it('releases the run once when the last two results are planned before either is applied (two partitions at once)', async () => {
+    store.addAdviceWait('adviser-abc', 'latest', key);
+    store.addAdviceWait('adviser-abc', 'latest', other);
+    for (const solver of SOLVERS.slice(0, 2)) {
+      await executor().execute(solvedBy(key, solver), null);
+      await executor().execute(solvedBy(other, solver), null);
+    }
+    const context = { store, config: testConfig(), index: noIndex, now: Date.now };
+    const solvedMessage = (k: typeof key) =>
+      incoming('solved-package', { package_name: k.packageName, package_version: k.packageVersion, index_url: k.indexUrl, solver: SOLVERS[2] });
+    const [first, second] = await Promise.all([planEffects(solvedMessage(key), context), planEffects(solvedMessage(other), context)]);
+    await executor().execute(first!, null);
+    expect(reRuns()).toEqual([]);
+    await executor().execute(second!, null);
+    expect(reRuns()).toEqual(['adviser-abc']);
+  });
+
+  it('publishes again after a failed publish, so the run is not lost', async () => {
+    store.addAdviceWait('adviser-abc', 'latest', key);
+    for (const solver of SOLVERS.slice(0, 2)) await executor().execute(solvedBy(key, solver), null);
+    await expect(executor({ publish: () => Promise.reject(new Error('broker down')) }).execute(solvedBy(key, SOLVERS[2]!), null)).rejects.toThrow('broker down');
+    await executor().execute(solvedBy(key, SOLVERS[2]!), null);
+    expect(reRuns()).toEqual(['adviser-abc']);
   });
 });

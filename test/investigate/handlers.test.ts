@@ -177,40 +177,8 @@ describe('solved-package and si-unanalyzed-package', () => {
     });
   });
 
-  it('publishes one adviser-re-run when the last solver the advice waited on reports', async () => {
-    store.transaction(() => {
-      store.recordVersion(key);
-      store.addAdviceWait('adviser-abc', 'stable', key);
-      store.recordSolved(key, SOLVERS[0]!);
-      store.recordSolved(key, SOLVERS[1]!);
-    });
-    const notYet = await plan('solved-package', { ...solved, solver: SOLVERS[1] });
-    expect(notYet.filter((e) => e.type === 'publish')).toEqual([]);
-    const last = await plan('solved-package', { ...solved, solver: SOLVERS[2] });
-    expect(last.filter((e) => e.type === 'publish')).toEqual([
-      { type: 'publish', messageType: 'adviser-re-run', message: { re_run_adviser_id: 'adviser-abc', recommendation_type: 'stable' }, key: 'adviser-abc', headers: {}, reRunOf: 'adviser-abc' },
-    ]);
-  });
-
-  it('keeps waiting while another version the advice waits on is unsolved', async () => {
-    const other = { ...key, packageName: 'urllib3', packageVersion: '1.26.0' };
-    store.transaction(() => {
-      store.addAdviceWait('adviser-abc', 'latest', key);
-      store.addAdviceWait('adviser-abc', 'latest', other);
-      store.recordSolved(key, SOLVERS[0]!);
-      store.recordSolved(key, SOLVERS[1]!);
-    });
-    expect((await plan('solved-package', { ...solved, solver: SOLVERS[2] })).filter((e) => e.type === 'publish')).toEqual([]);
-  });
-
-  it('publishes nothing for a run whose re-run was already published', async () => {
-    store.transaction(() => {
-      store.addAdviceWait('adviser-abc', 'latest', key);
-      store.recordSolved(key, SOLVERS[0]!);
-      store.recordSolved(key, SOLVERS[1]!);
-    });
-    store.markReRunPublished('adviser-abc', '2026-01-01T00:00:00Z');
-    expect((await plan('solved-package', { ...solved, solver: SOLVERS[2] })).filter((e) => e.type === 'publish')).toEqual([]);
+  it('asks the executor to release the advice runs this result may complete', async () => {
+    expect(await plan('solved-package', solved)).toContainEqual({ type: 'release-advice', key, solvers: SOLVERS });
   });
 });
 

@@ -106,10 +106,6 @@ export function solversToSchedule(view: KnowledgeView, key: PackageKey, wanted: 
   return view.solversLacking(key, wanted).filter((solver) => !inFlight.has(solver));
 }
 
-export function sameKey(a: PackageKey, b: PackageKey): boolean {
-  return a.packageName === b.packageName && a.packageVersion === b.packageVersion && a.indexUrl === b.indexUrl;
-}
-
 /** A solver name as SPEC §3 defines it: solver-<os>-<os_version>-py<XY>. */
 export function checkedSolver(raw: string, field = 'solver'): string {
   if (!solverEnvironment(raw)) throw new PermanentError(ERROR_CLASS.invalidField, `${field}: ${JSON.stringify(raw.slice(0, 80))} is not a solver name (solver-<os>-<os_version>-py<XY>)`);

@@ -3,12 +3,15 @@
  * learnt, then schedule security indicators once per version; and close the
  * loop of SPEC §1 by re-running the advice that waited on this knowledge.
  *
+ * The re-run itself is decided by the executor (effect `release-advice`),
+ * inside the transaction that records the result.
+ *
  * SI fails only once: a version flagged missing or without a source
  * distribution (the flags SI's own failure publishes) is never analysed again.
  */
 import type { PackageKey } from '../../store/types.js';
 import { record, schedule, type Effect } from '../effects.js';
-import { checkedSolver, packageKeyOf, requireField, sameKey, type Handler, type HandlerInput, type KnowledgeView } from './common.js';
+import { checkedSolver, packageKeyOf, requireField, type Handler, type HandlerInput, type KnowledgeView } from './common.js';
 import { kebechetAdministratorRequest, securityIndicatorsRequest } from './requests.js';
 
 /** Why SI must not be scheduled for the version, or null when it should be. */
@@ -30,29 +33,6 @@ function learnAboutSecurity(input: HandlerInput, key: PackageKey): Effect[] {
   ];
 }
 
-/**
- * The adviser-re-run messages this solved result releases: advice runs that
- * waited on the version and, counting this result, wait on nothing unsolved.
- */
-export function releasedAdviceRuns(view: KnowledgeView, key: PackageKey, solver: string, solvers: string[]): Effect[] {
-  const solvedNow = view.solversLacking(key, solvers).every((lacking) => lacking === solver);
-  const effects: Effect[] = [];
-  for (const run of view.adviceRunsWaitingOn(key, solvers)) {
-    if (run.reRunPublishedAt !== null) continue;
-    const complete = run.waitingOn.every((waited) => waited.solved || (sameKey(waited, key) && solvedNow));
-    if (!complete) continue;
-    effects.push({
-      type: 'publish',
-      messageType: 'adviser-re-run',
-      message: { re_run_adviser_id: run.adviserId, recommendation_type: run.recommendationType },
-      key: run.adviserId,
-      headers: {},
-      reRunOf: run.adviserId,
-    });
-  }
-  return effects;
-}
-
 export const solvedPackage: Handler = (input) => {
   const key = packageKeyOf(input);
   const solver = checkedSolver(requireField(input.message, 'solver', input.typeName));
@@ -60,7 +40,7 @@ export const solvedPackage: Handler = (input) => {
   if (input.config.schedule.kebechetAdministrator) {
     effects.push(schedule(kebechetAdministratorRequest({ ...key, solver }, input.baseTopic, input.source), `${key.packageName} was solved`, input.typeName));
   }
-  effects.push(...releasedAdviceRuns(input.view, key, solver, input.config.solvers));
+  effects.push({ type: 'release-advice', key, solvers: input.config.solvers });
   return effects;
 };
 
