@@ -5,7 +5,7 @@
  * to localhost:8080, and turns the API's answers into thoth's typed errors.
  */
 import { CustomObjectsApi, KubeConfig, Observable, Watch } from '@kubernetes/client-node';
-import { UserError } from '../cli/errors.js';
+import { PermanentError, UserError } from '../cli/errors.js';
 import type { Logger } from '../cli/log.js';
 import { idempotencyKeyOf } from './build.js';
 import { findKubeconfig } from './kubeconfig-source.js';
@@ -115,7 +115,7 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
         signal,
       )) as Workflow;
     } catch (error) {
-      if ((error as { errorClass?: string }).errorClass === 'NotFound') return undefined;
+      if (error instanceof PermanentError && error.errorClass === 'NotFound') return undefined;
       throw error;
     }
   };
