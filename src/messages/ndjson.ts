@@ -4,7 +4,7 @@
  * line so that a million-message recording never sits in memory at once.
  */
 import { accessSync, constants, createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { UserError } from '../cli/errors.js';
 import type { Envelope } from './envelope.js';
 
@@ -190,16 +190,37 @@ export function openInput(path: string, stdin: NodeJS.ReadableStream): NodeJS.Re
   return createReadStream(path);
 }
 
-/** Streams the lines of an input one at a time, skipping blank lines but counting them. */
+/**
+ * Streams the lines of an input one at a time, skipping blank lines but
+ * counting them. Reading pulls from the stream only as lines are consumed, so
+ * a slow consumer (a paced replay) holds one chunk in memory, not the file.
+ */
 export async function* readLines(input: NodeJS.ReadableStream): AsyncGenerator<InputLine> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
   let line = 0;
   let bytesRead = 0;
-  for await (const text of lines) {
+  const emit = (raw: string): InputLine | undefined => {
     line++;
-    bytesRead += Buffer.byteLength(text) + 1;
-    if (text.trim() === '') continue;
-    yield { line, text, bytesRead };
+    bytesRead += Buffer.byteLength(raw) + 1;
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    return text.trim() === '' ? undefined : { line, text, bytesRead };
+  };
+  for await (const chunk of input as AsyncIterable<Buffer | string>) {
+    pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    let start = 0;
+    let end: number;
+    while ((end = pending.indexOf('\n', start)) !== -1) {
+      const entry = emit(pending.slice(start, end));
+      start = end + 1;
+      if (entry) yield entry;
+    }
+    pending = pending.slice(start);
+  }
+  pending += decoder.end();
+  if (pending !== '') {
+    const entry = emit(pending);
+    if (entry) yield entry;
   }
 }
 
@@ -208,11 +229,14 @@ export type EnvelopeLine = (InputLine & { parsed: ParsedEnvelope }) | (InputLine
 /** Streams the envelopes of a recorded stream; a bad line is yielded as an error and the others still come. */
 export async function* readEnvelopes(input: NodeJS.ReadableStream, source: string): AsyncGenerator<EnvelopeLine> {
   for await (const entry of readLines(input)) {
+    let parsed: ParsedEnvelope;
     try {
-      yield { ...entry, parsed: parseEnvelopeLine(entry.text, entry.line, source) };
+      parsed = parseEnvelopeLine(entry.text, entry.line, source);
     } catch (error) {
       if (!(error instanceof EnvelopeLineError)) throw error;
-      yield { ...entry, error };
+      yield { line: entry.line, text: entry.text, bytesRead: entry.bytesRead, error };
+      continue;
     }
+    yield { line: entry.line, text: entry.text, bytesRead: entry.bytesRead, parsed };
   }
 }

@@ -77,11 +77,23 @@ export function bodyOfValue(value: unknown): string | null {
  * gets the deployment prefix; any other topic is replayed as recorded.
  */
 export function replayTopic(recorded: string, deploymentName?: string): string {
-  const bases = [...MESSAGE_TYPES.map((t) => t.baseTopic), DEAD_LETTER_BASE_TOPIC];
-  const base = bases.find((b) => recorded === b || recorded.endsWith(`.${b}`));
-  if (!base) return recorded;
+  const base = replayBaseOf(recorded);
+  if (base === undefined) return recorded;
   if (recorded === base || deploymentName) return topicName(base, deploymentName);
   return recorded;
+}
+
+const KNOWN_BASES = [...MESSAGE_TYPES.map((t) => t.baseTopic), DEAD_LETTER_BASE_TOPIC];
+/** Recorded topic -> its catalogue base topic (or null); a stream names few topics, so this stays small. */
+const baseCache = new Map<string, string | null>();
+
+function replayBaseOf(recorded: string): string | undefined {
+  let base = baseCache.get(recorded);
+  if (base === undefined) {
+    base = KNOWN_BASES.find((b) => recorded === b || recorded.endsWith(`.${b}`)) ?? null;
+    if (baseCache.size < 10_000) baseCache.set(recorded, base);
+  }
+  return base ?? undefined;
 }
 
 /** The record to send for an envelope; `body` (the exact recorded text) wins over re-serialising the value. */
