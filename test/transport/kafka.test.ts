@@ -160,6 +160,28 @@ describe('Kafka transport against a real broker', () => {
     }
   });
 
+  it('waits for a topic that does not exist yet, and reads it once it is created', async () => {
+    const topic = uniqueTopic('later');
+    const stop = new AbortController();
+    const notices: string[] = [];
+    const waiting = await openKafka([kafkaBootstrap()], {}, { ...quiet, notice: (text) => notices.push(text) });
+    try {
+      const received: Array<string | null> = [];
+      const consumption = waiting.consume({ topics: [topic], start: { from: 'earliest' }, signal: stop.signal }, async (record) => {
+        received.push(record.value);
+        stop.abort();
+      });
+      while (notices.length === 0) await new Promise((r) => setTimeout(r, 50));
+      expect(notices).toEqual([`waiting for topic ${topic} to be created`]);
+      await broker.createTopics([topic]);
+      await broker.send([{ topic, key: null, headers: {}, value: '{"late":true}' }]);
+      expect(await consumption.done).toEqual({ records: 1, reason: 'aborted' });
+      expect(received).toEqual(['{"late":true}']);
+    } finally {
+      await waiting.close();
+    }
+  });
+
   it('lists topics with partitions and message counts, and creates only missing topics', async () => {
     const topic = await createdTopic('list', 2);
     await broker.send([{ topic, key: 'a', headers: {}, value: '{}' }, { topic, key: 'b', headers: {}, value: '{}' }]);
