@@ -16,7 +16,7 @@ import { buildWorkflow } from '../workflows/build.js';
 import { requestFromCli, requestFromFile } from '../workflows/cli-request.js';
 import { namespaceFor } from '../workflows/namespaces.js';
 import { scheduleWorkflow, statusOf, type LedgerPort } from '../workflows/schedule.js';
-import type { KubeClient, ScheduleResult, Workflow, WorkflowRequest } from '../workflows/types.js';
+import type { KubeClient, ScheduleResult, WorkflowRequest } from '../workflows/types.js';
 import { progressRenderer, waitForWorkflow } from '../workflows/wait.js';
 import type { CommandModule, Invocation } from './types.js';
 
@@ -94,14 +94,12 @@ const NO_LEDGER: LedgerPort = {
   setWorkflowStatus: () => {},
 };
 
-async function follow(result: ScheduleResult, options: SubmitOptions, deps: Deps, ledger: LedgerPort): Promise<number> {
-  const kube = await deps.kube({ kubeconfig: options.kubeconfig, context: options.context });
+async function follow(result: ScheduleResult, options: SubmitOptions, deps: Deps, kube: KubeClient, ledger: LedgerPort): Promise<number> {
   const render = options.watch ? progressRenderer(deps.io.stderr) : undefined;
   const outcome = await waitForWorkflow(kube, result.namespace, result.name, { signal: deps.signal, onChange: render });
   ledger.setWorkflowStatus(result.name, statusOf(outcome.workflow), new Date(deps.now()).toISOString());
-  const final: Workflow = outcome.workflow;
   if (options.output === 'name') await write(deps.io.stdout, `workflow.argoproj.io/${result.name} ${outcome.phase}\n`);
-  else await write(deps.io.stdout, presentResult({ ...result, workflow: final }, options.output));
+  else await write(deps.io.stdout, presentResult({ ...result, workflow: outcome.workflow }, options.output));
   if (!outcome.failure) return 0;
   const where = outcome.failure.node ? `node ${outcome.failure.node}: ` : '';
   throw new UserError(`workflow ${result.name} in namespace ${result.namespace} ended ${outcome.phase}: ${where}${outcome.failure.message}`);
@@ -152,7 +150,7 @@ export async function runSubmit(options: SubmitOptions, deps: Deps): Promise<num
   if (result.outcome === 'known') deps.log.notice(`the ledger already has ${result.name} for this request; --force submits a new run`);
   if (options.wait || options.watch) {
     if (options.output === 'name') await write(deps.io.stdout, presentResult(result, 'name'));
-    return follow(result, options, deps, store);
+    return follow(result, options, deps, kube, store);
   }
   await write(deps.io.stdout, presentResult(result, options.output));
   return 0;
