@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Deps } from '../cli/deps.js';
+import { UsageError } from '../cli/errors.js';
 import { write } from '../cli/io.js';
 import type { Store } from '../store/index.js';
 import { withStoreErrors } from '../store/errors.js';
@@ -137,10 +138,23 @@ export function runQuery(store: Store, options: QueryOptions): QueryResult {
   }
 }
 
+/** The query list for `thoth help query`, which shows the outer command's help. */
+function queryListHelp(): string {
+  const inner = queryParser({ io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, now: Date.now }, () => {}).commands[0]!;
+  const rows = inner.commands.filter((c) => c.name() !== 'help').map((c) => [`${c.name()} ${c.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`)).join(' ')}`.trim(), c.description()]);
+  const width = Math.max(...rows.map(([u]) => u!.length));
+  return `\nQueries:\n${rows.map(([u, d]) => `  ${u!.padEnd(width)}  ${d}`).join('\n')}\n\nRun 'thoth query <query> --help' for its options and examples.`;
+}
+
 export const queryCommand: CommandModule = {
   configure(command) {
     // The query subcommands are parsed in run(), with their own help and errors.
-    command.argument('[query...]', 'package | unresolved | unsolved | si-unanalyzed | missing | workflows | dead-letters | indexes | stats | sql').helpOption(false).allowUnknownOption();
+    command
+      .usage('<query> [options]')
+      .argument('[query...]', 'the query and its operands (see Queries below)')
+      .helpOption(false)
+      .allowUnknownOption()
+      .addHelpText('after', queryListHelp);
   },
   async run(invocation, deps) {
     const words = (invocation.operands[0] as string[] | undefined) ?? [];
@@ -153,9 +167,14 @@ export const queryCommand: CommandModule = {
       throw error;
     }
     if (!parsed) return 2;
+    // A global -o, should the program define one, reaches us through the parent command.
+    const output = parsed.output ?? (invocation.command.parent?.opts().output as string | undefined);
+    if (output !== undefined && !['table', 'json', 'yaml'].includes(output)) {
+      throw new UsageError(`-o must be table, json or yaml for query, got "${output}"`);
+    }
     const options: QueryOptions = {
       request: parsed.request,
-      format: (parsed.output ?? (deps.io.stdout.isTTY ? 'table' : 'json')) as QueryOptions['format'],
+      format: (output ?? (deps.io.stdout.isTTY ? 'table' : 'json')) as QueryOptions['format'],
       solvers: (deps.env.THOTH_SOLVERS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     };
     if (options.solvers.length === 0) options.solvers = DEFAULT_SOLVERS;

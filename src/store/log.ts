@@ -24,8 +24,6 @@ export interface EmbeddedLog {
   committedOffset(group: string, topic: string, partition: number): number | undefined;
   /** Stores the next offset the group reads. */
   commitOffset(group: string, topic: string, partition: number, nextOffset: number): void;
-  /** Changes whenever another connection commits a write (PRAGMA data_version). */
-  dataVersion(): number;
 }
 
 interface LogRow {
@@ -102,6 +100,5 @@ export function embeddedLog(db: Database.Database, prepare: Prepare): EmbeddedLo
          ON CONFLICT (group_id, topic, partition) DO UPDATE SET "offset" = excluded."offset", committed_at = excluded.committed_at`,
       ).run(group, topic, partition, nextOffset, new Date().toISOString());
     },
-    dataVersion: () => db.pragma('data_version', { simple: true }) as number,
   };
 }
