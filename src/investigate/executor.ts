@@ -7,7 +7,8 @@
  *      so a bad effect fails the message before anything is applied;
  *   2. cache writes in one transaction (the store's writes are upserts);
  *   3. workflows through scheduleWorkflow: deterministic names, the ledger,
- *      and 409 AlreadyExists with a matching key counted as done;
+ *      and 409 AlreadyExists with a matching key counted as done; then the
+ *      bookkeeping that says a workflow was scheduled;
  *   4. follow-up messages after the writes they depend on. Advice runs are
  *      released (adviser-re-run) in the write transaction, after the
  *      writes, and marked re-run only once the broker acknowledged the
@@ -91,6 +92,11 @@ export function applyChange(store: KnowledgeStore, change: KnowledgeChange, at: 
   }
 }
 
+/** Changes that describe a workflow this message schedules rather than knowledge it brings. */
+function isWorkflowBookkeeping(change: KnowledgeChange): boolean {
+  return change.what === 'security-indicators' && change.state === 'scheduled';
+}
+
 function changeDetail(change: KnowledgeChange): Record<string, unknown> {
   const { what, ...rest } = change;
   return { what, ...rest };
@@ -125,7 +131,11 @@ export function createExecutor(context: ExecutorContext): Executor {
       }
 
       // 2. Cache writes, durable together; then, in the same transaction, the advice runs they complete.
-      const changes = effects.flatMap((e) => (e.type === 'record' ? [e.change] : []));
+      // Workflow bookkeeping (SI "scheduled") is written only once its workflow exists, so that a
+      // transient failure in between cannot leave a state that would skip the workflow on retry.
+      const allChanges = effects.flatMap((e) => (e.type === 'record' ? [e.change] : []));
+      const changes = allChanges.filter((change) => !isWorkflowBookkeeping(change));
+      const bookkeeping = allChanges.filter(isWorkflowBookkeeping);
       const releases = effects.flatMap((e) => (e.type === 'release-advice' ? [e] : []));
       if (changes.length > 0 || releases.length > 0) {
         const reRuns = context.store.transaction(() => {
@@ -158,6 +168,13 @@ export function createExecutor(context: ExecutorContext): Executor {
         if (result.outcome === 'created' || result.outcome === 'recorded') {
           context.metrics?.count(SCHEDULED_WORKFLOWS_METRIC, { message_type: effect.messageType ?? 'manual', workflow_type: result.kind }, 1, 'counter');
         }
+      }
+
+      if (bookkeeping.length > 0) {
+        context.store.transaction(() => {
+          for (const change of bookkeeping) applyChange(context.store, change, at);
+        });
+        for (const change of bookkeeping) emit({ kind: 'recorded', detail: changeDetail(change) });
       }
 
       // 4. Follow-up messages, after the writes they depend on.

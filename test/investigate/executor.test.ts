@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentError } from '../../src/cli/errors.js';
+import { PermanentError, TransientError } from '../../src/cli/errors.js';
 import type { Logger } from '../../src/cli/log.js';
 import { record, schedule, type Effect } from '../../src/investigate/effects.js';
 import { createExecutor, type ExecutorContext, type PublishRecord } from '../../src/investigate/executor.js';
-import { solverRequest } from '../../src/investigate/handlers/requests.js';
+import { securityIndicatorsRequest, solverRequest } from '../../src/investigate/handlers/requests.js';
+import type { KubeClient } from '../../src/workflows/types.js';
 import type { Store } from '../../src/store/index.js';
 import { connectKube } from '../../src/workflows/kube.js';
 import { startKubeApiServer } from '../support/kube-api-server.js';
@@ -16,6 +17,7 @@ import { INDEX, incoming, noIndex, tempStore, testConfig, type TempStore } from 
 const key = { packageName: 'requests', packageVersion: '2.25.1', indexUrl: INDEX };
 const source = { topic: 'thoth.investigator.unresolved-package', partition: 0, offset: 7 };
 const solverEffect = schedule(solverRequest(key, 'solver-rhel-8-py38', null), 'no result', 'unresolved-package');
+const planSi = (): Effect[] => [schedule(securityIndicatorsRequest(key, null), 'no SI', 'solved-package'), record({ what: 'security-indicators', key, state: 'scheduled' })];
 const reRun: Effect = {
   type: 'publish',
   messageType: 'adviser-re-run',
@@ -87,6 +89,28 @@ describe('effect executor', () => {
     const failing = executor({ publish: () => Promise.reject(new Error('broker down')) });
     await expect(failing.execute([reRun], null)).rejects.toThrow('broker down');
     expect(store.adviceRunsWaitingOn(key, [])).toHaveLength(1);
+  });
+
+  it('marks security indicators scheduled only once the workflow exists, so a retry after a cluster failure schedules them', async () => {
+    let calls = 0;
+    const flaky: KubeClient = {
+      description: 'test@flaky',
+      createWorkflow: async (workflow) => {
+        if (calls++ === 0) throw new TransientError('API server answered 503');
+        return { outcome: 'created', workflow };
+      },
+      getWorkflow: async () => undefined,
+      watchWorkflow: async () => {
+        throw new Error('not used');
+      },
+      countPending: async () => 0,
+    };
+    const effects = [record({ what: 'solved', key, solver: 'solver-rhel-8-py38' }), ...planSi()];
+    await expect(executor({ kube: flaky }).execute(effects, source)).rejects.toBeInstanceOf(TransientError);
+    expect(store.securityIndicatorState(key)).toBe('none');
+    const retried = await executor({ kube: flaky }).execute(effects, source);
+    expect(retried.map((e) => e.kind)).toEqual(['recorded', 'scheduled', 'recorded']);
+    expect(store.securityIndicatorState(key)).toBe('scheduled');
   });
 
   it('applies nothing when one effect is invalid', async () => {
