@@ -90,4 +90,14 @@ describe('opening the knowledge cache', () => {
     expect((error as Error).message).toMatch(/is corrupt or not a thoth knowledge cache/);
     expect(readFileSync(path).equals(bytes)).toBe(true);
   });
+
+  it('starts a cache in an empty file only for commands that write', () => {
+    const path = tempDbPath();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, '');
+    expect(() => openStore(path, { readonly: true })).toThrow(`${path} holds no thoth data yet`);
+    const store = openStore(path, { create: false });
+    expect(store.stats().schema_version).toBe(SCHEMA_VERSION);
+    store.close();
+  });
 });

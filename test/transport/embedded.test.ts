@@ -147,4 +147,28 @@ describe('embedded broker', () => {
     expect(seen.every((r) => r.headers.writer === String(writer.pid))).toBe(true);
     store.close();
   });
+
+  it('with exitAtEnd stops at the end the log had when consumption began', async () => {
+    const { broker, store } = open();
+    await broker.send([record(TOPIC, 0), record(TOPIC, 1)]);
+    const seen = await drain(broker, { topics: [TOPIC] });
+    expect(seen.map((r) => r.offset)).toEqual([0, 1]);
+    const growing: number[] = [];
+    const consumption = broker.consume({ topics: [TOPIC], start: { from: 'earliest' }, exitAtEnd: true, signal: new AbortController().signal }, async (r) => {
+      growing.push(r.offset);
+      if (r.offset === 0) await broker.send([record(TOPIC, 2)]);
+    });
+    expect(await consumption.done).toEqual({ records: 2, reason: 'end' });
+    expect(growing).toEqual([0, 1]);
+    store.close();
+  });
+
+  it('handles several topics at once, keeping order within each', async () => {
+    const { broker, store } = open();
+    await broker.send([0, 1, 2, 3].flatMap((n) => [record(TOPIC, n), record(OTHER, n)]));
+    const seen = await drain(broker, { topics: [TOPIC, OTHER], partitionsConcurrently: 2 });
+    expect(seen.filter((r) => r.topic === TOPIC).map((r) => r.offset)).toEqual([0, 1, 2, 3]);
+    expect(seen.filter((r) => r.topic === OTHER).map((r) => r.offset)).toEqual([0, 1, 2, 3]);
+    store.close();
+  });
 });
