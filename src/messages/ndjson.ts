@@ -92,13 +92,6 @@ export function parseBody(raw: string | null): unknown {
   }
 }
 
-/** The §7 value -> the body to send: text as is, anything else as JSON. */
-export function serializeBody(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value;
-  return JSON.stringify(value);
-}
-
 function parseObject(line: Record<string, unknown>): ParsedEnvelope {
   const kcat = 'payload' in line && !('value' in line);
   if (typeof line.topic !== 'string' || line.topic === '') {

@@ -50,7 +50,7 @@ export interface ReplayEnv {
 }
 
 /** When a record is due: sent-count over rate, or the recorded gap divided by the speed factor. */
-function dueTime(pace: Pace, startedAt: number, index: number, timestamp: number, firstTimestamp: number | undefined): number {
+export function dueTime(pace: Pace, startedAt: number, index: number, timestamp: number, firstTimestamp: number | undefined): number {
   if (pace.kind === 'rate') return startedAt + (index * 1000) / pace.perSecond;
   if (pace.kind === 'speed' && firstTimestamp !== undefined) return startedAt + Math.max(0, timestamp - firstTimestamp) / pace.factor;
   return startedAt;

@@ -134,6 +134,19 @@ describe.each(TRANSPORTS)('message commands on the %s broker', (kind) => {
     expect(lines(future.stdout)).toEqual([]);
   });
 
+  it('tail --group continues after what the group has read', async () => {
+    const s = site(kind);
+    const publish = (spec: string) => s.thoth(['publish', 'solved-package', spec, '--solver', 'solver-rhel-8-py38']);
+    expect((await publish('requests==1.0')).code).toBe(0);
+    expect((await publish('requests==2.0')).code).toBe(0);
+    const group = `g-${s.deployment}`;
+    const first = await s.thoth(['tail', 'solved-package', '--group', group, '--exit-at-end', '-o', 'ndjson']);
+    expect(lines(first.stdout).map((r) => r.value.package_version)).toEqual(['1.0', '2.0']);
+    expect((await publish('requests==3.0')).code).toBe(0);
+    const second = await s.thoth(['tail', 'solved-package', '--group', group, '--exit-at-end', '-o', 'ndjson']);
+    expect(lines(second.stdout).map((r) => r.value.package_version)).toEqual(['3.0']);
+  });
+
   it('topics create makes every catalogue topic and the dead-letter topic; topics lists them', async () => {
     const s = site(kind);
     const created = await s.thoth(['topics', 'create', '-o', 'table']);
