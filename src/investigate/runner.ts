@@ -174,11 +174,22 @@ export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, 
   const consumption = source.consume(handler, stop);
 
   const server = options.http ? await startServer(options.http, consumption, metrics, config, halted, updateHalted, note, deps, () => !stop.aborted) : undefined;
-  const watchdog = options.untilIdleMs !== undefined && source.kind === 'broker' ? watchIdle(options.untilIdleMs, () => inFlight === 0 && deps.now() - lastActivity >= options.untilIdleMs!, stop, () => {
-    note('idle-exit', { idleSeconds: options.untilIdleMs! / 1000 });
-    idle.abort('idle');
-  }) : undefined;
-
+  const watchdog =
+    options.untilIdleMs !== undefined && source.kind === 'broker'
+      ? watchIdle({
+          idleMs: options.untilIdleMs,
+          quietFor: () => (inFlight === 0 ? deps.now() - lastActivity : 0),
+          backlog: async () => {
+            const samples = await lagSamples(consumption);
+            return samples === undefined ? undefined : samples.reduce((sum, p) => sum + p.value, 0);
+          },
+          stop,
+          onIdle: () => {
+            note('idle-exit', { idleSeconds: options.untilIdleMs! / 1000 });
+            idle.abort('idle');
+          },
+        })
+      : undefined;
   const lagWatch = source.kind === 'broker' ? watchLag(consumption, stop, options.lagPollMs, (total, partitions) => note('lag', { total, partitions })) : undefined;
 
   try {
@@ -220,11 +231,29 @@ async function untilDone(consumption: Consumption, stop: AbortSignal, graceMs: n
   if (first === 'timeout') deps.log.warn(`in-flight records did not finish within ${graceMs / 1000}s of the stop; they stay uncommitted and will be redelivered`);
 }
 
-async function watchIdle(idleMs: number, isIdle: () => boolean, stop: AbortSignal, onIdle: () => void): Promise<void> {
-  const tick = Math.max(50, Math.min(1000, Math.floor(idleMs / 4)));
-  while (!stop.aborted) {
-    await abortableSleep(tick, stop);
-    if (!stop.aborted && isIdle()) return onIdle();
+/** How long past --until-idle a run waits for records the broker has but this member is not given (a rebalance after a crash). */
+const UNASSIGNED_BACKLOG_GRACE_MS = 60_000;
+
+/**
+ * Idle means: nothing handled for `idleMs` and nothing left to read. A
+ * member that is still waiting for its partitions (the group rebalancing
+ * after a crashed member) sees a backlog and keeps waiting, up to a grace period.
+ */
+async function watchIdle(options: {
+  idleMs: number;
+  quietFor: () => number;
+  backlog: () => Promise<number | undefined>;
+  stop: AbortSignal;
+  onIdle: () => void;
+}): Promise<void> {
+  const tick = Math.max(50, Math.min(1000, Math.floor(options.idleMs / 4)));
+  while (!options.stop.aborted) {
+    await abortableSleep(tick, options.stop);
+    if (options.stop.aborted) return;
+    const quiet = options.quietFor();
+    if (quiet < options.idleMs) continue;
+    const backlog = quiet >= options.idleMs + UNASSIGNED_BACKLOG_GRACE_MS ? 0 : await options.backlog();
+    if (!backlog) return options.onIdle();
   }
 }
 
@@ -235,6 +264,7 @@ async function watchLag(consumption: Consumption, stop: AbortSignal, everyMs: nu
     await abortableSleep(everyMs, stop);
     if (stop.aborted) return;
     const samples = await lagSamples(consumption);
+    if (samples === undefined) continue;
     const total = samples.reduce((sum, s) => sum + s.value, 0);
     if (total !== last) report(total, samples.length);
     last = total;
@@ -259,7 +289,7 @@ async function startServer(
       host: http.host,
       port: http.port,
       controls: {
-        metrics: async () => metrics.render(await lagSamples(consumption)),
+        metrics: async () => metrics.render((await lagSamples(consumption)) ?? []),
         health: () => ({ ok: running(), halted: [...halted] }),
         halt: (base) => {
           const topic = full(base);
@@ -293,10 +323,11 @@ async function startServer(
   }
 }
 
+/** Lag per partition as metric samples; undefined when the broker does not answer in time. */
 async function lagSamples(consumption: Consumption) {
-  const timeout = new Promise<[]>((resolve) => setTimeout(() => resolve([]), 2000).unref());
-  const lag = await Promise.race([consumption.lag().catch(() => []), timeout]);
-  return lag.map((p) => ({
+  const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref());
+  const lag = await Promise.race([consumption.lag().catch(() => undefined), timeout]);
+  return lag?.map((p) => ({
     name: METRIC.consumerLag,
     labels: { topic: p.topic, partition: String(p.partition) },
     value: Math.max(0, p.end - p.position),
