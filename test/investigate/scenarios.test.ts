@@ -1,8 +1,9 @@
 /**
- * Every scenario of fixtures/scenarios/ through dispatch and the effect
- * executor, in process: a real cache on a temp file, workflows recorded in
- * the ledger (no cluster), follow-up messages fed back in as `investigate
- * --from` does, permanent failures written as dead letters.
+ * Every scenario of fixtures/scenarios/, twice: through dispatch and the
+ * effect executor in process (a real cache on a temp file, workflows recorded
+ * in the ledger, follow-up messages fed back in, permanent failures written
+ * as dead letters), and through the command a user runs, `thoth investigate
+ * --from input.ndjson --workflows record`, read back with `thoth query`.
  */
 import { dirname, join } from 'node:path';
 import { rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { decodeConsumed, maxMessageBytes } from '../../src/investigate/record-de
 import { fileSource } from '../../src/investigate/sources.js';
 import { parseBody } from '../../src/messages/ndjson.js';
 import { openStore } from '../../src/store/index.js';
+import { cleanEnv, runThoth } from '../support/cli.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
 import { listScenarios, loadScenario, scenarioMismatches, type LoadedScenario, type ScenarioOutcome } from './scenario-harness.js';
 
@@ -76,6 +78,36 @@ async function runScenario(scenario: LoadedScenario): Promise<ScenarioOutcome> {
   return { ...outcome, packageVersion: (name, version) => snapshot.packages.get(`${name}==${version}`) };
 }
 
+/** The same run as a user makes it; what it left behind read back with `thoth query … -o json`. */
+async function runScenarioCommand(scenario: LoadedScenario): Promise<ScenarioOutcome> {
+  const db = join(dirname(scenario.inputPath), 'cli.db');
+  const env = cleanEnv(scenario.env);
+  const run = await runThoth(['--db', db, 'investigate', '--from', scenario.inputPath, '--workflows', 'record'], { env });
+  expect(run.code, run.stderr).toBe(0);
+  const events = run.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const query = async (...args: string[]) => {
+    const result = await runThoth(['--db', db, 'query', ...args, '-o', 'json'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    return JSON.parse(result.stdout) as unknown;
+  };
+  const packages = new Map<string, Record<string, unknown> | undefined>();
+  for (const pkg of scenario.expected.packages ?? []) {
+    const report = (await query('package', pkg.name, pkg.version)) as { versions: Array<Record<string, unknown>> };
+    packages.set(`${pkg.name}==${pkg.version}`, report.versions[0]);
+  }
+  return {
+    workflows: (await query('workflows')) as ScenarioOutcome['workflows'],
+    published: events.filter((e) => e.event === 'published').map((e) => ({ type: e.messageType as string, message: e.message as Record<string, unknown> })),
+    deadLetters: (await query('dead-letters')) as ScenarioOutcome['deadLetters'],
+    packageVersion: (name, version) => packages.get(`${name}==${version}`),
+    // Metrics are served on --port, which a file run does not open; the in-process run checks them.
+    metrics: scenario.expected.metrics ?? [],
+  };
+}
+
 const scenarios = listScenarios();
 const servers: IndexServer[] = [];
 afterAll(async () => {
@@ -109,18 +141,28 @@ describe('scenario fixtures', () => {
     );
   });
 
-  it.each(scenarios)('%s', async (name) => {
+  async function loaded(name: string): Promise<LoadedScenario> {
     const probe = loadScenario(name);
-    let values: Record<string, string> = {};
-    if (probe.expected.index) {
-      const server = await startIndexServer(Object.fromEntries(Object.entries(probe.expected.index).map(([project, versions]) => [project, { versions }])));
-      servers.push(server);
-      values = { INDEX_URL: server.url };
-    }
     rmSync(dirname(probe.inputPath), { recursive: true, force: true });
-    const scenario = loadScenario(name, values);
+    if (!probe.expected.index) return loadScenario(name);
+    const server = await startIndexServer(Object.fromEntries(Object.entries(probe.expected.index).map(([project, versions]) => [project, { versions }])));
+    servers.push(server);
+    return loadScenario(name, { INDEX_URL: server.url });
+  }
+
+  it.each(scenarios)('%s, in process', async (name) => {
+    const scenario = await loaded(name);
     try {
       expect(scenarioMismatches(scenario.expected, await runScenario(scenario))).toEqual([]);
+    } finally {
+      rmSync(dirname(scenario.inputPath), { recursive: true, force: true });
+    }
+  });
+
+  it.each(scenarios)('%s, through thoth investigate --from', async (name) => {
+    const scenario = await loaded(name);
+    try {
+      expect(scenarioMismatches(scenario.expected, await runScenarioCommand(scenario))).toEqual([]);
     } finally {
       rmSync(dirname(scenario.inputPath), { recursive: true, force: true });
     }
