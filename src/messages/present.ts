@@ -16,6 +16,7 @@ export interface PresentOptions {
 }
 
 const SECRET_HEADER = /password|secret|token/i;
+const BASE_FIELDS = new Set(['component_name', 'service_version', 'version']);
 
 export function painter(color: boolean): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
@@ -23,7 +24,7 @@ export function painter(color: boolean): ChalkInstance {
 
 function formatTime(ms: number): string {
   const date = new Date(ms);
-  return Number.isFinite(date.getTime()) ? date.toISOString().replace('T', ' ').replace('Z', '') : String(ms);
+  return Number.isFinite(date.getTime()) ? date.toISOString().replace('T', ' ') : String(ms);
 }
 
 function formatScalar(value: unknown): string {
@@ -41,7 +42,8 @@ function fieldLines(value: unknown, options: PresentOptions, paint: ChalkInstanc
     return [`  ${paint.dim('body:')} ${value === null ? paint.dim('(empty)') : formatScalar(value)}`];
   }
   const shown = options.showSecrets ? value : maskSecrets(value);
-  const entries = Object.entries(shown as Record<string, unknown>);
+  // The base fields are in the header line already.
+  const entries = Object.entries(shown as Record<string, unknown>).filter(([name]) => !BASE_FIELDS.has(name));
   const width = Math.min(28, Math.max(0, ...entries.map(([name]) => name.length)));
   return entries.map(([name, item]) => `  ${paint.dim(name.padEnd(width))}  ${formatScalar(item)}`);
 }
@@ -53,12 +55,14 @@ export function presentMessage(message: DecodedMessage, options: PresentOptions)
   const version = typeof body === 'object' && body !== null && typeof body.version === 'string' ? body.version : type?.version;
   const where = envelope.partition !== undefined ? `${envelope.partition}@${envelope.offset ?? '?'}` : '';
   const label = type ? `${type.name} ${version ?? ''}`.trim() : 'untyped';
+  const origin = typeof body === 'object' && body !== null && typeof body.component_name === 'string' ? `from ${body.component_name} ${String(body.service_version ?? '')}`.trim() : '';
   const header = [
     paint.dim(formatTime(envelope.timestamp)),
     paint.cyan(shortTopic(envelope.topic, options.deploymentName)),
     where,
     envelope.key !== null ? `key=${envelope.key}` : '',
     validation && !validation.ok ? paint.red.bold(`INVALID ${label}`) : paint.bold(label),
+    paint.dim(origin),
   ]
     .filter(Boolean)
     .join('  ');

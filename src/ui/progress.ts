@@ -32,7 +32,7 @@ export function progressBar(stream: ProgressStream, options: { now?: () => numbe
       if (at - last < interval && !(total !== undefined && done >= total)) return;
       last = at;
       drawn = true;
-      stream.write(`\r\x1b[2K${renderProgress(done, total, label, stream.columns ?? 80)}`);
+      stream.write(`\r\x1b[2K${renderProgress(done, total, label, stream.columns || 80)}`);
     },
     finish() {
       if (drawn) stream.write('\r\x1b[2K');

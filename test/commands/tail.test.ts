@@ -28,9 +28,10 @@ describe('thoth tail output', () => {
     const s = site('embedded');
     await s.thoth(['publish', 'solved-package', 'requests==2.25.1', '--solver', 'solver-rhel-8-py38', '--key', 'k1']);
     const onTerminal = await s.thoth(['tail', 'solved-package', '--exit-at-end'], { tty: true });
-    expect(onTerminal.stdout).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}  thoth\\.solver\\.solved-package  0@0  key=k1  solved-package v1\\n`));
+    expect(onTerminal.stdout).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z  thoth\\.solver\\.solved-package  0@0  key=k1  solved-package v1  from thoth \\d+\\.\\d+\\.\\d+\\n`));
     expect(onTerminal.stdout).toMatch(/\n {2}package_name +requests\n/);
     expect(onTerminal.stdout).toMatch(/\n {2}solver +solver-rhel-8-py38\n/);
+    expect(onTerminal.stdout).not.toContain('component_name');
     const piped = await s.thoth(['tail', 'solved-package', '--exit-at-end']);
     expect(lines(piped.stdout)[0]).toMatchObject({ topic: `${s.deployment}.thoth.solver.solved-package`, key: 'k1' });
   });
