@@ -97,13 +97,16 @@ function freePort() {
   });
 }
 
-function serverProperties({ port, controllerPort, logDirs }) {
+/** With `saslPort`, a second listener takes SASL PLAIN logins (for tests of the client's SASL settings). */
+function serverProperties({ port, controllerPort, saslPort, users, logDirs }) {
+  const sasl = saslPort === undefined ? [] : saslListener(users);
   return [
     'node.id=1',
     'process.roles=broker,controller',
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${saslPort ? `,SASL_PLAINTEXT://127.0.0.1:${saslPort}` : ''}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}${saslPort ? `,SASL_PLAINTEXT://127.0.0.1:${saslPort}` : ''}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    ...sasl,
     'inter.broker.listener.name=PLAINTEXT',
     'controller.listener.names=CONTROLLER',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
@@ -122,6 +125,14 @@ function serverProperties({ port, controllerPort, logDirs }) {
     'log.segment.bytes=104857600',
     '',
   ].join('\n');
+}
+
+function saslListener(users) {
+  const plainUsers = Object.entries(users).map(([name, password]) => `user_${name}="${password}"`).join(' ');
+  return [
+    'sasl.enabled.mechanisms=PLAIN',
+    `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+  ];
 }
 
 const LOG4J2 = `status = warn
@@ -199,16 +210,19 @@ async function answersMetadata(bootstrap) {
 /**
  * Formats a fresh data directory and starts the broker detached. Resolves with
  * { bootstrap, pid, port, dir, logFile, startedInMs } once it serves metadata.
+ * `saslUsers` ({name: password}) adds a SASL_PLAINTEXT listener (`saslBootstrap`)
+ * accepting those users with SASL PLAIN.
  */
-export async function startKafka(env = process.env) {
+export async function startKafka(env = process.env, { saslUsers } = {}) {
   const libs = fetchKafka(env);
   const began = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'thoth-kafka-'));
   const logFile = join(dir, 'broker.log');
   const port = env.KAFKA_PORT ? Number(env.KAFKA_PORT) : await freePort();
   const controllerPort = await freePort();
+  const saslPort = saslUsers ? await freePort() : undefined;
   const props = join(dir, 'server.properties');
-  writeFileSync(props, serverProperties({ port, controllerPort, logDirs: join(dir, 'data') }));
+  writeFileSync(props, serverProperties({ port, controllerPort, saslPort, users: saslUsers, logDirs: join(dir, 'data') }));
   writeFileSync(join(dir, 'log4j2.properties'), LOG4J2);
   const log4j = `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`;
 
@@ -225,6 +239,7 @@ export async function startKafka(env = process.env) {
   closeSync(fd);
   child.unref();
   const broker = { bootstrap: `127.0.0.1:${port}`, pid: child.pid, port, dir, logFile, version: KAFKA_VERSION };
+  if (saslPort) broker.saslBootstrap = `127.0.0.1:${saslPort}`;
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (!(await answersMetadata(broker.bootstrap))) {
