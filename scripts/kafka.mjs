@@ -77,10 +77,11 @@ export function fetchKafka(env = process.env) {
   const mvn = spawnSync(
     'mvn',
     ['-q', '-B', '-ntp', '-Dstyle.color=never', '-f', join(work, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
   );
   if (mvn.error) throw new Error(`cannot run mvn (is Maven installed?): ${mvn.error.message}`);
-  if (mvn.status !== 0) throw new Error(`mvn dependency:copy-dependencies failed with exit ${mvn.status}`);
+  // Maven's output is only worth reading when it failed (quiet mode still prints colour resets).
+  if (mvn.status !== 0) throw new Error(`mvn dependency:copy-dependencies failed with exit ${mvn.status}:\n${mvn.stdout}${mvn.stderr}`);
   writeFileSync(join(libs, '.complete'), `${KAFKA_VERSION}\n`);
   say(`fetched ${readdirSync(libs).filter((f) => f.endsWith('.jar')).length} jars`);
   return libs;
