@@ -16,6 +16,9 @@ import type { CommandModule, Invocation } from './types.js';
 
 const FORMATS = ['pretty', 'ndjson', 'json'] as const;
 
+/** Thrown by the handler for records that arrive after --count was reached. */
+class CountReached extends Error {}
+
 export interface TailOptions {
   topics: string[];
   start: StartPosition;
@@ -58,7 +61,8 @@ export async function runTail(options: TailOptions, deps: Deps): Promise<number>
   const consumption = broker.consume(
     { topics: options.topics, group: options.group, start: options.start, exitAtEnd: options.exitAtEnd, signal },
     async (record) => {
-      if (enough.signal.aborted) return;
+      // Past --count: refuse the record so that a --group does not commit what was never shown.
+      if (enough.signal.aborted) throw new CountReached();
       const decoded = decodeRecord(record, options.deploymentName);
       if (!matchesFilters(decoded.envelope.value, options.filters)) return;
       shown++;
@@ -73,7 +77,7 @@ export async function runTail(options: TailOptions, deps: Deps): Promise<number>
     await consumption.done;
   } catch (error) {
     // Stopping by --count or Ctrl-C may surface as an abort error from the transport.
-    if (!signal.aborted) throw error;
+    if (!(error instanceof CountReached) && !signal.aborted) throw error;
   } finally {
     await write(deps.io.stdout, presenter.end());
   }

@@ -143,8 +143,12 @@ describe.each(TRANSPORTS)('message commands on the %s broker', (kind) => {
     const first = await s.thoth(['tail', 'solved-package', '--group', group, '--exit-at-end', '-o', 'ndjson']);
     expect(lines(first.stdout).map((r) => r.value.package_version)).toEqual(['1.0', '2.0']);
     expect((await publish('requests==3.0')).code).toBe(0);
-    const second = await s.thoth(['tail', 'solved-package', '--group', group, '--exit-at-end', '-o', 'ndjson']);
-    expect(lines(second.stdout).map((r) => r.value.package_version)).toEqual(['3.0']);
+    expect((await publish('requests==4.0')).code).toBe(0);
+    // --count stops after one: the group must not have committed the record it did not show.
+    const one = await s.thoth(['tail', 'solved-package', '--group', group, '--count', '1', '-o', 'ndjson']);
+    expect(lines(one.stdout).map((r) => r.value.package_version)).toEqual(['3.0']);
+    const rest = await s.thoth(['tail', 'solved-package', '--group', group, '--exit-at-end', '-o', 'ndjson']);
+    expect(lines(rest.stdout).map((r) => r.value.package_version)).toEqual(['4.0']);
   });
 
   it('topics create makes every catalogue topic and the dead-letter topic; topics lists them', async () => {
