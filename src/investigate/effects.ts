@@ -45,12 +45,12 @@ export type Effect =
     }
   /**
    * Closes the loop of SPEC §1: after this message's writes, every advice run
-   * waiting on the version that now waits on nothing unsolved (by `solvers`)
-   * gets one adviser-re-run. Evaluated by the executor inside the write
-   * transaction, so that two solved results arriving at once on different
-   * partitions cannot each believe the other is still missing.
+   * waiting on the version that now waits on nothing unsolved gets one
+   * adviser-re-run. Evaluated by the executor inside the write transaction,
+   * so that two solved results arriving at once on different partitions
+   * cannot each believe the other is still missing.
    */
-  | { type: 'release-advice'; key: PackageKey; solvers: string[] }
+  | { type: 'release-advice'; key: PackageKey }
   /** For gauges the value is added, like upstream's `gauge.inc(count)`. */
   | { type: 'metric'; name: string; labels: Record<string, string>; value: number; kind: 'counter' | 'gauge' };
 

@@ -102,9 +102,25 @@ function changeDetail(change: KnowledgeChange): Record<string, unknown> {
   return { what, ...rest };
 }
 
+/**
+ * A version an advice run waits on is solved once it has a solver result and
+ * every solver workflow still in flight for it has reported. So a request
+ * that named one solver (the adviser asks for its own runtime environment)
+ * waits for that solver only, and a request for all waits for all; a solver
+ * workflow that failed is not waited for.
+ */
+function solvedForAdvice(store: KnowledgeStore, version: PackageKey & { solved: boolean }): boolean {
+  if (!version.solved) return false;
+  const inFlight = store.workflowsInFlight('solver', version).map((entry) => entry.parameters.THOTH_SOLVER_NAME ?? '');
+  return store.solversLacking(version, inFlight.filter(Boolean)).length === 0;
+}
+
 /** Advice runs waiting on the version that, as the cache stands, wait on nothing unsolved and have no re-run yet. */
-export function completedAdviceRuns(store: KnowledgeStore, key: PackageKey, solvers: string[]): AdviceRun[] {
-  return store.adviceRunsWaitingOn(key, solvers).filter((run) => run.reRunPublishedAt === null && run.waitingOn.every((waited) => waited.solved));
+export function completedAdviceRuns(store: KnowledgeStore, key: PackageKey): AdviceRun[] {
+  // With no solvers named, the store counts a version solved once any solver has a result.
+  return store
+    .adviceRunsWaitingOn(key, [])
+    .filter((run) => run.reRunPublishedAt === null && run.waitingOn.every((waited) => solvedForAdvice(store, waited)));
 }
 
 export function createExecutor(context: ExecutorContext): Executor {
@@ -140,7 +156,7 @@ export function createExecutor(context: ExecutorContext): Executor {
       if (changes.length > 0 || releases.length > 0) {
         const reRuns = context.store.transaction(() => {
           for (const change of changes) applyChange(context.store, change, at);
-          return releases.flatMap((release) => completedAdviceRuns(context.store, release.key, release.solvers));
+          return releases.flatMap((release) => completedAdviceRuns(context.store, release.key));
         });
         for (const change of changes) emit({ kind: 'recorded', detail: changeDetail(change) });
         for (const run of reRuns) {

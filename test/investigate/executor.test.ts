@@ -172,14 +172,16 @@ describe('effect executor against a Kubernetes API server', () => {
 describe('closing the loop: advice runs waiting on knowledge', () => {
   const SOLVERS = ['solver-rhel-8-py38', 'solver-fedora-34-py39', 'solver-fedora-35-py310'];
   const other = { packageName: 'urllib3', packageVersion: '1.26.0', indexUrl: INDEX };
-  const solvedBy = (k: typeof key, solver: string): Effect[] => [
-    record({ what: 'solved', key: k, solver }),
-    { type: 'release-advice', key: k, solvers: SOLVERS },
-  ];
+  const solvedBy = (k: typeof key, solver: string): Effect[] => [record({ what: 'solved', key: k, solver }), { type: 'release-advice', key: k }];
   const reRuns = () => published.filter((p) => p.messageType === 'adviser-re-run').map((p) => p.message.re_run_adviser_id);
+  /** What unresolved-package leaves: the wait, and the solver workflows in flight. */
+  const waitFor = async (adviserId: string, k: typeof key, solvers = SOLVERS) => {
+    store.addAdviceWait(adviserId, 'stable', k);
+    await executor().execute(solvers.map((solver) => schedule(solverRequest(k, solver, null), 'test', 'unresolved-package')), null);
+  };
 
   it('publishes one adviser-re-run when the last solver the advice waited on reports, and never again', async () => {
-    store.addAdviceWait('adviser-abc', 'stable', key);
+    await waitFor('adviser-abc', key);
     await executor().execute(solvedBy(key, SOLVERS[0]!), null);
     await executor().execute(solvedBy(key, SOLVERS[1]!), null);
     expect(reRuns()).toEqual([]);
@@ -189,9 +191,17 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
     expect(reRuns()).toEqual(['adviser-abc']);
   });
 
+  it('waits only for the solver the request named (the adviser asks for its own environment)', async () => {
+    await waitFor('adviser-abc', key, [SOLVERS[1]!]);
+    await executor().execute(solvedBy(key, SOLVERS[0]!), null);
+    expect(reRuns()).toEqual([]);
+    await executor().execute(solvedBy(key, SOLVERS[1]!), null);
+    expect(reRuns()).toEqual(['adviser-abc']);
+  });
+
   it('keeps waiting while another version the advice waits on is unsolved', async () => {
-    store.addAdviceWait('adviser-abc', 'latest', key);
-    store.addAdviceWait('adviser-abc', 'latest', other);
+    await waitFor('adviser-abc', key);
+    await waitFor('adviser-abc', other);
     for (const solver of SOLVERS) await executor().execute(solvedBy(key, solver), null);
     expect(reRuns()).toEqual([]);
     for (const solver of SOLVERS) await executor().execute(solvedBy(other, solver), null);
@@ -199,8 +209,8 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
   });
 
   it('releases the run once when the last two results are planned before either is applied (two partitions at once)', async () => {
-    store.addAdviceWait('adviser-abc', 'latest', key);
-    store.addAdviceWait('adviser-abc', 'latest', other);
+    await waitFor('adviser-abc', key);
+    await waitFor('adviser-abc', other);
     for (const solver of SOLVERS.slice(0, 2)) {
       await executor().execute(solvedBy(key, solver), null);
       await executor().execute(solvedBy(other, solver), null);
@@ -216,7 +226,7 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
   });
 
   it('publishes again after a failed publish, so the run is not lost', async () => {
-    store.addAdviceWait('adviser-abc', 'latest', key);
+    await waitFor('adviser-abc', key);
     for (const solver of SOLVERS.slice(0, 2)) await executor().execute(solvedBy(key, solver), null);
     await expect(executor({ publish: () => Promise.reject(new Error('broker down')) }).execute(solvedBy(key, SOLVERS[2]!), null)).rejects.toThrow('broker down');
     await executor().execute(solvedBy(key, SOLVERS[2]!), null);

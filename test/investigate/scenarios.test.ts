@@ -135,6 +135,7 @@ describe('scenario fixtures', () => {
         'advise-justification',
         'duplicates',
         'continuous-learning',
+        'advice-own-environment',
         'si-fails-only-once',
         'bad-input',
       ]),

@@ -40,7 +40,7 @@ export const solvedPackage: Handler = (input) => {
   if (input.config.schedule.kebechetAdministrator) {
     effects.push(schedule(kebechetAdministratorRequest({ ...key, solver }, input.baseTopic, input.source), `${key.packageName} was solved`, input.typeName));
   }
-  effects.push({ type: 'release-advice', key, solvers: input.config.solvers });
+  effects.push({ type: 'release-advice', key });
   return effects;
 };
 
