@@ -63,21 +63,20 @@ export interface ListOptions {
 const limitClause = (options: ListOptions) => (options.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(options.limit))}`);
 
 export function reportFunctions(prepare: Prepare) {
-  const solversOf = (id: number) =>
-    new Set((prepare('SELECT solver FROM solver_results WHERE version_id = ?').all(id) as Array<{ solver: string }>).map((r) => r.solver));
   return {
     /** Requests still waiting on a solver result (all of them with `all`), newest first. */
     unresolvedReport(solvers: string[], options: ListOptions & { all?: boolean } = {}): UnresolvedReport[] {
       const rows = prepare(
-        `SELECT u.version_id, v.package_name, v.package_version, v.index_url, u.solver, u.first_seen, u.last_seen, u.count,
-           (SELECT count(*) FROM advice_waits w JOIN advice_runs r USING (adviser_id) WHERE w.version_id = u.version_id AND r.re_run_published_at IS NULL) AS advice_waiting
+        `SELECT v.package_name, v.package_version, v.index_url, u.solver, u.first_seen, u.last_seen, u.count,
+           (SELECT count(*) FROM advice_waits w JOIN advice_runs r USING (adviser_id) WHERE w.version_id = u.version_id AND r.re_run_published_at IS NULL) AS advice_waiting,
+           (SELECT json_group_array(s.solver) FROM solver_results s WHERE s.version_id = u.version_id) AS have
          FROM unresolved_requests u JOIN package_versions v ON v.id = u.version_id
          ORDER BY u.last_seen DESC, v.package_name, v.package_version, u.solver`,
-      ).iterate() as IterableIterator<Omit<UnresolvedReport, 'lacking'> & { version_id: number; solver: string }>;
+      ).iterate() as IterableIterator<Omit<UnresolvedReport, 'lacking'> & { solver: string; have: string }>;
       const out: UnresolvedReport[] = [];
-      for (const { version_id, ...row } of rows) {
-        const have = solversOf(version_id);
-        const lacking = (row.solver ? [row.solver] : solvers).filter((s) => !have.has(s));
+      for (const { have, ...row } of rows) {
+        const solved = new Set(JSON.parse(have) as string[]);
+        const lacking = (row.solver ? [row.solver] : solvers).filter((s) => !solved.has(s));
         if (lacking.length === 0 && !options.all) continue;
         out.push({ ...row, solver: row.solver || null, lacking });
         if (options.limit !== undefined && out.length >= options.limit) break;
