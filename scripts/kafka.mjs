@@ -8,11 +8,13 @@
  *   node scripts/kafka.mjs status   print the running broker's address, exit 1 when none runs
  *   node scripts/kafka.mjs stop     stop it and remove its data
  *
- * Version: Kafka 4.x (KAFKA_VERSION below) runs on Java 17, and kafkajs 2.2.4
- * speaks to it: KIP-896 removed only protocol versions older than the ones
- * kafkajs negotiates (it picks the highest version both sides support through
- * ApiVersions), and the transport tests exercise produce, fetch, group
- * commit, list/fetch offsets by timestamp and topic creation against it.
+ * Version: Kafka 4.1.1, a 4.x patch release whose broker runs on Java 17.
+ * kafkajs 2.2.4 works with it: it negotiates the highest version of each API
+ * that both sides support, and for every API thoth uses (ApiVersions,
+ * Metadata, Produce, Fetch, ListOffsets, FindCoordinator, Join/Sync/Heartbeat/
+ * LeaveGroup, OffsetCommit/OffsetFetch, CreateTopics, SASL PLAIN) that version
+ * is above the ones KIP-896 removed. test/transport/kafka*.test.ts exercise
+ * each of them against this broker, so Kafka 3.9 is not needed.
  *
  * Environment: THOTH_KAFKA_VERSION (default below), THOTH_KAFKA_CACHE (default
  * .cache/kafka in the repository), KAFKA_PORT (default: a free port),

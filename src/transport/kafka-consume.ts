@@ -169,6 +169,9 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
     let idle: (() => void) | undefined;
 
     c.on(c.events.GROUP_JOIN, ({ payload }) => {
+      // Pauses asked for before the first join apply now, before kafkajs fetches anything.
+      consumer = c;
+      for (const { op, topic, partition } of pauses.splice(0)) applyPause(op, topic, partition);
       // Seek every assigned partition whose start we decided; kafkajs applies it before its next fetch.
       for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
         for (const partition of partitions) {
@@ -220,8 +223,6 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       await c.disconnect().catch(() => {});
       throw describeKafkaFailure(h.settings, error, `consuming ${topics.join(', ')}`);
     }
-    consumer = c;
-    for (const { op, topic, partition } of pauses.splice(0)) applyPause(op, topic, partition);
 
     const result = await outcome;
     // Let handlers that are running finish (they see the abort), commit what they completed, then leave the group.

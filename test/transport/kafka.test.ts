@@ -182,6 +182,23 @@ describe('Kafka transport against a real broker', () => {
     }
   });
 
+  it('holds back a paused partition until it is resumed', async () => {
+    const topic = await createdTopic('pause', 2);
+    const sent = await broker.send(Array.from({ length: 20 }, (_, i) => ({ topic, key: `k${i}`, headers: {}, value: `{"i":${i}}` })));
+    const held = sent[0]!.partition;
+    const others = sent.filter((p) => p.partition !== held).length;
+    expect(others).toBeGreaterThan(0);
+    const order: number[] = [];
+    const consumption = broker.consume({ topics: [topic], start: { from: 'earliest' }, exitAtEnd: true, signal: new AbortController().signal }, async (record) => {
+      order.push(record.partition);
+      if (order.length === others) consumption.resume(topic, held);
+    });
+    consumption.pause(topic, held);
+    expect(await consumption.done).toEqual({ records: 20, reason: 'end' });
+    expect(order.slice(0, others).every((p) => p !== held)).toBe(true);
+    expect(order.slice(others).every((p) => p === held)).toBe(true);
+  });
+
   it('lists topics with partitions and message counts, and creates only missing topics', async () => {
     const topic = await createdTopic('list', 2);
     await broker.send([{ topic, key: 'a', headers: {}, value: '{}' }, { topic, key: 'b', headers: {}, value: '{}' }]);
