@@ -65,11 +65,17 @@ export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<R
   let firstTimestamp: number | undefined;
   let queued = 0;
 
+  // One batch is in flight while the next is read and checked; sends stay in order.
+  let inFlight: Promise<void> = Promise.resolve();
   const flush = async () => {
+    await inFlight;
     if (batch.length === 0) return;
     const records = batch.splice(0, batch.length);
-    await broker!.send(records);
-    summary.sent += records.length;
+    inFlight = broker!.send(records).then(() => {
+      summary.sent += records.length;
+    });
+    // Awaited by the next flush; this only keeps a failure from being reported as unhandled meanwhile.
+    inFlight.catch(() => undefined);
   };
 
   outer: for (const file of plan.files) {
@@ -116,6 +122,7 @@ export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<R
       if (wait > 0) {
         // Send what is due before waiting, so that a paced replay keeps its pace.
         await flush();
+        await inFlight;
         await sleep(wait, undefined, { signal: env.signal }).catch(() => undefined);
         if (env.signal.aborted) break outer;
       }
@@ -126,6 +133,7 @@ export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<R
     }
   }
   await flush();
+  await inFlight;
   env.progress.finish();
   summary.elapsedMs = env.now() - startedAt;
   return summary;
