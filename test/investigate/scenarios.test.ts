@@ -6,7 +6,8 @@
  * --from input.ndjson --workflows record`, read back with `thoth query`.
  */
 import { dirname, join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PermanentError } from '../../src/cli/errors.js';
 import { investigatorConfig } from '../../src/investigate/config.js';
@@ -19,11 +20,14 @@ import { parseBody } from '../../src/messages/ndjson.js';
 import { openStore } from '../../src/store/index.js';
 import { cleanEnv, runThoth } from '../support/cli.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
+import { startKubeApiServer } from '../support/kube-api-server.js';
+import { connectKube } from '../../src/workflows/kube.js';
+import type { KubeClient } from '../../src/workflows/types.js';
 import { listScenarios, loadScenario, scenarioMismatches, type LoadedScenario, type ScenarioOutcome } from './scenario-harness.js';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 
-async function runScenario(scenario: LoadedScenario): Promise<ScenarioOutcome> {
+async function runScenario(scenario: LoadedScenario, kube: KubeClient | null = null): Promise<ScenarioOutcome> {
   const config = investigatorConfig(scenario.env);
   const store = openStore(join(dirname(scenario.inputPath), 'thoth.db'), { create: true, indexUrls: config.indexUrls.join(',') });
   const published: ScenarioOutcome['published'] = [];
@@ -32,7 +36,7 @@ async function runScenario(scenario: LoadedScenario): Promise<ScenarioOutcome> {
   const source = fileSource({ path: scenario.inputPath, stdin: process.stdin, deploymentName: config.deploymentName, now: () => NOW, onBadLine: (text) => badLines.push(text) });
   const executor = createExecutor({
     store,
-    kube: null,
+    kube,
     namespaceFor: () => 'thoth',
     publish: async (record) => {
       published.push({ type: record.messageType, message: record.message });
@@ -165,6 +169,24 @@ describe('scenario fixtures', () => {
     try {
       expect(scenarioMismatches(scenario.expected, await runScenarioCommand(scenario))).toEqual([]);
     } finally {
+      rmSync(dirname(scenario.inputPath), { recursive: true, force: true });
+    }
+  });
+
+  it('bad-input against a Kubernetes API server: only the valid message reaches it', async () => {
+    const server = await startKubeApiServer({ namespaces: ['thoth'] });
+    const dir = mkdtempSync(join(tmpdir(), 'thoth-scenario-kube-'));
+    const scenario = await loaded('bad-input');
+    try {
+      const kube = await connectKube({ env: { KUBECONFIG: server.writeKubeconfig(dir) }, log: { notice: () => {}, warn: () => {}, debug: () => {} } });
+      const outcome = await runScenario(scenario, kube);
+      expect(scenarioMismatches(scenario.expected, outcome)).toEqual([]);
+      const creates = server.requests.filter((r) => r.method === 'POST');
+      expect(creates).toHaveLength(3);
+      expect(server.workflows('thoth').map((w) => w.metadata.labels.component)).toEqual(['solver', 'solver', 'solver']);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
       rmSync(dirname(scenario.inputPath), { recursive: true, force: true });
     }
   });
