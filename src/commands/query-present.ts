@@ -33,16 +33,20 @@ const versionColumns: Array<Column<VersionRef>> = [
 /** To the second: a table has no room for milliseconds. */
 const shortTime = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
 
+/** Solver environments without the common `solver-` prefix, to save width. */
+const shortSolvers = (solvers: string[]) => solvers.map((s) => s.replace(/^solver-/, '')).join(', ');
+
 const statusStyle = (status: string) =>
   status === 'Succeeded' ? 'green' : status === 'Failed' || status === 'Error' ? 'red' : status === 'Running' ? 'cyan' : ('yellow' as const);
 
 const workflowColumns: Array<Column<WorkflowReport>> = [
   { header: 'name', value: (w) => w.name, truncate: false },
-  { header: 'kind', value: (w) => w.kind },
-  { header: 'namespace', value: (w) => w.namespace },
-  { header: 'status', value: (w) => w.status, style: (w) => statusStyle(w.status) },
-  { header: 'created', value: (w) => shortTime(w.created_at) },
-  { header: 'source', value: (w) => (w.source ? `${w.source.topic}[${w.source.partition}]@${w.source.offset}` : null) },
+  { header: 'kind', value: (w) => w.kind, truncate: false },
+  { header: 'namespace', value: (w) => w.namespace, truncate: false },
+  { header: 'status', value: (w) => w.status, style: (w) => statusStyle(w.status), truncate: false },
+  { header: 'created', value: (w) => shortTime(w.created_at), truncate: false },
+  // The topic's last segment names the message type; the full topic is in -o json.
+  { header: 'source', value: (w) => (w.source ? `${w.source.topic.split('.').pop()}[${w.source.partition}]@${w.source.offset}` : null) },
 ];
 
 const yesNo = (value: boolean | null) => (value === null ? '?' : value ? 'yes' : 'no');
@@ -97,13 +101,13 @@ function presentTable(result: QueryResult, options: TableOptions): Presented {
       return table(result.data, [
         ...versionColumns,
         { header: 'solver', value: (r) => r.solver ?? 'all' },
-        { header: 'lacking', value: (r) => r.lacking.join(', ') || null, style: () => 'yellow' },
+        { header: 'lacking', value: (r) => shortSolvers(r.lacking) || null, style: () => 'yellow' },
         { header: 'count', value: (r) => r.count, align: 'right' },
-        { header: 'last seen', value: (r) => shortTime(r.last_seen) },
+        { header: 'last seen', value: (r) => shortTime(r.last_seen), truncate: false },
         { header: 'advice', value: (r) => r.advice_waiting || null, align: 'right' },
       ] as Array<Column<UnresolvedReport>>, options, 'no unresolved requests');
     case 'unsolved':
-      return table(result.data, [...versionColumns, { header: 'lacking', value: (r) => r.lacking.join(', '), style: () => 'yellow' }] as Array<Column<(typeof result.data)[number]>>, options, 'every known version is solved');
+      return table(result.data, [...versionColumns, { header: 'lacking', value: (r) => shortSolvers(r.lacking), style: () => 'yellow' }] as Array<Column<(typeof result.data)[number]>>, options, 'every known version is solved');
     case 'si-unanalyzed':
       return table(result.data, [...versionColumns, { header: 'si', value: (r) => r.security_indicators }] as Array<Column<(typeof result.data)[number]>>, options, 'no solved version lacks security indicators');
     case 'missing':
