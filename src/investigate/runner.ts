@@ -99,6 +99,7 @@ export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, 
         start: { from: options.startFrom },
         deploymentName: config.deploymentName,
         partitionsConcurrently: options.partitionsConcurrently,
+        maxBytes: options.maxBytes,
       });
 
   const executor = createExecutor({

@@ -44,6 +44,8 @@ export const DEAD_LETTER_HEADERS = {
   offset: 'thoth-source-offset',
   errorClass: 'thoth-error-class',
   reason: 'thoth-reason',
+  /** Set when the value was left out because the dead letter would exceed the producer's size limit. */
+  valueOmitted: 'thoth-value-omitted',
 } as const;
 
 /** Longest reason carried in a header; the whole reason is in the cache. */
@@ -57,12 +59,24 @@ function followUpBody(followUp: FollowUp): { topicBase: string; value: string } 
   return { topicBase: type.baseTopic, value: serializeMessage(type, checked.message) };
 }
 
-export function deadLetterRecord(record: ConsumedRecord, errorClass: string, reason: string, deploymentName?: string): OutgoingRecord {
+/** Room left for key and headers when deciding whether the value still fits. */
+const HEADER_ALLOWANCE_BYTES = 4096;
+
+/**
+ * The record written to the dead-letter topic: the original key, headers and
+ * value, plus headers naming where it came from and why it failed. A value
+ * too large to send again (the MessageTooLarge case) is left out, so that the
+ * dead letter can be written and the record committed; the cache keeps it.
+ */
+export function deadLetterRecord(record: ConsumedRecord, errorClass: string, reason: string, deploymentName?: string, maxBytes = Infinity): OutgoingRecord {
   const oneLine = reason.replace(/\s*\n\s*/g, '; ');
+  const size = record.value === null ? 0 : Buffer.byteLength(record.value);
+  const omit = size + HEADER_ALLOWANCE_BYTES > maxBytes;
   return {
     topic: topicName(DEAD_LETTER_BASE_TOPIC, deploymentName),
     key: record.key,
     headers: {
+      ...(omit ? { [DEAD_LETTER_HEADERS.valueOmitted]: `${size} bytes` } : {}),
       ...record.headers,
       [DEAD_LETTER_HEADERS.topic]: record.topic,
       [DEAD_LETTER_HEADERS.partition]: String(record.partition),
@@ -70,7 +84,7 @@ export function deadLetterRecord(record: ConsumedRecord, errorClass: string, rea
       [DEAD_LETTER_HEADERS.errorClass]: errorClass,
       [DEAD_LETTER_HEADERS.reason]: oneLine.length > REASON_HEADER_LIMIT ? `${oneLine.slice(0, REASON_HEADER_LIMIT)}…` : oneLine,
     },
-    value: record.value,
+    value: omit ? null : record.value,
   };
 }
 
@@ -81,6 +95,8 @@ export interface BrokerSourceOptions {
   start: StartPosition;
   deploymentName?: string;
   partitionsConcurrently: number;
+  /** The producer's size limit (KAFKA_MESSAGE_MAX_BYTES). */
+  maxBytes: number;
 }
 
 export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
@@ -108,7 +124,7 @@ export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
     },
     deadLetters: {
       send: async (record, errorClass, reason) => {
-        await broker.send([deadLetterRecord(record, errorClass, reason, deploymentName)]);
+        await broker.send([deadLetterRecord(record, errorClass, reason, deploymentName, options.maxBytes)]);
       },
     },
   };

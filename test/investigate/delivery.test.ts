@@ -158,6 +158,14 @@ describe('delivery of one record', () => {
     });
   });
 
+  it('leaves out a value too large to send again, so that the dead letter can be written', () => {
+    const huge = record('x'.repeat(10_000));
+    const out = deadLetterRecord(huge, 'MessageTooLarge', 'too large', undefined, 8192);
+    expect(out.value).toBeNull();
+    expect(out.headers[DEAD_LETTER_HEADERS.valueOmitted]).toBe('10000 bytes');
+    expect(deadLetterRecord(huge, 'MessageTooLarge', 'too large', undefined, 1024 * 1024).value).toBe(huge.value);
+  });
+
   it('does not commit when the dead-letter write fails: it retries until stopped, then rejects', async () => {
     const stop = new AbortController();
     let attempts = 0;

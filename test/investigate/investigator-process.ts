@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { afterEach } from 'vitest';
 import { BIN, cleanEnv, runThoth } from '../support/cli.js';
 import { kafkaBootstrap } from '../support/kafka.js';
 
@@ -17,8 +18,17 @@ export interface InvestigatorProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+const running = new Set<ChildProcess>();
+/** Kills what a failed test left running (each by its own pid). */
+afterEach(() => {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+});
+
 export function startInvestigator(args: string[], env: NodeJS.ProcessEnv): InvestigatorProcess {
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   const events: Array<Record<string, unknown>> = [];
   let pending = '';
   let stderr = '';
@@ -46,7 +56,10 @@ export async function waitFor<T>(probe: () => T | undefined | false, what: strin
 /** An environment on the test broker with its own deployment prefix, so topics and groups are this test's alone. */
 export function kafkaEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv & { THOTH_DEPLOYMENT_NAME: string } {
   const deployment = `t${randomUUID().slice(0, 8)}`;
-  return { ...cleanEnv({ KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap(), THOTH_INDEX_URLS: INDEX, THOTH_DEPLOYMENT_NAME: deployment, ...extra }), THOTH_DEPLOYMENT_NAME: deployment };
+  return {
+    ...cleanEnv({ KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap(), THOTH_INDEX_URLS: INDEX, THOTH_DEPLOYMENT_NAME: deployment, KAFKA_CONSUMER_GROUP_ID: `${deployment}.investigator`, ...extra }),
+    THOTH_DEPLOYMENT_NAME: deployment,
+  };
 }
 
 export function message(topic: string, fields: Record<string, unknown>, key: string | null = null): string {

@@ -33,7 +33,7 @@ describe('investigator crash and restart on Kafka', () => {
     writeFileSync(stream, `${lines.join('\n')}\n`);
     await replayLines(stream, env, join(dir, 'replay.db'));
 
-    const args = ['--db', db, 'investigate', '--workflows', 'cluster', '--kubeconfig', kube.writeKubeconfig(dir), '--namespace', 'thoth', '--port', 'none', '--group', 'kill-test'];
+    const args = ['--db', db, 'investigate', '--workflows', 'cluster', '--kubeconfig', kube.writeKubeconfig(dir), '--namespace', 'thoth', '--port', 'none', '--group', `${env.THOTH_DEPLOYMENT_NAME}-kill`];
     const first = startInvestigator(args, env);
     await waitFor(() => kube.workflows('thoth').length >= 30, 'the first workflows');
     first.child.kill('SIGKILL');
@@ -67,7 +67,7 @@ describe('investigator crash and restart on Kafka', () => {
     const stream = join(dir, 'stream.ndjson');
     writeFileSync(stream, `${[unresolved('flask', '2.0.1'), unresolved('flask', '2.0.2')].join('\n')}\n`);
     await replayLines(stream, env, join(dir, 'replay.db'));
-    const args = ['--db', db, 'investigate', '--workflows', 'record', '--port', 'none', '--group', 'term-test'];
+    const args = ['--db', db, 'investigate', '--workflows', 'record', '--port', 'none', '--group', `${env.THOTH_DEPLOYMENT_NAME}-term`];
 
     const first = startInvestigator(args, env);
     await waitFor(() => first.events.filter((e) => e.event === 'processed').length === 2 || undefined, 'both messages');
