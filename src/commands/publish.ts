@@ -13,10 +13,11 @@ import { topicName } from '../messages/topics.js';
 import type { RecordPosition } from '../transport/port.js';
 import { prepareFile } from '../publish/batch.js';
 import { collect, outputFormat, renderTable } from '../publish/output.js';
+import { renderOutput } from '../ui/table.js';
 import { prepareMessage, type PreparedMessage, type PublishFlags } from '../publish/prepare.js';
 import type { CommandModule, Invocation } from './types.js';
 
-const FORMATS = ['table', 'json', 'ndjson'] as const;
+const FORMATS = ['table', 'json', 'yaml', 'ndjson'] as const;
 type Format = (typeof FORMATS)[number];
 
 /** Failures listed before "and N more". */
@@ -87,8 +88,8 @@ async function prepareAll(options: PublishOptions, deps: Deps): Promise<Prepared
   return batch.messages;
 }
 
-export function presentPositions(positions: Array<RecordPosition & { key: string | null }>, format: Format): string {
-  if (format === 'json') return `${JSON.stringify(positions, null, 2)}\n`;
+export async function presentPositions(positions: Array<RecordPosition & { key: string | null }>, format: Format): Promise<string> {
+  if (format === 'json' || format === 'yaml') return renderOutput(positions, format);
   if (format === 'ndjson') return positions.map((p) => `${JSON.stringify(p)}\n`).join('');
   return renderTable(
     ['TOPIC', 'PARTITION', 'OFFSET', 'KEY'],
@@ -109,7 +110,7 @@ export async function runPublish(options: PublishOptions, deps: Deps): Promise<n
   const broker = await deps.broker();
   const positions = await broker.send(messages.map((m) => ({ topic, key: m.key, headers: m.headers, value: m.body })));
   const shown = positions.map((p, i) => ({ topic: p.topic, partition: p.partition, offset: p.offset, key: messages[i]!.key }));
-  await write(deps.io.stdout, presentPositions(shown, options.output));
+  await write(deps.io.stdout, await presentPositions(shown, options.output));
   return 0;
 }
 
@@ -129,7 +130,7 @@ export const publishCommand: CommandModule = {
       .option('--adviser-id <id>', 'advice run waiting on this package: sets header thoth-adviser-id')
       .option('--recommendation-type <type>', 'with --adviser-id: sets header thoth-recommendation-type (the investigator assumes latest)')
       .option('--dry-run', 'validate and print the exact body; send nothing')
-      .option('-o, --output <format>', 'table | json | ndjson (default: table on a terminal, ndjson when piped)')
+      .option('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, ndjson when piped)')
       .addHelpText(
         'after',
         `

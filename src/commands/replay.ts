@@ -7,11 +7,12 @@ import { deploymentName, type Deps } from '../cli/deps.js';
 import { EXIT, UsageError } from '../cli/errors.js';
 import { write } from '../cli/io.js';
 import { outputFormat, renderTable } from '../publish/output.js';
+import { renderOutput } from '../ui/table.js';
 import { replayStreams, type Pace, type ReplayPlan, type ReplaySummary } from '../publish/replay-run.js';
 import { progressBar } from '../ui/progress.js';
 import type { CommandModule, Invocation } from './types.js';
 
-const FORMATS = ['text', 'json'] as const;
+const FORMATS = ['table', 'json', 'yaml'] as const;
 
 export interface ReplayOptions extends ReplayPlan {
   output: (typeof FORMATS)[number];
@@ -46,7 +47,7 @@ export function replayOptions(invocation: Invocation, deps: Pick<Deps, 'globals'
     keepTimestamps: Boolean(o.keepTimestamps),
     deploymentName: deploymentName(deps.globals, deps.env),
     batchSize: 500,
-    output: outputFormat(o.output, FORMATS, { tty: 'text', piped: 'text' }, false),
+    output: outputFormat(o.output, FORMATS, { tty: 'table', piped: 'table' }, false),
   };
 }
 
@@ -70,7 +71,7 @@ export async function runReplay(options: ReplayOptions, deps: Deps): Promise<num
     now: deps.now,
   });
   // The summary is a notice about the run, not a result: stderr, unless asked for as JSON.
-  if (options.output === 'json') await write(deps.io.stdout, `${JSON.stringify(summary, null, 2)}\n`);
+  if (options.output !== 'table') await write(deps.io.stdout, await renderOutput(summary, options.output));
   else if (!deps.globals.quiet) await write(deps.io.stderr, presentSummary(summary, options.validateOnly));
   if (deps.signal.aborted) return EXIT.interrupted;
   const bad = summary.malformed + (options.includeInvalid ? 0 : summary.invalid);
@@ -87,7 +88,7 @@ export const replayCommand: CommandModule = {
       .option('--strict', 'stop at the first bad line (default: report it and go on)')
       .option('--include-invalid', 'send messages that fail validation as recorded (e.g. to exercise the dead-letter path)')
       .option('--keep-timestamps', 'send with the recorded timestamps (default: the broker\'s clock)')
-      .option('-o, --output <format>', 'summary as text (on stderr) or json (on stdout)')
+      .option('-o, --output <format>', 'summary as a table on stderr (default), or as a json | yaml document on stdout')
       .addHelpText(
         'after',
         `

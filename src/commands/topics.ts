@@ -12,9 +12,10 @@ import { MESSAGE_TYPES } from '../messages/catalogue.js';
 import { DEAD_LETTER_BASE_TOPIC, topicName } from '../messages/topics.js';
 import type { TopicInfo } from '../transport/port.js';
 import { outputFormat, parseCount, renderTable } from '../publish/output.js';
+import { renderOutput } from '../ui/table.js';
 import type { CommandModule, Invocation } from './types.js';
 
-const FORMATS = ['table', 'json', 'ndjson'] as const;
+const FORMATS = ['table', 'json', 'yaml', 'ndjson'] as const;
 
 export interface TopicRow {
   topic: string;
@@ -62,8 +63,8 @@ export function topicRows(existing: TopicInfo[], deployment?: string): TopicRow[
   });
 }
 
-export function presentTopics(rows: TopicRow[], format: TopicsOptions['output']): string {
-  if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
+export async function presentTopics(rows: TopicRow[], format: TopicsOptions['output']): Promise<string> {
+  if (format === 'json' || format === 'yaml') return renderOutput(rows, format);
   if (format === 'ndjson') return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
   return renderTable(
     ['TOPIC', 'TYPE', 'EXISTS', 'PARTITIONS', 'MESSAGES'],
@@ -74,7 +75,7 @@ export function presentTopics(rows: TopicRow[], format: TopicsOptions['output'])
 export async function runTopics(options: TopicsOptions, deps: Deps): Promise<number> {
   const broker = await deps.broker();
   if (!options.create) {
-    await write(deps.io.stdout, presentTopics(topicRows(await broker.topics(), options.deploymentName), options.output));
+    await write(deps.io.stdout, await presentTopics(topicRows(await broker.topics(), options.deploymentName), options.output));
     return 0;
   }
   const wanted = catalogueTopics(options.deploymentName).map((t) => t.topic);
@@ -82,7 +83,8 @@ export async function runTopics(options: TopicsOptions, deps: Deps): Promise<num
   const existed = wanted.length - created.length;
   deps.log.notice(`created ${created.length} topic${created.length === 1 ? '' : 's'}; ${existed} already existed`);
   if (options.output === 'table') await write(deps.io.stdout, created.map((name) => `${name}\n`).join(''));
-  else await write(deps.io.stdout, options.output === 'json' ? `${JSON.stringify(created, null, 2)}\n` : created.map((name) => `${JSON.stringify(name)}\n`).join(''));
+  else if (options.output === 'ndjson') await write(deps.io.stdout, created.map((name) => `${JSON.stringify(name)}\n`).join(''));
+  else await write(deps.io.stdout, await renderOutput(created, options.output));
   return 0;
 }
 
@@ -92,7 +94,7 @@ export const topicsCommand: CommandModule = {
       .argument('[action]', '"create" to create the missing topics; nothing to list them')
       .option('--partitions <n>', 'with create: partitions per new topic (default: the broker\'s)')
       .option('--replication-factor <n>', 'with create: replication factor of new topics (default: the broker\'s)')
-      .option('-o, --output <format>', 'table | json | ndjson (default: table on a terminal, json when piped)')
+      .option('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, json when piped)')
       .addHelpText(
         'after',
         `

@@ -134,6 +134,14 @@ describe('thoth publish --file', () => {
     expect(result.stderr).toContain(`warning: skipped ${path}:2: field 'package_version' "2.x" is invalid`);
   });
 
+  it('prints where each message landed as a table or YAML', async () => {
+    const s = site('embedded');
+    const table = await s.thoth(['publish', 'repo-init', '--field', 'project_url=https://git.example/a'], { tty: true });
+    expect(table.stdout).toBe(`TOPIC${' '.repeat(s.deployment.length + 13)}PARTITION  OFFSET  KEY\n${s.deployment}.thoth.repo-init  0          0\n`);
+    const yaml = await s.thoth(['publish', 'repo-init', '--field', 'project_url=https://git.example/b', '-o', 'yaml']);
+    expect(yaml.stdout).toBe(`- topic: ${s.deployment}.thoth.repo-init\n  partition: 0\n  offset: 1\n  key: null\n`);
+  });
+
   it('reads stdin with --file -', async () => {
     const result = await runThoth(['publish', 'solved-package', '--file', '-', '--dry-run'], { env: cleanEnv({ THOTH_INDEX_URLS: INDEX }), stdin: `${good('1.0')}\n${good('2.0')}\n` });
     expect(result.code).toBe(0);

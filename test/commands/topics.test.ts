@@ -15,6 +15,13 @@ describe('thoth topics', () => {
     expect(rows.at(-1)).toMatch(new RegExp(`^${s.deployment}\\.thoth\\.investigator\\.dead-letter +dead-letter +no`));
   });
 
+  it('prints YAML when asked', async () => {
+    const s = site('embedded');
+    const result = await s.thoth(['topics', '-o', 'yaml']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`- topic: ${s.deployment}.thoth.repo-init\n  type: repo-init\n  exists: false\n`);
+  });
+
   it('refuses an unknown action', async () => {
     const result = await site('embedded').thoth(['topics', 'delete']);
     expect(result.code).toBe(2);
