@@ -159,7 +159,7 @@ export async function runInvestigate(options: InvestigateOptions, deps: Deps): P
     maxBytes: options.maxBytes,
     retry: DEFAULT_RETRY,
     stopGraceMs: 8_000,
-    pendingPollMs: 5_000,
+    pendingPollMs: 2_000,
     lagPollMs: 5_000,
   };
   const presenter = await eventPresenter(deps);

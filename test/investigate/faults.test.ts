@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runThoth } from '../support/cli.js';
+import { cleanEnv, runThoth } from '../support/cli.js';
 import { kcatConsume, kcatHeaders } from '../support/kafka.js';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
-import { INDEX, kafkaEnv, message, replayLines, startInvestigator, unresolved } from './investigator-process.js';
+import { INDEX, kafkaEnv, message, replayLines, startInvestigator, unresolved, waitFor } from './investigator-process.js';
 
 let dir: string;
 let kube: KubeApiServer;
@@ -109,5 +109,26 @@ describe('investigator under faults, on Kafka', () => {
     });
     const cached = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env })).stdout) as Array<{ error_class: string; offset: number }>;
     expect(cached.map((l) => [l.offset, l.error_class])).toEqual(bad.map(([, errorClass], i) => [i, errorClass]));
+  });
+});
+
+describe('back-pressure', () => {
+  it('pauses while the namespace holds --pending-limit pending workflows, and resumes below it', { timeout: 60_000 }, async () => {
+    const env = cleanEnv({ THOTH_INDEX_URLS: INDEX });
+    const stream = join(dir, 'stream.ndjson');
+    writeFileSync(stream, `${['1.0.0', '1.0.1', '1.0.2'].map((v) => unresolved('flask', v)).join('\n')}\n`);
+    const run = startInvestigator(
+      ['--db', join(dir, 'thoth.db'), 'investigate', '--from', stream, '--workflows', 'cluster', '--kubeconfig', kube.writeKubeconfig(dir), '--namespace', 'thoth', '--pending-limit', '2'],
+      env,
+    );
+    const paused = await waitFor(() => run.events.find((e) => e.event === 'paused'), 'the pause');
+    expect(paused).toMatchObject({ namespace: 'thoth', pending: 2, limit: 2 });
+    expect(kube.workflows('thoth')).toHaveLength(2);
+
+    const [first] = kube.workflows('thoth');
+    kube.setPhase('thoth', first!.metadata.name, 'Running');
+    expect((await run.exited).code).toBe(0);
+    expect(run.events.some((e) => e.event === 'resumed' && e.namespace === 'thoth')).toBe(true);
+    expect(kube.workflows('thoth')).toHaveLength(3);
   });
 });
