@@ -121,7 +121,7 @@ export const publishCommand: CommandModule = {
       .argument('[package]', 'package spec name==version for package messages (sets package_name and package_version)')
       .option('--field <name=value>', 'set a field (repeatable); typed by the catalogue: int, bool (true/false), str[] as a,b or JSON, objects as JSON; nested as metadata.package_name=x', collect)
       .option('--json <object>', 'message fields as one JSON object (flags override it)')
-      .option('--file <path>', 'publish every line of an NDJSON file (`-` for stdin): each a JSON object of fields or a recorded envelope')
+      .option('--file <path>', 'publish every line of an NDJSON file (`-` for stdin), each a JSON object of the message\'s fields (recorded envelopes: thoth replay)')
       .option('--skip-invalid', 'with --file: publish the valid lines and report the others (default: publish nothing if any line is invalid)')
       .option('--index-url <url>', 'index_url (default: first of THOTH_INDEX_URLS, else PIP_INDEX_URL, else index-url from pip.conf / PIP_CONFIG_FILE)')
       .option('--solver <name>', 'solver field (e.g. solver-rhel-8-py38)')

@@ -31,7 +31,7 @@ function parseLineObject(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Prepares each line of the file (a JSON object of the message's fields, or a §7 envelope whose value is one). */
+/** Prepares each line of the file: a JSON object of the message's fields. */
 export async function prepareFile(
   type: MessageType,
   path: string,
@@ -50,10 +50,9 @@ export async function prepareFile(
   };
   for await (const { line, text } of readLines(openInput(path, stdin))) {
     try {
-      let fields = parseLineObject(text);
-      // A recorded envelope (SPEC §7) is accepted too: its value holds the fields.
-      if ('topic' in fields && 'value' in fields && typeof fields.value === 'object' && fields.value !== null) {
-        fields = fields.value as Record<string, unknown>;
+      const fields = parseLineObject(text);
+      if ('topic' in fields && ('value' in fields || 'payload' in fields)) {
+        throw new UserError('this line is a recorded envelope (topic, value): publish recorded streams with `thoth replay`');
       }
       batch.messages.push({ ...prepareMessage(type, fields, flags, once), line });
     } catch (error) {

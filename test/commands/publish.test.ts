@@ -111,10 +111,11 @@ describe('thoth publish --file', () => {
 
   it('sends nothing when one line is bad, naming every bad line', async () => {
     const s = site('embedded');
-    const path = file(`${good('2.25.1')}\n{"package_name": "requests"\n\n${good('2.x')}\n`);
+    const path = file(`${good('2.25.1')}\n{"package_name": "requests"\n\n${good('2.x')}\n{"topic": "t", "value": {}}\n`);
     const result = await s.thoth(['publish', 'solved-package', '--file', path]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`2 of 3 lines of ${path} are invalid; nothing was published`);
+    expect(result.stderr).toContain(`3 of 4 lines of ${path} are invalid; nothing was published`);
+    expect(result.stderr).toContain(`${path}:5: this line is a recorded envelope (topic, value): publish recorded streams with \`thoth replay\``);
     expect(result.stderr).toMatch(new RegExp(`${path}:2: not valid JSON`));
     expect(result.stderr).toContain(`${path}:4: field 'package_version' "2.x" is invalid: PEP 440`);
     expect(result.stderr).toContain('hint: --skip-invalid');
