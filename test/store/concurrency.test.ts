@@ -10,7 +10,7 @@ const WRITER = fileURLToPath(new URL('./concurrent-writer.mjs', import.meta.url)
 describe('two processes on one cache', () => {
   it('answers queries while another process writes continuously, never failing with SQLITE_BUSY', async () => {
     const path = tempDbPath();
-    const writer = spawn(process.execPath, [WRITER, path, '20000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const writer = spawn(process.execPath, [WRITER, path, '110000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     writer.stdout.on('data', (c: Buffer) => (out += c.toString()));
