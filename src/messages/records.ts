@@ -53,7 +53,14 @@ export function decodeEnvelope(envelope: Envelope, deploymentName?: string): Dec
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { envelope, type, validation: { ok: false, errors: notAnObject(value) } };
   }
-  return { envelope, type, validation: validateMessage(type, value) };
+  const validation = validateMessage(type, value);
+  // Handlers are chosen by (topic, version): a body of another version is not one thoth can read.
+  const version = (value as Record<string, unknown>).version;
+  if (typeof version === 'string' && version !== type.version) {
+    const error = { field: 'version', rule: 'known-version', message: `field 'version' is "${version.slice(0, 40)}", but thoth reads ${type.name} ${type.version} only` };
+    return { envelope, type, validation: { ok: false, errors: [...(validation.ok ? [] : validation.errors), error] } };
+  }
+  return { envelope, type, validation };
 }
 
 export function decodeRecord(record: ConsumedRecord, deploymentName?: string): DecodedMessage {

@@ -67,6 +67,12 @@ describe('thoth replay --validate-only', () => {
     expect(result.stderr).toContain('checked 4 lines: 2 valid, 1 invalid, 1 malformed');
   });
 
+  it('refuses a body of a version thoth does not read', async () => {
+    const result = await validate(['-'], `${envelope('thoth.repo-init', { ...repoInit, version: 'v9' })}\n`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('<stdin>:1: invalid repo-init message: field \'version\' is "v9", but thoth reads repo-init v1 only');
+  });
+
   it('stops at the first bad line with --strict', async () => {
     const path = file([envelope('thoth.repo-init', repoInit), 'nope', 'nope again'].join('\n'));
     const result = await validate([path, '--strict']);
