@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../dist/bin/thoth.js', import.meta.url));
+const { pythonJson } = await import(new URL('../dist/src/messages/wire-json.js', import.meta.url).href);
 const N = Number(process.argv[2] ?? process.env.BENCH_N ?? 20000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const bootstrap = (process.env.KAFKA_BOOTSTRAP_SERVERS ?? '').replace(/^kafka:\/\//, '');
@@ -47,7 +48,7 @@ function writeStreams() {
     const key = `package-${i % 500}==${version}`;
     envelopes.push(JSON.stringify({ topic: BASE, key, headers: {}, value, timestamp: 1638007200000 + i }));
     // thoth sends the body in Python's json.dumps form; kcat gets the same bytes.
-    kcatLines.push(`${key}\t${JSON.stringify(value).replace(/","/g, '", "').replace(/":/g, '": ').replace(/,"/g, ', "')}`);
+    kcatLines.push(`${key}\t${pythonJson(value)}`);
   }
   writeFileSync(join(dir, 'stream.ndjson'), `${envelopes.join('\n')}\n`);
   writeFileSync(join(dir, 'kcat.txt'), `${kcatLines.join('\n')}\n`);
