@@ -68,7 +68,8 @@ describe('thoth tail output', () => {
     const killer = setTimeout(() => tail.kill('SIGKILL'), 30_000);
     try {
       // Publish only once the tail is following, so that it sees the message as new.
-      while (!stderr.includes('tailing')) await new Promise((r) => setTimeout(r, 50));
+      while (!stderr.includes('tailing') && tail.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      expect(stderr).toContain('tailing');
       await new Promise((r) => setTimeout(r, 300));
       const published = await runThoth([...s.args, 'publish', 'unresolved-package', 'requests==2.25.1'], { env: s.env });
       expect(published.code).toBe(0);
