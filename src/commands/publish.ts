@@ -4,7 +4,8 @@
  * send it; print where it landed, or with --dry-run the exact body.
  */
 import type { Command } from 'commander';
-import { deploymentName, type Deps } from '../cli/deps.js';
+import type { Deps } from '../cli/deps.js';
+import { checkedDeploymentName } from '../publish/deployment.js';
 import { UsageError, UserError } from '../cli/errors.js';
 import { write } from '../cli/io.js';
 import { thothVersion } from '../cli/main.js';
@@ -99,7 +100,7 @@ export async function presentPositions(positions: Array<RecordPosition & { key: 
 
 export async function runPublish(options: PublishOptions, deps: Deps): Promise<number> {
   const messages = await prepareAll(options, deps);
-  const topic = topicName(options.type.baseTopic, deploymentName(deps.globals, deps.env));
+  const topic = topicName(options.type.baseTopic, checkedDeploymentName(deps.globals, deps.env));
   if (options.dryRun) {
     const first = messages[0]!;
     const headers = Object.entries(first.headers).map(([k, v]) => `${k}=${v}`).join(' ');

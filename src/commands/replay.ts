@@ -3,7 +3,8 @@
  * or kcat -J lines), with a progress bar on a terminal and a summary.
  */
 import type { Command } from 'commander';
-import { deploymentName, type Deps } from '../cli/deps.js';
+import type { Deps } from '../cli/deps.js';
+import { checkedDeploymentName } from '../publish/deployment.js';
 import { EXIT, UsageError } from '../cli/errors.js';
 import { write } from '../cli/io.js';
 import { outputFormat, renderTable } from '../publish/output.js';
@@ -45,7 +46,7 @@ export function replayOptions(invocation: Invocation, deps: Pick<Deps, 'globals'
     strict: Boolean(o.strict),
     includeInvalid: Boolean(o.includeInvalid),
     keepTimestamps: Boolean(o.keepTimestamps),
-    deploymentName: deploymentName(deps.globals, deps.env),
+    deploymentName: checkedDeploymentName(deps.globals, deps.env),
     batchSize: 500,
     output: outputFormat(o.output, FORMATS, { tty: 'table', piped: 'table' }, false),
   };

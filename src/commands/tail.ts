@@ -4,7 +4,8 @@
  * message is shown flagged with its reasons, never dropped.
  */
 import type { Command } from 'commander';
-import { deploymentName, type Deps } from '../cli/deps.js';
+import type { Deps } from '../cli/deps.js';
+import { checkedDeploymentName } from '../publish/deployment.js';
 import { EXIT } from '../cli/errors.js';
 import { write } from '../cli/io.js';
 import { decodeRecord } from '../messages/records.js';
@@ -33,7 +34,7 @@ export interface TailOptions {
 
 export function tailOptions(invocation: Invocation, deps: Pick<Deps, 'globals' | 'env' | 'io' | 'now'>): TailOptions {
   const o = invocation.options;
-  const deployment = deploymentName(deps.globals, deps.env);
+  const deployment = checkedDeploymentName(deps.globals, deps.env);
   const topics = resolveTopics((invocation.operands[0] as string[] | undefined) ?? [], Boolean(o.all), deployment);
   const exitAtEnd = Boolean(o.exitAtEnd);
   return {

@@ -5,7 +5,8 @@
  * start-up, and auto-creation is often off).
  */
 import type { Command } from 'commander';
-import { deploymentName, type Deps } from '../cli/deps.js';
+import type { Deps } from '../cli/deps.js';
+import { checkedDeploymentName } from '../publish/deployment.js';
 import { UsageError } from '../cli/errors.js';
 import { write } from '../cli/io.js';
 import { MESSAGE_TYPES } from '../messages/catalogue.js';
@@ -43,7 +44,7 @@ export function topicsOptions(invocation: Invocation, deps: Pick<Deps, 'globals'
     partitions: parseCount('--partitions', o.partitions),
     replicationFactor: parseCount('--replication-factor', o.replicationFactor),
     output: outputFormat(o.output, FORMATS, { tty: 'table', piped: 'json' }, deps.io.stdout.isTTY),
-    deploymentName: deploymentName(deps.globals, deps.env),
+    deploymentName: checkedDeploymentName(deps.globals, deps.env),
   };
 }
 
