@@ -16,7 +16,7 @@ import { maxMessageBytes } from '../investigate/record-decoder.js';
 import { DEFAULT_RETRY } from '../investigate/retry.js';
 import { runInvestigator, type RunnerOptions } from '../investigate/runner.js';
 import { buildSummary, formatCounts, formatSummaryText } from '../investigate/summary.js';
-import { collect } from '../publish/output.js';
+import { collect, outputFormat } from '../publish/output.js';
 import { namespaceFor, type NamespaceOptions } from '../workflows/namespaces.js';
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
 import type { CommandModule, Invocation } from './types.js';
@@ -40,6 +40,8 @@ export interface InvestigateOptions {
   host: string;
   pendingLimit?: number;
   maxBytes: number;
+  /** text: dashboard (on a terminal) and a summary for people; ndjson: one JSON line per event, the summary last. */
+  format: 'text' | 'ndjson';
 }
 
 function parsePort(value: unknown): number | null {
@@ -58,7 +60,7 @@ function parseSeconds(flag: string, value: unknown): number | undefined {
   return Math.round(seconds * 1000);
 }
 
-export function investigateOptions(invocation: Invocation, deps: Pick<Deps, 'globals' | 'env'>): InvestigateOptions {
+export function investigateOptions(invocation: Invocation, deps: Pick<Deps, 'globals' | 'env' | 'io'>): InvestigateOptions {
   const o = invocation.options;
   const env = deps.env;
   const workflows = o.workflows as string | undefined;
@@ -100,6 +102,7 @@ export function investigateOptions(invocation: Invocation, deps: Pick<Deps, 'glo
     host: (o.host as string | undefined) ?? (env.KUBERNETES_SERVICE_HOST ? '0.0.0.0' : '127.0.0.1'),
     pendingLimit,
     maxBytes: maxMessageBytes(env),
+    format: outputFormat(o.output, ['text', 'ndjson'] as const, { tty: 'text', piped: 'ndjson' }, deps.io.stdout.isTTY),
   };
 }
 
@@ -132,12 +135,14 @@ function namespaceResolver(options: InvestigateOptions, kube: KubeClient | null,
   return (kind) => namespaceFor(kind, n, deps.env);
 }
 
-async function eventPresenter(deps: Deps): Promise<{ sink: EventSink; close(): Promise<void> }> {
+async function eventPresenter(format: InvestigateOptions['format'], deps: Deps): Promise<{ sink: EventSink; close(): Promise<void> }> {
+  if (format === 'ndjson') return { sink: jsonLinesSink(deps.io.stdout), close: async () => undefined };
   if (deps.io.stdout.isTTY) {
     const { renderDashboard } = await import('../ui/render-dashboard.js');
     return renderDashboard(deps.io.stdout, { color: deps.globals.color });
   }
-  return { sink: jsonLinesSink(deps.io.stdout), close: async () => undefined };
+  // Text to a pipe: no live view, only the summary at the end.
+  return { sink: () => undefined, close: async () => undefined };
 }
 
 export async function runInvestigate(options: InvestigateOptions, deps: Deps): Promise<number> {
@@ -162,7 +167,7 @@ export async function runInvestigate(options: InvestigateOptions, deps: Deps): P
     pendingPollMs: 2_000,
     lagPollMs: 5_000,
   };
-  const presenter = await eventPresenter(deps);
+  const presenter = await eventPresenter(options.format, deps);
   const learned: InvestigatorEvent[] = [];
   const sink: EventSink = (event) => {
     if (event.event === 'recorded' && learned.length < 10_000) learned.push(event);
@@ -177,7 +182,7 @@ export async function runInvestigate(options: InvestigateOptions, deps: Deps): P
   const summary = buildSummary(outcome, store, learned);
   deps.io.stderr.write(formatCounts(summary));
   if (outcome.reason !== 'signal') {
-    await write(deps.io.stdout, deps.io.stdout.isTTY ? formatSummaryText(summary) : `${JSON.stringify(summary)}\n`);
+    await write(deps.io.stdout, options.format === 'text' ? formatSummaryText(summary) : `${JSON.stringify(summary)}\n`);
   }
   return EXIT.ok;
 }
@@ -208,6 +213,7 @@ export const investigateCommand: CommandModule = {
       .option('--no-schedule-security', 'do not schedule security-indicators workflows')
       .option('--schedule-kebechet-administrator', 'schedule kebechet-administrator workflows (default off; THOTH_INVESTIGATOR_KEBECHET_ADMINISTRATOR)')
       .option('--no-schedule-kebechet-administrator', 'do not schedule kebechet-administrator workflows')
+      .option('-o, --output <format>', 'text: live dashboard and a summary for people; ndjson: one JSON line per event, the summary last (default: text on a terminal, ndjson when piped)')
       .addHelpText(
         'after',
         `
@@ -217,11 +223,12 @@ waits; a message that can never succeed goes to the dead-letter topic
 thoth.investigator.dead-letter (prefixed like every topic) and to \`thoth query dead-letters\`.
 Ctrl-C finishes the messages in flight, commits, leaves the group and exits 0.
 
-Output: a live dashboard on a terminal, one JSON line per event when piped. A bounded
-run (--from, --until-idle) ends with a summary of what was learned and scheduled.
+Output: a live dashboard on a terminal, one JSON line per event when piped (-o to choose).
+A bounded run (--from, --until-idle) ends with a summary of what was learned and scheduled.
 
 Examples:
   $ thoth investigate --from fixtures/streams/continuous-learning.ndjson
+  $ thoth investigate --from recorded.ndjson -o text > summary.txt
   $ thoth investigate --namespace thoth
   $ thoth investigate --mode middletier --until-idle 30 --workflows record
   $ KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 thoth investigate --port 0 --pending-limit 20`,

@@ -94,6 +94,15 @@ describe('thoth investigate --from', () => {
     expect((await runThoth(['--db', db, 'investigate', '--pending-limit', '0'], { env: env() })).code).toBe(2);
   });
 
+  it('prints only the summary for people with -o text when piped', async () => {
+    const result = await runThoth(['--db', db, 'investigate', '--from', STREAM, '-o', 'text'], { env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stdout.startsWith('Messages: 10 (')).toBe(true);
+    expect(result.stdout).toContain(`  - requests==2.24.0 (${INDEX}) is missing from its index`);
+    expect(result.stdout).toMatch(/recorded\s+adviser\s+thoth\/adviser-stable-/);
+    expect(result.stdout).not.toContain('{"ts"');
+  });
+
   it('prints the summary for people on a terminal', async () => {
     const result = await runThoth(['--db', db, 'investigate', '--from', STREAM], { env: env(), tty: true });
     expect(result.code).toBe(0);
@@ -101,6 +110,7 @@ describe('thoth investigate --from', () => {
     expect(result.stdout).toMatch(/Workflows \(5\):/);
     expect(result.stdout).toMatch(/recorded\s+solver\s+thoth\/solver-requests-2-25-1-rhel-8-py38-/);
     expect(result.stdout).toContain(`Cache ${db}`);
+    expect(result.stdout).toContain('last events');
   });
 });
 
