@@ -10,6 +10,7 @@ import { UsageError, UserError } from '../cli/errors.js';
 import { write } from '../cli/io.js';
 import { thothVersion } from '../cli/main.js';
 import { messageType, type MessageType } from '../messages/catalogue.js';
+import { maskHeaders } from '../messages/present.js';
 import { topicName } from '../messages/topics.js';
 import type { RecordPosition } from '../transport/port.js';
 import { prepareFile } from '../publish/batch.js';
@@ -103,7 +104,7 @@ export async function runPublish(options: PublishOptions, deps: Deps): Promise<n
   const topic = topicName(options.type.baseTopic, checkedDeploymentName(deps.globals, deps.env));
   if (options.dryRun) {
     const first = messages[0]!;
-    const headers = Object.entries(first.headers).map(([k, v]) => `${k}=${v}`).join(' ');
+    const headers = Object.entries(maskHeaders(first.headers)).map(([k, v]) => `${k}=${v}`).join(' ');
     deps.log.notice(`dry run: would publish ${messages.length} message(s) to ${topic} (key ${first.key ?? 'none'}${headers ? `, headers ${headers}` : ''})`);
     for (const message of messages) await write(deps.io.stdout, `${message.body}\n`);
     return 0;

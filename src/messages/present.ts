@@ -79,6 +79,13 @@ export function presentMessage(message: DecodedMessage, options: PresentOptions)
   return `${lines.join('\n')}\n`;
 }
 
+/** Headers with the values of secret-looking names (password, secret, token) replaced by ***. */
+export function maskHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name] = SECRET_HEADER.test(name) ? '***' : value;
+  return out;
+}
+
 /** True when a secret field (name containing "password") holds a value anywhere in the message. */
 export function carriesSecrets(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(carriesSecrets);

@@ -35,6 +35,9 @@ describe('thoth publish --dry-run', () => {
   it('sets the advice-run headers and an explicit key', async () => {
     const result = await dry(['unresolved-package', 'requests==2.25.1', '--adviser-id', 'adviser-1', '--recommendation-type', 'stable', '--header', 'trace=t1', '--key', 'k']);
     expect(result.stderr).toContain('key k, headers trace=t1 thoth-adviser-id=adviser-1 thoth-recommendation-type=stable');
+    const secret = await dry(['unresolved-package', 'requests', '--header', 'auth-token=s3cr3t-value']);
+    expect(secret.stderr).toContain('headers auth-token=***');
+    expect(secret.stderr).not.toContain('s3cr3t-value');
   });
 });
 
