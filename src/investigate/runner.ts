@@ -76,7 +76,19 @@ export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, 
   const startedAt = new Date(deps.now()).toISOString();
   const tally = emptyTally();
   const metrics = createMetrics();
-  const emit = fanOut((event) => countEvent(tally, event), present);
+  let warnedDuplicate = false;
+  const emit = fanOut(
+    (event) => countEvent(tally, event),
+    (event) => {
+      if (event.event !== 'duplicate' || warnedDuplicate) return;
+      warnedDuplicate = true;
+      // Offsets restart at 0 when a broker's topics are recreated; an old cache would then skip new records.
+      deps.log.warn(
+        `${event.topic}[${event.partition}]@${event.offset} was already handled according to the cache's inbox (${store.path}); skipping it. If the broker's topics were recreated since, use a fresh --db`,
+      );
+    },
+    present,
+  );
   const note = (event: InvestigatorEventName, detail: Record<string, unknown> = {}) =>
     emit({ ts: new Date(deps.now()).toISOString(), event, ...detail });
 

@@ -103,7 +103,7 @@ export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
   const { broker, deploymentName } = options;
   return {
     kind: 'broker',
-    description: broker.address,
+    description: broker.kind === 'embedded' ? `embedded:${broker.address}` : broker.address,
     prepare: async (warn) => {
       const wanted = [...options.topics, topicName(DEAD_LETTER_BASE_TOPIC, deploymentName)];
       try {

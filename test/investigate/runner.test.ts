@@ -129,6 +129,11 @@ describe('thoth investigate on the embedded broker', () => {
 
     const second = await runThoth(['--db', db, 'investigate', '--until-idle', '0.5', '--port', 'none'], { env: env() });
     expect(lines(second.stdout).at(-1)).toMatchObject({ counts: { received: 0, workflowsScheduled: 0 } });
+
+    // Another group reads the same records again: the inbox says they are done, and the user is told once.
+    const other = await runThoth(['--db', db, 'investigate', '--until-idle', '0.5', '--port', 'none', '--group', 'another'], { env: env() });
+    expect(lines(other.stdout).at(-1)).toMatchObject({ counts: { received: 0, duplicates: 2, workflowsScheduled: 0 } });
+    expect(other.stderr.match(/already handled according to the cache's inbox/g)).toHaveLength(1);
   });
 
   it('writes a bad message to the dead-letter topic with its headers, then commits it', async () => {
