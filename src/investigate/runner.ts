@@ -5,9 +5,8 @@
  * happened; the command presents it.
  */
 import type { Deps } from '../cli/deps.js';
-import { isAbortError, UserError } from '../cli/errors.js';
 import { MESSAGE_TYPES } from '../messages/catalogue.js';
-import { baseTopicOf, topicName } from '../messages/topics.js';
+import { topicName } from '../messages/topics.js';
 import type { Store } from '../store/index.js';
 import type { Consumption, RecordHandler } from '../transport/port.js';
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
@@ -17,12 +16,12 @@ import { createDelivery } from './delivery.js';
 import { planEffects } from './dispatch.js';
 import { countEvent, emptyTally, fanOut, type EventSink, type EventTally, type InvestigatorEventName } from './events.js';
 import { createExecutor } from './executor.js';
-import { startOperatorServer, type OperatorServer } from './http.js';
 import { createIndexClient } from './index-client.js';
-import { createMetrics, METRIC, type Metrics } from './metrics.js';
+import { createMetrics, METRIC } from './metrics.js';
+import { serveOperatorEndpoints } from './operator.js';
 import type { RetryPolicy } from './retry.js';
-import { abortableSleep } from './retry.js';
 import { brokerSource, fileSource, indexesNamedIn, type InvestigatorSource } from './sources.js';
+import { lagSamples, untilDone, watchIdle, watchLag } from './watch.js';
 
 export interface RunnerOptions {
   config: InvestigatorConfig;
@@ -183,17 +182,32 @@ export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, 
     workflows: options.kube ? `cluster ${options.kube.description}` : 'record',
     ...(source.kind === 'broker' ? { group: options.group } : {}),
   });
+  let consumption: Consumption | undefined;
+  // Before consuming, so that a port that cannot be bound stops the run before any record is taken.
+  const server = options.http
+    ? await serveOperatorEndpoints({
+        ...options.http,
+        topics: source.kind === 'broker' ? subscribedTopics(config) : [],
+        deploymentName: config.deploymentName,
+        consumption: () => consumption,
+        metrics,
+        halted,
+        onHaltedChange: updateHalted,
+        note,
+        running: () => !stop.aborted,
+        log: deps.log,
+      })
+    : undefined;
   await source.prepare((text) => deps.log.warn(text));
-  const consumption = source.consume(handler, stop);
-
-  const server = options.http ? await startServer(options.http, consumption, metrics, config, halted, updateHalted, note, deps, () => !stop.aborted) : undefined;
+  const started = source.consume(handler, stop);
+  consumption = started;
   const watchdog =
     options.untilIdleMs !== undefined && source.kind === 'broker'
       ? watchIdle({
           idleMs: options.untilIdleMs,
           quietFor: () => (inFlight === 0 ? deps.now() - lastActivity : 0),
           backlog: async () => {
-            const samples = await lagSamples(consumption);
+            const samples = await lagSamples(started);
             return samples === undefined ? undefined : samples.reduce((sum, p) => sum + p.value, 0);
           },
           stop,
@@ -203,10 +217,10 @@ export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, 
           },
         })
       : undefined;
-  const lagWatch = source.kind === 'broker' ? watchLag(consumption, stop, options.lagPollMs, (total, partitions) => note('lag', { total, partitions })) : undefined;
+  const lagWatch = source.kind === 'broker' ? watchLag(started, stop, options.lagPollMs, (total, partitions) => note('lag', { total, partitions })) : undefined;
 
   try {
-    await untilDone(consumption, stop, options.stopGraceMs, deps);
+    await untilDone(started, stop, options.stopGraceMs, deps.log);
   } finally {
     idle.abort('finished');
     await watchdog;
@@ -216,133 +230,4 @@ export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, 
   const reason = deps.signal.aborted ? 'signal' : idle.signal.reason === 'idle' ? 'idle' : 'end';
   note('stopped', { reason, received: tally.received, deadLetters: tally.deadLetters });
   return { tally, reason, startedAt, badLines, source: source.description };
-}
-
-/** Waits for the consumption; after a stop, for at most the grace period (uncommitted records are redelivered). */
-async function untilDone(consumption: Consumption, stop: AbortSignal, graceMs: number, deps: RunnerDeps): Promise<void> {
-  const done = consumption.done.then(
-    () => undefined,
-    (error: unknown) => {
-      // A handler interrupted by the stop leaves its record uncommitted: that is the point.
-      if (stop.aborted && isAbortError(error)) return;
-      if (stop.aborted && error instanceof UserError) {
-        deps.log.debug(`while stopping: ${error.message}`);
-        return;
-      }
-      throw error;
-    },
-  );
-  const graceOver = new Promise<'timeout'>((resolve) => {
-    const arm = () => {
-      const timer = setTimeout(() => resolve('timeout'), graceMs);
-      timer.unref();
-    };
-    if (stop.aborted) arm();
-    else stop.addEventListener('abort', arm, { once: true });
-  });
-  const first = await Promise.race([done.then(() => 'done' as const), graceOver]);
-  if (first === 'timeout') deps.log.warn(`in-flight records did not finish within ${graceMs / 1000}s of the stop; they stay uncommitted and will be redelivered`);
-}
-
-/** How long past --until-idle a run waits for records the broker has but this member is not given (a rebalance after a crash). */
-const UNASSIGNED_BACKLOG_GRACE_MS = 60_000;
-
-/**
- * Idle means: nothing handled for `idleMs` and nothing left to read. A
- * member that is still waiting for its partitions (the group rebalancing
- * after a crashed member) sees a backlog and keeps waiting, up to a grace period.
- */
-async function watchIdle(options: {
-  idleMs: number;
-  quietFor: () => number;
-  backlog: () => Promise<number | undefined>;
-  stop: AbortSignal;
-  onIdle: () => void;
-}): Promise<void> {
-  const tick = Math.max(50, Math.min(1000, Math.floor(options.idleMs / 4)));
-  while (!options.stop.aborted) {
-    await abortableSleep(tick, options.stop);
-    if (options.stop.aborted) return;
-    const quiet = options.quietFor();
-    if (quiet < options.idleMs) continue;
-    const backlog = quiet >= options.idleMs + UNASSIGNED_BACKLOG_GRACE_MS ? 0 : await options.backlog();
-    if (!backlog) return options.onIdle();
-  }
-}
-
-/** Reports the consumer lag when it changes, for the dashboard and the log. */
-async function watchLag(consumption: Consumption, stop: AbortSignal, everyMs: number, report: (total: number, partitions: number) => void): Promise<void> {
-  let last = -1;
-  while (!stop.aborted) {
-    await abortableSleep(everyMs, stop);
-    if (stop.aborted) return;
-    const samples = await lagSamples(consumption);
-    if (samples === undefined) continue;
-    const total = samples.reduce((sum, s) => sum + s.value, 0);
-    if (total !== last) report(total, samples.length);
-    last = total;
-  }
-}
-
-async function startServer(
-  http: NonNullable<RunnerOptions['http']>,
-  consumption: Consumption,
-  metrics: Metrics,
-  config: InvestigatorConfig,
-  halted: Set<string>,
-  updateHalted: () => void,
-  note: (event: InvestigatorEventName, detail?: Record<string, unknown>) => void,
-  deps: RunnerDeps,
-  running: () => boolean,
-): Promise<OperatorServer | undefined> {
-  const topics = new Set(subscribedTopics(config));
-  const full = (base: string) => topicName(baseTopicOf(base, config.deploymentName), config.deploymentName);
-  try {
-    const server = await startOperatorServer({
-      host: http.host,
-      port: http.port,
-      controls: {
-        metrics: async () => metrics.render((await lagSamples(consumption)) ?? []),
-        health: () => ({ ok: running(), halted: [...halted] }),
-        halt: (base) => {
-          const topic = full(base);
-          if (!topics.has(topic)) return 'unknown';
-          if (halted.has(topic)) return 'already';
-          consumption.pause(topic);
-          halted.add(topic);
-          updateHalted();
-          note('paused', { topic, by: 'operator' });
-          return 'halted';
-        },
-        resume: (base) => {
-          const topic = full(base);
-          if (!topics.has(topic)) return 'unknown';
-          if (!halted.delete(topic)) return 'already';
-          consumption.resume(topic);
-          updateHalted();
-          note('resumed', { topic, by: 'operator' });
-          return 'resumed';
-        },
-      },
-    });
-    deps.log.notice(`operator endpoints on ${server.url} (/metrics, /_health, /halt/<topic>, /resume/<topic>)`);
-    return server;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? `port ${http.port} is in use` : String(error);
-    if (http.required) throw new UserError(`cannot serve the operator endpoints on ${http.host}:${http.port}: ${why}`, 'pass another --port, --port 0 for a free one, or --port none');
-    deps.log.warn(`operator endpoints off: ${why} (pass --port 0 for a free port)`);
-    return undefined;
-  }
-}
-
-/** Lag per partition as metric samples; undefined when the broker does not answer in time. */
-async function lagSamples(consumption: Consumption) {
-  const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref());
-  const lag = await Promise.race([consumption.lag().catch(() => undefined), timeout]);
-  return lag?.map((p) => ({
-    name: METRIC.consumerLag,
-    labels: { topic: p.topic, partition: String(p.partition) },
-    value: Math.max(0, p.end - p.position),
-  }));
 }

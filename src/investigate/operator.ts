@@ -1,0 +1,78 @@
+/**
+ * The operator endpoints of a running investigator (SPEC §3), wired to its
+ * consumption: /halt and /resume pause a topic by its base name, /metrics
+ * adds the consumer lag at scrape time.
+ */
+import { UserError } from '../cli/errors.js';
+import type { Logger } from '../cli/log.js';
+import { baseTopicOf, topicName } from '../messages/topics.js';
+import type { Consumption } from '../transport/port.js';
+import type { InvestigatorEventName } from './events.js';
+import { startOperatorServer, type OperatorServer } from './http.js';
+import type { Metrics } from './metrics.js';
+import { lagSamples } from './watch.js';
+
+export interface OperatorEndpointOptions {
+  host: string;
+  port: number;
+  /** The port was asked for: failing to bind it is an error, not a warning. */
+  required: boolean;
+  /** Full topic names the investigator consumes. */
+  topics: string[];
+  deploymentName?: string;
+  /** Set once consumption has started. */
+  consumption: () => Consumption | undefined;
+  metrics: Metrics;
+  /** Topics (and namespaces, as `pending:<ns>`) held back right now; shared with back-pressure. */
+  halted: Set<string>;
+  onHaltedChange(): void;
+  note(event: InvestigatorEventName, detail: Record<string, unknown>): void;
+  running(): boolean;
+  log: Logger;
+}
+
+export async function serveOperatorEndpoints(options: OperatorEndpointOptions): Promise<OperatorServer | undefined> {
+  const { halted, deploymentName } = options;
+  const topics = new Set(options.topics);
+  const full = (base: string) => topicName(baseTopicOf(base, deploymentName), deploymentName);
+  try {
+    const server = await startOperatorServer({
+      host: options.host,
+      port: options.port,
+      controls: {
+        metrics: async () => {
+          const consumption = options.consumption();
+          return options.metrics.render((consumption && (await lagSamples(consumption))) || []);
+        },
+        health: () => ({ ok: options.running(), halted: [...halted] }),
+        halt: (base) => {
+          const topic = full(base);
+          if (!topics.has(topic)) return 'unknown';
+          if (halted.has(topic)) return 'already';
+          options.consumption()?.pause(topic);
+          halted.add(topic);
+          options.onHaltedChange();
+          options.note('paused', { topic, by: 'operator' });
+          return 'halted';
+        },
+        resume: (base) => {
+          const topic = full(base);
+          if (!topics.has(topic)) return 'unknown';
+          if (!halted.delete(topic)) return 'already';
+          options.consumption()?.resume(topic);
+          options.onHaltedChange();
+          options.note('resumed', { topic, by: 'operator' });
+          return 'resumed';
+        },
+      },
+    });
+    options.log.notice(`operator endpoints on ${server.url} (/metrics, /_health, /halt/<topic>, /resume/<topic>)`);
+    return server;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? `port ${options.port} is in use` : String(error);
+    if (options.required) throw new UserError(`cannot serve the operator endpoints on ${options.host}:${options.port}: ${why}`, 'pass another --port, --port 0 for a free one, or --port none');
+    options.log.warn(`operator endpoints off: ${why} (pass --port 0 for a free port)`);
+    return undefined;
+  }
+}
