@@ -112,6 +112,11 @@ async function workflowTarget(options: InvestigateOptions, deps: Deps): Promise<
     deps.log.notice('workflows: record mode (--workflows record): workflows are written to the ledger, nothing is sent to a cluster');
     return null;
   }
+  // Replaying a file (a fixture, the demo) must not reach whatever cluster the kubeconfig points at unless asked to.
+  if (options.workflows === undefined && options.from !== undefined) {
+    deps.log.notice('workflows: record mode, the default with --from: workflows are written to the ledger only (--workflows cluster to create them)');
+    return null;
+  }
   try {
     const kube = await deps.kube(options.kube);
     deps.log.notice(`workflows: creating them on ${kube.description}`);
@@ -194,7 +199,7 @@ export const investigateCommand: CommandModule = {
       .option('--until-idle <seconds>', 'exit after this many seconds without a message')
       .option('--mode <modes>', 'middletier, backend and/or metrics, comma-separated (default: THOTH_CONSUMER_MODE, else middletier,backend)', collect)
       .option('--group <id>', `consumer group (default: KAFKA_CONSUMER_GROUP_ID, else ${DEFAULT_GROUP})`)
-      .option('--workflows <where>', 'cluster: create workflows on Kubernetes; record: write them to the ledger only (default: cluster when one is configured)')
+      .option('--workflows <where>', 'cluster: create workflows on Kubernetes; record: write them to the ledger only (default: record with --from or when no cluster is configured, else cluster)')
       .option('--namespace <ns>', 'put every workflow in this namespace')
       .option('--middletier-namespace <ns>', 'namespace of solver, revsolver, security-indicators, ... (default: THOTH_MIDDLETIER_NAMESPACE)')
       .option('--backend-namespace <ns>', 'namespace of adviser, provenance-checker, kebechet, ... (default: THOTH_BACKEND_NAMESPACE)')

@@ -37,7 +37,7 @@ describe('thoth investigate --from', () => {
   it('replays the whole loop of a recorded stream, records workflows, and ends with a summary', async () => {
     const result = await runThoth(['--db', db, 'investigate', '--from', STREAM], { env: env() });
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain('recording them in the ledger instead (--workflows record)');
+    expect(result.stderr).toContain('workflows: record mode, the default with --from');
     const events = lines(result.stdout);
     expect(events[0]).toMatchObject({ event: 'started', workflows: 'record' });
     const summary = events.at(-1)!;
@@ -187,6 +187,16 @@ describe('thoth investigate --workflows cluster', () => {
     expect(kube.workflows('thoth')).toHaveLength(5);
     const creates = kube.requests.filter((r) => r.method === 'POST');
     expect(creates.filter((r) => r.status === 201)).toHaveLength(5);
+  });
+
+  it('records instead when no cluster is configured, and says so', async () => {
+    const file = join(dir, 'stream.ndjson');
+    writeFileSync(file, unresolved('flask', '2.0.1'));
+    await runThoth(['--db', db, 'replay', file], { env: env() });
+    const result = await runThoth(['--db', db, 'investigate', '--until-idle', '0.3', '--port', 'none'], { env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('recording them in the ledger instead (--workflows record)');
+    expect(lines(result.stdout).at(-1)).toMatchObject({ counts: { workflowsScheduled: 1 }, workflows: [{ kind: 'solver', status: 'recorded' }] });
   });
 
   it('fails with a hint when --workflows cluster has no cluster', async () => {
