@@ -214,9 +214,10 @@ async function answersMetadata(bootstrap) {
  * Formats a fresh data directory and starts the broker detached. Resolves with
  * { bootstrap, pid, port, dir, logFile, startedInMs } once it serves metadata.
  * `saslUsers` ({name: password}) adds a SASL_PLAINTEXT listener (`saslBootstrap`)
- * accepting those users with SASL PLAIN.
+ * accepting those users with SASL PLAIN. `stopWithProcess` stops the broker
+ * when this process dies, even by SIGKILL (for test runs; `start` leaves it running).
  */
-export async function startKafka(env = process.env, { saslUsers } = {}) {
+export async function startKafka(env = process.env, { saslUsers, stopWithProcess = false } = {}) {
   const libs = fetchKafka(env);
   const began = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'thoth-kafka-'));
@@ -243,6 +244,7 @@ export async function startKafka(env = process.env, { saslUsers } = {}) {
   child.unref();
   const broker = { bootstrap: `127.0.0.1:${port}`, pid: child.pid, port, dir, logFile, version: KAFKA_VERSION };
   if (saslPort) broker.saslBootstrap = `127.0.0.1:${saslPort}`;
+  if (stopWithProcess) watchOwner(process.pid, broker);
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (!(await answersMetadata(broker.bootstrap))) {
@@ -254,6 +256,28 @@ export async function startKafka(env = process.env, { saslUsers } = {}) {
     await sleep(250);
   }
   return { ...broker, startedInMs: Date.now() - began };
+}
+
+/**
+ * A small detached watchdog: once `ownerPid` is gone it stops the broker and
+ * removes its directory, so a test run killed hard leaves no broker behind
+ * on a shared machine. It exits by itself when the broker stops first.
+ */
+function watchOwner(ownerPid, broker) {
+  const watchdog = `
+    const [owner, pid, dir] = [${ownerPid}, ${broker.pid}, ${JSON.stringify(broker.dir)}];
+    const alive = (p) => { try { process.kill(p, 0); return true; } catch { return false; } };
+    const timer = setInterval(() => {
+      if (!alive(pid)) return clearInterval(timer);
+      if (alive(owner)) return;
+      clearInterval(timer);
+      try { process.kill(pid, 'SIGTERM'); } catch {}
+      setTimeout(() => {
+        if (alive(pid)) try { process.kill(pid, 'SIGKILL'); } catch {}
+        require('node:fs').rmSync(dir, { recursive: true, force: true });
+      }, 15000);
+    }, 1000);`;
+  spawn(process.execPath, ['-e', watchdog], { detached: true, stdio: 'ignore' }).unref();
 }
 
 /** Stops a broker started by startKafka (SIGTERM, then SIGKILL after a grace period) and removes its directory. */

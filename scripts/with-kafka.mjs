@@ -59,7 +59,7 @@ async function main(command) {
   process.on('SIGTERM', onSignal);
   let broker;
   try {
-    broker = await startKafka(process.env);
+    broker = await startKafka(process.env, { stopWithProcess: true });
   } catch (error) {
     say(error instanceof Error ? error.message : String(error));
     return 1;

@@ -20,7 +20,7 @@ const quiet: Logger = { notice: () => {}, warn: () => {}, debug: () => {} };
 let broker: StartedBroker | undefined;
 
 beforeAll(async () => {
-  broker = (await startKafka(process.env, { saslUsers: { thoth: 'thoth-secret' } })) as StartedBroker;
+  broker = (await startKafka(process.env, { saslUsers: { thoth: 'thoth-secret' }, stopWithProcess: true })) as StartedBroker;
 }, 180_000);
 afterAll(async () => {
   if (broker) await stopKafka(broker);
