@@ -225,6 +225,25 @@ describe('operator endpoints of a running investigator', () => {
     throw new Error(`timed out waiting for ${what}`);
   }
 
+  it('refuses a --port that is taken, before taking any record', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    const port = await new Promise<number>((resolve) => taken.listen(0, '127.0.0.1', () => resolve((taken.address() as { port: number }).port)));
+    try {
+      const file = join(dir, 'stream.ndjson');
+      writeFileSync(file, unresolved('flask', '2.0.1'));
+      await runThoth(['--db', db, 'replay', file], { env: env() });
+      const result = await runThoth(['--db', db, 'investigate', '--port', String(port), '--until-idle', '0.3'], { env: env() });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`error: cannot serve the operator endpoints on 127.0.0.1:${port}: port ${port} is in use`);
+      expect(result.stderr).toContain('hint: pass another --port, --port 0 for a free one, or --port none');
+      const ledger = JSON.parse((await runThoth(['--db', db, 'query', 'workflows', '-o', 'json'], { env: env() })).stdout) as unknown[];
+      expect(ledger).toEqual([]);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('serves /metrics and /_health, and /halt holds a topic back until /resume', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
