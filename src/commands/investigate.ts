@@ -16,7 +16,7 @@ import { maxMessageBytes } from '../investigate/record-decoder.js';
 import { DEFAULT_RETRY } from '../investigate/retry.js';
 import { runInvestigator, type RunnerOptions } from '../investigate/runner.js';
 import { buildSummary, formatCounts, formatSummaryText } from '../investigate/summary.js';
-import { collect, outputFormat } from '../publish/output.js';
+import { collect, outputFormat } from '../cli/output.js';
 import { namespaceFor, type NamespaceOptions } from '../workflows/namespaces.js';
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
 import type { CommandModule, Invocation } from './types.js';

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Deps } from '../cli/deps.js';
-import { checkedDeploymentName } from '../publish/deployment.js';
+import { checkedDeploymentName } from '../cli/deployment.js';
 import { UsageError, UserError } from '../cli/errors.js';
 import { write } from '../cli/io.js';
 import { thothVersion } from '../cli/main.js';
@@ -13,10 +13,11 @@ import { messageType, type MessageType } from '../messages/catalogue.js';
 import { maskHeaders } from '../messages/present.js';
 import { topicName } from '../messages/topics.js';
 import type { RecordPosition } from '../transport/port.js';
-import { prepareFile } from '../publish/batch.js';
-import { collect, outputFormat, renderTable } from '../publish/output.js';
+import { prepareFile } from '../streams/batch.js';
+import { collect, outputFormat } from '../cli/output.js';
+import { renderGrid } from '../ui/table.js';
 import { renderOutput } from '../ui/table.js';
-import { prepareMessage, type PreparedMessage, type PublishFlags } from '../publish/prepare.js';
+import { prepareMessage, type PreparedMessage, type PublishFlags } from '../streams/prepare.js';
 import type { CommandModule, Invocation } from './types.js';
 
 const FORMATS = ['table', 'json', 'yaml', 'ndjson'] as const;
@@ -93,7 +94,7 @@ async function prepareAll(options: PublishOptions, deps: Deps): Promise<Prepared
 export async function presentPositions(positions: Array<RecordPosition & { key: string | null }>, format: Format): Promise<string> {
   if (format === 'json' || format === 'yaml') return renderOutput(positions, format);
   if (format === 'ndjson') return positions.map((p) => `${JSON.stringify(p)}\n`).join('');
-  return renderTable(
+  return renderGrid(
     ['TOPIC', 'PARTITION', 'OFFSET', 'KEY'],
     positions.map((p) => [p.topic, String(p.partition), String(p.offset), p.key ?? '']),
   );

@@ -4,12 +4,13 @@
  */
 import type { Command } from 'commander';
 import type { Deps } from '../cli/deps.js';
-import { checkedDeploymentName } from '../publish/deployment.js';
+import { checkedDeploymentName } from '../cli/deployment.js';
 import { EXIT, UsageError } from '../cli/errors.js';
 import { write } from '../cli/io.js';
-import { outputFormat, renderTable } from '../publish/output.js';
+import { outputFormat } from '../cli/output.js';
+import { renderGrid } from '../ui/table.js';
 import { renderOutput } from '../ui/table.js';
-import { replayStreams, type Pace, type ReplayPlan, type ReplaySummary } from '../publish/replay-run.js';
+import { replayStreams, type Pace, type ReplayPlan, type ReplaySummary } from '../streams/replay-run.js';
 import { progressBar } from '../ui/progress.js';
 import type { CommandModule, Invocation } from './types.js';
 
@@ -59,7 +60,7 @@ export function presentSummary(summary: ReplaySummary, validateOnly: boolean): s
     : `sent ${summary.sent} message${summary.sent === 1 ? '' : 's'} in ${seconds}s; skipped ${summary.invalid} invalid and ${summary.malformed} malformed line${summary.malformed === 1 ? '' : 's'}`;
   const stopped = summary.stopped ? '\nstopped at the first bad line (--strict)' : '';
   const rows = Object.entries(summary.topics).map(([topic, n]) => [topic, String(n)]);
-  return `${head}${stopped}\n${rows.length ? renderTable(['TOPIC', validateOnly ? 'VALID' : 'SENT'], rows) : ''}`;
+  return `${head}${stopped}\n${rows.length ? renderGrid(['TOPIC', validateOnly ? 'VALID' : 'SENT'], rows) : ''}`;
 }
 
 export async function runReplay(options: ReplayOptions, deps: Deps): Promise<number> {

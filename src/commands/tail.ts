@@ -5,13 +5,13 @@
  */
 import type { Command } from 'commander';
 import type { Deps } from '../cli/deps.js';
-import { checkedDeploymentName } from '../publish/deployment.js';
+import { checkedDeploymentName } from '../cli/deployment.js';
 import { EXIT } from '../cli/errors.js';
 import { write } from '../cli/io.js';
 import { decodeRecord } from '../messages/records.js';
-import { collect, outputFormat, parseCount } from '../publish/output.js';
-import { matchesFilters, parseFilters, resolveTopics, startPosition, type FieldFilter } from '../publish/tail-options.js';
-import { tailPresenter, type TailFormat } from '../publish/tail-present.js';
+import { collect, outputFormat, parseCount } from '../cli/output.js';
+import { matchesFilters, parseFilters, resolveTopics, startPosition, type FieldFilter } from '../streams/tail-options.js';
+import { tailPresenter, type TailFormat } from '../streams/tail-present.js';
 import type { StartPosition } from '../transport/port.js';
 import type { CommandModule, Invocation } from './types.js';
 

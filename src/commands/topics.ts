@@ -6,13 +6,14 @@
  */
 import type { Command } from 'commander';
 import type { Deps } from '../cli/deps.js';
-import { checkedDeploymentName } from '../publish/deployment.js';
+import { checkedDeploymentName } from '../cli/deployment.js';
 import { UsageError } from '../cli/errors.js';
 import { write } from '../cli/io.js';
 import { MESSAGE_TYPES } from '../messages/catalogue.js';
 import { DEAD_LETTER_BASE_TOPIC, topicName } from '../messages/topics.js';
 import type { TopicInfo } from '../transport/port.js';
-import { outputFormat, parseCount, renderTable } from '../publish/output.js';
+import { outputFormat, parseCount } from '../cli/output.js';
+import { renderGrid } from '../ui/table.js';
 import { renderOutput } from '../ui/table.js';
 import type { CommandModule, Invocation } from './types.js';
 
@@ -67,7 +68,7 @@ export function topicRows(existing: TopicInfo[], deployment?: string): TopicRow[
 export async function presentTopics(rows: TopicRow[], format: TopicsOptions['output']): Promise<string> {
   if (format === 'json' || format === 'yaml') return renderOutput(rows, format);
   if (format === 'ndjson') return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
-  return renderTable(
+  return renderGrid(
     ['TOPIC', 'TYPE', 'EXISTS', 'PARTITIONS', 'MESSAGES'],
     rows.map((r) => [r.topic, r.type, r.exists ? 'yes' : 'no', r.partitions === null ? '-' : String(r.partitions), r.messages === null ? '-' : String(r.messages)]),
   );

@@ -73,6 +73,11 @@ export function renderTable<Row>(rows: Row[], columns: Array<Column<Row>>, optio
   return `${[header, ...body].join('\n')}\n`;
 }
 
+/** A table of plain string cells under the given headers (no colour, no shortening). */
+export function renderGrid(header: string[], rows: string[][]): string {
+  return renderTable(rows, header.map((h, i) => ({ header: h, value: (row: string[]) => row[i] ?? '' })));
+}
+
 /** `key: value` lines for one record, keys aligned. */
 export function renderFields(fields: Array<[string, string | number | boolean | null | undefined]>, options: TableOptions = {}): string {
   const chalk = new Chalk({ level: options.color ? 1 : 0 });

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { UsageError, UserError } from '../cli/errors.js';
-import { defaultIndexUrl } from '../publish/index-url.js';
+import { defaultIndexUrl } from '../cli/index-url.js';
 import { parsePackageSpec } from '../messages/package-spec.js';
 import { KIND_SPECS, kindSpec } from './kinds.js';
 import { WORKFLOW_KINDS, type WorkflowKind, type WorkflowRequest } from './types.js';

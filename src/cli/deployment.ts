@@ -3,8 +3,8 @@
  * name is built from it: a name Kafka would refuse fails here, naming the rule
  * and where the name came from.
  */
-import { deploymentName, type GlobalOptions } from '../cli/deps.js';
-import { UsageError } from '../cli/errors.js';
+import { deploymentName, type GlobalOptions } from './deps.js';
+import { UsageError } from './errors.js';
 import { deploymentNameProblem } from '../messages/topics.js';
 
 export function checkedDeploymentName(globals: Pick<GlobalOptions, 'deploymentName'>, env: NodeJS.ProcessEnv): string | undefined {

@@ -3,7 +3,7 @@
  * parsing, defaulting to the human form on a terminal and to a machine form
  * when piped (SPEC §6).
  */
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from './errors.js';
 
 export function outputFormat<const F extends string>(value: unknown, allowed: readonly F[], defaults: { tty: F; piped: F }, isTTY: boolean | undefined): F {
   if (value === undefined) return isTTY ? defaults.tty : defaults.piped;
@@ -11,12 +11,6 @@ export function outputFormat<const F extends string>(value: unknown, allowed: re
   throw new UsageError(`-o must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
-/** Left-aligned columns with two spaces between them; the header row first. */
-export function renderTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
-}
 
 /** commander's collector for repeatable options (`--field a=1 --field b=2`). */
 export function collect(value: string, previous: string[] = []): string[] {

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from './errors.js';
 
 export interface IndexUrlSource {
   url: string;

@@ -10,7 +10,7 @@ import { typeLabel, type FieldSpec } from '../messages/fields.js';
 import { normalizePackageName, packageFieldErrors, parsePackageSpec } from '../messages/package-spec.js';
 import { nearest } from '../messages/suggest.js';
 import { buildMessage, formatErrors, serializeMessage, unknownFields, type FieldError, type Message } from '../messages/validate.js';
-import { requireIndexUrl } from './index-url.js';
+import { requireIndexUrl } from '../cli/index-url.js';
 
 export interface PublishFlags {
   spec?: string;
