@@ -6,6 +6,8 @@
  */
 import { CancelledError } from '../cli/errors.js';
 import type { RecordContext } from '../transport/port.js';
+import { sleep } from '../cli/sleep.js';
+
 
 export interface RetryPolicy {
   /** First delay. */
@@ -33,22 +35,10 @@ export async function sleepWithHeartbeat(ms: number, context: RecordContext, hea
   while (left > 0) {
     if (context.signal.aborted) throw new CancelledError('stopped while waiting to retry');
     const slice = Math.min(left, heartbeatMs);
-    await abortableSleep(slice, context.signal);
+    await sleep(slice, context.signal);
     left -= slice;
     if (!context.signal.aborted) await context.heartbeat().catch(() => undefined);
   }
   if (context.signal.aborted) throw new CancelledError('stopped while waiting to retry');
 }
 
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

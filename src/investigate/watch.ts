@@ -6,7 +6,7 @@ import { isAbortError, UserError } from '../cli/errors.js';
 import type { Logger } from '../cli/log.js';
 import type { Consumption } from '../transport/port.js';
 import { METRIC } from './metrics.js';
-import { abortableSleep } from './retry.js';
+import { sleep } from '../cli/sleep.js';
 
 /** Waits for the consumption; after a stop, for at most the grace period (uncommitted records are redelivered). */
 export async function untilDone(consumption: Consumption, stop: AbortSignal, graceMs: number, log: Logger): Promise<void> {
@@ -51,7 +51,7 @@ export async function watchIdle(options: {
 }): Promise<void> {
   const tick = Math.max(50, Math.min(1000, Math.floor(options.idleMs / 4)));
   while (!options.stop.aborted) {
-    await abortableSleep(tick, options.stop);
+    await sleep(tick, options.stop);
     if (options.stop.aborted) return;
     const quiet = options.quietFor();
     if (quiet < options.idleMs) continue;
@@ -64,7 +64,7 @@ export async function watchIdle(options: {
 export async function watchLag(consumption: Consumption, stop: AbortSignal, everyMs: number, report: (total: number, partitions: number) => void): Promise<void> {
   let last = -1;
   while (!stop.aborted) {
-    await abortableSleep(everyMs, stop);
+    await sleep(everyMs, stop);
     if (stop.aborted) return;
     const samples = await lagSamples(consumption);
     if (samples === undefined) continue;

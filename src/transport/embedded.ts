@@ -11,6 +11,7 @@
 import type { Store } from '../store/index.js';
 import { withStoreErrors } from '../store/errors.js';
 import type { Broker, ConsumeOptions, ConsumeSummary, Consumption, PartitionLag, RecordContext, RecordHandler } from './port.js';
+import { sleep } from '../cli/sleep.js';
 
 /** How long a consumer that has caught up waits before looking at the log again. */
 export const POLL_INTERVAL_MS = 150;
@@ -63,18 +64,6 @@ function startOffset(log: Log, options: ConsumeOptions, topic: string, partition
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 

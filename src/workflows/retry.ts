@@ -7,6 +7,7 @@
  */
 import { CancelledError, PermanentError, TransientError } from '../cli/errors.js';
 import type { Logger } from '../cli/log.js';
+import { sleep } from '../cli/sleep.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -63,19 +64,9 @@ export function backoffMs(attempt: number, policy: Pick<RetryPolicy, 'baseMs' | 
   return Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CancelledError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+async function sleepOrCancel(ms: number, signal?: AbortSignal): Promise<void> {
+  await sleep(ms, signal);
+  if (signal?.aborted) throw new CancelledError();
 }
 
 /**
@@ -104,7 +95,7 @@ export async function withRetries<T>(
         throw new TransientError(`${what}: ${failure.description} (gave up after ${policy.attempts} attempts)`, failure.retryAfterMs, { cause: error });
       }
       log.debug(`${what}: ${failure.description}; retrying in ${wait} ms (attempt ${attempt + 2} of ${policy.attempts})`);
-      await sleep(Math.min(wait, Math.max(policy.capMs, 60_000)), signal);
+      await sleepOrCancel(Math.min(wait, Math.max(policy.capMs, 60_000)), signal);
     }
   }
 }

@@ -8,6 +8,7 @@ import { CancelledError, PermanentError, UserError } from '../cli/errors.js';
 import type { Logger } from '../cli/log.js';
 import type { FailureClass } from './retry.js';
 import type { Workflow } from './types.js';
+import { sleep } from '../cli/sleep.js';
 
 export const FINISHED_PHASES = new Set(['Succeeded', 'Failed', 'Error']);
 
@@ -36,17 +37,7 @@ export interface WatchLoopOptions {
 
 type Round = { done: Workflow } | { error: unknown } | { ended: true } | { aborted: true };
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
+const pause = sleep;
 
 export async function watchUntilDone(o: WatchLoopOptions): Promise<Workflow> {
   let lastSeen: string | undefined;
