@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachMessagePayload, Kafka, RetryOptions } from 'kafkajs';
 import type { Logger } from '../cli/log.js';
 import type { KafkaSettings } from './kafka-config.js';
-import { describeKafkaFailure } from './kafka-errors.js';
+import { describeKafkaFailure, retryWhileSettling } from './kafka-errors.js';
 import type { ConsumeOptions, ConsumeSummary, ConsumedRecord, Consumption, PartitionLag, RecordHandler, StartPosition } from './port.js';
 import { OffsetCommitter } from './kafka-commit.js';
 
@@ -144,9 +144,9 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
   const run = async (): Promise<ConsumeSummary> => {
     let topics: string[];
     try {
-      topics = await existingTopics(h, options);
+      topics = await retryWhileSettling(() => existingTopics(h, options), stopping.signal);
       if (stopping.signal.aborted) return { records: 0, reason: 'aborted' };
-      plans = await plan(h, topics, options);
+      plans = await retryWhileSettling(() => plan(h, topics, options), stopping.signal);
     } catch (error) {
       throw describeKafkaFailure(h.settings, error, `reading offsets of ${options.topics.join(', ')}`);
     }

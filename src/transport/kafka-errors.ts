@@ -4,6 +4,7 @@
  * address but never credentials.
  */
 import { TransientError, UserError } from '../cli/errors.js';
+import { sleep } from '../cli/sleep.js';
 import type { KafkaSettings } from './kafka-config.js';
 
 interface KafkaJsLikeError extends Error {
@@ -96,4 +97,28 @@ export function describeKafkaFailure(settings: KafkaSettings, error: unknown, do
     return new UserError(`Kafka at ${settings.brokers.join(',')}: ${doing}: not authorised (${authorization.type})`, 'ask the cluster admin for ACLs on these topics and groups');
   }
   return new TransientError(`Kafka at ${settings.brokers.join(',')}: ${doing} failed (${reasonOf(error)})`, undefined, { cause: error });
+}
+
+const SETTLING = new Set(['NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_LEADER_EPOCH', 'NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE']);
+
+/** A failure kafkajs marks retriable, or a cluster still electing leaders (right after topics are created). */
+export function isRetriableKafkaFailure(error: unknown): boolean {
+  return chain(error).some((e) => (typeof e.type === 'string' && SETTLING.has(e.type)) || e.retriable === true);
+}
+
+/**
+ * Runs `attempt` until it succeeds, a failure is not retriable, the signal
+ * aborts, or `budgetMs` has passed: metadata and offsets of topics created a
+ * moment ago fail with "not the leader" until the election settles.
+ */
+export async function retryWhileSettling<T>(attempt: () => Promise<T>, signal: AbortSignal, budgetMs = 30_000): Promise<T> {
+  const started = Date.now();
+  for (let round = 0; ; round += 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isRetriableKafkaFailure(error) || signal.aborted || Date.now() - started > budgetMs) throw error;
+      await sleep(Math.min(2_000, 100 * 2 ** round), signal);
+    }
+  }
 }
