@@ -3,10 +3,22 @@
  * partition (0), and consumer-group offsets, in the same SQLite file as the
  * knowledge cache. Appends run in IMMEDIATE transactions, so several
  * processes can publish at once and each record gets the next offset.
+ *
+ * Group membership is a lease per (group, topic, partition): one member reads
+ * a partition at a time, and a member that stops renewing (killed) loses it
+ * once it expires. Each change of owner bumps the lease's generation, and a
+ * commit names the lease it was made under, so a member that lost its
+ * partition cannot move the group's offset (it is fenced).
  */
 import type Database from 'better-sqlite3';
 import type { ConsumedRecord, OutgoingRecord, RecordPosition, TopicInfo } from '../transport/port.js';
 import type { Prepare } from './statements.js';
+
+/** A member's hold on a partition; `generation` changes whenever the partition changes owner. */
+export interface PartitionLease {
+  owner: string;
+  generation: number;
+}
 
 export interface EmbeddedLog {
   /** Appends the records in one transaction (creating missing topics) and returns their positions. */
@@ -22,8 +34,27 @@ export interface EmbeddedLog {
   logOffsetForTimestamp(topic: string, partition: number, timestamp: number): number;
   readLog(topic: string, partition: number, fromOffset: number, limit: number): ConsumedRecord[];
   committedOffset(group: string, topic: string, partition: number): number | undefined;
-  /** Stores the next offset the group reads. */
-  commitOffset(group: string, topic: string, partition: number, nextOffset: number): void;
+  /**
+   * Stores the next offset the group reads, never moving it backwards; with a
+   * lease, only while that lease still holds the partition. False when refused.
+   */
+  commitOffset(group: string, topic: string, partition: number, nextOffset: number, lease?: PartitionLease): boolean;
+  /**
+   * Leases the partition to `owner` until `now + leaseMs` when it is free,
+   * released, expired, or already this owner's; undefined while another
+   * member's lease is live.
+   */
+  acquireLease(group: string, topic: string, partition: number, owner: string, now: number, leaseMs: number): PartitionLease | undefined;
+  /** Extends the lease; false when another member has taken the partition since. */
+  renewLease(group: string, topic: string, partition: number, lease: PartitionLease, now: number, leaseMs: number): boolean;
+  /** Gives the partition up at once (a clean stop), so that another member need not wait for the expiry. */
+  releaseLease(group: string, topic: string, partition: number, lease: PartitionLease): void;
+}
+
+interface LeaseRow {
+  owner: string;
+  generation: number;
+  expires_at: number;
 }
 
 interface LogRow {
@@ -56,6 +87,36 @@ export function embeddedLog(db: Database.Database, prepare: Prepare): EmbeddedLo
       positions.push({ topic: record.topic, partition: 0, offset });
     }
     return positions;
+  });
+
+  const leaseOf = (group: string, topic: string, partition: number) =>
+    prepare('SELECT owner, generation, expires_at FROM log_group_leases WHERE group_id = ? AND topic = ? AND partition = ?').get(group, topic, partition) as
+      | LeaseRow
+      | undefined;
+
+  const acquire = db.transaction((group: string, topic: string, partition: number, owner: string, now: number, leaseMs: number): PartitionLease | undefined => {
+    const current = leaseOf(group, topic, partition);
+    if (current !== undefined && current.owner !== owner && current.expires_at > now) return undefined;
+    // Still this owner's (even if it lapsed, nobody took it, so nobody committed since): same generation.
+    const generation = current === undefined ? 1 : current.owner === owner ? current.generation : current.generation + 1;
+    prepare(
+      `INSERT INTO log_group_leases (group_id, topic, partition, owner, generation, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET owner = excluded.owner, generation = excluded.generation, expires_at = excluded.expires_at`,
+    ).run(group, topic, partition, owner, generation, now + leaseMs);
+    return { owner, generation };
+  });
+
+  const commit = db.transaction((group: string, topic: string, partition: number, nextOffset: number, lease: PartitionLease | undefined): boolean => {
+    if (lease !== undefined) {
+      const current = leaseOf(group, topic, partition);
+      if (current?.owner !== lease.owner || current.generation !== lease.generation) return false;
+    }
+    const result = prepare(
+      `INSERT INTO log_group_offsets (group_id, topic, partition, "offset", committed_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET "offset" = excluded."offset", committed_at = excluded.committed_at
+       WHERE excluded."offset" >= log_group_offsets."offset"`,
+    ).run(group, topic, partition, nextOffset, new Date().toISOString());
+    return result.changes === 1;
   });
 
   return {
@@ -94,11 +155,25 @@ export function embeddedLog(db: Database.Database, prepare: Prepare): EmbeddedLo
     committedOffset: (group, topic, partition) =>
       (prepare('SELECT "offset" FROM log_group_offsets WHERE group_id = ? AND topic = ? AND partition = ?').get(group, topic, partition) as { offset: number } | undefined)
         ?.offset,
-    commitOffset: (group, topic, partition, nextOffset) => {
-      prepare(
-        `INSERT INTO log_group_offsets (group_id, topic, partition, "offset", committed_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (group_id, topic, partition) DO UPDATE SET "offset" = excluded."offset", committed_at = excluded.committed_at`,
-      ).run(group, topic, partition, nextOffset, new Date().toISOString());
+    commitOffset: (group, topic, partition, nextOffset, lease) => commit.immediate(group, topic, partition, nextOffset, lease),
+    acquireLease: (group, topic, partition, owner, now, leaseMs) => acquire.immediate(group, topic, partition, owner, now, leaseMs),
+    renewLease: (group, topic, partition, lease, now, leaseMs) =>
+      prepare('UPDATE log_group_leases SET expires_at = ? WHERE group_id = ? AND topic = ? AND partition = ? AND owner = ? AND generation = ?').run(
+        now + leaseMs,
+        group,
+        topic,
+        partition,
+        lease.owner,
+        lease.generation,
+      ).changes === 1,
+    releaseLease: (group, topic, partition, lease) => {
+      prepare('UPDATE log_group_leases SET expires_at = 0 WHERE group_id = ? AND topic = ? AND partition = ? AND owner = ? AND generation = ?').run(
+        group,
+        topic,
+        partition,
+        lease.owner,
+        lease.generation,
+      );
     },
   };
 }

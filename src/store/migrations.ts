@@ -146,6 +146,20 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (group_id, topic, partition)
   ) WITHOUT ROWID;
   `,
+  // 2: consumer-group membership on the embedded broker. A member leases a partition for a while and
+  // renews the lease as it consumes; `generation` grows with every change of owner, so a commit from a
+  // member whose lease was taken over can be told apart and refused (src/store/log.ts).
+  `
+  CREATE TABLE log_group_leases (
+    group_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    partition INTEGER NOT NULL,
+    owner TEXT NOT NULL,                       -- the consuming member's id
+    generation INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,               -- milliseconds since the epoch; 0 once released
+    PRIMARY KEY (group_id, topic, partition)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,11 +7,15 @@
  * Several processes may use the file at once: appends take the write lock
  * for one transaction, and a consumer that has caught up polls the log, so a
  * `publish` in one terminal appears in a `tail` running in another.
+ *
+ * Members of one consumer group share the work as on Kafka: each partition is
+ * read by one member at a time, through a lease (src/transport/embedded-group.ts).
  */
 import type { Store } from '../store/index.js';
 import { withStoreErrors } from '../store/errors.js';
 import type { Broker, ConsumeOptions, ConsumeSummary, Consumption, PartitionLag, RecordContext, RecordHandler } from './port.js';
 import { sleep } from '../cli/sleep.js';
+import { LEASE_MS, groupMembership, type GroupMembership, type GroupPartition } from './embedded-group.js';
 
 /** How long a consumer that has caught up waits before looking at the log again. */
 export const POLL_INTERVAL_MS = 150;
@@ -19,25 +23,40 @@ const BATCH_SIZE = 256;
 
 type Log = Pick<
   Store,
-  'appendRecords' | 'createLogTopic' | 'logTopics' | 'logEndOffset' | 'logStartOffset' | 'logOffsetForTimestamp' | 'readLog' | 'committedOffset' | 'commitOffset'
+  | 'appendRecords'
+  | 'createLogTopic'
+  | 'logTopics'
+  | 'logEndOffset'
+  | 'logStartOffset'
+  | 'logOffsetForTimestamp'
+  | 'readLog'
+  | 'committedOffset'
+  | 'commitOffset'
+  | 'acquireLease'
+  | 'renewLease'
+  | 'releaseLease'
 >;
 
-interface PartitionCursor {
-  topic: string;
-  partition: number;
+export interface EmbeddedBrokerOptions {
+  /** How long a group member's lease on a partition lasts unrenewed (default LEASE_MS). */
+  leaseMs?: number;
+}
+
+interface PartitionCursor extends GroupPartition {
   /** Next offset to hand to the handler. */
   position: number;
   /** With exitAtEnd: the end offset when consumption began. */
   stopAt: number;
 }
 
-export function openEmbeddedBroker(store: Store, path: string): Broker {
+export function openEmbeddedBroker(store: Store, path: string, options: EmbeddedBrokerOptions = {}): Broker {
+  const leaseMs = options.leaseMs ?? LEASE_MS;
   const safely = <T>(fn: () => T) => withStoreErrors(path, fn);
   return {
     kind: 'embedded',
     address: path,
     send: async (records) => safely(() => store.appendRecords(records)),
-    consume: (options, handler) => consumeLog(store, path, options, handler),
+    consume: (consumeOptions, handler) => consumeLog(store, path, consumeOptions, handler, leaseMs),
     topics: async () => safely(() => store.logTopics()),
     // Partitions and replication are Kafka's business: the embedded log always has one partition.
     createTopics: async (names) => safely(() => store.transaction(() => names.filter((name) => store.createLogTopic(name)))),
@@ -67,33 +86,62 @@ function startOffset(log: Log, options: ConsumeOptions, topic: string, partition
 
 const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
-function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: RecordHandler): Consumption {
+function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: RecordHandler, leaseMs: number): Consumption {
   const stopOnError = new AbortController();
   const signal = AbortSignal.any([options.signal, stopOnError.signal]);
   const pausedTopics = new Set<string>();
   const pausedPartitions = new Set<string>();
   const isPaused = (c: PartitionCursor) => pausedTopics.has(c.topic) || pausedPartitions.has(partitionKey(c.topic, c.partition));
-  const context: RecordContext = { heartbeat: async () => {}, signal };
   let records = 0;
-
   let cursors: PartitionCursor[] = [];
+  // Without a group every partition is this consumer's and nothing is committed.
+  const group: GroupMembership | null = options.group === undefined ? null : groupMembership(log, options.group, leaseMs);
+  const holds = (c: PartitionCursor) =>
+    group === null || withStoreErrors(path, () => group.holds(c, () => void (c.position = startOffset(log, options, c.topic, c.partition))));
+  const context: RecordContext = {
+    heartbeat: async () => withStoreErrors(path, () => group?.renew(cursors)),
+    signal,
+  };
+
   const run = async (): Promise<ConsumeSummary> => {
     cursors = withStoreErrors(path, () =>
-      [...new Set(options.topics)].map((topic) => ({ topic, partition: 0, position: startOffset(log, options, topic, 0), stopAt: log.logEndOffset(topic, 0) })),
+      [...new Set(options.topics)].map((topic) => ({
+        topic,
+        partition: 0,
+        position: startOffset(log, options, topic, 0),
+        stopAt: log.logEndOffset(topic, 0),
+        lease: null,
+        dueAt: 0,
+      })),
     );
     const workers = Math.max(1, Math.min(options.partitionsConcurrently ?? 1, cursors.length));
-    const outcomes = await Promise.allSettled(Array.from({ length: workers }, (_, i) => work(cursors.filter((_, j) => j % workers === i))));
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed) throw failed.reason;
+    try {
+      const outcomes = await Promise.allSettled(Array.from({ length: workers }, (_, i) => work(cursors.filter((_, j) => j % workers === i))));
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      // Leave the group: another member takes the partitions now rather than after the lease expires.
+      // Should that fail (the file gone), the leases simply expire: it must not hide why consumption ended.
+      try {
+        group?.release(cursors);
+      } catch {
+        // nothing more to do
+      }
+    }
     return { records, reason: options.signal.aborted ? 'aborted' : 'end' };
   };
 
-  /** Hands the records of its partitions to the handler in offset order until the end (exitAtEnd) or the signal. */
+  /**
+   * Hands the records of its partitions to the handler in offset order until
+   * the end (exitAtEnd) or the signal. With exitAtEnd, a partition another
+   * member of the group holds is that member's to finish.
+   */
   const work = async (mine: PartitionCursor[]): Promise<void> => {
     while (!signal.aborted) {
       let progressed = false;
       let allAtEnd = true;
       for (const cursor of mine) {
+        if (!holds(cursor)) continue;
         if (options.exitAtEnd && cursor.position >= cursor.stopAt) continue;
         allAtEnd = false;
         if (isPaused(cursor)) continue;
@@ -107,9 +155,10 @@ function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: Re
             throw error;
           }
           cursor.position = record.offset + 1;
-          if (options.group !== undefined) withStoreErrors(path, () => log.commitOffset(options.group!, cursor.topic, cursor.partition, cursor.position));
           records++;
           progressed = true;
+          // Fenced: another member took the partition while the handler ran; it carries on from the group's offset.
+          if (group !== null && !withStoreErrors(path, () => group.commit(cursor, cursor.position))) break;
         }
       }
       if (options.exitAtEnd && allAtEnd) return;
@@ -128,9 +177,16 @@ function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: Re
       pausedTopics.delete(topic);
       for (const key of pausedPartitions) if (key.startsWith(`${topic}\u0000`)) pausedPartitions.delete(key);
     },
+    // A partition another member holds shows the group's position, so a member waiting for a
+    // killed member's lease to expire sees the backlog it will inherit.
     lag: async (): Promise<PartitionLag[]> =>
       withStoreErrors(path, () =>
-        cursors.map((c) => ({ topic: c.topic, partition: c.partition, position: c.position, end: log.logEndOffset(c.topic, c.partition) })),
+        cursors.map((c) => ({
+          topic: c.topic,
+          partition: c.partition,
+          position: group === null || c.lease !== null ? c.position : startOffset(log, options, c.topic, c.partition),
+          end: log.logEndOffset(c.topic, c.partition),
+        })),
       ),
   };
 }

@@ -35,6 +35,31 @@ describe('opening the knowledge cache', () => {
     again.close();
   });
 
+  it('upgrades a version-1 cache (before group leases) to the current schema, keeping its data', () => {
+    const path = tempDbPath();
+    const old = openStore(path, { create: true });
+    old.recordSolved(key('flask', '2.0.1'), 'solver-a');
+    old.appendRecords([{ topic: 't', key: null, headers: {}, value: '{}' }]);
+    old.commitOffset('g', 't', 0, 1);
+    old.close();
+    // What thoth wrote at schema version 1: no lease table.
+    const db = new Database(path);
+    db.exec('DROP TABLE log_group_leases');
+    db.pragma('user_version = 1');
+    db.close();
+
+    // A read-only open upgrades it once, like a writable one.
+    const reader = openStore(path, { readonly: true });
+    expect(reader.stats().schema_version).toBe(SCHEMA_VERSION);
+    expect(reader.isSolved(key('flask', '2.0.1'), 'solver-a')).toBe(true);
+    expect(reader.committedOffset('g', 't', 0)).toBe(1);
+    reader.close();
+    const store = openStore(path, { create: true });
+    expect(SCHEMA_VERSION).toBe(2);
+    expect(store.acquireLease('g', 't', 0, 'member', Date.now(), 1_000)).toEqual({ owner: 'member', generation: 1 });
+    store.close();
+  });
+
   it('refuses a cache written by a newer thoth, naming both schema versions', () => {
     const path = tempDbPath();
     openStore(path, { create: true }).close();
