@@ -100,16 +100,33 @@ function freePort() {
   });
 }
 
+/**
+ * The listeners a broker serves besides PLAINTEXT (which the readiness check and inter-broker traffic use):
+ * SASL_PLAINTEXT with `saslPort`; SSL (server certificate only) and MTLS (client certificate required) with
+ * `tls`; SASL_SSL with both.
+ */
+function extraListeners({ saslPort, sslPort, mtlsPort, saslSslPort }) {
+  return [
+    saslPort && `SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+    sslPort && `SSL://127.0.0.1:${sslPort}`,
+    mtlsPort && `MTLS://127.0.0.1:${mtlsPort}`,
+    saslSslPort && `SASL_SSL://127.0.0.1:${saslSslPort}`,
+  ].filter(Boolean);
+}
+
 /** With `saslPort`, a second listener takes SASL PLAIN logins (for tests of the client's SASL settings). */
-function serverProperties({ port, controllerPort, saslPort, users, logDirs }) {
-  const sasl = saslPort === undefined ? [] : saslListener(users);
+function serverProperties({ port, controllerPort, saslPort, sslPort, mtlsPort, saslSslPort, users, scramUsers, tls, logDirs }) {
+  const extra = extraListeners({ saslPort, sslPort, mtlsPort, saslSslPort }).map((l) => `,${l}`).join('');
+  const saslListenerNames = [saslPort && 'sasl_plaintext', saslSslPort && 'sasl_ssl'].filter(Boolean);
+  const sasl = saslListenerNames.length === 0 ? [] : saslListener(users, scramUsers, saslListenerNames);
   return [
     'node.id=1',
     'process.roles=broker,controller',
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${saslPort ? `,SASL_PLAINTEXT://127.0.0.1:${saslPort}` : ''}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}${saslPort ? `,SASL_PLAINTEXT://127.0.0.1:${saslPort}` : ''}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${extra}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}${extra}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL',
     ...sasl,
+    ...(tls ? tlsProperties(tls) : []),
     'inter.broker.listener.name=PLAINTEXT',
     'controller.listener.names=CONTROLLER',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
@@ -130,12 +147,52 @@ function serverProperties({ port, controllerPort, saslPort, users, logDirs }) {
   ].join('\n');
 }
 
-function saslListener(users) {
-  const plainUsers = Object.entries(users).map(([name, password]) => `user_${name}="${password}"`).join(' ');
+const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'];
+
+/** PLAIN for `users` (passwords in the JAAS line), SCRAM-SHA-256/512 for `scramUsers` (credentials live in the cluster metadata). */
+function saslListener(users, scramUsers, listenerNames) {
+  const mechanisms = [...(users ? ['PLAIN'] : []), ...(scramUsers ? SCRAM_MECHANISMS : [])];
+  const lines = [`sasl.enabled.mechanisms=${mechanisms.join(',')}`];
+  for (const listener of listenerNames) {
+    if (users) {
+      const plainUsers = Object.entries(users).map(([name, password]) => `user_${name}="${password}"`).join(' ');
+      lines.push(`listener.name.${listener}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`);
+    }
+    // The broker needs a (credential-less) SCRAM login module per listener and mechanism, or it refuses to start.
+    if (scramUsers) {
+      for (const mechanism of SCRAM_MECHANISMS) {
+        lines.push(`listener.name.${listener}.${mechanism.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`);
+      }
+    }
+  }
+  return lines;
+}
+
+/**
+ * PEM stores (KIP-651): a file-based PEM key store holds the key and its certificate chain in one file and
+ * needs ssl.key.password (Kafka refuses an unencrypted key there); the trust store (the CA that signs
+ * client certificates) is a PEM file of certificates. Only the MTLS listener requires client certificates.
+ */
+function tlsProperties(tls) {
   return [
-    'sasl.enabled.mechanisms=PLAIN',
-    `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+    'ssl.keystore.type=PEM',
+    `ssl.keystore.location=${tls.keystore}`,
+    `ssl.key.password=${tls.keyPassword}`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${resolve(tls.ca)}`,
+    'ssl.client.auth=none',
+    'listener.name.mtls.ssl.client.auth=required',
   ];
+}
+
+/** StorageTool's --add-scram arguments: each user under both SCRAM mechanisms (its syntax has no quoting, so names and passwords stay simple). */
+function scramArguments(scramUsers = {}) {
+  return Object.entries(scramUsers).flatMap(([name, password]) => {
+    if (!/^[\w.@-]+$/.test(name) || !/^[\w.@-]+$/.test(password)) {
+      throw new Error(`SCRAM user "${name}": names and passwords may only use letters, digits and _ . @ -`);
+    }
+    return SCRAM_MECHANISMS.flatMap((mechanism) => ['--add-scram', `${mechanism}=[name=${name},password=${password}]`]);
+  });
 }
 
 const LOG4J2 = `status = warn
@@ -214,24 +271,45 @@ async function answersMetadata(bootstrap) {
  * Formats a fresh data directory and starts the broker detached. Resolves with
  * { bootstrap, pid, port, dir, logFile, startedInMs } once it serves metadata.
  * `saslUsers` ({name: password}) adds a SASL_PLAINTEXT listener (`saslBootstrap`)
- * accepting those users with SASL PLAIN. `stopWithProcess` stops the broker
- * when this process dies, even by SIGKILL (for test runs; `start` leaves it running).
+ * accepting those users with SASL PLAIN; `scramUsers` ({name: password}) adds
+ * the same listener accepting those users with SCRAM-SHA-256 and SCRAM-SHA-512
+ * (written into the cluster metadata when the storage is formatted).
+ * `tls` ({ ca, certificate, key, keyPassword }: PEM files, the key PKCS#8 and
+ * encrypted) adds an SSL listener (`sslBootstrap`), an SSL listener that
+ * requires a client certificate signed by `ca` (`mtlsBootstrap`) and, with
+ * SASL users, a SASL_SSL listener (`saslSslBootstrap`).
+ * `stopWithProcess` stops the broker when this process dies, even by SIGKILL
+ * (for test runs; `start` leaves it running).
  */
-export async function startKafka(env = process.env, { saslUsers, stopWithProcess = false } = {}) {
+export async function startKafka(env = process.env, { saslUsers, scramUsers, tls, stopWithProcess = false } = {}) {
   const libs = fetchKafka(env);
+  // Bad users or unreadable TLS files fail here, before any directory or process exists.
+  const scramArgs = scramArguments(scramUsers);
+  const keystorePem = tls ? `${readFileSync(tls.key, 'utf8').trimEnd()}\n${readFileSync(tls.certificate, 'utf8')}` : undefined;
   const began = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'thoth-kafka-'));
   const logFile = join(dir, 'broker.log');
   const port = env.KAFKA_PORT ? Number(env.KAFKA_PORT) : await freePort();
   const controllerPort = await freePort();
-  const saslPort = saslUsers ? await freePort() : undefined;
+  const wantsSasl = Boolean(saslUsers || scramUsers);
+  const saslPort = wantsSasl ? await freePort() : undefined;
+  const sslPort = tls ? await freePort() : undefined;
+  const mtlsPort = tls ? await freePort() : undefined;
+  const saslSslPort = tls && wantsSasl ? await freePort() : undefined;
+  const brokerTls = tls ? { ...tls, keystore: join(dir, 'keystore.pem') } : undefined;
+  // One PEM file with the encrypted key and then its certificate chain, as the file-based PEM key store wants.
+  if (brokerTls) writeFileSync(brokerTls.keystore, keystorePem, { mode: 0o600 });
   const props = join(dir, 'server.properties');
-  writeFileSync(props, serverProperties({ port, controllerPort, saslPort, users: saslUsers, logDirs: join(dir, 'data') }));
+  writeFileSync(
+    props,
+    serverProperties({ port, controllerPort, saslPort, sslPort, mtlsPort, saslSslPort, users: saslUsers, scramUsers, tls: brokerTls, logDirs: join(dir, 'data') }),
+    { mode: 0o600 },
+  );
   writeFileSync(join(dir, 'log4j2.properties'), LOG4J2);
   const log4j = `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`;
 
   const clusterId = randomBytes(16).toString('base64url');
-  const formatted = await runJava(libs, [log4j, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'], logFile);
+  const formatted = await runJava(libs, [log4j, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted', ...scramArgs], logFile);
   if (formatted !== 0) {
     const log = tail(logFile);
     rmSync(dir, { recursive: true, force: true });
@@ -244,6 +322,9 @@ export async function startKafka(env = process.env, { saslUsers, stopWithProcess
   child.unref();
   const broker = { bootstrap: `127.0.0.1:${port}`, pid: child.pid, port, dir, logFile, version: KAFKA_VERSION };
   if (saslPort) broker.saslBootstrap = `127.0.0.1:${saslPort}`;
+  if (sslPort) broker.sslBootstrap = `127.0.0.1:${sslPort}`;
+  if (mtlsPort) broker.mtlsBootstrap = `127.0.0.1:${mtlsPort}`;
+  if (saslSslPort) broker.saslSslBootstrap = `127.0.0.1:${saslSslPort}`;
   if (stopWithProcess) watchOwner(process.pid, broker);
 
   const deadline = Date.now() + READY_TIMEOUT_MS;

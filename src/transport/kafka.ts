@@ -3,6 +3,7 @@
  * that imports kafkajs; src/transport/select.ts loads it lazily, so commands
  * that never touch Kafka never pay for it.
  */
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Message, type Producer, type SASLOptions } from 'kafkajs';
 import { UserError } from '../cli/errors.js';
 import type { Logger } from '../cli/log.js';
@@ -41,9 +42,41 @@ export function kafkaClient(settings: KafkaSettings, log: Logger): Kafka {
   });
 }
 
+/**
+ * Opens the client key before any connection: a wrong KAFKA_SSL_KEY_PASSWORD or a key of another
+ * certificate otherwise surfaces from inside the TLS handshake, retried and reported as an unreachable broker.
+ */
+function checkClientKey(settings: KafkaSettings, env: NodeJS.ProcessEnv): void {
+  const ssl = settings.ssl;
+  if (ssl === undefined || ssl === true || ssl.key === undefined || ssl.cert === undefined) return;
+  const where = `KAFKA_SSL_KEY_LOCATION ("${env.KAFKA_SSL_KEY_LOCATION ?? ''}")`;
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(ssl.passphrase === undefined ? { key: ssl.key, format: 'pem' } : { key: ssl.key, format: 'pem', passphrase: ssl.passphrase });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(ssl.key);
+    if (encrypted && ssl.passphrase === undefined) {
+      throw new UserError(`${where} holds an encrypted private key`, 'set KAFKA_SSL_KEY_PASSWORD to its passphrase');
+    }
+    if (encrypted) throw new UserError(`${where}: KAFKA_SSL_KEY_PASSWORD does not decrypt the private key`, 'check KAFKA_SSL_KEY_PASSWORD');
+    throw new UserError(`${where} is not a PEM private key (${code ?? 'unreadable'})`, 'point KAFKA_SSL_KEY_LOCATION at the PEM key of KAFKA_SSL_CERTIFICATE_LOCATION');
+  }
+  let matches: boolean;
+  try {
+    matches = new X509Certificate(ssl.cert).checkPrivateKey(key);
+  } catch {
+    throw new UserError(`KAFKA_SSL_CERTIFICATE_LOCATION ("${env.KAFKA_SSL_CERTIFICATE_LOCATION ?? ''}") is not a PEM certificate`, 'point it at the client certificate (PEM)');
+  }
+  if (!matches) {
+    throw new UserError(`${where} is not the key of the certificate in KAFKA_SSL_CERTIFICATE_LOCATION`, 'point both at the same client certificate and key');
+  }
+}
+
 /** Connects (admin client first, so an unreachable broker is reported before any command runs) and returns the Broker. */
 export async function openKafka(bootstrap: string[], env: NodeJS.ProcessEnv, log: Logger): Promise<Broker> {
   const settings = readKafkaSettings(bootstrap, env);
+  checkClientKey(settings, env);
   const kafka = kafkaClient(settings, log);
   const admin = kafka.admin({ retry: RETRY });
   const began = Date.now();

@@ -1,0 +1,133 @@
+/**
+ * TLS (KAFKA_SECURITY_PROTOCOL=SSL) against a real broker: this file makes a
+ * throwaway CA with openssl (test/support/tls.ts) and starts its own broker
+ * (scripts/kafka.mjs) with two TLS listeners, one that only shows the broker's
+ * certificate and one that also requires a client certificate. thoth runs as
+ * a user runs it, configured by environment variables only.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, runThoth, type RunResult } from '../support/cli.js';
+import { makeTlsFiles, type TlsFiles } from '../support/tls.js';
+// @ts-expect-error the broker script is plain JavaScript without type declarations
+import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
+
+interface TlsBroker {
+  sslBootstrap: string;
+  mtlsBootstrap: string;
+}
+
+const INDEX = 'https://index.example/simple';
+let tls: TlsFiles | undefined;
+let broker: TlsBroker | undefined;
+let work: string | undefined;
+
+beforeAll(async () => {
+  tls = makeTlsFiles();
+  work = mkdtempSync(join(tmpdir(), 'thoth-kafka-tls-'));
+  broker = (await startKafka(process.env, {
+    tls: { ca: tls.ca, certificate: tls.brokerCertificate, key: tls.brokerKey, keyPassword: tls.brokerKeyPassword },
+    stopWithProcess: true,
+  })) as TlsBroker;
+}, 120_000);
+afterAll(async () => {
+  if (broker) await stopKafka(broker);
+  tls?.remove();
+  if (work) rmSync(work, { recursive: true, force: true });
+}, 60_000);
+
+/** thoth against one listener with a deployment name of its own (fresh topics) and its own database. */
+function thothAt(bootstrap: string, settings: NodeJS.ProcessEnv) {
+  const deployment = `tls${Math.random().toString(36).slice(2, 8)}`;
+  const env = cleanEnv({ KAFKA_BOOTSTRAP_SERVERS: bootstrap, THOTH_INDEX_URLS: INDEX, ...settings });
+  const args = ['--db', join(work!, `${deployment}.db`), '--deployment-name', deployment];
+  return { deployment, run: (more: string[]): Promise<RunResult> => runThoth([...args, ...more], { env }) };
+}
+
+const ndjson = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { topic: string; key: string; value: Record<string, unknown> });
+
+describe('thoth over TLS (KAFKA_SECURITY_PROTOCOL=SSL)', () => {
+  it('creates topics, publishes and tails with the CA from KAFKA_SSL_CA_LOCATION', async () => {
+    const thoth = thothAt(broker!.sslBootstrap, { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_CA_LOCATION: tls!.ca });
+    const created = await thoth.run(['topics', 'create', '--partitions', '1', '-o', 'json']);
+    expect(created.code).toBe(0);
+    expect(created.stderr).toContain(`broker: Kafka at kafka://${broker!.sslBootstrap}`);
+    expect(created.stdout).toContain(`${thoth.deployment}.thoth.investigator.unresolved-package`);
+
+    const published = await thoth.run(['publish', 'unresolved-package', 'requests==2.25.1']);
+    expect(published.code).toBe(0);
+    const tailed = await thoth.run(['tail', 'unresolved-package', '--exit-at-end', '-o', 'ndjson']);
+    expect(tailed.code).toBe(0);
+    expect(ndjson(tailed.stdout).map((r) => [r.topic, r.key, r.value.package_name, r.value.package_version])).toEqual([
+      [`${thoth.deployment}.thoth.investigator.unresolved-package`, 'requests==2.25.1', 'requests', '2.25.1'],
+    ]);
+  });
+
+  it('presents a client certificate whose key is decrypted with KAFKA_SSL_KEY_PASSWORD', async () => {
+    const thoth = thothAt(broker!.mtlsBootstrap, {
+      KAFKA_SECURITY_PROTOCOL: 'SSL',
+      KAFKA_SSL_CA_LOCATION: tls!.ca,
+      KAFKA_SSL_CERTIFICATE_LOCATION: tls!.clientCertificate,
+      KAFKA_SSL_KEY_LOCATION: tls!.clientKey,
+      KAFKA_SSL_KEY_PASSWORD: tls!.clientKeyPassword,
+    });
+    expect((await thoth.run(['publish', 'solved-package', 'flask==2.0.1', '--solver', 'solver-rhel-8-py38'])).code).toBe(0);
+    const tailed = await thoth.run(['tail', 'solved-package', '--exit-at-end', '-o', 'ndjson']);
+    expect(tailed.code).toBe(0);
+    expect(ndjson(tailed.stdout).map((r) => [r.key, r.value.package_name, r.value.solver])).toEqual([['flask==2.0.1', 'flask', 'solver-rhel-8-py38']]);
+    expect(`${tailed.stdout}${tailed.stderr}`).not.toContain(tls!.clientKeyPassword);
+  });
+});
+
+describe('TLS failures are user errors that name the broker', () => {
+  it('a CA that did not sign the broker certificate', async () => {
+    const thoth = thothAt(broker!.sslBootstrap, { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_CA_LOCATION: tls!.otherCa });
+    const result = await thoth.run(['topics']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`error: TLS with Kafka at ${broker!.sslBootstrap} failed:`);
+    expect(result.stderr).toMatch(/certificate/);
+    expect(result.stderr).toContain('hint: check KAFKA_SECURITY_PROTOCOL and KAFKA_SSL_CA_LOCATION');
+  });
+
+  it('no client certificate where the broker requires one', async () => {
+    const thoth = thothAt(broker!.mtlsBootstrap, { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_CA_LOCATION: tls!.ca });
+    const result = await thoth.run(['topics']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`error: TLS with Kafka at ${broker!.mtlsBootstrap} failed:`);
+  });
+
+  it('a wrong KAFKA_SSL_KEY_PASSWORD, without echoing it', async () => {
+    const wrong = 'not-the-passphrase-4711';
+    const thoth = thothAt(broker!.mtlsBootstrap, {
+      KAFKA_SECURITY_PROTOCOL: 'SSL',
+      KAFKA_SSL_CA_LOCATION: tls!.ca,
+      KAFKA_SSL_CERTIFICATE_LOCATION: tls!.clientCertificate,
+      KAFKA_SSL_KEY_LOCATION: tls!.clientKey,
+      KAFKA_SSL_KEY_PASSWORD: wrong,
+    });
+    const result = await thoth.run(['topics']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `error: KAFKA_SSL_KEY_LOCATION ("${tls!.clientKey}"): KAFKA_SSL_KEY_PASSWORD does not decrypt the private key\nhint: check KAFKA_SSL_KEY_PASSWORD\n`,
+    );
+    expect(`${result.stdout}${result.stderr}`).not.toContain(wrong);
+  });
+
+  it('an encrypted key without KAFKA_SSL_KEY_PASSWORD, and a key of another certificate', async () => {
+    const base = { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_CA_LOCATION: tls!.ca, KAFKA_SSL_CERTIFICATE_LOCATION: tls!.clientCertificate };
+    const locked = await thothAt(broker!.mtlsBootstrap, { ...base, KAFKA_SSL_KEY_LOCATION: tls!.clientKey }).run(['topics']);
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toContain(`error: KAFKA_SSL_KEY_LOCATION ("${tls!.clientKey}") holds an encrypted private key\nhint: set KAFKA_SSL_KEY_PASSWORD`);
+    const stray = await thothAt(broker!.mtlsBootstrap, { ...base, KAFKA_SSL_KEY_LOCATION: tls!.strayKey }).run(['topics']);
+    expect(stray.code).toBe(1);
+    expect(stray.stderr).toContain(`error: KAFKA_SSL_KEY_LOCATION ("${tls!.strayKey}") is not the key of the certificate in KAFKA_SSL_CERTIFICATE_LOCATION`);
+  });
+});
