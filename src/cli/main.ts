@@ -3,7 +3,6 @@
  * subcommand, run it with one dependency object, and map what it returns or
  * throws to an exit code. SIGINT/SIGTERM become an AbortSignal.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { COMMANDS } from '../commands/index.js';
 import type { Invocation } from '../commands/types.js';
@@ -11,6 +10,9 @@ import { createDeps, type GlobalOptions } from './deps.js';
 import { CancelledError, EXIT, UsageError, UserError, isAbortError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { stderrLogger } from './log.js';
+import { thothVersion } from './version.js';
+
+export { thothVersion };
 
 export interface MainInit {
   env?: NodeJS.ProcessEnv;
@@ -21,17 +23,6 @@ export interface MainInit {
 
 const GLOBAL_OPTIONS_WITH_VALUES = new Set(['--broker', '--db', '--deployment-name']);
 
-export function thothVersion(): string {
-  for (const up of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'thoth' && pkg.version) return pkg.version;
-    } catch {
-      // try the next candidate: the layout differs between src/ and dist/src/
-    }
-  }
-  return 'unknown';
-}
 
 /** The subcommand named on the command line, skipping global options and their values. */
 function invokedCommandName(args: string[]): string | undefined {

@@ -140,11 +140,18 @@ function namespaceResolver(options: InvestigateOptions, kube: KubeClient | null,
   return (kind) => namespaceFor(kind, n, deps.env);
 }
 
+/** Values of secret-looking variables (KAFKA_SASL_PASSWORD, tokens), which the dashboard must never show. */
+function secretValues(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => /password|token|secret/i.test(name) && value)
+    .map(([, value]) => value!);
+}
+
 async function eventPresenter(format: InvestigateOptions['format'], deps: Deps): Promise<{ sink: EventSink; close(): Promise<void> }> {
   if (format === 'ndjson') return { sink: jsonLinesSink(deps.io.stdout), close: async () => undefined };
   if (deps.io.stdout.isTTY) {
     const { renderDashboard } = await import('../ui/render-dashboard.js');
-    return renderDashboard(deps.io.stdout, { color: deps.globals.color });
+    return renderDashboard(deps.io.stdout, { color: deps.globals.color, stderr: deps.io.stderr, secrets: secretValues(deps.env) });
   }
   // Text to a pipe: no live view, only the summary at the end.
   return { sink: () => undefined, close: async () => undefined };

@@ -8,15 +8,16 @@ import type { Deps } from '../cli/deps.js';
 import { checkedDeploymentName } from '../cli/deployment.js';
 import { UsageError, UserError } from '../cli/errors.js';
 import { write } from '../cli/io.js';
-import { thothVersion } from '../cli/main.js';
+import { thothVersion } from '../cli/version.js';
 import { messageType, type MessageType } from '../messages/catalogue.js';
 import { maskHeaders } from '../messages/present.js';
+import { maskSecrets } from '../messages/secrets.js';
 import { topicName } from '../messages/topics.js';
+import { serializeMessage } from '../messages/validate.js';
 import type { RecordPosition } from '../transport/port.js';
 import { prepareFile } from '../streams/batch.js';
 import { collect, outputFormat } from '../cli/output.js';
-import { renderGrid } from '../ui/table.js';
-import { renderOutput } from '../ui/table.js';
+import { renderGrid, renderOutput } from '../ui/table.js';
 import { prepareMessage, type PreparedMessage, type PublishFlags } from '../streams/prepare.js';
 import type { CommandModule, Invocation } from './types.js';
 
@@ -32,6 +33,7 @@ export interface PublishOptions {
   json?: string;
   file?: string;
   dryRun: boolean;
+  showSecrets: boolean;
   skipInvalid: boolean;
   output: Format;
 }
@@ -55,6 +57,7 @@ export function publishOptions(invocation: Invocation, isTTY: boolean | undefine
     json: o.json as string | undefined,
     file: o.file as string | undefined,
     dryRun: Boolean(o.dryRun),
+    showSecrets: Boolean(o.showSecrets),
     skipInvalid: Boolean(o.skipInvalid),
     output: outputFormat(o.output, FORMATS, { tty: 'table', piped: 'ndjson' }, isTTY),
   };
@@ -107,7 +110,14 @@ export async function runPublish(options: PublishOptions, deps: Deps): Promise<n
     const first = messages[0]!;
     const headers = Object.entries(maskHeaders(first.headers)).map(([k, v]) => `${k}=${v}`).join(' ');
     deps.log.notice(`dry run: would publish ${messages.length} message(s) to ${topic} (key ${first.key ?? 'none'}${headers ? `, headers ${headers}` : ''})`);
-    for (const message of messages) await write(deps.io.stdout, `${message.body}\n`);
+    // The exact body, but a password the user typed is not echoed unless asked for.
+    let masked = false;
+    for (const message of messages) {
+      const body = options.showSecrets ? message.body : serializeMessage(options.type, maskSecrets(message.message));
+      masked ||= body !== message.body;
+      await write(deps.io.stdout, `${body}\n`);
+    }
+    if (masked) deps.log.notice('secret fields are shown as *** (--show-secrets prints them)');
     return 0;
   }
   const broker = await deps.broker();
@@ -133,6 +143,7 @@ export const publishCommand: CommandModule = {
       .option('--adviser-id <id>', 'advice run waiting on this package: sets header thoth-adviser-id')
       .option('--recommendation-type <type>', 'with --adviser-id: sets header thoth-recommendation-type (the investigator assumes latest)')
       .option('--dry-run', 'validate and print the exact body; send nothing')
+      .option('--show-secrets', 'with --dry-run: print password fields instead of ***')
       .option('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, ndjson when piped)')
       .addHelpText(
         'after',

@@ -17,7 +17,7 @@
  *   5. metrics.
  */
 import { PermanentError } from '../cli/errors.js';
-import { thothVersion } from '../cli/main.js';
+import { thothVersion } from '../cli/version.js';
 import { messageType } from '../messages/catalogue.js';
 import { maskSecrets } from '../messages/secrets.js';
 import { buildMessage, formatErrors, type Message } from '../messages/validate.js';

@@ -16,15 +16,24 @@ export interface DashboardState {
   /** Newest last. */
   recent: InvestigatorEvent[];
   halted: string[];
+  /** The newest dead letter, kept apart so that its reason stays readable however busy the stream. */
+  lastDeadLetter?: InvestigatorEvent;
+  /** The newest notices and warnings (stderr lines written while the dashboard owns the terminal), newest last. */
+  notices: string[];
+  noticeCount: number;
+  /** Why the run ended, once it has. */
+  stopped?: string;
+  stoppedAt?: number;
 }
 
 export const RECENT_EVENTS = 8;
+export const RECENT_NOTICES = 3;
 
 /** Events worth a line in "last events"; the per-record bookkeeping ones would drown the rest. */
 const SHOWN = new Set(['scheduled', 'recorded-workflow', 'known', 'exists', 'dead-letter', 'published', 'retry', 'paused', 'resumed', 'idle-exit', 'recorded']);
 
 export function emptyDashboard(): DashboardState {
-  return { tally: emptyTally(), source: '', workflows: '', recent: [], halted: [] };
+  return { tally: emptyTally(), source: '', workflows: '', recent: [], halted: [], notices: [], noticeCount: 0 };
 }
 
 /** Folds one event into the state (mutates: the renderer owns the state). */
@@ -36,6 +45,13 @@ export function applyEvent(state: DashboardState, event: InvestigatorEvent): voi
       state.workflows = String(event.workflows ?? '');
       if (typeof event.group === 'string') state.group = event.group;
       state.startedAt = Date.parse(event.ts);
+      break;
+    case 'stopped':
+      state.stopped = String(event.reason ?? 'stopped');
+      state.stoppedAt = Date.parse(event.ts);
+      break;
+    case 'dead-letter':
+      state.lastDeadLetter = event;
       break;
     case 'lag':
       if (typeof event.total === 'number') state.lag = event.total;
@@ -59,29 +75,48 @@ export function applyEvent(state: DashboardState, event: InvestigatorEvent): voi
   }
 }
 
+/** Adds what was written to stderr, one notice per non-empty line. */
+export function addNotice(state: DashboardState, text: string): void {
+  for (const line of text.split('\n')) {
+    const notice = line.trimEnd();
+    if (!notice) continue;
+    state.noticeCount++;
+    state.notices.push(notice);
+    if (state.notices.length > RECENT_NOTICES) state.notices.shift();
+  }
+}
+
+/** Short names, so that the detail keeps most of a narrow line. */
+const LABEL: Record<string, string> = { 'recorded-workflow': 'recorded wf' };
+const EVENT_COLUMN = 11;
+
 /** One line for an event in "last events". */
 export function describeEvent(event: InvestigatorEvent): string {
   const where = event.topic !== undefined ? ` ${event.type ?? event.topic}@${event.partition}:${event.offset}` : '';
+  const label = (LABEL[event.event] ?? event.event).padEnd(EVENT_COLUMN);
   const name = typeof event.name === 'string' ? event.name : typeof event.workflow === 'string' ? event.workflow : '';
   switch (event.event) {
     case 'scheduled':
     case 'recorded-workflow':
     case 'known':
-    case 'exists':
-      return `${event.event.padEnd(17)} ${String(event.kind ?? '')} ${name}${where}`;
+    case 'exists': {
+      // Workflow names start with their kind; say the kind only when the name does not.
+      const kind = String(event.kind ?? '');
+      return `${label} ${kind && !name.startsWith(kind) ? `${kind} ` : ''}${name}${where}`;
+    }
     case 'dead-letter':
-      return `${'dead-letter'.padEnd(17)} ${String(event.errorClass)}: ${String(event.reason).split('\n')[0]}${where}`;
+      return `${label} ${String(event.errorClass)}: ${String(event.reason).split('\n')[0]}${where}`;
     case 'retry':
-      return `${'retry'.padEnd(17)} #${String(event.attempt)} in ${String(event.delayMs)}ms: ${String(event.reason)}${where}`;
+      return `${label} #${String(event.attempt)} in ${String(event.delayMs)}ms: ${String(event.reason)}${where}`;
     case 'published':
-      return `${'published'.padEnd(17)} ${String(event.messageType ?? event.topic ?? '')}${where}`;
+      return `${label} ${String(event.messageType ?? event.topic ?? '')}${where}`;
     case 'recorded':
-      return `${'recorded'.padEnd(17)} ${learnedFrom(event)}${where}`;
+      return `${label} ${learnedFrom(event)}${where}`;
     case 'paused':
     case 'resumed':
-      return `${event.event.padEnd(17)} ${String(event.topic ?? event.namespace ?? '')}`;
+      return `${label} ${String(event.topic ?? event.namespace ?? '')}`;
     default:
-      return `${event.event.padEnd(17)}${where}`;
+      return `${label.trimEnd()}${where}`;
   }
 }
 

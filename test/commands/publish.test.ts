@@ -27,6 +27,17 @@ describe('thoth publish --dry-run', () => {
     expect(trigger.stderr).toContain('key none');
   });
 
+  it('does not echo a password field unless --show-secrets', async () => {
+    const args = ['build-analysis-trigger', '--field', 'base_image=quay.io/thoth/app:1', '--field', 'base_registry_password=hunter22-secret'];
+    const masked = await dry(args);
+    expect(masked.code).toBe(0);
+    expect(JSON.parse(masked.stdout)).toMatchObject({ base_registry_password: '***', output_registry_password: null });
+    expect(masked.stdout + masked.stderr).not.toContain('hunter22-secret');
+    expect(masked.stderr).toContain('--show-secrets');
+    const shown = await dry([...args, '--show-secrets']);
+    expect(JSON.parse(shown.stdout).base_registry_password).toBe('hunter22-secret');
+  });
+
   it('sets nested model fields with a dotted name', async () => {
     const result = await dry(['kebechet-run-url-trigger', '--field', 'metadata.package_name=requests', '--field', 'metadata.message_justification=3']);
     expect(JSON.parse(result.stdout).metadata).toEqual({ message_justification: 3, package_name: 'requests', package_version: null, package_index: null });

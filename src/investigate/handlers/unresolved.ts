@@ -3,6 +3,12 @@
  * each version asked (every version on the index when none or `*` is given),
  * schedule the solvers that lack it, record the request, and remember the
  * advice run that waits for it (thoth-adviser-id header).
+ *
+ * An advice run may ask about versions every solver it names has solved
+ * already: no solved-package will come to release it, so this message does
+ * (effect `release-advice`; the executor re-runs it once, when nothing else
+ * it waits on is unsolved). Not when any version still lacks one of them: the
+ * solver scheduled or in flight for it releases the run when it reports.
  */
 import { PermanentError } from '../../cli/errors.js';
 import type { PackageKey } from '../../store/types.js';
@@ -58,14 +64,19 @@ export const unresolvedPackage: Handler = (input) => {
   const advice = waitingAdviceRun(input.headers);
 
   const effects: Effect[] = [];
+  const keys: PackageKey[] = [];
   for (const packageVersion of versions) {
     const key: PackageKey = { packageName, packageVersion, indexUrl };
+    keys.push(key);
     effects.push(record({ what: 'version', key }), record({ what: 'unresolved', key, solver: solverOfRequest }));
     if (advice) effects.push(record({ what: 'advice-wait', ...advice, key }));
     if (!config.schedule.solver) continue;
     for (const solver of solversToSchedule(view, key, solvers)) {
       effects.push(schedule(solverRequest(key, solver, source), `${packageName}==${packageVersion} has no ${solver} result`, input.typeName));
     }
+  }
+  if (advice && keys.length > 0 && keys.every((key) => view.solversLacking(key, solvers).length === 0)) {
+    effects.push(...keys.map((key): Effect => ({ type: 'release-advice', key })));
   }
   return effects;
 };
