@@ -12,7 +12,8 @@
  * kafkajs 2.2.4 works with it: it negotiates the highest version of each API
  * that both sides support, and for every API thoth uses (ApiVersions,
  * Metadata, Produce, Fetch, ListOffsets, FindCoordinator, Join/Sync/Heartbeat/
- * LeaveGroup, OffsetCommit/OffsetFetch, CreateTopics, SASL PLAIN) that version
+ * LeaveGroup, OffsetCommit/OffsetFetch, CreateTopics, SaslHandshake/SaslAuthenticate for
+ * PLAIN and SCRAM-SHA-256/512, over plaintext and TLS) that version
  * is above the ones KIP-896 removed. test/transport/kafka*.test.ts exercise
  * each of them against this broker, so Kafka 3.9 is not needed.
  *
