@@ -103,6 +103,36 @@ describe('unresolved-package', () => {
     expect(byDefault).toContainEqual({ type: 'record', change: { what: 'advice-wait', adviserId: 'adviser-abc', recommendationType: 'latest', key } });
   });
 
+  it('releases an advice run that asks about a version every requested solver has solved already', async () => {
+    const advice = { headers: { 'thoth-adviser-id': 'adviser-abc' } };
+    store.recordVersion(key);
+    for (const solver of SOLVERS.slice(0, 2)) store.recordSolved(key, solver);
+    // One solver still lacks it: the solver scheduled now releases the run when it reports.
+    const waiting = await plan('unresolved-package', pkg, advice);
+    expect(solverNames(waiting)).toEqual([`requests===2.25.1 ${SOLVERS[2]}`]);
+    expect(waiting.filter((e) => e.type === 'release-advice')).toEqual([]);
+    // Asking only for a solver that has it: nothing to schedule, so this message releases the run.
+    const own = await plan('unresolved-package', { ...pkg, solver: SOLVERS[0] }, advice);
+    expect(scheduled(own)).toEqual([]);
+    expect(own.filter((e) => e.type === 'release-advice')).toEqual([{ type: 'release-advice', key }]);
+
+    store.recordSolved(key, SOLVERS[2]!);
+    const all = await plan('unresolved-package', pkg, advice);
+    expect(all.filter((e) => e.type === 'release-advice')).toEqual([{ type: 'release-advice', key }]);
+    expect(records(all)).toEqual(['version', 'unresolved', 'advice-wait']);
+    // Without an advice run there is nothing to release.
+    expect((await plan('unresolved-package', pkg)).filter((e) => e.type === 'release-advice')).toEqual([]);
+  });
+
+  it('releases nothing while any version of an expanded request lacks a requested solver', async () => {
+    const index = staticIndex({ requests: ['2.25.1', '2.25.0'] });
+    store.recordVersion(key);
+    for (const solver of SOLVERS) store.recordSolved(key, solver);
+    const effects = await plan('unresolved-package', { package_name: 'requests', index_url: INDEX }, { index, headers: { 'thoth-adviser-id': 'adviser-abc' } });
+    expect(solverNames(effects)).toEqual(SOLVERS.map((s) => `requests===2.25.0 ${s}`).sort());
+    expect(effects.filter((e) => e.type === 'release-advice')).toEqual([]);
+  });
+
   it.each([
     [{ 'thoth-adviser-id': 'x; rm -rf /' }, 'thoth-adviser-id'],
     [{ 'thoth-adviser-id': 'adviser-1', 'thoth-recommendation-type': 'fastest' }, 'thoth-recommendation-type'],

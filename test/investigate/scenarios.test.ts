@@ -140,6 +140,7 @@ describe('scenario fixtures', () => {
         'duplicates',
         'continuous-learning',
         'advice-own-environment',
+        'advice-already-solved',
         'si-fails-only-once',
         'bad-input',
       ]),
