@@ -236,6 +236,6 @@ describe('thoth query', () => {
     db.close();
     const refused = await runThoth(['--db', newer, 'query', 'stats'], { env });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/newer thoth \(schema version 99; this thoth knows up to 1\)/);
+    expect(refused.stderr).toMatch(/newer thoth \(schema version 99; this thoth knows up to 2\)/);
   });
 });
