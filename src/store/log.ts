@@ -156,7 +156,12 @@ export function embeddedLog(db: Database.Database, prepare: Prepare): EmbeddedLo
       (prepare('SELECT "offset" FROM log_group_offsets WHERE group_id = ? AND topic = ? AND partition = ?').get(group, topic, partition) as { offset: number } | undefined)
         ?.offset,
     commitOffset: (group, topic, partition, nextOffset, lease) => commit.immediate(group, topic, partition, nextOffset, lease),
-    acquireLease: (group, topic, partition, owner, now, leaseMs) => acquire.immediate(group, topic, partition, owner, now, leaseMs),
+    acquireLease: (group, topic, partition, owner, now, leaseMs) => {
+      // Idle members ask often: a plain read answers "still held" without taking the write lock.
+      const current = leaseOf(group, topic, partition);
+      if (current !== undefined && current.owner !== owner && current.expires_at > now) return undefined;
+      return acquire.immediate(group, topic, partition, owner, now, leaseMs);
+    },
     renewLease: (group, topic, partition, lease, now, leaseMs) =>
       prepare('UPDATE log_group_leases SET expires_at = ? WHERE group_id = ? AND topic = ? AND partition = ? AND owner = ? AND generation = ?').run(
         now + leaseMs,
