@@ -34,7 +34,7 @@ export interface GroupMembership {
    * just become this member's (read the group's committed offset again).
    */
   holds(partition: GroupPartition, onTaken: () => void): boolean;
-  /** Commits the next offset under the partition's lease; false (and the lease dropped) when fenced. */
+  /** Commits the next offset under the partition's lease and renews it when due; false (and the lease dropped) when fenced. */
   commit(partition: GroupPartition, nextOffset: number): boolean;
   /** Renews every held lease that is due (RecordContext.heartbeat while a handler waits). */
   renew(partitions: GroupPartition[]): void;
@@ -80,8 +80,13 @@ export function groupMembership(log: LeaseLog, group: string, leaseMs: number, n
       return true;
     },
     commit(p, nextOffset) {
-      if (p.lease !== null && log.commitOffset(group, p.topic, p.partition, nextOffset, p.lease)) return true;
-      drop(p, now());
+      const at = now();
+      if (p.lease !== null && log.commitOffset(group, p.topic, p.partition, nextOffset, p.lease)) {
+        // A long batch must not outlive the lease it is read under.
+        renew(p, at);
+        return p.lease !== null;
+      }
+      drop(p, at);
       return false;
     },
     renew(partitions) {

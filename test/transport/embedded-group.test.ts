@@ -120,6 +120,31 @@ describe('consumer groups on the embedded broker', () => {
     store.close();
   });
 
+  it('keeps the partition through a long batch and a handler that heartbeats while it waits', async () => {
+    const { broker, store } = open(tempDbPath(), 300);
+    await broker.send(range(0, 12).map(record));
+    const stop = new AbortController();
+    const seen: number[] = [];
+    const busy = broker.consume({ topics: [TOPIC], group: 'g', start: { from: 'earliest' }, signal: stop.signal }, async (r, context) => {
+      const n = (JSON.parse(r.value!) as { n: number }).n;
+      // Each record takes a third of the lease; the last one waits three leases, heartbeating.
+      const waits = n === 11 ? 18 : 2;
+      for (let i = 0; i < waits; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (n === 11) await context.heartbeat();
+      }
+      seen.push(n);
+    });
+    await expect.poll(() => seen.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    const other = follow(broker, 'g');
+    await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(12);
+    expect(other.seen).toEqual([]);
+    stop.abort();
+    other.stop.abort();
+    await Promise.all([busy.done, other.consumption.done]);
+    store.close();
+  });
+
   it('gives every record to each of two groups', async () => {
     const { broker, store } = open();
     await broker.send(range(0, 10).map(record));
