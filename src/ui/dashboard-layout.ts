@@ -97,6 +97,9 @@ export function maskText(text: string, secrets: readonly string[] = []): string 
   return out;
 }
 
+/** The runner's stop reasons, as the title says them once the run is over. */
+const ENDING: Record<string, string> = { end: 'finished: end of the stream', idle: 'finished: idle', signal: 'stopped' };
+
 const countItems = (counts: Record<string, number>) =>
   Object.entries(counts)
     .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
@@ -113,7 +116,7 @@ export function dashboardLines(state: DashboardState, options: LayoutOptions): D
     );
   const t = state.tally;
 
-  const status = state.stopped ? `  finished (${state.stopped})` : state.startedAt === undefined ? '  starting…' : '';
+  const status = state.stopped ? `  ${ENDING[state.stopped] ?? `stopped (${state.stopped})`}` : state.startedAt === undefined ? '  starting…' : '';
   lines.push({ text: `thoth investigate${status}`, tone: 'title', toneChars: 'thoth investigate'.length });
   if (state.startedAt !== undefined) {
     const up = formatUptime((state.stoppedAt ?? options.now) - state.startedAt);

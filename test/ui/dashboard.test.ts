@@ -119,7 +119,7 @@ describe('dashboard on a terminal', () => {
     dashboard.sink({ ts: '2026-11-27T12:01:05.000Z', event: 'stopped', reason: 'idle' });
     await dashboard.close();
     const frame = lastFrame(out).join('\n');
-    expect(frame).toContain('thoth investigate  finished (idle)');
+    expect(frame).toContain('thoth investigate  finished: idle');
     expect(frame).toContain('kafka://127.0.0.1:9092  group thoth.investigator  workflows record  up 00:01:05');
     expect(frame).toContain('received 3  processed 1  dead letters 1  duplicates 0  retries 0  lag 5');
     expect(frame).toContain('dead-letter NotJson: the value is not valid JSON solved-package@0:2');
