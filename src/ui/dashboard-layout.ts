@@ -112,7 +112,7 @@ export function dashboardLines(state: DashboardState, options: LayoutOptions): D
   const lines: DashboardLine[] = [];
   const row = (label: string, texts: string[], tone?: Tone, labelOnly = false) =>
     texts.forEach((text, i) =>
-      lines.push({ text: truncate(`${(i === 0 ? label : '').padEnd(LABEL)}${mask(text)}`, width), ...(tone ? { tone } : {}), ...(tone && labelOnly ? { toneChars: label.length } : {}) }),
+      lines.push({ text: truncate(`${i === 0 && label ? `${label} `.padEnd(LABEL) : ''.padEnd(LABEL)}${mask(text)}`, width), ...(tone ? { tone } : {}), ...(tone && labelOnly ? { toneChars: label.length } : {}) }),
     );
   const t = state.tally;
 
