@@ -10,8 +10,8 @@
  *      and 409 AlreadyExists with a matching key counted as done; then the
  *      bookkeeping that says a workflow was scheduled;
  *   4. follow-up messages after the writes they depend on. Advice runs are
- *      released (adviser-re-run) in the write transaction, after the
- *      writes, and marked re-run only once the broker acknowledged the
+ *      released (adviser-re-run) in the bookkeeping transaction after the
+ *      workflows, and marked re-run only once the broker acknowledged the
  *      message: a crash in between re-publishes (harmless: the adviser
  *      workflow it asks for has a deterministic name) rather than loses it;
  *   5. metrics.
@@ -92,9 +92,15 @@ export function applyChange(store: KnowledgeStore, change: KnowledgeChange, at: 
   }
 }
 
-/** Changes that describe a workflow this message schedules rather than knowledge it brings. */
+/**
+ * Changes written only once this message's workflows are in the ledger: the SI
+ * "scheduled" state (written earlier, a failed create would skip SI for good)
+ * and an advice run's wait (written earlier, a solved-package handled at the
+ * same moment on another partition could release the run before the solver
+ * workflows it must wait for are known to be in flight).
+ */
 function isWorkflowBookkeeping(change: KnowledgeChange): boolean {
-  return change.what === 'security-indicators' && change.state === 'scheduled';
+  return (change.what === 'security-indicators' && change.state === 'scheduled') || change.what === 'advice-wait';
 }
 
 function changeDetail(change: KnowledgeChange): Record<string, unknown> {
@@ -146,25 +152,16 @@ export function createExecutor(context: ExecutorContext): Executor {
         publishes.push({ record: { messageType: type.name, message: built.message, key: effect.key, headers: effect.headers }, reRunOf: effect.reRunOf });
       }
 
-      // 2. Cache writes, durable together; then, in the same transaction, the advice runs they complete.
-      // Workflow bookkeeping (SI "scheduled") is written only once its workflow exists, so that a
-      // transient failure in between cannot leave a state that would skip the workflow on retry.
+      // 2. Cache writes (knowledge), durable together.
       const allChanges = effects.flatMap((e) => (e.type === 'record' ? [e.change] : []));
       const changes = allChanges.filter((change) => !isWorkflowBookkeeping(change));
       const bookkeeping = allChanges.filter(isWorkflowBookkeeping);
       const releases = effects.flatMap((e) => (e.type === 'release-advice' ? [e] : []));
-      if (changes.length > 0 || releases.length > 0) {
-        const reRuns = context.store.transaction(() => {
+      if (changes.length > 0) {
+        context.store.transaction(() => {
           for (const change of changes) applyChange(context.store, change, at);
-          return releases.flatMap((release) => completedAdviceRuns(context.store, release.key));
         });
         for (const change of changes) emit({ kind: 'recorded', detail: changeDetail(change) });
-        for (const run of reRuns) {
-          const built = buildMessage(messageType('adviser-re-run'), { re_run_adviser_id: run.adviserId, recommendation_type: run.recommendationType }, origin);
-          if (!built.ok) throw new PermanentError(INVALID_FOLLOW_UP, `the adviser-re-run for ${run.adviserId} is invalid: ${formatErrors(built.errors)}`);
-          if (publishes.some((p) => p.reRunOf === run.adviserId)) continue;
-          publishes.push({ record: { messageType: 'adviser-re-run', message: built.message, key: run.adviserId, headers: {} }, reRunOf: run.adviserId });
-        }
       }
 
       // 3. Workflows, in the order the handler asked for them.
@@ -186,11 +183,20 @@ export function createExecutor(context: ExecutorContext): Executor {
         }
       }
 
-      if (bookkeeping.length > 0) {
-        context.store.transaction(() => {
+      // 3b. Bookkeeping of the workflows now scheduled, and in the same transaction the advice
+      // runs that, as the cache and the ledger now stand, wait on nothing unsolved.
+      if (bookkeeping.length > 0 || releases.length > 0) {
+        const reRuns = context.store.transaction(() => {
           for (const change of bookkeeping) applyChange(context.store, change, at);
+          return releases.flatMap((release) => completedAdviceRuns(context.store, release.key));
         });
         for (const change of bookkeeping) emit({ kind: 'recorded', detail: changeDetail(change) });
+        for (const run of reRuns) {
+          const built = buildMessage(messageType('adviser-re-run'), { re_run_adviser_id: run.adviserId, recommendation_type: run.recommendationType }, origin);
+          if (!built.ok) throw new PermanentError(INVALID_FOLLOW_UP, `the adviser-re-run for ${run.adviserId} is invalid: ${formatErrors(built.errors)}`);
+          if (publishes.some((p) => p.reRunOf === run.adviserId)) continue;
+          publishes.push({ record: { messageType: 'adviser-re-run', message: built.message, key: run.adviserId, headers: {} }, reRunOf: run.adviserId });
+        }
       }
 
       // 4. Follow-up messages, after the writes they depend on.

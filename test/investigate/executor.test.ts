@@ -225,6 +225,36 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
     expect(reRuns()).toEqual(['adviser-abc']);
   });
 
+  it('does not release a run whose request is planned before, and applied after, a solved-package of another partition', async () => {
+    const context = { store, config: testConfig(), index: noIndex, now: Date.now };
+    const headers = { 'thoth-adviser-id': 'adviser-abc' };
+    const fields = { package_name: 'requests', package_version: '2.25.1', index_url: INDEX };
+    // Both planned while nothing is known: the request schedules every solver.
+    const [request, solved] = await Promise.all([
+      planEffects({ ...incoming('unresolved-package', fields), headers }, context),
+      planEffects(incoming('solved-package', { ...fields, solver: SOLVERS[0] }), context),
+    ]);
+    await executor().execute(solved!, null);
+    await executor().execute(request!, null);
+    expect(reRuns()).toEqual([]);
+    await executor().execute(solvedBy(key, SOLVERS[1]!), null);
+    expect(reRuns()).toEqual([]);
+    await executor().execute(solvedBy(key, SOLVERS[2]!), null);
+    expect(reRuns()).toEqual(['adviser-abc']);
+  });
+
+  it('releases at once a run whose request names only versions every solver has solved', async () => {
+    for (const solver of SOLVERS) store.recordSolved(key, solver);
+    const context = { store, config: testConfig(), index: noIndex, now: Date.now };
+    const request = await planEffects(
+      { ...incoming('unresolved-package', { package_name: 'requests', package_version: '2.25.1', index_url: INDEX }), headers: { 'thoth-adviser-id': 'adviser-abc' } },
+      context,
+    );
+    await executor().execute(request, null);
+    await executor().execute(request, null);
+    expect(reRuns()).toEqual(['adviser-abc']);
+  });
+
   it('publishes again after a failed publish, so the run is not lost', async () => {
     await waitFor('adviser-abc', key);
     for (const solver of SOLVERS.slice(0, 2)) await executor().execute(solvedBy(key, solver), null);

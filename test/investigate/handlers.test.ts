@@ -107,10 +107,11 @@ describe('unresolved-package', () => {
     const advice = { headers: { 'thoth-adviser-id': 'adviser-abc' } };
     store.recordVersion(key);
     for (const solver of SOLVERS.slice(0, 2)) store.recordSolved(key, solver);
-    // One solver still lacks it: the solver scheduled now releases the run when it reports.
+    // One solver still lacks it: the handler schedules it and leaves the decision to the executor,
+    // which releases the run only once nothing it waits on is unsolved or in flight.
     const waiting = await plan('unresolved-package', pkg, advice);
     expect(solverNames(waiting)).toEqual([`requests===2.25.1 ${SOLVERS[2]}`]);
-    expect(waiting.filter((e) => e.type === 'release-advice')).toEqual([]);
+    expect(waiting.filter((e) => e.type === 'release-advice')).toEqual([{ type: 'release-advice', key }]);
     // Asking only for a solver that has it: nothing to schedule, so this message releases the run.
     const own = await plan('unresolved-package', { ...pkg, solver: SOLVERS[0] }, advice);
     expect(scheduled(own)).toEqual([]);
@@ -124,13 +125,13 @@ describe('unresolved-package', () => {
     expect((await plan('unresolved-package', pkg)).filter((e) => e.type === 'release-advice')).toEqual([]);
   });
 
-  it('releases nothing while any version of an expanded request lacks a requested solver', async () => {
+  it('asks the executor about every version of an expanded request', async () => {
     const index = staticIndex({ requests: ['2.25.1', '2.25.0'] });
     store.recordVersion(key);
     for (const solver of SOLVERS) store.recordSolved(key, solver);
     const effects = await plan('unresolved-package', { package_name: 'requests', index_url: INDEX }, { index, headers: { 'thoth-adviser-id': 'adviser-abc' } });
     expect(solverNames(effects)).toEqual(SOLVERS.map((s) => `requests===2.25.0 ${s}`).sort());
-    expect(effects.filter((e) => e.type === 'release-advice')).toEqual([]);
+    expect(effects.filter((e) => e.type === 'release-advice').map((e) => (e as { key: typeof key }).key.packageVersion)).toEqual(['2.25.1', '2.25.0']);
   });
 
   it.each([

@@ -75,8 +75,9 @@ export const unresolvedPackage: Handler = (input) => {
       effects.push(schedule(solverRequest(key, solver, source), `${packageName}==${packageVersion} has no ${solver} result`, input.typeName));
     }
   }
-  if (advice && keys.length > 0 && keys.every((key) => view.solversLacking(key, solvers).length === 0)) {
-    effects.push(...keys.map((key): Effect => ({ type: 'release-advice', key })));
-  }
+  // The executor decides, after this message's solver workflows are in the ledger, whether the
+  // advice run now waits on nothing (every version already solved): deciding here, from a view
+  // taken before a concurrent solved-package was recorded, could leave the run waiting for ever.
+  if (advice) effects.push(...keys.map((key): Effect => ({ type: 'release-advice', key })));
   return effects;
 };
