@@ -90,15 +90,22 @@ export function fetchKafka(env = process.env) {
   return libs;
 }
 
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
+/** `count` distinct free loopback ports: all are held open until every one is chosen, so none repeats. */
+async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i += 1) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise((resolveListen, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolveListen);
+      });
+    }
+    return servers.map((server) => server.address().port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolveClose) => server.close(() => resolveClose()))));
+  }
 }
 
 /**
@@ -256,7 +263,7 @@ function tail(file, lines = 40) {
 /** True once the broker answers a metadata request (kafkajs admin), which needs the controller to be up too. */
 async function answersMetadata(bootstrap) {
   const { Kafka, logLevel } = await import('kafkajs');
-  const admin = new Kafka({ clientId: 'thoth-kafka-script', brokers: [bootstrap], logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({ clientId: 'thoth-kafka-script', brokers: [bootstrap], logLevel: logLevel.NOTHING, connectionTimeout: 1000, requestTimeout: 5000, retry: { retries: 0 } }).admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
@@ -282,21 +289,35 @@ async function answersMetadata(bootstrap) {
  * `stopWithProcess` stops the broker when this process dies, even by SIGKILL
  * (for test runs; `start` leaves it running).
  */
-export async function startKafka(env = process.env, { saslUsers, scramUsers, tls, stopWithProcess = false } = {}) {
+export async function startKafka(env = process.env, options = {}) {
   const libs = fetchKafka(env);
   // Bad users or unreadable TLS files fail here, before any directory or process exists.
-  const scramArgs = scramArguments(scramUsers);
-  const keystorePem = tls ? `${readFileSync(tls.key, 'utf8').trimEnd()}\n${readFileSync(tls.certificate, 'utf8')}` : undefined;
+  const scramArgs = scramArguments(options.scramUsers);
+  const keystorePem = options.tls ? `${readFileSync(options.tls.key, 'utf8').trimEnd()}\n${readFileSync(options.tls.certificate, 'utf8')}` : undefined;
   const began = Date.now();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return { ...(await startOnce(env, options, { libs, scramArgs, keystorePem })), startedInMs: Date.now() - began };
+    } catch (error) {
+      // A port chosen free can be taken (often as the local end of some client's connection) before the
+      // broker binds it; on a busy test machine that happens, and new ports fix it.
+      if (!error.portTaken || attempt === 3) throw error;
+      say(`a port was taken before the broker bound it; starting again on other ports (attempt ${attempt + 1})`);
+    }
+  }
+}
+
+async function startOnce(env, { saslUsers, scramUsers, tls, stopWithProcess = false }, { libs, scramArgs, keystorePem }) {
   const dir = mkdtempSync(join(tmpdir(), 'thoth-kafka-'));
   const logFile = join(dir, 'broker.log');
-  const port = env.KAFKA_PORT ? Number(env.KAFKA_PORT) : await freePort();
-  const controllerPort = await freePort();
   const wantsSasl = Boolean(saslUsers || scramUsers);
-  const saslPort = wantsSasl ? await freePort() : undefined;
-  const sslPort = tls ? await freePort() : undefined;
-  const mtlsPort = tls ? await freePort() : undefined;
-  const saslSslPort = tls && wantsSasl ? await freePort() : undefined;
+  const ports = await freePorts(6);
+  const port = env.KAFKA_PORT ? Number(env.KAFKA_PORT) : ports[0];
+  const controllerPort = ports[1];
+  const saslPort = wantsSasl ? ports[2] : undefined;
+  const sslPort = tls ? ports[3] : undefined;
+  const mtlsPort = tls ? ports[4] : undefined;
+  const saslSslPort = tls && wantsSasl ? ports[5] : undefined;
   const brokerTls = tls ? { ...tls, keystore: join(dir, 'keystore.pem') } : undefined;
   // One PEM file with the encrypted key and then its certificate chain, as the file-based PEM key store wants.
   if (brokerTls) writeFileSync(brokerTls.keystore, keystorePem, { mode: 0o600 });
@@ -330,14 +351,19 @@ export async function startKafka(env = process.env, { saslUsers, scramUsers, tls
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (!(await answersMetadata(broker.bootstrap))) {
-    if (!alive(child.pid) || Date.now() > deadline) {
-      const log = tail(logFile);
+    // A broker that cannot bind a port takes half a minute to shut down; its log says so at once.
+    const log = tail(logFile);
+    const portTaken = /Address already in use/.test(log);
+    if (portTaken || !alive(child.pid) || Date.now() > deadline) {
+      const timedOut = alive(child.pid) && !portTaken;
       await stopKafka(broker);
-      throw new Error(`the broker did not start${alive(child.pid) ? ` within ${READY_TIMEOUT_MS / 1000}s` : ''}; its log ends with:\n${log}`);
+      const error = new Error(`the broker did not start${timedOut ? ` within ${READY_TIMEOUT_MS / 1000}s` : ''}; its log ends with:\n${log}`);
+      error.portTaken = portTaken;
+      throw error;
     }
     await sleep(250);
   }
-  return { ...broker, startedInMs: Date.now() - began };
+  return broker;
 }
 
 /**
