@@ -122,7 +122,7 @@ function extraListeners({ saslPort, sslPort, mtlsPort, saslSslPort }) {
   ].filter(Boolean);
 }
 
-/** With `saslPort`, a second listener takes SASL PLAIN logins (for tests of the client's SASL settings). */
+/** server.properties: PLAINTEXT and CONTROLLER always, plus the listeners of extraListeners for tests of the client's security settings. */
 function serverProperties({ port, controllerPort, saslPort, sslPort, mtlsPort, saslSslPort, users, scramUsers, tls, logDirs }) {
   const extra = extraListeners({ saslPort, sslPort, mtlsPort, saslSslPort }).map((l) => `,${l}`).join('');
   const saslListenerNames = [saslPort && 'sasl_plaintext', saslSslPort && 'sasl_ssl'].filter(Boolean);
@@ -166,7 +166,8 @@ function saslListener(users, scramUsers, listenerNames) {
       const plainUsers = Object.entries(users).map(([name, password]) => `user_${name}="${password}"`).join(' ');
       lines.push(`listener.name.${listener}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`);
     }
-    // The broker needs a (credential-less) SCRAM login module per listener and mechanism, or it refuses to start.
+    // Without a (credential-less) SCRAM login module per listener and mechanism the broker refuses to start
+    // ("Could not find a 'KafkaServer' or 'sasl_plaintext.KafkaServer' entry in the JAAS configuration").
     if (scramUsers) {
       for (const mechanism of SCRAM_MECHANISMS) {
         lines.push(`listener.name.${listener}.${mechanism.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`);
