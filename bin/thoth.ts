@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { main } from '../src/cli/main.js';
-import { installSignalHandlers } from '../src/cli/signals.js';
+import { exitQuietlyOnClosedPipe, installSignalHandlers } from '../src/cli/signals.js';
 
+exitQuietlyOnClosedPipe();
 const { signal } = installSignalHandlers();
 const code = await main(process.argv, { signal });
 process.exitCode = code;

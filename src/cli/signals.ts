@@ -15,3 +15,17 @@ export function installSignalHandlers(target: NodeJS.Process = process): { signa
   target.on('SIGTERM', onSignal);
   return { signal: controller.signal };
 }
+
+/**
+ * A reader that stops early (`thoth tail … | head`) closes the pipe: that is
+ * the reader's choice, not a failure, so stop quietly instead of crashing on
+ * EPIPE. Other stream errors stay unhandled bugs.
+ */
+export function exitQuietlyOnClosedPipe(target: NodeJS.Process = process): void {
+  for (const stream of [target.stdout, target.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      target.exit(typeof target.exitCode === 'number' ? target.exitCode : 0);
+    });
+  }
+}

@@ -40,7 +40,8 @@ const UNASSIGNED_BACKLOG_GRACE_MS = 60_000;
 /**
  * Idle means: nothing handled for `idleMs` and nothing left to read. A
  * member that is still waiting for its partitions (the group rebalancing
- * after a crashed member) sees a backlog and keeps waiting, up to a grace period.
+ * after a crashed member) sees a backlog, or none it can tell yet, and keeps
+ * waiting, up to a grace period.
  */
 export async function watchIdle(options: {
   idleMs: number;
@@ -55,8 +56,9 @@ export async function watchIdle(options: {
     if (options.stop.aborted) return;
     const quiet = options.quietFor();
     if (quiet < options.idleMs) continue;
+    // An unknown backlog (the consumer has not joined yet, the broker did not answer) is not an empty one.
     const backlog = quiet >= options.idleMs + UNASSIGNED_BACKLOG_GRACE_MS ? 0 : await options.backlog();
-    if (!backlog) return options.onIdle();
+    if (backlog === 0) return options.onIdle();
   }
 }
 

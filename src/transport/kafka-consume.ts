@@ -10,11 +10,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachMessagePayload, Kafka, RetryOptions } from 'kafkajs';
+import { TransientError } from '../cli/errors.js';
 import type { Logger } from '../cli/log.js';
 import type { KafkaSettings } from './kafka-config.js';
 import { describeKafkaFailure, retryWhileSettling } from './kafka-errors.js';
 import type { ConsumeOptions, ConsumeSummary, ConsumedRecord, Consumption, PartitionLag, RecordHandler, StartPosition } from './port.js';
 import { OffsetCommitter } from './kafka-commit.js';
+import { sleep } from '../cli/sleep.js';
 
 export interface KafkaHandles {
   kafka: Kafka;
@@ -62,12 +64,6 @@ function toRecord({ topic, partition, message }: EachMessagePayload): ConsumedRe
     size: message.value?.length ?? 0,
   };
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
 
 /** Topics that exist; missing ones are waited for, or (with exitAtEnd) read as empty. */
 async function existingTopics(h: KafkaHandles, options: ConsumeOptions): Promise<string[]> {
@@ -123,6 +119,7 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
   const pauses: Array<{ op: 'pause' | 'resume'; topic: string; partition?: number }> = [];
   let consumer: Consumer | undefined;
   let plans = new Map<Slot, PartitionPlan>();
+  let planned = false;
   let settle: (outcome: { reason: ConsumeSummary['reason'] } | { error: unknown }) => void = () => {};
   const outcome = new Promise<{ reason: ConsumeSummary['reason'] } | { error: unknown }>((resolve) => {
     settle = (value) => {
@@ -147,6 +144,7 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       topics = await retryWhileSettling(() => existingTopics(h, options), stopping.signal);
       if (stopping.signal.aborted) return { records: 0, reason: 'aborted' };
       plans = await retryWhileSettling(() => plan(h, topics, options), stopping.signal);
+      planned = true;
     } catch (error) {
       throw describeKafkaFailure(h.settings, error, `reading offsets of ${options.topics.join(', ')}`);
     }
@@ -242,6 +240,8 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
     pause: (topic, partition) => applyPause('pause', topic, partition),
     resume: (topic, partition) => applyPause('resume', topic, partition),
     lag: async (): Promise<PartitionLag[]> => {
+      // Before the start offsets are known there is no lag to tell, which is not the same as none.
+      if (!planned) throw new TransientError('the consumer has not read its start offsets yet');
       const lags: PartitionLag[] = [];
       for (const topic of new Set([...plans.values()].map((p) => p.topic))) {
         for (const { partition, high } of await h.admin.fetchTopicOffsets(topic)) {
