@@ -10,6 +10,7 @@ import { createDeps, type GlobalOptions } from './deps.js';
 import { CancelledError, EXIT, UsageError, UserError, isAbortError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { stderrLogger } from './log.js';
+import { nearest } from './suggest.js';
 import { thothVersion } from './version.js';
 
 export { thothVersion };
@@ -38,29 +39,6 @@ function invokedCommandName(args: string[]): string | undefined {
     return arg;
   }
   return undefined;
-}
-
-function nearest(word: string, candidates: string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const name of candidates) {
-    const distance = editDistance(word, name);
-    if (!best || distance < best.distance) best = { name, distance };
-  }
-  return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.name : undefined;
-}
-
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }
 
 /** Values of secret environment variables, so that no error text can carry them. */

@@ -8,7 +8,7 @@
 import { UsageError } from '../cli/errors.js';
 import { optional, optionalStrings, required, requiredStrings, withDefault, type BodyOf, type FieldSpec } from './fields.js';
 import { shown } from './display.js';
-import { nearest } from './suggest.js';
+import { nearest } from '../cli/suggest.js';
 import { baseTopicOf } from './topics.js';
 
 export type { FieldSpec, FieldType, NestedObjectType } from './fields.js';

@@ -8,7 +8,7 @@ import { UsageError, UserError } from '../cli/errors.js';
 import type { MessageType } from '../messages/catalogue.js';
 import { typeLabel, type FieldSpec } from '../messages/fields.js';
 import { normalizePackageName, packageFieldErrors, parsePackageSpec } from '../messages/package-spec.js';
-import { nearest } from '../messages/suggest.js';
+import { nearest } from '../cli/suggest.js';
 import { buildMessage, formatErrors, serializeMessage, unknownFields, type FieldError, type Message } from '../messages/validate.js';
 import { requireIndexUrl } from '../cli/index-url.js';
 

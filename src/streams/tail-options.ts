@@ -6,7 +6,7 @@
 import { UsageError } from '../cli/errors.js';
 import { findMessageType, MESSAGE_TYPES, unknownMessageType } from '../messages/catalogue.js';
 import { normalizePackageName } from '../messages/package-spec.js';
-import { nearest } from '../messages/suggest.js';
+import { nearest } from '../cli/suggest.js';
 import { DEAD_LETTER_BASE_TOPIC, topicName } from '../messages/topics.js';
 import { wireFields } from '../messages/validate.js';
 import type { StartPosition } from '../transport/port.js';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { editDistance, redact, thothVersion } from '../../src/cli/main.js';
+import { redact, thothVersion } from '../../src/cli/main.js';
+import { editDistance } from '../../src/cli/suggest.js';
 import { BIN, cleanEnv, runThoth } from '../support/cli.js';
 
 const tracker = fileURLToPath(new URL('../support/register-load-tracker.mjs', import.meta.url));
