@@ -16,7 +16,7 @@ fi
 trap '[[ -n "$started" ]] && node scripts/kafka.mjs stop >/dev/null 2>&1 || true' EXIT
 echo "## Machine"
 echo
-echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') x$(nproc), $(free -g | awk '/Mem:/ {print $2}') GiB, Node $(node --version), kcat $(kcat -V 2>/dev/null | head -1 | awk '{print $2}'), Kafka ${THOTH_KAFKA_VERSION:-4.1.1} (single-node KRaft on loopback)"
+echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') x$(nproc), $(free -g | awk '/Mem:/ {print $2}') GiB, Node $(node --version), kcat $(kcat -V 2>&1 | grep -oiE "version [0-9.]+" | head -1 | cut -d" " -f2), Kafka ${THOTH_KAFKA_VERSION:-4.1.1} (single-node KRaft on loopback)"
 echo
 echo "## Start-up"; echo; node bench/startup.mjs 20; echo
 echo "## Publish / replay vs kcat"; echo; node bench/publish-vs-kcat.mjs "$n"; echo

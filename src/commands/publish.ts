@@ -15,6 +15,8 @@ import { maskSecrets } from '../messages/secrets.js';
 import { topicName } from '../messages/topics.js';
 import { serializeMessage } from '../messages/validate.js';
 import type { RecordPosition } from '../transport/port.js';
+import type { KnowledgeStore } from '../store/types.js';
+import { createExecutor, type PublishRecord } from '../investigate/executor.js';
 import { prepareFile } from '../streams/batch.js';
 import { collect, outputFormat } from '../cli/output.js';
 import { renderGrid, renderOutput } from '../ui/table.js';
@@ -103,6 +105,13 @@ export async function presentPositions(positions: Array<RecordPosition & { key: 
   );
 }
 
+/** Publish effects never read or write the knowledge cache, so publishing to Kafka creates no cache file. */
+const PUBLISH_TOUCHES_NO_CACHE = new Proxy({} as KnowledgeStore, {
+  get: (_target, name) => {
+    throw new Error(`bug: thoth publish reached the knowledge cache (${String(name)})`);
+  },
+});
+
 export async function runPublish(options: PublishOptions, deps: Deps): Promise<number> {
   const messages = await prepareAll(options, deps);
   const topic = topicName(options.type.baseTopic, checkedDeploymentName(deps.globals, deps.env));
@@ -121,7 +130,25 @@ export async function runPublish(options: PublishOptions, deps: Deps): Promise<n
     return 0;
   }
   const broker = await deps.broker();
-  const positions = await broker.send(messages.map((m) => ({ topic, key: m.key, headers: m.headers, value: m.body })));
+  let positions: RecordPosition[] = [];
+  const send = async (records: PublishRecord[]) => {
+    positions = await broker.send(records.map((r) => ({ topic, key: r.key, headers: r.headers, value: serializeMessage(options.type, r.message) })));
+  };
+  // The investigator's follow-ups, thoth submit and thoth publish share one effect executor.
+  await createExecutor({
+    store: PUBLISH_TOUCHES_NO_CACHE,
+    kube: null,
+    namespaceFor: () => {
+      throw new Error('bug: thoth publish scheduled a workflow');
+    },
+    publish: (record) => send([record]),
+    publishBatch: send,
+    now: deps.now,
+    origin: { componentName: 'thoth', serviceVersion: thothVersion() },
+  }).execute(
+    messages.map((m) => ({ type: 'publish', messageType: options.type.name, message: m.message, key: m.key, headers: m.headers })),
+    null,
+  );
   const shown = positions.map((p, i) => ({ topic: p.topic, partition: p.partition, offset: p.offset, key: messages[i]!.key }));
   await write(deps.io.stdout, await presentPositions(shown, options.output));
   return 0;

@@ -50,6 +50,8 @@ export interface ExecutorContext {
   namespaceFor: (kind: WorkflowKind) => string;
   /** Resolves once the broker acknowledged the record. */
   publish: (record: PublishRecord) => Promise<void>;
+  /** When given, a message's follow-ups go in one call (thoth publish --file); resolves once all are acknowledged. */
+  publishBatch?: (records: PublishRecord[]) => Promise<void>;
   now: () => number;
   onEvent?: (event: ExecutorEvent) => void;
   metrics?: { count(name: string, labels: Record<string, string>, value: number, kind: 'counter' | 'gauge'): void };
@@ -199,9 +201,10 @@ export function createExecutor(context: ExecutorContext): Executor {
         }
       }
 
-      // 4. Follow-up messages, after the writes they depend on.
+      // 4. Follow-up messages, after the writes they depend on (in one batch when the context can).
+      if (context.publishBatch && publishes.length > 0) await context.publishBatch(publishes.map((p) => p.record));
       for (const { record, reRunOf } of publishes) {
-        await context.publish(record);
+        if (!context.publishBatch) await context.publish(record);
         if (reRunOf !== undefined) context.store.markReRunPublished(reRunOf, at);
         emit({ kind: 'published', detail: { type: record.messageType, key: record.key, message: maskSecrets(record.message) } });
       }
