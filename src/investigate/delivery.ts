@@ -43,7 +43,8 @@ export interface DeadLetterWriter {
 export interface DeliveryOptions {
   store: KnowledgeStore;
   plan(incoming: Incoming): Promise<unknown[]>;
-  execute(effects: unknown[], source: SourceRef): Promise<ExecutedEvent[]>;
+  /** Applies the effects durably; `close` (the inbox row) is written after them, within their transaction when possible. */
+  execute(effects: unknown[], source: SourceRef, close?: () => void): Promise<ExecutedEvent[]>;
   /** Waits while the effects would schedule into a namespace over the pending limit. */
   beforeExecute?(effects: unknown[], context: RecordContext): Promise<void>;
   deadLetters: DeadLetterWriter;
@@ -90,9 +91,9 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
     }
     const effects = await options.plan({ type: decoded.type, message: decoded.message, headers: record.headers, source });
     await options.beforeExecute?.(effects, context);
-    const results = await options.execute(effects, source);
-    // The executor made every effect durable; the inbox row closes the record.
-    if (options.useInbox) store.recordInbox(source, 'done', iso(options.now()));
+    // The inbox row closes the record, in the executor's own transaction when it can: one fsync.
+    const close = options.useInbox ? () => store.recordInbox(source, 'done', iso(options.now())) : undefined;
+    const results = await options.execute(effects, source, close);
     for (const result of results) event(result.kind as InvestigatorEventName, record, typeName, detailOf(result.detail));
     metrics.inc(METRIC.processed, { message_type: typeName });
     event('processed', record, typeName, { effects: effects.length });

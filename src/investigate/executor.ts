@@ -5,25 +5,25 @@
  *
  *   1. everything is checked first (follow-up bodies, workflow parameters),
  *      so a bad effect fails the message before anything is applied;
- *   2. cache writes in one transaction (the store's writes are upserts);
- *   3. workflows through scheduleWorkflow: deterministic names, the ledger,
- *      and 409 AlreadyExists with a matching key counted as done; then the
- *      bookkeeping that says a workflow was scheduled;
- *   4. follow-up messages after the writes they depend on. Advice runs are
- *      released (adviser-re-run) in the bookkeeping transaction after the
- *      workflows, and marked re-run only once the broker acknowledged the
- *      message: a crash in between re-publishes (harmless: the adviser
- *      workflow it asks for has a deterministic name) rather than loses it;
- *   5. metrics.
+ *   2-3. workflows through scheduleWorkflow: deterministic names, the ledger,
+ *      and 409 AlreadyExists with a matching key counted as done;
+ *   4. then ONE transaction: knowledge, the ledger entries and bookkeeping
+ *      of those workflows, and the advice runs they complete (and the
+ *      caller's closing write, the inbox row, when nothing is published);
+ *   5. follow-up messages after the writes they depend on; an advice run is
+ *      marked re-run only once the broker acknowledged it: a crash in
+ *      between re-publishes (harmless: the adviser workflow it asks for has
+ *      a deterministic name) rather than loses it;
+ *   6. metrics, and the closing write when it had to wait for step 5.
  */
 import { PermanentError } from '../cli/errors.js';
 import { thothVersion } from '../cli/version.js';
 import { messageType } from '../messages/catalogue.js';
 import { maskSecrets } from '../messages/secrets.js';
 import { buildMessage, formatErrors, type Message } from '../messages/validate.js';
-import type { AdviceRun, KnowledgeStore, PackageKey, SourceRef } from '../store/types.js';
+import type { AdviceRun, KnowledgeStore, LedgerEntry, PackageKey, SourceRef } from '../store/types.js';
 import { resolveParameters } from '../workflows/build.js';
-import { scheduleWorkflow } from '../workflows/schedule.js';
+import { scheduleWorkflow, type LedgerPort } from '../workflows/schedule.js';
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
 import type { Effect, KnowledgeChange } from './effects.js';
 
@@ -63,7 +63,12 @@ export interface ExecutorContext {
 }
 
 export interface Executor {
-  execute(effects: Effect[], source: SourceRef | null): Promise<ExecutorEvent[]>;
+  /**
+   * `close` is a last cache write for the message (the investigator's inbox row): it joins the
+   * message's one write transaction when the message publishes nothing, else it follows the
+   * publishes, so that it is never durable before them.
+   */
+  execute(effects: Effect[], source: SourceRef | null, options?: { close?: () => void }): Promise<ExecutorEvent[]>;
 }
 
 /** Applies one cache change; every branch is an upsert, so applying it twice changes nothing more. */
@@ -135,7 +140,7 @@ export function createExecutor(context: ExecutorContext): Executor {
   const origin = context.origin ?? { componentName: 'thoth-investigator', serviceVersion: thothVersion() };
 
   return {
-    async execute(effects, source) {
+    async execute(effects, source, options = {}) {
       const events: ExecutorEvent[] = [];
       const emit = (event: ExecutorEvent) => {
         events.push(event);
@@ -154,24 +159,26 @@ export function createExecutor(context: ExecutorContext): Executor {
         publishes.push({ record: { messageType: type.name, message: built.message, key: effect.key, headers: effect.headers }, reRunOf: effect.reRunOf });
       }
 
-      // 2. Cache writes (knowledge), durable together.
+      // 2. What the message writes to the cache: knowledge, and (after its workflows exist) their
+      // bookkeeping. Ledger entries are held back too, so that all of it is one durable transaction
+      // (step 4): one fsync per message instead of one per write.
       const allChanges = effects.flatMap((e) => (e.type === 'record' ? [e.change] : []));
       const changes = allChanges.filter((change) => !isWorkflowBookkeeping(change));
       const bookkeeping = allChanges.filter(isWorkflowBookkeeping);
       const releases = effects.flatMap((e) => (e.type === 'release-advice' ? [e] : []));
-      if (changes.length > 0) {
-        context.store.transaction(() => {
-          for (const change of changes) applyChange(context.store, change, at);
-        });
-        for (const change of changes) emit({ kind: 'recorded', detail: changeDetail(change) });
-      }
+      const ledgerEntries: LedgerEntry[] = [];
+      const ledger: LedgerPort = {
+        findWorkflowByKey: (key) => [...ledgerEntries].reverse().find((entry) => entry.idempotencyKey === key) ?? context.store.findWorkflowByKey(key),
+        recordWorkflow: (entry) => void ledgerEntries.push(entry),
+        setWorkflowStatus: (name, status, when) => context.store.setWorkflowStatus(name, status, when),
+      };
 
       // 3. Workflows, in the order the handler asked for them.
       for (const effect of effects) {
         if (effect.type !== 'schedule') continue;
         const request = { ...effect.request, source: effect.request.source ?? source };
         const result = await scheduleWorkflow(request, {
-          store: context.store,
+          store: ledger,
           kube: context.kube,
           namespace: context.namespaceFor(request.kind),
           now: context.now,
@@ -185,14 +192,26 @@ export function createExecutor(context: ExecutorContext): Executor {
         }
       }
 
-      // 3b. Bookkeeping of the workflows now scheduled, and in the same transaction the advice
-      // runs that, as the cache and the ledger now stand, wait on nothing unsolved.
-      if (bookkeeping.length > 0 || releases.length > 0) {
+      // 4. One transaction: the knowledge, the ledger entries and bookkeeping of the workflows now
+      // scheduled, and the advice runs that, as the cache and the ledger now stand, wait on nothing
+      // unsolved. A crash before it leaves created workflows the ledger does not know: the
+      // redelivered message meets them as 409 AlreadyExists (same name, same key), so still one each.
+      const closeNow = publishes.length === 0 ? options.close : undefined;
+      let closed = false;
+      const writes = changes.length + bookkeeping.length + ledgerEntries.length + releases.length;
+      if (writes > 0 || closeNow) {
         const reRuns = context.store.transaction(() => {
+          for (const change of changes) applyChange(context.store, change, at);
+          for (const entry of ledgerEntries) context.store.recordWorkflow(entry);
           for (const change of bookkeeping) applyChange(context.store, change, at);
-          return releases.flatMap((release) => completedAdviceRuns(context.store, release.key));
+          const completed = releases.flatMap((release) => completedAdviceRuns(context.store, release.key));
+          if (completed.length === 0 && closeNow) {
+            closeNow();
+            closed = true;
+          }
+          return completed;
         });
-        for (const change of bookkeeping) emit({ kind: 'recorded', detail: changeDetail(change) });
+        for (const change of [...changes, ...bookkeeping]) emit({ kind: 'recorded', detail: changeDetail(change) });
         for (const run of reRuns) {
           const built = buildMessage(messageType('adviser-re-run'), { re_run_adviser_id: run.adviserId, recommendation_type: run.recommendationType }, origin);
           if (!built.ok) throw new PermanentError(INVALID_FOLLOW_UP, `the adviser-re-run for ${run.adviserId} is invalid: ${formatErrors(built.errors)}`);
@@ -201,7 +220,7 @@ export function createExecutor(context: ExecutorContext): Executor {
         }
       }
 
-      // 4. Follow-up messages, after the writes they depend on (in one batch when the context can).
+      // 5. Follow-up messages, after the writes they depend on (in one batch when the context can).
       if (context.publishBatch && publishes.length > 0) await context.publishBatch(publishes.map((p) => p.record));
       for (const { record, reRunOf } of publishes) {
         if (!context.publishBatch) await context.publish(record);
@@ -209,7 +228,8 @@ export function createExecutor(context: ExecutorContext): Executor {
         emit({ kind: 'published', detail: { type: record.messageType, key: record.key, message: maskSecrets(record.message) } });
       }
 
-      // 5. Metrics.
+      // 6. Metrics, and the closing write if it did not join step 4.
+      if (options.close && !closed) context.store.transaction(options.close);
       for (const effect of effects) {
         if (effect.type !== 'metric') continue;
         context.metrics?.count(effect.name, effect.labels, effect.value, effect.kind);

@@ -128,7 +128,7 @@ export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, 
   const delivery = createDelivery({
     store,
     plan: (incoming) => planEffects(incoming, { store, config, index, now: deps.now }),
-    execute: (effects, ref) => executor.execute(effects as never, ref),
+    execute: (effects, ref, close) => executor.execute(effects as never, ref, { close }),
     beforeExecute:
       options.pendingLimit !== undefined && options.kube
         ? pendingLimitGate({

@@ -80,7 +80,7 @@ function delivery(overrides: Partial<DeliveryOptions> = {}) {
   return createDelivery({
     store,
     plan: (incoming) => planEffects(incoming, { store, config, index: { versions: async () => [] }, now: () => NOW }),
-    execute: (effects, source) => executor.execute(effects as never, source),
+    execute: (effects, source, close) => executor.execute(effects as never, source, { close }),
     deadLetters: { send: async (r, errorClass, reason) => void sentDeadLetters.push({ record: r, errorClass, reason }) },
     handles: () => true,
     emit: (e) => void events.push(e),

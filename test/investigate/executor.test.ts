@@ -55,7 +55,7 @@ function executor(overrides: Partial<ExecutorContext> = {}) {
 describe('effect executor', () => {
   it('writes records, records the workflow in the ledger with its source, and counts it', async () => {
     const events = await executor().execute([record({ what: 'version', key }), record({ what: 'solved', key, solver: 'solver-fedora-34-py39' }), solverEffect], source);
-    expect(events.map((e) => e.kind)).toEqual(['recorded', 'recorded', 'recorded-workflow']);
+    expect(events.map((e) => e.kind)).toEqual(['recorded-workflow', 'recorded', 'recorded']);
     expect(store.isSolved(key, 'solver-fedora-34-py39')).toBe(true);
     const [entry] = store.workflowsInFlight('solver', key);
     expect(entry).toMatchObject({ kind: 'solver', status: 'recorded', source, parameters: { THOTH_SOLVER_NAME: 'solver-rhel-8-py38', THOTH_SOLVER_PACKAGES: 'requests===2.25.1' } });
@@ -109,7 +109,7 @@ describe('effect executor', () => {
     await expect(executor({ kube: flaky }).execute(effects, source)).rejects.toBeInstanceOf(TransientError);
     expect(store.securityIndicatorState(key)).toBe('none');
     const retried = await executor({ kube: flaky }).execute(effects, source);
-    expect(retried.map((e) => e.kind)).toEqual(['recorded', 'scheduled', 'recorded']);
+    expect(retried.map((e) => e.kind)).toEqual(['scheduled', 'recorded', 'recorded']);
     expect(store.securityIndicatorState(key)).toBe('scheduled');
   });
 
