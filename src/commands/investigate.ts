@@ -194,7 +194,7 @@ export async function runInvestigate(options: InvestigateOptions, deps: Deps): P
   const summary = buildSummary(outcome, store, learned);
   deps.io.stderr.write(formatCounts(summary));
   if (outcome.reason !== 'signal') {
-    await write(deps.io.stdout, options.format === 'text' ? formatSummaryText(summary) : `${JSON.stringify(summary)}\n`);
+    await write(deps.io.stdout, options.format === 'text' ? formatSummaryText(summary, { width: deps.io.stdout.isTTY ? deps.io.stdout.columns : undefined }) : `${JSON.stringify(summary)}\n`);
   }
   return EXIT.ok;
 }

@@ -118,7 +118,7 @@ export function formatCounts(summary: RunSummary): string {
 const SHOWN_WORKFLOW_PARAMETERS = /PACKAGE|SOLVER_NAME|RECOMMENDATION|DOCUMENT_ID|IMAGE|URL/;
 
 /** The human summary: what was learned, then what would run (or was created). */
-export function formatSummaryText(summary: RunSummary, options: { limit?: number } = {}): string {
+export function formatSummaryText(summary: RunSummary, options: { limit?: number; width?: number } = {}): string {
   const limit = options.limit ?? 50;
   const out: string[] = [];
   const types = Object.entries(summary.messagesByType).sort(([a], [b]) => a.localeCompare(b));
@@ -133,7 +133,11 @@ export function formatSummaryText(summary: RunSummary, options: { limit?: number
       .filter(([name]) => SHOWN_WORKFLOW_PARAMETERS.test(name))
       .map(([name, value]) => `${name}=${value.length > 60 ? `${value.slice(0, 60)}…` : value}`)
       .join(' ');
-    out.push(`  ${wf.status.padEnd(9)} ${wf.kind.padEnd(22)} ${wf.namespace}/${wf.name}${params ? `  ${params}` : ''}`);
+    const line = `  ${wf.status.padEnd(9)} ${wf.kind.padEnd(22)} ${wf.namespace}/${wf.name}`;
+    // On a terminal the parameters give way to its width; the workflow's name never does.
+    const room = options.width === undefined ? Infinity : options.width - line.length - 2;
+    const shown = params.length <= room ? params : room > 8 ? `${params.slice(0, room - 1)}…` : '';
+    out.push(`${line}${shown ? `  ${shown}` : ''}`);
   }
   if (summary.workflows.length > limit) out.push(`  … and ${summary.workflows.length - limit} more`);
   if (summary.workflows.length === 0) out.push('  none');

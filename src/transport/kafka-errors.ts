@@ -67,11 +67,24 @@ function authenticationFailure(settings: KafkaSettings, error: unknown): UserErr
   const tls = errors.find((e) => /certificate|ssl|tls|self.signed/i.test(`${e.code ?? ''} ${e.message}`));
   if (tls) {
     return new UserError(
-      `TLS with Kafka at ${settings.brokers.join(',')} failed: ${tls.code ?? tls.message}`,
+      `TLS with Kafka at ${settings.brokers.join(',')} failed: ${tlsReason(tls)}`,
       'check KAFKA_SECURITY_PROTOCOL and KAFKA_SSL_CA_LOCATION / KAFKA_SSL_CERTIFICATE_LOCATION / KAFKA_SSL_KEY_LOCATION',
     );
   }
   return undefined;
+}
+
+/**
+ * OpenSSL's text names a source file and an alert number; say what it means
+ * instead where it is one of the common cases.
+ */
+function tlsReason(error: KafkaJsLikeError): string {
+  const raw = `${error.code ?? ''} ${error.message}`;
+  if (/alert (bad certificate|certificate required|unknown ca)/i.test(raw)) {
+    return 'the broker refused the client certificate (none was sent, or the broker does not trust its CA); set KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION';
+  }
+  if (/wrong version number|packet length too long/i.test(raw)) return 'the listener does not speak TLS (is KAFKA_SECURITY_PROTOCOL right?)';
+  return error.code ?? error.message.split(':../')[0]!.trim();
 }
 
 /** The broker could not be reached when the transport opened: exit 1 with a hint. */
@@ -79,7 +92,12 @@ export function unreachable(settings: KafkaSettings, error: unknown, elapsedMs: 
   const auth = authenticationFailure(settings, error);
   if (auth) return auth;
   const seconds = (elapsedMs / 1000).toFixed(1);
-  return new UserError(`cannot reach Kafka at ${settings.brokers.join(',')} (${reasonOf(error)}) after ${seconds}s`, START_HINT);
+  const reason = reasonOf(error);
+  // A TLS or SASL listener drops a client that speaks plain Kafka to it.
+  const hint = reason === 'connection closed by the server' && !settings.ssl && !settings.sasl
+    ? 'the broker closed the connection: if its listener uses TLS or SASL, set KAFKA_SECURITY_PROTOCOL (SSL, SASL_SSL, SASL_PLAINTEXT) and its settings'
+    : START_HINT;
+  return new UserError(`cannot reach Kafka at ${settings.brokers.join(',')} (${reason}) after ${seconds}s`, hint);
 }
 
 /** A failure while working with a broker that was reachable: transient unless it is about credentials or a missing topic. */

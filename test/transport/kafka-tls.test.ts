@@ -101,7 +101,16 @@ describe('TLS failures are user errors that name the broker', () => {
     const result = await thoth.run(['topics']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(`error: TLS with Kafka at ${broker!.mtlsBootstrap} failed:`);
+    expect(result.stderr).toContain(`error: TLS with Kafka at ${broker!.mtlsBootstrap} failed: the broker refused the client certificate`);
+    expect(result.stderr).not.toContain('../deps/openssl');
+  });
+
+  it('a plaintext client on a TLS listener is told about KAFKA_SECURITY_PROTOCOL', async () => {
+    const thoth = thothAt(broker!.sslBootstrap, {});
+    const result = await thoth.run(['topics']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cannot reach Kafka at ${broker!.sslBootstrap}`);
+    expect(result.stderr).toContain('set KAFKA_SECURITY_PROTOCOL');
   });
 
   it('a wrong KAFKA_SSL_KEY_PASSWORD, without echoing it', async () => {
