@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cleanEnv, runThoth, type RunResult } from './cli.js';
 
 export function kafkaBootstrap(): string {
   const servers = process.env.KAFKA_BOOTSTRAP_SERVERS;
@@ -79,4 +80,16 @@ export function kcatHeaders(record: KcatRecord): Record<string, string> {
   const list = record.headers ?? [];
   for (let i = 0; i + 1 < list.length; i += 2) out[list[i]!] = list[i + 1]!;
   return out;
+}
+
+/**
+ * thoth against one listener, with a deployment name of its own (so fresh
+ * topics) and a database of its own under `workDir`; `settings` are the
+ * KAFKA_* variables the listener needs.
+ */
+export function thothAt(bootstrap: string, settings: NodeJS.ProcessEnv, workDir: string, prefix: string) {
+  const deployment = `${prefix}${Math.random().toString(36).slice(2, 8)}`;
+  const env = cleanEnv({ KAFKA_BOOTSTRAP_SERVERS: bootstrap, THOTH_INDEX_URLS: 'https://index.example/simple', ...settings });
+  const args = ['--db', join(workDir, `${deployment}.db`), '--deployment-name', deployment];
+  return { deployment, run: (more: string[]): Promise<RunResult> => runThoth([...args, ...more], { env }) };
 }

@@ -9,17 +9,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, runThoth, type RunResult } from '../support/cli.js';
 import { makeTlsFiles, type TlsFiles } from '../support/tls.js';
 // @ts-expect-error the broker script is plain JavaScript without type declarations
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
+import { thothAt as thothAtListener } from '../support/kafka.js';
 
 interface TlsBroker {
   sslBootstrap: string;
   mtlsBootstrap: string;
 }
 
-const INDEX = 'https://index.example/simple';
 let tls: TlsFiles | undefined;
 let broker: TlsBroker | undefined;
 let work: string | undefined;
@@ -38,13 +37,7 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 }, 60_000);
 
-/** thoth against one listener with a deployment name of its own (fresh topics) and its own database. */
-function thothAt(bootstrap: string, settings: NodeJS.ProcessEnv) {
-  const deployment = `tls${Math.random().toString(36).slice(2, 8)}`;
-  const env = cleanEnv({ KAFKA_BOOTSTRAP_SERVERS: bootstrap, THOTH_INDEX_URLS: INDEX, ...settings });
-  const args = ['--db', join(work!, `${deployment}.db`), '--deployment-name', deployment];
-  return { deployment, run: (more: string[]): Promise<RunResult> => runThoth([...args, ...more], { env }) };
-}
+const thothAt = (bootstrap: string, settings: NodeJS.ProcessEnv) => thothAtListener(bootstrap, settings, work!, 'tls');
 
 const ndjson = (stdout: string) =>
   stdout
