@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runThoth } from '../support/cli.js';
 
 export const SCENARIOS_DIR = fileURLToPath(new URL('../../fixtures/scenarios/', import.meta.url));
 
@@ -149,4 +150,23 @@ export function scenarioMismatches(expected: ScenarioExpectation, outcome: Scena
     if (!found || found.value !== m.value) problems.push(`metric ${m.name}${JSON.stringify(m.labels)}: expected ${m.value}, got ${found?.value ?? 'nothing'}`);
   }
   return problems;
+}
+
+/** What `thoth query … -o json` says after a run: the workflows, the dead letters and the package versions the scenario checks. */
+export async function queriedOutcome(db: string, env: NodeJS.ProcessEnv, expected: ScenarioExpectation): Promise<Pick<ScenarioOutcome, 'workflows' | 'deadLetters' | 'packageVersion'>> {
+  const query = async (...args: string[]) => {
+    const result = await runThoth(['--db', db, 'query', ...args, '-o', 'json'], { env });
+    if (result.code !== 0) throw new Error(`thoth query ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+    return JSON.parse(result.stdout) as unknown;
+  };
+  const packages = new Map<string, Record<string, unknown> | undefined>();
+  for (const pkg of expected.packages ?? []) {
+    const report = (await query('package', pkg.name, pkg.version)) as { versions: Array<Record<string, unknown>> };
+    packages.set(`${pkg.name}==${pkg.version}`, report.versions[0]);
+  }
+  return {
+    workflows: (await query('workflows')) as ScenarioOutcome['workflows'],
+    deadLetters: (await query('dead-letters')) as ScenarioOutcome['deadLetters'],
+    packageVersion: (name, version) => packages.get(`${name}==${version}`),
+  };
 }

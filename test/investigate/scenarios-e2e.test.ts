@@ -17,7 +17,7 @@ import { typeOfTopic } from '../../src/messages/records.js';
 import { runThoth } from '../support/cli.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
 import { kafkaEnv, replayLines, startInvestigator, waitFor } from './investigator-process.js';
-import { listScenarios, loadScenario, scenarioMismatches, type LoadedScenario, type ScenarioOutcome } from './scenario-harness.js';
+import { listScenarios, loadScenario, queriedOutcome, scenarioMismatches, type LoadedScenario, type ScenarioOutcome } from './scenario-harness.js';
 
 const HANDLED = new Set(['processed', 'dead-letter', 'skipped', 'duplicate']);
 const servers: IndexServer[] = [];
@@ -70,22 +70,12 @@ async function runThroughKafka(scenario: LoadedScenario): Promise<{ outcome: Sce
   run.child.kill('SIGTERM');
   expect((await run.exited).code, run.stderr()).toBe(0);
 
-  const query = async (...args: string[]) => {
-    const result = await runThoth(['--db', db, 'query', ...args, '-o', 'json'], { env });
-    expect(result.code, result.stderr).toBe(0);
-    return JSON.parse(result.stdout) as unknown;
-  };
-  const packages = new Map<string, Record<string, unknown> | undefined>();
-  for (const pkg of scenario.expected.packages ?? []) {
-    const report = (await query('package', pkg.name, pkg.version)) as { versions: Array<Record<string, unknown>> };
-    packages.set(`${pkg.name}==${pkg.version}`, report.versions[0]);
-  }
+  const queried = await queriedOutcome(db, env, scenario.expected);
   const unprefixed = (topic: string) => (topic.startsWith(`${deployment}.`) ? topic.slice(deployment.length + 1) : topic);
   const outcome: ScenarioOutcome = {
-    workflows: (await query('workflows')) as ScenarioOutcome['workflows'],
+    ...queried,
     published: run.events.filter((e) => e.event === 'published').map((e) => ({ type: e.messageType as string, message: e.message as Record<string, unknown> })),
-    deadLetters: ((await query('dead-letters')) as ScenarioOutcome['deadLetters']).map((d) => ({ ...d, topic: unprefixed(d.topic) })),
-    packageVersion: (name, version) => packages.get(`${name}==${version}`),
+    deadLetters: queried.deadLetters.map((d) => ({ ...d, topic: unprefixed(d.topic) })),
     // Metrics: checked by the in-process run of scenarios.test.ts.
     metrics: scenario.expected.metrics ?? [],
   };

@@ -23,7 +23,7 @@ import { startIndexServer, type IndexServer } from '../support/index-server.js';
 import { startKubeApiServer } from '../support/kube-api-server.js';
 import { connectKube } from '../../src/workflows/kube.js';
 import type { KubeClient } from '../../src/workflows/types.js';
-import { listScenarios, loadScenario, scenarioMismatches, type LoadedScenario, type ScenarioOutcome } from './scenario-harness.js';
+import { listScenarios, loadScenario, queriedOutcome, scenarioMismatches, type LoadedScenario, type ScenarioOutcome } from './scenario-harness.js';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 
@@ -92,21 +92,10 @@ async function runScenarioCommand(scenario: LoadedScenario): Promise<ScenarioOut
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-  const query = async (...args: string[]) => {
-    const result = await runThoth(['--db', db, 'query', ...args, '-o', 'json'], { env });
-    expect(result.code, result.stderr).toBe(0);
-    return JSON.parse(result.stdout) as unknown;
-  };
-  const packages = new Map<string, Record<string, unknown> | undefined>();
-  for (const pkg of scenario.expected.packages ?? []) {
-    const report = (await query('package', pkg.name, pkg.version)) as { versions: Array<Record<string, unknown>> };
-    packages.set(`${pkg.name}==${pkg.version}`, report.versions[0]);
-  }
+  const queried = await queriedOutcome(db, env, scenario.expected);
   return {
-    workflows: (await query('workflows')) as ScenarioOutcome['workflows'],
+    ...queried,
     published: events.filter((e) => e.event === 'published').map((e) => ({ type: e.messageType as string, message: e.message as Record<string, unknown> })),
-    deadLetters: (await query('dead-letters')) as ScenarioOutcome['deadLetters'],
-    packageVersion: (name, version) => packages.get(`${name}==${version}`),
     // Metrics are served on --port, which a file run does not open; the in-process run checks them.
     metrics: scenario.expected.metrics ?? [],
   };
