@@ -4,7 +4,7 @@
  * ledger, dead letters and indexes. Field names are the stable JSON of
  * `-o json` (SPEC §6); each list is ordered so that output is stable.
  */
-import type { WorkflowRow } from './ledger.js';
+import { ledgerEntry, type WorkflowRow } from './ledger.js';
 import type { Prepare } from './statements.js';
 
 export interface WorkflowReport {
@@ -17,15 +17,17 @@ export interface WorkflowReport {
   source: { topic: string; partition: number; offset: number } | null;
 }
 
+/** A ledger row in the stable `query workflows -o json` shape (SPEC §6). */
 export function workflowReport(row: WorkflowRow): WorkflowReport {
+  const entry = ledgerEntry(row);
   return {
-    name: row.name,
-    kind: row.kind,
-    namespace: row.namespace,
-    parameters: JSON.parse(row.parameters) as Record<string, string>,
-    status: row.status,
-    created_at: row.created_at,
-    source: row.source_topic === null ? null : { topic: row.source_topic, partition: row.source_partition ?? 0, offset: row.source_offset ?? 0 },
+    name: entry.name,
+    kind: entry.kind,
+    namespace: entry.namespace,
+    parameters: entry.parameters,
+    status: entry.status,
+    created_at: entry.createdAt,
+    source: entry.source,
   };
 }
 
