@@ -14,16 +14,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN, benchRuns, benchSize, requireKafka } from './common.mjs';
 
-const BIN = fileURLToPath(new URL('../dist/bin/thoth.js', import.meta.url));
-const N = Number(process.argv[2] ?? process.env.BENCH_N ?? 20000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const bootstrap = (process.env.KAFKA_BOOTSTRAP_SERVERS ?? '').replace(/^kafka:\/\//, '');
-if (!bootstrap) {
-  console.error('set KAFKA_BOOTSTRAP_SERVERS (node scripts/kafka.mjs start prints one)');
-  process.exit(1);
-}
+const N = benchSize(20000);
+const RUNS = benchRuns(3);
+const bootstrap = requireKafka();
 
 const dir = mkdtempSync(join(tmpdir(), 'thoth-bench-'));
 const deployment = `b${randomUUID().slice(0, 8)}`;

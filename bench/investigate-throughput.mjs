@@ -33,17 +33,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN, benchRuns, benchSize, kafkaBootstrap } from './common.mjs';
 
-const BIN = fileURLToPath(new URL('../dist/bin/thoth.js', import.meta.url));
-const N = Number(process.argv[2] ?? process.env.BENCH_N ?? 20000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 1);
+const N = benchSize(20000);
+const RUNS = benchRuns(1);
 const IDLE_S = 1;
 // Joining a Kafka group can take longer than 1 s, and a run that goes idle before its partitions are assigned ends with nothing read.
 const KAFKA_IDLE_S = Number(process.env.BENCH_KAFKA_IDLE_S ?? 3);
 const INDEX = 'https://index.example/simple';
 const SOLVER = 'solver-rhel-8-py38';
-const bootstrap = (process.env.KAFKA_BOOTSTRAP_SERVERS ?? '').replace(/^kafka:\/\//, '');
+const bootstrap = kafkaBootstrap();
 if (!Number.isInteger(N) || N < 2) {
   console.error(`N must be an integer of at least 2, got ${process.argv[2]}`);
   process.exit(2);

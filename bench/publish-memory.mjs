@@ -14,10 +14,9 @@ import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { BIN, benchSize } from './common.mjs';
 
-const BIN = fileURLToPath(new URL('../dist/bin/thoth.js', import.meta.url));
-const N = Number(process.argv[2] ?? process.env.BENCH_N ?? 1_000_000);
+const N = benchSize(1_000_000);
 const HEAP_MB = Number(process.env.HEAP_MB ?? 64);
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const dir = mkdtempSync(join(tmpdir(), 'thoth-bench-'));

@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openStore } from '../dist/src/store/index.js';
+import { BIN } from './common.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -18,7 +18,6 @@ const PER_PACKAGE = 20;
 const PACKAGES = Math.ceil(VERSIONS / PER_PACKAGE);
 const INDEX = 'https://index.example/simple';
 const SOLVERS = ['solver-rhel-8-py38', 'solver-fedora-34-py39', 'solver-fedora-35-py310'];
-const BIN = fileURLToPath(new URL('../dist/bin/thoth.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'thoth-bench-'));
 const path = option('--keep', join(dir, 'thoth.db'));
 const note = (text) => process.stderr.write(`${text}\n`);

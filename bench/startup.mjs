@@ -6,10 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN } from './common.mjs';
 
 const runs = Number(process.argv[2] ?? 20);
-const bin = fileURLToPath(new URL('../dist/bin/thoth.js', import.meta.url));
+const bin = BIN;
 const home = mkdtempSync(join(tmpdir(), 'thoth-bench-'));
 const env = { PATH: process.env.PATH, HOME: home, THOTH_HOME: home, NO_COLOR: '1' };
 

@@ -1,0 +1,24 @@
+// What every benchmark script shares: where the built CLI is, how many
+// messages and runs were asked for, and the Kafka broker to measure against.
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../dist/bin/thoth.js', import.meta.url));
+
+/** Messages to use: the first argument, else BENCH_N, else the script's default. */
+export const benchSize = (fallback) => Number(process.argv[2] ?? process.env.BENCH_N ?? fallback);
+
+/** Runs per figure (the median is reported): BENCH_RUNS, else the script's default. */
+export const benchRuns = (fallback) => Number(process.env.BENCH_RUNS ?? fallback);
+
+/** KAFKA_BOOTSTRAP_SERVERS without a kafka:// prefix; '' when unset. */
+export const kafkaBootstrap = () => (process.env.KAFKA_BOOTSTRAP_SERVERS ?? '').replace(/^kafka:\/\//, '');
+
+/** The broker, or exit with how to get one: for scripts that measure only against Kafka. */
+export function requireKafka() {
+  const bootstrap = kafkaBootstrap();
+  if (!bootstrap) {
+    console.error('set KAFKA_BOOTSTRAP_SERVERS (node scripts/kafka.mjs start prints one)');
+    process.exit(1);
+  }
+  return bootstrap;
+}
