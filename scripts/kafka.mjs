@@ -331,7 +331,11 @@ async function startOnce(env, { saslUsers, scramUsers, tls, stopWithProcess = fa
   writeFileSync(join(dir, 'log4j2.properties'), LOG4J2);
   const log4j = `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`;
 
-  const clusterId = randomBytes(16).toString('base64url');
+  // A Kafka cluster id is 16 random bytes in base64url; one in 64 starts with '-', which the storage tool's
+  // argument parser reads as an option (a flaky "expected one argument"). Kafka's own random-uuid skips those too.
+  let clusterId;
+  do clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-'));
   const formatted = await runJava(libs, [log4j, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted', ...scramArgs], logFile);
   if (formatted !== 0) {
     const log = tail(logFile);
