@@ -29,3 +29,20 @@ export function exitQuietlyOnClosedPipe(target: NodeJS.Process = process): void 
     });
   }
 }
+
+/**
+ * Runs a synchronous call that may block for long (a user's `query sql`).
+ * While it runs the event loop cannot see a signal, so the handlers above
+ * would never fire: the default action is restored for the duration, and
+ * Ctrl-C ends the process at once (the shell sees 130). Such calls write
+ * nothing, so nothing is left half done.
+ */
+export function withDefaultSignals<T>(fn: () => T, target: NodeJS.Process = process): T {
+  const saved = (['SIGINT', 'SIGTERM'] as const).map((name) => ({ name, listeners: target.listeners(name) }));
+  for (const { name } of saved) target.removeAllListeners(name);
+  try {
+    return fn();
+  } finally {
+    for (const { name, listeners } of saved) for (const listener of listeners) target.on(name, listener as NodeJS.SignalsListener);
+  }
+}

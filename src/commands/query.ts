@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { Deps } from '../cli/deps.js';
 import { UsageError } from '../cli/errors.js';
 import { write } from '../cli/io.js';
+import { withDefaultSignals } from '../cli/signals.js';
 import type { Store } from '../store/index.js';
 import { withStoreErrors } from '../store/errors.js';
 import type { CommandModule } from './types.js';
@@ -71,7 +72,7 @@ export function queryParser(deps: Pick<Deps, 'io' | 'now'>, onParsed: (request: 
     .description('Ask the local knowledge cache what is known')
     .exitOverride()
     .configureOutput({ writeOut: (t) => deps.io.stdout.write(t), writeErr: (t) => deps.io.stderr.write(t) })
-    .addHelpText('after', `\nOutput: -o table (default on a terminal), json (default when piped) or yaml.\nThe cache is opened read-only: a query never changes it.\n\nExamples:\n${Object.values(EXAMPLES).flat().map((e) => `  $ ${e}`).join('\n')}`);
+    .addHelpText('after', `\nOutput: -o table (default on a terminal), json (default when piped) or yaml.\nThe cache is opened read-only: a query never changes what it holds (a cache written by an\nolder thoth has its schema upgraded once, as every command does). Ctrl-C stops a long query.\n\nExamples:\n${Object.values(EXAMPLES).flat().map((e) => `  $ ${e}`).join('\n')}`);
   const sub = (name: string, description: string, list = true) => {
     const command = query
       .command(name)
@@ -179,7 +180,7 @@ export const queryCommand: CommandModule = {
     };
     if (options.solvers.length === 0) options.solvers = DEFAULT_SOLVERS;
     const store = await deps.store({ readonly: true });
-    const result = withStoreErrors(store.path, () => runQuery(store, options));
+    const result = withDefaultSignals(() => withStoreErrors(store.path, () => runQuery(store, options)));
     const text = await presentQuery(result, options.format, { color: deps.globals.color && Boolean(deps.io.stdout.isTTY), width: deps.io.stdout.columns });
     if (text.empty) deps.log.notice(text.empty);
     await write(deps.io.stdout, text.output);

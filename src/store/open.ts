@@ -111,6 +111,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
       const writer = connectOrThrow(path, false);
       try {
         migrate(writer);
+      } catch (error) {
+        throw storeError(error, path);
       } finally {
         writer.close();
       }

@@ -77,11 +77,11 @@ export function reportFunctions(prepare: Prepare) {
       ).iterate() as IterableIterator<Omit<UnresolvedReport, 'lacking'> & { solver: string; have: string }>;
       const out: UnresolvedReport[] = [];
       for (const { have, ...row } of rows) {
+        if (options.limit !== undefined && out.length >= options.limit) break;
         const solved = new Set(JSON.parse(have) as string[]);
         const lacking = (row.solver ? [row.solver] : solvers).filter((s) => !solved.has(s));
         if (lacking.length === 0 && !options.all) continue;
         out.push({ ...row, solver: row.solver || null, lacking });
-        if (options.limit !== undefined && out.length >= options.limit) break;
       }
       return out;
     },

@@ -74,12 +74,36 @@ export function readOnlySql(db: Database.Database, text: string): SqlResult {
     if (/more than one statement/i.test(message)) {
       throw new UserError('refused: the SQL holds more than one statement; nothing was run', 'pass a single SELECT');
     }
-    throw new UserError(`the SQL does not compile: ${message}`, 'see `thoth query sql --help` for the tables', { cause: error });
+    throw new UserError(`the SQL does not compile: ${message}`, `list the tables with: thoth query sql "SELECT name, sql FROM sqlite_master WHERE type = 'table'"`, { cause: error });
   }
   if (!statement.readonly || !statement.reader) {
     throw new UserError('refused: only a single read-only statement that returns rows (SELECT, WITH …, read-only PRAGMA) is allowed; nothing was changed', 'use the thoth commands to change the cache');
   }
-  const columns = statement.columns().map((c) => c.name);
-  const rows = statement.all() as Array<Record<string, unknown>>;
+  const columns = distinctNames(statement.columns().map((c) => c.name));
+  let values: unknown[][];
+  try {
+    // Arrays, not objects: two columns of one name must both survive. Integers as BigInt: none is rounded.
+    values = statement.raw(true).safeIntegers(true).all() as unknown[][];
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UserError(`the SQL failed while running: ${message}; nothing was changed`, undefined, { cause: error });
+  }
+  const rows = values.map((row) => Object.fromEntries(row.map((value, i) => [columns[i], plainInteger(value)])));
   return { columns, rows };
+}
+
+/** Column names made unique (`x`, `x:2`, ...) so that no value is lost in a JSON object. */
+function distinctNames(names: string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((name) => {
+    const count = (seen.get(name) ?? 0) + 1;
+    seen.set(name, count);
+    return count === 1 ? name : `${name}:${count}`;
+  });
+}
+
+/** A BigInt becomes a number when it is exact as one, else its digits as a string (JSON has no 64-bit integer). */
+function plainInteger(value: unknown): unknown {
+  if (typeof value !== 'bigint') return value;
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
 }

@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
-import { cleanEnv, runThoth } from '../support/cli.js';
+import { BIN, cleanEnv, runThoth } from '../support/cli.js';
 import { INDEX, key, tempDbPath } from '../store/temp.js';
 
 const SOLVERS = 'solver-rhel-8-py38,solver-fedora-35-py310';
@@ -183,6 +185,49 @@ describe('thoth query', () => {
     expect(broken).toMatchObject({ code: 1, stdout: '' });
     expect(broken.stderr).toMatch(/the SQL does not compile/);
     expect((await queryJson(path, 'workflows')) as unknown[]).toHaveLength(2);
+  });
+
+  it('reports SQL that fails while running in one line, and keeps same-named columns and 64-bit integers exact', async () => {
+    const { path, store } = seeded();
+    store.close();
+    const failed = await runThoth(['--db', path, 'query', 'sql', "SELECT json('x')"], { env });
+    expect(failed).toMatchObject({ code: 1, stdout: '' });
+    expect(failed.stderr).toBe('error: the SQL failed while running: malformed JSON; nothing was changed\n');
+    expect(await queryJson(path, 'sql', "SELECT 'a' AS x, 'b' AS x, 9007199254740993 AS big, 42 AS small")).toEqual([{ x: 'a', 'x:2': 'b', big: '9007199254740993', small: 42 }]);
+  });
+
+  it('stops a long SQL query at Ctrl-C', async () => {
+    const { path, store } = seeded();
+    store.close();
+    const child = spawn(process.execPath, [BIN, '--db', path, 'query', 'sql', 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c'], { env, stdio: 'ignore' });
+    // Ctrl-C until it ends: the first may land before the query runs, when thoth's own handler takes it.
+    const interrupting = setInterval(() => child.kill('SIGINT'), 500);
+    const giveUp = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    clearInterval(interrupting);
+    clearTimeout(giveUp);
+    expect(signal === 'SIGINT' || code === 130, `ended with code ${code}, signal ${signal}`).toBe(true);
+  });
+
+  it('takes -o anywhere on the line, as a global option', async () => {
+    const { path, store } = seeded();
+    store.close();
+    const before = await runThoth(['--db', path, '-o', 'yaml', 'query', 'stats'], { env });
+    expect(before.code).toBe(0);
+    expect(parseYaml(before.stdout)).toMatchObject({ schema_version: 2 });
+    const between = await runThoth(['--db', path, 'query', '-o', 'json', 'workflows', '--kind', 'solver'], { env });
+    expect((JSON.parse(between.stdout) as unknown[]).length).toBe(1);
+    const none = await runThoth(['-o', 'json', 'schema', 'solved-package'], { env });
+    expect(none).toMatchObject({ code: 2, stdout: '' });
+    expect(none.stderr).toContain('thoth schema has no -o/--output option');
+  });
+
+  it('honours --limit 0 in every list', async () => {
+    const { path, store } = seeded();
+    store.close();
+    for (const query of ['unresolved', 'unsolved', 'si-unanalyzed', 'missing', 'workflows', 'dead-letters']) {
+      expect(await queryJson(path, query, '--limit', '0'), query).toEqual([]);
+    }
   });
 
   it('prints aligned tables, coloured only on a terminal without NO_COLOR', async () => {
