@@ -22,7 +22,7 @@ export interface MainInit {
   signal?: AbortSignal;
 }
 
-const GLOBAL_OPTIONS_WITH_VALUES = new Set(['--broker', '--db', '--deployment-name']);
+const GLOBAL_OPTIONS_WITH_VALUES = new Set(['-o', '--output', '--broker', '--db', '--deployment-name']);
 
 
 /** The subcommand named on the command line, skipping global options and their values. */
@@ -68,6 +68,7 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
     .addOption(new Option('--broker <url>', 'kafka://host:port,... or "embedded" (default: KAFKA_BOOTSTRAP_SERVERS, else embedded)'))
     .addOption(new Option('--db <path>', 'knowledge cache file (default: $THOTH_HOME/thoth.db or ~/.thoth/thoth.db)'))
     .addOption(new Option('--deployment-name <name>', 'topic prefix (default: THOTH_DEPLOYMENT_NAME)'))
+    .addOption(new Option('-o, --output <format>', "output format, for the commands that have one (see each command's -o)"))
     .option('-q, --quiet', 'print only results')
     .option('-v, --verbose', 'print debugging detail on stderr')
     .option('--no-color', 'no colours (also NO_COLOR)')
@@ -129,6 +130,14 @@ embedded broker (topics kept in the local SQLite file). Exit codes: 0 ok, 1 fail
   }
 
   const g = program.opts();
+  // `-o` is global (SPEC §6): commander gives it to the program wherever it stands, so hand it on to the command's own -o.
+  if (g.output !== undefined && invocation.value.options.output === undefined) {
+    if (!invocation.value.command.options.some((o) => o.long === '--output') && invocation.name !== 'query') {
+      fail(`error: thoth ${invocation.name} has no -o/--output option\nSee 'thoth ${invocation.name} --help'.\n`);
+      return EXIT.usage;
+    }
+    invocation.value.options.output = g.output;
+  }
   const globals: GlobalOptions = {
     broker: g.broker as string | undefined,
     db: g.db as string | undefined,

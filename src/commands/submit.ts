@@ -82,7 +82,8 @@ const VERB: Record<ScheduleResult['outcome'], string> = { created: 'created', ex
 
 export function presentResult(result: Pick<ScheduleResult, 'name' | 'outcome' | 'workflow'>, format: Format, dryRun?: 'client' | 'server'): string {
   if (format === 'json') return `${JSON.stringify(result.workflow, null, 2)}\n`;
-  if (format === 'yaml') return toYaml(result.workflow);
+  // YAML 1.1 quoting: kubectl's reader would turn a parameter `yes` or `on` into a boolean.
+  if (format === 'yaml') return toYaml(result.workflow, { version: '1.1' });
   const note = dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
   return `workflow.argoproj.io/${result.name} ${VERB[result.outcome]}${note}\n`;
 }

@@ -89,5 +89,6 @@ export function renderFields(fields: Array<[string, string | number | boolean | 
 export async function renderOutput(data: unknown, format: 'json' | 'yaml'): Promise<string> {
   if (format === 'json') return `${JSON.stringify(data, null, 2)}\n`;
   const { stringify } = await import('yaml');
-  return stringify(data);
+  // YAML 1.1 rules quote `yes`, `on`, `2021-01-01`...: PyYAML and Kubernetes' Go readers would take them for booleans and dates.
+  return stringify(data, { version: '1.1' });
 }
