@@ -22,6 +22,16 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * The ground under the command is broken: the cache file corrupt, read-only,
+ * or its disk full. Not the fault of the message being handled, so the
+ * investigator stops without committing instead of dead-lettering one message
+ * after another. Exit 1.
+ */
+export class FatalError extends UserError {
+  override readonly name = 'FatalError';
+}
+
 /** The user pressed Ctrl-C (or the process got SIGTERM) while a command ran. Exit 130. */
 export class CancelledError extends Error {
   override readonly name = 'CancelledError';

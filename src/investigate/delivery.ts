@@ -9,11 +9,13 @@
  *   dead-letter write fails  -> retried; on shutdown throw (no commit)
  *   transient failure        -> retry with backoff, heartbeating, the partition blocked
  *   untyped error            -> counted, retried a few times, then dead-lettered as InternalError
+ *   broken cache (corrupt, read-only, disk full) -> thrown: the consumer stops, nothing committed
  *
  * Exactly-once effects come from the inbox plus deterministic workflow names
  * (a redelivered message meets 409 AlreadyExists or the ledger).
  */
-import { CancelledError, PermanentError, TransientError } from '../cli/errors.js';
+import { CancelledError, FatalError, PermanentError, TransientError } from '../cli/errors.js';
+import { storeError } from '../store/errors.js';
 import type { KnowledgeStore, SourceRef } from '../store/types.js';
 import type { ConsumedRecord, RecordContext, RecordHandler } from '../transport/port.js';
 import type { EventSink, InvestigatorEventName } from './events.js';
@@ -41,7 +43,8 @@ export interface DeadLetterWriter {
 }
 
 export interface DeliveryOptions {
-  store: KnowledgeStore;
+  /** The cache, and where it lives (named when it breaks). */
+  store: KnowledgeStore & { readonly path: string };
   plan(incoming: Incoming): Promise<unknown[]>;
   /** Applies the effects durably; `close` (the inbox row) is written after them, within their transaction when possible. */
   execute(effects: unknown[], source: SourceRef, close?: () => void): Promise<ExecutedEvent[]>;
@@ -120,6 +123,7 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
         event('dead-letter', record, typeName, { errorClass, reason });
         return;
       } catch (error) {
+        throwIfFatal(error, store.path);
         // Not written: the record must not be committed. Keep trying until shutdown.
         if (context.signal.aborted) throw new CancelledError('stopped before the dead letter was written; the record stays uncommitted');
         const delay = retryDelay(options.retry, attempt, error instanceof TransientError ? error.retryAfterMs : undefined);
@@ -146,6 +150,7 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
           await processOnce(record, source, context);
           return;
         } catch (error) {
+          throwIfFatal(error, store.path);
           if (error instanceof PermanentError) {
             return await deadLetter(record, source, typeName, error.errorClass, error.message, context);
           }
@@ -165,6 +170,12 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
       metrics.inc(METRIC.inProgress, labels, -1);
     }
   };
+}
+
+/** A broken cache is no message's fault: dead-lettering would blame every message that follows. */
+function throwIfFatal(error: unknown, cachePath: string): void {
+  const typed = storeError(error, cachePath);
+  if (typed instanceof FatalError) throw typed;
 }
 
 function messageOf(error: unknown): string {

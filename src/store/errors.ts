@@ -2,7 +2,7 @@
  * SQLite failures a user can act on, turned into thoth's typed errors so that
  * they print as one clear line instead of a stack.
  */
-import { TransientError, UserError } from '../cli/errors.js';
+import { FatalError, TransientError } from '../cli/errors.js';
 
 interface SqliteErrorLike {
   code?: unknown;
@@ -14,22 +14,32 @@ function sqliteCode(error: unknown): string | undefined {
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }
 
-/** A typed error for a SQLite failure on the cache at `path`, or the error itself when it is not one. */
-export function storeError(error: unknown, path: string): unknown {
+/**
+ * A typed error for a SQLite failure on the cache at `path`, or the error
+ * itself when it is not one. A broken file, a read-only one or a full disk is
+ * a FatalError: no retry helps and no message is to blame. `untouched`: the
+ * failure was found before anything was written (opening the file).
+ */
+export function storeError(error: unknown, path: string, options: { untouched?: boolean } = {}): unknown {
+  if (error instanceof FatalError || error instanceof TransientError) return error;
   const code = sqliteCode(error);
   if (!code) return error;
   const detail = (error as SqliteErrorLike).message;
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
-    return new UserError(`${path} is corrupt or not a thoth knowledge cache (${detail}); it was left untouched`, 'restore it from a backup, or pass another file with --db', { cause: error });
+    return new FatalError(
+      `${path} is corrupt or not a thoth knowledge cache (${detail})${options.untouched ? '; it was left untouched' : ''}`,
+      'restore it from a backup, or pass another file with --db',
+      { cause: error },
+    );
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new TransientError(`the knowledge cache ${path} is busy (${detail})`, 1000, { cause: error });
   }
   if (code.startsWith('SQLITE_READONLY')) {
-    return new UserError(`cannot write to ${path} (${detail})`, 'check the permissions of the file and of its folder', { cause: error });
+    return new FatalError(`cannot write to ${path} (${detail})`, 'check the permissions of the file and of its folder', { cause: error });
   }
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code === 'SQLITE_PERM') {
-    return new UserError(`cannot use the knowledge cache ${path} (${detail})`, undefined, { cause: error });
+    return new FatalError(`cannot use the knowledge cache ${path} (${detail})`, undefined, { cause: error });
   }
   return error;
 }

@@ -71,7 +71,7 @@ function checkExisting(path: string): { empty: boolean; userVersion: number } {
   try {
     facts = inspect(path);
   } catch (error) {
-    throw storeError(error, path);
+    throw storeError(error, path, { untouched: true });
   }
   if (facts.applicationId !== THOTH_APPLICATION_ID && (facts.applicationId !== 0 || facts.objects > 0)) {
     throw notThoth(path, 'an SQLite database of another program');

@@ -2,10 +2,11 @@
  * `thoth investigate` as a user runs it: over a recorded file, over the
  * embedded broker until idle, against a (fake) cluster, stopped by a signal.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanEnv, runThoth } from '../support/cli.js';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
@@ -156,6 +157,31 @@ describe('thoth investigate on the embedded broker', () => {
         'thoth-reason': expect.stringContaining('JSON array'),
       },
     });
+  });
+
+  it('stops at a corrupt cache without dead-lettering or committing anything', async () => {
+    const file = join(dir, 'stream.ndjson');
+    writeFileSync(file, [unresolved('flask', '2.0.1'), unresolved('django', '3.2.4')].join('\n'));
+    expect((await runThoth(['--db', db, 'replay', file], { env: env() })).code).toBe(0);
+    // Garbage over the first page of package_versions, which every one of these messages reads.
+    const sqlite = new Database(db);
+    const { rootpage } = sqlite.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'package_versions'").get() as { rootpage: number };
+    const pageSize = sqlite.pragma('page_size', { simple: true }) as number;
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    sqlite.close();
+    const fd = openSync(db, 'r+');
+    writeSync(fd, Buffer.alloc(pageSize, 0xab), 0, pageSize, (rootpage - 1) * pageSize);
+    closeSync(fd);
+
+    const run = await runThoth(['--db', db, 'investigate', '--until-idle', '0.5', '--port', 'none'], { env: env() });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`error: ${db} is corrupt`);
+    expect(lines(run.stdout).filter((e) => e.event === 'dead-letter' || e.event === 'processed')).toEqual([]);
+    const after = new Database(db, { readonly: true });
+    expect(after.prepare('SELECT count(*) AS n FROM dead_letters').get()).toEqual({ n: 0 });
+    expect(after.prepare('SELECT count(*) AS n FROM log_group_offsets').get()).toEqual({ n: 0 });
+    expect(after.prepare("SELECT count(*) AS n FROM log_records WHERE topic = 'thoth.investigator.dead-letter'").get()).toEqual({ n: 0 });
+    after.close();
   });
 
   it('stops on a signal: finishes, commits, exits 0', async () => {
