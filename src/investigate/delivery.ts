@@ -58,6 +58,8 @@ export interface DeliveryOptions {
   now(): number;
   deploymentName?: string;
   maxBytes: number;
+  /** Where the records come from (broker address, file:PATH), kept with each dead letter. */
+  origin: string;
   /** False for `--from` files: their positions are not broker offsets. */
   useInbox: boolean;
   retry: RetryPolicy;
@@ -110,6 +112,7 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
         store.transaction(() => {
           store.recordDeadLetter({
             ...source,
+            origin: options.origin,
             errorClass,
             reason,
             value: valueAsReceived(record.value),

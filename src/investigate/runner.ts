@@ -4,6 +4,7 @@
  * endpoints, back-pressure, idle exit and a graceful stop. Returns what
  * happened; the command presents it.
  */
+import { resolve } from 'node:path';
 import type { Deps } from '../cli/deps.js';
 import { MESSAGE_TYPES } from '../messages/catalogue.js';
 import { topicName } from '../messages/topics.js';
@@ -156,6 +157,7 @@ export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, 
     now: deps.now,
     deploymentName: config.deploymentName,
     maxBytes: options.maxBytes,
+    origin: options.from ? `file:${options.from === '-' ? 'stdin' : resolve(options.from)}` : source.description,
     useInbox: source.kind === 'broker',
     retry: options.retry,
   });

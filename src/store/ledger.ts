@@ -112,11 +112,11 @@ export function ledgerFunctions(prepare: Prepare): LedgerFunctions {
       const isJson = typeof letter.value !== 'string' && letter.value !== null && letter.value !== undefined;
       const value = letter.value === null || letter.value === undefined ? null : isJson ? JSON.stringify(letter.value) : String(letter.value);
       prepare(
-        `INSERT INTO dead_letters (topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (topic, partition, "offset") DO UPDATE SET error_class = excluded.error_class, reason = excluded.reason,
+        `INSERT INTO dead_letters (origin, topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (origin, topic, partition, "offset") DO UPDATE SET error_class = excluded.error_class, reason = excluded.reason,
            value = excluded.value, value_is_json = excluded.value_is_json, headers = excluded.headers, created_at = excluded.created_at`,
-      ).run(letter.topic, letter.partition, letter.offset, letter.errorClass, letter.reason, value, isJson ? 1 : 0, JSON.stringify(letter.headers ?? {}), canonicalTime(letter.createdAt));
+      ).run(letter.origin ?? '', letter.topic, letter.partition, letter.offset, letter.errorClass, letter.reason, value, isJson ? 1 : 0, JSON.stringify(letter.headers ?? {}), canonicalTime(letter.createdAt));
     },
   };
 }

@@ -160,14 +160,39 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (group_id, topic, partition)
   ) WITHOUT ROWID;
   `,
+  // 3: dead letters are told apart by where their record came from. Every `investigate --from` file numbers
+  // its lines from 0, so (topic, partition, offset) alone let one file's dead letter replace another's.
+  `
+  CREATE TABLE dead_letters_by_origin (
+    id INTEGER PRIMARY KEY,
+    origin TEXT NOT NULL DEFAULT '',           -- the broker's address, or file:PATH for --from
+    topic TEXT NOT NULL,
+    partition INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL,
+    error_class TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    value TEXT,                                -- as received
+    value_is_json INTEGER NOT NULL,
+    headers TEXT NOT NULL,                     -- JSON object
+    created_at TEXT NOT NULL,
+    UNIQUE (origin, topic, partition, "offset")
+  );
+  INSERT INTO dead_letters_by_origin (id, topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at)
+    SELECT id, topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at FROM dead_letters;
+  DROP TABLE dead_letters;
+  ALTER TABLE dead_letters_by_origin RENAME TO dead_letters;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Applies every migration after the file's user_version, each in its own transaction. */
-export function migrate(db: Database.Database): void {
+/**
+ * Applies every migration after the file's user_version, each in its own
+ * transaction; `upTo` stops earlier (tests build the files older thoths wrote).
+ */
+export function migrate(db: Database.Database, upTo = MIGRATIONS.length): void {
   const userVersion = () => db.pragma('user_version', { simple: true }) as number;
-  for (let version = userVersion(); version < MIGRATIONS.length; version++) {
+  for (let version = userVersion(); version < Math.min(upTo, MIGRATIONS.length); version++) {
     db.transaction(() => {
       // Another process may have applied it while this one waited for the write lock.
       if (userVersion() > version) return;

@@ -40,6 +40,8 @@ export interface LedgerEntry {
 }
 
 export interface DeadLetter {
+  /** Where the record came from (the broker's address, file:PATH): the same position in another source is another record. */
+  origin?: string;
   topic: string;
   partition: number;
   offset: number;

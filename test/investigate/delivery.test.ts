@@ -87,6 +87,7 @@ function delivery(overrides: Partial<DeliveryOptions> = {}) {
     metrics,
     now: () => NOW,
     maxBytes: 4096,
+    origin: 'kafka://127.0.0.1:9092',
     useInbox: true,
     retry: { baseMs: 1, capMs: 4, unexpectedAttempts: 3, heartbeatMs: 2 },
     ...overrides,

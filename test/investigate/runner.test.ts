@@ -79,6 +79,13 @@ describe('thoth investigate --from', () => {
     expect(summary).toMatchObject({ counts: { received: 2, processed: 1, deadLetters: 1, badLines: 1, workflowsScheduled: 1 } });
     const letters = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() })).stdout) as unknown[];
     expect(letters).toEqual([{ topic: 'thoth.solver.solved-package', partition: 0, offset: 0, error_class: 'NotJson', reason: expect.stringMatching(/not valid JSON/), value: '{"not": json' }]);
+
+    // Another file's first line is another record: its dead letter is kept beside the first one.
+    const other = join(dir, 'other.ndjson');
+    writeFileSync(other, envelope('thoth.solver.solved-package', '[]'));
+    await runThoth(['--db', db, 'investigate', '--from', other], { env: env() });
+    const both = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() })).stdout) as Array<{ error_class: string }>;
+    expect(both.map((l) => l.error_class)).toEqual(['NotJson', 'NotAnObject']);
   });
 
   it('trusts the indexes a stream names when the cache has none registered, and says so', async () => {

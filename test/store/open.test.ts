@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/cli/errors.js';
 import { SCHEMA_VERSION, openStore } from '../../src/store/index.js';
-import { key, tempDbPath } from './temp.js';
+import { migrate } from '../../src/store/migrations.js';
+import { INDEX, key, tempDbPath } from './temp.js';
 
 describe('opening the knowledge cache', () => {
   it('creates the file and its folders only when asked to, and migrates from version 0', () => {
@@ -35,17 +36,20 @@ describe('opening the knowledge cache', () => {
     again.close();
   });
 
-  it('upgrades a version-1 cache (before group leases) to the current schema, keeping its data', () => {
+  it('upgrades a version-1 cache (before group leases and dead-letter origins) to the current schema, keeping its data', () => {
     const path = tempDbPath();
-    const old = openStore(path, { create: true });
-    old.recordSolved(key('flask', '2.0.1'), 'solver-a');
-    old.appendRecords([{ topic: 't', key: null, headers: {}, value: '{}' }]);
-    old.commitOffset('g', 't', 0, 1);
-    old.close();
-    // What thoth wrote at schema version 1: no lease table.
+    // The file as thoth wrote it at schema version 1.
+    mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
-    db.exec('DROP TABLE log_group_leases');
-    db.pragma('user_version = 1');
+    migrate(db, 1);
+    db.exec(`
+      INSERT INTO package_versions (id, package_name, package_version, index_url, first_seen) VALUES (1, 'flask', '2.0.1', '${INDEX}', '2024-01-01T00:00:00.000Z');
+      INSERT INTO solver_results (version_id, solver, solved_at) VALUES (1, 'solver-a', '2024-01-01T00:00:00.000Z');
+      INSERT INTO log_group_offsets (group_id, topic, partition, "offset", committed_at) VALUES ('g', 't', 0, 1, '2024-01-01T00:00:00.000Z');
+      INSERT INTO dead_letters (topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at)
+        VALUES ('t', 0, 3, 'NotJson', 'not JSON', 'oops', 0, '{}', '2024-01-01T00:00:00.000Z');
+    `);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
     db.close();
 
     // A read-only open upgrades it once, like a writable one.
@@ -53,10 +57,16 @@ describe('opening the knowledge cache', () => {
     expect(reader.stats().schema_version).toBe(SCHEMA_VERSION);
     expect(reader.isSolved(key('flask', '2.0.1'), 'solver-a')).toBe(true);
     expect(reader.committedOffset('g', 't', 0)).toBe(1);
+    expect(reader.deadLettersReport()).toEqual([{ topic: 't', partition: 0, offset: 3, error_class: 'NotJson', reason: 'not JSON', value: 'oops' }]);
     reader.close();
     const store = openStore(path, { create: true });
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     expect(store.acquireLease('g', 't', 0, 'member', Date.now(), 1_000)).toEqual({ owner: 'member', generation: 1 });
+    // The same position read from two sources is two dead letters.
+    for (const origin of ['file:/a.ndjson', 'file:/b.ndjson']) {
+      store.recordDeadLetter({ origin, topic: 't', partition: 0, offset: 3, errorClass: 'NotJson', reason: `from ${origin}`, value: 'x', headers: {}, createdAt: '2024-01-02T00:00:00.000Z' });
+    }
+    expect(store.deadLettersReport().map((d) => d.reason)).toEqual(['not JSON', 'from file:/a.ndjson', 'from file:/b.ndjson']);
     store.close();
   });
 
