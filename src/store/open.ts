@@ -102,7 +102,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   const readonly = options.readonly === true;
   if (!existsSync(path)) {
     if (readonly || !options.create) throw new UserError(`no knowledge cache at ${path}`, NO_CACHE_HINT);
-    mkdirSync(dirname(path), { recursive: true });
+    makeFolders(dirname(path));
   } else {
     const { empty, userVersion } = checkExisting(path);
     if (readonly && empty) throw new UserError(`${path} holds no thoth data yet`, NO_CACHE_HINT);
@@ -128,6 +128,28 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
     }
   }
   return db;
+}
+
+/**
+ * `mkdir -p`, without fs.mkdirSync's recursive mode: under /proc that spins
+ * forever on Node 20 (mkdir answers ENOENT for a parent that exists). A
+ * failure names the folder.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let current = dir; !existsSync(current); current = dirname(current)) {
+    missing.unshift(current);
+    if (dirname(current) === current) break;
+  }
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      throw new UserError(`cannot create the folder ${folder} for the knowledge cache (${code ?? String(error)})`, 'pass another file with --db, or set THOTH_HOME');
+    }
+  }
 }
 
 function connectOrThrow(path: string, readonly: boolean): Database.Database {

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/cli/errors.js';
+import { spawnThoth } from '../support/cli.js';
 import { SCHEMA_VERSION, openStore } from '../../src/store/index.js';
 import { migrate } from '../../src/store/migrations.js';
 import { INDEX, key, tempDbPath } from './temp.js';
@@ -68,6 +69,12 @@ describe('opening the knowledge cache', () => {
     }
     expect(store.deadLettersReport().map((d) => d.reason)).toEqual(['not JSON', 'from file:/a.ndjson', 'from file:/b.ndjson']);
     store.close();
+  });
+
+  it('names the folder it cannot create, even under /proc where recursive mkdir spins forever', async () => {
+    const result = await spawnThoth(['--db', '/proc/thoth-no-such-folder/thoth.db', 'publish', 'repo-init', '--field', 'project_url=https://github.com/thoth-station/thoth'], { timeoutMs: 30_000 });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: cannot create the folder /proc/thoth-no-such-folder for the knowledge cache (ENOENT)');
   });
 
   it('refuses a cache written by a newer thoth, naming both schema versions', () => {
