@@ -88,6 +88,14 @@ export function ledgerFunctions(prepare: Prepare): LedgerFunctions {
     },
     setWorkflowStatus: (name, status, at) => {
       prepare('UPDATE workflows SET status = ?, updated_at = ? WHERE name = ?').run(status, canonicalTime(at), name);
+      // The security-indicator state of a version follows its SI workflow to the end: analysed, or failed (never retried).
+      const siState = status === 'Succeeded' ? 'done' : status === 'Failed' || status === 'Error' ? 'failed' : undefined;
+      if (siState) {
+        prepare(
+          `UPDATE package_versions SET si_state = ?
+           WHERE (package_name, package_version, index_url) = (SELECT package_name, package_version, index_url FROM workflows WHERE name = ? AND kind = 'security-indicators')`,
+        ).run(siState, name);
+      }
     },
     workflowsInFlight: (kind, key) => {
       const [name, version, index] = storedKey(key);

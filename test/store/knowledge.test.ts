@@ -130,6 +130,26 @@ describe('knowledge store', () => {
     store.close();
   });
 
+  it("lets a version's security-indicator state follow its SI workflow to the end", () => {
+    const store = freshStore();
+    const si = (name: string, version: string) =>
+      entry({ name, kind: 'security-indicators', idempotencyKey: name, packageVersion: version, parameters: { THOTH_SECURITY_INDICATORS_PACKAGE_NAME: 'requests' } });
+    for (const version of ['1.0.0', '2.0.0', '3.0.0']) {
+      store.recordVersion(key('requests', version));
+      store.setSecurityIndicatorState(key('requests', version), 'scheduled');
+      store.recordWorkflow(si(`si-${version}`, version));
+    }
+    store.setWorkflowStatus('si-1.0.0', 'Running', '2024-05-01T12:01:00Z');
+    store.setWorkflowStatus('si-2.0.0', 'Succeeded', '2024-05-01T12:02:00Z');
+    store.setWorkflowStatus('si-3.0.0', 'Error', '2024-05-01T12:03:00Z');
+    expect(['1.0.0', '2.0.0', '3.0.0'].map((v) => store.securityIndicatorState(key('requests', v)))).toEqual(['scheduled', 'done', 'failed']);
+    // Other kinds leave it alone.
+    store.recordWorkflow(entry({ packageVersion: '1.0.0' }));
+    store.setWorkflowStatus('solver-requests-2-25-1-abc123', 'Succeeded', '2024-05-01T12:04:00Z');
+    expect(store.securityIndicatorState(key('requests', '1.0.0'))).toBe('scheduled');
+    store.close();
+  });
+
   it('remembers processed offsets and dead letters', () => {
     const store = freshStore();
     const source = { topic: 'thoth.solver.solved-package', partition: 0, offset: 3 };
