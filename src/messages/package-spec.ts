@@ -8,6 +8,7 @@ import { valid as validPep440 } from '@renovatebot/pep440';
 import { UserError } from '../cli/errors.js';
 import type { FieldError } from './check-value.js';
 import { shown } from './display.js';
+import { withoutCredentials } from './secrets.js';
 
 const PEP508_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
 const CONTROL_OR_SPACE = /[\s\p{Cc}\p{Cf}]/u;
@@ -97,7 +98,7 @@ export function packageFieldErrors(body: Record<string, unknown>, options: { all
     if (typeof value !== 'string') return;
     const problem = problemOf(value);
     // Credentials in a URL are secrets: show the value without them.
-    const display = value.replace(/\/\/[^/@]*@/, '//***@');
+    const display = withoutCredentials(value);
     if (problem) errors.push({ field, rule, message: `field '${field}' ${shown(display)} is invalid: ${problem}` });
   };
   check('package_name', 'pep508', packageNameProblem);

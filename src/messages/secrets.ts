@@ -27,3 +27,33 @@ function maskValue(value: unknown): unknown {
   }
   return out;
 }
+
+/**
+ * `text` with the user-info part of every URL in it (`user:password@`)
+ * replaced by `***@`. The authority runs to the first '/', '?', '#' or space,
+ * and the last '@' before it ends the user info, as URL parsers read it, so a
+ * password holding an unescaped '@' is masked whole.
+ */
+export function withoutCredentials(text: string): string {
+  return text.replace(/\/\/[^/?#\s]*@/g, '//***@');
+}
+
+/**
+ * Paths of the password-named fields in `value` that hold exactly the mask:
+ * a recording made by `thoth tail` without --show-secrets, whose real values
+ * are gone. Sending it would publish `***` as the password.
+ */
+export function maskedSecretFields(value: unknown, path = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => maskedSecretFields(item, `${path}[${i}]`));
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, item]) => {
+    const at = path ? `${path}.${key}` : key;
+    return isSecretField(key) && item === MASK ? [at] : maskedSecretFields(item, at);
+  });
+}
+
+/** The reason a line with masked secrets cannot be sent, naming the field. */
+export function maskedSecretReason(fields: readonly string[], action = 'replayed'): string {
+  const named = fields.length === 1 ? fields[0]! : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)!}`;
+  return `${named} ${fields.length === 1 ? 'is' : 'are'} masked (${MASK}): the recording was made without --show-secrets; it cannot be ${action}`;
+}

@@ -11,6 +11,7 @@ import { normalizePackageName, packageFieldErrors, parsePackageSpec } from '../m
 import { nearest } from '../cli/suggest.js';
 import { buildMessage, formatErrors, serializeMessage, unknownFields, type FieldError, type Message } from '../messages/validate.js';
 import { requireIndexUrl } from '../cli/index-url.js';
+import { withoutCredentials } from '../messages/secrets.js';
 
 export interface PublishFlags {
   spec?: string;
@@ -146,7 +147,8 @@ export function prepareMessage(type: MessageType, base: Record<string, unknown>,
   applyFieldFlags(type, flags.fields, fields);
   if (hasField(type, 'index_url') && (fields.index_url === undefined || fields.index_url === null)) {
     const found = requireIndexUrl(context.env);
-    context.notice?.(`index_url: ${found.url} (from ${found.from})`);
+    // A configured index may carry credentials (pip allows it); a notice never shows them.
+    context.notice?.(`index_url: ${withoutCredentials(found.url)} (from ${found.from})`);
     fields.index_url = found.url;
   }
   const result = buildMessage(type, fields, context.origin);
