@@ -178,6 +178,7 @@ export async function runInvestigate(options: InvestigateOptions, deps: Deps): P
     stopGraceMs: 8_000,
     pendingPollMs: 2_000,
     lagPollMs: 5_000,
+    phasePollMs: 5_000,
   };
   const presenter = await eventPresenter(options.format, deps);
   const learned: InvestigatorEvent[] = [];

@@ -23,6 +23,7 @@ export type InvestigatorEventName =
   | 'paused'
   | 'resumed'
   | 'lag'
+  | 'workflow-phase'
   | 'idle-exit'
   | 'stopped';
 

@@ -10,7 +10,7 @@ import { MESSAGE_TYPES } from '../messages/catalogue.js';
 import { topicName } from '../messages/topics.js';
 import type { Store } from '../store/index.js';
 import type { Consumption, RecordHandler } from '../transport/port.js';
-import type { KubeClient, WorkflowKind } from '../workflows/types.js';
+import { WORKFLOW_KINDS, type KubeClient, type WorkflowKind } from '../workflows/types.js';
 import { pendingLimitGate } from './back-pressure.js';
 import { handlesInMode, type InvestigatorConfig } from './config.js';
 import { createDelivery } from './delivery.js';
@@ -20,6 +20,7 @@ import { createExecutor } from './executor.js';
 import { createIndexClient } from './index-client.js';
 import { createMetrics, METRIC } from './metrics.js';
 import { serveOperatorEndpoints } from './operator.js';
+import { followPhases } from './phases.js';
 import type { RetryPolicy } from './retry.js';
 import { brokerSource, fileSource, indexesNamedIn, type InvestigatorSource } from './sources.js';
 import { lagSamples, untilDone, watchIdle, watchLag } from './watch.js';
@@ -45,6 +46,8 @@ export interface RunnerOptions {
   stopGraceMs: number;
   pendingPollMs: number;
   lagPollMs: number;
+  /** How often, against a cluster, the ledger reads the phases of the workflows it holds. */
+  phasePollMs: number;
 }
 
 export interface RunOutcome {
@@ -220,6 +223,19 @@ export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, 
         })
       : undefined;
   const lagWatch = source.kind === 'broker' ? watchLag(started, stop, options.lagPollMs, (total, partitions) => note('lag', { total, partitions })) : undefined;
+  const kube = options.kube;
+  const phaseWatch = kube
+    ? followPhases({
+        list: (namespace) => kube.listWorkflows(namespace),
+        namespaces: [...new Set(WORKFLOW_KINDS.map((kind) => options.namespaceFor(kind)))],
+        store,
+        everyMs: options.phasePollMs,
+        stop,
+        now: deps.now,
+        log: deps.log,
+        onChange: (entry, status, message) => note('workflow-phase', { name: entry.name, kind: entry.kind, namespace: entry.namespace, status, ...(message ? { message } : {}) }),
+      })
+    : undefined;
 
   try {
     await untilDone(started, stop, options.stopGraceMs, deps.log);
@@ -227,6 +243,7 @@ export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, 
     idle.abort('finished');
     await watchdog;
     await lagWatch;
+    await phaseWatch;
     await server?.close();
   }
   const reason = deps.signal.aborted ? 'signal' : idle.signal.reason === 'idle' ? 'idle' : 'end';

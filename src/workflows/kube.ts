@@ -184,11 +184,14 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
       });
     },
 
-    async countPending(namespace) {
+    async listWorkflows(namespace) {
       const list = (await retrying(`listing workflows in namespace ${namespace}`, () =>
         api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, labelSelector: 'app=thoth' }, callOptions()),
       )) as { items?: Workflow[] };
-      return (list.items ?? []).filter((w) => !w.status?.phase || w.status.phase === 'Pending').length;
+      return list.items ?? [];
+    },
+    async countPending(namespace) {
+      return (await client.listWorkflows(namespace)).filter((w) => !w.status?.phase || w.status.phase === 'Pending').length;
     },
   };
   return client;

@@ -94,6 +94,8 @@ export interface KubeClient {
   watchWorkflow(namespace: string, name: string, onChange: (workflow: Workflow) => void, signal: AbortSignal): Promise<Workflow>;
   /** Workflows labelled app=thoth in phase Pending (or no phase yet) in the namespace. */
   countPending(namespace: string): Promise<number>;
+  /** Every workflow labelled app=thoth in the namespace, with its status. */
+  listWorkflows(namespace: string): Promise<Workflow[]>;
 }
 
 /** What scheduling one workflow ended in. */
