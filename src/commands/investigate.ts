@@ -16,7 +16,7 @@ import { maxMessageBytes } from '../investigate/record-decoder.js';
 import { DEFAULT_RETRY } from '../investigate/retry.js';
 import { runInvestigator, type RunnerOptions } from '../investigate/runner.js';
 import { buildSummary, formatCounts, formatSummaryText } from '../investigate/summary.js';
-import { collect, outputFormat } from '../cli/output.js';
+import { collect, outputFormat, parseCount } from '../cli/output.js';
 import { namespaceFor, type NamespaceOptions } from '../workflows/namespaces.js';
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
 import type { CommandModule, Invocation } from './types.js';
@@ -25,6 +25,9 @@ export const DEFAULT_PORT = 6066;
 export const DEFAULT_GROUP = 'thoth.investigator';
 /** Where workflows go in record mode when no namespace is configured: the design card's namespace. */
 export const RECORD_MODE_NAMESPACE = 'thoth';
+
+/** Attempts a record failing transiently gets in a `--from` run before it is dead-lettered. */
+const FROM_FILE_MAX_ATTEMPTS = 8;
 
 export interface InvestigateOptions {
   config: InvestigatorConfig;
@@ -42,6 +45,8 @@ export interface InvestigateOptions {
   maxBytes: number;
   /** text: dashboard (on a terminal) and a summary for people; ndjson: one JSON line per event, the summary last. */
   format: 'text' | 'ndjson';
+  /** --max-retries: undefined retries a transient failure until it passes. */
+  maxAttempts?: number;
 }
 
 function parsePort(value: unknown): number | null {
@@ -101,6 +106,8 @@ export function investigateOptions(invocation: Invocation, deps: Pick<Deps, 'glo
     // In a cluster the metrics must be scrapable; on a workstation keep /halt to this machine.
     host: (o.host as string | undefined) ?? (env.KUBERNETES_SERVICE_HOST ? '0.0.0.0' : '127.0.0.1'),
     pendingLimit,
+    // A replay in CI must end: there a record that keeps failing transiently is dead-lettered after 8 tries.
+    maxAttempts: o.maxRetries !== undefined ? parseCount('--max-retries', o.maxRetries) : o.from !== undefined ? FROM_FILE_MAX_ATTEMPTS : undefined,
     maxBytes: maxMessageBytes(env),
     format: outputFormat(o.output, ['text', 'ndjson'] as const, { tty: 'text', piped: 'ndjson' }, deps.io.stdout.isTTY),
   };
@@ -174,7 +181,7 @@ export async function runInvestigate(options: InvestigateOptions, deps: Deps): P
     // A file replay needs no endpoints unless asked for.
     http: options.port === null || (options.from !== undefined && !options.portGiven) ? null : { host: options.host, port: options.port, required: options.portGiven },
     maxBytes: options.maxBytes,
-    retry: DEFAULT_RETRY,
+    retry: { ...DEFAULT_RETRY, maxAttempts: options.maxAttempts },
     stopGraceMs: 8_000,
     pendingPollMs: 2_000,
     lagPollMs: 5_000,
@@ -213,6 +220,7 @@ export const investigateCommand: CommandModule = {
       .option('--backend-namespace <ns>', 'namespace of adviser, provenance-checker, kebechet, ... (default: THOTH_BACKEND_NAMESPACE)')
       .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
       .option('--context <name>', 'kubeconfig context')
+      .option('--max-retries <n>', `attempts a message failing transiently gets before it is dead-lettered as RetriesExhausted (default: ${FROM_FILE_MAX_ATTEMPTS} with --from, else no limit: its partition waits)`)
       .option('--pending-limit <n>', 'pause partitions that schedule into a namespace with this many pending workflows (default: ARGO_PENDING_WORKFLOW_LIMIT)')
       .option('--port <port>', `operator endpoints /metrics, /_health, /halt/<topic>, /resume/<topic> (default ${DEFAULT_PORT}; 0 picks a free port; "none" turns them off)`)
       .option('--host <address>', 'address the endpoints listen on (default 127.0.0.1, 0.0.0.0 inside Kubernetes)')

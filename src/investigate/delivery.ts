@@ -7,7 +7,8 @@
  *   decode, plan, execute    -> inbox 'done' -> resolve
  *   permanent failure        -> dead-letter topic, cache, inbox -> resolve
  *   dead-letter write fails  -> retried; on shutdown throw (no commit)
- *   transient failure        -> retry with backoff, heartbeating, the partition blocked
+ *   transient failure        -> retry with backoff, heartbeating, the partition blocked;
+ *                               past --max-retries (default with --from: 8) dead-lettered as RetriesExhausted
  *   untyped error            -> counted, retried a few times, then dead-lettered as InternalError
  *   broken cache (corrupt, read-only, disk full) -> thrown: the consumer stops, nothing committed
  *
@@ -66,6 +67,9 @@ export interface DeliveryOptions {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The error class of a record that failed transiently more often than --max-retries allows. */
+export const RETRIES_EXHAUSTED = 'RetriesExhausted';
 
 /** The executor's detail as event fields; its `type` (a follow-up's type) must not hide the record's. */
 function detailOf(detail: unknown): Record<string, unknown> {
@@ -163,6 +167,9 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
             if (++unexpected >= options.retry.unexpectedAttempts) {
               return await deadLetter(record, source, typeName, ERROR_CLASS.internal, messageOf(error), context);
             }
+          }
+          if (options.retry.maxAttempts !== undefined && attempt >= options.retry.maxAttempts) {
+            return await deadLetter(record, source, typeName, RETRIES_EXHAUSTED, `gave up after ${attempt} attempts: ${messageOf(error)}`, context);
           }
           const delay = retryDelay(options.retry, attempt, error instanceof TransientError ? error.retryAfterMs : undefined);
           event('retry', record, typeName, { attempt, delayMs: delay, reason: messageOf(error) });

@@ -8,7 +8,6 @@ import { CancelledError } from '../cli/errors.js';
 import type { RecordContext } from '../transport/port.js';
 import { sleep } from '../cli/sleep.js';
 
-
 export interface RetryPolicy {
   /** First delay. */
   baseMs: number;
@@ -18,6 +17,12 @@ export interface RetryPolicy {
   unexpectedAttempts: number;
   /** Longest sleep between two heartbeats. */
   heartbeatMs: number;
+  /**
+   * How many attempts a record that keeps failing transiently gets before it
+   * is dead-lettered (RetriesExhausted). Unset: it is retried until it
+   * passes, its partition waiting, as the broker's order requires.
+   */
+  maxAttempts?: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { baseMs: 500, capMs: 30_000, unexpectedAttempts: 3, heartbeatMs: 3_000 };

@@ -22,7 +22,7 @@ import { createMetrics, METRIC } from './metrics.js';
 import { serveOperatorEndpoints } from './operator.js';
 import { followPhases } from './phases.js';
 import type { RetryPolicy } from './retry.js';
-import { brokerSource, fileSource, indexesNamedIn, type InvestigatorSource } from './sources.js';
+import { brokerSource, fileSource, type InvestigatorSource } from './sources.js';
 import { lagSamples, untilDone, watchIdle, watchLag } from './watch.js';
 
 export interface RunnerOptions {
@@ -68,13 +68,9 @@ export function subscribedTopics(config: InvestigatorConfig): string[] {
 
 export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, present: EventSink): Promise<RunOutcome> {
   const { store } = deps;
-  let config = options.config;
+  const config = options.config;
   if (options.from && config.indexUrls.length === 0 && store.registeredIndexes().length === 0) {
-    const named = await indexesNamedIn(options.from, deps.io.stdin);
-    if (named.length > 0) {
-      deps.log.notice(`no package index is registered (THOTH_INDEX_URLS, --index-url); trusting the one(s) ${options.from} names, for this run only: ${named.join(', ')}`);
-      config = { ...config, indexUrls: named };
-    }
+    deps.log.warn('no package index is registered (THOTH_INDEX_URLS, --index-url): every message naming an index will be dead-lettered as UnregisteredIndex');
   }
   const startedAt = new Date(deps.now()).toISOString();
   const tally = emptyTally();

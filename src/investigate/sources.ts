@@ -14,8 +14,6 @@ import { openInput, readEnvelopes } from '../messages/ndjson.js';
 import { bodyOfValue, replayTopic } from '../messages/records.js';
 import { serializeMessage, validateMessage, formatErrors } from '../messages/validate.js';
 import type { Broker, ConsumedRecord, ConsumeSummary, Consumption, OutgoingRecord, RecordContext, RecordHandler, StartPosition } from '../transport/port.js';
-import { indexUrlProblem } from '../messages/package-spec.js';
-import { stripTrailingSlash } from './config.js';
 import type { DeadLetterWriter } from './delivery.js';
 
 /** A message the investigator's own effects publish (adviser-re-run, ...). */
@@ -128,23 +126,6 @@ export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
       },
     },
   };
-}
-
-/**
- * The package indexes a recorded stream's messages name, valid ones only.
- * `--from` on a cache with no registered index trusts these for the run, so
- * that a fixture replays on a fresh machine (the file is the operator's own input).
- */
-export async function indexesNamedIn(path: string, stdin: NodeJS.ReadableStream): Promise<string[]> {
-  if (path === '-') return [];
-  const found = new Set<string>();
-  for await (const entry of readEnvelopes(openInput(path, stdin), path)) {
-    if ('error' in entry) continue;
-    const value = entry.parsed.envelope.value;
-    const url = value && typeof value === 'object' ? (value as Record<string, unknown>).index_url : undefined;
-    if (typeof url === 'string' && indexUrlProblem(url) === undefined) found.add(stripTrailingSlash(url));
-  }
-  return [...found].sort();
 }
 
 export interface FileSourceOptions {

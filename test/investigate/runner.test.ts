@@ -88,10 +88,29 @@ describe('thoth investigate --from', () => {
     expect(both.map((l) => l.error_class)).toEqual(['NotJson', 'NotAnObject']);
   });
 
-  it('trusts the indexes a stream names when the cache has none registered, and says so', async () => {
+  it('trusts no index the stream names: with none registered it warns, and dead-letters what names one', async () => {
     const result = await runThoth(['--db', db, 'investigate', '--from', STREAM], { env: env({ THOTH_INDEX_URLS: '' }) });
-    expect(result.stderr).toContain(`trusting the one(s) ${STREAM} names, for this run only: ${INDEX}`);
-    expect(lines(result.stdout).at(-1)).toMatchObject({ counts: { deadLetters: 0 } });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('no package index is registered (THOTH_INDEX_URLS, --index-url)');
+    const summary = lines(result.stdout).at(-1)!;
+    expect(summary).toMatchObject({ counts: { workflowsScheduled: 0 } });
+    const letters = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() })).stdout) as Array<{ error_class: string }>;
+    expect(letters.length).toBeGreaterThan(0);
+    expect(new Set(letters.map((l) => l.error_class))).toEqual(new Set(['UnregisteredIndex']));
+  });
+
+  it('dead-letters a message that keeps failing transiently after --max-retries, so a replay ends', async () => {
+    // The index has no version list to give (nothing listens there): expanding the versions fails transiently.
+    const closed = 'http://127.0.0.1:9/simple';
+    const file = join(dir, 'stream.ndjson');
+    writeFileSync(file, [envelope('thoth.investigator.unresolved-package', body({ package_name: 'flask', index_url: closed })), unresolved('django', '3.2.4')].join('\n'));
+    const result = await runThoth(['--db', db, 'investigate', '--from', file, '--max-retries', '2', '--index-url', closed, '--index-url', INDEX], { env: env() });
+    expect(result.code).toBe(0);
+    const events = lines(result.stdout);
+    expect(events.filter((e) => e.event === 'retry')).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ counts: { deadLetters: 1, processed: 1 } });
+    const letters = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() })).stdout) as Array<{ error_class: string; reason: string }>;
+    expect(letters).toEqual([expect.objectContaining({ error_class: 'RetriesExhausted', reason: expect.stringMatching(/^gave up after 2 attempts: /) })]);
   });
 
   it('refuses flags that do not fit together or do not parse', async () => {
