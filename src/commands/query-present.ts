@@ -3,6 +3,7 @@
  * the documented JSON/YAML for scripts. The JSON is exactly what the store's
  * reports return (field names in src/store/reports.ts and package-report.ts).
  */
+import { scrubSecrets, withoutCredentials } from '../messages/secrets.js';
 import type { DeadLetterReport, PackageReport, SqlResult, StoreStats, UnresolvedReport, VersionRef, VersionReport, WorkflowReport } from '../store/index.js';
 import { renderFields, renderOutput, renderTable, type Column, type TableOptions } from '../ui/table.js';
 
@@ -156,6 +157,8 @@ function sqlCell(value: unknown): string | number | null {
 
 /** JSON documents are built for scripts: BLOBs as base64, nothing else changed. */
 function documentOf(result: QueryResult): unknown {
+  // Caches written before dead letters were stored masked still hold the secrets of some.
+  if (result.what === 'dead-letters') return result.data.map((d) => ({ ...d, reason: withoutCredentials(d.reason), value: scrubSecrets(d.value) }));
   if (result.what !== 'sql') return result.data;
   return result.data.rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'bigint' ? v.toString() : v])));
 }

@@ -22,6 +22,7 @@ import type { ConsumedRecord, RecordContext, RecordHandler } from '../transport/
 import type { EventSink, InvestigatorEventName } from './events.js';
 import { METRIC, type Metrics } from './metrics.js';
 import { typeOfTopic } from '../messages/records.js';
+import { scrubSecrets, withoutCredentials } from '../messages/secrets.js';
 import { ERROR_CLASS, decodeConsumed, type DecodedRecord } from './record-decoder.js';
 import { sleepWithHeartbeat, retryDelay, type RetryPolicy } from './retry.js';
 
@@ -108,7 +109,9 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
     event('processed', record, typeName, { effects: effects.length });
   }
 
-  async function deadLetter(record: ConsumedRecord, source: SourceRef, typeName: string | undefined, errorClass: string, reason: string, context: RecordContext) {
+  async function deadLetter(record: ConsumedRecord, source: SourceRef, typeName: string | undefined, errorClass: string, rawReason: string, context: RecordContext) {
+    // A reason may quote an index URL with its user info; the topic's headers and the cache are read by many.
+    const reason = withoutCredentials(rawReason);
     for (let attempt = 1; ; attempt++) {
       try {
         await options.deadLetters.send(record, errorClass, reason);
@@ -119,7 +122,8 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
             origin: options.origin,
             errorClass,
             reason,
-            value: valueAsReceived(record.value),
+            // The dead-letter topic keeps the record as it was; the cache's copy is for people, without secrets.
+            value: scrubSecrets(valueAsReceived(record.value)),
             headers: record.headers,
             createdAt: at,
           });
@@ -172,7 +176,7 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
             return await deadLetter(record, source, typeName, RETRIES_EXHAUSTED, `gave up after ${attempt} attempts: ${messageOf(error)}`, context);
           }
           const delay = retryDelay(options.retry, attempt, error instanceof TransientError ? error.retryAfterMs : undefined);
-          event('retry', record, typeName, { attempt, delayMs: delay, reason: messageOf(error) });
+          event('retry', record, typeName, { attempt, delayMs: delay, reason: withoutCredentials(messageOf(error)) });
           await sleepWithHeartbeat(delay, context, options.retry.heartbeatMs);
         }
       }

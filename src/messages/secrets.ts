@@ -57,3 +57,15 @@ export function maskedSecretReason(fields: readonly string[], action = 'replayed
   const named = fields.length === 1 ? fields[0]! : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)!}`;
   return `${named} ${fields.length === 1 ? 'is' : 'are'} masked (${MASK}): the recording was made without --show-secrets; it cannot be ${action}`;
 }
+
+/** `maskSecrets`, and the user info of every URL in any string of `value`, masked: for copies kept for people. */
+export function scrubSecrets<T>(value: T): T {
+  return scrubStrings(maskSecrets(value)) as T;
+}
+
+function scrubStrings(value: unknown): unknown {
+  if (typeof value === 'string') return withoutCredentials(value);
+  if (Array.isArray(value)) return value.map(scrubStrings);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubStrings(item)]));
+}

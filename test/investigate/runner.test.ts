@@ -99,6 +99,21 @@ describe('thoth investigate --from', () => {
     expect(new Set(letters.map((l) => l.error_class))).toEqual(new Set(['UnregisteredIndex']));
   });
 
+  it('keeps passwords and URL credentials of a dead letter out of the log, the dead-letter topic headers and the cache', async () => {
+    const file = join(dir, 'stream.ndjson');
+    const value = body({ package_name: 'flask', package_version: '2.0.1', index_url: 'https://user:s3cret@index.example/simple', solver: null, registry_password: 'PEXSECRET' });
+    writeFileSync(file, envelope('thoth.investigator.unresolved-package', value));
+    const result = await runThoth(['--db', db, 'investigate', '--from', file], { env: env() });
+    expect(lines(result.stdout).at(-1)).toMatchObject({ counts: { deadLetters: 1 } });
+    const letters = await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() });
+    const sql = await runThoth(['--db', db, 'query', 'sql', 'SELECT reason, value FROM dead_letters', '-o', 'json'], { env: env() });
+    for (const text of [result.stdout, result.stderr, letters.stdout, sql.stdout]) {
+      expect(text).not.toContain('s3cret');
+      expect(text).not.toContain('PEXSECRET');
+    }
+    expect(JSON.parse(letters.stdout)).toEqual([expect.objectContaining({ reason: expect.stringContaining('https://***@index.example/simple'), value: expect.objectContaining({ registry_password: '***' }) })]);
+  });
+
   it('dead-letters a message that keeps failing transiently after --max-retries, so a replay ends', async () => {
     // The index has no version list to give (nothing listens there): expanding the versions fails transiently.
     const closed = 'http://127.0.0.1:9/simple';
