@@ -87,6 +87,7 @@ export function investigateOptions(invocation: Invocation, deps: Pick<Deps, 'glo
   if (reset !== 'earliest' && reset !== 'latest') throw new UsageError(`KAFKA_CONSUMER_AUTO_OFFSET_RESET must be "earliest" or "latest", got ${JSON.stringify(reset)}`);
   const pendingLimit =
     o.pendingLimit !== undefined ? parsePendingLimit(String(o.pendingLimit), '--pending-limit') : parsePendingLimit(env.ARGO_PENDING_WORKFLOW_LIMIT, 'ARGO_PENDING_WORKFLOW_LIMIT');
+  if (o.group !== undefined && !String(o.group).trim()) throw new UsageError('--group must name a consumer group, got an empty string');
   if (o.from !== undefined && o.untilIdle !== undefined) throw new UsageError('--until-idle applies to a broker; --from already stops at the end of its file');
   return {
     config,
@@ -168,6 +169,7 @@ export async function runInvestigate(options: InvestigateOptions, deps: Deps): P
   const store = await deps.store({ create: true });
   store.seedIndexes(options.config.indexUrls);
   const kube = await workflowTarget(options, deps);
+  if (options.pendingLimit !== undefined && !kube) deps.log.notice('the pending-workflow limit applies to a cluster; in record mode nothing is pending, so it is not used');
   const runner: RunnerOptions = {
     config: options.config,
     from: options.from,

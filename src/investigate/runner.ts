@@ -75,6 +75,10 @@ export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, 
   const startedAt = new Date(deps.now()).toISOString();
   const tally = emptyTally();
   const metrics = createMetrics();
+  // Every series exists from the start at 0: a rate() or an absent() alert sees the first failure.
+  for (const type of MESSAGE_TYPES.filter((t) => handlesInMode(t.name, config.modes))) {
+    for (const name of [METRIC.processed, METRIC.exceptions, METRIC.failures]) metrics.inc(name, { message_type: type.name }, 0);
+  }
   let warnedDuplicate = false;
   const emit = fanOut(
     (event) => countEvent(tally, event),
