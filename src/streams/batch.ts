@@ -6,6 +6,7 @@
 import { UsageError, UserError } from '../cli/errors.js';
 import type { MessageType } from '../messages/catalogue.js';
 import { openInput, readLines } from '../messages/ndjson.js';
+import { maskedSecretFields, maskedSecretReason } from '../messages/secrets.js';
 import { InvalidMessageError, prepareMessage, type PrepareContext, type PreparedMessage, type PublishFlags } from './prepare.js';
 
 export interface LineFailure {
@@ -54,6 +55,8 @@ export async function prepareFile(
       if ('topic' in fields && ('value' in fields || 'payload' in fields)) {
         throw new UserError('this line is a recorded envelope (topic, value): publish recorded streams with `thoth replay`');
       }
+      const masked = maskedSecretFields(fields);
+      if (masked.length > 0) throw new UserError(maskedSecretReason(masked, 'published'));
       batch.messages.push({ ...prepareMessage(type, fields, flags, once), line });
     } catch (error) {
       if (!(error instanceof UserError) && !(error instanceof UsageError)) throw error;

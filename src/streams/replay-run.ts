@@ -8,7 +8,8 @@ import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../cli/log.js';
 import { openInput, readEnvelopes } from '../messages/ndjson.js';
-import { decodeEnvelope, outgoingOf, replayTopic } from '../messages/records.js';
+import { decodeEnvelope, outgoingOf, replayTopic, type DecodedMessage } from '../messages/records.js';
+import { maskedSecretFields, maskedSecretReason } from '../messages/secrets.js';
 import type { Broker, OutgoingRecord } from '../transport/port.js';
 import type { Progress } from '../ui/progress.js';
 
@@ -47,6 +48,18 @@ export interface ReplayEnv {
   progress: Progress;
   signal: AbortSignal;
   now: () => number;
+}
+
+/**
+ * Why a recorded envelope must not be sent as it is: its validation errors,
+ * and password fields that `thoth tail` masked (sending them would publish
+ * the mask as the password). Checked on every topic, catalogue or not.
+ */
+function problemsOf(decoded: DecodedMessage): string[] {
+  const reasons = decoded.validation && !decoded.validation.ok ? decoded.validation.errors.map((e) => e.message) : [];
+  const masked = maskedSecretFields(decoded.envelope.value);
+  if (masked.length > 0) reasons.push(maskedSecretReason(masked));
+  return reasons;
 }
 
 /** When a record is due: sent-count over rate, or the recorded gap divided by the speed factor. */
@@ -101,10 +114,11 @@ export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<R
         warnedTopics.add(envelope.topic);
         env.log.warn(`${source}:${entry.line}: topic ${envelope.topic} carries no known message type; replayed as recorded, unchecked`);
       }
-      if (decoded.validation && !decoded.validation.ok) {
+      const reasons = problemsOf(decoded);
+      if (reasons.length > 0) {
         summary.invalid++;
-        const reasons = decoded.validation.errors.map((e) => e.message).join('; ');
-        env.log.warn(`${source}:${entry.line}: invalid ${decoded.type!.name} message${plan.includeInvalid ? ' (sent anyway)' : ''}: ${reasons}`);
+        const what = decoded.type ? `${decoded.type.name} message` : 'message';
+        env.log.warn(`${source}:${entry.line}: invalid ${what}${plan.includeInvalid ? ' (sent anyway)' : ''}: ${reasons.join('; ')}`);
         if (plan.strict) {
           summary.stopped = true;
           break outer;
