@@ -9,6 +9,7 @@ import type { MessageType } from '../messages/catalogue.js';
 import { typeLabel, type FieldSpec } from '../messages/fields.js';
 import { normalizePackageName, packageFieldErrors, parsePackageSpec } from '../messages/package-spec.js';
 import { nearest } from '../cli/suggest.js';
+import { shown } from '../messages/display.js';
 import { buildMessage, formatErrors, serializeMessage, unknownFields, type FieldError, type Message } from '../messages/validate.js';
 import { requireIndexUrl } from '../cli/index-url.js';
 import { withoutCredentials } from '../messages/secrets.js';
@@ -126,6 +127,13 @@ const hasField = (type: MessageType, name: string) => type.fields.some((f) => f.
 export function prepareMessage(type: MessageType, base: Record<string, unknown>, flags: PublishFlags, context: PrepareContext): PreparedMessage {
   const unknown = unknownFields(type, base);
   if (unknown.length > 0) throw unknownField(type, unknown[0]!, type.fields);
+  // Handlers are chosen by (topic, version): a body of another version is one no consumer reads.
+  if (base.version !== undefined && base.version !== type.version) {
+    const got = shown(typeof base.version === 'string' ? base.version : String(JSON.stringify(base.version)));
+    throw new InvalidMessageError(type.name, [
+      { field: 'version', rule: 'known-version', message: `field 'version' is ${got}, but thoth reads ${type.name} ${type.version} only` },
+    ]);
+  }
   const fields: Record<string, unknown> = { ...base };
   if (flags.spec !== undefined) {
     if (!hasField(type, 'package_name')) throw new UsageError(`${type.name} is not about a package: it takes no "${flags.spec}" operand`, 'set its fields with --field name=value or --json');
