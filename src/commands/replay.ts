@@ -53,14 +53,28 @@ export function replayOptions(invocation: Invocation, deps: Pick<Deps, 'globals'
   };
 }
 
-export function presentSummary(summary: ReplaySummary, validateOnly: boolean): string {
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** What was sent, and what was not: invalid lines sent with --include-invalid are counted as sent, not as skipped. */
+function sentLine(summary: ReplaySummary, includeInvalid: boolean): string {
   const seconds = (summary.elapsedMs / 1000).toFixed(1);
-  const head = validateOnly
-    ? `checked ${summary.read + summary.malformed} lines: ${summary.read - summary.invalid} valid, ${summary.invalid} invalid, ${summary.malformed} malformed`
-    : `sent ${summary.sent} message${summary.sent === 1 ? '' : 's'} in ${seconds}s; skipped ${summary.invalid} invalid and ${summary.malformed} malformed line${summary.malformed === 1 ? '' : 's'}`;
+  const invalidSent = includeInvalid ? Math.min(summary.invalid, summary.sent) : 0;
+  const within = invalidSent > 0 ? ` (${invalidSent} of them invalid, sent as --include-invalid asked)` : '';
+  const skipped = [...(includeInvalid ? [] : [`${summary.invalid} invalid`]), plural(summary.malformed, 'malformed line')];
+  const sent = summary.interrupted
+    ? `interrupted: sent ${summary.sent} of ${summary.totalLines === undefined ? `the ${summary.read + summary.malformed} lines read` : plural(summary.totalLines, 'line')}`
+    : `sent ${plural(summary.sent, 'message')}`;
+  return `${sent} in ${seconds}s${within}; skipped ${skipped.join(' and ')}`;
+}
+
+export function presentSummary(summary: ReplaySummary, options: Pick<ReplayPlan, 'validateOnly' | 'includeInvalid'>): string {
+  const checked = summary.read + summary.malformed;
+  const head = options.validateOnly
+    ? `${summary.interrupted ? `interrupted: checked ${checked}${summary.totalLines === undefined ? '' : ` of ${summary.totalLines}`}` : `checked ${checked}`} lines: ${summary.read - summary.invalid} valid, ${summary.invalid} invalid, ${summary.malformed} malformed`
+    : sentLine(summary, options.includeInvalid);
   const stopped = summary.stopped ? '\nstopped at the first bad line (--strict)' : '';
   const rows = Object.entries(summary.topics).map(([topic, n]) => [topic, String(n)]);
-  return `${head}${stopped}\n${rows.length ? renderGrid(['TOPIC', validateOnly ? 'VALID' : 'SENT'], rows) : ''}`;
+  return `${head}${stopped}\n${rows.length ? renderGrid(['TOPIC', options.validateOnly ? 'VALID' : 'SENT'], rows) : ''}`;
 }
 
 export async function runReplay(options: ReplayOptions, deps: Deps): Promise<number> {
@@ -74,7 +88,7 @@ export async function runReplay(options: ReplayOptions, deps: Deps): Promise<num
   });
   // The summary is a notice about the run, not a result: stderr, unless asked for as JSON.
   if (options.output !== 'table') await write(deps.io.stdout, await renderOutput(summary, options.output));
-  else if (!deps.globals.quiet) await write(deps.io.stderr, presentSummary(summary, options.validateOnly));
+  else if (!deps.globals.quiet) await write(deps.io.stderr, presentSummary(summary, options));
   if (deps.signal.aborted) return EXIT.interrupted;
   const bad = summary.malformed + (options.includeInvalid ? 0 : summary.invalid);
   return bad > 0 ? EXIT.failure : EXIT.ok;

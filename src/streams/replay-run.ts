@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../cli/log.js';
-import { openInput, readEnvelopes } from '../messages/ndjson.js';
+import { openInput, readEnvelopes, readLines } from '../messages/ndjson.js';
 import { decodeEnvelope, outgoingOf, replayTopic, type DecodedMessage } from '../messages/records.js';
 import { maskedSecretFields, maskedSecretReason } from '../messages/secrets.js';
 import type { Broker, OutgoingRecord } from '../transport/port.js';
@@ -38,6 +38,10 @@ export interface ReplaySummary {
   topics: Record<string, number>;
   /** True when --strict stopped at a bad line. */
   stopped: boolean;
+  /** True when Ctrl-C (the abort signal) ended the run early. */
+  interrupted: boolean;
+  /** With `interrupted`: the non-blank lines of every file named, when none was stdin (whose rest is unknown). */
+  totalLines?: number;
   elapsedMs: number;
 }
 
@@ -71,7 +75,7 @@ export function dueTime(pace: Pace, startedAt: number, index: number, timestamp:
 
 export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<ReplaySummary> {
   const startedAt = env.now();
-  const summary: ReplaySummary = { read: 0, sent: 0, invalid: 0, malformed: 0, topics: {}, stopped: false, elapsedMs: 0 };
+  const summary: ReplaySummary = { read: 0, sent: 0, invalid: 0, malformed: 0, topics: {}, stopped: false, interrupted: false, elapsedMs: 0 };
   const broker = plan.validateOnly ? undefined : await env.broker!();
   const batch: OutgoingRecord[] = [];
   const warnedTopics = new Set<string>();
@@ -149,6 +153,19 @@ export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<R
   await flush();
   await inFlight;
   env.progress.finish();
+  if (env.signal.aborted) {
+    summary.interrupted = true;
+    if (!plan.files.includes('-')) summary.totalLines = await countLines(plan.files);
+  }
   summary.elapsedMs = env.now() - startedAt;
   return summary;
+}
+
+/** Non-blank lines of the files, counted as the replay reads them, so the summary of an interrupted run can say how far it got. */
+async function countLines(files: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const file of files) {
+    for await (const _ of readLines(openInput(file, process.stdin))) total++;
+  }
+  return total;
 }
