@@ -8,6 +8,7 @@ import { CustomObjectsApi, KubeConfig, Observable, Watch } from '@kubernetes/cli
 import { PermanentError, UserError } from '../cli/errors.js';
 import type { Logger } from '../cli/log.js';
 import { idempotencyKeyOf } from './build.js';
+import { withDeadline } from './deadline.js';
 import { findKubeconfig } from './kubeconfig-source.js';
 import { DEFAULT_RETRY, classifyHttp, classifyNetwork, withRetries, type FailureClass, type HttpFailure, type RetryPolicy } from './retry.js';
 import type { KubeClient, Workflow } from './types.js';
@@ -90,13 +91,11 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
   const description = `${config.getCurrentContext()}@${server.replace(/\/\/[^/@]*@/, '//')}`;
   const log = options.log;
 
-  /** Per-call options: a time limit on each request, tied to the caller's signal. */
-  const callOptions = (signal?: AbortSignal) => {
-    const timeout = AbortSignal.timeout(policy.requestTimeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  /** Per-call options: the request aborts on `signal` (see withDeadline for why it is not AbortSignal.any). */
+  const callOptions = (signal: AbortSignal) => {
     const middleware = {
       pre: (context: { setSignal(signal: AbortSignal): void }) => {
-        context.setSignal(combined);
+        context.setSignal(signal);
         return new Observable(Promise.resolve(context));
       },
       post: (response: unknown) => new Observable(Promise.resolve(response)),
@@ -104,14 +103,15 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
     return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as Parameters<CustomObjectsApi['getNamespacedCustomObject']>[1];
   };
 
-  const retrying = <T>(what: string, request: () => Promise<T>, signal?: AbortSignal) =>
-    withRetries(what, request, classify, { policy, log, signal });
+  /** Each attempt gets its own time limit, tied to the caller's signal. */
+  const retrying = <T>(what: string, request: (callSignal: AbortSignal) => Promise<T>, signal?: AbortSignal) =>
+    withRetries(what, () => withDeadline(policy.requestTimeoutMs, signal, request), classify, { policy, log, signal });
 
   const getWorkflow = async (namespace: string, name: string, signal?: AbortSignal): Promise<Workflow | undefined> => {
     try {
       return (await retrying(
         `reading workflow ${name} in namespace ${namespace}`,
-        () => api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }, callOptions(signal)),
+        (callSignal) => api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }, callOptions(callSignal)),
         signal,
       )) as Workflow;
     } catch (error) {
@@ -129,11 +129,11 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
       let conflict = false;
       const created = await retrying(
         what,
-        async () => {
+        async (callSignal) => {
           try {
             return (await api.createNamespacedCustomObject(
               { group: GROUP, version: VERSION, namespace, plural: PLURAL, body: workflow, dryRun: createOptions.dryRun ? 'All' : undefined },
-              callOptions(createOptions.signal),
+              callOptions(callSignal),
             )) as Workflow;
           } catch (error) {
             if (httpFailureOf(error)?.status === 409) {
@@ -185,8 +185,8 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
     },
 
     async listWorkflows(namespace) {
-      const list = (await retrying(`listing workflows in namespace ${namespace}`, () =>
-        api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, labelSelector: 'app=thoth' }, callOptions()),
+      const list = (await retrying(`listing workflows in namespace ${namespace}`, (callSignal) =>
+        api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, labelSelector: 'app=thoth' }, callOptions(callSignal)),
       )) as { items?: Workflow[] };
       return list.items ?? [];
     },
