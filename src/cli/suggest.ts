@@ -33,3 +33,34 @@ export function nearest(word: string, candidates: readonly string[]): string | u
   }
   return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.name : undefined;
 }
+
+/** Suggestions listed at most, so that a short fragment does not repeat the whole list of names. */
+const MAX_SUGGESTIONS = 4;
+
+/**
+ * Every candidate `word` plausibly meant: those it begins (`adviser` ->
+ * adviser-trigger, adviser-re-run), else those it occurs in, plus the
+ * nearest by edit distance; when none of these, those with a '-'-separated
+ * part one or two edits from it (`solver`, `solvd` -> solved-package).
+ */
+export function suggestions(word: string, candidates: readonly string[]): string[] {
+  if (!word || word.length > 200) return [];
+  const lower = word.toLowerCase();
+  const starting = candidates.filter((c) => c.startsWith(lower));
+  const found = starting.length > 0 ? starting : lower.length >= 3 ? candidates.filter((c) => c.includes(lower)) : [];
+  const closest = nearest(word, candidates);
+  if (closest !== undefined && !found.includes(closest)) found.push(closest);
+  if (found.length === 0 && lower.length >= 4) {
+    const limit = Math.max(1, Math.floor(lower.length / 4));
+    found.push(...candidates.filter((c) => c.split(/[-.]/).some((part) => editDistance(lower, part) <= limit)));
+  }
+  return found.slice(0, MAX_SUGGESTIONS);
+}
+
+/** ` (did you mean 'a' or 'b'?)`, or '' with nothing to suggest. */
+export function didYouMean(names: readonly string[]): string {
+  if (names.length === 0) return '';
+  const quoted = names.map((n) => `'${n}'`);
+  const listed = quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
+  return ` (did you mean ${listed}?)`;
+}

@@ -8,7 +8,7 @@
 import { UsageError } from '../cli/errors.js';
 import { optional, optionalStrings, required, requiredStrings, withDefault, type BodyOf, type FieldSpec } from './fields.js';
 import { shown } from './display.js';
-import { nearest } from '../cli/suggest.js';
+import { didYouMean, suggestions } from '../cli/suggest.js';
 import { baseTopicOf } from './topics.js';
 
 export type { FieldSpec, FieldType, NestedObjectType } from './fields.js';
@@ -148,11 +148,10 @@ export function messageType(name: string): MessageType {
   throw unknownMessageType(name);
 }
 
-/** The error for a name that is no message type: nearest suggestion plus the full list. */
+/** The error for a name that is no message type: the names it may mean, plus the full list. */
 export function unknownMessageType(name: string): UsageError {
-  const suggestion = nearest(name, MESSAGE_NAMES);
   return new UsageError(
-    `unknown message type ${shown(name)}${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`,
+    `unknown message type ${shown(name)}${didYouMean(suggestions(name, MESSAGE_NAMES))}`,
     `known types: ${MESSAGE_NAMES.join(', ')}`,
   );
 }

@@ -59,7 +59,7 @@ describe('lookup', () => {
     ['solved', 'solved-package'],
     ['SolvedPackage', 'solved-package'],
     ['adviser-trigr', 'adviser-trigger'],
-    ['kebechet', undefined],
+    ['kebechet', 'kebechet-run-url-trigger'],
     ['zzzzzzzz', undefined],
   ])('suggestion for %j', (name, suggestion) => {
     try {
