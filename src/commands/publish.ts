@@ -20,7 +20,7 @@ import { createExecutor, type PublishRecord } from '../investigate/executor.js';
 import { prepareFile } from '../streams/batch.js';
 import { collect, outputFormat } from '../cli/output.js';
 import { renderGrid, renderOutput } from '../ui/table.js';
-import { prepareMessage, type PreparedMessage, type PublishFlags } from '../streams/prepare.js';
+import { checkPublishFlags, prepareMessage, type PreparedMessage, type PublishFlags } from '../streams/prepare.js';
 import type { CommandModule, Invocation } from './types.js';
 
 const FORMATS = ['table', 'json', 'yaml', 'ndjson'] as const;
@@ -44,18 +44,21 @@ export function publishOptions(invocation: Invocation, isTTY: boolean | undefine
   const [typeName, spec] = invocation.operands as [string, string | undefined];
   const o = invocation.options;
   if (o.json !== undefined && o.file !== undefined) throw new UsageError('--json and --file cannot be used together');
+  const type = messageType(typeName);
+  const flags: PublishFlags = {
+    spec,
+    fields: (o.field as string[] | undefined) ?? [],
+    indexUrl: o.indexUrl as string | undefined,
+    solver: o.solver as string | undefined,
+    key: o.key as string | undefined,
+    headers: (o.header as string[] | undefined) ?? [],
+    adviserId: o.adviserId as string | undefined,
+    recommendationType: o.recommendationType as string | undefined,
+  };
+  checkPublishFlags(type, flags);
   return {
-    type: messageType(typeName),
-    flags: {
-      spec,
-      fields: (o.field as string[] | undefined) ?? [],
-      indexUrl: o.indexUrl as string | undefined,
-      solver: o.solver as string | undefined,
-      key: o.key as string | undefined,
-      headers: (o.header as string[] | undefined) ?? [],
-      adviserId: o.adviserId as string | undefined,
-      recommendationType: o.recommendationType as string | undefined,
-    },
+    type,
+    flags,
     json: o.json as string | undefined,
     file: o.file as string | undefined,
     dryRun: Boolean(o.dryRun),
@@ -167,8 +170,8 @@ export const publishCommand: CommandModule = {
       .option('--solver <name>', 'solver field (e.g. solver-rhel-8-py38)')
       .option('--key <key>', 'record key (default: the subject name==version for package messages, none otherwise)')
       .option('--header <name=value>', 'record header (repeatable)', collect)
-      .option('--adviser-id <id>', 'advice run waiting on this package: sets header thoth-adviser-id')
-      .option('--recommendation-type <type>', 'with --adviser-id: sets header thoth-recommendation-type (the investigator assumes latest)')
+      .option('--adviser-id <id>', 'unresolved-package only: the advice run waiting on this package (sets header thoth-adviser-id)')
+      .option('--recommendation-type <type>', 'with --adviser-id: sets header thoth-recommendation-type: latest, stable, testing, performance or security (the investigator assumes latest)')
       .option('--dry-run', 'validate and print the exact body; send nothing')
       .option('--show-secrets', 'with --dry-run: print password fields instead of ***')
       .option('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, ndjson when piped)')

@@ -112,6 +112,9 @@ const CATALOGUE = [
 
 export const MESSAGE_TYPES: readonly MessageType[] = CATALOGUE;
 
+/** The recommendation types upstream's adviser knows (adviser-trigger's recommendation_type, the thoth-recommendation-type header). */
+export const RECOMMENDATION_TYPES: readonly string[] = ['latest', 'stable', 'testing', 'performance', 'security'];
+
 /** CLI names of every message type, in catalogue order. */
 export type MessageName = (typeof CATALOGUE)[number]['name'];
 

@@ -5,7 +5,8 @@
  * key (the message's subject) and the headers.
  */
 import { UsageError, UserError } from '../cli/errors.js';
-import type { MessageType } from '../messages/catalogue.js';
+import { RECOMMENDATION_TYPES, type MessageType } from '../messages/catalogue.js';
+import { solverEnvironment } from '../investigate/config.js';
 import { typeLabel, type FieldSpec } from '../messages/fields.js';
 import { normalizePackageName, packageFieldErrors, parsePackageSpec } from '../messages/package-spec.js';
 import { nearest } from '../cli/suggest.js';
@@ -123,6 +124,32 @@ export function applyFieldFlags(type: MessageType, assignments: readonly string[
 
 const hasField = (type: MessageType, name: string) => type.fields.some((f) => f.name === name);
 
+const SOLVER_RULE = 'a solver name is solver-<os>-<os_version>-py<XY>, e.g. solver-rhel-8-py38';
+
+/**
+ * Checks the flags that do not depend on a --file line, once, as usage
+ * errors: headers the investigator reads (SPEC §3) only where it reads them,
+ * with values it accepts, and a solver name it can schedule.
+ */
+export function checkPublishFlags(type: MessageType, flags: PublishFlags): void {
+  if (flags.adviserId !== undefined && type.name !== 'unresolved-package') {
+    throw new UsageError(`--adviser-id applies to unresolved-package only: it names the advice run waiting on that package, and ${type.name} carries none`);
+  }
+  if (flags.recommendationType !== undefined && !RECOMMENDATION_TYPES.includes(flags.recommendationType)) {
+    throw new UsageError(`--recommendation-type must be one of ${RECOMMENDATION_TYPES.join(', ')}, got ${shown(flags.recommendationType)}`);
+  }
+  if (flags.solver !== undefined && hasField(type, 'solver') && !solverEnvironment(flags.solver)) {
+    throw new UsageError(`--solver ${shown(flags.solver)}: ${SOLVER_RULE}`);
+  }
+}
+
+/** The solver field as the investigator checks it (an empty optional one means every solver, as there). */
+function solverFieldErrors(message: Message): FieldError[] {
+  const solver = message.solver;
+  if (typeof solver !== 'string' || solver === '' || solverEnvironment(solver)) return [];
+  return [{ field: 'solver', rule: 'solver-name', message: `field 'solver' ${shown(solver)} is invalid: ${SOLVER_RULE}` }];
+}
+
 /** Builds, checks and serialises one message. `base` is the --json object or a --file line. */
 export function prepareMessage(type: MessageType, base: Record<string, unknown>, flags: PublishFlags, context: PrepareContext): PreparedMessage {
   const unknown = unknownFields(type, base);
@@ -162,7 +189,7 @@ export function prepareMessage(type: MessageType, base: Record<string, unknown>,
   const result = buildMessage(type, fields, context.origin);
   if (!result.ok) throw new InvalidMessageError(type.name, result.errors);
   // The wire schema takes any string; publish refuses what no consumer could act on.
-  const problems = packageFieldErrors(result.message, { allowAnyVersion: type.name === 'unresolved-package' });
+  const problems = [...packageFieldErrors(result.message, { allowAnyVersion: type.name === 'unresolved-package' }), ...solverFieldErrors(result.message)];
   if (problems.length > 0) throw new InvalidMessageError(type.name, problems);
   return {
     message: result.message,
