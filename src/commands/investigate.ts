@@ -17,7 +17,7 @@ import { DEFAULT_RETRY } from '../investigate/retry.js';
 import { runInvestigator, type RunnerOptions } from '../investigate/runner.js';
 import { buildSummary, formatCounts, formatSummaryText } from '../investigate/summary.js';
 import { collect, outputFormat, parseCount } from '../cli/output.js';
-import { namespaceFor, type NamespaceOptions } from '../workflows/namespaces.js';
+import { configuredNamespace, namespaceFor, type NamespaceOptions } from '../workflows/namespaces.js';
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
 import type { CommandModule, Invocation } from './types.js';
 
@@ -143,9 +143,14 @@ function namespaceResolver(options: InvestigateOptions, kube: KubeClient | null,
     deps.log.notice(`workflows: no namespace configured; recording them under "${RECORD_MODE_NAMESPACE}" (--namespace NS to change)`);
     return () => RECORD_MODE_NAMESPACE;
   }
+  // Flags and variables win; otherwise the kubeconfig context's namespace, as kubectl and argo do.
+  const fallback = kube?.defaultNamespace;
   // Fail at start-up, not on the first message, when a class has no namespace.
-  for (const kind of ['solver', 'adviser'] as const) namespaceFor(kind, n, deps.env);
-  return (kind) => namespaceFor(kind, n, deps.env);
+  for (const kind of ['solver', 'adviser'] as const) namespaceFor(kind, n, deps.env, fallback);
+  if (fallback && (!configuredNamespace('solver', n, deps.env) || !configuredNamespace('adviser', n, deps.env))) {
+    deps.log.notice(`workflows: namespace ${fallback.namespace} where none is configured (from ${fallback.from}; --namespace NS to change)`);
+  }
+  return (kind) => namespaceFor(kind, n, deps.env, fallback);
 }
 
 /** Values of secret-looking variables (KAFKA_SASL_PASSWORD, tokens), which the dashboard must never show. */

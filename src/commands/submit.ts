@@ -14,7 +14,7 @@ import { schedule } from '../investigate/effects.js';
 import type { KnowledgeStore } from '../store/types.js';
 import { buildWorkflow } from '../workflows/build.js';
 import { requestFromCli, requestFromFile } from '../workflows/cli-request.js';
-import { namespaceFor } from '../workflows/namespaces.js';
+import { configuredNamespace, namespaceFor } from '../workflows/namespaces.js';
 import { scheduleWorkflow, statusOf, type LedgerPort } from '../workflows/schedule.js';
 import type { KubeClient, ScheduleResult, WorkflowRequest } from '../workflows/types.js';
 import { progressRenderer, waitForWorkflow } from '../workflows/wait.js';
@@ -25,7 +25,8 @@ type Format = (typeof FORMATS)[number];
 
 export interface SubmitOptions {
   request: WorkflowRequest;
-  namespace: string;
+  /** From --namespace, the file or the environment; undefined: the kubeconfig context's (see resolveNamespace). */
+  namespace?: string;
   dryRun?: 'client' | 'server';
   output: Format;
   wait: boolean;
@@ -68,7 +69,7 @@ export function submitOptions(invocation: Invocation, env: NodeJS.ProcessEnv): S
   }
   return {
     request,
-    namespace: namespaceFor(request.kind, { namespace: (o.namespace as string | undefined) ?? fileNamespace }, env),
+    namespace: configuredNamespace(request.kind, { namespace: (o.namespace as string | undefined) ?? fileNamespace }, env),
     dryRun: dryRun as SubmitOptions['dryRun'],
     output: output as Format,
     wait: Boolean(o.wait),
@@ -95,7 +96,7 @@ const NO_LEDGER: LedgerPort = {
   setWorkflowStatus: () => {},
 };
 
-async function follow(result: ScheduleResult, options: SubmitOptions, deps: Deps, kube: KubeClient, ledger: LedgerPort): Promise<number> {
+async function follow(result: ScheduleResult, options: TargetedOptions, deps: Deps, kube: KubeClient, ledger: LedgerPort): Promise<number> {
   const render = options.watch ? progressRenderer(deps.io.stderr) : undefined;
   const outcome = await waitForWorkflow(kube, result.namespace, result.name, { signal: deps.signal, onChange: render });
   ledger.setWorkflowStatus(result.name, statusOf(outcome.workflow), new Date(deps.now()).toISOString());
@@ -111,7 +112,7 @@ async function follow(result: ScheduleResult, options: SubmitOptions, deps: Deps
  * submitted by hand and one the investigator schedules share naming, ledger
  * and idempotency (STYLE §7).
  */
-async function scheduleThroughExecutor(options: SubmitOptions, deps: Deps, kube: KubeClient, store: KnowledgeStore): Promise<ScheduleResult> {
+async function scheduleThroughExecutor(options: TargetedOptions, deps: Deps, kube: KubeClient, store: KnowledgeStore): Promise<ScheduleResult> {
   const executor = createExecutor({
     store,
     kube,
@@ -132,15 +133,47 @@ async function scheduleThroughExecutor(options: SubmitOptions, deps: Deps, kube:
   return { name, kind: options.request.kind, namespace: options.namespace, outcome, workflow: { ...workflow, metadata: { ...workflow.metadata, name } } };
 }
 
-export async function runSubmit(options: SubmitOptions, deps: Deps): Promise<number> {
-  if (options.dryRun === 'client') {
+/** SubmitOptions once the namespace is known. */
+type TargetedOptions = SubmitOptions & { namespace: string };
+
+/** A client-side dry run with no namespace anywhere still shows a workflow, in the design card's namespace. */
+const DRY_RUN_NAMESPACE = 'thoth';
+
+/** A client-side dry run contacts nothing, but reads the kubeconfig (when there is one) for its namespace. */
+async function dryRunNamespace(options: SubmitOptions, deps: Deps): Promise<string> {
+  if (options.namespace) return options.namespace;
+  const fallback = await deps.kube({ kubeconfig: options.kubeconfig, context: options.context }).then(
+    (kube) => kube.defaultNamespace,
+    (error: unknown) => {
+      if (error instanceof UserError) return undefined;
+      throw error;
+    },
+  );
+  if (fallback) {
+    const namespace = namespaceFor(options.request.kind, {}, deps.env, fallback);
+    deps.log.notice(`namespace ${namespace} (from ${fallback.from}; --namespace NS to change)`);
+    return namespace;
+  }
+  deps.log.notice(`namespace ${DRY_RUN_NAMESPACE} (no --namespace, namespace variable or kubeconfig context namespace; --namespace NS to change)`);
+  return DRY_RUN_NAMESPACE;
+}
+
+export async function runSubmit(submitOptions: SubmitOptions, deps: Deps): Promise<number> {
+  if (submitOptions.dryRun === 'client') {
     // Nothing leaves the machine: no cluster, no ledger.
-    const workflow = buildWorkflow(options.request, { namespace: options.namespace, now: deps.now });
-    await write(deps.io.stdout, presentResult({ name: workflow.metadata.name, outcome: 'created', workflow }, options.output, 'client'));
+    const namespace = await dryRunNamespace(submitOptions, deps);
+    const workflow = buildWorkflow(submitOptions.request, { namespace, now: deps.now });
+    await write(deps.io.stdout, presentResult({ name: workflow.metadata.name, outcome: 'created', workflow }, submitOptions.output, 'client'));
     return 0;
   }
-  const kube = await deps.kube({ kubeconfig: options.kubeconfig, context: options.context });
-  deps.log.notice(`cluster: ${kube.description}, namespace ${options.namespace}`);
+  const kube = await deps.kube({ kubeconfig: submitOptions.kubeconfig, context: submitOptions.context });
+  // Flags and variables win; otherwise the context's namespace, as kubectl and argo do.
+  const options: TargetedOptions = {
+    ...submitOptions,
+    namespace: namespaceFor(submitOptions.request.kind, { namespace: submitOptions.namespace }, deps.env, kube.defaultNamespace),
+  };
+  const from = submitOptions.namespace || !kube.defaultNamespace ? '' : ` (from ${kube.defaultNamespace.from}; --namespace NS to change)`;
+  deps.log.notice(`cluster: ${kube.description}, namespace ${options.namespace}${from}`);
   if (options.dryRun === 'server') {
     const result = await scheduleWorkflow(options.request, { store: NO_LEDGER, kube, namespace: options.namespace, now: deps.now, dryRun: 'server', signal: deps.signal });
     await write(deps.io.stdout, presentResult(result, options.output, 'server'));
@@ -163,7 +196,7 @@ export const submitCommand: CommandModule = {
       .argument('[kind]', 'workflow kind: solver, revsolver, security-indicators, adviser, provenance-checker, package-extract, build-analysis, graph-sync, kebechet, kebechet-run-url, kebechet-administrator, repo-init')
       .argument('[package]', 'name==version for package kinds (solver, revsolver, security-indicators, kebechet-administrator)')
       .option('-p, --parameter <KEY=VALUE>', 'workflow parameter by its upstream name (repeatable; overrides what the package operand filled)', collect)
-      .option('--namespace <ns>', 'namespace (default: THOTH_MIDDLETIER_NAMESPACE or THOTH_BACKEND_NAMESPACE by kind)')
+      .option('--namespace <ns>', "namespace (default: THOTH_MIDDLETIER_NAMESPACE or THOTH_BACKEND_NAMESPACE by kind, else the kubeconfig context's)")
       .option('--solver <name>', 'solver for `submit solver` (default: first of THOTH_SOLVERS, else solver-rhel-8-py38)')
       .option('--index-url <url>', 'package index (default: first of THOTH_INDEX_URLS, else PIP_INDEX_URL, else pip.conf)')
       .option('--secret <ENV=SECRET:KEY>', 'credentials from a Kubernetes Secret, e.g. THOTH_REGISTRY_CREDENTIALS=registry-creds:auth (repeatable)', collect)

@@ -27,7 +27,7 @@ export interface ConnectOptions {
   retry?: Partial<RetryPolicy>;
 }
 
-function loadConfig(options: ConnectOptions): { config: KubeConfig; origin: string } {
+function loadConfig(options: ConnectOptions): { config: KubeConfig; origin: string; kind: 'files' | 'in-cluster' } {
   const source = findKubeconfig({ env: options.env, kubeconfig: options.kubeconfig });
   const config = new KubeConfig();
   try {
@@ -53,7 +53,7 @@ function loadConfig(options: ConnectOptions): { config: KubeConfig; origin: stri
   if (!config.getCurrentCluster()) {
     throw new UserError(`the kubeconfig ${source.origin} selects no cluster (current context: ${config.getCurrentContext() || 'none'})`, 'pass --context NAME or set current-context');
   }
-  return { config, origin: source.origin };
+  return { config, origin: source.origin, kind: source.kind };
 }
 
 /** The failure an API call ended in: an HTTP answer (ApiException or watch error) or a network error. */
@@ -83,13 +83,14 @@ function httpFailureOf(error: unknown): HttpFailure | undefined {
 }
 
 export async function connectKube(options: ConnectOptions): Promise<KubeClient> {
-  const { config } = loadConfig(options);
+  const { config, kind: source } = loadConfig(options);
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const api = config.makeApiClient(CustomObjectsApi);
   const server = config.getCurrentCluster()!.server;
   // Never credentials in what is shown: drop any user:password@ from the server URL.
   const description = `${config.getCurrentContext()}@${server.replace(/\/\/[^/@]*@/, '//')}`;
   const log = options.log;
+  const contextNamespace = config.getContextObject(config.getCurrentContext())?.namespace?.trim();
 
   /** Per-call options: the request aborts on `signal` (see withDeadline for why it is not AbortSignal.any). */
   const callOptions = (signal: AbortSignal) => {
@@ -122,6 +123,9 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
 
   const client: KubeClient = {
     description,
+    defaultNamespace: contextNamespace
+      ? { namespace: contextNamespace, from: source === 'in-cluster' ? 'the service account' : `the kubeconfig context ${config.getCurrentContext()}` }
+      : undefined,
 
     async createWorkflow(workflow, createOptions = {}) {
       const { namespace, name } = workflow.metadata;

@@ -1,11 +1,12 @@
 /**
  * Which namespace a workflow goes to (SPEC §4): `--namespace` puts every kind
  * in one; otherwise the kind's class picks THOTH_MIDDLETIER_NAMESPACE or
- * THOTH_BACKEND_NAMESPACE (or their flags).
+ * THOTH_BACKEND_NAMESPACE (or their flags); otherwise, like kubectl and argo,
+ * the kubeconfig context's namespace (in a cluster: the service account's).
  */
 import { UserError } from '../cli/errors.js';
 import { kindSpec } from './kinds.js';
-import type { NamespaceClass, WorkflowKind } from './types.js';
+import type { FallbackNamespaceSource, NamespaceClass, WorkflowKind } from './types.js';
 
 export interface NamespaceOptions {
   /** Every kind in this namespace. */
@@ -28,7 +29,8 @@ export function checkNamespace(namespace: string, from: string): string {
   return namespace;
 }
 
-export function namespaceFor(kind: WorkflowKind, options: NamespaceOptions, env: NodeJS.ProcessEnv): string {
+/** What a flag or variable says, or undefined when neither does. */
+export function configuredNamespace(kind: WorkflowKind, options: NamespaceOptions, env: NodeJS.ProcessEnv): string | undefined {
   if (options.namespace) return checkNamespace(options.namespace, '--namespace');
   const namespaceClass = kindSpec(kind).namespaceClass;
   const variable = VARIABLE[namespaceClass];
@@ -36,8 +38,16 @@ export function namespaceFor(kind: WorkflowKind, options: NamespaceOptions, env:
   if (flagValue) return checkNamespace(flagValue, `--${namespaceClass}-namespace`);
   const fromEnv = env[variable];
   if (fromEnv) return checkNamespace(fromEnv, variable);
+  return undefined;
+}
+
+export function namespaceFor(kind: WorkflowKind, options: NamespaceOptions, env: NodeJS.ProcessEnv, fallback?: FallbackNamespaceSource): string {
+  const configured = configuredNamespace(kind, options, env);
+  if (configured) return configured;
+  if (fallback) return checkNamespace(fallback.namespace, fallback.from);
+  const namespaceClass = kindSpec(kind).namespaceClass;
   throw new UserError(
     `no namespace for ${kind} workflows (a ${namespaceClass} kind)`,
-    `pass --namespace NS, or set ${variable}`,
+    `pass --namespace NS, set ${VARIABLE[namespaceClass]}, or set a namespace in the kubeconfig context`,
   );
 }

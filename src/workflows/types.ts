@@ -84,9 +84,17 @@ export type CreateOutcome =
   /** 409 AlreadyExists and the existing object carries the same idempotency key. */
   | 'exists';
 
+/** A namespace the cluster configuration supplies, and where from (for notices and errors). */
+export interface FallbackNamespaceSource {
+  namespace: string;
+  from: string;
+}
+
 export interface KubeClient {
   /** `context@server` for notices; never holds credentials. */
   readonly description: string;
+  /** The namespace kubectl would use: the current context's (in a cluster, the service account's); undefined when it sets none. */
+  readonly defaultNamespace?: FallbackNamespaceSource;
   /** Creates the workflow; 409 with a matching idempotency annotation resolves as 'exists'. Retries transient failures. */
   createWorkflow(workflow: Workflow, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<{ outcome: CreateOutcome; workflow: Workflow }>;
   getWorkflow(namespace: string, name: string): Promise<Workflow | undefined>;

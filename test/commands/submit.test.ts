@@ -195,7 +195,6 @@ describe('thoth submit refuses bad input', () => {
     ['an invalid version, naming PEP 440', ['submit', 'revsolver', 'flask==two', '--namespace', 'thoth'], undefined, 1, /PEP 440/],
     ['an index URL with credentials', ['submit', 'solver', 'requests==2.25.1', '--namespace', 'thoth', '--index-url', 'https://u:p@index.example/simple'], undefined, 1, /THOTH_SOLVER_INDEXES.*credentials/],
     ['a solver without any index configured', ['submit', 'solver', 'requests==2.25.1', '--namespace', 'thoth'], { THOTH_INDEX_URLS: '', PIP_CONFIG_FILE: '/dev/null' }, 1, /--index-url, THOTH_INDEX_URLS, PIP_INDEX_URL/],
-    ['no namespace at all', ['submit', 'revsolver', 'flask==2.0.1'], undefined, 1, /no namespace for revsolver workflows[\s\S]*THOTH_MIDDLETIER_NAMESPACE/],
     ['a bad -o value', ['submit', 'revsolver', 'flask==2.0.1', '--namespace', 'thoth', '-o', 'table'], undefined, 2, /-o must be one of name, yaml, json/],
   ];
   for (const [what, args, extra, code, message] of table) {

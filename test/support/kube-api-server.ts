@@ -44,7 +44,8 @@ export interface KubeApiServer {
   injectCreateFaults(fault: CreateFault, count?: number): void;
   setPhase(namespace: string, name: string, phase: string, message?: string, nodes?: Record<string, WorkflowNodeStatus>): void;
   /** Writes a kubeconfig for this server and returns its path. */
-  writeKubeconfig(dir: string, options?: { namespace?: string; context?: string }): string;
+  /** `namespace: null` writes a context that sets no namespace. */
+  writeKubeconfig(dir: string, options?: { namespace?: string | null; context?: string }): string;
   close(): Promise<void>;
 }
 
@@ -263,7 +264,7 @@ export async function startKubeApiServer(options: { namespaces?: string[] } = {}
           '  context:',
           '    cluster: loopback',
           '    user: tester',
-          `    namespace: ${kubeconfigOptions.namespace ?? 'thoth'}`,
+          ...(kubeconfigOptions.namespace === null ? [] : [`    namespace: ${kubeconfigOptions.namespace ?? 'thoth'}`]),
           `current-context: ${context}`,
           '',
         ].join('\n'),
