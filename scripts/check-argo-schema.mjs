@@ -6,7 +6,9 @@
  *   - the Workflow the builder makes for every kind (fixtures/workflows/requests.json)
  *     as io.argoproj.workflow.v1alpha1.Workflow (needs `npm run build` first),
  *   - deploy/investigator/*.yaml: the parts Argo's schema defines (ObjectMeta,
- *     Container, PodSecurityContext, ServicePort); RBAC objects structurally.
+ *     Container, PodSecurityContext, ServicePort); RBAC objects structurally,
+ *   - deploy/workflow-executor/*.yaml (the workflow pods' ServiceAccount and
+ *     its Role): metadata by the schema, the Role structurally.
  *
  * Usage: node scripts/check-argo-schema.mjs <path/to/workflow-jsonschema.json> [--dist DIR]
  * (--dist: where `tsc` wrote the compiled sources; default dist/)
@@ -101,6 +103,23 @@ for (const file of yamlFiles('deploy/investigator')) {
         checked++;
         process.stdout.write(`ok    ${what} rules (structural: RBAC is not in Argo's schema)\n`);
       }
+    }
+  }
+}
+
+// 4. The workflow pods' own identity: metadata by the schema, the Role structurally
+const executorRule = { apiGroups: 'argoproj.io', resources: 'workflowtaskresults', verbs: 'create,patch' };
+for (const file of yamlFiles('deploy/workflow-executor')) {
+  for (const doc of file.docs) {
+    const what = `${file.path} (${doc.kind} ${doc.metadata?.name})`;
+    report(`${what} metadata`, objectMeta, doc.metadata);
+    if (doc.kind !== 'Role') continue;
+    const rules = doc.rules ?? [];
+    const ok = rules.length === 1 && Object.entries(executorRule).every(([field, value]) => rules[0][field]?.join() === value);
+    if (!ok) fail(`${what} rules`, 'expected one rule: create, patch on argoproj.io workflowtaskresults');
+    else {
+      checked++;
+      process.stdout.write(`ok    ${what} rules (structural: RBAC is not in Argo's schema)\n`);
     }
   }
 }

@@ -54,6 +54,30 @@ describe('deploy/argo WorkflowTemplates', () => {
   }
 });
 
+describe('deploy/workflow-executor: the identity workflow pods run as', () => {
+  const account = load('workflow-executor/serviceaccount.yaml');
+  const role = load('workflow-executor/role.yaml');
+  const binding = load('workflow-executor/rolebinding.yaml');
+
+  it('the Role grants exactly create/patch on workflowtaskresults.argoproj.io (what the Argo >= 3.4 executor reports through)', () => {
+    expect(role.kind).toBe('Role');
+    expect(role.rules).toEqual([{ apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] }]);
+  });
+
+  it('the RoleBinding gives that Role to the executor ServiceAccount', () => {
+    expect(account.kind).toBe('ServiceAccount');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
+    expect(binding.subjects).toHaveLength(1);
+    expect(binding.subjects[0]).toMatchObject({ kind: 'ServiceAccount', name: account.metadata.name });
+  });
+
+  it('every WorkflowTemplate runs its pods as that ServiceAccount, not the namespace default', () => {
+    const names = readdirSync(deploy('argo')).filter((f) => f.endsWith('.yaml'));
+    expect(names).toHaveLength(WORKFLOW_KINDS.length);
+    for (const f of names) expect(load(`argo/${f}`).spec.serviceAccountName, f).toBe(account.metadata.name);
+  });
+});
+
 describe('deploy/investigator', () => {
   it('the Role grants exactly create/get/list/watch on workflows.argoproj.io', () => {
     const role = load('investigator/role.yaml');
