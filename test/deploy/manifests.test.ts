@@ -78,6 +78,28 @@ describe('deploy/workflow-executor: the identity workflow pods run as', () => {
   });
 });
 
+describe('deploy/kustomization.yaml', () => {
+  const kustomization = load('kustomization.yaml');
+  const manifests = (dir: string) => readdirSync(deploy(dir)).filter((f) => f.endsWith('.yaml')).map((f) => `${dir}/${f}`);
+
+  it('sets one namespace and lists every manifest under deploy/', () => {
+    expect(kustomization.namespace).toMatch(/^[a-z0-9-]+$/);
+    const all = [...manifests('argo'), ...manifests('investigator'), ...manifests('workflow-executor')];
+    expect([...kustomization.resources].sort()).toEqual(all.sort());
+  });
+
+  it('points each RoleBinding subject at its ServiceAccount in that namespace', () => {
+    for (const dir of ['investigator', 'workflow-executor']) {
+      const binding = load(`${dir}/rolebinding.yaml`);
+      const account = load(`${dir}/serviceaccount.yaml`);
+      const replacement = kustomization.replacements.find((r: any) => r.source.kind === 'ServiceAccount' && r.source.name === account.metadata.name);
+      expect(replacement, dir).toBeDefined();
+      expect(replacement.source.fieldPath).toBe('metadata.namespace');
+      expect(replacement.targets).toEqual([{ select: { kind: 'RoleBinding', name: binding.metadata.name }, fieldPaths: ['subjects.0.namespace'] }]);
+    }
+  });
+});
+
 describe('deploy/investigator', () => {
   it('the Role grants exactly create/get/list/watch on workflows.argoproj.io', () => {
     const role = load('investigator/role.yaml');
@@ -89,7 +111,33 @@ describe('deploy/investigator', () => {
     const binding = load('investigator/rolebinding.yaml');
     const account = load('investigator/serviceaccount.yaml');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: load('investigator/role.yaml').metadata.name });
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: account.metadata.name, namespace: account.metadata.namespace }]);
+    expect(binding.subjects).toHaveLength(1);
+    expect(binding.subjects[0]).toMatchObject({ kind: 'ServiceAccount', name: account.metadata.name });
+  });
+
+  it('the Deployment pins the image to the package version and runs as a numeric non-root user', () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pod = load('investigator/deployment.yaml').spec.template.spec;
+    const [container] = pod.containers;
+    expect(container.image.split(':').at(-1)).toBe(version);
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    // Kubernetes can only check runAsNonRoot against a numeric user; a named USER in the image would stop the pod.
+    expect(Number.isInteger(pod.securityContext.runAsUser) && pod.securityContext.runAsUser > 0).toBe(true);
+    expect(Number.isInteger(pod.securityContext.runAsGroup) && pod.securityContext.runAsGroup > 0).toBe(true);
+  });
+
+  it('namespaced objects name no namespace: they go where they are applied (-n NS or kustomize)', () => {
+    for (const path of ['investigator/deployment.yaml', 'investigator/service.yaml', 'investigator/serviceaccount.yaml', 'workflow-executor/serviceaccount.yaml']) {
+      expect(load(path).metadata.namespace, path).toBeUndefined();
+    }
+  });
+
+  it('the investigator schedules into the namespace it runs in unless told otherwise', () => {
+    const [container] = load('investigator/deployment.yaml').spec.template.spec.containers;
+    const namespaceArg = container.args[container.args.indexOf('--namespace') + 1];
+    const [, variable] = /^\$\(([A-Z_]+)\)$/.exec(namespaceArg) ?? [];
+    expect(variable, `--namespace ${namespaceArg}`).toBeDefined();
+    expect(container.env.find((e: { name: string }) => e.name === variable).valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
   });
 
   it('the Deployment runs thoth investigate on 6066 with probes on /_health of a port it serves', () => {
