@@ -155,6 +155,22 @@ describe('deploy/investigator', () => {
     expect(deployment.spec.selector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
   });
 
+  it('a NetworkPolicy admits only the metrics scraper to port 6066 (where /halt and /resume listen, unauthenticated)', () => {
+    const policy = load('investigator/networkpolicy.yaml');
+    const deployment = load('investigator/deployment.yaml');
+    expect(policy.kind).toBe('NetworkPolicy');
+    expect(policy.spec.podSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress.length).toBeGreaterThan(0);
+    for (const rule of policy.spec.ingress) {
+      // An empty or missing `from` admits every pod in the cluster: each rule must name its peers.
+      expect(rule.from?.length).toBeGreaterThan(0);
+      for (const peer of rule.from) expect(peer.ipBlock ?? peer.namespaceSelector ?? peer.podSelector).toBeDefined();
+      for (const peer of rule.from) if (peer.namespaceSelector) expect(Object.keys(peer.namespaceSelector.matchLabels ?? {}).length + (peer.namespaceSelector.matchExpressions?.length ?? 0)).toBeGreaterThan(0);
+      expect(rule.ports).toEqual([{ protocol: 'TCP', port: 6066 }]);
+    }
+  });
+
   it('the Service selects the Deployment pods and targets port 6066', () => {
     const service = load('investigator/service.yaml');
     const deployment = load('investigator/deployment.yaml');
