@@ -14,6 +14,7 @@ import { schedule } from '../investigate/effects.js';
 import type { KnowledgeStore } from '../store/types.js';
 import { buildWorkflow } from '../workflows/build.js';
 import { requestFromCli, requestFromFile } from '../workflows/cli-request.js';
+import { checkLedger, failedPhase } from '../workflows/ledger-check.js';
 import { configuredNamespace, namespaceFor } from '../workflows/namespaces.js';
 import { scheduleWorkflow, statusOf, type LedgerPort } from '../workflows/schedule.js';
 import type { KubeClient, ScheduleResult, WorkflowRequest } from '../workflows/types.js';
@@ -127,8 +128,8 @@ async function scheduleThroughExecutor(options: TargetedOptions, deps: Deps, kub
   const event = events.find((e) => e.kind === 'scheduled' || e.kind === 'exists' || e.kind === 'known')!;
   const name = event.detail.name as string;
   const outcome: ScheduleResult['outcome'] = event.kind === 'scheduled' ? 'created' : (event.kind as 'exists' | 'known');
-  // The object as the cluster holds it (for -o json|yaml); one that is gone (TTL) is shown as built.
-  const onCluster = options.output === 'name' ? undefined : await kube.getWorkflow(options.namespace, name);
+  // The object as the cluster holds it (for -o json|yaml, and its phase when it existed); one that is gone (TTL) is shown as built.
+  const onCluster = options.output === 'name' && outcome === 'created' ? undefined : await kube.getWorkflow(options.namespace, name, deps.signal);
   const workflow = onCluster ?? buildWorkflow({ ...options.request, force: false }, { namespace: options.namespace });
   return { name, kind: options.request.kind, namespace: options.namespace, outcome, workflow: { ...workflow, metadata: { ...workflow.metadata, name } } };
 }
@@ -180,8 +181,21 @@ export async function runSubmit(submitOptions: SubmitOptions, deps: Deps): Promi
     return 0;
   }
   const store = await deps.store();
-  const result = await scheduleThroughExecutor(options, deps, kube, store);
-  if (result.outcome === 'known') deps.log.notice(`the ledger already has ${result.name} for this request; --force submits a new run`);
+  const check = await checkLedger(options.request, { store, kube, namespace: options.namespace, now: deps.now, signal: deps.signal });
+  let result: ScheduleResult;
+  if (check.kind === 'gone') {
+    deps.log.notice(`the ledger had ${check.entry.name} as ${check.entry.status}, but the cluster no longer has it: creating it again`);
+    // The stale entry is hidden from the shared path, so it creates the workflow (a 409 with the same key still means one).
+    const ledger: LedgerPort = { findWorkflowByKey: () => undefined, recordWorkflow: (e) => store.recordWorkflow(e), setWorkflowStatus: (n, st, at) => store.setWorkflowStatus(n, st, at) };
+    result = await scheduleWorkflow(options.request, { store: ledger, kube, namespace: options.namespace, now: deps.now, signal: deps.signal });
+  } else {
+    result = await scheduleThroughExecutor(options, deps, kube, store);
+  }
+  // A 409 with this request's key while the ledger knew nothing: this run's create was stored but its answer was lost.
+  if (result.outcome === 'exists' && check.kind === 'unknown') result = { ...result, outcome: 'created' };
+  const failed = result.outcome === 'created' ? undefined : failedPhase(result.workflow);
+  if (failed) deps.log.notice(`workflow ${result.name} already exists in namespace ${result.namespace} and ended ${failed}; --force submits a new run`);
+  else if (result.outcome === 'known') deps.log.notice(`the ledger already has ${result.name} for this request; --force submits a new run`);
   if (options.wait || options.watch) {
     if (options.output === 'name') await write(deps.io.stdout, presentResult(result, 'name'));
     return follow(result, options, deps, kube, store);

@@ -162,7 +162,7 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
       return { outcome: 'exists', workflow: existing };
     },
 
-    getWorkflow: (namespace, name) => getWorkflow(namespace, name),
+    getWorkflow: (namespace, name, signal) => getWorkflow(namespace, name, signal),
 
     async watchWorkflow(namespace, name, onChange, signal) {
       const watch = new Watch(config);

@@ -43,6 +43,8 @@ export interface KubeApiServer {
   /** The next `count` workflow creates fail with this fault, in order. */
   injectCreateFaults(fault: CreateFault, count?: number): void;
   setPhase(namespace: string, name: string, phase: string, message?: string, nodes?: Record<string, WorkflowNodeStatus>): void;
+  /** Deletes a stored workflow, as a TTL or `argo delete` would. */
+  deleteWorkflow(namespace: string, name: string): void;
   /** Writes a kubeconfig for this server and returns its path. */
   /** `namespace: null` writes a context that sets no namespace. */
   writeKubeconfig(dir: string, options?: { namespace?: string | null; context?: string }): string;
@@ -240,6 +242,13 @@ export async function startKubeApiServer(options: { namespaces?: string[] } = {}
       };
       stored.set(key, updated);
       publish('MODIFIED', updated);
+    },
+    deleteWorkflow: (namespace, name) => {
+      const key = `${namespace}/${name}`;
+      const existing = stored.get(key);
+      if (!existing) throw new Error(`test server: no workflow ${key}`);
+      stored.delete(key);
+      publish('DELETED', { ...existing, metadata: { ...existing.metadata, resourceVersion: String(++resourceVersion) } });
     },
     writeKubeconfig: (dir, kubeconfigOptions = {}) => {
       const context = kubeconfigOptions.context ?? 'loopback';
