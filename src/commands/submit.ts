@@ -4,6 +4,7 @@
  * (deterministic name, ledger, 409 = already scheduled), and print what
  * happened; --wait / --watch follow it to the end like `argo submit --wait`.
  */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import type { Deps } from '../cli/deps.js';
@@ -13,7 +14,8 @@ import { createExecutor } from '../investigate/executor.js';
 import { schedule } from '../investigate/effects.js';
 import type { KnowledgeStore } from '../store/types.js';
 import { buildWorkflow } from '../workflows/build.js';
-import { requestFromCli, requestFromFile } from '../workflows/cli-request.js';
+import { requestFromCli, withOverrides } from '../workflows/cli-request.js';
+import { requestFromWorkflowFile } from '../workflows/workflow-file.js';
 import { checkLedger, failedPhase } from '../workflows/ledger-check.js';
 import { configuredNamespace, namespaceFor } from '../workflows/namespaces.js';
 import { scheduleWorkflow, statusOf, type LedgerPort } from '../workflows/schedule.js';
@@ -34,11 +36,32 @@ export interface SubmitOptions {
   watch: boolean;
   kubeconfig?: string;
   context?: string;
+  /** Fields of a -f file that thoth replaces with its own, warned about on stderr. */
+  ignored: string[];
+}
+
+/** A -f file's text, read before the options are parsed (`-f -` is stdin). */
+export interface FileText {
+  text: string;
+  origin: string;
+}
+
+async function readFileText(path: string, stdin: NodeJS.ReadableStream): Promise<FileText> {
+  if (path !== '-') {
+    try {
+      return { text: readFileSync(path, 'utf8'), origin: path };
+    } catch (error) {
+      throw new UserError(`cannot read workflow file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return { text: Buffer.concat(chunks).toString('utf8'), origin: '<stdin>' };
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export function submitOptions(invocation: Invocation, env: NodeJS.ProcessEnv): SubmitOptions {
+export function submitOptions(invocation: Invocation, env: NodeJS.ProcessEnv, file?: FileText): SubmitOptions {
   const [kind, packageSpec] = invocation.operands as [string | undefined, string | undefined];
   const o = invocation.options;
   const output = (o.output as string | undefined) ?? 'name';
@@ -50,9 +73,13 @@ export function submitOptions(invocation: Invocation, env: NodeJS.ProcessEnv): S
 
   let request: WorkflowRequest;
   let fileNamespace: string | undefined;
+  let ignored: string[] = [];
   if (o.file !== undefined) {
     if (kind !== undefined) throw new UsageError('give either a kind or -f FILE, not both');
-    ({ request, namespace: fileNamespace } = requestFromFile(o.file as string, Boolean(o.force)));
+    if (o.solver !== undefined || o.indexUrl !== undefined) throw new UsageError('--solver and --index-url fill a package operand; with -f FILE give parameters with -p');
+    const fromFile = requestFromWorkflowFile(file!.text, file!.origin, Boolean(o.force));
+    ({ namespace: fileNamespace, ignored } = fromFile);
+    request = withOverrides(fromFile.request, { parameters: (o.parameter as string[] | undefined) ?? [], secrets: (o.secret as string[] | undefined) ?? [] });
   } else {
     if (kind === undefined) throw new UsageError('missing workflow kind (or -f FILE)', 'e.g. thoth submit solver requests==2.25.1');
     request = requestFromCli(
@@ -77,6 +104,7 @@ export function submitOptions(invocation: Invocation, env: NodeJS.ProcessEnv): S
     watch: Boolean(o.watch),
     kubeconfig: o.kubeconfig as string | undefined,
     context: o.context as string | undefined,
+    ignored,
   };
 }
 
@@ -160,6 +188,7 @@ async function dryRunNamespace(options: SubmitOptions, deps: Deps): Promise<stri
 }
 
 export async function runSubmit(submitOptions: SubmitOptions, deps: Deps): Promise<number> {
+  for (const field of submitOptions.ignored) deps.log.warn(`the file's ${field} is not used: thoth names, labels and annotates its workflows itself`);
   if (submitOptions.dryRun === 'client') {
     // Nothing leaves the machine: no cluster, no ledger.
     const namespace = await dryRunNamespace(submitOptions, deps);
@@ -219,7 +248,7 @@ export const submitCommand: CommandModule = {
       .option('-o, --output <format>', 'name | yaml | json (default: name)')
       .option('--wait', 'wait for the workflow to finish; exit 1 when it fails or errors')
       .option('--watch', 'like --wait, showing phase and node progress on stderr')
-      .option('-f, --file <path>', 'submit a Workflow file that references one of thoth\'s WorkflowTemplates')
+      .option('-f, --file <path>', 'submit a Workflow file (`-` for stdin) that references one of thoth\'s WorkflowTemplates; -p overrides or adds its parameters')
       .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, or the in-cluster service account)')
       .option('--context <name>', 'kubeconfig context (default: its current-context)')
       .addHelpText(
@@ -237,6 +266,8 @@ Examples:
       );
   },
   async run(invocation, deps) {
-    return runSubmit(submitOptions(invocation, deps.env), deps);
+    const path = invocation.options.file as string | undefined;
+    const file = path === undefined ? undefined : await readFileText(path, deps.io.stdin);
+    return runSubmit(submitOptions(invocation, deps.env, file), deps);
   },
 };

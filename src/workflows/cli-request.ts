@@ -3,13 +3,12 @@
  * or `-f workflow.yaml`) into a WorkflowRequest. The positional package
  * fills the kind's package parameters, the environment supplies the solver
  * and index the way the investigator would, and -p overrides anything.
+ * Workflow files (-f) are read by workflow-file.ts.
  */
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { UsageError, UserError } from '../cli/errors.js';
 import { defaultIndexUrl } from '../cli/index-url.js';
 import { parsePackageSpec } from '../messages/package-spec.js';
-import { KIND_SPECS, kindSpec } from './kinds.js';
+import { kindSpec } from './kinds.js';
 import { WORKFLOW_KINDS, type WorkflowKind, type WorkflowRequest } from './types.js';
 
 import { DEFAULT_SOLVERS } from '../investigate/config.js';
@@ -102,38 +101,12 @@ export function requestFromCli(input: CliRequestInput, env: NodeJS.ProcessEnv): 
   return { kind, parameters, force: input.force, secretRefs: secretRefs(input.secrets) };
 }
 
-/**
- * A Workflow file: accepted when it references one of thoth's
- * WorkflowTemplates, and then scheduled like any other request (same
- * validation, same deterministic name; its own metadata.name is not used).
- */
-export function requestFromFile(path: string, force: boolean): { request: WorkflowRequest; namespace?: string } {
-  let document: unknown;
-  try {
-    document = parseYaml(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new UserError(`cannot read workflow file ${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+/** `-p KEY=VALUE` and `--secret` on top of a request from a file, as `argo submit -f wf.yaml -p KEY=VALUE` does. */
+export function withOverrides(request: WorkflowRequest, overrides: { parameters: string[]; secrets: string[] }): WorkflowRequest {
+  const parameters = { ...request.parameters };
+  for (const text of overrides.parameters) {
+    const [name, value] = keyValue(text, '-p');
+    parameters[name] = value;
   }
-  const wf = document as { apiVersion?: unknown; kind?: unknown; metadata?: { namespace?: unknown }; spec?: Record<string, unknown> } | null;
-  if (!wf || wf.apiVersion !== 'argoproj.io/v1alpha1' || wf.kind !== 'Workflow') {
-    throw new UserError(`${path} is not an argoproj.io/v1alpha1 Workflow`);
-  }
-  const templateName = (wf.spec?.workflowTemplateRef as { name?: unknown } | undefined)?.name;
-  const spec = [...KIND_SPECS.values()].find((s) => s.templateName === templateName);
-  if (!spec) {
-    throw new UserError(
-      `${path} must reference one of thoth's WorkflowTemplates in spec.workflowTemplateRef.name (got ${JSON.stringify(templateName ?? null)})`,
-      `templates: ${[...KIND_SPECS.values()].map((s) => s.templateName).join(', ')}`,
-    );
-  }
-  const extra = Object.keys(wf.spec ?? {}).filter((key) => key !== 'workflowTemplateRef' && key !== 'arguments');
-  if (extra.length) throw new UserError(`${path}: spec.${extra[0]} is not accepted; thoth submits only template references with arguments`);
-  const parameters: Record<string, string> = {};
-  const list = ((wf.spec?.arguments as { parameters?: unknown } | undefined)?.parameters ?? []) as Array<{ name?: unknown; value?: unknown }>;
-  for (const p of Array.isArray(list) ? list : []) {
-    if (typeof p?.name !== 'string') throw new UserError(`${path}: every spec.arguments.parameters entry needs a name`);
-    parameters[p.name] = p.value === undefined || p.value === null ? '' : String(p.value);
-  }
-  const namespace = typeof wf.metadata?.namespace === 'string' ? wf.metadata.namespace : undefined;
-  return { request: { kind: spec.kind, parameters, force }, namespace };
+  return { ...request, parameters, secretRefs: secretRefs(overrides.secrets) ?? request.secretRefs };
 }
