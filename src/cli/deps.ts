@@ -25,6 +25,8 @@ export interface GlobalOptions {
 export interface KubeOptions {
   kubeconfig?: string;
   context?: string;
+  /** Each API retry as a notice on stderr, not only with --verbose (`thoth submit`: a person is waiting). */
+  retryNotices?: boolean;
 }
 
 export interface Deps {

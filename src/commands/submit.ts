@@ -171,7 +171,7 @@ const DRY_RUN_NAMESPACE = 'thoth';
 /** A client-side dry run contacts nothing, but reads the kubeconfig (when there is one) for its namespace. */
 async function dryRunNamespace(options: SubmitOptions, deps: Deps): Promise<string> {
   if (options.namespace) return options.namespace;
-  const fallback = await deps.kube({ kubeconfig: options.kubeconfig, context: options.context }).then(
+  const fallback = await deps.kube({ kubeconfig: options.kubeconfig, context: options.context, retryNotices: true }).then(
     (kube) => kube.defaultNamespace,
     (error: unknown) => {
       if (error instanceof UserError) return undefined;
@@ -196,7 +196,7 @@ export async function runSubmit(submitOptions: SubmitOptions, deps: Deps): Promi
     await write(deps.io.stdout, presentResult({ name: workflow.metadata.name, outcome: 'created', workflow }, submitOptions.output, 'client'));
     return 0;
   }
-  const kube = await deps.kube({ kubeconfig: submitOptions.kubeconfig, context: submitOptions.context });
+  const kube = await deps.kube({ kubeconfig: submitOptions.kubeconfig, context: submitOptions.context, retryNotices: true });
   // Flags and variables win; otherwise the context's namespace, as kubectl and argo do.
   const options: TargetedOptions = {
     ...submitOptions,

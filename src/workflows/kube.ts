@@ -23,6 +23,8 @@ export interface ConnectOptions {
   log: Logger;
   kubeconfig?: string;
   context?: string;
+  /** Each retry as a notice on stderr (a person waiting), not only with --verbose. */
+  retryNotices?: boolean;
   /** Tests shorten the backoff and the request time limit. */
   retry?: Partial<RetryPolicy>;
 }
@@ -106,7 +108,7 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
 
   /** Each attempt gets its own time limit, tied to the caller's signal. */
   const retrying = <T>(what: string, request: (callSignal: AbortSignal) => Promise<T>, signal?: AbortSignal) =>
-    withRetries(what, () => withDeadline(policy.requestTimeoutMs, signal, request), classify, { policy, log, signal });
+    withRetries(what, () => withDeadline(policy.requestTimeoutMs, signal, request), classify, { policy, log, signal, notices: options.retryNotices });
 
   const getWorkflow = async (namespace: string, name: string, signal?: AbortSignal): Promise<Workflow | undefined> => {
     try {

@@ -18,6 +18,9 @@ export interface RetryPolicy {
   requestTimeoutMs: number;
 }
 
+/** The longest wait a server's Retry-After gets (a longer one would look like a hang). */
+export const RETRY_AFTER_LIMIT_MS = 60_000;
+
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 250, capMs: 8_000, requestTimeoutMs: 30_000 };
 
 /** The server's answer when it answered: status code, headers, and its Status object when the body was one. */
@@ -78,9 +81,10 @@ export async function withRetries<T>(
   what: string,
   request: (attempt: number) => Promise<T>,
   classify: (error: unknown) => FailureClass | undefined,
-  options: { policy: RetryPolicy; log: Logger; signal?: AbortSignal },
+  options: { policy: RetryPolicy; log: Logger; signal?: AbortSignal; /** Each retry as a notice, not only with --verbose. */ notices?: boolean },
 ): Promise<T> {
   const { policy, log, signal } = options;
+  const say = options.notices ? log.notice : log.debug;
   for (let attempt = 0; ; attempt++) {
     if (signal?.aborted) throw new CancelledError();
     try {
@@ -94,8 +98,12 @@ export async function withRetries<T>(
       if (attempt + 1 >= policy.attempts) {
         throw new TransientError(`${what}: ${failure.description} (gave up after ${policy.attempts} attempts)`, failure.retryAfterMs, { cause: error });
       }
-      log.debug(`${what}: ${failure.description}; retrying in ${wait} ms (attempt ${attempt + 2} of ${policy.attempts})`);
-      await sleepOrCancel(Math.min(wait, Math.max(policy.capMs, 60_000)), signal);
+      // A server's Retry-After is honoured up to a limit: the message says what really happens.
+      const limit = Math.max(policy.capMs, RETRY_AFTER_LIMIT_MS);
+      const delay = Math.min(wait, limit);
+      const capped = delay < wait ? ` (the server asked for ${wait} ms; thoth waits at most ${limit} ms)` : '';
+      say(`${what}: ${failure.description}; retrying in ${delay} ms${capped} (attempt ${attempt + 2} of ${policy.attempts})`);
+      await sleepOrCancel(delay, signal);
     }
   }
 }

@@ -227,6 +227,14 @@ describe('thoth submit refuses bad input', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('shows each retry on stderr without --verbose', async () => {
+    server.injectCreateFaults({ kind: 'status', status: 500 }, 2);
+    const result = await thoth(['submit', 'revsolver', 'flask==2.0.1', '--namespace', 'thoth']);
+    expect(result.code).toBe(0);
+    expect(result.stderr.match(/HTTP 500: injected fault; retrying in \d+ ms \(attempt \d of 6\)/g)).toHaveLength(2);
+    expect(result.stdout).toMatch(/ created\n$/);
+  });
+
   it('keeps the token out of verbose output and errors too', async () => {
     server.injectCreateFaults({ kind: 'status', status: 503 });
     const result = await thoth(['--verbose', 'submit', 'revsolver', 'flask==2.0.1', '--namespace', 'thoth']);
