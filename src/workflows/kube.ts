@@ -4,6 +4,7 @@
  * src/cli/deps.ts). It finds the cluster the standard way, never falls back
  * to localhost:8080, and turns the API's answers into thoth's typed errors.
  */
+import { readFileSync } from 'node:fs';
 import { CustomObjectsApi, KubeConfig, Observable, Watch } from '@kubernetes/client-node';
 import { PermanentError, UserError } from '../cli/errors.js';
 import type { Logger } from '../cli/log.js';
@@ -32,11 +33,16 @@ export interface ConnectOptions {
 function loadConfig(options: ConnectOptions): { config: KubeConfig; origin: string; kind: 'files' | 'in-cluster' } {
   const source = findKubeconfig({ env: options.env, kubeconfig: options.kubeconfig });
   const config = new KubeConfig();
+  // An empty file (kubectl skips those in a KUBECONFIG list) would make the client library fail with a TypeError.
+  const files = source.kind === 'files' ? source.files.filter((file) => !isBlankYaml(file)) : [];
+  if (source.kind === 'files' && files.length === 0) {
+    throw new UserError(`the kubeconfig ${source.origin} is empty: it defines no cluster`, 'run `kubectl config view` to check it, or pass --kubeconfig FILE');
+  }
   try {
     if (source.kind === 'in-cluster') config.loadFromCluster();
     else {
-      config.loadFromFile(source.files[0]!);
-      for (const file of source.files.slice(1)) {
+      config.loadFromFile(files[0]!);
+      for (const file of files.slice(1)) {
         const more = new KubeConfig();
         more.loadFromFile(file);
         config.mergeConfig(more, true);
@@ -44,6 +50,9 @@ function loadConfig(options: ConnectOptions): { config: KubeConfig; origin: stri
     }
   } catch (error) {
     throw new UserError(`cannot read the kubeconfig ${source.origin}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  if (config.getClusters().length === 0) {
+    throw new UserError(`the kubeconfig ${source.origin} has no clusters`, 'run `kubectl config view` to check it, or pass --kubeconfig FILE');
   }
   if (options.context) {
     if (!config.getContextObject(options.context)) {
@@ -56,6 +65,15 @@ function loadConfig(options: ConnectOptions): { config: KubeConfig; origin: stri
     throw new UserError(`the kubeconfig ${source.origin} selects no cluster (current context: ${config.getCurrentContext() || 'none'})`, 'pass --context NAME or set current-context');
   }
   return { config, origin: source.origin, kind: source.kind };
+}
+
+/** Nothing but blank lines and comments (an unreadable file is left to the client library's error). */
+function isBlankYaml(file: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').split('\n').every((line) => line.trim() === '' || line.trim().startsWith('#'));
+  } catch {
+    return false;
+  }
 }
 
 /** The failure an API call ended in: an HTTP answer (ApiException or watch error) or a network error. */
