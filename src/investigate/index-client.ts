@@ -5,6 +5,7 @@
  * not send it, from the file names. Newest first, as upstream's Source did.
  */
 import { rcompare } from '@renovatebot/pep440';
+import { withDeadline } from '../cli/deadline.js';
 import { PermanentError, TransientError } from '../cli/errors.js';
 import { normalizePackageName, versionProblem } from '../messages/package-spec.js';
 
@@ -90,44 +91,41 @@ export function createIndexClient(options: IndexClientOptions = {}): IndexClient
     async versions(indexUrl, packageName, { signal } = {}) {
       const name = normalizePackageName(packageName);
       const url = `${indexUrl.replace(/\/+$/, '')}/${name}/`;
-      const timeout = AbortSignal.timeout(timeoutMs);
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          headers: { Accept: PEP691_JSON },
-          redirect: 'follow',
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
-        throw new TransientError(`could not reach index ${indexUrl}: ${why}`, undefined, { cause: error });
-      }
-      if (response.status === 404) {
-        await response.body?.cancel();
-        throw new PermanentError(INDEX_ERROR.notOnIndex, `package ${name} is not on index ${indexUrl}`);
-      }
-      if (response.status === 429 || response.status >= 500) {
-        await response.body?.cancel();
-        const retryAfter = Number(response.headers.get('retry-after'));
-        throw new TransientError(`index ${indexUrl} answered ${response.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new PermanentError(INDEX_ERROR.refused, `index ${indexUrl} answered ${response.status} for package ${name}`);
-      }
-      const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
-      if (type !== PEP691_JSON && type !== 'application/json') {
-        await response.body?.cancel();
-        throw new PermanentError(INDEX_ERROR.badAnswer, `index ${indexUrl} does not speak the PEP 691 JSON API (answered ${type || 'no content type'})`);
-      }
-      let text: string;
-      try {
-        text = await readBounded(response, maxBytes);
-      } catch (error) {
-        if (error instanceof PermanentError || signal?.aborted) throw error;
-        throw new TransientError(`the answer of index ${indexUrl} was cut off: ${(error as Error).message}`, undefined, { cause: error });
-      }
+      // The deadline covers the answer's body too; built by hand (src/cli/deadline.ts says why).
+      const text = await withDeadline(timeoutMs, signal, async (deadline) => {
+        let response: Response;
+        try {
+          response = await fetch(url, { headers: { Accept: PEP691_JSON }, redirect: 'follow', signal: deadline });
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          const why = deadline.aborted ? `no answer within ${timeoutMs} ms` : (error as Error).message;
+          throw new TransientError(`could not reach index ${indexUrl}: ${why}`, undefined, { cause: error });
+        }
+        if (response.status === 404) {
+          await response.body?.cancel();
+          throw new PermanentError(INDEX_ERROR.notOnIndex, `package ${name} is not on index ${indexUrl}`);
+        }
+        if (response.status === 429 || response.status >= 500) {
+          await response.body?.cancel();
+          const retryAfter = Number(response.headers.get('retry-after'));
+          throw new TransientError(`index ${indexUrl} answered ${response.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+        }
+        if (!response.ok) {
+          await response.body?.cancel();
+          throw new PermanentError(INDEX_ERROR.refused, `index ${indexUrl} answered ${response.status} for package ${name}`);
+        }
+        const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+        if (type !== PEP691_JSON && type !== 'application/json') {
+          await response.body?.cancel();
+          throw new PermanentError(INDEX_ERROR.badAnswer, `index ${indexUrl} does not speak the PEP 691 JSON API (answered ${type || 'no content type'})`);
+        }
+        try {
+          return await readBounded(response, maxBytes);
+        } catch (error) {
+          if (error instanceof PermanentError || signal?.aborted) throw error;
+          throw new TransientError(`the answer of index ${indexUrl} was cut off: ${(error as Error).message}`, undefined, { cause: error });
+        }
+      });
       let page: unknown;
       try {
         page = JSON.parse(text);

@@ -9,7 +9,7 @@ import { CustomObjectsApi, KubeConfig, Observable, Watch } from '@kubernetes/cli
 import { PermanentError, UserError } from '../cli/errors.js';
 import type { Logger } from '../cli/log.js';
 import { idempotencyKeyOf } from './build.js';
-import { withDeadline } from './deadline.js';
+import { withDeadline } from '../cli/deadline.js';
 import { findKubeconfig } from './kubeconfig-source.js';
 import { DEFAULT_RETRY, classifyHttp, classifyNetwork, withRetries, type FailureClass, type HttpFailure, type RetryPolicy } from './retry.js';
 import type { KubeClient, Workflow } from './types.js';

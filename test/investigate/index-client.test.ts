@@ -1,7 +1,12 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/cli/errors.js';
 import { createIndexClient, versionFromFilename, PEP691_JSON } from '../../src/investigate/index-client.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 describe('PEP 691 index client', () => {
   let index: IndexServer;
@@ -42,6 +47,11 @@ describe('PEP 691 index client', () => {
   it('treats a timeout and an unreachable index as transient', async () => {
     await expect(createIndexClient({ timeoutMs: 200 }).versions(index.url, 'slow')).rejects.toBeInstanceOf(TransientError);
     await expect(createIndexClient({ timeoutMs: 2000 }).versions('http://127.0.0.1:1/simple', 'requests')).rejects.toBeInstanceOf(TransientError);
+    // With the caller's signal too (the investigator always passes one), and the garbage collector running meanwhile.
+    const asking = createIndexClient({ timeoutMs: 300 }).versions(index.url, 'slow', { signal: new AbortController().signal });
+    const collecting = setInterval(collectGarbage, 50);
+    await expect(asking).rejects.toThrow(/no answer within 300 ms/);
+    clearInterval(collecting);
   });
 
   it('refuses an index that answers HTML instead of the JSON API', async () => {
