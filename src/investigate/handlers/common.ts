@@ -4,7 +4,7 @@
  * of effects; it reads the cache through KnowledgeView and never writes.
  */
 import { PermanentError } from '../../cli/errors.js';
-import { normalizePackageName, packageNameProblem, versionProblem } from '../../messages/package-spec.js';
+import { indexUrlProblem, normalizePackageName, packageNameProblem, versionProblem } from '../../messages/package-spec.js';
 import type { Message } from '../../messages/validate.js';
 import type { KnowledgeStore, PackageKey, SourceRef } from '../../store/types.js';
 import { solverEnvironment, stripTrailingSlash, type InvestigatorConfig } from '../config.js';
@@ -46,6 +46,7 @@ export const ERROR_CLASS = {
   invalidPackageName: 'InvalidPackageName',
   invalidVersion: 'InvalidVersion',
   unregisteredIndex: 'UnregisteredIndex',
+  invalidIndexUrl: 'InvalidIndexUrl',
   invalidField: 'InvalidField',
   invalidHeader: 'InvalidHeader',
 } as const;
@@ -68,13 +69,13 @@ export function requireField(message: Message, field: string, typeName: string):
 
 /** The package name as stored (PEP 503 normalised), or a permanent error naming the PEP 508 rule it breaks. */
 export function checkedName(raw: string, field = 'package_name'): string {
-  const problem = packageNameProblem(raw);
+  const problem = raw === '' ? 'PEP 508: a package name starts and ends with a letter or digit (the name is empty)' : packageNameProblem(raw);
   if (problem) throw new PermanentError(ERROR_CLASS.invalidPackageName, `${field}: ${problem}`);
   return normalizePackageName(raw);
 }
 
 export function checkedVersion(raw: string, field = 'package_version'): string {
-  const problem = versionProblem(raw);
+  const problem = raw === '' ? 'PEP 440: a version has at least a release number, e.g. 2.25.1 (the version is empty)' : versionProblem(raw);
   if (problem) throw new PermanentError(ERROR_CLASS.invalidVersion, `${field}: ${problem}`);
   return raw;
 }
@@ -109,5 +110,35 @@ export function solversToSchedule(view: KnowledgeView, key: PackageKey, wanted: 
 /** A solver name as SPEC §3 defines it: solver-<os>-<os_version>-py<XY>. */
 export function checkedSolver(raw: string, field = 'solver'): string {
   if (!solverEnvironment(raw)) throw new PermanentError(ERROR_CLASS.invalidField, `${field}: ${JSON.stringify(raw.slice(0, 80))} is not a solver name (solver-<os>-<os_version>-py<XY>)`);
+  return raw;
+}
+
+/** Package fields a metadata object may carry (Kebechet's MetadataContents) and the rule each follows. */
+const METADATA_PACKAGE_FIELDS: ReadonlyArray<[string, (raw: string, field: string) => unknown]> = [
+  ['package_name', checkedName],
+  ['package_version', checkedVersion],
+  ['package_index', checkedIndexUrl],
+];
+
+/**
+ * A metadata object goes into a JSON workflow parameter as it came, so its
+ * package fields are checked like top-level ones (SPEC §4): PEP 508 names,
+ * PEP 440 versions, index URLs without credentials. Other keys pass as they are.
+ */
+export function checkMetadataPackageFields(metadata: unknown, field: string): void {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return;
+  for (const [key, check] of METADATA_PACKAGE_FIELDS) {
+    const value = (metadata as Record<string, unknown>)[key];
+    if (value === null || value === undefined) continue;
+    const path = `${field}.${key}`;
+    if (typeof value !== 'string') throw new PermanentError(ERROR_CLASS.invalidField, `${path} must be a string or null`);
+    check(value, path);
+  }
+}
+
+/** An http(s) index URL without credentials, query or fragment; the problem names the rule, never the credentials. */
+export function checkedIndexUrl(raw: string, field = 'index_url'): string {
+  const problem = indexUrlProblem(raw);
+  if (problem) throw new PermanentError(ERROR_CLASS.invalidIndexUrl, `${field}: ${problem}`);
   return raw;
 }

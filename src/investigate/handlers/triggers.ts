@@ -7,7 +7,7 @@
 import { PermanentError } from '../../cli/errors.js';
 import type { WorkflowRequest } from '../../workflows/types.js';
 import { schedule, type Effect } from '../effects.js';
-import { ERROR_CLASS, bool, requireField, str, type Handler, type HandlerInput } from './common.js';
+import { ERROR_CLASS, bool, checkMetadataPackageFields, requireField, str, type Handler, type HandlerInput } from './common.js';
 import { adviserRequest, flag } from './requests.js';
 
 function one(input: HandlerInput, request: Omit<WorkflowRequest, 'source'>, reason: string): Effect[] {
@@ -21,6 +21,7 @@ function int(input: HandlerInput, field: string): number | null {
 
 export const adviserTrigger: Handler = (input) => {
   const m = input.message;
+  checkMetadataPackageFields(m.kebechet_metadata, 'kebechet_metadata');
   const request = adviserRequest(
     {
       recommendationType: requireField(m, 'recommendation_type', input.typeName),
@@ -62,6 +63,7 @@ export const adviserReRun: Handler = (input) => {
 
 export const provenanceCheckerTrigger: Handler = (input) => {
   const m = input.message;
+  checkMetadataPackageFields(m.kebechet_metadata, 'kebechet_metadata');
   const sources = Array.isArray(m.whitelisted_sources) ? (m.whitelisted_sources as string[]) : [];
   return one(
     input,
@@ -171,6 +173,7 @@ export const kebechetTrigger: Handler = (input) => {
 /** Reads `metadata`, the field the message has (upstream read `kebechet_metadata`, which does not exist, and always sent null). */
 export const kebechetRunUrlTrigger: Handler = (input) => {
   const m = input.message;
+  checkMetadataPackageFields(m.metadata, 'metadata');
   return one(
     input,
     {

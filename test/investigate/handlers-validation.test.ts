@@ -1,0 +1,71 @@
+/**
+ * Values are checked before they reach a workflow parameter (SPEC §4), and a
+ * message that cannot be acted on is a dead letter whose reason names the
+ * field and the rule: package fields inside metadata objects, empty versions,
+ * solvers outside THOTH_SOLVERS, half a pair of registry credentials.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PermanentError } from '../../src/cli/errors.js';
+import { planEffects, type Incoming } from '../../src/investigate/dispatch.js';
+import type { IndexClient } from '../../src/investigate/index-client.js';
+import type { Store } from '../../src/store/index.js';
+import { INDEX, incoming, noIndex, records, scheduled, staticIndex, tempStore, testConfig, type TempStore } from './handlers-support.js';
+
+let temp: TempStore;
+let store: Store;
+beforeEach(() => {
+  temp = tempStore();
+  store = temp.store;
+});
+afterEach(() => temp.dispose());
+
+function planIncoming(message: Incoming, index: IndexClient = noIndex) {
+  return planEffects(message, { store, config: testConfig(), index, now: () => 0 });
+}
+
+const plan = (typeName: string, fields: Record<string, unknown>, index?: IndexClient) => planIncoming(incoming(typeName, fields), index);
+
+async function deadLetter(promise: Promise<unknown>): Promise<{ errorClass: string; reason: string }> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(PermanentError);
+  const { errorClass, message } = error as PermanentError;
+  return { errorClass, reason: message };
+}
+
+const runUrl = (metadata: Record<string, unknown>) => ({ url: 'https://github.example/thoth-station/demo', service_name: 'github', metadata });
+
+describe('package fields inside metadata objects', () => {
+  it.each([
+    ['package_name', { package_name: '$(id)', package_version: '1.0' }, 'InvalidPackageName', 'metadata.package_name: PEP 508'],
+    ['package_name (empty)', { package_name: '', package_version: '1.0' }, 'InvalidPackageName', 'metadata.package_name: PEP 508'],
+    ['package_version', { package_name: 'flask', package_version: '1.0 && id' }, 'InvalidVersion', 'metadata.package_version: PEP 440'],
+    ['package_version (empty)', { package_name: 'flask', package_version: '' }, 'InvalidVersion', 'metadata.package_version: PEP 440'],
+    ['package_index with credentials', { package_index: 'https://user:hunter2@index.example/simple' }, 'InvalidIndexUrl', 'metadata.package_index: an index URL carries no credentials'],
+    ['package_index not http(s)', { package_index: 'file:///etc/passwd' }, 'InvalidIndexUrl', 'metadata.package_index: an index URL uses http or https'],
+  ])('kebechet-run-url-trigger: a bad metadata.%s is a dead letter naming the field and the rule', async (_, metadata, errorClass, reason) => {
+    const letter = await deadLetter(plan('kebechet-run-url-trigger', runUrl(metadata)));
+    expect(letter.errorClass).toBe(errorClass);
+    expect(letter.reason).toContain(reason);
+    expect(letter.reason).not.toContain('hunter2');
+  });
+
+  it('kebechet-run-url-trigger: valid metadata still schedules, as sent', async () => {
+    const metadata = { message_justification: 1, package_name: 'Flask', package_version: '2.0.1', package_index: INDEX };
+    const [workflow] = scheduled(await plan('kebechet-run-url-trigger', runUrl(metadata)));
+    expect(JSON.parse(workflow!.parameters.KEBECHET_METADATA!)).toEqual(metadata);
+  });
+
+  it.each(['adviser-trigger', 'provenance-checker-trigger'])('%s: a bad kebechet_metadata.package_name is a dead letter', async (typeName) => {
+    const fields = { kebechet_metadata: { package_name: 'flask; rm -rf /', package_version: '2.0.1' }, ...(typeName === 'adviser-trigger' ? { recommendation_type: 'latest' } : {}) };
+    const letter = await deadLetter(plan(typeName, fields));
+    expect(letter).toEqual({ errorClass: 'InvalidPackageName', reason: expect.stringContaining('kebechet_metadata.package_name: PEP 508') });
+  });
+
+  it('adviser-trigger: kebechet_metadata without package fields passes', async () => {
+    const effects = await plan('adviser-trigger', { recommendation_type: 'latest', kebechet_metadata: { repository: 'thoth-station/demo' } });
+    expect(scheduled(effects).map((w) => w.kind)).toEqual(['adviser']);
+  });
+});
