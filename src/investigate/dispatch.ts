@@ -92,7 +92,8 @@ export function handlerFor(typeName: string, version: string): Handler {
   const entry = HANDLERS[typeName];
   if (!entry) throw new PermanentError(NO_HANDLER, `the investigator has no handler for ${typeName} messages`);
   if (!entry.versions.includes(version)) {
-    throw new PermanentError(NO_HANDLER, `no handler for ${typeName} version ${JSON.stringify(version.slice(0, 40))}; handled versions: ${entry.versions.join(', ')}`);
+    const empty = version.trim() === '' ? ' (an empty version; leave the field out to mean v1)' : '';
+    throw new PermanentError(NO_HANDLER, `no handler for ${typeName} version ${JSON.stringify(version.slice(0, 40))}${empty}; handled versions: ${entry.versions.join(', ')}`);
   }
   return entry.handle;
 }
@@ -117,7 +118,8 @@ export async function planEffects(incoming: Incoming, context: PlanContext): Pro
   if (config.modes.includes('metrics')) effects.push(countMessage({ typeName, message: incoming.message }));
   if (!handlerRunsInMode(typeName, config.modes)) return effects;
 
-  const version = str(incoming.message, 'version') || 'v1';
+  // Only an absent (or null) version means v1: an empty one is a version no handler reads.
+  const version = str(incoming.message, 'version') ?? 'v1';
   const handle = handlerFor(typeName, version);
   const input: HandlerInput = {
     typeName,

@@ -69,3 +69,36 @@ describe('package fields inside metadata objects', () => {
     expect(scheduled(effects).map((w) => w.kind)).toEqual(['adviser']);
   });
 });
+
+describe('empty versions', () => {
+  it.each([
+    ['empty', '', 'PEP 440'],
+    ['blank', '   ', 'PEP 440'],
+  ])('unresolved-package with an %s package_version is InvalidVersion, and the index is never asked', async (_, packageVersion, rule) => {
+    const index = staticIndex({ flask: ['1.0', '2.0.1'] });
+    const letter = await deadLetter(plan('unresolved-package', { package_name: 'flask', index_url: INDEX, package_version: packageVersion }, index));
+    expect(letter.errorClass).toBe('InvalidVersion');
+    expect(letter.reason).toMatch(new RegExp(`^package_version: ${rule}`));
+    expect(index.calls).toEqual([]);
+  });
+
+  it('unresolved-package without a version or with `*` still expands over the index', async () => {
+    for (const packageVersion of [null, '*']) {
+      const index = staticIndex({ flask: ['1.0', '2.0.1'] });
+      const effects = await plan('unresolved-package', { package_name: 'flask', index_url: INDEX, package_version: packageVersion }, index);
+      expect(records(effects).filter((what) => what === 'version')).toHaveLength(2);
+    }
+  });
+
+  it('an empty body version is no handler\'s version, not v1', async () => {
+    const message = incoming('unresolved-package', { package_name: 'flask', index_url: INDEX, package_version: '2.0.1' });
+    const letter = await deadLetter(planIncoming({ ...message, message: { ...message.message, version: '' } }));
+    expect(letter).toEqual({ errorClass: 'NoHandlerForVersion', reason: expect.stringContaining('version "" (an empty version') });
+  });
+
+  it('an absent body version means v1', async () => {
+    const message = incoming('unresolved-package', { package_name: 'flask', index_url: INDEX, package_version: '2.0.1' });
+    const { version: _, ...withoutVersion } = message.message;
+    expect(scheduled(await planIncoming({ ...message, message: withoutVersion })).length).toBe(3);
+  });
+});

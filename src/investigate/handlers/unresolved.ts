@@ -23,9 +23,14 @@ export const DEFAULT_RECOMMENDATION_TYPE = 'latest';
 const RECOMMENDATION_TYPES = ['latest', 'performance', 'security', 'stable', 'testing'];
 const ADVISER_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
-/** True when the message names no single version, so the index decides which versions to learn about. */
+/**
+ * True when the message names no single version, so the index decides which
+ * versions to learn about: the field absent or null, or `*`. An empty or blank
+ * version is not "every version" but a broken one (PEP 440), so a producer's
+ * bug never fans out into a solver workflow for each release on the index.
+ */
 export function wantsEveryVersion(packageVersion: string | null): boolean {
-  return packageVersion === null || packageVersion.trim() === '' || packageVersion.trim() === '*';
+  return packageVersion === null || packageVersion === '*';
 }
 
 function header(headers: Record<string, string>, name: string): string | undefined {
