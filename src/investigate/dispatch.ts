@@ -35,7 +35,7 @@ import {
   provenanceCheckerTrigger,
   repoInit,
 } from './handlers/triggers.js';
-import { unresolvedPackage, wantsEveryVersion } from './handlers/unresolved.js';
+import { requestedSolvers, unresolvedPackage, wantsEveryVersion } from './handlers/unresolved.js';
 import type { IndexClient } from './index-client.js';
 
 export interface Incoming {
@@ -103,6 +103,8 @@ async function versionsToExpand(input: HandlerInput, context: PlanContext): Prom
   if (input.typeName !== 'unresolved-package' || !wantsEveryVersion(str(input.message, 'package_version'))) return undefined;
   const name = checkedName(str(input.message, 'package_name') ?? '');
   const indexUrl = checkedIndex(str(input.message, 'index_url') ?? '', input.view, input.config);
+  // Permanent faults first: a solver nobody runs is a dead letter even while the index is unreachable.
+  requestedSolvers(input);
   return context.index.versions(indexUrl, name, { signal: context.signal });
 }
 

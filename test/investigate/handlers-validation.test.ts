@@ -102,3 +102,31 @@ describe('empty versions', () => {
     expect(scheduled(await planIncoming({ ...message, message: withoutVersion })).length).toBe(3);
   });
 });
+
+describe('solvers outside THOTH_SOLVERS', () => {
+  it('unresolved-package naming an unknown solver is UnknownSolver, listing the configured solvers', async () => {
+    const letter = await deadLetter(plan('unresolved-package', { package_name: 'flask', index_url: INDEX, package_version: '2.0.1', solver: 'solver-windows-11-py311' }));
+    expect(letter.errorClass).toBe('UnknownSolver');
+    expect(letter.reason).toBe(
+      'solver: "solver-windows-11-py311" is not a configured solver; THOTH_SOLVERS (or --solvers) lists solver-rhel-8-py38, solver-fedora-34-py39, solver-fedora-35-py310',
+    );
+  });
+
+  it('is a dead letter before the index is asked for every version', async () => {
+    const index = staticIndex({ flask: ['1.0'] });
+    const letter = await deadLetter(plan('unresolved-package', { package_name: 'flask', index_url: INDEX, package_version: null, solver: 'solver-windows-11-py311' }, index));
+    expect(letter.errorClass).toBe('UnknownSolver');
+    expect(index.calls).toEqual([]);
+  });
+
+  it('a configured solver named by the message is the only one scheduled', async () => {
+    const effects = await plan('unresolved-package', { package_name: 'flask', index_url: INDEX, package_version: '2.0.1', solver: 'solver-fedora-34-py39' });
+    expect(scheduled(effects).map((w) => w.parameters.THOTH_SOLVER_NAME)).toEqual(['solver-fedora-34-py39']);
+  });
+
+  it('solved-package from a solver outside THOTH_SOLVERS is still recorded: the result happened', async () => {
+    const effects = await plan('solved-package', { package_name: 'flask', package_version: '2.0.1', index_url: INDEX, solver: 'solver-fedora-36-py311' });
+    const solved = effects.flatMap((e) => (e.type === 'record' && e.change.what === 'solved' ? [e.change] : []));
+    expect(solved).toEqual([expect.objectContaining({ solver: 'solver-fedora-36-py311' })]);
+  });
+});

@@ -47,6 +47,7 @@ export const ERROR_CLASS = {
   invalidVersion: 'InvalidVersion',
   unregisteredIndex: 'UnregisteredIndex',
   invalidIndexUrl: 'InvalidIndexUrl',
+  unknownSolver: 'UnknownSolver',
   invalidField: 'InvalidField',
   invalidHeader: 'InvalidHeader',
 } as const;
@@ -110,6 +111,22 @@ export function solversToSchedule(view: KnowledgeView, key: PackageKey, wanted: 
 /** A solver name as SPEC §3 defines it: solver-<os>-<os_version>-py<XY>. */
 export function checkedSolver(raw: string, field = 'solver'): string {
   if (!solverEnvironment(raw)) throw new PermanentError(ERROR_CLASS.invalidField, `${field}: ${JSON.stringify(raw.slice(0, 80))} is not a solver name (solver-<os>-<os_version>-py<XY>)`);
+  return raw;
+}
+
+/**
+ * A solver the message asks for by name must be one this deployment runs
+ * (THOTH_SOLVERS): a workflow for any other would wait for ever on a solver
+ * image nobody deployed, so the message is a dead letter, not a retry.
+ */
+export function configuredSolver(raw: string, config: InvestigatorConfig, field = 'solver'): string {
+  checkedSolver(raw, field);
+  if (!config.solvers.includes(raw)) {
+    throw new PermanentError(
+      ERROR_CLASS.unknownSolver,
+      `${field}: ${JSON.stringify(raw)} is not a configured solver; THOTH_SOLVERS (or --solvers) lists ${config.solvers.join(', ')}`,
+    );
+  }
   return raw;
 }
 

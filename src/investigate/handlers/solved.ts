@@ -33,6 +33,14 @@ function learnAboutSecurity(input: HandlerInput, key: PackageKey): Effect[] {
   ];
 }
 
+/**
+ * The solver only has to be a well-formed solver name, not one of THOTH_SOLVERS:
+ * a result is a fact about the package (SPEC §3: "record ... as solved"), and a
+ * solver dropped from THOTH_SOLVERS while its workflow ran still reports back.
+ * Dead-lettering it would throw away knowledge a workflow paid for. Scheduling
+ * asks solversLacking about the configured solvers only, so such a result never
+ * stops a configured solver from being scheduled.
+ */
 export const solvedPackage: Handler = (input) => {
   const key = packageKeyOf(input);
   const solver = checkedSolver(requireField(input.message, 'solver', input.typeName));

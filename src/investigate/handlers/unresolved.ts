@@ -13,7 +13,7 @@
 import { PermanentError } from '../../cli/errors.js';
 import type { PackageKey } from '../../store/types.js';
 import { record, schedule, type Effect } from '../effects.js';
-import { ERROR_CLASS, checkedIndex, checkedSolver, checkedName, checkedVersion, requireField, solversToSchedule, str, type Handler, type HandlerInput } from './common.js';
+import { ERROR_CLASS, checkedIndex, checkedName, checkedVersion, configuredSolver, requireField, solversToSchedule, str, type Handler, type HandlerInput } from './common.js';
 import { solverRequest } from './requests.js';
 
 export const ADVISER_ID_HEADER = 'thoth-adviser-id';
@@ -52,10 +52,11 @@ export function waitingAdviceRun(headers: Record<string, string>): { adviserId: 
   return { adviserId, recommendationType };
 }
 
-function requestedSolvers(input: HandlerInput): string[] {
+/** The solvers to ask: the message's `solver` when set (one this deployment runs), else every configured one. */
+export function requestedSolvers(input: HandlerInput): string[] {
   const solver = str(input.message, 'solver');
   if (solver === null || solver === '') return input.config.solvers;
-  return [checkedSolver(solver)];
+  return [configuredSolver(solver, input.config)];
 }
 
 export const unresolvedPackage: Handler = (input) => {
