@@ -12,7 +12,7 @@ import type { KnowledgeStore, SourceRef } from '../store/types.js';
 import { resolveParameters } from '../workflows/build.js';
 import { handlerRunsInMode, type InvestigatorConfig } from './config.js';
 import type { Effect } from './effects.js';
-import { checkedIndex, checkedName, str, type Handler, type HandlerInput } from './handlers/common.js';
+import { checkedIndex, nameField, str, type Handler, type HandlerInput } from './handlers/common.js';
 import { adviseJustification, countMessage } from './handlers/metrics.js';
 import {
   cveProvided,
@@ -101,7 +101,7 @@ export function handlerFor(typeName: string, version: string): Handler {
 /** unresolved-package without a version: every version the (registered) index lists. */
 async function versionsToExpand(input: HandlerInput, context: PlanContext): Promise<string[] | undefined> {
   if (input.typeName !== 'unresolved-package' || !wantsEveryVersion(str(input.message, 'package_version'))) return undefined;
-  const name = checkedName(str(input.message, 'package_name') ?? '');
+  const name = nameField(input);
   const indexUrl = checkedIndex(str(input.message, 'index_url') ?? '', input.view, input.config);
   // Permanent faults first: a solver nobody runs is a dead letter even while the index is unreachable.
   requestedSolvers(input);

@@ -130,3 +130,24 @@ describe('solvers outside THOTH_SOLVERS', () => {
     expect(solved).toEqual([expect.objectContaining({ solver: 'solver-fedora-36-py311' })]);
   });
 });
+
+describe('reasons that name the field and the rule', () => {
+  it.each(['unresolved-package', 'package-released', 'missing-package', 'unrevsolved-package'])('%s: an empty package_name breaks PEP 508', async (typeName) => {
+    const letter = await deadLetter(plan(typeName, { package_name: '', package_version: '2.0.1', index_url: INDEX }));
+    expect(letter).toEqual({ errorClass: 'InvalidPackageName', reason: 'package_name: PEP 508: a package name starts and ends with a letter or digit (the name is empty)' });
+  });
+
+  it.each([
+    [{ base_image: 'registry.example/org/base:1', base_registry_password: 'hunter2' }, 'base_registry_user and base_registry_password go together; base_registry_user is missing'],
+    [{ output_image: 'registry.example/org/out:1', output_registry_user: 'bot' }, 'output_registry_user and output_registry_password go together; output_registry_password is missing'],
+    [{ base_registry_user: 'bot', base_registry_password: 'hunter2' }, 'base_registry_user and base_registry_password are given without base_image'],
+  ])('build-analysis-trigger: half a pair of registry credentials names both fields (%o)', async (fields, reason) => {
+    const letter = await deadLetter(plan('build-analysis-trigger', fields));
+    expect(letter).toEqual({ errorClass: 'InvalidField', reason });
+  });
+
+  it('package-extract-trigger: a password without a user names registry_user', async () => {
+    const letter = await deadLetter(plan('package-extract-trigger', { image: 'registry.example/org/app:1', environment_type: 'runtime', registry_password: 'hunter2' }));
+    expect(letter.reason).toBe('registry_user and registry_password go together; registry_user is missing');
+  });
+});

@@ -68,6 +68,13 @@ export function requireField(message: Message, field: string, typeName: string):
   return value;
 }
 
+/** A field the catalogue requires, as text: an absent field is "required"; an empty string goes on to the field's own rule, which says what is wrong with it. */
+function presentField(message: Message, field: string, typeName: string): string {
+  const value = str(message, field);
+  if (value === null) throw new PermanentError(ERROR_CLASS.invalidField, `${typeName}: field ${field} is required for scheduling`);
+  return value;
+}
+
 /** The package name as stored (PEP 503 normalised), or a permanent error naming the PEP 508 rule it breaks. */
 export function checkedName(raw: string, field = 'package_name'): string {
   const problem = raw === '' ? 'PEP 508: a package name starts and ends with a letter or digit (the name is empty)' : packageNameProblem(raw);
@@ -79,6 +86,16 @@ export function checkedVersion(raw: string, field = 'package_version'): string {
   const problem = raw === '' ? 'PEP 440: a version has at least a release number, e.g. 2.25.1 (the version is empty)' : versionProblem(raw);
   if (problem) throw new PermanentError(ERROR_CLASS.invalidVersion, `${field}: ${problem}`);
   return raw;
+}
+
+/** The message's package_name, checked by PEP 508 (an empty name included) and normalised. */
+export function nameField(input: Pick<HandlerInput, 'message' | 'typeName'>, field = 'package_name'): string {
+  return checkedName(presentField(input.message, field, input.typeName), field);
+}
+
+/** The message's package_version, checked by PEP 440 (an empty version included). */
+export function versionField(input: Pick<HandlerInput, 'message' | 'typeName'>, field = 'package_version'): string {
+  return checkedVersion(presentField(input.message, field, input.typeName), field);
 }
 
 /** The index must be one thoth trusts: listed in THOTH_INDEX_URLS or registered in the cache. */
@@ -96,8 +113,8 @@ export function checkedIndex(raw: string, view: KnowledgeView, config: Investiga
 export function packageKeyOf(input: HandlerInput): PackageKey {
   const { message, view, config } = input;
   return {
-    packageName: checkedName(requireField(message, 'package_name', input.typeName)),
-    packageVersion: checkedVersion(requireField(message, 'package_version', input.typeName)),
+    packageName: nameField(input),
+    packageVersion: versionField(input),
     indexUrl: checkedIndex(requireField(message, 'index_url', input.typeName), view, config),
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { PackageKey } from '../../store/types.js';
 import { record, schedule, type Effect } from '../effects.js';
-import { checkedIndex, checkedName, checkedVersion, packageKeyOf, requireField, solversToSchedule, type Handler, type HandlerInput } from './common.js';
+import { checkedIndex, nameField, packageKeyOf, requireField, solversToSchedule, versionField, type Handler, type HandlerInput } from './common.js';
 import { kebechetAdministratorRequest, revsolverRequest, solverRequest } from './requests.js';
 
 function kebechetAdministrator(input: HandlerInput, subject: { packageName: string; packageVersion?: string; indexUrl?: string }): Effect[] {
@@ -33,14 +33,14 @@ export const packageReleased: Handler = (input) => {
 
 /** Upstream registered no scheduling here (a bug); SPEC §3 asks for the revsolver. */
 export const unrevsolvedPackage: Handler = (input) => {
-  const packageName = checkedName(requireField(input.message, 'package_name', input.typeName));
-  const packageVersion = checkedVersion(requireField(input.message, 'package_version', input.typeName));
+  const packageName = nameField(input);
+  const packageVersion = versionField(input);
   if (!input.config.schedule.revsolver) return [];
   return [schedule(revsolverRequest(packageName, packageVersion, input.source), `${packageName}==${packageVersion} has no reverse dependencies known`, input.typeName)];
 };
 
 export const missingPackage: Handler = (input) => {
-  const packageName = checkedName(requireField(input.message, 'package_name', input.typeName));
+  const packageName = nameField(input);
   const indexUrl = checkedIndex(requireField(input.message, 'index_url', input.typeName), input.view, input.config);
   return [record({ what: 'package-missing', packageName, indexUrl }), ...kebechetAdministrator(input, { packageName, indexUrl })];
 };

@@ -90,11 +90,24 @@ export function registryHost(image: string): string {
   return host.replace(/[^-._a-zA-Z0-9]/g, '_');
 }
 
-function credentialsRef(input: HandlerInput, user: string | null, password: string | null, image: string | null, what: string) {
+/** The message fields that carry one registry's credentials and the image they are for. */
+interface RegistryFields {
+  user: string;
+  password: string;
+  image: string;
+}
+
+function credentialsRef(input: HandlerInput, fields: RegistryFields) {
+  const m = input.message;
+  const user = str(m, fields.user);
+  const password = str(m, fields.password);
   if (!user && !password) return undefined;
-  if (!user || !password) throw new PermanentError(ERROR_CLASS.invalidField, `${what}: registry user and password go together; one of them is missing`);
-  if (!image) throw new PermanentError(ERROR_CLASS.invalidField, `${what}: registry credentials given without an image`);
-  return { secret: input.config.registryCredentialsSecret, key: registryHost(image) };
+  if (!user || !password) {
+    const missing = user ? fields.password : fields.user;
+    throw new PermanentError(ERROR_CLASS.invalidField, `${fields.user} and ${fields.password} go together; ${missing} is missing`);
+  }
+  if (!str(m, fields.image)) throw new PermanentError(ERROR_CLASS.invalidField, `${fields.user} and ${fields.password} are given without ${fields.image}`);
+  return { secret: input.config.registryCredentialsSecret, key: registryHost(str(m, fields.image)!) };
 }
 
 export const packageExtractTrigger: Handler = (input) => {
@@ -104,7 +117,7 @@ export const packageExtractTrigger: Handler = (input) => {
   if (environmentType !== 'runtime' && environmentType !== 'buildtime') {
     throw new PermanentError(ERROR_CLASS.invalidField, `environment_type must be runtime or buildtime, got ${JSON.stringify(environmentType.slice(0, 40))}`);
   }
-  const credentials = credentialsRef(input, str(m, 'registry_user'), str(m, 'registry_password'), image, 'package-extract-trigger');
+  const credentials = credentialsRef(input, { user: 'registry_user', password: 'registry_password', image: 'image' });
   return one(
     input,
     {
@@ -142,8 +155,8 @@ export const buildAnalysisTrigger: Handler = (input) => {
     if (value) parameters[parameter] = value;
   }
   const secretRefs: Record<string, { secret: string; key: string }> = {};
-  const base = credentialsRef(input, str(m, 'base_registry_user'), str(m, 'base_registry_password'), str(m, 'base_image'), 'base registry');
-  const output = credentialsRef(input, str(m, 'output_registry_user'), str(m, 'output_registry_password'), str(m, 'output_image'), 'output registry');
+  const base = credentialsRef(input, { user: 'base_registry_user', password: 'base_registry_password', image: 'base_image' });
+  const output = credentialsRef(input, { user: 'output_registry_user', password: 'output_registry_password', image: 'output_image' });
   if (base) secretRefs.THOTH_BUILD_ANALYSIS_BASE_REGISTRY_CREDENTIALS = base;
   if (output) secretRefs.THOTH_BUILD_ANALYSIS_OUTPUT_REGISTRY_CREDENTIALS = output;
   return one(input, { kind: 'build-analysis', parameters, ...(base || output ? { secretRefs } : {}) }, 'build analysis was requested');

@@ -13,7 +13,7 @@
 import { PermanentError } from '../../cli/errors.js';
 import type { PackageKey } from '../../store/types.js';
 import { record, schedule, type Effect } from '../effects.js';
-import { ERROR_CLASS, checkedIndex, checkedName, checkedVersion, configuredSolver, requireField, solversToSchedule, str, type Handler, type HandlerInput } from './common.js';
+import { ERROR_CLASS, checkedIndex, checkedVersion, configuredSolver, nameField, requireField, solversToSchedule, str, type Handler, type HandlerInput } from './common.js';
 import { solverRequest } from './requests.js';
 
 export const ADVISER_ID_HEADER = 'thoth-adviser-id';
@@ -61,7 +61,7 @@ export function requestedSolvers(input: HandlerInput): string[] {
 
 export const unresolvedPackage: Handler = (input) => {
   const { message, view, config, source } = input;
-  const packageName = checkedName(requireField(message, 'package_name', input.typeName));
+  const packageName = nameField(input);
   const indexUrl = checkedIndex(requireField(message, 'index_url', input.typeName), view, config);
   const asked = str(message, 'package_version');
   const versions = wantsEveryVersion(asked) ? (input.indexVersions ?? []) : [checkedVersion(asked!)];
