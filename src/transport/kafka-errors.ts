@@ -100,6 +100,22 @@ export function unreachable(settings: KafkaSettings, error: unknown, elapsedMs: 
   return new UserError(`cannot reach Kafka at ${settings.brokers.join(',')} (${reason}) after ${seconds}s`, hint);
 }
 
+/**
+ * kafkajs' way of saying the first request timed out: it then counts the connection as
+ * open, and the next request finds no broker versions behind it.
+ */
+export function isUnanswered(error: unknown): boolean {
+  return chain(error).some((e) => e.message === 'Broker not connected' || (e.name === 'KafkaJSRequestTimeoutError' && /ApiVersions/.test(e.message)));
+}
+
+/** Something accepted the connection but never answered a Kafka request within `waitedMs`: a wrong port or a hung broker. */
+export function noAnswer(settings: KafkaSettings, waitedMs: number): UserError {
+  return new UserError(
+    `cannot reach Kafka at ${settings.brokers.join(',')} (no answer within ${Math.round(waitedMs / 1000)}s)`,
+    'the address accepts connections but does not answer Kafka requests: check it is the broker\'s listener (KAFKA_BOOTSTRAP_SERVERS or --broker) and that the broker is healthy',
+  );
+}
+
 /** A failure while working with a broker that was reachable: transient unless it is about credentials or a missing topic. */
 export function describeKafkaFailure(settings: KafkaSettings, error: unknown, doing: string): UserError {
   if (error instanceof UserError) return error;

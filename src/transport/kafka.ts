@@ -10,11 +10,20 @@ import type { Logger } from '../cli/log.js';
 import type { Broker, Consumption, ConsumeOptions, OutgoingRecord, RecordHandler, RecordPosition, TopicInfo } from './port.js';
 import { readKafkaSettings, type KafkaSettings } from './kafka-config.js';
 import { consumeFromKafka } from './kafka-consume.js';
-import { describeKafkaFailure, unreachable } from './kafka-errors.js';
+import { describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './kafka-errors.js';
 
 /** Fail fast on an unreachable broker: 5 connection attempts of at most 2 s with short backoff, about 12 s worst case. */
 const CONNECTION_TIMEOUT_MS = 2_000;
 const RETRY = { retries: 4, initialRetryTime: 300, maxRetryTime: 2_000 } as const;
+/**
+ * The admin client's requests (metadata, offsets, topic creation) are small, so it waits less
+ * for an answer than producers and consumers do. This also bounds opening: a server that accepts
+ * connections but never answers (a wrong port, a hung broker) holds the first request until this
+ * timeout, after which kafkajs reports itself connected with no broker behind it.
+ */
+const ADMIN_REQUEST_TIMEOUT_MS = 8_000;
+/** Backstop for opening as a whole, should some other step of the handshake hang. */
+export const HANDSHAKE_DEADLINE_MS = 12_000;
 /** Records per produce request: kafkajs groups messages per partition with a copy per message, so huge calls cost quadratic time. */
 const SEND_CHUNK = 2_000;
 
@@ -26,7 +35,7 @@ function kafkajsLogs(log: Logger) {
       log.debug(`kafkajs ${names[level] ?? level} [${namespace}] ${entry.message}${entry.error ? `: ${String(entry.error)}` : ''}`);
 }
 
-export function kafkaClient(settings: KafkaSettings, log: Logger): Kafka {
+export function kafkaClient(settings: KafkaSettings, log: Logger, requestTimeout = 30_000): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
@@ -35,7 +44,7 @@ export function kafkaClient(settings: KafkaSettings, log: Logger): Kafka {
     sasl: settings.sasl as SASLOptions | undefined,
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     authenticationTimeout: 10_000,
-    requestTimeout: 30_000,
+    requestTimeout,
     retry: RETRY,
     logLevel: logLevel.ERROR,
     logCreator: kafkajsLogs(log),
@@ -78,13 +87,28 @@ export async function openKafka(bootstrap: string[], env: NodeJS.ProcessEnv, log
   const settings = readKafkaSettings(bootstrap, env);
   checkClientKey(settings, env);
   const kafka = kafkaClient(settings, log);
-  const admin = kafka.admin({ retry: RETRY });
+  const admin = kafkaClient(settings, log, ADMIN_REQUEST_TIMEOUT_MS).admin({ retry: RETRY });
   const began = Date.now();
-  try {
+  // Connecting answers ApiVersions (and SASL); describing the cluster proves metadata requests are answered too.
+  const handshake = (async () => {
     await admin.connect();
+    await admin.describeCluster();
+  })();
+  handshake.catch(() => {}); // after the deadline its outcome no longer matters
+  let deadline: NodeJS.Timeout | undefined;
+  const silence = new Promise<'silent'>((resolve) => (deadline = setTimeout(() => resolve('silent'), HANDSHAKE_DEADLINE_MS)));
+  try {
+    if ((await Promise.race([handshake, silence])) === 'silent') {
+      // Disconnecting waits for the unanswered request, so it is not awaited.
+      admin.disconnect().catch(() => {});
+      throw noAnswer(settings, Date.now() - began);
+    }
   } catch (error) {
+    if (error instanceof UserError) throw error;
     await admin.disconnect().catch(() => {});
-    throw unreachable(settings, error, Date.now() - began);
+    throw isUnanswered(error) ? noAnswer(settings, Date.now() - began) : unreachable(settings, error, Date.now() - began);
+  } finally {
+    clearTimeout(deadline);
   }
   return new KafkaBroker(kafka, admin, settings, log);
 }
@@ -148,7 +172,12 @@ class KafkaBroker implements Broker {
   async send(records: OutgoingRecord[]): Promise<RecordPosition[]> {
     if (records.length === 0) return [];
     const messages = records.map((r) => this.toMessage(r));
-    const producer = await this.connectedProducer();
+    let producer: Producer;
+    try {
+      producer = await this.connectedProducer();
+    } catch (error) {
+      throw describeKafkaFailure(this.settings, error, 'connecting the producer');
+    }
     const positions: RecordPosition[] = [];
     for (let start = 0; start < records.length; start += SEND_CHUNK) {
       const chunk = records.slice(start, start + SEND_CHUNK);
