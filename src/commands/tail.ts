@@ -58,6 +58,12 @@ export async function runTail(options: TailOptions, deps: Deps): Promise<number>
   const signal = AbortSignal.any([deps.signal, enough.signal]);
   let shown = 0;
   let invalid = 0;
+  if (options.exitAtEnd && broker.kind === 'embedded') {
+    // The Kafka transport says this itself; the embedded log reads a missing topic as empty.
+    const known = new Set((await broker.topics()).map((t) => t.name));
+    const missing = options.topics.filter((t) => !known.has(t));
+    if (missing.length > 0) deps.log.notice(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist: nothing to read there`);
+  }
   await write(deps.io.stdout, presenter.begin());
   const consumption = broker.consume(
     { topics: options.topics, group: options.group, start: options.start, exitAtEnd: options.exitAtEnd, signal },
@@ -112,6 +118,10 @@ Output:
   json    one array of those objects, each with "type" and, when invalid, "invalid"
           (the field errors).
 Secret fields are masked as *** in every format unless --show-secrets.
+
+With --group, a partition where the group has committed an offset continues from
+that offset (as every Kafka consumer group does): --from-beginning, --offset and
+--since apply only to partitions without a committed offset.
 
 Examples:
   $ thoth tail solved-package

@@ -71,6 +71,7 @@ async function existingTopics(h: KafkaHandles, options: ConsumeOptions): Promise
   while (!options.signal.aborted) {
     const known = new Set(await h.admin.listTopics());
     const missing = options.topics.filter((t) => !known.has(t));
+    if (missing.length > 0 && options.exitAtEnd) h.log.notice(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist: nothing to read there`);
     if (missing.length === 0 || options.exitAtEnd) return options.topics.filter((t) => known.has(t));
     if (!announced) h.log.notice(`waiting for topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} to be created`);
     announced = true;
