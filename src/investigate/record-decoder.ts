@@ -29,9 +29,6 @@ export const ERROR_CLASS = {
   internal: 'InternalError',
 } as const;
 
-/** A value that begins as an object, array or string does: a truncated or broken document, not plain text. */
-const LOOKS_LIKE_JSON_DOCUMENT = /^\s*[{["]/;
-
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a JSON array';
@@ -54,12 +51,6 @@ export function decodeConsumed(record: ConsumedRecord, options: { deploymentName
   try {
     body = JSON.parse(record.value);
   } catch (error) {
-    // Plain text is a string value, whichever way it came: `tail -o ndjson` prints it as
-    // `"value": "text"` and `--from` reads that line back as the same text. Both paths
-    // then say what a Kafka value `"text"` gets; NotJson stays for a broken document.
-    if (!LOOKS_LIKE_JSON_DOCUMENT.test(record.value)) {
-      throw new PermanentError(ERROR_CLASS.notObject, `the value is plain text, a JSON string in a recorded stream; a ${type.name} message is a JSON object`);
-    }
     // The parser's text quotes the input, which may hold a secret: keep only the position.
     const position = /position (\d+)/.exec(String(error))?.[1];
     throw new PermanentError(ERROR_CLASS.notJson, `the value is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`);
