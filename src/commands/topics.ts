@@ -80,6 +80,9 @@ export async function runTopics(options: TopicsOptions, deps: Deps): Promise<num
     await write(deps.io.stdout, await presentTopics(topicRows(await broker.topics(), options.deploymentName), options.output));
     return 0;
   }
+  if (broker.kind === 'embedded' && (options.partitions ?? 1) > 1) {
+    deps.log.notice(`the embedded broker has one partition per topic: --partitions ${options.partitions} does not apply`);
+  }
   const wanted = catalogueTopics(options.deploymentName).map((t) => t.topic);
   const created = await broker.createTopics(wanted, { partitions: options.partitions, replicationFactor: options.replicationFactor });
   const existed = wanted.length - created.length;

@@ -16,13 +16,13 @@ import { describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './kaf
 const CONNECTION_TIMEOUT_MS = 2_000;
 const RETRY = { retries: 4, initialRetryTime: 300, maxRetryTime: 2_000 } as const;
 /**
- * The admin client's requests (metadata, offsets, topic creation) are small, so it waits less
- * for an answer than producers and consumers do. This also bounds opening: a server that accepts
- * connections but never answers (a wrong port, a hung broker) holds the first request until this
- * timeout, after which kafkajs reports itself connected with no broker behind it.
+ * Opening first asks with a client that waits at most this long per request: a server that
+ * accepts connections but never answers (a wrong port, a hung broker) would otherwise hold the
+ * first request for requestTimeout (30 s), after which kafkajs reports itself connected with no
+ * broker behind it. Once the broker has answered, the working clients wait the usual 30 s.
  */
-const ADMIN_REQUEST_TIMEOUT_MS = 8_000;
-/** Backstop for opening as a whole, should some other step of the handshake hang. */
+const PROBE_REQUEST_TIMEOUT_MS = 8_000;
+/** Backstop for the probe as a whole, should some other step of the handshake hang. */
 export const HANDSHAKE_DEADLINE_MS = 12_000;
 /** Records per produce request: kafkajs groups messages per partition with a copy per message, so huge calls cost quadratic time. */
 const SEND_CHUNK = 2_000;
@@ -82,14 +82,10 @@ function checkClientKey(settings: KafkaSettings, env: NodeJS.ProcessEnv): void {
   }
 }
 
-/** Connects (admin client first, so an unreachable broker is reported before any command runs) and returns the Broker. */
-export async function openKafka(bootstrap: string[], env: NodeJS.ProcessEnv, log: Logger): Promise<Broker> {
-  const settings = readKafkaSettings(bootstrap, env);
-  checkClientKey(settings, env);
-  const kafka = kafkaClient(settings, log);
-  const admin = kafkaClient(settings, log, ADMIN_REQUEST_TIMEOUT_MS).admin({ retry: RETRY });
+/** Asks the broker for its versions and metadata with short timeouts; throws the UserError that says why it cannot. */
+async function probe(settings: KafkaSettings, log: Logger): Promise<void> {
+  const admin = kafkaClient(settings, log, PROBE_REQUEST_TIMEOUT_MS).admin({ retry: RETRY });
   const began = Date.now();
-  // Connecting answers ApiVersions (and SASL); describing the cluster proves metadata requests are answered too.
   const handshake = (async () => {
     await admin.connect();
     await admin.describeCluster();
@@ -109,6 +105,23 @@ export async function openKafka(bootstrap: string[], env: NodeJS.ProcessEnv, log
     throw isUnanswered(error) ? noAnswer(settings, Date.now() - began) : unreachable(settings, error, Date.now() - began);
   } finally {
     clearTimeout(deadline);
+  }
+  await admin.disconnect().catch(() => {});
+}
+
+/** Connects (admin client first, so an unreachable broker is reported before any command runs) and returns the Broker. */
+export async function openKafka(bootstrap: string[], env: NodeJS.ProcessEnv, log: Logger): Promise<Broker> {
+  const settings = readKafkaSettings(bootstrap, env);
+  checkClientKey(settings, env);
+  const kafka = kafkaClient(settings, log);
+  await probe(settings, log);
+  const admin = kafka.admin({ retry: RETRY });
+  const began = Date.now();
+  try {
+    await admin.connect();
+  } catch (error) {
+    await admin.disconnect().catch(() => {});
+    throw unreachable(settings, error, Date.now() - began);
   }
   return new KafkaBroker(kafka, admin, settings, log);
 }
@@ -237,17 +250,33 @@ class KafkaBroker implements Broker {
     try {
       const existing = new Set(await this.admin.listTopics());
       const missing = [...new Set(names)].filter((name) => !existing.has(name));
+      if (options.partitions !== undefined) await this.noticeFewerPartitions(names.filter((name) => existing.has(name)), options.partitions);
       if (missing.length === 0) return [];
       // kafkajs speaks CreateTopics v3, which cannot ask for the broker's defaults (-1), so name them.
-      const replicationFactor = options.replicationFactor ?? Math.min(3, (await this.admin.describeCluster()).brokers.length);
-      await this.admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? 1, replicationFactor })),
-      });
+      const brokers = (await this.admin.describeCluster()).brokers.length;
+      const replicationFactor = options.replicationFactor ?? Math.min(3, brokers);
+      try {
+        await this.admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? 1, replicationFactor })),
+        });
+      } catch (error) {
+        throw creationRefused(error, missing.length, replicationFactor, brokers) ?? error;
+      }
       return missing;
     } catch (error) {
       throw describeKafkaFailure(this.settings, error, `creating topics ${names.join(', ')}`);
     }
+  }
+
+  /** Existing topics keep their partitions: say so rather than ignore --partitions silently. */
+  private async noticeFewerPartitions(existing: string[], wanted: number): Promise<void> {
+    if (existing.length === 0) return;
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: existing });
+    const fewer = topics.filter((t) => t.partitions.length < wanted);
+    if (fewer.length === 0) return;
+    const which = fewer.length > 3 ? `${fewer.length} topics` : fewer.map((t) => t.name).join(', ');
+    this.log.notice(`${which} already exist${fewer.length === 1 ? 's' : ''} with fewer than ${wanted} partitions; existing topics are left as they are`);
   }
 
   async close(): Promise<void> {
@@ -255,4 +284,17 @@ class KafkaBroker implements Broker {
     if (this.producer) await (await this.producer.catch(() => undefined))?.disconnect().catch(() => {});
     await this.admin.disconnect().catch(() => {});
   }
+}
+
+/**
+ * kafkajs reports a refused CreateTopics as one error per topic and drops the broker's
+ * explanation; give the reason once, in words, for all of them.
+ */
+function creationRefused(error: unknown, count: number, replicationFactor: number, brokers: number): UserError | undefined {
+  const perTopic = (error as { name?: string; errors?: Array<{ type?: string; message?: string }> }).errors;
+  if ((error as Error).name !== 'KafkaJSAggregateError' || !Array.isArray(perTopic)) return undefined;
+  const reasons = [...new Set(perTopic.map((e) =>
+    e.type === 'INVALID_REPLICATION_FACTOR' ? `replication factor ${replicationFactor} is larger than the ${brokers} available broker${brokers === 1 ? '' : 's'}` : (e.message ?? String(e)),
+  ))];
+  return new UserError(`the broker refused to create ${count} topic${count === 1 ? '' : 's'}: ${reasons.join('; ')}`, 'check --partitions and --replication-factor against the cluster');
 }
