@@ -7,7 +7,8 @@
  *   decode, plan, execute    -> inbox 'done' -> resolve
  *   permanent failure        -> dead-letter topic, cache, inbox -> resolve
  *   dead-letter write fails  -> retried; on shutdown throw (no commit)
- *   transient failure        -> retry with backoff, heartbeating, the partition blocked;
+ *   transient failure        -> retry with backoff; where the transport takes RetryLater the record is
+ *                               handed back and only its partition waits, else it waits in place, heartbeating;
  *                               past --max-retries (default with --from: 8) dead-lettered as RetriesExhausted
  *   untyped error            -> counted, retried a few times, then dead-lettered as InternalError
  *   broken cache (corrupt, read-only, disk full) -> thrown: the consumer stops, nothing committed
@@ -18,7 +19,7 @@
 import { CancelledError, FatalError, PermanentError, TransientError } from '../cli/errors.js';
 import { storeError } from '../store/errors.js';
 import type { KnowledgeStore, SourceRef } from '../store/types.js';
-import type { ConsumedRecord, RecordContext, RecordHandler } from '../transport/port.js';
+import { RetryLater, type ConsumedRecord, type RecordContext, type RecordHandler } from '../transport/port.js';
 import type { EventSink, InvestigatorEventName } from './events.js';
 import { METRIC, type Metrics } from './metrics.js';
 import { typeOfTopic } from '../messages/records.js';
@@ -144,19 +145,25 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
     }
   }
 
+  /** Records handed back to the transport to be retried later (RetryLater), with the attempts they have had. */
+  const retrying = new Map<string, { attempt: number; unexpected: number }>();
+
   return async (record, context) => {
     const source: SourceRef = { topic: record.topic, partition: record.partition, offset: record.offset };
     const typeName = typeOfTopic(record.topic, options.deploymentName)?.name;
+    const id = `${record.topic}\u0000${record.partition}\u0000${record.offset}`;
+    const resumed = retrying.get(id);
+    retrying.delete(id);
     if (options.useInbox && store.inboxOutcome(source) !== undefined) {
       event('duplicate', record, typeName);
       return;
     }
-    event('received', record, typeName, { key: record.key, bytes: record.size });
+    if (!resumed) event('received', record, typeName, { key: record.key, bytes: record.size });
     const labels = { message_type: typeName ?? 'unknown' };
     metrics.inc(METRIC.inProgress, labels, 1);
-    let unexpected = 0;
+    let unexpected = resumed?.unexpected ?? 0;
     try {
-      for (let attempt = 1; ; attempt++) {
+      for (let attempt = (resumed?.attempt ?? 0) + 1; ; attempt++) {
         try {
           await processOnce(record, source, context);
           return;
@@ -177,6 +184,11 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
           }
           const delay = retryDelay(options.retry, attempt, error instanceof TransientError ? error.retryAfterMs : undefined);
           event('retry', record, typeName, { attempt, delayMs: delay, reason: withoutCredentials(messageOf(error)) });
+          if (context.retriesLater) {
+            // The transport holds back this record's partition only, and hands the record back after the delay.
+            retrying.set(id, { attempt, unexpected });
+            throw new RetryLater(delay);
+          }
           await sleepWithHeartbeat(delay, context, options.retry.heartbeatMs);
         }
       }

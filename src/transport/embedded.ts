@@ -13,7 +13,7 @@
  */
 import type { Store } from '../store/index.js';
 import { withStoreErrors } from '../store/errors.js';
-import type { Broker, ConsumeOptions, ConsumeSummary, Consumption, PartitionLag, RecordContext, RecordHandler } from './port.js';
+import { RetryLater, type Broker, type ConsumeOptions, type ConsumeSummary, type Consumption, type PartitionLag, type RecordContext, type RecordHandler } from './port.js';
 import { sleep } from '../cli/sleep.js';
 import { LEASE_MS, groupMembership, type GroupMembership, type GroupPartition } from './embedded-group.js';
 
@@ -91,7 +91,10 @@ function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: Re
   const signal = AbortSignal.any([options.signal, stopOnError.signal]);
   const pausedTopics = new Set<string>();
   const pausedPartitions = new Set<string>();
-  const isPaused = (c: PartitionCursor) => pausedTopics.has(c.topic) || pausedPartitions.has(partitionKey(c.topic, c.partition));
+  // Partitions holding back a record that is to be retried later (RetryLater): when they may go on.
+  const retryAt = new Map<string, number>();
+  const isPaused = (c: PartitionCursor) =>
+    pausedTopics.has(c.topic) || pausedPartitions.has(partitionKey(c.topic, c.partition)) || (retryAt.get(partitionKey(c.topic, c.partition)) ?? 0) > Date.now();
   let records = 0;
   let cursors: PartitionCursor[] = [];
   // Without a group every partition is this consumer's and nothing is committed.
@@ -101,6 +104,7 @@ function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: Re
   const context: RecordContext = {
     heartbeat: async () => withStoreErrors(path, () => group?.renew(cursors)),
     signal,
+    retriesLater: true,
   };
 
   const run = async (): Promise<ConsumeSummary> => {
@@ -151,6 +155,11 @@ function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: Re
           try {
             await handler(record, context);
           } catch (error) {
+            if (error instanceof RetryLater) {
+              // The cursor stays on the record: it is read again once the delay is over.
+              retryAt.set(partitionKey(cursor.topic, cursor.partition), Date.now() + error.delayMs);
+              break;
+            }
             stopOnError.abort();
             throw error;
           }

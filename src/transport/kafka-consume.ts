@@ -14,7 +14,7 @@ import { TransientError } from '../cli/errors.js';
 import type { Logger } from '../cli/log.js';
 import type { KafkaSettings } from './kafka-config.js';
 import { describeKafkaFailure, retryWhileSettling } from './kafka-errors.js';
-import type { ConsumeOptions, ConsumeSummary, ConsumedRecord, Consumption, PartitionLag, RecordHandler, StartPosition } from './port.js';
+import { RetryLater, type ConsumeOptions, type ConsumeSummary, type ConsumedRecord, type Consumption, type PartitionLag, type RecordHandler, type StartPosition } from './port.js';
 import { OffsetCommitter } from './kafka-commit.js';
 import { sleep } from '../cli/sleep.js';
 
@@ -132,11 +132,21 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
   options.signal.addEventListener('abort', onAbort, { once: true });
   if (options.signal.aborted) onAbort();
 
+  // Partitions held back while one of their records waits to be retried (RetryLater), and what the operator halted.
+  const waiting = new Map<Slot, { topic: string; partition: number; timer: NodeJS.Timeout }>();
+  const halted = new Set<string>();
+  const isHalted = (topic: string, partition: number) => halted.has(topic) || halted.has(slot(topic, partition));
+
   const applyPause = (op: 'pause' | 'resume', topic: string, partition?: number) => {
+    const key = partition === undefined ? topic : slot(topic, partition);
+    if (op === 'pause') halted.add(key);
+    else halted.delete(key);
     if (!consumer) return void pauses.push({ op, topic, partition });
     const target = [{ topic, ...(partition === undefined ? {} : { partitions: [partition] }) }];
-    if (op === 'pause') consumer.pause(target);
-    else consumer.resume(target);
+    if (op === 'pause') return consumer.pause(target);
+    consumer.resume(target);
+    // A partition waiting for a retry stays held back until its time comes.
+    for (const w of waiting.values()) if (w.topic === topic && (partition === undefined || w.partition === partition)) consumer.pause([{ topic, partitions: [w.partition] }]);
   };
 
   const run = async (): Promise<ConsumeSummary> => {
@@ -190,6 +200,19 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       if (unfinished.size === 0) settle({ reason: 'end' });
     };
 
+    /** Holds the partition back and reads the record again after `delayMs`; the other partitions go on. */
+    const retryLater = (topic: string, partition: number, offset: number, delayMs: number) => {
+      const key = slot(topic, partition);
+      c.pause([{ topic, partitions: [partition] }]);
+      c.seek({ topic, partition, offset: String(offset) });
+      clearTimeout(waiting.get(key)?.timer);
+      const timer = setTimeout(() => {
+        waiting.delete(key);
+        if (!stopping.signal.aborted && !isHalted(topic, partition)) c.resume([{ topic, partitions: [partition] }]);
+      }, delayMs);
+      waiting.set(key, { topic, partition, timer });
+    };
+
     const eachMessage = async (payload: EachMessagePayload) => {
       if (stopping.signal.aborted) return; // not handled, not committed: the next consumer gets it
       const { topic, partition } = payload;
@@ -199,8 +222,9 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       if (options.exitAtEnd && end !== undefined && offset >= end) return finishPartition(topic, partition);
       active += 1;
       try {
-        await handler(toRecord(payload), { heartbeat: payload.heartbeat, signal: stopping.signal });
+        await handler(toRecord(payload), { heartbeat: payload.heartbeat, signal: stopping.signal, retriesLater: true });
       } catch (error) {
+        if (error instanceof RetryLater) return retryLater(topic, partition, offset, error.delayMs);
         settle({ error });
         return;
       } finally {
@@ -224,6 +248,8 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
     }
 
     const result = await outcome;
+    for (const w of waiting.values()) clearTimeout(w.timer);
+    waiting.clear();
     // Let handlers that are running finish (they see the abort), commit what they completed, then leave the group.
     if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
     await committer?.flush();

@@ -64,6 +64,23 @@ export interface RecordContext {
   heartbeat(): Promise<void>;
   /** True once the consumer is stopping; a handler waiting in a retry loop should give up. */
   readonly signal: AbortSignal;
+  /**
+   * The transport takes RetryLater: a handler may hand its record back instead of waiting in
+   * place, so that one record's backoff holds back its own partition and no other.
+   */
+  readonly retriesLater?: boolean;
+}
+
+/**
+ * Thrown by a handler (where `retriesLater`) to have its record delivered again after
+ * `delayMs`: the transport leaves it uncommitted, holds back its partition meanwhile, and
+ * goes on with the others. Not an error of the consumption.
+ */
+export class RetryLater extends Error {
+  override readonly name = 'RetryLater';
+  constructor(readonly delayMs: number) {
+    super(`retry in ${delayMs} ms`);
+  }
 }
 
 export type RecordHandler = (record: ConsumedRecord, context: RecordContext) => Promise<void>;

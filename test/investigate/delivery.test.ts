@@ -11,7 +11,7 @@ import { createExecutor } from '../../src/investigate/executor.js';
 import { METRIC, createMetrics, type Metrics } from '../../src/investigate/metrics.js';
 import { deadLetterRecord, DEAD_LETTER_HEADERS } from '../../src/investigate/sources.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import type { ConsumedRecord, RecordContext } from '../../src/transport/port.js';
+import { RetryLater, type ConsumedRecord, type RecordContext } from '../../src/transport/port.js';
 import type { KubeClient, Workflow } from '../../src/workflows/types.js';
 
 const INDEX = 'https://index.example/simple';
@@ -199,6 +199,27 @@ describe('delivery of one record', () => {
     expect(events.filter((e) => e.event === 'retry').map((e) => e.attempt)).toEqual([1, 2]);
     expect(events.at(-1)).toMatchObject({ event: 'processed', type: 'solved-package' });
     expect(ctx.beats).toBeGreaterThanOrEqual(2);
+    expect(kube.created).toHaveLength(1);
+  });
+
+  it('hands a transiently failing record back to a transport that retries later, counting attempts across deliveries', async () => {
+    let failures = 2;
+    const config = investigatorConfig({ THOTH_INDEX_URLS: INDEX });
+    const handle = delivery({
+      plan: async (incoming) => {
+        if (failures-- > 0) throw new TransientError('Kubernetes answered 503');
+        return planEffects(incoming, { store, config, index: { versions: async () => [] }, now: () => NOW });
+      },
+    });
+    const ctx = { ...context(), retriesLater: true };
+    const r = record(solved());
+    await expect(handle(r, ctx)).rejects.toBeInstanceOf(RetryLater);
+    await expect(handle(r, ctx)).rejects.toBeInstanceOf(RetryLater);
+    expect(store.inboxOutcome({ topic: SOLVED, partition: 0, offset: r.offset })).toBeUndefined();
+    await handle(r, ctx);
+    expect(events.filter((e) => e.event === 'received')).toHaveLength(1);
+    expect(events.filter((e) => e.event === 'retry').map((e) => e.attempt)).toEqual([1, 2]);
+    expect(events.at(-1)).toMatchObject({ event: 'processed', type: 'solved-package' });
     expect(kube.created).toHaveLength(1);
   });
 
