@@ -185,15 +185,20 @@ describe('delivery of one record', () => {
     expect(store.inboxOutcome({ topic: SOLVED, partition: 0, offset: bad.offset })).toBeUndefined();
   });
 
-  it('retries a transient failure with backoff and heartbeats, then completes', async () => {
+  /** A delivery whose planning fails transiently twice (Kubernetes 503), then plans for real. */
+  function failingTwiceThenPlanning() {
     let failures = 2;
     const config = investigatorConfig({ THOTH_INDEX_URLS: INDEX });
-    const handle = delivery({
+    return delivery({
       plan: async (incoming) => {
         if (failures-- > 0) throw new TransientError('Kubernetes answered 503');
         return planEffects(incoming, { store, config, index: { versions: async () => [] }, now: () => NOW });
       },
     });
+  }
+
+  it('retries a transient failure with backoff and heartbeats, then completes', async () => {
+    const handle = failingTwiceThenPlanning();
     const ctx = context();
     await handle(record(solved()), ctx);
     expect(events.filter((e) => e.event === 'retry').map((e) => e.attempt)).toEqual([1, 2]);
@@ -203,14 +208,7 @@ describe('delivery of one record', () => {
   });
 
   it('hands a transiently failing record back to a transport that retries later, counting attempts across deliveries', async () => {
-    let failures = 2;
-    const config = investigatorConfig({ THOTH_INDEX_URLS: INDEX });
-    const handle = delivery({
-      plan: async (incoming) => {
-        if (failures-- > 0) throw new TransientError('Kubernetes answered 503');
-        return planEffects(incoming, { store, config, index: { versions: async () => [] }, now: () => NOW });
-      },
-    });
+    const handle = failingTwiceThenPlanning();
     const ctx = { ...context(), retriesLater: true };
     const r = record(solved());
     await expect(handle(r, ctx)).rejects.toBeInstanceOf(RetryLater);
