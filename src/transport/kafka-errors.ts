@@ -108,11 +108,11 @@ export function isUnanswered(error: unknown): boolean {
   return chain(error).some((e) => e.message === 'Broker not connected' || (e.name === 'KafkaJSRequestTimeoutError' && /ApiVersions/.test(e.message)));
 }
 
-/** Something accepted the connection but never answered a Kafka request within `waitedMs`: a wrong port or a hung broker. */
+/** No Kafka answer within `waitedMs`: nothing reachable there, a wrong port, or a hung broker. */
 export function noAnswer(settings: KafkaSettings, waitedMs: number): UserError {
   return new UserError(
     `cannot reach Kafka at ${settings.brokers.join(',')} (no answer within ${Math.round(waitedMs / 1000)}s)`,
-    'the address accepts connections but does not answer Kafka requests: check it is the broker\'s listener (KAFKA_BOOTSTRAP_SERVERS or --broker) and that the broker is healthy',
+    'check that a Kafka broker is up and listening at that address (KAFKA_BOOTSTRAP_SERVERS or --broker): a wrong port or a hung broker accepts connections but does not answer Kafka requests',
   );
 }
 

@@ -16,14 +16,11 @@ import { describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './kaf
 const CONNECTION_TIMEOUT_MS = 2_000;
 const RETRY = { retries: 4, initialRetryTime: 300, maxRetryTime: 2_000 } as const;
 /**
- * Opening first asks with a client that waits at most this long per request: a server that
- * accepts connections but never answers (a wrong port, a hung broker) would otherwise hold the
- * first request for requestTimeout (30 s), after which kafkajs reports itself connected with no
- * broker behind it. Once the broker has answered, the working clients wait the usual 30 s.
+ * Longest wait for the first connection. A server that accepts connections but never answers
+ * (a wrong port, a hung broker) would hold it for kafkajs' whole request timeout (30 s) and then
+ * pass as connected with no broker behind it; a broker that answers does so in milliseconds.
  */
-const PROBE_REQUEST_TIMEOUT_MS = 8_000;
-/** Backstop for the probe as a whole, should some other step of the handshake hang. */
-export const HANDSHAKE_DEADLINE_MS = 12_000;
+const CONNECT_DEADLINE_MS = 10_000;
 /** Records per produce request: kafkajs groups messages per partition with a copy per message, so huge calls cost quadratic time. */
 const SEND_CHUNK = 2_000;
 
@@ -35,7 +32,7 @@ function kafkajsLogs(log: Logger) {
       log.debug(`kafkajs ${names[level] ?? level} [${namespace}] ${entry.message}${entry.error ? `: ${String(entry.error)}` : ''}`);
 }
 
-export function kafkaClient(settings: KafkaSettings, log: Logger, requestTimeout = 30_000): Kafka {
+export function kafkaClient(settings: KafkaSettings, log: Logger): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
@@ -44,7 +41,7 @@ export function kafkaClient(settings: KafkaSettings, log: Logger, requestTimeout
     sasl: settings.sasl as SASLOptions | undefined,
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     authenticationTimeout: 10_000,
-    requestTimeout,
+    requestTimeout: 30_000,
     retry: RETRY,
     logLevel: logLevel.ERROR,
     logCreator: kafkajsLogs(log),
@@ -82,20 +79,20 @@ function checkClientKey(settings: KafkaSettings, env: NodeJS.ProcessEnv): void {
   }
 }
 
-/** Asks the broker for its versions and metadata with short timeouts; throws the UserError that says why it cannot. */
-async function probe(settings: KafkaSettings, log: Logger): Promise<void> {
-  const admin = kafkaClient(settings, log, PROBE_REQUEST_TIMEOUT_MS).admin({ retry: RETRY });
+/** Connects (admin client first, so an unreachable broker is reported before any command runs) and returns the Broker. */
+export async function openKafka(bootstrap: string[], env: NodeJS.ProcessEnv, log: Logger): Promise<Broker> {
+  const settings = readKafkaSettings(bootstrap, env);
+  checkClientKey(settings, env);
+  const kafka = kafkaClient(settings, log);
+  const admin = kafka.admin({ retry: RETRY });
   const began = Date.now();
-  const handshake = (async () => {
-    await admin.connect();
-    await admin.describeCluster();
-  })();
-  handshake.catch(() => {}); // after the deadline its outcome no longer matters
-  let deadline: NodeJS.Timeout | undefined;
-  const silence = new Promise<'silent'>((resolve) => (deadline = setTimeout(() => resolve('silent'), HANDSHAKE_DEADLINE_MS)));
+  const connecting = admin.connect();
+  connecting.catch(() => {}); // past the deadline its outcome no longer matters
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'silent'>((resolve) => (timer = setTimeout(() => resolve('silent'), CONNECT_DEADLINE_MS)));
   try {
-    if ((await Promise.race([handshake, silence])) === 'silent') {
-      // Disconnecting waits for the unanswered request, so it is not awaited.
+    if ((await Promise.race([connecting, deadline])) === 'silent') {
+      // Disconnecting would wait for the unanswered request, so it is not awaited.
       admin.disconnect().catch(() => {});
       throw noAnswer(settings, Date.now() - began);
     }
@@ -104,24 +101,7 @@ async function probe(settings: KafkaSettings, log: Logger): Promise<void> {
     await admin.disconnect().catch(() => {});
     throw isUnanswered(error) ? noAnswer(settings, Date.now() - began) : unreachable(settings, error, Date.now() - began);
   } finally {
-    clearTimeout(deadline);
-  }
-  await admin.disconnect().catch(() => {});
-}
-
-/** Connects (admin client first, so an unreachable broker is reported before any command runs) and returns the Broker. */
-export async function openKafka(bootstrap: string[], env: NodeJS.ProcessEnv, log: Logger): Promise<Broker> {
-  const settings = readKafkaSettings(bootstrap, env);
-  checkClientKey(settings, env);
-  const kafka = kafkaClient(settings, log);
-  await probe(settings, log);
-  const admin = kafka.admin({ retry: RETRY });
-  const began = Date.now();
-  try {
-    await admin.connect();
-  } catch (error) {
-    await admin.disconnect().catch(() => {});
-    throw unreachable(settings, error, Date.now() - began);
+    clearTimeout(timer);
   }
   return new KafkaBroker(kafka, admin, settings, log);
 }
