@@ -6,14 +6,8 @@
  * (test/support/tls.ts). thoth runs as a user runs it, configured by
  * environment variables only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTlsFiles, type TlsFiles } from '../support/tls.js';
-// @ts-expect-error the broker script is plain JavaScript without type declarations
-import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
-import { thothAt as thothAtListener } from '../support/kafka.js';
+import { describe, expect, it } from 'vitest';
+import { ownTlsBroker } from '../support/tls-broker.js';
 
 interface ScramBroker {
   saslBootstrap: string;
@@ -22,26 +16,8 @@ interface ScramBroker {
 
 const USER = 'alice';
 const PASSWORD = 'alice-scram-Secret-31';
-let tls: TlsFiles | undefined;
-let broker: ScramBroker | undefined;
-let work: string | undefined;
-
-beforeAll(async () => {
-  tls = makeTlsFiles();
-  work = mkdtempSync(join(tmpdir(), 'thoth-kafka-scram-'));
-  broker = (await startKafka(process.env, {
-    scramUsers: { [USER]: PASSWORD },
-    tls: { ca: tls.ca, certificate: tls.brokerCertificate, key: tls.brokerKey, keyPassword: tls.brokerKeyPassword },
-    stopWithProcess: true,
-  })) as ScramBroker;
-}, 120_000);
-afterAll(async () => {
-  if (broker) await stopKafka(broker);
-  tls?.remove();
-  if (work) rmSync(work, { recursive: true, force: true });
-}, 60_000);
-
-const thothAt = (bootstrap: string, settings: NodeJS.ProcessEnv) => thothAtListener(bootstrap, settings, work!, 'scram');
+const own = ownTlsBroker<ScramBroker>('scram', { scramUsers: { [USER]: PASSWORD } });
+const thothAt = own.thothAt;
 
 const login = (mechanism: string, password: string, username = USER) => ({
   KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
@@ -70,19 +46,19 @@ async function roundTrip(thoth: ReturnType<typeof thothAt>, pkg: string): Promis
 
 describe.each(['SCRAM-SHA-256', 'SCRAM-SHA-512'])('thoth with KAFKA_SASL_MECHANISM=%s', (mechanism) => {
   it('logs in over SASL_PLAINTEXT, publishes and tails', async () => {
-    const thoth = thothAt(broker!.saslBootstrap, login(mechanism, PASSWORD));
+    const thoth = thothAt(own.broker.saslBootstrap, login(mechanism, PASSWORD));
     await roundTrip(thoth, 'requests==2.25.1');
   });
 
   it('rejects a wrong password with exit 1 and never prints a password', async () => {
     const wrong = 'wrong-scram-Password-77';
-    const thoth = thothAt(broker!.saslBootstrap, login(mechanism, wrong));
+    const thoth = thothAt(own.broker.saslBootstrap, login(mechanism, wrong));
     for (const args of [['topics'], ['-v', 'publish', 'unresolved-package', 'flask==2.0.1']]) {
       const result = await thoth.run(args);
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
       expect(result.stderr).toContain(
-        `error: Kafka at ${broker!.saslBootstrap} rejected the SASL credentials of user "${USER}" (${mechanism.toLowerCase()})\nhint: check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM\n`,
+        `error: Kafka at ${own.broker.saslBootstrap} rejected the SASL credentials of user "${USER}" (${mechanism.toLowerCase()})\nhint: check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM\n`,
       );
       expect(`${result.stdout}${result.stderr}`).not.toContain(wrong);
       expect(`${result.stdout}${result.stderr}`).not.toContain(PASSWORD);
@@ -92,14 +68,14 @@ describe.each(['SCRAM-SHA-256', 'SCRAM-SHA-512'])('thoth with KAFKA_SASL_MECHANI
 
 describe('SCRAM edge cases', () => {
   it('rejects a user the broker does not know', async () => {
-    const result = await thothAt(broker!.saslBootstrap, login('SCRAM-SHA-256', PASSWORD, 'mallory')).run(['topics']);
+    const result = await thothAt(own.broker.saslBootstrap, login('SCRAM-SHA-256', PASSWORD, 'mallory')).run(['topics']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`rejected the SASL credentials of user "mallory" (scram-sha-256)`);
     expect(result.stderr).not.toContain(PASSWORD);
   });
 
   it('logs in with SCRAM-SHA-512 over TLS (SASL_SSL) and creates, publishes and tails', async () => {
-    const thoth = thothAt(broker!.saslSslBootstrap, { ...login('SCRAM-SHA-512', PASSWORD), KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SSL_CA_LOCATION: tls!.ca });
+    const thoth = thothAt(own.broker.saslSslBootstrap, { ...login('SCRAM-SHA-512', PASSWORD), KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SSL_CA_LOCATION: own.tls.ca });
     const created = await thoth.run(['topics', 'create', '-o', 'json']);
     expect(created.code).toBe(0);
     expect(created.stdout).toContain(`${thoth.deployment}.thoth.investigator.unresolved-package`);
