@@ -1,12 +1,8 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/cli/errors.js';
 import { createIndexClient, versionFromFilename, PEP691_JSON } from '../../src/investigate/index-client.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
-
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
+import { collectGarbage } from '../support/gc.js';
 
 describe('PEP 691 index client', () => {
   let index: IndexServer;

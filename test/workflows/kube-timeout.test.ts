@@ -7,16 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Logger } from '../../src/cli/log.js';
 import { buildWorkflow } from '../../src/workflows/build.js';
 import { connectKube } from '../../src/workflows/kube.js';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
-
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
+import { collectGarbage } from '../support/gc.js';
 
 let dir: string;
 let server: KubeApiServer;
