@@ -61,9 +61,12 @@ export interface RunOutcome {
 
 export type RunnerDeps = Pick<Deps, 'env' | 'io' | 'now' | 'signal' | 'log' | 'broker'> & { store: Store };
 
+/** The message types the modes handle. */
+const handledTypes = (config: InvestigatorConfig) => MESSAGE_TYPES.filter((t) => handlesInMode(t.name, config.modes));
+
 /** Topics the modes subscribe to, prefixed with the deployment name. */
 export function subscribedTopics(config: InvestigatorConfig): string[] {
-  return MESSAGE_TYPES.filter((t) => handlesInMode(t.name, config.modes)).map((t) => topicName(t.baseTopic, config.deploymentName));
+  return handledTypes(config).map((t) => topicName(t.baseTopic, config.deploymentName));
 }
 
 export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, present: EventSink): Promise<RunOutcome> {
@@ -76,7 +79,7 @@ export async function runInvestigator(options: RunnerOptions, deps: RunnerDeps, 
   const tally = emptyTally();
   const metrics = createMetrics();
   // Every series exists from the start at 0: a rate() or an absent() alert sees the first failure.
-  for (const type of MESSAGE_TYPES.filter((t) => handlesInMode(t.name, config.modes))) {
+  for (const type of handledTypes(config)) {
     for (const name of [METRIC.processed, METRIC.exceptions, METRIC.failures]) metrics.inc(name, { message_type: type.name }, 0);
   }
   let warnedDuplicate = false;
