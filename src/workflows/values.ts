@@ -6,12 +6,12 @@
  * the rule it broke.
  */
 import { PermanentError } from '../cli/errors.js';
+import { RECOMMENDATION_TYPES } from '../messages/catalogue.js';
 import { indexUrlProblem, normalizePackageName, packageNameProblem, versionProblem } from '../messages/package-spec.js';
 import type { ValueRule } from './kinds.js';
 
 export const INVALID_PARAMETER = 'InvalidParameter';
 
-const RECOMMENDATION_TYPES = ['latest', 'performance', 'security', 'stable', 'testing'];
 const ENVIRONMENT_TYPES = ['runtime', 'buildtime'];
 const SERVICE_NAMES = ['github', 'gitlab', 'pagure'];
 const SOLVER_NAME = /^solver-[a-z0-9]+-[a-z0-9.]+-py[0-9]{2,3}$/;
@@ -105,7 +105,7 @@ export function checkValue(parameter: string, rule: ValueRule, value: string): s
       if (!IDENTIFIER.test(value)) invalid(parameter, 'must be an identifier of letters, digits and ._:/@+- (no spaces), at most 253 characters');
       return value;
     case 'recommendation-type':
-      return oneOf(parameter, value, RECOMMENDATION_TYPES, 'a recommendation type');
+      return oneOf(parameter, value, [...RECOMMENDATION_TYPES].sort(), 'a recommendation type');
     case 'environment-type':
       return oneOf(parameter, value, ENVIRONMENT_TYPES, 'an environment type');
     case 'service-name':

@@ -11,6 +11,7 @@
  * solver scheduled or in flight for it releases the run when it reports.
  */
 import { PermanentError } from '../../cli/errors.js';
+import { RECOMMENDATION_TYPES } from '../../messages/catalogue.js';
 import type { PackageKey } from '../../store/types.js';
 import { record, schedule, type Effect } from '../effects.js';
 import { ERROR_CLASS, checkedIndex, checkedVersion, configuredSolver, nameField, requireField, solversToSchedule, str, type Handler, type HandlerInput } from './common.js';
@@ -20,7 +21,6 @@ export const ADVISER_ID_HEADER = 'thoth-adviser-id';
 export const RECOMMENDATION_TYPE_HEADER = 'thoth-recommendation-type';
 export const DEFAULT_RECOMMENDATION_TYPE = 'latest';
 
-const RECOMMENDATION_TYPES = ['latest', 'performance', 'security', 'stable', 'testing'];
 const ADVISER_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /**
