@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import type { Deps } from '../cli/deps.js';
 import { UsageError, UserError } from '../cli/errors.js';
+import { formatDuration, parseDuration } from '../cli/duration.js';
 import { write } from '../cli/io.js';
 import { createExecutor } from '../investigate/executor.js';
 import { schedule } from '../investigate/effects.js';
@@ -20,7 +21,7 @@ import { checkLedger, failedPhase } from '../workflows/ledger-check.js';
 import { configuredNamespace, namespaceFor } from '../workflows/namespaces.js';
 import { scheduleWorkflow, statusOf, type LedgerPort } from '../workflows/schedule.js';
 import type { KubeClient, ScheduleResult, WorkflowRequest } from '../workflows/types.js';
-import { progressRenderer, waitForWorkflow } from '../workflows/wait.js';
+import { describePhase, progressRenderer, waitForWorkflow } from '../workflows/wait.js';
 import type { CommandModule, Invocation } from './types.js';
 
 const FORMATS = ['name', 'yaml', 'json'] as const;
@@ -34,6 +35,8 @@ export interface SubmitOptions {
   output: Format;
   wait: boolean;
   watch: boolean;
+  /** --timeout: how long --wait/--watch wait before giving up (ms); undefined: until the workflow ends. */
+  timeoutMs?: number;
   kubeconfig?: string;
   context?: string;
   /** Fields of a -f file that thoth replaces with its own, warned about on stderr. */
@@ -70,6 +73,11 @@ export function submitOptions(invocation: Invocation, env: NodeJS.ProcessEnv, fi
   if (dryRun !== undefined && dryRun !== 'client' && dryRun !== 'server') throw new UsageError(`--dry-run must be client or server (got ${JSON.stringify(dryRun)})`);
   if (o.wait && o.watch) throw new UsageError('--wait and --watch cannot be used together');
   if (dryRun && (o.wait || o.watch)) throw new UsageError('a dry run creates nothing to wait for: drop --wait/--watch');
+  const timeoutMs = o.timeout === undefined ? undefined : parseDuration(o.timeout as string);
+  if (o.timeout !== undefined) {
+    if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--timeout expects a duration such as 90s, 5m or 1h30m (got ${JSON.stringify(o.timeout)})`);
+    if (!o.wait && !o.watch) throw new UsageError('--timeout limits --wait or --watch: add one of them');
+  }
 
   let request: WorkflowRequest;
   let fileNamespace: string | undefined;
@@ -102,6 +110,7 @@ export function submitOptions(invocation: Invocation, env: NodeJS.ProcessEnv, fi
     output: output as Format,
     wait: Boolean(o.wait),
     watch: Boolean(o.watch),
+    timeoutMs,
     kubeconfig: o.kubeconfig as string | undefined,
     context: o.context as string | undefined,
     ignored,
@@ -127,7 +136,14 @@ const NO_LEDGER: LedgerPort = {
 
 async function follow(result: ScheduleResult, options: TargetedOptions, deps: Deps, kube: KubeClient, ledger: LedgerPort): Promise<number> {
   const render = options.watch ? progressRenderer(deps.io.stderr) : undefined;
-  const outcome = await waitForWorkflow(kube, result.namespace, result.name, { signal: deps.signal, onChange: render });
+  const outcome = await waitForWorkflow(kube, result.namespace, result.name, { signal: deps.signal, onChange: render, timeoutMs: options.timeoutMs });
+  if (outcome.timedOut) {
+    ledger.setWorkflowStatus(result.name, statusOf(outcome.workflow), new Date(deps.now()).toISOString());
+    throw new UserError(
+      `workflow ${result.name} in namespace ${result.namespace} did not finish within ${formatDuration(options.timeoutMs!)}; last seen ${describePhase(outcome.workflow)}`,
+      outcome.workflow.status?.phase ? undefined : 'no phase at all: is the Argo workflow controller running in this cluster? (kubectl get pods -A -l app=workflow-controller)',
+    );
+  }
   ledger.setWorkflowStatus(result.name, statusOf(outcome.workflow), new Date(deps.now()).toISOString());
   if (options.output === 'name') await write(deps.io.stdout, `workflow.argoproj.io/${result.name} ${outcome.phase}\n`);
   else await write(deps.io.stdout, presentResult({ ...result, workflow: outcome.workflow }, options.output));
@@ -220,8 +236,6 @@ export async function runSubmit(submitOptions: SubmitOptions, deps: Deps): Promi
   } else {
     result = await scheduleThroughExecutor(options, deps, kube, store);
   }
-  // A 409 with this request's key while the ledger knew nothing: this run's create was stored but its answer was lost.
-  if (result.outcome === 'exists' && check.kind === 'unknown') result = { ...result, outcome: 'created' };
   const failed = result.outcome === 'created' ? undefined : failedPhase(result.workflow);
   if (failed) deps.log.notice(`workflow ${result.name} already exists in namespace ${result.namespace} and ended ${failed}; --force submits a new run`);
   else if (result.outcome === 'known') deps.log.notice(`the ledger already has ${result.name} for this request; --force submits a new run`);
@@ -248,6 +262,7 @@ export const submitCommand: CommandModule = {
       .option('-o, --output <format>', 'name | yaml | json (default: name)')
       .option('--wait', 'wait for the workflow to finish; exit 1 when it fails or errors')
       .option('--watch', 'like --wait, showing phase and node progress on stderr')
+      .option('--timeout <duration>', 'with --wait/--watch: give up after this long (90s, 5m, 1h30m), exit 1 with the phase last seen')
       .option('-f, --file <path>', 'submit a Workflow file (`-` for stdin) that references one of thoth\'s WorkflowTemplates; -p overrides or adds its parameters')
       .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, or the in-cluster service account)')
       .option('--context <name>', 'kubeconfig context (default: its current-context)')
@@ -260,7 +275,7 @@ twice creates one workflow (the second prints "unchanged"). Templates live in de
 Examples:
   $ thoth submit solver requests==2.25.1 --namespace thoth --dry-run client -o yaml
   $ thoth submit solver requests==2.25.1 --solver solver-fedora-35-py310 --index-url https://index.example/simple
-  $ thoth submit security-indicators flask==2.0.1 --namespace thoth --wait
+  $ thoth submit security-indicators flask==2.0.1 --namespace thoth --wait --timeout 30m
   $ thoth submit adviser -p THOTH_ADVISER_RECOMMENDATION_TYPE=stable --namespace thoth-backend
   $ thoth submit -f workflow.yaml --dry-run server`,
       );

@@ -8,6 +8,7 @@
  *
  * A list that fails is tried again on the next round: the ledger only lags.
  */
+import { FatalError } from '../cli/errors.js';
 import type { Logger } from '../cli/log.js';
 import { sleep } from '../cli/sleep.js';
 import type { KnowledgeStore, LedgerEntry, WorkflowStatus } from '../store/types.js';
@@ -23,6 +24,8 @@ export interface PhaseFollowOptions {
   now(): number;
   log: Logger;
   onChange(entry: LedgerEntry, status: WorkflowStatus, message: string | undefined): void;
+  /** Refusals already warned about (one warning per cause, not one per round). */
+  warned?: Set<string>;
 }
 
 /** One round: every namespace listed once; returns how many ledger entries changed. */
@@ -33,7 +36,12 @@ export async function syncPhases(o: Omit<PhaseFollowOptions, 'everyMs' | 'stop'>
     try {
       workflows = await o.list(namespace);
     } catch (error) {
-      o.log.debug(`listing workflows in ${namespace} for their phases failed: ${error instanceof Error ? error.message : String(error)}`);
+      const text = `listing workflows in ${namespace} for their phases failed: ${error instanceof Error ? error.message : String(error)}`;
+      // A cluster that refuses the list (a verb not granted) will refuse it every round: say so once, loudly; a passing failure quietly.
+      if (error instanceof FatalError) {
+        if (!o.warned?.has(text)) o.log.warn(`${text}; the ledger will not follow workflow phases${error.hint ? ` (${error.hint})` : ''}`);
+        o.warned?.add(text);
+      } else o.log.debug(text);
       continue;
     }
     for (const workflow of workflows) {
@@ -53,9 +61,10 @@ export async function syncPhases(o: Omit<PhaseFollowOptions, 'everyMs' | 'stop'>
 
 /** A round every `everyMs` until the stop signal (none at the stop: a dead cluster must not delay the exit). */
 export async function followPhases(o: PhaseFollowOptions): Promise<void> {
+  const warned = o.warned ?? new Set<string>();
   while (!o.stop.aborted) {
     await sleep(o.everyMs, o.stop);
     if (o.stop.aborted) break;
-    await syncPhases(o);
+    await syncPhases({ ...o, warned });
   }
 }

@@ -15,6 +15,8 @@ export const ANNOTATIONS = {
   sourceTopic: `${ANNOTATION_PREFIX}/source-topic`,
   sourcePartition: `${ANNOTATION_PREFIX}/source-partition`,
   sourceOffset: `${ANNOTATION_PREFIX}/source-offset`,
+  /** Set by the Kubernetes adapter on each create call, so a 409 can tell its own lost answer from an older workflow. */
+  submission: `${ANNOTATION_PREFIX}/submission`,
 } as const;
 
 export interface BuildOptions {

@@ -4,14 +4,15 @@
  * src/cli/deps.ts). It finds the cluster the standard way, never falls back
  * to localhost:8080, and turns the API's answers into thoth's typed errors.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CustomObjectsApi, KubeConfig, Observable, Watch } from '@kubernetes/client-node';
 import { PermanentError, UserError } from '../cli/errors.js';
 import type { Logger } from '../cli/log.js';
-import { idempotencyKeyOf } from './build.js';
+import { ANNOTATIONS, idempotencyKeyOf } from './build.js';
 import { withDeadline } from '../cli/deadline.js';
 import { findKubeconfig } from './kubeconfig-source.js';
-import { DEFAULT_RETRY, classifyHttp, classifyNetwork, withRetries, type FailureClass, type HttpFailure, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, classifyHttp, classifyNetwork, withRetries, type FailureClass, type HttpFailure, type RequestContext, type RetryPolicy } from './retry.js';
 import type { KubeClient, Workflow } from './types.js';
 import { watchUntilDone } from './watch-loop.js';
 
@@ -76,10 +77,32 @@ function isBlankYaml(file: string): boolean {
   }
 }
 
+/** Which credential the kubeconfig sends, in words (never the secret itself). */
+function describeCredential(config: KubeConfig, kind: 'files' | 'in-cluster'): string {
+  if (kind === 'in-cluster') return "the pod's service account token";
+  const user = config.getCurrentUser();
+  const who = `user ${JSON.stringify(user?.name ?? '')} (kubeconfig context ${config.getCurrentContext()})`;
+  if (!user) return `no credentials (context ${config.getCurrentContext()} names no user)`;
+  if (user.exec) return `the credentials that the exec plugin ${JSON.stringify(user.exec.command ?? '')} gave ${who}`;
+  if (user.authProvider) return `the ${user.authProvider.name ?? 'auth-provider'} token of ${who}`;
+  if (user.token || (user as { tokenFile?: string }).tokenFile) return `the token of ${who}`;
+  if (user.certFile || user.certData) return `the client certificate of ${who}`;
+  if (user.username) return `the password of ${who}`;
+  return `no credentials: ${who} has none, so the request was anonymous`;
+}
+
+/** What the server's certificate is checked against, in words. */
+function describeTrust(config: KubeConfig): string {
+  const cluster = config.getCurrentCluster();
+  if (cluster?.caFile) return `the CA file ${cluster.caFile}`;
+  if (cluster?.caData) return `the CA data in the kubeconfig (cluster ${cluster.name})`;
+  return "the system's CA certificates (the kubeconfig names no certificate-authority)";
+}
+
 /** The failure an API call ended in: an HTTP answer (ApiException or watch error) or a network error. */
-function classify(error: unknown): FailureClass | undefined {
+function classify(error: unknown, context: RequestContext): FailureClass | undefined {
   const http = httpFailureOf(error);
-  return http ? classifyHttp(http) : classifyNetwork(error);
+  return http ? classifyHttp(http, context) : classifyNetwork(error, context);
 }
 
 function httpFailureOf(error: unknown): HttpFailure | undefined {
@@ -88,7 +111,7 @@ function httpFailureOf(error: unknown): HttpFailure | undefined {
   const status = typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
   if (status === undefined) return undefined;
   const headers = (e.headers && typeof e.headers === 'object' ? e.headers : {}) as Record<string, string>;
-  let body: { reason?: unknown; message?: unknown } = {};
+  let body: { reason?: unknown; message?: unknown; details?: { kind?: unknown } } = {};
   try {
     body = typeof e.body === 'string' ? JSON.parse(e.body) : ((e.body ?? {}) as typeof body);
   } catch {
@@ -99,6 +122,7 @@ function httpFailureOf(error: unknown): HttpFailure | undefined {
     headers,
     reason: typeof body.reason === 'string' ? body.reason : undefined,
     message: typeof body.message === 'string' ? body.message : undefined,
+    kind: typeof body.details?.kind === 'string' ? body.details.kind : undefined,
   };
 }
 
@@ -125,13 +149,22 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
   };
 
   /** Each attempt gets its own time limit, tied to the caller's signal. */
-  const retrying = <T>(what: string, request: (callSignal: AbortSignal) => Promise<T>, signal?: AbortSignal) =>
-    withRetries(what, () => withDeadline(policy.requestTimeoutMs, signal, request), classify, { policy, log, signal, notices: options.retryNotices });
+  const credential = describeCredential(config, source);
+  const trust = describeTrust(config);
+  const context = (verb: string, namespace: string): RequestContext => ({ verb, namespace, credential, trust, server });
+  const retrying = <T>(what: string, on: RequestContext, request: (callSignal: AbortSignal) => Promise<T>, signal?: AbortSignal) =>
+    withRetries(what, () => withDeadline(policy.requestTimeoutMs, signal, request), (error) => classify(error, on), {
+      policy,
+      log,
+      signal,
+      notices: options.retryNotices,
+    });
 
   const getWorkflow = async (namespace: string, name: string, signal?: AbortSignal): Promise<Workflow | undefined> => {
     try {
       return (await retrying(
         `reading workflow ${name} in namespace ${namespace}`,
+        context('get', namespace),
         (callSignal) => api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }, callOptions(callSignal)),
         signal,
       )) as Workflow;
@@ -150,13 +183,18 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
     async createWorkflow(workflow, createOptions = {}) {
       const { namespace, name } = workflow.metadata;
       const what = `creating workflow ${name} in namespace ${namespace}${createOptions.dryRun ? ' (server dry run)' : ''}`;
+      // This call's own mark: a 409 on an object carrying it means one of our attempts stored it and its answer was lost.
+      const submission = randomUUID();
+      const body: Workflow = { ...workflow, metadata: { ...workflow.metadata, annotations: { ...workflow.metadata.annotations, [ANNOTATIONS.submission]: submission } } };
       let conflict = false;
       const created = await retrying(
         what,
+        context('create', namespace),
         async (callSignal) => {
           try {
             return (await api.createNamespacedCustomObject(
-              { group: GROUP, version: VERSION, namespace, plural: PLURAL, body: workflow, dryRun: createOptions.dryRun ? 'All' : undefined },
+              // Strict: a schema that lacks a field thoth writes (an older Argo) refuses it instead of dropping it silently.
+              { group: GROUP, version: VERSION, namespace, plural: PLURAL, body, dryRun: createOptions.dryRun ? 'All' : undefined, fieldValidation: 'Strict' },
               callOptions(callSignal),
             )) as Workflow;
           } catch (error) {
@@ -170,7 +208,8 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
         createOptions.signal,
       );
       if (!conflict && created) return { outcome: 'created', workflow: created };
-      // 409: it exists. The same idempotency key means an earlier attempt (maybe ours, whose answer was lost) made it.
+      // 409: it exists. The same idempotency key means the same request made it: another process, an earlier run, or
+      // one of this call's attempts whose answer was lost (then it carries this call's mark, and this call created it).
       const existing = await getWorkflow(namespace, name, createOptions.signal);
       if (!existing) throw new UserError(`workflow ${name} in namespace ${namespace} was reported to exist but cannot be read back`);
       if (idempotencyKeyOf(existing) !== idempotencyKeyOf(workflow)) {
@@ -179,7 +218,7 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
           'delete it, or submit with --force to run under a unique name',
         );
       }
-      return { outcome: 'exists', workflow: existing };
+      return { outcome: existing.metadata.annotations?.[ANNOTATIONS.submission] === submission ? 'created' : 'exists', workflow: existing };
     },
 
     getWorkflow: (namespace, name, signal) => getWorkflow(namespace, name, signal),
@@ -201,7 +240,7 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
         namespace,
         backoff: (attempt) => Math.min(policy.capMs, policy.baseMs * 2 ** attempt),
         describeError: (error) => {
-          const failure = classify(error);
+          const failure = classify(error, context('watch', namespace));
           return failure ? failure : { kind: 'transient', description: String(error) };
         },
         log,
@@ -209,7 +248,7 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
     },
 
     async listWorkflows(namespace) {
-      const list = (await retrying(`listing workflows in namespace ${namespace}`, (callSignal) =>
+      const list = (await retrying(`listing workflows in namespace ${namespace}`, context('list', namespace), (callSignal) =>
         api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, labelSelector: 'app=thoth' }, callOptions(callSignal)),
       )) as { items?: Workflow[] };
       return list.items ?? [];

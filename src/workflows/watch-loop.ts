@@ -4,7 +4,7 @@
  * connection) read again and watch again. Kept apart from kube.ts so the
  * loop is plain code; kube.ts supplies the read and watch calls.
  */
-import { CancelledError, PermanentError, UserError } from '../cli/errors.js';
+import { CancelledError, FatalError, PermanentError, UserError } from '../cli/errors.js';
 import type { Logger } from '../cli/log.js';
 import type { FailureClass } from './retry.js';
 import type { Workflow } from './types.js';
@@ -98,6 +98,7 @@ export async function watchUntilDone(o: WatchLoopOptions): Promise<Workflow> {
     }
     if (round.error instanceof UserError) throw round.error;
     const failure = o.describeError(round.error);
+    if (failure.kind === 'cluster') throw new FatalError(`watching workflow ${o.name} in namespace ${o.namespace}: ${failure.description}`, failure.hint);
     if (failure.kind === 'permanent') throw new PermanentError(failure.errorClass, `watching workflow ${o.name} in namespace ${o.namespace}: ${failure.description}`);
     failures++;
     if (failures >= (o.maxFailures ?? 6)) throw new UserError(`watching workflow ${o.name} in namespace ${o.namespace}: ${failure.description} (gave up after ${failures} attempts)`);

@@ -206,10 +206,11 @@ describe('thoth submit refuses bad input', () => {
     });
   }
 
-  it('a namespace that does not exist: exit 1 with the server reason', async () => {
+  it('a namespace that does not exist: exit 1 saying so and how to create it', async () => {
     const result = await thoth(['submit', 'revsolver', 'flask==2.0.1', '--namespace', 'nowhere']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('namespaces "nowhere" not found');
+    expect(result.stderr).toContain('namespace nowhere does not exist');
+    expect(result.stderr).toContain('kubectl create namespace nowhere');
   });
 
   it('a forbidden namespace: exit 1 with the server reason', async () => {

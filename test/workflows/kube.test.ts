@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentError, TransientError, UserError } from '../../src/cli/errors.js';
+import { FatalError, TransientError, UserError } from '../../src/cli/errors.js';
 import type { Logger } from '../../src/cli/log.js';
 import { buildWorkflow } from '../../src/workflows/build.js';
 import { connectKube } from '../../src/workflows/kube.js';
@@ -128,10 +128,10 @@ describe('connectKube against the loopback API server', () => {
     expect(log.lines.some((l) => l.includes('HTTP 429') && l.includes('retrying in 1000 ms'))).toBe(true);
   });
 
-  it('leaves exactly one workflow when the connection drops after the server stored it', async () => {
+  it('leaves exactly one workflow when the connection drops after the server stored it, and says this call created it', async () => {
     server.injectCreateFaults({ kind: 'drop-after-store' });
     const result = await kube.createWorkflow(solverWorkflow());
-    expect(result.outcome).toBe('exists');
+    expect(result.outcome).toBe('created');
     expect(server.workflows()).toHaveLength(1);
   });
 
@@ -150,20 +150,22 @@ describe('connectKube against the loopback API server', () => {
     expect(creates()).toHaveLength(6);
   });
 
-  it('reports a namespace that does not exist with the server reason, without retrying', async () => {
+  it('reports a namespace that does not exist as a cluster problem (no message is to blame), without retrying', async () => {
     const error = await expectUserError(kube.createWorkflow(solverWorkflow('nowhere')));
-    expect(error).toBeInstanceOf(PermanentError);
-    expect((error as PermanentError).errorClass).toBe('NotFound');
-    expect(error.message).toContain('namespaces "nowhere" not found');
+    expect(error).toBeInstanceOf(FatalError);
+    expect(error.message).toContain('namespace nowhere does not exist');
+    expect(error.hint).toContain('kubectl create namespace nowhere');
     expect(creates()).toHaveLength(1);
   });
 
-  it('reports a forbidden namespace with the server reason', async () => {
+  it('reports a forbidden namespace with the server reason, the credential and the verb to grant', async () => {
     server.addNamespace('locked');
     server.forbidNamespace('locked');
     const error = await expectUserError(kube.createWorkflow(solverWorkflow('locked')));
-    expect((error as PermanentError).errorClass).toBe('Forbidden');
+    expect(error).toBeInstanceOf(FatalError);
     expect(error.message).toContain('cannot create resource "workflows"');
+    expect(error.message).toMatch(/credential: the token of user/);
+    expect(error.hint).toContain('grant the verb create');
   });
 
   it('dry-runs on the server without storing anything', async () => {

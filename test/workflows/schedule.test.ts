@@ -128,7 +128,7 @@ describe('scheduleWorkflow', () => {
 
   it('writes nothing when the cluster refuses', async () => {
     const s = store();
-    await expect(scheduleWorkflow(request, context(s, { namespace: 'missing' }))).rejects.toThrow(/namespaces "missing" not found/);
+    await expect(scheduleWorkflow(request, context(s, { namespace: 'missing' }))).rejects.toThrow(/namespace missing does not exist/);
     expect(s.findWorkflowByKey(idempotencyKeyOf(buildWorkflow(request, { namespace: 'missing' }))!)).toBeUndefined();
   });
 });
