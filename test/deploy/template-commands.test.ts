@@ -101,6 +101,36 @@ describe('deploy/argo: images come from one configurable place', () => {
   }
 });
 
+describe("deploy/README.md's image patch", () => {
+  /** The JSON-patch operations of the README's kustomize overlay, as kustomize would apply them to every template. */
+  const overlay = parseYaml(/```yaml\n(# overlay\/kustomization\.yaml[\s\S]*?)```/.exec(read('README.md'))![1]!) as Record<string, any>;
+  const [patch] = overlay.patches;
+  const operations = parseYaml(patch.patch) as Array<{ op: string; path: string; value: string }>;
+
+  it('targets every WorkflowTemplate and sets both image parameters to new values', () => {
+    expect(patch.target).toEqual({ group: 'argoproj.io', kind: 'WorkflowTemplate' });
+    for (const { doc } of templates) expect(doc.apiVersion.split('/')[0]).toBe(patch.target.group);
+    expect(operations.filter((o) => o.op === 'replace')).toHaveLength(2);
+  });
+
+  for (const { file, doc } of templates) {
+    it(`${file}: the patch's test operations hold and its replacements land on image-repository and image-tag`, () => {
+      const patched = structuredClone(doc);
+      for (const { op, path, value } of operations) {
+        const keys = path.split('/').slice(1);
+        const parent = keys.slice(0, -1).reduce((node: any, key) => node?.[key], patched);
+        expect(parent, `${file}: ${path}`).toBeDefined();
+        if (op === 'test') expect(parent[keys.at(-1)!], `${file}: ${path}`).toBe(value);
+        else if (op === 'replace') parent[keys.at(-1)!] = value;
+        else throw new Error(`unexpected operation ${op}`);
+      }
+      const values = Object.fromEntries(patched.spec.arguments.parameters.map((p: { name: string; value?: string }) => [p.name, p.value]));
+      const replaced = operations.filter((o) => o.op === 'replace').map((o) => o.value);
+      expect([values['image-repository'], values['image-tag']]).toEqual(replaced);
+    });
+  }
+});
+
 describe('deploy/: no registry host name', () => {
   it('the scan finds a host in an image reference and passes placeholders and API groups', () => {
     expect(registryHostsIn('image: Images.Thoth-Station.Ninja:5000/thoth/adviser:1')).toEqual(['images.thoth-station.ninja']);
