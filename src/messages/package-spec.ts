@@ -51,6 +51,8 @@ export function indexUrlProblem(url: string): string | undefined {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'an index URL uses http or https';
   if (!/^https?:\/\/[^/]/i.test(url)) return 'an index URL is an absolute http(s) URL, e.g. https://index.example/simple';
+  // Workflow images may pass the URL to a shell (pip download ...): no character a shell would act on.
+  if (/[;&|$`'"<>(){}*!]/.test(url)) return "an index URL contains none of ; & | $ ` ' \" < > ( ) { } * !";
   if (parsed.username || parsed.password || /^https?:\/\/[^/]*@/i.test(url)) return 'an index URL carries no credentials (user:password@); configure them outside the message';
   if (url.includes('?') || url.includes('#')) return 'an index URL has no query string or fragment';
   if (/\/\.{1,2}(\/|$)/.test(url) || /%2e/i.test(url)) return "an index URL has no '.' or '..' path segments";

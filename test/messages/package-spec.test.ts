@@ -113,6 +113,10 @@ describe('names, versions and index URLs', () => {
     ['https://index.example/%2e%2e/admin', "'..' path segments"],
     ['https://index.example\\simple', 'no backslashes'],
     ['https://index.example/sim ple', 'no spaces or control characters'],
+    ['https://index.example/simple;touch${IFS}x', 'none of ;'],
+    ['https://index.example/$(id)/simple', 'none of ;'],
+    ['https://index.example/`id`', 'none of ;'],
+    ["https://index.example/it's", 'none of ;'],
     ['https://index.example/simple\n', 'no spaces or control characters'],
     [`https://index.example/${'a'.repeat(3000)}`, 'at most 2048 characters'],
   ])('indexUrlProblem(%j)', (url, problem) => {
