@@ -237,6 +237,7 @@ describe('the runtime image', () => {
       expect(JSON.parse(tar('oci-layout').stdout)).toEqual({ imageLayoutVersion: '1.0.0' });
       const index = JSON.parse(tar('index.json').stdout);
       expect(index.manifests).toHaveLength(1);
+      expect(index.manifests[0].annotations).toEqual({ 'org.opencontainers.image.ref.name': IMAGE });
       const [algorithm, digest] = index.manifests[0].digest.split(':');
       const manifest = JSON.parse(tar(`blobs/${algorithm}/${digest}`).stdout);
       const listed = spawnSync('tar', ['-tf', path], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }).stdout.split('\n');
