@@ -17,6 +17,7 @@
  *   THOTH_TEST_KUBECONFIG=<state>/admin.kubeconfig              system:masters
  *   THOTH_TEST_KUBECONFIG_NO_RIGHTS=<state>/no-rights.kubeconfig authenticated, no RBAC grants
  *   THOTH_TEST_KUBE_STATE=<state>                               pod rules, logs
+ *   THOTH_TEST_KUBECTL=<cache>/kubernetes-v1.35.4/kubectl       the kubectl built with the server
  *
  * Environment: THOTH_KUBE_CACHE (binaries, default .cache/kube in the repository; share it
  * between checkouts), THOTH_KUBE_STATE (state directory, default .cache/kube/state).
@@ -48,7 +49,12 @@ export function defaultStateDir(env = process.env) {
 
 /** The variables tests read (test/support/cluster.ts). */
 export function clusterEnv(state) {
-  return { THOTH_TEST_KUBECONFIG: state.kubeconfigs.admin, THOTH_TEST_KUBECONFIG_NO_RIGHTS: state.kubeconfigs.noRights, THOTH_TEST_KUBE_STATE: state.dir };
+  return {
+    THOTH_TEST_KUBECONFIG: state.kubeconfigs.admin,
+    THOTH_TEST_KUBECONFIG_NO_RIGHTS: state.kubeconfigs.noRights,
+    THOTH_TEST_KUBE_STATE: state.dir,
+    THOTH_TEST_KUBECTL: state.kubectl,
+  };
 }
 
 export function readState(dir) {
