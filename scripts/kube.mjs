@@ -179,7 +179,7 @@ export async function startCluster({ env = process.env, dir = defaultStateDir(en
     const kubeletLog = join(logs, 'kubelet.log');
     const kubelet = track('kubelet', startDetached(process.execPath, [KUBELET, dir], { logFile: kubeletLog, match: dir }), kubeletLog);
 
-    await installArgo({ dir, cache, kubectl, adminKubeconfig: state.kubeconfigs.admin });
+    await installArgo({ dir, cache, kubectl, adminKubeconfig: state.kubeconfigs.admin, signal });
     signal?.throwIfAborted();
     say(`Argo CRDs established at ${((Date.now() - began) / 1000).toFixed(1)}s`);
     const controllerConfig = await controllerKubeconfig({ dir, kubectl, adminKubeconfig: state.kubeconfigs.admin, server, caFile: pki.ca });
@@ -250,8 +250,9 @@ function printEnv(state) {
   for (const [name, value] of Object.entries(clusterEnv(state))) process.stdout.write(`${name}=${value}\n`);
 }
 
+/** A start that finished and whose API server still runs. */
 function running(state) {
-  return state && isOurs(state.processes?.apiserver ?? {}) && state.kubeconfigs?.admin;
+  return Boolean(state?.startedMs && isOurs(state.processes?.apiserver ?? {}));
 }
 
 async function main(command, args) {
@@ -266,7 +267,7 @@ async function main(command, args) {
     }
     case 'start': {
       const existing = readState(dir);
-      if (running(existing) && existing.startedMs) {
+      if (running(existing)) {
         say(`already running (${existing.server}); stop it with: node scripts/kube.mjs stop`);
         printEnv(existing);
         return 0;
@@ -296,7 +297,7 @@ async function main(command, args) {
     case 'status': {
       const state = readState(dir);
       if (!running(state)) {
-        say('no cluster running');
+        say(state ? `no cluster running (a stale state in ${dir}: \`node scripts/kube.mjs stop\` cleans it up)` : 'no cluster running');
         return 1;
       }
       printEnv(state);

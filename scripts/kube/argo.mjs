@@ -18,9 +18,9 @@ export const ARGO_NAMESPACE = 'argo';
 const BRIDGE = fileURLToPath(new URL('./bridge.mjs', import.meta.url));
 
 /** Runs kubectl with `kubeconfig`; rejects with its stderr. Output never includes a token: kubectl does not print them. */
-export function kubectlRun(kubectl, kubeconfig, args, { input, timeoutMs = 60_000 } = {}) {
+export function kubectlRun(kubectl, kubeconfig, args, { input, timeoutMs = 60_000, signal } = {}) {
   return new Promise((resolve, reject) => {
-    const child = execFile(kubectl, ['--kubeconfig', kubeconfig, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(kubectl, ['--kubeconfig', kubeconfig, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, signal }, (error, stdout, stderr) => {
       if (error) reject(new Error(`kubectl ${args.slice(0, 3).join(' ')} failed: ${stderr.trim() || error.message}`));
       else resolve({ stdout, stderr });
     });
@@ -41,7 +41,7 @@ data:
 `;
 
 /** Installs CRDs, namespace, RBAC and ConfigMap; returns once the CRDs are Established. */
-export async function installArgo({ dir, cache, kubectl, adminKubeconfig }) {
+export async function installArgo({ dir, cache, kubectl, adminKubeconfig, signal }) {
   const argo = argoFiles(cache);
   const install = join(dir, 'argo-install');
   mkdirSync(install, { recursive: true });
@@ -54,7 +54,7 @@ export async function installArgo({ dir, cache, kubectl, adminKubeconfig }) {
     join(install, 'kustomization.yaml'),
     ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', `namespace: ${ARGO_NAMESPACE}`, 'resources:', ...['namespace.yaml', 'configmap.yaml', ...rbac].map((f) => `  - ${f}`), ''].join('\n'),
   );
-  const run = (args) => kubectlRun(kubectl, adminKubeconfig, args);
+  const run = (args) => kubectlRun(kubectl, adminKubeconfig, args, { signal });
   // The CRDs are too big for client-side apply's last-applied annotation. Validating each of the big
   // ones costs the API server seconds of CPU, so they go in side by side.
   const crds = readdirSync(argo.crds).filter((f) => f.endsWith('.yaml'));
@@ -69,6 +69,7 @@ export async function installArgo({ dir, cache, kubectl, adminKubeconfig }) {
     const established = (item) => item.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
     if (JSON.parse(stdout).items.every(established)) return;
     if (Date.now() > deadline) throw new Error("Argo's CRDs were not Established within 60s");
+    signal?.throwIfAborted();
     await sleep(200);
   }
 }

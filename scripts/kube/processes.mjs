@@ -4,7 +4,7 @@
  * started under that pid (a stale state file must never make us signal someone else's process).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -42,25 +42,47 @@ export function startDetached(command, args, { logFile, env = process.env, match
   }
 }
 
-/** SIGTERM to the process group, SIGKILL after `graceMs`. Does nothing when the pid is not ours any more. */
-export async function stopProcess(proc, graceMs = 10_000) {
-  if (!isOurs(proc)) return false;
-  const signal = (name) => {
+/**
+ * The live members of process group `pgid` whose command line contains `match`: the group
+ * outlives its leader when a child (the controller's in-namespace bridge) is left behind.
+ */
+function groupMembers(pgid, match) {
+  const members = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
     try {
-      process.kill(-proc.pid, name);
+      // Field 5 of /proc/<pid>/stat is the process group; the command (field 2) may hold spaces, so count from its ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (pgrp === pgid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(match)) members.push(Number(entry));
     } catch {
+      // gone meanwhile
+    }
+  }
+  return members;
+}
+
+/**
+ * SIGTERM to what is left of the process group we started (only members whose command line
+ * still names our state), SIGKILL after `graceMs`.
+ */
+export async function stopProcess(proc, graceMs = 10_000) {
+  const members = () => groupMembers(proc.pid, proc.match);
+  const signal = (name) => {
+    for (const pid of members()) {
       try {
-        process.kill(proc.pid, name);
+        process.kill(pid, name);
       } catch {
         // already gone
       }
     }
   };
+  if (members().length === 0) return false;
   signal('SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (alive(proc.pid) && Date.now() < deadline) await sleep(50);
-  if (alive(proc.pid)) signal('SIGKILL');
-  while (alive(proc.pid) && Date.now() < deadline + 5000) await sleep(50);
+  while (members().length > 0 && Date.now() < deadline) await sleep(50);
+  signal('SIGKILL');
+  while (members().length > 0 && Date.now() < deadline + 5000) await sleep(50);
   return true;
 }
 
