@@ -103,9 +103,12 @@ async function main(command) {
     if (wanted.length) say(`stopped ${wanted.map((s) => s.name).join(' and ')}`);
   };
   try {
+    if (abort.signal.aborted) {
+      say('interrupted while the services started');
+      return 130;
+    }
     const failed = started.map((result, i) => ({ result, service: wanted[i] })).filter(({ result }) => result.status === 'rejected');
     for (const { result, service } of failed) say(`${service.name} did not start: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`);
-    if (abort.signal.aborted) return 130;
     if (failed.length) return 1;
     let env = { ...process.env };
     for (const result of started) {
