@@ -181,7 +181,6 @@ export async function startCluster({ env = process.env, dir = defaultStateDir(en
 
     await installArgo({ dir, cache, kubectl, adminKubeconfig: state.kubeconfigs.admin, signal });
     signal?.throwIfAborted();
-    say(`Argo CRDs established at ${((Date.now() - began) / 1000).toFixed(1)}s`);
     const controllerConfig = await controllerKubeconfig({ dir, kubectl, adminKubeconfig: state.kubeconfigs.admin, server, caFile: pki.ca });
     const { bridge, controller } = startController({ dir, cache, apiserverPort: apiPort, kubeconfig: controllerConfig, logs });
     const bridged = track('bridge', bridge, join(logs, 'bridge.log'));
@@ -189,7 +188,6 @@ export async function startCluster({ env = process.env, dir = defaultStateDir(en
 
     const all = [etcd, api, bridged, argo, kubelet];
     await waitFor('registering the loopback Node', async () => existsSync(join(dir, 'kubelet.ready')), all, { signal });
-    say(`node registered at ${((Date.now() - began) / 1000).toFixed(1)}s`);
     await waitFor('starting the workflow-controller', async () => controllerStarted(argo.logFile), all, { signal });
     state.startedMs = Date.now() - began;
     writeState(state);
