@@ -173,7 +173,15 @@ export async function startCluster({ env = process.env, dir = defaultStateDir(en
     // The kubelet needs no Argo: it registers the Node while the CRDs are installed.
     writeFileSync(
       join(dir, 'kubelet.json'),
-      JSON.stringify({ server, ca: pki.ca, nodeName: NODE_NAME, nodeToken: pki.tokens.node.token, schedulerToken: pki.tokens.scheduler.token, kubeletVersion: KUBE_VERSION }),
+      JSON.stringify({
+        server,
+        ca: pki.ca,
+        nodeName: NODE_NAME,
+        nodeToken: pki.tokens.node.token,
+        schedulerToken: pki.tokens.scheduler.token,
+        accountsToken: pki.tokens.accounts.token,
+        kubeletVersion: KUBE_VERSION,
+      }),
       { mode: 0o600 },
     );
     const kubeletLog = join(logs, 'kubelet.log');

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
  * `node kubelet.mjs STATE_DIR`: plays scheduler, kubelet and Argo's executor for the loopback
- * cluster, where nothing runs containers, each through the API under the identity the real
- * component has:
+ * cluster, where nothing runs containers, and the one part of kube-controller-manager pods need,
+ * each through the API under the identity the real component has:
  *
+ *   ServiceAccount controller (system:kube-controller-manager)  a `default` ServiceAccount in
+ *     every namespace, which a pod that names none runs as
  *   scheduler (system:kube-scheduler)  binds every unscheduled pod to the one Node
  *   kubelet (system:node:<node>, Node authorizer)  registers a Ready Node; moves each pod bound
  *     to it to Running and then Succeeded or Failed with init/container statuses; confirms
@@ -29,6 +31,7 @@ const settings = JSON.parse(readFileSync(join(dir, 'kubelet.json'), 'utf8'));
 const ca = readFileSync(settings.ca);
 const scheduler = apiClient({ server: settings.server, ca, token: settings.schedulerToken });
 const kubelet = apiClient({ server: settings.server, ca, token: settings.nodeToken });
+const accounts = apiClient({ server: settings.server, ca, token: settings.accountsToken });
 const node = settings.nodeName;
 const stop = new AbortController();
 const log = (text) => process.stderr.write(`${new Date().toISOString()} ${text}\n`);
@@ -192,6 +195,16 @@ async function run(pod) {
   log(`pod ${namespace}/${name}: ${phase}`);
 }
 
+async function defaultServiceAccount(namespace) {
+  if (namespace.status?.phase === 'Terminating') return;
+  const name = namespace.metadata.name;
+  try {
+    await accounts.call('POST', `/api/v1/namespaces/${name}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+  } catch (error) {
+    if (error.status !== 409 && error.status !== 404) log(`ServiceAccount default in ${name}: ${error.message}`);
+  }
+}
+
 async function confirmDeletion(pod) {
   const { uid, namespace, name } = pod.metadata;
   if (pods.get(uid) === 'deleting') return;
@@ -219,6 +232,7 @@ async function main() {
   writeFileSync(join(dir, 'kubelet.ready'), `${process.pid}\n`);
   log(`node ${node} registered`);
   await Promise.all([
+    accounts.informer('/api/v1/namespaces', (type, namespace) => type === 'ADDED' && defaultServiceAccount(namespace), stop.signal),
     scheduler.informer('/api/v1/pods?fieldSelector=spec.nodeName%3D', (type, pod) => type !== 'DELETED' && bind(pod), stop.signal),
     kubelet.informer(`/api/v1/pods?fieldSelector=spec.nodeName%3D${node}`, onPod, stop.signal),
   ]);

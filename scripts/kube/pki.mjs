@@ -7,6 +7,8 @@
  *   no-rights   thoth-loopback-nobody, authenticated and nothing else (RBAC grants it nothing)
  *   scheduler   system:kube-scheduler (binds pods, with the bootstrap role a real scheduler has)
  *   node        system:node:<node> in system:nodes (the kubelet, under the Node authorizer)
+ *   accounts    system:kube-controller-manager (its ServiceAccount controller, as kube-controller-manager
+ *               runs it without --use-service-account-credentials)
  *
  * Tokens live only in files; nothing here prints one.
  */
@@ -54,6 +56,7 @@ export function makePki(dir) {
     noRights: { token: newToken(), user: 'thoth-loopback-nobody', groups: [] },
     scheduler: { token: newToken(), user: 'system:kube-scheduler', groups: [] },
     node: { token: newToken(), user: `system:node:${NODE_NAME}`, groups: ['system:nodes'] },
+    accounts: { token: newToken(), user: 'system:kube-controller-manager', groups: [] },
   };
   const csv = Object.values(tokens).map(({ token, user, groups }, i) => `${token},${user},uid-${i}${groups.length ? `,"${groups.join(',')}"` : ''}`);
   writeFileSync(join(pki, 'tokens.csv'), `${csv.join('\n')}\n`, { mode: 0o600 });

@@ -99,6 +99,13 @@ describe('the loopback cluster', () => {
     }
   });
 
+  it("gives every namespace its default ServiceAccount, as kube-controller-manager's controller would", { timeout: 30_000 }, async () => {
+    const ns = await createNamespace('smoke-sa');
+    const deadline = Date.now() + 20_000;
+    while (!(await apiGet(`/api/v1/namespaces/${ns}/serviceaccounts/default`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await apiGet(`/api/v1/namespaces/${ns}/serviceaccounts/default`)).toMatchObject({ metadata: { name: 'default', namespace: ns } });
+  });
+
   it('holds the controller to loopback: an image it would have to look up in a registry cannot be reached', { timeout: TIMEOUT }, async () => {
     const ns = await createNamespace('smoke-netns');
     const workflow = stringify({
