@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { apiGet, applyDeploy, createNamespace, kubectl, kubectlOk, setPodOutcome, waitForWorkflowPhase } from '../support/cluster.js';
+import { apiGet, applyDeploy, createNamespace, kubectl, kubectlOk, noRightsKubeconfig, setPodOutcome, waitForWorkflowPhase } from '../support/cluster.js';
 
 const TIMEOUT = 120_000;
 
@@ -30,6 +30,15 @@ describe('the loopback cluster', () => {
     const version = JSON.parse(await kubectlOk(['version', '-o', 'json'])) as { serverVersion: { gitVersion: string }; clientVersion: { gitVersion: string } };
     expect(version.serverVersion.gitVersion).toBe('v1.35.4');
     expect(version.clientVersion.gitVersion).toBe('v1.35.4');
+  });
+
+  it('authenticates the no-rights user and lets RBAC refuse it everything', async () => {
+    const ns = await createNamespace('smoke-nobody');
+    const whoami = JSON.parse(await kubectlOk(['auth', 'whoami', '-o', 'json'], { kubeconfig: noRightsKubeconfig() })) as { status: { userInfo: { username: string; groups: string[] } } };
+    expect(whoami.status.userInfo).toMatchObject({ username: 'thoth-loopback-nobody', groups: ['system:authenticated'] });
+    const refused = await kubectl(['get', 'workflows.argoproj.io', '-n', ns], { kubeconfig: noRightsKubeconfig() });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/User "thoth-loopback-nobody" cannot list resource "workflows" in API group "argoproj.io"/);
   });
 
   it("serves Argo's CRDs with their full schema", async () => {
