@@ -99,10 +99,10 @@ describe('deploy/kustomization.yaml', () => {
 });
 
 describe('deploy/investigator', () => {
-  it('the Role grants exactly create/get/list/watch on workflows.argoproj.io', () => {
+  it('the Role grants exactly create/get/list on workflows.argoproj.io (test/cluster/rbac-investigator.test.ts shows each is needed)', () => {
     const role = load('investigator/role.yaml');
     expect(role.kind).toBe('Role');
-    expect(role.rules).toEqual([{ apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['create', 'get', 'list', 'watch'] }]);
+    expect(role.rules).toEqual([{ apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['create', 'get', 'list'] }]);
   });
 
   it('the RoleBinding gives that Role to the investigator ServiceAccount', () => {

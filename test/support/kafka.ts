@@ -1,6 +1,6 @@
 /**
  * Helpers for tests against a real Kafka broker. `npm test` starts one
- * (scripts/with-kafka.mjs) and exports KAFKA_BOOTSTRAP_SERVERS; these tests
+ * (scripts/with-services.mjs) and exports KAFKA_BOOTSTRAP_SERVERS; these tests
  * never skip themselves when it is missing, they fail and say how to run them.
  */
 import { execFile } from 'node:child_process';
