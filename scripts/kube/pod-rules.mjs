@@ -8,7 +8,7 @@
  *     "workflow": "^solver-",                     regex on the workflow name, optional
  *     "template": "^solver$",                     regex on the template the pod runs, optional
  *     "env": { "THOTH_SOLVER_PACKAGES": "six" },  regex per main-container variable, optional
- *                                                 (deploy/argo passes each parameter as a variable of its name)
+ *                                                 (deploy/argo passes the parameters as container variables)
  *     "outcome": "Succeeded" | "Failed" | "Running",   Running: the pod never finishes
  *     "exitCode": 1,                              main container's exit code when Failed (default 1)
  *     "message": "text",                          main container's termination message

@@ -79,7 +79,7 @@ describe('the loopback cluster', () => {
   it('ends a workflow Failed, with the container message, when a pod rule says so', { timeout: TIMEOUT }, async () => {
     const ns = await createNamespace('smoke-fail');
     await applyDeploy(ns, { containerCommand: ['/bin/true'] });
-    const removeRule = setPodOutcome({ namespace: ns, env: { PROJECT_URL: '/gone$' }, outcome: 'Failed', exitCode: 3, message: 'repository not found' });
+    const removeRule = setPodOutcome({ namespace: ns, env: { THOTH_DEMO_PROJECT_URL: '/gone$' }, outcome: 'Failed', exitCode: 3, message: 'repository not found' });
     try {
       await kubectlOk(['create', '-f', '-'], { input: repoInit(ns, 'repo-init-gone', 'https://git.example/a/gone') });
       await kubectlOk(['create', '-f', '-'], { input: repoInit(ns, 'repo-init-there', 'https://git.example/a/there') });

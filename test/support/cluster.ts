@@ -139,7 +139,7 @@ export interface PodOutcome {
   workflow?: string;
   /** Regular expression on the name of the template the pod runs. */
   template?: string;
-  /** Regular expression per main-container variable (deploy/argo passes each parameter as a variable of its name). */
+  /** Regular expression per main-container variable (deploy/argo passes the parameters as container variables). */
   env?: Record<string, string>;
   /** Running: the pod never finishes. */
   outcome: 'Succeeded' | 'Failed' | 'Running';
