@@ -1,22 +1,22 @@
-import type { CommandModule } from './types.js';
-
 /**
  * Every subcommand in one table. Modules load only when their command runs
  * (or its help is asked for), so `thoth --help` stays cheap.
  */
+import { runnable, type RunnableCommand } from './command.js';
+
 export interface CommandEntry {
   name: string;
   summary: string;
-  load: () => Promise<CommandModule>;
+  load: () => Promise<RunnableCommand>;
 }
 
-export const COMMANDS: CommandEntry[] = [
-  { name: 'publish', summary: 'Validate and publish a typed message', load: async () => (await import('./publish.js')).publishCommand },
-  { name: 'tail', summary: 'Follow topics, decoding and validating every message', load: async () => (await import('./tail.js')).tailCommand },
-  { name: 'replay', summary: 'Publish a recorded NDJSON stream (SPEC §7 or kcat -J)', load: async () => (await import('./replay.js')).replayCommand },
-  { name: 'investigate', summary: 'Run the investigator in the foreground', load: async () => (await import('./investigate.js')).investigateCommand },
-  { name: 'submit', summary: 'Submit an Argo Workflow straight to Kubernetes', load: async () => (await import('./submit.js')).submitCommand },
-  { name: 'query', summary: 'Ask the local knowledge cache what is known', load: async () => (await import('./query.js')).queryCommand },
-  { name: 'topics', summary: 'List or create the topics of the message catalogue', load: async () => (await import('./topics.js')).topicsCommand },
-  { name: 'schema', summary: 'Print the JSON Schema of a message type', load: async () => (await import('./schema.js')).schemaCommand },
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'publish', summary: 'Validate and publish a typed message', load: async () => runnable((await import('./publish.js')).publishCommand) },
+  { name: 'tail', summary: 'Follow topics, decoding and validating every message', load: async () => runnable((await import('./tail.js')).tailCommand) },
+  { name: 'replay', summary: 'Publish a recorded NDJSON stream (SPEC §7 or kcat -J)', load: async () => runnable((await import('./replay.js')).replayCommand) },
+  { name: 'investigate', summary: 'Run the investigator in the foreground', load: async () => runnable((await import('./investigate.js')).investigateCommand) },
+  { name: 'submit', summary: 'Submit an Argo Workflow straight to Kubernetes', load: async () => runnable((await import('./submit.js')).submitCommand) },
+  { name: 'query', summary: 'Ask the local knowledge cache what is known', load: async () => runnable((await import('./query.js')).queryCommand) },
+  { name: 'topics', summary: 'List or create the topics of the message catalogue', load: async () => runnable((await import('./topics.js')).topicsCommand) },
+  { name: 'schema', summary: 'Print the JSON Schema of a message type', load: async () => runnable((await import('./schema.js')).schemaCommand) },
 ];

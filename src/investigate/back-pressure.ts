@@ -6,7 +6,6 @@
  * pauses exactly the partitions whose messages schedule into a full
  * namespace; the others keep flowing.
  */
-import { UsageError } from '../cli/errors.js';
 import type { RecordContext } from '../transport/port.js';
 import type { WorkflowKind } from '../workflows/types.js';
 import type { Effect } from './effects.js';
@@ -40,12 +39,4 @@ export function pendingLimitGate(options: BackPressureOptions): (effects: unknow
       if (paused) options.onResume(namespace);
     }
   };
-}
-
-/** ARGO_PENDING_WORKFLOW_LIMIT or --pending-limit; undefined means no limit. */
-export function parsePendingLimit(value: string | undefined, from: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${from} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
 }

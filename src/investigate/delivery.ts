@@ -16,7 +16,7 @@
  * Exactly-once effects come from the inbox plus deterministic workflow names
  * (a redelivered message meets 409 AlreadyExists or the ledger).
  */
-import { CancelledError, FatalError, PermanentError, TransientError } from '../cli/errors.js';
+import { CancelledError, FatalError, PermanentError, TransientError } from '../core/errors.js';
 import { storeError } from '../store/errors.js';
 import type { KnowledgeStore, SourceRef } from '../store/types.js';
 import { RetryLater, type ConsumedRecord, type RecordContext, type RecordHandler } from '../transport/port.js';

@@ -5,8 +5,8 @@
  * not send it, from the file names. Newest first, as upstream's Source did.
  */
 import { rcompare } from '@renovatebot/pep440';
-import { withDeadline } from '../cli/deadline.js';
-import { PermanentError, TransientError } from '../cli/errors.js';
+import { withDeadline } from '../core/deadline.js';
+import { PermanentError, TransientError } from '../core/errors.js';
 import { normalizePackageName, versionProblem } from '../messages/package-spec.js';
 
 export const PEP691_JSON = 'application/vnd.pypi.simple.v1+json';

@@ -3,14 +3,14 @@
  * consumption: /halt and /resume pause a topic by its base name, /metrics
  * adds the consumer lag at scrape time.
  */
-import { UserError } from '../cli/errors.js';
-import type { Logger } from '../cli/log.js';
+import { UserError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import { baseTopicOf, topicName } from '../messages/topics.js';
 import type { Consumption } from '../transport/port.js';
 import type { InvestigatorEventName } from './events.js';
 import { startOperatorServer, type OperatorServer } from './http.js';
 import type { Metrics } from './metrics.js';
-import { lagSamples } from './watch.js';
+import { lagSamples } from './consumption-watch.js';
 
 export interface OperatorEndpointOptions {
   host: string;

@@ -33,6 +33,8 @@ export interface InvestigatorSource {
   consume(handler: RecordHandler, signal: AbortSignal): Consumption;
   publish(followUp: FollowUp): Promise<void>;
   deadLetters: DeadLetterWriter;
+  /** Lines of a recorded stream that were not envelopes (reported and skipped); 0 for a broker. */
+  badLines(): number;
 }
 
 /** Header names on a dead letter (thoth's own; upstream had no dead-letter topic). */
@@ -101,6 +103,7 @@ export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
   const { broker, deploymentName } = options;
   return {
     kind: 'broker',
+    badLines: () => 0,
     description: broker.kind === 'embedded' ? `embedded:${broker.address}` : broker.address,
     prepare: async (warn) => {
       const wanted = [...options.topics, topicName(DEAD_LETTER_BASE_TOPIC, deploymentName)];
@@ -149,9 +152,11 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
     return offset;
   };
   const noHeartbeat = async () => undefined;
+  let badLines = 0;
 
   return {
     kind: 'file',
+    badLines: () => badLines,
     description: options.path,
     prepare: async () => undefined,
     consume: (handler, signal) => {
@@ -166,6 +171,7 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
         for await (const entry of readEnvelopes(input, options.path)) {
           if (signal.aborted) break;
           if ('error' in entry) {
+            badLines++;
             options.onBadLine(entry.error.message);
             continue;
           }

@@ -5,26 +5,33 @@
  * the JSON form closes the JSON-lines log.
  */
 import type { Store, WorkflowReport } from '../store/index.js';
-import type { InvestigatorEvent } from './events.js';
+import type { EventTally, InvestigatorEvent } from './events.js';
 import type { RunOutcome } from './runner.js';
+
+/**
+ * The tally's counts under the names the JSON summary has always used
+ * (scripts read them): one list, from which the summary's counts are built.
+ */
+const SUMMARY_COUNTS = {
+  received: 'received',
+  processed: 'processed',
+  duplicates: 'duplicates',
+  skipped: 'skipped',
+  deadLetters: 'deadLetters',
+  retries: 'retries',
+  published: 'published',
+  scheduled: 'workflowsScheduled',
+  known: 'workflowsKnown',
+  recorded: 'knowledgeRecorded',
+} as const satisfies Partial<Record<keyof EventTally, string>>;
+
+type SummaryCounts = { [K in keyof typeof SUMMARY_COUNTS as (typeof SUMMARY_COUNTS)[K]]: number } & { badLines: number };
 
 export interface RunSummary {
   event: 'summary';
   source: string;
   reason: RunOutcome['reason'];
-  counts: {
-    received: number;
-    processed: number;
-    duplicates: number;
-    skipped: number;
-    deadLetters: number;
-    retries: number;
-    published: number;
-    workflowsScheduled: number;
-    workflowsKnown: number;
-    knowledgeRecorded: number;
-    badLines: number;
-  };
+  counts: SummaryCounts;
   messagesByType: Record<string, number>;
   /** One sentence per fact written to the cache during the run. */
   learned: string[];
@@ -76,6 +83,12 @@ export function learnedFrom(event: InvestigatorEvent): string {
   return JSON.stringify(rest);
 }
 
+function summaryCounts(tally: EventTally, badLines: number): SummaryCounts {
+  const names = Object.keys(SUMMARY_COUNTS) as Array<keyof typeof SUMMARY_COUNTS>;
+  // Built from the list, in its order, badLines last: the JSON summary's field order stays as it was.
+  return Object.fromEntries([...names.map((name) => [SUMMARY_COUNTS[name], tally[name]]), ['badLines', badLines]]) as SummaryCounts;
+}
+
 export function buildSummary(outcome: RunOutcome, store: Store, learnedEvents: InvestigatorEvent[]): RunSummary {
   const t = outcome.tally;
   const learned = [...new Set(learnedEvents.map(learnedFrom))];
@@ -84,19 +97,7 @@ export function buildSummary(outcome: RunOutcome, store: Store, learnedEvents: I
     event: 'summary',
     source: outcome.source,
     reason: outcome.reason,
-    counts: {
-      received: t.received,
-      processed: t.processed,
-      duplicates: t.duplicates,
-      skipped: t.skipped,
-      deadLetters: t.deadLetters,
-      retries: t.retries,
-      published: t.published,
-      workflowsScheduled: t.scheduled,
-      workflowsKnown: t.known,
-      knowledgeRecorded: t.recorded,
-      badLines: outcome.badLines,
-    },
+    counts: summaryCounts(t, outcome.badLines),
     messagesByType: t.byType,
     learned,
     workflows,

@@ -5,10 +5,10 @@
  * Field order is the wire order of thoth-messaging 0.16.x (after the three
  * base fields component_name, service_version, version).
  */
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { optional, optionalStrings, required, requiredStrings, withDefault, type BodyOf, type FieldSpec } from './fields.js';
-import { shown } from './display.js';
-import { didYouMean, suggestions } from '../cli/suggest.js';
+import { shown } from '../core/quote.js';
+import { didYouMean, suggestions } from '../core/suggest.js';
 import { baseTopicOf } from './topics.js';
 
 export type { FieldSpec, FieldType, NestedObjectType } from './fields.js';

@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { Envelope } from './envelope.js';
 
 /** One line that is not a usable envelope; `line` counts from 1. */

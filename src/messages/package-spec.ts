@@ -5,9 +5,9 @@
  * problem names the rule that was broken.
  */
 import { valid as validPep440 } from '@renovatebot/pep440';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { FieldError } from './check-value.js';
-import { shown } from './display.js';
+import { shown } from '../core/quote.js';
 import { withoutCredentials } from './secrets.js';
 
 const PEP508_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;

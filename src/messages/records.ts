@@ -3,7 +3,7 @@
  * record into a typed, validated message. Publish, tail and replay all go
  * through these, so what `tail -o ndjson` prints `replay` sends back unchanged.
  */
-import type { ConsumedRecord, OutgoingRecord } from '../transport/port.js';
+import type { ConsumedRecord, OutgoingRecord } from './broker-records.js';
 import { findMessageType, MESSAGE_TYPES, type MessageType } from './catalogue.js';
 import type { Envelope } from './envelope.js';
 import { parseBody } from './ndjson.js';

@@ -11,7 +11,8 @@
  * partition cannot move the group's offset (it is fenced).
  */
 import type Database from 'better-sqlite3';
-import type { ConsumedRecord, OutgoingRecord, RecordPosition, TopicInfo } from '../transport/port.js';
+import { isoNow, type Clock } from '../core/clock.js';
+import type { ConsumedRecord, OutgoingRecord, RecordPosition, TopicInfo } from '../messages/broker-records.js';
 import type { Prepare } from './statements.js';
 
 /** A member's hold on a partition; `generation` changes whenever the partition changes owner. */
@@ -67,11 +68,11 @@ interface LogRow {
   value: string | null;
 }
 
-export function embeddedLog(db: Database.Database, prepare: Prepare): EmbeddedLog {
+export function embeddedLog(db: Database.Database, prepare: Prepare, clock: Clock): EmbeddedLog {
   const createLogTopic = (name: string) =>
     prepare('INSERT INTO log_topics (name, partitions, next_offset, created_at) VALUES (?, 1, 0, ?) ON CONFLICT (name) DO NOTHING').run(
       name,
-      new Date().toISOString(),
+      isoNow(clock),
     ).changes === 1;
   const logEndOffset = (topic: string, partition: number) =>
     partition !== 0 ? 0 : ((prepare('SELECT next_offset FROM log_topics WHERE name = ?').get(topic) as { next_offset: number } | undefined)?.next_offset ?? 0);
@@ -83,7 +84,7 @@ export function embeddedLog(db: Database.Database, prepare: Prepare): EmbeddedLo
     for (const record of records) {
       createLogTopic(record.topic);
       const { offset } = advance.get(record.topic) as { offset: number };
-      insert.run(record.topic, offset, record.timestamp ?? Date.now(), record.key, JSON.stringify(record.headers ?? {}), record.value);
+      insert.run(record.topic, offset, record.timestamp ?? clock.now(), record.key, JSON.stringify(record.headers ?? {}), record.value);
       positions.push({ topic: record.topic, partition: 0, offset });
     }
     return positions;
@@ -115,7 +116,7 @@ export function embeddedLog(db: Database.Database, prepare: Prepare): EmbeddedLo
       `INSERT INTO log_group_offsets (group_id, topic, partition, "offset", committed_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (group_id, topic, partition) DO UPDATE SET "offset" = excluded."offset", committed_at = excluded.committed_at
        WHERE excluded."offset" >= log_group_offsets."offset"`,
-    ).run(group, topic, partition, nextOffset, new Date().toISOString());
+    ).run(group, topic, partition, nextOffset, isoNow(clock));
     return result.changes === 1;
   });
 

@@ -6,7 +6,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { storeError } from './errors.js';
 import { SCHEMA_VERSION, THOTH_APPLICATION_ID, migrate } from './migrations.js';
 

@@ -3,6 +3,7 @@
  * and the advice runs waiting on them, so that each waiting run is re-run
  * exactly once when everything it waits on is solved.
  */
+import { isoNow, type Clock } from '../core/clock.js';
 import type { AdviceRun, KnowledgeStore, PackageKey } from './types.js';
 import { canonicalTime } from './names.js';
 import type { Prepare } from './statements.js';
@@ -17,7 +18,7 @@ interface WaitRow {
   index_url: string;
 }
 
-export function requestFunctions(prepare: Prepare, versionId: (key: PackageKey) => number): RequestFunctions {
+export function requestFunctions(prepare: Prepare, versionId: (key: PackageKey) => number, clock: Clock): RequestFunctions {
   const findId = (key: PackageKey) =>
     (prepare('SELECT id FROM package_versions WHERE package_name = ? AND package_version = ? AND index_url = ?').get(...storedKey(key)) as { id: number } | undefined)
       ?.id;
@@ -42,7 +43,7 @@ export function requestFunctions(prepare: Prepare, versionId: (key: PackageKey) 
       prepare('INSERT INTO advice_runs (adviser_id, recommendation_type, created_at) VALUES (?, ?, ?) ON CONFLICT (adviser_id) DO NOTHING').run(
         adviserId,
         recommendationType,
-        new Date().toISOString(),
+        isoNow(clock),
       );
       prepare('INSERT INTO advice_waits (adviser_id, version_id) VALUES (?, ?) ON CONFLICT DO NOTHING').run(adviserId, versionId(key));
     },

@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { SCHEMA_VERSION } from './migrations.js';
 
 export interface StoreStats {

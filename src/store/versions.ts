@@ -3,6 +3,7 @@
  * is_missing / provides_source_distro flags, artifact hashes, solver results,
  * security-indicator state and CVE notices.
  */
+import { isoNow, type Clock } from '../core/clock.js';
 import type { KnowledgeStore, PackageKey } from './types.js';
 import { canonicalTime, normalizeIndexUrl, normalizePackageName } from './names.js';
 import type { Prepare } from './statements.js';
@@ -28,7 +29,7 @@ export type VersionFunctions = Pick<
   | 'recordCve'
 > & {
   /** Registers every index of a comma-separated list (THOTH_INDEX_URLS); returns the ones that were new. */
-  seedIndexes(urls: string | string[] | undefined): string[];
+  seedIndexes(urls: string | readonly string[] | undefined): string[];
 };
 
 /** The key as stored: normalised name, trimmed version, index without trailing slash. */
@@ -43,8 +44,8 @@ interface VersionRow {
   si_state: string;
 }
 
-export function versionFunctions(prepare: Prepare): VersionFunctions & { versionId(key: PackageKey): number } {
-  const now = () => new Date().toISOString();
+export function versionFunctions(prepare: Prepare, clock: Clock): VersionFunctions & { versionId(key: PackageKey): number } {
+  const now = () => isoNow(clock);
   const find = (key: PackageKey) =>
     prepare('SELECT id, is_missing, provides_source_distro, si_state FROM package_versions WHERE package_name = ? AND package_version = ? AND index_url = ?').get(
       ...storedKey(key),
@@ -69,7 +70,7 @@ export function versionFunctions(prepare: Prepare): VersionFunctions & { version
     isIndexRegistered: (indexUrl) => prepare('SELECT 1 FROM indexes WHERE url = ?').get(normalizeIndexUrl(indexUrl)) !== undefined,
     registerIndex,
     seedIndexes: (urls) => {
-      const list = (Array.isArray(urls) ? urls : (urls ?? '').split(',')).map((u) => u.trim()).filter(Boolean);
+      const list = (typeof urls === 'string' || urls === undefined ? (urls ?? '').split(',') : urls).map((u) => u.trim()).filter(Boolean);
       const added: string[] = [];
       for (const url of list) {
         const before = prepare('SELECT 1 FROM indexes WHERE url = ?').get(normalizeIndexUrl(url));

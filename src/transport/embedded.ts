@@ -14,7 +14,7 @@
 import type { Store } from '../store/index.js';
 import { withStoreErrors } from '../store/errors.js';
 import { RetryLater, type Broker, type ConsumeOptions, type ConsumeSummary, type Consumption, type PartitionLag, type RecordContext, type RecordHandler } from './port.js';
-import { sleep } from '../cli/sleep.js';
+import { sleep } from '../core/sleep.js';
 import { LEASE_MS, groupMembership, type GroupMembership, type GroupPartition } from './embedded-group.js';
 
 /** How long a consumer that has caught up waits before looking at the log again. */

@@ -3,7 +3,7 @@
  * every parameter against its kind's rules, fills defaults, and names the
  * workflow deterministically from kind + parameters.
  */
-import { PermanentError } from '../cli/errors.js';
+import { PermanentError } from '../core/errors.js';
 import { kindSpec, secretParameterNames } from './kinds.js';
 import { idempotencyKey, randomSuffix, workflowName } from './naming.js';
 import type { Workflow, WorkflowRequest } from './types.js';

@@ -5,7 +5,7 @@
  * workflow (normalised), or throws a PermanentError naming the parameter and
  * the rule it broke.
  */
-import { PermanentError } from '../cli/errors.js';
+import { PermanentError } from '../core/errors.js';
 import { RECOMMENDATION_TYPES } from '../messages/catalogue.js';
 import { indexUrlProblem, normalizePackageName, packageNameProblem, versionProblem } from '../messages/package-spec.js';
 import type { ValueRule } from './kinds.js';

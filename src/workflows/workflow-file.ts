@@ -6,7 +6,7 @@
  * nothing in the file is dropped without a word.
  */
 import { isMap, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { KIND_SPECS } from './kinds.js';
 import type { WorkflowRequest } from './types.js';
 

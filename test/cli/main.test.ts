@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { redact, thothVersion } from '../../src/cli/main.js';
-import { editDistance } from '../../src/cli/suggest.js';
+import { redact } from '../../src/core/redact.js';
+import { thothVersion } from '../../src/core/version.js';
+import { editDistance } from '../../src/core/suggest.js';
 import { BIN, cleanEnv, runThoth } from '../support/cli.js';
 
 const tracker = fileURLToPath(new URL('../support/register-load-tracker.mjs', import.meta.url));

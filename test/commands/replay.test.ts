@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_TYPES } from '../../src/messages/catalogue.js';
-import { dueTime } from '../../src/streams/replay-run.js';
+import { dueTime } from '../../src/services/replay.js';
 import { renderProgress } from '../../src/ui/progress.js';
 import { cleanEnv, runThoth } from '../support/cli.js';
 import { lines, site, tempDir } from './publish-support.js';

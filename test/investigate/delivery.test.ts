@@ -1,9 +1,10 @@
+import { readSettings } from '../../src/config/settings.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TransientError } from '../../src/cli/errors.js';
-import { investigatorConfig } from '../../src/investigate/config.js';
+import { TransientError } from '../../src/core/errors.js';
+import { investigatorConfig } from '../../src/config/investigator.js';
 import { createDelivery, type DeliveryOptions } from '../../src/investigate/delivery.js';
 import { planEffects } from '../../src/investigate/dispatch.js';
 import type { InvestigatorEvent } from '../../src/investigate/events.js';
@@ -46,6 +47,7 @@ function countingKube(): KubeClient & { created: Workflow[] } {
       return { outcome: 'created', workflow };
     },
     getWorkflow: async () => undefined,
+    listWorkflows: async () => [],
     watchWorkflow: async () => {
       throw new Error('not used');
     },
@@ -75,7 +77,7 @@ afterEach(() => {
 });
 
 function delivery(overrides: Partial<DeliveryOptions> = {}) {
-  const config = investigatorConfig({ THOTH_INDEX_URLS: INDEX });
+  const config = investigatorConfig(readSettings({ THOTH_INDEX_URLS: INDEX }));
   const executor = createExecutor({ store, kube, namespaceFor: () => 'thoth', publish: async () => undefined, now: () => NOW, metrics });
   return createDelivery({
     store,
@@ -188,7 +190,7 @@ describe('delivery of one record', () => {
   /** A delivery whose planning fails transiently twice (Kubernetes 503), then plans for real. */
   function failingTwiceThenPlanning() {
     let failures = 2;
-    const config = investigatorConfig({ THOTH_INDEX_URLS: INDEX });
+    const config = investigatorConfig(readSettings({ THOTH_INDEX_URLS: INDEX }));
     return delivery({
       plan: async (incoming) => {
         if (failures-- > 0) throw new TransientError('Kubernetes answered 503');

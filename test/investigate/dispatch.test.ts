@@ -1,6 +1,8 @@
+import { readSettings } from '../../src/config/settings.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentError, UsageError } from '../../src/cli/errors.js';
-import { handlesInMode, investigatorConfig } from '../../src/investigate/config.js';
+import { PermanentError, UsageError } from '../../src/core/errors.js';
+import { investigatorConfig } from '../../src/config/investigator.js';
+import { handlesInMode } from '../../src/investigate/modes.js';
 import { HANDLERS, planEffects } from '../../src/investigate/dispatch.js';
 import { MESSAGE_NAMES, messageType } from '../../src/messages/catalogue.js';
 import type { Message } from '../../src/messages/validate.js';
@@ -44,7 +46,7 @@ describe('planEffects', () => {
 
 describe('investigatorConfig', () => {
   it('defaults to the SPEC solvers, both handling modes, and Kebechet administrator off', () => {
-    expect(investigatorConfig({})).toMatchObject({
+    expect(investigatorConfig(readSettings({}))).toMatchObject({
       solvers: SOLVERS,
       modes: ['middletier', 'backend'],
       indexUrls: [],
@@ -54,8 +56,8 @@ describe('investigatorConfig', () => {
 
   it('reads the environment and lets flags win', () => {
     const env = { THOTH_SOLVERS: 'solver-rhel-9-py39, solver-rhel-9-py311', THOTH_CONSUMER_MODE: 'metrics', THOTH_INDEX_URLS: `${INDEX}/`, THOTH_INVESTIGATOR_SCHEDULE_SECURITY: '0' };
-    expect(investigatorConfig(env)).toMatchObject({ solvers: ['solver-rhel-9-py39', 'solver-rhel-9-py311'], modes: ['metrics'], indexUrls: [INDEX], schedule: { security: false } });
-    expect(investigatorConfig(env, { mode: ['backend', 'middletier'], scheduleSecurity: true })).toMatchObject({ modes: ['backend', 'middletier'], schedule: { security: true } });
+    expect(investigatorConfig(readSettings(env))).toMatchObject({ solvers: ['solver-rhel-9-py39', 'solver-rhel-9-py311'], modes: ['metrics'], indexUrls: [INDEX], schedule: { security: false } });
+    expect(investigatorConfig(readSettings(env), { mode: ['backend', 'middletier'], scheduleSecurity: true })).toMatchObject({ modes: ['backend', 'middletier'], schedule: { security: true } });
   });
 
   it.each([
@@ -64,12 +66,12 @@ describe('investigatorConfig', () => {
     [{ THOTH_CONSUMER_MODE: 'frontend' }, 'THOTH_CONSUMER_MODE'],
     [{ THOTH_INDEX_URLS: 'ftp://index.example/simple' }, 'THOTH_INDEX_URLS'],
   ])('refuses %j naming the variable', (env, variable) => {
-    expect(() => investigatorConfig(env)).toThrow(UsageError);
-    expect(() => investigatorConfig(env)).toThrow(variable);
+    expect(() => investigatorConfig(readSettings(env))).toThrow(UsageError);
+    expect(() => investigatorConfig(readSettings(env))).toThrow(variable);
   });
 
   it('parses 0/false/no/off as false (upstream took "0" as true)', () => {
-    for (const value of ['0', 'false', 'no', 'off', 'OFF']) expect(investigatorConfig({ THOTH_INVESTIGATOR_SCHEDULE_REVSOLVER: value }).schedule.revsolver).toBe(false);
+    for (const value of ['0', 'false', 'no', 'off', 'OFF']) expect(investigatorConfig(readSettings({ THOTH_INVESTIGATOR_SCHEDULE_REVSOLVER: value })).schedule.revsolver).toBe(false);
   });
 });
 

@@ -2,14 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentError, TransientError } from '../../src/cli/errors.js';
-import type { Logger } from '../../src/cli/log.js';
+import { PermanentError, TransientError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
 import { record, schedule, type Effect } from '../../src/investigate/effects.js';
 import { createExecutor, type ExecutorContext, type PublishRecord } from '../../src/investigate/executor.js';
 import { securityIndicatorsRequest, solverRequest } from '../../src/investigate/handlers/requests.js';
 import type { KubeClient } from '../../src/workflows/types.js';
 import type { Store } from '../../src/store/index.js';
-import { connectKube } from '../../src/workflows/kube.js';
+import { connectKube } from '../../src/kube/client.js';
+import { kubeSettings } from '../../src/config/kube.js';
 import { startKubeApiServer } from '../support/kube-api-server.js';
 import { planEffects } from '../../src/investigate/dispatch.js';
 import { INDEX, incoming, noIndex, tempStore, testConfig, type TempStore } from './handlers-support.js';
@@ -100,6 +101,7 @@ describe('effect executor', () => {
         return { outcome: 'created', workflow };
       },
       getWorkflow: async () => undefined,
+      listWorkflows: async () => [],
       watchWorkflow: async () => {
         throw new Error('not used');
       },
@@ -154,7 +156,7 @@ describe('effect executor against a Kubernetes API server', () => {
     const other = tempStore();
     try {
       const silent: Logger = { notice: () => {}, warn: () => {}, debug: () => {} };
-      const kube = await connectKube({ env: { KUBECONFIG: server.writeKubeconfig(dir) }, log: silent, retry: { attempts: 1 } });
+      const kube = await connectKube({ cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir) }), log: silent, retry: { attempts: 1 } });
       const first = await executor({ kube }).execute([solverEffect], source);
       expect(first.map((e) => e.kind)).toEqual(['scheduled']);
       const second = await executor({ kube, store: other.store }).execute([solverEffect], source);

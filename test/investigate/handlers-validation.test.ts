@@ -5,7 +5,7 @@
  * solvers outside THOTH_SOLVERS, half a pair of registry credentials.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentError } from '../../src/cli/errors.js';
+import { PermanentError } from '../../src/core/errors.js';
 import { planEffects, type Incoming } from '../../src/investigate/dispatch.js';
 import type { IndexClient } from '../../src/investigate/index-client.js';
 import type { Store } from '../../src/store/index.js';
@@ -99,7 +99,8 @@ describe('empty versions', () => {
   it('an absent body version means v1', async () => {
     const message = incoming('unresolved-package', { package_name: 'flask', index_url: INDEX, package_version: '2.0.1' });
     const { version: _, ...withoutVersion } = message.message;
-    expect(scheduled(await planIncoming({ ...message, message: withoutVersion })).length).toBe(3);
+    // A body from the wire may lack the field the type of a built message always has.
+    expect(scheduled(await planIncoming({ ...message, message: withoutVersion as typeof message.message })).length).toBe(3);
   });
 });
 

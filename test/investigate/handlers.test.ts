@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentError } from '../../src/cli/errors.js';
+import { PermanentError } from '../../src/core/errors.js';
 import { planEffects } from '../../src/investigate/dispatch.js';
 import type { Effect } from '../../src/investigate/effects.js';
 import type { IndexClient } from '../../src/investigate/index-client.js';
-import type { InvestigatorConfig } from '../../src/investigate/config.js';
+import type { InvestigatorConfig } from '../../src/config/investigator.js';
 import type { Store } from '../../src/store/index.js';
 import { INDEX, SOLVERS, incoming, noIndex, records, scheduled, solverNames, staticIndex, tempStore, testConfig, type TempStore } from './handlers-support.js';
 

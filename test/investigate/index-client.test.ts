@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PermanentError, TransientError } from '../../src/cli/errors.js';
+import { PermanentError, TransientError } from '../../src/core/errors.js';
 import { createIndexClient, versionFromFilename, PEP691_JSON } from '../../src/investigate/index-client.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
 import { collectGarbage } from '../support/gc.js';

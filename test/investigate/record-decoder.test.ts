@@ -3,7 +3,7 @@
  * gets the same error class and reason whichever way it arrived.
  */
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../src/cli/errors.js';
+import { PermanentError } from '../../src/core/errors.js';
 import { decodeConsumed } from '../../src/investigate/record-decoder.js';
 import type { ConsumedRecord } from '../../src/transport/port.js';
 

@@ -5,30 +5,32 @@
  * as dead letters), and through the command a user runs, `thoth investigate
  * --from input.ndjson --workflows record`, read back with `thoth query`.
  */
+import { readSettings } from '../../src/config/settings.js';
 import { dirname, join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PermanentError } from '../../src/cli/errors.js';
-import { investigatorConfig } from '../../src/investigate/config.js';
+import { PermanentError } from '../../src/core/errors.js';
+import { investigatorConfig } from '../../src/config/investigator.js';
 import { planEffects } from '../../src/investigate/dispatch.js';
 import { createExecutor } from '../../src/investigate/executor.js';
 import { createIndexClient } from '../../src/investigate/index-client.js';
-import { decodeConsumed, maxMessageBytes } from '../../src/investigate/record-decoder.js';
+import { decodeConsumed } from '../../src/investigate/record-decoder.js';
 import { fileSource } from '../../src/investigate/sources.js';
 import { parseBody } from '../../src/messages/ndjson.js';
 import { openStore } from '../../src/store/index.js';
 import { cleanEnv, runThoth } from '../support/cli.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
 import { startKubeApiServer } from '../support/kube-api-server.js';
-import { connectKube } from '../../src/workflows/kube.js';
+import { connectKube } from '../../src/kube/client.js';
+import { kubeSettings } from '../../src/config/kube.js';
 import type { KubeClient } from '../../src/workflows/types.js';
 import { listScenarios, loadScenario, queriedOutcome, scenarioMismatches, type LoadedScenario, type ScenarioOutcome } from './scenario-harness.js';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 
 async function runScenario(scenario: LoadedScenario, kube: KubeClient | null = null): Promise<ScenarioOutcome> {
-  const config = investigatorConfig(scenario.env);
+  const config = investigatorConfig(readSettings(scenario.env));
   const store = openStore(join(dirname(scenario.inputPath), 'thoth.db'), { create: true, indexUrls: config.indexUrls.join(',') });
   const published: ScenarioOutcome['published'] = [];
   const metrics: ScenarioOutcome['metrics'] = [];
@@ -52,7 +54,7 @@ async function runScenario(scenario: LoadedScenario, kube: KubeClient | null = n
     },
   });
   const index = createIndexClient({ timeoutMs: 5000 });
-  const maxBytes = maxMessageBytes(scenario.env);
+  const maxBytes = readSettings(scenario.env).maxMessageBytes;
 
   const consumption = source.consume(async (record) => {
     const ref = { topic: record.topic, partition: record.partition, offset: record.offset };
@@ -168,7 +170,7 @@ describe('scenario fixtures', () => {
     const dir = mkdtempSync(join(tmpdir(), 'thoth-scenario-kube-'));
     const scenario = await loaded('bad-input');
     try {
-      const kube = await connectKube({ env: { KUBECONFIG: server.writeKubeconfig(dir) }, log: { notice: () => {}, warn: () => {}, debug: () => {} } });
+      const kube = await connectKube({ cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir) }), log: { notice: () => {}, warn: () => {}, debug: () => {} } });
       const outcome = await runScenario(scenario, kube);
       expect(scenarioMismatches(scenario.expected, outcome)).toEqual([]);
       const creates = server.requests.filter((r) => r.method === 'POST');

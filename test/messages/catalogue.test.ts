@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { MESSAGE_TYPES, findMessageType, messageType } from '../../src/messages/catalogue.js';
 
 describe('the catalogue', () => {

@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, test } from 'vitest';
 import { MESSAGE_TYPES, messageType, type MessageType } from '../../src/messages/catalogue.js';
 import { jsonSchema } from '../../src/messages/schema.js';

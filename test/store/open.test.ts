@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { spawnThoth } from '../support/cli.js';
 import { SCHEMA_VERSION, openStore } from '../../src/store/index.js';
 import { migrate } from '../../src/store/migrations.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError, UserError } from '../../src/cli/errors.js';
-import { parseBooleanSetting, readKafkaSettings } from '../../src/transport/kafka-config.js';
+import { UsageError, UserError } from '../../src/core/errors.js';
+import { readKafkaSettings } from '../../src/config/kafka.js';
 
 const files: Record<string, string> = { '/pem/ca.pem': 'CA', '/pem/cert.pem': 'CERT', '/pem/key.pem': 'KEY' };
 const readText = (path: string) => {
@@ -90,17 +90,5 @@ describe('readKafkaSettings', () => {
     } catch (error) {
       expect(String((error as Error).message)).not.toContain('hunter2-secret');
     }
-  });
-});
-
-describe('parseBooleanSetting', () => {
-  it.each(['0', 'false', 'No', 'OFF', ' off '])('%j is false (upstream took "0" as true)', (value) => {
-    expect(parseBooleanSetting('KAFKA_X', value)).toBe(false);
-  });
-  it.each(['1', 'true', 'YES', 'on'])('%j is true', (value) => {
-    expect(parseBooleanSetting('KAFKA_X', value)).toBe(true);
-  });
-  it('rejects anything else, naming the variable and the accepted words', () => {
-    expect(() => parseBooleanSetting('KAFKA_X', 'maybe')).toThrow('KAFKA_X must be one of 1/true/yes/on or 0/false/no/off, got "maybe"');
   });
 });

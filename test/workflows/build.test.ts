@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../src/cli/errors.js';
+import { PermanentError } from '../../src/core/errors.js';
 import { ANNOTATIONS, buildWorkflow } from '../../src/workflows/build.js';
 import { kindSpec, packageOf } from '../../src/workflows/kinds.js';
 import { WORKFLOW_KINDS, type WorkflowKind, type WorkflowRequest } from '../../src/workflows/types.js';

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/cli/log.js';
+import type { Logger } from '../../src/core/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { buildWorkflow, idempotencyKeyOf } from '../../src/workflows/build.js';
-import { connectKube } from '../../src/workflows/kube.js';
+import { connectKube } from '../../src/kube/client.js';
+import { kubeSettings } from '../../src/config/kube.js';
 import { scheduleWorkflow } from '../../src/workflows/schedule.js';
 import type { KubeClient, WorkflowRequest } from '../../src/workflows/types.js';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
@@ -35,7 +36,7 @@ const store = (name = 'thoth.db') => {
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'thoth-schedule-'));
   server = await startKubeApiServer();
-  kube = await connectKube({ env: { KUBECONFIG: server.writeKubeconfig(dir), HOME: dir }, log: quiet, retry: { baseMs: 10, capMs: 50 } });
+  kube = await connectKube({ cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir), HOME: dir }), log: quiet, retry: { baseMs: 10, capMs: 50 } });
 });
 afterEach(async () => {
   for (const s of stores.splice(0)) s.close();

@@ -3,11 +3,13 @@
  * pure function of (message, what the cache knows, configuration) to a list
  * of effects; it reads the cache through KnowledgeView and never writes.
  */
-import { PermanentError } from '../../cli/errors.js';
+import { PermanentError } from '../../core/errors.js';
 import { indexUrlProblem, normalizePackageName, packageNameProblem, versionProblem } from '../../messages/package-spec.js';
 import type { Message } from '../../messages/validate.js';
 import type { KnowledgeStore, PackageKey, SourceRef } from '../../store/types.js';
-import { solverEnvironment, stripTrailingSlash, type InvestigatorConfig } from '../config.js';
+import { stripTrailingSlash } from '../../config/index-url.js';
+import type { InvestigatorConfig } from '../../config/investigator.js';
+import { solverEnvironment } from '../../config/solvers.js';
 import type { Effect } from '../effects.js';
 
 /** The read-only part of the store a handler may consult. */

@@ -4,7 +4,7 @@
  * the workflow gets a reference to the operator's credentials Secret, keyed
  * by registry host, and the password in the message is dropped.
  */
-import { PermanentError } from '../../cli/errors.js';
+import { PermanentError } from '../../core/errors.js';
 import type { WorkflowRequest } from '../../workflows/types.js';
 import { schedule, type Effect } from '../effects.js';
 import { ERROR_CLASS, bool, checkMetadataPackageFields, requireField, str, type Handler, type HandlerInput } from './common.js';

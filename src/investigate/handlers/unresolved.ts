@@ -10,7 +10,7 @@
  * it waits on is unsolved). Not when any version still lacks one of them: the
  * solver scheduled or in flight for it releases the run when it reports.
  */
-import { PermanentError } from '../../cli/errors.js';
+import { PermanentError } from '../../core/errors.js';
 import { RECOMMENDATION_TYPES } from '../../messages/catalogue.js';
 import type { PackageKey } from '../../store/types.js';
 import { record, schedule, type Effect } from '../effects.js';
