@@ -33,7 +33,7 @@ const GLOBAL_OPTIONS_WITH_VALUES = new Set(['-o', '--output', '--broker', '--db'
 /** The subcommand named on the command line, skipping global options and their values. */
 function invokedCommandName(args: string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+    const arg = args[i];
     if (arg === '--') return undefined;
     if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) {
       i++;

@@ -38,8 +38,8 @@ export interface CommandContext {
   log: Logger;
   /** Opens (once per mode) the knowledge cache. */
   store(options?: StoreOptions): Promise<Store>;
-  /** Opens (once) the broker the settings choose, announcing it on stderr. */
-  broker(): Promise<Broker>;
+  /** Opens (once) the broker the settings choose, announcing it on stderr. (A function property: handed on as it is.) */
+  readonly broker: () => Promise<Broker>;
   /** Connects to the cluster from kubeconfig; throws a UserError when none is configured. */
   kube(options?: KubeOptions): Promise<KubeClient>;
   /**

@@ -145,7 +145,7 @@ Examples:
     const topic = topicName(options.type.baseTopic, options.deploymentName);
     const { io, log } = context;
     if (options.dryRun) {
-      const first = messages[0]!;
+      const first = messages[0];
       const headers = Object.entries(maskHeaders(first.headers))
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');
@@ -170,7 +170,7 @@ Examples:
       origin: { componentName: 'thoth', serviceVersion: thothVersion() },
     });
     await publisher.send(messages.map((m) => publisher.prepare({ messageType: options.type.name, message: m.message, key: m.key, headers: m.headers })));
-    const shown = positions.map((p, i) => ({ topic: p.topic, partition: p.partition, offset: p.offset, key: messages[i]!.key }));
+    const shown = positions.map((p, i) => ({ topic: p.topic, partition: p.partition, offset: p.offset, key: messages[i].key }));
     await write(io.stdout, await presentPositions(shown, options.output));
   },
 };

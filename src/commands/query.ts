@@ -61,7 +61,7 @@ function query(name: string, description: string) {
   return new Command(name)
     .description(description)
     .addOption(choiceOption('-o, --output <format>', 'table, json or yaml', FORMATS))
-    .addHelpText('after', examples(EXAMPLES[name]!));
+    .addHelpText('after', examples(EXAMPLES[name]));
 }
 
 function listQuery(name: string, description: string) {

@@ -60,12 +60,12 @@ export function indexUrlFromIni(text: string): string | undefined {
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
     const header = /^\[([^\]]+)\]$/.exec(line);
     if (header) {
-      section = header[1]!.trim().toLowerCase();
+      section = header[1].trim().toLowerCase();
       continue;
     }
     const pair = /^([A-Za-z0-9_-]+)\s*[=:]\s*(.*)$/.exec(line);
     if (!pair) continue;
-    if (pair[1]!.toLowerCase().replace(/_/g, '-') === 'index-url' && pair[2]) found[section] = pair[2].trim();
+    if (pair[1].toLowerCase().replace(/_/g, '-') === 'index-url' && pair[2]) found[section] = pair[2].trim();
   }
   return found.install ?? found.global;
 }

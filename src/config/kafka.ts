@@ -88,7 +88,7 @@ function tlsSettings(env: NodeJS.ProcessEnv, readText: ReadText, paths: NonNulla
 
 function saslSettings(env: NodeJS.ProcessEnv): NonNullable<KafkaSettings['sasl']> {
   const mechanismName = setting(env, 'KAFKA_SASL_MECHANISM') ?? 'PLAIN';
-  const mechanism = MECHANISMS[oneOf('KAFKA_SASL_MECHANISM', mechanismName, Object.keys(MECHANISMS))]!;
+  const mechanism = MECHANISMS[oneOf('KAFKA_SASL_MECHANISM', mechanismName, Object.keys(MECHANISMS))];
   const username = setting(env, 'KAFKA_SASL_USERNAME');
   const password = env.KAFKA_SASL_PASSWORD;
   if (username === undefined) throw new UsageError('KAFKA_SASL_USERNAME is required when KAFKA_SECURITY_PROTOCOL is SASL_SSL or SASL_PLAINTEXT');

@@ -20,7 +20,7 @@ export interface SolverEnvironment {
 export function solverEnvironment(name: string): SolverEnvironment | undefined {
   const match = SOLVER_NAME.exec(name);
   if (!match) return undefined;
-  return { os: match[1]!, osVersion: match[2]!, pythonVersion: `${match[3]}.${match[4]}` };
+  return { os: match[1], osVersion: match[2], pythonVersion: `${match[3]}.${match[4]}` };
 }
 
 /** A list of solver names (`--solvers`, THOTH_SOLVERS), each checked; `from` names where it came from. */

@@ -15,7 +15,7 @@ export function parseDuration(text: string): number | undefined {
     const at = PART.lastIndex;
     const match = PART.exec(trimmed);
     if (!match || match.index !== at) return undefined;
-    total += Number(match[1]) * UNITS[match[2]!]!;
+    total += Number(match[1]) * UNITS[match[2]];
   }
   return Number.isFinite(total) ? total : undefined;
 }

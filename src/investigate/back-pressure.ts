@@ -22,10 +22,10 @@ export interface BackPressureOptions {
   onResume(namespace: string): void;
 }
 
-export function pendingLimitGate(options: BackPressureOptions): (effects: unknown[], context: RecordContext) => Promise<void> {
+export function pendingLimitGate(options: BackPressureOptions): (effects: Effect[], context: RecordContext) => Promise<void> {
   return async (effects, context) => {
     const namespaces = new Set(
-      (effects as Effect[]).filter((e) => e.type === 'schedule').map((e) => options.namespaceFor(e.request.kind)),
+      effects.filter((e) => e.type === 'schedule').map((e) => options.namespaceFor(e.request.kind)),
     );
     for (const namespace of namespaces) {
       let paused = false;

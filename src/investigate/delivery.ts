@@ -20,24 +20,19 @@ import { CancelledError, FatalError, PermanentError, TransientError } from '../c
 import { storeError } from '../store/errors.js';
 import type { KnowledgeStore, SourceRef } from '../store/types.js';
 import { RetryLater, type ConsumedRecord, type RecordContext, type RecordHandler } from '../transport/port.js';
+import type { Incoming } from './dispatch.js';
+import type { Effect } from './effects.js';
 import type { EventSink, InvestigatorEventName } from './events.js';
 import { METRIC, type Metrics } from './metrics.js';
 import { typeOfTopic } from '../messages/records.js';
 import { scrubSecrets, withoutCredentials } from '../messages/secrets.js';
-import { ERROR_CLASS, decodeConsumed, type DecodedRecord } from './record-decoder.js';
+import { ERROR_CLASS, decodeConsumed } from './record-decoder.js';
 import { sleepWithHeartbeat, retryDelay, type RetryPolicy } from './retry.js';
 
 /** The part of an executor event delivery reads (src/investigate/executor.ts). */
 export interface ExecutedEvent {
   kind: string;
   detail?: unknown;
-}
-
-export interface Incoming {
-  type: DecodedRecord['type'];
-  message: DecodedRecord['message'];
-  headers: Record<string, string>;
-  source: SourceRef | null;
 }
 
 export interface DeadLetterWriter {
@@ -48,11 +43,11 @@ export interface DeadLetterWriter {
 export interface DeliveryOptions {
   /** The cache, and where it lives (named when it breaks). */
   store: KnowledgeStore & { readonly path: string };
-  plan(incoming: Incoming): Promise<unknown[]>;
+  plan(incoming: Incoming): Promise<Effect[]>;
   /** Applies the effects durably; `close` (the inbox row) is written after them, within their transaction when possible. */
-  execute(effects: unknown[], source: SourceRef, close?: () => void): Promise<ExecutedEvent[]>;
+  execute(effects: Effect[], source: SourceRef, close?: () => void): Promise<ExecutedEvent[]>;
   /** Waits while the effects would schedule into a namespace over the pending limit. */
-  beforeExecute?(effects: unknown[], context: RecordContext): Promise<void>;
+  beforeExecute?(effects: Effect[], context: RecordContext): Promise<void>;
   deadLetters: DeadLetterWriter;
   /** Is the type one this investigator's modes consume (a `--from` file holds every type). */
   handles(typeName: string): boolean;

@@ -35,7 +35,7 @@ const SDIST_SUFFIXES = ['.tar.gz', '.tar.bz2', '.tar.xz', '.tgz', '.zip', '.tar'
 export function versionFromFilename(filename: string, normalizedName: string): string | undefined {
   if (filename.endsWith('.whl') || filename.endsWith('.egg')) {
     const parts = filename.slice(0, -4).split('-');
-    return parts.length >= 2 && normalizePackageName(parts[0]!) === normalizedName ? parts[1] : undefined;
+    return parts.length >= 2 && normalizePackageName(parts[0]) === normalizedName ? parts[1] : undefined;
   }
   const suffix = SDIST_SUFFIXES.find((s) => filename.endsWith(s));
   if (!suffix) return undefined;
@@ -114,7 +114,7 @@ export function createIndexClient(options: IndexClientOptions = {}): IndexClient
           await response.body?.cancel();
           throw new PermanentError(INDEX_ERROR.refused, `index ${indexUrl} answered ${response.status} for package ${name}`);
         }
-        const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+        const type = (response.headers.get('content-type') ?? '').split(';')[0].trim();
         if (type !== PEP691_JSON && type !== 'application/json') {
           await response.body?.cancel();
           throw new PermanentError(INDEX_ERROR.badAnswer, `index ${indexUrl} does not speak the PEP 691 JSON API (answered ${type || 'no content type'})`);

@@ -32,7 +32,7 @@ export interface RunnerOptions {
   /** `--until-idle`: stop after this long without a record. */
   untilIdleMs?: number;
   group: string;
-  namespaceFor(kind: WorkflowKind): string;
+  readonly namespaceFor: (kind: WorkflowKind) => string;
   pendingLimit?: number;
   /** Operator endpoints; null turns them off. */
   http: { host: string; port: number; required: boolean } | null;
@@ -112,7 +112,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   const delivery = createDelivery({
     store,
     plan: (incoming) => planEffects(incoming, { store, config, index, now: clock.now }),
-    execute: (effects, ref, close) => executor.execute(effects as never, ref, { close }),
+    execute: (effects, ref, close) => executor.execute(effects, ref, { close }),
     beforeExecute:
       options.pendingLimit !== undefined && ports.kube
         ? pendingLimitGate({
@@ -167,7 +167,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     workflows: ports.kube ? `cluster ${ports.kube.description}` : 'record',
     ...(source.kind === 'broker' ? { group: options.group } : {}),
   });
-  let consumption: Consumption | undefined;
+  let consumption: Consumption | undefined = undefined;
   // Before consuming, so that a port that cannot be bound stops the run before any record is taken.
   const server = options.http
     ? await serveOperatorEndpoints({

@@ -4,6 +4,7 @@
  * gained. Built as data; `formatSummaryText` is the presenter for people,
  * the JSON form closes the JSON-lines log.
  */
+import { displayText } from '../core/quote.js';
 import type { Store, WorkflowReport } from '../store/index.js';
 import type { EventTally, InvestigatorEvent } from './events.js';
 import type { RunOutcome } from './runner.js';
@@ -54,7 +55,7 @@ export function describeChange(change: Record<string, unknown>): string {
     case 'solved':
       return `${pkg(key)} solved by ${String(change.solver)}${change.error ? ' (could not be resolved)' : ''}`;
     case 'unresolved':
-      return `${pkg(key)} requested${change.solver ? ` for ${String(change.solver)}` : ''}`;
+      return `${pkg(key)} requested${change.solver ? ` for ${displayText(change.solver)}` : ''}`;
     case 'advice-wait':
       return `advice run ${String(change.adviserId)} waits on ${pkg(key)}`;
     case 'missing':

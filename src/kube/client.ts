@@ -44,7 +44,7 @@ function loadConfig(options: ConnectOptions): { config: KubeConfig; origin: stri
   try {
     if (source.kind === 'in-cluster') config.loadFromCluster();
     else {
-      config.loadFromFile(files[0]!);
+      config.loadFromFile(files[0]);
       for (const file of files.slice(1)) {
         const more = new KubeConfig();
         more.loadFromFile(file);
@@ -85,8 +85,11 @@ function describeCredential(config: KubeConfig, kind: 'files' | 'in-cluster'): s
   const user = config.getCurrentUser();
   const who = `user ${JSON.stringify(user?.name ?? '')} (kubeconfig context ${config.getCurrentContext()})`;
   if (!user) return `no credentials (context ${config.getCurrentContext()} names no user)`;
-  if (user.exec) return `the credentials that the exec plugin ${JSON.stringify(user.exec.command ?? '')} gave ${who}`;
-  if (user.authProvider) return `the ${user.authProvider.name ?? 'auth-provider'} token of ${who}`;
+  // The client library types these two as any.
+  const exec = user.exec as { command?: string } | undefined;
+  const authProvider = user.authProvider as { name?: string } | undefined;
+  if (exec) return `the credentials that the exec plugin ${JSON.stringify(exec.command ?? '')} gave ${who}`;
+  if (authProvider) return `the ${authProvider.name ?? 'auth-provider'} token of ${who}`;
   if (user.token || (user as { tokenFile?: string }).tokenFile) return `the token of ${who}`;
   if (user.certFile || user.certData) return `the client certificate of ${who}`;
   if (user.username) return `the password of ${who}`;
@@ -115,7 +118,7 @@ function httpFailureOf(error: unknown): HttpFailure | undefined {
   const headers = (e.headers && typeof e.headers === 'object' ? e.headers : {}) as Record<string, string>;
   let body: { reason?: unknown; message?: unknown; details?: { kind?: unknown } } = {};
   try {
-    body = typeof e.body === 'string' ? JSON.parse(e.body) : ((e.body ?? {}) as typeof body);
+    body = (typeof e.body === 'string' ? JSON.parse(e.body) : (e.body ?? {})) as typeof body;
   } catch {
     // not a Status object: keep only the code
   }

@@ -3,6 +3,7 @@
  * and kcat's `-J` lines, writes thoth's, and streams a file or stdin line by
  * line so that a million-message recording never sits in memory at once.
  */
+import { displayText } from '../core/quote.js';
 import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { UserError } from '../core/errors.js';
@@ -66,9 +67,10 @@ function headersOf(value: unknown): Record<string, string> {
     // kcat -J writes headers as [name, value, name, value, ...].
     if (value.length % 2 !== 0) throw new LineProblem('field "headers" must list name and value pairs');
     for (let i = 0; i < value.length; i += 2) {
-      const [name, text] = [value[i], value[i + 1]];
+      const pair: readonly unknown[] = value.slice(i, i + 2);
+      const [name, text] = pair;
       if (typeof name !== 'string') throw new LineProblem(`field "headers": header name must be a string, got ${describe(name)}`);
-      headers[name] = text === null || text === undefined ? '' : String(text);
+      headers[name] = text === null || text === undefined ? '' : displayText(text);
     }
     return headers;
   }

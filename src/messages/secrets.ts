@@ -54,7 +54,7 @@ export function maskedSecretFields(value: unknown, path = ''): string[] {
 
 /** The reason a line with masked secrets cannot be sent, naming the field. */
 export function maskedSecretReason(fields: readonly string[], action = 'replayed'): string {
-  const named = fields.length === 1 ? fields[0]! : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)!}`;
+  const named = fields.length === 1 ? fields[0] : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)!}`;
   return `${named} ${fields.length === 1 ? 'is' : 'are'} masked (${MASK}): the recording was made without --show-secrets; it cannot be ${action}`;
 }
 

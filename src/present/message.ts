@@ -4,6 +4,7 @@
  * line. Invalid messages are flagged in red with every reason; secrets are
  * masked unless the user asked for them.
  */
+import { displayText } from '../core/quote.js';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { DecodedMessage } from '../messages/records.js';
 import { maskHeaders, maskSecrets } from '../messages/secrets.js';
@@ -54,7 +55,7 @@ export function presentMessage(message: DecodedMessage, options: PresentOptions)
   const version = typeof body === 'object' && body !== null && typeof body.version === 'string' ? body.version : type?.version;
   const where = envelope.partition !== undefined ? `${envelope.partition}@${envelope.offset ?? '?'}` : '';
   const label = type ? `${type.name} ${version ?? ''}`.trim() : 'untyped';
-  const origin = typeof body === 'object' && body !== null && typeof body.component_name === 'string' ? `from ${body.component_name} ${String(body.service_version ?? '')}`.trim() : '';
+  const origin = typeof body === 'object' && body !== null && typeof body.component_name === 'string' ? `from ${body.component_name} ${displayText(body.service_version)}`.trim() : '';
   const header = [
     paint.dim(formatTime(envelope.timestamp)),
     paint.cyan(shortTopic(envelope.topic, options.deploymentName)),

@@ -3,6 +3,7 @@
  * the documented JSON/YAML for scripts. The JSON is exactly what the store's
  * reports return (field names in src/store/reports.ts and package-report.ts).
  */
+import { displayText } from '../core/quote.js';
 import { scrubSecrets, withoutCredentials } from '../messages/secrets.js';
 import type { QueryResult } from '../services/query.js';
 import type { DeadLetterReport, PackageReport, UnresolvedReport, VersionRef, VersionReport, WorkflowReport } from '../store/index.js';
@@ -141,7 +142,7 @@ function sqlCell(value: unknown): string | number | null {
   if (typeof value === 'number' || typeof value === 'string') return value;
   if (typeof value === 'bigint') return value.toString();
   if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
-  return String(value);
+  return displayText(value);
 }
 
 /** JSON documents are built for scripts: BLOBs as base64, nothing else changed. */

@@ -9,6 +9,6 @@ export function presentTypeList(types: readonly MessageType[], tty: boolean): st
   const rows = types.map((t) => [t.name, t.baseTopic, t.version]);
   if (!tty) return rows.map((r) => `${r.join('\t')}\n`).join('');
   const table = [['TYPE', 'BASE TOPIC', 'VERSION'], ...rows];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  return table.map((r) => `${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}\n`).join('');
+  const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+  return table.map((r) => `${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')}\n`).join('');
 }

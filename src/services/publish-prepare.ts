@@ -153,7 +153,7 @@ function solverFieldErrors(message: Message): FieldError[] {
 /** Builds, checks and serialises one message. `base` is the --json object or a --file line. */
 export function prepareMessage(type: MessageType, base: Record<string, unknown>, flags: PublishFlags, context: PrepareContext): PreparedMessage {
   const unknown = unknownFields(type, base);
-  if (unknown.length > 0) throw unknownField(type, unknown[0]!, type.fields);
+  if (unknown.length > 0) throw unknownField(type, unknown[0], type.fields);
   // Handlers are chosen by (topic, version): a body of another version is one no consumer reads.
   if (base.version !== undefined && base.version !== type.version) {
     const got = shown(typeof base.version === 'string' ? base.version : String(JSON.stringify(base.version)));

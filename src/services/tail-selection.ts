@@ -64,8 +64,8 @@ export function parseFilters(assignments: readonly string[], topics: readonly st
     const at = assignment.indexOf('=');
     if (at <= 0) throw new UsageError(`--filter expects field=value, got ${JSON.stringify(assignment)}`);
     const path = assignment.slice(0, at).split('.');
-    if (known && !known.has(path[0]!)) {
-      const suggestion = nearest(path[0]!, [...known]);
+    if (known && !known.has(path[0])) {
+      const suggestion = nearest(path[0], [...known]);
       throw new UsageError(`--filter: no tailed message type has a field "${path[0]}"${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`, `fields: ${[...known].join(', ')}`);
     }
     return { path, expected: assignment.slice(at + 1) };

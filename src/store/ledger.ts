@@ -117,8 +117,9 @@ export function ledgerFunctions(prepare: Prepare): LedgerFunctions {
       ).run(source.topic, source.partition, source.offset, outcome, canonicalTime(at));
     },
     recordDeadLetter: (letter: DeadLetter) => {
-      const isJson = typeof letter.value !== 'string' && letter.value !== null && letter.value !== undefined;
-      const value = letter.value === null || letter.value === undefined ? null : isJson ? JSON.stringify(letter.value) : String(letter.value);
+      const raw = letter.value;
+      const isJson = typeof raw !== 'string' && raw !== null && raw !== undefined;
+      const value = raw === null || raw === undefined ? null : typeof raw === 'string' ? raw : JSON.stringify(raw);
       prepare(
         `INSERT INTO dead_letters (origin, topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -44,7 +44,7 @@ interface VersionRow {
   si_state: string;
 }
 
-export function versionFunctions(prepare: Prepare, clock: Clock): VersionFunctions & { versionId(key: PackageKey): number } {
+export function versionFunctions(prepare: Prepare, clock: Clock): VersionFunctions & { readonly versionId: (key: PackageKey) => number } {
   const now = () => isoNow(clock);
   const find = (key: PackageKey) =>
     prepare('SELECT id, is_missing, provides_source_distro, si_state FROM package_versions WHERE package_name = ? AND package_version = ? AND index_url = ?').get(

@@ -46,7 +46,7 @@ export function packItems(items: readonly string[], width: number, sep: string, 
   const lineText = (line: string[]) => line.join(sep);
   let index = 0;
   for (; index < items.length; index++) {
-    const item = truncate(items[index]!, width);
+    const item = truncate(items[index], width);
     const current = lines.at(-1)!;
     if (current.length === 0 || length(lineText([...current, item])) <= width) {
       current.push(item);
@@ -72,7 +72,7 @@ export function wrapWords(text: string, width: number, maxLines: number): string
   let current = '';
   let index = 0;
   for (; index < words.length; index++) {
-    const next = current ? `${current} ${words[index]}` : words[index]!;
+    const next = current ? `${current} ${words[index]}` : words[index];
     if (!current || length(next) <= width) {
       current = next;
       continue;

@@ -25,7 +25,7 @@ export interface DashboardHandle {
 export interface DashboardOptions {
   color: boolean;
   /** stderr: captured into the dashboard while it is drawn, when it is a terminal too. */
-  stderr?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Values never to show (passwords, tokens from the environment). */
   secrets?: readonly string[];
   intervalMs?: number;
@@ -39,13 +39,15 @@ type Write = NodeJS.WritableStream['write'];
 /** Sends what is written to `stream` to `onText` until the returned function is called. */
 function captureWrites(stream: NodeJS.WritableStream, onText: (text: string) => void): () => void {
   const own = Object.prototype.hasOwnProperty.call(stream, 'write');
+  // Kept as it is (not bound) to be put back as it was.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = stream.write;
   stream.write = ((chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => {
     onText(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     const done = typeof encoding === 'function' ? encoding : callback;
-    if (typeof done === 'function') process.nextTick(done as () => void);
+    if (typeof done === 'function') process.nextTick(done);
     return true;
-  }) as Write;
+  });
   return () => {
     if (own) stream.write = original;
     else delete (stream as { write?: Write }).write;
@@ -71,7 +73,7 @@ export function renderDashboard(stdout: NodeJS.WritableStream, options: Dashboar
   const start = () => {
     instance = render(element(), { stdout: terminal as NodeJS.WriteStream, patchConsole: false, exitOnCtrlC: false, debug: options.debug ?? false });
     lastDraw = now();
-    const stderr = options.stderr as Sized | undefined;
+    const stderr = options.stderr;
     if (stderr?.isTTY) {
       release = captureWrites(stderr, (text) => {
         addNotice(state, text);

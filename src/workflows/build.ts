@@ -96,7 +96,7 @@ export function buildWorkflow(request: WorkflowRequest, options: BuildOptions): 
 /** What of a value reads well in a name: the package line, a solver without its prefix, a URL's path. */
 function readablePart(parameter: string, value: string): string {
   if (parameter === 'THOTH_SOLVER_NAME') return value.replace(/^solver-/, '');
-  if (parameter === 'THOTH_SOLVER_PACKAGES') return value.split('\n')[0]!.replace('===', '-');
+  if (parameter === 'THOTH_SOLVER_PACKAGES') return value.split('\n')[0].replace('===', '-');
   if (/^https?:\/\//.test(value)) return new URL(value).pathname;
   if (parameter.endsWith('_IMAGE')) return value.replace(/^.*\//, '').replace(/@.*$/, '');
   return value;

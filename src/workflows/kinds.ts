@@ -234,7 +234,7 @@ export function packageOf(kind: WorkflowKind, parameters: Record<string, string>
   if (!spec) return null;
   const value = (name?: string) => (name && parameters[name]) || null;
   if (spec.solverPackages) {
-    const [name, version] = (parameters[spec.solverPackages] ?? '').split('\n')[0]!.split('===');
+    const [name, version] = (parameters[spec.solverPackages] ?? '').split('\n')[0].split('===');
     const firstIndex = (value(spec.indexes) ?? '').split(',')[0] || null;
     return { packageName: name || null, packageVersion: version || null, indexUrl: firstIndex };
   }

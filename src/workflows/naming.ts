@@ -43,6 +43,6 @@ export function workflowName(kind: string, readable: string[], key: string, forc
 export function randomSuffix(): string {
   let out = '';
   const bytes = randomBytes(FORCE_SUFFIX_LENGTH);
-  for (let i = 0; i < FORCE_SUFFIX_LENGTH; i++) out += (bytes[i]! % 36).toString(36);
+  for (let i = 0; i < FORCE_SUFFIX_LENGTH; i++) out += (bytes[i] % 36).toString(36);
   return out;
 }

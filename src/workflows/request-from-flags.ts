@@ -66,7 +66,7 @@ function packageParameters(kind: WorkflowKind, input: CliRequestInput, defaults:
   const { name, version } = parsePackageSpec(input.packageSpec);
   if (kind === 'solver') {
     if (!version) throw new UserError(`the solver needs an exact version: ${name}==VERSION`);
-    const solver = input.solver ?? defaults.solvers[0]!;
+    const solver = input.solver ?? defaults.solvers[0];
     return { THOTH_SOLVER_NAME: solver, THOTH_SOLVER_PACKAGES: `${name}===${version}`, THOTH_SOLVER_INDEXES: indexFor(input, defaults, true)! };
   }
   const slots = PACKAGE_SLOTS[kind];

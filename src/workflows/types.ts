@@ -59,7 +59,8 @@ export interface WorkflowNodeStatus {
 }
 
 export interface WorkflowStatusBlock {
-  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | string;
+  /** Argo's phases, or whatever a newer Argo reports (kept as it is). */
+  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | (string & Record<never, never>);
   message?: string;
   startedAt?: string | null;
   finishedAt?: string | null;

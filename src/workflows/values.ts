@@ -58,6 +58,8 @@ function checkVersion(parameter: string, value: string): string {
 }
 
 export function checkValue(parameter: string, rule: ValueRule, value: string): string {
+  // Control characters are what this looks for.
+  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) invalid(parameter, 'control characters are not allowed');
   switch (rule) {
     case 'package-name':
@@ -81,7 +83,7 @@ export function checkValue(parameter: string, rule: ValueRule, value: string): s
         .map((line) => {
           const parts = line.trim().split('===');
           if (parts.length !== 2) invalid(parameter, `each line must be name===version (got ${JSON.stringify(line)})`);
-          return `${checkPackageName(parameter, parts[0]!)}===${checkVersion(parameter, parts[1]!)}`;
+          return `${checkPackageName(parameter, parts[0])}===${checkVersion(parameter, parts[1])}`;
         })
         .join('\n');
     case 'solver-name':

@@ -5,6 +5,7 @@
  * thoth cannot honour is refused, what it replaces is named in a warning:
  * nothing in the file is dropped without a word.
  */
+import { displayText } from '../core/quote.js';
 import { isMap, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
 import { UserError } from '../core/errors.js';
 import { KIND_SPECS } from './kinds.js';
@@ -28,7 +29,7 @@ function parameterValue(node: unknown, origin: string, name: string): string {
   if (node === undefined || node === null) return '';
   if (!isScalar(node)) throw new UserError(`${origin}: spec.arguments.parameters ${name}: the value must be a string, not a ${isSeq(node) ? 'list' : 'map'}`);
   if (node.value === null) return '';
-  return node.type === 'PLAIN' && typeof node.source === 'string' ? node.source : String(node.value);
+  return node.type === 'PLAIN' && typeof node.source === 'string' ? node.source : displayText(node.value);
 }
 
 function onlyDocument(text: string, origin: string): Document {
@@ -37,7 +38,7 @@ function onlyDocument(text: string, origin: string): Document {
   if (documents.length > 1) {
     throw new UserError(`${origin} holds ${documents.length} YAML documents: thoth submits one Workflow per file`, 'split it, and submit each file with its own -f');
   }
-  const document = documents[0]!;
+  const document = documents[0];
   const error = document.errors[0];
   if (error) throw new UserError(`cannot read workflow file ${origin}: ${error.message.split('\n')[0]}`);
   return document;

@@ -17,9 +17,9 @@ describe('thoth and kcat on the same Kafka broker', () => {
     expect(published.code).toBe(0);
     const [record, ...rest] = await kcatConsume(`${s.deployment}.thoth.investigator.unresolved-package`);
     expect(rest).toEqual([]);
-    expect(record!.payload).toBe(dry.stdout.trimEnd());
-    expect(record!.key).toBe('requests==2.25.1');
-    expect(kcatHeaders(record!)).toEqual({ 'thoth-adviser-id': 'adviser-7' });
+    expect(record.payload).toBe(dry.stdout.trimEnd());
+    expect(record.key).toBe('requests==2.25.1');
+    expect(kcatHeaders(record)).toEqual({ 'thoth-adviser-id': 'adviser-7' });
   });
 
   it('thoth tail decodes what kcat -P wrote, keys and headers included, and flags what is not a message', async () => {
@@ -50,9 +50,9 @@ describe('thoth and kcat on the same Kafka broker', () => {
     const replayed = await b.thoth(['replay', file]);
     expect(replayed.code).toBe(0);
     const [copy] = await kcatConsume(`${b.deployment}.thoth.package-release.package-released`);
-    expect(copy!.payload).toBe(payload);
-    expect(copy!.key).toBe('flask==2.0.2');
-    expect(kcatHeaders(copy!)).toEqual({ a: '1', b: '2' });
+    expect(copy.payload).toBe(payload);
+    expect(copy.key).toBe('flask==2.0.2');
+    expect(kcatHeaders(copy)).toEqual({ a: '1', b: '2' });
   });
 
   it('tail -o ndjson → replay reproduces the bodies thoth published byte for byte', async () => {
@@ -66,19 +66,19 @@ describe('thoth and kcat on the same Kafka broker', () => {
     expect((await b.thoth(['replay', file])).code).toBe(0);
     const [original] = await kcatConsume(`${a.deployment}.thoth.advise-reporter.advise-justification`);
     const [copy] = await kcatConsume(`${b.deployment}.thoth.advise-reporter.advise-justification`);
-    expect(copy!.payload).toBe(original!.payload);
+    expect(copy.payload).toBe(original.payload);
     // Python's json.dumps escapes non-ASCII text; the copy must too.
-    expect(original!.payload).toContain('"na\\u00efve pin \\u2713 \\"quoted\\""');
-    expect(kcatHeaders(copy!)).toEqual({ h: '1' });
+    expect(original.payload).toContain('"na\\u00efve pin \\u2713 \\"quoted\\""');
+    expect(kcatHeaders(copy)).toEqual({ h: '1' });
   });
 
   it('THOTH_DEPLOYMENT_NAME prefixes the topics of publish, tail and topics', async () => {
     const s = site('kafka');
     const env = { ...s.env, THOTH_DEPLOYMENT_NAME: s.deployment };
     const published = await runThoth(['--db', s.db, 'publish', 'repo-init', '--field', 'project_url=https://git.example/demo', '-o', 'ndjson'], { env });
-    expect(lines(published.stdout)[0]!.topic).toBe(`${s.deployment}.thoth.repo-init`);
+    expect(lines(published.stdout)[0].topic).toBe(`${s.deployment}.thoth.repo-init`);
     const [record] = await kcatConsume(`${s.deployment}.thoth.repo-init`);
-    expect(JSON.parse(record!.payload!)).toMatchObject({ project_url: 'https://git.example/demo' });
+    expect(JSON.parse(record.payload!)).toMatchObject({ project_url: 'https://git.example/demo' });
     const tail = await runThoth(['--db', s.db, 'tail', 'repo-init', '--exit-at-end', '-o', 'ndjson'], { env });
     expect(lines(tail.stdout)).toHaveLength(1);
     const topics = await runThoth(['--db', s.db, 'topics', '-o', 'json'], { env });

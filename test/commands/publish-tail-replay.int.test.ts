@@ -95,7 +95,7 @@ describe.each(TRANSPORTS)('message commands on the %s broker', (kind) => {
     expect(pretty.stdout).toMatch(/✗ index_url: /);
     const ndjson = await s.thoth(['tail', 'solved-package', '--exit-at-end', '-o', 'ndjson']);
     expect(lines(ndjson.stdout)).toHaveLength(1);
-    expect(lines(ndjson.stdout)[0]!.value).toEqual(bad.value);
+    expect(lines(ndjson.stdout)[0].value).toEqual(bad.value);
     expect(ndjson.stderr).toMatch(/warning: invalid solved-package message at .*solved-package \d+@0: .*package_version/);
     const json = await s.thoth(['tail', 'solved-package', '--exit-at-end', '-o', 'json']);
     const [item] = JSON.parse(json.stdout);
@@ -113,7 +113,7 @@ describe.each(TRANSPORTS)('message commands on the %s broker', (kind) => {
       expect(masked.stdout + masked.stderr).not.toContain('hunter22');
     }
     const shown = await s.thoth(['tail', 'package-extract-trigger', '--exit-at-end', '-o', 'ndjson', '--show-secrets']);
-    expect(lines(shown.stdout)[0]!.value.registry_password).toBe('hunter22');
+    expect(lines(shown.stdout)[0].value.registry_password).toBe('hunter22');
   });
 
   it('filters on decoded fields, counts, and starts where asked', async () => {

@@ -236,7 +236,7 @@ describe('thoth query', () => {
     const plain = await runThoth(['--db', path, 'query', 'workflows'], { env, tty: true });
     const lines = plain.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+KIND\s+NAMESPACE\s+STATUS\s+CREATED\s+SOURCE$/);
-    const statusColumn = lines[0]!.indexOf('STATUS');
+    const statusColumn = lines[0].indexOf('STATUS');
     expect(lines.slice(1).map((l) => l.slice(statusColumn).split(/\s+/)[0])).toEqual(['recorded', 'Failed']);
     const coloured = await runThoth(['--db', path, 'query', 'workflows'], { env: { ...env, NO_COLOR: undefined }, tty: true });
     expect(coloured.stdout).toMatch(/\u001b\[31mFailed/);

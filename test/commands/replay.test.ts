@@ -39,7 +39,7 @@ describe('fixtures/streams', () => {
     const story = records('continuous-learning.ndjson');
     const [first] = story;
     expect(first).toMatchObject({ topic: 'thoth.investigator.unresolved-package', key: 'requests==2.25.1', value: { package_name: 'requests', package_version: '2.25.1' } });
-    expect(first!.headers['thoth-adviser-id']).toBeTruthy();
+    expect(first.headers['thoth-adviser-id']).toBeTruthy();
     const solvers = story.filter((r) => r.topic === 'thoth.solver.solved-package').map((r) => r.value.solver as string);
     expect(new Set(solvers)).toEqual(new Set(['solver-rhel-8-py38', 'solver-fedora-34-py39', 'solver-fedora-35-py310']));
     const positions = story.map((r) => `${r.topic}/${r.partition}/${r.offset}`);
@@ -136,8 +136,8 @@ describe('thoth replay', () => {
     await s.thoth(['replay', path]);
     const tail = await s.thoth(['tail', 'repo-init', '--exit-at-end', '-o', 'ndjson']);
     const [kept, fresh] = lines(tail.stdout);
-    expect(kept!.timestamp).toBe(1);
-    expect(fresh!.timestamp).toBeGreaterThan(1);
+    expect(kept.timestamp).toBe(1);
+    expect(fresh.timestamp).toBeGreaterThan(1);
   });
 });
 

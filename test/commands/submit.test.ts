@@ -54,7 +54,7 @@ describe('thoth submit', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toBe('workflow.argoproj.io/solver-requests-2-25-1-rhel-8-py38-c18e345c0c unchanged\n');
     expect(created()).toHaveLength(1);
-    const parameters = Object.fromEntries(created()[0]!.spec.arguments!.parameters!.map((p) => [p.name, p.value]));
+    const parameters = Object.fromEntries(created()[0].spec.arguments!.parameters!.map((p) => [p.name, p.value]));
     expect(parameters).toMatchObject({ THOTH_SOLVER_NAME: 'solver-rhel-8-py38', THOTH_SOLVER_PACKAGES: 'requests===2.25.1', THOTH_SOLVER_INDEXES: INDEX });
   });
 
@@ -62,7 +62,7 @@ describe('thoth submit', () => {
     await thoth(['submit', 'revsolver', 'flask==2.0.1', '--namespace', 'thoth']);
     const store = openStore(join(dir, 'thoth.db'), { readonly: true });
     try {
-      const entry = store.findWorkflow(created()[0]!.metadata.name);
+      const entry = store.findWorkflow(created()[0].metadata.name);
       expect(entry).toMatchObject({ kind: 'revsolver', namespace: 'thoth', status: 'Pending', packageName: 'flask', packageVersion: '2.0.1' });
     } finally {
       store.close();
@@ -107,13 +107,13 @@ describe('thoth submit', () => {
   it('-o json prints the object as the cluster holds it', async () => {
     const result = await thoth(['submit', 'graph-sync', '-p', 'THOTH_SYNC_DOCUMENT_ID=inspection-1', '--namespace', 'thoth', '-o', 'json']);
     const workflow = JSON.parse(result.stdout) as Workflow;
-    expect(workflow.metadata.uid).toBe(created()[0]!.metadata.uid);
+    expect(workflow.metadata.uid).toBe(created()[0].metadata.uid);
   });
 
   it('puts backend kinds in THOTH_BACKEND_NAMESPACE when no --namespace is given', async () => {
     const result = await thoth(['submit', 'adviser', '-p', 'THOTH_ADVISER_RECOMMENDATION_TYPE=stable'], { env: { ...env, THOTH_BACKEND_NAMESPACE: 'thoth-backend' } });
     expect(result.code).toBe(0);
-    expect(created()[0]!.metadata.namespace).toBe('thoth-backend');
+    expect(created()[0].metadata.namespace).toBe('thoth-backend');
   });
 
   it('submits a Workflow file that references a thoth template', async () => {

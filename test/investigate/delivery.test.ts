@@ -82,7 +82,7 @@ function delivery(overrides: Partial<DeliveryOptions> = {}) {
   return createDelivery({
     store,
     plan: (incoming) => planEffects(incoming, { store, config, index: { versions: async () => [] }, now: () => NOW }),
-    execute: (effects, source, close) => executor.execute(effects as never, source, { close }),
+    execute: (effects, source, close) => executor.execute(effects, source, { close }),
     deadLetters: { send: async (r, errorClass, reason) => void sentDeadLetters.push({ record: r, errorClass, reason }) },
     handles: () => true,
     emit: (e) => void events.push(e),
@@ -125,7 +125,7 @@ describe('delivery of one record', () => {
 
     expect(sentDeadLetters).toHaveLength(1);
     expect(sentDeadLetters[0]).toMatchObject({ errorClass, record: { offset: bad.offset } });
-    expect(sentDeadLetters[0]!.reason).toMatch(reason);
+    expect(sentDeadLetters[0].reason).toMatch(reason);
     const [letter] = store.deadLettersReport();
     expect(letter).toMatchObject({ topic: bad.topic, partition: 0, offset: bad.offset, error_class: errorClass });
     expect(store.inboxOutcome({ topic: bad.topic, partition: 0, offset: bad.offset })).toBe('dead-letter');
@@ -143,8 +143,8 @@ describe('delivery of one record', () => {
     await handle(record('not json at all'), context());
     await handle(record(solved({ index_url: 'https://other.example/simple' })), context());
     const letters = store.deadLettersReport();
-    expect(letters[0]!.value).toBe('not json at all');
-    expect(letters[1]!.value).toMatchObject({ index_url: 'https://other.example/simple' });
+    expect(letters[0].value).toBe('not json at all');
+    expect(letters[1].value).toMatchObject({ index_url: 'https://other.example/simple' });
   });
 
   it('puts source topic, partition, offset, error class and reason in the dead letter headers', () => {
@@ -245,7 +245,7 @@ describe('delivery of one record', () => {
     await handle(record(solved()), context());
     expect(metrics.value(METRIC.exceptions, { message_type: 'solved-package' })).toBe(3);
     expect(sentDeadLetters.map((d) => d.errorClass)).toEqual(['InternalError']);
-    expect(sentDeadLetters[0]!.reason).toContain('cannot read properties of undefined');
+    expect(sentDeadLetters[0].reason).toContain('cannot read properties of undefined');
   });
 
   it('skips a redelivered record that the inbox already closed: no second workflow', async () => {

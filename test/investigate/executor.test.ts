@@ -138,7 +138,7 @@ describe('effect executor', () => {
       headers: {},
     };
     const events = await executor().execute([effect], null);
-    expect(published[0]!.message.registry_password).toBe('hunter2');
+    expect(published[0].message.registry_password).toBe('hunter2');
     expect(JSON.stringify(events)).not.toContain('hunter2');
   });
 
@@ -162,7 +162,7 @@ describe('effect executor against a Kubernetes API server', () => {
       const second = await executor({ kube, store: other.store }).execute([solverEffect], source);
       expect(second.map((e) => e.kind)).toEqual(['exists']);
       expect(server.workflows('thoth')).toHaveLength(1);
-      expect(server.workflows('thoth')[0]!.metadata.annotations).toMatchObject({ 'thoth-station.ninja/source-offset': '7' });
+      expect(server.workflows('thoth')[0].metadata.annotations).toMatchObject({ 'thoth-station.ninja/source-offset': '7' });
     } finally {
       other.dispose();
       await server.close();
@@ -184,20 +184,20 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
 
   it('publishes one adviser-re-run when the last solver the advice waited on reports, and never again', async () => {
     await waitFor('adviser-abc', key);
-    await executor().execute(solvedBy(key, SOLVERS[0]!), null);
-    await executor().execute(solvedBy(key, SOLVERS[1]!), null);
+    await executor().execute(solvedBy(key, SOLVERS[0]), null);
+    await executor().execute(solvedBy(key, SOLVERS[1]), null);
     expect(reRuns()).toEqual([]);
-    await executor().execute(solvedBy(key, SOLVERS[2]!), null);
+    await executor().execute(solvedBy(key, SOLVERS[2]), null);
     expect(published.map((p) => [p.messageType, p.key, p.message.re_run_adviser_id, p.message.recommendation_type])).toEqual([['adviser-re-run', 'adviser-abc', 'adviser-abc', 'stable']]);
-    await executor().execute(solvedBy(key, SOLVERS[2]!), null);
+    await executor().execute(solvedBy(key, SOLVERS[2]), null);
     expect(reRuns()).toEqual(['adviser-abc']);
   });
 
   it('waits only for the solver the request named (the adviser asks for its own environment)', async () => {
-    await waitFor('adviser-abc', key, [SOLVERS[1]!]);
-    await executor().execute(solvedBy(key, SOLVERS[0]!), null);
+    await waitFor('adviser-abc', key, [SOLVERS[1]]);
+    await executor().execute(solvedBy(key, SOLVERS[0]), null);
     expect(reRuns()).toEqual([]);
-    await executor().execute(solvedBy(key, SOLVERS[1]!), null);
+    await executor().execute(solvedBy(key, SOLVERS[1]), null);
     expect(reRuns()).toEqual(['adviser-abc']);
   });
 
@@ -221,9 +221,9 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
     const solvedMessage = (k: typeof key) =>
       incoming('solved-package', { package_name: k.packageName, package_version: k.packageVersion, index_url: k.indexUrl, solver: SOLVERS[2] });
     const [first, second] = await Promise.all([planEffects(solvedMessage(key), context), planEffects(solvedMessage(other), context)]);
-    await executor().execute(first!, null);
+    await executor().execute(first, null);
     expect(reRuns()).toEqual([]);
-    await executor().execute(second!, null);
+    await executor().execute(second, null);
     expect(reRuns()).toEqual(['adviser-abc']);
   });
 
@@ -236,12 +236,12 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
       planEffects({ ...incoming('unresolved-package', fields), headers }, context),
       planEffects(incoming('solved-package', { ...fields, solver: SOLVERS[0] }), context),
     ]);
-    await executor().execute(solved!, null);
-    await executor().execute(request!, null);
+    await executor().execute(solved, null);
+    await executor().execute(request, null);
     expect(reRuns()).toEqual([]);
-    await executor().execute(solvedBy(key, SOLVERS[1]!), null);
+    await executor().execute(solvedBy(key, SOLVERS[1]), null);
     expect(reRuns()).toEqual([]);
-    await executor().execute(solvedBy(key, SOLVERS[2]!), null);
+    await executor().execute(solvedBy(key, SOLVERS[2]), null);
     expect(reRuns()).toEqual(['adviser-abc']);
   });
 
@@ -260,8 +260,8 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
   it('publishes again after a failed publish, so the run is not lost', async () => {
     await waitFor('adviser-abc', key);
     for (const solver of SOLVERS.slice(0, 2)) await executor().execute(solvedBy(key, solver), null);
-    await expect(executor({ publish: () => Promise.reject(new Error('broker down')) }).execute(solvedBy(key, SOLVERS[2]!), null)).rejects.toThrow('broker down');
-    await executor().execute(solvedBy(key, SOLVERS[2]!), null);
+    await expect(executor({ publish: () => Promise.reject(new Error('broker down')) }).execute(solvedBy(key, SOLVERS[2]), null)).rejects.toThrow('broker down');
+    await executor().execute(solvedBy(key, SOLVERS[2]), null);
     expect(reRuns()).toEqual(['adviser-abc']);
   });
 });

@@ -103,7 +103,7 @@ describe('investigator under faults, on Kafka', () => {
         'thoth-source-topic': `${env.THOTH_DEPLOYMENT_NAME}.${SOLVED}`,
         'thoth-source-partition': '0',
         'thoth-source-offset': String(i),
-        'thoth-error-class': bad[i]![1],
+        'thoth-error-class': bad[i][1],
         'thoth-reason': expect.any(String),
       });
     });
@@ -126,7 +126,7 @@ describe('back-pressure', () => {
     expect(kube.workflows('thoth')).toHaveLength(2);
 
     const [first] = kube.workflows('thoth');
-    kube.setPhase('thoth', first!.metadata.name, 'Running');
+    kube.setPhase('thoth', first.metadata.name, 'Running');
     expect((await run.exited).code).toBe(0);
     expect(run.events.some((e) => e.event === 'resumed' && e.namespace === 'thoth')).toBe(true);
     expect(kube.workflows('thoth')).toHaveLength(3);

@@ -55,7 +55,7 @@ describe('package fields inside metadata objects', () => {
   it('kebechet-run-url-trigger: valid metadata still schedules, as sent', async () => {
     const metadata = { message_justification: 1, package_name: 'Flask', package_version: '2.0.1', package_index: INDEX };
     const [workflow] = scheduled(await plan('kebechet-run-url-trigger', runUrl(metadata)));
-    expect(JSON.parse(workflow!.parameters.KEBECHET_METADATA!)).toEqual(metadata);
+    expect(JSON.parse(workflow.parameters.KEBECHET_METADATA)).toEqual(metadata);
   });
 
   it.each(['adviser-trigger', 'provenance-checker-trigger'])('%s: a bad kebechet_metadata.package_name is a dead letter', async (typeName) => {

@@ -35,7 +35,7 @@ describe('unresolved-package', () => {
   it('schedules every configured solver for a version nobody solved, and records the request', async () => {
     const effects = await plan('unresolved-package', { package_name: 'Requests', package_version: '2.25.1', index_url: `${INDEX}/` });
     expect(solverNames(effects)).toEqual(SOLVERS.map((s) => `requests===2.25.1 ${s}`).sort());
-    expect(scheduled(effects)[0]!.parameters).toEqual({
+    expect(scheduled(effects)[0].parameters).toEqual({
       THOTH_SOLVER_NAME: SOLVERS[0],
       THOTH_SOLVER_PACKAGES: 'requests===2.25.1',
       THOTH_SOLVER_INDEXES: INDEX,
@@ -48,12 +48,12 @@ describe('unresolved-package', () => {
 
   it('schedules only the solvers that lack the version and have nothing in flight', async () => {
     store.recordVersion(key);
-    store.recordSolved(key, SOLVERS[0]!);
+    store.recordSolved(key, SOLVERS[0]);
     store.recordWorkflow({
       name: 'solver-x',
       kind: 'solver',
       namespace: 'thoth',
-      parameters: { THOTH_SOLVER_NAME: SOLVERS[1]!, THOTH_SOLVER_PACKAGES: 'requests===2.25.1', THOTH_SOLVER_INDEXES: INDEX },
+      parameters: { THOTH_SOLVER_NAME: SOLVERS[1], THOTH_SOLVER_PACKAGES: 'requests===2.25.1', THOTH_SOLVER_INDEXES: INDEX },
       idempotencyKey: 'k1',
       status: 'Running',
       source: null,
@@ -117,7 +117,7 @@ describe('unresolved-package', () => {
     expect(scheduled(own)).toEqual([]);
     expect(own.filter((e) => e.type === 'release-advice')).toEqual([{ type: 'release-advice', key }]);
 
-    store.recordSolved(key, SOLVERS[2]!);
+    store.recordSolved(key, SOLVERS[2]);
     const all = await plan('unresolved-package', pkg, advice);
     expect(all.filter((e) => e.type === 'release-advice')).toEqual([{ type: 'release-advice', key }]);
     expect(records(all)).toEqual(['version', 'unresolved', 'advice-wait']);
@@ -231,11 +231,11 @@ describe('package updates', () => {
     expect(missing).toEqual([{ kind: 'kebechet-administrator', parameters: { THOTH_PACKAGE_NAME: 'requests', THOTH_PACKAGE_INDEX: INDEX, THOTH_MESSAGE_TYPE: 'thoth.package-update.missing-package' } }]);
     const cve = await plan('cve-provided', pkg, { config });
     expect(records(cve)).toContain('cve');
-    expect(scheduled(cve)[0]!.parameters.THOTH_MESSAGE_TYPE).toBe('thoth.cve-update.cve-provided');
+    expect(scheduled(cve)[0].parameters.THOTH_MESSAGE_TYPE).toBe('thoth.cve-update.cve-provided');
   });
 
   it('package-released schedules the solvers lacking the version and the revsolver', async () => {
-    store.recordSolved(key, SOLVERS[0]!);
+    store.recordSolved(key, SOLVERS[0]);
     const effects = await plan('package-released', pkg);
     expect(solverNames(effects)).toHaveLength(2);
     expect(scheduled(effects).find((w) => w.kind === 'revsolver')!.parameters).toEqual({ THOTH_REVSOLVER_PACKAGE_NAME: 'requests', THOTH_REVSOLVER_PACKAGE_VERSION: '2.25.1' });
@@ -249,7 +249,7 @@ describe('package updates', () => {
   });
 
   it('hash-mismatch re-solves with every solver and marks the missing hashes (middletier), tells Kebechet (backend)', async () => {
-    store.recordSolved(key, SOLVERS[0]!);
+    store.recordSolved(key, SOLVERS[0]);
     const message = { ...pkg, missing_from_source: ['sha256:aa'], missing_from_database: [] };
     const middletier = await plan('hash-mismatch', message, { config: testConfig({ THOTH_CONSUMER_MODE: 'middletier', THOTH_INVESTIGATOR_KEBECHET_ADMINISTRATOR: '1' }) });
     expect(solverNames(middletier)).toHaveLength(3);
@@ -265,9 +265,9 @@ describe('triggers', () => {
   it('adviser-trigger schedules the adviser with upstream parameters', async () => {
     const effects = await plan('adviser-trigger', { recommendation_type: 'stable', dev: true, count: 3, limit: 10, origin: 'https://github.example/org/repo', source_type: 'GITHUB_APP' });
     const [adviser] = scheduled(effects);
-    expect(adviser!.kind).toBe('adviser');
-    expect(adviser!.parameters).toMatchObject({ THOTH_ADVISER_RECOMMENDATION_TYPE: 'stable', THOTH_ADVISER_DEV: '1', THOTH_AUTHENTICATED_ADVISE: '0', THOTH_ADVISER_COUNT: '3', THOTH_ADVISER_LIMIT: '10' });
-    expect(JSON.parse(adviser!.parameters.THOTH_ADVISER_METADATA!)).toEqual({
+    expect(adviser.kind).toBe('adviser');
+    expect(adviser.parameters).toMatchObject({ THOTH_ADVISER_RECOMMENDATION_TYPE: 'stable', THOTH_ADVISER_DEV: '1', THOTH_AUTHENTICATED_ADVISE: '0', THOTH_ADVISER_COUNT: '3', THOTH_ADVISER_LIMIT: '10' });
+    expect(JSON.parse(adviser.parameters.THOTH_ADVISER_METADATA)).toEqual({
       origin: 'https://github.example/org/repo',
       re_run_adviser_id: null,
       source_type: 'GITHUB_APP',
@@ -278,8 +278,8 @@ describe('triggers', () => {
 
   it('adviser-re-run schedules the adviser keeping re_run_adviser_id', async () => {
     const [adviser] = scheduled(await plan('adviser-re-run', { re_run_adviser_id: 'adviser-abc', recommendation_type: 'latest' }));
-    expect(adviser!.kind).toBe('adviser');
-    expect(JSON.parse(adviser!.parameters.THOTH_ADVISER_METADATA!).re_run_adviser_id).toBe('adviser-abc');
+    expect(adviser.kind).toBe('adviser');
+    expect(JSON.parse(adviser.parameters.THOTH_ADVISER_METADATA).re_run_adviser_id).toBe('adviser-abc');
   });
 
   it('an adviser-trigger with an unknown recommendation type fails before anything is applied', async () => {
@@ -324,8 +324,8 @@ describe('triggers', () => {
 
   it('kebechet-run-url-trigger reads `metadata` (upstream read a field that does not exist)', async () => {
     const [wf] = scheduled(await plan('kebechet-run-url-trigger', { url: 'https://github.example/org/repo', service_name: 'github', metadata: { package_name: 'requests', package_version: '2.25.1' } }));
-    expect(wf!.kind).toBe('kebechet-run-url');
-    expect(JSON.parse(wf!.parameters.KEBECHET_METADATA!)).toMatchObject({ package_name: 'requests', package_version: '2.25.1' });
+    expect(wf.kind).toBe('kebechet-run-url');
+    expect(JSON.parse(wf.parameters.KEBECHET_METADATA)).toMatchObject({ package_name: 'requests', package_version: '2.25.1' });
   });
 
   it('repo-init and inspection-completed schedule their workflows', async () => {

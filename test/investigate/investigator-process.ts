@@ -32,13 +32,13 @@ export function startInvestigator(args: string[], env: NodeJS.ProcessEnv): Inves
   const events: Array<Record<string, unknown>> = [];
   let pending = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     pending += chunk.toString('utf8');
     const lines = pending.split('\n');
     pending = lines.pop()!;
     for (const line of lines) if (line.trim()) events.push(JSON.parse(line) as Record<string, unknown>);
   });
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { child, events, stderr: () => stderr, exited };
 }

@@ -115,7 +115,7 @@ export function scenarioMismatches(expected: ScenarioExpectation, outcome: Scena
     problems.push(`expected ${published.length} follow-up message(s), got ${outcome.published.length}: ${outcome.published.map((p) => p.type).join(', ')}`);
   } else {
     published.forEach((p, i) => {
-      const actual = outcome.published[i]!;
+      const actual = outcome.published[i];
       if (actual.type !== p.type) problems.push(`follow-up ${i}: expected ${p.type}, got ${actual.type}`);
       const problem = partialMismatch(actual.message, p.fields, `follow-up ${i}`);
       if (problem) problems.push(problem);
@@ -129,7 +129,7 @@ export function scenarioMismatches(expected: ScenarioExpectation, outcome: Scena
     );
   } else {
     letters.forEach((letter, i) => {
-      const actual = outcome.deadLetters[i]!;
+      const actual = outcome.deadLetters[i];
       if (actual.topic !== letter.topic || actual.error_class !== letter.error_class || !actual.reason.includes(letter.reason_contains)) {
         problems.push(`dead letter ${i}: expected ${JSON.stringify(letter)}, got ${JSON.stringify(actual)}`);
       }

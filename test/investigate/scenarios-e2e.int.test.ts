@@ -16,7 +16,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { investigatorConfig } from '../../src/config/investigator.js';
 import { handlesInMode } from '../../src/investigate/modes.js';
 import { typeOfTopic } from '../../src/messages/records.js';
-import { runThoth } from '../support/cli.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
 import { kafkaEnv, replayLines, startInvestigator, waitFor } from './investigator-process.js';
 import { listScenarios, loadScenario, queriedOutcome, scenarioMismatches, type LoadedScenario, type ScenarioOutcome } from './scenario-harness.js';

@@ -173,7 +173,7 @@ describe('connectKube against the loopback API server', () => {
     const result = await kube.createWorkflow(solverWorkflow(), { dryRun: true });
     expect(result.outcome).toBe('created');
     expect(server.workflows()).toHaveLength(0);
-    expect(creates()[0]!.query.dryRun).toBe('All');
+    expect(creates()[0].query.dryRun).toBe('All');
   });
 
   it('reads a workflow back, and undefined for one that does not exist', async () => {

@@ -129,7 +129,7 @@ describe('packageFieldErrors', () => {
       ['package_name', 'pep508'],
       ['index_url', 'index-url'],
     ]);
-    expect(errors[1]!.message).not.toContain('pw');
+    expect(errors[1].message).not.toContain('pw');
   });
 
   test('absent and null fields are not checked; "*" is allowed only when asked', () => {

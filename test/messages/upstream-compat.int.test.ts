@@ -90,7 +90,7 @@ describe('bodies thoth writes', () => {
     const bodies = cases.map(({ type, variant }) => ({ topic: type.baseTopic, body: thothBody(type, variant) }));
     const results = upstream<Array<{ ok: boolean; json?: string; errors?: unknown }>>('roundtrip', bodies);
     const mismatches = results.flatMap((result, i) =>
-      result.ok && result.json === bodies[i]!.body ? [] : [{ type: cases[i]!.type.name, variant: cases[i]!.variant, thoth: bodies[i]!.body, upstream: result }],
+      result.ok && result.json === bodies[i].body ? [] : [{ type: cases[i].type.name, variant: cases[i].variant, thoth: bodies[i].body, upstream: result }],
     );
     expect(mismatches).toEqual([]);
     expect(results).toHaveLength(MESSAGE_TYPES.length * 2);
@@ -145,7 +145,7 @@ describe('strictness agrees with pydantic v1', () => {
     rejected.forEach(([why, name, body, fields], i) => {
       const thoth = decodeMessage(findMessageType(name)!, JSON.stringify(body));
       const thothFields = thoth.ok ? [] : thoth.errors.map((e: FieldError) => e.field);
-      const upstreamFields = (results[i]!.errors ?? []).map((e) =>
+      const upstreamFields = (results[i].errors ?? []).map((e) =>
         e.loc[0] === '__root__' ? '(body)' : e.loc.map((p, j) => (typeof p === 'number' ? `[${p}]` : j ? `.${p}` : p)).join(''),
       );
       expect({ why, thoth: thothFields, upstream: upstreamFields }).toEqual({ why, thoth: fields, upstream: fields });
@@ -158,7 +158,7 @@ describe('strictness agrees with pydantic v1', () => {
     const [result] = upstream<Array<{ ok: boolean; json: string }>>('roundtrip', [{ topic: type.baseTopic, body }]);
     const decoded = decodeMessage(type, body);
     expect(decoded.ok).toBe(true);
-    expect(result!.ok).toBe(true);
-    expect(decoded.ok && serializeMessage(type, decoded.message)).toBe(result!.json);
+    expect(result.ok).toBe(true);
+    expect(decoded.ok && serializeMessage(type, decoded.message)).toBe(result.json);
   });
 });

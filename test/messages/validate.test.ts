@@ -39,15 +39,15 @@ describe('strict types (pydantic v1 Strict*)', () => {
   test.each(rejected)('%s', (_, typeName, body, field, rule) => {
     const errors = errorsOf(typeName, body);
     expect(errors.map((e) => [e.field, e.rule])).toEqual([[field, rule]]);
-    expect(errors[0]!.message).toContain(`'${field}'`);
+    expect(errors[0].message).toContain(`'${field}'`);
   });
 
   test('error messages say what was expected and what was given, never the value', () => {
     const [error] = errorsOf('build-analysis-trigger', { ...base, base_registry_password: 12345678 });
-    expect(error!.message).toBe("field 'base_registry_password' must be str, a JSON string; got an integer");
-    expect(error!.message).not.toContain('12345678');
-    expect(errorsOf('solved-package', pkg)[0]!.message).toBe("field 'solver' is required (str)");
-    expect(errorsOf('adviser-trigger', { ...base, recommendation_type: 'x', debug: null })[0]!.message).toBe("field 'debug' must not be null (bool)");
+    expect(error.message).toBe("field 'base_registry_password' must be str, a JSON string; got an integer");
+    expect(error.message).not.toContain('12345678');
+    expect(errorsOf('solved-package', pkg)[0].message).toBe("field 'solver' is required (str)");
+    expect(errorsOf('adviser-trigger', { ...base, recommendation_type: 'x', debug: null })[0].message).toBe("field 'debug' must not be null (bool)");
   });
 
   test('every error is reported, in wire order', () => {

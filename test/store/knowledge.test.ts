@@ -57,7 +57,7 @@ describe('knowledge store', () => {
     expect(store.isSolved(k, 'solver-fedora-35-py310')).toBe(true);
     expect(store.isSolved(k, 'solver-fedora-34-py39')).toBe(false);
     expect(store.solversLacking(k, [...SOLVERS, 'solver-fedora-34-py39'])).toEqual(['solver-fedora-34-py39']);
-    expect(store.packageReport('requests', '2.25.1', SOLVERS).versions[0]!.solvers.map((s) => s.status)).toEqual(['error', 'solved']);
+    expect(store.packageReport('requests', '2.25.1', SOLVERS).versions[0].solvers.map((s) => s.status)).toEqual(['error', 'solved']);
     store.close();
   });
 
@@ -75,7 +75,7 @@ describe('knowledge store', () => {
     expect(store.providesSourceDistro(k)).toBe(false);
     expect(store.securityIndicatorState(k)).toBe('scheduled');
     expect(store.isMissing(k)).toBe(true);
-    expect(store.packageReport('numpy', undefined, []).versions[0]!.hashes).toEqual([
+    expect(store.packageReport('numpy', undefined, []).versions[0].hashes).toEqual([
       { hash: 'sha256:aa', present: true },
       { hash: 'sha256:bb', present: false },
     ]);
@@ -95,8 +95,8 @@ describe('knowledge store', () => {
     store.recordUnresolved(a, '2024-05-01T13:00:00Z');
     store.addAdviceWait('adviser-1', 'latest', a);
     store.addAdviceWait('adviser-1', 'latest', b);
-    store.recordSolved(a, SOLVERS[0]!);
-    store.recordSolved(a, SOLVERS[1]!);
+    store.recordSolved(a, SOLVERS[0]);
+    store.recordSolved(a, SOLVERS[1]);
     const [run] = store.adviceRunsWaitingOn(a, SOLVERS);
     expect(run).toEqual({
       adviserId: 'adviser-1',
@@ -107,7 +107,7 @@ describe('knowledge store', () => {
         { ...b, solved: false },
       ],
     });
-    expect(store.packageReport('requests', '2.25.1', SOLVERS).versions[0]!.requests).toEqual([
+    expect(store.packageReport('requests', '2.25.1', SOLVERS).versions[0].requests).toEqual([
       { solver: null, first_seen: '2024-05-01T12:00:00.000Z', last_seen: '2024-05-01T13:00:00.000Z', count: 2 },
     ]);
     expect(store.markReRunPublished('adviser-1', '2024-05-01T14:00:00Z')).toBe(true);

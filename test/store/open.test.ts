@@ -118,7 +118,7 @@ describe('opening the knowledge cache', () => {
     store.close();
     const bytes = readFileSync(path);
     // Keep the 100-byte header, scramble the rest of the first page and beyond.
-    for (let i = 100; i < bytes.length; i += 7) bytes[i] = (bytes[i]! + 91) & 0xff;
+    for (let i = 100; i < bytes.length; i += 7) bytes[i] = (bytes[i] + 91) & 0xff;
     writeFileSync(path, bytes);
     let error: unknown;
     try {

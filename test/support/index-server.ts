@@ -57,12 +57,12 @@ export async function startIndexServer(projects: Record<string, IndexProject> = 
     const path = req.url ?? '/';
     requests.push({ path, accept: req.headers.accept });
     const match = /^\/simple\/([^/]+)\/$/.exec(path);
-    const project = match ? table.get(match[1]!) : undefined;
+    const project = match ? table.get(match[1]) : undefined;
     if (!match || !project) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    answer(project, match[1]!, res);
+    answer(project, match[1], res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -62,8 +62,8 @@ function matchesLabels(workflow: Workflow, selector: string | undefined): boolea
   const labels = workflow.metadata.labels ?? {};
   return selector.split(',').every((term) => {
     const [key, value] = term.includes('!=') ? term.split('!=') : term.split('=');
-    if (value === undefined) return key! in labels;
-    return term.includes('!=') ? labels[key!] !== value : labels[key!] === value;
+    if (value === undefined) return key in labels;
+    return term.includes('!=') ? labels[key] !== value : labels[key] === value;
   });
 }
 
@@ -116,7 +116,7 @@ export async function startKubeApiServer(options: { namespaces?: string[] } = {}
 
     const nsMatch = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(url.pathname);
     if (nsMatch && req.method === 'GET') {
-      const ns = nsMatch[1]!;
+      const ns = nsMatch[1];
       if (forbidden.has(ns)) return send(res, entry, 403, status(403, 'Forbidden', `namespaces "${ns}" is forbidden: User "system:serviceaccount:thoth:tester" cannot get resource "namespaces" in the namespace "${ns}"`));
       if (!namespaces.has(ns)) return send(res, entry, 404, status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' }));
       return send(res, entry, 200, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns }, status: { phase: 'Active' } });

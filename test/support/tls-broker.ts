@@ -17,7 +17,7 @@ export interface OwnBroker<B> {
   readonly broker: B;
   readonly tls: TlsFiles;
   /** thoth configured for one of the broker's listeners (see thothAt in ./kafka.js). */
-  thothAt(bootstrap: string, settings: NodeJS.ProcessEnv): ReturnType<typeof thothAt>;
+  readonly thothAt: (bootstrap: string, settings: NodeJS.ProcessEnv) => ReturnType<typeof thothAt>;
 }
 
 export function ownTlsBroker<B>(name: string, options: Record<string, unknown> = {}): OwnBroker<B> {

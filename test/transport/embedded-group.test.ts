@@ -42,7 +42,7 @@ interface MemberProcess {
 function startMember(path: string, group: string, leaseMs: number): MemberProcess {
   const child = spawn(process.execPath, [MEMBER, path, group, TOPIC, String(leaseMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const closed = once(child, 'close');
   return {
     child,

@@ -43,10 +43,10 @@ describe('dashboard state', () => {
   });
 
   it('describes events in one line', () => {
-    expect(describeEvent(EVENTS[8]!)).toBe('dead-letter NotJson: the value is not valid JSON solved-package@0:2');
-    expect(describeEvent(EVENTS[2]!)).toBe('recorded    requests==2.25.1 (https://index.example/simple) solved by solver-rhel-8-py38 solved-package@0:0');
+    expect(describeEvent(EVENTS[8])).toBe('dead-letter NotJson: the value is not valid JSON solved-package@0:2');
+    expect(describeEvent(EVENTS[2])).toBe('recorded    requests==2.25.1 (https://index.example/simple) solved by solver-rhel-8-py38 solved-package@0:0');
     // The workflow's name already says its kind.
-    expect(describeEvent(EVENTS[3]!)).toBe('recorded wf security-indicators-requests-2-25-1-abc solved-package@0:0');
+    expect(describeEvent(EVENTS[3])).toBe('recorded wf security-indicators-requests-2-25-1-abc solved-package@0:0');
     expect(describeEvent({ ts: at, event: 'scheduled', name: 'adviser-x1', kind: 'solver' })).toBe('scheduled   solver adviser-x1');
   });
 });
@@ -62,7 +62,6 @@ function fakeTerminal(columns: number, rows: number): FakeTerminal {
   return out as FakeTerminal;
 }
 
-// eslint-disable-next-line no-control-regex
 const plain = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 
 /** The last frame drawn (ink's debug mode writes every frame whole), as the lines a person reads. */
@@ -130,7 +129,7 @@ describe('dashboard on a terminal', () => {
     const err = fakeTerminal(100, 30);
     const dashboard = renderDashboard(out, { color: false, stderr: err, intervalMs: 5, debug: true });
     err.write('broker: embedded (/tmp/x.db)\n');
-    dashboard.sink(EVENTS[0]!);
+    dashboard.sink(EVENTS[0]);
     err.write('warning: fixtures/x.ndjson:3: not JSON\n');
     for (const n of [1, 2, 3]) err.write(`operator notice ${n}\n`);
     await new Promise((resolve) => setTimeout(resolve, 30));

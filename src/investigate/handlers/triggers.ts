@@ -85,7 +85,7 @@ export const provenanceCheckerTrigger: Handler = (input) => {
 
 /** The registry host of an image reference (Docker's rule: the first part names a host when it has a '.' or ':' or is localhost). */
 export function registryHost(image: string): string {
-  const first = image.split('/')[0]!;
+  const first = image.split('/')[0];
   const host = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
   return host.replace(/[^-._a-zA-Z0-9]/g, '_');
 }

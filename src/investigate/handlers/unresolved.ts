@@ -66,7 +66,7 @@ export const unresolvedPackage: Handler = (input) => {
   const asked = str(message, 'package_version');
   const versions = wantsEveryVersion(asked) ? (input.indexVersions ?? []) : [checkedVersion(asked!)];
   const solvers = requestedSolvers(input);
-  const solverOfRequest = solvers.length === 1 && str(message, 'solver') ? solvers[0]! : null;
+  const solverOfRequest = solvers.length === 1 && str(message, 'solver') ? solvers[0] : null;
   const advice = waitingAdviceRun(input.headers);
 
   const effects: Effect[] = [];

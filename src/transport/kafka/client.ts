@@ -177,7 +177,7 @@ class KafkaBroker implements Broker {
       const byTopic = new Map<string, Message[]>();
       chunk.forEach((record, i) => {
         const list = byTopic.get(record.topic) ?? [];
-        list.push(chunkMessages[i]!);
+        list.push(chunkMessages[i]);
         byTopic.set(record.topic, list);
       });
       let results;
@@ -189,7 +189,7 @@ class KafkaBroker implements Broker {
       // Within one request each partition's records are appended in order from the partition's base offset.
       const next = new Map(results.map((r) => [`${r.topicName}\u0000${r.partition}`, Number(r.baseOffset)]));
       chunk.forEach((record, i) => {
-        const partition = chunkMessages[i]!.partition!;
+        const partition = chunkMessages[i].partition!;
         const slot = `${record.topic}\u0000${partition}`;
         const offset = next.get(slot) ?? -1;
         next.set(slot, offset + 1);
@@ -273,7 +273,7 @@ function creationRefused(error: unknown, count: number, replicationFactor: numbe
   const perTopic = (error as { name?: string; errors?: Array<{ type?: string; message?: string }> }).errors;
   if ((error as Error).name !== 'KafkaJSAggregateError' || !Array.isArray(perTopic)) return undefined;
   const reasons = [...new Set(perTopic.map((e) =>
-    e.type === 'INVALID_REPLICATION_FACTOR' ? `replication factor ${replicationFactor} is larger than the ${brokers} available broker${brokers === 1 ? '' : 's'}` : (e.message ?? String(e)),
+    e.type === 'INVALID_REPLICATION_FACTOR' ? `replication factor ${replicationFactor} is larger than the ${brokers} available broker${brokers === 1 ? '' : 's'}` : (e.message ?? e.type ?? 'refused'),
   ))];
   return new UserError(`the broker refused to create ${count} topic${count === 1 ? '' : 's'}: ${reasons.join('; ')}`, 'check --partitions and --replication-factor against the cluster');
 }

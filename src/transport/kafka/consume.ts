@@ -222,7 +222,7 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       if (options.exitAtEnd && end !== undefined && offset >= end) return finishPartition(topic, partition);
       active += 1;
       try {
-        await handler(toRecord(payload), { heartbeat: payload.heartbeat, signal: stopping.signal, retriesLater: true });
+        await handler(toRecord(payload), { heartbeat: () => payload.heartbeat(), signal: stopping.signal, retriesLater: true });
       } catch (error) {
         if (error instanceof RetryLater) return retryLater(topic, partition, offset, error.delayMs);
         settle({ error });

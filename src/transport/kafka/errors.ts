@@ -50,7 +50,7 @@ const REASONS: Record<string, string> = {
 
 function reasonOf(error: unknown): string {
   const errors = chain(error);
-  for (const e of errors) if (e.code && REASONS[e.code]) return REASONS[e.code]!;
+  for (const e of errors) if (e.code && REASONS[e.code]) return REASONS[e.code];
   if (errors.some((e) => e.name === 'KafkaJSConnectionClosedError')) return 'connection closed by the server';
   if (errors.some((e) => /timeout/i.test(e.message) || e.name === 'KafkaJSRequestTimeoutError')) return 'timed out';
   return rootCause(error)?.message ?? String(error);
@@ -84,7 +84,7 @@ function tlsReason(error: KafkaJsLikeError): string {
     return 'the broker refused the client certificate (none was sent, or the broker does not trust its CA); set KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION';
   }
   if (/wrong version number|packet length too long/i.test(raw)) return 'the listener does not speak TLS (is KAFKA_SECURITY_PROTOCOL right?)';
-  return error.code ?? error.message.split(':../')[0]!.trim();
+  return error.code ?? error.message.split(':../')[0].trim();
 }
 
 /** The broker could not be reached when the transport opened: exit 1 with a hint. */
