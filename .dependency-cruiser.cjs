@@ -51,7 +51,7 @@ const adapterRules = Object.entries(ADAPTERS).map(([library, home]) => ({
   comment: `${library} is imported only in its adapter (${home})`,
   severity: 'error',
   from: { pathNot: home },
-  to: { path: `^node_modules/${library.replace('/', '\\/')}/`},
+  to: { path: `^node_modules/${library.replace('/', '\\/')}/` },
 }));
 
 module.exports = {

@@ -19,7 +19,14 @@ export interface ProcessContext extends CommandContext {
   close(): Promise<void>;
 }
 
-export function createContext(init: { io: Io; clock: Clock; signal: AbortSignal; globals: GlobalOptions; settings: Settings; log: Logger }): ProcessContext {
+export function createContext(init: {
+  io: Io;
+  clock: Clock;
+  signal: AbortSignal;
+  globals: GlobalOptions;
+  settings: Settings;
+  log: Logger;
+}): ProcessContext {
   const { settings, log } = init;
   const opened: Array<() => Promise<void> | void> = [];
   const stores = new Map<string, Promise<Store>>();
@@ -50,7 +57,12 @@ export function createContext(init: { io: Io; clock: Clock; signal: AbortSignal;
     store,
     broker: () =>
       (broker ??= import('../transport/open-broker.js').then(async ({ openBroker }) => {
-        const opening = await openBroker({ choice: settings.broker, kafka: (bootstrap) => settings.kafka(bootstrap), store: () => store({ create: true }), log });
+        const opening = await openBroker({
+          choice: settings.broker,
+          kafka: (bootstrap) => settings.kafka(bootstrap),
+          store: () => store({ create: true }),
+          log,
+        });
         opened.push(() => opening.close());
         return opening;
       })),

@@ -79,7 +79,10 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
 
   const wanted = invokedCommandName(args);
   if (wanted && !COMMANDS.some((c) => c.name === wanted)) {
-    const suggestion = nearest(wanted, COMMANDS.map((c) => c.name));
+    const suggestion = nearest(
+      wanted,
+      COMMANDS.map((c) => c.name),
+    );
     fail(`error: unknown command '${wanted}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}\n`);
     fail(`Commands: ${COMMANDS.map((c) => c.name).join(', ')}. See 'thoth --help'.\n`);
     return EXIT.usage;

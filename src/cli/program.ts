@@ -39,5 +39,12 @@ export type RootProgram = ReturnType<typeof rootProgram>;
 /** The global options as commander parsed them. */
 export function globalOptions(program: RootProgram): GlobalOptions {
   const g = program.opts();
-  return { broker: g.broker, db: g.db, deploymentName: g.deploymentName, quiet: Boolean(g.quiet), verbose: Boolean(g.verbose), color: g.color };
+  return {
+    broker: g.broker,
+    db: g.db,
+    deploymentName: g.deploymentName,
+    quiet: Boolean(g.quiet),
+    verbose: Boolean(g.verbose),
+    color: g.color,
+  };
 }

@@ -11,12 +11,44 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'publish', summary: 'Validate and publish a typed message', load: async () => runnable((await import('./publish.js')).publishCommand) },
-  { name: 'tail', summary: 'Follow topics, decoding and validating every message', load: async () => runnable((await import('./tail.js')).tailCommand) },
-  { name: 'replay', summary: 'Publish a recorded NDJSON stream (SPEC §7 or kcat -J)', load: async () => runnable((await import('./replay.js')).replayCommand) },
-  { name: 'investigate', summary: 'Run the investigator in the foreground', load: async () => runnable((await import('./investigate.js')).investigateCommand) },
-  { name: 'submit', summary: 'Submit an Argo Workflow straight to Kubernetes', load: async () => runnable((await import('./submit.js')).submitCommand) },
-  { name: 'query', summary: 'Ask the local knowledge cache what is known', load: async () => runnable((await import('./query.js')).queryCommand) },
-  { name: 'topics', summary: 'List or create the topics of the message catalogue', load: async () => runnable((await import('./topics.js')).topicsCommand) },
-  { name: 'schema', summary: 'Print the JSON Schema of a message type', load: async () => runnable((await import('./schema.js')).schemaCommand) },
+  {
+    name: 'publish',
+    summary: 'Validate and publish a typed message',
+    load: async () => runnable((await import('./publish.js')).publishCommand),
+  },
+  {
+    name: 'tail',
+    summary: 'Follow topics, decoding and validating every message',
+    load: async () => runnable((await import('./tail.js')).tailCommand),
+  },
+  {
+    name: 'replay',
+    summary: 'Publish a recorded NDJSON stream (SPEC §7 or kcat -J)',
+    load: async () => runnable((await import('./replay.js')).replayCommand),
+  },
+  {
+    name: 'investigate',
+    summary: 'Run the investigator in the foreground',
+    load: async () => runnable((await import('./investigate.js')).investigateCommand),
+  },
+  {
+    name: 'submit',
+    summary: 'Submit an Argo Workflow straight to Kubernetes',
+    load: async () => runnable((await import('./submit.js')).submitCommand),
+  },
+  {
+    name: 'query',
+    summary: 'Ask the local knowledge cache what is known',
+    load: async () => runnable((await import('./query.js')).queryCommand),
+  },
+  {
+    name: 'topics',
+    summary: 'List or create the topics of the message catalogue',
+    load: async () => runnable((await import('./topics.js')).topicsCommand),
+  },
+  {
+    name: 'schema',
+    summary: 'Print the JSON Schema of a message type',
+    load: async () => runnable((await import('./schema.js')).schemaCommand),
+  },
 ];

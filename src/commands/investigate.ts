@@ -55,14 +55,16 @@ export interface InvestigateOptions {
 function parsePort(text: string): number | 'none' {
   if (['none', 'off', 'false', '-'].includes(text)) return 'none';
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535 (0 picks a free port) or "none", got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0-65535 (0 picks a free port) or "none", got ${JSON.stringify(text)}`);
   return port;
 }
 
 function parseSeconds(flag: string): (text: string) => number {
   return (text) => {
     const seconds = Number(text);
-    if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} takes a number of seconds greater than 0, got ${JSON.stringify(text)}`);
+    if (!Number.isFinite(seconds) || seconds <= 0)
+      throw new UsageError(`${flag} takes a number of seconds greater than 0, got ${JSON.stringify(text)}`);
     return Math.round(seconds * 1000);
   };
 }
@@ -76,9 +78,16 @@ function collectModes(value: string, previous: string[] = []): string[] {
 export const investigateCommand: CommandDefinition<InvestigateOptions> = {
   declare: (parse, done) =>
     new Command('investigate')
-      .option('--from <file.ndjson>', 'handle a recorded stream (SPEC §7) instead of a broker, then exit; follow-ups it publishes are handled too')
+      .option(
+        '--from <file.ndjson>',
+        'handle a recorded stream (SPEC §7) instead of a broker, then exit; follow-ups it publishes are handled too',
+      )
       .option('--until-idle <seconds>', 'exit after this many seconds without a message', parseSeconds('--until-idle'))
-      .option('--mode <modes>', 'middletier, backend and/or metrics, comma-separated (default: THOTH_CONSUMER_MODE, else middletier,backend)', collectModes)
+      .option(
+        '--mode <modes>',
+        'middletier, backend and/or metrics, comma-separated (default: THOTH_CONSUMER_MODE, else middletier,backend)',
+        collectModes,
+      )
       .option('--group <id>', `consumer group (default: KAFKA_CONSUMER_GROUP_ID, else ${DEFAULT_GROUP})`)
       .addOption(
         choiceOption(
@@ -89,7 +98,10 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
         ),
       )
       .option('--namespace <ns>', 'put every workflow in this namespace')
-      .option('--middletier-namespace <ns>', 'namespace of solver, revsolver, security-indicators, ... (default: THOTH_MIDDLETIER_NAMESPACE)')
+      .option(
+        '--middletier-namespace <ns>',
+        'namespace of solver, revsolver, security-indicators, ... (default: THOTH_MIDDLETIER_NAMESPACE)',
+      )
       .option('--backend-namespace <ns>', 'namespace of adviser, provenance-checker, kebechet, ... (default: THOTH_BACKEND_NAMESPACE)')
       .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
       .option('--context <name>', 'kubeconfig context')
@@ -98,8 +110,15 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
         `attempts a message failing transiently gets before it is dead-lettered as RetriesExhausted (default: ${FROM_FILE_MAX_ATTEMPTS} with --from, else no limit: its partition waits)`,
         countOf('--max-retries'),
       )
-      .option('--pending-limit <n>', 'pause partitions that schedule into a namespace with this many pending workflows (default: ARGO_PENDING_WORKFLOW_LIMIT)')
-      .option('--port <port>', `operator endpoints /metrics, /_health, /halt/<topic>, /resume/<topic> (default ${DEFAULT_PORT}; 0 picks a free port; "none" turns them off)`, parsePort)
+      .option(
+        '--pending-limit <n>',
+        'pause partitions that schedule into a namespace with this many pending workflows (default: ARGO_PENDING_WORKFLOW_LIMIT)',
+      )
+      .option(
+        '--port <port>',
+        `operator endpoints /metrics, /_health, /halt/<topic>, /resume/<topic> (default ${DEFAULT_PORT}; 0 picks a free port; "none" turns them off)`,
+        parsePort,
+      )
       .option('--host <address>', 'address the endpoints listen on (default 127.0.0.1, 0.0.0.0 inside Kubernetes)')
       .option('--solvers <names>', 'solver environments (default: THOTH_SOLVERS)', collect)
       .option('--index-url <url>', 'register a package index (default: THOTH_INDEX_URLS; repeatable)', collect)
@@ -110,7 +129,10 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
       .option('--no-schedule-revsolver', 'do not schedule revsolver workflows')
       .option('--schedule-security', 'schedule security-indicators workflows (default on; THOTH_INVESTIGATOR_SCHEDULE_SECURITY)')
       .option('--no-schedule-security', 'do not schedule security-indicators workflows')
-      .option('--schedule-kebechet-administrator', 'schedule kebechet-administrator workflows (default off; THOTH_INVESTIGATOR_KEBECHET_ADMINISTRATOR)')
+      .option(
+        '--schedule-kebechet-administrator',
+        'schedule kebechet-administrator workflows (default off; THOTH_INVESTIGATOR_KEBECHET_ADMINISTRATOR)',
+      )
       .option('--no-schedule-kebechet-administrator', 'do not schedule kebechet-administrator workflows')
       .addOption(
         choiceOption(
@@ -152,7 +174,8 @@ Examples:
         const startFrom = settings.offsetReset;
         const pendingLimit = o.pendingLimit !== undefined ? parsePendingLimit(o.pendingLimit, '--pending-limit') : settings.pendingLimit;
         if (o.group !== undefined && !o.group.trim()) throw new UsageError('--group must name a consumer group, got an empty string');
-        if (o.from !== undefined && o.untilIdle !== undefined) throw new UsageError('--until-idle applies to a broker; --from already stops at the end of its file');
+        if (o.from !== undefined && o.untilIdle !== undefined)
+          throw new UsageError('--until-idle applies to a broker; --from already stops at the end of its file');
         done({
           config,
           from: o.from,
@@ -179,7 +202,8 @@ Examples:
     const store = await context.store({ create: true });
     store.seedIndexes(options.config.indexUrls);
     const kube = await workflowTarget(options, context);
-    if (options.pendingLimit !== undefined && !kube) log.notice('the pending-workflow limit applies to a cluster; in record mode nothing is pending, so it is not used');
+    if (options.pendingLimit !== undefined && !kube)
+      log.notice('the pending-workflow limit applies to a cluster; in record mode nothing is pending, so it is not used');
     const runner: RunnerOptions = {
       config: options.config,
       from: options.from,
@@ -188,7 +212,10 @@ Examples:
       namespaceFor: namespaceResolver(options, kube, context),
       pendingLimit: options.pendingLimit,
       // A file replay needs no endpoints unless asked for.
-      http: options.port === null || (options.from !== undefined && !options.portGiven) ? null : { host: options.host, port: options.port, required: options.portGiven },
+      http:
+        options.port === null || (options.from !== undefined && !options.portGiven)
+          ? null
+          : { host: options.host, port: options.port, required: options.portGiven },
       maxBytes: options.maxBytes,
       retry: { ...DEFAULT_RETRY, maxAttempts: options.maxAttempts },
       stopGraceMs: 8_000,
@@ -211,7 +238,8 @@ Examples:
     }
     const summary = buildSummary(outcome, store, learned);
     io.stderr.write(formatCounts(summary));
-    if (outcome.reason !== 'signal') await write(io.stdout, presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));
+    if (outcome.reason !== 'signal')
+      await write(io.stdout, presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));
   },
 };
 
@@ -219,7 +247,13 @@ Examples:
 async function investigatorSource(options: InvestigateOptions, context: CommandContext): Promise<InvestigatorSource> {
   const config = options.config;
   if (options.from !== undefined) {
-    return fileSource({ path: options.from, stdin: context.io.stdin, deploymentName: config.deploymentName, now: context.clock.now, onBadLine: context.log.warn });
+    return fileSource({
+      path: options.from,
+      stdin: context.io.stdin,
+      deploymentName: config.deploymentName,
+      now: context.clock.now,
+      onBadLine: context.log.warn,
+    });
   }
   return brokerSource({
     broker: await context.broker(),
@@ -241,7 +275,9 @@ async function workflowTarget(options: InvestigateOptions, context: CommandConte
   }
   // Replaying a file (a fixture, the demo) must not reach whatever cluster the kubeconfig points at unless asked to.
   if (options.workflows === undefined && options.from !== undefined) {
-    log.notice('workflows: record mode, the default with --from: workflows are written to the ledger only (--workflows cluster to create them)');
+    log.notice(
+      'workflows: record mode, the default with --from: workflows are written to the ledger only (--workflows cluster to create them)',
+    );
     return null;
   }
   try {
@@ -255,7 +291,11 @@ async function workflowTarget(options: InvestigateOptions, context: CommandConte
   }
 }
 
-function namespaceResolver(options: InvestigateOptions, kube: KubeClient | null, context: Pick<CommandContext, 'settings' | 'log'>): (kind: WorkflowKind) => string {
+function namespaceResolver(
+  options: InvestigateOptions,
+  kube: KubeClient | null,
+  context: Pick<CommandContext, 'settings' | 'log'>,
+): (kind: WorkflowKind) => string {
   const n = options.namespaces;
   const fromSettings = context.settings.namespaces;
   const configured = n.namespace || n.middletierNamespace || n.backendNamespace || fromSettings.middletier || fromSettings.backend;
@@ -268,7 +308,9 @@ function namespaceResolver(options: InvestigateOptions, kube: KubeClient | null,
   // Fail at start-up, not on the first message, when a class has no namespace.
   for (const kind of ['solver', 'adviser'] as const) namespaceFor(kind, n, fromSettings, fallback);
   if (fallback && (!configuredNamespace('solver', n, fromSettings) || !configuredNamespace('adviser', n, fromSettings))) {
-    context.log.notice(`workflows: namespace ${fallback.namespace} where none is configured (from ${fallback.from}; --namespace NS to change)`);
+    context.log.notice(
+      `workflows: namespace ${fallback.namespace} where none is configured (from ${fallback.from}; --namespace NS to change)`,
+    );
   }
   return (kind) => namespaceFor(kind, n, fromSettings, fallback);
 }

@@ -14,7 +14,13 @@ import { serializeMessage } from '../messages/validate.js';
 import { followUpPublisher } from '../investigate/follow-up-publisher.js';
 import { presentPositions, type PublishFormat } from '../present/publish.js';
 import { prepareFile } from '../services/publish-file.js';
-import { checkPublishFlags, prepareMessage, type PrepareContext, type PreparedMessage, type PublishFlags } from '../services/publish-prepare.js';
+import {
+  checkPublishFlags,
+  prepareMessage,
+  type PrepareContext,
+  type PreparedMessage,
+  type PublishFlags,
+} from '../services/publish-prepare.js';
 import type { RecordPosition } from '../transport/port.js';
 import type { CommandDefinition } from './command.js';
 import type { CommandContext } from './context.js';
@@ -45,7 +51,8 @@ function jsonFields(text: string | undefined): Record<string, unknown> {
   } catch (error) {
     throw new UsageError(`--json is not valid JSON (${(error as Error).message})`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError('--json must be a JSON object of message fields');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError('--json must be a JSON object of message fields');
   return value as Record<string, unknown>;
 }
 
@@ -83,9 +90,18 @@ export const publishCommand: CommandDefinition<PublishOptions> = {
         collect,
       )
       .option('--json <object>', 'message fields as one JSON object (flags override it)')
-      .option('--file <path>', "publish every line of an NDJSON file (`-` for stdin), each a JSON object of the message's fields (recorded envelopes: thoth replay)")
-      .option('--skip-invalid', 'with --file: publish the valid lines and report the others (default: publish nothing if any line is invalid)')
-      .option('--index-url <url>', 'index_url (default: first of THOTH_INDEX_URLS, else PIP_INDEX_URL, else index-url from pip.conf / PIP_CONFIG_FILE)')
+      .option(
+        '--file <path>',
+        "publish every line of an NDJSON file (`-` for stdin), each a JSON object of the message's fields (recorded envelopes: thoth replay)",
+      )
+      .option(
+        '--skip-invalid',
+        'with --file: publish the valid lines and report the others (default: publish nothing if any line is invalid)',
+      )
+      .option(
+        '--index-url <url>',
+        'index_url (default: first of THOTH_INDEX_URLS, else PIP_INDEX_URL, else index-url from pip.conf / PIP_CONFIG_FILE)',
+      )
       .option('--solver <name>', 'solver field (e.g. solver-rhel-8-py38)')
       .option('--key <key>', 'record key (default: the subject name==version for package messages, none otherwise)')
       .option('--header <name=value>', 'record header (repeatable)', collect)
@@ -99,7 +115,9 @@ export const publishCommand: CommandDefinition<PublishOptions> = {
       )
       .option('--dry-run', 'validate and print the exact body; send nothing')
       .option('--show-secrets', 'with --dry-run: print password fields instead of ***')
-      .addOption(choiceOption('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, ndjson when piped)', FORMATS))
+      .addOption(
+        choiceOption('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, ndjson when piped)', FORMATS),
+      )
       .addHelpText(
         'after',
         `
@@ -149,7 +167,9 @@ Examples:
       const headers = Object.entries(maskHeaders(first.headers))
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');
-      log.notice(`dry run: would publish ${messages.length} message(s) to ${topic} (key ${first.key ?? 'none'}${headers ? `, headers ${headers}` : ''})`);
+      log.notice(
+        `dry run: would publish ${messages.length} message(s) to ${topic} (key ${first.key ?? 'none'}${headers ? `, headers ${headers}` : ''})`,
+      );
       // The exact body, but a password the user typed is not echoed unless asked for.
       let masked = false;
       for (const message of messages) {
@@ -165,11 +185,15 @@ Examples:
     // The same follow-up publishing the investigator uses: one body builder, one check, one acknowledgement.
     const publisher = followUpPublisher({
       send: async (records) => {
-        positions = await broker.send(records.map((r) => ({ topic, key: r.key, headers: r.headers, value: serializeMessage(options.type, r.message) })));
+        positions = await broker.send(
+          records.map((r) => ({ topic, key: r.key, headers: r.headers, value: serializeMessage(options.type, r.message) })),
+        );
       },
       origin: { componentName: 'thoth', serviceVersion: thothVersion() },
     });
-    await publisher.send(messages.map((m) => publisher.prepare({ messageType: options.type.name, message: m.message, key: m.key, headers: m.headers })));
+    await publisher.send(
+      messages.map((m) => publisher.prepare({ messageType: options.type.name, message: m.message, key: m.key, headers: m.headers })),
+    );
     const shown = positions.map((p, i) => ({ topic: p.topic, partition: p.partition, offset: p.offset, key: messages[i].key }));
     await write(io.stdout, await presentPositions(shown, options.output));
   },

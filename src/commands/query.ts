@@ -51,7 +51,8 @@ function parseLimit(text: string): number {
 function sinceParser(now: number): (text: string) => string {
   return (text) => {
     const at = parseSince(text, now);
-    if (at === undefined) throw new InvalidArgumentError('expected a duration such as 10m, 2h, 3d, or an ISO-8601 time such as 2024-05-01T12:00:00Z');
+    if (at === undefined)
+      throw new InvalidArgumentError('expected a duration such as 10m, 2h, 3d, or an ISO-8601 time such as 2024-05-01T12:00:00Z');
     return new Date(at).toISOString();
   };
 }
@@ -100,7 +101,11 @@ export const queryCommand: CommandDefinition<QueryOptions> = {
           answer({ what: 'si-unanalyzed', ...limited(o) }, o.output),
         ),
       )
-      .addCommand(listQuery('missing', 'versions flagged missing from their index').action((o) => answer({ what: 'missing', ...limited(o) }, o.output)))
+      .addCommand(
+        listQuery('missing', 'versions flagged missing from their index').action((o) =>
+          answer({ what: 'missing', ...limited(o) }, o.output),
+        ),
+      )
       .addCommand(
         listQuery('workflows', 'the workflow ledger, oldest first')
           .addOption(choiceOption('--kind <kind>', 'only this kind (solver, security-indicators, adviser, ...)', WORKFLOW_KINDS))
@@ -114,7 +119,9 @@ export const queryCommand: CommandDefinition<QueryOptions> = {
         ),
       )
       .addCommand(query('indexes', 'registered package indexes').action((o) => answer({ what: 'indexes' }, o.output)))
-      .addCommand(query('stats', 'rows per table, file size, schema version, embedded-log size').action((o) => answer({ what: 'stats' }, o.output)))
+      .addCommand(
+        query('stats', 'rows per table, file size, schema version, embedded-log size').action((o) => answer({ what: 'stats' }, o.output)),
+      )
       .addCommand(
         query('sql', 'one read-only SQL statement on a read-only connection')
           .argument('<statement>', 'a single SELECT (or WITH ..., read-only PRAGMA)')
@@ -126,7 +133,10 @@ export const queryCommand: CommandDefinition<QueryOptions> = {
     const store = await context.store({ readonly: true });
     // A user's SQL may run for long: Ctrl-C must still end it.
     const result = context.blocking(() => withStoreErrors(store.path, () => runQuery(store, options.request, options.solvers)));
-    const text = await presentQuery(result, options.format, { color: context.settings.color && Boolean(context.io.stdout.isTTY), width: context.io.stdout.columns });
+    const text = await presentQuery(result, options.format, {
+      color: context.settings.color && Boolean(context.io.stdout.isTTY),
+      width: context.io.stdout.columns,
+    });
     if (text.empty) context.log.notice(text.empty);
     await write(context.io.stdout, text.output);
   },

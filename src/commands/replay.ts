@@ -21,12 +21,14 @@ function parsePace(rate: string | undefined, speed: string | undefined): Pace {
   if (rate !== undefined && speed !== undefined) throw new UsageError('--rate and --speed cannot be used together');
   if (rate !== undefined) {
     const match = /^(\d+(?:\.\d+)?)(?:\/s)?$/.exec(rate);
-    if (!match || Number(match[1]) <= 0) throw new UsageError(`--rate expects messages per second like 100 or 100/s, got ${JSON.stringify(rate)}`);
+    if (!match || Number(match[1]) <= 0)
+      throw new UsageError(`--rate expects messages per second like 100 or 100/s, got ${JSON.stringify(rate)}`);
     return { kind: 'rate', perSecond: Number(match[1]) };
   }
   if (speed !== undefined) {
     const factor = Number(speed);
-    if (!/^\d+(\.\d+)?$/.test(speed) || !(factor > 0)) throw new UsageError(`--speed expects a positive factor like 1, 10 or 0.5, got ${JSON.stringify(speed)}`);
+    if (!/^\d+(\.\d+)?$/.test(speed) || !(factor > 0))
+      throw new UsageError(`--speed expects a positive factor like 1, 10 or 0.5, got ${JSON.stringify(speed)}`);
     return { kind: 'speed', factor };
   }
   return { kind: 'asap' };
@@ -42,7 +44,9 @@ export const replayCommand: CommandDefinition<ReplayOptions> = {
       .option('--strict', 'stop at the first bad line (default: report it and go on)')
       .option('--include-invalid', 'send messages that fail validation as recorded (e.g. to exercise the dead-letter path)')
       .option('--keep-timestamps', "send with the recorded timestamps (default: the broker's clock)")
-      .addOption(choiceOption('-o, --output <format>', 'summary as a table on stderr (default), or as a json | yaml document on stdout', FORMATS))
+      .addOption(
+        choiceOption('-o, --output <format>', 'summary as a table on stderr (default), or as a json | yaml document on stdout', FORMATS),
+      )
       .addHelpText(
         'after',
         `

@@ -28,7 +28,8 @@ import { choiceOption, collect } from './options.js';
 
 export interface SubmitOptions {
   /** The kind and flags, or -f FILE: the request is built in run(), once the file is read. */
-  target: { kind: 'flags'; request: WorkflowRequest } | { kind: 'file'; path: string; parameters: string[]; secrets: string[]; force: boolean };
+  target:
+    { kind: 'flags'; request: WorkflowRequest } | { kind: 'file'; path: string; parameters: string[]; secrets: string[]; force: boolean };
   /** --namespace; undefined: the file's, the settings' or the kubeconfig context's. */
   namespace?: string;
   dryRun?: 'client' | 'server';
@@ -64,11 +65,22 @@ export const submitCommand: CommandDefinition<SubmitOptions> = {
         'workflow kind: solver, revsolver, security-indicators, adviser, provenance-checker, package-extract, build-analysis, graph-sync, kebechet, kebechet-run-url, kebechet-administrator, repo-init',
       )
       .argument('[package]', 'name==version for package kinds (solver, revsolver, security-indicators, kebechet-administrator)')
-      .option('-p, --parameter <KEY=VALUE>', 'workflow parameter by its upstream name (repeatable; overrides what the package operand filled)', collect)
-      .option('--namespace <ns>', "namespace (default: THOTH_MIDDLETIER_NAMESPACE or THOTH_BACKEND_NAMESPACE by kind, else the kubeconfig context's)")
+      .option(
+        '-p, --parameter <KEY=VALUE>',
+        'workflow parameter by its upstream name (repeatable; overrides what the package operand filled)',
+        collect,
+      )
+      .option(
+        '--namespace <ns>',
+        "namespace (default: THOTH_MIDDLETIER_NAMESPACE or THOTH_BACKEND_NAMESPACE by kind, else the kubeconfig context's)",
+      )
       .option('--solver <name>', 'solver for `submit solver` (default: first of THOTH_SOLVERS, else solver-rhel-8-py38)')
       .option('--index-url <url>', 'package index (default: first of THOTH_INDEX_URLS, else PIP_INDEX_URL, else pip.conf)')
-      .option('--secret <ENV=SECRET:KEY>', 'credentials from a Kubernetes Secret, e.g. THOTH_REGISTRY_CREDENTIALS=registry-creds:auth (repeatable)', collect)
+      .option(
+        '--secret <ENV=SECRET:KEY>',
+        'credentials from a Kubernetes Secret, e.g. THOTH_REGISTRY_CREDENTIALS=registry-creds:auth (repeatable)',
+        collect,
+      )
       .option('--force', 'a deliberate re-run: a new workflow with a unique name even if this request ran before')
       .addOption(
         choiceOption(
@@ -79,12 +91,20 @@ export const submitCommand: CommandDefinition<SubmitOptions> = {
         ),
       )
       .addOption(
-        choiceOption('-o, --output <format>', 'name | yaml | json (default: name)', ['name', 'yaml', 'json'] as const, (value) => `-o must be one of name, yaml, json (got ${JSON.stringify(value)})`),
+        choiceOption(
+          '-o, --output <format>',
+          'name | yaml | json (default: name)',
+          ['name', 'yaml', 'json'] as const,
+          (value) => `-o must be one of name, yaml, json (got ${JSON.stringify(value)})`,
+        ),
       )
       .option('--wait', 'wait for the workflow to finish; exit 1 when it fails or errors')
       .option('--watch', 'like --wait, showing phase and node progress on stderr')
       .option('--timeout <duration>', 'with --wait/--watch: give up after this long (90s, 5m, 1h30m), exit 1 with the phase last seen')
-      .option('-f, --file <path>', "submit a Workflow file (`-` for stdin) that references one of thoth's WorkflowTemplates; -p overrides or adds its parameters")
+      .option(
+        '-f, --file <path>',
+        "submit a Workflow file (`-` for stdin) that references one of thoth's WorkflowTemplates; -p overrides or adds its parameters",
+      )
       .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, or the in-cluster service account)')
       .option('--context <name>', 'kubeconfig context (default: its current-context)')
       .addHelpText(
@@ -105,7 +125,8 @@ Examples:
         if (o.dryRun && (o.wait || o.watch)) throw new UsageError('a dry run creates nothing to wait for: drop --wait/--watch');
         const timeoutMs = o.timeout === undefined ? undefined : parseDuration(o.timeout);
         if (o.timeout !== undefined) {
-          if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--timeout expects a duration such as 90s, 5m or 1h30m (got ${JSON.stringify(o.timeout)})`);
+          if (timeoutMs === undefined || timeoutMs <= 0)
+            throw new UsageError(`--timeout expects a duration such as 90s, 5m or 1h30m (got ${JSON.stringify(o.timeout)})`);
           if (!o.wait && !o.watch) throw new UsageError('--timeout limits --wait or --watch: add one of them');
         }
         const parameters = o.parameter ?? [];
@@ -113,13 +134,17 @@ Examples:
         let target: SubmitOptions['target'];
         if (o.file !== undefined) {
           if (kind !== undefined) throw new UsageError('give either a kind or -f FILE, not both');
-          if (o.solver !== undefined || o.indexUrl !== undefined) throw new UsageError('--solver and --index-url fill a package operand; with -f FILE give parameters with -p');
+          if (o.solver !== undefined || o.indexUrl !== undefined)
+            throw new UsageError('--solver and --index-url fill a package operand; with -f FILE give parameters with -p');
           target = { kind: 'file', path: o.file, parameters, secrets, force: Boolean(o.force) };
         } else {
           if (kind === undefined) throw new UsageError('missing workflow kind (or -f FILE)', 'e.g. thoth submit solver requests==2.25.1');
           const settings = parse.settings;
           const defaults = { solvers: settings.solvers, indexUrl: () => settings.defaultIndexUrl?.url };
-          const request = requestFromCli({ kind, packageSpec, parameters, secrets, solver: o.solver, indexUrl: o.indexUrl, force: Boolean(o.force) }, defaults);
+          const request = requestFromCli(
+            { kind, packageSpec, parameters, secrets, solver: o.solver, indexUrl: o.indexUrl, force: Boolean(o.force) },
+            defaults,
+          );
           target = { kind: 'flags', request };
         }
         done({
@@ -137,32 +162,51 @@ Examples:
 
   async run(options, context) {
     const submission = await submissionOf(options, context);
-    for (const field of submission.ignored) context.log.warn(`the file's ${field} is not used: thoth names, labels and annotates its workflows itself`);
+    for (const field of submission.ignored)
+      context.log.warn(`the file's ${field} is not used: thoth names, labels and annotates its workflows itself`);
     if (submission.dryRun === 'client') {
       // Nothing leaves the machine: no cluster, no ledger.
       const namespace = await dryRunNamespace(submission, context);
       const workflow = buildWorkflow(submission.request, { namespace, now: context.clock.now });
-      await write(context.io.stdout, presentResult({ name: workflow.metadata.name, outcome: 'created', workflow }, submission.output, 'client'));
+      await write(
+        context.io.stdout,
+        presentResult({ name: workflow.metadata.name, outcome: 'created', workflow }, submission.output, 'client'),
+      );
       return;
     }
     const kube = await context.kube({ kubeconfig: submission.kubeconfig, context: submission.context, retryNotices: true });
     // Flags and variables win; otherwise the context's namespace, as kubectl and argo do.
     const targeted: Targeted = {
       ...submission,
-      namespace: namespaceFor(submission.request.kind, { namespace: submission.namespace }, context.settings.namespaces, kube.defaultNamespace),
+      namespace: namespaceFor(
+        submission.request.kind,
+        { namespace: submission.namespace },
+        context.settings.namespaces,
+        kube.defaultNamespace,
+      ),
     };
     const from = submission.namespace || !kube.defaultNamespace ? '' : ` (from ${kube.defaultNamespace.from}; --namespace NS to change)`;
     context.log.notice(`cluster: ${kube.description}, namespace ${targeted.namespace}${from}`);
     if (targeted.dryRun === 'server') {
-      const result = await scheduleWorkflow(targeted.request, { kube, namespace: targeted.namespace, now: context.clock.now, dryRun: 'server', signal: context.signal });
+      const result = await scheduleWorkflow(targeted.request, {
+        kube,
+        namespace: targeted.namespace,
+        now: context.clock.now,
+        dryRun: 'server',
+        signal: context.signal,
+      });
       await write(context.io.stdout, presentResult(result, targeted.output, 'server'));
       return;
     }
     const store = await context.store();
     const result = await scheduleChecked(targeted, context, kube, store);
     const failed = result.outcome === 'created' ? undefined : failedPhase(result.workflow);
-    if (failed) context.log.notice(`workflow ${result.name} already exists in namespace ${result.namespace} and ended ${failed}; --force submits a new run`);
-    else if (result.outcome === 'known') context.log.notice(`the ledger already has ${result.name} for this request; --force submits a new run`);
+    if (failed)
+      context.log.notice(
+        `workflow ${result.name} already exists in namespace ${result.namespace} and ended ${failed}; --force submits a new run`,
+      );
+    else if (result.outcome === 'known')
+      context.log.notice(`the ledger already has ${result.name} for this request; --force submits a new run`);
     if (targeted.wait || targeted.watch) {
       if (targeted.output === 'name') await write(context.io.stdout, presentResult(result, 'name'));
       await follow(result, targeted, context, kube, store);
@@ -176,7 +220,12 @@ Examples:
 async function submissionOf(options: SubmitOptions, context: Pick<CommandContext, 'io' | 'settings'>): Promise<Submission> {
   const { target, ...rest } = options;
   if (target.kind === 'flags') {
-    return { ...rest, request: target.request, namespace: configuredNamespace(target.request.kind, { namespace: options.namespace }, context.settings.namespaces), ignored: [] };
+    return {
+      ...rest,
+      request: target.request,
+      namespace: configuredNamespace(target.request.kind, { namespace: options.namespace }, context.settings.namespaces),
+      ignored: [],
+    };
   }
   const file = await readFileText(target.path, context.io.stdin);
   const fromFile = requestFromWorkflowFile(file.text, file.origin, target.force);
@@ -215,25 +264,36 @@ async function scheduleChecked(options: Targeted, context: CommandContext, kube:
   const scheduler = workflowScheduler({ kube, namespaceFor: () => options.namespace, now, signal: context.signal });
   const result = await scheduler.schedule(schedule(options.request, 'thoth submit'), null, store);
   // The object as the cluster holds it (for -o json|yaml, and its phase when it existed); one that is gone (TTL) is shown as built.
-  const onCluster = options.output === 'name' && result.outcome === 'created' ? undefined : await kube.getWorkflow(options.namespace, result.name, context.signal);
+  const onCluster =
+    options.output === 'name' && result.outcome === 'created'
+      ? undefined
+      : await kube.getWorkflow(options.namespace, result.name, context.signal);
   const workflow = onCluster ?? buildWorkflow({ ...options.request, force: false }, { namespace: options.namespace });
   return { ...result, workflow: { ...workflow, metadata: { ...workflow.metadata, name: result.name } } };
 }
 
 async function follow(result: ScheduleResult, options: Targeted, context: CommandContext, kube: KubeClient, store: Store): Promise<void> {
   const render = options.watch ? progressRenderer(context.io.stderr) : undefined;
-  const outcome = await waitForWorkflow(kube, result.namespace, result.name, { signal: context.signal, onChange: render, timeoutMs: options.timeoutMs });
+  const outcome = await waitForWorkflow(kube, result.namespace, result.name, {
+    signal: context.signal,
+    onChange: render,
+    timeoutMs: options.timeoutMs,
+  });
   store.setWorkflowStatus(result.name, statusOf(outcome.workflow), new Date(context.clock.now()).toISOString());
   if (outcome.timedOut) {
     throw new UserError(
       `workflow ${result.name} in namespace ${result.namespace} did not finish within ${formatDuration(options.timeoutMs!)}; last seen ${describePhase(outcome.workflow)}`,
-      outcome.workflow.status?.phase ? undefined : 'no phase at all: is the Argo workflow controller running in this cluster? (kubectl get pods -A -l app=workflow-controller)',
+      outcome.workflow.status?.phase
+        ? undefined
+        : 'no phase at all: is the Argo workflow controller running in this cluster? (kubectl get pods -A -l app=workflow-controller)',
     );
   }
   await write(context.io.stdout, presentFinished({ ...result, workflow: outcome.workflow }, outcome.phase, options.output));
   if (!outcome.failure) return;
   const where = outcome.failure.node ? `node ${outcome.failure.node}: ` : '';
-  throw new UserError(`workflow ${result.name} in namespace ${result.namespace} ended ${outcome.phase}: ${where}${outcome.failure.message}`);
+  throw new UserError(
+    `workflow ${result.name} in namespace ${result.namespace} ended ${outcome.phase}: ${where}${outcome.failure.message}`,
+  );
 }
 
 /** A client-side dry run contacts nothing, but reads the kubeconfig (when there is one) for its namespace. */
@@ -251,6 +311,8 @@ async function dryRunNamespace(options: Submission, context: CommandContext): Pr
     context.log.notice(`namespace ${namespace} (from ${fallback.from}; --namespace NS to change)`);
     return namespace;
   }
-  context.log.notice(`namespace ${DRY_RUN_NAMESPACE} (no --namespace, namespace variable or kubeconfig context namespace; --namespace NS to change)`);
+  context.log.notice(
+    `namespace ${DRY_RUN_NAMESPACE} (no --namespace, namespace variable or kubeconfig context namespace; --namespace NS to change)`,
+  );
   return DRY_RUN_NAMESPACE;
 }

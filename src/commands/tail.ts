@@ -40,9 +40,15 @@ export const tailCommand: CommandDefinition<TailOptions> = {
       .option('--count <n>', 'stop after printing n messages', countOf('--count'))
       .option('--exit-at-end', 'stop at the end of every partition (reads from the beginning unless a start is given)')
       .option('--group <id>', 'consume as this consumer group and commit offsets (default: no group, nothing committed)')
-      .option('--filter <field=value>', 'only messages whose field has this value (repeatable, all must match); package names compare normalised', collect)
+      .option(
+        '--filter <field=value>',
+        'only messages whose field has this value (repeatable, all must match); package names compare normalised',
+        collect,
+      )
       .option('--show-secrets', 'print secret fields (names containing "password") instead of ***')
-      .addOption(choiceOption('-o, --output <format>', 'pretty | ndjson | json (default: pretty on a terminal, ndjson when piped)', FORMATS))
+      .addOption(
+        choiceOption('-o, --output <format>', 'pretty | ndjson | json (default: pretty on a terminal, ndjson when piped)', FORMATS),
+      )
       .addHelpText(
         'after',
         `
@@ -96,19 +102,25 @@ Examples:
       // The Kafka transport says this itself; the embedded log reads a missing topic as empty.
       const known = new Set((await broker.topics()).map((t) => t.name));
       const missing = options.topics.filter((t) => !known.has(t));
-      if (missing.length > 0) log.notice(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist: nothing to read there`);
+      if (missing.length > 0)
+        log.notice(
+          `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist: nothing to read there`,
+        );
     }
     await write(io.stdout, presenter.begin());
-    const consumption = broker.consume({ topics: options.topics, group: options.group, start: options.start, exitAtEnd: options.exitAtEnd, signal }, async (record) => {
-      // Past --count: refuse the record so that a --group does not commit what was never shown.
-      if (enough.signal.aborted) throw new CountReached();
-      const decoded = decodeRecord(record, options.deploymentName);
-      if (!matchesFilters(decoded.envelope.value, options.filters)) return;
-      shown++;
-      if (decoded.validation && !decoded.validation.ok) invalid++;
-      await write(io.stdout, presenter.message(decoded));
-      if (options.count !== undefined && shown >= options.count) enough.abort();
-    });
+    const consumption = broker.consume(
+      { topics: options.topics, group: options.group, start: options.start, exitAtEnd: options.exitAtEnd, signal },
+      async (record) => {
+        // Past --count: refuse the record so that a --group does not commit what was never shown.
+        if (enough.signal.aborted) throw new CountReached();
+        const decoded = decodeRecord(record, options.deploymentName);
+        if (!matchesFilters(decoded.envelope.value, options.filters)) return;
+        shown++;
+        if (decoded.validation && !decoded.validation.ok) invalid++;
+        await write(io.stdout, presenter.message(decoded));
+        if (options.count !== undefined && shown >= options.count) enough.abort();
+      },
+    );
     const what = options.topics.length > 3 ? `${options.topics.length} topics` : options.topics.join(', ');
     log.notice(`tailing ${what}${options.exitAtEnd ? ' (until the end)' : ' (Ctrl-C to stop)'}`);
     try {

@@ -44,14 +44,22 @@ export const topicsCommand: CommandDefinition<TopicsOptions> = {
   declare: (parse, done) =>
     new Command('topics')
       .addArgument(
-        new Argument('[action]', '"create" to create the missing topics; nothing to list them').choices(['create'] as const).argParser((value): 'create' => {
-          if (value === 'create') return value;
-          throw new UsageError(`unknown action "${value}": thoth topics lists, thoth topics create creates`);
-        }),
+        new Argument('[action]', '"create" to create the missing topics; nothing to list them')
+          .choices(['create'] as const)
+          .argParser((value): 'create' => {
+            if (value === 'create') return value;
+            throw new UsageError(`unknown action "${value}": thoth topics lists, thoth topics create creates`);
+          }),
       )
       .option('--partitions <n>', "with create: partitions per new topic (default: the broker's)", countOf('--partitions'))
-      .option('--replication-factor <n>', "with create: replication factor of new topics (default: the broker's)", countOf('--replication-factor'))
-      .addOption(choiceOption('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, json when piped)', FORMATS))
+      .option(
+        '--replication-factor <n>',
+        "with create: replication factor of new topics (default: the broker's)",
+        countOf('--replication-factor'),
+      )
+      .addOption(
+        choiceOption('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, json when piped)', FORMATS),
+      )
       .addHelpText(
         'after',
         `

@@ -26,6 +26,7 @@ export function chooseBroker(flag: string | undefined, bootstrapServers: string 
     if (flag.startsWith('kafka://')) return { kind: 'kafka', bootstrap: splitServers(flag.slice('kafka://'.length), '--broker') };
     throw new UsageError(`--broker must be "embedded" or kafka://host:port[,host:port...], got "${flag}"`);
   }
-  if (bootstrapServers) return { kind: 'kafka', bootstrap: splitServers(bootstrapServers.replace(/^kafka:\/\//, ''), 'KAFKA_BOOTSTRAP_SERVERS') };
+  if (bootstrapServers)
+    return { kind: 'kafka', bootstrap: splitServers(bootstrapServers.replace(/^kafka:\/\//, ''), 'KAFKA_BOOTSTRAP_SERVERS') };
   return { kind: 'embedded', path: cachePath };
 }

@@ -36,7 +36,8 @@ export function parseModes(value: string | readonly string[], from: string): Con
 export function parseSwitch(value: string | undefined, variable: string, fallback: boolean): boolean {
   if (value === undefined || value === '') return fallback;
   const parsed = booleanWord(value);
-  if (parsed === undefined) throw new UsageError(`${variable} must be a boolean (1/true/yes/on or 0/false/no/off), got ${JSON.stringify(value)}`);
+  if (parsed === undefined)
+    throw new UsageError(`${variable} must be a boolean (1/true/yes/on or 0/false/no/off), got ${JSON.stringify(value)}`);
   return parsed;
 }
 

@@ -44,7 +44,9 @@ export function investigatorConfig(settings: Settings, flags: Partial<Investigat
   const indexUrls = flags.indexUrls !== undefined ? parseIndexUrls(flags.indexUrls, '--index-url') : settings.indexUrls;
   const registryCredentialsSecret = flags.registryCredentialsSecret || settings.investigator.registryCredentialsSecret;
   if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(registryCredentialsSecret)) {
-    throw new UsageError(`THOTH_REGISTRY_CREDENTIALS_SECRET must name a Secret (a DNS-1123 subdomain), got ${JSON.stringify(registryCredentialsSecret)}`);
+    throw new UsageError(
+      `THOTH_REGISTRY_CREDENTIALS_SECRET must name a Secret (a DNS-1123 subdomain), got ${JSON.stringify(registryCredentialsSecret)}`,
+    );
   }
   const deploymentName = flags.deploymentName ?? settings.deploymentName;
   const switches = settings.investigator.schedule;
@@ -62,4 +64,3 @@ export function investigatorConfig(settings: Settings, flags: Partial<Investigat
     registryCredentialsSecret,
   };
 }
-

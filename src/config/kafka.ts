@@ -91,7 +91,8 @@ function saslSettings(env: NodeJS.ProcessEnv): NonNullable<KafkaSettings['sasl']
   const mechanism = MECHANISMS[oneOf('KAFKA_SASL_MECHANISM', mechanismName, Object.keys(MECHANISMS))];
   const username = setting(env, 'KAFKA_SASL_USERNAME');
   const password = env.KAFKA_SASL_PASSWORD;
-  if (username === undefined) throw new UsageError('KAFKA_SASL_USERNAME is required when KAFKA_SECURITY_PROTOCOL is SASL_SSL or SASL_PLAINTEXT');
+  if (username === undefined)
+    throw new UsageError('KAFKA_SASL_USERNAME is required when KAFKA_SECURITY_PROTOCOL is SASL_SSL or SASL_PLAINTEXT');
   if (password === undefined || password === '') {
     throw new UsageError('KAFKA_SASL_PASSWORD is required when KAFKA_SECURITY_PROTOCOL is SASL_SSL or SASL_PLAINTEXT');
   }
@@ -121,7 +122,11 @@ export function readKafkaSettings(
   const settings: KafkaSettings = {
     brokers: [...brokers],
     clientId: setting(env, 'KAFKA_CLIENT_ID') ?? 'thoth',
-    autoOffsetReset: oneOf('KAFKA_CONSUMER_AUTO_OFFSET_RESET', setting(env, 'KAFKA_CONSUMER_AUTO_OFFSET_RESET') ?? 'earliest', OFFSET_RESETS),
+    autoOffsetReset: oneOf(
+      'KAFKA_CONSUMER_AUTO_OFFSET_RESET',
+      setting(env, 'KAFKA_CONSUMER_AUTO_OFFSET_RESET') ?? 'earliest',
+      OFFSET_RESETS,
+    ),
     address: `kafka://${brokers.join(',')}`,
   };
   if (protocol === 'SSL' || protocol === 'SASL_SSL') {

@@ -29,7 +29,9 @@ export function parseSolvers(value: string | readonly string[], from: string): s
   if (solvers.length === 0) throw new UsageError(`${from} names no solver`, `e.g. ${DEFAULT_SOLVERS.join(',')}`);
   for (const solver of solvers) {
     if (!solverEnvironment(solver)) {
-      throw new UsageError(`${from}: ${JSON.stringify(solver)} is not a solver name; a solver is named solver-<os>-<os_version>-py<XY>, e.g. solver-rhel-8-py38`);
+      throw new UsageError(
+        `${from}: ${JSON.stringify(solver)} is not a solver name; a solver is named solver-<os>-<os_version>-py<XY>, e.g. solver-rhel-8-py38`,
+      );
     }
   }
   return solvers;

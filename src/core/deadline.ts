@@ -6,7 +6,11 @@
  * referenced timer and a listener on the caller's signal keep it alive, and
  * both are released when the call settles.
  */
-export async function withDeadline<T>(ms: number, callerSignal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  ms: number,
+  callerSignal: AbortSignal | undefined,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms);
   const onCallerAbort = () => controller.abort(callerSignal!.reason);

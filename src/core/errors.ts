@@ -9,7 +9,10 @@
 /** Bad command line or setting: unknown option, missing operand, wrong value. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }
@@ -20,7 +23,11 @@ export class UsageError extends Error {
  */
 export class UserError extends Error {
   override readonly name: string = 'UserError';
-  constructor(message: string, readonly hint?: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -50,7 +57,11 @@ export class CancelledError extends Error {
  */
 export class TransientError extends UserError {
   override readonly name = 'TransientError';
-  constructor(message: string, readonly retryAfterMs?: number, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, undefined, options);
   }
 }
@@ -62,7 +73,11 @@ export class TransientError extends UserError {
  */
 export class PermanentError extends UserError {
   override readonly name = 'PermanentError';
-  constructor(readonly errorClass: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly errorClass: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, undefined, options);
   }
 }

@@ -24,9 +24,7 @@ export interface BackPressureOptions {
 
 export function pendingLimitGate(options: BackPressureOptions): (effects: Effect[], context: RecordContext) => Promise<void> {
   return async (effects, context) => {
-    const namespaces = new Set(
-      effects.filter((e) => e.type === 'schedule').map((e) => options.namespaceFor(e.request.kind)),
-    );
+    const namespaces = new Set(effects.filter((e) => e.type === 'schedule').map((e) => options.namespaceFor(e.request.kind)));
     for (const namespace of namespaces) {
       let paused = false;
       for (;;) {

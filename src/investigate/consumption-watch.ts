@@ -31,7 +31,8 @@ export async function untilDone(consumption: Consumption, stop: AbortSignal, gra
     else stop.addEventListener('abort', arm, { once: true });
   });
   const first = await Promise.race([done.then(() => 'done' as const), graceOver]);
-  if (first === 'timeout') log.warn(`in-flight records did not finish within ${graceMs / 1000}s of the stop; they stay uncommitted and will be redelivered`);
+  if (first === 'timeout')
+    log.warn(`in-flight records did not finish within ${graceMs / 1000}s of the stop; they stay uncommitted and will be redelivered`);
 }
 
 /** How long past --until-idle a run waits for records the broker has but this member is not given (a rebalance after a crash). */
@@ -63,7 +64,12 @@ export async function watchIdle(options: {
 }
 
 /** Reports the consumer lag when it changes, for the dashboard and the log. */
-export async function watchLag(consumption: Consumption, stop: AbortSignal, everyMs: number, report: (total: number, partitions: number) => void): Promise<void> {
+export async function watchLag(
+  consumption: Consumption,
+  stop: AbortSignal,
+  everyMs: number,
+  report: (total: number, partitions: number) => void,
+): Promise<void> {
   let last = -1;
   while (!stop.aborted) {
     await sleep(everyMs, stop);

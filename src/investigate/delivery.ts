@@ -105,7 +105,14 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
     event('processed', record, typeName, { effects: effects.length });
   }
 
-  async function deadLetter(record: ConsumedRecord, source: SourceRef, typeName: string | undefined, errorClass: string, rawReason: string, context: RecordContext) {
+  async function deadLetter(
+    record: ConsumedRecord,
+    source: SourceRef,
+    typeName: string | undefined,
+    errorClass: string,
+    rawReason: string,
+    context: RecordContext,
+  ) {
     // A reason may quote an index URL with its user info; the topic's headers and the cache are read by many.
     const reason = withoutCredentials(rawReason);
     for (let attempt = 1; ; attempt++) {
@@ -175,7 +182,14 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
             }
           }
           if (options.retry.maxAttempts !== undefined && attempt >= options.retry.maxAttempts) {
-            return await deadLetter(record, source, typeName, RETRIES_EXHAUSTED, `gave up after ${attempt} attempts: ${messageOf(error)}`, context);
+            return await deadLetter(
+              record,
+              source,
+              typeName,
+              RETRIES_EXHAUSTED,
+              `gave up after ${attempt} attempts: ${messageOf(error)}`,
+              context,
+            );
           }
           const delay = retryDelay(options.retry, attempt, error instanceof TransientError ? error.retryAfterMs : undefined);
           event('retry', record, typeName, { attempt, delayMs: delay, reason: withoutCredentials(messageOf(error)) });

@@ -94,7 +94,10 @@ export function handlerFor(typeName: string, version: string): Handler {
   if (!entry) throw new PermanentError(NO_HANDLER, `the investigator has no handler for ${typeName} messages`);
   if (!entry.versions.includes(version)) {
     const empty = version.trim() === '' ? ' (an empty version; leave the field out to mean v1)' : '';
-    throw new PermanentError(NO_HANDLER, `no handler for ${typeName} version ${JSON.stringify(version.slice(0, 40))}${empty}; handled versions: ${entry.versions.join(', ')}`);
+    throw new PermanentError(
+      NO_HANDLER,
+      `no handler for ${typeName} version ${JSON.stringify(version.slice(0, 40))}${empty}; handled versions: ${entry.versions.join(', ')}`,
+    );
   }
   return entry.handle;
 }

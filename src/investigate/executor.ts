@@ -102,7 +102,8 @@ export function createExecutor(context: ExecutorContext): Executor {
       const releases = effects.flatMap((e) => (e.type === 'release-advice' ? [e.key] : []));
       const ledgerEntries: LedgerEntry[] = [];
       const ledger: LedgerPort = {
-        findWorkflowByKey: (key) => [...ledgerEntries].reverse().find((entry) => entry.idempotencyKey === key) ?? context.store.findWorkflowByKey(key),
+        findWorkflowByKey: (key) =>
+          [...ledgerEntries].reverse().find((entry) => entry.idempotencyKey === key) ?? context.store.findWorkflowByKey(key),
         recordWorkflow: (entry) => void ledgerEntries.push(entry),
         setWorkflowStatus: (name, status, when) => context.store.setWorkflowStatus(name, status, when),
       };
@@ -112,9 +113,23 @@ export function createExecutor(context: ExecutorContext): Executor {
         if (effect.type !== 'schedule') continue;
         const result = await scheduler.schedule(effect, source, ledger);
         const kind = result.outcome === 'created' ? 'scheduled' : result.outcome === 'recorded' ? 'recorded-workflow' : result.outcome;
-        emit({ kind, detail: { name: result.name, kind: result.kind, namespace: result.namespace, reason: effect.reason, parameters: effect.request.parameters } });
+        emit({
+          kind,
+          detail: {
+            name: result.name,
+            kind: result.kind,
+            namespace: result.namespace,
+            reason: effect.reason,
+            parameters: effect.request.parameters,
+          },
+        });
         if (result.outcome === 'created' || result.outcome === 'recorded') {
-          context.metrics?.count(SCHEDULED_WORKFLOWS_METRIC, { message_type: effect.messageType ?? 'manual', workflow_type: result.kind }, 1, 'counter');
+          context.metrics?.count(
+            SCHEDULED_WORKFLOWS_METRIC,
+            { message_type: effect.messageType ?? 'manual', workflow_type: result.kind },
+            1,
+            'counter',
+          );
         }
       }
 
@@ -130,7 +145,12 @@ export function createExecutor(context: ExecutorContext): Executor {
         closed = written.closed;
         for (const change of [...changes, ...bookkeeping]) emit({ kind: 'recorded', detail: changeDetail(change) });
         for (const run of written.completed) {
-          const reRun = { messageType: 'adviser-re-run', message: { re_run_adviser_id: run.adviserId, recommendation_type: run.recommendationType }, key: run.adviserId, headers: {} };
+          const reRun = {
+            messageType: 'adviser-re-run',
+            message: { re_run_adviser_id: run.adviserId, recommendation_type: run.recommendationType },
+            key: run.adviserId,
+            headers: {},
+          };
           const record = publisher.prepare(reRun);
           if (publishes.some((p) => p.reRunOf === run.adviserId)) continue;
           publishes.push({ record, reRunOf: run.adviserId });

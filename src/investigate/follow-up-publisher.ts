@@ -42,7 +42,8 @@ export function followUpPublisher(context: FollowUpPublisherContext): FollowUpPu
     prepare(effect) {
       const type = messageType(effect.messageType);
       const built = buildMessage(type, effect.message, origin);
-      if (!built.ok) throw new PermanentError(INVALID_FOLLOW_UP, `the ${type.name} follow-up message is invalid: ${formatErrors(built.errors)}`);
+      if (!built.ok)
+        throw new PermanentError(INVALID_FOLLOW_UP, `the ${type.name} follow-up message is invalid: ${formatErrors(built.errors)}`);
       return { messageType: type.name, message: built.message, key: effect.key, headers: effect.headers };
     },
     send: (records) => context.send(records),

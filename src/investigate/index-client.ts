@@ -71,7 +71,8 @@ export function versionsFromProjectPage(page: unknown, normalizedName: string): 
 
 async function readBounded(response: Response, maxBytes: number): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw new PermanentError(INDEX_ERROR.badAnswer, `the index answer is ${declared} bytes, more than the ${maxBytes} allowed`);
+  if (declared > maxBytes)
+    throw new PermanentError(INDEX_ERROR.badAnswer, `the index answer is ${declared} bytes, more than the ${maxBytes} allowed`);
   if (!response.body) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -108,7 +109,10 @@ export function createIndexClient(options: IndexClientOptions = {}): IndexClient
         if (response.status === 429 || response.status >= 500) {
           await response.body?.cancel();
           const retryAfter = Number(response.headers.get('retry-after'));
-          throw new TransientError(`index ${indexUrl} answered ${response.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+          throw new TransientError(
+            `index ${indexUrl} answered ${response.status}`,
+            Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+          );
         }
         if (!response.ok) {
           await response.body?.cancel();
@@ -117,7 +121,10 @@ export function createIndexClient(options: IndexClientOptions = {}): IndexClient
         const type = (response.headers.get('content-type') ?? '').split(';')[0].trim();
         if (type !== PEP691_JSON && type !== 'application/json') {
           await response.body?.cancel();
-          throw new PermanentError(INDEX_ERROR.badAnswer, `index ${indexUrl} does not speak the PEP 691 JSON API (answered ${type || 'no content type'})`);
+          throw new PermanentError(
+            INDEX_ERROR.badAnswer,
+            `index ${indexUrl} does not speak the PEP 691 JSON API (answered ${type || 'no content type'})`,
+          );
         }
         try {
           return await readBounded(response, maxBytes);

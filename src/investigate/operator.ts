@@ -71,7 +71,11 @@ export async function serveOperatorEndpoints(options: OperatorEndpointOptions): 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? `port ${options.port} is in use` : String(error);
-    if (options.required) throw new UserError(`cannot serve the operator endpoints on ${options.host}:${options.port}: ${why}`, 'pass another --port, --port 0 for a free one, or --port none');
+    if (options.required)
+      throw new UserError(
+        `cannot serve the operator endpoints on ${options.host}:${options.port}: ${why}`,
+        'pass another --port, --port 0 for a free one, or --port none',
+      );
     options.log.warn(`operator endpoints off: ${why} (pass --port 0 for a free port)`);
     return undefined;
   }

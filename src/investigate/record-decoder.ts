@@ -11,7 +11,6 @@ import { decodeMessage, formatErrors, type Message } from '../messages/validate.
 import type { ConsumedRecord } from '../transport/port.js';
 import { handlerFor } from './dispatch.js';
 
-
 export interface DecodedRecord {
   type: MessageType;
   message: Message;
@@ -38,7 +37,10 @@ function describe(value: unknown): string {
 export function decodeConsumed(record: ConsumedRecord, options: { deploymentName?: string; maxBytes: number }): DecodedRecord {
   const size = record.size ?? (record.value === null ? 0 : Buffer.byteLength(record.value));
   if (size > options.maxBytes) {
-    throw new PermanentError(ERROR_CLASS.tooLarge, `the value is ${size} bytes, more than the limit of ${options.maxBytes} (KAFKA_MESSAGE_MAX_BYTES)`);
+    throw new PermanentError(
+      ERROR_CLASS.tooLarge,
+      `the value is ${size} bytes, more than the limit of ${options.maxBytes} (KAFKA_MESSAGE_MAX_BYTES)`,
+    );
   }
   const type = typeOfTopic(record.topic, options.deploymentName);
   if (!type) throw new PermanentError(ERROR_CLASS.unknownType, `no message type is published on topic "${record.topic}"`);
@@ -51,7 +53,10 @@ export function decodeConsumed(record: ConsumedRecord, options: { deploymentName
   } catch (error) {
     // The parser's text quotes the input, which may hold a secret: keep only the position.
     const position = /position (\d+)/.exec(String(error))?.[1];
-    throw new PermanentError(ERROR_CLASS.notJson, `the value is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`);
+    throw new PermanentError(
+      ERROR_CLASS.notJson,
+      `the value is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`,
+    );
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new PermanentError(ERROR_CLASS.notObject, `the value is ${describe(body)}; a ${type.name} message is a JSON object`);

@@ -46,4 +46,3 @@ export async function sleepWithHeartbeat(ms: number, context: RecordContext, hea
   }
   if (context.signal.aborted) throw new CancelledError('stopped while waiting to retry');
 }
-

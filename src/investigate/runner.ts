@@ -72,7 +72,9 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   const { store, source, clock, log } = ports;
   const config = options.config;
   if (options.from && config.indexUrls.length === 0 && store.registeredIndexes().length === 0) {
-    log.warn('no package index is registered (THOTH_INDEX_URLS, --index-url): every message naming an index will be dead-lettered as UnregisteredIndex');
+    log.warn(
+      'no package index is registered (THOTH_INDEX_URLS, --index-url): every message naming an index will be dead-lettered as UnregisteredIndex',
+    );
   }
   const startedAt = new Date(clock.now()).toISOString();
   const tally = emptyTally();
@@ -202,7 +204,10 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
           },
         })
       : undefined;
-  const lagWatch = source.kind === 'broker' ? watchLag(started, stop, options.lagPollMs, (total, partitions) => note('lag', { total, partitions })) : undefined;
+  const lagWatch =
+    source.kind === 'broker'
+      ? watchLag(started, stop, options.lagPollMs, (total, partitions) => note('lag', { total, partitions }))
+      : undefined;
   const kube = ports.kube;
   const phaseWatch = kube
     ? followPhases({
@@ -213,7 +218,14 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
         stop,
         now: clock.now,
         log: log,
-        onChange: (entry, status, message) => note('workflow-phase', { name: entry.name, kind: entry.kind, namespace: entry.namespace, status, ...(message ? { message } : {}) }),
+        onChange: (entry, status, message) =>
+          note('workflow-phase', {
+            name: entry.name,
+            kind: entry.kind,
+            namespace: entry.namespace,
+            status,
+            ...(message ? { message } : {}),
+          }),
       })
     : undefined;
 

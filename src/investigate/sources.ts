@@ -13,7 +13,16 @@ import { messageType } from '../messages/catalogue.js';
 import { openInput, readEnvelopes } from '../messages/ndjson.js';
 import { bodyOfValue, replayTopic } from '../messages/records.js';
 import { serializeMessage, validateMessage, formatErrors } from '../messages/validate.js';
-import type { Broker, ConsumedRecord, ConsumeSummary, Consumption, OutgoingRecord, RecordContext, RecordHandler, StartPosition } from '../transport/port.js';
+import type {
+  Broker,
+  ConsumedRecord,
+  ConsumeSummary,
+  Consumption,
+  OutgoingRecord,
+  RecordContext,
+  RecordHandler,
+  StartPosition,
+} from '../transport/port.js';
 import type { DeadLetterWriter } from './delivery.js';
 
 /** A message the investigator's own effects publish (adviser-re-run, ...). */
@@ -68,7 +77,13 @@ const HEADER_ALLOWANCE_BYTES = 4096;
  * too large to send again (the MessageTooLarge case) is left out, so that the
  * dead letter can be written and the record committed; the cache keeps it.
  */
-export function deadLetterRecord(record: ConsumedRecord, errorClass: string, reason: string, deploymentName?: string, maxBytes = Infinity): OutgoingRecord {
+export function deadLetterRecord(
+  record: ConsumedRecord,
+  errorClass: string,
+  reason: string,
+  deploymentName?: string,
+  maxBytes = Infinity,
+): OutgoingRecord {
   const oneLine = reason.replace(/\s*\n\s*/g, '; ');
   const size = record.value === null ? 0 : Buffer.byteLength(record.value);
   const omit = size + HEADER_ALLOWANCE_BYTES > maxBytes;
@@ -111,12 +126,20 @@ export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
         await broker.createTopics(wanted);
       } catch (error) {
         // Without the right to create topics, consumption still works for the ones that exist.
-        warn(`could not create the investigator's topics (${error instanceof Error ? error.message : String(error)}); create them with \`thoth topics create\``);
+        warn(
+          `could not create the investigator's topics (${error instanceof Error ? error.message : String(error)}); create them with \`thoth topics create\``,
+        );
       }
     },
     consume: (handler, signal) =>
       broker.consume(
-        { topics: options.topics, group: options.group, start: options.start, signal, partitionsConcurrently: options.partitionsConcurrently },
+        {
+          topics: options.topics,
+          group: options.group,
+          start: options.start,
+          signal,
+          partitionsConcurrently: options.partitionsConcurrently,
+        },
         handler,
       ),
     publish: async (followUp) => {

@@ -93,7 +93,9 @@ function summaryCounts(tally: EventTally, badLines: number): SummaryCounts {
 export function buildSummary(outcome: RunOutcome, store: Store, learnedEvents: InvestigatorEvent[]): RunSummary {
   const t = outcome.tally;
   const learned = [...new Set(learnedEvents.map(learnedFrom))];
-  const workflows = store.workflowsReport({ since: outcome.startedAt }).map(({ name, kind, namespace, status, parameters }) => ({ name, kind, namespace, status, parameters }));
+  const workflows = store
+    .workflowsReport({ since: outcome.startedAt })
+    .map(({ name, kind, namespace, status, parameters }) => ({ name, kind, namespace, status, parameters }));
   return {
     event: 'summary',
     source: outcome.source,

@@ -13,7 +13,16 @@ import { ANNOTATIONS, idempotencyKeyOf } from '../workflows/build.js';
 import { withDeadline } from '../core/deadline.js';
 import type { KubeSettings } from '../config/kube.js';
 import { findKubeconfig } from './kubeconfig-source.js';
-import { DEFAULT_RETRY, classifyHttp, classifyNetwork, withRetries, type FailureClass, type HttpFailure, type RequestContext, type RetryPolicy } from './http-failures.js';
+import {
+  DEFAULT_RETRY,
+  classifyHttp,
+  classifyNetwork,
+  withRetries,
+  type FailureClass,
+  type HttpFailure,
+  type RequestContext,
+  type RetryPolicy,
+} from './http-failures.js';
 import type { KubeClient, Workflow } from '../workflows/types.js';
 import { watchUntilDone } from './watch-workflow.js';
 
@@ -39,7 +48,10 @@ function loadConfig(options: ConnectOptions): { config: KubeConfig; origin: stri
   // An empty file (kubectl skips those in a KUBECONFIG list) would make the client library fail with a TypeError.
   const files = source.kind === 'files' ? source.files.filter((file) => !isBlankYaml(file)) : [];
   if (source.kind === 'files' && files.length === 0) {
-    throw new UserError(`the kubeconfig ${source.origin} is empty: it defines no cluster`, 'run `kubectl config view` to check it, or pass --kubeconfig FILE');
+    throw new UserError(
+      `the kubeconfig ${source.origin} is empty: it defines no cluster`,
+      'run `kubectl config view` to check it, or pass --kubeconfig FILE',
+    );
   }
   try {
     if (source.kind === 'in-cluster') config.loadFromCluster();
@@ -52,20 +64,31 @@ function loadConfig(options: ConnectOptions): { config: KubeConfig; origin: stri
       }
     }
   } catch (error) {
-    throw new UserError(`cannot read the kubeconfig ${source.origin}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    throw new UserError(
+      `cannot read the kubeconfig ${source.origin}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
   }
   if (config.getClusters().length === 0) {
-    throw new UserError(`the kubeconfig ${source.origin} has no clusters`, 'run `kubectl config view` to check it, or pass --kubeconfig FILE');
+    throw new UserError(
+      `the kubeconfig ${source.origin} has no clusters`,
+      'run `kubectl config view` to check it, or pass --kubeconfig FILE',
+    );
   }
   if (options.context) {
     if (!config.getContextObject(options.context)) {
       const known = config.getContexts().map((c) => c.name);
-      throw new UserError(`no context ${JSON.stringify(options.context)} in ${source.origin}`, known.length ? `contexts: ${known.join(', ')}` : undefined);
+      throw new UserError(
+        `no context ${JSON.stringify(options.context)} in ${source.origin}`,
+        known.length ? `contexts: ${known.join(', ')}` : undefined,
+      );
     }
     config.setCurrentContext(options.context);
   }
   if (!config.getCurrentCluster()) {
-    throw new UserError(`the kubeconfig ${source.origin} selects no cluster (current context: ${config.getCurrentContext() || 'none'})`, 'pass --context NAME or set current-context');
+    throw new UserError(
+      `the kubeconfig ${source.origin} selects no cluster (current context: ${config.getCurrentContext() || 'none'})`,
+      'pass --context NAME or set current-context',
+    );
   }
   return { config, origin: source.origin, kind: source.kind };
 }
@@ -73,7 +96,9 @@ function loadConfig(options: ConnectOptions): { config: KubeConfig; origin: stri
 /** Nothing but blank lines and comments (an unreadable file is left to the client library's error). */
 function isBlankYaml(file: string): boolean {
   try {
-    return readFileSync(file, 'utf8').split('\n').every((line) => line.trim() === '' || line.trim().startsWith('#'));
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .every((line) => line.trim() === '' || line.trim().startsWith('#'));
   } catch {
     return false;
   }
@@ -150,7 +175,9 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
       },
       post: (response: unknown) => new Observable(Promise.resolve(response)),
     };
-    return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as Parameters<CustomObjectsApi['getNamespacedCustomObject']>[1];
+    return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as Parameters<
+      CustomObjectsApi['getNamespacedCustomObject']
+    >[1];
   };
 
   /** Each attempt gets its own time limit, tied to the caller's signal. */
@@ -158,19 +185,25 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
   const trust = describeTrust(config);
   const context = (verb: string, namespace: string): RequestContext => ({ verb, namespace, credential, trust, server });
   const retrying = <T>(what: string, on: RequestContext, request: (callSignal: AbortSignal) => Promise<T>, signal?: AbortSignal) =>
-    withRetries(what, () => withDeadline(policy.requestTimeoutMs, signal, request), (error) => classify(error, on), {
-      policy,
-      log,
-      signal,
-      notices: options.retryNotices,
-    });
+    withRetries(
+      what,
+      () => withDeadline(policy.requestTimeoutMs, signal, request),
+      (error) => classify(error, on),
+      {
+        policy,
+        log,
+        signal,
+        notices: options.retryNotices,
+      },
+    );
 
   const getWorkflow = async (namespace: string, name: string, signal?: AbortSignal): Promise<Workflow | undefined> => {
     try {
       return (await retrying(
         `reading workflow ${name} in namespace ${namespace}`,
         context('get', namespace),
-        (callSignal) => api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }, callOptions(callSignal)),
+        (callSignal) =>
+          api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }, callOptions(callSignal)),
         signal,
       )) as Workflow;
     } catch (error) {
@@ -182,7 +215,10 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
   const client: KubeClient = {
     description,
     defaultNamespace: contextNamespace
-      ? { namespace: contextNamespace, from: source === 'in-cluster' ? 'the service account' : `the kubeconfig context ${config.getCurrentContext()}` }
+      ? {
+          namespace: contextNamespace,
+          from: source === 'in-cluster' ? 'the service account' : `the kubeconfig context ${config.getCurrentContext()}`,
+        }
       : undefined,
 
     async createWorkflow(workflow, createOptions = {}) {
@@ -190,7 +226,10 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
       const what = `creating workflow ${name} in namespace ${namespace}${createOptions.dryRun ? ' (server dry run)' : ''}`;
       // This call's own mark: a 409 on an object carrying it means one of our attempts stored it and its answer was lost.
       const submission = randomUUID();
-      const body: Workflow = { ...workflow, metadata: { ...workflow.metadata, annotations: { ...workflow.metadata.annotations, [ANNOTATIONS.submission]: submission } } };
+      const body: Workflow = {
+        ...workflow,
+        metadata: { ...workflow.metadata, annotations: { ...workflow.metadata.annotations, [ANNOTATIONS.submission]: submission } },
+      };
       let conflict = false;
       const created = await retrying(
         what,
@@ -199,7 +238,15 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
           try {
             return (await api.createNamespacedCustomObject(
               // Strict: a schema that lacks a field thoth writes (an older Argo) refuses it instead of dropping it silently.
-              { group: GROUP, version: VERSION, namespace, plural: PLURAL, body, dryRun: createOptions.dryRun ? 'All' : undefined, fieldValidation: 'Strict' },
+              {
+                group: GROUP,
+                version: VERSION,
+                namespace,
+                plural: PLURAL,
+                body,
+                dryRun: createOptions.dryRun ? 'All' : undefined,
+                fieldValidation: 'Strict',
+              },
               callOptions(callSignal),
             )) as Workflow;
           } catch (error) {
@@ -235,7 +282,11 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
         watch: (resourceVersion, onEvent, onEnd) =>
           watch.watch(
             `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`,
-            { fieldSelector: `metadata.name=${name}`, resourceVersion, timeoutSeconds: Math.max(1, Math.round(policy.requestTimeoutMs / 1000)) },
+            {
+              fieldSelector: `metadata.name=${name}`,
+              resourceVersion,
+              timeoutSeconds: Math.max(1, Math.round(policy.requestTimeoutMs / 1000)),
+            },
             (type: string, object: unknown) => onEvent(type, object as Workflow),
             (error: unknown) => onEnd(error ?? null),
           ),
@@ -254,7 +305,10 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
 
     async listWorkflows(namespace) {
       const list = (await retrying(`listing workflows in namespace ${namespace}`, context('list', namespace), (callSignal) =>
-        api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, labelSelector: 'app=thoth' }, callOptions(callSignal)),
+        api.listNamespacedCustomObject(
+          { group: GROUP, version: VERSION, namespace, plural: PLURAL, labelSelector: 'app=thoth' },
+          callOptions(callSignal),
+        ),
       )) as { items?: Workflow[] };
       return list.items ?? [];
     },

@@ -44,7 +44,17 @@ export type FailureClass =
   /** The cluster, its credentials or its set-up are wrong (no message's fault): stop and say what to fix. */
   | { kind: 'cluster'; description: string; hint?: string };
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
 
 /** Retry-After as seconds or an HTTP date, in milliseconds from now; undefined when absent or unreadable. */
 export function retryAfterMs(header: string | undefined, now: number = Date.now()): number | undefined {
@@ -71,7 +81,11 @@ const WORKFLOWS = 'workflows.argoproj.io';
 export function classifyHttp(failure: HttpFailure, context: RequestContext): FailureClass {
   const said = failure.message ?? failure.reason ?? `HTTP ${failure.status}`;
   if (failure.status === 429 || failure.status >= 500) {
-    return { kind: 'transient', description: `HTTP ${failure.status}: ${said}`, retryAfterMs: retryAfterMs(failure.headers['retry-after']) };
+    return {
+      kind: 'transient',
+      description: `HTTP ${failure.status}: ${said}`,
+      retryAfterMs: retryAfterMs(failure.headers['retry-after']),
+    };
   }
   if (failure.status === 401) {
     return {
@@ -102,7 +116,7 @@ export function classifyHttp(failure: HttpFailure, context: RequestContext): Fai
       return {
         kind: 'cluster',
         description: `Argo Workflows is not installed in the cluster at ${context.server} (no ${WORKFLOWS} API)`,
-        hint: "install Argo Workflows (its CRDs and controller) in this cluster, or choose the cluster that runs it with --context",
+        hint: 'install Argo Workflows (its CRDs and controller) in this cluster, or choose the cluster that runs it with --context',
       };
     }
   }
@@ -118,7 +132,8 @@ export function classifyHttp(failure: HttpFailure, context: RequestContext): Fai
 }
 
 /** Node's codes for a server certificate that does not verify: never worth a retry. */
-const CERTIFICATE_CODES = /^(?:UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH|ERR_SSL_|ERR_TLS_)/;
+const CERTIFICATE_CODES =
+  /^(?:UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH|ERR_SSL_|ERR_TLS_)/;
 
 /** Network-level failures (no answer): connection reset or refused, timeouts, a certificate that does not verify. Undefined when it is not one. */
 export function classifyNetwork(error: unknown, context?: Pick<RequestContext, 'trust' | 'server'>): FailureClass | undefined {
@@ -134,7 +149,8 @@ export function classifyNetwork(error: unknown, context?: Pick<RequestContext, '
   }
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return { kind: 'transient', description: `connection failed (${code})` };
   if (error.name === 'AbortError' || error.name === 'TimeoutError') return { kind: 'transient', description: 'request timed out' };
-  if (error.name === 'FetchError') return { kind: 'transient', description: `connection failed (${error.message.replace(/https?:\/\/\S+/g, '<server>')})` };
+  if (error.name === 'FetchError')
+    return { kind: 'transient', description: `connection failed (${error.message.replace(/https?:\/\/\S+/g, '<server>')})` };
   return undefined;
 }
 
@@ -156,7 +172,12 @@ export async function withRetries<T>(
   what: string,
   request: (attempt: number) => Promise<T>,
   classify: (error: unknown) => FailureClass | undefined,
-  options: { policy: RetryPolicy; log: Logger; signal?: AbortSignal; /** Each retry as a notice, not only with --verbose. */ notices?: boolean },
+  options: {
+    policy: RetryPolicy;
+    log: Logger;
+    signal?: AbortSignal;
+    /** Each retry as a notice, not only with --verbose. */ notices?: boolean;
+  },
 ): Promise<T> {
   const { policy, log, signal } = options;
   const say = options.notices ? log.notice : log.debug;
@@ -172,7 +193,9 @@ export async function withRetries<T>(
       if (failure.kind === 'permanent') throw new PermanentError(failure.errorClass, `${what}: ${failure.description}`, { cause: error });
       const wait = failure.retryAfterMs ?? backoffMs(attempt, policy);
       if (attempt + 1 >= policy.attempts) {
-        throw new TransientError(`${what}: ${failure.description} (gave up after ${policy.attempts} attempts)`, failure.retryAfterMs, { cause: error });
+        throw new TransientError(`${what}: ${failure.description} (gave up after ${policy.attempts} attempts)`, failure.retryAfterMs, {
+          cause: error,
+        });
       }
       // A server's Retry-After is honoured up to a limit: the message says what really happens.
       const limit = Math.max(policy.capMs, RETRY_AFTER_LIMIT_MS);

@@ -23,7 +23,10 @@ export function findKubeconfig(options: KubeSettings & { kubeconfig?: string; to
   if (options.kubeconfigList) {
     const files = options.kubeconfigList.split(delimiter).filter((f) => f && existsSync(f));
     if (files.length === 0) {
-      throw new UserError(`no Kubernetes cluster is configured: KUBECONFIG names no existing file (${options.kubeconfigList})`, NO_CLUSTER_HINT);
+      throw new UserError(
+        `no Kubernetes cluster is configured: KUBECONFIG names no existing file (${options.kubeconfigList})`,
+        NO_CLUSTER_HINT,
+      );
     }
     return { kind: 'files', files, origin: `${files.join(delimiter)} (KUBECONFIG)` };
   }

@@ -98,10 +98,15 @@ export async function watchUntilDone(o: WatchLoopOptions): Promise<Workflow> {
     }
     if (round.error instanceof UserError) throw round.error;
     const failure = o.describeError(round.error);
-    if (failure.kind === 'cluster') throw new FatalError(`watching workflow ${o.name} in namespace ${o.namespace}: ${failure.description}`, failure.hint);
-    if (failure.kind === 'permanent') throw new PermanentError(failure.errorClass, `watching workflow ${o.name} in namespace ${o.namespace}: ${failure.description}`);
+    if (failure.kind === 'cluster')
+      throw new FatalError(`watching workflow ${o.name} in namespace ${o.namespace}: ${failure.description}`, failure.hint);
+    if (failure.kind === 'permanent')
+      throw new PermanentError(failure.errorClass, `watching workflow ${o.name} in namespace ${o.namespace}: ${failure.description}`);
     failures++;
-    if (failures >= (o.maxFailures ?? 6)) throw new UserError(`watching workflow ${o.name} in namespace ${o.namespace}: ${failure.description} (gave up after ${failures} attempts)`);
+    if (failures >= (o.maxFailures ?? 6))
+      throw new UserError(
+        `watching workflow ${o.name} in namespace ${o.namespace}: ${failure.description} (gave up after ${failures} attempts)`,
+      );
     o.log.debug(`watch of ${o.name} ended: ${failure.description}; watching again`);
     await pause(o.backoff(failures), o.signal);
   }

@@ -101,7 +101,8 @@ function parseObject(line: Record<string, unknown>): ParsedEnvelope {
   }
   if (kcat) {
     const payload = line.payload;
-    if (payload !== null && typeof payload !== 'string') throw new LineProblem(`field "payload" must be a string or null, got ${describe(payload)}`);
+    if (payload !== null && typeof payload !== 'string')
+      throw new LineProblem(`field "payload" must be a string or null, got ${describe(payload)}`);
     const envelope: Envelope = {
       topic: line.topic,
       key: keyOf(line.key, 'key'),
@@ -180,7 +181,9 @@ export function openInput(path: string, stdin: NodeJS.ReadableStream): NodeJS.Re
   } catch (error) {
     if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error)}`);
+    throw new UserError(
+      `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error)}`,
+    );
   }
   return createReadStream(path);
 }

@@ -84,11 +84,15 @@ export function maskHeaders(headers: Record<string, string>): Record<string, str
 export function carriesSecrets(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(carriesSecrets);
   if (typeof value !== 'object' || value === null) return false;
-  return Object.entries(value).some(([name, item]) => (/password/i.test(name) && item !== null && item !== undefined) || carriesSecrets(item));
+  return Object.entries(value).some(
+    ([name, item]) => (/password/i.test(name) && item !== null && item !== undefined) || carriesSecrets(item),
+  );
 }
 
 /** The same envelope with secret fields and headers masked, for machine output without --show-secrets. */
-export function maskEnvelopeSecrets<T extends { headers: Record<string, string>; value: unknown }>(envelope: T): { masked: T; changed: boolean } {
+export function maskEnvelopeSecrets<T extends { headers: Record<string, string>; value: unknown }>(
+  envelope: T,
+): { masked: T; changed: boolean } {
   const secretValue = carriesSecrets(envelope.value);
   const secretHeaders = Object.keys(envelope.headers).filter((name) => SECRET_HEADER.test(name));
   if (!secretValue && secretHeaders.length === 0) return { masked: envelope, changed: false };

@@ -55,7 +55,10 @@ export function presentMessage(message: DecodedMessage, options: PresentOptions)
   const version = typeof body === 'object' && body !== null && typeof body.version === 'string' ? body.version : type?.version;
   const where = envelope.partition !== undefined ? `${envelope.partition}@${envelope.offset ?? '?'}` : '';
   const label = type ? `${type.name} ${version ?? ''}`.trim() : 'untyped';
-  const origin = typeof body === 'object' && body !== null && typeof body.component_name === 'string' ? `from ${body.component_name} ${displayText(body.service_version)}`.trim() : '';
+  const origin =
+    typeof body === 'object' && body !== null && typeof body.component_name === 'string'
+      ? `from ${body.component_name} ${displayText(body.service_version)}`.trim()
+      : '';
   const header = [
     paint.dim(formatTime(envelope.timestamp)),
     paint.cyan(shortTopic(envelope.topic, options.deploymentName)),

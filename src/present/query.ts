@@ -28,7 +28,13 @@ const shortTime = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
 const shortSolvers = (solvers: string[]) => solvers.map((s) => s.replace(/^solver-/, '')).join(', ');
 
 const statusStyle = (status: string) =>
-  status === 'Succeeded' ? 'green' : status === 'Failed' || status === 'Error' ? 'red' : status === 'Running' ? 'cyan' : ('yellow' as const);
+  status === 'Succeeded'
+    ? 'green'
+    : status === 'Failed' || status === 'Error'
+      ? 'red'
+      : status === 'Running'
+        ? 'cyan'
+        : ('yellow' as const);
 
 const workflowColumns: Array<Column<WorkflowReport>> = [
   { header: 'name', value: (w) => w.name, truncate: false },
@@ -58,13 +64,29 @@ function packageVersionColumns(versions: VersionReport[], showIndex: boolean): A
     { header: 'version', value: (v) => v.version, truncate: false },
     ...(showIndex ? [{ header: 'index', value: (v: VersionReport) => v.index_url }] : []),
     ...solvers.map(solverColumn),
-    { header: 'si', value: (v) => v.security_indicators, style: (v) => (v.security_indicators === 'done' ? 'green' : v.security_indicators === 'failed' ? 'red' : undefined) },
+    {
+      header: 'si',
+      value: (v) => v.security_indicators,
+      style: (v) => (v.security_indicators === 'done' ? 'green' : v.security_indicators === 'failed' ? 'red' : undefined),
+    },
     { header: 'missing', value: (v) => yesNo(v.is_missing), style: (v) => (v.is_missing ? 'red' : undefined) },
     { header: 'sdist', value: (v) => yesNo(v.provides_source_distro) },
-    { header: 'hashes', optional: true, value: (v) => (v.hashes.length ? `${v.hashes.filter((h) => h.present).length}/${v.hashes.length} present` : null) },
+    {
+      header: 'hashes',
+      optional: true,
+      value: (v) => (v.hashes.length ? `${v.hashes.filter((h) => h.present).length}/${v.hashes.length} present` : null),
+    },
     { header: 'cves', optional: true, value: (v) => v.cve_notices.length || null },
     { header: 'requests', optional: true, value: (v) => v.requests.reduce((n, r) => n + r.count, 0) || null },
-    { header: 'advice waiting', optional: true, value: (v) => v.advice_waiting.filter((a) => !a.re_run_published_at).map((a) => a.adviser_id).join(', ') || null },
+    {
+      header: 'advice waiting',
+      optional: true,
+      value: (v) =>
+        v.advice_waiting
+          .filter((a) => !a.re_run_published_at)
+          .map((a) => a.adviser_id)
+          .join(', ') || null,
+    },
   ];
   // Columns with nothing to say for any version only cost width.
   return columns.filter((c) => !c.optional || versions.some((v) => c.value(v) !== null));
@@ -89,50 +111,94 @@ function presentTable(result: QueryResult, options: TableOptions): Presented {
     case 'package':
       return presentPackage(result.data, options);
     case 'unresolved':
-      return table(result.data, [
-        ...versionColumns,
-        { header: 'solver', value: (r) => r.solver ?? 'all' },
-        { header: 'lacking', value: (r) => shortSolvers(r.lacking) || null, style: () => 'yellow' },
-        { header: 'count', value: (r) => r.count, align: 'right' },
-        { header: 'last seen', value: (r) => shortTime(r.last_seen), truncate: false },
-        { header: 'advice', value: (r) => r.advice_waiting || null, align: 'right' },
-      ] as Array<Column<UnresolvedReport>>, options, 'no unresolved requests');
+      return table(
+        result.data,
+        [
+          ...versionColumns,
+          { header: 'solver', value: (r) => r.solver ?? 'all' },
+          { header: 'lacking', value: (r) => shortSolvers(r.lacking) || null, style: () => 'yellow' },
+          { header: 'count', value: (r) => r.count, align: 'right' },
+          { header: 'last seen', value: (r) => shortTime(r.last_seen), truncate: false },
+          { header: 'advice', value: (r) => r.advice_waiting || null, align: 'right' },
+        ] as Array<Column<UnresolvedReport>>,
+        options,
+        'no unresolved requests',
+      );
     case 'unsolved':
-      return table(result.data, [...versionColumns, { header: 'lacking', value: (r) => shortSolvers(r.lacking), style: () => 'yellow' }] as Array<Column<(typeof result.data)[number]>>, options, 'every known version is solved');
+      return table(
+        result.data,
+        [...versionColumns, { header: 'lacking', value: (r) => shortSolvers(r.lacking), style: () => 'yellow' }] as Array<
+          Column<(typeof result.data)[number]>
+        >,
+        options,
+        'every known version is solved',
+      );
     case 'si-unanalyzed':
-      return table(result.data, [...versionColumns, { header: 'si', value: (r) => r.security_indicators }] as Array<Column<(typeof result.data)[number]>>, options, 'no solved version lacks security indicators');
+      return table(
+        result.data,
+        [...versionColumns, { header: 'si', value: (r) => r.security_indicators }] as Array<Column<(typeof result.data)[number]>>,
+        options,
+        'no solved version lacks security indicators',
+      );
     case 'missing':
       return table(result.data, versionColumns, options, 'no version is flagged missing');
     case 'workflows':
       return table(result.data, workflowColumns, options, 'no workflows match');
     case 'dead-letters':
-      return table(result.data, [
-        { header: 'topic', value: (d) => d.topic },
-        { header: 'partition', value: (d) => d.partition, align: 'right' },
-        { header: 'offset', value: (d) => d.offset, align: 'right' },
-        { header: 'error', value: (d) => d.error_class, style: () => 'red' },
-        { header: 'reason', value: (d) => d.reason },
-      ] as Array<Column<DeadLetterReport>>, options, 'no dead letters');
+      return table(
+        result.data,
+        [
+          { header: 'topic', value: (d) => d.topic },
+          { header: 'partition', value: (d) => d.partition, align: 'right' },
+          { header: 'offset', value: (d) => d.offset, align: 'right' },
+          { header: 'error', value: (d) => d.error_class, style: () => 'red' },
+          { header: 'reason', value: (d) => d.reason },
+        ] as Array<Column<DeadLetterReport>>,
+        options,
+        'no dead letters',
+      );
     case 'indexes':
-      return table(result.data, [
-        { header: 'url', value: (i) => i.url },
-        { header: 'versions', value: (i) => i.versions, align: 'right' },
-        { header: 'registered', value: (i) => i.registered_at },
-      ] as Array<Column<(typeof result.data)[number]>>, options, 'no index is registered (set THOTH_INDEX_URLS)');
+      return table(
+        result.data,
+        [
+          { header: 'url', value: (i) => i.url },
+          { header: 'versions', value: (i) => i.versions, align: 'right' },
+          { header: 'registered', value: (i) => i.registered_at },
+        ] as Array<Column<(typeof result.data)[number]>>,
+        options,
+        'no index is registered (set THOTH_INDEX_URLS)',
+      );
     case 'stats': {
       const s = result.data;
-      const fields = renderFields([
-        ['path', s.path],
-        ['schema version', s.schema_version],
-        ['size', `${s.size_bytes} bytes (+ ${s.wal_bytes} bytes of WAL)`],
-        ['embedded log', `${s.log.topics} topic(s), ${s.log.records} record(s), ${s.log.groups} consumer group(s)`],
-      ], options);
+      const fields = renderFields(
+        [
+          ['path', s.path],
+          ['schema version', s.schema_version],
+          ['size', `${s.size_bytes} bytes (+ ${s.wal_bytes} bytes of WAL)`],
+          ['embedded log', `${s.log.topics} topic(s), ${s.log.records} record(s), ${s.log.groups} consumer group(s)`],
+        ],
+        options,
+      );
       const rows = Object.entries(s.tables).map(([name, count]) => ({ name, count }));
-      return { output: `${fields}\n${renderTable(rows, [{ header: 'table', value: (r) => r.name }, { header: 'rows', value: (r) => r.count, align: 'right' }], options)}` };
+      return {
+        output: `${fields}\n${renderTable(
+          rows,
+          [
+            { header: 'table', value: (r) => r.name },
+            { header: 'rows', value: (r) => r.count, align: 'right' },
+          ],
+          options,
+        )}`,
+      };
     }
     case 'sql': {
       const { columns, rows } = result.data;
-      return table(rows, columns.map((name) => ({ header: name, value: (row: Record<string, unknown>) => sqlCell(row[name]) })), options, 'no rows');
+      return table(
+        rows,
+        columns.map((name) => ({ header: name, value: (row: Record<string, unknown>) => sqlCell(row[name]) })),
+        options,
+        'no rows',
+      );
     }
   }
 }
@@ -148,9 +214,14 @@ function sqlCell(value: unknown): string | number | null {
 /** JSON documents are built for scripts: BLOBs as base64, nothing else changed. */
 function documentOf(result: QueryResult): unknown {
   // Caches written before dead letters were stored masked still hold the secrets of some.
-  if (result.what === 'dead-letters') return result.data.map((d) => ({ ...d, reason: withoutCredentials(d.reason), value: scrubSecrets(d.value) }));
+  if (result.what === 'dead-letters')
+    return result.data.map((d) => ({ ...d, reason: withoutCredentials(d.reason), value: scrubSecrets(d.value) }));
   if (result.what !== 'sql') return result.data;
-  return result.data.rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'bigint' ? v.toString() : v])));
+  return result.data.rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'bigint' ? v.toString() : v]),
+    ),
+  );
 }
 
 export async function presentQuery(result: QueryResult, format: 'table' | 'json' | 'yaml', options: TableOptions): Promise<Presented> {

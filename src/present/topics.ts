@@ -17,7 +17,13 @@ export async function presentTopics(rows: TopicRow[], format: TopicsFormat): Pro
   if (format === 'ndjson') return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
   return renderGrid(
     ['TOPIC', 'TYPE', 'EXISTS', 'PARTITIONS', 'MESSAGES'],
-    rows.map((r) => [r.topic, r.type, r.exists ? 'yes' : 'no', r.partitions === null ? '-' : String(r.partitions), r.messages === null ? '-' : String(r.messages)]),
+    rows.map((r) => [
+      r.topic,
+      r.type,
+      r.exists ? 'yes' : 'no',
+      r.partitions === null ? '-' : String(r.partitions),
+      r.messages === null ? '-' : String(r.messages),
+    ]),
   );
 }
 

@@ -27,7 +27,9 @@ function parseLineObject(text: string): Record<string, unknown> {
     throw new UserError(`not valid JSON (${(error as Error).message})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UserError(`expected a JSON object of message fields, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}`);
+    throw new UserError(
+      `expected a JSON object of message fields, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}`,
+    );
   }
   return value as Record<string, unknown>;
 }

@@ -114,9 +114,15 @@ export function applyFieldFlags(type: MessageType, assignments: readonly string[
       into[name] = fieldValueFromText(field, text);
       continue;
     }
-    if (typeof field.type !== 'object') throw new UsageError(`--field ${path}: "${name}" is a ${typeLabel(field.type)}, not a model with fields`);
+    if (typeof field.type !== 'object')
+      throw new UsageError(`--field ${path}: "${name}" is a ${typeLabel(field.type)}, not a model with fields`);
     const innerField = field.type.object.find((f) => f.name === inner);
-    if (!innerField) throw unknownField(type, `${name}.${inner}`, field.type.object.map((f) => ({ ...f, name: `${name}.${f.name}` })));
+    if (!innerField)
+      throw unknownField(
+        type,
+        `${name}.${inner}`,
+        field.type.object.map((f) => ({ ...f, name: `${name}.${f.name}` })),
+      );
     const nested = typeof into[name] === 'object' && into[name] !== null ? (into[name] as Record<string, unknown>) : {};
     into[name] = { ...nested, [inner]: fieldValueFromText(innerField, text, path) };
   }
@@ -133,7 +139,9 @@ const SOLVER_RULE = 'a solver name is solver-<os>-<os_version>-py<XY>, e.g. solv
  */
 export function checkPublishFlags(type: MessageType, flags: PublishFlags): void {
   if (flags.adviserId !== undefined && type.name !== 'unresolved-package') {
-    throw new UsageError(`--adviser-id applies to unresolved-package only: it names the advice run waiting on that package, and ${type.name} carries none`);
+    throw new UsageError(
+      `--adviser-id applies to unresolved-package only: it names the advice run waiting on that package, and ${type.name} carries none`,
+    );
   }
   if (flags.recommendationType !== undefined && !RECOMMENDATION_TYPES.includes(flags.recommendationType)) {
     throw new UsageError(`--recommendation-type must be one of ${RECOMMENDATION_TYPES.join(', ')}, got ${shown(flags.recommendationType)}`);
@@ -151,7 +159,12 @@ function solverFieldErrors(message: Message): FieldError[] {
 }
 
 /** Builds, checks and serialises one message. `base` is the --json object or a --file line. */
-export function prepareMessage(type: MessageType, base: Record<string, unknown>, flags: PublishFlags, context: PrepareContext): PreparedMessage {
+export function prepareMessage(
+  type: MessageType,
+  base: Record<string, unknown>,
+  flags: PublishFlags,
+  context: PrepareContext,
+): PreparedMessage {
   const unknown = unknownFields(type, base);
   if (unknown.length > 0) throw unknownField(type, unknown[0], type.fields);
   // Handlers are chosen by (topic, version): a body of another version is one no consumer reads.
@@ -163,7 +176,11 @@ export function prepareMessage(type: MessageType, base: Record<string, unknown>,
   }
   const fields: Record<string, unknown> = { ...base };
   if (flags.spec !== undefined) {
-    if (!hasField(type, 'package_name')) throw new UsageError(`${type.name} is not about a package: it takes no "${flags.spec}" operand`, 'set its fields with --field name=value or --json');
+    if (!hasField(type, 'package_name'))
+      throw new UsageError(
+        `${type.name} is not about a package: it takes no "${flags.spec}" operand`,
+        'set its fields with --field name=value or --json',
+      );
     const { name, version } = parsePackageSpec(flags.spec);
     fields.package_name = name;
     if (version !== undefined) {
@@ -189,7 +206,10 @@ export function prepareMessage(type: MessageType, base: Record<string, unknown>,
   const result = buildMessage(type, fields, context.origin);
   if (!result.ok) throw new InvalidMessageError(type.name, result.errors);
   // The wire schema takes any string; publish refuses what no consumer could act on.
-  const problems = [...packageFieldErrors(result.message, { allowAnyVersion: type.name === 'unresolved-package' }), ...solverFieldErrors(result.message)];
+  const problems = [
+    ...packageFieldErrors(result.message, { allowAnyVersion: type.name === 'unresolved-package' }),
+    ...solverFieldErrors(result.message),
+  ];
   if (problems.length > 0) throw new InvalidMessageError(type.name, problems);
   return {
     message: result.message,

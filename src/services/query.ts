@@ -4,7 +4,16 @@
  * (src/present/query.ts). The JSON is exactly what the store's reports
  * return (field names in src/store/reports.ts and package-report.ts).
  */
-import type { DeadLetterReport, PackageReport, SqlResult, Store, StoreStats, UnresolvedReport, VersionRef, WorkflowReport } from '../store/index.js';
+import type {
+  DeadLetterReport,
+  PackageReport,
+  SqlResult,
+  Store,
+  StoreStats,
+  UnresolvedReport,
+  VersionRef,
+  WorkflowReport,
+} from '../store/index.js';
 
 export type QueryRequest =
   | { what: 'package'; name: string; version?: string }

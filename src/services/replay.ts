@@ -75,7 +75,16 @@ export function dueTime(pace: Pace, startedAt: number, index: number, timestamp:
 
 export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<ReplaySummary> {
   const startedAt = env.now();
-  const summary: ReplaySummary = { read: 0, sent: 0, invalid: 0, malformed: 0, topics: {}, stopped: false, interrupted: false, elapsedMs: 0 };
+  const summary: ReplaySummary = {
+    read: 0,
+    sent: 0,
+    invalid: 0,
+    malformed: 0,
+    topics: {},
+    stopped: false,
+    interrupted: false,
+    elapsedMs: 0,
+  };
   const broker = plan.validateOnly ? undefined : await env.broker!();
   const batch: OutgoingRecord[] = [];
   const warnedTopics = new Set<string>();
@@ -101,7 +110,11 @@ export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<R
     const size = file === '-' ? undefined : statSync(file).size;
     for await (const entry of readEnvelopes(input, source)) {
       if (env.signal.aborted) break outer;
-      env.progress.update(entry.bytesRead, size, `${source}: ${plan.validateOnly ? `${summary.read} checked` : `${summary.sent + batch.length} sent`}`);
+      env.progress.update(
+        entry.bytesRead,
+        size,
+        `${source}: ${plan.validateOnly ? `${summary.read} checked` : `${summary.sent + batch.length} sent`}`,
+      );
       if ('error' in entry) {
         summary.malformed++;
         env.log.warn(entry.error.message);

@@ -19,11 +19,13 @@ export function resolveTopics(operands: readonly string[], all: boolean, deploym
   for (const operand of operands) {
     const type = findMessageType(operand);
     if (type && (operand === type.name || operand === type.baseTopic)) topics.push(topicName(type.baseTopic, deploymentName));
-    else if (operand === 'dead-letter' || operand === DEAD_LETTER_BASE_TOPIC) topics.push(topicName(DEAD_LETTER_BASE_TOPIC, deploymentName));
+    else if (operand === 'dead-letter' || operand === DEAD_LETTER_BASE_TOPIC)
+      topics.push(topicName(DEAD_LETTER_BASE_TOPIC, deploymentName));
     else if (operand.includes('.')) topics.push(operand);
     else throw unknownMessageType(operand);
   }
-  if (topics.length === 0) throw new UsageError('name at least one message type or topic, or --all', 'e.g. thoth tail solved-package unresolved-package');
+  if (topics.length === 0)
+    throw new UsageError('name at least one message type or topic, or --all', 'e.g. thoth tail solved-package unresolved-package');
   return [...new Set(topics)];
 }
 
@@ -39,12 +41,17 @@ export interface StartFlags {
  * --exit-at-end, which would then print nothing: it reads from the beginning.
  */
 export function startPosition(flags: StartFlags, now: number): StartPosition {
-  const given = [flags.fromBeginning ? '--from-beginning' : '', flags.offset !== undefined ? '--offset' : '', flags.since !== undefined ? '--since' : ''].filter(Boolean);
+  const given = [
+    flags.fromBeginning ? '--from-beginning' : '',
+    flags.offset !== undefined ? '--offset' : '',
+    flags.since !== undefined ? '--since' : '',
+  ].filter(Boolean);
   if (given.length > 1) throw new UsageError(`${given.join(' and ')} cannot be used together: choose one start position`);
   if (flags.offset !== undefined) return { from: 'offset', offset: flags.offset };
   if (flags.since !== undefined) {
     const timestamp = parseSince(flags.since, now);
-    if (timestamp === undefined) throw new UsageError(`--since expects a duration like 10m, 2h, 1d or an ISO-8601 date, got ${JSON.stringify(flags.since)}`);
+    if (timestamp === undefined)
+      throw new UsageError(`--since expects a duration like 10m, 2h, 1d or an ISO-8601 date, got ${JSON.stringify(flags.since)}`);
     return { from: 'timestamp', timestamp };
   }
   if (flags.fromBeginning || flags.exitAtEnd) return { from: 'earliest' };
@@ -66,7 +73,10 @@ export function parseFilters(assignments: readonly string[], topics: readonly st
     const path = assignment.slice(0, at).split('.');
     if (known && !known.has(path[0])) {
       const suggestion = nearest(path[0], [...known]);
-      throw new UsageError(`--filter: no tailed message type has a field "${path[0]}"${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`, `fields: ${[...known].join(', ')}`);
+      throw new UsageError(
+        `--filter: no tailed message type has a field "${path[0]}"${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`,
+        `fields: ${[...known].join(', ')}`,
+      );
     }
     return { path, expected: assignment.slice(at + 1) };
   });
@@ -82,7 +92,8 @@ function textOf(value: unknown): string | undefined {
 export function matchesFilters(value: unknown, filters: readonly FieldFilter[]): boolean {
   return filters.every(({ path, expected }) => {
     let node: unknown = value;
-    for (const part of path) node = typeof node === 'object' && node !== null && !Array.isArray(node) ? (node as Record<string, unknown>)[part] : undefined;
+    for (const part of path)
+      node = typeof node === 'object' && node !== null && !Array.isArray(node) ? (node as Record<string, unknown>)[part] : undefined;
     const actual = textOf(node);
     if (actual === undefined) return false;
     if (path[path.length - 1] === 'package_name') return normalizePackageName(actual) === normalizePackageName(expected);

@@ -65,6 +65,7 @@ export function openStore(path: string, options: OpenOptions & { indexUrls?: str
     },
   };
   const indexUrls = options.indexUrls;
-  if (!store.readonly && indexUrls && indexUrls.length > 0) withStoreErrors(path, () => store.transaction(() => store.seedIndexes(indexUrls)));
+  if (!store.readonly && indexUrls && indexUrls.length > 0)
+    withStoreErrors(path, () => store.transaction(() => store.seedIndexes(indexUrls)));
   return store;
 }

@@ -13,10 +13,7 @@ import type { ConsumedRecord, OutgoingRecord, RecordPosition, TopicInfo } from '
 export type { ConsumedRecord, OutgoingRecord, RecordPosition, TopicInfo } from '../messages/broker-records.js';
 
 export type StartPosition =
-  | { from: 'earliest' }
-  | { from: 'latest' }
-  | { from: 'offset'; offset: number }
-  | { from: 'timestamp'; timestamp: number };
+  { from: 'earliest' } | { from: 'latest' } | { from: 'offset'; offset: number } | { from: 'timestamp'; timestamp: number };
 
 export interface ConsumeOptions {
   /** Full topic names. Topics that do not exist yet are waited for (Kafka) or read as empty (embedded). */

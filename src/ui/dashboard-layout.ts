@@ -112,18 +112,33 @@ export function dashboardLines(state: DashboardState, options: LayoutOptions): D
   const lines: DashboardLine[] = [];
   const row = (label: string, texts: string[], tone?: Tone, labelOnly = false) =>
     texts.forEach((text, i) =>
-      lines.push({ text: truncate(`${i === 0 && label ? `${label} `.padEnd(LABEL) : ''.padEnd(LABEL)}${mask(text)}`, width), ...(tone ? { tone } : {}), ...(tone && labelOnly ? { toneChars: label.length } : {}) }),
+      lines.push({
+        text: truncate(`${i === 0 && label ? `${label} `.padEnd(LABEL) : ''.padEnd(LABEL)}${mask(text)}`, width),
+        ...(tone ? { tone } : {}),
+        ...(tone && labelOnly ? { toneChars: label.length } : {}),
+      }),
     );
   const t = state.tally;
 
-  const status = state.stopped ? `  ${ENDING[state.stopped] ?? `stopped (${state.stopped})`}` : state.startedAt === undefined ? '  starting…' : '';
+  const status = state.stopped
+    ? `  ${ENDING[state.stopped] ?? `stopped (${state.stopped})`}`
+    : state.startedAt === undefined
+      ? '  starting…'
+      : '';
   lines.push({ text: `thoth investigate${status}`, tone: 'title', toneChars: 'thoth investigate'.length });
   if (state.startedAt !== undefined) {
     const up = formatUptime((state.stoppedAt ?? options.now) - state.startedAt);
     const run = [state.source, ...(state.group ? [`group ${state.group}`] : []), `workflows ${state.workflows}`, `up ${up}`];
     row('source', packItems(run.map(mask), content, '  ', 2));
   }
-  const counts = [`received ${t.received}`, `processed ${t.processed}`, `dead letters ${t.deadLetters}`, `duplicates ${t.duplicates}`, `retries ${t.retries}`, `lag ${state.lag ?? '-'}`];
+  const counts = [
+    `received ${t.received}`,
+    `processed ${t.processed}`,
+    `dead letters ${t.deadLetters}`,
+    `duplicates ${t.duplicates}`,
+    `retries ${t.retries}`,
+    `lag ${state.lag ?? '-'}`,
+  ];
   row('messages', packItems(counts, content, '  ', 2));
   const byType = countItems(t.byType);
   // A short screen keeps its rows for the last events.

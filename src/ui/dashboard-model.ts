@@ -31,7 +31,19 @@ export const RECENT_EVENTS = 8;
 export const RECENT_NOTICES = 3;
 
 /** Events worth a line in "last events"; the per-record bookkeeping ones would drown the rest. */
-const SHOWN = new Set(['scheduled', 'recorded-workflow', 'known', 'exists', 'dead-letter', 'published', 'retry', 'paused', 'resumed', 'idle-exit', 'recorded']);
+const SHOWN = new Set([
+  'scheduled',
+  'recorded-workflow',
+  'known',
+  'exists',
+  'dead-letter',
+  'published',
+  'retry',
+  'paused',
+  'resumed',
+  'idle-exit',
+  'recorded',
+]);
 
 export function emptyDashboard(): DashboardState {
   return { tally: emptyTally(), source: '', workflows: '', recent: [], halted: [], notices: [], noticeCount: 0 };

@@ -12,7 +12,6 @@ export interface ProgressStream {
 
 import { noProgress, type Progress } from '../core/progress.js';
 
-
 /** Redraws at most every `intervalMs`, so that a fast replay is not slowed by its own bar. */
 export function progressBar(stream: ProgressStream, options: { now?: () => number; intervalMs?: number } = {}): Progress {
   if (!stream.isTTY) return noProgress;

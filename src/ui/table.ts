@@ -53,7 +53,12 @@ export function renderTable<Row>(rows: Row[], columns: Array<Column<Row>>, optio
   const chalk = new Chalk({ level: options.color ? 1 : 0 });
   const cells = rows.map((row) => columns.map((c) => cellText(c.value(row))));
   const natural = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i].length)));
-  const widths = fitWidths(natural, columns.map((c) => c.truncate !== false), options.width, 2);
+  const widths = fitWidths(
+    natural,
+    columns.map((c) => c.truncate !== false),
+    options.width,
+    2,
+  );
   const pad = (text: string, i: number) => {
     const fitted = fit(text, widths[i]);
     return columns[i].align === 'right' ? fitted.padStart(widths[i]) : fitted.padEnd(widths[i]);
@@ -73,7 +78,10 @@ export function renderTable<Row>(rows: Row[], columns: Array<Column<Row>>, optio
 
 /** A table of plain string cells under the given headers (no colour, no shortening). */
 export function renderGrid(header: string[], rows: string[][]): string {
-  return renderTable(rows, header.map((h, i) => ({ header: h, value: (row: string[]) => row[i] ?? '' })));
+  return renderTable(
+    rows,
+    header.map((h, i) => ({ header: h, value: (row: string[]) => row[i] ?? '' })),
+  );
 }
 
 /** `key: value` lines for one record, keys aligned. */

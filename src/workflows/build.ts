@@ -33,17 +33,24 @@ export function resolveParameters(request: WorkflowRequest): Array<{ name: strin
   const known = new Set(spec.parameters.map((p) => p.name));
   for (const name of Object.keys(request.parameters)) {
     if (looksLikeCredential(name)) {
-      throw new PermanentError(INVALID_PARAMETER, `${name} looks like a credential: credentials go in a Secret reference, never a plain workflow parameter`);
+      throw new PermanentError(
+        INVALID_PARAMETER,
+        `${name} looks like a credential: credentials go in a Secret reference, never a plain workflow parameter`,
+      );
     }
     if (!known.has(name)) {
-      throw new PermanentError(INVALID_PARAMETER, `unknown parameter ${name} for ${request.kind} workflows; known: ${[...known].join(', ')}`);
+      throw new PermanentError(
+        INVALID_PARAMETER,
+        `unknown parameter ${name} for ${request.kind} workflows; known: ${[...known].join(', ')}`,
+      );
     }
   }
   const out: Array<{ name: string; value: string }> = [];
   for (const parameter of spec.parameters) {
     const given = request.parameters[parameter.name];
     if (given === undefined || given === '') {
-      if (parameter.required) throw new PermanentError(INVALID_PARAMETER, `missing required parameter ${parameter.name} for ${request.kind} workflows`);
+      if (parameter.required)
+        throw new PermanentError(INVALID_PARAMETER, `missing required parameter ${parameter.name} for ${request.kind} workflows`);
       if (parameter.default !== undefined) out.push({ name: parameter.name, value: parameter.default });
       continue;
     }
@@ -54,7 +61,10 @@ export function resolveParameters(request: WorkflowRequest): Array<{ name: strin
   }
   for (const [env, ref] of Object.entries(request.secretRefs ?? {})) {
     if (!spec.secretEnv?.includes(env)) {
-      throw new PermanentError(INVALID_PARAMETER, `${request.kind} workflows take no secret ${env}; they take ${spec.secretEnv?.join(', ') || 'none'}`);
+      throw new PermanentError(
+        INVALID_PARAMETER,
+        `${request.kind} workflows take no secret ${env}; they take ${spec.secretEnv?.join(', ') || 'none'}`,
+      );
     }
     checkSecretRef(env, ref);
     const names = secretParameterNames(env);

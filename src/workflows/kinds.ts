@@ -127,7 +127,11 @@ const SPECS: KindSpec[] = [
     kind: 'provenance-checker',
     namespaceClass: 'backend',
     templateName: 'thoth-provenance-checker',
-    parameters: [ADVISER_METADATA, p('THOTH_AUTHENTICATED_PROVENANCE_CHECK', 'flag', { default: '0' }), p('THOTH_WHITELISTED_SOURCES', 'urls', { default: '' })],
+    parameters: [
+      ADVISER_METADATA,
+      p('THOTH_AUTHENTICATED_PROVENANCE_CHECK', 'flag', { default: '0' }),
+      p('THOTH_WHITELISTED_SOURCES', 'urls', { default: '' }),
+    ],
     readable: [],
   },
   {

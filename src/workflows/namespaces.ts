@@ -24,7 +24,9 @@ const VARIABLE: Record<NamespaceClass, string> = {
 
 export function checkNamespace(namespace: string, from: string): string {
   if (!DNS_LABEL.test(namespace)) {
-    throw new UserError(`invalid namespace ${JSON.stringify(namespace)} (from ${from}): a namespace is a DNS-1123 label (lower case letters, digits and '-', at most 63 characters)`);
+    throw new UserError(
+      `invalid namespace ${JSON.stringify(namespace)} (from ${from}): a namespace is a DNS-1123 label (lower case letters, digits and '-', at most 63 characters)`,
+    );
   }
   return namespace;
 }
@@ -44,7 +46,12 @@ export function configuredNamespace(kind: WorkflowKind, options: NamespaceOption
   return undefined;
 }
 
-export function namespaceFor(kind: WorkflowKind, options: NamespaceOptions, fromSettings: ClassNamespaces, fallback?: FallbackNamespaceSource): string {
+export function namespaceFor(
+  kind: WorkflowKind,
+  options: NamespaceOptions,
+  fromSettings: ClassNamespaces,
+  fallback?: FallbackNamespaceSource,
+): string {
   const configured = configuredNamespace(kind, options, fromSettings);
   if (configured) return configured;
   if (fallback) return checkNamespace(fallback.namespace, fallback.from);

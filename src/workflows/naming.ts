@@ -15,7 +15,9 @@ export function idempotencyKey(kind: string, parameters: Record<string, string>)
   const sorted = Object.keys(parameters)
     .sort()
     .map((name) => [name, parameters[name]]);
-  return createHash('sha256').update(JSON.stringify([kind, sorted])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([kind, sorted]))
+    .digest('hex');
 }
 
 /** Lower case, runs of anything outside [a-z0-9] as one '-', no '-' at either end. */

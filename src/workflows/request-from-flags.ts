@@ -67,11 +67,20 @@ function packageParameters(kind: WorkflowKind, input: CliRequestInput, defaults:
   if (kind === 'solver') {
     if (!version) throw new UserError(`the solver needs an exact version: ${name}==VERSION`);
     const solver = input.solver ?? defaults.solvers[0];
-    return { THOTH_SOLVER_NAME: solver, THOTH_SOLVER_PACKAGES: `${name}===${version}`, THOTH_SOLVER_INDEXES: indexFor(input, defaults, true)! };
+    return {
+      THOTH_SOLVER_NAME: solver,
+      THOTH_SOLVER_PACKAGES: `${name}===${version}`,
+      THOTH_SOLVER_INDEXES: indexFor(input, defaults, true)!,
+    };
   }
   const slots = PACKAGE_SLOTS[kind];
   if (!slots) {
-    throw new UsageError(`${kind} workflows take no package operand`, `give their parameters with -p: ${kindSpec(kind).parameters.map((p) => p.name).join(', ')}`);
+    throw new UsageError(
+      `${kind} workflows take no package operand`,
+      `give their parameters with -p: ${kindSpec(kind)
+        .parameters.map((p) => p.name)
+        .join(', ')}`,
+    );
   }
   const out: Record<string, string> = { [slots.name]: name };
   if (version) out[slots.version] = version;

@@ -83,7 +83,12 @@ export async function scheduleWorkflow(request: WorkflowRequest, context: Schedu
     const known = context.store.findWorkflowByKey(idempotencyKeyOf(workflow)!);
     const knownStatuses = context.kube ? KNOWN_IN_CLUSTER_MODE : KNOWN_IN_RECORD_MODE;
     if (known && known.namespace === context.namespace && knownStatuses.has(known.status)) {
-      return { ...base, name: known.name, outcome: 'known', workflow: { ...workflow, metadata: { ...workflow.metadata, name: known.name } } };
+      return {
+        ...base,
+        name: known.name,
+        outcome: 'known',
+        workflow: { ...workflow, metadata: { ...workflow.metadata, name: known.name } },
+      };
     }
   }
 
@@ -94,7 +99,10 @@ export async function scheduleWorkflow(request: WorkflowRequest, context: Schedu
     return { ...base, name: workflow.metadata.name, outcome: 'recorded', workflow };
   }
 
-  const { outcome, workflow: onCluster } = await context.kube.createWorkflow(workflow, { dryRun: context.dryRun === 'server', signal: context.signal });
+  const { outcome, workflow: onCluster } = await context.kube.createWorkflow(workflow, {
+    dryRun: context.dryRun === 'server',
+    signal: context.signal,
+  });
   if (context.dryRun === undefined) context.store.recordWorkflow(ledgerEntry(workflow, request, statusOf(onCluster), at));
   return { ...base, name: workflow.metadata.name, outcome, workflow: onCluster };
 }

@@ -97,7 +97,10 @@ export interface KubeClient {
   /** The namespace kubectl would use: the current context's (in a cluster, the service account's); undefined when it sets none. */
   readonly defaultNamespace?: FallbackNamespaceSource;
   /** Creates the workflow; 409 with a matching idempotency annotation resolves as 'exists'. Retries transient failures. */
-  createWorkflow(workflow: Workflow, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<{ outcome: CreateOutcome; workflow: Workflow }>;
+  createWorkflow(
+    workflow: Workflow,
+    options?: { dryRun?: boolean; signal?: AbortSignal },
+  ): Promise<{ outcome: CreateOutcome; workflow: Workflow }>;
   getWorkflow(namespace: string, name: string, signal?: AbortSignal): Promise<Workflow | undefined>;
   /** Calls onChange with each new state until the workflow completes or the signal aborts; re-watches on timeout. */
   watchWorkflow(namespace: string, name: string, onChange: (workflow: Workflow) => void, signal: AbortSignal): Promise<Workflow>;

@@ -18,7 +18,8 @@ const SOLVER_NAME = /^solver-[a-z0-9]+-[a-z0-9.]+-py[0-9]{2,3}$/;
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,252}$/;
 const IDENTIFIER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 // registry[:port]/path[:tag][@sha256:digest], lower-case path components as OCI requires.
-const IMAGE = /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$|^[a-z0-9._-]+(\/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const IMAGE =
+  /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$|^[a-z0-9._-]+(\/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 function invalid(parameter: string, rule: string): never {
   throw new PermanentError(INVALID_PARAMETER, `invalid ${parameter}: ${rule}`);
@@ -42,7 +43,10 @@ function urlProblem(value: string): string | undefined {
 
 function list(parameter: string, value: string, each: (item: string) => string): string {
   if (value === '') return '';
-  return value.split(',').map((item) => each(item.trim())).join(',');
+  return value
+    .split(',')
+    .map((item) => each(item.trim()))
+    .join(',');
 }
 
 function checkPackageName(parameter: string, value: string): string {
@@ -87,7 +91,8 @@ export function checkValue(parameter: string, rule: ValueRule, value: string): s
         })
         .join('\n');
     case 'solver-name':
-      if (!SOLVER_NAME.test(value)) invalid(parameter, `a solver name is solver-<os>-<os_version>-py<XY>, e.g. solver-rhel-8-py38 (got ${JSON.stringify(value)})`);
+      if (!SOLVER_NAME.test(value))
+        invalid(parameter, `a solver name is solver-<os>-<os_version>-py<XY>, e.g. solver-rhel-8-py38 (got ${JSON.stringify(value)})`);
       return value;
     case 'flag':
       return oneOf(parameter, value, ['0', '1'], 'a flag');
@@ -101,10 +106,12 @@ export function checkValue(parameter: string, rule: ValueRule, value: string): s
         return invalid(parameter, 'must be a JSON document');
       }
     case 'image':
-      if (!IMAGE.test(value)) invalid(parameter, `must be a container image reference such as registry.example/org/image:tag (got ${JSON.stringify(value)})`);
+      if (!IMAGE.test(value))
+        invalid(parameter, `must be a container image reference such as registry.example/org/image:tag (got ${JSON.stringify(value)})`);
       return value;
     case 'identifier':
-      if (!IDENTIFIER.test(value)) invalid(parameter, 'must be an identifier of letters, digits and ._:/@+- (no spaces), at most 253 characters');
+      if (!IDENTIFIER.test(value))
+        invalid(parameter, 'must be an identifier of letters, digits and ._:/@+- (no spaces), at most 253 characters');
       return value;
     case 'recommendation-type':
       return oneOf(parameter, value, [...RECOMMENDATION_TYPES].sort(), 'a recommendation type');

@@ -25,7 +25,15 @@ describe('thoth and kcat on the same Kafka broker', () => {
   it('thoth tail decodes what kcat -P wrote, keys and headers included, and flags what is not a message', async () => {
     const s = site('kafka');
     const topic = `${s.deployment}.thoth.solver.solved-package`;
-    const body = { component_name: 'solver', service_version: '1.0.0', version: 'v1', package_name: 'six', package_version: '1.16.0', index_url: INDEX, solver: 'solver-fedora-35-py310' };
+    const body = {
+      component_name: 'solver',
+      service_version: '1.0.0',
+      version: 'v1',
+      package_name: 'six',
+      package_version: '1.16.0',
+      index_url: INDEX,
+      solver: 'solver-fedora-35-py310',
+    };
     await kcatProduce(topic, { key: 'six==1.16.0', value: JSON.stringify(body), headers: { origin: 'kcat' } });
     await kcatProduce(topic, { key: 'junk', value: 'not json at all' });
     const tail = await s.thoth(['tail', 'solved-package', '--exit-at-end', '-o', 'ndjson']);
@@ -40,7 +48,14 @@ describe('thoth and kcat on the same Kafka broker', () => {
     const a = site('kafka');
     const topic = `${a.deployment}.thoth.package-release.package-released`;
     // Compact JSON, unlike thoth's own serialiser: replay must not rewrite it.
-    const payload = JSON.stringify({ component_name: 'release-job', service_version: '2', version: 'v1', index_url: INDEX, package_name: 'flask', package_version: '2.0.2' });
+    const payload = JSON.stringify({
+      component_name: 'release-job',
+      service_version: '2',
+      version: 'v1',
+      index_url: INDEX,
+      package_name: 'flask',
+      package_version: '2.0.2',
+    });
     await kcatProduce(topic, { key: 'flask==2.0.2', value: payload, headers: { a: '1', b: '2' } });
     const recorded = await kcatConsume(topic);
     const file = join(tempDir(), 'kcat.ndjson');
@@ -57,7 +72,16 @@ describe('thoth and kcat on the same Kafka broker', () => {
 
   it('tail -o ndjson → replay reproduces the bodies thoth published byte for byte', async () => {
     const a = site('kafka');
-    const fields = ['--field', 'message=naïve pin ✓ "quoted"', '--field', 'justification_type=INFO', '--field', 'count=3', '--field', 'adviser_version=1.0'];
+    const fields = [
+      '--field',
+      'message=naïve pin ✓ "quoted"',
+      '--field',
+      'justification_type=INFO',
+      '--field',
+      'count=3',
+      '--field',
+      'adviser_version=1.0',
+    ];
     expect((await a.thoth(['publish', 'advise-justification', ...fields, '--header', 'h=1'])).code).toBe(0);
     const tail = await a.thoth(['tail', 'advise-justification', '--exit-at-end', '-o', 'ndjson']);
     const file = join(tempDir(), 'recorded.ndjson');
@@ -75,7 +99,10 @@ describe('thoth and kcat on the same Kafka broker', () => {
   it('THOTH_DEPLOYMENT_NAME prefixes the topics of publish, tail and topics', async () => {
     const s = site('kafka');
     const env = { ...s.env, THOTH_DEPLOYMENT_NAME: s.deployment };
-    const published = await runThoth(['--db', s.db, 'publish', 'repo-init', '--field', 'project_url=https://git.example/demo', '-o', 'ndjson'], { env });
+    const published = await runThoth(
+      ['--db', s.db, 'publish', 'repo-init', '--field', 'project_url=https://git.example/demo', '-o', 'ndjson'],
+      { env },
+    );
     expect(lines(published.stdout)[0].topic).toBe(`${s.deployment}.thoth.repo-init`);
     const [record] = await kcatConsume(`${s.deployment}.thoth.repo-init`);
     expect(JSON.parse(record.payload!)).toMatchObject({ project_url: 'https://git.example/demo' });

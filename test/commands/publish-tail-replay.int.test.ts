@@ -28,9 +28,21 @@ async function tailAll(s: Site, extra: string[] = []): Promise<Array<Record<stri
 describe.each(TRANSPORTS)('message commands on the %s broker', (kind) => {
   it('publish prints where the message landed, and tail shows exactly what was sent', async () => {
     const s = site(kind);
-    const published = await s.thoth(['publish', 'unresolved-package', 'requests==2.25.1', '--adviser-id', 'adviser-1', '--header', 'trace=t1', '-o', 'json']);
+    const published = await s.thoth([
+      'publish',
+      'unresolved-package',
+      'requests==2.25.1',
+      '--adviser-id',
+      'adviser-1',
+      '--header',
+      'trace=t1',
+      '-o',
+      'json',
+    ]);
     expect(published.code).toBe(0);
-    expect(JSON.parse(published.stdout)).toEqual([{ topic: `${s.deployment}.thoth.investigator.unresolved-package`, partition: expect.any(Number), offset: 0, key: 'requests==2.25.1' }]);
+    expect(JSON.parse(published.stdout)).toEqual([
+      { topic: `${s.deployment}.thoth.investigator.unresolved-package`, partition: expect.any(Number), offset: 0, key: 'requests==2.25.1' },
+    ]);
 
     const tail = await s.thoth(['tail', 'unresolved-package', '--exit-at-end', '-o', 'ndjson']);
     expect(tail.code).toBe(0);
@@ -39,7 +51,15 @@ describe.each(TRANSPORTS)('message commands on the %s broker', (kind) => {
         topic: `${s.deployment}.thoth.investigator.unresolved-package`,
         key: 'requests==2.25.1',
         headers: { trace: 't1', 'thoth-adviser-id': 'adviser-1' },
-        value: { component_name: 'thoth', service_version: '0.1.0', version: 'v1', package_name: 'requests', index_url: INDEX, package_version: '2.25.1', solver: null },
+        value: {
+          component_name: 'thoth',
+          service_version: '0.1.0',
+          version: 'v1',
+          package_name: 'requests',
+          index_url: INDEX,
+          package_version: '2.25.1',
+          solver: null,
+        },
         timestamp: expect.any(Number),
         partition: expect.any(Number),
         offset: 0,
@@ -54,7 +74,10 @@ describe.each(TRANSPORTS)('message commands on the %s broker', (kind) => {
     expect(replayed.stderr).toContain('sent 20 messages');
     const recorded = await tailAll(a);
     expect(recorded).toHaveLength(20);
-    const fixture = readFileSync(ALL_TYPES, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    const fixture = readFileSync(ALL_TYPES, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, any>);
     expect(portable(recorded, a.deployment)).toEqual(portable(fixture, 'none'));
 
     const file = join(tempDir(), 'recorded.ndjson');
@@ -80,7 +103,13 @@ describe.each(TRANSPORTS)('message commands on the %s broker', (kind) => {
 
   it('shows a message that fails validation flagged with the reason, in every format', async () => {
     const s = site(kind);
-    const bad = { topic: 'thoth.solver.solved-package', key: null, headers: {}, value: { component_name: 'x', service_version: '1', version: 'v1', package_name: 'requests', package_version: 2 }, timestamp: 1 };
+    const bad = {
+      topic: 'thoth.solver.solved-package',
+      key: null,
+      headers: {},
+      value: { component_name: 'x', service_version: '1', version: 'v1', package_name: 'requests', package_version: 2 },
+      timestamp: 1,
+    };
     const file = join(tempDir(), 'bad.ndjson');
     writeFileSync(file, `${JSON.stringify(bad)}\n`);
     const refused = await s.thoth(['replay', file]);
@@ -105,7 +134,16 @@ describe.each(TRANSPORTS)('message commands on the %s broker', (kind) => {
 
   it('masks secret fields in tail output unless --show-secrets', async () => {
     const s = site(kind);
-    const published = await s.thoth(['publish', 'package-extract-trigger', '--field', 'image=img', '--field', 'environment_type=runtime', '--field', 'registry_password=hunter22']);
+    const published = await s.thoth([
+      'publish',
+      'package-extract-trigger',
+      '--field',
+      'image=img',
+      '--field',
+      'environment_type=runtime',
+      '--field',
+      'registry_password=hunter22',
+    ]);
     expect(published.code).toBe(0);
     for (const format of ['pretty', 'ndjson', 'json']) {
       const masked = await s.thoth(['tail', 'package-extract-trigger', '--exit-at-end', '-o', format]);

@@ -8,7 +8,14 @@ const REASON = 'base_registry_password is masked (***): the recording was made w
 /** A build-analysis-trigger carrying a password, published and recorded by `thoth tail -o ndjson` (which masks it). */
 async function maskedRecording() {
   const s = site('embedded');
-  const published = await s.thoth(['publish', 'build-analysis-trigger', '--field', 'base_image=quay.io/thoth/app:1', '--field', 'base_registry_password=hunter22-secret']);
+  const published = await s.thoth([
+    'publish',
+    'build-analysis-trigger',
+    '--field',
+    'base_image=quay.io/thoth/app:1',
+    '--field',
+    'base_registry_password=hunter22-secret',
+  ]);
   expect(published.code).toBe(0);
   const tail = await s.thoth(['tail', 'build-analysis-trigger', '--exit-at-end', '-o', 'ndjson']);
   expect(lines(tail.stdout)[0].value.base_registry_password).toBe('***');
@@ -43,7 +50,9 @@ describe('replaying a recording whose passwords tail masked', () => {
     writeFileSync(path, `${JSON.stringify(value)}\n`);
     const result = await s.thoth(['publish', 'build-analysis-trigger', '--file', path]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`${path}:1: base_registry_password is masked (***): the recording was made without --show-secrets; it cannot be published`);
+    expect(result.stderr).toContain(
+      `${path}:1: base_registry_password is masked (***): the recording was made without --show-secrets; it cannot be published`,
+    );
     expect(result.stderr).toContain('nothing was published');
   });
 

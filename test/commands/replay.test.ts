@@ -38,7 +38,11 @@ describe('fixtures/streams', () => {
   it('continuous-learning tells the loop of SPEC §1', () => {
     const story = records('continuous-learning.ndjson');
     const [first] = story;
-    expect(first).toMatchObject({ topic: 'thoth.investigator.unresolved-package', key: 'requests==2.25.1', value: { package_name: 'requests', package_version: '2.25.1' } });
+    expect(first).toMatchObject({
+      topic: 'thoth.investigator.unresolved-package',
+      key: 'requests==2.25.1',
+      value: { package_name: 'requests', package_version: '2.25.1' },
+    });
     expect(first.headers['thoth-adviser-id']).toBeTruthy();
     const solvers = story.filter((r) => r.topic === 'thoth.solver.solved-package').map((r) => r.value.solver as string);
     expect(new Set(solvers)).toEqual(new Set(['solver-rhel-8-py38', 'solver-fedora-34-py39', 'solver-fedora-35-py310']));
@@ -88,7 +92,16 @@ describe('thoth replay --validate-only', () => {
   });
 
   it('accepts kcat -J lines and warns once about a topic with no known type', async () => {
-    const kcat = { topic: 'dev.thoth.repo-init', partition: 0, offset: 1, tstype: 'create', ts: 5, broker: 1, key: null, payload: JSON.stringify(repoInit) };
+    const kcat = {
+      topic: 'dev.thoth.repo-init',
+      partition: 0,
+      offset: 1,
+      tstype: 'create',
+      ts: 5,
+      broker: 1,
+      key: null,
+      payload: JSON.stringify(repoInit),
+    };
     const stdin = `${JSON.stringify(kcat)}\n${envelope('audit.log', 'free text')}\n${envelope('audit.log', 'more')}\n`;
     const result = await validate(['-'], stdin);
     expect(result.code).toBe(0);

@@ -44,7 +44,9 @@ describe('thoth submit checks a stale ledger against the cluster', () => {
     const again = await runThoth(SUBMIT, { env });
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(`workflow.argoproj.io/${workflow.metadata.name} unchanged\n`);
-    expect(again.stderr).toContain(`workflow ${workflow.metadata.name} already exists in namespace thoth and ended Failed (child exited 1); --force submits a new run`);
+    expect(again.stderr).toContain(
+      `workflow ${workflow.metadata.name} already exists in namespace thoth and ended Failed (child exited 1); --force submits a new run`,
+    );
     expect(ledgerStatus(workflow.metadata.name)).toBe('Failed');
     expect(server.workflows('thoth')).toHaveLength(1);
   });

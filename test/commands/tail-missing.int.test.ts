@@ -16,6 +16,8 @@ describe.each(TRANSPORTS)('thoth tail --exit-at-end of a topic that does not exi
 describe('thoth tail --help', () => {
   it('says an explicit start applies only where the group has no committed offset', async () => {
     const result = await site('embedded').thoth(['tail', '--help']);
-    expect(result.stdout.replace(/\s+/g, ' ')).toContain('--from-beginning, --offset and --since apply only to partitions without a committed offset');
+    expect(result.stdout.replace(/\s+/g, ' ')).toContain(
+      '--from-beginning, --offset and --since apply only to partitions without a committed offset',
+    );
   });
 });

@@ -24,7 +24,13 @@ describe('--until-idle watchdog', () => {
   it('ends without calling the run idle when it is stopped first', async () => {
     const stop = new AbortController();
     let idle = false;
-    const watching = watchIdle({ idleMs: 20, quietFor: () => 0, backlog: async () => 0, stop: stop.signal, onIdle: () => void (idle = true) });
+    const watching = watchIdle({
+      idleMs: 20,
+      quietFor: () => 0,
+      backlog: async () => 0,
+      stop: stop.signal,
+      onIdle: () => void (idle = true),
+    });
     stop.abort();
     await watching;
     expect(idle).toBe(false);

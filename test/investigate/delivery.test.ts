@@ -33,7 +33,16 @@ const solved = (fields: Record<string, unknown> = {}) =>
 
 let offset = 0;
 function record(value: string | null, topic = SOLVED): ConsumedRecord {
-  return { topic, partition: 0, offset: offset++, timestamp: NOW, key: null, headers: { 'x-trace': 'abc' }, value, size: value === null ? 0 : Buffer.byteLength(value) };
+  return {
+    topic,
+    partition: 0,
+    offset: offset++,
+    timestamp: NOW,
+    key: null,
+    headers: { 'x-trace': 'abc' },
+    value,
+    size: value === null ? 0 : Buffer.byteLength(value),
+  };
 }
 
 /** Kubernetes at the edge: counts what reaches it. */
@@ -118,25 +127,28 @@ const BAD_INPUTS: Array<[string, ConsumedRecord | (() => ConsumedRecord), string
 ];
 
 describe('delivery of one record', () => {
-  it.each(BAD_INPUTS)('dead-letters %s with a clear reason, reaches no cluster, and handles the next message', async (_name, make, errorClass, reason) => {
-    const handle = delivery();
-    const bad = typeof make === 'function' ? make() : make;
-    await handle(bad, context());
+  it.each(BAD_INPUTS)(
+    'dead-letters %s with a clear reason, reaches no cluster, and handles the next message',
+    async (_name, make, errorClass, reason) => {
+      const handle = delivery();
+      const bad = typeof make === 'function' ? make() : make;
+      await handle(bad, context());
 
-    expect(sentDeadLetters).toHaveLength(1);
-    expect(sentDeadLetters[0]).toMatchObject({ errorClass, record: { offset: bad.offset } });
-    expect(sentDeadLetters[0].reason).toMatch(reason);
-    const [letter] = store.deadLettersReport();
-    expect(letter).toMatchObject({ topic: bad.topic, partition: 0, offset: bad.offset, error_class: errorClass });
-    expect(store.inboxOutcome({ topic: bad.topic, partition: 0, offset: bad.offset })).toBe('dead-letter');
-    expect(kube.created).toHaveLength(0);
-    expect(metrics.value(METRIC.failures, { message_type: bad.topic === SOLVED ? 'solved-package' : 'unknown' })).toBe(1);
+      expect(sentDeadLetters).toHaveLength(1);
+      expect(sentDeadLetters[0]).toMatchObject({ errorClass, record: { offset: bad.offset } });
+      expect(sentDeadLetters[0].reason).toMatch(reason);
+      const [letter] = store.deadLettersReport();
+      expect(letter).toMatchObject({ topic: bad.topic, partition: 0, offset: bad.offset, error_class: errorClass });
+      expect(store.inboxOutcome({ topic: bad.topic, partition: 0, offset: bad.offset })).toBe('dead-letter');
+      expect(kube.created).toHaveLength(0);
+      expect(metrics.value(METRIC.failures, { message_type: bad.topic === SOLVED ? 'solved-package' : 'unknown' })).toBe(1);
 
-    const good = record(solved());
-    await handle(good, context());
-    expect(events.filter((e) => e.event === 'processed').map((e) => e.offset)).toEqual([good.offset]);
-    expect(kube.created.map((w) => w.metadata.labels.component)).toEqual(['security-indicators']);
-  });
+      const good = record(solved());
+      await handle(good, context());
+      expect(events.filter((e) => e.event === 'processed').map((e) => e.offset)).toEqual([good.offset]);
+      expect(kube.created.map((w) => w.metadata.labels.component)).toEqual(['security-indicators']);
+    },
+  );
 
   it('keeps the value as received in the cache: the object when JSON, the text otherwise', async () => {
     const handle = delivery();
@@ -148,7 +160,12 @@ describe('delivery of one record', () => {
   });
 
   it('puts source topic, partition, offset, error class and reason in the dead letter headers', () => {
-    const out = deadLetterRecord({ ...record('x'), partition: 3, offset: 41 }, 'NotJson', 'the value is not valid JSON\nsecond line', 'dev');
+    const out = deadLetterRecord(
+      { ...record('x'), partition: 3, offset: 41 },
+      'NotJson',
+      'the value is not valid JSON\nsecond line',
+      'dev',
+    );
     expect(out.topic).toBe('dev.thoth.investigator.dead-letter');
     expect(out.value).toBe('x');
     expect(out.headers).toEqual({

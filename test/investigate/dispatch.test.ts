@@ -20,8 +20,14 @@ describe('planEffects', () => {
   });
 
   it('dead-letters a body version with no handler instead of stopping', async () => {
-    const message = { ...incoming('solved-package', { package_name: 'requests', package_version: '1.0', index_url: INDEX, solver: SOLVERS[0] }).message, version: 'v9' } as Message;
-    const error = await planEffects({ type: messageType('solved-package'), message, headers: {}, source: null }, { store: temp.store, config: testConfig(), index: noIndex, now: Date.now }).catch((e: unknown) => e);
+    const message = {
+      ...incoming('solved-package', { package_name: 'requests', package_version: '1.0', index_url: INDEX, solver: SOLVERS[0] }).message,
+      version: 'v9',
+    } as Message;
+    const error = await planEffects(
+      { type: messageType('solved-package'), message, headers: {}, source: null },
+      { store: temp.store, config: testConfig(), index: noIndex, now: Date.now },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
     expect((error as PermanentError).errorClass).toBe('NoHandlerForVersion');
     expect((error as Error).message).toContain('handled versions: v1');
@@ -29,17 +35,23 @@ describe('planEffects', () => {
 
   it('handles the older versions upstream handled with the same function', async () => {
     const message = { ...incoming('adviser-trigger', { recommendation_type: 'latest' }).message, version: 'v3' } as Message;
-    const effects = await planEffects({ type: messageType('adviser-trigger'), message, headers: {}, source: null }, { store: temp.store, config: testConfig(), index: noIndex, now: Date.now });
+    const effects = await planEffects(
+      { type: messageType('adviser-trigger'), message, headers: {}, source: null },
+      { store: temp.store, config: testConfig(), index: noIndex, now: Date.now },
+    );
     expect(effects.map((e) => e.type)).toEqual(['schedule']);
   });
 
   it('leaves the cache alone while planning', async () => {
-    await planEffects(incoming('solved-package', { package_name: 'requests', package_version: '1.0', index_url: INDEX, solver: SOLVERS[0] }), {
-      store: temp.store,
-      config: testConfig(),
-      index: noIndex,
-      now: Date.now,
-    });
+    await planEffects(
+      incoming('solved-package', { package_name: 'requests', package_version: '1.0', index_url: INDEX, solver: SOLVERS[0] }),
+      {
+        store: temp.store,
+        config: testConfig(),
+        index: noIndex,
+        now: Date.now,
+      },
+    );
     expect(temp.store.knownVersions('requests')).toEqual([]);
   });
 });
@@ -55,9 +67,22 @@ describe('investigatorConfig', () => {
   });
 
   it('reads the environment and lets flags win', () => {
-    const env = { THOTH_SOLVERS: 'solver-rhel-9-py39, solver-rhel-9-py311', THOTH_CONSUMER_MODE: 'metrics', THOTH_INDEX_URLS: `${INDEX}/`, THOTH_INVESTIGATOR_SCHEDULE_SECURITY: '0' };
-    expect(investigatorConfig(readSettings(env))).toMatchObject({ solvers: ['solver-rhel-9-py39', 'solver-rhel-9-py311'], modes: ['metrics'], indexUrls: [INDEX], schedule: { security: false } });
-    expect(investigatorConfig(readSettings(env), { mode: ['backend', 'middletier'], scheduleSecurity: true })).toMatchObject({ modes: ['backend', 'middletier'], schedule: { security: true } });
+    const env = {
+      THOTH_SOLVERS: 'solver-rhel-9-py39, solver-rhel-9-py311',
+      THOTH_CONSUMER_MODE: 'metrics',
+      THOTH_INDEX_URLS: `${INDEX}/`,
+      THOTH_INVESTIGATOR_SCHEDULE_SECURITY: '0',
+    };
+    expect(investigatorConfig(readSettings(env))).toMatchObject({
+      solvers: ['solver-rhel-9-py39', 'solver-rhel-9-py311'],
+      modes: ['metrics'],
+      indexUrls: [INDEX],
+      schedule: { security: false },
+    });
+    expect(investigatorConfig(readSettings(env), { mode: ['backend', 'middletier'], scheduleSecurity: true })).toMatchObject({
+      modes: ['backend', 'middletier'],
+      schedule: { security: true },
+    });
   });
 
   it.each([
@@ -71,7 +96,8 @@ describe('investigatorConfig', () => {
   });
 
   it('parses 0/false/no/off as false (upstream took "0" as true)', () => {
-    for (const value of ['0', 'false', 'no', 'off', 'OFF']) expect(investigatorConfig(readSettings({ THOTH_INVESTIGATOR_SCHEDULE_REVSOLVER: value })).schedule.revsolver).toBe(false);
+    for (const value of ['0', 'false', 'no', 'off', 'OFF'])
+      expect(investigatorConfig(readSettings({ THOTH_INVESTIGATOR_SCHEDULE_REVSOLVER: value })).schedule.revsolver).toBe(false);
   });
 });
 

@@ -18,7 +18,10 @@ import { INDEX, incoming, noIndex, tempStore, testConfig, type TempStore } from 
 const key = { packageName: 'requests', packageVersion: '2.25.1', indexUrl: INDEX };
 const source = { topic: 'thoth.investigator.unresolved-package', partition: 0, offset: 7 };
 const solverEffect = schedule(solverRequest(key, 'solver-rhel-8-py38', null), 'no result', 'unresolved-package');
-const planSi = (): Effect[] => [schedule(securityIndicatorsRequest(key, null), 'no SI', 'solved-package'), record({ what: 'security-indicators', key, state: 'scheduled' })];
+const planSi = (): Effect[] => [
+  schedule(securityIndicatorsRequest(key, null), 'no SI', 'solved-package'),
+  record({ what: 'security-indicators', key, state: 'scheduled' }),
+];
 const reRun: Effect = {
   type: 'publish',
   messageType: 'adviser-re-run',
@@ -55,12 +58,26 @@ function executor(overrides: Partial<ExecutorContext> = {}) {
 
 describe('effect executor', () => {
   it('writes records, records the workflow in the ledger with its source, and counts it', async () => {
-    const events = await executor().execute([record({ what: 'version', key }), record({ what: 'solved', key, solver: 'solver-fedora-34-py39' }), solverEffect], source);
+    const events = await executor().execute(
+      [record({ what: 'version', key }), record({ what: 'solved', key, solver: 'solver-fedora-34-py39' }), solverEffect],
+      source,
+    );
     expect(events.map((e) => e.kind)).toEqual(['recorded-workflow', 'recorded', 'recorded']);
     expect(store.isSolved(key, 'solver-fedora-34-py39')).toBe(true);
     const [entry] = store.workflowsInFlight('solver', key);
-    expect(entry).toMatchObject({ kind: 'solver', status: 'recorded', source, parameters: { THOTH_SOLVER_NAME: 'solver-rhel-8-py38', THOTH_SOLVER_PACKAGES: 'requests===2.25.1' } });
-    expect(counted).toEqual([{ name: 'thoth_investigator_scheduled_workflows_total', labels: { message_type: 'unresolved-package', workflow_type: 'solver' }, value: 1 }]);
+    expect(entry).toMatchObject({
+      kind: 'solver',
+      status: 'recorded',
+      source,
+      parameters: { THOTH_SOLVER_NAME: 'solver-rhel-8-py38', THOTH_SOLVER_PACKAGES: 'requests===2.25.1' },
+    });
+    expect(counted).toEqual([
+      {
+        name: 'thoth_investigator_scheduled_workflows_total',
+        labels: { message_type: 'unresolved-package', workflow_type: 'solver' },
+        value: 1,
+      },
+    ]);
   });
 
   it('is idempotent: the same effects again schedule nothing new', async () => {
@@ -79,7 +96,14 @@ describe('effect executor', () => {
         messageType: 'adviser-re-run',
         key: 'adviser-abc',
         headers: {},
-        message: expect.objectContaining({ component_name: 'thoth-investigator', service_version: '1.2.3', version: 'v2', re_run_adviser_id: 'adviser-abc', recommendation_type: 'latest', origin: null }),
+        message: expect.objectContaining({
+          component_name: 'thoth-investigator',
+          service_version: '1.2.3',
+          version: 'v2',
+          re_run_adviser_id: 'adviser-abc',
+          recommendation_type: 'latest',
+          origin: null,
+        }),
       },
     ]);
     expect(store.markReRunPublished('adviser-abc', '2026-11-27T12:00:01Z')).toBe(false);
@@ -116,7 +140,10 @@ describe('effect executor', () => {
   });
 
   it('applies nothing when one effect is invalid', async () => {
-    const bad = schedule({ kind: 'revsolver', parameters: { THOTH_REVSOLVER_PACKAGE_NAME: 'x;rm -rf', THOTH_REVSOLVER_PACKAGE_VERSION: '1.0' } }, 'test');
+    const bad = schedule(
+      { kind: 'revsolver', parameters: { THOTH_REVSOLVER_PACKAGE_NAME: 'x;rm -rf', THOTH_REVSOLVER_PACKAGE_VERSION: '1.0' } },
+      'test',
+    );
     await expect(executor().execute([record({ what: 'cve', key }), solverEffect, bad], source)).rejects.toBeInstanceOf(PermanentError);
     expect(store.knownVersions('requests')).toEqual([]);
     expect(store.workflowsInFlight('solver', key)).toEqual([]);
@@ -124,7 +151,9 @@ describe('effect executor', () => {
 
   it('refuses an invalid follow-up message before applying anything', async () => {
     const invalid: Effect = { type: 'publish', messageType: 'adviser-re-run', message: { re_run_adviser_id: 5 }, key: null, headers: {} };
-    await expect(executor().execute([record({ what: 'version', key }), invalid], null)).rejects.toThrow(/adviser-re-run follow-up message is invalid/);
+    await expect(executor().execute([record({ what: 'version', key }), invalid], null)).rejects.toThrow(
+      /adviser-re-run follow-up message is invalid/,
+    );
     expect(store.knownVersions('requests')).toEqual([]);
     expect(published).toEqual([]);
   });
@@ -156,7 +185,11 @@ describe('effect executor against a Kubernetes API server', () => {
     const other = tempStore();
     try {
       const silent: Logger = { notice: () => {}, warn: () => {}, debug: () => {} };
-      const kube = await connectKube({ cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir) }), log: silent, retry: { attempts: 1 } });
+      const kube = await connectKube({
+        cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir) }),
+        log: silent,
+        retry: { attempts: 1 },
+      });
       const first = await executor({ kube }).execute([solverEffect], source);
       expect(first.map((e) => e.kind)).toEqual(['scheduled']);
       const second = await executor({ kube, store: other.store }).execute([solverEffect], source);
@@ -174,12 +207,18 @@ describe('effect executor against a Kubernetes API server', () => {
 describe('closing the loop: advice runs waiting on knowledge', () => {
   const SOLVERS = ['solver-rhel-8-py38', 'solver-fedora-34-py39', 'solver-fedora-35-py310'];
   const other = { packageName: 'urllib3', packageVersion: '1.26.0', indexUrl: INDEX };
-  const solvedBy = (k: typeof key, solver: string): Effect[] => [record({ what: 'solved', key: k, solver }), { type: 'release-advice', key: k }];
+  const solvedBy = (k: typeof key, solver: string): Effect[] => [
+    record({ what: 'solved', key: k, solver }),
+    { type: 'release-advice', key: k },
+  ];
   const reRuns = () => published.filter((p) => p.messageType === 'adviser-re-run').map((p) => p.message.re_run_adviser_id);
   /** What unresolved-package leaves: the wait, and the solver workflows in flight. */
   const waitFor = async (adviserId: string, k: typeof key, solvers = SOLVERS) => {
     store.addAdviceWait(adviserId, 'stable', k);
-    await executor().execute(solvers.map((solver) => schedule(solverRequest(k, solver, null), 'test', 'unresolved-package')), null);
+    await executor().execute(
+      solvers.map((solver) => schedule(solverRequest(k, solver, null), 'test', 'unresolved-package')),
+      null,
+    );
   };
 
   it('publishes one adviser-re-run when the last solver the advice waited on reports, and never again', async () => {
@@ -188,7 +227,9 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
     await executor().execute(solvedBy(key, SOLVERS[1]), null);
     expect(reRuns()).toEqual([]);
     await executor().execute(solvedBy(key, SOLVERS[2]), null);
-    expect(published.map((p) => [p.messageType, p.key, p.message.re_run_adviser_id, p.message.recommendation_type])).toEqual([['adviser-re-run', 'adviser-abc', 'adviser-abc', 'stable']]);
+    expect(published.map((p) => [p.messageType, p.key, p.message.re_run_adviser_id, p.message.recommendation_type])).toEqual([
+      ['adviser-re-run', 'adviser-abc', 'adviser-abc', 'stable'],
+    ]);
     await executor().execute(solvedBy(key, SOLVERS[2]), null);
     expect(reRuns()).toEqual(['adviser-abc']);
   });
@@ -219,7 +260,12 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
     }
     const context = { store, config: testConfig(), index: noIndex, now: Date.now };
     const solvedMessage = (k: typeof key) =>
-      incoming('solved-package', { package_name: k.packageName, package_version: k.packageVersion, index_url: k.indexUrl, solver: SOLVERS[2] });
+      incoming('solved-package', {
+        package_name: k.packageName,
+        package_version: k.packageVersion,
+        index_url: k.indexUrl,
+        solver: SOLVERS[2],
+      });
     const [first, second] = await Promise.all([planEffects(solvedMessage(key), context), planEffects(solvedMessage(other), context)]);
     await executor().execute(first, null);
     expect(reRuns()).toEqual([]);
@@ -249,7 +295,10 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
     for (const solver of SOLVERS) store.recordSolved(key, solver);
     const context = { store, config: testConfig(), index: noIndex, now: Date.now };
     const request = await planEffects(
-      { ...incoming('unresolved-package', { package_name: 'requests', package_version: '2.25.1', index_url: INDEX }), headers: { 'thoth-adviser-id': 'adviser-abc' } },
+      {
+        ...incoming('unresolved-package', { package_name: 'requests', package_version: '2.25.1', index_url: INDEX }),
+        headers: { 'thoth-adviser-id': 'adviser-abc' },
+      },
       context,
     );
     await executor().execute(request, null);
@@ -260,7 +309,9 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
   it('publishes again after a failed publish, so the run is not lost', async () => {
     await waitFor('adviser-abc', key);
     for (const solver of SOLVERS.slice(0, 2)) await executor().execute(solvedBy(key, solver), null);
-    await expect(executor({ publish: () => Promise.reject(new Error('broker down')) }).execute(solvedBy(key, SOLVERS[2]), null)).rejects.toThrow('broker down');
+    await expect(
+      executor({ publish: () => Promise.reject(new Error('broker down')) }).execute(solvedBy(key, SOLVERS[2]), null),
+    ).rejects.toThrow('broker down');
     await executor().execute(solvedBy(key, SOLVERS[2]), null);
     expect(reRuns()).toEqual(['adviser-abc']);
   });

@@ -43,7 +43,21 @@ describe('investigator under faults, on Kafka', () => {
     kube.injectCreateFaults({ kind: 'status', status: 503 }, 7);
 
     const run = startInvestigator(
-      ['--db', db, 'investigate', '--workflows', 'cluster', '--kubeconfig', kube.writeKubeconfig(dir), '--namespace', 'thoth', '--port', 'none', '--until-idle', '3'],
+      [
+        '--db',
+        db,
+        'investigate',
+        '--workflows',
+        'cluster',
+        '--kubeconfig',
+        kube.writeKubeconfig(dir),
+        '--namespace',
+        'thoth',
+        '--port',
+        'none',
+        '--until-idle',
+        '3',
+      ],
       env,
     );
     expect((await run.exited).code).toBe(0);
@@ -60,7 +74,10 @@ describe('investigator under faults, on Kafka', () => {
     expect(run.events.some((e) => e.event === 'retry')).toBe(true);
     expect(run.events.filter((e) => e.event === 'dead-letter')).toEqual([]);
     expect(run.events.at(-1)).toMatchObject({ event: 'summary', counts: { processed: versions.length, deadLetters: 0 } });
-    const ledger = JSON.parse((await runThoth(['--db', db, 'query', 'workflows', '-o', 'json'], { env })).stdout) as Array<{ name: string; status: string }>;
+    const ledger = JSON.parse((await runThoth(['--db', db, 'query', 'workflows', '-o', 'json'], { env })).stdout) as Array<{
+      name: string;
+      status: string;
+    }>;
     expect(new Set(ledger.map((w) => w.name))).toEqual(new Set(names));
     expect(run.stderr()).not.toContain(kube.token);
   });
@@ -68,24 +85,67 @@ describe('investigator under faults, on Kafka', () => {
   it('turns each bad message into one dead letter with its headers, reaching no cluster, and goes on', { timeout: 120_000 }, async () => {
     const env = kafkaEnv({ KAFKA_MESSAGE_MAX_BYTES: '2048' });
     const db = join(dir, 'thoth.db');
-    const good = { component_name: 'solver', service_version: '1', version: 'v1', package_name: 'flask', package_version: '2.0.1', index_url: INDEX, solver: 'solver-rhel-8-py38' };
+    const good = {
+      component_name: 'solver',
+      service_version: '1',
+      version: 'v1',
+      package_name: 'flask',
+      package_version: '2.0.1',
+      index_url: INDEX,
+      solver: 'solver-rhel-8-py38',
+    };
     const bad: Array<[string, string]> = [
       [message(SOLVED, {}).replace(/"value":\{[^}]*\}/, '"value":"{not json"'), 'NotJson'],
       [JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: [1, 2], timestamp: 1 }), 'NotAnObject'],
       [JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, solver: 5 }, timestamp: 1 }), 'ValidationError'],
       [JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, version: 'v7' }, timestamp: 1 }), 'NoHandlerForVersion'],
-      [JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, package_name: '../etc' }, timestamp: 1 }), 'InvalidPackageName'],
-      [JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, package_version: 'not-a-version' }, timestamp: 1 }), 'InvalidVersion'],
-      [JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, index_url: 'https://elsewhere.example/simple' }, timestamp: 1 }), 'UnregisteredIndex'],
-      [JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, component_name: 'x'.repeat(3000) }, timestamp: 1 }), 'MessageTooLarge'],
+      [
+        JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, package_name: '../etc' }, timestamp: 1 }),
+        'InvalidPackageName',
+      ],
+      [
+        JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, package_version: 'not-a-version' }, timestamp: 1 }),
+        'InvalidVersion',
+      ],
+      [
+        JSON.stringify({
+          topic: SOLVED,
+          key: null,
+          headers: {},
+          value: { ...good, index_url: 'https://elsewhere.example/simple' },
+          timestamp: 1,
+        }),
+        'UnregisteredIndex',
+      ],
+      [
+        JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, component_name: 'x'.repeat(3000) }, timestamp: 1 }),
+        'MessageTooLarge',
+      ],
     ];
     const stream = join(dir, 'stream.ndjson');
-    writeFileSync(stream, `${[...bad.map(([line]) => line), JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: good, timestamp: 1 })].join('\n')}\n`);
+    writeFileSync(
+      stream,
+      `${[...bad.map(([line]) => line), JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: good, timestamp: 1 })].join('\n')}\n`,
+    );
     // The producer keeps to the default limit; only the investigator reads with the small one.
     await replayLines(stream, { ...env, KAFKA_MESSAGE_MAX_BYTES: undefined }, join(dir, 'replay.db'));
 
     const run = startInvestigator(
-      ['--db', db, 'investigate', '--workflows', 'cluster', '--kubeconfig', kube.writeKubeconfig(dir), '--namespace', 'thoth', '--port', 'none', '--until-idle', '3'],
+      [
+        '--db',
+        db,
+        'investigate',
+        '--workflows',
+        'cluster',
+        '--kubeconfig',
+        kube.writeKubeconfig(dir),
+        '--namespace',
+        'thoth',
+        '--port',
+        'none',
+        '--until-idle',
+        '3',
+      ],
       env,
     );
     expect((await run.exited).code).toBe(0);
@@ -107,7 +167,10 @@ describe('investigator under faults, on Kafka', () => {
         'thoth-reason': expect.any(String),
       });
     });
-    const cached = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env })).stdout) as Array<{ error_class: string; offset: number }>;
+    const cached = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env })).stdout) as Array<{
+      error_class: string;
+      offset: number;
+    }>;
     expect(cached.map((l) => [l.offset, l.error_class])).toEqual(bad.map(([, errorClass], i) => [i, errorClass]));
   });
 });
@@ -118,7 +181,21 @@ describe('back-pressure', () => {
     const stream = join(dir, 'stream.ndjson');
     writeFileSync(stream, `${['1.0.0', '1.0.1', '1.0.2'].map((v) => unresolved('flask', v)).join('\n')}\n`);
     const run = startInvestigator(
-      ['--db', join(dir, 'thoth.db'), 'investigate', '--from', stream, '--workflows', 'cluster', '--kubeconfig', kube.writeKubeconfig(dir), '--namespace', 'thoth', '--pending-limit', '2'],
+      [
+        '--db',
+        join(dir, 'thoth.db'),
+        'investigate',
+        '--from',
+        stream,
+        '--workflows',
+        'cluster',
+        '--kubeconfig',
+        kube.writeKubeconfig(dir),
+        '--namespace',
+        'thoth',
+        '--pending-limit',
+        '2',
+      ],
       env,
     );
     const paused = await waitFor(() => run.events.find((e) => e.event === 'paused'), 'the pause');

@@ -43,11 +43,21 @@ export function testConfig(env: NodeJS.ProcessEnv = {}): InvestigatorConfig {
 let offset = 0;
 
 /** A validated message of the type, as the runner hands it to dispatch. */
-export function incoming(typeName: string, fields: Record<string, unknown>, headers: Record<string, string> = {}, source?: SourceRef | null): Incoming {
+export function incoming(
+  typeName: string,
+  fields: Record<string, unknown>,
+  headers: Record<string, string> = {},
+  source?: SourceRef | null,
+): Incoming {
   const type = messageType(typeName);
   const built = buildMessage(type, fields, { componentName: 'test', serviceVersion: '0.0.0' });
   if (!built.ok) throw new Error(`test message is invalid: ${formatErrors(built.errors)}`);
-  return { type, message: built.message, headers, source: source === undefined ? { topic: type.baseTopic, partition: 0, offset: offset++ } : source };
+  return {
+    type,
+    message: built.message,
+    headers,
+    source: source === undefined ? { topic: type.baseTopic, partition: 0, offset: offset++ } : source,
+  };
 }
 
 /** An index client that must not be called. */

@@ -33,7 +33,21 @@ describe('investigator crash and restart on Kafka', () => {
     writeFileSync(stream, `${lines.join('\n')}\n`);
     await replayLines(stream, env, join(dir, 'replay.db'));
 
-    const args = ['--db', db, 'investigate', '--workflows', 'cluster', '--kubeconfig', kube.writeKubeconfig(dir), '--namespace', 'thoth', '--port', 'none', '--group', `${env.THOTH_DEPLOYMENT_NAME}-kill`];
+    const args = [
+      '--db',
+      db,
+      'investigate',
+      '--workflows',
+      'cluster',
+      '--kubeconfig',
+      kube.writeKubeconfig(dir),
+      '--namespace',
+      'thoth',
+      '--port',
+      'none',
+      '--group',
+      `${env.THOTH_DEPLOYMENT_NAME}-kill`,
+    ];
     const first = startInvestigator(args, env);
     await waitFor(() => kube.workflows('thoth').length >= 30, 'the first workflows');
     first.child.kill('SIGKILL');
@@ -54,38 +68,47 @@ describe('investigator crash and restart on Kafka', () => {
     expect(created).toHaveLength(N);
 
     // The ledger knows every one, and every offset is closed in the inbox.
-    const ledger = JSON.parse((await runThoth(['--db', db, 'query', 'workflows', '-o', 'json'], { env })).stdout) as Array<{ name: string; source: { offset: number } }>;
+    const ledger = JSON.parse((await runThoth(['--db', db, 'query', 'workflows', '-o', 'json'], { env })).stdout) as Array<{
+      name: string;
+      source: { offset: number };
+    }>;
     expect(new Set(ledger.map((w) => w.name))).toEqual(new Set(names));
-    const stats = JSON.parse((await runThoth(['--db', db, 'query', 'stats', '-o', 'json'], { env })).stdout) as { tables: Record<string, number> };
+    const stats = JSON.parse((await runThoth(['--db', db, 'query', 'stats', '-o', 'json'], { env })).stdout) as {
+      tables: Record<string, number>;
+    };
     expect(stats.tables.inbox).toBe(N);
     expect(stats.tables.dead_letters).toBe(0);
   });
 
-  it('on SIGTERM finishes, commits, leaves the group and exits 0 within 10 s; a restart picks up at once', { timeout: 90_000 }, async () => {
-    const env = kafkaEnv();
-    const db = join(dir, 'thoth.db');
-    const stream = join(dir, 'stream.ndjson');
-    writeFileSync(stream, `${[unresolved('flask', '2.0.1'), unresolved('flask', '2.0.2')].join('\n')}\n`);
-    await replayLines(stream, env, join(dir, 'replay.db'));
-    const args = ['--db', db, 'investigate', '--workflows', 'record', '--port', 'none', '--group', `${env.THOTH_DEPLOYMENT_NAME}-term`];
+  it(
+    'on SIGTERM finishes, commits, leaves the group and exits 0 within 10 s; a restart picks up at once',
+    { timeout: 90_000 },
+    async () => {
+      const env = kafkaEnv();
+      const db = join(dir, 'thoth.db');
+      const stream = join(dir, 'stream.ndjson');
+      writeFileSync(stream, `${[unresolved('flask', '2.0.1'), unresolved('flask', '2.0.2')].join('\n')}\n`);
+      await replayLines(stream, env, join(dir, 'replay.db'));
+      const args = ['--db', db, 'investigate', '--workflows', 'record', '--port', 'none', '--group', `${env.THOTH_DEPLOYMENT_NAME}-term`];
 
-    const first = startInvestigator(args, env);
-    await waitFor(() => first.events.filter((e) => e.event === 'processed').length === 2 || undefined, 'both messages');
-    const signalledAt = Date.now();
-    first.child.kill('SIGTERM');
-    const exit = await first.exited;
-    expect(exit.code).toBe(0);
-    expect(Date.now() - signalledAt).toBeLessThan(10_000);
-    expect(first.events.at(-1)).toMatchObject({ event: 'stopped', reason: 'signal' });
+      const first = startInvestigator(args, env);
+      await waitFor(() => first.events.filter((e) => e.event === 'processed').length === 2 || undefined, 'both messages');
+      const signalledAt = Date.now();
+      first.child.kill('SIGTERM');
+      const exit = await first.exited;
+      expect(exit.code).toBe(0);
+      expect(Date.now() - signalledAt).toBeLessThan(10_000);
+      expect(first.events.at(-1)).toMatchObject({ event: 'stopped', reason: 'signal' });
 
-    // Committed and the group left: the next member starts right away, and receives only the new message.
-    writeFileSync(stream, `${unresolved('flask', '2.0.3')}\n`);
-    await replayLines(stream, env, join(dir, 'replay.db'));
-    const started = Date.now();
-    const second = startInvestigator([...args, '--until-idle', '2'], env);
-    expect((await second.exited).code).toBe(0);
-    const received = second.events.filter((e) => e.event === 'received').map((e) => e.offset);
-    expect(received).toEqual([2]);
-    expect(Date.now() - started).toBeLessThan(30_000);
-  });
+      // Committed and the group left: the next member starts right away, and receives only the new message.
+      writeFileSync(stream, `${unresolved('flask', '2.0.3')}\n`);
+      await replayLines(stream, env, join(dir, 'replay.db'));
+      const started = Date.now();
+      const second = startInvestigator([...args, '--until-idle', '2'], env);
+      expect((await second.exited).code).toBe(0);
+      const received = second.events.filter((e) => e.event === 'received').map((e) => e.offset);
+      expect(received).toEqual([2]);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    },
+  );
 });

@@ -21,7 +21,13 @@ const entry = (name: string, namespace: string, status: LedgerEntry['status']): 
 });
 
 const onCluster = (name: string, namespace: string, phase?: string): Workflow =>
-  ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name, namespace }, spec: {}, ...(phase ? { status: { phase } } : {}) }) as unknown as Workflow;
+  ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: { name, namespace },
+    spec: {},
+    ...(phase ? { status: { phase } } : {}),
+  }) as unknown as Workflow;
 
 describe('following workflow phases into the ledger', () => {
   it('writes the phases of the workflows it holds, and only those, going on past a namespace it cannot list', async () => {
@@ -32,7 +38,12 @@ describe('following workflow phases into the ledger', () => {
     const changes: string[] = [];
     const debug: string[] = [];
     const clusters: Record<string, Workflow[]> = {
-      thoth: [onCluster('solver-a', 'thoth', 'Failed'), onCluster('solver-b', 'thoth', 'Running'), onCluster('stranger', 'thoth', 'Succeeded'), onCluster('solver-c', 'thoth', 'Succeeded')],
+      thoth: [
+        onCluster('solver-a', 'thoth', 'Failed'),
+        onCluster('solver-b', 'thoth', 'Running'),
+        onCluster('stranger', 'thoth', 'Succeeded'),
+        onCluster('solver-c', 'thoth', 'Succeeded'),
+      ],
     };
     const changed = await syncPhases({
       list: async (namespace) => {

@@ -28,12 +28,24 @@ describe.each(TRANSPORTS)('a record retrying on the %s broker', (kind) => {
   it('holds back its own partition only: a message on another topic is handled meanwhile', async () => {
     const s = site(kind);
     const file = join(tempDir(), 'stuck.ndjson');
-    const stuck = { component_name: 'test', service_version: '1.0.0', version: 'v1', package_name: 'flask', index_url: SILENT_INDEX, solver: null };
-    writeFileSync(file, `${JSON.stringify({ topic: 'thoth.investigator.unresolved-package', key: 'flask', headers: {}, value: stuck, timestamp: Date.now() })}\n`);
+    const stuck = {
+      component_name: 'test',
+      service_version: '1.0.0',
+      version: 'v1',
+      package_name: 'flask',
+      index_url: SILENT_INDEX,
+      solver: null,
+    };
+    writeFileSync(
+      file,
+      `${JSON.stringify({ topic: 'thoth.investigator.unresolved-package', key: 'flask', headers: {}, value: stuck, timestamp: Date.now() })}\n`,
+    );
     expect((await s.thoth(['replay', file])).code).toBe(0);
 
     const controller = new AbortController();
-    const running = s.thoth(['investigate', '--workflows', 'record', '--port', 'none', '--index-url', INDEX, '--index-url', SILENT_INDEX], { signal: controller.signal });
+    const running = s.thoth(['investigate', '--workflows', 'record', '--port', 'none', '--index-url', INDEX, '--index-url', SILENT_INDEX], {
+      signal: controller.signal,
+    });
     // Let it take the stuck record and start retrying; then another topic gets a message.
     await new Promise((r) => setTimeout(r, 3_000));
     expect((await s.thoth(['publish', 'repo-init', '--field', 'project_url=https://github.com/thoth-station/thoth'])).code).toBe(0);
@@ -52,6 +64,8 @@ describe.each(TRANSPORTS)('a record retrying on the %s broker', (kind) => {
     expect(stuckEvents.filter((e) => e.event === 'retry').length).toBeGreaterThan(0);
     expect(stuckEvents.some((e) => e.event === 'processed' || e.event === 'dead-letter')).toBe(false);
     // The attempts go on counting across hand-backs.
-    expect(stuckEvents.filter((e) => e.event === 'retry').map((e) => e.attempt)).toEqual(stuckEvents.filter((e) => e.event === 'retry').map((_, i) => i + 1));
+    expect(stuckEvents.filter((e) => e.event === 'retry').map((e) => e.attempt)).toEqual(
+      stuckEvents.filter((e) => e.event === 'retry').map((_, i) => i + 1),
+    );
   }, 60_000);
 });

@@ -18,7 +18,14 @@ import { handlesInMode } from '../../src/investigate/modes.js';
 import { typeOfTopic } from '../../src/messages/records.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
 import { kafkaEnv, replayLines, startInvestigator, waitFor } from './investigator-process.js';
-import { listScenarios, loadScenario, queriedOutcome, scenarioMismatches, type LoadedScenario, type ScenarioOutcome } from './scenario-harness.js';
+import {
+  listScenarios,
+  loadScenario,
+  queriedOutcome,
+  scenarioMismatches,
+  type LoadedScenario,
+  type ScenarioOutcome,
+} from './scenario-harness.js';
 
 const HANDLED = new Set(['processed', 'dead-letter', 'skipped', 'duplicate']);
 const servers: IndexServer[] = [];
@@ -29,7 +36,9 @@ afterAll(async () => {
 async function load(name: string): Promise<LoadedScenario> {
   const probe = loadScenario(name);
   if (!probe.expected.index) return probe;
-  const server = await startIndexServer(Object.fromEntries(Object.entries(probe.expected.index).map(([project, versions]) => [project, { versions }])));
+  const server = await startIndexServer(
+    Object.fromEntries(Object.entries(probe.expected.index).map(([project, versions]) => [project, { versions }])),
+  );
   servers.push(server);
   return loadScenario(name, { INDEX_URL: server.url });
 }
@@ -48,7 +57,9 @@ async function runThroughKafka(scenario: LoadedScenario): Promise<{ outcome: Sce
   const published = () => run.events.filter((e) => e.event === 'published').length;
   const unconsumedTopics = new Set<string>();
   let sent = 0;
-  const lines = readFileSync(scenario.inputPath, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(scenario.inputPath, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   for (const [i, line] of lines.entries()) {
     const topic = (JSON.parse(line) as { topic: string }).topic;
     const type = typeOfTopic(topic);
@@ -61,10 +72,14 @@ async function runThroughKafka(scenario: LoadedScenario): Promise<{ outcome: Sce
       continue;
     }
     sent++;
-    await waitFor(() => {
-      if (run.child.exitCode !== null) throw new Error(`the investigator exited (${run.child.exitCode}): ${run.stderr()}`);
-      return handled() >= sent + published();
-    }, `record ${i + 1} of ${scenario.name} to be handled`, 60_000).catch((error: Error) => {
+    await waitFor(
+      () => {
+        if (run.child.exitCode !== null) throw new Error(`the investigator exited (${run.child.exitCode}): ${run.stderr()}`);
+        return handled() >= sent + published();
+      },
+      `record ${i + 1} of ${scenario.name} to be handled`,
+      60_000,
+    ).catch((error: Error) => {
       throw new Error(`${error.message}\nlast events: ${JSON.stringify(run.events.slice(-4))}\nstderr: ${run.stderr()}`);
     });
   }
@@ -75,7 +90,9 @@ async function runThroughKafka(scenario: LoadedScenario): Promise<{ outcome: Sce
   const unprefixed = (topic: string) => (topic.startsWith(`${deployment}.`) ? topic.slice(deployment.length + 1) : topic);
   const outcome: ScenarioOutcome = {
     ...queried,
-    published: run.events.filter((e) => e.event === 'published').map((e) => ({ type: e.messageType as string, message: e.message as Record<string, unknown> })),
+    published: run.events
+      .filter((e) => e.event === 'published')
+      .map((e) => ({ type: e.messageType as string, message: e.message as Record<string, unknown> })),
     deadLetters: queried.deadLetters.map((d) => ({ ...d, topic: unprefixed(d.topic) })),
     // Metrics: checked by the in-process run of scenarios.test.ts.
     metrics: scenario.expected.metrics ?? [],
@@ -88,7 +105,10 @@ describe('scenario fixtures through Kafka', () => {
     const scenario = await load(name);
     const { outcome, unconsumedTopics } = await runThroughKafka(scenario);
     // A broker consumer never sees a topic outside the catalogue, so it cannot dead-letter it (a --from run can).
-    const expected = { ...scenario.expected, dead_letters: (scenario.expected.dead_letters ?? []).filter((d) => !unconsumedTopics.has(d.topic)) };
+    const expected = {
+      ...scenario.expected,
+      dead_letters: (scenario.expected.dead_letters ?? []).filter((d) => !unconsumedTopics.has(d.topic)),
+    };
     expect(scenarioMismatches(expected, outcome)).toEqual([]);
   });
 });

@@ -29,7 +29,11 @@ afterEach(async () => {
 it('times out a hung create and tries again when the caller passes a signal', async () => {
   const lines: string[] = [];
   const log: Logger = { notice: (t) => lines.push(t), warn: (t) => lines.push(t), debug: (t) => lines.push(t) };
-  const kube = await connectKube({ cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir), HOME: dir }), log, retry: { baseMs: 20, capMs: 200, requestTimeoutMs: 300 } });
+  const kube = await connectKube({
+    cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir), HOME: dir }),
+    log,
+    retry: { baseMs: 20, capMs: 200, requestTimeoutMs: 300 },
+  });
   server.injectCreateFaults({ kind: 'hang' });
   const caller = new AbortController();
   const workflow = buildWorkflow(

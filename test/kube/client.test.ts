@@ -21,7 +21,11 @@ const solverWorkflow = (namespace = 'thoth', version = '2.25.1'): Workflow =>
   buildWorkflow(
     {
       kind: 'solver',
-      parameters: { THOTH_SOLVER_NAME: 'solver-rhel-8-py38', THOTH_SOLVER_PACKAGES: `requests===${version}`, THOTH_SOLVER_INDEXES: 'https://index.example/simple' },
+      parameters: {
+        THOTH_SOLVER_NAME: 'solver-rhel-8-py38',
+        THOTH_SOLVER_PACKAGES: `requests===${version}`,
+        THOTH_SOLVER_INDEXES: 'https://index.example/simple',
+      },
     },
     { namespace },
   );
@@ -44,7 +48,9 @@ async function expectUserError(promise: Promise<unknown>): Promise<UserError> {
 
 describe('connectKube without a cluster', () => {
   it('says so when KUBECONFIG names a missing file (never localhost:8080)', async () => {
-    const error = await expectUserError(connectKube({ cluster: kubeSettings({ KUBECONFIG: join(dir, 'missing'), HOME: dir }), log: recordingLog() }));
+    const error = await expectUserError(
+      connectKube({ cluster: kubeSettings({ KUBECONFIG: join(dir, 'missing'), HOME: dir }), log: recordingLog() }),
+    );
     expect(error.message).toContain('no Kubernetes cluster is configured');
     expect(error.message).toContain(join(dir, 'missing'));
     expect(error.hint).toContain('localhost:8080');
@@ -57,12 +63,16 @@ describe('connectKube without a cluster', () => {
   });
 
   it('names a --kubeconfig that does not exist, and a --context that the file lacks', async () => {
-    const missing = await expectUserError(connectKube({ cluster: kubeSettings({ HOME: dir }), log: recordingLog(), kubeconfig: join(dir, 'nope.yaml') }));
+    const missing = await expectUserError(
+      connectKube({ cluster: kubeSettings({ HOME: dir }), log: recordingLog(), kubeconfig: join(dir, 'nope.yaml') }),
+    );
     expect(missing.message).toContain('nope.yaml');
     const server = await startKubeApiServer();
     try {
       const path = server.writeKubeconfig(dir);
-      const context = await expectUserError(connectKube({ cluster: kubeSettings({ HOME: dir }), log: recordingLog(), kubeconfig: path, context: 'prod' }));
+      const context = await expectUserError(
+        connectKube({ cluster: kubeSettings({ HOME: dir }), log: recordingLog(), kubeconfig: path, context: 'prod' }),
+      );
       expect(context.message).toContain('no context "prod"');
       expect(context.hint).toContain('loopback');
     } finally {
@@ -137,7 +147,11 @@ describe('connectKube against the loopback API server', () => {
   });
 
   it('gives up on a request that never answers after its time limit and tries again', async () => {
-    const patient = await connectKube({ cluster: kubeSettings({ KUBECONFIG: join(dir, 'kubeconfig'), HOME: dir }), log, retry: { ...FAST, requestTimeoutMs: 300 } });
+    const patient = await connectKube({
+      cluster: kubeSettings({ KUBECONFIG: join(dir, 'kubeconfig'), HOME: dir }),
+      log,
+      retry: { ...FAST, requestTimeoutMs: 300 },
+    });
     server.injectCreateFaults({ kind: 'hang' });
     expect((await patient.createWorkflow(solverWorkflow())).outcome).toBe('created');
     expect(log.lines.some((l) => l.includes('timed out'))).toBe(true);
@@ -195,11 +209,20 @@ describe('connectKube against the loopback API server', () => {
   });
 
   it('watches to completion, watching again when the server ends a watch', async () => {
-    const quick = await connectKube({ cluster: kubeSettings({ KUBECONFIG: join(dir, 'kubeconfig'), HOME: dir }), log, retry: { ...FAST, requestTimeoutMs: 1_000 } });
+    const quick = await connectKube({
+      cluster: kubeSettings({ KUBECONFIG: join(dir, 'kubeconfig'), HOME: dir }),
+      log,
+      retry: { ...FAST, requestTimeoutMs: 1_000 },
+    });
     const workflow = solverWorkflow();
     await quick.createWorkflow(workflow);
     const phases: string[] = [];
-    const done = quick.watchWorkflow('thoth', workflow.metadata.name, (w) => phases.push(w.status?.phase ?? 'none'), new AbortController().signal);
+    const done = quick.watchWorkflow(
+      'thoth',
+      workflow.metadata.name,
+      (w) => phases.push(w.status?.phase ?? 'none'),
+      new AbortController().signal,
+    );
     // Wait until a first watch has ended on its timeoutSeconds and a second one has begun.
     while (server.requests.filter((r) => r.query.watch === 'true').length < 2) await new Promise((r) => setTimeout(r, 50));
     server.setPhase('thoth', workflow.metadata.name, 'Running');

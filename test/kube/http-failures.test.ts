@@ -26,13 +26,20 @@ describe('withRetries', () => {
     const controller = new AbortController();
     // Stop during the wait: the message is what this test is about, not the wait.
     const { log, debug } = recordingLog(() => controller.abort());
-    const attempt = withRetries('creating workflow w', async () => Promise.reject(new Error('429')), () => throttled, {
-      policy: DEFAULT_RETRY,
-      log,
-      signal: controller.signal,
-    });
+    const attempt = withRetries(
+      'creating workflow w',
+      async () => Promise.reject(new Error('429')),
+      () => throttled,
+      {
+        policy: DEFAULT_RETRY,
+        log,
+        signal: controller.signal,
+      },
+    );
     await expect(attempt).rejects.toBeInstanceOf(CancelledError);
-    expect(debug).toEqual(['creating workflow w: HTTP 429: slow down; retrying in 60000 ms (the server asked for 120000 ms; thoth waits at most 60000 ms) (attempt 2 of 6)']);
+    expect(debug).toEqual([
+      'creating workflow w: HTTP 429: slow down; retrying in 60000 ms (the server asked for 120000 ms; thoth waits at most 60000 ms) (attempt 2 of 6)',
+    ]);
   });
 
   it('announces each retry as a notice when asked to, not only in debug output', async () => {

@@ -33,7 +33,10 @@ describe('the catalogue', () => {
       ['solver', false, true],
     ]);
     expect(messageType('adviser-trigger').version).toBe('v5');
-    expect(messageType('package-extract-trigger').fields.find((f) => f.name === 'is_external')).toMatchObject({ default: true, nullable: false });
+    expect(messageType('package-extract-trigger').fields.find((f) => f.name === 'is_external')).toMatchObject({
+      default: true,
+      nullable: false,
+    });
   });
 });
 

@@ -124,7 +124,11 @@ describe('names, versions and index URLs', () => {
 
 describe('packageFieldErrors', () => {
   test('checks package_name, package_version and index_url of a body, naming field and rule', () => {
-    const errors = packageFieldErrors({ package_name: 'bad name', package_version: '1.0', index_url: 'https://user:pw@index.example/simple' });
+    const errors = packageFieldErrors({
+      package_name: 'bad name',
+      package_version: '1.0',
+      index_url: 'https://user:pw@index.example/simple',
+    });
     expect(errors.map((e) => [e.field, e.rule])).toEqual([
       ['package_name', 'pep508'],
       ['index_url', 'index-url'],

@@ -19,7 +19,9 @@ const CHECK = fileURLToPath(new URL('../../scripts/upstream-compat/check.py', im
 
 function upstream<T>(command: 'describe' | 'roundtrip' | 'produce', input: unknown = null): T {
   if (!existsSync(PYTHON)) {
-    throw new Error(`No Python venv at ${PYTHON}: run scripts/upstream-compat/setup.sh first (installs thoth-messaging 0.16.2 and pydantic v1).`);
+    throw new Error(
+      `No Python venv at ${PYTHON}: run scripts/upstream-compat/setup.sh first (installs thoth-messaging 0.16.2 and pydantic v1).`,
+    );
   }
   const run = spawnSync(PYTHON, [CHECK, command], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 64 << 20 });
   if (run.status !== 0) throw new Error(`check.py ${command} failed (did scripts/upstream-compat/setup.sh finish?):\n${run.stderr}`);
@@ -50,7 +52,10 @@ function sample(field: FieldSpec): unknown {
 
 function thothBody(type: MessageType, variant: 'minimal' | 'full'): string {
   const fields = Object.fromEntries(type.fields.filter((f) => variant === 'full' || f.required).map((f) => [f.name, sample(f)]));
-  const result = buildMessage(type, variant === 'full' ? { ...fields, version: 'v99' } : fields, { componentName: 'thoth', serviceVersion: '0.1.0' });
+  const result = buildMessage(type, variant === 'full' ? { ...fields, version: 'v99' } : fields, {
+    componentName: 'thoth',
+    serviceVersion: '0.1.0',
+  });
   if (!result.ok) throw new Error(`thoth rejected its own ${variant} ${type.name}: ${JSON.stringify(result.errors)}`);
   return serializeMessage(type, result.message);
 }
@@ -78,9 +83,12 @@ describe('the catalogue against upstream models', () => {
     expect(Object.keys(upstreamModels()).sort()).toEqual(MESSAGE_TYPES.map((t) => t.baseTopic).sort());
   });
 
-  test.each(MESSAGE_TYPES.map((t) => [t.name, t] as const))('%s: same fields, order, types, requiredness, nullability and defaults', (_, type) => {
-    expect(describeThoth(wireFields(type))).toEqual(upstreamModels()[type.baseTopic]);
-  });
+  test.each(MESSAGE_TYPES.map((t) => [t.name, t] as const))(
+    '%s: same fields, order, types, requiredness, nullability and defaults',
+    (_, type) => {
+      expect(describeThoth(wireFields(type))).toEqual(upstreamModels()[type.baseTopic]);
+    },
+  );
 });
 
 describe('bodies thoth writes', () => {
@@ -90,7 +98,9 @@ describe('bodies thoth writes', () => {
     const bodies = cases.map(({ type, variant }) => ({ topic: type.baseTopic, body: thothBody(type, variant) }));
     const results = upstream<Array<{ ok: boolean; json?: string; errors?: unknown }>>('roundtrip', bodies);
     const mismatches = results.flatMap((result, i) =>
-      result.ok && result.json === bodies[i].body ? [] : [{ type: cases[i].type.name, variant: cases[i].variant, thoth: bodies[i].body, upstream: result }],
+      result.ok && result.json === bodies[i].body
+        ? []
+        : [{ type: cases[i].type.name, variant: cases[i].variant, thoth: bodies[i].body, upstream: result }],
     );
     expect(mismatches).toEqual([]);
     expect(results).toHaveLength(MESSAGE_TYPES.length * 2);
@@ -119,21 +129,51 @@ describe('strictness agrees with pydantic v1', () => {
   // Not listed because pydantic v1 coerces where thoth (per SPEC §2) does not: a JSON array of
   // pairs for an object (`[]` -> `{}`), and thoth cannot see `1.0` (an int to JavaScript) as a float.
   const rejected: Array<[string, string, unknown, string[]]> = [
-    ['int given as a string', 'advise-justification', { ...base, message: 'm', justification_type: 'INFO', count: '3', adviser_version: '1' }, ['count']],
-    ['int given as a boolean', 'advise-justification', { ...base, message: 'm', justification_type: 'INFO', count: true, adviser_version: '1' }, ['count']],
+    [
+      'int given as a string',
+      'advise-justification',
+      { ...base, message: 'm', justification_type: 'INFO', count: '3', adviser_version: '1' },
+      ['count'],
+    ],
+    [
+      'int given as a boolean',
+      'advise-justification',
+      { ...base, message: 'm', justification_type: 'INFO', count: true, adviser_version: '1' },
+      ['count'],
+    ],
     ['int given with a fraction', 'adviser-trigger', { ...base, recommendation_type: 'latest', limit: 2.5 }, ['limit']],
     ['bool given as a string', 'update-provides-source-distro', { ...pkg, value: 'true' }, ['value']],
     ['bool given as a number', 'update-provides-source-distro', { ...pkg, value: 1 }, ['value']],
-    ['str given as a number', 'unresolved-package', { ...base, package_name: 1, index_url: 'https://index.example/simple' }, ['package_name']],
+    [
+      'str given as a number',
+      'unresolved-package',
+      { ...base, package_name: 1, index_url: 'https://index.example/simple' },
+      ['package_name'],
+    ],
     ['required field absent', 'solved-package', pkg, ['solver']],
     ['null for a field with a default', 'adviser-trigger', { ...base, recommendation_type: 'latest', dev: null }, ['dev']],
     ['null for a required field', 'missing-package', { ...base, package_name: null, index_url: 'u' }, ['package_name']],
-    ['null base field and wrong version type', 'repo-init', { component_name: null, service_version: '1', version: 2, project_url: 'u' }, ['component_name', 'version']],
+    [
+      'null base field and wrong version type',
+      'repo-init',
+      { component_name: null, service_version: '1', version: 2, project_url: 'u' },
+      ['component_name', 'version'],
+    ],
     ['string for a list', 'hash-mismatch', { ...pkg, missing_from_source: 'a', missing_from_database: [] }, ['missing_from_source']],
-    ['wrong list element', 'hash-mismatch', { ...pkg, missing_from_source: ['a', 1], missing_from_database: [] }, ['missing_from_source[1]']],
+    [
+      'wrong list element',
+      'hash-mismatch',
+      { ...pkg, missing_from_source: ['a', 1], missing_from_database: [] },
+      ['missing_from_source[1]'],
+    ],
     ['null list element', 'provenance-checker-trigger', { ...base, whitelisted_sources: [null] }, ['whitelisted_sources[0]']],
     ['string for an object', 'kebechet-trigger', { ...base, webhook_payload: 'x' }, ['webhook_payload']],
-    ['wrong nested field', 'kebechet-run-url-trigger', { ...base, metadata: { message_justification: '1' } }, ['metadata.message_justification']],
+    [
+      'wrong nested field',
+      'kebechet-run-url-trigger',
+      { ...base, metadata: { message_justification: '1' } },
+      ['metadata.message_justification'],
+    ],
     ['null nested model', 'kebechet-run-url-trigger', { ...base, metadata: null }, ['metadata']],
     ['a number instead of an object', 'solved-package', 3, ['(body)']],
     ['a string instead of an object', 'solved-package', 'x', ['(body)']],
@@ -154,7 +194,13 @@ describe('strictness agrees with pydantic v1', () => {
 
   test('both accept explicit nulls for Optional fields and ignore unknown fields', () => {
     const type = findMessageType('unresolved-package')!;
-    const body = JSON.stringify({ ...base, package_name: 'requests', index_url: 'https://index.example/simple', package_version: null, surprise: { x: 1 } });
+    const body = JSON.stringify({
+      ...base,
+      package_name: 'requests',
+      index_url: 'https://index.example/simple',
+      package_version: null,
+      surprise: { x: 1 },
+    });
     const [result] = upstream<Array<{ ok: boolean; json: string }>>('roundtrip', [{ topic: type.baseTopic, body }]);
     const decoded = decodeMessage(type, body);
     expect(decoded.ok).toBe(true);

@@ -50,7 +50,10 @@ describe('readKafkaSettings', () => {
       { KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' },
       { sasl: { mechanism: 'scram-sha-256', username: 'u', password: 'p' } },
     ],
-    [{ KAFKA_CLIENT_ID: '', KAFKA_MESSAGE_MAX_BYTES: ' ' }, { clientId: 'thoth', messageMaxBytes: 'absent' }],
+    [
+      { KAFKA_CLIENT_ID: '', KAFKA_MESSAGE_MAX_BYTES: ' ' },
+      { clientId: 'thoth', messageMaxBytes: 'absent' },
+    ],
   ])('%o', (env, expected: Record<string, unknown>) => {
     const settings = read(env);
     for (const [field, value] of Object.entries(expected)) {
@@ -83,7 +86,12 @@ describe('readKafkaSettings', () => {
   });
 
   it('never puts a password in an error message', () => {
-    const env = { KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'KERBEROS', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'hunter2-secret' };
+    const env = {
+      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+      KAFKA_SASL_MECHANISM: 'KERBEROS',
+      KAFKA_SASL_USERNAME: 'u',
+      KAFKA_SASL_PASSWORD: 'hunter2-secret',
+    };
     expect(() => read(env)).toThrow(/KAFKA_SASL_MECHANISM/);
     try {
       read(env);

@@ -43,9 +43,12 @@ describe('Kafka transport with SASL PLAIN', () => {
       await kafka.createTopics([topic], { partitions: 1, replicationFactor: 1 });
       await kafka.send([{ topic, key: 'k', headers: { h: 'v' }, value: '{"sasl":true}' }]);
       const records: ConsumedRecord[] = [];
-      const consumption = kafka.consume({ topics: [topic], start: { from: 'earliest' }, exitAtEnd: true, signal: new AbortController().signal }, async (r) => {
-        records.push(r);
-      });
+      const consumption = kafka.consume(
+        { topics: [topic], start: { from: 'earliest' }, exitAtEnd: true, signal: new AbortController().signal },
+        async (r) => {
+          records.push(r);
+        },
+      );
       expect(await consumption.done).toEqual({ records: 1, reason: 'end' });
       expect(records[0]).toMatchObject({ key: 'k', headers: { h: 'v' }, value: '{"sasl":true}' });
     } finally {

@@ -75,7 +75,11 @@ describe('SCRAM edge cases', () => {
   });
 
   it('logs in with SCRAM-SHA-512 over TLS (SASL_SSL) and creates, publishes and tails', async () => {
-    const thoth = thothAt(own.broker.saslSslBootstrap, { ...login('SCRAM-SHA-512', PASSWORD), KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SSL_CA_LOCATION: own.tls.ca });
+    const thoth = thothAt(own.broker.saslSslBootstrap, {
+      ...login('SCRAM-SHA-512', PASSWORD),
+      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+      KAFKA_SSL_CA_LOCATION: own.tls.ca,
+    });
     const created = await thoth.run(['topics', 'create', '-o', 'json']);
     expect(created.code).toBe(0);
     expect(created.stdout).toContain(`${thoth.deployment}.thoth.investigator.unresolved-package`);

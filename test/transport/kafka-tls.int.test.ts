@@ -50,7 +50,9 @@ describe('thoth over TLS (KAFKA_SECURITY_PROTOCOL=SSL)', () => {
     expect((await thoth.run(['publish', 'solved-package', 'flask==2.0.1', '--solver', 'solver-rhel-8-py38'])).code).toBe(0);
     const tailed = await thoth.run(['tail', 'solved-package', '--exit-at-end', '-o', 'ndjson']);
     expect(tailed.code).toBe(0);
-    expect(ndjson(tailed.stdout).map((r) => [r.key, r.value.package_name, r.value.solver])).toEqual([['flask==2.0.1', 'flask', 'solver-rhel-8-py38']]);
+    expect(ndjson(tailed.stdout).map((r) => [r.key, r.value.package_name, r.value.solver])).toEqual([
+      ['flask==2.0.1', 'flask', 'solver-rhel-8-py38'],
+    ]);
     expect(`${tailed.stdout}${tailed.stderr}`).not.toContain(own.tls.clientKeyPassword);
   });
 });
@@ -71,7 +73,9 @@ describe('TLS failures are user errors that name the broker', () => {
     const result = await thoth.run(['topics']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(`error: TLS with Kafka at ${own.broker.mtlsBootstrap} failed: the broker refused the client certificate`);
+    expect(result.stderr).toContain(
+      `error: TLS with Kafka at ${own.broker.mtlsBootstrap} failed: the broker refused the client certificate`,
+    );
     expect(result.stderr).not.toContain('../deps/openssl');
   });
 
@@ -101,12 +105,20 @@ describe('TLS failures are user errors that name the broker', () => {
   });
 
   it('an encrypted key without KAFKA_SSL_KEY_PASSWORD, and a key of another certificate', async () => {
-    const base = { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_CA_LOCATION: own.tls.ca, KAFKA_SSL_CERTIFICATE_LOCATION: own.tls.clientCertificate };
+    const base = {
+      KAFKA_SECURITY_PROTOCOL: 'SSL',
+      KAFKA_SSL_CA_LOCATION: own.tls.ca,
+      KAFKA_SSL_CERTIFICATE_LOCATION: own.tls.clientCertificate,
+    };
     const locked = await thothAt(own.broker.mtlsBootstrap, { ...base, KAFKA_SSL_KEY_LOCATION: own.tls.clientKey }).run(['topics']);
     expect(locked.code).toBe(1);
-    expect(locked.stderr).toContain(`error: KAFKA_SSL_KEY_LOCATION ("${own.tls.clientKey}") holds an encrypted private key\nhint: set KAFKA_SSL_KEY_PASSWORD`);
+    expect(locked.stderr).toContain(
+      `error: KAFKA_SSL_KEY_LOCATION ("${own.tls.clientKey}") holds an encrypted private key\nhint: set KAFKA_SSL_KEY_PASSWORD`,
+    );
     const stray = await thothAt(own.broker.mtlsBootstrap, { ...base, KAFKA_SSL_KEY_LOCATION: own.tls.strayKey }).run(['topics']);
     expect(stray.code).toBe(1);
-    expect(stray.stderr).toContain(`error: KAFKA_SSL_KEY_LOCATION ("${own.tls.strayKey}") is not the key of the certificate in KAFKA_SSL_CERTIFICATE_LOCATION`);
+    expect(stray.stderr).toContain(
+      `error: KAFKA_SSL_KEY_LOCATION ("${own.tls.strayKey}") is not the key of the certificate in KAFKA_SSL_CERTIFICATE_LOCATION`,
+    );
   });
 });

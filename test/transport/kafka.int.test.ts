@@ -122,9 +122,12 @@ describe('Kafka transport against a real broker', () => {
     const group = uniqueTopic('redeliver');
     await broker.send([0, 1, 2].map((n) => ({ topic, key: null, headers: {}, value: `{"n":${n}}` })));
     const failure = new Error('handler failed on purpose');
-    const consumption = broker.consume({ topics: [topic], group, start: { from: 'earliest' }, signal: new AbortController().signal }, async (record) => {
-      if (record.offset === 1) throw failure;
-    });
+    const consumption = broker.consume(
+      { topics: [topic], group, start: { from: 'earliest' }, signal: new AbortController().signal },
+      async (record) => {
+        if (record.offset === 1) throw failure;
+      },
+    );
     await expect(consumption.done).rejects.toBe(failure);
     const next = await readAll({ topics: [topic], group });
     expect(next.map((r) => r.offset)).toEqual([1, 2]);
@@ -190,10 +193,13 @@ describe('Kafka transport against a real broker', () => {
     const others = sent.filter((p) => p.partition !== held).length;
     expect(others).toBeGreaterThan(0);
     const order: number[] = [];
-    const consumption = broker.consume({ topics: [topic], start: { from: 'earliest' }, exitAtEnd: true, signal: new AbortController().signal }, async (record) => {
-      order.push(record.partition);
-      if (order.length === others) consumption.resume(topic, held);
-    });
+    const consumption = broker.consume(
+      { topics: [topic], start: { from: 'earliest' }, exitAtEnd: true, signal: new AbortController().signal },
+      async (record) => {
+        order.push(record.partition);
+        if (order.length === others) consumption.resume(topic, held);
+      },
+    );
     consumption.pause(topic, held);
     expect(await consumption.done).toEqual({ records: 20, reason: 'end' });
     expect(order.slice(0, others).every((p) => p !== held)).toBe(true);
@@ -202,7 +208,10 @@ describe('Kafka transport against a real broker', () => {
 
   it('lists topics with partitions and message counts, and creates only missing topics', async () => {
     const topic = await createdTopic('list', 2);
-    await broker.send([{ topic, key: 'a', headers: {}, value: '{}' }, { topic, key: 'b', headers: {}, value: '{}' }]);
+    await broker.send([
+      { topic, key: 'a', headers: {}, value: '{}' },
+      { topic, key: 'b', headers: {}, value: '{}' },
+    ]);
     expect((await broker.topics()).find((t) => t.name === topic)).toEqual({ name: topic, partitions: 2, messages: 2 });
     expect(await broker.createTopics([topic])).toEqual([]);
   });
@@ -216,7 +225,9 @@ describe('Kafka transport with no broker', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(UserError);
-    expect((error as UserError).message).toMatch(new RegExp(`^cannot reach Kafka at 127\\.0\\.0\\.1:${port} \\(connection refused\\) after \\d+\\.\\ds$`));
+    expect((error as UserError).message).toMatch(
+      new RegExp(`^cannot reach Kafka at 127\\.0\\.0\\.1:${port} \\(connection refused\\) after \\d+\\.\\ds$`),
+    );
     expect((error as UserError).hint).toMatch(/KAFKA_BOOTSTRAP_SERVERS/);
   });
 

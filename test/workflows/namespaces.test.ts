@@ -25,7 +25,9 @@ describe('namespaceFor', () => {
   });
 
   it('says which variable is missing', () => {
-    expect(() => namespaceFor('adviser', {}, namespacesOf({ THOTH_MIDDLETIER_NAMESPACE: 'x' }))).toThrow(/no namespace for adviser workflows \(a backend kind\)/);
+    expect(() => namespaceFor('adviser', {}, namespacesOf({ THOTH_MIDDLETIER_NAMESPACE: 'x' }))).toThrow(
+      /no namespace for adviser workflows \(a backend kind\)/,
+    );
     const error = (() => {
       try {
         namespaceFor('graph-sync', {}, namespacesOf({}));
@@ -38,7 +40,9 @@ describe('namespaceFor', () => {
 
   it('refuses a namespace that is not a DNS-1123 label, naming where it came from', () => {
     expect(() => namespaceFor('solver', { namespace: 'Thoth_NS' }, env)).toThrow(/invalid namespace "Thoth_NS" \(from --namespace\)/);
-    expect(() => namespaceFor('solver', {}, namespacesOf({ THOTH_MIDDLETIER_NAMESPACE: 'a b' }))).toThrow(/from THOTH_MIDDLETIER_NAMESPACE/);
+    expect(() => namespaceFor('solver', {}, namespacesOf({ THOTH_MIDDLETIER_NAMESPACE: 'a b' }))).toThrow(
+      /from THOTH_MIDDLETIER_NAMESPACE/,
+    );
   });
 });
 
@@ -48,7 +52,9 @@ describe('findKubeconfig', () => {
     try {
       const token = join(dir, 'token');
       writeFileSync(token, 'x');
-      expect(findKubeconfig({ ...kubeSettings({ HOME: dir, KUBERNETES_SERVICE_HOST: '10.0.0.1' }), tokenPath: token }).kind).toBe('in-cluster');
+      expect(findKubeconfig({ ...kubeSettings({ HOME: dir, KUBERNETES_SERVICE_HOST: '10.0.0.1' }), tokenPath: token }).kind).toBe(
+        'in-cluster',
+      );
       expect(() => findKubeconfig({ ...kubeSettings({ HOME: dir }), tokenPath: token })).toThrow(/no Kubernetes cluster is configured/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -60,7 +66,9 @@ describe('findKubeconfig', () => {
     try {
       writeFileSync(join(dir, 'a'), '');
       writeFileSync(join(dir, 'b'), '');
-      const source = findKubeconfig({ ...kubeSettings({ HOME: dir, KUBECONFIG: [join(dir, 'a'), join(dir, 'missing'), join(dir, 'b')].join(':') }) });
+      const source = findKubeconfig({
+        ...kubeSettings({ HOME: dir, KUBECONFIG: [join(dir, 'a'), join(dir, 'missing'), join(dir, 'b')].join(':') }),
+      });
       expect(source).toMatchObject({ kind: 'files', files: [join(dir, 'a'), join(dir, 'b')] });
     } finally {
       rmSync(dir, { recursive: true, force: true });

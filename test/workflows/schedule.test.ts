@@ -36,7 +36,11 @@ const store = (name = 'thoth.db') => {
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'thoth-schedule-'));
   server = await startKubeApiServer();
-  kube = await connectKube({ cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir), HOME: dir }), log: quiet, retry: { baseMs: 10, capMs: 50 } });
+  kube = await connectKube({
+    cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir), HOME: dir }),
+    log: quiet,
+    retry: { baseMs: 10, capMs: 50 },
+  });
 });
 afterEach(async () => {
   for (const s of stores.splice(0)) s.close();
@@ -44,7 +48,13 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const context = (s: Store, extra: Partial<Parameters<typeof scheduleWorkflow>[1]> = {}) => ({ store: s, kube, namespace: 'thoth', now: () => NOW, ...extra });
+const context = (s: Store, extra: Partial<Parameters<typeof scheduleWorkflow>[1]> = {}) => ({
+  store: s,
+  kube,
+  namespace: 'thoth',
+  now: () => NOW,
+  ...extra,
+});
 
 describe('scheduleWorkflow', () => {
   it('creates the workflow, then writes the ledger with its package and source', async () => {
@@ -68,7 +78,10 @@ describe('scheduleWorkflow', () => {
     const s = store();
     await scheduleWorkflow(request, context(s));
     const posts = server.requests.filter((r) => r.method === 'POST').length;
-    const again = await scheduleWorkflow({ ...request, source: { topic: 'thoth.solver.solved-package', partition: 1, offset: 8 } }, context(s));
+    const again = await scheduleWorkflow(
+      { ...request, source: { topic: 'thoth.solver.solved-package', partition: 1, offset: 8 } },
+      context(s),
+    );
     expect(again.outcome).toBe('known');
     expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(posts);
     expect(server.workflows()).toHaveLength(1);

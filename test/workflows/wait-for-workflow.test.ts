@@ -13,7 +13,10 @@ const workflow = (phase: string, nodes: Record<string, WorkflowNodeStatus> = {},
 
 function stream(isTTY: boolean) {
   let text = '';
-  return { isTTY, write: (chunk: string) => ((text += chunk), true), text: () => text } as unknown as NodeJS.WritableStream & { isTTY: boolean; text(): string };
+  return { isTTY, write: (chunk: string) => ((text += chunk), true), text: () => text } as unknown as NodeJS.WritableStream & {
+    isTTY: boolean;
+    text(): string;
+  };
 }
 
 describe('failureOf', () => {

@@ -25,7 +25,12 @@ const CONNECT_DEADLINE_MS = 10_000;
 const SEND_CHUNK = 2_000;
 
 function kafkajsLogs(log: Logger) {
-  const names: Record<number, string> = { [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug' };
+  const names: Record<number, string> = {
+    [logLevel.ERROR]: 'error',
+    [logLevel.WARN]: 'warn',
+    [logLevel.INFO]: 'info',
+    [logLevel.DEBUG]: 'debug',
+  };
   // kafkajs logs retries and their stack traces at ERROR; they belong in --verbose output, never on stdout.
   return () =>
     ({ namespace, level, log: entry }: LogEntry) =>
@@ -58,7 +63,9 @@ function checkClientKey(settings: KafkaSettings): void {
   const where = `KAFKA_SSL_KEY_LOCATION ("${settings.files?.key ?? ''}")`;
   let key: KeyObject;
   try {
-    key = createPrivateKey(ssl.passphrase === undefined ? { key: ssl.key, format: 'pem' } : { key: ssl.key, format: 'pem', passphrase: ssl.passphrase });
+    key = createPrivateKey(
+      ssl.passphrase === undefined ? { key: ssl.key, format: 'pem' } : { key: ssl.key, format: 'pem', passphrase: ssl.passphrase },
+    );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(ssl.key);
@@ -66,16 +73,25 @@ function checkClientKey(settings: KafkaSettings): void {
       throw new UserError(`${where} holds an encrypted private key`, 'set KAFKA_SSL_KEY_PASSWORD to its passphrase');
     }
     if (encrypted) throw new UserError(`${where}: KAFKA_SSL_KEY_PASSWORD does not decrypt the private key`, 'check KAFKA_SSL_KEY_PASSWORD');
-    throw new UserError(`${where} is not a PEM private key (${code ?? 'unreadable'})`, 'point KAFKA_SSL_KEY_LOCATION at the PEM key of KAFKA_SSL_CERTIFICATE_LOCATION');
+    throw new UserError(
+      `${where} is not a PEM private key (${code ?? 'unreadable'})`,
+      'point KAFKA_SSL_KEY_LOCATION at the PEM key of KAFKA_SSL_CERTIFICATE_LOCATION',
+    );
   }
   let matches: boolean;
   try {
     matches = new X509Certificate(ssl.cert).checkPrivateKey(key);
   } catch {
-    throw new UserError(`KAFKA_SSL_CERTIFICATE_LOCATION ("${settings.files?.cert ?? ''}") is not a PEM certificate`, 'point it at the client certificate (PEM)');
+    throw new UserError(
+      `KAFKA_SSL_CERTIFICATE_LOCATION ("${settings.files?.cert ?? ''}") is not a PEM certificate`,
+      'point it at the client certificate (PEM)',
+    );
   }
   if (!matches) {
-    throw new UserError(`${where} is not the key of the certificate in KAFKA_SSL_CERTIFICATE_LOCATION`, 'point both at the same client certificate and key');
+    throw new UserError(
+      `${where} is not the key of the certificate in KAFKA_SSL_CERTIFICATE_LOCATION`,
+      'point both at the same client certificate and key',
+    );
   }
 }
 
@@ -150,7 +166,7 @@ class KafkaBroker implements Broker {
     if (max !== undefined && record.value !== null && Buffer.byteLength(record.value) > max) {
       throw new UserError(
         `a message for ${record.topic} is ${Buffer.byteLength(record.value)} bytes, over KAFKA_MESSAGE_MAX_BYTES (${max})`,
-        'raise KAFKA_MESSAGE_MAX_BYTES (and the topic\'s max.message.bytes) or send a smaller message',
+        "raise KAFKA_MESSAGE_MAX_BYTES (and the topic's max.message.bytes) or send a smaller message",
       );
     }
     return {
@@ -200,7 +216,11 @@ class KafkaBroker implements Broker {
   }
 
   consume(options: ConsumeOptions, handler: RecordHandler): Consumption {
-    const consumption = consumeFromKafka({ kafka: this.kafka, admin: this.admin, settings: this.settings, log: this.log, retry: RETRY }, options, handler);
+    const consumption = consumeFromKafka(
+      { kafka: this.kafka, admin: this.admin, settings: this.settings, log: this.log, retry: RETRY },
+      options,
+      handler,
+    );
     this.running.add(consumption);
     const forget = () => this.running.delete(consumption);
     consumption.done.then(forget, forget);
@@ -229,7 +249,11 @@ class KafkaBroker implements Broker {
     try {
       const existing = new Set(await this.admin.listTopics());
       const missing = [...new Set(names)].filter((name) => !existing.has(name));
-      if (options.partitions !== undefined) await this.noticeFewerPartitions(names.filter((name) => existing.has(name)), options.partitions);
+      if (options.partitions !== undefined)
+        await this.noticeFewerPartitions(
+          names.filter((name) => existing.has(name)),
+          options.partitions,
+        );
       if (missing.length === 0) return [];
       // kafkajs speaks CreateTopics v3, which cannot ask for the broker's defaults (-1), so name them.
       const brokers = (await this.admin.describeCluster()).brokers.length;
@@ -255,7 +279,9 @@ class KafkaBroker implements Broker {
     const fewer = topics.filter((t) => t.partitions.length < wanted);
     if (fewer.length === 0) return;
     const which = fewer.length > 3 ? `${fewer.length} topics` : fewer.map((t) => t.name).join(', ');
-    this.log.notice(`${which} already exist${fewer.length === 1 ? 's' : ''} with fewer than ${wanted} partitions; existing topics are left as they are`);
+    this.log.notice(
+      `${which} already exist${fewer.length === 1 ? 's' : ''} with fewer than ${wanted} partitions; existing topics are left as they are`,
+    );
   }
 
   async close(): Promise<void> {
@@ -272,8 +298,17 @@ class KafkaBroker implements Broker {
 function creationRefused(error: unknown, count: number, replicationFactor: number, brokers: number): UserError | undefined {
   const perTopic = (error as { name?: string; errors?: Array<{ type?: string; message?: string }> }).errors;
   if ((error as Error).name !== 'KafkaJSAggregateError' || !Array.isArray(perTopic)) return undefined;
-  const reasons = [...new Set(perTopic.map((e) =>
-    e.type === 'INVALID_REPLICATION_FACTOR' ? `replication factor ${replicationFactor} is larger than the ${brokers} available broker${brokers === 1 ? '' : 's'}` : (e.message ?? e.type ?? 'refused'),
-  ))];
-  return new UserError(`the broker refused to create ${count} topic${count === 1 ? '' : 's'}: ${reasons.join('; ')}`, 'check --partitions and --replication-factor against the cluster');
+  const reasons = [
+    ...new Set(
+      perTopic.map((e) =>
+        e.type === 'INVALID_REPLICATION_FACTOR'
+          ? `replication factor ${replicationFactor} is larger than the ${brokers} available broker${brokers === 1 ? '' : 's'}`
+          : (e.message ?? e.type ?? 'refused'),
+      ),
+    ),
+  ];
+  return new UserError(
+    `the broker refused to create ${count} topic${count === 1 ? '' : 's'}: ${reasons.join('; ')}`,
+    'check --partitions and --replication-factor against the cluster',
+  );
 }

@@ -36,7 +36,9 @@ export class OffsetCommitter {
           await this.consumer.commitOffsets(batch);
         } catch (error) {
           // A rebalance can reject a commit; the records are then delivered again (at least once).
-          this.log.warn(`could not commit Kafka offsets (${error instanceof Error ? error.message : String(error)}); those records may be read again`);
+          this.log.warn(
+            `could not commit Kafka offsets (${error instanceof Error ? error.message : String(error)}); those records may be read again`,
+          );
         }
       }
     } finally {

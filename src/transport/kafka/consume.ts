@@ -14,7 +14,16 @@ import { TransientError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { KafkaSettings } from '../../config/kafka.js';
 import { describeKafkaFailure, retryWhileSettling } from './errors.js';
-import { RetryLater, type ConsumeOptions, type ConsumeSummary, type ConsumedRecord, type Consumption, type PartitionLag, type RecordHandler, type StartPosition } from '../port.js';
+import {
+  RetryLater,
+  type ConsumeOptions,
+  type ConsumeSummary,
+  type ConsumedRecord,
+  type Consumption,
+  type PartitionLag,
+  type RecordHandler,
+  type StartPosition,
+} from '../port.js';
 import { OffsetCommitter } from './commit.js';
 import { sleep } from '../../core/sleep.js';
 
@@ -71,7 +80,10 @@ async function existingTopics(h: KafkaHandles, options: ConsumeOptions): Promise
   while (!options.signal.aborted) {
     const known = new Set(await h.admin.listTopics());
     const missing = options.topics.filter((t) => !known.has(t));
-    if (missing.length > 0 && options.exitAtEnd) h.log.notice(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist: nothing to read there`);
+    if (missing.length > 0 && options.exitAtEnd)
+      h.log.notice(
+        `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist: nothing to read there`,
+      );
     if (missing.length === 0 || options.exitAtEnd) return options.topics.filter((t) => known.has(t));
     if (!announced) h.log.notice(`waiting for topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} to be created`);
     announced = true;
@@ -83,15 +95,20 @@ async function existingTopics(h: KafkaHandles, options: ConsumeOptions): Promise
 async function startOffsets(h: KafkaHandles, topic: string, start: StartPosition): Promise<Map<number, { position: number; end: number }>> {
   const offsets = await h.admin.fetchTopicOffsets(topic);
   const byTimestamp =
-    start.from === 'timestamp' ? new Map((await h.admin.fetchTopicOffsetsByTimestamp(topic, start.timestamp)).map((p) => [p.partition, Number(p.offset)])) : undefined;
+    start.from === 'timestamp'
+      ? new Map((await h.admin.fetchTopicOffsetsByTimestamp(topic, start.timestamp)).map((p) => [p.partition, Number(p.offset)]))
+      : undefined;
   return new Map(
     offsets.map(({ partition, low, high }) => {
       const [first, end] = [Number(low), Number(high)];
       const wanted =
-        start.from === 'earliest' ? first
-        : start.from === 'latest' ? end
-        : start.from === 'offset' ? start.offset
-        : (byTimestamp?.get(partition) ?? end);
+        start.from === 'earliest'
+          ? first
+          : start.from === 'latest'
+            ? end
+            : start.from === 'offset'
+              ? start.offset
+              : (byTimestamp?.get(partition) ?? end);
       return [partition, { position: Math.min(Math.max(wanted, first), end), end }];
     }),
   );
@@ -146,7 +163,9 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
     if (op === 'pause') return consumer.pause(target);
     consumer.resume(target);
     // A partition waiting for a retry stays held back until its time comes.
-    for (const w of waiting.values()) if (w.topic === topic && (partition === undefined || w.partition === partition)) consumer.pause([{ topic, partitions: [w.partition] }]);
+    for (const w of waiting.values())
+      if (w.topic === topic && (partition === undefined || w.partition === partition))
+        consumer.pause([{ topic, partitions: [w.partition] }]);
   };
 
   const run = async (): Promise<ConsumeSummary> => {
@@ -171,7 +190,13 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
 
     const groupId = options.group ?? `thoth-ephemeral-${randomUUID()}`;
     const maxBytes = Math.max(1_048_576, h.settings.messageMaxBytes ?? 0);
-    const c = h.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytesPerPartition: maxBytes, maxWaitTimeInMs: 1_000, retry: h.retry });
+    const c = h.kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: maxBytes,
+      maxWaitTimeInMs: 1_000,
+      retry: h.retry,
+    });
     const committer = options.group === undefined ? undefined : new OffsetCommitter(c, h.log);
     let records = 0;
     let active = 0;

@@ -83,7 +83,8 @@ function tlsReason(error: KafkaJsLikeError): string {
   if (/alert (bad certificate|certificate required|unknown ca)/i.test(raw)) {
     return 'the broker refused the client certificate (none was sent, or the broker does not trust its CA); set KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION';
   }
-  if (/wrong version number|packet length too long/i.test(raw)) return 'the listener does not speak TLS (is KAFKA_SECURITY_PROTOCOL right?)';
+  if (/wrong version number|packet length too long/i.test(raw))
+    return 'the listener does not speak TLS (is KAFKA_SECURITY_PROTOCOL right?)';
   return error.code ?? error.message.split(':../')[0].trim();
 }
 
@@ -94,9 +95,10 @@ export function unreachable(settings: KafkaSettings, error: unknown, elapsedMs: 
   const seconds = (elapsedMs / 1000).toFixed(1);
   const reason = reasonOf(error);
   // A TLS or SASL listener drops a client that speaks plain Kafka to it.
-  const hint = reason === 'connection closed by the server' && !settings.ssl && !settings.sasl
-    ? 'the broker closed the connection: if its listener uses TLS or SASL, set KAFKA_SECURITY_PROTOCOL (SSL, SASL_SSL, SASL_PLAINTEXT) and its settings'
-    : START_HINT;
+  const hint =
+    reason === 'connection closed by the server' && !settings.ssl && !settings.sasl
+      ? 'the broker closed the connection: if its listener uses TLS or SASL, set KAFKA_SECURITY_PROTOCOL (SSL, SASL_SSL, SASL_PLAINTEXT) and its settings'
+      : START_HINT;
   return new UserError(`cannot reach Kafka at ${settings.brokers.join(',')} (${reason}) after ${seconds}s`, hint);
 }
 
@@ -105,7 +107,9 @@ export function unreachable(settings: KafkaSettings, error: unknown, elapsedMs: 
  * open, and the next request finds no broker versions behind it.
  */
 export function isUnanswered(error: unknown): boolean {
-  return chain(error).some((e) => e.message === 'Broker not connected' || (e.name === 'KafkaJSRequestTimeoutError' && /ApiVersions/.test(e.message)));
+  return chain(error).some(
+    (e) => e.message === 'Broker not connected' || (e.name === 'KafkaJSRequestTimeoutError' && /ApiVersions/.test(e.message)),
+  );
 }
 
 /** No Kafka answer within `waitedMs`: nothing reachable there, a wrong port, or a hung broker. */
@@ -124,16 +128,30 @@ export function describeKafkaFailure(settings: KafkaSettings, error: unknown, do
   const errors = chain(error);
   const unknownTopic = errors.find((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION');
   if (unknownTopic) {
-    return new UserError(`Kafka at ${settings.brokers.join(',')}: ${doing}: the topic does not exist`, 'create it with `thoth topics create`, or enable auto.create.topics.enable');
+    return new UserError(
+      `Kafka at ${settings.brokers.join(',')}: ${doing}: the topic does not exist`,
+      'create it with `thoth topics create`, or enable auto.create.topics.enable',
+    );
   }
   const authorization = errors.find((e) => typeof e.type === 'string' && e.type.endsWith('_AUTHORIZATION_FAILED'));
   if (authorization) {
-    return new UserError(`Kafka at ${settings.brokers.join(',')}: ${doing}: not authorised (${authorization.type})`, 'ask the cluster admin for ACLs on these topics and groups');
+    return new UserError(
+      `Kafka at ${settings.brokers.join(',')}: ${doing}: not authorised (${authorization.type})`,
+      'ask the cluster admin for ACLs on these topics and groups',
+    );
   }
   return new TransientError(`Kafka at ${settings.brokers.join(',')}: ${doing} failed (${reasonOf(error)})`, undefined, { cause: error });
 }
 
-const SETTLING = new Set(['NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_LEADER_EPOCH', 'NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE']);
+const SETTLING = new Set([
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_LEADER_EPOCH',
+  'NOT_COORDINATOR',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+]);
 
 /** A failure kafkajs marks retriable, or a cluster still electing leaders (right after topics are created). */
 export function isRetriableKafkaFailure(error: unknown): boolean {
