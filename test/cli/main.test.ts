@@ -62,6 +62,36 @@ describe('thoth dispatch core', () => {
     expect(result.stderr).toContain('--no-such-flag');
   });
 
+  it('declares query like every command: its queries are subcommands with their own help', async () => {
+    const help = await runThoth(['help', 'query']);
+    expect(help.code).toBe(0);
+    for (const query of [
+      'package',
+      'unresolved',
+      'unsolved',
+      'si-unanalyzed',
+      'missing',
+      'workflows',
+      'dead-letters',
+      'indexes',
+      'stats',
+      'sql',
+    ]) {
+      expect(help.stdout).toContain(query);
+    }
+    expect((await runThoth(['query', 'workflows', '--help'])).stdout).toContain('--kind <kind>');
+    const bare = await runThoth(['query']);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+  });
+
+  it('refuses an enumerated value while parsing, listing the valid ones', async () => {
+    const result = await runThoth(['submit', 'solver', 'requests==2.25.1', '--dry-run', 'maybe']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('error: --dry-run must be client or server (got "maybe")\nSee \'thoth submit --help\'.\n');
+    expect((await runThoth(['submit', '--help'])).stdout).toContain('(choices: "client", "server")');
+  });
+
   it('rejects a malformed --broker with a usage error naming the rule', async () => {
     const home = mkdtempSync(join(tmpdir(), 'thoth-home-'));
     const result = await runThoth(['--broker', 'tcp://x', 'topics'], { env: cleanEnv({ THOTH_HOME: home }) });
