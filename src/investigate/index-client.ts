@@ -92,7 +92,7 @@ export function createIndexClient(options: IndexClientOptions = {}): IndexClient
     async versions(indexUrl, packageName, { signal } = {}) {
       const name = normalizePackageName(packageName);
       const url = `${indexUrl.replace(/\/+$/, '')}/${name}/`;
-      // The deadline covers the answer's body too; built by hand (src/cli/deadline.ts says why).
+      // The deadline covers the answer's body too; built by hand (src/core/deadline.ts says why).
       const text = await withDeadline(timeoutMs, signal, async (deadline) => {
         let response: Response;
         try {

@@ -1,6 +1,6 @@
 /**
  * How `thoth tail` prints each decoded message:
- * - pretty: a block per message for people (src/messages/present.ts);
+ * - pretty: a block per message for people (src/present/message.ts);
  * - ndjson: exactly the SPEC §7 envelope per line, so `thoth replay` reads it
  *   back; a message that fails validation is still printed, and its reasons go
  *   to stderr;

@@ -1,6 +1,6 @@
 /**
  * Shared shapes for Argo Workflows (SPEC §4): what the builders produce, what
- * the Kubernetes adapter (src/workflows/kube.ts, the one file that imports
+ * the Kubernetes adapter (src/kube/client.ts, the one file that imports
  * @kubernetes/client-node) accepts, and what scheduling returns. The
  * investigator and `thoth submit` both schedule through
  * src/workflows/schedule.ts.

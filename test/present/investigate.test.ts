@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatSummaryText, type RunSummary } from '../../src/investigate/summary.js';
+import type { RunSummary } from '../../src/investigate/summary.js';
+import { formatSummaryText } from '../../src/present/investigate.js';
 
 const summary = {
   event: 'summary',
