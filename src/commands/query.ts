@@ -76,6 +76,8 @@ export const queryCommand: CommandDefinition<QueryOptions> = {
     const limited = (o: { limit?: number }) => (o.limit === undefined ? {} : { limit: o.limit });
     return new Command('query')
       .description('Ask the local knowledge cache what is known')
+      .usage('<query> [options]')
+      .commandsGroup('Queries:')
       .addHelpText(
         'after',
         `\nOutput: -o table (default on a terminal), json (default when piped) or yaml.\nThe cache is opened read-only: a query never changes what it holds (a cache written by an\nolder thoth has its schema upgraded once, as every command does). Ctrl-C stops a long query.\n${examples(Object.values(EXAMPLES).flat())}`,
