@@ -2,12 +2,10 @@
  * The one place that knows exit codes (SPEC §6): what a command returned or
  * threw becomes 0, 1, 2 or 130, with the message and hint on stderr.
  */
+import type { Outcome } from '../commands/command.js';
 import { CancelledError, UsageError, UserError, isAbortError } from '../core/errors.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
-
-/** What a command may return: a plain outcome, mapped here to its exit code. */
-export type Outcome = 'ok' | 'failure' | 'interrupted';
 
 export function exitCodeOf(outcome: Outcome | void): number {
   return outcome === 'failure' ? EXIT.failure : outcome === 'interrupted' ? EXIT.interrupted : EXIT.ok;

@@ -7,7 +7,7 @@
 import { CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Outcome, ParseContext } from '../commands/command.js';
 import type { CommandContext } from '../commands/context.js';
-import { COMMANDS } from '../commands/index.js';
+import { COMMANDS } from './command-table.js';
 import { readSettings, type Settings } from '../config/settings.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { UsageError } from '../core/errors.js';
