@@ -1,5 +1,5 @@
 /** How `thoth topics` prints: the catalogue's topics with their state, or the names it created. */
-import { renderGrid, renderOutput } from '../ui/table.js';
+import { renderGrid, renderRecords } from '../ui/table.js';
 
 export type TopicsFormat = 'table' | 'json' | 'yaml' | 'ndjson';
 
@@ -12,23 +12,22 @@ export interface TopicRow {
   messages: number | null;
 }
 
-export async function presentTopics(rows: TopicRow[], format: TopicsFormat): Promise<string> {
-  if (format === 'json' || format === 'yaml') return renderOutput(rows, format);
-  if (format === 'ndjson') return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
-  return renderGrid(
-    ['TOPIC', 'TYPE', 'EXISTS', 'PARTITIONS', 'MESSAGES'],
-    rows.map((r) => [
-      r.topic,
-      r.type,
-      r.exists ? 'yes' : 'no',
-      r.partitions === null ? '-' : String(r.partitions),
-      r.messages === null ? '-' : String(r.messages),
-    ]),
+export function presentTopics(rows: TopicRow[], format: TopicsFormat): Promise<string> {
+  return renderRecords(rows, format, (all) =>
+    renderGrid(
+      ['TOPIC', 'TYPE', 'EXISTS', 'PARTITIONS', 'MESSAGES'],
+      all.map((r) => [
+        r.topic,
+        r.type,
+        r.exists ? 'yes' : 'no',
+        r.partitions === null ? '-' : String(r.partitions),
+        r.messages === null ? '-' : String(r.messages),
+      ]),
+    ),
   );
 }
 
-export async function presentCreatedTopics(created: string[], format: TopicsFormat): Promise<string> {
-  if (format === 'table') return created.map((name) => `${name}\n`).join('');
-  if (format === 'ndjson') return created.map((name) => `${JSON.stringify(name)}\n`).join('');
-  return renderOutput(created, format);
+/** The names create created: one per line for people, JSON strings per line or one document for scripts. */
+export function presentCreatedTopics(created: string[], format: TopicsFormat): Promise<string> {
+  return renderRecords(created, format, (names) => names.map((name) => `${name}\n`).join(''));
 }

@@ -45,7 +45,7 @@ export interface ReplaySummary {
   elapsedMs: number;
 }
 
-export interface ReplayEnv {
+export interface ReplayPorts {
   broker?: () => Promise<Broker>;
   stdin: NodeJS.ReadableStream;
   log: Logger;
@@ -73,8 +73,8 @@ export function dueTime(pace: Pace, startedAt: number, index: number, timestamp:
   return startedAt;
 }
 
-export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<ReplaySummary> {
-  const startedAt = env.now();
+export async function replayStreams(plan: ReplayPlan, ports: ReplayPorts): Promise<ReplaySummary> {
+  const startedAt = ports.now();
   const summary: ReplaySummary = {
     read: 0,
     sent: 0,
@@ -85,7 +85,7 @@ export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<R
     interrupted: false,
     elapsedMs: 0,
   };
-  const broker = plan.validateOnly ? undefined : await env.broker!();
+  const broker = plan.validateOnly ? undefined : await ports.broker!();
   const batch: OutgoingRecord[] = [];
   const warnedTopics = new Set<string>();
   let firstTimestamp: number | undefined;
@@ -106,18 +106,18 @@ export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<R
 
   outer: for (const file of plan.files) {
     const source = file === '-' ? '<stdin>' : file;
-    const input = openInput(file, env.stdin);
+    const input = openInput(file, ports.stdin);
     const size = file === '-' ? undefined : statSync(file).size;
     for await (const entry of readEnvelopes(input, source)) {
-      if (env.signal.aborted) break outer;
-      env.progress.update(
+      if (ports.signal.aborted) break outer;
+      ports.progress.update(
         entry.bytesRead,
         size,
         `${source}: ${plan.validateOnly ? `${summary.read} checked` : `${summary.sent + batch.length} sent`}`,
       );
       if ('error' in entry) {
         summary.malformed++;
-        env.log.warn(entry.error.message);
+        ports.log.warn(entry.error.message);
         if (plan.strict) {
           summary.stopped = true;
           break outer;
@@ -129,13 +129,13 @@ export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<R
       const decoded = decodeEnvelope(envelope, plan.deploymentName);
       if (!decoded.type && !warnedTopics.has(envelope.topic)) {
         warnedTopics.add(envelope.topic);
-        env.log.warn(`${source}:${entry.line}: topic ${envelope.topic} carries no known message type; replayed as recorded, unchecked`);
+        ports.log.warn(`${source}:${entry.line}: topic ${envelope.topic} carries no known message type; replayed as recorded, unchecked`);
       }
       const reasons = problemsOf(decoded);
       if (reasons.length > 0) {
         summary.invalid++;
         const what = decoded.type ? `${decoded.type.name} message` : 'message';
-        env.log.warn(`${source}:${entry.line}: invalid ${what}${plan.includeInvalid ? ' (sent anyway)' : ''}: ${reasons.join('; ')}`);
+        ports.log.warn(`${source}:${entry.line}: invalid ${what}${plan.includeInvalid ? ' (sent anyway)' : ''}: ${reasons.join('; ')}`);
         if (plan.strict) {
           summary.stopped = true;
           break outer;
@@ -149,13 +149,13 @@ export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<R
       }
       firstTimestamp ??= envelope.timestamp;
       const due = dueTime(plan.pace, startedAt, queued, envelope.timestamp, firstTimestamp);
-      const wait = due - env.now();
+      const wait = due - ports.now();
       if (wait > 0) {
         // Send what is due before waiting, so that a paced replay keeps its pace.
         await flush();
         await inFlight;
-        await sleep(wait, undefined, { signal: env.signal }).catch(() => undefined);
-        if (env.signal.aborted) break outer;
+        await sleep(wait, undefined, { signal: ports.signal }).catch(() => undefined);
+        if (ports.signal.aborted) break outer;
       }
       batch.push(outgoingOf(envelope, topic, body, plan.keepTimestamps));
       queued++;
@@ -165,12 +165,12 @@ export async function replayStreams(plan: ReplayPlan, env: ReplayEnv): Promise<R
   }
   await flush();
   await inFlight;
-  env.progress.finish();
-  if (env.signal.aborted) {
+  ports.progress.finish();
+  if (ports.signal.aborted) {
     summary.interrupted = true;
-    if (!plan.files.includes('-')) summary.totalLines = await countLines(plan.files, env.stdin);
+    if (!plan.files.includes('-')) summary.totalLines = await countLines(plan.files, ports.stdin);
   }
-  summary.elapsedMs = env.now() - startedAt;
+  summary.elapsedMs = ports.now() - startedAt;
   return summary;
 }
 

@@ -98,3 +98,17 @@ export async function renderOutput(data: unknown, format: 'json' | 'yaml'): Prom
   // YAML 1.1 rules quote `yes`, `on`, `2021-01-01`...: PyYAML and Kubernetes' Go readers would take them for booleans and dates.
   return stringify(data, { version: '1.1' });
 }
+
+/**
+ * Records in the form `-o` asked for: a JSON or YAML document, one JSON line
+ * per record (ndjson), or `table` for people.
+ */
+export async function renderRecords<Row>(
+  rows: Row[],
+  format: 'table' | 'json' | 'yaml' | 'ndjson',
+  table: (rows: Row[]) => string,
+): Promise<string> {
+  if (format === 'json' || format === 'yaml') return renderOutput(rows, format);
+  if (format === 'ndjson') return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+  return table(rows);
+}
