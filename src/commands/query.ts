@@ -42,6 +42,12 @@ const EXAMPLES: Record<string, string[]> = {
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((e) => `  $ ${e}`).join('\n')}`;
 
+const QUERY_HELP = `
+Output: -o table (default on a terminal), json (default when piped) or yaml.
+The cache is opened read-only: a query never changes what it holds (a cache written by an
+older thoth has its schema upgraded once, as every command does). Ctrl-C stops a long query.
+${examples(Object.values(EXAMPLES).flat())}`;
+
 function parseLimit(text: string): number {
   if (!/^\d+$/.test(text)) throw new InvalidArgumentError('expected a whole number');
   return Number(text);
@@ -78,10 +84,7 @@ export const queryCommand: CommandDefinition<QueryOptions> = {
       .description('Ask the local knowledge cache what is known')
       .usage('<query> [options]')
       .commandsGroup('Queries:')
-      .addHelpText(
-        'after',
-        `\nOutput: -o table (default on a terminal), json (default when piped) or yaml.\nThe cache is opened read-only: a query never changes what it holds (a cache written by an\nolder thoth has its schema upgraded once, as every command does). Ctrl-C stops a long query.\n${examples(Object.values(EXAMPLES).flat())}`,
-      )
+      .addHelpText('after', QUERY_HELP)
       .addCommand(
         query('package', 'versions, solver results, flags, hashes, workflows and pending requests of one package')
           .argument('<name>', 'package name (any case; normalised per PEP 503)')

@@ -22,12 +22,17 @@ function sentLine(summary: ReplaySummary, includeInvalid: boolean): string {
   return `${sent} in ${seconds}s${within}; skipped ${skipped.join(' and ')}`;
 }
 
+/** What --validate-only checked. */
+function checkedLine(summary: ReplaySummary): string {
+  const checked = summary.read + summary.malformed;
+  const of = summary.totalLines === undefined ? '' : ` of ${summary.totalLines}`;
+  const what = summary.interrupted ? `interrupted: checked ${checked}${of}` : `checked ${checked}`;
+  return `${what} lines: ${summary.read - summary.invalid} valid, ${summary.invalid} invalid, ${summary.malformed} malformed`;
+}
+
 /** The summary table for people. */
 export function presentSummary(summary: ReplaySummary, options: Pick<ReplayPlan, 'validateOnly' | 'includeInvalid'>): string {
-  const checked = summary.read + summary.malformed;
-  const head = options.validateOnly
-    ? `${summary.interrupted ? `interrupted: checked ${checked}${summary.totalLines === undefined ? '' : ` of ${summary.totalLines}`}` : `checked ${checked}`} lines: ${summary.read - summary.invalid} valid, ${summary.invalid} invalid, ${summary.malformed} malformed`
-    : sentLine(summary, options.includeInvalid);
+  const head = options.validateOnly ? checkedLine(summary) : sentLine(summary, options.includeInvalid);
   const stopped = summary.stopped ? '\nstopped at the first bad line (--strict)' : '';
   const rows = Object.entries(summary.topics).map(([topic, n]) => [topic, String(n)]);
   return `${head}${stopped}\n${rows.length ? renderGrid(['TOPIC', options.validateOnly ? 'VALID' : 'SENT'], rows) : ''}`;
