@@ -2,8 +2,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_TYPES } from '../../src/messages/catalogue.js';
-import { dueTime } from '../../src/services/replay.js';
-import { renderProgress } from '../../src/ui/progress.js';
 import { cleanEnv, runThoth } from '../support/cli.js';
 import { lines, site, tempDir } from './publish-support.js';
 
@@ -151,23 +149,5 @@ describe('thoth replay', () => {
     const [kept, fresh] = lines(tail.stdout);
     expect(kept.timestamp).toBe(1);
     expect(fresh.timestamp).toBeGreaterThan(1);
-  });
-});
-
-describe('the progress bar', () => {
-  it('shows the share done within the terminal width', () => {
-    expect(renderProgress(50, 100, 'x.ndjson: 10 sent', 80)).toBe(`[${'#'.repeat(20)}${'.'.repeat(20)}]  50%  x.ndjson: 10 sent`);
-    expect(renderProgress(5, undefined, '<stdin>: 5 sent', 80)).toBe('<stdin>: 5 sent');
-    expect(renderProgress(1, 1, 'a'.repeat(200), 60)).toHaveLength(59);
-  });
-});
-
-describe('pacing', () => {
-  it('--speed keeps the recorded gaps divided by the factor; --rate spaces sends evenly', () => {
-    const start = 1_000;
-    expect(dueTime({ kind: 'speed', factor: 10 }, start, 5, 60_000 + 5_000, 60_000)).toBe(start + 500);
-    expect(dueTime({ kind: 'speed', factor: 1 }, start, 1, 59_000, 60_000)).toBe(start);
-    expect(dueTime({ kind: 'rate', perSecond: 100 }, start, 50, 0, 0)).toBe(start + 500);
-    expect(dueTime({ kind: 'asap' }, start, 50, 9, 0)).toBe(start);
   });
 });
