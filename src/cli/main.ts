@@ -8,7 +8,7 @@ import { CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typ
 import type { Outcome, ParseContext } from '../commands/command.js';
 import type { CommandContext } from '../commands/context.js';
 import { COMMANDS } from './command-table.js';
-import { readSettings, type Settings } from '../config/settings.js';
+import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { UsageError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
@@ -88,9 +88,11 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
     return EXIT.usage;
   }
 
+  // Loaded only when a command runs: `thoth --help` and `--version` read no setting.
+  const config = wanted ? await import('../config/settings.js') : undefined;
   // The settings need the global flags, which commander has parsed by the time any action runs.
   let settings: Settings | undefined;
-  const settingsOnce = () => (settings ??= readSettings(env, globalOptions(program)));
+  const settingsOnce = () => (settings ??= config!.readSettings(env, globalOptions(program)));
   const parse: ParseContext = {
     get settings() {
       return settingsOnce();
