@@ -1,12 +1,26 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two groups, by file name, so that none is skipped silently:
+ * - unit: needs neither a broker nor a cluster (the embedded broker, SQLite on a
+ *   temp file and a loopback API server are fine) — `npm run test:unit`;
+ * - integration: `*.int.test.ts` and the suites under test/cluster/ and test/image/,
+ *   which need a Kafka broker, a real cluster, an image or an upstream toolchain —
+ *   `npm run test:integration` starts what they need.
+ * `npm test` runs both.
+ */
+const INTEGRATION = ['test/**/*.int.test.ts', 'test/cluster/**/*.test.ts', 'test/image/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Two cores on the CI machine: more workers only fight over them.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION } },
+      { extends: true, test: { name: 'integration', include: INTEGRATION } },
+    ],
   },
 });

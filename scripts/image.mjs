@@ -248,6 +248,8 @@ function cpuFlag(quantity) {
  * POD_NAMESPACE as the downward API would give it), its volumes (an emptyDir becomes a tmpfs, or
  * the named volume `volume` for the cache). No writable /tmp: Kubernetes gives none with
  * readOnlyRootFilesystem, unlike podman's --read-only on its own.
+ *
+ * @param {{ volume?: string, namespace?: string, deployment?: string }} [options]
  */
 export function deploymentRunFlags({ volume, namespace = 'thoth', deployment = DEPLOYMENT } = {}) {
   const pod = parseYaml(readFileSync(deployment, 'utf8')).spec.template.spec;

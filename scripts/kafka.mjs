@@ -347,6 +347,7 @@ async function startOnce(env, { saslUsers, scramUsers, tls, stopWithProcess = fa
   const child = java(libs, [log4j, 'kafka.Kafka', props], { stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
   child.unref();
+  /** @type {{ bootstrap: string, pid: number | undefined, port: number, dir: string, logFile: string, version: string, saslBootstrap?: string, sslBootstrap?: string, mtlsBootstrap?: string, saslSslBootstrap?: string }} */
   const broker = { bootstrap: `127.0.0.1:${port}`, pid: child.pid, port, dir, logFile, version: KAFKA_VERSION };
   if (saslPort) broker.saslBootstrap = `127.0.0.1:${saslPort}`;
   if (sslPort) broker.sslBootstrap = `127.0.0.1:${sslPort}`;

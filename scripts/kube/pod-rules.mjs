@@ -53,7 +53,12 @@ export function matches(rule, facts) {
   return true;
 }
 
-/** The rule for this pod: the newest matching file's, else the default. Unreadable files are reported and skipped. */
+/**
+ * The rule for this pod: the newest matching file's, else the default. Unreadable files are reported and skipped.
+ * @param {string} stateDir
+ * @param {ReturnType<typeof podFacts>} facts
+ * @param {(warning: string) => void} [warn]
+ */
 export function ruleFor(stateDir, facts, warn = () => {}) {
   let files = [];
   try {

@@ -1,34 +1,39 @@
 /**
  * The dispatch core: parse the command line, load only the invoked
- * subcommand, run it with one dependency object, and map what it returns or
- * throws to an exit code. SIGINT/SIGTERM become an AbortSignal.
+ * subcommand, run it with one command context, and map what it returns or
+ * throws to an exit code (exit-codes.ts). SIGINT/SIGTERM reach it as an
+ * AbortSignal (signals.ts, wired by bin/thoth.ts).
  */
-import { Command, CommanderError, Option } from 'commander';
-import { COMMANDS } from '../commands/index.js';
-import type { Invocation } from '../commands/types.js';
-import { createDeps, type GlobalOptions } from './deps.js';
-import { CancelledError, EXIT, UsageError, UserError, isAbortError } from './errors.js';
-import { processIo, type Io } from './io.js';
-import { stderrLogger } from './log.js';
-import { nearest } from './suggest.js';
-import { thothVersion } from './version.js';
-
-export { thothVersion };
+import { CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import type { Outcome, ParseContext } from '../commands/command.js';
+import type { CommandContext } from '../commands/context.js';
+import { COMMANDS } from './command-table.js';
+import type { Settings } from '../config/settings.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { UsageError } from '../core/errors.js';
+import type { Io } from '../core/io.js';
+import { redact, secretValues } from '../core/redact.js';
+import { nearest } from '../core/suggest.js';
+import { createContext } from './context.js';
+import { EXIT, exitCodeOf, reportError } from './exit-codes.js';
+import { processIo } from './process-io.js';
+import { globalOptions, rootProgram, type RootProgram } from './program.js';
+import { stderrLogger } from './stderr-logger.js';
 
 export interface MainInit {
   env?: NodeJS.ProcessEnv;
   io?: Io;
   /** Aborted by the caller (bin/thoth.ts wires SIGINT/SIGTERM to it). */
   signal?: AbortSignal;
+  clock?: Clock;
 }
 
 const GLOBAL_OPTIONS_WITH_VALUES = new Set(['-o', '--output', '--broker', '--db', '--deployment-name']);
 
-
 /** The subcommand named on the command line, skipping global options and their values. */
 function invokedCommandName(args: string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+    const arg = args[i];
     if (arg === '--') return undefined;
     if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) {
       i++;
@@ -41,142 +46,100 @@ function invokedCommandName(args: string[]): string | undefined {
   return undefined;
 }
 
-/** Values of secret environment variables, so that no error text can carry them. */
-function secretValues(env: NodeJS.ProcessEnv): string[] {
-  return Object.entries(env)
-    .filter(([name, value]) => /PASSWORD|SECRET|TOKEN/i.test(name) && value && value.length >= 4)
-    .map(([, value]) => value!);
+function forEachCommand(command: CommandUnknownOpts, visit: (command: CommandUnknownOpts) => void): void {
+  visit(command);
+  for (const sub of command.commands) forEachCommand(sub, visit);
 }
 
-export function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const secret of secrets) out = out.split(secret).join('***');
-  return out;
+/**
+ * `-o` is global (SPEC §6): commander gives it to the program wherever it
+ * stands, so it is handed to the command that runs, checked against that
+ * command's own choices, before its action turns flags into options.
+ */
+function handOnOutput(program: RootProgram, commandName: () => string): void {
+  program.hook('preAction', (_program, action) => {
+    const value = program.opts().output;
+    if (value === undefined) return;
+    const option = action.options.find((o) => o.long === '--output');
+    if (!option) throw new UsageError(`thoth ${commandName()} has no -o/--output option`);
+    if (action.getOptionValue('output') !== undefined) return;
+    action.setOptionValueWithSource('output', option.parseArg ? option.parseArg(value, undefined) : value, 'cli');
+  });
 }
 
 export async function main(argv: string[], init: MainInit = {}): Promise<number> {
   const env = init.env ?? process.env;
   const io = init.io ?? processIo();
   const signal = init.signal ?? new AbortController().signal;
+  const clock = init.clock ?? systemClock;
   const args = argv.slice(2);
   const secrets = secretValues(env);
   const fail = (text: string) => io.stderr.write(redact(text, secrets));
+  const program = rootProgram({ out: (text) => io.stdout.write(text), err: fail });
 
-  const program = new Command('thoth')
-    .description("Publish, tail, replay and investigate Project Thoth's continuous-learning messages")
-    .version(thothVersion(), '--version', 'print the version')
-    .addOption(new Option('--broker <url>', 'kafka://host:port,... or "embedded" (default: KAFKA_BOOTSTRAP_SERVERS, else embedded)'))
-    .addOption(new Option('--db <path>', 'knowledge cache file (default: $THOTH_HOME/thoth.db or ~/.thoth/thoth.db)'))
-    .addOption(new Option('--deployment-name <name>', 'topic prefix (default: THOTH_DEPLOYMENT_NAME)'))
-    .addOption(new Option('-o, --output <format>', "output format, for the commands that have one (see each command's -o)"))
-    .option('-q, --quiet', 'print only results')
-    .option('-v, --verbose', 'print debugging detail on stderr')
-    .option('--no-color', 'no colours (also NO_COLOR)')
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => fail(text),
-    })
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ thoth publish unresolved-package requests==2.25.1 --index-url https://index.example/simple
-  $ thoth tail solved-package --from-beginning
-  $ thoth replay fixtures/streams/continuous-learning.ndjson
-  $ thoth investigate --from fixtures/streams/continuous-learning.ndjson
-  $ thoth submit solver requests==2.25.1 --namespace thoth --dry-run client
-  $ thoth query package requests
-
-Broker: Kafka when --broker kafka://... or KAFKA_BOOTSTRAP_SERVERS is set, otherwise the
-embedded broker (topics kept in the local SQLite file). Exit codes: 0 ok, 1 failure,
-2 usage error, 130 interrupted.`,
-    );
-
-  let invocation: { name: string; value: Invocation } | undefined;
   const wanted = invokedCommandName(args);
-  for (const entry of COMMANDS) {
-    const command = program.command(entry.name).description(entry.summary);
-    if (entry.name !== wanted) continue;
-    const module = await entry.load();
-    module.configure(command);
-    command.exitOverride().configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => fail(t) });
-    command.action((...actionArgs: unknown[]) => {
-      const cmd = actionArgs[actionArgs.length - 1] as Command;
-      const options = actionArgs[actionArgs.length - 2] as Record<string, unknown>;
-      invocation = { name: entry.name, value: { operands: actionArgs.slice(0, -2), options, command: cmd } };
-    });
-  }
-  if (wanted && !COMMANDS.some((c) => c.name === wanted) && !wanted.startsWith('-')) {
-    const suggestion = nearest(wanted, COMMANDS.map((c) => c.name));
+  if (wanted && !COMMANDS.some((c) => c.name === wanted)) {
+    const suggestion = nearest(
+      wanted,
+      COMMANDS.map((c) => c.name),
+    );
     fail(`error: unknown command '${wanted}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}\n`);
     fail(`Commands: ${COMMANDS.map((c) => c.name).join(', ')}. See 'thoth --help'.\n`);
     return EXIT.usage;
   }
 
+  // Loaded only when a command runs: `thoth --help` and `--version` read no setting.
+  const config = wanted ? await import('../config/settings.js') : undefined;
+  // The settings need the global flags, which commander has parsed by the time any action runs.
+  let settings: Settings | undefined;
+  const settingsOnce = () => (settings ??= config!.readSettings(env, globalOptions(program)));
+  const parse: ParseContext = {
+    get settings() {
+      return settingsOnce();
+    },
+    isTTY: Boolean(io.stdout.isTTY),
+    now: clock.now(),
+  };
+  let run: ((context: CommandContext) => Promise<Outcome | void>) | undefined;
+  for (const entry of COMMANDS) {
+    if (entry.name !== wanted) {
+      // Listed in `thoth --help`; its module is not loaded.
+      program.command(entry.name).description(entry.summary);
+      continue;
+    }
+    const command = (await entry.load()).declare(parse, (ready) => (run = ready));
+    command.description(entry.summary);
+    forEachCommand(command, (c) => c.exitOverride().configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: fail }));
+    program.addCommand(command);
+  }
+  handOnOutput(program, () => wanted ?? 'thoth');
+
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
-      return EXIT.usage;
-    }
-    throw error;
+    if (!(error instanceof CommanderError)) return reportError(error, fail, wanted ?? 'thoth');
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+    // A command that needs a subcommand (`thoth query`) shows its help as an error; `thoth` alone is a request for help.
+    if (error.code === 'commander.help') return error.exitCode === 0 || !wanted ? EXIT.ok : EXIT.usage;
+    return EXIT.usage;
   }
-  if (!invocation) {
+  if (!run) {
     program.outputHelp();
     return EXIT.ok;
   }
 
-  const g = program.opts();
-  // `-o` is global (SPEC §6): commander gives it to the program wherever it stands, so hand it on to the command's own -o.
-  if (g.output !== undefined && invocation.value.options.output === undefined) {
-    if (!invocation.value.command.options.some((o) => o.long === '--output') && invocation.name !== 'query') {
-      fail(`error: thoth ${invocation.name} has no -o/--output option\nSee 'thoth ${invocation.name} --help'.\n`);
-      return EXIT.usage;
-    }
-    invocation.value.options.output = g.output;
-  }
-  const globals: GlobalOptions = {
-    broker: g.broker as string | undefined,
-    db: g.db as string | undefined,
-    deploymentName: g.deploymentName as string | undefined,
-    quiet: Boolean(g.quiet),
-    verbose: Boolean(g.verbose),
-    color: g.color !== false && !env.NO_COLOR,
-  };
+  const globals = globalOptions(program);
   const log = stderrLogger(io, globals);
-  const deps = createDeps({ env, io, signal, globals, log });
-  const module = await COMMANDS.find((c) => c.name === invocation!.name)!.load();
+  const context = createContext({ io, clock, signal, globals, settings: settingsOnce(), log });
   try {
-    const code = await module.run(invocation.value, deps);
-    return code ?? EXIT.ok;
+    return exitCodeOf(await run(context));
   } catch (error) {
-    return reportError(error, fail, invocation.name);
+    return reportError(error, fail, wanted!);
   } finally {
     try {
-      await deps.close();
+      await context.close();
     } catch (error) {
       log.debug(`while closing: ${String(error)}`);
     }
   }
-}
-
-function reportError(error: unknown, fail: (text: string) => void, commandName: string): number {
-  if (error instanceof UsageError) {
-    fail(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}See 'thoth ${commandName} --help'.\n`);
-    return EXIT.usage;
-  }
-  if (isAbortError(error)) {
-    fail(`${error instanceof CancelledError ? error.message : 'interrupted'}\n`);
-    return EXIT.interrupted;
-  }
-  if (error instanceof UserError) {
-    fail(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
-    return EXIT.failure;
-  }
-  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  fail(`${stack}\nThis is a bug in thoth; please report it with the command you ran.\n`);
-  return EXIT.failure;
 }

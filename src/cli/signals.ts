@@ -43,6 +43,6 @@ export function withDefaultSignals<T>(fn: () => T, target: NodeJS.Process = proc
   try {
     return fn();
   } finally {
-    for (const { name, listeners } of saved) for (const listener of listeners) target.on(name, listener as NodeJS.SignalsListener);
+    for (const { name, listeners } of saved) for (const listener of listeners) target.on(name, listener);
   }
 }

@@ -4,49 +4,24 @@
  * count; `create` creates the missing ones (upstream did that at investigator
  * start-up, and auto-creation is often off).
  */
-import type { Command } from 'commander';
-import type { Deps } from '../cli/deps.js';
-import { checkedDeploymentName } from '../cli/deployment.js';
-import { UsageError } from '../cli/errors.js';
-import { write } from '../cli/io.js';
+import { Argument, Command } from '@commander-js/extra-typings';
+import { UsageError } from '../core/errors.js';
+import { write } from '../core/io.js';
 import { MESSAGE_TYPES } from '../messages/catalogue.js';
 import { DEAD_LETTER_BASE_TOPIC, topicName } from '../messages/topics.js';
+import { presentCreatedTopics, presentTopics, type TopicRow, type TopicsFormat } from '../present/topics.js';
 import type { TopicInfo } from '../transport/port.js';
-import { outputFormat, parseCount } from '../cli/output.js';
-import { renderGrid } from '../ui/table.js';
-import { renderOutput } from '../ui/table.js';
-import type { CommandModule, Invocation } from './types.js';
+import type { CommandDefinition } from './command.js';
+import { choiceOption, countOf, outputOrDefault } from './options.js';
 
 const FORMATS = ['table', 'json', 'yaml', 'ndjson'] as const;
-
-export interface TopicRow {
-  topic: string;
-  /** CLI name of the message type it carries; `dead-letter` for the dead-letter topic. */
-  type: string;
-  exists: boolean;
-  partitions: number | null;
-  messages: number | null;
-}
 
 export interface TopicsOptions {
   create: boolean;
   partitions?: number;
   replicationFactor?: number;
-  output: (typeof FORMATS)[number];
+  output: TopicsFormat;
   deploymentName?: string;
-}
-
-export function topicsOptions(invocation: Invocation, deps: Pick<Deps, 'globals' | 'env' | 'io'>): TopicsOptions {
-  const [action] = invocation.operands as [string | undefined];
-  if (action !== undefined && action !== 'create') throw new UsageError(`unknown action "${action}": thoth topics lists, thoth topics create creates`);
-  const o = invocation.options;
-  return {
-    create: action === 'create',
-    partitions: parseCount('--partitions', o.partitions),
-    replicationFactor: parseCount('--replication-factor', o.replicationFactor),
-    output: outputFormat(o.output, FORMATS, { tty: 'table', piped: 'json' }, deps.io.stdout.isTTY),
-    deploymentName: checkedDeploymentName(deps.globals, deps.env),
-  };
 }
 
 /** The catalogue's topics, full names, in catalogue order, then the dead-letter topic. */
@@ -65,41 +40,26 @@ export function topicRows(existing: TopicInfo[], deployment?: string): TopicRow[
   });
 }
 
-export async function presentTopics(rows: TopicRow[], format: TopicsOptions['output']): Promise<string> {
-  if (format === 'json' || format === 'yaml') return renderOutput(rows, format);
-  if (format === 'ndjson') return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
-  return renderGrid(
-    ['TOPIC', 'TYPE', 'EXISTS', 'PARTITIONS', 'MESSAGES'],
-    rows.map((r) => [r.topic, r.type, r.exists ? 'yes' : 'no', r.partitions === null ? '-' : String(r.partitions), r.messages === null ? '-' : String(r.messages)]),
-  );
-}
-
-export async function runTopics(options: TopicsOptions, deps: Deps): Promise<number> {
-  const broker = await deps.broker();
-  if (!options.create) {
-    await write(deps.io.stdout, await presentTopics(topicRows(await broker.topics(), options.deploymentName), options.output));
-    return 0;
-  }
-  if (broker.kind === 'embedded' && (options.partitions ?? 1) > 1) {
-    deps.log.notice(`the embedded broker has one partition per topic: --partitions ${options.partitions} does not apply`);
-  }
-  const wanted = catalogueTopics(options.deploymentName).map((t) => t.topic);
-  const created = await broker.createTopics(wanted, { partitions: options.partitions, replicationFactor: options.replicationFactor });
-  const existed = wanted.length - created.length;
-  deps.log.notice(`created ${created.length} topic${created.length === 1 ? '' : 's'}; ${existed} already existed`);
-  if (options.output === 'table') await write(deps.io.stdout, created.map((name) => `${name}\n`).join(''));
-  else if (options.output === 'ndjson') await write(deps.io.stdout, created.map((name) => `${JSON.stringify(name)}\n`).join(''));
-  else await write(deps.io.stdout, await renderOutput(created, options.output));
-  return 0;
-}
-
-export const topicsCommand: CommandModule = {
-  configure(command: Command) {
-    command
-      .argument('[action]', '"create" to create the missing topics; nothing to list them')
-      .option('--partitions <n>', 'with create: partitions per new topic (default: the broker\'s)')
-      .option('--replication-factor <n>', 'with create: replication factor of new topics (default: the broker\'s)')
-      .option('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, json when piped)')
+export const topicsCommand: CommandDefinition<TopicsOptions> = {
+  declare: (parse, done) =>
+    new Command('topics')
+      .addArgument(
+        new Argument('[action]', '"create" to create the missing topics; nothing to list them')
+          .choices(['create'] as const)
+          .argParser((value): 'create' => {
+            if (value === 'create') return value;
+            throw new UsageError(`unknown action "${value}": thoth topics lists, thoth topics create creates`);
+          }),
+      )
+      .option('--partitions <n>', "with create: partitions per new topic (default: the broker's)", countOf('--partitions'))
+      .option(
+        '--replication-factor <n>',
+        "with create: replication factor of new topics (default: the broker's)",
+        countOf('--replication-factor'),
+      )
+      .addOption(
+        choiceOption('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, json when piped)', FORMATS),
+      )
       .addHelpText(
         'after',
         `
@@ -109,9 +69,30 @@ Examples:
   $ thoth topics
   $ thoth topics create --partitions 3
   $ thoth --deployment-name staging topics -o json`,
-      );
-  },
-  async run(invocation, deps) {
-    return runTopics(topicsOptions(invocation, deps), deps);
+      )
+      .action((action, flags) =>
+        done({
+          create: action === 'create',
+          partitions: flags.partitions,
+          replicationFactor: flags.replicationFactor,
+          output: outputOrDefault(flags.output, { tty: 'table', piped: 'json' }, parse.isTTY),
+          deploymentName: parse.settings.deploymentName,
+        }),
+      ),
+
+  async run(options, { broker: openBroker, io, log }) {
+    const broker = await openBroker();
+    if (!options.create) {
+      await write(io.stdout, await presentTopics(topicRows(await broker.topics(), options.deploymentName), options.output));
+      return;
+    }
+    if (broker.kind === 'embedded' && (options.partitions ?? 1) > 1) {
+      log.notice(`the embedded broker has one partition per topic: --partitions ${options.partitions} does not apply`);
+    }
+    const wanted = catalogueTopics(options.deploymentName).map((t) => t.topic);
+    const created = await broker.createTopics(wanted, { partitions: options.partitions, replicationFactor: options.replicationFactor });
+    const existed = wanted.length - created.length;
+    log.notice(`created ${created.length} topic${created.length === 1 ? '' : 's'}; ${existed} already existed`);
+    await write(io.stdout, await presentCreatedTopics(created, options.output));
   },
 };

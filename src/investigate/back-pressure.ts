@@ -6,7 +6,6 @@
  * pauses exactly the partitions whose messages schedule into a full
  * namespace; the others keep flowing.
  */
-import { UsageError } from '../cli/errors.js';
 import type { RecordContext } from '../transport/port.js';
 import type { WorkflowKind } from '../workflows/types.js';
 import type { Effect } from './effects.js';
@@ -23,11 +22,9 @@ export interface BackPressureOptions {
   onResume(namespace: string): void;
 }
 
-export function pendingLimitGate(options: BackPressureOptions): (effects: unknown[], context: RecordContext) => Promise<void> {
+export function pendingLimitGate(options: BackPressureOptions): (effects: Effect[], context: RecordContext) => Promise<void> {
   return async (effects, context) => {
-    const namespaces = new Set(
-      (effects as Effect[]).filter((e) => e.type === 'schedule').map((e) => options.namespaceFor(e.request.kind)),
-    );
+    const namespaces = new Set(effects.filter((e) => e.type === 'schedule').map((e) => options.namespaceFor(e.request.kind)));
     for (const namespace of namespaces) {
       let paused = false;
       for (;;) {
@@ -40,12 +37,4 @@ export function pendingLimitGate(options: BackPressureOptions): (effects: unknow
       if (paused) options.onResume(namespace);
     }
   };
-}
-
-/** ARGO_PENDING_WORKFLOW_LIMIT or --pending-limit; undefined means no limit. */
-export function parsePendingLimit(value: string | undefined, from: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${from} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
 }

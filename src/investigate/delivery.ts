@@ -16,28 +16,23 @@
  * Exactly-once effects come from the inbox plus deterministic workflow names
  * (a redelivered message meets 409 AlreadyExists or the ledger).
  */
-import { CancelledError, FatalError, PermanentError, TransientError } from '../cli/errors.js';
+import { CancelledError, FatalError, PermanentError, TransientError } from '../core/errors.js';
 import { storeError } from '../store/errors.js';
 import type { KnowledgeStore, SourceRef } from '../store/types.js';
 import { RetryLater, type ConsumedRecord, type RecordContext, type RecordHandler } from '../transport/port.js';
+import type { Incoming } from './dispatch.js';
+import type { Effect } from './effects.js';
 import type { EventSink, InvestigatorEventName } from './events.js';
 import { METRIC, type Metrics } from './metrics.js';
 import { typeOfTopic } from '../messages/records.js';
 import { scrubSecrets, withoutCredentials } from '../messages/secrets.js';
-import { ERROR_CLASS, decodeConsumed, type DecodedRecord } from './record-decoder.js';
+import { ERROR_CLASS, decodeConsumed } from './record-decoder.js';
 import { sleepWithHeartbeat, retryDelay, type RetryPolicy } from './retry.js';
 
 /** The part of an executor event delivery reads (src/investigate/executor.ts). */
 export interface ExecutedEvent {
   kind: string;
   detail?: unknown;
-}
-
-export interface Incoming {
-  type: DecodedRecord['type'];
-  message: DecodedRecord['message'];
-  headers: Record<string, string>;
-  source: SourceRef | null;
 }
 
 export interface DeadLetterWriter {
@@ -48,11 +43,11 @@ export interface DeadLetterWriter {
 export interface DeliveryOptions {
   /** The cache, and where it lives (named when it breaks). */
   store: KnowledgeStore & { readonly path: string };
-  plan(incoming: Incoming): Promise<unknown[]>;
+  plan(incoming: Incoming): Promise<Effect[]>;
   /** Applies the effects durably; `close` (the inbox row) is written after them, within their transaction when possible. */
-  execute(effects: unknown[], source: SourceRef, close?: () => void): Promise<ExecutedEvent[]>;
+  execute(effects: Effect[], source: SourceRef, close?: () => void): Promise<ExecutedEvent[]>;
   /** Waits while the effects would schedule into a namespace over the pending limit. */
-  beforeExecute?(effects: unknown[], context: RecordContext): Promise<void>;
+  beforeExecute?(effects: Effect[], context: RecordContext): Promise<void>;
   deadLetters: DeadLetterWriter;
   /** Is the type one this investigator's modes consume (a `--from` file holds every type). */
   handles(typeName: string): boolean;
@@ -110,7 +105,14 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
     event('processed', record, typeName, { effects: effects.length });
   }
 
-  async function deadLetter(record: ConsumedRecord, source: SourceRef, typeName: string | undefined, errorClass: string, rawReason: string, context: RecordContext) {
+  async function deadLetter(
+    record: ConsumedRecord,
+    source: SourceRef,
+    typeName: string | undefined,
+    errorClass: string,
+    rawReason: string,
+    context: RecordContext,
+  ) {
     // A reason may quote an index URL with its user info; the topic's headers and the cache are read by many.
     const reason = withoutCredentials(rawReason);
     for (let attempt = 1; ; attempt++) {
@@ -180,7 +182,14 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
             }
           }
           if (options.retry.maxAttempts !== undefined && attempt >= options.retry.maxAttempts) {
-            return await deadLetter(record, source, typeName, RETRIES_EXHAUSTED, `gave up after ${attempt} attempts: ${messageOf(error)}`, context);
+            return await deadLetter(
+              record,
+              source,
+              typeName,
+              RETRIES_EXHAUSTED,
+              `gave up after ${attempt} attempts: ${messageOf(error)}`,
+              context,
+            );
           }
           const delay = retryDelay(options.retry, attempt, error instanceof TransientError ? error.retryAfterMs : undefined);
           event('retry', record, typeName, { attempt, delayMs: delay, reason: withoutCredentials(messageOf(error)) });

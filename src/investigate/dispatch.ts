@@ -5,12 +5,13 @@
  * request is checked here, before anything is applied, so that a message
  * with one bad value reaches neither the cache nor Kubernetes.
  */
-import { PermanentError } from '../cli/errors.js';
+import { PermanentError } from '../core/errors.js';
 import type { MessageType } from '../messages/catalogue.js';
 import type { Message } from '../messages/validate.js';
 import type { KnowledgeStore, SourceRef } from '../store/types.js';
 import { resolveParameters } from '../workflows/build.js';
-import { handlerRunsInMode, type InvestigatorConfig } from './config.js';
+import type { InvestigatorConfig } from '../config/investigator.js';
+import { handlerRunsInMode } from './modes.js';
 import type { Effect } from './effects.js';
 import { checkedIndex, nameField, str, type Handler, type HandlerInput } from './handlers/common.js';
 import { adviseJustification, countMessage } from './handlers/metrics.js';
@@ -93,7 +94,10 @@ export function handlerFor(typeName: string, version: string): Handler {
   if (!entry) throw new PermanentError(NO_HANDLER, `the investigator has no handler for ${typeName} messages`);
   if (!entry.versions.includes(version)) {
     const empty = version.trim() === '' ? ' (an empty version; leave the field out to mean v1)' : '';
-    throw new PermanentError(NO_HANDLER, `no handler for ${typeName} version ${JSON.stringify(version.slice(0, 40))}${empty}; handled versions: ${entry.versions.join(', ')}`);
+    throw new PermanentError(
+      NO_HANDLER,
+      `no handler for ${typeName} version ${JSON.stringify(version.slice(0, 40))}${empty}; handled versions: ${entry.versions.join(', ')}`,
+    );
   }
   return entry.handle;
 }

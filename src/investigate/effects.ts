@@ -54,7 +54,7 @@ export type Effect =
   /** For gauges the value is added, like upstream's `gauge.inc(count)`. */
   | { type: 'metric'; name: string; labels: Record<string, string>; value: number; kind: 'counter' | 'gauge' };
 
-export const schedule = (request: WorkflowRequest, reason: string, messageType?: string): Effect => ({
+export const schedule = (request: WorkflowRequest, reason: string, messageType?: string): Extract<Effect, { type: 'schedule' }> => ({
   type: 'schedule',
   request,
   reason,
@@ -70,8 +70,3 @@ export const metric = (name: string, labels: Record<string, string>, value: numb
   value,
   kind,
 });
-
-/** `name==version` for logs and reasons. */
-export function describeKey(key: PackageKey): string {
-  return `${key.packageName}==${key.packageVersion} from ${key.indexUrl}`;
-}

@@ -1,7 +1,9 @@
 /**
- * The one effect executor (STYLE §7), shared by the investigator, `thoth
- * publish` and `thoth submit`. It applies a message's effects so that doing
- * it twice does nothing more than doing it once:
+ * The investigator's effect executor (STYLE 7): it composes the three
+ * capabilities (workflow-scheduler.ts, knowledge-recorder.ts,
+ * follow-up-publisher.ts; `thoth submit` and `thoth publish` use one each)
+ * and applies a message's effects so that doing it twice does nothing more
+ * than doing it once:
  *
  *   1. everything is checked first (follow-up bodies, workflow parameters),
  *      so a bad effect fails the message before anything is applied;
@@ -16,27 +18,19 @@
  *      a deterministic name) rather than loses it;
  *   6. metrics, and the closing write when it had to wait for step 5.
  */
-import { PermanentError } from '../cli/errors.js';
-import { thothVersion } from '../cli/version.js';
-import { messageType } from '../messages/catalogue.js';
 import { maskSecrets } from '../messages/secrets.js';
-import { buildMessage, formatErrors, type Message } from '../messages/validate.js';
-import type { AdviceRun, KnowledgeStore, LedgerEntry, PackageKey, SourceRef } from '../store/types.js';
+import type { KnowledgeStore, LedgerEntry, SourceRef } from '../store/types.js';
 import { resolveParameters } from '../workflows/build.js';
-import { scheduleWorkflow, type LedgerPort } from '../workflows/schedule.js';
+import type { LedgerPort } from '../workflows/schedule.js';
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
-import type { Effect, KnowledgeChange } from './effects.js';
+import type { Effect } from './effects.js';
+import { followUpPublisher, type PublishRecord } from './follow-up-publisher.js';
+import { isWorkflowBookkeeping, knowledgeRecorder } from './knowledge-recorder.js';
+import { workflowScheduler } from './workflow-scheduler.js';
+
+export type { PublishRecord } from './follow-up-publisher.js';
 
 export const SCHEDULED_WORKFLOWS_METRIC = 'thoth_investigator_scheduled_workflows_total';
-export const INVALID_FOLLOW_UP = 'InvalidFollowUp';
-
-export interface PublishRecord {
-  /** CLI name of the type (`adviser-re-run`). */
-  messageType: string;
-  message: Message;
-  key: string | null;
-  headers: Record<string, string>;
-}
 
 export interface ExecutorEvent {
   kind: 'scheduled' | 'known' | 'exists' | 'recorded-workflow' | 'recorded' | 'published' | 'metric';
@@ -50,14 +44,10 @@ export interface ExecutorContext {
   namespaceFor: (kind: WorkflowKind) => string;
   /** Resolves once the broker acknowledged the record. */
   publish: (record: PublishRecord) => Promise<void>;
-  /** When given, a message's follow-ups go in one call (thoth publish --file); resolves once all are acknowledged. */
-  publishBatch?: (records: PublishRecord[]) => Promise<void>;
   now: () => number;
   onEvent?: (event: ExecutorEvent) => void;
   metrics?: { count(name: string, labels: Record<string, string>, value: number, kind: 'counter' | 'gauge'): void };
   signal?: AbortSignal;
-  /** `thoth submit --dry-run`: passed to scheduleWorkflow (the ledger is neither read nor written). */
-  dryRun?: 'client' | 'server';
   /** component_name/service_version of follow-up messages; default thoth-investigator and thoth's version. */
   origin?: { componentName: string; serviceVersion: string };
 }
@@ -71,73 +61,21 @@ export interface Executor {
   execute(effects: Effect[], source: SourceRef | null, options?: { close?: () => void }): Promise<ExecutorEvent[]>;
 }
 
-/** Applies one cache change; every branch is an upsert, so applying it twice changes nothing more. */
-export function applyChange(store: KnowledgeStore, change: KnowledgeChange, at: string): void {
-  switch (change.what) {
-    case 'version':
-      return store.recordVersion(change.key);
-    case 'solved':
-      store.recordVersion(change.key);
-      return store.recordSolved(change.key, change.solver, change.error ? { error: true } : undefined);
-    case 'unresolved':
-      return store.recordUnresolved(change.key, at, change.solver);
-    case 'advice-wait':
-      return store.addAdviceWait(change.adviserId, change.recommendationType, change.key);
-    case 'missing':
-      return store.setMissing(change.key, change.missing);
-    case 'package-missing':
-      store.setPackageMissing(change.packageName, change.indexUrl);
-      return;
-    case 'provides-source-distro':
-      return store.setProvidesSourceDistro(change.key, change.value);
-    case 'hash-present':
-      return store.setHashPresent(change.key, change.hashes, change.present);
-    case 'cve':
-      return store.recordCve(change.key, at);
-    case 'security-indicators':
-      return store.setSecurityIndicatorState(change.key, change.state);
-  }
-}
-
-/**
- * Changes written only once this message's workflows are in the ledger: the SI
- * "scheduled" state (written earlier, a failed create would skip SI for good)
- * and an advice run's wait (written earlier, a solved-package handled at the
- * same moment on another partition could release the run before the solver
- * workflows it must wait for are known to be in flight).
- */
-function isWorkflowBookkeeping(change: KnowledgeChange): boolean {
-  return (change.what === 'security-indicators' && change.state === 'scheduled') || change.what === 'advice-wait';
-}
-
-function changeDetail(change: KnowledgeChange): Record<string, unknown> {
+function changeDetail(change: Extract<Effect, { type: 'record' }>['change']): Record<string, unknown> {
   const { what, ...rest } = change;
   return { what, ...rest };
 }
 
-/**
- * A version an advice run waits on is solved once it has a solver result and
- * every solver workflow still in flight for it has reported. So a request
- * that named one solver (the adviser asks for its own runtime environment)
- * waits for that solver only, and a request for all waits for all; a solver
- * workflow that failed is not waited for.
- */
-function solvedForAdvice(store: KnowledgeStore, version: PackageKey & { solved: boolean }): boolean {
-  if (!version.solved) return false;
-  const inFlight = store.workflowsInFlight('solver', version).map((entry) => entry.parameters.THOTH_SOLVER_NAME ?? '');
-  return store.solversLacking(version, inFlight.filter(Boolean)).length === 0;
-}
-
-/** Advice runs waiting on the version that, as the cache stands, wait on nothing unsolved and have no re-run yet. */
-export function completedAdviceRuns(store: KnowledgeStore, key: PackageKey): AdviceRun[] {
-  // With no solvers named, the store counts a version solved once any solver has a result.
-  return store
-    .adviceRunsWaitingOn(key, [])
-    .filter((run) => run.reRunPublishedAt === null && run.waitingOn.every((waited) => solvedForAdvice(store, waited)));
-}
-
 export function createExecutor(context: ExecutorContext): Executor {
-  const origin = context.origin ?? { componentName: 'thoth-investigator', serviceVersion: thothVersion() };
+  const scheduler = workflowScheduler(context);
+  const recorder = knowledgeRecorder(context.store);
+  // One record at a time: each follow-up is acknowledged before the next write that depends on it.
+  const publisher = followUpPublisher({
+    send: async (records) => {
+      for (const record of records) await context.publish(record);
+    },
+    origin: context.origin,
+  });
 
   return {
     async execute(effects, source, options = {}) {
@@ -152,11 +90,7 @@ export function createExecutor(context: ExecutorContext): Executor {
       const publishes: Array<{ record: PublishRecord; reRunOf?: string }> = [];
       for (const effect of effects) {
         if (effect.type === 'schedule') resolveParameters(effect.request);
-        if (effect.type !== 'publish') continue;
-        const type = messageType(effect.messageType);
-        const built = buildMessage(type, effect.message, origin);
-        if (!built.ok) throw new PermanentError(INVALID_FOLLOW_UP, `the ${type.name} follow-up message is invalid: ${formatErrors(built.errors)}`);
-        publishes.push({ record: { messageType: type.name, message: built.message, key: effect.key, headers: effect.headers }, reRunOf: effect.reRunOf });
+        if (effect.type === 'publish') publishes.push({ record: publisher.prepare(effect), reRunOf: effect.reRunOf });
       }
 
       // 2. What the message writes to the cache: knowledge, and (after its workflows exist) their
@@ -165,10 +99,11 @@ export function createExecutor(context: ExecutorContext): Executor {
       const allChanges = effects.flatMap((e) => (e.type === 'record' ? [e.change] : []));
       const changes = allChanges.filter((change) => !isWorkflowBookkeeping(change));
       const bookkeeping = allChanges.filter(isWorkflowBookkeeping);
-      const releases = effects.flatMap((e) => (e.type === 'release-advice' ? [e] : []));
+      const releases = effects.flatMap((e) => (e.type === 'release-advice' ? [e.key] : []));
       const ledgerEntries: LedgerEntry[] = [];
       const ledger: LedgerPort = {
-        findWorkflowByKey: (key) => [...ledgerEntries].reverse().find((entry) => entry.idempotencyKey === key) ?? context.store.findWorkflowByKey(key),
+        findWorkflowByKey: (key) =>
+          [...ledgerEntries].reverse().find((entry) => entry.idempotencyKey === key) ?? context.store.findWorkflowByKey(key),
         recordWorkflow: (entry) => void ledgerEntries.push(entry),
         setWorkflowStatus: (name, status, when) => context.store.setWorkflowStatus(name, status, when),
       };
@@ -176,19 +111,25 @@ export function createExecutor(context: ExecutorContext): Executor {
       // 3. Workflows, in the order the handler asked for them.
       for (const effect of effects) {
         if (effect.type !== 'schedule') continue;
-        const request = { ...effect.request, source: effect.request.source ?? source };
-        const result = await scheduleWorkflow(request, {
-          store: ledger,
-          kube: context.kube,
-          namespace: context.namespaceFor(request.kind),
-          now: context.now,
-          signal: context.signal,
-          dryRun: context.dryRun,
-        });
+        const result = await scheduler.schedule(effect, source, ledger);
         const kind = result.outcome === 'created' ? 'scheduled' : result.outcome === 'recorded' ? 'recorded-workflow' : result.outcome;
-        emit({ kind, detail: { name: result.name, kind: result.kind, namespace: result.namespace, reason: effect.reason, parameters: request.parameters } });
+        emit({
+          kind,
+          detail: {
+            name: result.name,
+            kind: result.kind,
+            namespace: result.namespace,
+            reason: effect.reason,
+            parameters: effect.request.parameters,
+          },
+        });
         if (result.outcome === 'created' || result.outcome === 'recorded') {
-          context.metrics?.count(SCHEDULED_WORKFLOWS_METRIC, { message_type: effect.messageType ?? 'manual', workflow_type: result.kind }, 1, 'counter');
+          context.metrics?.count(
+            SCHEDULED_WORKFLOWS_METRIC,
+            { message_type: effect.messageType ?? 'manual', workflow_type: result.kind },
+            1,
+            'counter',
+          );
         }
       }
 
@@ -200,36 +141,32 @@ export function createExecutor(context: ExecutorContext): Executor {
       let closed = false;
       const writes = changes.length + bookkeeping.length + ledgerEntries.length + releases.length;
       if (writes > 0 || closeNow) {
-        const reRuns = context.store.transaction(() => {
-          for (const change of changes) applyChange(context.store, change, at);
-          for (const entry of ledgerEntries) context.store.recordWorkflow(entry);
-          for (const change of bookkeeping) applyChange(context.store, change, at);
-          const completed = releases.flatMap((release) => completedAdviceRuns(context.store, release.key));
-          if (completed.length === 0 && closeNow) {
-            closeNow();
-            closed = true;
-          }
-          return completed;
-        });
+        const written = recorder.write({ changes, ledgerEntries, bookkeeping, releases, close: closeNow }, at);
+        closed = written.closed;
         for (const change of [...changes, ...bookkeeping]) emit({ kind: 'recorded', detail: changeDetail(change) });
-        for (const run of reRuns) {
-          const built = buildMessage(messageType('adviser-re-run'), { re_run_adviser_id: run.adviserId, recommendation_type: run.recommendationType }, origin);
-          if (!built.ok) throw new PermanentError(INVALID_FOLLOW_UP, `the adviser-re-run for ${run.adviserId} is invalid: ${formatErrors(built.errors)}`);
+        for (const run of written.completed) {
+          const reRun = {
+            messageType: 'adviser-re-run',
+            message: { re_run_adviser_id: run.adviserId, recommendation_type: run.recommendationType },
+            key: run.adviserId,
+            headers: {},
+          };
+          const record = publisher.prepare(reRun);
           if (publishes.some((p) => p.reRunOf === run.adviserId)) continue;
-          publishes.push({ record: { messageType: 'adviser-re-run', message: built.message, key: run.adviserId, headers: {} }, reRunOf: run.adviserId });
+          publishes.push({ record, reRunOf: run.adviserId });
         }
       }
 
-      // 5. Follow-up messages, after the writes they depend on (in one batch when the context can).
-      if (context.publishBatch && publishes.length > 0) await context.publishBatch(publishes.map((p) => p.record));
+      // 5. Follow-up messages, after the writes they depend on; an advice run is marked re-run
+      // only once the broker acknowledged its re-run.
       for (const { record, reRunOf } of publishes) {
-        if (!context.publishBatch) await context.publish(record);
-        if (reRunOf !== undefined) context.store.markReRunPublished(reRunOf, at);
+        await publisher.send([record]);
+        if (reRunOf !== undefined) recorder.markReRunPublished(reRunOf, at);
         emit({ kind: 'published', detail: { type: record.messageType, key: record.key, message: maskSecrets(record.message) } });
       }
 
       // 6. Metrics, and the closing write if it did not join step 4.
-      if (options.close && !closed) context.store.transaction(options.close);
+      if (options.close && !closed) recorder.close(options.close);
       for (const effect of effects) {
         if (effect.type !== 'metric') continue;
         context.metrics?.count(effect.name, effect.labels, effect.value, effect.kind);

@@ -5,8 +5,8 @@
  * not send it, from the file names. Newest first, as upstream's Source did.
  */
 import { rcompare } from '@renovatebot/pep440';
-import { withDeadline } from '../cli/deadline.js';
-import { PermanentError, TransientError } from '../cli/errors.js';
+import { withDeadline } from '../core/deadline.js';
+import { PermanentError, TransientError } from '../core/errors.js';
 import { normalizePackageName, versionProblem } from '../messages/package-spec.js';
 
 export const PEP691_JSON = 'application/vnd.pypi.simple.v1+json';
@@ -35,7 +35,7 @@ const SDIST_SUFFIXES = ['.tar.gz', '.tar.bz2', '.tar.xz', '.tgz', '.zip', '.tar'
 export function versionFromFilename(filename: string, normalizedName: string): string | undefined {
   if (filename.endsWith('.whl') || filename.endsWith('.egg')) {
     const parts = filename.slice(0, -4).split('-');
-    return parts.length >= 2 && normalizePackageName(parts[0]!) === normalizedName ? parts[1] : undefined;
+    return parts.length >= 2 && normalizePackageName(parts[0]) === normalizedName ? parts[1] : undefined;
   }
   const suffix = SDIST_SUFFIXES.find((s) => filename.endsWith(s));
   if (!suffix) return undefined;
@@ -71,7 +71,8 @@ export function versionsFromProjectPage(page: unknown, normalizedName: string): 
 
 async function readBounded(response: Response, maxBytes: number): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw new PermanentError(INDEX_ERROR.badAnswer, `the index answer is ${declared} bytes, more than the ${maxBytes} allowed`);
+  if (declared > maxBytes)
+    throw new PermanentError(INDEX_ERROR.badAnswer, `the index answer is ${declared} bytes, more than the ${maxBytes} allowed`);
   if (!response.body) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -91,7 +92,7 @@ export function createIndexClient(options: IndexClientOptions = {}): IndexClient
     async versions(indexUrl, packageName, { signal } = {}) {
       const name = normalizePackageName(packageName);
       const url = `${indexUrl.replace(/\/+$/, '')}/${name}/`;
-      // The deadline covers the answer's body too; built by hand (src/cli/deadline.ts says why).
+      // The deadline covers the answer's body too; built by hand (src/core/deadline.ts says why).
       const text = await withDeadline(timeoutMs, signal, async (deadline) => {
         let response: Response;
         try {
@@ -108,16 +109,22 @@ export function createIndexClient(options: IndexClientOptions = {}): IndexClient
         if (response.status === 429 || response.status >= 500) {
           await response.body?.cancel();
           const retryAfter = Number(response.headers.get('retry-after'));
-          throw new TransientError(`index ${indexUrl} answered ${response.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+          throw new TransientError(
+            `index ${indexUrl} answered ${response.status}`,
+            Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+          );
         }
         if (!response.ok) {
           await response.body?.cancel();
           throw new PermanentError(INDEX_ERROR.refused, `index ${indexUrl} answered ${response.status} for package ${name}`);
         }
-        const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+        const type = (response.headers.get('content-type') ?? '').split(';')[0].trim();
         if (type !== PEP691_JSON && type !== 'application/json') {
           await response.body?.cancel();
-          throw new PermanentError(INDEX_ERROR.badAnswer, `index ${indexUrl} does not speak the PEP 691 JSON API (answered ${type || 'no content type'})`);
+          throw new PermanentError(
+            INDEX_ERROR.badAnswer,
+            `index ${indexUrl} does not speak the PEP 691 JSON API (answered ${type || 'no content type'})`,
+          );
         }
         try {
           return await readBounded(response, maxBytes);

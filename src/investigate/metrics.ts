@@ -66,7 +66,7 @@ const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/
 
 function formatSample(name: string, labels: Labels, value: number): string {
   const names = Object.keys(labels).sort();
-  const text = names.length ? `{${names.map((k) => `${k}="${escapeLabel(labels[k]!)}"`).join(',')}}` : '';
+  const text = names.length ? `{${names.map((k) => `${k}="${escapeLabel(labels[k])}"`).join(',')}}` : '';
   return `${name}${text} ${Number.isFinite(value) ? value : 0}`;
 }
 

@@ -3,14 +3,14 @@
  * consumption: /halt and /resume pause a topic by its base name, /metrics
  * adds the consumer lag at scrape time.
  */
-import { UserError } from '../cli/errors.js';
-import type { Logger } from '../cli/log.js';
+import { UserError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import { baseTopicOf, topicName } from '../messages/topics.js';
 import type { Consumption } from '../transport/port.js';
 import type { InvestigatorEventName } from './events.js';
 import { startOperatorServer, type OperatorServer } from './http.js';
 import type { Metrics } from './metrics.js';
-import { lagSamples } from './watch.js';
+import { lagSamples } from './consumption-watch.js';
 
 export interface OperatorEndpointOptions {
   host: string;
@@ -71,7 +71,11 @@ export async function serveOperatorEndpoints(options: OperatorEndpointOptions): 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? `port ${options.port} is in use` : String(error);
-    if (options.required) throw new UserError(`cannot serve the operator endpoints on ${options.host}:${options.port}: ${why}`, 'pass another --port, --port 0 for a free one, or --port none');
+    if (options.required)
+      throw new UserError(
+        `cannot serve the operator endpoints on ${options.host}:${options.port}: ${why}`,
+        'pass another --port, --port 0 for a free one, or --port none',
+      );
     options.log.warn(`operator endpoints off: ${why} (pass --port 0 for a free port)`);
     return undefined;
   }

@@ -4,15 +4,12 @@
  * own error class so that an operator can tell a truncated body from a
  * producer on a newer schema version.
  */
-import { PermanentError, UsageError } from '../cli/errors.js';
+import { PermanentError } from '../core/errors.js';
 import type { MessageType } from '../messages/catalogue.js';
 import { typeOfTopic } from '../messages/records.js';
 import { decodeMessage, formatErrors, type Message } from '../messages/validate.js';
 import type { ConsumedRecord } from '../transport/port.js';
 import { handlerFor } from './dispatch.js';
-
-/** 1 MiB, Kafka's default `message.max.bytes`, when KAFKA_MESSAGE_MAX_BYTES is not set. */
-export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export interface DecodedRecord {
   type: MessageType;
@@ -40,7 +37,10 @@ function describe(value: unknown): string {
 export function decodeConsumed(record: ConsumedRecord, options: { deploymentName?: string; maxBytes: number }): DecodedRecord {
   const size = record.size ?? (record.value === null ? 0 : Buffer.byteLength(record.value));
   if (size > options.maxBytes) {
-    throw new PermanentError(ERROR_CLASS.tooLarge, `the value is ${size} bytes, more than the limit of ${options.maxBytes} (KAFKA_MESSAGE_MAX_BYTES)`);
+    throw new PermanentError(
+      ERROR_CLASS.tooLarge,
+      `the value is ${size} bytes, more than the limit of ${options.maxBytes} (KAFKA_MESSAGE_MAX_BYTES)`,
+    );
   }
   const type = typeOfTopic(record.topic, options.deploymentName);
   if (!type) throw new PermanentError(ERROR_CLASS.unknownType, `no message type is published on topic "${record.topic}"`);
@@ -53,7 +53,10 @@ export function decodeConsumed(record: ConsumedRecord, options: { deploymentName
   } catch (error) {
     // The parser's text quotes the input, which may hold a secret: keep only the position.
     const position = /position (\d+)/.exec(String(error))?.[1];
-    throw new PermanentError(ERROR_CLASS.notJson, `the value is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`);
+    throw new PermanentError(
+      ERROR_CLASS.notJson,
+      `the value is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`,
+    );
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new PermanentError(ERROR_CLASS.notObject, `the value is ${describe(body)}; a ${type.name} message is a JSON object`);
@@ -64,13 +67,4 @@ export function decodeConsumed(record: ConsumedRecord, options: { deploymentName
   const result = decodeMessage(type, record.value);
   if (!result.ok) throw new PermanentError(ERROR_CLASS.invalid, `${type.name}: ${formatErrors(result.errors).replace(/\n/g, '; ')}`);
   return { type, message: result.message };
-}
-
-/** KAFKA_MESSAGE_MAX_BYTES, else the default; anything but a positive integer is a usage error. */
-export function maxMessageBytes(env: NodeJS.ProcessEnv): number {
-  const raw = env.KAFKA_MESSAGE_MAX_BYTES;
-  if (raw === undefined || raw === '') return DEFAULT_MAX_MESSAGE_BYTES;
-  const parsed = Number(raw);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new UsageError(`KAFKA_MESSAGE_MAX_BYTES must be a positive integer, got ${JSON.stringify(raw)}`);
-  return parsed;
 }

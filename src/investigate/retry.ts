@@ -4,9 +4,9 @@
  * membership alive (a long sleep without heartbeats would get the partition
  * taken away and the record handed to someone else mid-retry).
  */
-import { CancelledError } from '../cli/errors.js';
+import { CancelledError } from '../core/errors.js';
 import type { RecordContext } from '../transport/port.js';
-import { sleep } from '../cli/sleep.js';
+import { sleep } from '../core/sleep.js';
 
 export interface RetryPolicy {
   /** First delay. */
@@ -46,4 +46,3 @@ export async function sleepWithHeartbeat(ms: number, context: RecordContext, hea
   }
   if (context.signal.aborted) throw new CancelledError('stopped while waiting to retry');
 }
-

@@ -13,7 +13,16 @@ import { messageType } from '../messages/catalogue.js';
 import { openInput, readEnvelopes } from '../messages/ndjson.js';
 import { bodyOfValue, replayTopic } from '../messages/records.js';
 import { serializeMessage, validateMessage, formatErrors } from '../messages/validate.js';
-import type { Broker, ConsumedRecord, ConsumeSummary, Consumption, OutgoingRecord, RecordContext, RecordHandler, StartPosition } from '../transport/port.js';
+import type {
+  Broker,
+  ConsumedRecord,
+  ConsumeSummary,
+  Consumption,
+  OutgoingRecord,
+  RecordContext,
+  RecordHandler,
+  StartPosition,
+} from '../transport/port.js';
 import type { DeadLetterWriter } from './delivery.js';
 
 /** A message the investigator's own effects publish (adviser-re-run, ...). */
@@ -33,6 +42,8 @@ export interface InvestigatorSource {
   consume(handler: RecordHandler, signal: AbortSignal): Consumption;
   publish(followUp: FollowUp): Promise<void>;
   deadLetters: DeadLetterWriter;
+  /** Lines of a recorded stream that were not envelopes (reported and skipped); 0 for a broker. */
+  badLines(): number;
 }
 
 /** Header names on a dead letter (thoth's own; upstream had no dead-letter topic). */
@@ -66,7 +77,13 @@ const HEADER_ALLOWANCE_BYTES = 4096;
  * too large to send again (the MessageTooLarge case) is left out, so that the
  * dead letter can be written and the record committed; the cache keeps it.
  */
-export function deadLetterRecord(record: ConsumedRecord, errorClass: string, reason: string, deploymentName?: string, maxBytes = Infinity): OutgoingRecord {
+export function deadLetterRecord(
+  record: ConsumedRecord,
+  errorClass: string,
+  reason: string,
+  deploymentName?: string,
+  maxBytes = Infinity,
+): OutgoingRecord {
   const oneLine = reason.replace(/\s*\n\s*/g, '; ');
   const size = record.value === null ? 0 : Buffer.byteLength(record.value);
   const omit = size + HEADER_ALLOWANCE_BYTES > maxBytes;
@@ -101,6 +118,7 @@ export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
   const { broker, deploymentName } = options;
   return {
     kind: 'broker',
+    badLines: () => 0,
     description: broker.kind === 'embedded' ? `embedded:${broker.address}` : broker.address,
     prepare: async (warn) => {
       const wanted = [...options.topics, topicName(DEAD_LETTER_BASE_TOPIC, deploymentName)];
@@ -108,12 +126,20 @@ export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
         await broker.createTopics(wanted);
       } catch (error) {
         // Without the right to create topics, consumption still works for the ones that exist.
-        warn(`could not create the investigator's topics (${error instanceof Error ? error.message : String(error)}); create them with \`thoth topics create\``);
+        warn(
+          `could not create the investigator's topics (${error instanceof Error ? error.message : String(error)}); create them with \`thoth topics create\``,
+        );
       }
     },
     consume: (handler, signal) =>
       broker.consume(
-        { topics: options.topics, group: options.group, start: options.start, signal, partitionsConcurrently: options.partitionsConcurrently },
+        {
+          topics: options.topics,
+          group: options.group,
+          start: options.start,
+          signal,
+          partitionsConcurrently: options.partitionsConcurrently,
+        },
         handler,
       ),
     publish: async (followUp) => {
@@ -149,9 +175,11 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
     return offset;
   };
   const noHeartbeat = async () => undefined;
+  let badLines = 0;
 
   return {
     kind: 'file',
+    badLines: () => badLines,
     description: options.path,
     prepare: async () => undefined,
     consume: (handler, signal) => {
@@ -166,6 +194,7 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
         for await (const entry of readEnvelopes(input, options.path)) {
           if (signal.aborted) break;
           if ('error' in entry) {
+            badLines++;
             options.onBadLine(entry.error.message);
             continue;
           }

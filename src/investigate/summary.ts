@@ -1,30 +1,38 @@
 /**
  * What a finished run (`--from`, `--until-idle`) learned and scheduled: the
  * counts, the knowledge written to the cache, and the workflows the ledger
- * gained. Built as data; `formatSummaryText` is the presenter for people,
- * the JSON form closes the JSON-lines log.
+ * gained. Built as data; src/present/investigate.ts prints it for people,
+ * and its JSON form closes the JSON-lines log.
  */
+import { displayText } from '../core/quote.js';
 import type { Store, WorkflowReport } from '../store/index.js';
-import type { InvestigatorEvent } from './events.js';
+import type { EventTally, InvestigatorEvent } from './events.js';
 import type { RunOutcome } from './runner.js';
+
+/**
+ * The tally's counts under the names the JSON summary has always used
+ * (scripts read them): one list, from which the summary's counts are built.
+ */
+const SUMMARY_COUNTS = {
+  received: 'received',
+  processed: 'processed',
+  duplicates: 'duplicates',
+  skipped: 'skipped',
+  deadLetters: 'deadLetters',
+  retries: 'retries',
+  published: 'published',
+  scheduled: 'workflowsScheduled',
+  known: 'workflowsKnown',
+  recorded: 'knowledgeRecorded',
+} as const satisfies Partial<Record<keyof EventTally, string>>;
+
+type SummaryCounts = { [K in keyof typeof SUMMARY_COUNTS as (typeof SUMMARY_COUNTS)[K]]: number } & { badLines: number };
 
 export interface RunSummary {
   event: 'summary';
   source: string;
   reason: RunOutcome['reason'];
-  counts: {
-    received: number;
-    processed: number;
-    duplicates: number;
-    skipped: number;
-    deadLetters: number;
-    retries: number;
-    published: number;
-    workflowsScheduled: number;
-    workflowsKnown: number;
-    knowledgeRecorded: number;
-    badLines: number;
-  };
+  counts: SummaryCounts;
   messagesByType: Record<string, number>;
   /** One sentence per fact written to the cache during the run. */
   learned: string[];
@@ -47,7 +55,7 @@ export function describeChange(change: Record<string, unknown>): string {
     case 'solved':
       return `${pkg(key)} solved by ${String(change.solver)}${change.error ? ' (could not be resolved)' : ''}`;
     case 'unresolved':
-      return `${pkg(key)} requested${change.solver ? ` for ${String(change.solver)}` : ''}`;
+      return `${pkg(key)} requested${change.solver ? ` for ${displayText(change.solver)}` : ''}`;
     case 'advice-wait':
       return `advice run ${String(change.adviserId)} waits on ${pkg(key)}`;
     case 'missing':
@@ -76,77 +84,26 @@ export function learnedFrom(event: InvestigatorEvent): string {
   return JSON.stringify(rest);
 }
 
+function summaryCounts(tally: EventTally, badLines: number): SummaryCounts {
+  const names = Object.keys(SUMMARY_COUNTS) as Array<keyof typeof SUMMARY_COUNTS>;
+  // Built from the list, in its order, badLines last: the JSON summary's field order stays as it was.
+  return Object.fromEntries([...names.map((name) => [SUMMARY_COUNTS[name], tally[name]]), ['badLines', badLines]]) as SummaryCounts;
+}
+
 export function buildSummary(outcome: RunOutcome, store: Store, learnedEvents: InvestigatorEvent[]): RunSummary {
   const t = outcome.tally;
   const learned = [...new Set(learnedEvents.map(learnedFrom))];
-  const workflows = store.workflowsReport({ since: outcome.startedAt }).map(({ name, kind, namespace, status, parameters }) => ({ name, kind, namespace, status, parameters }));
+  const workflows = store
+    .workflowsReport({ since: outcome.startedAt })
+    .map(({ name, kind, namespace, status, parameters }) => ({ name, kind, namespace, status, parameters }));
   return {
     event: 'summary',
     source: outcome.source,
     reason: outcome.reason,
-    counts: {
-      received: t.received,
-      processed: t.processed,
-      duplicates: t.duplicates,
-      skipped: t.skipped,
-      deadLetters: t.deadLetters,
-      retries: t.retries,
-      published: t.published,
-      workflowsScheduled: t.scheduled,
-      workflowsKnown: t.known,
-      knowledgeRecorded: t.recorded,
-      badLines: outcome.badLines,
-    },
+    counts: summaryCounts(t, outcome.badLines),
     messagesByType: t.byType,
     learned,
     workflows,
     cache: { path: store.path, tables: store.stats().tables },
   };
-}
-
-/** One line for stderr at the end of every run. */
-export function formatCounts(summary: RunSummary): string {
-  const c = summary.counts;
-  return (
-    `investigate: ${c.received} message(s) received, ${c.processed} processed, ${c.deadLetters} dead-lettered` +
-    `${c.duplicates ? `, ${c.duplicates} already processed` : ''}${c.skipped ? `, ${c.skipped} not for this mode` : ''}` +
-    `; ${c.workflowsScheduled} workflow(s) scheduled, ${c.workflowsKnown} already known; ${c.published} follow-up(s) published` +
-    `${c.badLines ? `; ${c.badLines} unreadable line(s)` : ''}\n`
-  );
-}
-
-const SHOWN_WORKFLOW_PARAMETERS = /PACKAGE|SOLVER_NAME|RECOMMENDATION|DOCUMENT_ID|IMAGE|URL/;
-
-/** The human summary: what was learned, then what would run (or was created). */
-export function formatSummaryText(summary: RunSummary, options: { limit?: number; width?: number } = {}): string {
-  const limit = options.limit ?? 50;
-  const out: string[] = [];
-  const types = Object.entries(summary.messagesByType).sort(([a], [b]) => a.localeCompare(b));
-  out.push(`Messages: ${summary.counts.received} (${types.map(([type, n]) => `${type} ${n}`).join(', ') || 'none'})`);
-  out.push('', `Learned (${summary.learned.length}):`);
-  for (const line of summary.learned.slice(0, limit)) out.push(`  - ${line}`);
-  if (summary.learned.length > limit) out.push(`  … and ${summary.learned.length - limit} more`);
-  if (summary.learned.length === 0) out.push('  nothing new');
-  out.push('', `Workflows (${summary.workflows.length}):`);
-  for (const wf of summary.workflows.slice(0, limit)) {
-    const params = Object.entries(wf.parameters)
-      .filter(([name]) => SHOWN_WORKFLOW_PARAMETERS.test(name))
-      .map(([name, value]) => `${name}=${value.length > 60 ? `${value.slice(0, 60)}…` : value}`)
-      .join(' ');
-    const line = `  ${wf.status.padEnd(9)} ${wf.kind.padEnd(22)} ${wf.namespace}/${wf.name}`;
-    // On a terminal the parameters give way to its width; the workflow's name never does.
-    const room = options.width === undefined ? Infinity : options.width - line.length - 2;
-    const shown = params.length <= room ? params : room > 8 ? `${params.slice(0, room - 1)}…` : '';
-    out.push(`${line}${shown ? `  ${shown}` : ''}`);
-  }
-  if (summary.workflows.length > limit) out.push(`  … and ${summary.workflows.length - limit} more`);
-  if (summary.workflows.length === 0) out.push('  none');
-  if (summary.counts.deadLetters > 0) out.push('', `Dead letters: ${summary.counts.deadLetters} (thoth query dead-letters)`);
-  const tables = summary.cache.tables;
-  out.push(
-    '',
-    `Cache ${summary.cache.path}: ${tables.package_versions ?? 0} package versions, ${tables.solver_results ?? 0} solver results, ` +
-      `${tables.workflows ?? 0} workflows, ${tables.dead_letters ?? 0} dead letters (thoth query stats)`,
-  );
-  return `${out.join('\n')}\n`;
 }

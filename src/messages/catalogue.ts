@@ -5,10 +5,10 @@
  * Field order is the wire order of thoth-messaging 0.16.x (after the three
  * base fields component_name, service_version, version).
  */
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { optional, optionalStrings, required, requiredStrings, withDefault, type BodyOf, type FieldSpec } from './fields.js';
-import { shown } from './display.js';
-import { didYouMean, suggestions } from '../cli/suggest.js';
+import { shown } from '../core/quote.js';
+import { didYouMean, suggestions } from '../core/suggest.js';
 import { baseTopicOf } from './topics.js';
 
 export type { FieldSpec, FieldType, NestedObjectType } from './fields.js';
@@ -69,14 +69,26 @@ const CATALOGUE = [
     required('missing_from_source', 'str[]'),
     required('missing_from_database', 'str[]'),
   ]),
-  define('thoth.inspection-completed', 'inspection-completed', 'v1', [required('inspection_id', 'str'), withDefault('force_sync', 'bool', false)]),
+  define('thoth.inspection-completed', 'inspection-completed', 'v1', [
+    required('inspection_id', 'str'),
+    withDefault('force_sync', 'bool', false),
+  ]),
   define('thoth.kebechet-run-url-trigger', 'kebechet-run-url-trigger', 'v2', [
     ...optionalStrings('url', 'service_name', 'installation_id', 'job_id'),
-    withDefault('metadata', { object: [optional('message_justification', 'int'), ...optionalStrings('package_name', 'package_version', 'package_index')] }, {}),
+    withDefault(
+      'metadata',
+      { object: [optional('message_justification', 'int'), ...optionalStrings('package_name', 'package_version', 'package_index')] },
+      {},
+    ),
   ]),
   define('thoth.kebechet-trigger', 'kebechet-trigger', 'v1', [required('webhook_payload', 'object'), optional('job_id', 'str')]),
   define('thoth.package-update.missing-package', 'missing-package', 'v1', requiredStrings('index_url', 'package_name')),
-  define('thoth.package-update.missing-package-version', 'missing-package-version', 'v1', requiredStrings('index_url', 'package_name', 'package_version')),
+  define(
+    'thoth.package-update.missing-package-version',
+    'missing-package-version',
+    'v1',
+    requiredStrings('index_url', 'package_name', 'package_version'),
+  ),
   define('thoth.package-extract-trigger', 'package-extract-trigger', 'v2', [
     ...requiredStrings('image', 'environment_type'),
     withDefault('is_external', 'bool', true),
@@ -85,7 +97,12 @@ const CATALOGUE = [
     ...optionalStrings('job_id', 'origin', 'registry_user', 'registry_password'),
     withDefault('graph_sync', 'bool', false),
   ]),
-  define('thoth.package-release.package-released', 'package-released', 'v1', requiredStrings('index_url', 'package_name', 'package_version')),
+  define(
+    'thoth.package-release.package-released',
+    'package-released',
+    'v1',
+    requiredStrings('index_url', 'package_name', 'package_version'),
+  ),
   define('thoth.provenance-checker-trigger', 'provenance-checker-trigger', 'v4', [
     withDefault('debug', 'bool', false),
     withDefault('authenticated', 'bool', false),
@@ -97,7 +114,12 @@ const CATALOGUE = [
     optional('stack_info', 'object[]'),
   ]),
   define('thoth.repo-init', 'repo-init', 'v1', [required('project_url', 'str'), optional('job_id', 'str')]),
-  define('thoth.investigator.si-unanalyzed-package', 'si-unanalyzed-package', 'v1', requiredStrings('package_name', 'package_version', 'index_url')),
+  define(
+    'thoth.investigator.si-unanalyzed-package',
+    'si-unanalyzed-package',
+    'v1',
+    requiredStrings('package_name', 'package_version', 'index_url'),
+  ),
   define('thoth.solver.solved-package', 'solved-package', 'v1', requiredStrings('package_name', 'package_version', 'index_url', 'solver')),
   define('thoth.investigator.unresolved-package', 'unresolved-package', 'v1', [
     ...requiredStrings('package_name', 'index_url'),

@@ -52,7 +52,13 @@ function join(prefix: string, name: string): string {
 }
 
 /** Fills `out` with the wire-ordered, validated fields of `input`; returns the errors found. */
-export function checkFields(fields: readonly FieldSpec[], input: Record<string, unknown>, prefix: string, out: Record<string, unknown>, errors: FieldError[]): void {
+export function checkFields(
+  fields: readonly FieldSpec[],
+  input: Record<string, unknown>,
+  prefix: string,
+  out: Record<string, unknown>,
+  errors: FieldError[],
+): void {
   for (const field of fields) {
     const path = join(prefix, field.name);
     const present = Object.hasOwn(input, field.name) && input[field.name] !== undefined;

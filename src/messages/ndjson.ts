@@ -3,9 +3,10 @@
  * and kcat's `-J` lines, writes thoth's, and streams a file or stdin line by
  * line so that a million-message recording never sits in memory at once.
  */
+import { displayText } from '../core/quote.js';
 import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { Envelope } from './envelope.js';
 
 /** One line that is not a usable envelope; `line` counts from 1. */
@@ -66,9 +67,10 @@ function headersOf(value: unknown): Record<string, string> {
     // kcat -J writes headers as [name, value, name, value, ...].
     if (value.length % 2 !== 0) throw new LineProblem('field "headers" must list name and value pairs');
     for (let i = 0; i < value.length; i += 2) {
-      const [name, text] = [value[i], value[i + 1]];
+      const pair: readonly unknown[] = value.slice(i, i + 2);
+      const [name, text] = pair;
       if (typeof name !== 'string') throw new LineProblem(`field "headers": header name must be a string, got ${describe(name)}`);
-      headers[name] = text === null || text === undefined ? '' : String(text);
+      headers[name] = text === null || text === undefined ? '' : displayText(text);
     }
     return headers;
   }
@@ -99,7 +101,8 @@ function parseObject(line: Record<string, unknown>): ParsedEnvelope {
   }
   if (kcat) {
     const payload = line.payload;
-    if (payload !== null && typeof payload !== 'string') throw new LineProblem(`field "payload" must be a string or null, got ${describe(payload)}`);
+    if (payload !== null && typeof payload !== 'string')
+      throw new LineProblem(`field "payload" must be a string or null, got ${describe(payload)}`);
     const envelope: Envelope = {
       topic: line.topic,
       key: keyOf(line.key, 'key'),
@@ -178,7 +181,9 @@ export function openInput(path: string, stdin: NodeJS.ReadableStream): NodeJS.Re
   } catch (error) {
     if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error)}`);
+    throw new UserError(
+      `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error)}`,
+    );
   }
   return createReadStream(path);
 }

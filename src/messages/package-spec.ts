@@ -5,9 +5,9 @@
  * problem names the rule that was broken.
  */
 import { valid as validPep440 } from '@renovatebot/pep440';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { FieldError } from './check-value.js';
-import { shown } from './display.js';
+import { shown } from '../core/quote.js';
 import { withoutCredentials } from './secrets.js';
 
 const PEP508_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
@@ -52,8 +52,9 @@ export function indexUrlProblem(url: string): string | undefined {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'an index URL uses http or https';
   if (!/^https?:\/\/[^/]/i.test(url)) return 'an index URL is an absolute http(s) URL, e.g. https://index.example/simple';
   // Workflow images may pass the URL to a shell (pip download ...): no character a shell would act on.
-  if (/[;&|$`'"<>(){}*!]/.test(url)) return "an index URL contains none of ; & | $ ` ' \" < > ( ) { } * !";
-  if (parsed.username || parsed.password || /^https?:\/\/[^/]*@/i.test(url)) return 'an index URL carries no credentials (user:password@); configure them outside the message';
+  if (/[;&|$`'"<>(){}*!]/.test(url)) return 'an index URL contains none of ; & | $ ` \' " < > ( ) { } * !';
+  if (parsed.username || parsed.password || /^https?:\/\/[^/]*@/i.test(url))
+    return 'an index URL carries no credentials (user:password@); configure them outside the message';
   if (url.includes('?') || url.includes('#')) return 'an index URL has no query string or fragment';
   if (/\/\.{1,2}(\/|$)/.test(url) || /%2e/i.test(url)) return "an index URL has no '.' or '..' path segments";
   return undefined;
@@ -80,10 +81,13 @@ export function parsePackageSpec(spec: string): { name: string; version?: string
     return { name, version };
   }
   const operator = /^(===|!=|~=|>=|<=|>|<|==)/.exec(rest)?.[1];
-  if (operator) throw new UserError(`only an exact pin 'NAME==VERSION' is accepted, not the operator '${operator}' in ${shown(spec)}`, SPEC_HINT);
-  if (rest.startsWith('[')) throw new UserError(`extras are not accepted in ${shown(spec)}: a message names a package, not its extras`, SPEC_HINT);
+  if (operator)
+    throw new UserError(`only an exact pin 'NAME==VERSION' is accepted, not the operator '${operator}' in ${shown(spec)}`, SPEC_HINT);
+  if (rest.startsWith('['))
+    throw new UserError(`extras are not accepted in ${shown(spec)}: a message names a package, not its extras`, SPEC_HINT);
   if (rest.startsWith(';')) throw new UserError(`environment markers (';') are not accepted in ${shown(spec)}`, SPEC_HINT);
-  if (rest.startsWith('@')) throw new UserError(`direct references (NAME @ URL) are not accepted in ${shown(spec)}; use --index-url for the index`, SPEC_HINT);
+  if (rest.startsWith('@'))
+    throw new UserError(`direct references (NAME @ URL) are not accepted in ${shown(spec)}; use --index-url for the index`, SPEC_HINT);
   throw new UserError(`invalid package specification ${shown(spec)}: expected NAME or NAME==VERSION`, SPEC_HINT);
 }
 

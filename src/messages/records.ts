@@ -3,7 +3,7 @@
  * record into a typed, validated message. Publish, tail and replay all go
  * through these, so what `tail -o ndjson` prints `replay` sends back unchanged.
  */
-import type { ConsumedRecord, OutgoingRecord } from '../transport/port.js';
+import type { ConsumedRecord, OutgoingRecord } from './broker-records.js';
 import { findMessageType, MESSAGE_TYPES, type MessageType } from './catalogue.js';
 import type { Envelope } from './envelope.js';
 import { parseBody } from './ndjson.js';
@@ -41,7 +41,12 @@ export function typeOfTopic(topic: string, deploymentName?: string): MessageType
 }
 
 function notAnObject(value: unknown): FieldError[] {
-  const got = value === null ? 'an empty value' : typeof value === 'string' ? 'text that is not a JSON object' : `a JSON ${Array.isArray(value) ? 'array' : typeof value}`;
+  const got =
+    value === null
+      ? 'an empty value'
+      : typeof value === 'string'
+        ? 'text that is not a JSON object'
+        : `a JSON ${Array.isArray(value) ? 'array' : typeof value}`;
   return [{ field: 'value', rule: 'json-object', message: `the body must be a JSON object, got ${got}` }];
 }
 
@@ -57,7 +62,11 @@ export function decodeEnvelope(envelope: Envelope, deploymentName?: string): Dec
   // Handlers are chosen by (topic, version): a body of another version is not one thoth can read.
   const version = (value as Record<string, unknown>).version;
   if (typeof version === 'string' && version !== type.version) {
-    const error = { field: 'version', rule: 'known-version', message: `field 'version' is "${version.slice(0, 40)}", but thoth reads ${type.name} ${type.version} only` };
+    const error = {
+      field: 'version',
+      rule: 'known-version',
+      message: `field 'version' is "${version.slice(0, 40)}", but thoth reads ${type.name} ${type.version} only`,
+    };
     return { envelope, type, validation: { ok: false, errors: [...(validation.ok ? [] : validation.errors), error] } };
   }
   return { envelope, type, validation };

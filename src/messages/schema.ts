@@ -20,7 +20,7 @@ const SCALAR: Record<string, Schema> = {
 };
 
 function typeSchema(type: FieldType): Schema {
-  if (typeof type === 'string') return structuredClone(SCALAR[type]!);
+  if (typeof type === 'string') return structuredClone(SCALAR[type]);
   return objectSchema(type.object);
 }
 

@@ -54,7 +54,7 @@ export function maskedSecretFields(value: unknown, path = ''): string[] {
 
 /** The reason a line with masked secrets cannot be sent, naming the field. */
 export function maskedSecretReason(fields: readonly string[], action = 'replayed'): string {
-  const named = fields.length === 1 ? fields[0]! : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)!}`;
+  const named = fields.length === 1 ? fields[0] : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)!}`;
   return `${named} ${fields.length === 1 ? 'is' : 'are'} masked (${MASK}): the recording was made without --show-secrets; it cannot be ${action}`;
 }
 
@@ -68,4 +68,35 @@ function scrubStrings(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(scrubStrings);
   if (typeof value !== 'object' || value === null) return value;
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubStrings(item)]));
+}
+
+/** Header names that hold a secret. */
+const SECRET_HEADER = /password|secret|token/i;
+
+/** Headers with the values of secret-looking names (password, secret, token) replaced by ***. */
+export function maskHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name] = SECRET_HEADER.test(name) ? '***' : value;
+  return out;
+}
+
+/** True when a secret field (name containing "password") holds a value anywhere in the message. */
+export function carriesSecrets(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(carriesSecrets);
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(value).some(
+    ([name, item]) => (/password/i.test(name) && item !== null && item !== undefined) || carriesSecrets(item),
+  );
+}
+
+/** The same envelope with secret fields and headers masked, for machine output without --show-secrets. */
+export function maskEnvelopeSecrets<T extends { headers: Record<string, string>; value: unknown }>(
+  envelope: T,
+): { masked: T; changed: boolean } {
+  const secretValue = carriesSecrets(envelope.value);
+  const secretHeaders = Object.keys(envelope.headers).filter((name) => SECRET_HEADER.test(name));
+  if (!secretValue && secretHeaders.length === 0) return { masked: envelope, changed: false };
+  const headers = { ...envelope.headers };
+  for (const name of secretHeaders) headers[name] = '***';
+  return { masked: { ...envelope, headers, value: secretValue ? maskSecrets(envelope.value) : envelope.value }, changed: true };
 }

@@ -22,8 +22,9 @@ export function baseTopicOf(topic: string, deploymentName?: string): string {
  */
 export function deploymentNameProblem(name: string): string | undefined {
   if (name === '') return 'the deployment name is empty';
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) return "a deployment name may contain only ASCII letters, digits, '.', '_' and '-' (Kafka topic name rule)";
+  if (!/^[A-Za-z0-9._-]+$/.test(name))
+    return "a deployment name may contain only ASCII letters, digits, '.', '_' and '-' (Kafka topic name rule)";
   if (name === '.' || name === '..') return "a deployment name cannot be '.' or '..'";
-  if (name.length > 200) return 'a deployment name is at most 200 characters, so that prefixed topic names stay under Kafka\'s 249';
+  if (name.length > 200) return "a deployment name is at most 200 characters, so that prefixed topic names stay under Kafka's 249";
   return undefined;
 }

@@ -22,7 +22,12 @@ const wireFieldCache = new WeakMap<MessageType, readonly FieldSpec[]>();
 export function wireFields(type: MessageType): readonly FieldSpec[] {
   let fields = wireFieldCache.get(type);
   if (!fields) {
-    fields = [required('component_name', 'str'), required('service_version', 'str'), withDefault('version', 'str', type.version), ...type.fields];
+    fields = [
+      required('component_name', 'str'),
+      required('service_version', 'str'),
+      withDefault('version', 'str', type.version),
+      ...type.fields,
+    ];
     wireFieldCache.set(type, fields);
   }
   return fields;
@@ -30,7 +35,16 @@ export function wireFields(type: MessageType): readonly FieldSpec[] {
 
 export function validateMessage(type: MessageType, value: unknown): ValidationResult {
   if (!isPlainObject(value)) {
-    return { ok: false, errors: [{ field: '(body)', rule: 'type: expected object', message: `the ${type.name} message must be a JSON object, got ${describeValue(value)}` }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          field: '(body)',
+          rule: 'type: expected object',
+          message: `the ${type.name} message must be a JSON object, got ${describeValue(value)}`,
+        },
+      ],
+    };
   }
   const errors: FieldError[] = [];
   const message: Record<string, unknown> = {};
@@ -53,7 +67,11 @@ export function decodeMessage(type: MessageType, raw: string | null): Validation
     // The parser's own text quotes the input, which may hold a secret: keep only the position.
     const position = /position (\d+)/.exec(String(error))?.[1];
     const where = position === undefined ? '' : ` (at character ${position})`;
-    return { ok: false, value: raw, errors: [{ field: '(body)', rule: 'json', message: `the ${type.name} message value is not valid JSON${where}` }] };
+    return {
+      ok: false,
+      value: raw,
+      errors: [{ field: '(body)', rule: 'json', message: `the ${type.name} message value is not valid JSON${where}` }],
+    };
   }
   return { ...validateMessage(type, parsed), value: parsed };
 }
@@ -62,8 +80,17 @@ export function decodeMessage(type: MessageType, raw: string | null): Validation
  * Fills the base fields (component_name, service_version, version) and then
  * validates; `fields` may override any of them.
  */
-export function buildMessage(type: MessageType, fields: Record<string, unknown>, origin: { componentName: string; serviceVersion: string }): ValidationResult {
-  return validateMessage(type, { component_name: origin.componentName, service_version: origin.serviceVersion, version: type.version, ...fields });
+export function buildMessage(
+  type: MessageType,
+  fields: Record<string, unknown>,
+  origin: { componentName: string; serviceVersion: string },
+): ValidationResult {
+  return validateMessage(type, {
+    component_name: origin.componentName,
+    service_version: origin.serviceVersion,
+    version: type.version,
+    ...fields,
+  });
 }
 
 /**

@@ -61,7 +61,11 @@ export function pythonJson(value: unknown): string {
       return value ? 'true' : 'false';
     case 'object':
       if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
-      return renderedObject(Object.entries(value as Record<string, unknown>).filter(([, item]) => item !== undefined).map(([key, item]) => [key, pythonJson(item)]));
+      return renderedObject(
+        Object.entries(value as Record<string, unknown>)
+          .filter(([, item]) => item !== undefined)
+          .map(([key, item]) => [key, pythonJson(item)]),
+      );
     default:
       throw new TypeError(`cannot serialise a ${typeof value} as JSON`);
   }

@@ -2,7 +2,7 @@
  * SQLite failures a user can act on, turned into thoth's typed errors so that
  * they print as one clear line instead of a stack.
  */
-import { FatalError, TransientError } from '../cli/errors.js';
+import { FatalError, TransientError } from '../core/errors.js';
 
 interface SqliteErrorLike {
   code?: unknown;

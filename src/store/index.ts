@@ -4,6 +4,7 @@
  * behind `thoth query`, and the embedded broker's log, all over one
  * better-sqlite3 connection with prepared statements cached per store.
  */
+import { systemClock, type Clock } from '../core/clock.js';
 import { openDatabase, type OpenOptions } from './open.js';
 import { statementCache } from './statements.js';
 import { versionFunctions } from './versions.js';
@@ -27,7 +28,7 @@ export interface Store extends KnowledgeStore, ReportFunctions, EmbeddedLog {
   readonly path: string;
   readonly readonly: boolean;
   /** Registers every index of a comma-separated list (THOTH_INDEX_URLS); returns the ones that were new. */
-  seedIndexes(urls: string | string[] | undefined): string[];
+  seedIndexes(urls: string | readonly string[] | undefined): string[];
   packageReport(packageName: string, version: string | undefined, solvers: string[]): PackageReport;
   stats(): StoreStats;
   /** One read-only statement that returns rows; refused otherwise. */
@@ -41,19 +42,21 @@ export type { OpenOptions } from './open.js';
  * Opens the cache at `path`. A writable store also registers the indexes of
  * `options.indexUrls` (THOTH_INDEX_URLS) so that the investigator accepts them.
  */
-export function openStore(path: string, options: OpenOptions & { indexUrls?: string } = {}): Store {
+export function openStore(path: string, options: OpenOptions & { indexUrls?: string | readonly string[]; clock?: Clock } = {}): Store {
   const db = openDatabase(path, options);
   const prepare = statementCache(db);
-  const versions = versionFunctions(prepare);
+  // The times the cache records (first seen, commits, topics created) come from the caller's clock.
+  const clock = options.clock ?? systemClock;
+  const versions = versionFunctions(prepare, clock);
   const store: Store = {
     path,
     readonly: options.readonly === true,
     transaction: <T>(fn: () => T): T => withStoreErrors(path, () => db.transaction(fn).immediate()),
     ...versions,
-    ...requestFunctions(prepare, versions.versionId),
+    ...requestFunctions(prepare, versions.versionId, clock),
     ...ledgerFunctions(prepare),
     ...reportFunctions(prepare),
-    ...embeddedLog(db, prepare),
+    ...embeddedLog(db, prepare, clock),
     packageReport: (name, version, solvers) => packageReport(prepare, name, version, solvers),
     stats: () => storeStats(db, path),
     sql: (text) => readOnlySql(db, text),
@@ -61,7 +64,8 @@ export function openStore(path: string, options: OpenOptions & { indexUrls?: str
       if (db.open) db.close();
     },
   };
-  const indexUrls = options.indexUrls ?? process.env.THOTH_INDEX_URLS;
-  if (!store.readonly && indexUrls) withStoreErrors(path, () => store.transaction(() => store.seedIndexes(indexUrls)));
+  const indexUrls = options.indexUrls;
+  if (!store.readonly && indexUrls && indexUrls.length > 0)
+    withStoreErrors(path, () => store.transaction(() => store.seedIndexes(indexUrls)));
   return store;
 }

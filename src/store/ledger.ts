@@ -10,7 +10,14 @@ import { storedKey } from './versions.js';
 
 export type LedgerFunctions = Pick<
   KnowledgeStore,
-  'findWorkflow' | 'findWorkflowByKey' | 'recordWorkflow' | 'setWorkflowStatus' | 'workflowsInFlight' | 'inboxOutcome' | 'recordInbox' | 'recordDeadLetter'
+  | 'findWorkflow'
+  | 'findWorkflowByKey'
+  | 'recordWorkflow'
+  | 'setWorkflowStatus'
+  | 'workflowsInFlight'
+  | 'inboxOutcome'
+  | 'recordInbox'
+  | 'recordDeadLetter'
 >;
 
 export interface WorkflowRow {
@@ -38,7 +45,8 @@ export function ledgerEntry(row: WorkflowRow): LedgerEntry {
     parameters: JSON.parse(row.parameters) as Record<string, string>,
     idempotencyKey: row.idempotency_key,
     status: row.status as WorkflowStatus,
-    source: row.source_topic === null ? null : { topic: row.source_topic, partition: row.source_partition ?? 0, offset: row.source_offset ?? 0 },
+    source:
+      row.source_topic === null ? null : { topic: row.source_topic, partition: row.source_partition ?? 0, offset: row.source_offset ?? 0 },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     packageName: row.package_name,
@@ -56,9 +64,9 @@ export function ledgerFunctions(prepare: Prepare): LedgerFunctions {
       return row && ledgerEntry(row);
     },
     findWorkflowByKey: (idempotencyKey) => {
-      const row = prepare('SELECT * FROM workflows WHERE idempotency_key = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(idempotencyKey) as
-        | WorkflowRow
-        | undefined;
+      const row = prepare('SELECT * FROM workflows WHERE idempotency_key = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(
+        idempotencyKey,
+      ) as WorkflowRow | undefined;
       return row && ledgerEntry(row);
     },
     recordWorkflow: (entry) => {
@@ -107,9 +115,13 @@ export function ledgerFunctions(prepare: Prepare): LedgerFunctions {
       return rows.map(ledgerEntry);
     },
     inboxOutcome: (source) =>
-      (prepare('SELECT outcome FROM inbox WHERE topic = ? AND partition = ? AND "offset" = ?').get(source.topic, source.partition, source.offset) as
-        | { outcome: InboxOutcome }
-        | undefined)?.outcome,
+      (
+        prepare('SELECT outcome FROM inbox WHERE topic = ? AND partition = ? AND "offset" = ?').get(
+          source.topic,
+          source.partition,
+          source.offset,
+        ) as { outcome: InboxOutcome } | undefined
+      )?.outcome,
     recordInbox: (source, outcome, at) => {
       prepare(
         `INSERT INTO inbox (topic, partition, "offset", outcome, processed_at) VALUES (?, ?, ?, ?, ?)
@@ -117,14 +129,26 @@ export function ledgerFunctions(prepare: Prepare): LedgerFunctions {
       ).run(source.topic, source.partition, source.offset, outcome, canonicalTime(at));
     },
     recordDeadLetter: (letter: DeadLetter) => {
-      const isJson = typeof letter.value !== 'string' && letter.value !== null && letter.value !== undefined;
-      const value = letter.value === null || letter.value === undefined ? null : isJson ? JSON.stringify(letter.value) : String(letter.value);
+      const raw = letter.value;
+      const isJson = typeof raw !== 'string' && raw !== null && raw !== undefined;
+      const value = raw === null || raw === undefined ? null : typeof raw === 'string' ? raw : JSON.stringify(raw);
       prepare(
         `INSERT INTO dead_letters (origin, topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (origin, topic, partition, "offset") DO UPDATE SET error_class = excluded.error_class, reason = excluded.reason,
            value = excluded.value, value_is_json = excluded.value_is_json, headers = excluded.headers, created_at = excluded.created_at`,
-      ).run(letter.origin ?? '', letter.topic, letter.partition, letter.offset, letter.errorClass, letter.reason, value, isJson ? 1 : 0, JSON.stringify(letter.headers ?? {}), canonicalTime(letter.createdAt));
+      ).run(
+        letter.origin ?? '',
+        letter.topic,
+        letter.partition,
+        letter.offset,
+        letter.errorClass,
+        letter.reason,
+        value,
+        isJson ? 1 : 0,
+        JSON.stringify(letter.headers ?? {}),
+        canonicalTime(letter.createdAt),
+      );
     },
   };
 }

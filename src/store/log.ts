@@ -11,7 +11,8 @@
  * partition cannot move the group's offset (it is fenced).
  */
 import type Database from 'better-sqlite3';
-import type { ConsumedRecord, OutgoingRecord, RecordPosition, TopicInfo } from '../transport/port.js';
+import { isoNow, type Clock } from '../core/clock.js';
+import type { ConsumedRecord, OutgoingRecord, RecordPosition, TopicInfo } from '../messages/broker-records.js';
 import type { Prepare } from './statements.js';
 
 /** A member's hold on a partition; `generation` changes whenever the partition changes owner. */
@@ -67,81 +68,102 @@ interface LogRow {
   value: string | null;
 }
 
-export function embeddedLog(db: Database.Database, prepare: Prepare): EmbeddedLog {
+export function embeddedLog(db: Database.Database, prepare: Prepare, clock: Clock): EmbeddedLog {
   const createLogTopic = (name: string) =>
     prepare('INSERT INTO log_topics (name, partitions, next_offset, created_at) VALUES (?, 1, 0, ?) ON CONFLICT (name) DO NOTHING').run(
       name,
-      new Date().toISOString(),
+      isoNow(clock),
     ).changes === 1;
   const logEndOffset = (topic: string, partition: number) =>
-    partition !== 0 ? 0 : ((prepare('SELECT next_offset FROM log_topics WHERE name = ?').get(topic) as { next_offset: number } | undefined)?.next_offset ?? 0);
+    partition !== 0
+      ? 0
+      : ((prepare('SELECT next_offset FROM log_topics WHERE name = ?').get(topic) as { next_offset: number } | undefined)?.next_offset ??
+        0);
 
   const append = db.transaction((records: OutgoingRecord[]) => {
     const positions: RecordPosition[] = [];
-    const insert = prepare('INSERT INTO log_records (topic, partition, "offset", timestamp, key, headers, value) VALUES (?, 0, ?, ?, ?, ?, ?)');
+    const insert = prepare(
+      'INSERT INTO log_records (topic, partition, "offset", timestamp, key, headers, value) VALUES (?, 0, ?, ?, ?, ?, ?)',
+    );
     const advance = prepare('UPDATE log_topics SET next_offset = next_offset + 1 WHERE name = ? RETURNING next_offset - 1 AS "offset"');
     for (const record of records) {
       createLogTopic(record.topic);
       const { offset } = advance.get(record.topic) as { offset: number };
-      insert.run(record.topic, offset, record.timestamp ?? Date.now(), record.key, JSON.stringify(record.headers ?? {}), record.value);
+      insert.run(record.topic, offset, record.timestamp ?? clock.now(), record.key, JSON.stringify(record.headers ?? {}), record.value);
       positions.push({ topic: record.topic, partition: 0, offset });
     }
     return positions;
   });
 
   const leaseOf = (group: string, topic: string, partition: number) =>
-    prepare('SELECT owner, generation, expires_at FROM log_group_leases WHERE group_id = ? AND topic = ? AND partition = ?').get(group, topic, partition) as
-      | LeaseRow
-      | undefined;
+    prepare('SELECT owner, generation, expires_at FROM log_group_leases WHERE group_id = ? AND topic = ? AND partition = ?').get(
+      group,
+      topic,
+      partition,
+    ) as LeaseRow | undefined;
 
-  const acquire = db.transaction((group: string, topic: string, partition: number, owner: string, now: number, leaseMs: number): PartitionLease | undefined => {
-    const current = leaseOf(group, topic, partition);
-    if (current !== undefined && current.owner !== owner && current.expires_at > now) return undefined;
-    // Still this owner's (even if it lapsed, nobody took it, so nobody committed since): same generation.
-    const generation = current === undefined ? 1 : current.owner === owner ? current.generation : current.generation + 1;
-    prepare(
-      `INSERT INTO log_group_leases (group_id, topic, partition, owner, generation, expires_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (group_id, topic, partition) DO UPDATE SET owner = excluded.owner, generation = excluded.generation, expires_at = excluded.expires_at`,
-    ).run(group, topic, partition, owner, generation, now + leaseMs);
-    return { owner, generation };
-  });
-
-  const commit = db.transaction((group: string, topic: string, partition: number, nextOffset: number, lease: PartitionLease | undefined): boolean => {
-    if (lease !== undefined) {
+  const acquire = db.transaction(
+    (group: string, topic: string, partition: number, owner: string, now: number, leaseMs: number): PartitionLease | undefined => {
       const current = leaseOf(group, topic, partition);
-      if (current?.owner !== lease.owner || current.generation !== lease.generation) return false;
-    }
-    const result = prepare(
-      `INSERT INTO log_group_offsets (group_id, topic, partition, "offset", committed_at) VALUES (?, ?, ?, ?, ?)
+      if (current !== undefined && current.owner !== owner && current.expires_at > now) return undefined;
+      // Still this owner's (even if it lapsed, nobody took it, so nobody committed since): same generation.
+      const generation = current === undefined ? 1 : current.owner === owner ? current.generation : current.generation + 1;
+      prepare(
+        `INSERT INTO log_group_leases (group_id, topic, partition, owner, generation, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET owner = excluded.owner, generation = excluded.generation, expires_at = excluded.expires_at`,
+      ).run(group, topic, partition, owner, generation, now + leaseMs);
+      return { owner, generation };
+    },
+  );
+
+  const commit = db.transaction(
+    (group: string, topic: string, partition: number, nextOffset: number, lease: PartitionLease | undefined): boolean => {
+      if (lease !== undefined) {
+        const current = leaseOf(group, topic, partition);
+        if (current?.owner !== lease.owner || current.generation !== lease.generation) return false;
+      }
+      const result = prepare(
+        `INSERT INTO log_group_offsets (group_id, topic, partition, "offset", committed_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (group_id, topic, partition) DO UPDATE SET "offset" = excluded."offset", committed_at = excluded.committed_at
        WHERE excluded."offset" >= log_group_offsets."offset"`,
-    ).run(group, topic, partition, nextOffset, new Date().toISOString());
-    return result.changes === 1;
-  });
+      ).run(group, topic, partition, nextOffset, isoNow(clock));
+      return result.changes === 1;
+    },
+  );
 
   return {
     appendRecords: (records) => append.immediate(records),
     createLogTopic,
     logTopics: () =>
-      (prepare('SELECT name, partitions, next_offset FROM log_topics ORDER BY name').all() as Array<{ name: string; partitions: number; next_offset: number }>).map(
-        (t) => ({ name: t.name, partitions: t.partitions, messages: t.next_offset }),
-      ),
+      (
+        prepare('SELECT name, partitions, next_offset FROM log_topics ORDER BY name').all() as Array<{
+          name: string;
+          partitions: number;
+          next_offset: number;
+        }>
+      ).map((t) => ({ name: t.name, partitions: t.partitions, messages: t.next_offset })),
     logEndOffset,
     logStartOffset: (topic, partition) =>
-      (prepare('SELECT min("offset") AS first FROM log_records WHERE topic = ? AND partition = ?').get(topic, partition) as { first: number | null }).first ??
-      logEndOffset(topic, partition),
-    logOffsetForTimestamp: (topic, partition, timestamp) =>
-      (prepare('SELECT min("offset") AS first FROM log_records WHERE topic = ? AND partition = ? AND timestamp >= ?').get(topic, partition, timestamp) as {
-        first: number | null;
-      }).first ?? logEndOffset(topic, partition),
-    readLog: (topic, partition, fromOffset, limit) =>
       (
-        prepare('SELECT topic, partition, "offset", timestamp, key, headers, value FROM log_records WHERE topic = ? AND partition = ? AND "offset" >= ? ORDER BY "offset" LIMIT ?').all(
+        prepare('SELECT min("offset") AS first FROM log_records WHERE topic = ? AND partition = ?').get(topic, partition) as {
+          first: number | null;
+        }
+      ).first ?? logEndOffset(topic, partition),
+    logOffsetForTimestamp: (topic, partition, timestamp) =>
+      (
+        prepare('SELECT min("offset") AS first FROM log_records WHERE topic = ? AND partition = ? AND timestamp >= ?').get(
           topic,
           partition,
-          fromOffset,
-          limit,
-        ) as LogRow[]
+          timestamp,
+        ) as {
+          first: number | null;
+        }
+      ).first ?? logEndOffset(topic, partition),
+    readLog: (topic, partition, fromOffset, limit) =>
+      (
+        prepare(
+          'SELECT topic, partition, "offset", timestamp, key, headers, value FROM log_records WHERE topic = ? AND partition = ? AND "offset" >= ? ORDER BY "offset" LIMIT ?',
+        ).all(topic, partition, fromOffset, limit) as LogRow[]
       ).map((row) => ({
         topic: row.topic,
         partition: row.partition,
@@ -153,8 +175,13 @@ export function embeddedLog(db: Database.Database, prepare: Prepare): EmbeddedLo
         size: row.value === null ? 0 : Buffer.byteLength(row.value, 'utf8'),
       })),
     committedOffset: (group, topic, partition) =>
-      (prepare('SELECT "offset" FROM log_group_offsets WHERE group_id = ? AND topic = ? AND partition = ?').get(group, topic, partition) as { offset: number } | undefined)
-        ?.offset,
+      (
+        prepare('SELECT "offset" FROM log_group_offsets WHERE group_id = ? AND topic = ? AND partition = ?').get(
+          group,
+          topic,
+          partition,
+        ) as { offset: number } | undefined
+      )?.offset,
     commitOffset: (group, topic, partition, nextOffset, lease) => commit.immediate(group, topic, partition, nextOffset, lease),
     acquireLease: (group, topic, partition, owner, now, leaseMs) => {
       // Idle members ask often: a plain read answers "still held" without taking the write lock.
@@ -163,22 +190,13 @@ export function embeddedLog(db: Database.Database, prepare: Prepare): EmbeddedLo
       return acquire.immediate(group, topic, partition, owner, now, leaseMs);
     },
     renewLease: (group, topic, partition, lease, now, leaseMs) =>
-      prepare('UPDATE log_group_leases SET expires_at = ? WHERE group_id = ? AND topic = ? AND partition = ? AND owner = ? AND generation = ?').run(
-        now + leaseMs,
-        group,
-        topic,
-        partition,
-        lease.owner,
-        lease.generation,
-      ).changes === 1,
+      prepare(
+        'UPDATE log_group_leases SET expires_at = ? WHERE group_id = ? AND topic = ? AND partition = ? AND owner = ? AND generation = ?',
+      ).run(now + leaseMs, group, topic, partition, lease.owner, lease.generation).changes === 1,
     releaseLease: (group, topic, partition, lease) => {
-      prepare('UPDATE log_group_leases SET expires_at = 0 WHERE group_id = ? AND topic = ? AND partition = ? AND owner = ? AND generation = ?').run(
-        group,
-        topic,
-        partition,
-        lease.owner,
-        lease.generation,
-      );
+      prepare(
+        'UPDATE log_group_leases SET expires_at = 0 WHERE group_id = ? AND topic = ? AND partition = ? AND owner = ? AND generation = ?',
+      ).run(group, topic, partition, lease.owner, lease.generation);
     },
   };
 }

@@ -196,7 +196,7 @@ export function migrate(db: Database.Database, upTo = MIGRATIONS.length): void {
     db.transaction(() => {
       // Another process may have applied it while this one waited for the write lock.
       if (userVersion() > version) return;
-      db.exec(MIGRATIONS[version]!);
+      db.exec(MIGRATIONS[version]);
       db.pragma(`user_version = ${version + 1}`);
       db.pragma(`application_id = ${THOTH_APPLICATION_ID}`);
     }).immediate();

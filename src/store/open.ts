@@ -6,7 +6,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { storeError } from './errors.js';
 import { SCHEMA_VERSION, THOTH_APPLICATION_ID, migrate } from './migrations.js';
 
@@ -58,7 +58,10 @@ function inspect(path: string): FileFacts {
 }
 
 function notThoth(path: string, why: string): UserError {
-  return new UserError(`${path} is not a thoth knowledge cache (${why}); it was left untouched`, 'pass the path of a thoth cache with --db, or a new file name to start one');
+  return new UserError(
+    `${path} is not a thoth knowledge cache (${why}); it was left untouched`,
+    'pass the path of a thoth cache with --db, or a new file name to start one',
+  );
 }
 
 /** Checks an existing file; returns true when it is empty (no thoth data yet). */
@@ -147,7 +150,10 @@ function makeFolders(dir: string): void {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue;
-      throw new UserError(`cannot create the folder ${folder} for the knowledge cache (${code ?? String(error)})`, 'pass another file with --db, or set THOTH_HOME');
+      throw new UserError(
+        `cannot create the folder ${folder} for the knowledge cache (${code ?? String(error)})`,
+        'pass another file with --db, or set THOTH_HOME',
+      );
     }
   }
 }

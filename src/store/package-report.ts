@@ -55,11 +55,13 @@ export function packageReport(prepare: Prepare, packageName: string, version: st
       : prepare('SELECT * FROM package_versions WHERE package_name = ? AND package_version = ? ORDER BY id').all(name, version.trim())
   ) as VersionRow[];
   const versions = rows.map((row): VersionReport => {
-    const results = (prepare('SELECT solver, error, solved_at FROM solver_results WHERE version_id = ? ORDER BY solver').all(row.id) as Array<{
-      solver: string;
-      error: number;
-      solved_at: string;
-    }>).map((r): SolverResultReport => ({ solver: r.solver, status: r.error ? 'error' : 'solved', at: r.solved_at }));
+    const results = (
+      prepare('SELECT solver, error, solved_at FROM solver_results WHERE version_id = ? ORDER BY solver').all(row.id) as Array<{
+        solver: string;
+        error: number;
+        solved_at: string;
+      }>
+    ).map((r): SolverResultReport => ({ solver: r.solver, status: r.error ? 'error' : 'solved', at: r.solved_at }));
     const have = new Set(results.map((r) => r.solver));
     return {
       version: row.package_version,
@@ -70,19 +72,30 @@ export function packageReport(prepare: Prepare, packageName: string, version: st
       security_indicators: row.si_state,
       solvers: results,
       lacking: solvers.filter((s) => !have.has(s)),
-      hashes: (prepare('SELECT hash, present FROM hashes WHERE version_id = ? ORDER BY hash').all(row.id) as Array<{ hash: string; present: number }>).map((h) => ({
+      hashes: (
+        prepare('SELECT hash, present FROM hashes WHERE version_id = ? ORDER BY hash').all(row.id) as Array<{
+          hash: string;
+          present: number;
+        }>
+      ).map((h) => ({
         hash: h.hash,
         present: h.present === 1,
       })),
-      cve_notices: (prepare('SELECT received_at FROM cve_notices WHERE version_id = ? ORDER BY received_at').all(row.id) as Array<{ received_at: string }>).map(
-        (c) => c.received_at,
-      ),
-      requests: (prepare('SELECT solver, first_seen, last_seen, count FROM unresolved_requests WHERE version_id = ? ORDER BY solver').all(row.id) as Array<{
-        solver: string;
-        first_seen: string;
-        last_seen: string;
-        count: number;
-      }>).map((r) => ({ ...r, solver: r.solver || null })),
+      cve_notices: (
+        prepare('SELECT received_at FROM cve_notices WHERE version_id = ? ORDER BY received_at').all(row.id) as Array<{
+          received_at: string;
+        }>
+      ).map((c) => c.received_at),
+      requests: (
+        prepare('SELECT solver, first_seen, last_seen, count FROM unresolved_requests WHERE version_id = ? ORDER BY solver').all(
+          row.id,
+        ) as Array<{
+          solver: string;
+          first_seen: string;
+          last_seen: string;
+          count: number;
+        }>
+      ).map((r) => ({ ...r, solver: r.solver || null })),
       advice_waiting: prepare(
         `SELECT r.adviser_id, r.recommendation_type, r.re_run_published_at FROM advice_waits w JOIN advice_runs r USING (adviser_id)
          WHERE w.version_id = ? ORDER BY r.adviser_id`,
@@ -92,7 +105,10 @@ export function packageReport(prepare: Prepare, packageName: string, version: st
   const workflows = (
     version === undefined
       ? prepare('SELECT * FROM workflows WHERE package_name = ? ORDER BY created_at, name').all(name)
-      : prepare('SELECT * FROM workflows WHERE package_name = ? AND package_version = ? ORDER BY created_at, name').all(name, version.trim())
+      : prepare('SELECT * FROM workflows WHERE package_name = ? AND package_version = ? ORDER BY created_at, name').all(
+          name,
+          version.trim(),
+        )
   ) as WorkflowRow[];
   return { name, versions, workflows: workflows.map(workflowReport) };
 }

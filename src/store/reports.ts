@@ -125,7 +125,10 @@ export function reportFunctions(prepare: Prepare) {
       const rows = prepare(
         `SELECT topic, partition, "offset", error_class, reason, value, value_is_json FROM dead_letters ORDER BY created_at, id${limitClause(options)}`,
       ).all() as Array<Omit<DeadLetterReport, 'value'> & { value: string | null; value_is_json: number }>;
-      return rows.map(({ value_is_json, value, ...row }) => ({ ...row, value: value !== null && value_is_json ? (JSON.parse(value) as unknown) : value }));
+      return rows.map(({ value_is_json, value, ...row }) => ({
+        ...row,
+        value: value !== null && value_is_json ? (JSON.parse(value) as unknown) : value,
+      }));
     },
     indexesReport(): Array<{ url: string; registered_at: string; versions: number }> {
       return prepare(

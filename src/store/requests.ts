@@ -3,6 +3,7 @@
  * and the advice runs waiting on them, so that each waiting run is re-run
  * exactly once when everything it waits on is solved.
  */
+import { isoNow, type Clock } from '../core/clock.js';
 import type { AdviceRun, KnowledgeStore, PackageKey } from './types.js';
 import { canonicalTime } from './names.js';
 import type { Prepare } from './statements.js';
@@ -17,10 +18,12 @@ interface WaitRow {
   index_url: string;
 }
 
-export function requestFunctions(prepare: Prepare, versionId: (key: PackageKey) => number): RequestFunctions {
+export function requestFunctions(prepare: Prepare, versionId: (key: PackageKey) => number, clock: Clock): RequestFunctions {
   const findId = (key: PackageKey) =>
-    (prepare('SELECT id FROM package_versions WHERE package_name = ? AND package_version = ? AND index_url = ?').get(...storedKey(key)) as { id: number } | undefined)
-      ?.id;
+    (
+      prepare('SELECT id FROM package_versions WHERE package_name = ? AND package_version = ? AND index_url = ?').get(...storedKey(key)) as
+        { id: number } | undefined
+    )?.id;
   const solversOf = (id: number) =>
     new Set((prepare('SELECT solver FROM solver_results WHERE version_id = ?').all(id) as Array<{ solver: string }>).map((r) => r.solver));
   /** Solved for this purpose: every solver asked has a result; with none asked, any result will do. */
@@ -39,11 +42,9 @@ export function requestFunctions(prepare: Prepare, versionId: (key: PackageKey) 
       ).run(versionId(key), solver ?? '', at, at);
     },
     addAdviceWait: (adviserId, recommendationType, key) => {
-      prepare('INSERT INTO advice_runs (adviser_id, recommendation_type, created_at) VALUES (?, ?, ?) ON CONFLICT (adviser_id) DO NOTHING').run(
-        adviserId,
-        recommendationType,
-        new Date().toISOString(),
-      );
+      prepare(
+        'INSERT INTO advice_runs (adviser_id, recommendation_type, created_at) VALUES (?, ?, ?) ON CONFLICT (adviser_id) DO NOTHING',
+      ).run(adviserId, recommendationType, isoNow(clock));
       prepare('INSERT INTO advice_waits (adviser_id, version_id) VALUES (?, ?) ON CONFLICT DO NOTHING').run(adviserId, versionId(key));
     },
     adviceRunsWaitingOn: (key, solvers) => {
@@ -72,6 +73,9 @@ export function requestFunctions(prepare: Prepare, versionId: (key: PackageKey) 
       });
     },
     markReRunPublished: (adviserId, at) =>
-      prepare('UPDATE advice_runs SET re_run_published_at = ? WHERE adviser_id = ? AND re_run_published_at IS NULL').run(canonicalTime(at), adviserId).changes === 1,
+      prepare('UPDATE advice_runs SET re_run_published_at = ? WHERE adviser_id = ? AND re_run_published_at IS NULL').run(
+        canonicalTime(at),
+        adviserId,
+      ).changes === 1,
   };
 }

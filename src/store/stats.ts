@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { SCHEMA_VERSION } from './migrations.js';
 
 export interface StoreStats {
@@ -46,7 +46,9 @@ export function storeStats(db: Database.Database, path: string): StoreStats {
   const tables: Record<string, number> = {};
   for (const table of COUNTED_TABLES) tables[table] = (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   const log = db
-    .prepare('SELECT (SELECT count(*) FROM log_topics) AS topics, (SELECT coalesce(sum(next_offset), 0) FROM log_topics) AS records, (SELECT count(DISTINCT group_id) FROM log_group_offsets) AS groups')
+    .prepare(
+      'SELECT (SELECT count(*) FROM log_topics) AS topics, (SELECT coalesce(sum(next_offset), 0) FROM log_topics) AS records, (SELECT count(DISTINCT group_id) FROM log_group_offsets) AS groups',
+    )
     .get() as StoreStats['log'];
   return {
     path,
@@ -74,10 +76,17 @@ export function readOnlySql(db: Database.Database, text: string): SqlResult {
     if (/more than one statement/i.test(message)) {
       throw new UserError('refused: the SQL holds more than one statement; nothing was run', 'pass a single SELECT');
     }
-    throw new UserError(`the SQL does not compile: ${message}`, `list the tables with: thoth query sql "SELECT name, sql FROM sqlite_master WHERE type = 'table'"`, { cause: error });
+    throw new UserError(
+      `the SQL does not compile: ${message}`,
+      `list the tables with: thoth query sql "SELECT name, sql FROM sqlite_master WHERE type = 'table'"`,
+      { cause: error },
+    );
   }
   if (!statement.readonly || !statement.reader) {
-    throw new UserError('refused: only a single read-only statement that returns rows (SELECT, WITH …, read-only PRAGMA) is allowed; nothing was changed', 'use the thoth commands to change the cache');
+    throw new UserError(
+      'refused: only a single read-only statement that returns rows (SELECT, WITH …, read-only PRAGMA) is allowed; nothing was changed',
+      'use the thoth commands to change the cache',
+    );
   }
   const columns = distinctNames(statement.columns().map((c) => c.name));
   let values: unknown[][];

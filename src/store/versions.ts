@@ -3,6 +3,7 @@
  * is_missing / provides_source_distro flags, artifact hashes, solver results,
  * security-indicator state and CVE notices.
  */
+import { isoNow, type Clock } from '../core/clock.js';
 import type { KnowledgeStore, PackageKey } from './types.js';
 import { canonicalTime, normalizeIndexUrl, normalizePackageName } from './names.js';
 import type { Prepare } from './statements.js';
@@ -28,7 +29,7 @@ export type VersionFunctions = Pick<
   | 'recordCve'
 > & {
   /** Registers every index of a comma-separated list (THOTH_INDEX_URLS); returns the ones that were new. */
-  seedIndexes(urls: string | string[] | undefined): string[];
+  seedIndexes(urls: string | readonly string[] | undefined): string[];
 };
 
 /** The key as stored: normalised name, trimmed version, index without trailing slash. */
@@ -43,17 +44,20 @@ interface VersionRow {
   si_state: string;
 }
 
-export function versionFunctions(prepare: Prepare): VersionFunctions & { versionId(key: PackageKey): number } {
-  const now = () => new Date().toISOString();
+export function versionFunctions(prepare: Prepare, clock: Clock): VersionFunctions & { readonly versionId: (key: PackageKey) => number } {
+  const now = () => isoNow(clock);
   const find = (key: PackageKey) =>
-    prepare('SELECT id, is_missing, provides_source_distro, si_state FROM package_versions WHERE package_name = ? AND package_version = ? AND index_url = ?').get(
-      ...storedKey(key),
-    ) as VersionRow | undefined;
+    prepare(
+      'SELECT id, is_missing, provides_source_distro, si_state FROM package_versions WHERE package_name = ? AND package_version = ? AND index_url = ?',
+    ).get(...storedKey(key)) as VersionRow | undefined;
   /** The row id of the version, recording the version when it is new. */
   const versionId = (key: PackageKey): number => {
     const found = find(key);
     if (found) return found.id;
-    const info = prepare('INSERT INTO package_versions (package_name, package_version, index_url, first_seen) VALUES (?, ?, ?, ?)').run(...storedKey(key), now());
+    const info = prepare('INSERT INTO package_versions (package_name, package_version, index_url, first_seen) VALUES (?, ?, ?, ?)').run(
+      ...storedKey(key),
+      now(),
+    );
     return Number(info.lastInsertRowid);
   };
   const solverResults = (id: number) =>
@@ -69,7 +73,7 @@ export function versionFunctions(prepare: Prepare): VersionFunctions & { version
     isIndexRegistered: (indexUrl) => prepare('SELECT 1 FROM indexes WHERE url = ?').get(normalizeIndexUrl(indexUrl)) !== undefined,
     registerIndex,
     seedIndexes: (urls) => {
-      const list = (Array.isArray(urls) ? urls : (urls ?? '').split(',')).map((u) => u.trim()).filter(Boolean);
+      const list = (typeof urls === 'string' || urls === undefined ? (urls ?? '').split(',') : urls).map((u) => u.trim()).filter(Boolean);
       const added: string[] = [];
       for (const url of list) {
         const before = prepare('SELECT 1 FROM indexes WHERE url = ?').get(normalizeIndexUrl(url));
@@ -86,10 +90,9 @@ export function versionFunctions(prepare: Prepare): VersionFunctions & { version
       const rows = (
         indexUrl === undefined
           ? prepare('SELECT package_name, package_version, index_url FROM package_versions WHERE package_name = ? ORDER BY id').all(name)
-          : prepare('SELECT package_name, package_version, index_url FROM package_versions WHERE package_name = ? AND index_url = ? ORDER BY id').all(
-              name,
-              normalizeIndexUrl(indexUrl),
-            )
+          : prepare(
+              'SELECT package_name, package_version, index_url FROM package_versions WHERE package_name = ? AND index_url = ? ORDER BY id',
+            ).all(name, normalizeIndexUrl(indexUrl))
       ) as Array<{ package_name: string; package_version: string; index_url: string }>;
       return rows.map((r) => ({ packageName: r.package_name, packageVersion: r.package_version, indexUrl: r.index_url }));
     },
@@ -97,8 +100,10 @@ export function versionFunctions(prepare: Prepare): VersionFunctions & { version
       prepare('UPDATE package_versions SET is_missing = ? WHERE id = ?').run(missing ? 1 : 0, versionId(key));
     },
     setPackageMissing: (packageName, indexUrl) =>
-      prepare('UPDATE package_versions SET is_missing = 1 WHERE package_name = ? AND index_url = ?').run(normalizePackageName(packageName), normalizeIndexUrl(indexUrl))
-        .changes,
+      prepare('UPDATE package_versions SET is_missing = 1 WHERE package_name = ? AND index_url = ?').run(
+        normalizePackageName(packageName),
+        normalizeIndexUrl(indexUrl),
+      ).changes,
     isMissing: (key) => find(key)?.is_missing === 1,
     setProvidesSourceDistro: (key, value) => {
       prepare('UPDATE package_versions SET provides_source_distro = ? WHERE id = ?').run(value ? 1 : 0, versionId(key));
@@ -123,7 +128,10 @@ export function versionFunctions(prepare: Prepare): VersionFunctions & { version
     // A result counts even when it is an error: solving again would fail the same way.
     isSolved: (key, solver) => {
       const found = find(key);
-      return found !== undefined && prepare('SELECT 1 FROM solver_results WHERE version_id = ? AND solver = ?').get(found.id, solver) !== undefined;
+      return (
+        found !== undefined &&
+        prepare('SELECT 1 FROM solver_results WHERE version_id = ? AND solver = ?').get(found.id, solver) !== undefined
+      );
     },
     solversLacking: (key, solvers) => {
       const found = find(key);
@@ -136,7 +144,10 @@ export function versionFunctions(prepare: Prepare): VersionFunctions & { version
       prepare('UPDATE package_versions SET si_state = ? WHERE id = ?').run(state, versionId(key));
     },
     recordCve: (key, receivedAt) => {
-      prepare('INSERT INTO cve_notices (version_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(versionId(key), canonicalTime(receivedAt));
+      prepare('INSERT INTO cve_notices (version_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(
+        versionId(key),
+        canonicalTime(receivedAt),
+      );
     },
   };
 }

@@ -13,8 +13,17 @@
  */
 import type { Store } from '../store/index.js';
 import { withStoreErrors } from '../store/errors.js';
-import { RetryLater, type Broker, type ConsumeOptions, type ConsumeSummary, type Consumption, type PartitionLag, type RecordContext, type RecordHandler } from './port.js';
-import { sleep } from '../cli/sleep.js';
+import {
+  RetryLater,
+  type Broker,
+  type ConsumeOptions,
+  type ConsumeSummary,
+  type Consumption,
+  type PartitionLag,
+  type RecordContext,
+  type RecordHandler,
+} from './port.js';
+import { sleep } from '../core/sleep.js';
 import { LEASE_MS, groupMembership, type GroupMembership, type GroupPartition } from './embedded-group.js';
 
 /** How long a consumer that has caught up waits before looking at the log again. */
@@ -83,7 +92,6 @@ function startOffset(log: Log, options: ConsumeOptions, topic: string, partition
   }
 }
 
-
 const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: RecordHandler, leaseMs: number): Consumption {
@@ -94,13 +102,16 @@ function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: Re
   // Partitions holding back a record that is to be retried later (RetryLater): when they may go on.
   const retryAt = new Map<string, number>();
   const isPaused = (c: PartitionCursor) =>
-    pausedTopics.has(c.topic) || pausedPartitions.has(partitionKey(c.topic, c.partition)) || (retryAt.get(partitionKey(c.topic, c.partition)) ?? 0) > Date.now();
+    pausedTopics.has(c.topic) ||
+    pausedPartitions.has(partitionKey(c.topic, c.partition)) ||
+    (retryAt.get(partitionKey(c.topic, c.partition)) ?? 0) > Date.now();
   let records = 0;
   let cursors: PartitionCursor[] = [];
   // Without a group every partition is this consumer's and nothing is committed.
   const group: GroupMembership | null = options.group === undefined ? null : groupMembership(log, options.group, leaseMs);
   const holds = (c: PartitionCursor) =>
-    group === null || withStoreErrors(path, () => group.holds(c, () => void (c.position = startOffset(log, options, c.topic, c.partition))));
+    group === null ||
+    withStoreErrors(path, () => group.holds(c, () => void (c.position = startOffset(log, options, c.topic, c.partition))));
   const context: RecordContext = {
     heartbeat: async () => withStoreErrors(path, () => group?.renew(cursors)),
     signal,
@@ -120,7 +131,9 @@ function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: Re
     );
     const workers = Math.max(1, Math.min(options.partitionsConcurrently ?? 1, cursors.length));
     try {
-      const outcomes = await Promise.allSettled(Array.from({ length: workers }, (_, i) => work(cursors.filter((_, j) => j % workers === i))));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: workers }, (_, i) => work(cursors.filter((_, j) => j % workers === i))),
+      );
       const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
       if (failed) throw failed.reason;
     } finally {

@@ -1,44 +1,19 @@
 /**
- * The small interface both transports implement: Kafka (src/transport/kafka.ts,
+ * The small interface both transports implement: Kafka (src/transport/kafka/client.ts,
  * the only file that imports kafkajs) and the embedded broker, an append-only
  * log inside the local SQLite file (src/transport/embedded.ts).
  *
  * Values travel as strings (UTF-8 JSON bodies exactly as serialised by
- * src/messages); decoding and validation happen above this layer.
+ * src/messages); decoding and validation happen above this layer. The
+ * record shapes themselves are the messages' (src/messages/broker-records.ts),
+ * since the cache's embedded log stores them too.
  */
+import type { ConsumedRecord, OutgoingRecord, RecordPosition, TopicInfo } from '../messages/broker-records.js';
 
-export interface OutgoingRecord {
-  /** Full topic name, already prefixed with the deployment name. */
-  topic: string;
-  key: string | null;
-  headers: Record<string, string>;
-  /** Exact body; null sends a tombstone (empty value). */
-  value: string | null;
-  /** Milliseconds since the epoch; the broker's clock when absent. */
-  timestamp?: number;
-}
-
-export interface RecordPosition {
-  topic: string;
-  partition: number;
-  offset: number;
-}
-
-export interface ConsumedRecord extends RecordPosition {
-  timestamp: number;
-  key: string | null;
-  headers: Record<string, string>;
-  /** Raw value as UTF-8 text; null when the record had no value. */
-  value: string | null;
-  /** Size of the value in bytes, as received. */
-  size: number;
-}
+export type { ConsumedRecord, OutgoingRecord, RecordPosition, TopicInfo } from '../messages/broker-records.js';
 
 export type StartPosition =
-  | { from: 'earliest' }
-  | { from: 'latest' }
-  | { from: 'offset'; offset: number }
-  | { from: 'timestamp'; timestamp: number };
+  { from: 'earliest' } | { from: 'latest' } | { from: 'offset'; offset: number } | { from: 'timestamp'; timestamp: number };
 
 export interface ConsumeOptions {
   /** Full topic names. Topics that do not exist yet are waited for (Kafka) or read as empty (embedded). */
@@ -111,13 +86,6 @@ export interface Consumption {
   pause(topic: string, partition?: number): void;
   resume(topic: string, partition?: number): void;
   lag(): Promise<PartitionLag[]>;
-}
-
-export interface TopicInfo {
-  name: string;
-  partitions: number;
-  /** Sum over partitions of the offset the next record will get. */
-  messages?: number;
 }
 
 export interface Broker {

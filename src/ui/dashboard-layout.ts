@@ -46,7 +46,7 @@ export function packItems(items: readonly string[], width: number, sep: string, 
   const lineText = (line: string[]) => line.join(sep);
   let index = 0;
   for (; index < items.length; index++) {
-    const item = truncate(items[index]!, width);
+    const item = truncate(items[index], width);
     const current = lines.at(-1)!;
     if (current.length === 0 || length(lineText([...current, item])) <= width) {
       current.push(item);
@@ -72,7 +72,7 @@ export function wrapWords(text: string, width: number, maxLines: number): string
   let current = '';
   let index = 0;
   for (; index < words.length; index++) {
-    const next = current ? `${current} ${words[index]}` : words[index]!;
+    const next = current ? `${current} ${words[index]}` : words[index];
     if (!current || length(next) <= width) {
       current = next;
       continue;
@@ -112,18 +112,33 @@ export function dashboardLines(state: DashboardState, options: LayoutOptions): D
   const lines: DashboardLine[] = [];
   const row = (label: string, texts: string[], tone?: Tone, labelOnly = false) =>
     texts.forEach((text, i) =>
-      lines.push({ text: truncate(`${i === 0 && label ? `${label} `.padEnd(LABEL) : ''.padEnd(LABEL)}${mask(text)}`, width), ...(tone ? { tone } : {}), ...(tone && labelOnly ? { toneChars: label.length } : {}) }),
+      lines.push({
+        text: truncate(`${i === 0 && label ? `${label} `.padEnd(LABEL) : ''.padEnd(LABEL)}${mask(text)}`, width),
+        ...(tone ? { tone } : {}),
+        ...(tone && labelOnly ? { toneChars: label.length } : {}),
+      }),
     );
   const t = state.tally;
 
-  const status = state.stopped ? `  ${ENDING[state.stopped] ?? `stopped (${state.stopped})`}` : state.startedAt === undefined ? '  starting…' : '';
+  const status = state.stopped
+    ? `  ${ENDING[state.stopped] ?? `stopped (${state.stopped})`}`
+    : state.startedAt === undefined
+      ? '  starting…'
+      : '';
   lines.push({ text: `thoth investigate${status}`, tone: 'title', toneChars: 'thoth investigate'.length });
   if (state.startedAt !== undefined) {
     const up = formatUptime((state.stoppedAt ?? options.now) - state.startedAt);
     const run = [state.source, ...(state.group ? [`group ${state.group}`] : []), `workflows ${state.workflows}`, `up ${up}`];
     row('source', packItems(run.map(mask), content, '  ', 2));
   }
-  const counts = [`received ${t.received}`, `processed ${t.processed}`, `dead letters ${t.deadLetters}`, `duplicates ${t.duplicates}`, `retries ${t.retries}`, `lag ${state.lag ?? '-'}`];
+  const counts = [
+    `received ${t.received}`,
+    `processed ${t.processed}`,
+    `dead letters ${t.deadLetters}`,
+    `duplicates ${t.duplicates}`,
+    `retries ${t.retries}`,
+    `lag ${state.lag ?? '-'}`,
+  ];
   row('messages', packItems(counts, content, '  ', 2));
   const byType = countItems(t.byType);
   // A short screen keeps its rows for the last events.

@@ -2,6 +2,7 @@
  * The investigator dashboard's state, as plain data folded from events, so
  * that what the dashboard shows is testable without a terminal.
  */
+import { displayText } from '../core/quote.js';
 import { countEvent, emptyTally, type EventTally, type InvestigatorEvent } from '../investigate/events.js';
 import { learnedFrom } from '../investigate/summary.js';
 
@@ -30,7 +31,19 @@ export const RECENT_EVENTS = 8;
 export const RECENT_NOTICES = 3;
 
 /** Events worth a line in "last events"; the per-record bookkeeping ones would drown the rest. */
-const SHOWN = new Set(['scheduled', 'recorded-workflow', 'known', 'exists', 'dead-letter', 'published', 'retry', 'paused', 'resumed', 'idle-exit', 'recorded']);
+const SHOWN = new Set([
+  'scheduled',
+  'recorded-workflow',
+  'known',
+  'exists',
+  'dead-letter',
+  'published',
+  'retry',
+  'paused',
+  'resumed',
+  'idle-exit',
+  'recorded',
+]);
 
 export function emptyDashboard(): DashboardState {
   return { tally: emptyTally(), source: '', workflows: '', recent: [], halted: [], notices: [], noticeCount: 0 };
@@ -41,13 +54,13 @@ export function applyEvent(state: DashboardState, event: InvestigatorEvent): voi
   countEvent(state.tally, event);
   switch (event.event) {
     case 'started':
-      state.source = String(event.source ?? '');
-      state.workflows = String(event.workflows ?? '');
+      state.source = displayText(event.source ?? '');
+      state.workflows = displayText(event.workflows ?? '');
       if (typeof event.group === 'string') state.group = event.group;
       state.startedAt = Date.parse(event.ts);
       break;
     case 'stopped':
-      state.stopped = String(event.reason ?? 'stopped');
+      state.stopped = displayText(event.reason ?? 'stopped');
       state.stoppedAt = Date.parse(event.ts);
       break;
     case 'dead-letter':
@@ -57,12 +70,12 @@ export function applyEvent(state: DashboardState, event: InvestigatorEvent): voi
       if (typeof event.total === 'number') state.lag = event.total;
       break;
     case 'paused': {
-      const what = String(event.topic ?? event.namespace ?? '');
+      const what = displayText(event.topic ?? event.namespace ?? '');
       if (what && !state.halted.includes(what)) state.halted.push(what);
       break;
     }
     case 'resumed': {
-      const what = String(event.topic ?? event.namespace ?? '');
+      const what = displayText(event.topic ?? event.namespace ?? '');
       state.halted = state.halted.filter((h) => h !== what);
       break;
     }
@@ -101,7 +114,7 @@ export function describeEvent(event: InvestigatorEvent): string {
     case 'known':
     case 'exists': {
       // Workflow names start with their kind; say the kind only when the name does not.
-      const kind = String(event.kind ?? '');
+      const kind = displayText(event.kind ?? '');
       return `${label} ${kind && !name.startsWith(kind) ? `${kind} ` : ''}${name}${where}`;
     }
     case 'dead-letter':
@@ -109,12 +122,12 @@ export function describeEvent(event: InvestigatorEvent): string {
     case 'retry':
       return `${label} #${String(event.attempt)} in ${String(event.delayMs)}ms: ${String(event.reason)}${where}`;
     case 'published':
-      return `${label} ${String(event.messageType ?? event.topic ?? '')}${where}`;
+      return `${label} ${displayText(event.messageType ?? event.topic ?? '')}${where}`;
     case 'recorded':
       return `${label} ${learnedFrom(event)}${where}`;
     case 'paused':
     case 'resumed':
-      return `${label} ${String(event.topic ?? event.namespace ?? '')}`;
+      return `${label} ${displayText(event.topic ?? event.namespace ?? '')}`;
     default:
       return `${label.trimEnd()}${where}`;
   }

@@ -32,7 +32,12 @@ function styleOf(tone: Tone, color: boolean) {
 function Line({ line, color }: { line: DashboardLine; color: boolean }) {
   if (!line.tone) return <Text wrap="truncate-end">{line.text}</Text>;
   const style = styleOf(line.tone, color);
-  if (line.toneChars === undefined) return <Text wrap="truncate-end" {...style}>{line.text}</Text>;
+  if (line.toneChars === undefined)
+    return (
+      <Text wrap="truncate-end" {...style}>
+        {line.text}
+      </Text>
+    );
   return (
     <Text wrap="truncate-end">
       <Text {...style}>{line.text.slice(0, line.toneChars)}</Text>

@@ -10,18 +10,11 @@ export interface ProgressStream {
   columns?: number;
 }
 
-export interface Progress {
-  /** `done` of `total` units (bytes, messages); total undefined draws a counter without a bar. */
-  update(done: number, total: number | undefined, label: string): void;
-  /** Erases the line so that a summary can follow. */
-  finish(): void;
-}
-
-const NO_PROGRESS: Progress = { update: () => {}, finish: () => {} };
+import { noProgress, type Progress } from '../core/progress.js';
 
 /** Redraws at most every `intervalMs`, so that a fast replay is not slowed by its own bar. */
 export function progressBar(stream: ProgressStream, options: { now?: () => number; intervalMs?: number } = {}): Progress {
-  if (!stream.isTTY) return NO_PROGRESS;
+  if (!stream.isTTY) return noProgress;
   const now = options.now ?? Date.now;
   const interval = options.intervalMs ?? 100;
   let last = -Infinity;

@@ -25,7 +25,7 @@ export interface DashboardHandle {
 export interface DashboardOptions {
   color: boolean;
   /** stderr: captured into the dashboard while it is drawn, when it is a terminal too. */
-  stderr?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Values never to show (passwords, tokens from the environment). */
   secrets?: readonly string[];
   intervalMs?: number;
@@ -39,13 +39,15 @@ type Write = NodeJS.WritableStream['write'];
 /** Sends what is written to `stream` to `onText` until the returned function is called. */
 function captureWrites(stream: NodeJS.WritableStream, onText: (text: string) => void): () => void {
   const own = Object.prototype.hasOwnProperty.call(stream, 'write');
+  // Kept as it is (not bound) to be put back as it was.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = stream.write;
-  stream.write = ((chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => {
+  stream.write = (chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => {
     onText(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     const done = typeof encoding === 'function' ? encoding : callback;
-    if (typeof done === 'function') process.nextTick(done as () => void);
+    if (typeof done === 'function') process.nextTick(done);
     return true;
-  }) as Write;
+  };
   return () => {
     if (own) stream.write = original;
     else delete (stream as { write?: Write }).write;
@@ -58,7 +60,14 @@ export function renderDashboard(stdout: NodeJS.WritableStream, options: Dashboar
   const now = options.now ?? Date.now;
   const width = () => (terminal.columns && terminal.columns > 20 ? terminal.columns : 100);
   const element = () =>
-    createElement(Dashboard, { state, now: now(), color: options.color, width: width(), rows: terminal.rows || undefined, secrets: options.secrets });
+    createElement(Dashboard, {
+      state,
+      now: now(),
+      color: options.color,
+      width: width(),
+      rows: terminal.rows || undefined,
+      secrets: options.secrets,
+    });
   let instance: Instance | undefined;
   let release: (() => void) | undefined;
   let dirty = false;
@@ -69,9 +78,14 @@ export function renderDashboard(stdout: NodeJS.WritableStream, options: Dashboar
     instance?.rerender(element());
   };
   const start = () => {
-    instance = render(element(), { stdout: terminal as NodeJS.WriteStream, patchConsole: false, exitOnCtrlC: false, debug: options.debug ?? false });
+    instance = render(element(), {
+      stdout: terminal as NodeJS.WriteStream,
+      patchConsole: false,
+      exitOnCtrlC: false,
+      debug: options.debug ?? false,
+    });
     lastDraw = now();
-    const stderr = options.stderr as Sized | undefined;
+    const stderr = options.stderr;
     if (stderr?.isTTY) {
       release = captureWrites(stderr, (text) => {
         addNotice(state, text);

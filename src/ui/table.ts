@@ -5,8 +5,6 @@
  */
 import { Chalk } from 'chalk';
 
-export type OutputFormat = 'table' | 'json' | 'yaml';
-
 export type CellStyle = 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold';
 
 export interface Column<Row> {
@@ -45,8 +43,8 @@ function fitWidths(widths: number[], shortenable: boolean[], limit: number | und
   while (total() > limit) {
     const candidates = out.map((w, i) => (shortenable[i] ? w : 0));
     const widest = candidates.indexOf(Math.max(...candidates));
-    if (out[widest]! <= MIN_COLUMN || !shortenable[widest]) break;
-    out[widest]!--;
+    if (out[widest] <= MIN_COLUMN || !shortenable[widest]) break;
+    out[widest]--;
   }
   return out;
 }
@@ -54,18 +52,23 @@ function fitWidths(widths: number[], shortenable: boolean[], limit: number | und
 export function renderTable<Row>(rows: Row[], columns: Array<Column<Row>>, options: TableOptions = {}): string {
   const chalk = new Chalk({ level: options.color ? 1 : 0 });
   const cells = rows.map((row) => columns.map((c) => cellText(c.value(row))));
-  const natural = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
-  const widths = fitWidths(natural, columns.map((c) => c.truncate !== false), options.width, 2);
+  const natural = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i].length)));
+  const widths = fitWidths(
+    natural,
+    columns.map((c) => c.truncate !== false),
+    options.width,
+    2,
+  );
   const pad = (text: string, i: number) => {
-    const fitted = fit(text, widths[i]!);
-    return columns[i]!.align === 'right' ? fitted.padStart(widths[i]!) : fitted.padEnd(widths[i]!);
+    const fitted = fit(text, widths[i]);
+    return columns[i].align === 'right' ? fitted.padStart(widths[i]) : fitted.padEnd(widths[i]);
   };
   const line = (parts: string[]) => parts.join('  ').trimEnd();
   const header = line(columns.map((c, i) => chalk.bold(pad(c.header.toUpperCase(), i))));
   const body = cells.map((r, n) =>
     line(
       r.map((text, i) => {
-        const style = columns[i]!.style?.(rows[n]!);
+        const style = columns[i].style?.(rows[n]);
         return style ? chalk[style](pad(text, i)) : pad(text, i);
       }),
     ),
@@ -75,7 +78,10 @@ export function renderTable<Row>(rows: Row[], columns: Array<Column<Row>>, optio
 
 /** A table of plain string cells under the given headers (no colour, no shortening). */
 export function renderGrid(header: string[], rows: string[][]): string {
-  return renderTable(rows, header.map((h, i) => ({ header: h, value: (row: string[]) => row[i] ?? '' })));
+  return renderTable(
+    rows,
+    header.map((h, i) => ({ header: h, value: (row: string[]) => row[i] ?? '' })),
+  );
 }
 
 /** `key: value` lines for one record, keys aligned. */
@@ -91,4 +97,18 @@ export async function renderOutput(data: unknown, format: 'json' | 'yaml'): Prom
   const { stringify } = await import('yaml');
   // YAML 1.1 rules quote `yes`, `on`, `2021-01-01`...: PyYAML and Kubernetes' Go readers would take them for booleans and dates.
   return stringify(data, { version: '1.1' });
+}
+
+/**
+ * Records in the form `-o` asked for: a JSON or YAML document, one JSON line
+ * per record (ndjson), or `table` for people.
+ */
+export async function renderRecords<Row>(
+  rows: Row[],
+  format: 'table' | 'json' | 'yaml' | 'ndjson',
+  table: (rows: Row[]) => string,
+): Promise<string> {
+  if (format === 'json' || format === 'yaml') return renderOutput(rows, format);
+  if (format === 'ndjson') return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+  return table(rows);
 }

@@ -3,7 +3,7 @@
  * every parameter against its kind's rules, fills defaults, and names the
  * workflow deterministically from kind + parameters.
  */
-import { PermanentError } from '../cli/errors.js';
+import { PermanentError } from '../core/errors.js';
 import { kindSpec, secretParameterNames } from './kinds.js';
 import { idempotencyKey, randomSuffix, workflowName } from './naming.js';
 import type { Workflow, WorkflowRequest } from './types.js';
@@ -33,17 +33,24 @@ export function resolveParameters(request: WorkflowRequest): Array<{ name: strin
   const known = new Set(spec.parameters.map((p) => p.name));
   for (const name of Object.keys(request.parameters)) {
     if (looksLikeCredential(name)) {
-      throw new PermanentError(INVALID_PARAMETER, `${name} looks like a credential: credentials go in a Secret reference, never a plain workflow parameter`);
+      throw new PermanentError(
+        INVALID_PARAMETER,
+        `${name} looks like a credential: credentials go in a Secret reference, never a plain workflow parameter`,
+      );
     }
     if (!known.has(name)) {
-      throw new PermanentError(INVALID_PARAMETER, `unknown parameter ${name} for ${request.kind} workflows; known: ${[...known].join(', ')}`);
+      throw new PermanentError(
+        INVALID_PARAMETER,
+        `unknown parameter ${name} for ${request.kind} workflows; known: ${[...known].join(', ')}`,
+      );
     }
   }
   const out: Array<{ name: string; value: string }> = [];
   for (const parameter of spec.parameters) {
     const given = request.parameters[parameter.name];
     if (given === undefined || given === '') {
-      if (parameter.required) throw new PermanentError(INVALID_PARAMETER, `missing required parameter ${parameter.name} for ${request.kind} workflows`);
+      if (parameter.required)
+        throw new PermanentError(INVALID_PARAMETER, `missing required parameter ${parameter.name} for ${request.kind} workflows`);
       if (parameter.default !== undefined) out.push({ name: parameter.name, value: parameter.default });
       continue;
     }
@@ -54,7 +61,10 @@ export function resolveParameters(request: WorkflowRequest): Array<{ name: strin
   }
   for (const [env, ref] of Object.entries(request.secretRefs ?? {})) {
     if (!spec.secretEnv?.includes(env)) {
-      throw new PermanentError(INVALID_PARAMETER, `${request.kind} workflows take no secret ${env}; they take ${spec.secretEnv?.join(', ') || 'none'}`);
+      throw new PermanentError(
+        INVALID_PARAMETER,
+        `${request.kind} workflows take no secret ${env}; they take ${spec.secretEnv?.join(', ') || 'none'}`,
+      );
     }
     checkSecretRef(env, ref);
     const names = secretParameterNames(env);
@@ -96,7 +106,7 @@ export function buildWorkflow(request: WorkflowRequest, options: BuildOptions): 
 /** What of a value reads well in a name: the package line, a solver without its prefix, a URL's path. */
 function readablePart(parameter: string, value: string): string {
   if (parameter === 'THOTH_SOLVER_NAME') return value.replace(/^solver-/, '');
-  if (parameter === 'THOTH_SOLVER_PACKAGES') return value.split('\n')[0]!.replace('===', '-');
+  if (parameter === 'THOTH_SOLVER_PACKAGES') return value.split('\n')[0].replace('===', '-');
   if (/^https?:\/\//.test(value)) return new URL(value).pathname;
   if (parameter.endsWith('_IMAGE')) return value.replace(/^.*\//, '').replace(/@.*$/, '');
   return value;

@@ -127,7 +127,11 @@ const SPECS: KindSpec[] = [
     kind: 'provenance-checker',
     namespaceClass: 'backend',
     templateName: 'thoth-provenance-checker',
-    parameters: [ADVISER_METADATA, p('THOTH_AUTHENTICATED_PROVENANCE_CHECK', 'flag', { default: '0' }), p('THOTH_WHITELISTED_SOURCES', 'urls', { default: '' })],
+    parameters: [
+      ADVISER_METADATA,
+      p('THOTH_AUTHENTICATED_PROVENANCE_CHECK', 'flag', { default: '0' }),
+      p('THOTH_WHITELISTED_SOURCES', 'urls', { default: '' }),
+    ],
     readable: [],
   },
   {
@@ -234,7 +238,7 @@ export function packageOf(kind: WorkflowKind, parameters: Record<string, string>
   if (!spec) return null;
   const value = (name?: string) => (name && parameters[name]) || null;
   if (spec.solverPackages) {
-    const [name, version] = (parameters[spec.solverPackages] ?? '').split('\n')[0]!.split('===');
+    const [name, version] = (parameters[spec.solverPackages] ?? '').split('\n')[0].split('===');
     const firstIndex = (value(spec.indexes) ?? '').split(',')[0] || null;
     return { packageName: name || null, packageVersion: version || null, indexUrl: firstIndex };
   }

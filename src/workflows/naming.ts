@@ -15,7 +15,9 @@ export function idempotencyKey(kind: string, parameters: Record<string, string>)
   const sorted = Object.keys(parameters)
     .sort()
     .map((name) => [name, parameters[name]]);
-  return createHash('sha256').update(JSON.stringify([kind, sorted])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([kind, sorted]))
+    .digest('hex');
 }
 
 /** Lower case, runs of anything outside [a-z0-9] as one '-', no '-' at either end. */
@@ -43,6 +45,6 @@ export function workflowName(kind: string, readable: string[], key: string, forc
 export function randomSuffix(): string {
   let out = '';
   const bytes = randomBytes(FORCE_SUFFIX_LENGTH);
-  for (let i = 0; i < FORCE_SUFFIX_LENGTH; i++) out += (bytes[i]! % 36).toString(36);
+  for (let i = 0; i < FORCE_SUFFIX_LENGTH; i++) out += (bytes[i] % 36).toString(36);
   return out;
 }

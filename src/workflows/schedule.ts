@@ -17,18 +17,31 @@ import type { KubeClient, ScheduleResult, Workflow, WorkflowRequest } from './ty
 
 export type LedgerPort = Pick<KnowledgeStore, 'findWorkflowByKey' | 'recordWorkflow' | 'setWorkflowStatus'>;
 
-export interface ScheduleContext {
-  store: LedgerPort;
+interface ScheduleTarget {
   /** null: record in the ledger only (`--workflows record`). */
   kube: KubeClient | null;
   namespace: string;
   now: () => number;
-  /** The ledger is neither read nor written; 'client' sends nothing, 'server' asks the API server to validate only. */
-  dryRun?: 'client' | 'server';
   signal?: AbortSignal;
   /** The unique part of a `--force` name (tests pin it). */
   random?: () => string;
 }
+
+export type ScheduleContext = ScheduleTarget &
+  (
+    | {
+        store: LedgerPort;
+        dryRun?: undefined;
+        /** The ledger's entry for the request is stale (the cluster no longer has it): do not take it as done. */
+        recreate?: boolean;
+      }
+    | {
+        /** The ledger is neither read nor written; 'client' sends nothing, 'server' asks the API server to validate only. */
+        dryRun: 'client' | 'server';
+        store?: LedgerPort;
+        recreate?: undefined;
+      }
+  );
 
 const KNOWN_IN_CLUSTER_MODE: ReadonlySet<WorkflowStatus> = new Set(['Pending', 'Running', 'Succeeded']);
 const KNOWN_IN_RECORD_MODE: ReadonlySet<WorkflowStatus> = new Set(['recorded', 'Pending', 'Running', 'Succeeded']);
@@ -66,11 +79,16 @@ export async function scheduleWorkflow(request: WorkflowRequest, context: Schedu
   const at = new Date(context.now()).toISOString();
 
   // A dry run shows what would be sent, so it skips the ledger both ways.
-  if (!request.force && !context.dryRun) {
+  if (!request.force && !context.dryRun && !context.recreate) {
     const known = context.store.findWorkflowByKey(idempotencyKeyOf(workflow)!);
     const knownStatuses = context.kube ? KNOWN_IN_CLUSTER_MODE : KNOWN_IN_RECORD_MODE;
     if (known && known.namespace === context.namespace && knownStatuses.has(known.status)) {
-      return { ...base, name: known.name, outcome: 'known', workflow: { ...workflow, metadata: { ...workflow.metadata, name: known.name } } };
+      return {
+        ...base,
+        name: known.name,
+        outcome: 'known',
+        workflow: { ...workflow, metadata: { ...workflow.metadata, name: known.name } },
+      };
     }
   }
 
@@ -81,7 +99,10 @@ export async function scheduleWorkflow(request: WorkflowRequest, context: Schedu
     return { ...base, name: workflow.metadata.name, outcome: 'recorded', workflow };
   }
 
-  const { outcome, workflow: onCluster } = await context.kube.createWorkflow(workflow, { dryRun: context.dryRun === 'server', signal: context.signal });
-  if (!context.dryRun) context.store.recordWorkflow(ledgerEntry(workflow, request, statusOf(onCluster), at));
+  const { outcome, workflow: onCluster } = await context.kube.createWorkflow(workflow, {
+    dryRun: context.dryRun === 'server',
+    signal: context.signal,
+  });
+  if (context.dryRun === undefined) context.store.recordWorkflow(ledgerEntry(workflow, request, statusOf(onCluster), at));
   return { ...base, name: workflow.metadata.name, outcome, workflow: onCluster };
 }

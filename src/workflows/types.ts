@@ -1,6 +1,6 @@
 /**
  * Shared shapes for Argo Workflows (SPEC §4): what the builders produce, what
- * the Kubernetes adapter (src/workflows/kube.ts, the one file that imports
+ * the Kubernetes adapter (src/kube/client.ts, the one file that imports
  * @kubernetes/client-node) accepts, and what scheduling returns. The
  * investigator and `thoth submit` both schedule through
  * src/workflows/schedule.ts.
@@ -59,7 +59,8 @@ export interface WorkflowNodeStatus {
 }
 
 export interface WorkflowStatusBlock {
-  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | string;
+  /** Argo's phases, or whatever a newer Argo reports (kept as it is). */
+  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | (string & Record<never, never>);
   message?: string;
   startedAt?: string | null;
   finishedAt?: string | null;
@@ -96,7 +97,10 @@ export interface KubeClient {
   /** The namespace kubectl would use: the current context's (in a cluster, the service account's); undefined when it sets none. */
   readonly defaultNamespace?: FallbackNamespaceSource;
   /** Creates the workflow; 409 with a matching idempotency annotation resolves as 'exists'. Retries transient failures. */
-  createWorkflow(workflow: Workflow, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<{ outcome: CreateOutcome; workflow: Workflow }>;
+  createWorkflow(
+    workflow: Workflow,
+    options?: { dryRun?: boolean; signal?: AbortSignal },
+  ): Promise<{ outcome: CreateOutcome; workflow: Workflow }>;
   getWorkflow(namespace: string, name: string, signal?: AbortSignal): Promise<Workflow | undefined>;
   /** Calls onChange with each new state until the workflow completes or the signal aborts; re-watches on timeout. */
   watchWorkflow(namespace: string, name: string, onChange: (workflow: Workflow) => void, signal: AbortSignal): Promise<Workflow>;

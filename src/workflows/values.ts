@@ -5,7 +5,7 @@
  * workflow (normalised), or throws a PermanentError naming the parameter and
  * the rule it broke.
  */
-import { PermanentError } from '../cli/errors.js';
+import { PermanentError } from '../core/errors.js';
 import { RECOMMENDATION_TYPES } from '../messages/catalogue.js';
 import { indexUrlProblem, normalizePackageName, packageNameProblem, versionProblem } from '../messages/package-spec.js';
 import type { ValueRule } from './kinds.js';
@@ -18,7 +18,8 @@ const SOLVER_NAME = /^solver-[a-z0-9]+-[a-z0-9.]+-py[0-9]{2,3}$/;
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,252}$/;
 const IDENTIFIER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 // registry[:port]/path[:tag][@sha256:digest], lower-case path components as OCI requires.
-const IMAGE = /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$|^[a-z0-9._-]+(\/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const IMAGE =
+  /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$|^[a-z0-9._-]+(\/[a-z0-9._-]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 function invalid(parameter: string, rule: string): never {
   throw new PermanentError(INVALID_PARAMETER, `invalid ${parameter}: ${rule}`);
@@ -42,7 +43,10 @@ function urlProblem(value: string): string | undefined {
 
 function list(parameter: string, value: string, each: (item: string) => string): string {
   if (value === '') return '';
-  return value.split(',').map((item) => each(item.trim())).join(',');
+  return value
+    .split(',')
+    .map((item) => each(item.trim()))
+    .join(',');
 }
 
 function checkPackageName(parameter: string, value: string): string {
@@ -58,6 +62,8 @@ function checkVersion(parameter: string, value: string): string {
 }
 
 export function checkValue(parameter: string, rule: ValueRule, value: string): string {
+  // Control characters are what this looks for.
+  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) invalid(parameter, 'control characters are not allowed');
   switch (rule) {
     case 'package-name':
@@ -81,11 +87,12 @@ export function checkValue(parameter: string, rule: ValueRule, value: string): s
         .map((line) => {
           const parts = line.trim().split('===');
           if (parts.length !== 2) invalid(parameter, `each line must be name===version (got ${JSON.stringify(line)})`);
-          return `${checkPackageName(parameter, parts[0]!)}===${checkVersion(parameter, parts[1]!)}`;
+          return `${checkPackageName(parameter, parts[0])}===${checkVersion(parameter, parts[1])}`;
         })
         .join('\n');
     case 'solver-name':
-      if (!SOLVER_NAME.test(value)) invalid(parameter, `a solver name is solver-<os>-<os_version>-py<XY>, e.g. solver-rhel-8-py38 (got ${JSON.stringify(value)})`);
+      if (!SOLVER_NAME.test(value))
+        invalid(parameter, `a solver name is solver-<os>-<os_version>-py<XY>, e.g. solver-rhel-8-py38 (got ${JSON.stringify(value)})`);
       return value;
     case 'flag':
       return oneOf(parameter, value, ['0', '1'], 'a flag');
@@ -99,10 +106,12 @@ export function checkValue(parameter: string, rule: ValueRule, value: string): s
         return invalid(parameter, 'must be a JSON document');
       }
     case 'image':
-      if (!IMAGE.test(value)) invalid(parameter, `must be a container image reference such as registry.example/org/image:tag (got ${JSON.stringify(value)})`);
+      if (!IMAGE.test(value))
+        invalid(parameter, `must be a container image reference such as registry.example/org/image:tag (got ${JSON.stringify(value)})`);
       return value;
     case 'identifier':
-      if (!IDENTIFIER.test(value)) invalid(parameter, 'must be an identifier of letters, digits and ._:/@+- (no spaces), at most 253 characters');
+      if (!IDENTIFIER.test(value))
+        invalid(parameter, 'must be an identifier of letters, digits and ._:/@+- (no spaces), at most 253 characters');
       return value;
     case 'recommendation-type':
       return oneOf(parameter, value, [...RECOMMENDATION_TYPES].sort(), 'a recommendation type');

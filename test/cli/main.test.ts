@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { redact, thothVersion } from '../../src/cli/main.js';
-import { editDistance } from '../../src/cli/suggest.js';
+import { redact } from '../../src/core/redact.js';
+import { thothVersion } from '../../src/core/version.js';
+import { editDistance } from '../../src/core/suggest.js';
 import { BIN, cleanEnv, runThoth } from '../support/cli.js';
 
 const tracker = fileURLToPath(new URL('../support/register-load-tracker.mjs', import.meta.url));
@@ -59,6 +60,36 @@ describe('thoth dispatch core', () => {
     const result = await runThoth(['--no-such-flag']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--no-such-flag');
+  });
+
+  it('declares query like every command: its queries are subcommands with their own help', async () => {
+    const help = await runThoth(['help', 'query']);
+    expect(help.code).toBe(0);
+    for (const query of [
+      'package',
+      'unresolved',
+      'unsolved',
+      'si-unanalyzed',
+      'missing',
+      'workflows',
+      'dead-letters',
+      'indexes',
+      'stats',
+      'sql',
+    ]) {
+      expect(help.stdout).toContain(query);
+    }
+    expect((await runThoth(['query', 'workflows', '--help'])).stdout).toContain('--kind <kind>');
+    const bare = await runThoth(['query']);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+  });
+
+  it('refuses an enumerated value while parsing, listing the valid ones', async () => {
+    const result = await runThoth(['submit', 'solver', 'requests==2.25.1', '--dry-run', 'maybe']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('error: --dry-run must be client or server (got "maybe")\nSee \'thoth submit --help\'.\n');
+    expect((await runThoth(['submit', '--help'])).stdout).toContain('(choices: "client", "server")');
   });
 
   it('rejects a malformed --broker with a usage error naming the rule', async () => {

@@ -24,13 +24,24 @@ describe('kubectl apply -k deploy/ against the real API server', () => {
     const rendered = (await kubectlOk(['kustomize', DEPLOY])).match(/^kind: /gm)!.length;
     const stored = (await kubectlOk(['get', '-k', DEPLOY, '-o', 'name'])).trim().split('\n');
     expect(stored).toHaveLength(rendered);
-    expect(stored).toEqual(expect.arrayContaining(['workflowtemplate.argoproj.io/thoth-solver', 'role.rbac.authorization.k8s.io/thoth-investigator-workflows', 'deployment.apps/thoth-investigator']));
+    expect(stored).toEqual(
+      expect.arrayContaining([
+        'workflowtemplate.argoproj.io/thoth-solver',
+        'role.rbac.authorization.k8s.io/thoth-investigator-workflows',
+        'deployment.apps/thoth-investigator',
+      ]),
+    );
 
     // Applying again changes nothing.
     const again = await kubectl(['apply', '-k', DEPLOY, '--validate=strict']);
     expect(again.code).toBe(0);
     expect(again.stderr).toBe('');
-    expect(again.stdout.trim().split('\n').every((line) => line.endsWith(' unchanged'))).toBe(true);
+    expect(
+      again.stdout
+        .trim()
+        .split('\n')
+        .every((line) => line.endsWith(' unchanged')),
+    ).toBe(true);
   });
 
   it('binds the RoleBindings to the ServiceAccounts in the kustomization namespace', { timeout: 60_000 }, async () => {

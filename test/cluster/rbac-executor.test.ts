@@ -8,10 +8,20 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { applyDeploy, createNamespace, kubeconfigForToken, kubectl, kubectlOk, serviceAccountToken, waitForWorkflowPhase } from '../support/cluster.js';
+import {
+  applyDeploy,
+  createNamespace,
+  kubeconfigForToken,
+  kubectl,
+  kubectlOk,
+  serviceAccountToken,
+  waitForWorkflowPhase,
+} from '../support/cluster.js';
 
-const ROLE = parseYaml(readFileSync(new URL('../../deploy/workflow-executor/role.yaml', import.meta.url), 'utf8')) as { rules: Array<{ verbs: string[] }> };
-const GRANTED = ROLE.rules[0]!.verbs;
+const ROLE = parseYaml(readFileSync(new URL('../../deploy/workflow-executor/role.yaml', import.meta.url), 'utf8')) as {
+  rules: Array<{ verbs: string[] }>;
+};
+const GRANTED = ROLE.rules[0].verbs;
 const ALL_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 const TIMEOUT = 120_000;
 
@@ -28,12 +38,18 @@ async function runWorkflow(verbs: string[]) {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Workflow',
       metadata: { name: 'repo-init', namespace },
-      spec: { workflowTemplateRef: { name: 'thoth-repo-init' }, arguments: { parameters: [{ name: 'PROJECT_URL', value: 'https://git.example/a/b' }] } },
+      spec: {
+        workflowTemplateRef: { name: 'thoth-repo-init' },
+        arguments: { parameters: [{ name: 'PROJECT_URL', value: 'https://git.example/a/b' }] },
+      },
     }),
   });
   const workflow = await waitForWorkflowPhase(namespace, 'repo-init', ['Succeeded', 'Failed', 'Error'], 90_000);
-  const results = (JSON.parse(await kubectlOk(['get', 'workflowtaskresults', '-n', namespace, '-o', 'json'])) as { items: TaskResult[] }).items;
-  const messages = Object.values(workflow.status?.nodes ?? {}).map((node) => node.message ?? '').join('\n');
+  const results = (JSON.parse(await kubectlOk(['get', 'workflowtaskresults', '-n', namespace, '-o', 'json'])) as { items: TaskResult[] })
+    .items;
+  const messages = Object.values(workflow.status?.nodes ?? {})
+    .map((node) => node.message ?? '')
+    .join('\n');
   return { phase: workflow.status?.phase, results, messages };
 }
 

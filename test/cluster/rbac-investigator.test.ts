@@ -10,10 +10,20 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { cleanEnv, spawnThoth } from '../support/cli.js';
-import { applyDeploy, createNamespace, kubeconfigForToken, kubectl, listWorkflows, serviceAccountToken, waitForWorkflowPhase } from '../support/cluster.js';
+import {
+  applyDeploy,
+  createNamespace,
+  kubeconfigForToken,
+  kubectl,
+  listWorkflows,
+  serviceAccountToken,
+  waitForWorkflowPhase,
+} from '../support/cluster.js';
 
-const ROLE = parseYaml(readFileSync(new URL('../../deploy/investigator/role.yaml', import.meta.url), 'utf8')) as { rules: Array<{ verbs: string[] }> };
-const GRANTED = ROLE.rules[0]!.verbs;
+const ROLE = parseYaml(readFileSync(new URL('../../deploy/investigator/role.yaml', import.meta.url), 'utf8')) as {
+  rules: Array<{ verbs: string[] }>;
+};
+const GRANTED = ROLE.rules[0].verbs;
 const ALL_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 const INDEX = 'https://index.example/simple';
 const TIMEOUT = 180_000;
@@ -40,10 +50,31 @@ async function investigatorCapabilities(verbs: string[]): Promise<Record<Capabil
   const kubeconfig = kubeconfigForToken(await serviceAccountToken(namespace, 'thoth-investigator'), namespace);
   const work = mkdtempSync(join(tmpdir(), 'thoth-rbac-'));
   const env = cleanEnv({ KUBECONFIG: kubeconfig, THOTH_HOME: work });
-  const thoth = (db: string, args: string[]) => spawnThoth(['--db', join(work, db), '--broker', 'embedded', ...args], { env, timeoutMs: 60_000 });
+  const thoth = (db: string, args: string[]) =>
+    spawnThoth(['--db', join(work, db), '--broker', 'embedded', ...args], { env, timeoutMs: 60_000 });
   const investigate = async (db: string, idleSeconds: number) => {
-    const run = await thoth(db, ['investigate', '--workflows', 'cluster', '--namespace', namespace, '--until-idle', String(idleSeconds), '--solvers', 'solver-rhel-8-py38', '--index-url', INDEX, '--port', 'none', '-o', 'ndjson']);
-    const summary = run.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event?: string } & Summary).find((e) => e.event === 'summary');
+    const run = await thoth(db, [
+      'investigate',
+      '--workflows',
+      'cluster',
+      '--namespace',
+      namespace,
+      '--until-idle',
+      String(idleSeconds),
+      '--solvers',
+      'solver-rhel-8-py38',
+      '--index-url',
+      INDEX,
+      '--port',
+      'none',
+      '-o',
+      'ndjson',
+    ]);
+    const summary = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { event?: string } & Summary)
+      .find((e) => e.event === 'summary');
     return summary?.counts ?? { workflowsScheduled: 0, workflowsKnown: 0, deadLetters: 0 };
   };
   const publish = (db: string) => thoth(db, ['publish', 'unresolved-package', 'six==1.16.0', '--index-url', INDEX]);
@@ -55,11 +86,14 @@ async function investigatorCapabilities(verbs: string[]): Promise<Record<Capabil
 
   let followsPhases = false;
   if (created.length === 1) {
-    await waitForWorkflowPhase(namespace, created[0]!.metadata.name, ['Succeeded'], 60_000);
+    await waitForWorkflowPhase(namespace, created[0].metadata.name, ['Succeeded'], 60_000);
     // No new message: this run only follows phases (a round every 5 s) until it is idle.
     await investigate('first.db', 8);
-    const ledger = JSON.parse((await thoth('first.db', ['query', 'workflows', '-o', 'json'])).stdout) as Array<{ name: string; status: string }>;
-    followsPhases = ledger.some((entry) => entry.name === created[0]!.metadata.name && entry.status === 'Succeeded');
+    const ledger = JSON.parse((await thoth('first.db', ['query', 'workflows', '-o', 'json'])).stdout) as Array<{
+      name: string;
+      status: string;
+    }>;
+    followsPhases = ledger.some((entry) => entry.name === created[0].metadata.name && entry.status === 'Succeeded');
   }
 
   await publish('fresh.db');
@@ -69,34 +103,49 @@ async function investigatorCapabilities(verbs: string[]): Promise<Record<Capabil
 }
 
 describe('the investigator Role, with the ServiceAccount token', () => {
-  it('allows exactly the verbs it lists on workflows.argoproj.io, in its namespace only, and nothing else', { timeout: TIMEOUT }, async () => {
-    const namespace = await createNamespace('rbac-inv-can');
-    const elsewhere = await createNamespace('rbac-inv-other');
-    await applyDeploy(namespace);
-    const kubeconfig = kubeconfigForToken(await serviceAccountToken(namespace, 'thoth-investigator'), namespace);
-    const canI = async (...args: string[]) => (await kubectl(['auth', 'can-i', ...args], { kubeconfig })).stdout.trim();
-    for (const verb of ALL_VERBS) {
-      expect(await canI(verb, 'workflows.argoproj.io', '-n', namespace), verb).toBe(GRANTED.includes(verb) ? 'yes' : 'no');
-      expect(await canI(verb, 'workflows.argoproj.io', '-n', elsewhere), `${verb} in another namespace`).toBe('no');
-    }
-    for (const resource of ['pods', 'secrets', 'configmaps', 'workflowtemplates.argoproj.io', 'workflowtaskresults.argoproj.io', 'namespaces']) {
-      expect(await canI('get', resource, '-n', namespace), resource).toBe('no');
-    }
-  });
+  it(
+    'allows exactly the verbs it lists on workflows.argoproj.io, in its namespace only, and nothing else',
+    { timeout: TIMEOUT },
+    async () => {
+      const namespace = await createNamespace('rbac-inv-can');
+      const elsewhere = await createNamespace('rbac-inv-other');
+      await applyDeploy(namespace);
+      const kubeconfig = kubeconfigForToken(await serviceAccountToken(namespace, 'thoth-investigator'), namespace);
+      const canI = async (...args: string[]) => (await kubectl(['auth', 'can-i', ...args], { kubeconfig })).stdout.trim();
+      for (const verb of ALL_VERBS) {
+        expect(await canI(verb, 'workflows.argoproj.io', '-n', namespace), verb).toBe(GRANTED.includes(verb) ? 'yes' : 'no');
+        expect(await canI(verb, 'workflows.argoproj.io', '-n', elsewhere), `${verb} in another namespace`).toBe('no');
+      }
+      for (const resource of [
+        'pods',
+        'secrets',
+        'configmaps',
+        'workflowtemplates.argoproj.io',
+        'workflowtaskresults.argoproj.io',
+        'namespaces',
+      ]) {
+        expect(await canI('get', resource, '-n', namespace), resource).toBe('no');
+      }
+    },
+  );
 
   it('every verb it grants has a use in thoth (this test knows what each one is for)', () => {
     expect(GRANTED.filter((verb) => !(verb in NEEDED_FOR))).toEqual([]);
   });
 
-  it('with the Role as shipped, the investigator schedules, recognises its workflow on redelivery and follows its phase', { timeout: TIMEOUT }, async () => {
-    expect(await investigatorCapabilities(GRANTED)).toEqual({ schedules: true, recognisesOnRedelivery: true, followsPhases: true });
-  });
+  it(
+    'with the Role as shipped, the investigator schedules, recognises its workflow on redelivery and follows its phase',
+    { timeout: TIMEOUT },
+    async () => {
+      expect(await investigatorCapabilities(GRANTED)).toEqual({ schedules: true, recognisesOnRedelivery: true, followsPhases: true });
+    },
+  );
 
   describe.concurrent('without each verb in turn, what it is for breaks', () => {
     for (const verb of GRANTED) {
       it(`without ${verb}: ${NEEDED_FOR[verb] ?? 'unknown use'} fails`, { timeout: TIMEOUT }, async () => {
         const capabilities = await investigatorCapabilities(GRANTED.filter((v) => v !== verb));
-        expect(capabilities[NEEDED_FOR[verb]!]).toBe(false);
+        expect(capabilities[NEEDED_FOR[verb]]).toBe(false);
       });
     }
   });

@@ -5,7 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { apiGet, applyDeploy, createNamespace, kubectl, kubectlOk, noRightsKubeconfig, setPodOutcome, waitForWorkflowPhase } from '../support/cluster.js';
+import {
+  apiGet,
+  applyDeploy,
+  createNamespace,
+  kubectl,
+  kubectlOk,
+  noRightsKubeconfig,
+  setPodOutcome,
+  waitForWorkflowPhase,
+} from '../support/cluster.js';
 
 const TIMEOUT = 120_000;
 
@@ -27,14 +36,19 @@ interface Crd {
 describe('the loopback cluster', () => {
   it('serves Kubernetes v1.35.4 and answers /readyz', async () => {
     expect((await kubectlOk(['get', '--raw', '/readyz'])).trim()).toBe('ok');
-    const version = JSON.parse(await kubectlOk(['version', '-o', 'json'])) as { serverVersion: { gitVersion: string }; clientVersion: { gitVersion: string } };
+    const version = JSON.parse(await kubectlOk(['version', '-o', 'json'])) as {
+      serverVersion: { gitVersion: string };
+      clientVersion: { gitVersion: string };
+    };
     expect(version.serverVersion.gitVersion).toBe('v1.35.4');
     expect(version.clientVersion.gitVersion).toBe('v1.35.4');
   });
 
   it('authenticates the no-rights user and lets RBAC refuse it everything', async () => {
     const ns = await createNamespace('smoke-nobody');
-    const whoami = JSON.parse(await kubectlOk(['auth', 'whoami', '-o', 'json'], { kubeconfig: noRightsKubeconfig() })) as { status: { userInfo: { username: string; groups: string[] } } };
+    const whoami = JSON.parse(await kubectlOk(['auth', 'whoami', '-o', 'json'], { kubeconfig: noRightsKubeconfig() })) as {
+      status: { userInfo: { username: string; groups: string[] } };
+    };
     expect(whoami.status.userInfo).toMatchObject({ username: 'thoth-loopback-nobody', groups: ['system:authenticated'] });
     const refused = await kubectl(['get', 'workflows.argoproj.io', '-n', ns], { kubeconfig: noRightsKubeconfig() });
     expect(refused.code).toBe(1);
@@ -55,31 +69,46 @@ describe('the loopback cluster', () => {
     }
     expect((await schemaOf('workflowtaskresults')).properties.outputs.properties.parameters).toMatchObject({ type: 'array' });
     const ns = await createNamespace('smoke-schema');
-    const bogus = repoInit(ns, 'bogus', 'https://git.example/a/b').replace('workflowTemplateRef:', 'noSuchField: 1\n  workflowTemplateRef:');
+    const bogus = repoInit(ns, 'bogus', 'https://git.example/a/b').replace(
+      'workflowTemplateRef:',
+      'noSuchField: 1\n  workflowTemplateRef:',
+    );
     const refused = await kubectl(['create', '--validate=strict', '--dry-run=server', '-f', '-'], { input: bogus });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/unknown field "spec.noSuchField"/);
   });
 
-  it('runs a deploy/argo WorkflowTemplate to Succeeded through the real controller, the kubelet and the executor identity', { timeout: TIMEOUT }, async () => {
-    const ns = await createNamespace('smoke-ok');
-    await applyDeploy(ns, { containerCommand: ['/bin/true'] });
-    await kubectlOk(['create', '-f', '-'], { input: repoInit(ns, 'repo-init-ok', 'https://git.example/a/ok') });
-    const workflow = await waitForWorkflowPhase(ns, 'repo-init-ok', ['Succeeded', 'Failed', 'Error'], 60_000);
-    expect(workflow.status?.phase).toBe('Succeeded');
-    const pods = Object.values(workflow.status?.nodes ?? {}).filter((node) => node.type === 'Pod');
-    expect(pods).toHaveLength(1);
-    expect(pods[0]).toMatchObject({ phase: 'Succeeded', templateName: 'repo-init' });
-    // The executor (as the pod's own ServiceAccount, thoth-workflow) reported and completed its task result.
-    const results = JSON.parse(await kubectlOk(['get', 'workflowtaskresults', '-n', ns, '-o', 'json'])) as { items: Array<{ metadata: { labels: Record<string, string> } }> };
-    expect(results.items).toHaveLength(1);
-    expect(results.items[0]!.metadata.labels['workflows.argoproj.io/report-outputs-completed']).toBe('true');
-  });
+  it(
+    'runs a deploy/argo WorkflowTemplate to Succeeded through the real controller, the kubelet and the executor identity',
+    { timeout: TIMEOUT },
+    async () => {
+      const ns = await createNamespace('smoke-ok');
+      await applyDeploy(ns, { containerCommand: ['/bin/true'] });
+      await kubectlOk(['create', '-f', '-'], { input: repoInit(ns, 'repo-init-ok', 'https://git.example/a/ok') });
+      const workflow = await waitForWorkflowPhase(ns, 'repo-init-ok', ['Succeeded', 'Failed', 'Error'], 60_000);
+      expect(workflow.status?.phase).toBe('Succeeded');
+      const pods = Object.values(workflow.status?.nodes ?? {}).filter((node) => node.type === 'Pod');
+      expect(pods).toHaveLength(1);
+      expect(pods[0]).toMatchObject({ phase: 'Succeeded', templateName: 'repo-init' });
+      // The executor (as the pod's own ServiceAccount, thoth-workflow) reported and completed its task result.
+      const results = JSON.parse(await kubectlOk(['get', 'workflowtaskresults', '-n', ns, '-o', 'json'])) as {
+        items: Array<{ metadata: { labels: Record<string, string> } }>;
+      };
+      expect(results.items).toHaveLength(1);
+      expect(results.items[0].metadata.labels['workflows.argoproj.io/report-outputs-completed']).toBe('true');
+    },
+  );
 
   it('ends a workflow Failed, with the container message, when a pod rule says so', { timeout: TIMEOUT }, async () => {
     const ns = await createNamespace('smoke-fail');
     await applyDeploy(ns, { containerCommand: ['/bin/true'] });
-    const removeRule = setPodOutcome({ namespace: ns, env: { THOTH_DEMO_PROJECT_URL: '/gone$' }, outcome: 'Failed', exitCode: 3, message: 'repository not found' });
+    const removeRule = setPodOutcome({
+      namespace: ns,
+      env: { THOTH_DEMO_PROJECT_URL: '/gone$' },
+      outcome: 'Failed',
+      exitCode: 3,
+      message: 'repository not found',
+    });
     try {
       await kubectlOk(['create', '-f', '-'], { input: repoInit(ns, 'repo-init-gone', 'https://git.example/a/gone') });
       await kubectlOk(['create', '-f', '-'], { input: repoInit(ns, 'repo-init-there', 'https://git.example/a/there') });
@@ -111,24 +140,33 @@ describe('the loopback cluster', () => {
   it("gives every namespace its default ServiceAccount, as kube-controller-manager's controller would", { timeout: 30_000 }, async () => {
     const ns = await createNamespace('smoke-sa');
     const deadline = Date.now() + 20_000;
-    while (!(await apiGet(`/api/v1/namespaces/${ns}/serviceaccounts/default`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(await apiGet(`/api/v1/namespaces/${ns}/serviceaccounts/default`)).toMatchObject({ metadata: { name: 'default', namespace: ns } });
+    while (!(await apiGet(`/api/v1/namespaces/${ns}/serviceaccounts/default`)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await apiGet(`/api/v1/namespaces/${ns}/serviceaccounts/default`)).toMatchObject({
+      metadata: { name: 'default', namespace: ns },
+    });
   });
 
-  it('holds the controller to loopback: an image it would have to look up in a registry cannot be reached', { timeout: TIMEOUT }, async () => {
-    const ns = await createNamespace('smoke-netns');
-    const workflow = stringify({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Workflow',
-      metadata: { name: 'no-command', namespace: ns },
-      spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'registry.example/thoth/none:1' } }] },
-    });
-    await kubectlOk(['create', '-f', '-'], { input: workflow });
-    const ended = await waitForWorkflowPhase(ns, 'no-command', ['Succeeded', 'Failed', 'Error'], 60_000);
-    expect(ended.status?.phase).not.toBe('Succeeded');
-    const messages = Object.values(ended.status?.nodes ?? {}).map((node) => node.message ?? '').join('\n');
-    // In its network namespace there is no route, not even to a DNS server.
-    expect(messages).toMatch(/failed to look-up entrypoint\/cmd for image "registry\.example\/thoth\/none:1"/);
-    expect(messages).toMatch(/network is unreachable/);
-  });
+  it(
+    'holds the controller to loopback: an image it would have to look up in a registry cannot be reached',
+    { timeout: TIMEOUT },
+    async () => {
+      const ns = await createNamespace('smoke-netns');
+      const workflow = stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Workflow',
+        metadata: { name: 'no-command', namespace: ns },
+        spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'registry.example/thoth/none:1' } }] },
+      });
+      await kubectlOk(['create', '-f', '-'], { input: workflow });
+      const ended = await waitForWorkflowPhase(ns, 'no-command', ['Succeeded', 'Failed', 'Error'], 60_000);
+      expect(ended.status?.phase).not.toBe('Succeeded');
+      const messages = Object.values(ended.status?.nodes ?? {})
+        .map((node) => node.message ?? '')
+        .join('\n');
+      // In its network namespace there is no route, not even to a DNS server.
+      expect(messages).toMatch(/failed to look-up entrypoint\/cmd for image "registry\.example\/thoth\/none:1"/);
+      expect(messages).toMatch(/network is unreachable/);
+    },
+  );
 });

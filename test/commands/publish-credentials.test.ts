@@ -23,14 +23,18 @@ describe('thoth publish: an index URL with credentials', () => {
     const dir = tempDir();
     const conf = join(dir, 'pip.conf');
     writeFileSync(conf, `[global]\nindex-url = ${SECRET_URL}\n`);
-    const result = await runThoth(['publish', 'missing-package', 'foo', '--dry-run'], { env: cleanEnv({ PIP_CONFIG_FILE: conf, HOME: dir }) });
+    const result = await runThoth(['publish', 'missing-package', 'foo', '--dry-run'], {
+      env: cleanEnv({ PIP_CONFIG_FILE: conf, HOME: dir }),
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`index_url: https://***@index.example/simple (from ${conf})`);
     expect(result.stdout + result.stderr).not.toMatch(/s3cr|t-word/);
   });
 
   it('refuses a body carrying one, without echoing it', async () => {
-    const result = await runThoth(['publish', 'missing-package', 'foo', '--json', JSON.stringify({ index_url: SECRET_URL }), '--dry-run'], { env: cleanEnv() });
+    const result = await runThoth(['publish', 'missing-package', 'foo', '--json', JSON.stringify({ index_url: SECRET_URL }), '--dry-run'], {
+      env: cleanEnv(),
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`field 'index_url' "https://***@index.example/simple" is invalid: an index URL carries no credentials`);
     expect(result.stdout + result.stderr).not.toMatch(/s3cr|t-word/);

@@ -8,11 +8,20 @@ const dry = (args: string[]) => runThoth(['publish', ...args, '--dry-run'], { en
 
 describe('thoth publish: flag values the investigator reads', () => {
   it.each([
-    [['unresolved-package', 'requests', '--adviser-id', 'a-1', '--recommendation-type', 'bogus'], '--recommendation-type must be one of latest, stable, testing, performance, security, got "bogus"'],
+    [
+      ['unresolved-package', 'requests', '--adviser-id', 'a-1', '--recommendation-type', 'bogus'],
+      '--recommendation-type must be one of latest, stable, testing, performance, security, got "bogus"',
+    ],
     [['solved-package', 'requests==2.25.1', '--adviser-id', 'a-1'], '--adviser-id applies to unresolved-package only'],
     [['missing-package', 'requests', '--adviser-id', 'a-1'], '--adviser-id applies to unresolved-package only'],
-    [['solved-package', 'requests==2.25.1', '--solver', 'bad solver'], '--solver "bad solver": a solver name is solver-<os>-<os_version>-py<XY>'],
-    [['unresolved-package', 'requests', '--solver', 'solver-$(id)'], '--solver "solver-$(id)": a solver name is solver-<os>-<os_version>-py<XY>'],
+    [
+      ['solved-package', 'requests==2.25.1', '--solver', 'bad solver'],
+      '--solver "bad solver": a solver name is solver-<os>-<os_version>-py<XY>',
+    ],
+    [
+      ['unresolved-package', 'requests', '--solver', 'solver-$(id)'],
+      '--solver "solver-$(id)": a solver name is solver-<os>-<os_version>-py<XY>',
+    ],
   ])('refuses %j as a usage error', async (args, message) => {
     const result = await dry(args);
     expect(result.code).toBe(2);
@@ -31,7 +40,10 @@ describe('thoth publish: flag values the investigator reads', () => {
     expect(field.code).toBe(1);
     expect(field.stderr).toContain(`field 'solver' "bad solver" is invalid: a solver name is solver-<os>-<os_version>-py<XY>`);
     const path = join(tempDir(), 'lines.ndjson');
-    writeFileSync(path, `${JSON.stringify({ package_name: 'six', package_version: '1.16.0', solver: 'solver-fedora-35-py310' })}\n${JSON.stringify({ package_name: 'six', package_version: '1.16.0', solver: 'x' })}\n`);
+    writeFileSync(
+      path,
+      `${JSON.stringify({ package_name: 'six', package_version: '1.16.0', solver: 'solver-fedora-35-py310' })}\n${JSON.stringify({ package_name: 'six', package_version: '1.16.0', solver: 'x' })}\n`,
+    );
     const file = await dry(['solved-package', '--file', path]);
     expect(file.code).toBe(1);
     expect(file.stderr).toContain(`${path}:2: field 'solver' "x" is invalid`);

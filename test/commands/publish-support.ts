@@ -35,7 +35,9 @@ export function tempDir(prefix = 'thoth-msg-'): string {
 
 export function site(kind: TransportKind, db = join(tempDir(), 'thoth.db')): Site {
   const deployment = `t${randomUUID().slice(0, 8)}`;
-  const env = cleanEnv(kind === 'kafka' ? { KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap(), THOTH_INDEX_URLS: INDEX } : { THOTH_INDEX_URLS: INDEX });
+  const env = cleanEnv(
+    kind === 'kafka' ? { KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap(), THOTH_INDEX_URLS: INDEX } : { THOTH_INDEX_URLS: INDEX },
+  );
   const args = ['--db', db, '--deployment-name', deployment];
   return {
     kind,

@@ -6,7 +6,9 @@ import { tempDir } from './publish-support.js';
 
 describe('thoth publish: the body version', () => {
   it('refuses --json with a version thoth does not read', async () => {
-    const result = await runThoth(['publish', 'repo-init', '--json', '{"project_url":"u","version":"v7"}', '--dry-run'], { env: cleanEnv() });
+    const result = await runThoth(['publish', 'repo-init', '--json', '{"project_url":"u","version":"v7"}', '--dry-run'], {
+      env: cleanEnv(),
+    });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`field 'version' is "v7", but thoth reads repo-init v1 only`);
@@ -21,7 +23,10 @@ describe('thoth publish: the body version', () => {
   });
 
   it('accepts the catalogue version written out', async () => {
-    const result = await runThoth(['publish', 'adviser-trigger', '--json', '{"recommendation_type":"latest","version":"v5"}', '--dry-run'], { env: cleanEnv() });
+    const result = await runThoth(
+      ['publish', 'adviser-trigger', '--json', '{"recommendation_type":"latest","version":"v5"}', '--dry-run'],
+      { env: cleanEnv() },
+    );
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).version).toBe('v5');
   });

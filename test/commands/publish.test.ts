@@ -22,13 +22,35 @@ describe('thoth publish --dry-run', () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ package_name: 'Flask', package_version: '2.0.1', value: false, index_url: INDEX });
     expect(result.stderr).toContain('key flask==2.0.1');
-    const trigger = await dry(['adviser-trigger', '--json', '{"recommendation_type": "latest", "count": 1}', '--field', 'dev=true', '--field', 'justification=[{"a": 1}]']);
-    expect(JSON.parse(trigger.stdout)).toMatchObject({ version: 'v5', recommendation_type: 'latest', dev: true, debug: false, count: 1, justification: [{ a: 1 }], limit: null });
+    const trigger = await dry([
+      'adviser-trigger',
+      '--json',
+      '{"recommendation_type": "latest", "count": 1}',
+      '--field',
+      'dev=true',
+      '--field',
+      'justification=[{"a": 1}]',
+    ]);
+    expect(JSON.parse(trigger.stdout)).toMatchObject({
+      version: 'v5',
+      recommendation_type: 'latest',
+      dev: true,
+      debug: false,
+      count: 1,
+      justification: [{ a: 1 }],
+      limit: null,
+    });
     expect(trigger.stderr).toContain('key none');
   });
 
   it('does not echo a password field unless --show-secrets', async () => {
-    const args = ['build-analysis-trigger', '--field', 'base_image=quay.io/thoth/app:1', '--field', 'base_registry_password=hunter22-secret'];
+    const args = [
+      'build-analysis-trigger',
+      '--field',
+      'base_image=quay.io/thoth/app:1',
+      '--field',
+      'base_registry_password=hunter22-secret',
+    ];
     const masked = await dry(args);
     expect(masked.code).toBe(0);
     expect(JSON.parse(masked.stdout)).toMatchObject({ base_registry_password: '***', output_registry_password: null });
@@ -39,12 +61,34 @@ describe('thoth publish --dry-run', () => {
   });
 
   it('sets nested model fields with a dotted name', async () => {
-    const result = await dry(['kebechet-run-url-trigger', '--field', 'metadata.package_name=requests', '--field', 'metadata.message_justification=3']);
-    expect(JSON.parse(result.stdout).metadata).toEqual({ message_justification: 3, package_name: 'requests', package_version: null, package_index: null });
+    const result = await dry([
+      'kebechet-run-url-trigger',
+      '--field',
+      'metadata.package_name=requests',
+      '--field',
+      'metadata.message_justification=3',
+    ]);
+    expect(JSON.parse(result.stdout).metadata).toEqual({
+      message_justification: 3,
+      package_name: 'requests',
+      package_version: null,
+      package_index: null,
+    });
   });
 
   it('sets the advice-run headers and an explicit key', async () => {
-    const result = await dry(['unresolved-package', 'requests==2.25.1', '--adviser-id', 'adviser-1', '--recommendation-type', 'stable', '--header', 'trace=t1', '--key', 'k']);
+    const result = await dry([
+      'unresolved-package',
+      'requests==2.25.1',
+      '--adviser-id',
+      'adviser-1',
+      '--recommendation-type',
+      'stable',
+      '--header',
+      'trace=t1',
+      '--key',
+      'k',
+    ]);
     expect(result.stderr).toContain('key k, headers trace=t1 thoth-adviser-id=adviser-1 thoth-recommendation-type=stable');
     const secret = await dry(['unresolved-package', 'requests', '--header', 'auth-token=s3cr3t-value']);
     expect(secret.stderr).toContain('headers auth-token=***');
@@ -53,14 +97,19 @@ describe('thoth publish --dry-run', () => {
 });
 
 describe('the default index', () => {
-  const noIndex = (extra: NodeJS.ProcessEnv) => cleanEnv({ HOME: tempDir('thoth-home-'), XDG_CONFIG_DIRS: tempDir('thoth-xdg-'), ...extra });
+  const noIndex = (extra: NodeJS.ProcessEnv) =>
+    cleanEnv({ HOME: tempDir('thoth-home-'), XDG_CONFIG_DIRS: tempDir('thoth-xdg-'), ...extra });
   const indexOf = async (env: NodeJS.ProcessEnv) => {
     const result = await dry(['missing-package', 'requests'], env);
     return result.code === 0 ? (JSON.parse(result.stdout).index_url as string) : result.stderr;
   };
 
   it('takes the first of THOTH_INDEX_URLS, else PIP_INDEX_URL', async () => {
-    expect(await indexOf(noIndex({ THOTH_INDEX_URLS: 'https://a.example/simple,https://b.example/simple', PIP_INDEX_URL: 'https://c.example/simple' }))).toBe('https://a.example/simple');
+    expect(
+      await indexOf(
+        noIndex({ THOTH_INDEX_URLS: 'https://a.example/simple,https://b.example/simple', PIP_INDEX_URL: 'https://c.example/simple' }),
+      ),
+    ).toBe('https://a.example/simple');
     expect(await indexOf(noIndex({ PIP_INDEX_URL: 'https://c.example/simple' }))).toBe('https://c.example/simple');
   });
 
@@ -70,7 +119,10 @@ describe('the default index', () => {
     writeFileSync(explicit, '[global]\nindex-url = https://explicit.example/simple\n');
     expect(await indexOf(noIndex({ HOME: home, PIP_CONFIG_FILE: explicit }))).toBe('https://explicit.example/simple');
     mkdirSync(join(home, '.config', 'pip'), { recursive: true });
-    writeFileSync(join(home, '.config', 'pip', 'pip.conf'), '# user\n[global]\nindex-url = https://global.example/simple\n[install]\nindex_url=https://install.example/simple\n');
+    writeFileSync(
+      join(home, '.config', 'pip', 'pip.conf'),
+      '# user\n[global]\nindex-url = https://global.example/simple\n[install]\nindex_url=https://install.example/simple\n',
+    );
     expect(await indexOf(noIndex({ HOME: home, PIP_CONFIG_FILE: explicit }))).toBe('https://install.example/simple');
     expect(await indexOf(noIndex({ HOME: home, PIP_CONFIG_FILE: '/dev/null' }))).toMatch(/no index is configured/);
   });
@@ -86,10 +138,21 @@ describe('the default index', () => {
 
 describe('bad input', () => {
   it.each([
-    [['unresolvd-package', 'requests'], 2, ["unknown message type \"unresolvd-package\" (did you mean 'unresolved-package'?)", 'known types: advise-justification, adviser-trigger']],
+    [
+      ['unresolvd-package', 'requests'],
+      2,
+      [
+        'unknown message type "unresolvd-package" (did you mean \'unresolved-package\'?)',
+        'known types: advise-justification, adviser-trigger',
+      ],
+    ],
     [['adviser-trigger', '--field', 'count=ten', '--field', 'recommendation_type=latest'], 2, ['--field count: expected int, got "ten"']],
-    [['adviser-trigger', '--field', 'dev=maybe', '--field', 'recommendation_type=latest'], 2, ['--field dev: expected bool, got "maybe" (use true or false)']],
-    [['adviser-trigger', '--field', 'cout=1'], 2, ["adviser-trigger has no field \"cout\" (did you mean 'count'?)"]],
+    [
+      ['adviser-trigger', '--field', 'dev=maybe', '--field', 'recommendation_type=latest'],
+      2,
+      ['--field dev: expected bool, got "maybe" (use true or false)'],
+    ],
+    [['adviser-trigger', '--field', 'cout=1'], 2, ['adviser-trigger has no field "cout" (did you mean \'count\'?)']],
     [['adviser-trigger'], 1, ["field 'recommendation_type' is required (str)"]],
     [['adviser-trigger', '--json', '{"recommendation_type": 1}'], 1, ['recommendation_type']],
     [['solved-package', 'requests==2.x', '--solver', 'solver-rhel-8-py38'], 1, ['invalid version "2.x"', 'PEP 440']],
@@ -129,7 +192,9 @@ describe('thoth publish --file', () => {
     const result = await s.thoth(['publish', 'solved-package', '--file', path]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`3 of 4 lines of ${path} are invalid; nothing was published`);
-    expect(result.stderr).toContain(`${path}:5: this line is a recorded envelope (topic, value): publish recorded streams with \`thoth replay\``);
+    expect(result.stderr).toContain(
+      `${path}:5: this line is a recorded envelope (topic, value): publish recorded streams with \`thoth replay\``,
+    );
     expect(result.stderr).toMatch(new RegExp(`${path}:2: not valid JSON`));
     expect(result.stderr).toContain(`${path}:4: field 'package_version' "2.x" is invalid: PEP 440`);
     expect(result.stderr).toContain('hint: --skip-invalid');
@@ -152,13 +217,18 @@ describe('thoth publish --file', () => {
   it('prints where each message landed as a table or YAML', async () => {
     const s = site('embedded');
     const table = await s.thoth(['publish', 'repo-init', '--field', 'project_url=https://git.example/a'], { tty: true });
-    expect(table.stdout).toBe(`TOPIC${' '.repeat(s.deployment.length + 13)}PARTITION  OFFSET  KEY\n${s.deployment}.thoth.repo-init  0          0\n`);
+    expect(table.stdout).toBe(
+      `TOPIC${' '.repeat(s.deployment.length + 13)}PARTITION  OFFSET  KEY\n${s.deployment}.thoth.repo-init  0          0\n`,
+    );
     const yaml = await s.thoth(['publish', 'repo-init', '--field', 'project_url=https://git.example/b', '-o', 'yaml']);
     expect(yaml.stdout).toBe(`- topic: ${s.deployment}.thoth.repo-init\n  partition: 0\n  offset: 1\n  key: null\n`);
   });
 
   it('reads stdin with --file -', async () => {
-    const result = await runThoth(['publish', 'solved-package', '--file', '-', '--dry-run'], { env: cleanEnv({ THOTH_INDEX_URLS: INDEX }), stdin: `${good('1.0')}\n${good('2.0')}\n` });
+    const result = await runThoth(['publish', 'solved-package', '--file', '-', '--dry-run'], {
+      env: cleanEnv({ THOTH_INDEX_URLS: INDEX }),
+      stdin: `${good('1.0')}\n${good('2.0')}\n`,
+    });
     expect(result.code).toBe(0);
     expect(lines(result.stdout).map((m) => m.package_version)).toEqual(['1.0', '2.0']);
   });
@@ -167,7 +237,10 @@ describe('thoth publish --file', () => {
 describe('an unreachable broker', () => {
   it('is named, and publish, tail, replay and topics fail with exit 1 instead of waiting', async () => {
     const stream = join(tempDir(), 'one.ndjson');
-    writeFileSync(stream, `${JSON.stringify({ topic: 'thoth.repo-init', key: null, headers: {}, value: { component_name: 'c', service_version: '1', project_url: 'https://git.example/x' }, timestamp: 1 })}\n`);
+    writeFileSync(
+      stream,
+      `${JSON.stringify({ topic: 'thoth.repo-init', key: null, headers: {}, value: { component_name: 'c', service_version: '1', project_url: 'https://git.example/x' }, timestamp: 1 })}\n`,
+    );
     const env = cleanEnv({ THOTH_INDEX_URLS: INDEX });
     const broker = ['--broker', 'kafka://127.0.0.1:1'];
     const results = await Promise.all([

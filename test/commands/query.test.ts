@@ -44,8 +44,26 @@ function seeded(): { path: string; store: Store } {
     store.setMissing(key('urllib3', '1.0.0'), true);
     store.recordWorkflow(workflow('solver-requests-aaa', 'solver', 'recorded', '2024-05-01T12:00:01.000Z', true));
     store.recordWorkflow(workflow('security-indicators-requests-bbb', 'security-indicators', 'Failed', '2024-05-02T09:00:00.000Z', false));
-    store.recordDeadLetter({ topic: 'thoth.solver.solved-package', partition: 0, offset: 12, errorClass: 'not-json', reason: 'Unexpected token o', value: 'oops', headers: {}, createdAt: '2024-05-01T12:00:00Z' });
-    store.recordDeadLetter({ topic: 'thoth.solver.solved-package', partition: 0, offset: 13, errorClass: 'schema', reason: 'solver: required', value: { package_name: 'x', n: 1 }, headers: {}, createdAt: '2024-05-01T12:00:01Z' });
+    store.recordDeadLetter({
+      topic: 'thoth.solver.solved-package',
+      partition: 0,
+      offset: 12,
+      errorClass: 'not-json',
+      reason: 'Unexpected token o',
+      value: 'oops',
+      headers: {},
+      createdAt: '2024-05-01T12:00:00Z',
+    });
+    store.recordDeadLetter({
+      topic: 'thoth.solver.solved-package',
+      partition: 0,
+      offset: 13,
+      errorClass: 'schema',
+      reason: 'solver: required',
+      value: { package_name: 'x', n: 1 },
+      headers: {},
+      createdAt: '2024-05-01T12:00:01Z',
+    });
   });
   store.appendRecords([{ topic: 'thoth.solver.solved-package', key: null, headers: {}, value: '{}' }]);
   return { path, store };
@@ -93,15 +111,33 @@ describe('thoth query', () => {
     const { path, store } = seeded();
     store.close();
     expect(await queryJson(path, 'dead-letters')).toEqual([
-      { topic: 'thoth.solver.solved-package', partition: 0, offset: 12, error_class: 'not-json', reason: 'Unexpected token o', value: 'oops' },
-      { topic: 'thoth.solver.solved-package', partition: 0, offset: 13, error_class: 'schema', reason: 'solver: required', value: { package_name: 'x', n: 1 } },
+      {
+        topic: 'thoth.solver.solved-package',
+        partition: 0,
+        offset: 12,
+        error_class: 'not-json',
+        reason: 'Unexpected token o',
+        value: 'oops',
+      },
+      {
+        topic: 'thoth.solver.solved-package',
+        partition: 0,
+        offset: 13,
+        error_class: 'schema',
+        reason: 'solver: required',
+        value: { package_name: 'x', n: 1 },
+      },
     ]);
   });
 
   it('answers what is known of one package', async () => {
     const { path, store } = seeded();
     store.close();
-    const report = (await queryJson(path, 'package', 'Requests', '2.25.1')) as { name: string; versions: Array<Record<string, unknown>>; workflows: unknown[] };
+    const report = (await queryJson(path, 'package', 'Requests', '2.25.1')) as {
+      name: string;
+      versions: Array<Record<string, unknown>>;
+      workflows: unknown[];
+    };
     expect(report.name).toBe('requests');
     expect(report.versions).toHaveLength(1);
     expect(report.versions[0]).toMatchObject({
@@ -149,11 +185,15 @@ describe('thoth query', () => {
         advice_waiting: 1,
       },
     ]);
-    expect(await queryJson(path, 'unsolved')).toEqual([{ package_name: 'requests', package_version: '2.25.1', index_url: INDEX, lacking: ['solver-fedora-35-py310'] }]);
+    expect(await queryJson(path, 'unsolved')).toEqual([
+      { package_name: 'requests', package_version: '2.25.1', index_url: INDEX, lacking: ['solver-fedora-35-py310'] },
+    ]);
     expect(await queryJson(path, 'unsolved', '--solver', 'solver-fedora-34-py39', '--limit', '1')).toEqual([
       { package_name: 'requests', package_version: '2.25.1', index_url: INDEX, lacking: ['solver-fedora-34-py39'] },
     ]);
-    expect(await queryJson(path, 'si-unanalyzed')).toEqual([{ package_name: 'requests', package_version: '2.25.1', index_url: INDEX, security_indicators: 'none' }]);
+    expect(await queryJson(path, 'si-unanalyzed')).toEqual([
+      { package_name: 'requests', package_version: '2.25.1', index_url: INDEX, security_indicators: 'none' },
+    ]);
     expect(await queryJson(path, 'missing')).toEqual([{ package_name: 'urllib3', package_version: '1.0.0', index_url: INDEX }]);
     expect(await queryJson(path, 'indexes')).toEqual([{ url: INDEX, registered_at: expect.any(String), versions: 3 }]);
   });
@@ -193,13 +233,19 @@ describe('thoth query', () => {
     const failed = await runThoth(['--db', path, 'query', 'sql', "SELECT json('x')"], { env });
     expect(failed).toMatchObject({ code: 1, stdout: '' });
     expect(failed.stderr).toBe('error: the SQL failed while running: malformed JSON; nothing was changed\n');
-    expect(await queryJson(path, 'sql', "SELECT 'a' AS x, 'b' AS x, 9007199254740993 AS big, 42 AS small")).toEqual([{ x: 'a', 'x:2': 'b', big: '9007199254740993', small: 42 }]);
+    expect(await queryJson(path, 'sql', "SELECT 'a' AS x, 'b' AS x, 9007199254740993 AS big, 42 AS small")).toEqual([
+      { x: 'a', 'x:2': 'b', big: '9007199254740993', small: 42 },
+    ]);
   });
 
   it('stops a long SQL query at Ctrl-C', async () => {
     const { path, store } = seeded();
     store.close();
-    const child = spawn(process.execPath, [BIN, '--db', path, 'query', 'sql', 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c'], { env, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [BIN, '--db', path, 'query', 'sql', 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c'],
+      { env, stdio: 'ignore' },
+    );
     // Ctrl-C until it ends: the first may land before the query runs, when thoth's own handler takes it.
     const interrupting = setInterval(() => child.kill('SIGINT'), 500);
     const giveUp = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -236,7 +282,7 @@ describe('thoth query', () => {
     const plain = await runThoth(['--db', path, 'query', 'workflows'], { env, tty: true });
     const lines = plain.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+KIND\s+NAMESPACE\s+STATUS\s+CREATED\s+SOURCE$/);
-    const statusColumn = lines[0]!.indexOf('STATUS');
+    const statusColumn = lines[0].indexOf('STATUS');
     expect(lines.slice(1).map((l) => l.slice(statusColumn).split(/\s+/)[0])).toEqual(['recorded', 'Failed']);
     const coloured = await runThoth(['--db', path, 'query', 'workflows'], { env: { ...env, NO_COLOR: undefined }, tty: true });
     expect(coloured.stdout).toMatch(/\u001b\[31mFailed/);
@@ -247,7 +293,14 @@ describe('thoth query', () => {
   it('rejects unknown queries and options as usage errors', async () => {
     const { path, store } = seeded();
     store.close();
-    for (const args of [['query', 'nonsense'], ['query', 'workflows', '--colour'], ['query', 'stats', '-o', 'xml'], ['query', 'workflows', '--since', 'yesterday'], ['query', 'unsolved', '--limit', '-3'], ['query']]) {
+    for (const args of [
+      ['query', 'nonsense'],
+      ['query', 'workflows', '--colour'],
+      ['query', 'stats', '-o', 'xml'],
+      ['query', 'workflows', '--since', 'yesterday'],
+      ['query', 'unsolved', '--limit', '-3'],
+      ['query'],
+    ]) {
       const result = await runThoth(['--db', path, ...args], { env });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stdout).toBe('');

@@ -8,10 +8,17 @@ const REASON = 'base_registry_password is masked (***): the recording was made w
 /** A build-analysis-trigger carrying a password, published and recorded by `thoth tail -o ndjson` (which masks it). */
 async function maskedRecording() {
   const s = site('embedded');
-  const published = await s.thoth(['publish', 'build-analysis-trigger', '--field', 'base_image=quay.io/thoth/app:1', '--field', 'base_registry_password=hunter22-secret']);
+  const published = await s.thoth([
+    'publish',
+    'build-analysis-trigger',
+    '--field',
+    'base_image=quay.io/thoth/app:1',
+    '--field',
+    'base_registry_password=hunter22-secret',
+  ]);
   expect(published.code).toBe(0);
   const tail = await s.thoth(['tail', 'build-analysis-trigger', '--exit-at-end', '-o', 'ndjson']);
-  expect(lines(tail.stdout)[0]!.value.base_registry_password).toBe('***');
+  expect(lines(tail.stdout)[0].value.base_registry_password).toBe('***');
   const path = join(tempDir(), 'recorded.ndjson');
   writeFileSync(path, tail.stdout);
   return { s, path, text: tail.stdout };
@@ -38,12 +45,14 @@ describe('replaying a recording whose passwords tail masked', () => {
 
   it('publish --file refuses such a line too', async () => {
     const { s, text } = await maskedRecording();
-    const value = lines(text)[0]!.value as Record<string, unknown>;
+    const value = lines(text)[0].value as Record<string, unknown>;
     const path = join(tempDir(), 'fields.ndjson');
     writeFileSync(path, `${JSON.stringify(value)}\n`);
     const result = await s.thoth(['publish', 'build-analysis-trigger', '--file', path]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`${path}:1: base_registry_password is masked (***): the recording was made without --show-secrets; it cannot be published`);
+    expect(result.stderr).toContain(
+      `${path}:1: base_registry_password is masked (***): the recording was made without --show-secrets; it cannot be published`,
+    );
     expect(result.stderr).toContain('nothing was published');
   });
 

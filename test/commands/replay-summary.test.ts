@@ -17,7 +17,9 @@ describe('the replay summary', () => {
     const path = file([envelope(repoInit), envelope({ ...repoInit, project_url: 5 }), envelope({ ...repoInit, project_url: 6 })]);
     const result = await site('embedded').thoth(['replay', path, '--include-invalid']);
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/sent 3 messages in [\d.]+s \(2 of them invalid, sent as --include-invalid asked\); skipped 0 malformed lines/);
+    expect(result.stderr).toMatch(
+      /sent 3 messages in [\d.]+s \(2 of them invalid, sent as --include-invalid asked\); skipped 0 malformed lines/,
+    );
     expect(result.stderr).not.toContain('skipped 2 invalid');
   });
 

@@ -40,7 +40,7 @@ describe('thoth schema', () => {
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^TYPE +BASE TOPIC +VERSION$/);
     expect(lines).toHaveLength(21);
-    const column = lines[0]!.indexOf('BASE TOPIC');
+    const column = lines[0].indexOf('BASE TOPIC');
     for (const line of lines.slice(1)) expect(line.slice(column)).toMatch(/^thoth\./);
   });
 

@@ -52,7 +52,12 @@ describe('thoth submit -f', () => {
   });
 
   it('-p overrides and adds parameters, like argo submit -f -p', async () => {
-    const result = await submitFile(REVSOLVER('3.10'), ['-p', 'THOTH_REVSOLVER_PACKAGE_VERSION=4.0.0', '-p', 'THOTH_REVSOLVER_PACKAGE_NAME=idna']);
+    const result = await submitFile(REVSOLVER('3.10'), [
+      '-p',
+      'THOTH_REVSOLVER_PACKAGE_VERSION=4.0.0',
+      '-p',
+      'THOTH_REVSOLVER_PACKAGE_NAME=idna',
+    ]);
     expect(result.code).toBe(0);
     expect(parameters(result.stdout)).toMatchObject({ THOTH_REVSOLVER_PACKAGE_NAME: 'idna', THOTH_REVSOLVER_PACKAGE_VERSION: '4.0.0' });
   });

@@ -15,7 +15,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const submit = () => runThoth(['submit', 'revsolver', 'chardet==4.0.0', '--namespace', 'thoth'], { env: cleanEnv({ HOME: dir, THOTH_HOME: dir }) });
+const submit = () =>
+  runThoth(['submit', 'revsolver', 'chardet==4.0.0', '--namespace', 'thoth'], { env: cleanEnv({ HOME: dir, THOTH_HOME: dir }) });
 
 it('an empty ~/.kube/config: says it is empty', async () => {
   writeFileSync(join(dir, '.kube', 'config'), '');

@@ -40,35 +40,37 @@ describe('thoth submit checks a stale ledger against the cluster', () => {
   it('says a workflow the ledger thinks Pending has failed, and that --force re-runs it', async () => {
     expect((await runThoth(SUBMIT, { env })).code).toBe(0);
     const [workflow] = server.workflows('thoth');
-    server.setPhase('thoth', workflow!.metadata.name, 'Failed', 'child exited 1');
+    server.setPhase('thoth', workflow.metadata.name, 'Failed', 'child exited 1');
     const again = await runThoth(SUBMIT, { env });
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe(`workflow.argoproj.io/${workflow!.metadata.name} unchanged\n`);
-    expect(again.stderr).toContain(`workflow ${workflow!.metadata.name} already exists in namespace thoth and ended Failed (child exited 1); --force submits a new run`);
-    expect(ledgerStatus(workflow!.metadata.name)).toBe('Failed');
+    expect(again.stdout).toBe(`workflow.argoproj.io/${workflow.metadata.name} unchanged\n`);
+    expect(again.stderr).toContain(
+      `workflow ${workflow.metadata.name} already exists in namespace thoth and ended Failed (child exited 1); --force submits a new run`,
+    );
+    expect(ledgerStatus(workflow.metadata.name)).toBe('Failed');
     expect(server.workflows('thoth')).toHaveLength(1);
   });
 
   it('creates again a workflow the ledger thinks Pending but the cluster no longer has', async () => {
     expect((await runThoth(SUBMIT, { env })).code).toBe(0);
     const [workflow] = server.workflows('thoth');
-    server.deleteWorkflow('thoth', workflow!.metadata.name);
+    server.deleteWorkflow('thoth', workflow.metadata.name);
     const again = await runThoth(SUBMIT, { env });
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe(`workflow.argoproj.io/${workflow!.metadata.name} created\n`);
+    expect(again.stdout).toBe(`workflow.argoproj.io/${workflow.metadata.name} created\n`);
     expect(again.stderr).toContain('the cluster no longer has it: creating it again');
-    expect(server.workflows('thoth').map((w) => w.metadata.name)).toEqual([workflow!.metadata.name]);
-    expect(ledgerStatus(workflow!.metadata.name)).toBe('Pending');
+    expect(server.workflows('thoth').map((w) => w.metadata.name)).toEqual([workflow.metadata.name]);
+    expect(ledgerStatus(workflow.metadata.name)).toBe('Pending');
   });
 
   it('a workflow still running stays unchanged, and the ledger learns its phase', async () => {
     expect((await runThoth(SUBMIT, { env })).code).toBe(0);
     const [workflow] = server.workflows('thoth');
-    server.setPhase('thoth', workflow!.metadata.name, 'Running');
+    server.setPhase('thoth', workflow.metadata.name, 'Running');
     const again = await runThoth(SUBMIT, { env });
-    expect(again.stdout).toBe(`workflow.argoproj.io/${workflow!.metadata.name} unchanged\n`);
+    expect(again.stdout).toBe(`workflow.argoproj.io/${workflow.metadata.name} unchanged\n`);
     expect(again.stderr).toContain('the ledger already has');
-    expect(ledgerStatus(workflow!.metadata.name)).toBe('Running');
+    expect(ledgerStatus(workflow.metadata.name)).toBe('Running');
   });
 
   it('prints created when this run stored the workflow but lost the answer', async () => {

@@ -29,7 +29,9 @@ const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ HOME: dir, THOTH_HOME:
 
 describe('the namespace when none is configured', () => {
   it("submit uses the kubeconfig context's namespace and says so", async () => {
-    const result = await runThoth(['submit', 'revsolver', 'chardet==4.0.0'], { env: env({ KUBECONFIG: server.writeKubeconfig(dir, { namespace: 'other' }) }) });
+    const result = await runThoth(['submit', 'revsolver', 'chardet==4.0.0'], {
+      env: env({ KUBECONFIG: server.writeKubeconfig(dir, { namespace: 'other' }) }),
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^workflow\.argoproj\.io\/\S+ created\n$/);
     expect(result.stderr).toContain('namespace other (from the kubeconfig context loopback');
@@ -39,8 +41,12 @@ describe('the namespace when none is configured', () => {
 
   it('--namespace and the namespace variables still win over the context', async () => {
     const kubeconfig = server.writeKubeconfig(dir, { namespace: 'other' });
-    expect((await runThoth(['submit', 'revsolver', 'chardet==4.0.0', '--namespace', 'thoth'], { env: env({ KUBECONFIG: kubeconfig }) })).code).toBe(0);
-    const fromEnv = await runThoth(['submit', 'revsolver', 'flask==2.0.1'], { env: env({ KUBECONFIG: kubeconfig, THOTH_MIDDLETIER_NAMESPACE: 'thoth' }) });
+    expect(
+      (await runThoth(['submit', 'revsolver', 'chardet==4.0.0', '--namespace', 'thoth'], { env: env({ KUBECONFIG: kubeconfig }) })).code,
+    ).toBe(0);
+    const fromEnv = await runThoth(['submit', 'revsolver', 'flask==2.0.1'], {
+      env: env({ KUBECONFIG: kubeconfig, THOTH_MIDDLETIER_NAMESPACE: 'thoth' }),
+    });
     expect(fromEnv.code).toBe(0);
     expect(fromEnv.stderr).not.toContain('from the kubeconfig context');
     expect(server.workflows('thoth')).toHaveLength(2);
@@ -48,9 +54,13 @@ describe('the namespace when none is configured', () => {
   });
 
   it('a context without a namespace: a clear error naming every way to give one', async () => {
-    const result = await runThoth(['submit', 'revsolver', 'chardet==4.0.0'], { env: env({ KUBECONFIG: server.writeKubeconfig(dir, { namespace: null }) }) });
+    const result = await runThoth(['submit', 'revsolver', 'chardet==4.0.0'], {
+      env: env({ KUBECONFIG: server.writeKubeconfig(dir, { namespace: null }) }),
+    });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/no namespace for revsolver workflows[\s\S]*--namespace NS, set THOTH_MIDDLETIER_NAMESPACE, or set a namespace in the kubeconfig context/);
+    expect(result.stderr).toMatch(
+      /no namespace for revsolver workflows[\s\S]*--namespace NS, set THOTH_MIDDLETIER_NAMESPACE, or set a namespace in the kubeconfig context/,
+    );
     expect(server.workflows()).toHaveLength(0);
   });
 
@@ -63,7 +73,9 @@ describe('the namespace when none is configured', () => {
 
   it("--dry-run client takes the context's namespace when a kubeconfig exists, contacting nothing", async () => {
     const kubeconfig = server.writeKubeconfig(dir, { namespace: 'other' });
-    const result = await runThoth(['submit', 'revsolver', 'chardet==4.0.0', '--dry-run', 'client', '-o', 'json'], { env: env({ KUBECONFIG: kubeconfig }) });
+    const result = await runThoth(['submit', 'revsolver', 'chardet==4.0.0', '--dry-run', 'client', '-o', 'json'], {
+      env: env({ KUBECONFIG: kubeconfig }),
+    });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).metadata.namespace).toBe('other');
     expect(server.requests).toHaveLength(0);
@@ -71,7 +83,10 @@ describe('the namespace when none is configured', () => {
 
   it("investigate --workflows cluster uses the context's namespace too", async () => {
     const kubeconfig = server.writeKubeconfig(dir, { namespace: 'other' });
-    const result = await runThoth(['--db', join(dir, 'thoth.db'), 'investigate', '--from', STREAM, '--workflows', 'cluster', '--kubeconfig', kubeconfig], { env: env() });
+    const result = await runThoth(
+      ['--db', join(dir, 'thoth.db'), 'investigate', '--from', STREAM, '--workflows', 'cluster', '--kubeconfig', kubeconfig],
+      { env: env() },
+    );
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('workflows: namespace other where none is configured (from the kubeconfig context loopback');
     expect(server.workflows('other').length).toBeGreaterThan(0);

@@ -54,16 +54,26 @@ describe('thoth submit', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toBe('workflow.argoproj.io/solver-requests-2-25-1-rhel-8-py38-c18e345c0c unchanged\n');
     expect(created()).toHaveLength(1);
-    const parameters = Object.fromEntries(created()[0]!.spec.arguments!.parameters!.map((p) => [p.name, p.value]));
-    expect(parameters).toMatchObject({ THOTH_SOLVER_NAME: 'solver-rhel-8-py38', THOTH_SOLVER_PACKAGES: 'requests===2.25.1', THOTH_SOLVER_INDEXES: INDEX });
+    const parameters = Object.fromEntries(created()[0].spec.arguments!.parameters!.map((p) => [p.name, p.value]));
+    expect(parameters).toMatchObject({
+      THOTH_SOLVER_NAME: 'solver-rhel-8-py38',
+      THOTH_SOLVER_PACKAGES: 'requests===2.25.1',
+      THOTH_SOLVER_INDEXES: INDEX,
+    });
   });
 
   it('records the workflow in the ledger, as the investigator would', async () => {
     await thoth(['submit', 'revsolver', 'flask==2.0.1', '--namespace', 'thoth']);
     const store = openStore(join(dir, 'thoth.db'), { readonly: true });
     try {
-      const entry = store.findWorkflow(created()[0]!.metadata.name);
-      expect(entry).toMatchObject({ kind: 'revsolver', namespace: 'thoth', status: 'Pending', packageName: 'flask', packageVersion: '2.0.1' });
+      const entry = store.findWorkflow(created()[0].metadata.name);
+      expect(entry).toMatchObject({
+        kind: 'revsolver',
+        namespace: 'thoth',
+        status: 'Pending',
+        packageName: 'flask',
+        packageVersion: '2.0.1',
+      });
     } finally {
       store.close();
     }
@@ -78,7 +88,9 @@ describe('thoth submit', () => {
 
   it('takes the solver from --solver, then THOTH_SOLVERS, and -p overrides the operand', async () => {
     await thoth(['submit', 'solver', 'requests==2.25.1', '--namespace', 'thoth', '--solver', 'solver-fedora-35-py310']);
-    await thoth(['submit', 'solver', 'requests==2.25.1', '--namespace', 'thoth'], { env: { ...env, THOTH_SOLVERS: 'solver-fedora-34-py39,solver-rhel-8-py38' } });
+    await thoth(['submit', 'solver', 'requests==2.25.1', '--namespace', 'thoth'], {
+      env: { ...env, THOTH_SOLVERS: 'solver-fedora-34-py39,solver-rhel-8-py38' },
+    });
     await thoth(['submit', 'solver', 'requests==2.25.1', '--namespace', 'thoth', '-p', 'THOTH_SOLVER_PACKAGES=urllib3===1.26.5']);
     const solvers = created().map((w) => w.spec.arguments!.parameters!.find((p) => p.name === 'THOTH_SOLVER_NAME')!.value);
     expect(solvers.sort()).toEqual(['solver-fedora-34-py39', 'solver-fedora-35-py310', 'solver-rhel-8-py38']);
@@ -107,13 +119,15 @@ describe('thoth submit', () => {
   it('-o json prints the object as the cluster holds it', async () => {
     const result = await thoth(['submit', 'graph-sync', '-p', 'THOTH_SYNC_DOCUMENT_ID=inspection-1', '--namespace', 'thoth', '-o', 'json']);
     const workflow = JSON.parse(result.stdout) as Workflow;
-    expect(workflow.metadata.uid).toBe(created()[0]!.metadata.uid);
+    expect(workflow.metadata.uid).toBe(created()[0].metadata.uid);
   });
 
   it('puts backend kinds in THOTH_BACKEND_NAMESPACE when no --namespace is given', async () => {
-    const result = await thoth(['submit', 'adviser', '-p', 'THOTH_ADVISER_RECOMMENDATION_TYPE=stable'], { env: { ...env, THOTH_BACKEND_NAMESPACE: 'thoth-backend' } });
+    const result = await thoth(['submit', 'adviser', '-p', 'THOTH_ADVISER_RECOMMENDATION_TYPE=stable'], {
+      env: { ...env, THOTH_BACKEND_NAMESPACE: 'thoth-backend' },
+    });
     expect(result.code).toBe(0);
-    expect(created()[0]!.metadata.namespace).toBe('thoth-backend');
+    expect(created()[0].metadata.namespace).toBe('thoth-backend');
   });
 
   it('submits a Workflow file that references a thoth template', async () => {
@@ -145,14 +159,22 @@ describe('thoth submit --wait / --watch', () => {
     server.setPhase('thoth', workflow.metadata.name, 'Succeeded');
     const result = await running;
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`workflow.argoproj.io/${workflow.metadata.name} created\nworkflow.argoproj.io/${workflow.metadata.name} Succeeded\n`);
+    expect(result.stdout).toBe(
+      `workflow.argoproj.io/${workflow.metadata.name} created\nworkflow.argoproj.io/${workflow.metadata.name} Succeeded\n`,
+    );
   });
 
   it('--wait exits 1 with the failing node and its message when the workflow fails', async () => {
     const running = thoth(['submit', 'revsolver', 'flask==2.0.1', '--namespace', 'thoth', '--wait']);
     const workflow = await appeared('revsolver');
     server.setPhase('thoth', workflow.metadata.name, 'Failed', 'child "revsolver" failed', {
-      [workflow.metadata.name]: { id: workflow.metadata.name, displayName: workflow.metadata.name, type: 'Steps', phase: 'Failed', message: 'child failed' },
+      [workflow.metadata.name]: {
+        id: workflow.metadata.name,
+        displayName: workflow.metadata.name,
+        type: 'Steps',
+        phase: 'Failed',
+        message: 'child failed',
+      },
       pod: { id: 'pod', displayName: 'revsolver', type: 'Pod', phase: 'Failed', message: 'Error (exit code 3): no such version' },
     });
     const result = await running;
@@ -179,8 +201,12 @@ describe('thoth submit --wait / --watch', () => {
   it('--watch shows the phase and node progress on stderr', async () => {
     const running = thoth(['submit', 'revsolver', 'flask==2.0.1', '--namespace', 'thoth', '--watch']);
     const workflow = await appeared('revsolver');
-    server.setPhase('thoth', workflow.metadata.name, 'Running', undefined, { pod: { id: 'pod', displayName: 'revsolver', type: 'Pod', phase: 'Running' } });
-    server.setPhase('thoth', workflow.metadata.name, 'Succeeded', undefined, { pod: { id: 'pod', displayName: 'revsolver', type: 'Pod', phase: 'Succeeded' } });
+    server.setPhase('thoth', workflow.metadata.name, 'Running', undefined, {
+      pod: { id: 'pod', displayName: 'revsolver', type: 'Pod', phase: 'Running' },
+    });
+    server.setPhase('thoth', workflow.metadata.name, 'Succeeded', undefined, {
+      pod: { id: 'pod', displayName: 'revsolver', type: 'Pod', phase: 'Succeeded' },
+    });
     const result = await running;
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`${workflow.metadata.name}  Succeeded  1/1 nodes`);
@@ -189,13 +215,49 @@ describe('thoth submit --wait / --watch', () => {
 
 describe('thoth submit refuses bad input', () => {
   const table: Array<[string, string[], NodeJS.ProcessEnv | undefined, number, RegExp]> = [
-    ['an unknown kind, listing the kinds', ['submit', 'solvr', 'requests==2.25.1'], undefined, 2, /unknown workflow kind "solvr"[\s\S]*kinds: solver, revsolver, security-indicators/],
-    ['a missing required parameter, by name', ['submit', 'graph-sync', '--namespace', 'thoth'], undefined, 1, /missing required parameter THOTH_SYNC_DOCUMENT_ID/],
-    ['an invalid package spec, naming the rule', ['submit', 'revsolver', 'flask>=2', '--namespace', 'thoth'], undefined, 1, /only an exact pin/],
+    [
+      'an unknown kind, listing the kinds',
+      ['submit', 'solvr', 'requests==2.25.1'],
+      undefined,
+      2,
+      /unknown workflow kind "solvr"[\s\S]*kinds: solver, revsolver, security-indicators/,
+    ],
+    [
+      'a missing required parameter, by name',
+      ['submit', 'graph-sync', '--namespace', 'thoth'],
+      undefined,
+      1,
+      /missing required parameter THOTH_SYNC_DOCUMENT_ID/,
+    ],
+    [
+      'an invalid package spec, naming the rule',
+      ['submit', 'revsolver', 'flask>=2', '--namespace', 'thoth'],
+      undefined,
+      1,
+      /only an exact pin/,
+    ],
     ['an invalid version, naming PEP 440', ['submit', 'revsolver', 'flask==two', '--namespace', 'thoth'], undefined, 1, /PEP 440/],
-    ['an index URL with credentials', ['submit', 'solver', 'requests==2.25.1', '--namespace', 'thoth', '--index-url', 'https://u:p@index.example/simple'], undefined, 1, /THOTH_SOLVER_INDEXES.*credentials/],
-    ['a solver without any index configured', ['submit', 'solver', 'requests==2.25.1', '--namespace', 'thoth'], { THOTH_INDEX_URLS: '', PIP_CONFIG_FILE: '/dev/null' }, 1, /--index-url, THOTH_INDEX_URLS, PIP_INDEX_URL/],
-    ['a bad -o value', ['submit', 'revsolver', 'flask==2.0.1', '--namespace', 'thoth', '-o', 'table'], undefined, 2, /-o must be one of name, yaml, json/],
+    [
+      'an index URL with credentials',
+      ['submit', 'solver', 'requests==2.25.1', '--namespace', 'thoth', '--index-url', 'https://u:p@index.example/simple'],
+      undefined,
+      1,
+      /THOTH_SOLVER_INDEXES.*credentials/,
+    ],
+    [
+      'a solver without any index configured',
+      ['submit', 'solver', 'requests==2.25.1', '--namespace', 'thoth'],
+      { THOTH_INDEX_URLS: '', PIP_CONFIG_FILE: '/dev/null' },
+      1,
+      /--index-url, THOTH_INDEX_URLS, PIP_INDEX_URL/,
+    ],
+    [
+      'a bad -o value',
+      ['submit', 'revsolver', 'flask==2.0.1', '--namespace', 'thoth', '-o', 'table'],
+      undefined,
+      2,
+      /-o must be one of name, yaml, json/,
+    ],
   ];
   for (const [what, args, extra, code, message] of table) {
     it(what, async () => {
@@ -222,7 +284,9 @@ describe('thoth submit refuses bad input', () => {
   });
 
   it('no cluster configured: a clear error, not localhost:8080', async () => {
-    const result = await thoth(['submit', 'revsolver', 'flask==2.0.1', '--namespace', 'thoth'], { env: cleanEnv({ HOME: dir, THOTH_HOME: dir }) });
+    const result = await thoth(['submit', 'revsolver', 'flask==2.0.1', '--namespace', 'thoth'], {
+      env: cleanEnv({ HOME: dir, THOTH_HOME: dir }),
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('no Kubernetes cluster is configured');
     expect(server.requests).toHaveLength(0);

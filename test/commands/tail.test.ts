@@ -5,16 +5,25 @@ import { lines, site } from './publish-support.js';
 
 describe('thoth tail arguments', () => {
   it.each([
-    [['tail', 'solvd-package'], "unknown message type \"solvd-package\" (did you mean 'solved-package'?)"],
+    [['tail', 'solvd-package'], 'unknown message type "solvd-package" (did you mean \'solved-package\'?)'],
     [['tail'], 'name at least one message type or topic, or --all'],
     [['tail', 'solved-package', '--from-beginning', '--since', '10m'], '--from-beginning and --since cannot be used together'],
-    [['tail', 'solved-package', '--since', 'last week'], '--since expects a duration like 10m, 2h, 1d or an ISO-8601 date, got "last week"'],
+    [
+      ['tail', 'solved-package', '--since', 'last week'],
+      '--since expects a duration like 10m, 2h, 1d or an ISO-8601 date, got "last week"',
+    ],
     [['tail', 'solved-package', '--count', '0'], '--count must be a positive integer, got "0"'],
     [['tail', 'solved-package', '--offset', '-3'], '--offset must be a non-negative integer'],
-    [['tail', 'solved-package', '--filter', 'pakage_name=requests'], "--filter: no tailed message type has a field \"pakage_name\" (did you mean 'package_name'?)"],
+    [
+      ['tail', 'solved-package', '--filter', 'pakage_name=requests'],
+      '--filter: no tailed message type has a field "pakage_name" (did you mean \'package_name\'?)',
+    ],
     [['tail', 'solved-package', '--filter', 'package_name'], '--filter expects field=value, got "package_name"'],
     [['tail', 'solved-package', '-o', 'yaml'], '-o must be one of pretty, ndjson, json, got "yaml"'],
-    [['tail', 'solved-package', '--deployment-name', 'a/b'], '--deployment-name "a/b" cannot prefix a topic: a deployment name may contain only ASCII letters'],
+    [
+      ['tail', 'solved-package', '--deployment-name', 'a/b'],
+      '--deployment-name "a/b" cannot prefix a topic: a deployment name may contain only ASCII letters',
+    ],
   ])('%j', async (args, message) => {
     const s = site('embedded');
     const result = await s.thoth(args);
@@ -29,7 +38,11 @@ describe('thoth tail output', () => {
     const s = site('embedded');
     await s.thoth(['publish', 'solved-package', 'requests==2.25.1', '--solver', 'solver-rhel-8-py38', '--key', 'k1']);
     const onTerminal = await s.thoth(['tail', 'solved-package', '--exit-at-end'], { tty: true });
-    expect(onTerminal.stdout).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z  thoth\\.solver\\.solved-package  0@0  key=k1  solved-package v1  from thoth \\d+\\.\\d+\\.\\d+\\n`));
+    expect(onTerminal.stdout).toMatch(
+      new RegExp(
+        `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z  thoth\\.solver\\.solved-package  0@0  key=k1  solved-package v1  from thoth \\d+\\.\\d+\\.\\d+\\n`,
+      ),
+    );
     expect(onTerminal.stdout).toMatch(/\n {2}package_name +requests\n/);
     expect(onTerminal.stdout).toMatch(/\n {2}solver +solver-rhel-8-py38\n/);
     expect(onTerminal.stdout).not.toContain('component_name');

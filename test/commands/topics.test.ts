@@ -10,7 +10,9 @@ describe('thoth topics', () => {
     const rows = result.stdout.trim().split('\n');
     expect(rows[0]).toMatch(/^TOPIC +TYPE +EXISTS +PARTITIONS +MESSAGES$/);
     expect(rows).toHaveLength(22);
-    expect(rows.find((r) => r.includes('.thoth.repo-init'))).toMatch(new RegExp(`^${s.deployment}\\.thoth\\.repo-init +repo-init +yes +1 +1$`));
+    expect(rows.find((r) => r.includes('.thoth.repo-init'))).toMatch(
+      new RegExp(`^${s.deployment}\\.thoth\\.repo-init +repo-init +yes +1 +1$`),
+    );
     expect(rows.find((r) => r.includes('.thoth.solver.solved-package'))).toMatch(/ solved-package +no +- +-$/);
     expect(rows.at(-1)).toMatch(new RegExp(`^${s.deployment}\\.thoth\\.investigator\\.dead-letter +dead-letter +no`));
   });

@@ -34,7 +34,7 @@ const RESERVED = /(^|\.)(example|invalid|test|localhost)$/;
 /** Every `host[:port]/` in a text (how an image reference or a URL names its host) that is neither reserved nor an API group. */
 const registryHostsIn = (text: string) =>
   [...text.toLowerCase().matchAll(/\b((?:[a-z0-9-]+\.)+[a-z][a-z0-9-]*)(?::\d+)?\//g)]
-    .map((m) => m[1]!)
+    .map((m) => m[1])
     .filter((host) => !RESERVED.test(host) && !NOT_REGISTRIES.has(host));
 
 function deployFiles(dir = ''): string[] {
@@ -72,7 +72,7 @@ describe('deploy/argo: every container spells out what it runs', () => {
     it(`${file}: every workflow parameter it refers to anywhere is declared`, () => {
       const declared = new Set<string>(doc.spec.arguments.parameters.map((p: { name: string }) => p.name));
       const body = JSON.stringify(doc.spec.templates);
-      const referred = [...body.matchAll(/workflow\.parameters\.([A-Za-z0-9_-]+)/g)].map((m) => m[1]!);
+      const referred = [...body.matchAll(/workflow\.parameters\.([A-Za-z0-9_-]+)/g)].map((m) => m[1]);
       expect(referred.length).toBeGreaterThan(0);
       for (const name of referred) expect(declared, `${file}: ${name}`).toContain(name);
     });
@@ -87,7 +87,7 @@ describe('deploy/argo: images come from one configurable place', () => {
       expect(repository.name).toBe('image-repository');
       expect(tag.name).toBe('image-tag');
       expect(tag.value).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/);
-      const host = String(repository.value).split('/')[0]!;
+      const host = String(repository.value).split('/')[0];
       expect(host, `${file}: ${repository.value}`).toMatch(RESERVED);
     });
 
@@ -101,7 +101,7 @@ describe('deploy/argo: images come from one configurable place', () => {
 
 describe("deploy/README.md's image patch", () => {
   /** The JSON-patch operations of the README's kustomize overlay, as kustomize would apply them to every template. */
-  const overlay = parseYaml(/```yaml\n(# overlay\/kustomization\.yaml[\s\S]*?)```/.exec(read('README.md'))![1]!) as Record<string, any>;
+  const overlay = parseYaml(/```yaml\n(# overlay\/kustomization\.yaml[\s\S]*?)```/.exec(read('README.md'))![1]) as Record<string, any>;
   const [patch] = overlay.patches;
   const operations = parseYaml(patch.patch) as Array<{ op: string; path: string; value: string }>;
 

@@ -29,7 +29,7 @@ function minimalRequest(kind: WorkflowKind): Record<string, string> {
   const spec = KIND_SPECS.get(kind)!;
   const names = spec.parameters.filter((p) => p.required).map((p) => p.name);
   if (spec.requiresOneOf) names.push(spec.requiresOneOf.find((name) => SAMPLES[kind][name] !== undefined)!);
-  return Object.fromEntries(names.map((name) => [name, SAMPLES[kind][name]!]));
+  return Object.fromEntries(names.map((name) => [name, SAMPLES[kind][name]]));
 }
 
 function templateFor(name: string) {

@@ -20,7 +20,15 @@ import { DEPLOYMENT, IMAGE, VERSION, deploymentRunFlags, podmanEnv } from '../..
 import { cleanEnv, runThoth } from '../support/cli.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const DEMO = ['investigate', '--from', 'fixtures/streams/continuous-learning.ndjson', '--index-url', 'https://index.example/simple', '-o', 'text'];
+const DEMO = [
+  'investigate',
+  '--from',
+  'fixtures/streams/continuous-learning.ndjson',
+  '--index-url',
+  'https://index.example/simple',
+  '-o',
+  'text',
+];
 /** A cold build: the Debian bases (a few minutes once per machine), then npm ci with g++ on sqlite3.c. */
 const BUILD_TIMEOUT_MS = 30 * 60_000;
 const RUN_TIMEOUT_MS = 120_000;
@@ -69,20 +77,26 @@ function needsImage() {
 }
 
 describe('node scripts/image.mjs build', () => {
-  it('builds the image on the Debian bases (minutes the first time on a machine, seconds from the layer cache)', async () => {
-    const version = spawnSync('podman', ['--version'], { encoding: 'utf8' });
-    if (version.error || version.status !== 0) {
-      notBuilt = new Error(`the image tests need podman (${version.error?.message ?? version.stderr.trim()}): run bash .ci/run, or apt-get install podman runc mmdebstrap`);
-      throw notBuilt;
-    }
-    const build = await run(process.execPath, ['scripts/image.mjs', 'build'], BUILD_TIMEOUT_MS);
-    if (build.code !== 0) {
-      notBuilt = new Error(`node scripts/image.mjs build failed:\n${explain(build).slice(-6000)}`);
-      throw notBuilt;
-    }
-    expect(build.stdout).toBe(`${IMAGE}\n`);
-    notBuilt = undefined;
-  }, BUILD_TIMEOUT_MS);
+  it(
+    'builds the image on the Debian bases (minutes the first time on a machine, seconds from the layer cache)',
+    async () => {
+      const version = spawnSync('podman', ['--version'], { encoding: 'utf8' });
+      if (version.error || version.status !== 0) {
+        notBuilt = new Error(
+          `the image tests need podman (${version.error?.message ?? version.stderr.trim()}): run bash .ci/run, or apt-get install podman runc mmdebstrap`,
+        );
+        throw notBuilt;
+      }
+      const build = await run(process.execPath, ['scripts/image.mjs', 'build'], BUILD_TIMEOUT_MS);
+      if (build.code !== 0) {
+        notBuilt = new Error(`node scripts/image.mjs build failed:\n${explain(build).slice(-6000)}`);
+        throw notBuilt;
+      }
+      expect(build.stdout).toBe(`${IMAGE}\n`);
+      notBuilt = undefined;
+    },
+    BUILD_TIMEOUT_MS,
+  );
 });
 
 describe('the image run as deploy/investigator/deployment.yaml says', () => {
@@ -109,94 +123,141 @@ describe('the image run as deploy/investigator/deployment.yaml says', () => {
     expect(result, explain(result)).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
   });
 
-  it('the demo (investigate --from the continuous-learning stream) says inside what it says on the host', async () => {
-    needsImage();
-    const home = mkdtempSync(join(tmpdir(), 'thoth-image-demo-'));
-    try {
-      const host = await runThoth(DEMO.map((a) => (a.startsWith('fixtures/') ? join(REPO, a) : a)), { env: cleanEnv({ THOTH_HOME: home }) });
-      expect(host.code, host.stderr).toBe(0);
-      const inside = await asDeployed(DEMO);
-      expect(inside.code, explain(inside)).toBe(0);
-      expect(inside.stdout).toContain('5 workflow');
-      // Line by line, in any order: workflows created in the same millisecond are listed by name,
-      // others in creation order (ORDER BY created_at, name), so the order of the three solvers varies.
-      const lines = (text: string, cache: string) => text.replaceAll(cache, '<THOTH_HOME>').split('\n').sort();
-      expect(lines(inside.stdout, thothHome)).toEqual(lines(host.stdout, home));
-      expect(lines(inside.stderr, thothHome)).toEqual(lines(host.stderr, home));
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-    }
-  }, RUN_TIMEOUT_MS);
-
-  it('writes nothing outside THOTH_HOME: the root and /tmp are read-only, and a writable root shows no change after the demo', async () => {
-    needsImage();
-    const probe = await asDeployed(['-c', `touch /opt/thoth/x; touch /tmp/x; touch ${thothHome}/x && echo cache-writable`], { flags: ['--entrypoint', 'sh'] });
-    expect(probe.stderr).toContain("cannot touch '/opt/thoth/x': Read-only file system");
-    expect(probe.stderr).toContain("cannot touch '/tmp/x': Read-only file system");
-    expect(probe.stdout).toBe('cache-writable\n');
-
-    const name = `thoth-image-diff-${process.pid}`;
-    const user = ['--user', '65532:65532', '--tmpfs', `${thothHome}:rw,U`];
-    try {
-      const demo = await podman(['run', '--name', name, '--network=none', ...user, IMAGE, ...DEMO]);
-      expect(demo.code, explain(demo)).toBe(0);
-      const diff = await podman(['diff', name]);
-      expect(diff.code, explain(diff)).toBe(0);
-      // podman itself writes /etc/hosts, /etc/hostname and /etc/resolv.conf into every container.
-      const changes = diff.stdout.split('\n').filter((line) => line && !/^C \/etc$|^[AC] \/etc\/(hosts|hostname|resolv\.conf)$|^[AC] \/run(\/.containerenv)?$/.test(line));
-      expect(changes).toEqual([]);
-    } finally {
-      await podman(['rm', '--force', name]);
-    }
-  }, RUN_TIMEOUT_MS);
-
-  it('sorts more than SQLite keeps in memory: its temporary files go to the volume (TMPDIR), not the read-only /tmp', async () => {
-    needsImage();
-    // ~40 MB of sort keys, above better-sqlite3's 16 MB page cache, so SQLite spills to a temporary file.
-    const sort = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<1000000) SELECT count(*) AS n FROM (SELECT hex(randomblob(16)) AS h FROM c ORDER BY h)';
-    const script = `thoth ${DEMO.join(' ')} >/dev/null 2>&1 && exec thoth query sql '${sort}' -o json`;
-    const result = await asDeployed(['-c', script], { flags: ['--entrypoint', 'sh'] });
-    expect(result.code, explain(result)).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual([{ n: 1_000_000 }]);
-  }, RUN_TIMEOUT_MS);
-
-  it('keeps the cache on a volume from one container to the next (a PersistentVolumeClaim in place of the emptyDir)', async () => {
-    needsImage();
-    const volume = `thoth-image-cache-${process.pid}`;
-    try {
-      const first = await asDeployed(DEMO, { volume });
-      expect(first.code, explain(first)).toBe(0);
-      const stats = await asDeployed(['query', 'stats', '-o', 'json'], { volume });
-      expect(stats.code, explain(stats)).toBe(0);
-      expect(JSON.parse(stats.stdout)).toMatchObject({ path: `${thothHome}/thoth.db`, tables: { workflows: 5 } });
-    } finally {
-      await podman(['volume', 'rm', '--force', volume]);
-    }
-  }, RUN_TIMEOUT_MS);
-
-  it('serves /_health as PID 1 and stops on SIGTERM with exit 0 within the pod\'s grace period', async () => {
-    needsImage();
-    const name = `thoth-image-sigterm-${process.pid}`;
-    try {
-      const started = await podman(['run', '--detach', '--name', name, '--network=none', ...deploymentRunFlags(), IMAGE, 'investigate', '--workflows', 'record', '--port', '6066']);
-      expect(started.code, explain(started)).toBe(0);
-      const probe = ['exec', name, 'node', '-e', "fetch('http://127.0.0.1:6066/_health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"];
-      let healthy = false;
-      for (let i = 0; i < 60 && !healthy; i += 1) {
-        healthy = (await podman(probe)).code === 0;
-        if (!healthy) await new Promise((r) => setTimeout(r, 500));
+  it(
+    'the demo (investigate --from the continuous-learning stream) says inside what it says on the host',
+    async () => {
+      needsImage();
+      const home = mkdtempSync(join(tmpdir(), 'thoth-image-demo-'));
+      try {
+        const host = await runThoth(
+          DEMO.map((a) => (a.startsWith('fixtures/') ? join(REPO, a) : a)),
+          { env: cleanEnv({ THOTH_HOME: home }) },
+        );
+        expect(host.code, host.stderr).toBe(0);
+        const inside = await asDeployed(DEMO);
+        expect(inside.code, explain(inside)).toBe(0);
+        expect(inside.stdout).toContain('5 workflow');
+        // Line by line, in any order: workflows created in the same millisecond are listed by name,
+        // others in creation order (ORDER BY created_at, name), so the order of the three solvers varies.
+        const lines = (text: string, cache: string) => text.replaceAll(cache, '<THOTH_HOME>').split('\n').sort();
+        expect(lines(inside.stdout, thothHome)).toEqual(lines(host.stdout, home));
+        expect(lines(inside.stderr, thothHome)).toEqual(lines(host.stderr, home));
+      } finally {
+        rmSync(home, { recursive: true, force: true });
       }
-      expect(healthy, (await podman(['logs', name])).stderr).toBe(true);
-      const since = Date.now();
-      const stop = await podman(['stop', '--time', String(pod.terminationGracePeriodSeconds), name]);
-      expect(stop.code, explain(stop)).toBe(0);
-      expect(Date.now() - since).toBeLessThan(10_000);
-      const state = await podman(['inspect', '--format', '{{.State.ExitCode}}', name]);
-      expect(state.stdout.trim(), (await podman(['logs', name])).stderr).toBe('0');
-    } finally {
-      await podman(['rm', '--force', name]);
-    }
-  }, RUN_TIMEOUT_MS);
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it(
+    'writes nothing outside THOTH_HOME: the root and /tmp are read-only, and a writable root shows no change after the demo',
+    async () => {
+      needsImage();
+      const probe = await asDeployed(['-c', `touch /opt/thoth/x; touch /tmp/x; touch ${thothHome}/x && echo cache-writable`], {
+        flags: ['--entrypoint', 'sh'],
+      });
+      expect(probe.stderr).toContain("cannot touch '/opt/thoth/x': Read-only file system");
+      expect(probe.stderr).toContain("cannot touch '/tmp/x': Read-only file system");
+      expect(probe.stdout).toBe('cache-writable\n');
+
+      const name = `thoth-image-diff-${process.pid}`;
+      const user = ['--user', '65532:65532', '--tmpfs', `${thothHome}:rw,U`];
+      try {
+        const demo = await podman(['run', '--name', name, '--network=none', ...user, IMAGE, ...DEMO]);
+        expect(demo.code, explain(demo)).toBe(0);
+        const diff = await podman(['diff', name]);
+        expect(diff.code, explain(diff)).toBe(0);
+        // podman itself writes /etc/hosts, /etc/hostname and /etc/resolv.conf into every container.
+        const changes = diff.stdout
+          .split('\n')
+          .filter((line) => line && !/^C \/etc$|^[AC] \/etc\/(hosts|hostname|resolv\.conf)$|^[AC] \/run(\/.containerenv)?$/.test(line));
+        expect(changes).toEqual([]);
+      } finally {
+        await podman(['rm', '--force', name]);
+      }
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it(
+    'sorts more than SQLite keeps in memory: its temporary files go to the volume (TMPDIR), not the read-only /tmp',
+    async () => {
+      needsImage();
+      // ~40 MB of sort keys, above better-sqlite3's 16 MB page cache, so SQLite spills to a temporary file.
+      const sort =
+        'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<1000000) SELECT count(*) AS n FROM (SELECT hex(randomblob(16)) AS h FROM c ORDER BY h)';
+      const script = `thoth ${DEMO.join(' ')} >/dev/null 2>&1 && exec thoth query sql '${sort}' -o json`;
+      const result = await asDeployed(['-c', script], { flags: ['--entrypoint', 'sh'] });
+      expect(result.code, explain(result)).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual([{ n: 1_000_000 }]);
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it(
+    'keeps the cache on a volume from one container to the next (a PersistentVolumeClaim in place of the emptyDir)',
+    async () => {
+      needsImage();
+      const volume = `thoth-image-cache-${process.pid}`;
+      try {
+        const first = await asDeployed(DEMO, { volume });
+        expect(first.code, explain(first)).toBe(0);
+        const stats = await asDeployed(['query', 'stats', '-o', 'json'], { volume });
+        expect(stats.code, explain(stats)).toBe(0);
+        expect(JSON.parse(stats.stdout)).toMatchObject({ path: `${thothHome}/thoth.db`, tables: { workflows: 5 } });
+      } finally {
+        await podman(['volume', 'rm', '--force', volume]);
+      }
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it(
+    "serves /_health as PID 1 and stops on SIGTERM with exit 0 within the pod's grace period",
+    async () => {
+      needsImage();
+      const name = `thoth-image-sigterm-${process.pid}`;
+      try {
+        const started = await podman([
+          'run',
+          '--detach',
+          '--name',
+          name,
+          '--network=none',
+          ...deploymentRunFlags(),
+          IMAGE,
+          'investigate',
+          '--workflows',
+          'record',
+          '--port',
+          '6066',
+        ]);
+        expect(started.code, explain(started)).toBe(0);
+        const probe = [
+          'exec',
+          name,
+          'node',
+          '-e',
+          "fetch('http://127.0.0.1:6066/_health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
+        ];
+        let healthy = false;
+        for (let i = 0; i < 60 && !healthy; i += 1) {
+          healthy = (await podman(probe)).code === 0;
+          if (!healthy) await new Promise((r) => setTimeout(r, 500));
+        }
+        expect(healthy, (await podman(['logs', name])).stderr).toBe(true);
+        const since = Date.now();
+        const stop = await podman(['stop', '--time', String(pod.terminationGracePeriodSeconds), name]);
+        expect(stop.code, explain(stop)).toBe(0);
+        expect(Date.now() - since).toBeLessThan(10_000);
+        const state = await podman(['inspect', '--format', '{{.State.ExitCode}}', name]);
+        expect(state.stdout.trim(), (await podman(['logs', name])).stderr).toBe('0');
+      } finally {
+        await podman(['rm', '--force', name]);
+      }
+    },
+    RUN_TIMEOUT_MS,
+  );
 });
 
 describe('the runtime image', () => {
@@ -209,15 +270,41 @@ describe('the runtime image', () => {
     expect(config.Entrypoint).toEqual(['thoth']);
     expect(config.Env).toEqual(expect.arrayContaining(['THOTH_HOME=/var/lib/thoth', 'TMPDIR=/var/lib/thoth']));
     expect(Object.keys(config.Volumes ?? {})).toEqual(['/var/lib/thoth']);
-    expect(config.Labels).toMatchObject({ 'org.opencontainers.image.version': VERSION, 'org.opencontainers.image.licenses': 'GPL-3.0-or-later' });
+    expect(config.Labels).toMatchObject({
+      'org.opencontainers.image.version': VERSION,
+      'org.opencontainers.image.licenses': 'GPL-3.0-or-later',
+    });
     const id = await podman(['run', '--rm', '--network=none', '--entrypoint', 'id', IMAGE, '-u']);
     expect(id, explain(id)).toMatchObject({ code: 0, stdout: '65532\n' });
   });
 
   it('holds no compiler, no npm and no development dependency', async () => {
     needsImage();
-    const tools = ['npm', 'npx', 'corepack', 'yarn', 'yarnpkg', 'pnpm', 'node-gyp', 'gcc', 'g++', 'cc', 'c++', 'make', 'python3', 'tsc', 'vitest'];
-    const paths = ['/opt/thoth/node_modules/typescript', '/opt/thoth/node_modules/vitest', '/opt/thoth/node_modules/@types/better-sqlite3', '/opt/thoth/src', '/usr/include/node', '/opt/thoth/node_modules/better-sqlite3/deps'];
+    const tools = [
+      'npm',
+      'npx',
+      'corepack',
+      'yarn',
+      'yarnpkg',
+      'pnpm',
+      'node-gyp',
+      'gcc',
+      'g++',
+      'cc',
+      'c++',
+      'make',
+      'python3',
+      'tsc',
+      'vitest',
+    ];
+    const paths = [
+      '/opt/thoth/node_modules/typescript',
+      '/opt/thoth/node_modules/vitest',
+      '/opt/thoth/node_modules/@types/better-sqlite3',
+      '/opt/thoth/src',
+      '/usr/include/node',
+      '/opt/thoth/node_modules/better-sqlite3/deps',
+    ];
     const script = `for t in ${tools.join(' ')}; do command -v "$t"; done; for p in ${paths.join(' ')}; do [ ! -e "$p" ] || echo "$p"; done; command -v node`;
     const result = await podman(['run', '--rm', '--network=none', '--entrypoint', 'sh', IMAGE, '-c', script]);
     expect(result.code, explain(result)).toBe(0);
@@ -225,28 +312,31 @@ describe('the runtime image', () => {
     expect(result.stdout.trim().split('\n')).toEqual([expect.stringMatching(/\/node$/)]);
   });
 
-  it('hands itself on: node scripts/image.mjs save writes an OCI archive of the image', async () => {
-    needsImage();
-    const dir = mkdtempSync(join(tmpdir(), 'thoth-image-save-'));
-    try {
-      const path = join(dir, `thoth-${VERSION}.oci.tar`);
-      const save = await run(process.execPath, ['scripts/image.mjs', 'save', path], RUN_TIMEOUT_MS);
-      expect(save.code, explain(save)).toBe(0);
-      expect(save.stdout.trim()).toBe(path);
-      const tar = (member: string) => spawnSync('tar', ['-xOf', path, member], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
-      expect(JSON.parse(tar('oci-layout').stdout)).toEqual({ imageLayoutVersion: '1.0.0' });
-      const index = JSON.parse(tar('index.json').stdout);
-      expect(index.manifests).toHaveLength(1);
-      expect(index.manifests[0].annotations).toEqual({ 'org.opencontainers.image.ref.name': IMAGE });
-      const [algorithm, digest] = index.manifests[0].digest.split(':');
-      const manifest = JSON.parse(tar(`blobs/${algorithm}/${digest}`).stdout);
-      const listed = spawnSync('tar', ['-tf', path], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }).stdout.split('\n');
-      for (const layer of manifest.layers) expect(listed).toContain(`blobs/${layer.digest.replace(':', '/')}`);
-      const inspect = await podman(['image', 'inspect', '--format', '{{.Id}}', IMAGE]);
-      expect(manifest.config.digest).toBe(`sha256:${inspect.stdout.trim()}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, RUN_TIMEOUT_MS);
+  it(
+    'hands itself on: node scripts/image.mjs save writes an OCI archive of the image',
+    async () => {
+      needsImage();
+      const dir = mkdtempSync(join(tmpdir(), 'thoth-image-save-'));
+      try {
+        const path = join(dir, `thoth-${VERSION}.oci.tar`);
+        const save = await run(process.execPath, ['scripts/image.mjs', 'save', path], RUN_TIMEOUT_MS);
+        expect(save.code, explain(save)).toBe(0);
+        expect(save.stdout.trim()).toBe(path);
+        const tar = (member: string) => spawnSync('tar', ['-xOf', path, member], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+        expect(JSON.parse(tar('oci-layout').stdout)).toEqual({ imageLayoutVersion: '1.0.0' });
+        const index = JSON.parse(tar('index.json').stdout);
+        expect(index.manifests).toHaveLength(1);
+        expect(index.manifests[0].annotations).toEqual({ 'org.opencontainers.image.ref.name': IMAGE });
+        const [algorithm, digest] = index.manifests[0].digest.split(':');
+        const manifest = JSON.parse(tar(`blobs/${algorithm}/${digest}`).stdout);
+        const listed = spawnSync('tar', ['-tf', path], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }).stdout.split('\n');
+        for (const layer of manifest.layers) expect(listed).toContain(`blobs/${layer.digest.replace(':', '/')}`);
+        const inspect = await podman(['image', 'inspect', '--format', '{{.Id}}', IMAGE]);
+        expect(manifest.config.digest).toBe(`sha256:${inspect.stdout.trim()}`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    RUN_TIMEOUT_MS,
+  );
 });
-

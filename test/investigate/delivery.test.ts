@@ -1,9 +1,10 @@
+import { readSettings } from '../../src/config/settings.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TransientError } from '../../src/cli/errors.js';
-import { investigatorConfig } from '../../src/investigate/config.js';
+import { TransientError } from '../../src/core/errors.js';
+import { investigatorConfig } from '../../src/config/investigator.js';
 import { createDelivery, type DeliveryOptions } from '../../src/investigate/delivery.js';
 import { planEffects } from '../../src/investigate/dispatch.js';
 import type { InvestigatorEvent } from '../../src/investigate/events.js';
@@ -32,7 +33,16 @@ const solved = (fields: Record<string, unknown> = {}) =>
 
 let offset = 0;
 function record(value: string | null, topic = SOLVED): ConsumedRecord {
-  return { topic, partition: 0, offset: offset++, timestamp: NOW, key: null, headers: { 'x-trace': 'abc' }, value, size: value === null ? 0 : Buffer.byteLength(value) };
+  return {
+    topic,
+    partition: 0,
+    offset: offset++,
+    timestamp: NOW,
+    key: null,
+    headers: { 'x-trace': 'abc' },
+    value,
+    size: value === null ? 0 : Buffer.byteLength(value),
+  };
 }
 
 /** Kubernetes at the edge: counts what reaches it. */
@@ -46,6 +56,7 @@ function countingKube(): KubeClient & { created: Workflow[] } {
       return { outcome: 'created', workflow };
     },
     getWorkflow: async () => undefined,
+    listWorkflows: async () => [],
     watchWorkflow: async () => {
       throw new Error('not used');
     },
@@ -75,12 +86,12 @@ afterEach(() => {
 });
 
 function delivery(overrides: Partial<DeliveryOptions> = {}) {
-  const config = investigatorConfig({ THOTH_INDEX_URLS: INDEX });
+  const config = investigatorConfig(readSettings({ THOTH_INDEX_URLS: INDEX }));
   const executor = createExecutor({ store, kube, namespaceFor: () => 'thoth', publish: async () => undefined, now: () => NOW, metrics });
   return createDelivery({
     store,
     plan: (incoming) => planEffects(incoming, { store, config, index: { versions: async () => [] }, now: () => NOW }),
-    execute: (effects, source, close) => executor.execute(effects as never, source, { close }),
+    execute: (effects, source, close) => executor.execute(effects, source, { close }),
     deadLetters: { send: async (r, errorClass, reason) => void sentDeadLetters.push({ record: r, errorClass, reason }) },
     handles: () => true,
     emit: (e) => void events.push(e),
@@ -116,37 +127,45 @@ const BAD_INPUTS: Array<[string, ConsumedRecord | (() => ConsumedRecord), string
 ];
 
 describe('delivery of one record', () => {
-  it.each(BAD_INPUTS)('dead-letters %s with a clear reason, reaches no cluster, and handles the next message', async (_name, make, errorClass, reason) => {
-    const handle = delivery();
-    const bad = typeof make === 'function' ? make() : make;
-    await handle(bad, context());
+  it.each(BAD_INPUTS)(
+    'dead-letters %s with a clear reason, reaches no cluster, and handles the next message',
+    async (_name, make, errorClass, reason) => {
+      const handle = delivery();
+      const bad = typeof make === 'function' ? make() : make;
+      await handle(bad, context());
 
-    expect(sentDeadLetters).toHaveLength(1);
-    expect(sentDeadLetters[0]).toMatchObject({ errorClass, record: { offset: bad.offset } });
-    expect(sentDeadLetters[0]!.reason).toMatch(reason);
-    const [letter] = store.deadLettersReport();
-    expect(letter).toMatchObject({ topic: bad.topic, partition: 0, offset: bad.offset, error_class: errorClass });
-    expect(store.inboxOutcome({ topic: bad.topic, partition: 0, offset: bad.offset })).toBe('dead-letter');
-    expect(kube.created).toHaveLength(0);
-    expect(metrics.value(METRIC.failures, { message_type: bad.topic === SOLVED ? 'solved-package' : 'unknown' })).toBe(1);
+      expect(sentDeadLetters).toHaveLength(1);
+      expect(sentDeadLetters[0]).toMatchObject({ errorClass, record: { offset: bad.offset } });
+      expect(sentDeadLetters[0].reason).toMatch(reason);
+      const [letter] = store.deadLettersReport();
+      expect(letter).toMatchObject({ topic: bad.topic, partition: 0, offset: bad.offset, error_class: errorClass });
+      expect(store.inboxOutcome({ topic: bad.topic, partition: 0, offset: bad.offset })).toBe('dead-letter');
+      expect(kube.created).toHaveLength(0);
+      expect(metrics.value(METRIC.failures, { message_type: bad.topic === SOLVED ? 'solved-package' : 'unknown' })).toBe(1);
 
-    const good = record(solved());
-    await handle(good, context());
-    expect(events.filter((e) => e.event === 'processed').map((e) => e.offset)).toEqual([good.offset]);
-    expect(kube.created.map((w) => w.metadata.labels.component)).toEqual(['security-indicators']);
-  });
+      const good = record(solved());
+      await handle(good, context());
+      expect(events.filter((e) => e.event === 'processed').map((e) => e.offset)).toEqual([good.offset]);
+      expect(kube.created.map((w) => w.metadata.labels.component)).toEqual(['security-indicators']);
+    },
+  );
 
   it('keeps the value as received in the cache: the object when JSON, the text otherwise', async () => {
     const handle = delivery();
     await handle(record('not json at all'), context());
     await handle(record(solved({ index_url: 'https://other.example/simple' })), context());
     const letters = store.deadLettersReport();
-    expect(letters[0]!.value).toBe('not json at all');
-    expect(letters[1]!.value).toMatchObject({ index_url: 'https://other.example/simple' });
+    expect(letters[0].value).toBe('not json at all');
+    expect(letters[1].value).toMatchObject({ index_url: 'https://other.example/simple' });
   });
 
   it('puts source topic, partition, offset, error class and reason in the dead letter headers', () => {
-    const out = deadLetterRecord({ ...record('x'), partition: 3, offset: 41 }, 'NotJson', 'the value is not valid JSON\nsecond line', 'dev');
+    const out = deadLetterRecord(
+      { ...record('x'), partition: 3, offset: 41 },
+      'NotJson',
+      'the value is not valid JSON\nsecond line',
+      'dev',
+    );
     expect(out.topic).toBe('dev.thoth.investigator.dead-letter');
     expect(out.value).toBe('x');
     expect(out.headers).toEqual({
@@ -188,7 +207,7 @@ describe('delivery of one record', () => {
   /** A delivery whose planning fails transiently twice (Kubernetes 503), then plans for real. */
   function failingTwiceThenPlanning() {
     let failures = 2;
-    const config = investigatorConfig({ THOTH_INDEX_URLS: INDEX });
+    const config = investigatorConfig(readSettings({ THOTH_INDEX_URLS: INDEX }));
     return delivery({
       plan: async (incoming) => {
         if (failures-- > 0) throw new TransientError('Kubernetes answered 503');
@@ -243,7 +262,7 @@ describe('delivery of one record', () => {
     await handle(record(solved()), context());
     expect(metrics.value(METRIC.exceptions, { message_type: 'solved-package' })).toBe(3);
     expect(sentDeadLetters.map((d) => d.errorClass)).toEqual(['InternalError']);
-    expect(sentDeadLetters[0]!.reason).toContain('cannot read properties of undefined');
+    expect(sentDeadLetters[0].reason).toContain('cannot read properties of undefined');
   });
 
   it('skips a redelivered record that the inbox already closed: no second workflow', async () => {

@@ -23,7 +23,12 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 
 async function publishSolved(db: string, from: number, to: number): Promise<void> {
   const file = join(dir, `solved-${from}.ndjson`);
-  writeFileSync(file, `${range(from, to).map((i) => solved('pkg-a', `1.0.${i}`)).join('\n')}\n`);
+  writeFileSync(
+    file,
+    `${range(from, to)
+      .map((i) => solved('pkg-a', `1.0.${i}`))
+      .join('\n')}\n`,
+  );
   // Published through the same file: the embedded broker's log lives in the cache.
   await replayLines(file, env(), db);
 }
@@ -40,7 +45,10 @@ describe('two investigators on one embedded broker', () => {
     const db = join(dir, 'thoth.db');
     const first = startInvestigator(args(db), env());
     const second = startInvestigator(args(db), env());
-    await waitFor(() => first.events.some((e) => e.event === 'started') && second.events.some((e) => e.event === 'started'), 'both investigators to start');
+    await waitFor(
+      () => first.events.some((e) => e.event === 'started') && second.events.some((e) => e.event === 'started'),
+      'both investigators to start',
+    );
     await publishSolved(db, 0, 30);
     await waitFor(() => offsetsOf(first, 'processed').length + offsetsOf(second, 'processed').length >= 30, 'every record processed');
     // Time for a second delivery to show, were there one.

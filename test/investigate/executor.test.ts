@@ -2,14 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentError, TransientError } from '../../src/cli/errors.js';
-import type { Logger } from '../../src/cli/log.js';
+import { PermanentError, TransientError } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logger.js';
 import { record, schedule, type Effect } from '../../src/investigate/effects.js';
 import { createExecutor, type ExecutorContext, type PublishRecord } from '../../src/investigate/executor.js';
 import { securityIndicatorsRequest, solverRequest } from '../../src/investigate/handlers/requests.js';
 import type { KubeClient } from '../../src/workflows/types.js';
 import type { Store } from '../../src/store/index.js';
-import { connectKube } from '../../src/workflows/kube.js';
+import { connectKube } from '../../src/kube/client.js';
+import { kubeSettings } from '../../src/config/kube.js';
 import { startKubeApiServer } from '../support/kube-api-server.js';
 import { planEffects } from '../../src/investigate/dispatch.js';
 import { INDEX, incoming, noIndex, tempStore, testConfig, type TempStore } from './handlers-support.js';
@@ -17,7 +18,10 @@ import { INDEX, incoming, noIndex, tempStore, testConfig, type TempStore } from 
 const key = { packageName: 'requests', packageVersion: '2.25.1', indexUrl: INDEX };
 const source = { topic: 'thoth.investigator.unresolved-package', partition: 0, offset: 7 };
 const solverEffect = schedule(solverRequest(key, 'solver-rhel-8-py38', null), 'no result', 'unresolved-package');
-const planSi = (): Effect[] => [schedule(securityIndicatorsRequest(key, null), 'no SI', 'solved-package'), record({ what: 'security-indicators', key, state: 'scheduled' })];
+const planSi = (): Effect[] => [
+  schedule(securityIndicatorsRequest(key, null), 'no SI', 'solved-package'),
+  record({ what: 'security-indicators', key, state: 'scheduled' }),
+];
 const reRun: Effect = {
   type: 'publish',
   messageType: 'adviser-re-run',
@@ -54,12 +58,26 @@ function executor(overrides: Partial<ExecutorContext> = {}) {
 
 describe('effect executor', () => {
   it('writes records, records the workflow in the ledger with its source, and counts it', async () => {
-    const events = await executor().execute([record({ what: 'version', key }), record({ what: 'solved', key, solver: 'solver-fedora-34-py39' }), solverEffect], source);
+    const events = await executor().execute(
+      [record({ what: 'version', key }), record({ what: 'solved', key, solver: 'solver-fedora-34-py39' }), solverEffect],
+      source,
+    );
     expect(events.map((e) => e.kind)).toEqual(['recorded-workflow', 'recorded', 'recorded']);
     expect(store.isSolved(key, 'solver-fedora-34-py39')).toBe(true);
     const [entry] = store.workflowsInFlight('solver', key);
-    expect(entry).toMatchObject({ kind: 'solver', status: 'recorded', source, parameters: { THOTH_SOLVER_NAME: 'solver-rhel-8-py38', THOTH_SOLVER_PACKAGES: 'requests===2.25.1' } });
-    expect(counted).toEqual([{ name: 'thoth_investigator_scheduled_workflows_total', labels: { message_type: 'unresolved-package', workflow_type: 'solver' }, value: 1 }]);
+    expect(entry).toMatchObject({
+      kind: 'solver',
+      status: 'recorded',
+      source,
+      parameters: { THOTH_SOLVER_NAME: 'solver-rhel-8-py38', THOTH_SOLVER_PACKAGES: 'requests===2.25.1' },
+    });
+    expect(counted).toEqual([
+      {
+        name: 'thoth_investigator_scheduled_workflows_total',
+        labels: { message_type: 'unresolved-package', workflow_type: 'solver' },
+        value: 1,
+      },
+    ]);
   });
 
   it('is idempotent: the same effects again schedule nothing new', async () => {
@@ -78,7 +96,14 @@ describe('effect executor', () => {
         messageType: 'adviser-re-run',
         key: 'adviser-abc',
         headers: {},
-        message: expect.objectContaining({ component_name: 'thoth-investigator', service_version: '1.2.3', version: 'v2', re_run_adviser_id: 'adviser-abc', recommendation_type: 'latest', origin: null }),
+        message: expect.objectContaining({
+          component_name: 'thoth-investigator',
+          service_version: '1.2.3',
+          version: 'v2',
+          re_run_adviser_id: 'adviser-abc',
+          recommendation_type: 'latest',
+          origin: null,
+        }),
       },
     ]);
     expect(store.markReRunPublished('adviser-abc', '2026-11-27T12:00:01Z')).toBe(false);
@@ -100,6 +125,7 @@ describe('effect executor', () => {
         return { outcome: 'created', workflow };
       },
       getWorkflow: async () => undefined,
+      listWorkflows: async () => [],
       watchWorkflow: async () => {
         throw new Error('not used');
       },
@@ -114,7 +140,10 @@ describe('effect executor', () => {
   });
 
   it('applies nothing when one effect is invalid', async () => {
-    const bad = schedule({ kind: 'revsolver', parameters: { THOTH_REVSOLVER_PACKAGE_NAME: 'x;rm -rf', THOTH_REVSOLVER_PACKAGE_VERSION: '1.0' } }, 'test');
+    const bad = schedule(
+      { kind: 'revsolver', parameters: { THOTH_REVSOLVER_PACKAGE_NAME: 'x;rm -rf', THOTH_REVSOLVER_PACKAGE_VERSION: '1.0' } },
+      'test',
+    );
     await expect(executor().execute([record({ what: 'cve', key }), solverEffect, bad], source)).rejects.toBeInstanceOf(PermanentError);
     expect(store.knownVersions('requests')).toEqual([]);
     expect(store.workflowsInFlight('solver', key)).toEqual([]);
@@ -122,7 +151,9 @@ describe('effect executor', () => {
 
   it('refuses an invalid follow-up message before applying anything', async () => {
     const invalid: Effect = { type: 'publish', messageType: 'adviser-re-run', message: { re_run_adviser_id: 5 }, key: null, headers: {} };
-    await expect(executor().execute([record({ what: 'version', key }), invalid], null)).rejects.toThrow(/adviser-re-run follow-up message is invalid/);
+    await expect(executor().execute([record({ what: 'version', key }), invalid], null)).rejects.toThrow(
+      /adviser-re-run follow-up message is invalid/,
+    );
     expect(store.knownVersions('requests')).toEqual([]);
     expect(published).toEqual([]);
   });
@@ -136,7 +167,7 @@ describe('effect executor', () => {
       headers: {},
     };
     const events = await executor().execute([effect], null);
-    expect(published[0]!.message.registry_password).toBe('hunter2');
+    expect(published[0].message.registry_password).toBe('hunter2');
     expect(JSON.stringify(events)).not.toContain('hunter2');
   });
 
@@ -154,13 +185,17 @@ describe('effect executor against a Kubernetes API server', () => {
     const other = tempStore();
     try {
       const silent: Logger = { notice: () => {}, warn: () => {}, debug: () => {} };
-      const kube = await connectKube({ env: { KUBECONFIG: server.writeKubeconfig(dir) }, log: silent, retry: { attempts: 1 } });
+      const kube = await connectKube({
+        cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir) }),
+        log: silent,
+        retry: { attempts: 1 },
+      });
       const first = await executor({ kube }).execute([solverEffect], source);
       expect(first.map((e) => e.kind)).toEqual(['scheduled']);
       const second = await executor({ kube, store: other.store }).execute([solverEffect], source);
       expect(second.map((e) => e.kind)).toEqual(['exists']);
       expect(server.workflows('thoth')).toHaveLength(1);
-      expect(server.workflows('thoth')[0]!.metadata.annotations).toMatchObject({ 'thoth-station.ninja/source-offset': '7' });
+      expect(server.workflows('thoth')[0].metadata.annotations).toMatchObject({ 'thoth-station.ninja/source-offset': '7' });
     } finally {
       other.dispose();
       await server.close();
@@ -172,30 +207,38 @@ describe('effect executor against a Kubernetes API server', () => {
 describe('closing the loop: advice runs waiting on knowledge', () => {
   const SOLVERS = ['solver-rhel-8-py38', 'solver-fedora-34-py39', 'solver-fedora-35-py310'];
   const other = { packageName: 'urllib3', packageVersion: '1.26.0', indexUrl: INDEX };
-  const solvedBy = (k: typeof key, solver: string): Effect[] => [record({ what: 'solved', key: k, solver }), { type: 'release-advice', key: k }];
+  const solvedBy = (k: typeof key, solver: string): Effect[] => [
+    record({ what: 'solved', key: k, solver }),
+    { type: 'release-advice', key: k },
+  ];
   const reRuns = () => published.filter((p) => p.messageType === 'adviser-re-run').map((p) => p.message.re_run_adviser_id);
   /** What unresolved-package leaves: the wait, and the solver workflows in flight. */
   const waitFor = async (adviserId: string, k: typeof key, solvers = SOLVERS) => {
     store.addAdviceWait(adviserId, 'stable', k);
-    await executor().execute(solvers.map((solver) => schedule(solverRequest(k, solver, null), 'test', 'unresolved-package')), null);
+    await executor().execute(
+      solvers.map((solver) => schedule(solverRequest(k, solver, null), 'test', 'unresolved-package')),
+      null,
+    );
   };
 
   it('publishes one adviser-re-run when the last solver the advice waited on reports, and never again', async () => {
     await waitFor('adviser-abc', key);
-    await executor().execute(solvedBy(key, SOLVERS[0]!), null);
-    await executor().execute(solvedBy(key, SOLVERS[1]!), null);
+    await executor().execute(solvedBy(key, SOLVERS[0]), null);
+    await executor().execute(solvedBy(key, SOLVERS[1]), null);
     expect(reRuns()).toEqual([]);
-    await executor().execute(solvedBy(key, SOLVERS[2]!), null);
-    expect(published.map((p) => [p.messageType, p.key, p.message.re_run_adviser_id, p.message.recommendation_type])).toEqual([['adviser-re-run', 'adviser-abc', 'adviser-abc', 'stable']]);
-    await executor().execute(solvedBy(key, SOLVERS[2]!), null);
+    await executor().execute(solvedBy(key, SOLVERS[2]), null);
+    expect(published.map((p) => [p.messageType, p.key, p.message.re_run_adviser_id, p.message.recommendation_type])).toEqual([
+      ['adviser-re-run', 'adviser-abc', 'adviser-abc', 'stable'],
+    ]);
+    await executor().execute(solvedBy(key, SOLVERS[2]), null);
     expect(reRuns()).toEqual(['adviser-abc']);
   });
 
   it('waits only for the solver the request named (the adviser asks for its own environment)', async () => {
-    await waitFor('adviser-abc', key, [SOLVERS[1]!]);
-    await executor().execute(solvedBy(key, SOLVERS[0]!), null);
+    await waitFor('adviser-abc', key, [SOLVERS[1]]);
+    await executor().execute(solvedBy(key, SOLVERS[0]), null);
     expect(reRuns()).toEqual([]);
-    await executor().execute(solvedBy(key, SOLVERS[1]!), null);
+    await executor().execute(solvedBy(key, SOLVERS[1]), null);
     expect(reRuns()).toEqual(['adviser-abc']);
   });
 
@@ -217,11 +260,16 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
     }
     const context = { store, config: testConfig(), index: noIndex, now: Date.now };
     const solvedMessage = (k: typeof key) =>
-      incoming('solved-package', { package_name: k.packageName, package_version: k.packageVersion, index_url: k.indexUrl, solver: SOLVERS[2] });
+      incoming('solved-package', {
+        package_name: k.packageName,
+        package_version: k.packageVersion,
+        index_url: k.indexUrl,
+        solver: SOLVERS[2],
+      });
     const [first, second] = await Promise.all([planEffects(solvedMessage(key), context), planEffects(solvedMessage(other), context)]);
-    await executor().execute(first!, null);
+    await executor().execute(first, null);
     expect(reRuns()).toEqual([]);
-    await executor().execute(second!, null);
+    await executor().execute(second, null);
     expect(reRuns()).toEqual(['adviser-abc']);
   });
 
@@ -234,12 +282,12 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
       planEffects({ ...incoming('unresolved-package', fields), headers }, context),
       planEffects(incoming('solved-package', { ...fields, solver: SOLVERS[0] }), context),
     ]);
-    await executor().execute(solved!, null);
-    await executor().execute(request!, null);
+    await executor().execute(solved, null);
+    await executor().execute(request, null);
     expect(reRuns()).toEqual([]);
-    await executor().execute(solvedBy(key, SOLVERS[1]!), null);
+    await executor().execute(solvedBy(key, SOLVERS[1]), null);
     expect(reRuns()).toEqual([]);
-    await executor().execute(solvedBy(key, SOLVERS[2]!), null);
+    await executor().execute(solvedBy(key, SOLVERS[2]), null);
     expect(reRuns()).toEqual(['adviser-abc']);
   });
 
@@ -247,7 +295,10 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
     for (const solver of SOLVERS) store.recordSolved(key, solver);
     const context = { store, config: testConfig(), index: noIndex, now: Date.now };
     const request = await planEffects(
-      { ...incoming('unresolved-package', { package_name: 'requests', package_version: '2.25.1', index_url: INDEX }), headers: { 'thoth-adviser-id': 'adviser-abc' } },
+      {
+        ...incoming('unresolved-package', { package_name: 'requests', package_version: '2.25.1', index_url: INDEX }),
+        headers: { 'thoth-adviser-id': 'adviser-abc' },
+      },
       context,
     );
     await executor().execute(request, null);
@@ -258,8 +309,10 @@ describe('closing the loop: advice runs waiting on knowledge', () => {
   it('publishes again after a failed publish, so the run is not lost', async () => {
     await waitFor('adviser-abc', key);
     for (const solver of SOLVERS.slice(0, 2)) await executor().execute(solvedBy(key, solver), null);
-    await expect(executor({ publish: () => Promise.reject(new Error('broker down')) }).execute(solvedBy(key, SOLVERS[2]!), null)).rejects.toThrow('broker down');
-    await executor().execute(solvedBy(key, SOLVERS[2]!), null);
+    await expect(
+      executor({ publish: () => Promise.reject(new Error('broker down')) }).execute(solvedBy(key, SOLVERS[2]), null),
+    ).rejects.toThrow('broker down');
+    await executor().execute(solvedBy(key, SOLVERS[2]), null);
     expect(reRuns()).toEqual(['adviser-abc']);
   });
 });

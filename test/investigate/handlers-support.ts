@@ -3,10 +3,11 @@
  * real knowledge cache on a temp file, a configuration, and validated
  * incoming messages built from the catalogue.
  */
+import { readSettings } from '../../src/config/settings.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { investigatorConfig, type InvestigatorConfig } from '../../src/investigate/config.js';
+import { investigatorConfig, type InvestigatorConfig } from '../../src/config/investigator.js';
 import type { Incoming } from '../../src/investigate/dispatch.js';
 import type { Effect } from '../../src/investigate/effects.js';
 import type { IndexClient } from '../../src/investigate/index-client.js';
@@ -36,17 +37,27 @@ export function tempStore(indexUrls = INDEX): TempStore {
 }
 
 export function testConfig(env: NodeJS.ProcessEnv = {}): InvestigatorConfig {
-  return investigatorConfig({ THOTH_INDEX_URLS: INDEX, ...env });
+  return investigatorConfig(readSettings({ THOTH_INDEX_URLS: INDEX, ...env }));
 }
 
 let offset = 0;
 
 /** A validated message of the type, as the runner hands it to dispatch. */
-export function incoming(typeName: string, fields: Record<string, unknown>, headers: Record<string, string> = {}, source?: SourceRef | null): Incoming {
+export function incoming(
+  typeName: string,
+  fields: Record<string, unknown>,
+  headers: Record<string, string> = {},
+  source?: SourceRef | null,
+): Incoming {
   const type = messageType(typeName);
   const built = buildMessage(type, fields, { componentName: 'test', serviceVersion: '0.0.0' });
   if (!built.ok) throw new Error(`test message is invalid: ${formatErrors(built.errors)}`);
-  return { type, message: built.message, headers, source: source === undefined ? { topic: type.baseTopic, partition: 0, offset: offset++ } : source };
+  return {
+    type,
+    message: built.message,
+    headers,
+    source: source === undefined ? { topic: type.baseTopic, partition: 0, offset: offset++ } : source,
+  };
 }
 
 /** An index client that must not be called. */

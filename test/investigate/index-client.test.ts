@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PermanentError, TransientError } from '../../src/cli/errors.js';
+import { PermanentError, TransientError } from '../../src/core/errors.js';
 import { createIndexClient, versionFromFilename, PEP691_JSON } from '../../src/investigate/index-client.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
 import { collectGarbage } from '../support/gc.js';
@@ -29,7 +29,9 @@ describe('PEP 691 index client', () => {
   });
 
   it('reports a package the index does not have as a permanent error', async () => {
-    const error = await createIndexClient().versions(index.url, 'no-such-package').catch((e: unknown) => e);
+    const error = await createIndexClient()
+      .versions(index.url, 'no-such-package')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
     expect((error as PermanentError).errorClass).toBe('PackageNotOnIndex');
     expect((error as Error).message).toContain('not on index');
@@ -42,7 +44,9 @@ describe('PEP 691 index client', () => {
 
   it('treats a timeout and an unreachable index as transient', async () => {
     await expect(createIndexClient({ timeoutMs: 200 }).versions(index.url, 'slow')).rejects.toBeInstanceOf(TransientError);
-    await expect(createIndexClient({ timeoutMs: 2000 }).versions('http://127.0.0.1:1/simple', 'requests')).rejects.toBeInstanceOf(TransientError);
+    await expect(createIndexClient({ timeoutMs: 2000 }).versions('http://127.0.0.1:1/simple', 'requests')).rejects.toBeInstanceOf(
+      TransientError,
+    );
     // With the caller's signal too (the investigator always passes one), and the garbage collector running meanwhile.
     const asking = createIndexClient({ timeoutMs: 300 }).versions(index.url, 'slow', { signal: new AbortController().signal });
     const collecting = setInterval(collectGarbage, 50);
@@ -51,7 +55,9 @@ describe('PEP 691 index client', () => {
   });
 
   it('refuses an index that answers HTML instead of the JSON API', async () => {
-    const error = await createIndexClient().versions(index.url, 'legacy').catch((e: unknown) => e);
+    const error = await createIndexClient()
+      .versions(index.url, 'legacy')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
     expect((error as Error).message).toContain('PEP 691');
   });

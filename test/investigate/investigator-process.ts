@@ -32,14 +32,16 @@ export function startInvestigator(args: string[], env: NodeJS.ProcessEnv): Inves
   const events: Array<Record<string, unknown>> = [];
   let pending = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     pending += chunk.toString('utf8');
     const lines = pending.split('\n');
     pending = lines.pop()!;
     for (const line of lines) if (line.trim()) events.push(JSON.parse(line) as Record<string, unknown>);
   });
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, events, stderr: () => stderr, exited };
 }
 
@@ -57,17 +59,33 @@ export async function waitFor<T>(probe: () => T | undefined | false, what: strin
 export function kafkaEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv & { THOTH_DEPLOYMENT_NAME: string } {
   const deployment = `t${randomUUID().slice(0, 8)}`;
   return {
-    ...cleanEnv({ KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap(), THOTH_INDEX_URLS: INDEX, THOTH_DEPLOYMENT_NAME: deployment, KAFKA_CONSUMER_GROUP_ID: `${deployment}.investigator`, ...extra }),
+    ...cleanEnv({
+      KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap(),
+      THOTH_INDEX_URLS: INDEX,
+      THOTH_DEPLOYMENT_NAME: deployment,
+      KAFKA_CONSUMER_GROUP_ID: `${deployment}.investigator`,
+      ...extra,
+    }),
     THOTH_DEPLOYMENT_NAME: deployment,
   };
 }
 
 export function message(topic: string, fields: Record<string, unknown>, key: string | null = null): string {
-  return JSON.stringify({ topic, key, headers: {}, value: { component_name: 'test', service_version: '1.0.0', version: 'v1', ...fields }, timestamp: 1700000000000 });
+  return JSON.stringify({
+    topic,
+    key,
+    headers: {},
+    value: { component_name: 'test', service_version: '1.0.0', version: 'v1', ...fields },
+    timestamp: 1700000000000,
+  });
 }
 
 export const unresolved = (name: string, version: string, solver: string | null = 'solver-rhel-8-py38') =>
-  message('thoth.investigator.unresolved-package', { package_name: name, package_version: version, index_url: INDEX, solver }, `${name}==${version}`);
+  message(
+    'thoth.investigator.unresolved-package',
+    { package_name: name, package_version: version, index_url: INDEX, solver },
+    `${name}==${version}`,
+  );
 
 export const solved = (name: string, version: string, solver = 'solver-rhel-8-py38') =>
   message('thoth.solver.solved-package', { package_name: name, package_version: version, index_url: INDEX, solver }, `${name}==${version}`);

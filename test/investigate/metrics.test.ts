@@ -10,8 +10,12 @@ describe('investigator metrics', () => {
     metrics.set(METRIC.haltedTopics, {}, 2);
     const text = metrics.render([{ name: METRIC.consumerLag, labels: { topic: 't', partition: '0' }, value: 7 }]);
 
-    expect(text).toContain('# TYPE thoth_investigator_processed_total counter\nthoth_investigator_processed_total{message_type="solved-package"} 2');
-    expect(text).toContain('thoth_investigator_scheduled_workflows_total{message_type="solved-package",workflow_type="security-indicators"} 1');
+    expect(text).toContain(
+      '# TYPE thoth_investigator_processed_total counter\nthoth_investigator_processed_total{message_type="solved-package"} 2',
+    );
+    expect(text).toContain(
+      'thoth_investigator_scheduled_workflows_total{message_type="solved-package",workflow_type="security-indicators"} 1',
+    );
     expect(text).toContain('# TYPE thoth_investigator_halted_topics gauge\nthoth_investigator_halted_topics 2');
     expect(text).toContain('# TYPE thoth_investigator_in_progress gauge\nthoth_investigator_in_progress 0');
     expect(text).toContain('thoth_investigator_consumer_lag{partition="0",topic="t"} 7');
@@ -24,7 +28,9 @@ describe('investigator metrics', () => {
     metrics.count('thoth_investigator_advise_justification', labels, 3, 'gauge');
     metrics.count('thoth_investigator_advise_justification', labels, 4, 'gauge');
     expect(metrics.value('thoth_investigator_advise_justification', labels)).toBe(7);
-    expect(metrics.render()).toContain('thoth_investigator_advise_justification{justification_type="WARNING",message="line \\"one\\"\\nline two"} 7');
+    expect(metrics.render()).toContain(
+      'thoth_investigator_advise_justification{justification_type="WARNING",message="line \\"one\\"\\nline two"} 7',
+    );
   });
 
   it('goes down as well as up for in-progress', () => {

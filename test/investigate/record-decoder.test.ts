@@ -3,7 +3,7 @@
  * gets the same error class and reason whichever way it arrived.
  */
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../src/cli/errors.js';
+import { PermanentError } from '../../src/core/errors.js';
 import { decodeConsumed } from '../../src/investigate/record-decoder.js';
 import type { ConsumedRecord } from '../../src/transport/port.js';
 
@@ -24,11 +24,23 @@ function failure(value: string): { errorClass: string; reason: string } {
 }
 
 const body = (fields: Record<string, unknown>) =>
-  JSON.stringify({ component_name: 'adviser', service_version: '0.1.0', version: 'v1', package_name: 'flask', index_url: 'https://index.example/simple', package_version: '2.0.1', solver: null, ...fields });
+  JSON.stringify({
+    component_name: 'adviser',
+    service_version: '0.1.0',
+    version: 'v1',
+    package_name: 'flask',
+    index_url: 'https://index.example/simple',
+    package_version: '2.0.1',
+    solver: null,
+    ...fields,
+  });
 
 describe('decodeConsumed', () => {
   it.each([['a JSON string', '"a string"']])('%s is NotAnObject and says it is a JSON string', (_, value) => {
-    expect(failure(value)).toEqual({ errorClass: 'NotAnObject', reason: expect.stringMatching(/JSON string.*; a unresolved-package message is a JSON object$/) });
+    expect(failure(value)).toEqual({
+      errorClass: 'NotAnObject',
+      reason: expect.stringMatching(/JSON string.*; a unresolved-package message is a JSON object$/),
+    });
   });
 
   it.each([
@@ -42,7 +54,10 @@ describe('decodeConsumed', () => {
   });
 
   it('an empty body version is NoHandlerForVersion, not v1', () => {
-    expect(failure(body({ version: '' }))).toEqual({ errorClass: 'NoHandlerForVersion', reason: expect.stringContaining('version "" (an empty version') });
+    expect(failure(body({ version: '' }))).toEqual({
+      errorClass: 'NoHandlerForVersion',
+      reason: expect.stringContaining('version "" (an empty version'),
+    });
   });
 
   it('an absent body version reads as v1', () => {

@@ -23,7 +23,11 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ THOTH_INDEX_URLS: INDEX, KUBECONFIG: join(dir, 'no-kubeconfig'), ...extra });
-const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 function body(fields: Record<string, unknown>) {
   return { component_name: 'test', service_version: '1.0.0', version: 'v1', ...fields };
@@ -32,7 +36,10 @@ function envelope(topic: string, value: unknown) {
   return JSON.stringify({ topic, key: null, headers: {}, value, timestamp: 1700000000000 });
 }
 const unresolved = (name: string, version: string) =>
-  envelope('thoth.investigator.unresolved-package', body({ package_name: name, package_version: version, index_url: INDEX, solver: 'solver-rhel-8-py38' }));
+  envelope(
+    'thoth.investigator.unresolved-package',
+    body({ package_name: name, package_version: version, index_url: INDEX, solver: 'solver-rhel-8-py38' }),
+  );
 
 describe('thoth investigate --from', () => {
   it('replays the whole loop of a recorded stream, records workflows, and ends with a summary', async () => {
@@ -66,11 +73,7 @@ describe('thoth investigate --from', () => {
     const file = join(dir, 'stream.ndjson');
     writeFileSync(
       file,
-      [
-        envelope('thoth.solver.solved-package', '{"not": json'),
-        'this line is not an envelope',
-        unresolved('flask', '2.0.1'),
-      ].join('\n'),
+      [envelope('thoth.solver.solved-package', '{"not": json'), 'this line is not an envelope', unresolved('flask', '2.0.1')].join('\n'),
     );
     const result = await runThoth(['--db', db, 'investigate', '--from', file], { env: env() });
     expect(result.code).toBe(0);
@@ -78,13 +81,24 @@ describe('thoth investigate --from', () => {
     const summary = lines(result.stdout).at(-1)!;
     expect(summary).toMatchObject({ counts: { received: 2, processed: 1, deadLetters: 1, badLines: 1, workflowsScheduled: 1 } });
     const letters = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() })).stdout) as unknown[];
-    expect(letters).toEqual([{ topic: 'thoth.solver.solved-package', partition: 0, offset: 0, error_class: 'NotJson', reason: expect.stringMatching(/not valid JSON/), value: '{"not": json' }]);
+    expect(letters).toEqual([
+      {
+        topic: 'thoth.solver.solved-package',
+        partition: 0,
+        offset: 0,
+        error_class: 'NotJson',
+        reason: expect.stringMatching(/not valid JSON/),
+        value: '{"not": json',
+      },
+    ]);
 
     // Another file's first line is another record: its dead letter is kept beside the first one.
     const other = join(dir, 'other.ndjson');
     writeFileSync(other, envelope('thoth.solver.solved-package', '[]'));
     await runThoth(['--db', db, 'investigate', '--from', other], { env: env() });
-    const both = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() })).stdout) as Array<{ error_class: string }>;
+    const both = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() })).stdout) as Array<{
+      error_class: string;
+    }>;
     expect(both.map((l) => l.error_class)).toEqual(['NotJson', 'NotAnObject']);
   });
 
@@ -94,14 +108,22 @@ describe('thoth investigate --from', () => {
     expect(result.stderr).toContain('no package index is registered (THOTH_INDEX_URLS, --index-url)');
     const summary = lines(result.stdout).at(-1)!;
     expect(summary).toMatchObject({ counts: { workflowsScheduled: 0 } });
-    const letters = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() })).stdout) as Array<{ error_class: string }>;
+    const letters = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() })).stdout) as Array<{
+      error_class: string;
+    }>;
     expect(letters.length).toBeGreaterThan(0);
     expect(new Set(letters.map((l) => l.error_class))).toEqual(new Set(['UnregisteredIndex']));
   });
 
   it('keeps passwords and URL credentials of a dead letter out of the log, the dead-letter topic headers and the cache', async () => {
     const file = join(dir, 'stream.ndjson');
-    const value = body({ package_name: 'flask', package_version: '2.0.1', index_url: 'https://user:s3cret@index.example/simple', solver: null, registry_password: 'PEXSECRET' });
+    const value = body({
+      package_name: 'flask',
+      package_version: '2.0.1',
+      index_url: 'https://user:s3cret@index.example/simple',
+      solver: null,
+      registry_password: 'PEXSECRET',
+    });
     writeFileSync(file, envelope('thoth.investigator.unresolved-package', value));
     const result = await runThoth(['--db', db, 'investigate', '--from', file], { env: env() });
     expect(lines(result.stdout).at(-1)).toMatchObject({ counts: { deadLetters: 1 } });
@@ -111,26 +133,47 @@ describe('thoth investigate --from', () => {
       expect(text).not.toContain('s3cret');
       expect(text).not.toContain('PEXSECRET');
     }
-    expect(JSON.parse(letters.stdout)).toEqual([expect.objectContaining({ reason: expect.stringContaining('https://***@index.example/simple'), value: expect.objectContaining({ registry_password: '***' }) })]);
+    expect(JSON.parse(letters.stdout)).toEqual([
+      expect.objectContaining({
+        reason: expect.stringContaining('https://***@index.example/simple'),
+        value: expect.objectContaining({ registry_password: '***' }),
+      }),
+    ]);
   });
 
   it('dead-letters a message that keeps failing transiently after --max-retries, so a replay ends', async () => {
     // The index has no version list to give (nothing listens there): expanding the versions fails transiently.
     const closed = 'http://127.0.0.1:9/simple';
     const file = join(dir, 'stream.ndjson');
-    writeFileSync(file, [envelope('thoth.investigator.unresolved-package', body({ package_name: 'flask', index_url: closed })), unresolved('django', '3.2.4')].join('\n'));
-    const result = await runThoth(['--db', db, 'investigate', '--from', file, '--max-retries', '2', '--index-url', closed, '--index-url', INDEX], { env: env() });
+    writeFileSync(
+      file,
+      [
+        envelope('thoth.investigator.unresolved-package', body({ package_name: 'flask', index_url: closed })),
+        unresolved('django', '3.2.4'),
+      ].join('\n'),
+    );
+    const result = await runThoth(
+      ['--db', db, 'investigate', '--from', file, '--max-retries', '2', '--index-url', closed, '--index-url', INDEX],
+      { env: env() },
+    );
     expect(result.code).toBe(0);
     const events = lines(result.stdout);
     expect(events.filter((e) => e.event === 'retry')).toHaveLength(1);
     expect(events.at(-1)).toMatchObject({ counts: { deadLetters: 1, processed: 1 } });
-    const letters = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() })).stdout) as Array<{ error_class: string; reason: string }>;
-    expect(letters).toEqual([expect.objectContaining({ error_class: 'RetriesExhausted', reason: expect.stringMatching(/^gave up after 2 attempts: /) })]);
+    const letters = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() })).stdout) as Array<{
+      error_class: string;
+      reason: string;
+    }>;
+    expect(letters).toEqual([
+      expect.objectContaining({ error_class: 'RetriesExhausted', reason: expect.stringMatching(/^gave up after 2 attempts: /) }),
+    ]);
   });
 
   it('refuses flags that do not fit together or do not parse', async () => {
     expect((await runThoth(['--db', db, 'investigate', '--from', STREAM, '--until-idle', '3'], { env: env() })).code).toBe(2);
-    expect((await runThoth(['--db', db, 'investigate', '--workflows', 'somewhere'], { env: env() })).stderr).toContain('--workflows must be "cluster" or "record"');
+    expect((await runThoth(['--db', db, 'investigate', '--workflows', 'somewhere'], { env: env() })).stderr).toContain(
+      '--workflows must be "cluster" or "record"',
+    );
     expect((await runThoth(['--db', db, 'investigate', '--port', 'eighty'], { env: env() })).code).toBe(2);
     expect((await runThoth(['--db', db, 'investigate', '--mode', 'frontend'], { env: env() })).stderr).toContain('unknown mode "frontend"');
     expect((await runThoth(['--db', db, 'investigate', '--pending-limit', '0'], { env: env() })).code).toBe(2);
@@ -173,7 +216,9 @@ describe('thoth investigate on the embedded broker', () => {
     expect(lines(second.stdout).at(-1)).toMatchObject({ counts: { received: 0, workflowsScheduled: 0 } });
 
     // Another group reads the same records again: the inbox says they are done, and the user is told once.
-    const other = await runThoth(['--db', db, 'investigate', '--until-idle', '0.5', '--port', 'none', '--group', 'another'], { env: env() });
+    const other = await runThoth(['--db', db, 'investigate', '--until-idle', '0.5', '--port', 'none', '--group', 'another'], {
+      env: env(),
+    });
     expect(lines(other.stdout).at(-1)).toMatchObject({ counts: { received: 0, duplicates: 2, workflowsScheduled: 0 } });
     expect(other.stderr.match(/already handled according to the cache's inbox/g)).toHaveLength(1);
   });
@@ -244,10 +289,27 @@ describe('thoth investigate --workflows cluster', () => {
 
   it('creates the workflows on the cluster, once, and never prints the token', async () => {
     const kubeconfig = kube.writeKubeconfig(dir);
-    const args = ['--db', db, 'investigate', '--from', STREAM, '--workflows', 'cluster', '--kubeconfig', kubeconfig, '--namespace', 'thoth'];
+    const args = [
+      '--db',
+      db,
+      'investigate',
+      '--from',
+      STREAM,
+      '--workflows',
+      'cluster',
+      '--kubeconfig',
+      kubeconfig,
+      '--namespace',
+      'thoth',
+    ];
     const first = await runThoth(args, { env: env() });
     expect(first.code).toBe(0);
-    expect(kube.workflows('thoth').map((w) => w.metadata.labels.component).sort()).toEqual(['adviser', 'security-indicators', 'solver', 'solver', 'solver']);
+    expect(
+      kube
+        .workflows('thoth')
+        .map((w) => w.metadata.labels.component)
+        .sort(),
+    ).toEqual(['adviser', 'security-indicators', 'solver', 'solver', 'solver']);
     expect(first.stdout + first.stderr).not.toContain(kube.token);
 
     await runThoth(args, { env: env() });
@@ -258,14 +320,35 @@ describe('thoth investigate --workflows cluster', () => {
 
   it('keeps the ledger in step with the phases on the cluster; a finished SI workflow marks its version analysed', async () => {
     const file = join(dir, 'stream.ndjson');
-    writeFileSync(file, envelope('thoth.solver.solved-package', body({ package_name: 'flask', package_version: '2.0.1', index_url: INDEX, solver: 'solver-rhel-8-py38' })));
+    writeFileSync(
+      file,
+      envelope(
+        'thoth.solver.solved-package',
+        body({ package_name: 'flask', package_version: '2.0.1', index_url: INDEX, solver: 'solver-rhel-8-py38' }),
+      ),
+    );
     await runThoth(['--db', db, 'replay', file], { env: env() });
     const controller = new AbortController();
-    const running = runThoth(['--db', db, 'investigate', '--workflows', 'cluster', '--kubeconfig', kube.writeKubeconfig(dir), '--namespace', 'thoth', '--port', 'none'], {
-      env: env(),
-      signal: controller.signal,
-    });
-    const poll = async <T,>(probe: () => T | undefined, what: string): Promise<T> => {
+    const running = runThoth(
+      [
+        '--db',
+        db,
+        'investigate',
+        '--workflows',
+        'cluster',
+        '--kubeconfig',
+        kube.writeKubeconfig(dir),
+        '--namespace',
+        'thoth',
+        '--port',
+        'none',
+      ],
+      {
+        env: env(),
+        signal: controller.signal,
+      },
+    );
+    const poll = async <T>(probe: () => T | undefined, what: string): Promise<T> => {
       for (let i = 0; i < 300; i++) {
         const value = probe();
         if (value !== undefined) return value;
@@ -273,12 +356,16 @@ describe('thoth investigate --workflows cluster', () => {
       }
       throw new Error(`timed out waiting for ${what}`);
     };
-    const si = await poll(() => kube.workflows('thoth').find((w) => w.metadata.labels.component === 'security-indicators'), 'the SI workflow');
+    const si = await poll(
+      () => kube.workflows('thoth').find((w) => w.metadata.labels.component === 'security-indicators'),
+      'the SI workflow',
+    );
     kube.setPhase('thoth', si.metadata.name, 'Succeeded');
     const ledgerStatus = () => {
       const sqlite = new Database(db, { readonly: true });
       try {
-        return (sqlite.prepare('SELECT status FROM workflows WHERE name = ?').get(si.metadata.name) as { status: string } | undefined)?.status;
+        return (sqlite.prepare('SELECT status FROM workflows WHERE name = ?').get(si.metadata.name) as { status: string } | undefined)
+          ?.status;
       } finally {
         sqlite.close();
       }
@@ -287,7 +374,9 @@ describe('thoth investigate --workflows cluster', () => {
     controller.abort('SIGTERM');
     const result = await running;
     expect(result.code).toBe(0);
-    expect(lines(result.stdout)).toContainEqual(expect.objectContaining({ event: 'workflow-phase', name: si.metadata.name, kind: 'security-indicators', status: 'Succeeded' }));
+    expect(lines(result.stdout)).toContainEqual(
+      expect.objectContaining({ event: 'workflow-phase', name: si.metadata.name, kind: 'security-indicators', status: 'Succeeded' }),
+    );
     const unanalyzed = await runThoth(['--db', db, 'query', 'si-unanalyzed', '-o', 'json'], { env: env() });
     expect(JSON.parse(unanalyzed.stdout)).toEqual([]);
   });
@@ -299,7 +388,10 @@ describe('thoth investigate --workflows cluster', () => {
     const result = await runThoth(['--db', db, 'investigate', '--until-idle', '0.3', '--port', 'none'], { env: env() });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('recording them in the ledger instead (--workflows record)');
-    expect(lines(result.stdout).at(-1)).toMatchObject({ counts: { workflowsScheduled: 1 }, workflows: [{ kind: 'solver', status: 'recorded' }] });
+    expect(lines(result.stdout).at(-1)).toMatchObject({
+      counts: { workflowsScheduled: 1 },
+      workflows: [{ kind: 'solver', status: 'recorded' }],
+    });
   });
 
   it('fails with a hint when --workflows cluster has no cluster', async () => {
@@ -331,7 +423,9 @@ describe('operator endpoints of a running investigator', () => {
   it('refuses a --port that is taken, before taking any record', async () => {
     const { createServer } = await import('node:net');
     const taken = createServer();
-    const port = await new Promise<number>((resolve) => taken.listen(0, '127.0.0.1', () => resolve((taken.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      taken.listen(0, '127.0.0.1', () => resolve((taken.address() as { port: number }).port)),
+    );
     try {
       const file = join(dir, 'stream.ndjson');
       writeFileSync(file, unresolved('flask', '2.0.1'));
@@ -364,7 +458,9 @@ describe('operator endpoints of a running investigator', () => {
       await runThoth(['--db', db, 'replay', file], { env: env() });
       await new Promise((r) => setTimeout(r, 600));
       // Every series is there from the start, at 0 while the topic is halted.
-      expect(await (await fetch(`${url}/metrics`)).text()).toContain('thoth_investigator_processed_total{message_type="unresolved-package"} 0');
+      expect(await (await fetch(`${url}/metrics`)).text()).toContain(
+        'thoth_investigator_processed_total{message_type="unresolved-package"} 0',
+      );
 
       await fetch(`${url}/resume/thoth.investigator.unresolved-package`);
       const metrics = await until(async () => {

@@ -71,9 +71,11 @@ export function loadScenario(name: string, values: Record<string, string> = {}):
 
 /** Deep partial match: every key the expectation names must match; arrays match element by element and in length; "<any>" matches any non-null value. */
 export function partialMismatch(actual: unknown, expected: unknown, path = ''): string | undefined {
-  if (expected === '<any>') return actual === null || actual === undefined ? `${path || 'value'}: expected a value, got ${JSON.stringify(actual)}` : undefined;
+  if (expected === '<any>')
+    return actual === null || actual === undefined ? `${path || 'value'}: expected a value, got ${JSON.stringify(actual)}` : undefined;
   if (Array.isArray(expected)) {
-    if (!Array.isArray(actual) || actual.length !== expected.length) return `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+    if (!Array.isArray(actual) || actual.length !== expected.length)
+      return `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
     for (let i = 0; i < expected.length; i++) {
       const problem = partialMismatch(actual[i], expected[i], `${path}[${i}]`);
       if (problem) return problem;
@@ -100,22 +102,28 @@ export function scenarioMismatches(expected: ScenarioExpectation, outcome: Scena
 
   const want = expected.workflows.map(workflowLine).sort();
   const got = outcome.workflows.map(workflowLine).sort();
-  const missing = want.filter((line, i) => want.indexOf(line) === i).flatMap((line) => {
-    const short = want.filter((l) => l === line).length - got.filter((l) => l === line).length;
-    return short > 0 ? [`missing workflow (${short}x): ${line}`] : [];
-  });
-  const extra = got.filter((line, i) => got.indexOf(line) === i).flatMap((line) => {
-    const over = got.filter((l) => l === line).length - want.filter((l) => l === line).length;
-    return over > 0 ? [`unexpected workflow (${over}x): ${line}`] : [];
-  });
+  const missing = want
+    .filter((line, i) => want.indexOf(line) === i)
+    .flatMap((line) => {
+      const short = want.filter((l) => l === line).length - got.filter((l) => l === line).length;
+      return short > 0 ? [`missing workflow (${short}x): ${line}`] : [];
+    });
+  const extra = got
+    .filter((line, i) => got.indexOf(line) === i)
+    .flatMap((line) => {
+      const over = got.filter((l) => l === line).length - want.filter((l) => l === line).length;
+      return over > 0 ? [`unexpected workflow (${over}x): ${line}`] : [];
+    });
   problems.push(...missing, ...extra);
 
   const published = expected.published ?? [];
   if (outcome.published.length !== published.length) {
-    problems.push(`expected ${published.length} follow-up message(s), got ${outcome.published.length}: ${outcome.published.map((p) => p.type).join(', ')}`);
+    problems.push(
+      `expected ${published.length} follow-up message(s), got ${outcome.published.length}: ${outcome.published.map((p) => p.type).join(', ')}`,
+    );
   } else {
     published.forEach((p, i) => {
-      const actual = outcome.published[i]!;
+      const actual = outcome.published[i];
       if (actual.type !== p.type) problems.push(`follow-up ${i}: expected ${p.type}, got ${actual.type}`);
       const problem = partialMismatch(actual.message, p.fields, `follow-up ${i}`);
       if (problem) problems.push(problem);
@@ -129,7 +137,7 @@ export function scenarioMismatches(expected: ScenarioExpectation, outcome: Scena
     );
   } else {
     letters.forEach((letter, i) => {
-      const actual = outcome.deadLetters[i]!;
+      const actual = outcome.deadLetters[i];
       if (actual.topic !== letter.topic || actual.error_class !== letter.error_class || !actual.reason.includes(letter.reason_contains)) {
         problems.push(`dead letter ${i}: expected ${JSON.stringify(letter)}, got ${JSON.stringify(actual)}`);
       }
@@ -147,13 +155,18 @@ export function scenarioMismatches(expected: ScenarioExpectation, outcome: Scena
 
   for (const m of expected.metrics ?? []) {
     const found = outcome.metrics.find((a) => a.name === m.name && JSON.stringify(a.labels) === JSON.stringify(m.labels));
-    if (!found || found.value !== m.value) problems.push(`metric ${m.name}${JSON.stringify(m.labels)}: expected ${m.value}, got ${found?.value ?? 'nothing'}`);
+    if (!found || found.value !== m.value)
+      problems.push(`metric ${m.name}${JSON.stringify(m.labels)}: expected ${m.value}, got ${found?.value ?? 'nothing'}`);
   }
   return problems;
 }
 
 /** What `thoth query … -o json` says after a run: the workflows, the dead letters and the package versions the scenario checks. */
-export async function queriedOutcome(db: string, env: NodeJS.ProcessEnv, expected: ScenarioExpectation): Promise<Pick<ScenarioOutcome, 'workflows' | 'deadLetters' | 'packageVersion'>> {
+export async function queriedOutcome(
+  db: string,
+  env: NodeJS.ProcessEnv,
+  expected: ScenarioExpectation,
+): Promise<Pick<ScenarioOutcome, 'workflows' | 'deadLetters' | 'packageVersion'>> {
   const query = async (...args: string[]) => {
     const result = await runThoth(['--db', db, 'query', ...args, '-o', 'json'], { env });
     if (result.code !== 0) throw new Error(`thoth query ${args.join(' ')} exited ${result.code}: ${result.stderr}`);

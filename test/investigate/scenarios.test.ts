@@ -5,35 +5,50 @@
  * as dead letters), and through the command a user runs, `thoth investigate
  * --from input.ndjson --workflows record`, read back with `thoth query`.
  */
+import { readSettings } from '../../src/config/settings.js';
 import { dirname, join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PermanentError } from '../../src/cli/errors.js';
-import { investigatorConfig } from '../../src/investigate/config.js';
+import { PermanentError } from '../../src/core/errors.js';
+import { investigatorConfig } from '../../src/config/investigator.js';
 import { planEffects } from '../../src/investigate/dispatch.js';
 import { createExecutor } from '../../src/investigate/executor.js';
 import { createIndexClient } from '../../src/investigate/index-client.js';
-import { decodeConsumed, maxMessageBytes } from '../../src/investigate/record-decoder.js';
+import { decodeConsumed } from '../../src/investigate/record-decoder.js';
 import { fileSource } from '../../src/investigate/sources.js';
 import { parseBody } from '../../src/messages/ndjson.js';
 import { openStore } from '../../src/store/index.js';
 import { cleanEnv, runThoth } from '../support/cli.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
 import { startKubeApiServer } from '../support/kube-api-server.js';
-import { connectKube } from '../../src/workflows/kube.js';
+import { connectKube } from '../../src/kube/client.js';
+import { kubeSettings } from '../../src/config/kube.js';
 import type { KubeClient } from '../../src/workflows/types.js';
-import { listScenarios, loadScenario, queriedOutcome, scenarioMismatches, type LoadedScenario, type ScenarioOutcome } from './scenario-harness.js';
+import {
+  listScenarios,
+  loadScenario,
+  queriedOutcome,
+  scenarioMismatches,
+  type LoadedScenario,
+  type ScenarioOutcome,
+} from './scenario-harness.js';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 
 async function runScenario(scenario: LoadedScenario, kube: KubeClient | null = null): Promise<ScenarioOutcome> {
-  const config = investigatorConfig(scenario.env);
+  const config = investigatorConfig(readSettings(scenario.env));
   const store = openStore(join(dirname(scenario.inputPath), 'thoth.db'), { create: true, indexUrls: config.indexUrls.join(',') });
   const published: ScenarioOutcome['published'] = [];
   const metrics: ScenarioOutcome['metrics'] = [];
   const badLines: string[] = [];
-  const source = fileSource({ path: scenario.inputPath, stdin: process.stdin, deploymentName: config.deploymentName, now: () => NOW, onBadLine: (text) => badLines.push(text) });
+  const source = fileSource({
+    path: scenario.inputPath,
+    stdin: process.stdin,
+    deploymentName: config.deploymentName,
+    now: () => NOW,
+    onBadLine: (text) => badLines.push(text),
+  });
   const executor = createExecutor({
     store,
     kube,
@@ -52,7 +67,7 @@ async function runScenario(scenario: LoadedScenario, kube: KubeClient | null = n
     },
   });
   const index = createIndexClient({ timeoutMs: 5000 });
-  const maxBytes = maxMessageBytes(scenario.env);
+  const maxBytes = readSettings(scenario.env).maxMessageBytes;
 
   const consumption = source.consume(async (record) => {
     const ref = { topic: record.topic, partition: record.partition, offset: record.offset };
@@ -62,7 +77,14 @@ async function runScenario(scenario: LoadedScenario, kube: KubeClient | null = n
       await executor.execute(effects, ref);
     } catch (error) {
       if (!(error instanceof PermanentError)) throw error;
-      store.recordDeadLetter({ ...ref, errorClass: error.errorClass, reason: error.message, value: parseBody(record.value), headers: record.headers, createdAt: new Date(NOW).toISOString() });
+      store.recordDeadLetter({
+        ...ref,
+        errorClass: error.errorClass,
+        reason: error.message,
+        value: parseBody(record.value),
+        headers: record.headers,
+        createdAt: new Date(NOW).toISOString(),
+      });
     }
   }, new AbortController().signal);
   await consumption.done;
@@ -72,12 +94,14 @@ async function runScenario(scenario: LoadedScenario, kube: KubeClient | null = n
     workflows: store.workflowsReport(),
     published,
     deadLetters: store.deadLettersReport(),
-    packageVersion: (name, version) => store.packageReport(name, version, config.solvers).versions[0] as unknown as Record<string, unknown> | undefined,
+    packageVersion: (name, version) =>
+      store.packageReport(name, version, config.solvers).versions[0] as unknown as Record<string, unknown> | undefined,
     metrics,
   };
   // Read everything before closing: the reports are plain data.
   const snapshot = { ...outcome, packages: new Map<string, Record<string, unknown> | undefined>() };
-  for (const pkg of scenario.expected.packages ?? []) snapshot.packages.set(`${pkg.name}==${pkg.version}`, outcome.packageVersion(pkg.name, pkg.version));
+  for (const pkg of scenario.expected.packages ?? [])
+    snapshot.packages.set(`${pkg.name}==${pkg.version}`, outcome.packageVersion(pkg.name, pkg.version));
   store.close();
   return { ...outcome, packageVersion: (name, version) => snapshot.packages.get(`${name}==${version}`) };
 }
@@ -95,7 +119,9 @@ async function runScenarioCommand(scenario: LoadedScenario): Promise<ScenarioOut
   const queried = await queriedOutcome(db, env, scenario.expected);
   return {
     ...queried,
-    published: events.filter((e) => e.event === 'published').map((e) => ({ type: e.messageType as string, message: e.message as Record<string, unknown> })),
+    published: events
+      .filter((e) => e.event === 'published')
+      .map((e) => ({ type: e.messageType as string, message: e.message as Record<string, unknown> })),
     // Metrics are served on --port, which a file run does not open; the in-process run checks them.
     metrics: scenario.expected.metrics ?? [],
   };
@@ -140,7 +166,9 @@ describe('scenario fixtures', () => {
     const probe = loadScenario(name);
     rmSync(dirname(probe.inputPath), { recursive: true, force: true });
     if (!probe.expected.index) return loadScenario(name);
-    const server = await startIndexServer(Object.fromEntries(Object.entries(probe.expected.index).map(([project, versions]) => [project, { versions }])));
+    const server = await startIndexServer(
+      Object.fromEntries(Object.entries(probe.expected.index).map(([project, versions]) => [project, { versions }])),
+    );
     servers.push(server);
     return loadScenario(name, { INDEX_URL: server.url });
   }
@@ -168,7 +196,10 @@ describe('scenario fixtures', () => {
     const dir = mkdtempSync(join(tmpdir(), 'thoth-scenario-kube-'));
     const scenario = await loaded('bad-input');
     try {
-      const kube = await connectKube({ env: { KUBECONFIG: server.writeKubeconfig(dir) }, log: { notice: () => {}, warn: () => {}, debug: () => {} } });
+      const kube = await connectKube({
+        cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir) }),
+        log: { notice: () => {}, warn: () => {}, debug: () => {} },
+      });
       const outcome = await runScenario(scenario, kube);
       expect(scenarioMismatches(scenario.expected, outcome)).toEqual([]);
       const creates = server.requests.filter((r) => r.method === 'POST');

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { MESSAGE_TYPES, findMessageType, messageType } from '../../src/messages/catalogue.js';
 
 describe('the catalogue', () => {
@@ -33,7 +33,10 @@ describe('the catalogue', () => {
       ['solver', false, true],
     ]);
     expect(messageType('adviser-trigger').version).toBe('v5');
-    expect(messageType('package-extract-trigger').fields.find((f) => f.name === 'is_external')).toMatchObject({ default: true, nullable: false });
+    expect(messageType('package-extract-trigger').fields.find((f) => f.name === 'is_external')).toMatchObject({
+      default: true,
+      nullable: false,
+    });
   });
 });
 

@@ -16,10 +16,26 @@ function problem(text: string, line = 7): string {
 
 describe('SPEC §7 lines', () => {
   it('reads a thoth line with every field', () => {
-    const line = JSON.stringify({ topic: 'thoth.solver.solved-package', key: 'requests==2.25.1', headers: { a: 'b' }, value: body, timestamp: 1638007245000, partition: 2, offset: 9 });
+    const line = JSON.stringify({
+      topic: 'thoth.solver.solved-package',
+      key: 'requests==2.25.1',
+      headers: { a: 'b' },
+      value: body,
+      timestamp: 1638007245000,
+      partition: 2,
+      offset: 9,
+    });
     expect(parseEnvelopeLine(line, 1)).toEqual({
       format: 'thoth',
-      envelope: { topic: 'thoth.solver.solved-package', key: 'requests==2.25.1', headers: { a: 'b' }, value: body, timestamp: 1638007245000, partition: 2, offset: 9 },
+      envelope: {
+        topic: 'thoth.solver.solved-package',
+        key: 'requests==2.25.1',
+        headers: { a: 'b' },
+        value: body,
+        timestamp: 1638007245000,
+        partition: 2,
+        offset: 9,
+      },
     });
   });
 

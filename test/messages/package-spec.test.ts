@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import {
   indexUrlProblem,
   normalizePackageName,
@@ -128,12 +128,16 @@ describe('names, versions and index URLs', () => {
 
 describe('packageFieldErrors', () => {
   test('checks package_name, package_version and index_url of a body, naming field and rule', () => {
-    const errors = packageFieldErrors({ package_name: 'bad name', package_version: '1.0', index_url: 'https://user:pw@index.example/simple' });
+    const errors = packageFieldErrors({
+      package_name: 'bad name',
+      package_version: '1.0',
+      index_url: 'https://user:pw@index.example/simple',
+    });
     expect(errors.map((e) => [e.field, e.rule])).toEqual([
       ['package_name', 'pep508'],
       ['index_url', 'index-url'],
     ]);
-    expect(errors[1]!.message).not.toContain('pw');
+    expect(errors[1].message).not.toContain('pw');
   });
 
   test('absent and null fields are not checked; "*" is allowed only when asked', () => {

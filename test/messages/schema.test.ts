@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, test } from 'vitest';
 import { MESSAGE_TYPES, messageType, type MessageType } from '../../src/messages/catalogue.js';
 import { jsonSchema } from '../../src/messages/schema.js';
@@ -41,8 +41,14 @@ describe('jsonSchema', () => {
       ['adviser-trigger', { ...base, recommendation_type: 'latest', dev: null }],
       ['adviser-trigger', { ...base, recommendation_type: 'latest', justification: [{}, 1] }],
       ['adviser-trigger', { ...base, recommendation_type: 1 }],
-      ['hash-mismatch', { ...base, index_url: 'i', package_name: 'n', package_version: 'v', missing_from_source: [], missing_from_database: ['a'] }],
-      ['hash-mismatch', { ...base, index_url: 'i', package_name: 'n', package_version: 'v', missing_from_source: [null], missing_from_database: [] }],
+      [
+        'hash-mismatch',
+        { ...base, index_url: 'i', package_name: 'n', package_version: 'v', missing_from_source: [], missing_from_database: ['a'] },
+      ],
+      [
+        'hash-mismatch',
+        { ...base, index_url: 'i', package_name: 'n', package_version: 'v', missing_from_source: [null], missing_from_database: [] },
+      ],
       ['kebechet-run-url-trigger', { ...base, metadata: { package_name: 'x', extra: 1 } }],
       ['kebechet-run-url-trigger', { ...base, metadata: { message_justification: true } }],
       ['update-provides-source-distro', { ...base, package_name: 'n', package_version: 'v', index_url: 'i', value: 'false' }],

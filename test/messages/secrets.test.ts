@@ -33,7 +33,9 @@ describe('maskSecrets', () => {
 
   test('the catalogue marks exactly the password fields as secret', () => {
     const secretFields = ['build-analysis-trigger', 'package-extract-trigger'].flatMap((name) =>
-      messageType(name).fields.filter((f) => f.secret).map((f) => f.name),
+      messageType(name)
+        .fields.filter((f) => f.secret)
+        .map((f) => f.name),
     );
     expect(secretFields).toEqual(['base_registry_password', 'output_registry_password', 'registry_password']);
   });

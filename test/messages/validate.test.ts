@@ -1,6 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { messageType } from '../../src/messages/catalogue.js';
-import { buildMessage, decodeMessage, formatErrors, serializeMessage, unknownFields, validateMessage, type FieldError } from '../../src/messages/validate.js';
+import {
+  buildMessage,
+  decodeMessage,
+  formatErrors,
+  serializeMessage,
+  unknownFields,
+  validateMessage,
+  type FieldError,
+} from '../../src/messages/validate.js';
 
 const base = { component_name: 'thoth', service_version: '0.1.0' };
 const pkg = { ...base, package_name: 'requests', package_version: '2.25.1', index_url: 'https://index.example/simple' };
@@ -13,8 +21,20 @@ function errorsOf(typeName: string, body: unknown): FieldError[] {
 describe('strict types (pydantic v1 Strict*)', () => {
   // [why, type, body, field, rule]
   const rejected: Array<[string, string, unknown, string, string]> = [
-    ['"1" is not an int', 'advise-justification', { ...base, message: 'm', justification_type: 'INFO', count: '1', adviser_version: '1' }, 'count', 'type: expected int'],
-    ['true is not an int', 'advise-justification', { ...base, message: 'm', justification_type: 'INFO', count: true, adviser_version: '1' }, 'count', 'type: expected int'],
+    [
+      '"1" is not an int',
+      'advise-justification',
+      { ...base, message: 'm', justification_type: 'INFO', count: '1', adviser_version: '1' },
+      'count',
+      'type: expected int',
+    ],
+    [
+      'true is not an int',
+      'advise-justification',
+      { ...base, message: 'm', justification_type: 'INFO', count: true, adviser_version: '1' },
+      'count',
+      'type: expected int',
+    ],
     ['1.5 is not an int', 'adviser-trigger', { ...base, recommendation_type: 'latest', limit: 1.5 }, 'limit', 'type: expected int'],
     ['"true" is not a bool', 'update-provides-source-distro', { ...pkg, value: 'true' }, 'value', 'type: expected bool'],
     ['1 is not a bool', 'update-provides-source-distro', { ...pkg, value: 1 }, 'value', 'type: expected bool'],
@@ -22,14 +42,44 @@ describe('strict types (pydantic v1 Strict*)', () => {
     ['an object is not a str', 'solved-package', { ...pkg, solver: { name: 'x' } }, 'solver', 'type: expected str'],
     ['a string is not an object', 'kebechet-trigger', { ...base, webhook_payload: '{}' }, 'webhook_payload', 'type: expected object'],
     ['an array is not an object', 'kebechet-trigger', { ...base, webhook_payload: [] }, 'webhook_payload', 'type: expected object'],
-    ['a string is not a str[]', 'hash-mismatch', { ...pkg, missing_from_source: 'abc', missing_from_database: [] }, 'missing_from_source', 'type: expected str[]'],
-    ['elements are checked', 'hash-mismatch', { ...pkg, missing_from_source: ['a', 2], missing_from_database: [] }, 'missing_from_source[1]', 'type: expected str'],
-    ['object[] elements are checked', 'adviser-trigger', { ...base, recommendation_type: 'latest', justification: [{}, 'x'] }, 'justification[1]', 'type: expected object'],
-    ['nested model fields are checked', 'kebechet-run-url-trigger', { ...base, metadata: { package_name: 7 } }, 'metadata.package_name', 'type: expected str'],
+    [
+      'a string is not a str[]',
+      'hash-mismatch',
+      { ...pkg, missing_from_source: 'abc', missing_from_database: [] },
+      'missing_from_source',
+      'type: expected str[]',
+    ],
+    [
+      'elements are checked',
+      'hash-mismatch',
+      { ...pkg, missing_from_source: ['a', 2], missing_from_database: [] },
+      'missing_from_source[1]',
+      'type: expected str',
+    ],
+    [
+      'object[] elements are checked',
+      'adviser-trigger',
+      { ...base, recommendation_type: 'latest', justification: [{}, 'x'] },
+      'justification[1]',
+      'type: expected object',
+    ],
+    [
+      'nested model fields are checked',
+      'kebechet-run-url-trigger',
+      { ...base, metadata: { package_name: 7 } },
+      'metadata.package_name',
+      'type: expected str',
+    ],
     ['the nested model must be an object', 'kebechet-run-url-trigger', { ...base, metadata: 'x' }, 'metadata', 'type: expected object'],
     ['required field absent', 'solved-package', pkg, 'solver', 'required'],
     ['null for a required field', 'solved-package', { ...pkg, solver: null }, 'solver', 'not null'],
-    ['null for a defaulted, non-Optional field', 'adviser-trigger', { ...base, recommendation_type: 'latest', dev: null }, 'dev', 'not null'],
+    [
+      'null for a defaulted, non-Optional field',
+      'adviser-trigger',
+      { ...base, recommendation_type: 'latest', dev: null },
+      'dev',
+      'not null',
+    ],
     ['null for the nested model', 'kebechet-run-url-trigger', { ...base, metadata: null }, 'metadata', 'not null'],
     ['base fields are required', 'repo-init', { service_version: '1', project_url: 'u' }, 'component_name', 'required'],
     ['version must be a string', 'repo-init', { ...base, project_url: 'u', version: 1 }, 'version', 'type: expected str'],
@@ -39,15 +89,17 @@ describe('strict types (pydantic v1 Strict*)', () => {
   test.each(rejected)('%s', (_, typeName, body, field, rule) => {
     const errors = errorsOf(typeName, body);
     expect(errors.map((e) => [e.field, e.rule])).toEqual([[field, rule]]);
-    expect(errors[0]!.message).toContain(`'${field}'`);
+    expect(errors[0].message).toContain(`'${field}'`);
   });
 
   test('error messages say what was expected and what was given, never the value', () => {
     const [error] = errorsOf('build-analysis-trigger', { ...base, base_registry_password: 12345678 });
-    expect(error!.message).toBe("field 'base_registry_password' must be str, a JSON string; got an integer");
-    expect(error!.message).not.toContain('12345678');
-    expect(errorsOf('solved-package', pkg)[0]!.message).toBe("field 'solver' is required (str)");
-    expect(errorsOf('adviser-trigger', { ...base, recommendation_type: 'x', debug: null })[0]!.message).toBe("field 'debug' must not be null (bool)");
+    expect(error.message).toBe("field 'base_registry_password' must be str, a JSON string; got an integer");
+    expect(error.message).not.toContain('12345678');
+    expect(errorsOf('solved-package', pkg)[0].message).toBe("field 'solver' is required (str)");
+    expect(errorsOf('adviser-trigger', { ...base, recommendation_type: 'x', debug: null })[0].message).toBe(
+      "field 'debug' must not be null (bool)",
+    );
   });
 
   test('every error is reported, in wire order', () => {
@@ -75,16 +127,45 @@ describe('accepted bodies', () => {
     expect(result).toEqual({
       ok: true,
       message: {
-        ...base, version: 'v5', recommendation_type: 'latest', dev: false, debug: false, authenticated: false,
-        count: null, limit: null, origin: null, job_id: null, limit_latest_versions: null, re_run_adviser_id: null,
-        source_type: null, kebechet_metadata: null, justification: null, stack_info: null,
+        ...base,
+        version: 'v5',
+        recommendation_type: 'latest',
+        dev: false,
+        debug: false,
+        authenticated: false,
+        count: null,
+        limit: null,
+        origin: null,
+        job_id: null,
+        limit_latest_versions: null,
+        re_run_adviser_id: null,
+        source_type: null,
+        kebechet_metadata: null,
+        justification: null,
+        stack_info: null,
       },
     });
   });
 
   test('the result is in wire order whatever the input order, and unknown fields are dropped', () => {
-    const result = validateMessage(messageType('solved-package'), { solver: 's', extra: 1, index_url: 'i', package_version: 'v', package_name: 'n', ...base, version: 'v1' });
-    expect(result.ok && Object.keys(result.message)).toEqual(['component_name', 'service_version', 'version', 'package_name', 'package_version', 'index_url', 'solver']);
+    const result = validateMessage(messageType('solved-package'), {
+      solver: 's',
+      extra: 1,
+      index_url: 'i',
+      package_version: 'v',
+      package_name: 'n',
+      ...base,
+      version: 'v1',
+    });
+    expect(result.ok && Object.keys(result.message)).toEqual([
+      'component_name',
+      'service_version',
+      'version',
+      'package_name',
+      'package_version',
+      'index_url',
+      'solver',
+    ]);
   });
 
   test('a nested model is filled from its default and its unknown keys are dropped', () => {
@@ -159,10 +240,19 @@ describe('buildMessage and serializeMessage', () => {
   const origin = { componentName: 'thoth', serviceVersion: '0.1.0' };
 
   test('base fields come from the origin and the type; fields may override them', () => {
-    const built = buildMessage(messageType('unresolved-package'), { package_name: 'requests', index_url: 'https://index.example/simple' }, origin);
+    const built = buildMessage(
+      messageType('unresolved-package'),
+      { package_name: 'requests', index_url: 'https://index.example/simple' },
+      origin,
+    );
     expect(built.ok && built.message).toEqual({
-      component_name: 'thoth', service_version: '0.1.0', version: 'v1',
-      package_name: 'requests', index_url: 'https://index.example/simple', package_version: null, solver: null,
+      component_name: 'thoth',
+      service_version: '0.1.0',
+      version: 'v1',
+      package_name: 'requests',
+      index_url: 'https://index.example/simple',
+      package_version: null,
+      solver: null,
     });
     const overridden = buildMessage(messageType('repo-init'), { project_url: 'u', component_name: 'cron', version: 'v2' }, origin);
     expect(overridden.ok && [overridden.message.component_name, overridden.message.version]).toEqual(['cron', 'v2']);
@@ -170,7 +260,11 @@ describe('buildMessage and serializeMessage', () => {
 
   test('the body is written like pydantic v1 .json(): every field, nulls included, base fields first', () => {
     const type = messageType('unresolved-package');
-    const built = buildMessage(type, { package_name: 'requests', index_url: 'https://index.example/simple', package_version: '2.25.1' }, origin);
+    const built = buildMessage(
+      type,
+      { package_name: 'requests', index_url: 'https://index.example/simple', package_version: '2.25.1' },
+      origin,
+    );
     expect(built.ok && serializeMessage(type, built.message)).toBe(
       '{"component_name": "thoth", "service_version": "0.1.0", "version": "v1", "package_name": "requests", "index_url": "https://index.example/simple", "package_version": "2.25.1", "solver": null}',
     );
@@ -178,7 +272,16 @@ describe('buildMessage and serializeMessage', () => {
 
   test('extra keys on the message object are never written; the nested model keeps its order', () => {
     const type = messageType('kebechet-run-url-trigger');
-    const message = { ...base, version: 'v2', url: null, service_name: null, installation_id: null, job_id: null, metadata: { package_index: 'i', message_justification: 1, package_name: null, package_version: null }, junk: 1 };
+    const message = {
+      ...base,
+      version: 'v2',
+      url: null,
+      service_name: null,
+      installation_id: null,
+      job_id: null,
+      metadata: { package_index: 'i', message_justification: 1, package_name: null, package_version: null },
+      junk: 1,
+    };
     expect(serializeMessage(type, message)).toBe(
       '{"component_name": "thoth", "service_version": "0.1.0", "version": "v2", "url": null, "service_name": null, "installation_id": null, "job_id": null, "metadata": {"message_justification": 1, "package_name": null, "package_version": null, "package_index": "i"}}',
     );

@@ -54,7 +54,7 @@ it('carries bytes both ways from a TCP port through a Unix socket to another TCP
 it('refuses an endpoint that is not loopback TCP or a Unix socket', async () => {
   const child = spawn(process.execPath, [BRIDGE, 'tcp:0.0.0.0:1', 'unix:/tmp/x'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   expect(code).not.toBe(0);
   expect(stderr).toMatch(/not an endpoint \(unix:\/path or tcp:127\.0\.0\.1:PORT\): tcp:0\.0\.0\.0:1/);

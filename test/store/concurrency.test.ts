@@ -22,7 +22,11 @@ describe('two processes on one cache', () => {
     const failures: string[] = [];
     const seen = new Set<number>();
     for (let round = 0; round < 8 && writer.exitCode === null; round++) {
-      for (const args of [['query', 'stats', '-o', 'json'], ['query', 'package', 'requests', '0.0.0', '-o', 'json'], ['query', 'workflows', '--limit', '5', '-o', 'json']]) {
+      for (const args of [
+        ['query', 'stats', '-o', 'json'],
+        ['query', 'package', 'requests', '0.0.0', '-o', 'json'],
+        ['query', 'workflows', '--limit', '5', '-o', 'json'],
+      ]) {
         const result = await spawnThoth(['--db', path, ...args], { env });
         if (result.code !== 0) failures.push(`${args.join(' ')} -> ${result.code}: ${result.stderr}`);
         else if (args[1] === 'stats') seen.add((JSON.parse(result.stdout) as { tables: { workflows: number } }).tables.workflows);

@@ -19,9 +19,18 @@ while (Date.now() < until) {
       store.recordUnresolved(key, new Date().toISOString(), null);
     }
     store.recordWorkflow({
-      name: `solver-requests-${n}`, kind: 'solver', namespace: 'thoth', parameters: { THOTH_SOLVER_NAME: 'solver-rhel-8-py38' },
-      idempotencyKey: `k${n}`, status: 'recorded', source: null, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(),
-      packageName: 'requests', packageVersion: `${n}.0.0`, indexUrl: index,
+      name: `solver-requests-${n}`,
+      kind: 'solver',
+      namespace: 'thoth',
+      parameters: { THOTH_SOLVER_NAME: 'solver-rhel-8-py38' },
+      idempotencyKey: `k${n}`,
+      status: 'recorded',
+      source: null,
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+      packageName: 'requests',
+      packageVersion: `${n}.0.0`,
+      indexUrl: index,
     });
   });
   store.appendRecords([{ topic: 'thoth.solver.solved-package', key: null, headers: {}, value: JSON.stringify({ n }) }]);

@@ -57,7 +57,7 @@ describe('knowledge store', () => {
     expect(store.isSolved(k, 'solver-fedora-35-py310')).toBe(true);
     expect(store.isSolved(k, 'solver-fedora-34-py39')).toBe(false);
     expect(store.solversLacking(k, [...SOLVERS, 'solver-fedora-34-py39'])).toEqual(['solver-fedora-34-py39']);
-    expect(store.packageReport('requests', '2.25.1', SOLVERS).versions[0]!.solvers.map((s) => s.status)).toEqual(['error', 'solved']);
+    expect(store.packageReport('requests', '2.25.1', SOLVERS).versions[0].solvers.map((s) => s.status)).toEqual(['error', 'solved']);
     store.close();
   });
 
@@ -75,7 +75,7 @@ describe('knowledge store', () => {
     expect(store.providesSourceDistro(k)).toBe(false);
     expect(store.securityIndicatorState(k)).toBe('scheduled');
     expect(store.isMissing(k)).toBe(true);
-    expect(store.packageReport('numpy', undefined, []).versions[0]!.hashes).toEqual([
+    expect(store.packageReport('numpy', undefined, []).versions[0].hashes).toEqual([
       { hash: 'sha256:aa', present: true },
       { hash: 'sha256:bb', present: false },
     ]);
@@ -95,8 +95,8 @@ describe('knowledge store', () => {
     store.recordUnresolved(a, '2024-05-01T13:00:00Z');
     store.addAdviceWait('adviser-1', 'latest', a);
     store.addAdviceWait('adviser-1', 'latest', b);
-    store.recordSolved(a, SOLVERS[0]!);
-    store.recordSolved(a, SOLVERS[1]!);
+    store.recordSolved(a, SOLVERS[0]);
+    store.recordSolved(a, SOLVERS[1]);
     const [run] = store.adviceRunsWaitingOn(a, SOLVERS);
     expect(run).toEqual({
       adviserId: 'adviser-1',
@@ -107,7 +107,7 @@ describe('knowledge store', () => {
         { ...b, solved: false },
       ],
     });
-    expect(store.packageReport('requests', '2.25.1', SOLVERS).versions[0]!.requests).toEqual([
+    expect(store.packageReport('requests', '2.25.1', SOLVERS).versions[0].requests).toEqual([
       { solver: null, first_seen: '2024-05-01T12:00:00.000Z', last_seen: '2024-05-01T13:00:00.000Z', count: 2 },
     ]);
     expect(store.markReRunPublished('adviser-1', '2024-05-01T14:00:00Z')).toBe(true);
@@ -123,17 +123,29 @@ describe('knowledge store', () => {
     expect(store.findWorkflow('solver-requests-2-25-1-abc123')).toEqual(entry());
     expect(store.findWorkflowByKey('k1')?.name).toBe('solver-requests-2-25-1-abc123');
     expect(store.workflowsInFlight('solver', key('Requests', '2.25.1')).map((w) => w.name)).toEqual(['solver-requests-2-25-1-abc123']);
-    expect(store.workflowsInFlight('revsolver', key('requests', '2.25.1', 'https://other.example/simple')).map((w) => w.name)).toEqual(['revsolver-requests-x']);
+    expect(store.workflowsInFlight('revsolver', key('requests', '2.25.1', 'https://other.example/simple')).map((w) => w.name)).toEqual([
+      'revsolver-requests-x',
+    ]);
     store.setWorkflowStatus('solver-requests-2-25-1-abc123', 'Succeeded', '2024-05-01T12:05:00Z');
     expect(store.workflowsInFlight('solver', key('requests', '2.25.1'))).toEqual([]);
-    expect(store.findWorkflow('solver-requests-2-25-1-abc123')).toMatchObject({ status: 'Succeeded', updatedAt: '2024-05-01T12:05:00.000Z', createdAt: '2024-05-01T12:00:00.000Z' });
+    expect(store.findWorkflow('solver-requests-2-25-1-abc123')).toMatchObject({
+      status: 'Succeeded',
+      updatedAt: '2024-05-01T12:05:00.000Z',
+      createdAt: '2024-05-01T12:00:00.000Z',
+    });
     store.close();
   });
 
   it("lets a version's security-indicator state follow its SI workflow to the end", () => {
     const store = freshStore();
     const si = (name: string, version: string) =>
-      entry({ name, kind: 'security-indicators', idempotencyKey: name, packageVersion: version, parameters: { THOTH_SECURITY_INDICATORS_PACKAGE_NAME: 'requests' } });
+      entry({
+        name,
+        kind: 'security-indicators',
+        idempotencyKey: name,
+        packageVersion: version,
+        parameters: { THOTH_SECURITY_INDICATORS_PACKAGE_NAME: 'requests' },
+      });
     for (const version of ['1.0.0', '2.0.0', '3.0.0']) {
       store.recordVersion(key('requests', version));
       store.setSecurityIndicatorState(key('requests', version), 'scheduled');
@@ -142,7 +154,11 @@ describe('knowledge store', () => {
     store.setWorkflowStatus('si-1.0.0', 'Running', '2024-05-01T12:01:00Z');
     store.setWorkflowStatus('si-2.0.0', 'Succeeded', '2024-05-01T12:02:00Z');
     store.setWorkflowStatus('si-3.0.0', 'Error', '2024-05-01T12:03:00Z');
-    expect(['1.0.0', '2.0.0', '3.0.0'].map((v) => store.securityIndicatorState(key('requests', v)))).toEqual(['scheduled', 'done', 'failed']);
+    expect(['1.0.0', '2.0.0', '3.0.0'].map((v) => store.securityIndicatorState(key('requests', v)))).toEqual([
+      'scheduled',
+      'done',
+      'failed',
+    ]);
     // Other kinds leave it alone.
     store.recordWorkflow(entry({ packageVersion: '1.0.0' }));
     store.setWorkflowStatus('solver-requests-2-25-1-abc123', 'Succeeded', '2024-05-01T12:04:00Z');
@@ -157,8 +173,23 @@ describe('knowledge store', () => {
     store.recordInbox(source, 'done', '2024-05-01T12:00:00Z');
     expect(store.inboxOutcome(source)).toBe('done');
     expect(store.inboxOutcome({ ...source, offset: 4 })).toBeUndefined();
-    store.recordDeadLetter({ ...source, errorClass: 'not-json', reason: 'Unexpected token', value: '{oops', headers: {}, createdAt: '2024-05-01T12:00:00Z' });
-    store.recordDeadLetter({ ...source, offset: 9, errorClass: 'schema', reason: 'solver: required', value: { package_name: 'x' }, headers: { a: 'b' }, createdAt: '2024-05-01T12:01:00Z' });
+    store.recordDeadLetter({
+      ...source,
+      errorClass: 'not-json',
+      reason: 'Unexpected token',
+      value: '{oops',
+      headers: {},
+      createdAt: '2024-05-01T12:00:00Z',
+    });
+    store.recordDeadLetter({
+      ...source,
+      offset: 9,
+      errorClass: 'schema',
+      reason: 'solver: required',
+      value: { package_name: 'x' },
+      headers: { a: 'b' },
+      createdAt: '2024-05-01T12:01:00Z',
+    });
     expect(store.deadLettersReport()).toEqual([
       { topic: source.topic, partition: 0, offset: 3, error_class: 'not-json', reason: 'Unexpected token', value: '{oops' },
       { topic: source.topic, partition: 0, offset: 9, error_class: 'schema', reason: 'solver: required', value: { package_name: 'x' } },

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { spawnThoth } from '../support/cli.js';
 import { SCHEMA_VERSION, openStore } from '../../src/store/index.js';
 import { migrate } from '../../src/store/migrations.js';
@@ -58,21 +58,43 @@ describe('opening the knowledge cache', () => {
     expect(reader.stats().schema_version).toBe(SCHEMA_VERSION);
     expect(reader.isSolved(key('flask', '2.0.1'), 'solver-a')).toBe(true);
     expect(reader.committedOffset('g', 't', 0)).toBe(1);
-    expect(reader.deadLettersReport()).toEqual([{ topic: 't', partition: 0, offset: 3, error_class: 'NotJson', reason: 'not JSON', value: 'oops' }]);
+    expect(reader.deadLettersReport()).toEqual([
+      { topic: 't', partition: 0, offset: 3, error_class: 'NotJson', reason: 'not JSON', value: 'oops' },
+    ]);
     reader.close();
     const store = openStore(path, { create: true });
     expect(SCHEMA_VERSION).toBe(3);
     expect(store.acquireLease('g', 't', 0, 'member', Date.now(), 1_000)).toEqual({ owner: 'member', generation: 1 });
     // The same position read from two sources is two dead letters.
     for (const origin of ['file:/a.ndjson', 'file:/b.ndjson']) {
-      store.recordDeadLetter({ origin, topic: 't', partition: 0, offset: 3, errorClass: 'NotJson', reason: `from ${origin}`, value: 'x', headers: {}, createdAt: '2024-01-02T00:00:00.000Z' });
+      store.recordDeadLetter({
+        origin,
+        topic: 't',
+        partition: 0,
+        offset: 3,
+        errorClass: 'NotJson',
+        reason: `from ${origin}`,
+        value: 'x',
+        headers: {},
+        createdAt: '2024-01-02T00:00:00.000Z',
+      });
     }
     expect(store.deadLettersReport().map((d) => d.reason)).toEqual(['not JSON', 'from file:/a.ndjson', 'from file:/b.ndjson']);
     store.close();
   });
 
   it('names the folder it cannot create, even under /proc where recursive mkdir spins forever', async () => {
-    const result = await spawnThoth(['--db', '/proc/thoth-no-such-folder/thoth.db', 'publish', 'repo-init', '--field', 'project_url=https://github.com/thoth-station/thoth'], { timeoutMs: 30_000 });
+    const result = await spawnThoth(
+      [
+        '--db',
+        '/proc/thoth-no-such-folder/thoth.db',
+        'publish',
+        'repo-init',
+        '--field',
+        'project_url=https://github.com/thoth-station/thoth',
+      ],
+      { timeoutMs: 30_000 },
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: cannot create the folder /proc/thoth-no-such-folder for the knowledge cache (ENOENT)');
   });
@@ -102,7 +124,7 @@ describe('opening the knowledge cache', () => {
     const path = tempDbPath();
     mkdirSync(dirname(path), { recursive: true });
     const other = new Database(path);
-    other.exec('CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES (\'mine\')');
+    other.exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')");
     other.close();
     const before = readFileSync(path);
     expect(() => openStore(path, { create: true })).toThrow(/an SQLite database of another program/);
@@ -118,7 +140,7 @@ describe('opening the knowledge cache', () => {
     store.close();
     const bytes = readFileSync(path);
     // Keep the 100-byte header, scramble the rest of the first page and beyond.
-    for (let i = 100; i < bytes.length; i += 7) bytes[i] = (bytes[i]! + 91) & 0xff;
+    for (let i = 100; i < bytes.length; i += 7) bytes[i] = (bytes[i] + 91) & 0xff;
     writeFileSync(path, bytes);
     let error: unknown;
     try {

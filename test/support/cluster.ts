@@ -91,14 +91,19 @@ type Manifest = Record<string, any>;
 /** deploy/ as `kubectl kustomize` renders it, moved into `namespace` (RoleBinding subjects included). */
 export async function renderDeploy(namespace: string, options: DeployOptions = {}): Promise<Manifest[]> {
   const rendered = await kubectlOk(['kustomize', DEPLOY]);
-  const manifests = parseAllDocuments(rendered).map((doc) => doc.toJS() as Manifest).filter(Boolean);
+  const manifests = parseAllDocuments(rendered)
+    .map((doc) => doc.toJS() as Manifest)
+    .filter(Boolean);
   for (const m of manifests) {
     m.metadata.namespace = namespace;
     for (const subject of m.subjects ?? []) subject.namespace = namespace;
-    if (m.kind === 'Role' && m.metadata.name === 'thoth-investigator-workflows' && options.investigatorVerbs) m.rules[0].verbs = options.investigatorVerbs;
-    if (m.kind === 'Role' && m.metadata.name === 'thoth-workflow-executor' && options.executorVerbs) m.rules[0].verbs = options.executorVerbs;
+    if (m.kind === 'Role' && m.metadata.name === 'thoth-investigator-workflows' && options.investigatorVerbs)
+      m.rules[0].verbs = options.investigatorVerbs;
+    if (m.kind === 'Role' && m.metadata.name === 'thoth-workflow-executor' && options.executorVerbs)
+      m.rules[0].verbs = options.executorVerbs;
     if (m.kind === 'WorkflowTemplate' && options.containerCommand) {
-      for (const template of m.spec.templates) if (template.container && !template.container.command) template.container.command = options.containerCommand;
+      for (const template of m.spec.templates)
+        if (template.container && !template.container.command) template.container.command = options.containerCommand;
     }
   }
   return manifests;
@@ -165,22 +170,26 @@ export function apiGet<T>(path: string): Promise<T | undefined> {
   const ca = Buffer.from(config.clusters[0].cluster['certificate-authority-data'], 'base64');
   const token: string = config.users[0].user.token;
   return new Promise((resolve, reject) => {
-    const req = request({ hostname: server.hostname, port: server.port, path, ca, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode === 404) resolve(undefined);
-        else if (res.statusCode !== 200) reject(new Error(`GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
-        else resolve(JSON.parse(body) as T);
-      });
-    });
+    const req = request(
+      { hostname: server.hostname, port: server.port, path, ca, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode === 404) resolve(undefined);
+          else if (res.statusCode !== 200) reject(new Error(`GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
+          else resolve(JSON.parse(body) as T);
+        });
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
-export const getWorkflow = (namespace: string, name: string) => apiGet<Workflow>(`/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`);
+export const getWorkflow = (namespace: string, name: string) =>
+  apiGet<Workflow>(`/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`);
 
 export async function listWorkflows(namespace: string): Promise<Workflow[]> {
   return (await apiGet<{ items: Workflow[] }>(`/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows`))?.items ?? [];
@@ -194,7 +203,9 @@ export async function waitForWorkflowPhase(namespace: string, name: string, phas
     last = await getWorkflow(namespace, name);
     if (last?.status?.phase && phases.includes(last.status.phase)) return last;
     if (Date.now() > deadline) {
-      throw new Error(`workflow ${namespace}/${name} did not reach ${phases.join(' or ')} within ${timeoutMs / 1000}s; last phase: ${last?.status?.phase ?? (last ? 'none' : 'not found')}${last?.status?.message ? ` (${last.status.message})` : ''}`);
+      throw new Error(
+        `workflow ${namespace}/${name} did not reach ${phases.join(' or ')} within ${timeoutMs / 1000}s; last phase: ${last?.status?.phase ?? (last ? 'none' : 'not found')}${last?.status?.message ? ` (${last.status.message})` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -35,7 +35,9 @@ function answer(project: IndexProject, name: string, res: ServerResponse): void 
     return;
   }
   if (project.html) {
-    res.writeHead(200, { 'content-type': 'text/html' }).end(`<html><body>${project.versions.map((v) => `<a>${name}-${v}.tar.gz</a>`).join('')}</body></html>`);
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end(`<html><body>${project.versions.map((v) => `<a>${name}-${v}.tar.gz</a>`).join('')}</body></html>`);
     return;
   }
   const fileStem = name.replace(/-/g, '_');
@@ -43,7 +45,12 @@ function answer(project: IndexProject, name: string, res: ServerResponse): void 
     { filename: `${fileStem}-${v}.tar.gz`, url: `../../files/${fileStem}-${v}.tar.gz`, hashes: {} },
     { filename: `${fileStem}-${v}-py3-none-any.whl`, url: `../../files/${fileStem}-${v}-py3-none-any.whl`, hashes: {} },
   ]);
-  const body = { meta: { 'api-version': project.filesOnly ? '1.0' : '1.1' }, name, files, ...(project.filesOnly ? {} : { versions: project.versions }) };
+  const body = {
+    meta: { 'api-version': project.filesOnly ? '1.0' : '1.1' },
+    name,
+    files,
+    ...(project.filesOnly ? {} : { versions: project.versions }),
+  };
   res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' }).end(JSON.stringify(body));
 }
 
@@ -57,12 +64,12 @@ export async function startIndexServer(projects: Record<string, IndexProject> = 
     const path = req.url ?? '/';
     requests.push({ path, accept: req.headers.accept });
     const match = /^\/simple\/([^/]+)\/$/.exec(path);
-    const project = match ? table.get(match[1]!) : undefined;
+    const project = match ? table.get(match[1]) : undefined;
     if (!match || !project) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    answer(project, match[1]!, res);
+    answer(project, match[1], res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -78,7 +78,7 @@ export async function kcatConsume(topic: string, timeoutMs = 20_000): Promise<Kc
 export function kcatHeaders(record: KcatRecord): Record<string, string> {
   const out: Record<string, string> = {};
   const list = record.headers ?? [];
-  for (let i = 0; i + 1 < list.length; i += 2) out[list[i]!] = list[i + 1]!;
+  for (let i = 0; i + 1 < list.length; i += 2) out[list[i]] = list[i + 1]!;
   return out;
 }
 

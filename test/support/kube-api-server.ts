@@ -20,10 +20,7 @@ export interface LoggedRequest {
 }
 
 export type CreateFault =
-  | { kind: 'status'; status: 500 | 503 }
-  | { kind: 'throttle'; retryAfterSeconds: number }
-  | { kind: 'drop-after-store' }
-  | { kind: 'hang' };
+  { kind: 'status'; status: 500 | 503 } | { kind: 'throttle'; retryAfterSeconds: number } | { kind: 'drop-after-store' } | { kind: 'hang' };
 
 interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -62,8 +59,8 @@ function matchesLabels(workflow: Workflow, selector: string | undefined): boolea
   const labels = workflow.metadata.labels ?? {};
   return selector.split(',').every((term) => {
     const [key, value] = term.includes('!=') ? term.split('!=') : term.split('=');
-    if (value === undefined) return key! in labels;
-    return term.includes('!=') ? labels[key!] !== value : labels[key!] === value;
+    if (value === undefined) return key in labels;
+    return term.includes('!=') ? labels[key] !== value : labels[key] === value;
   });
 }
 
@@ -71,7 +68,11 @@ function matchesFields(workflow: Workflow, selector: string | undefined): boolea
   if (!selector) return true;
   return selector.split(',').every((term) => {
     const [key, value] = term.split('=');
-    return key === 'metadata.name' ? workflow.metadata.name === value : key === 'metadata.namespace' ? workflow.metadata.namespace === value : true;
+    return key === 'metadata.name'
+      ? workflow.metadata.name === value
+      : key === 'metadata.namespace'
+        ? workflow.metadata.namespace === value
+        : true;
   });
 }
 
@@ -116,27 +117,60 @@ export async function startKubeApiServer(options: { namespaces?: string[] } = {}
 
     const nsMatch = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(url.pathname);
     if (nsMatch && req.method === 'GET') {
-      const ns = nsMatch[1]!;
-      if (forbidden.has(ns)) return send(res, entry, 403, status(403, 'Forbidden', `namespaces "${ns}" is forbidden: User "system:serviceaccount:thoth:tester" cannot get resource "namespaces" in the namespace "${ns}"`));
-      if (!namespaces.has(ns)) return send(res, entry, 404, status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' }));
+      const ns = nsMatch[1];
+      if (forbidden.has(ns))
+        return send(
+          res,
+          entry,
+          403,
+          status(
+            403,
+            'Forbidden',
+            `namespaces "${ns}" is forbidden: User "system:serviceaccount:thoth:tester" cannot get resource "namespaces" in the namespace "${ns}"`,
+          ),
+        );
+      if (!namespaces.has(ns))
+        return send(res, entry, 404, status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' }));
       return send(res, entry, 200, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns }, status: { phase: 'Active' } });
     }
 
-    if (!url.pathname.startsWith(API)) return send(res, entry, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
+    if (!url.pathname.startsWith(API))
+      return send(res, entry, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
     const [ns, plural, name, sub] = url.pathname.slice(API.length).split('/');
-    if (plural !== 'workflows' || !ns) return send(res, entry, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
-    const verb = req.method === 'POST' ? 'create' : req.method === 'GET' ? (name ? 'get' : query.watch === 'true' ? 'watch' : 'list') : 'update';
+    if (plural !== 'workflows' || !ns)
+      return send(res, entry, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
+    const verb =
+      req.method === 'POST' ? 'create' : req.method === 'GET' ? (name ? 'get' : query.watch === 'true' ? 'watch' : 'list') : 'update';
     if (forbidden.has(ns)) {
-      return send(res, entry, 403, status(403, 'Forbidden', `workflows.argoproj.io is forbidden: User "system:serviceaccount:thoth:tester" cannot ${verb} resource "workflows" in API group "argoproj.io" in the namespace "${ns}"`, { group: 'argoproj.io', kind: 'workflows' }));
+      return send(
+        res,
+        entry,
+        403,
+        status(
+          403,
+          'Forbidden',
+          `workflows.argoproj.io is forbidden: User "system:serviceaccount:thoth:tester" cannot ${verb} resource "workflows" in API group "argoproj.io" in the namespace "${ns}"`,
+          { group: 'argoproj.io', kind: 'workflows' },
+        ),
+      );
     }
-    if (!namespaces.has(ns)) return send(res, entry, 404, status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' }));
+    if (!namespaces.has(ns))
+      return send(res, entry, 404, status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' }));
 
     if (verb === 'create' && !name) {
       const fault = faults.shift();
       if (fault?.kind === 'hang') return; // never answers; the client's time limit must fire
-      if (fault?.kind === 'status') return send(res, entry, fault.status, status(fault.status, fault.status === 503 ? 'ServiceUnavailable' : 'InternalError', 'injected fault'));
+      if (fault?.kind === 'status')
+        return send(
+          res,
+          entry,
+          fault.status,
+          status(fault.status, fault.status === 503 ? 'ServiceUnavailable' : 'InternalError', 'injected fault'),
+        );
       if (fault?.kind === 'throttle') {
-        return send(res, entry, 429, status(429, 'TooManyRequests', 'injected throttle'), { 'retry-after': String(fault.retryAfterSeconds) });
+        return send(res, entry, 429, status(429, 'TooManyRequests', 'injected throttle'), {
+          'retry-after': String(fault.retryAfterSeconds),
+        });
       }
       let body: Workflow;
       try {
@@ -145,14 +179,34 @@ export async function startKubeApiServer(options: { namespaces?: string[] } = {}
         return send(res, entry, 400, status(400, 'BadRequest', 'request body is not JSON'));
       }
       if (body.apiVersion !== 'argoproj.io/v1alpha1' || body.kind !== 'Workflow' || !body.metadata?.name) {
-        return send(res, entry, 422, status(422, 'Invalid', 'Workflow.argoproj.io is invalid: apiVersion, kind and metadata.name are required'));
+        return send(
+          res,
+          entry,
+          422,
+          status(422, 'Invalid', 'Workflow.argoproj.io is invalid: apiVersion, kind and metadata.name are required'),
+        );
       }
       const key = `${ns}/${body.metadata.name}`;
       if (stored.has(key)) {
-        return send(res, entry, 409, status(409, 'AlreadyExists', `workflows.argoproj.io "${body.metadata.name}" already exists`, { name: body.metadata.name, group: 'argoproj.io', kind: 'workflows' }));
+        return send(
+          res,
+          entry,
+          409,
+          status(409, 'AlreadyExists', `workflows.argoproj.io "${body.metadata.name}" already exists`, {
+            name: body.metadata.name,
+            group: 'argoproj.io',
+            kind: 'workflows',
+          }),
+        );
       }
       const object: Workflow = structuredClone(body);
-      object.metadata = { ...object.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString(), resourceVersion: String(++resourceVersion) };
+      object.metadata = {
+        ...object.metadata,
+        namespace: ns,
+        uid: randomUUID(),
+        creationTimestamp: new Date().toISOString(),
+        resourceVersion: String(++resourceVersion),
+      };
       if (query.dryRun === 'All') return send(res, entry, 201, object);
       stored.set(key, object);
       publish('ADDED', object);
@@ -165,15 +219,23 @@ export async function startKubeApiServer(options: { namespaces?: string[] } = {}
     }
 
     if (verb === 'list') {
-      const items = [...stored.values()].filter((w) => w.metadata.namespace === ns && matchesLabels(w, query.labelSelector) && matchesFields(w, query.fieldSelector));
-      return send(res, entry, 200, { apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowList', metadata: { resourceVersion: String(resourceVersion) }, items });
+      const items = [...stored.values()].filter(
+        (w) => w.metadata.namespace === ns && matchesLabels(w, query.labelSelector) && matchesFields(w, query.fieldSelector),
+      );
+      return send(res, entry, 200, {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'WorkflowList',
+        metadata: { resourceVersion: String(resourceVersion) },
+        items,
+      });
     }
 
     if (verb === 'watch') {
       entry.status = 200;
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
       const since = Number(query.resourceVersion ?? 0);
-      const wanted = (e: WatchEvent) => e.object.metadata.namespace === ns && matchesLabels(e.object, query.labelSelector) && matchesFields(e.object, query.fieldSelector);
+      const wanted = (e: WatchEvent) =>
+        e.object.metadata.namespace === ns && matchesLabels(e.object, query.labelSelector) && matchesFields(e.object, query.fieldSelector);
       const watcher = { send: (e: WatchEvent) => wanted(e) && res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`) };
       for (const e of events) if (e.resourceVersion > since) watcher.send(e);
       watchers.add(watcher);
@@ -189,11 +251,21 @@ export async function startKubeApiServer(options: { namespaces?: string[] } = {}
 
     const key = `${ns}/${name}`;
     const existing = stored.get(key);
-    if (!existing) return send(res, entry, 404, status(404, 'NotFound', `workflows.argoproj.io "${name}" not found`, { name, group: 'argoproj.io', kind: 'workflows' }));
+    if (!existing)
+      return send(
+        res,
+        entry,
+        404,
+        status(404, 'NotFound', `workflows.argoproj.io "${name}" not found`, { name, group: 'argoproj.io', kind: 'workflows' }),
+      );
     if (verb === 'get') return send(res, entry, 200, existing);
     // PUT / PATCH of the object or its status subresource: merge the status.
     const patch = JSON.parse((await readBody(req)) || '{}') as Partial<Workflow>;
-    const updated: Workflow = { ...existing, status: { ...existing.status, ...patch.status }, metadata: { ...existing.metadata, resourceVersion: String(++resourceVersion) } };
+    const updated: Workflow = {
+      ...existing,
+      status: { ...existing.status, ...patch.status },
+      metadata: { ...existing.metadata, resourceVersion: String(++resourceVersion) },
+    };
     if (sub && sub !== 'status') return send(res, entry, 404, status(404, 'NotFound', `no subresource ${sub}`));
     stored.set(key, updated);
     publish('MODIFIED', updated);
@@ -217,7 +289,8 @@ export async function startKubeApiServer(options: { namespaces?: string[] } = {}
     url,
     token,
     requests,
-    workflows: (namespace) => [...stored.values()].filter((w) => !namespace || w.metadata.namespace === namespace).map((w) => structuredClone(w)),
+    workflows: (namespace) =>
+      [...stored.values()].filter((w) => !namespace || w.metadata.namespace === namespace).map((w) => structuredClone(w)),
     addNamespace: (name) => void namespaces.add(name),
     forbidNamespace: (name) => void forbidden.add(name),
     injectCreateFaults: (fault, count = 1) => {

@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-// @ts-expect-error the broker script is plain JavaScript without type declarations
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { thothAt } from './kafka.js';
 import { makeTlsFiles, type TlsFiles } from './tls.js';
@@ -17,7 +16,7 @@ export interface OwnBroker<B> {
   readonly broker: B;
   readonly tls: TlsFiles;
   /** thoth configured for one of the broker's listeners (see thothAt in ./kafka.js). */
-  thothAt(bootstrap: string, settings: NodeJS.ProcessEnv): ReturnType<typeof thothAt>;
+  readonly thothAt: (bootstrap: string, settings: NodeJS.ProcessEnv) => ReturnType<typeof thothAt>;
 }
 
 export function ownTlsBroker<B>(name: string, options: Record<string, unknown> = {}): OwnBroker<B> {

@@ -79,15 +79,52 @@ function encryptKey(cwd: string, plain: string, encrypted: string, password: str
 
 function selfSignedCa(cwd: string, name: string): void {
   newKey(cwd, `${name}.key`);
-  openssl(['req', '-x509', '-new', '-key', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=thoth test ${name}`, '-config', 'openssl.cnf', '-extensions', 'ca'], cwd);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=thoth test ${name}`,
+      '-config',
+      'openssl.cnf',
+      '-extensions',
+      'ca',
+    ],
+    cwd,
+  );
 }
 
 function signed(cwd: string, name: string, subject: string, extensions: string): void {
   newKey(cwd, `${name}-plain.key`);
   openssl(['req', '-new', '-key', `${name}-plain.key`, '-out', `${name}.csr`, '-subj', subject, '-config', 'openssl.cnf'], cwd);
   openssl(
-    ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', `0x${randomBytes(8).toString('hex')}`,
-      '-days', '2', '-out', `${name}.pem`, '-extfile', 'openssl.cnf', '-extensions', extensions],
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
+      '-days',
+      '2',
+      '-out',
+      `${name}.pem`,
+      '-extfile',
+      'openssl.cnf',
+      '-extensions',
+      extensions,
+    ],
     cwd,
   );
 }

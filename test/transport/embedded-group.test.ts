@@ -24,7 +24,11 @@ const record = (n: number) => ({ topic: TOPIC, key: `k${n}`, headers: {}, value:
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 /** Follows the topic as a member of `group`, collecting the `n` of every record it handles. */
-function follow(broker: Broker, group: string, extra: Partial<ConsumeOptions> = {}): { seen: number[]; stop: AbortController; consumption: Consumption } {
+function follow(
+  broker: Broker,
+  group: string,
+  extra: Partial<ConsumeOptions> = {},
+): { seen: number[]; stop: AbortController; consumption: Consumption } {
   const stop = new AbortController();
   const seen: number[] = [];
   const consumption = broker.consume({ topics: [TOPIC], group, start: { from: 'earliest' }, signal: stop.signal, ...extra }, async (r) => {
@@ -42,12 +46,16 @@ interface MemberProcess {
 function startMember(path: string, group: string, leaseMs: number): MemberProcess {
   const child = spawn(process.execPath, [MEMBER, path, group, TOPIC, String(leaseMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const closed = once(child, 'close');
   return {
     child,
     closed,
-    seen: () => out.split('\n').filter((line) => /^\d+$/.test(line)).map(Number),
+    seen: () =>
+      out
+        .split('\n')
+        .filter((line) => /^\d+$/.test(line))
+        .map(Number),
   };
 }
 

@@ -14,14 +14,23 @@ function open(path = tempDbPath()): { store: Store; broker: Broker; path: string
   return { store, broker: openEmbeddedBroker(store, path), path };
 }
 
-const record = (topic: string, n: number, timestamp?: number) => ({ topic, key: `k${n}`, headers: { n: String(n) }, value: JSON.stringify({ n }), ...(timestamp ? { timestamp } : {}) });
+const record = (topic: string, n: number, timestamp?: number) => ({
+  topic,
+  key: `k${n}`,
+  headers: { n: String(n) },
+  value: JSON.stringify({ n }),
+  ...(timestamp ? { timestamp } : {}),
+});
 
 /** Consumes with exitAtEnd and returns what the handler saw. */
 async function drain(broker: Broker, options: Partial<ConsumeOptions> & Pick<ConsumeOptions, 'topics'>): Promise<ConsumedRecord[]> {
   const seen: ConsumedRecord[] = [];
-  const consumption = broker.consume({ start: { from: 'earliest' }, exitAtEnd: true, signal: new AbortController().signal, ...options }, async (r) => {
-    seen.push(r);
-  });
+  const consumption = broker.consume(
+    { start: { from: 'earliest' }, exitAtEnd: true, signal: new AbortController().signal, ...options },
+    async (r) => {
+      seen.push(r);
+    },
+  );
   const summary = await consumption.done;
   expect(summary).toEqual({ records: seen.length, reason: 'end' });
   return seen;
@@ -75,9 +84,12 @@ describe('embedded broker', () => {
   it('does not commit the record whose handler threw, and stops with that error', async () => {
     const { broker, store } = open();
     await broker.send([0, 1, 2].map((n) => record(TOPIC, n)));
-    const consumption = broker.consume({ topics: [TOPIC], group: 'g', start: { from: 'earliest' }, exitAtEnd: true, signal: new AbortController().signal }, async (r) => {
-      if (r.offset === 1) throw new Error('handler failed on 1');
-    });
+    const consumption = broker.consume(
+      { topics: [TOPIC], group: 'g', start: { from: 'earliest' }, exitAtEnd: true, signal: new AbortController().signal },
+      async (r) => {
+        if (r.offset === 1) throw new Error('handler failed on 1');
+      },
+    );
     await expect(consumption.done).rejects.toThrow('handler failed on 1');
     expect(store.committedOffset('g', TOPIC, 0)).toBe(1);
     expect((await drain(broker, { topics: [TOPIC], group: 'g' })).map((r) => r.offset)).toEqual([1, 2]);
@@ -88,7 +100,9 @@ describe('embedded broker', () => {
     const { broker, store } = open();
     await broker.send([record(TOPIC, 0, 1_000), record(TOPIC, 1, 2_000), record(TOPIC, 2, 3_000)]);
     expect((await drain(broker, { topics: [TOPIC], start: { from: 'offset', offset: 1 } })).map((r) => r.offset)).toEqual([1, 2]);
-    expect((await drain(broker, { topics: [TOPIC], start: { from: 'timestamp', timestamp: 1_500 } })).map((r) => r.timestamp)).toEqual([2_000, 3_000]);
+    expect((await drain(broker, { topics: [TOPIC], start: { from: 'timestamp', timestamp: 1_500 } })).map((r) => r.timestamp)).toEqual([
+      2_000, 3_000,
+    ]);
     expect(await drain(broker, { topics: [TOPIC], start: { from: 'timestamp', timestamp: 9_000 } })).toEqual([]);
     expect(await drain(broker, { topics: [TOPIC], start: { from: 'latest' } })).toEqual([]);
     store.close();
@@ -98,9 +112,12 @@ describe('embedded broker', () => {
     const { broker, store } = open();
     const controller = new AbortController();
     const seen: number[] = [];
-    const consumption = broker.consume({ topics: [TOPIC], group: 'g', start: { from: 'earliest' }, signal: controller.signal }, async (r) => {
-      seen.push(r.offset);
-    });
+    const consumption = broker.consume(
+      { topics: [TOPIC], group: 'g', start: { from: 'earliest' }, signal: controller.signal },
+      async (r) => {
+        seen.push(r.offset);
+      },
+    );
     consumption.pause(TOPIC);
     await broker.send([record(TOPIC, 0), record(TOPIC, 1)]);
     await new Promise((r) => setTimeout(r, 400));
@@ -134,7 +151,9 @@ describe('embedded broker', () => {
     const consumption = broker.consume({ topics: [TOPIC], start: { from: 'latest' }, signal: controller.signal }, async (r) => {
       seen.push(r);
     });
-    const writer = spawn(process.execPath, [fileURLToPath(new URL('./embedded-writer.mjs', import.meta.url)), path, TOPIC, '20', '20'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const writer = spawn(process.execPath, [fileURLToPath(new URL('./embedded-writer.mjs', import.meta.url)), path, TOPIC, '20', '20'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     writer.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exitCode = await new Promise<number | null>((resolve) => writer.on('close', resolve));
@@ -154,10 +173,13 @@ describe('embedded broker', () => {
     const seen = await drain(broker, { topics: [TOPIC] });
     expect(seen.map((r) => r.offset)).toEqual([0, 1]);
     const growing: number[] = [];
-    const consumption = broker.consume({ topics: [TOPIC], start: { from: 'earliest' }, exitAtEnd: true, signal: new AbortController().signal }, async (r) => {
-      growing.push(r.offset);
-      if (r.offset === 0) await broker.send([record(TOPIC, 2)]);
-    });
+    const consumption = broker.consume(
+      { topics: [TOPIC], start: { from: 'earliest' }, exitAtEnd: true, signal: new AbortController().signal },
+      async (r) => {
+        growing.push(r.offset);
+        if (r.offset === 0) await broker.send([record(TOPIC, 2)]);
+      },
+    );
     expect(await consumption.done).toEqual({ records: 2, reason: 'end' });
     expect(growing).toEqual([0, 1]);
     store.close();

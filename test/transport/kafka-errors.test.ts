@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRetriableKafkaFailure, retryWhileSettling } from '../../src/transport/kafka-errors.js';
+import { isRetriableKafkaFailure, retryWhileSettling } from '../../src/transport/kafka/errors.js';
 
 /** kafkajs-shaped errors: a protocol error wrapped by "retries exceeded". */
 function protocolError(type: string, retriable: boolean): Error {

@@ -13,8 +13,24 @@ const where = { topic: 'thoth.solver.solved-package', partition: 0, type: 'solve
 const EVENTS: InvestigatorEvent[] = [
   { ts: at, event: 'started', source: 'kafka://127.0.0.1:9092', group: 'thoth.investigator', workflows: 'record', modes: ['middletier'] },
   { ts: at, event: 'received', ...where, offset: 0 },
-  { ts: at, event: 'recorded', ...where, offset: 0, what: 'solved', key: { packageName: 'requests', packageVersion: '2.25.1', indexUrl: 'https://index.example/simple' }, solver: 'solver-rhel-8-py38' },
-  { ts: at, event: 'recorded-workflow', ...where, offset: 0, name: 'security-indicators-requests-2-25-1-abc', kind: 'security-indicators', namespace: 'thoth' },
+  {
+    ts: at,
+    event: 'recorded',
+    ...where,
+    offset: 0,
+    what: 'solved',
+    key: { packageName: 'requests', packageVersion: '2.25.1', indexUrl: 'https://index.example/simple' },
+    solver: 'solver-rhel-8-py38',
+  },
+  {
+    ts: at,
+    event: 'recorded-workflow',
+    ...where,
+    offset: 0,
+    name: 'security-indicators-requests-2-25-1-abc',
+    kind: 'security-indicators',
+    namespace: 'thoth',
+  },
   { ts: at, event: 'processed', ...where, offset: 0 },
   { ts: at, event: 'received', ...where, offset: 1 },
   { ts: at, event: 'known', ...where, offset: 1, name: 'security-indicators-requests-2-25-1-abc', kind: 'security-indicators' },
@@ -28,25 +44,43 @@ describe('dashboard state', () => {
   it('counts messages by type, workflows by kind, dead letters, lag and paused topics', () => {
     const state = emptyDashboard();
     for (const event of EVENTS) applyEvent(state, event);
-    expect(state.tally).toMatchObject({ received: 3, processed: 1, deadLetters: 1, scheduled: 1, known: 1, recorded: 1, byType: { 'solved-package': 3 }, byWorkflowKind: { 'security-indicators': 1 } });
-    expect(state).toMatchObject({ source: 'kafka://127.0.0.1:9092', group: 'thoth.investigator', workflows: 'record', lag: 5, halted: ['thoth.solver.solved-package'] });
+    expect(state.tally).toMatchObject({
+      received: 3,
+      processed: 1,
+      deadLetters: 1,
+      scheduled: 1,
+      known: 1,
+      recorded: 1,
+      byType: { 'solved-package': 3 },
+      byWorkflowKind: { 'security-indicators': 1 },
+    });
+    expect(state).toMatchObject({
+      source: 'kafka://127.0.0.1:9092',
+      group: 'thoth.investigator',
+      workflows: 'record',
+      lag: 5,
+      halted: ['thoth.solver.solved-package'],
+    });
     applyEvent(state, { ts: at, event: 'resumed', topic: 'thoth.solver.solved-package' });
     expect(state.halted).toEqual([]);
   });
 
   it('keeps only the last events worth a line', () => {
     const state = emptyDashboard();
-    for (let i = 0; i < RECENT_EVENTS + 5; i++) applyEvent(state, { ts: at, event: 'dead-letter', ...where, offset: i, errorClass: 'NotJson', reason: 'r' });
+    for (let i = 0; i < RECENT_EVENTS + 5; i++)
+      applyEvent(state, { ts: at, event: 'dead-letter', ...where, offset: i, errorClass: 'NotJson', reason: 'r' });
     applyEvent(state, { ts: at, event: 'received', ...where, offset: 99 });
     expect(state.recent).toHaveLength(RECENT_EVENTS);
     expect(state.recent.at(-1)!.offset).toBe(RECENT_EVENTS + 4);
   });
 
   it('describes events in one line', () => {
-    expect(describeEvent(EVENTS[8]!)).toBe('dead-letter NotJson: the value is not valid JSON solved-package@0:2');
-    expect(describeEvent(EVENTS[2]!)).toBe('recorded    requests==2.25.1 (https://index.example/simple) solved by solver-rhel-8-py38 solved-package@0:0');
+    expect(describeEvent(EVENTS[8])).toBe('dead-letter NotJson: the value is not valid JSON solved-package@0:2');
+    expect(describeEvent(EVENTS[2])).toBe(
+      'recorded    requests==2.25.1 (https://index.example/simple) solved by solver-rhel-8-py38 solved-package@0:0',
+    );
     // The workflow's name already says its kind.
-    expect(describeEvent(EVENTS[3]!)).toBe('recorded wf security-indicators-requests-2-25-1-abc solved-package@0:0');
+    expect(describeEvent(EVENTS[3])).toBe('recorded wf security-indicators-requests-2-25-1-abc solved-package@0:0');
     expect(describeEvent({ ts: at, event: 'scheduled', name: 'adviser-x1', kind: 'solver' })).toBe('scheduled   solver adviser-x1');
   });
 });
@@ -62,7 +96,6 @@ function fakeTerminal(columns: number, rows: number): FakeTerminal {
   return out as FakeTerminal;
 }
 
-// eslint-disable-next-line no-control-regex
 const plain = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 
 /** The last frame drawn (ink's debug mode writes every frame whole), as the lines a person reads. */
@@ -74,11 +107,38 @@ function lastFrame(out: FakeTerminal): string[] {
 function busyState(): DashboardState {
   const state = emptyDashboard();
   for (const event of EVENTS) applyEvent(state, event);
-  const types = ['unresolved-package', 'solved-package', 'hash-mismatch', 'missing-package', 'missing-version', 'package-released', 'si-unanalyzed-package', 'unrevsolved-package', 'adviser-trigger', 'provenance-checker-trigger', 'kebechet-trigger', 'inspection-completed', 'update-provides-source-distro', 'cve-provided', 'build-analysis-trigger'];
+  const types = [
+    'unresolved-package',
+    'solved-package',
+    'hash-mismatch',
+    'missing-package',
+    'missing-version',
+    'package-released',
+    'si-unanalyzed-package',
+    'unrevsolved-package',
+    'adviser-trigger',
+    'provenance-checker-trigger',
+    'kebechet-trigger',
+    'inspection-completed',
+    'update-provides-source-distro',
+    'cve-provided',
+    'build-analysis-trigger',
+  ];
   types.forEach((type, i) => {
-    for (let n = 0; n <= i; n++) applyEvent(state, { ts: at, event: 'received', topic: `thoth.${type}`, partition: 0, offset: 100 + n, type });
+    for (let n = 0; n <= i; n++)
+      applyEvent(state, { ts: at, event: 'received', topic: `thoth.${type}`, partition: 0, offset: 100 + n, type });
   });
-  for (const kind of ['solver', 'solver', 'revsolver', 'adviser']) applyEvent(state, { ts: at, event: 'recorded-workflow', topic: 'thoth.x', type: 'unresolved-package', partition: 1, offset: 7, kind, name: `${kind}-flask-2-0-1-0123456789` });
+  for (const kind of ['solver', 'solver', 'revsolver', 'adviser'])
+    applyEvent(state, {
+      ts: at,
+      event: 'recorded-workflow',
+      topic: 'thoth.x',
+      type: 'unresolved-package',
+      partition: 1,
+      offset: 7,
+      kind,
+      name: `${kind}-flask-2-0-1-0123456789`,
+    });
   return state;
 }
 
@@ -86,7 +146,12 @@ describe('dashboard on a terminal', () => {
   it('shows messages by type, workflows scheduled and known, the dead letter with its reason and the lag, within 80 columns', async () => {
     const out = fakeTerminal(80, 24);
     const state = busyState();
-    const ink = render(createElement(Dashboard, { state, now: Date.parse(at) + 65_000, color: false, width: 80, rows: 24 }), { stdout: out as unknown as NodeJS.WriteStream, debug: true, patchConsole: false, exitOnCtrlC: false });
+    const ink = render(createElement(Dashboard, { state, now: Date.parse(at) + 65_000, color: false, width: 80, rows: 24 }), {
+      stdout: out as unknown as NodeJS.WriteStream,
+      debug: true,
+      patchConsole: false,
+      exitOnCtrlC: false,
+    });
     ink.unmount();
     const lines = lastFrame(out);
     const frame = lines.join('\n');
@@ -130,7 +195,7 @@ describe('dashboard on a terminal', () => {
     const err = fakeTerminal(100, 30);
     const dashboard = renderDashboard(out, { color: false, stderr: err, intervalMs: 5, debug: true });
     err.write('broker: embedded (/tmp/x.db)\n');
-    dashboard.sink(EVENTS[0]!);
+    dashboard.sink(EVENTS[0]);
     err.write('warning: fixtures/x.ndjson:3: not JSON\n');
     for (const n of [1, 2, 3]) err.write(`operator notice ${n}\n`);
     await new Promise((resolve) => setTimeout(resolve, 30));
@@ -145,7 +210,14 @@ describe('dashboard on a terminal', () => {
   it('never shows passwords: URL credentials, password fields and secret values from the environment', () => {
     const state = emptyDashboard();
     applyEvent(state, { ts: at, event: 'started', source: 'kafka://svc:pa55word@10.0.0.1:9093', workflows: 'record' });
-    applyEvent(state, { ts: at, event: 'dead-letter', ...where, offset: 4, errorClass: 'ValidationError', reason: 'registry_password="hunter2pw" is not allowed; SASL said sasl-Secret-42 was refused' });
+    applyEvent(state, {
+      ts: at,
+      event: 'dead-letter',
+      ...where,
+      offset: 4,
+      errorClass: 'ValidationError',
+      reason: 'registry_password="hunter2pw" is not allowed; SASL said sasl-Secret-42 was refused',
+    });
     addNotice(state, 'kafka: could not authenticate with sasl-Secret-42');
     const text = dashboardLines(state, { now: Date.parse(at), width: 100, rows: 30, secrets: ['sasl-Secret-42'] })
       .map((line) => line.text)

@@ -1,16 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../src/cli/errors.js';
+import { PermanentError } from '../../src/core/errors.js';
 import { ANNOTATIONS, buildWorkflow } from '../../src/workflows/build.js';
 import { kindSpec, packageOf } from '../../src/workflows/kinds.js';
 import { WORKFLOW_KINDS, type WorkflowKind, type WorkflowRequest } from '../../src/workflows/types.js';
 
-const SAMPLES = JSON.parse(readFileSync(new URL('../../fixtures/workflows/requests.json', import.meta.url), 'utf8')) as Record<WorkflowKind, Record<string, string>>;
+const SAMPLES = JSON.parse(readFileSync(new URL('../../fixtures/workflows/requests.json', import.meta.url), 'utf8')) as Record<
+  WorkflowKind,
+  Record<string, string>
+>;
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const INDEX = 'https://index.example/simple';
 
 const build = (request: WorkflowRequest, random?: () => string) => buildWorkflow(request, { namespace: 'thoth', random });
-const solver = (parameters: Record<string, string> = {}): WorkflowRequest => ({ kind: 'solver', parameters: { ...SAMPLES.solver, ...parameters } });
+const solver = (parameters: Record<string, string> = {}): WorkflowRequest => ({
+  kind: 'solver',
+  parameters: { ...SAMPLES.solver, ...parameters },
+});
 
 function problem(request: WorkflowRequest): string {
   try {
@@ -94,10 +100,17 @@ describe('names', () => {
 
   it('stays within 63 characters for long values', () => {
     const long = 'a'.repeat(150);
-    const workflow = build({ kind: 'kebechet-administrator', parameters: { ...SAMPLES['kebechet-administrator'], THOTH_PACKAGE_NAME: long } });
+    const workflow = build({
+      kind: 'kebechet-administrator',
+      parameters: { ...SAMPLES['kebechet-administrator'], THOTH_PACKAGE_NAME: long },
+    });
     expect(workflow.metadata.name.length).toBeLessThanOrEqual(63);
     expect(workflow.metadata.name).toMatch(DNS_1123_LABEL);
-    const forced = build({ kind: 'kebechet-administrator', parameters: { ...SAMPLES['kebechet-administrator'], THOTH_PACKAGE_NAME: long }, force: true });
+    const forced = build({
+      kind: 'kebechet-administrator',
+      parameters: { ...SAMPLES['kebechet-administrator'], THOTH_PACKAGE_NAME: long },
+      force: true,
+    });
     expect(forced.metadata.name.length).toBeLessThanOrEqual(63);
     expect(forced.metadata.name).toMatch(DNS_1123_LABEL);
   });
@@ -116,20 +129,48 @@ describe('names', () => {
 describe('validation', () => {
   const table: Array<[string, WorkflowRequest, RegExp]> = [
     ['a PEP 508 name', solver({ THOTH_SOLVER_PACKAGES: 'requests!===1.0' }), /THOTH_SOLVER_PACKAGES.*PEP 508/],
-    ['a PEP 440 version', { kind: 'revsolver', parameters: { THOTH_REVSOLVER_PACKAGE_NAME: 'flask', THOTH_REVSOLVER_PACKAGE_VERSION: 'banana' } }, /THOTH_REVSOLVER_PACKAGE_VERSION.*PEP 440/],
+    [
+      'a PEP 440 version',
+      { kind: 'revsolver', parameters: { THOTH_REVSOLVER_PACKAGE_NAME: 'flask', THOTH_REVSOLVER_PACKAGE_VERSION: 'banana' } },
+      /THOTH_REVSOLVER_PACKAGE_VERSION.*PEP 440/,
+    ],
     ['name===version lines', solver({ THOTH_SOLVER_PACKAGES: 'requests==2.25.1' }), /THOTH_SOLVER_PACKAGES.*name===version/],
     ['http(s) URLs', solver({ THOTH_SOLVER_INDEXES: 'ftp://index.example/simple' }), /THOTH_SOLVER_INDEXES.*http or https/],
-    ['URLs without credentials', solver({ THOTH_SOLVER_INDEXES: 'https://user:secret@index.example/simple' }), /THOTH_SOLVER_INDEXES.*credentials/],
-    ['repository URLs without credentials', { kind: 'repo-init', parameters: { PROJECT_URL: 'https://me:token@git.example/org/app' } }, /invalid PROJECT_URL: a URL carries no credentials/],
+    [
+      'URLs without credentials',
+      solver({ THOTH_SOLVER_INDEXES: 'https://user:secret@index.example/simple' }),
+      /THOTH_SOLVER_INDEXES.*credentials/,
+    ],
+    [
+      'repository URLs without credentials',
+      { kind: 'repo-init', parameters: { PROJECT_URL: 'https://me:token@git.example/org/app' } },
+      /invalid PROJECT_URL: a URL carries no credentials/,
+    ],
     ['a solver name', solver({ THOTH_SOLVER_NAME: 'rhel8' }), /THOTH_SOLVER_NAME.*solver-<os>-<os_version>-py<XY>/],
     ['flags', solver({ THOTH_FORCE_SYNC: 'true' }), /THOTH_FORCE_SYNC.*one of 0, 1/],
     ['JSON', { kind: 'kebechet', parameters: { WEBHOOK_PAYLOAD: '{not json' } }, /WEBHOOK_PAYLOAD.*JSON/],
-    ['recommendation types', { kind: 'adviser', parameters: { THOTH_ADVISER_RECOMMENDATION_TYPE: 'fastest' } }, /THOTH_ADVISER_RECOMMENDATION_TYPE.*latest, performance/],
-    ['image references', { kind: 'package-extract', parameters: { THOTH_ANALYZED_IMAGE: 'Not An Image' } }, /THOTH_ANALYZED_IMAGE.*image reference/],
+    [
+      'recommendation types',
+      { kind: 'adviser', parameters: { THOTH_ADVISER_RECOMMENDATION_TYPE: 'fastest' } },
+      /THOTH_ADVISER_RECOMMENDATION_TYPE.*latest, performance/,
+    ],
+    [
+      'image references',
+      { kind: 'package-extract', parameters: { THOTH_ANALYZED_IMAGE: 'Not An Image' } },
+      /THOTH_ANALYZED_IMAGE.*image reference/,
+    ],
     ['known parameters', solver({ THOTH_SOLVER_TYPO: 'x' }), /unknown parameter THOTH_SOLVER_TYPO for solver.*THOTH_SOLVER_NAME/],
-    ['no credentials as plain parameters', { kind: 'package-extract', parameters: { ...SAMPLES['package-extract'], THOTH_REGISTRY_CREDENTIALS: 'user:pw' } }, /credentials go in a Secret reference/],
+    [
+      'no credentials as plain parameters',
+      { kind: 'package-extract', parameters: { ...SAMPLES['package-extract'], THOTH_REGISTRY_CREDENTIALS: 'user:pw' } },
+      /credentials go in a Secret reference/,
+    ],
     ['something to do for build-analysis', { kind: 'build-analysis', parameters: {} }, /at least one of THOTH_BUILD_ANALYSIS_BASE_IMAGE/],
-    ['control characters', { kind: 'graph-sync', parameters: { THOTH_SYNC_DOCUMENT_ID: 'doc\u0000' } }, /THOTH_SYNC_DOCUMENT_ID.*control characters/],
+    [
+      'control characters',
+      { kind: 'graph-sync', parameters: { THOTH_SYNC_DOCUMENT_ID: 'doc\u0000' } },
+      /THOTH_SYNC_DOCUMENT_ID.*control characters/,
+    ],
   ];
   for (const [rule, request, message] of table) {
     it(`enforces ${rule}`, () => expect(problem(request)).toMatch(message));
@@ -142,18 +183,34 @@ describe('validation', () => {
       secretRefs: { THOTH_REGISTRY_CREDENTIALS: { secret: 'registry-creds', key: 'auth' } },
     });
     const parameters = Object.fromEntries(workflow.spec.arguments!.parameters!.map((p) => [p.name, p.value]));
-    expect(parameters).toMatchObject({ THOTH_REGISTRY_CREDENTIALS_SECRET: 'registry-creds', THOTH_REGISTRY_CREDENTIALS_SECRET_KEY: 'auth' });
+    expect(parameters).toMatchObject({
+      THOTH_REGISTRY_CREDENTIALS_SECRET: 'registry-creds',
+      THOTH_REGISTRY_CREDENTIALS_SECRET_KEY: 'auth',
+    });
     expect(parameters).not.toHaveProperty('THOTH_REGISTRY_CREDENTIALS');
-    expect(problem({ kind: 'solver', parameters: SAMPLES.solver, secretRefs: { THOTH_REGISTRY_CREDENTIALS: { secret: 's', key: 'k' } } })).toMatch(/solver workflows take no secret/);
-    expect(problem({ kind: 'package-extract', parameters: SAMPLES['package-extract'], secretRefs: { THOTH_REGISTRY_CREDENTIALS: { secret: 'Bad Name', key: 'k' } } })).toMatch(/DNS-1123/);
+    expect(
+      problem({ kind: 'solver', parameters: SAMPLES.solver, secretRefs: { THOTH_REGISTRY_CREDENTIALS: { secret: 's', key: 'k' } } }),
+    ).toMatch(/solver workflows take no secret/);
+    expect(
+      problem({
+        kind: 'package-extract',
+        parameters: SAMPLES['package-extract'],
+        secretRefs: { THOTH_REGISTRY_CREDENTIALS: { secret: 'Bad Name', key: 'k' } },
+      }),
+    ).toMatch(/DNS-1123/);
   });
 });
 
 describe('packageOf', () => {
   it('links package kinds to their package for the ledger, and others to none', () => {
-    const params = (kind: WorkflowKind) => Object.fromEntries(build({ kind, parameters: SAMPLES[kind] }).spec.arguments!.parameters!.map((p) => [p.name, p.value]));
+    const params = (kind: WorkflowKind) =>
+      Object.fromEntries(build({ kind, parameters: SAMPLES[kind] }).spec.arguments!.parameters!.map((p) => [p.name, p.value]));
     expect(packageOf('solver', params('solver'))).toEqual({ packageName: 'requests', packageVersion: '2.25.1', indexUrl: INDEX });
-    expect(packageOf('security-indicators', params('security-indicators'))).toEqual({ packageName: 'flask', packageVersion: '2.0.1', indexUrl: INDEX });
+    expect(packageOf('security-indicators', params('security-indicators'))).toEqual({
+      packageName: 'flask',
+      packageVersion: '2.0.1',
+      indexUrl: INDEX,
+    });
     expect(packageOf('revsolver', params('revsolver'))).toEqual({ packageName: 'urllib3', packageVersion: '1.26.5', indexUrl: null });
     expect(packageOf('graph-sync', params('graph-sync'))).toBeNull();
   });

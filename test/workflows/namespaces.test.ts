@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/cli/errors.js';
-import { findKubeconfig } from '../../src/workflows/kubeconfig-source.js';
+import { UserError } from '../../src/core/errors.js';
+import { readSettings } from '../../src/config/settings.js';
 import { namespaceFor } from '../../src/workflows/namespaces.js';
 
-const env = { THOTH_MIDDLETIER_NAMESPACE: 'thoth-middletier', THOTH_BACKEND_NAMESPACE: 'thoth-backend' };
+const env = readSettings({ THOTH_MIDDLETIER_NAMESPACE: 'thoth-middletier', THOTH_BACKEND_NAMESPACE: 'thoth-backend' }).namespaces;
+const namespacesOf = (variables: NodeJS.ProcessEnv) => readSettings(variables).namespaces;
 
 describe('namespaceFor', () => {
   it('puts every kind in --namespace when given', () => {
@@ -22,10 +20,12 @@ describe('namespaceFor', () => {
   });
 
   it('says which variable is missing', () => {
-    expect(() => namespaceFor('adviser', {}, { THOTH_MIDDLETIER_NAMESPACE: 'x' })).toThrow(/no namespace for adviser workflows \(a backend kind\)/);
+    expect(() => namespaceFor('adviser', {}, namespacesOf({ THOTH_MIDDLETIER_NAMESPACE: 'x' }))).toThrow(
+      /no namespace for adviser workflows \(a backend kind\)/,
+    );
     const error = (() => {
       try {
-        namespaceFor('graph-sync', {}, {});
+        namespaceFor('graph-sync', {}, namespacesOf({}));
       } catch (caught) {
         return caught as UserError;
       }
@@ -35,32 +35,8 @@ describe('namespaceFor', () => {
 
   it('refuses a namespace that is not a DNS-1123 label, naming where it came from', () => {
     expect(() => namespaceFor('solver', { namespace: 'Thoth_NS' }, env)).toThrow(/invalid namespace "Thoth_NS" \(from --namespace\)/);
-    expect(() => namespaceFor('solver', {}, { THOTH_MIDDLETIER_NAMESPACE: 'a b' })).toThrow(/from THOTH_MIDDLETIER_NAMESPACE/);
-  });
-});
-
-describe('findKubeconfig', () => {
-  it('uses the in-cluster service account when there is no kubeconfig', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'thoth-sa-'));
-    try {
-      const token = join(dir, 'token');
-      writeFileSync(token, 'x');
-      expect(findKubeconfig({ env: { HOME: dir, KUBERNETES_SERVICE_HOST: '10.0.0.1' }, tokenPath: token }).kind).toBe('in-cluster');
-      expect(() => findKubeconfig({ env: { HOME: dir }, tokenPath: token })).toThrow(/no Kubernetes cluster is configured/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('reads every existing file of a KUBECONFIG list', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'thoth-kc-'));
-    try {
-      writeFileSync(join(dir, 'a'), '');
-      writeFileSync(join(dir, 'b'), '');
-      const source = findKubeconfig({ env: { HOME: dir, KUBECONFIG: [join(dir, 'a'), join(dir, 'missing'), join(dir, 'b')].join(':') } });
-      expect(source).toMatchObject({ kind: 'files', files: [join(dir, 'a'), join(dir, 'b')] });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(() => namespaceFor('solver', {}, namespacesOf({ THOTH_MIDDLETIER_NAMESPACE: 'a b' }))).toThrow(
+      /from THOTH_MIDDLETIER_NAMESPACE/,
+    );
   });
 });

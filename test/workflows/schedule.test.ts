@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/cli/log.js';
+import type { Logger } from '../../src/core/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { buildWorkflow, idempotencyKeyOf } from '../../src/workflows/build.js';
-import { connectKube } from '../../src/workflows/kube.js';
+import { connectKube } from '../../src/kube/client.js';
+import { kubeSettings } from '../../src/config/kube.js';
 import { scheduleWorkflow } from '../../src/workflows/schedule.js';
 import type { KubeClient, WorkflowRequest } from '../../src/workflows/types.js';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
@@ -35,7 +36,11 @@ const store = (name = 'thoth.db') => {
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'thoth-schedule-'));
   server = await startKubeApiServer();
-  kube = await connectKube({ env: { KUBECONFIG: server.writeKubeconfig(dir), HOME: dir }, log: quiet, retry: { baseMs: 10, capMs: 50 } });
+  kube = await connectKube({
+    cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir), HOME: dir }),
+    log: quiet,
+    retry: { baseMs: 10, capMs: 50 },
+  });
 });
 afterEach(async () => {
   for (const s of stores.splice(0)) s.close();
@@ -43,7 +48,13 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const context = (s: Store, extra: Partial<Parameters<typeof scheduleWorkflow>[1]> = {}) => ({ store: s, kube, namespace: 'thoth', now: () => NOW, ...extra });
+const context = (s: Store, extra: Partial<Parameters<typeof scheduleWorkflow>[1]> = {}) => ({
+  store: s,
+  kube,
+  namespace: 'thoth',
+  now: () => NOW,
+  ...extra,
+});
 
 describe('scheduleWorkflow', () => {
   it('creates the workflow, then writes the ledger with its package and source', async () => {
@@ -67,7 +78,10 @@ describe('scheduleWorkflow', () => {
     const s = store();
     await scheduleWorkflow(request, context(s));
     const posts = server.requests.filter((r) => r.method === 'POST').length;
-    const again = await scheduleWorkflow({ ...request, source: { topic: 'thoth.solver.solved-package', partition: 1, offset: 8 } }, context(s));
+    const again = await scheduleWorkflow(
+      { ...request, source: { topic: 'thoth.solver.solved-package', partition: 1, offset: 8 } },
+      context(s),
+    );
     expect(again.outcome).toBe('known');
     expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(posts);
     expect(server.workflows()).toHaveLength(1);

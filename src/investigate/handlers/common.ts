@@ -3,11 +3,13 @@
  * pure function of (message, what the cache knows, configuration) to a list
  * of effects; it reads the cache through KnowledgeView and never writes.
  */
-import { PermanentError } from '../../cli/errors.js';
+import { PermanentError } from '../../core/errors.js';
 import { indexUrlProblem, normalizePackageName, packageNameProblem, versionProblem } from '../../messages/package-spec.js';
 import type { Message } from '../../messages/validate.js';
 import type { KnowledgeStore, PackageKey, SourceRef } from '../../store/types.js';
-import { solverEnvironment, stripTrailingSlash, type InvestigatorConfig } from '../config.js';
+import { stripTrailingSlash } from '../../config/index-url.js';
+import type { InvestigatorConfig } from '../../config/investigator.js';
+import { solverEnvironment } from '../../config/solvers.js';
 import type { Effect } from '../effects.js';
 
 /** The read-only part of the store a handler may consult. */
@@ -64,7 +66,8 @@ export function bool(message: Message, field: string, fallback: boolean): boolea
 
 export function requireField(message: Message, field: string, typeName: string): string {
   const value = str(message, field);
-  if (value === null || value === '') throw new PermanentError(ERROR_CLASS.invalidField, `${typeName}: field ${field} is required for scheduling`);
+  if (value === null || value === '')
+    throw new PermanentError(ERROR_CLASS.invalidField, `${typeName}: field ${field} is required for scheduling`);
   return value;
 }
 
@@ -77,7 +80,8 @@ function presentField(message: Message, field: string, typeName: string): string
 
 /** The package name as stored (PEP 503 normalised), or a permanent error naming the PEP 508 rule it breaks. */
 export function checkedName(raw: string, field = 'package_name'): string {
-  const problem = raw === '' ? 'PEP 508: a package name starts and ends with a letter or digit (the name is empty)' : packageNameProblem(raw);
+  const problem =
+    raw === '' ? 'PEP 508: a package name starts and ends with a letter or digit (the name is empty)' : packageNameProblem(raw);
   if (problem) throw new PermanentError(ERROR_CLASS.invalidPackageName, `${field}: ${problem}`);
   return normalizePackageName(raw);
 }
@@ -127,7 +131,11 @@ export function solversToSchedule(view: KnowledgeView, key: PackageKey, wanted: 
 
 /** A solver name as SPEC §3 defines it: solver-<os>-<os_version>-py<XY>. */
 export function checkedSolver(raw: string, field = 'solver'): string {
-  if (!solverEnvironment(raw)) throw new PermanentError(ERROR_CLASS.invalidField, `${field}: ${JSON.stringify(raw.slice(0, 80))} is not a solver name (solver-<os>-<os_version>-py<XY>)`);
+  if (!solverEnvironment(raw))
+    throw new PermanentError(
+      ERROR_CLASS.invalidField,
+      `${field}: ${JSON.stringify(raw.slice(0, 80))} is not a solver name (solver-<os>-<os_version>-py<XY>)`,
+    );
   return raw;
 }
 

@@ -6,12 +6,30 @@
  */
 import type { PackageKey } from '../../store/types.js';
 import { record, schedule, type Effect } from '../effects.js';
-import { checkedIndex, nameField, packageKeyOf, requireField, solversToSchedule, versionField, type Handler, type HandlerInput } from './common.js';
+import {
+  checkedIndex,
+  nameField,
+  packageKeyOf,
+  requireField,
+  solversToSchedule,
+  versionField,
+  type Handler,
+  type HandlerInput,
+} from './common.js';
 import { kebechetAdministratorRequest, revsolverRequest, solverRequest } from './requests.js';
 
-function kebechetAdministrator(input: HandlerInput, subject: { packageName: string; packageVersion?: string; indexUrl?: string }): Effect[] {
+function kebechetAdministrator(
+  input: HandlerInput,
+  subject: { packageName: string; packageVersion?: string; indexUrl?: string },
+): Effect[] {
   if (!input.config.schedule.kebechetAdministrator) return [];
-  return [schedule(kebechetAdministratorRequest(subject, input.baseTopic, input.source), `${input.typeName} for ${subject.packageName}`, input.typeName)];
+  return [
+    schedule(
+      kebechetAdministratorRequest(subject, input.baseTopic, input.source),
+      `${input.typeName} for ${subject.packageName}`,
+      input.typeName,
+    ),
+  ];
 }
 
 function scheduleSolvers(input: HandlerInput, key: PackageKey, solvers: string[], why: string): Effect[] {
@@ -23,10 +41,17 @@ export const packageReleased: Handler = (input) => {
   const key = packageKeyOf(input);
   const effects: Effect[] = [
     record({ what: 'version', key }),
-    ...scheduleSolvers(input, key, solversToSchedule(input.view, key, input.config.solvers), `${key.packageName}==${key.packageVersion} was released`),
+    ...scheduleSolvers(
+      input,
+      key,
+      solversToSchedule(input.view, key, input.config.solvers),
+      `${key.packageName}==${key.packageVersion} was released`,
+    ),
   ];
   if (input.config.schedule.revsolver) {
-    effects.push(schedule(revsolverRequest(key.packageName, key.packageVersion, input.source), 'a new release may satisfy dependants', input.typeName));
+    effects.push(
+      schedule(revsolverRequest(key.packageName, key.packageVersion, input.source), 'a new release may satisfy dependants', input.typeName),
+    );
   }
   return effects;
 };
@@ -36,7 +61,13 @@ export const unrevsolvedPackage: Handler = (input) => {
   const packageName = nameField(input);
   const packageVersion = versionField(input);
   if (!input.config.schedule.revsolver) return [];
-  return [schedule(revsolverRequest(packageName, packageVersion, input.source), `${packageName}==${packageVersion} has no reverse dependencies known`, input.typeName)];
+  return [
+    schedule(
+      revsolverRequest(packageName, packageVersion, input.source),
+      `${packageName}==${packageVersion} has no reverse dependencies known`,
+      input.typeName,
+    ),
+  ];
 };
 
 export const missingPackage: Handler = (input) => {
@@ -61,10 +92,14 @@ export const hashMismatch: Handler = (input) => {
   if (input.config.modes.includes('middletier')) {
     effects.push(record({ what: 'version', key }));
     // Every solver, even those that solved it: the artifacts changed under them.
-    effects.push(...scheduleSolvers(input, key, input.config.solvers, `artifact hashes of ${key.packageName}==${key.packageVersion} changed`));
+    effects.push(
+      ...scheduleSolvers(input, key, input.config.solvers, `artifact hashes of ${key.packageName}==${key.packageVersion} changed`),
+    );
     const missing = input.message.missing_from_source;
     if (Array.isArray(missing) && missing.length > 0) {
-      effects.push(record({ what: 'hash-present', key, hashes: missing.filter((h): h is string => typeof h === 'string'), present: false }));
+      effects.push(
+        record({ what: 'hash-present', key, hashes: missing.filter((h): h is string => typeof h === 'string'), present: false }),
+      );
     }
   }
   if (input.config.modes.includes('backend')) effects.push(...kebechetAdministrator(input, key));

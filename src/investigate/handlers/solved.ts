@@ -28,7 +28,11 @@ export function securityIndicatorsBlocker(view: KnowledgeView, key: PackageKey):
 function learnAboutSecurity(input: HandlerInput, key: PackageKey): Effect[] {
   if (!input.config.schedule.security || securityIndicatorsBlocker(input.view, key) !== null) return [];
   return [
-    schedule(securityIndicatorsRequest(key, input.source), `no security indicators for ${key.packageName}==${key.packageVersion}`, input.typeName),
+    schedule(
+      securityIndicatorsRequest(key, input.source),
+      `no security indicators for ${key.packageName}==${key.packageVersion}`,
+      input.typeName,
+    ),
     record({ what: 'security-indicators', key, state: 'scheduled' }),
   ];
 }
@@ -46,7 +50,13 @@ export const solvedPackage: Handler = (input) => {
   const solver = checkedSolver(requireField(input.message, 'solver', input.typeName));
   const effects: Effect[] = [record({ what: 'version', key }), record({ what: 'solved', key, solver }), ...learnAboutSecurity(input, key)];
   if (input.config.schedule.kebechetAdministrator) {
-    effects.push(schedule(kebechetAdministratorRequest({ ...key, solver }, input.baseTopic, input.source), `${key.packageName} was solved`, input.typeName));
+    effects.push(
+      schedule(
+        kebechetAdministratorRequest({ ...key, solver }, input.baseTopic, input.source),
+        `${key.packageName} was solved`,
+        input.typeName,
+      ),
+    );
   }
   effects.push({ type: 'release-advice', key });
   return effects;

@@ -4,7 +4,7 @@
  * the workflow gets a reference to the operator's credentials Secret, keyed
  * by registry host, and the password in the message is dropped.
  */
-import { PermanentError } from '../../cli/errors.js';
+import { PermanentError } from '../../core/errors.js';
 import type { WorkflowRequest } from '../../workflows/types.js';
 import { schedule, type Effect } from '../effects.js';
 import { ERROR_CLASS, bool, checkMetadataPackageFields, requireField, str, type Handler, type HandlerInput } from './common.js';
@@ -54,7 +54,15 @@ export const adviserReRun: Handler = (input) => {
   const request = adviserRequest(
     {
       recommendationType: requireField(m, 'recommendation_type', input.typeName),
-      metadata: { origin: str(m, 'origin'), re_run_adviser_id: reRunOf, source_type: str(m, 'source_type'), kebechet_metadata: null, justification: null, stack_info: null, extra: github },
+      metadata: {
+        origin: str(m, 'origin'),
+        re_run_adviser_id: reRunOf,
+        source_type: str(m, 'source_type'),
+        kebechet_metadata: null,
+        justification: null,
+        stack_info: null,
+        extra: github,
+      },
     },
     input.source,
   );
@@ -85,7 +93,7 @@ export const provenanceCheckerTrigger: Handler = (input) => {
 
 /** The registry host of an image reference (Docker's rule: the first part names a host when it has a '.' or ':' or is localhost). */
 export function registryHost(image: string): string {
-  const first = image.split('/')[0]!;
+  const first = image.split('/')[0];
   const host = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
   return host.replace(/[^-._a-zA-Z0-9]/g, '_');
 }
@@ -106,7 +114,8 @@ function credentialsRef(input: HandlerInput, fields: RegistryFields) {
     const missing = user ? fields.password : fields.user;
     throw new PermanentError(ERROR_CLASS.invalidField, `${fields.user} and ${fields.password} go together; ${missing} is missing`);
   }
-  if (!str(m, fields.image)) throw new PermanentError(ERROR_CLASS.invalidField, `${fields.user} and ${fields.password} are given without ${fields.image}`);
+  if (!str(m, fields.image))
+    throw new PermanentError(ERROR_CLASS.invalidField, `${fields.user} and ${fields.password} are given without ${fields.image}`);
   return { secret: input.config.registryCredentialsSecret, key: registryHost(str(m, fields.image)!) };
 }
 
@@ -115,7 +124,10 @@ export const packageExtractTrigger: Handler = (input) => {
   const image = requireField(m, 'image', input.typeName);
   const environmentType = requireField(m, 'environment_type', input.typeName);
   if (environmentType !== 'runtime' && environmentType !== 'buildtime') {
-    throw new PermanentError(ERROR_CLASS.invalidField, `environment_type must be runtime or buildtime, got ${JSON.stringify(environmentType.slice(0, 40))}`);
+    throw new PermanentError(
+      ERROR_CLASS.invalidField,
+      `environment_type must be runtime or buildtime, got ${JSON.stringify(environmentType.slice(0, 40))}`,
+    );
   }
   const credentials = credentialsRef(input, { user: 'registry_user', password: 'registry_password', image: 'image' });
   return one(
@@ -126,7 +138,11 @@ export const packageExtractTrigger: Handler = (input) => {
         THOTH_ANALYZED_IMAGE: image,
         THOTH_ANALYZER_NO_TLS_VERIFY: flag(!bool(m, 'verify_tls', true)),
         THOTH_SYNC_PACKAGE_EXTRACT: flag(bool(m, 'graph_sync', false)),
-        THOTH_PACKAGE_EXTRACT_METADATA: JSON.stringify({ origin: str(m, 'origin'), environment_type: environmentType, is_external: bool(m, 'is_external', true) }),
+        THOTH_PACKAGE_EXTRACT_METADATA: JSON.stringify({
+          origin: str(m, 'origin'),
+          environment_type: environmentType,
+          is_external: bool(m, 'is_external', true),
+        }),
       },
       ...(credentials ? { secretRefs: { THOTH_REGISTRY_CREDENTIALS: credentials } } : {}),
     },
@@ -167,7 +183,10 @@ export const inspectionCompleted: Handler = (input) =>
     input,
     {
       kind: 'graph-sync',
-      parameters: { THOTH_SYNC_DOCUMENT_ID: requireField(input.message, 'inspection_id', input.typeName), THOTH_FORCE_SYNC: flag(bool(input.message, 'force_sync', false)) },
+      parameters: {
+        THOTH_SYNC_DOCUMENT_ID: requireField(input.message, 'inspection_id', input.typeName),
+        THOTH_FORCE_SYNC: flag(bool(input.message, 'force_sync', false)),
+      },
     },
     'an inspection completed',
   );
@@ -202,4 +221,8 @@ export const kebechetRunUrlTrigger: Handler = (input) => {
 };
 
 export const repoInit: Handler = (input) =>
-  one(input, { kind: 'repo-init', parameters: { PROJECT_URL: requireField(input.message, 'project_url', input.typeName) } }, 'a repository asked for initialisation');
+  one(
+    input,
+    { kind: 'repo-init', parameters: { PROJECT_URL: requireField(input.message, 'project_url', input.typeName) } },
+    'a repository asked for initialisation',
+  );

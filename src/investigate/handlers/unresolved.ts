@@ -10,11 +10,22 @@
  * it waits on is unsolved). Not when any version still lacks one of them: the
  * solver scheduled or in flight for it releases the run when it reports.
  */
-import { PermanentError } from '../../cli/errors.js';
+import { PermanentError } from '../../core/errors.js';
 import { RECOMMENDATION_TYPES } from '../../messages/catalogue.js';
 import type { PackageKey } from '../../store/types.js';
 import { record, schedule, type Effect } from '../effects.js';
-import { ERROR_CLASS, checkedIndex, checkedVersion, configuredSolver, nameField, requireField, solversToSchedule, str, type Handler, type HandlerInput } from './common.js';
+import {
+  ERROR_CLASS,
+  checkedIndex,
+  checkedVersion,
+  configuredSolver,
+  nameField,
+  requireField,
+  solversToSchedule,
+  str,
+  type Handler,
+  type HandlerInput,
+} from './common.js';
 import { solverRequest } from './requests.js';
 
 export const ADVISER_ID_HEADER = 'thoth-adviser-id';
@@ -43,11 +54,17 @@ export function waitingAdviceRun(headers: Record<string, string>): { adviserId: 
   const adviserId = header(headers, ADVISER_ID_HEADER);
   if (adviserId === undefined || adviserId === '') return null;
   if (!ADVISER_ID.test(adviserId)) {
-    throw new PermanentError(ERROR_CLASS.invalidHeader, `header ${ADVISER_ID_HEADER} must be an adviser id of letters, digits and ._:- (at most 128 characters)`);
+    throw new PermanentError(
+      ERROR_CLASS.invalidHeader,
+      `header ${ADVISER_ID_HEADER} must be an adviser id of letters, digits and ._:- (at most 128 characters)`,
+    );
   }
   const recommendationType = header(headers, RECOMMENDATION_TYPE_HEADER) || DEFAULT_RECOMMENDATION_TYPE;
   if (!RECOMMENDATION_TYPES.includes(recommendationType)) {
-    throw new PermanentError(ERROR_CLASS.invalidHeader, `header ${RECOMMENDATION_TYPE_HEADER} must be one of ${RECOMMENDATION_TYPES.join(', ')}`);
+    throw new PermanentError(
+      ERROR_CLASS.invalidHeader,
+      `header ${RECOMMENDATION_TYPE_HEADER} must be one of ${RECOMMENDATION_TYPES.join(', ')}`,
+    );
   }
   return { adviserId, recommendationType };
 }
@@ -66,7 +83,7 @@ export const unresolvedPackage: Handler = (input) => {
   const asked = str(message, 'package_version');
   const versions = wantsEveryVersion(asked) ? (input.indexVersions ?? []) : [checkedVersion(asked!)];
   const solvers = requestedSolvers(input);
-  const solverOfRequest = solvers.length === 1 && str(message, 'solver') ? solvers[0]! : null;
+  const solverOfRequest = solvers.length === 1 && str(message, 'solver') ? solvers[0] : null;
   const advice = waitingAdviceRun(input.headers);
 
   const effects: Effect[] = [];
@@ -78,7 +95,9 @@ export const unresolvedPackage: Handler = (input) => {
     if (advice) effects.push(record({ what: 'advice-wait', ...advice, key }));
     if (!config.schedule.solver) continue;
     for (const solver of solversToSchedule(view, key, solvers)) {
-      effects.push(schedule(solverRequest(key, solver, source), `${packageName}==${packageVersion} has no ${solver} result`, input.typeName));
+      effects.push(
+        schedule(solverRequest(key, solver, source), `${packageName}==${packageVersion} has no ${solver} result`, input.typeName),
+      );
     }
   }
   // The executor decides, after this message's solver workflows are in the ledger, whether the

@@ -1,0 +1,54 @@
+/**
+ * Every subcommand in one table. Modules load only when their command runs
+ * (or its help is asked for), so `thoth --help` stays cheap.
+ */
+import { runnable, type RunnableCommand } from '../commands/command.js';
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<RunnableCommand>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'publish',
+    summary: 'Validate and publish a typed message',
+    load: async () => runnable((await import('../commands/publish.js')).publishCommand),
+  },
+  {
+    name: 'tail',
+    summary: 'Follow topics, decoding and validating every message',
+    load: async () => runnable((await import('../commands/tail.js')).tailCommand),
+  },
+  {
+    name: 'replay',
+    summary: 'Publish a recorded NDJSON stream (SPEC §7 or kcat -J)',
+    load: async () => runnable((await import('../commands/replay.js')).replayCommand),
+  },
+  {
+    name: 'investigate',
+    summary: 'Run the investigator in the foreground',
+    load: async () => runnable((await import('../commands/investigate.js')).investigateCommand),
+  },
+  {
+    name: 'submit',
+    summary: 'Submit an Argo Workflow straight to Kubernetes',
+    load: async () => runnable((await import('../commands/submit.js')).submitCommand),
+  },
+  {
+    name: 'query',
+    summary: 'Ask the local knowledge cache what is known',
+    load: async () => runnable((await import('../commands/query.js')).queryCommand),
+  },
+  {
+    name: 'topics',
+    summary: 'List or create the topics of the message catalogue',
+    load: async () => runnable((await import('../commands/topics.js')).topicsCommand),
+  },
+  {
+    name: 'schema',
+    summary: 'Print the JSON Schema of a message type',
+    load: async () => runnable((await import('../commands/schema.js')).schemaCommand),
+  },
+];

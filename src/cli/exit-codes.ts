@@ -1,0 +1,31 @@
+/**
+ * The one place that knows exit codes (SPEC §6): what a command returned or
+ * threw becomes 0, 1, 2 or 130, with the message and hint on stderr.
+ */
+import type { Outcome } from '../commands/command.js';
+import { CancelledError, UsageError, UserError, isAbortError } from '../core/errors.js';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+
+export function exitCodeOf(outcome: Outcome | void): number {
+  return outcome === 'failure' ? EXIT.failure : outcome === 'interrupted' ? EXIT.interrupted : EXIT.ok;
+}
+
+/** Reports a failure on stderr (through `fail`, which redacts secrets) and returns its exit code. */
+export function reportError(error: unknown, fail: (text: string) => void, commandName: string): number {
+  if (error instanceof UsageError) {
+    fail(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}See 'thoth ${commandName} --help'.\n`);
+    return EXIT.usage;
+  }
+  if (isAbortError(error)) {
+    fail(`${error instanceof CancelledError ? error.message : 'interrupted'}\n`);
+    return EXIT.interrupted;
+  }
+  if (error instanceof UserError) {
+    fail(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
+    return EXIT.failure;
+  }
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  fail(`${stack}\nThis is a bug in thoth; please report it with the command you ran.\n`);
+  return EXIT.failure;
+}

@@ -1,0 +1,50 @@
+/** The root of the command line: the global options every command has (SPEC §6) and the top-level help. */
+import { Command, Option } from '@commander-js/extra-typings';
+import type { GlobalOptions } from '../config/settings.js';
+import { thothVersion } from '../core/version.js';
+
+export function rootProgram(output: { out: (text: string) => void; err: (text: string) => void }) {
+  return new Command('thoth')
+    .description("Publish, tail, replay and investigate Project Thoth's continuous-learning messages")
+    .version(thothVersion(), '--version', 'print the version')
+    .addOption(new Option('--broker <url>', 'kafka://host:port,... or "embedded" (default: KAFKA_BOOTSTRAP_SERVERS, else embedded)'))
+    .addOption(new Option('--db <path>', 'knowledge cache file (default: $THOTH_HOME/thoth.db or ~/.thoth/thoth.db)'))
+    .addOption(new Option('--deployment-name <name>', 'topic prefix (default: THOTH_DEPLOYMENT_NAME)'))
+    .addOption(new Option('-o, --output <format>', "output format, for the commands that have one (see each command's -o)"))
+    .option('-q, --quiet', 'print only results')
+    .option('-v, --verbose', 'print debugging detail on stderr')
+    .option('--no-color', 'no colours (also NO_COLOR)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeOut: output.out, writeErr: output.err })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ thoth publish unresolved-package requests==2.25.1 --index-url https://index.example/simple
+  $ thoth tail solved-package --from-beginning
+  $ thoth replay fixtures/streams/continuous-learning.ndjson
+  $ thoth investigate --from fixtures/streams/continuous-learning.ndjson
+  $ thoth submit solver requests==2.25.1 --namespace thoth --dry-run client
+  $ thoth query package requests
+
+Broker: Kafka when --broker kafka://... or KAFKA_BOOTSTRAP_SERVERS is set, otherwise the
+embedded broker (topics kept in the local SQLite file). Exit codes: 0 ok, 1 failure,
+2 usage error, 130 interrupted.`,
+    );
+}
+
+export type RootProgram = ReturnType<typeof rootProgram>;
+
+/** The global options as commander parsed them. */
+export function globalOptions(program: RootProgram): GlobalOptions {
+  const g = program.opts();
+  return {
+    broker: g.broker,
+    db: g.db,
+    deploymentName: g.deploymentName,
+    quiet: Boolean(g.quiet),
+    verbose: Boolean(g.verbose),
+    color: g.color,
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * Which broker a command uses (SPEC §6): Kafka when `--broker kafka://...`
+ * or KAFKA_BOOTSTRAP_SERVERS says so, otherwise the embedded broker in the
+ * local cache file.
+ */
+import { UsageError } from '../core/errors.js';
+
+export type BrokerChoice = { kind: 'kafka'; bootstrap: string[] } | { kind: 'embedded'; path: string };
+
+function splitServers(list: string, source: string): string[] {
+  const servers = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = servers.find((s) => !/^[^\s:/]+:\d{1,5}$/.test(s) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(s));
+  if (servers.length === 0 || bad !== undefined) {
+    throw new UsageError(`${source}: each bootstrap server must be host:port${bad ? `, got "${bad}"` : ''}`);
+  }
+  return servers;
+}
+
+/** `flag` is --broker, `bootstrapServers` KAFKA_BOOTSTRAP_SERVERS, `cachePath` the embedded broker's file. */
+export function chooseBroker(flag: string | undefined, bootstrapServers: string | undefined, cachePath: string): BrokerChoice {
+  if (flag !== undefined) {
+    if (flag === 'embedded') return { kind: 'embedded', path: cachePath };
+    if (flag.startsWith('kafka://')) return { kind: 'kafka', bootstrap: splitServers(flag.slice('kafka://'.length), '--broker') };
+    throw new UsageError(`--broker must be "embedded" or kafka://host:port[,host:port...], got "${flag}"`);
+  }
+  if (bootstrapServers)
+    return { kind: 'kafka', bootstrap: splitServers(bootstrapServers.replace(/^kafka:\/\//, ''), 'KAFKA_BOOTSTRAP_SERVERS') };
+  return { kind: 'embedded', path: cachePath };
+}

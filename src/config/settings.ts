@@ -1,0 +1,133 @@
+/**
+ * The one module that reads the environment (SPEC §2.2, §3, §4, §6): every
+ * variable thoth honours is named here, read once from the environment the
+ * dispatch core hands in, and handed down as typed settings. Each value is
+ * parsed when first asked for, so a bad KAFKA_* setting fails the commands
+ * that use Kafka and not `thoth schema`; the error names the variable (or
+ * the flag that overrides it).
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { splitList } from '../core/list.js';
+import { secretValues } from '../core/redact.js';
+import { deploymentNameProblem } from '../messages/topics.js';
+import { chooseBroker, type BrokerChoice } from './broker.js';
+import { defaultIndexUrl, parseIndexUrls, type IndexUrlSource } from './index-url.js';
+import { investigatorSettings, type InvestigatorSettings } from './investigator-settings.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, messageMaxBytes, readKafkaSettings, type KafkaSettings } from './kafka.js';
+import { kubeSettings, type KubeSettings } from './kube.js';
+import { DEFAULT_SOLVERS, parseSolvers } from './solvers.js';
+
+/** The options every command has (`thoth --broker … --db … tail …`). */
+export interface GlobalOptions {
+  /** `kafka://host:port,...` or `embedded`; undefined means "decide from the environment". */
+  broker?: string;
+  db?: string;
+  deploymentName?: string;
+  quiet: boolean;
+  verbose: boolean;
+  /** --no-color turns it off (NO_COLOR too: see Settings.color). */
+  color: boolean;
+}
+
+export interface Settings {
+  /** The knowledge cache: --db, else $THOTH_HOME/thoth.db, else ~/.thoth/thoth.db. */
+  readonly cachePath: string;
+  /** The topic prefix: --deployment-name, else THOTH_DEPLOYMENT_NAME; checked against Kafka's topic rules. */
+  readonly deploymentName: string | undefined;
+  /** Kafka (--broker kafka://…, KAFKA_BOOTSTRAP_SERVERS) or the embedded broker in the cache file. */
+  readonly broker: BrokerChoice;
+  /** The Kafka client settings (KAFKA_*), reading the PEM files they name. */
+  kafka(bootstrap: readonly string[]): KafkaSettings;
+  /** KAFKA_MESSAGE_MAX_BYTES, else Kafka's default of 1 MiB. */
+  readonly maxMessageBytes: number;
+  /** KAFKA_CONSUMER_GROUP_ID. */
+  readonly consumerGroup: string | undefined;
+  /** KAFKA_CONSUMER_AUTO_OFFSET_RESET (default earliest). */
+  readonly offsetReset: 'earliest' | 'latest';
+  /** THOTH_SOLVERS, else the SPEC's three. */
+  readonly solvers: readonly string[];
+  /** THOTH_INDEX_URLS as written (the cache registers them when it is opened for writing). */
+  readonly indexUrlsAsWritten: string[];
+  /** THOTH_INDEX_URLS, each checked, without trailing slashes. */
+  readonly indexUrls: string[];
+  /** The index of a message that names none: THOTH_INDEX_URLS, else PIP_INDEX_URL, else pip's configuration. */
+  readonly defaultIndexUrl: IndexUrlSource | undefined;
+  /** THOTH_MIDDLETIER_NAMESPACE and THOTH_BACKEND_NAMESPACE. */
+  readonly namespaces: { middletier?: string; backend?: string };
+  /** THOTH_CONSUMER_MODE, THOTH_INVESTIGATOR_* and THOTH_REGISTRY_CREDENTIALS_SECRET. */
+  readonly investigator: InvestigatorSettings;
+  /** ARGO_PENDING_WORKFLOW_LIMIT. */
+  readonly pendingLimit: number | undefined;
+  /** Where a kubeconfig is looked for (KUBECONFIG, ~/.kube/config, the in-cluster service account). */
+  readonly kube: KubeSettings;
+  /** Inside a Kubernetes pod (KUBERNETES_SERVICE_HOST). */
+  readonly inKubernetes: boolean;
+  /** --no-color and NO_COLOR. */
+  readonly color: boolean;
+  /** Values of secret-looking variables (passwords, tokens), kept out of everything printed. */
+  readonly secrets: string[];
+}
+
+/** ARGO_PENDING_WORKFLOW_LIMIT or --pending-limit; undefined means no limit. */
+export function parsePendingLimit(value: string | undefined, from: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${from} must be a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function checkedDeploymentName(globals: Partial<GlobalOptions>, env: NodeJS.ProcessEnv): string | undefined {
+  const name = globals.deploymentName ?? (env.THOTH_DEPLOYMENT_NAME || undefined);
+  if (name === undefined) return undefined;
+  const problem = deploymentNameProblem(name);
+  if (problem) {
+    const source = globals.deploymentName !== undefined ? '--deployment-name' : 'THOTH_DEPLOYMENT_NAME';
+    throw new UsageError(`${source} ${JSON.stringify(name.slice(0, 60))} cannot prefix a topic: ${problem}`);
+  }
+  return name;
+}
+
+function offsetReset(env: NodeJS.ProcessEnv): 'earliest' | 'latest' {
+  const reset = (env.KAFKA_CONSUMER_AUTO_OFFSET_RESET || 'earliest').toLowerCase();
+  if (reset !== 'earliest' && reset !== 'latest') {
+    throw new UsageError(`KAFKA_CONSUMER_AUTO_OFFSET_RESET must be "earliest" or "latest", got ${JSON.stringify(reset)}`);
+  }
+  return reset;
+}
+
+/** Defines each field as a getter that computes its value once, when first read (a throw is not kept). */
+function lazily<T extends object>(fields: { [K in keyof T]: () => T[K] }): T {
+  const out = {};
+  for (const key of Object.keys(fields) as Array<keyof T & string>) {
+    let cached: { value: T[typeof key] } | undefined;
+    Object.defineProperty(out, key, { enumerable: true, get: () => (cached ??= { value: fields[key]() }).value });
+  }
+  return out as T;
+}
+
+/** The settings of one invocation: `env` is read here and nowhere else. */
+export function readSettings(env: NodeJS.ProcessEnv, globals: Partial<GlobalOptions> = {}): Settings {
+  const cachePath = () => globals.db || join(env.THOTH_HOME || join(homedir(), '.thoth'), 'thoth.db');
+  const values = lazily<Omit<Settings, 'kafka'>>({
+    cachePath,
+    deploymentName: () => checkedDeploymentName(globals, env),
+    broker: () => chooseBroker(globals.broker, env.KAFKA_BOOTSTRAP_SERVERS, cachePath()),
+    maxMessageBytes: () => messageMaxBytes(env) ?? DEFAULT_MAX_MESSAGE_BYTES,
+    consumerGroup: () => env.KAFKA_CONSUMER_GROUP_ID || undefined,
+    offsetReset: () => offsetReset(env),
+    solvers: () => (env.THOTH_SOLVERS ? parseSolvers(env.THOTH_SOLVERS, 'THOTH_SOLVERS') : DEFAULT_SOLVERS),
+    indexUrlsAsWritten: () => splitList(env.THOTH_INDEX_URLS),
+    indexUrls: () => parseIndexUrls(env.THOTH_INDEX_URLS ?? '', 'THOTH_INDEX_URLS'),
+    defaultIndexUrl: () => defaultIndexUrl(env),
+    namespaces: () => ({ middletier: env.THOTH_MIDDLETIER_NAMESPACE || undefined, backend: env.THOTH_BACKEND_NAMESPACE || undefined }),
+    investigator: () => investigatorSettings(env),
+    pendingLimit: () => parsePendingLimit(env.ARGO_PENDING_WORKFLOW_LIMIT, 'ARGO_PENDING_WORKFLOW_LIMIT'),
+    kube: () => kubeSettings(env),
+    inKubernetes: () => Boolean(env.KUBERNETES_SERVICE_HOST),
+    color: () => globals.color !== false && !env.NO_COLOR,
+    secrets: () => secretValues(env),
+  });
+  return Object.assign(values, { kafka: (bootstrap: readonly string[]) => readKafkaSettings(bootstrap, env) });
+}

@@ -1,0 +1,70 @@
+/**
+ * The ledger follows the cluster: while the investigator runs against a
+ * cluster it lists the app=thoth workflows of its namespaces now and then and
+ * writes each phase change of a workflow it knows into the ledger. So `query
+ * workflows --status Failed` tells the truth about what the investigator
+ * scheduled, and a finished security-indicators workflow marks its version
+ * analysed (src/store/ledger.ts).
+ *
+ * A list that fails is tried again on the next round: the ledger only lags.
+ */
+import { FatalError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { sleep } from '../core/sleep.js';
+import type { KnowledgeStore, LedgerEntry, WorkflowStatus } from '../store/types.js';
+import { statusOf } from '../workflows/schedule.js';
+import type { Workflow } from '../workflows/types.js';
+
+export interface PhaseFollowOptions {
+  list(namespace: string): Promise<Workflow[]>;
+  namespaces: string[];
+  store: Pick<KnowledgeStore, 'findWorkflow' | 'setWorkflowStatus' | 'transaction'>;
+  everyMs: number;
+  stop: AbortSignal;
+  now(): number;
+  log: Logger;
+  onChange(entry: LedgerEntry, status: WorkflowStatus, message: string | undefined): void;
+  /** Refusals already warned about (one warning per cause, not one per round). */
+  warned?: Set<string>;
+}
+
+/** One round: every namespace listed once; returns how many ledger entries changed. */
+export async function syncPhases(o: Omit<PhaseFollowOptions, 'everyMs' | 'stop'>): Promise<number> {
+  let changed = 0;
+  for (const namespace of o.namespaces) {
+    let workflows: Workflow[];
+    try {
+      workflows = await o.list(namespace);
+    } catch (error) {
+      const text = `listing workflows in ${namespace} for their phases failed: ${error instanceof Error ? error.message : String(error)}`;
+      // A cluster that refuses the list (a verb not granted) will refuse it every round: say so once, loudly; a passing failure quietly.
+      if (error instanceof FatalError) {
+        if (!o.warned?.has(text)) o.log.warn(`${text}; the ledger will not follow workflow phases${error.hint ? ` (${error.hint})` : ''}`);
+        o.warned?.add(text);
+      } else o.log.debug(text);
+      continue;
+    }
+    for (const workflow of workflows) {
+      const name = workflow.metadata?.name;
+      const entry = name ? o.store.findWorkflow(name) : undefined;
+      // Recorded-only entries never reached this cluster; another namespace's namesake is not ours.
+      if (!entry || entry.namespace !== namespace || !workflow.status?.phase) continue;
+      const status = statusOf(workflow);
+      if (status === entry.status) continue;
+      o.store.transaction(() => o.store.setWorkflowStatus(entry.name, status, new Date(o.now()).toISOString()));
+      changed++;
+      o.onChange(entry, status, workflow.status.message);
+    }
+  }
+  return changed;
+}
+
+/** A round every `everyMs` until the stop signal (none at the stop: a dead cluster must not delay the exit). */
+export async function followPhases(o: PhaseFollowOptions): Promise<void> {
+  const warned = o.warned ?? new Set<string>();
+  while (!o.stop.aborted) {
+    await sleep(o.everyMs, o.stop);
+    if (o.stop.aborted) break;
+    await syncPhases({ ...o, warned });
+  }
+}

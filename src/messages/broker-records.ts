@@ -1,0 +1,40 @@
+/**
+ * Records as a broker holds them: what is sent, where it landed, what is
+ * read back. Shared by both transports (src/transport/port.ts), the
+ * embedded log in the cache (src/store/log.ts) and the record codecs
+ * (records.ts), so they live here, below all three.
+ */
+
+export interface OutgoingRecord {
+  /** Full topic name, already prefixed with the deployment name. */
+  topic: string;
+  key: string | null;
+  headers: Record<string, string>;
+  /** Exact body; null sends a tombstone (empty value). */
+  value: string | null;
+  /** Milliseconds since the epoch; the broker's clock when absent. */
+  timestamp?: number;
+}
+
+export interface RecordPosition {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface ConsumedRecord extends RecordPosition {
+  timestamp: number;
+  key: string | null;
+  headers: Record<string, string>;
+  /** Raw value as UTF-8 text; null when the record had no value. */
+  value: string | null;
+  /** Size of the value in bytes, as received. */
+  size: number;
+}
+
+export interface TopicInfo {
+  name: string;
+  partitions: number;
+  /** Sum over partitions of the offset the next record will get. */
+  messages?: number;
+}

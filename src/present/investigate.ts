@@ -1,0 +1,82 @@
+/**
+ * How `thoth investigate` shows a run: the ink dashboard on a terminal, one
+ * JSON line per event when piped (-o ndjson), nothing live for text to a
+ * pipe; and at the end of a bounded run the summary (text for people, one
+ * JSON line for scripts).
+ */
+import type { Io } from '../core/io.js';
+import { jsonLinesSink, type EventSink } from '../investigate/events.js';
+import type { RunSummary } from '../investigate/summary.js';
+
+export type InvestigateFormat = 'text' | 'ndjson';
+
+export interface EventPresenter {
+  sink: EventSink;
+  close(): Promise<void>;
+}
+
+export async function eventPresenter(
+  format: InvestigateFormat,
+  io: Io,
+  options: { color: boolean; secrets: readonly string[] },
+): Promise<EventPresenter> {
+  if (format === 'ndjson') return { sink: jsonLinesSink(io.stdout), close: async () => undefined };
+  if (io.stdout.isTTY) {
+    // ink only on a terminal, and loaded only then.
+    const { renderDashboard } = await import('../ui/render-dashboard.js');
+    return renderDashboard(io.stdout, { color: options.color, stderr: io.stderr, secrets: options.secrets });
+  }
+  // Text to a pipe: no live view, only the summary at the end.
+  return { sink: () => undefined, close: async () => undefined };
+}
+
+export function presentSummary(summary: RunSummary, format: InvestigateFormat, width: number | undefined): string {
+  return format === 'text' ? formatSummaryText(summary, { width }) : `${JSON.stringify(summary)}\n`;
+}
+
+/** One line for stderr at the end of every run. */
+export function formatCounts(summary: RunSummary): string {
+  const c = summary.counts;
+  return (
+    `investigate: ${c.received} message(s) received, ${c.processed} processed, ${c.deadLetters} dead-lettered` +
+    `${c.duplicates ? `, ${c.duplicates} already processed` : ''}${c.skipped ? `, ${c.skipped} not for this mode` : ''}` +
+    `; ${c.workflowsScheduled} workflow(s) scheduled, ${c.workflowsKnown} already known; ${c.published} follow-up(s) published` +
+    `${c.badLines ? `; ${c.badLines} unreadable line(s)` : ''}\n`
+  );
+}
+
+const SHOWN_WORKFLOW_PARAMETERS = /PACKAGE|SOLVER_NAME|RECOMMENDATION|DOCUMENT_ID|IMAGE|URL/;
+
+/** The human summary: what was learned, then what would run (or was created). */
+export function formatSummaryText(summary: RunSummary, options: { limit?: number; width?: number } = {}): string {
+  const limit = options.limit ?? 50;
+  const out: string[] = [];
+  const types = Object.entries(summary.messagesByType).sort(([a], [b]) => a.localeCompare(b));
+  out.push(`Messages: ${summary.counts.received} (${types.map(([type, n]) => `${type} ${n}`).join(', ') || 'none'})`);
+  out.push('', `Learned (${summary.learned.length}):`);
+  for (const line of summary.learned.slice(0, limit)) out.push(`  - ${line}`);
+  if (summary.learned.length > limit) out.push(`  … and ${summary.learned.length - limit} more`);
+  if (summary.learned.length === 0) out.push('  nothing new');
+  out.push('', `Workflows (${summary.workflows.length}):`);
+  for (const wf of summary.workflows.slice(0, limit)) {
+    const params = Object.entries(wf.parameters)
+      .filter(([name]) => SHOWN_WORKFLOW_PARAMETERS.test(name))
+      .map(([name, value]) => `${name}=${value.length > 60 ? `${value.slice(0, 60)}…` : value}`)
+      .join(' ');
+    const line = `  ${wf.status.padEnd(9)} ${wf.kind.padEnd(22)} ${wf.namespace}/${wf.name}`;
+    // On a terminal the parameters give way to its width; the workflow's name never does.
+    const room = options.width === undefined ? Infinity : options.width - line.length - 2;
+    const shown = params.length <= room ? params : room > 8 ? `${params.slice(0, room - 1)}…` : '';
+    out.push(`${line}${shown ? `  ${shown}` : ''}`);
+  }
+  if (summary.workflows.length > limit) out.push(`  … and ${summary.workflows.length - limit} more`);
+  if (summary.workflows.length === 0) out.push('  none');
+  if (summary.counts.deadLetters > 0) out.push('', `Dead letters: ${summary.counts.deadLetters} (thoth query dead-letters)`);
+  const tables = summary.cache.tables;
+  out.push(
+    '',
+    `Cache ${summary.cache.path}: ${tables.package_versions ?? 0} package versions, ${tables.solver_results ?? 0} solver results, ` +
+      `${tables.workflows ?? 0} workflows, ${tables.dead_letters ?? 0} dead letters (thoth query stats)`,
+  );
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,84 @@
+/**
+ * How `thoth tail` prints each decoded message:
+ * - pretty: a block per message for people (src/present/message.ts);
+ * - ndjson: exactly the SPEC §7 envelope per line, so `thoth replay` reads it
+ *   back; a message that fails validation is still printed, and its reasons go
+ *   to stderr;
+ * - json: one array; each item is the envelope plus `type` and, only when the
+ *   message is invalid, `invalid` (the list of field errors).
+ */
+import type { Logger } from '../core/logger.js';
+import { formatEnvelopeLine } from '../messages/ndjson.js';
+import { maskEnvelopeSecrets } from '../messages/secrets.js';
+import { presentMessage } from './message.js';
+import type { DecodedMessage } from '../messages/records.js';
+
+export type TailFormat = 'pretty' | 'ndjson' | 'json';
+
+export interface TailPresenter {
+  begin(): string;
+  message(decoded: DecodedMessage): string;
+  end(): string;
+}
+
+export interface TailPresentOptions {
+  format: TailFormat;
+  color: boolean;
+  showSecrets: boolean;
+  deploymentName?: string;
+  log: Logger;
+}
+
+function where(decoded: DecodedMessage): string {
+  const { envelope } = decoded;
+  return `${envelope.topic} ${envelope.partition ?? '?'}@${envelope.offset ?? '?'}`;
+}
+
+export function tailPresenter(options: TailPresentOptions): TailPresenter {
+  let count = 0;
+  let warnedSecrets = false;
+  const masked = (decoded: DecodedMessage) => {
+    if (options.showSecrets) return decoded.envelope;
+    const result = maskEnvelopeSecrets(decoded.envelope);
+    if (result.changed && !warnedSecrets) {
+      options.log.warn('secret fields are masked as *** in this output; add --show-secrets to record them verbatim');
+      warnedSecrets = true;
+    }
+    return result.masked;
+  };
+  const reportInvalid = (decoded: DecodedMessage) => {
+    if (decoded.validation && !decoded.validation.ok) {
+      const reasons = decoded.validation.errors.map((e) => e.message).join('; ');
+      options.log.warn(`invalid ${decoded.type!.name} message at ${where(decoded)}: ${reasons}`);
+    }
+  };
+
+  switch (options.format) {
+    case 'pretty':
+      return {
+        begin: () => '',
+        message: (decoded) => presentMessage(decoded, options),
+        end: () => '',
+      };
+    case 'ndjson':
+      return {
+        begin: () => '',
+        message: (decoded) => {
+          reportInvalid(decoded);
+          return `${formatEnvelopeLine(masked(decoded))}\n`;
+        },
+        end: () => '',
+      };
+    case 'json':
+      return {
+        begin: () => '[',
+        message: (decoded) => {
+          const item: Record<string, unknown> = JSON.parse(formatEnvelopeLine(masked(decoded))) as Record<string, unknown>;
+          item.type = decoded.type?.name ?? null;
+          if (decoded.validation && !decoded.validation.ok) item.invalid = decoded.validation.errors;
+          return `${count++ === 0 ? '\n' : ',\n'}  ${JSON.stringify(item)}`;
+        },
+        end: () => (count === 0 ? ']\n' : '\n]\n'),
+      };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * `thoth publish --file`: every line is prepared and checked before anything
+ * is sent, so that one bad line leaves the topic untouched (unless the user
+ * chose --skip-invalid). Each error carries its line number.
+ */
+import { UsageError, UserError } from '../core/errors.js';
+import type { MessageType } from '../messages/catalogue.js';
+import { openInput, readLines } from '../messages/ndjson.js';
+import { maskedSecretFields, maskedSecretReason } from '../messages/secrets.js';
+import { InvalidMessageError, prepareMessage, type PrepareContext, type PreparedMessage, type PublishFlags } from './publish-prepare.js';
+
+export interface LineFailure {
+  line: number;
+  reason: string;
+}
+
+export interface PreparedBatch {
+  messages: Array<PreparedMessage & { line: number }>;
+  failures: LineFailure[];
+}
+
+function parseLineObject(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UserError(
+      `expected a JSON object of message fields, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Prepares each line of the file: a JSON object of the message's fields. */
+export async function prepareFile(
+  type: MessageType,
+  path: string,
+  stdin: NodeJS.ReadableStream,
+  flags: PublishFlags,
+  context: PrepareContext,
+): Promise<PreparedBatch> {
+  const batch: PreparedBatch = { messages: [], failures: [] };
+  let noticed = false;
+  const once: PrepareContext = {
+    ...context,
+    notice: (text) => {
+      if (!noticed) context.notice?.(text);
+      noticed = true;
+    },
+  };
+  for await (const { line, text } of readLines(openInput(path, stdin))) {
+    try {
+      const fields = parseLineObject(text);
+      if ('topic' in fields && ('value' in fields || 'payload' in fields)) {
+        throw new UserError('this line is a recorded envelope (topic, value): publish recorded streams with `thoth replay`');
+      }
+      const masked = maskedSecretFields(fields);
+      if (masked.length > 0) throw new UserError(maskedSecretReason(masked, 'published'));
+      batch.messages.push({ ...prepareMessage(type, fields, flags, once), line });
+    } catch (error) {
+      if (!(error instanceof UserError) && !(error instanceof UsageError)) throw error;
+      const reason = error instanceof InvalidMessageError ? error.errors.map((e) => e.message).join('; ') : error.message;
+      batch.failures.push({ line, reason });
+    }
+  }
+  return batch;
+}

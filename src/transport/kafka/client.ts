@@ -1,0 +1,314 @@
+/**
+ * The Kafka transport: the Broker port on kafkajs. kafkajs is imported only
+ * in this folder (the adapter); src/transport/open-broker.ts loads it
+ * lazily, so commands that never touch Kafka never pay for it.
+ */
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Message, type Producer, type SASLOptions } from 'kafkajs';
+import { UserError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { Broker, Consumption, ConsumeOptions, OutgoingRecord, RecordHandler, RecordPosition, TopicInfo } from '../port.js';
+import type { KafkaSettings } from '../../config/kafka.js';
+import { consumeFromKafka } from './consume.js';
+import { describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './errors.js';
+
+/** Fail fast on an unreachable broker: 5 connection attempts of at most 2 s with short backoff, about 12 s worst case. */
+const CONNECTION_TIMEOUT_MS = 2_000;
+const RETRY = { retries: 4, initialRetryTime: 300, maxRetryTime: 2_000 } as const;
+/**
+ * Longest wait for the first connection. A server that accepts connections but never answers
+ * (a wrong port, a hung broker) would hold it for kafkajs' whole request timeout (30 s) and then
+ * pass as connected with no broker behind it; a broker that answers does so in milliseconds.
+ */
+const CONNECT_DEADLINE_MS = 10_000;
+/** Records per produce request: kafkajs groups messages per partition with a copy per message, so huge calls cost quadratic time. */
+const SEND_CHUNK = 2_000;
+
+function kafkajsLogs(log: Logger) {
+  const names: Record<number, string> = {
+    [logLevel.ERROR]: 'error',
+    [logLevel.WARN]: 'warn',
+    [logLevel.INFO]: 'info',
+    [logLevel.DEBUG]: 'debug',
+  };
+  // kafkajs logs retries and their stack traces at ERROR; they belong in --verbose output, never on stdout.
+  return () =>
+    ({ namespace, level, log: entry }: LogEntry) =>
+      log.debug(`kafkajs ${names[level] ?? level} [${namespace}] ${entry.message}${entry.error ? `: ${String(entry.error)}` : ''}`);
+}
+
+export function kafkaClient(settings: KafkaSettings, log: Logger): Kafka {
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    ssl: settings.ssl,
+    // Our mechanism names are kafkajs' ('plain', 'scram-sha-256', 'scram-sha-512'); its union type cannot see that.
+    sasl: settings.sasl as SASLOptions | undefined,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    authenticationTimeout: 10_000,
+    requestTimeout: 30_000,
+    retry: RETRY,
+    logLevel: logLevel.ERROR,
+    logCreator: kafkajsLogs(log),
+  });
+}
+
+/**
+ * Opens the client key before any connection: a wrong KAFKA_SSL_KEY_PASSWORD or a key of another
+ * certificate otherwise surfaces from inside the TLS handshake, retried and reported as an unreachable broker.
+ */
+function checkClientKey(settings: KafkaSettings): void {
+  const ssl = settings.ssl;
+  if (ssl === undefined || ssl === true || ssl.key === undefined || ssl.cert === undefined) return;
+  const where = `KAFKA_SSL_KEY_LOCATION ("${settings.files?.key ?? ''}")`;
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(
+      ssl.passphrase === undefined ? { key: ssl.key, format: 'pem' } : { key: ssl.key, format: 'pem', passphrase: ssl.passphrase },
+    );
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(ssl.key);
+    if (encrypted && ssl.passphrase === undefined) {
+      throw new UserError(`${where} holds an encrypted private key`, 'set KAFKA_SSL_KEY_PASSWORD to its passphrase');
+    }
+    if (encrypted) throw new UserError(`${where}: KAFKA_SSL_KEY_PASSWORD does not decrypt the private key`, 'check KAFKA_SSL_KEY_PASSWORD');
+    throw new UserError(
+      `${where} is not a PEM private key (${code ?? 'unreadable'})`,
+      'point KAFKA_SSL_KEY_LOCATION at the PEM key of KAFKA_SSL_CERTIFICATE_LOCATION',
+    );
+  }
+  let matches: boolean;
+  try {
+    matches = new X509Certificate(ssl.cert).checkPrivateKey(key);
+  } catch {
+    throw new UserError(
+      `KAFKA_SSL_CERTIFICATE_LOCATION ("${settings.files?.cert ?? ''}") is not a PEM certificate`,
+      'point it at the client certificate (PEM)',
+    );
+  }
+  if (!matches) {
+    throw new UserError(
+      `${where} is not the key of the certificate in KAFKA_SSL_CERTIFICATE_LOCATION`,
+      'point both at the same client certificate and key',
+    );
+  }
+}
+
+/** Connects (admin client first, so an unreachable broker is reported before any command runs) and returns the Broker. */
+export async function openKafka(settings: KafkaSettings, log: Logger): Promise<Broker> {
+  checkClientKey(settings);
+  const kafka = kafkaClient(settings, log);
+  const admin = kafka.admin({ retry: RETRY });
+  const began = Date.now();
+  const connecting = admin.connect();
+  connecting.catch(() => {}); // past the deadline its outcome no longer matters
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'silent'>((resolve) => (timer = setTimeout(() => resolve('silent'), CONNECT_DEADLINE_MS)));
+  try {
+    if ((await Promise.race([connecting, deadline])) === 'silent') {
+      // Disconnecting would wait for the unanswered request, so it is not awaited.
+      admin.disconnect().catch(() => {});
+      throw noAnswer(settings, Date.now() - began);
+    }
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    await admin.disconnect().catch(() => {});
+    throw isUnanswered(error) ? noAnswer(settings, Date.now() - began) : unreachable(settings, error, Date.now() - began);
+  } finally {
+    clearTimeout(timer);
+  }
+  return new KafkaBroker(kafka, admin, settings, log);
+}
+
+/** Pins the partition the default partitioner chose onto the message, so the caller can match offsets to records. */
+function recordingPartitioner() {
+  const choose = Partitioners.DefaultPartitioner();
+  return (args: Parameters<typeof choose>[0]) => {
+    const partition = choose(args);
+    args.message.partition = partition;
+    return partition;
+  };
+}
+
+class KafkaBroker implements Broker {
+  readonly kind = 'kafka' as const;
+  readonly address: string;
+  private producer: Promise<Producer> | undefined;
+  private readonly running = new Set<Consumption & { stop(): Promise<void> }>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly settings: KafkaSettings,
+    private readonly log: Logger,
+  ) {
+    this.address = settings.address;
+  }
+
+  private connectedProducer(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: true,
+        createPartitioner: recordingPartitioner,
+        retry: RETRY,
+      });
+      await producer.connect();
+      return producer;
+    })();
+    return this.producer;
+  }
+
+  private toMessage(record: OutgoingRecord): Message {
+    const max = this.settings.messageMaxBytes;
+    if (max !== undefined && record.value !== null && Buffer.byteLength(record.value) > max) {
+      throw new UserError(
+        `a message for ${record.topic} is ${Buffer.byteLength(record.value)} bytes, over KAFKA_MESSAGE_MAX_BYTES (${max})`,
+        "raise KAFKA_MESSAGE_MAX_BYTES (and the topic's max.message.bytes) or send a smaller message",
+      );
+    }
+    return {
+      key: record.key,
+      value: record.value,
+      headers: record.headers,
+      timestamp: record.timestamp === undefined ? undefined : String(record.timestamp),
+    };
+  }
+
+  async send(records: OutgoingRecord[]): Promise<RecordPosition[]> {
+    if (records.length === 0) return [];
+    const messages = records.map((r) => this.toMessage(r));
+    let producer: Producer;
+    try {
+      producer = await this.connectedProducer();
+    } catch (error) {
+      throw describeKafkaFailure(this.settings, error, 'connecting the producer');
+    }
+    const positions: RecordPosition[] = [];
+    for (let start = 0; start < records.length; start += SEND_CHUNK) {
+      const chunk = records.slice(start, start + SEND_CHUNK);
+      const chunkMessages = messages.slice(start, start + SEND_CHUNK);
+      const byTopic = new Map<string, Message[]>();
+      chunk.forEach((record, i) => {
+        const list = byTopic.get(record.topic) ?? [];
+        list.push(chunkMessages[i]);
+        byTopic.set(record.topic, list);
+      });
+      let results;
+      try {
+        results = await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) });
+      } catch (error) {
+        throw describeKafkaFailure(this.settings, error, `sending to ${[...byTopic.keys()].join(', ')}`);
+      }
+      // Within one request each partition's records are appended in order from the partition's base offset.
+      const next = new Map(results.map((r) => [`${r.topicName}\u0000${r.partition}`, Number(r.baseOffset)]));
+      chunk.forEach((record, i) => {
+        const partition = chunkMessages[i].partition!;
+        const slot = `${record.topic}\u0000${partition}`;
+        const offset = next.get(slot) ?? -1;
+        next.set(slot, offset + 1);
+        positions.push({ topic: record.topic, partition, offset });
+      });
+    }
+    return positions;
+  }
+
+  consume(options: ConsumeOptions, handler: RecordHandler): Consumption {
+    const consumption = consumeFromKafka(
+      { kafka: this.kafka, admin: this.admin, settings: this.settings, log: this.log, retry: RETRY },
+      options,
+      handler,
+    );
+    this.running.add(consumption);
+    const forget = () => this.running.delete(consumption);
+    consumption.done.then(forget, forget);
+    return consumption;
+  }
+
+  async topics(): Promise<TopicInfo[]> {
+    try {
+      const names = (await this.admin.listTopics()).filter((name) => !name.startsWith('__')).sort();
+      if (names.length === 0) return [];
+      const { topics } = await this.admin.fetchTopicMetadata({ topics: names });
+      const partitions = new Map(topics.map((t) => [t.name, t.partitions.length]));
+      return await Promise.all(
+        names.map(async (name) => {
+          const offsets = await this.admin.fetchTopicOffsets(name);
+          const messages = offsets.reduce((sum, p) => sum + Number(p.high), 0);
+          return { name, partitions: partitions.get(name) ?? offsets.length, messages };
+        }),
+      );
+    } catch (error) {
+      throw describeKafkaFailure(this.settings, error, 'listing topics');
+    }
+  }
+
+  async createTopics(names: string[], options: { partitions?: number; replicationFactor?: number } = {}): Promise<string[]> {
+    try {
+      const existing = new Set(await this.admin.listTopics());
+      const missing = [...new Set(names)].filter((name) => !existing.has(name));
+      if (options.partitions !== undefined)
+        await this.noticeFewerPartitions(
+          names.filter((name) => existing.has(name)),
+          options.partitions,
+        );
+      if (missing.length === 0) return [];
+      // kafkajs speaks CreateTopics v3, which cannot ask for the broker's defaults (-1), so name them.
+      const brokers = (await this.admin.describeCluster()).brokers.length;
+      const replicationFactor = options.replicationFactor ?? Math.min(3, brokers);
+      try {
+        await this.admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? 1, replicationFactor })),
+        });
+      } catch (error) {
+        throw creationRefused(error, missing.length, replicationFactor, brokers) ?? error;
+      }
+      return missing;
+    } catch (error) {
+      throw describeKafkaFailure(this.settings, error, `creating topics ${names.join(', ')}`);
+    }
+  }
+
+  /** Existing topics keep their partitions: say so rather than ignore --partitions silently. */
+  private async noticeFewerPartitions(existing: string[], wanted: number): Promise<void> {
+    if (existing.length === 0) return;
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: existing });
+    const fewer = topics.filter((t) => t.partitions.length < wanted);
+    if (fewer.length === 0) return;
+    const which = fewer.length > 3 ? `${fewer.length} topics` : fewer.map((t) => t.name).join(', ');
+    this.log.notice(
+      `${which} already exist${fewer.length === 1 ? 's' : ''} with fewer than ${wanted} partitions; existing topics are left as they are`,
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.running].map((c) => c.stop()));
+    if (this.producer) await (await this.producer.catch(() => undefined))?.disconnect().catch(() => {});
+    await this.admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * kafkajs reports a refused CreateTopics as one error per topic and drops the broker's
+ * explanation; give the reason once, in words, for all of them.
+ */
+function creationRefused(error: unknown, count: number, replicationFactor: number, brokers: number): UserError | undefined {
+  const perTopic = (error as { name?: string; errors?: Array<{ type?: string; message?: string }> }).errors;
+  if ((error as Error).name !== 'KafkaJSAggregateError' || !Array.isArray(perTopic)) return undefined;
+  const reasons = [
+    ...new Set(
+      perTopic.map((e) =>
+        e.type === 'INVALID_REPLICATION_FACTOR'
+          ? `replication factor ${replicationFactor} is larger than the ${brokers} available broker${brokers === 1 ? '' : 's'}`
+          : (e.message ?? e.type ?? 'refused'),
+      ),
+    ),
+  ];
+  return new UserError(
+    `the broker refused to create ${count} topic${count === 1 ? '' : 's'}: ${reasons.join('; ')}`,
+    'check --partitions and --replication-factor against the cluster',
+  );
+}

@@ -1,0 +1,310 @@
+/**
+ * Consumption on kafkajs for the Kafka transport (src/transport/kafka/client.ts
+ * creates the client and passes it in; only types are imported here).
+ *
+ * kafkajs always consumes through a group. Without a group we join a unique
+ * throwaway one and never commit. Start positions are resolved up front from
+ * the partitions' offsets (and the group's committed offsets) and applied by
+ * seeking on every group join, so a rebalance never moves a throwaway
+ * consumer back to the reset position.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Admin, Consumer, EachMessagePayload, Kafka, RetryOptions } from 'kafkajs';
+import { TransientError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { KafkaSettings } from '../../config/kafka.js';
+import { describeKafkaFailure, retryWhileSettling } from './errors.js';
+import {
+  RetryLater,
+  type ConsumeOptions,
+  type ConsumeSummary,
+  type ConsumedRecord,
+  type Consumption,
+  type PartitionLag,
+  type RecordHandler,
+  type StartPosition,
+} from '../port.js';
+import { OffsetCommitter } from './commit.js';
+import { sleep } from '../../core/sleep.js';
+
+export interface KafkaHandles {
+  kafka: Kafka;
+  admin: Admin;
+  settings: KafkaSettings;
+  log: Logger;
+  retry: RetryOptions;
+}
+
+export type StoppableConsumption = Consumption & { stop(): Promise<void> };
+
+type Slot = string;
+const slot = (topic: string, partition: number): Slot => `${topic}\u0000${partition}`;
+
+interface PartitionPlan {
+  topic: string;
+  partition: number;
+  /** Next offset to read. */
+  position: number;
+  /** High watermark when consumption began. */
+  end: number;
+  /** False where the group already has a committed offset that kafkajs resumes from. */
+  seek: boolean;
+}
+
+function decodeHeaders(headers: EachMessagePayload['message']['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (last !== undefined) out[name] = Buffer.isBuffer(last) ? last.toString('utf8') : String(last);
+  }
+  return out;
+}
+
+function toRecord({ topic, partition, message }: EachMessagePayload): ConsumedRecord {
+  return {
+    topic,
+    partition,
+    offset: Number(message.offset),
+    timestamp: Number(message.timestamp),
+    key: message.key === null ? null : message.key.toString('utf8'),
+    headers: decodeHeaders(message.headers),
+    value: message.value === null ? null : message.value.toString('utf8'),
+    size: message.value?.length ?? 0,
+  };
+}
+
+/** Topics that exist; missing ones are waited for, or (with exitAtEnd) read as empty. */
+async function existingTopics(h: KafkaHandles, options: ConsumeOptions): Promise<string[]> {
+  let announced = false;
+  while (!options.signal.aborted) {
+    const known = new Set(await h.admin.listTopics());
+    const missing = options.topics.filter((t) => !known.has(t));
+    if (missing.length > 0 && options.exitAtEnd)
+      h.log.notice(
+        `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist: nothing to read there`,
+      );
+    if (missing.length === 0 || options.exitAtEnd) return options.topics.filter((t) => known.has(t));
+    if (!announced) h.log.notice(`waiting for topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} to be created`);
+    announced = true;
+    await sleep(1_000, options.signal);
+  }
+  return [];
+}
+
+async function startOffsets(h: KafkaHandles, topic: string, start: StartPosition): Promise<Map<number, { position: number; end: number }>> {
+  const offsets = await h.admin.fetchTopicOffsets(topic);
+  const byTimestamp =
+    start.from === 'timestamp'
+      ? new Map((await h.admin.fetchTopicOffsetsByTimestamp(topic, start.timestamp)).map((p) => [p.partition, Number(p.offset)]))
+      : undefined;
+  return new Map(
+    offsets.map(({ partition, low, high }) => {
+      const [first, end] = [Number(low), Number(high)];
+      const wanted =
+        start.from === 'earliest'
+          ? first
+          : start.from === 'latest'
+            ? end
+            : start.from === 'offset'
+              ? start.offset
+              : (byTimestamp?.get(partition) ?? end);
+      return [partition, { position: Math.min(Math.max(wanted, first), end), end }];
+    }),
+  );
+}
+
+async function plan(h: KafkaHandles, topics: string[], options: ConsumeOptions): Promise<Map<Slot, PartitionPlan>> {
+  const committed = new Map<Slot, number>();
+  if (options.group !== undefined && topics.length > 0) {
+    for (const { topic, partitions } of await h.admin.fetchOffsets({ groupId: options.group, topics })) {
+      for (const { partition, offset } of partitions) if (Number(offset) >= 0) committed.set(slot(topic, partition), Number(offset));
+    }
+  }
+  const plans = new Map<Slot, PartitionPlan>();
+  for (const topic of topics) {
+    for (const [partition, { position, end }] of await startOffsets(h, topic, options.start)) {
+      const resumed = committed.get(slot(topic, partition));
+      plans.set(slot(topic, partition), { topic, partition, end, position: resumed ?? position, seek: resumed === undefined });
+    }
+  }
+  return plans;
+}
+
+export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handler: RecordHandler): StoppableConsumption {
+  const stopping = new AbortController();
+  const positions = new Map<Slot, number>();
+  const pauses: Array<{ op: 'pause' | 'resume'; topic: string; partition?: number }> = [];
+  let consumer: Consumer | undefined;
+  let plans = new Map<Slot, PartitionPlan>();
+  let planned = false;
+  let settle: (outcome: { reason: ConsumeSummary['reason'] } | { error: unknown }) => void = () => {};
+  const outcome = new Promise<{ reason: ConsumeSummary['reason'] } | { error: unknown }>((resolve) => {
+    settle = (value) => {
+      if (!stopping.signal.aborted) stopping.abort();
+      resolve(value);
+    };
+  });
+  const onAbort = () => settle({ reason: 'aborted' });
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  if (options.signal.aborted) onAbort();
+
+  // Partitions held back while one of their records waits to be retried (RetryLater), and what the operator halted.
+  const waiting = new Map<Slot, { topic: string; partition: number; timer: NodeJS.Timeout }>();
+  const halted = new Set<string>();
+  const isHalted = (topic: string, partition: number) => halted.has(topic) || halted.has(slot(topic, partition));
+
+  const applyPause = (op: 'pause' | 'resume', topic: string, partition?: number) => {
+    const key = partition === undefined ? topic : slot(topic, partition);
+    if (op === 'pause') halted.add(key);
+    else halted.delete(key);
+    if (!consumer) return void pauses.push({ op, topic, partition });
+    const target = [{ topic, ...(partition === undefined ? {} : { partitions: [partition] }) }];
+    if (op === 'pause') return consumer.pause(target);
+    consumer.resume(target);
+    // A partition waiting for a retry stays held back until its time comes.
+    for (const w of waiting.values())
+      if (w.topic === topic && (partition === undefined || w.partition === partition))
+        consumer.pause([{ topic, partitions: [w.partition] }]);
+  };
+
+  const run = async (): Promise<ConsumeSummary> => {
+    let topics: string[];
+    try {
+      topics = await retryWhileSettling(() => existingTopics(h, options), stopping.signal);
+      if (stopping.signal.aborted) return { records: 0, reason: 'aborted' };
+      plans = await retryWhileSettling(() => plan(h, topics, options), stopping.signal);
+      planned = true;
+    } catch (error) {
+      throw describeKafkaFailure(h.settings, error, `reading offsets of ${options.topics.join(', ')}`);
+    }
+    if (stopping.signal.aborted) return { records: 0, reason: 'aborted' };
+    for (const [key, p] of plans) positions.set(key, p.position);
+    const unfinished = new Set([...plans].filter(([, p]) => p.position < p.end).map(([key]) => key));
+    if (options.exitAtEnd && unfinished.size === 0) return { records: 0, reason: 'end' };
+    if (topics.length === 0) {
+      // No topics were asked for: nothing to subscribe to, so wait until stopped.
+      await outcome;
+      return { records: 0, reason: 'aborted' };
+    }
+
+    const groupId = options.group ?? `thoth-ephemeral-${randomUUID()}`;
+    const maxBytes = Math.max(1_048_576, h.settings.messageMaxBytes ?? 0);
+    const c = h.kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: maxBytes,
+      maxWaitTimeInMs: 1_000,
+      retry: h.retry,
+    });
+    const committer = options.group === undefined ? undefined : new OffsetCommitter(c, h.log);
+    let records = 0;
+    let active = 0;
+    let idle: (() => void) | undefined;
+
+    c.on(c.events.GROUP_JOIN, ({ payload }) => {
+      // Pauses asked for before the first join apply now, before kafkajs fetches anything.
+      consumer = c;
+      for (const { op, topic, partition } of pauses.splice(0)) applyPause(op, topic, partition);
+      // Seek every assigned partition whose start we decided; kafkajs applies it before its next fetch.
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          const p = plans.get(slot(topic, partition));
+          if (p?.seek) c.seek({ topic, partition, offset: String(positions.get(slot(topic, partition)) ?? p.position) });
+        }
+      }
+    });
+    c.on(c.events.CRASH, ({ payload }) => {
+      if (payload.restart) h.log.warn(`Kafka consumer restarting after: ${payload.error.message}`);
+      else settle({ error: describeKafkaFailure(h.settings, payload.error, `consuming ${topics.join(', ')}`) });
+    });
+
+    const finishPartition = (topic: string, partition: number) => {
+      unfinished.delete(slot(topic, partition));
+      c.pause([{ topic, partitions: [partition] }]);
+      if (unfinished.size === 0) settle({ reason: 'end' });
+    };
+
+    /** Holds the partition back and reads the record again after `delayMs`; the other partitions go on. */
+    const retryLater = (topic: string, partition: number, offset: number, delayMs: number) => {
+      const key = slot(topic, partition);
+      c.pause([{ topic, partitions: [partition] }]);
+      c.seek({ topic, partition, offset: String(offset) });
+      clearTimeout(waiting.get(key)?.timer);
+      const timer = setTimeout(() => {
+        waiting.delete(key);
+        if (!stopping.signal.aborted && !isHalted(topic, partition)) c.resume([{ topic, partitions: [partition] }]);
+      }, delayMs);
+      waiting.set(key, { topic, partition, timer });
+    };
+
+    const eachMessage = async (payload: EachMessagePayload) => {
+      if (stopping.signal.aborted) return; // not handled, not committed: the next consumer gets it
+      const { topic, partition } = payload;
+      const key = slot(topic, partition);
+      const offset = Number(payload.message.offset);
+      const end = plans.get(key)?.end;
+      if (options.exitAtEnd && end !== undefined && offset >= end) return finishPartition(topic, partition);
+      active += 1;
+      try {
+        await handler(toRecord(payload), { heartbeat: () => payload.heartbeat(), signal: stopping.signal, retriesLater: true });
+      } catch (error) {
+        if (error instanceof RetryLater) return retryLater(topic, partition, offset, error.delayMs);
+        settle({ error });
+        return;
+      } finally {
+        active -= 1;
+        if (active === 0) idle?.();
+      }
+      records += 1;
+      positions.set(key, offset + 1);
+      if (plans.get(key)) plans.get(key)!.seek = options.group === undefined; // a group resumes from its commit after a rebalance
+      committer?.commit(topic, partition, offset + 1);
+      if (options.exitAtEnd && end !== undefined && offset + 1 >= end) finishPartition(topic, partition);
+    };
+
+    try {
+      await c.connect();
+      await c.subscribe({ topics, fromBeginning: options.start.from !== 'latest' });
+      await c.run({ autoCommit: false, partitionsConsumedConcurrently: Math.max(1, options.partitionsConcurrently ?? 1), eachMessage });
+    } catch (error) {
+      await c.disconnect().catch(() => {});
+      throw describeKafkaFailure(h.settings, error, `consuming ${topics.join(', ')}`);
+    }
+
+    const result = await outcome;
+    for (const w of waiting.values()) clearTimeout(w.timer);
+    waiting.clear();
+    // Let handlers that are running finish (they see the abort), commit what they completed, then leave the group.
+    if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
+    await committer?.flush();
+    await c.disconnect().catch((error: unknown) => h.log.debug(`kafka consumer disconnect: ${String(error)}`));
+    consumer = undefined;
+    if ('error' in result) throw result.error;
+    return { records, reason: result.reason };
+  };
+
+  const done = run().finally(() => options.signal.removeEventListener('abort', onAbort));
+  done.catch(() => {}); // the caller observes `done`; this only avoids an unhandled rejection before it does
+
+  return {
+    done,
+    pause: (topic, partition) => applyPause('pause', topic, partition),
+    resume: (topic, partition) => applyPause('resume', topic, partition),
+    lag: async (): Promise<PartitionLag[]> => {
+      // Before the start offsets are known there is no lag to tell, which is not the same as none.
+      if (!planned) throw new TransientError('the consumer has not read its start offsets yet');
+      const lags: PartitionLag[] = [];
+      for (const topic of new Set([...plans.values()].map((p) => p.topic))) {
+        for (const { partition, high } of await h.admin.fetchTopicOffsets(topic)) {
+          lags.push({ topic, partition, position: positions.get(slot(topic, partition)) ?? 0, end: Number(high) });
+        }
+      }
+      return lags;
+    },
+    stop: async () => {
+      settle({ reason: 'aborted' });
+      await done.catch(() => {});
+    },
+  };
+}

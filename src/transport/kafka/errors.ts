@@ -1,0 +1,176 @@
+/**
+ * Turns kafkajs failures into thoth's typed errors. kafkajs errors are
+ * recognised by name (no kafkajs import here), and messages name the broker
+ * address but never credentials.
+ */
+import { TransientError, UserError } from '../../core/errors.js';
+import { sleep } from '../../core/sleep.js';
+import type { KafkaSettings } from '../../config/kafka.js';
+
+interface KafkaJsLikeError extends Error {
+  code?: string;
+  type?: string;
+  retriable?: boolean;
+  cause?: unknown;
+  originalError?: unknown;
+}
+
+const START_HINT = 'check KAFKA_BOOTSTRAP_SERVERS (or --broker) and that the broker is running; `npm run kafka:start` starts a local one';
+
+/** The innermost error kafkajs wrapped (retries exceeded → connection error → socket error). */
+export function rootCause(error: unknown): KafkaJsLikeError | undefined {
+  let current = error as KafkaJsLikeError | undefined;
+  for (let depth = 0; depth < 10 && current; depth += 1) {
+    const inner = (current.cause ?? current.originalError) as KafkaJsLikeError | undefined;
+    if (!inner || typeof inner !== 'object') break;
+    current = inner;
+  }
+  return current;
+}
+
+function chain(error: unknown): KafkaJsLikeError[] {
+  const errors: KafkaJsLikeError[] = [];
+  let current = error as KafkaJsLikeError | undefined;
+  while (current && typeof current === 'object' && errors.length < 10) {
+    errors.push(current);
+    current = (current.cause ?? current.originalError) as KafkaJsLikeError | undefined;
+  }
+  return errors;
+}
+
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'timed out',
+};
+
+function reasonOf(error: unknown): string {
+  const errors = chain(error);
+  for (const e of errors) if (e.code && REASONS[e.code]) return REASONS[e.code];
+  if (errors.some((e) => e.name === 'KafkaJSConnectionClosedError')) return 'connection closed by the server';
+  if (errors.some((e) => /timeout/i.test(e.message) || e.name === 'KafkaJSRequestTimeoutError')) return 'timed out';
+  return rootCause(error)?.message ?? String(error);
+}
+
+function authenticationFailure(settings: KafkaSettings, error: unknown): UserError | undefined {
+  const errors = chain(error);
+  if (errors.some((e) => e.name === 'KafkaJSSASLAuthenticationError')) {
+    return new UserError(
+      `Kafka at ${settings.brokers.join(',')} rejected the SASL credentials of user "${settings.sasl?.username ?? ''}" (${settings.sasl?.mechanism ?? 'no mechanism'})`,
+      'check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM',
+    );
+  }
+  const tls = errors.find((e) => /certificate|ssl|tls|self.signed/i.test(`${e.code ?? ''} ${e.message}`));
+  if (tls) {
+    return new UserError(
+      `TLS with Kafka at ${settings.brokers.join(',')} failed: ${tlsReason(tls)}`,
+      'check KAFKA_SECURITY_PROTOCOL and KAFKA_SSL_CA_LOCATION / KAFKA_SSL_CERTIFICATE_LOCATION / KAFKA_SSL_KEY_LOCATION',
+    );
+  }
+  return undefined;
+}
+
+/**
+ * OpenSSL's text names a source file and an alert number; say what it means
+ * instead where it is one of the common cases.
+ */
+function tlsReason(error: KafkaJsLikeError): string {
+  const raw = `${error.code ?? ''} ${error.message}`;
+  if (/alert (bad certificate|certificate required|unknown ca)/i.test(raw)) {
+    return 'the broker refused the client certificate (none was sent, or the broker does not trust its CA); set KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION';
+  }
+  if (/wrong version number|packet length too long/i.test(raw))
+    return 'the listener does not speak TLS (is KAFKA_SECURITY_PROTOCOL right?)';
+  return error.code ?? error.message.split(':../')[0].trim();
+}
+
+/** The broker could not be reached when the transport opened: exit 1 with a hint. */
+export function unreachable(settings: KafkaSettings, error: unknown, elapsedMs: number): UserError {
+  const auth = authenticationFailure(settings, error);
+  if (auth) return auth;
+  const seconds = (elapsedMs / 1000).toFixed(1);
+  const reason = reasonOf(error);
+  // A TLS or SASL listener drops a client that speaks plain Kafka to it.
+  const hint =
+    reason === 'connection closed by the server' && !settings.ssl && !settings.sasl
+      ? 'the broker closed the connection: if its listener uses TLS or SASL, set KAFKA_SECURITY_PROTOCOL (SSL, SASL_SSL, SASL_PLAINTEXT) and its settings'
+      : START_HINT;
+  return new UserError(`cannot reach Kafka at ${settings.brokers.join(',')} (${reason}) after ${seconds}s`, hint);
+}
+
+/**
+ * kafkajs' way of saying the first request timed out: it then counts the connection as
+ * open, and the next request finds no broker versions behind it.
+ */
+export function isUnanswered(error: unknown): boolean {
+  return chain(error).some(
+    (e) => e.message === 'Broker not connected' || (e.name === 'KafkaJSRequestTimeoutError' && /ApiVersions/.test(e.message)),
+  );
+}
+
+/** No Kafka answer within `waitedMs`: nothing reachable there, a wrong port, or a hung broker. */
+export function noAnswer(settings: KafkaSettings, waitedMs: number): UserError {
+  return new UserError(
+    `cannot reach Kafka at ${settings.brokers.join(',')} (no answer within ${Math.round(waitedMs / 1000)}s)`,
+    'check that a Kafka broker is up and listening at that address (KAFKA_BOOTSTRAP_SERVERS or --broker): a wrong port or a hung broker accepts connections but does not answer Kafka requests',
+  );
+}
+
+/** A failure while working with a broker that was reachable: transient unless it is about credentials or a missing topic. */
+export function describeKafkaFailure(settings: KafkaSettings, error: unknown, doing: string): UserError {
+  if (error instanceof UserError) return error;
+  const auth = authenticationFailure(settings, error);
+  if (auth) return auth;
+  const errors = chain(error);
+  const unknownTopic = errors.find((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION');
+  if (unknownTopic) {
+    return new UserError(
+      `Kafka at ${settings.brokers.join(',')}: ${doing}: the topic does not exist`,
+      'create it with `thoth topics create`, or enable auto.create.topics.enable',
+    );
+  }
+  const authorization = errors.find((e) => typeof e.type === 'string' && e.type.endsWith('_AUTHORIZATION_FAILED'));
+  if (authorization) {
+    return new UserError(
+      `Kafka at ${settings.brokers.join(',')}: ${doing}: not authorised (${authorization.type})`,
+      'ask the cluster admin for ACLs on these topics and groups',
+    );
+  }
+  return new TransientError(`Kafka at ${settings.brokers.join(',')}: ${doing} failed (${reasonOf(error)})`, undefined, { cause: error });
+}
+
+const SETTLING = new Set([
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_LEADER_EPOCH',
+  'NOT_COORDINATOR',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+]);
+
+/** A failure kafkajs marks retriable, or a cluster still electing leaders (right after topics are created). */
+export function isRetriableKafkaFailure(error: unknown): boolean {
+  return chain(error).some((e) => (typeof e.type === 'string' && SETTLING.has(e.type)) || e.retriable === true);
+}
+
+/**
+ * Runs `attempt` until it succeeds, a failure is not retriable, the signal
+ * aborts, or `budgetMs` has passed: metadata and offsets of topics created a
+ * moment ago fail with "not the leader" until the election settles.
+ */
+export async function retryWhileSettling<T>(attempt: () => Promise<T>, signal: AbortSignal, budgetMs = 30_000): Promise<T> {
+  const started = Date.now();
+  for (let round = 0; ; round += 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isRetriableKafkaFailure(error) || signal.aborted || Date.now() - started > budgetMs) throw error;
+      await sleep(Math.min(2_000, 100 * 2 ** round), signal);
+    }
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Faults against the real broker: the Kubernetes API failing creates (5xx,
+ * 429 with Retry-After, a connection dropped after the object was stored)
+ * and bad messages on the wire. Every workflow exists exactly once at the
+ * end, every bad message is one dead letter with its headers, and the
+ * consumer never stops.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cleanEnv, runThoth } from '../support/cli.js';
+import { kcatConsume, kcatHeaders } from '../support/kafka.js';
+import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
+import { INDEX, kafkaEnv, message, replayLines, startInvestigator, unresolved, waitFor } from './investigator-process.js';
+
+let dir: string;
+let kube: KubeApiServer;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'thoth-faults-'));
+  kube = await startKubeApiServer({ namespaces: ['thoth'] });
+});
+afterEach(async () => {
+  await kube.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const SOLVED = 'thoth.solver.solved-package';
+
+describe('investigator under faults, on Kafka', () => {
+  it('creates every workflow exactly once while the Kubernetes API fails creates', { timeout: 120_000 }, async () => {
+    const env = kafkaEnv();
+    const db = join(dir, 'thoth.db');
+    const versions = ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5', '1.0.6'];
+    const stream = join(dir, 'stream.ndjson');
+    writeFileSync(stream, `${versions.map((v) => unresolved('flask', v)).join('\n')}\n`);
+    await replayLines(stream, env, join(dir, 'replay.db'));
+
+    kube.injectCreateFaults({ kind: 'status', status: 500 }, 2);
+    kube.injectCreateFaults({ kind: 'throttle', retryAfterSeconds: 1 }, 1);
+    kube.injectCreateFaults({ kind: 'drop-after-store' }, 2);
+    // More 503s in a row than the client retries: the record itself is retried with backoff.
+    kube.injectCreateFaults({ kind: 'status', status: 503 }, 7);
+
+    const run = startInvestigator(
+      [
+        '--db',
+        db,
+        'investigate',
+        '--workflows',
+        'cluster',
+        '--kubeconfig',
+        kube.writeKubeconfig(dir),
+        '--namespace',
+        'thoth',
+        '--port',
+        'none',
+        '--until-idle',
+        '3',
+      ],
+      env,
+    );
+    expect((await run.exited).code).toBe(0);
+
+    const names = kube.workflows('thoth').map((w) => w.metadata.name);
+    expect(names).toHaveLength(versions.length);
+    expect(new Set(names).size).toBe(versions.length);
+    const posts = kube.requests.filter((r) => r.method === 'POST');
+    expect(posts.filter((r) => r.status === 201 || r.status === -1)).toHaveLength(versions.length);
+    expect(posts.filter((r) => r.status === 500)).toHaveLength(2);
+    expect(posts.filter((r) => r.status === 429)).toHaveLength(1);
+    expect(posts.filter((r) => r.status === 503)).toHaveLength(7);
+
+    expect(run.events.some((e) => e.event === 'retry')).toBe(true);
+    expect(run.events.filter((e) => e.event === 'dead-letter')).toEqual([]);
+    expect(run.events.at(-1)).toMatchObject({ event: 'summary', counts: { processed: versions.length, deadLetters: 0 } });
+    const ledger = JSON.parse((await runThoth(['--db', db, 'query', 'workflows', '-o', 'json'], { env })).stdout) as Array<{
+      name: string;
+      status: string;
+    }>;
+    expect(new Set(ledger.map((w) => w.name))).toEqual(new Set(names));
+    expect(run.stderr()).not.toContain(kube.token);
+  });
+
+  it('turns each bad message into one dead letter with its headers, reaching no cluster, and goes on', { timeout: 120_000 }, async () => {
+    const env = kafkaEnv({ KAFKA_MESSAGE_MAX_BYTES: '2048' });
+    const db = join(dir, 'thoth.db');
+    const good = {
+      component_name: 'solver',
+      service_version: '1',
+      version: 'v1',
+      package_name: 'flask',
+      package_version: '2.0.1',
+      index_url: INDEX,
+      solver: 'solver-rhel-8-py38',
+    };
+    const bad: Array<[string, string]> = [
+      [message(SOLVED, {}).replace(/"value":\{[^}]*\}/, '"value":"{not json"'), 'NotJson'],
+      [JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: [1, 2], timestamp: 1 }), 'NotAnObject'],
+      [JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, solver: 5 }, timestamp: 1 }), 'ValidationError'],
+      [JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, version: 'v7' }, timestamp: 1 }), 'NoHandlerForVersion'],
+      [
+        JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, package_name: '../etc' }, timestamp: 1 }),
+        'InvalidPackageName',
+      ],
+      [
+        JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, package_version: 'not-a-version' }, timestamp: 1 }),
+        'InvalidVersion',
+      ],
+      [
+        JSON.stringify({
+          topic: SOLVED,
+          key: null,
+          headers: {},
+          value: { ...good, index_url: 'https://elsewhere.example/simple' },
+          timestamp: 1,
+        }),
+        'UnregisteredIndex',
+      ],
+      [
+        JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: { ...good, component_name: 'x'.repeat(3000) }, timestamp: 1 }),
+        'MessageTooLarge',
+      ],
+    ];
+    const stream = join(dir, 'stream.ndjson');
+    writeFileSync(
+      stream,
+      `${[...bad.map(([line]) => line), JSON.stringify({ topic: SOLVED, key: null, headers: {}, value: good, timestamp: 1 })].join('\n')}\n`,
+    );
+    // The producer keeps to the default limit; only the investigator reads with the small one.
+    await replayLines(stream, { ...env, KAFKA_MESSAGE_MAX_BYTES: undefined }, join(dir, 'replay.db'));
+
+    const run = startInvestigator(
+      [
+        '--db',
+        db,
+        'investigate',
+        '--workflows',
+        'cluster',
+        '--kubeconfig',
+        kube.writeKubeconfig(dir),
+        '--namespace',
+        'thoth',
+        '--port',
+        'none',
+        '--until-idle',
+        '3',
+      ],
+      env,
+    );
+    expect((await run.exited).code).toBe(0);
+
+    const letters = run.events.filter((e) => e.event === 'dead-letter');
+    expect(letters.map((e) => e.errorClass)).toEqual(bad.map(([, errorClass]) => errorClass));
+    expect(run.events.filter((e) => e.event === 'processed').map((e) => e.offset)).toEqual([bad.length]);
+    // Only the good message reached Kubernetes: security indicators for the version it solved.
+    expect(kube.workflows('thoth').map((w) => w.metadata.labels.component)).toEqual(['security-indicators']);
+
+    const dlq = await kcatConsume(`${env.THOTH_DEPLOYMENT_NAME}.thoth.investigator.dead-letter`);
+    expect(dlq).toHaveLength(bad.length);
+    dlq.forEach((record, i) => {
+      expect(kcatHeaders(record)).toMatchObject({
+        'thoth-source-topic': `${env.THOTH_DEPLOYMENT_NAME}.${SOLVED}`,
+        'thoth-source-partition': '0',
+        'thoth-source-offset': String(i),
+        'thoth-error-class': bad[i][1],
+        'thoth-reason': expect.any(String),
+      });
+    });
+    const cached = JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env })).stdout) as Array<{
+      error_class: string;
+      offset: number;
+    }>;
+    expect(cached.map((l) => [l.offset, l.error_class])).toEqual(bad.map(([, errorClass], i) => [i, errorClass]));
+  });
+});
+
+describe('back-pressure', () => {
+  it('pauses while the namespace holds --pending-limit pending workflows, and resumes below it', { timeout: 60_000 }, async () => {
+    const env = cleanEnv({ THOTH_INDEX_URLS: INDEX });
+    const stream = join(dir, 'stream.ndjson');
+    writeFileSync(stream, `${['1.0.0', '1.0.1', '1.0.2'].map((v) => unresolved('flask', v)).join('\n')}\n`);
+    const run = startInvestigator(
+      [
+        '--db',
+        join(dir, 'thoth.db'),
+        'investigate',
+        '--from',
+        stream,
+        '--workflows',
+        'cluster',
+        '--kubeconfig',
+        kube.writeKubeconfig(dir),
+        '--namespace',
+        'thoth',
+        '--pending-limit',
+        '2',
+      ],
+      env,
+    );
+    const paused = await waitFor(() => run.events.find((e) => e.event === 'paused'), 'the pause');
+    expect(paused).toMatchObject({ namespace: 'thoth', pending: 2, limit: 2 });
+    expect(kube.workflows('thoth')).toHaveLength(2);
+
+    const [first] = kube.workflows('thoth');
+    kube.setPhase('thoth', first.metadata.name, 'Running');
+    expect((await run.exited).code).toBe(0);
+    expect(run.events.some((e) => e.event === 'resumed' && e.namespace === 'thoth')).toBe(true);
+    expect(kube.workflows('thoth')).toHaveLength(3);
+  });
+});
