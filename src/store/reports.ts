@@ -117,7 +117,7 @@ export function reportFunctions(prepare: Prepare) {
     workflowsReport(filter: { kind?: string; status?: string; since?: string } & ListOptions = {}): WorkflowReport[] {
       const rows = prepare(
         `SELECT * FROM workflows WHERE (@kind IS NULL OR kind = @kind) AND (@status IS NULL OR status = @status) AND (@since IS NULL OR created_at >= @since)
-         ORDER BY created_at, name${limitClause(filter)}`,
+         ORDER BY created_at, rowid${limitClause(filter)}`,
       ).all({ kind: filter.kind ?? null, status: filter.status ?? null, since: filter.since ?? null }) as WorkflowRow[];
       return rows.map(workflowReport);
     },

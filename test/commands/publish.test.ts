@@ -47,7 +47,7 @@ describe('thoth publish --dry-run', () => {
     const args = [
       'build-analysis-trigger',
       '--field',
-      'base_image=quay.io/thoth/app:1',
+      'base_image=registry.example/thoth/app:1',
       '--field',
       'base_registry_password=hunter22-secret',
     ];

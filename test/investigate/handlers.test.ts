@@ -411,6 +411,22 @@ describe('triggers', () => {
     expect(JSON.stringify(effects)).not.toContain('hunter2');
   });
 
+  it.each([
+    ['org/app:1.0', 'default-registry'],
+    ['app', 'default-registry'],
+    ['localhost/app:1', 'localhost'],
+    ['registry.example:5000/org/app:2', 'registry.example_5000'],
+  ])('package-extract-trigger of %s keeps its credentials under the Secret key %s', async (image, key) => {
+    const effects = await plan('package-extract-trigger', {
+      image,
+      environment_type: 'runtime',
+      registry_user: 'bot',
+      registry_password: 'hunter2',
+    });
+    const schedule = effects.find((e): e is Extract<Effect, { type: 'schedule' }> => e.type === 'schedule')!;
+    expect(schedule.request.secretRefs?.THOTH_REGISTRY_CREDENTIALS?.key).toBe(key);
+  });
+
   it('build-analysis-trigger passes both registries as Secret references', async () => {
     const effects = await plan('build-analysis-trigger', {
       base_image: 'registry.example/base:1',

@@ -91,10 +91,17 @@ export const provenanceCheckerTrigger: Handler = (input) => {
   );
 };
 
-/** The registry host of an image reference (Docker's rule: the first part names a host when it has a '.' or ':' or is localhost). */
+/** The Secret key for images named without a registry host (`thoth:1`, `org/app`): the runtime's configured default registry. */
+export const DEFAULT_REGISTRY_KEY = 'default-registry';
+
+/**
+ * The Secret key holding an image's registry credentials: the registry host of the reference (the first
+ * part names a host when it has a '.' or ':' or is localhost, as container runtimes read it), else
+ * DEFAULT_REGISTRY_KEY, since which registry a short name means is the runtime's setting, not thoth's.
+ */
 export function registryHost(image: string): string {
   const first = image.split('/')[0];
-  const host = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+  const host = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : DEFAULT_REGISTRY_KEY;
   return host.replace(/[^-._a-zA-Z0-9]/g, '_');
 }
 
