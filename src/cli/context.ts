@@ -11,6 +11,7 @@ import type { Io } from '../core/io.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/index.js';
 import type { Broker } from '../transport/port.js';
+import type { KnowledgeTransport } from '../transport/knowledge-port.js';
 import type { KubeClient } from '../workflows/types.js';
 import { withDefaultSignals } from './signals.js';
 
@@ -31,6 +32,7 @@ export function createContext(init: {
   const opened: Array<() => Promise<void> | void> = [];
   const stores = new Map<string, Promise<Store>>();
   let broker: Promise<Broker> | undefined;
+  let knowledge: Promise<KnowledgeTransport> | undefined;
   let kube: Promise<KubeClient> | undefined;
 
   const store = (options: StoreOptions = {}): Promise<Store> => {
@@ -58,6 +60,17 @@ export function createContext(init: {
     broker: () =>
       (broker ??= import('../transport/open-broker.js').then(async ({ openBroker }) => {
         const opening = await openBroker({
+          choice: settings.broker,
+          kafka: (bootstrap) => settings.kafka(bootstrap),
+          store: () => store({ create: true }),
+          log,
+        });
+        opened.push(() => opening.close());
+        return opening;
+      })),
+    knowledge: () =>
+      (knowledge ??= import('../transport/open-knowledge.js').then(async ({ openKnowledgeTransport }) => {
+        const opening = await openKnowledgeTransport({
           choice: settings.broker,
           kafka: (bootstrap) => settings.kafka(bootstrap),
           store: () => store({ create: true }),

@@ -13,6 +13,7 @@ import type { Io } from '../core/io.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/index.js';
 import type { Broker } from '../transport/port.js';
+import type { KnowledgeTransport } from '../transport/knowledge-port.js';
 import type { KubeClient } from '../workflows/types.js';
 
 export interface KubeOptions {
@@ -40,6 +41,8 @@ export interface CommandContext {
   store(options?: StoreOptions): Promise<Store>;
   /** Opens (once) the broker the settings choose, announcing it on stderr. (A function property: handed on as it is.) */
   readonly broker: () => Promise<Broker>;
+  /** Opens (once) the knowledge side of the same broker: the compacted knowledge topic, exactly-once consumption. */
+  readonly knowledge: () => Promise<KnowledgeTransport>;
   /** Connects to the cluster from kubeconfig; throws a UserError when none is configured. */
   kube(options?: KubeOptions): Promise<KubeClient>;
   /**

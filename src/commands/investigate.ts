@@ -13,7 +13,7 @@ import { write } from '../core/io.js';
 import type { InvestigatorEvent, EventSink } from '../investigate/events.js';
 import { subscribedTopics } from '../investigate/modes.js';
 import { DEFAULT_RETRY } from '../investigate/retry.js';
-import { runInvestigator, type RunnerOptions } from '../investigate/runner.js';
+import { knowledgeTopics, runInvestigator, type RunnerOptions } from '../investigate/runner.js';
 import { brokerSource, fileSource, type InvestigatorSource } from '../investigate/sources.js';
 import { buildSummary } from '../investigate/summary.js';
 import { eventPresenter, formatCounts, presentSummary, type InvestigateFormat } from '../present/investigate.js';
@@ -246,18 +246,23 @@ Examples:
 /** The records: a recorded file (`--from`, no broker at all) or the broker's topics of the chosen modes. */
 async function investigatorSource(options: InvestigateOptions, context: CommandContext): Promise<InvestigatorSource> {
   const config = options.config;
+  const topics = knowledgeTopics(config);
   if (options.from !== undefined) {
     return fileSource({
       path: options.from,
       stdin: context.io.stdin,
       deploymentName: config.deploymentName,
+      knowledgeTopic: topics.knowledge,
       now: context.clock.now,
       onBadLine: context.log.warn,
     });
   }
   return brokerSource({
     broker: await context.broker(),
+    knowledge: await context.knowledge(),
     topics: subscribedTopics(config),
+    knowledgeTopic: topics.knowledge,
+    decisionsTopic: topics.decisions,
     group: options.group,
     start: { from: options.startFrom },
     deploymentName: config.deploymentName,

@@ -1,11 +1,13 @@
 /**
- * What happens to one consumed record, and when its offset may be committed
- * (SPEC §3 runtime rules). The transport commits when the handler resolves
- * and does not when it throws, so:
+ * What happens to one consumed record, and when its offset is committed
+ * (SPEC §3 runtime rules). Every outcome is committed through the record's
+ * exactly-once port (RecordContext.exactlyOnce): what the record writes and
+ * its offset in one transaction, so:
  *
- *   inbox says done          -> resolve (commit again, nothing re-done)
- *   decode, plan, execute    -> inbox 'done' -> resolve
- *   permanent failure        -> dead-letter topic, cache, inbox -> resolve
+ *   handled before (inbox, or the group's offset is past it) -> nothing re-done
+ *   decode, plan, execute    -> facts + follow-ups + offset, then inbox 'done'
+ *   a decision trigger       -> the decision taken (or found not due) with its offset (decide.ts)
+ *   permanent failure        -> dead-letter record + offset, then cache and inbox
  *   dead-letter write fails  -> retried; on shutdown throw (no commit)
  *   transient failure        -> retry with backoff; where the transport takes RetryLater the record is
  *                               handed back and only its partition waits, else it waits in place, heartbeating;
@@ -13,13 +15,22 @@
  *   untyped error            -> counted, retried a few times, then dead-lettered as InternalError
  *   broken cache (corrupt, read-only, disk full) -> thrown: the consumer stops, nothing committed
  *
- * Exactly-once effects come from the inbox plus deterministic workflow names
- * (a redelivered message meets 409 AlreadyExists or the ledger).
+ * Exactly-once effects: the transaction (nothing a record writes is visible
+ * without its offset) plus deterministic workflow names for what happens
+ * before it (a redelivered message meets 409 AlreadyExists or the ledger).
  */
 import { CancelledError, FatalError, PermanentError, TransientError } from '../core/errors.js';
 import { storeError } from '../store/errors.js';
 import type { KnowledgeStore, SourceRef } from '../store/types.js';
-import { RetryLater, type ConsumedRecord, type RecordContext, type RecordHandler } from '../transport/port.js';
+import type { Touched } from '../store/projection.js';
+import {
+  RetryLater,
+  type ConsumedRecord,
+  type ExactlyOnce,
+  type OutgoingRecord,
+  type RecordContext,
+  type RecordHandler,
+} from '../transport/port.js';
 import type { Incoming } from './dispatch.js';
 import type { Effect } from './effects.js';
 import type { EventSink, InvestigatorEventName } from './events.js';
@@ -35,20 +46,32 @@ export interface ExecutedEvent {
   detail?: unknown;
 }
 
-export interface DeadLetterWriter {
-  /** Sends the record to the dead-letter topic; throws when the broker did not take it. */
-  send(record: ConsumedRecord, errorClass: string, reason: string): Promise<void>;
+/** The record a dead letter is written as (null: the cache only, as for a `--from` file). */
+export type DeadLetterRecord = (record: ConsumedRecord, errorClass: string, reason: string) => OutgoingRecord | null;
+
+/** Decision triggers (decide.ts), consumed with the messages. */
+export interface DecisionHandling {
+  topic: string;
+  handle(record: ConsumedRecord, context: RecordContext, close?: () => void): Promise<{ events: ExecutedEvent[]; duplicate: boolean }>;
 }
 
 export interface DeliveryOptions {
   /** The cache, and where it lives (named when it breaks). */
   store: KnowledgeStore & { readonly path: string };
   plan(incoming: Incoming): Promise<Effect[]>;
-  /** Applies the effects durably; `close` (the inbox row) is written after them, within their transaction when possible. */
-  execute(effects: Effect[], source: SourceRef, close?: () => void): Promise<ExecutedEvent[]>;
+  /** Applies the effects, committing what they write with the record's offset through `commit`; `close` (the inbox row) joins the cache writes. */
+  execute(
+    effects: Effect[],
+    source: SourceRef,
+    commit: ExactlyOnce['commit'],
+    close?: () => void,
+  ): Promise<{ events: ExecutedEvent[]; touched: Touched }>;
+  /** After a record's facts are committed and applied: the decisions they may complete. */
+  afterCommit?(touched: Touched): Promise<void>;
+  decisions?: DecisionHandling;
   /** Waits while the effects would schedule into a namespace over the pending limit. */
   beforeExecute?(effects: Effect[], context: RecordContext): Promise<void>;
-  deadLetters: DeadLetterWriter;
+  deadLetterRecord: DeadLetterRecord;
   /** Is the type one this investigator's modes consume (a `--from` file holds every type). */
   handles(typeName: string): boolean;
   emit: EventSink;
@@ -64,6 +87,9 @@ export interface DeliveryOptions {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The type name events and metrics give a decision trigger. */
+const DECISION = 'decision';
 
 /** The error class of a record that failed transiently more often than --max-retries allows. */
 export const RETRIES_EXHAUSTED = 'RetriesExhausted';
@@ -87,20 +113,37 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
   const event = (name: InvestigatorEventName, record: ConsumedRecord, type: string | undefined, detail: Record<string, unknown> = {}) =>
     emit({ ts: iso(options.now()), event: name, ...position(record, type), ...detail });
 
+  const exactlyOnceOf = (context: RecordContext): ExactlyOnce => {
+    if (!context.exactlyOnce) throw new Error('the investigator consumes only through an exactly-once transport');
+    return context.exactlyOnce;
+  };
+
   async function processOnce(record: ConsumedRecord, source: SourceRef, context: RecordContext): Promise<void> {
+    const exactlyOnce = exactlyOnceOf(context);
+    // The inbox row closes the record, in the cache's transaction that applies its facts.
+    const close = options.useInbox ? () => store.recordInbox(source, 'done', iso(options.now())) : undefined;
+    if (options.decisions && record.topic === options.decisions.topic) {
+      // Not a message: the decider tells what became of it ('decision'), and what it did.
+      const decided = await options.decisions.handle(record, context, close);
+      for (const result of decided.events) event(result.kind as InvestigatorEventName, record, DECISION, detailOf(result.detail));
+      return;
+    }
     const decoded = decodeConsumed(record, { deploymentName: options.deploymentName, maxBytes: options.maxBytes });
     const typeName = decoded.type.name;
+    // A member that held the partition before finished it: the group's offset is past it.
+    if ((await exactlyOnce.begin()).handled) return event('duplicate', record, typeName);
     if (!options.handles(typeName)) {
-      if (options.useInbox) store.recordInbox(source, 'skipped', iso(options.now()));
+      await exactlyOnce.commit([], () => {
+        if (options.useInbox) store.recordInbox(source, 'skipped', iso(options.now()));
+      });
       event('skipped', record, typeName, { reason: 'not handled in this mode' });
       return;
     }
     const effects = await options.plan({ type: decoded.type, message: decoded.message, headers: record.headers, source });
     await options.beforeExecute?.(effects, context);
-    // The inbox row closes the record, in the executor's own transaction when it can: one fsync.
-    const close = options.useInbox ? () => store.recordInbox(source, 'done', iso(options.now())) : undefined;
-    const results = await options.execute(effects, source, close);
-    for (const result of results) event(result.kind as InvestigatorEventName, record, typeName, detailOf(result.detail));
+    const executed = await options.execute(effects, source, exactlyOnce.commit, close);
+    for (const result of executed.events) event(result.kind as InvestigatorEventName, record, typeName, detailOf(result.detail));
+    await options.afterCommit?.(executed.touched);
     metrics.inc(METRIC.processed, { message_type: typeName });
     event('processed', record, typeName, { effects: effects.length });
   }
@@ -115,28 +158,34 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
   ) {
     // A reason may quote an index URL with its user info; the topic's headers and the cache are read by many.
     const reason = withoutCredentials(rawReason);
+    const exactlyOnce = exactlyOnceOf(context);
     for (let attempt = 1; ; attempt++) {
       try {
-        await options.deadLetters.send(record, errorClass, reason);
-        const at = iso(options.now());
-        store.transaction(() => {
-          store.recordDeadLetter({
-            ...source,
-            origin: options.origin,
-            errorClass,
-            reason,
-            // The dead-letter topic keeps the record as it was; the cache's copy is for people, without secrets.
-            value: scrubSecrets(valueAsReceived(record.value)),
-            headers: record.headers,
-            createdAt: at,
+        if ((await exactlyOnce.begin()).handled) return event('duplicate', record, typeName);
+        const letter = options.deadLetterRecord(record, errorClass, reason);
+        // The dead letter and the offset in one transaction: written once, or the record stays uncommitted.
+        await exactlyOnce.commit(letter ? [letter] : [], () => {
+          const at = iso(options.now());
+          store.transaction(() => {
+            store.recordDeadLetter({
+              ...source,
+              origin: options.origin,
+              errorClass,
+              reason,
+              // The dead-letter topic keeps the record as it was; the cache's copy is for people, without secrets.
+              value: scrubSecrets(valueAsReceived(record.value)),
+              headers: record.headers,
+              createdAt: at,
+            });
+            if (options.useInbox) store.recordInbox(source, 'dead-letter', at);
           });
-          if (options.useInbox) store.recordInbox(source, 'dead-letter', at);
         });
         metrics.inc(METRIC.failures, { message_type: typeName ?? 'unknown' });
         metrics.inc(METRIC.deadLetters, { error_class: errorClass });
         event('dead-letter', record, typeName, { errorClass, reason });
         return;
       } catch (error) {
+        if (error instanceof RetryLater) throw error;
         throwIfFatal(error, store.path);
         // Not written: the record must not be committed. Keep trying until shutdown.
         if (context.signal.aborted) throw new CancelledError('stopped before the dead letter was written; the record stays uncommitted');
@@ -152,7 +201,7 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
 
   return async (record, context) => {
     const source: SourceRef = { topic: record.topic, partition: record.partition, offset: record.offset };
-    const typeName = typeOfTopic(record.topic, options.deploymentName)?.name;
+    const typeName = options.decisions?.topic === record.topic ? DECISION : typeOfTopic(record.topic, options.deploymentName)?.name;
     const id = `${record.topic}\u0000${record.partition}\u0000${record.offset}`;
     const resumed = retrying.get(id);
     retrying.delete(id);
@@ -160,7 +209,7 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
       event('duplicate', record, typeName);
       return;
     }
-    if (!resumed) event('received', record, typeName, { key: record.key, bytes: record.size });
+    if (!resumed && typeName !== DECISION) event('received', record, typeName, { key: record.key, bytes: record.size });
     const labels = { message_type: typeName ?? 'unknown' };
     metrics.inc(METRIC.inProgress, labels, 1);
     let unexpected = resumed?.unexpected ?? 0;
@@ -170,6 +219,8 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
           await processOnce(record, source, context);
           return;
         } catch (error) {
+          // Fenced: another member holds the partition now; the transport decides what comes next.
+          if (error instanceof RetryLater) throw error;
           throwIfFatal(error, store.path);
           if (error instanceof PermanentError) {
             return await deadLetter(record, source, typeName, error.errorClass, error.message, context);

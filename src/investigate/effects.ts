@@ -1,8 +1,9 @@
 /**
  * What a handler asks for, as plain data (STYLE §7): handlers decide, the
- * executor (executor.ts) does. Every effect is idempotent when applied: the
- * store's writes are upserts, workflows have deterministic names, and a
- * re-run is published at most once per advice run.
+ * executor (executor.ts) does. Every effect is idempotent when applied:
+ * knowledge changes become facts with set semantics (knowledge-facts.ts),
+ * workflows have deterministic names, and follow-ups are written in the same
+ * transaction as the message's offset.
  */
 import type { PackageKey } from '../store/types.js';
 import type { WorkflowRequest } from '../workflows/types.js';
@@ -23,7 +24,11 @@ export type KnowledgeChange =
   | { what: 'provides-source-distro'; key: PackageKey; value: boolean }
   | { what: 'hash-present'; key: PackageKey; hashes: string[]; present: boolean }
   | { what: 'cve'; key: PackageKey }
-  | { what: 'security-indicators'; key: PackageKey; state: 'scheduled' | 'done' | 'failed' };
+  | { what: 'security-indicators'; key: PackageKey; state: 'scheduled' | 'done' | 'failed' }
+  /** Someone asked for the version's security indicators (si-unanalyzed-package); the SI decision acts on it. */
+  | { what: 'security-indicators-requested'; key: PackageKey }
+  /** The advice run's adviser-re-run is published (with it, in one transaction): the decision taken. */
+  | { what: 'advice-re-run'; adviserId: string; recommendationType: string };
 
 export type Effect =
   | {
@@ -40,17 +45,7 @@ export type Effect =
       message: Record<string, unknown>;
       key: string | null;
       headers: Record<string, string>;
-      /** Set on adviser-re-run: once the broker acknowledged it, the advice run is marked re-run. */
-      reRunOf?: string;
     }
-  /**
-   * Closes the loop of SPEC §1: after this message's writes, every advice run
-   * waiting on the version that now waits on nothing unsolved gets one
-   * adviser-re-run. Evaluated by the executor inside the write transaction,
-   * so that two solved results arriving at once on different partitions
-   * cannot each believe the other is still missing.
-   */
-  | { type: 'release-advice'; key: PackageKey }
   /** For gauges the value is added, like upstream's `gauge.inc(count)`. */
   | { type: 'metric'; name: string; labels: Record<string, string>; value: number; kind: 'counter' | 'gauge' };
 

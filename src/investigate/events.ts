@@ -25,7 +25,13 @@ export type InvestigatorEventName =
   | 'lag'
   | 'workflow-phase'
   | 'idle-exit'
-  | 'stopped';
+  | 'stopped'
+  /** The knowledge topic: reading it up to its end before consuming (state catching-up / caught-up), or a record skipped. */
+  | 'knowledge'
+  /** A trigger written for a decision this replica owns (decide.ts). */
+  | 'decision-trigger'
+  /** A decision's trigger handled: taken, or not (any more) due. */
+  | 'decision';
 
 export interface InvestigatorEvent {
   /** ISO-8601 time of the event. */

@@ -1,32 +1,42 @@
 /**
- * The investigator's effect executor (STYLE 7): it composes the three
- * capabilities (workflow-scheduler.ts, knowledge-recorder.ts,
- * follow-up-publisher.ts; `thoth submit` and `thoth publish` use one each)
- * and applies a message's effects so that doing it twice does nothing more
- * than doing it once:
+ * The investigator's effect executor (STYLE 7): it composes the scheduling
+ * and publishing capabilities (workflow-scheduler.ts, follow-up-publisher.ts;
+ * `thoth submit` and `thoth publish` use one each) with the knowledge as
+ * facts (knowledge-facts.ts), and applies one message's effects so that
+ * doing it twice does nothing more than doing it once:
  *
  *   1. everything is checked first (follow-up bodies, workflow parameters),
  *      so a bad effect fails the message before anything is applied;
- *   2-3. workflows through scheduleWorkflow: deterministic names, the ledger,
- *      and 409 AlreadyExists with a matching key counted as done;
- *   4. then ONE transaction: knowledge, the ledger entries and bookkeeping
- *      of those workflows, and the advice runs they complete (and the
- *      caller's closing write, the inbox row, when nothing is published);
- *   5. follow-up messages after the writes they depend on; an advice run is
- *      marked re-run only once the broker acknowledged it: a crash in
- *      between re-publishes (harmless: the adviser workflow it asks for has
- *      a deterministic name) rather than loses it;
- *   6. metrics, and the closing write when it had to wait for step 5.
+ *   2. workflows through scheduleWorkflow, BEFORE the commit: deterministic
+ *      names, the ledger, and 409 AlreadyExists with a matching key counted
+ *      as done. A crash after a create and before the commit redelivers the
+ *      message (its offset was not committed), and the second create meets
+ *      409: still one workflow;
+ *   3. then ONE commit (the caller's: a Kafka transaction, one SQLite
+ *      transaction on the embedded broker): the message's facts on the
+ *      knowledge topic, its follow-up messages and its offset, all or none.
+ *      A follow-up is never written without the offset that says its message
+ *      is done, so a redelivery cannot publish it twice; and never lost, since
+ *      an aborted commit leaves the message to be handled again;
+ *   4. once committed, the facts are applied to this cache at once
+ *      (read-your-writes); reading them back from the topic later applies
+ *      them again, which changes nothing (set semantics).
  */
+import { encodeFact } from '../facts/codec.js';
+import type { Fact } from '../facts/facts.js';
 import { maskSecrets } from '../messages/secrets.js';
+import type { Touched } from '../store/projection.js';
+import type { FactFunctions } from '../store/facts-store.js';
 import type { KnowledgeStore, LedgerEntry, SourceRef } from '../store/types.js';
+import type { OutgoingRecord } from '../transport/port.js';
 import { resolveParameters } from '../workflows/build.js';
 import type { LedgerPort } from '../workflows/schedule.js';
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
-import type { Effect } from './effects.js';
-import { followUpPublisher, type PublishRecord } from './follow-up-publisher.js';
-import { isWorkflowBookkeeping, knowledgeRecorder } from './knowledge-recorder.js';
+import type { Effect, KnowledgeChange } from './effects.js';
+import { followUpPublisher, followUpRecord, type PublishRecord } from './follow-up-publisher.js';
+import { factsOfChange } from './knowledge-facts.js';
 import { workflowScheduler } from './workflow-scheduler.js';
+import { workflowFact } from '../store/ledger.js';
 
 export type { PublishRecord } from './follow-up-publisher.js';
 
@@ -38,12 +48,13 @@ export interface ExecutorEvent {
 }
 
 export interface ExecutorContext {
-  store: KnowledgeStore;
+  store: KnowledgeStore & Pick<FactFunctions, 'applyFactRecords'>;
   /** null: workflows are recorded in the ledger only (`--workflows record`). */
   kube: KubeClient | null;
   namespaceFor: (kind: WorkflowKind) => string;
-  /** Resolves once the broker acknowledged the record. */
-  publish: (record: PublishRecord) => Promise<void>;
+  /** The knowledge topic (deployment-prefixed) the facts go to. */
+  knowledgeTopic: string;
+  deploymentName?: string;
   now: () => number;
   onEvent?: (event: ExecutorEvent) => void;
   metrics?: { count(name: string, labels: Record<string, string>, value: number, kind: 'counter' | 'gauge'): void };
@@ -52,33 +63,37 @@ export interface ExecutorContext {
   origin?: { componentName: string; serviceVersion: string };
 }
 
-export interface Executor {
-  /**
-   * `close` is a last cache write for the message (the investigator's inbox row): it joins the
-   * message's one write transaction when the message publishes nothing, else it follows the
-   * publishes, so that it is never durable before them.
-   */
-  execute(effects: Effect[], source: SourceRef | null, options?: { close?: () => void }): Promise<ExecutorEvent[]>;
+/**
+ * Commits what a message writes together with its offset (RecordContext.exactlyOnce.commit);
+ * `apply` runs once it is durable.
+ */
+export type CommitPort = (records: OutgoingRecord[], apply: () => void) => Promise<void>;
+
+export interface Executed {
+  events: ExecutorEvent[];
+  /** What the facts touched in this cache (for the decisions they may complete). */
+  touched: Touched;
+  /** The facts written. */
+  facts: Fact[];
 }
 
-function changeDetail(change: Extract<Effect, { type: 'record' }>['change']): Record<string, unknown> {
+export interface Executor {
+  /** `close` is a last cache write for the message (the inbox row), applied with its facts. */
+  execute(effects: Effect[], source: SourceRef | null, commit: CommitPort, options?: { close?: () => void }): Promise<Executed>;
+}
+
+function changeDetail(change: KnowledgeChange): Record<string, unknown> {
   const { what, ...rest } = change;
   return { what, ...rest };
 }
 
 export function createExecutor(context: ExecutorContext): Executor {
   const scheduler = workflowScheduler(context);
-  const recorder = knowledgeRecorder(context.store);
-  // One record at a time: each follow-up is acknowledged before the next write that depends on it.
-  const publisher = followUpPublisher({
-    send: async (records) => {
-      for (const record of records) await context.publish(record);
-    },
-    origin: context.origin,
-  });
+  // Follow-ups are written by the commit, not sent on their own.
+  const publisher = followUpPublisher({ send: async () => undefined, origin: context.origin });
 
   return {
-    async execute(effects, source, options = {}) {
+    async execute(effects, source, commit, options = {}) {
       const events: ExecutorEvent[] = [];
       const emit = (event: ExecutorEvent) => {
         events.push(event);
@@ -87,28 +102,22 @@ export function createExecutor(context: ExecutorContext): Executor {
       const at = new Date(context.now()).toISOString();
 
       // 1. Check everything before applying anything.
-      const publishes: Array<{ record: PublishRecord; reRunOf?: string }> = [];
+      const publishes: PublishRecord[] = [];
       for (const effect of effects) {
         if (effect.type === 'schedule') resolveParameters(effect.request);
-        if (effect.type === 'publish') publishes.push({ record: publisher.prepare(effect), reRunOf: effect.reRunOf });
+        if (effect.type === 'publish') publishes.push(publisher.prepare(effect));
       }
 
-      // 2. What the message writes to the cache: knowledge, and (after its workflows exist) their
-      // bookkeeping. Ledger entries are held back too, so that all of it is one durable transaction
-      // (step 4): one fsync per message instead of one per write.
-      const allChanges = effects.flatMap((e) => (e.type === 'record' ? [e.change] : []));
-      const changes = allChanges.filter((change) => !isWorkflowBookkeeping(change));
-      const bookkeeping = allChanges.filter(isWorkflowBookkeeping);
-      const releases = effects.flatMap((e) => (e.type === 'release-advice' ? [e.key] : []));
+      // 2. Workflows, in the order the handler asked for them; their ledger entries become facts.
       const ledgerEntries: LedgerEntry[] = [];
       const ledger: LedgerPort = {
         findWorkflowByKey: (key) =>
           [...ledgerEntries].reverse().find((entry) => entry.idempotencyKey === key) ?? context.store.findWorkflowByKey(key),
         recordWorkflow: (entry) => void ledgerEntries.push(entry),
-        setWorkflowStatus: (name, status, when) => context.store.setWorkflowStatus(name, status, when),
+        setWorkflowStatus: () => {
+          throw new Error('the executor does not change workflow statuses');
+        },
       };
-
-      // 3. Workflows, in the order the handler asked for them.
       for (const effect of effects) {
         if (effect.type !== 'schedule') continue;
         const result = await scheduler.schedule(effect, source, ledger);
@@ -133,46 +142,36 @@ export function createExecutor(context: ExecutorContext): Executor {
         }
       }
 
-      // 4. One transaction: the knowledge, the ledger entries and bookkeeping of the workflows now
-      // scheduled, and the advice runs that, as the cache and the ledger now stand, wait on nothing
-      // unsolved. A crash before it leaves created workflows the ledger does not know: the
-      // redelivered message meets them as 409 AlreadyExists (same name, same key), so still one each.
-      const closeNow = publishes.length === 0 ? options.close : undefined;
-      let closed = false;
-      const writes = changes.length + bookkeeping.length + ledgerEntries.length + releases.length;
-      if (writes > 0 || closeNow) {
-        const written = recorder.write({ changes, ledgerEntries, bookkeeping, releases, close: closeNow }, at);
-        closed = written.closed;
-        for (const change of [...changes, ...bookkeeping]) emit({ kind: 'recorded', detail: changeDetail(change) });
-        for (const run of written.completed) {
-          const reRun = {
-            messageType: 'adviser-re-run',
-            message: { re_run_adviser_id: run.adviserId, recommendation_type: run.recommendationType },
-            key: run.adviserId,
-            headers: {},
-          };
-          const record = publisher.prepare(reRun);
-          if (publishes.some((p) => p.reRunOf === run.adviserId)) continue;
-          publishes.push({ record, reRunOf: run.adviserId });
-        }
-      }
+      // 3. One commit: the facts, the follow-ups and (the caller's part) the offset.
+      const changes = effects.flatMap((e) => (e.type === 'record' ? [e.change] : []));
+      const facts: Fact[] = [
+        ...changes.flatMap((change) => factsOfChange(change, { at, source, view: context.store })),
+        ...ledgerEntries.map((entry) => workflowFact(entry, context.store.findWorkflow(entry.name))),
+      ];
+      const factRecords = facts.map(encodeFact);
+      const records: OutgoingRecord[] = [
+        ...factRecords.map((f) => ({ topic: context.knowledgeTopic, key: f.key, headers: {}, value: f.value })),
+        ...publishes.map((p) => followUpRecord(p, context.deploymentName)),
+      ];
+      let touched: Touched = { versions: [], adviserIds: [], workflows: [] };
+      await commit(records, () => {
+        // 4. Read-your-writes: the cache has them now; the topic brings them again later, changing nothing.
+        touched = context.store.transaction(() => {
+          const applied = context.store.applyFactRecords(factRecords);
+          options.close?.();
+          return applied.touched;
+        });
+      });
 
-      // 5. Follow-up messages, after the writes they depend on; an advice run is marked re-run
-      // only once the broker acknowledged its re-run.
-      for (const { record, reRunOf } of publishes) {
-        await publisher.send([record]);
-        if (reRunOf !== undefined) recorder.markReRunPublished(reRunOf, at);
+      for (const change of changes) emit({ kind: 'recorded', detail: changeDetail(change) });
+      for (const record of publishes)
         emit({ kind: 'published', detail: { type: record.messageType, key: record.key, message: maskSecrets(record.message) } });
-      }
-
-      // 6. Metrics, and the closing write if it did not join step 4.
-      if (options.close && !closed) recorder.close(options.close);
       for (const effect of effects) {
         if (effect.type !== 'metric') continue;
         context.metrics?.count(effect.name, effect.labels, effect.value, effect.kind);
         emit({ kind: 'metric', detail: { name: effect.name, labels: effect.labels, value: effect.value, metric: effect.kind } });
       }
-      return events;
+      return { events, touched, facts };
     },
   };
 }

@@ -8,7 +8,9 @@
 import { PermanentError } from '../core/errors.js';
 import { thothVersion } from '../core/version.js';
 import { messageType } from '../messages/catalogue.js';
-import { buildMessage, formatErrors, type Message } from '../messages/validate.js';
+import { topicName } from '../messages/topics.js';
+import { buildMessage, formatErrors, serializeMessage, validateMessage, type Message } from '../messages/validate.js';
+import type { OutgoingRecord } from '../transport/port.js';
 import type { Effect } from './effects.js';
 
 export const INVALID_FOLLOW_UP = 'InvalidFollowUp';
@@ -47,5 +49,19 @@ export function followUpPublisher(context: FollowUpPublisherContext): FollowUpPu
       return { messageType: type.name, message: built.message, key: effect.key, headers: effect.headers };
     },
     send: (records) => context.send(records),
+  };
+}
+
+/** The record a prepared follow-up is written as: its type's topic (prefixed), the exact body thoth-messaging writes. */
+export function followUpRecord(record: PublishRecord, deploymentName?: string): OutgoingRecord {
+  const type = messageType(record.messageType);
+  const checked = validateMessage(type, record.message);
+  // prepare() built it: an invalid body here is a bug, not the message's fault.
+  if (!checked.ok) throw new Error(`follow-up ${type.name} message is invalid: ${formatErrors(checked.errors)}`);
+  return {
+    topic: topicName(type.baseTopic, deploymentName),
+    key: record.key,
+    headers: record.headers,
+    value: serializeMessage(type, checked.message),
   };
 }

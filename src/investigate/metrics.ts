@@ -16,6 +16,10 @@ export const METRIC = {
   inProgress: 'thoth_investigator_in_progress',
   haltedTopics: 'thoth_investigator_halted_topics',
   consumerLag: 'thoth_investigator_consumer_lag',
+  knowledgeCaughtUp: 'thoth_investigator_knowledge_caught_up',
+  knowledgeLag: 'thoth_investigator_knowledge_lag',
+  knowledgeUnreadable: 'thoth_investigator_knowledge_unreadable_total',
+  decisions: 'thoth_investigator_decisions_total',
 } as const;
 
 const HELP: Record<string, { kind: MetricKind; help: string }> = {
@@ -27,6 +31,13 @@ const HELP: Record<string, { kind: MetricKind; help: string }> = {
   [METRIC.inProgress]: { kind: 'gauge', help: 'Messages being processed right now.' },
   [METRIC.haltedTopics]: { kind: 'gauge', help: 'Topics halted through /halt/<topic> or by back-pressure.' },
   [METRIC.consumerLag]: { kind: 'gauge', help: 'Records not yet consumed, by topic and partition.' },
+  [METRIC.knowledgeCaughtUp]: {
+    kind: 'gauge',
+    help: 'Whether the knowledge topic was read up to its end before consuming (1) or is still being read (0).',
+  },
+  [METRIC.knowledgeLag]: { kind: 'gauge', help: 'Knowledge records still to read to reach the end of the knowledge topic.' },
+  [METRIC.knowledgeUnreadable]: { kind: 'counter', help: 'Knowledge records this thoth could not read (skipped).' },
+  [METRIC.decisions]: { kind: 'counter', help: 'Decision triggers handled, by outcome (taken, not-due).' },
 };
 
 interface Series {

@@ -9,7 +9,7 @@ import { baseTopicOf, topicName } from '../messages/topics.js';
 import type { Consumption } from '../transport/port.js';
 import type { InvestigatorEventName } from './events.js';
 import { startOperatorServer, type OperatorServer } from './http.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics, Sample } from './metrics.js';
 import { lagSamples } from './consumption-watch.js';
 
 export interface OperatorEndpointOptions {
@@ -23,6 +23,8 @@ export interface OperatorEndpointOptions {
   /** Set once consumption has started. */
   consumption: () => Consumption | undefined;
   metrics: Metrics;
+  /** Samples computed at scrape time besides the consumer lag (the knowledge topic's lag). */
+  extraSamples?: () => Promise<Sample[]>;
   /** Topics (and namespaces, as `pending:<ns>`) held back right now; shared with back-pressure. */
   halted: Set<string>;
   onHaltedChange(): void;
@@ -42,7 +44,8 @@ export async function serveOperatorEndpoints(options: OperatorEndpointOptions): 
       controls: {
         metrics: async () => {
           const consumption = options.consumption();
-          return options.metrics.render((consumption && (await lagSamples(consumption))) || []);
+          const extra = (await options.extraSamples?.().catch(() => [])) ?? [];
+          return options.metrics.render([...((consumption && (await lagSamples(consumption))) || []), ...extra]);
         },
         health: () => ({ ok: options.running(), halted: [...halted] }),
         halt: (base) => {

@@ -1,11 +1,17 @@
 /**
  * The investigator's loop, wired: one source (broker or `--from` file, built
- * by the command), the delivery rules for each record, the effect executor,
- * the operator endpoints, back-pressure, idle exit and a graceful stop.
- * Returns what happened; the command presents it.
+ * by the command), the knowledge topic read to its end before anything is
+ * consumed and followed after (knowledge-sync.ts), the delivery rules for
+ * each record, the effect executor, decisions (decide.ts), the operator
+ * endpoints, back-pressure, idle exit and a graceful stop. Returns what
+ * happened; the command presents it.
  */
 import { resolve } from 'node:path';
+import { isAbortError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
+import { sleep } from '../core/sleep.js';
+import { KNOWLEDGE_BASE_TOPIC } from '../facts/codec.js';
+import { topicName } from '../messages/topics.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/index.js';
 import type { Consumption, RecordHandler } from '../transport/port.js';
@@ -13,6 +19,9 @@ import { WORKFLOW_KINDS, type KubeClient, type WorkflowKind } from '../workflows
 import { pendingLimitGate } from './back-pressure.js';
 import type { InvestigatorConfig } from '../config/investigator.js';
 import { handledTypes, handlesInMode, subscribedTopics } from './modes.js';
+import { createDecider } from './decide.js';
+import { DECISIONS_BASE_TOPIC } from './decisions.js';
+import { knowledgeSync } from './knowledge-sync.js';
 import { createDelivery } from './delivery.js';
 import { planEffects } from './dispatch.js';
 import { countEvent, emptyTally, fanOut, type EventSink, type EventTally, type InvestigatorEventName } from './events.js';
@@ -44,6 +53,17 @@ export interface RunnerOptions {
   lagPollMs: number;
   /** How often, against a cluster, the ledger reads the phases of the workflows it holds. */
   phasePollMs: number;
+  /** How often the owner of decisions partitions looks again for decisions due and not triggered (default 30 s). */
+  decisionScanMs?: number;
+}
+
+/** The topics the investigator keeps its knowledge and decisions in (deployment-prefixed). */
+export function knowledgeTopics(config: Pick<InvestigatorConfig, 'deploymentName' | 'modes'>): { knowledge: string; decisions?: string } {
+  return {
+    knowledge: topicName(KNOWLEDGE_BASE_TOPIC, config.deploymentName),
+    // Decisions follow from the learning topics, so the middletier takes them.
+    ...(config.modes.includes('middletier') ? { decisions: topicName(DECISIONS_BASE_TOPIC, config.deploymentName) } : {}),
+  };
 }
 
 export interface RunOutcome {
@@ -99,22 +119,63 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   const note = (event: InvestigatorEventName, detail: Record<string, unknown> = {}) =>
     emit({ ts: new Date(clock.now()).toISOString(), event, ...detail });
 
+  const topics = knowledgeTopics(config);
   const executor = createExecutor({
     store,
     kube: ports.kube,
     namespaceFor: options.namespaceFor,
-    publish: (record) => source.publish(record),
+    knowledgeTopic: topics.knowledge,
+    deploymentName: config.deploymentName,
     now: clock.now,
     metrics,
   });
   const index = createIndexClient();
+  let consumption: Consumption | undefined = undefined;
+  const running = new AbortController();
+  const sync = knowledgeSync({
+    transport: source.knowledge,
+    topic: topics.knowledge,
+    store,
+    now: clock.now,
+    warn: (text) => {
+      metrics.inc(METRIC.knowledgeUnreadable, {});
+      log.warn(text);
+      note('knowledge', { state: 'skipped', reason: text });
+    },
+    onApplied: (touched) => {
+      void decider.consider(touched).catch((error: unknown) => log.warn(`deciding on new knowledge failed: ${String(error)}`));
+    },
+  });
+  const decider = createDecider({
+    store,
+    config,
+    sync,
+    transport: { send: (records) => source.knowledge.send(records), partitionOf: (topic, key) => source.knowledge.partitionOf(topic, key) },
+    decisionsTopic: topics.decisions ?? '',
+    // A `--from` run is its own only member: it owns every decision.
+    owned: () =>
+      source.kind === 'file'
+        ? [0]
+        : (consumption?.assignment?.() ?? []).filter((a) => a.topic === topics.decisions).map((a) => a.partition),
+    executor,
+    note: (event, detail) => {
+      if (event === 'decision') metrics.inc(METRIC.decisions, { outcome: String(detail.outcome) });
+      note(event, detail);
+    },
+    warn: (text) => log.warn(text),
+    signal: running.signal,
+  });
 
   const halted = new Set<string>();
   const updateHalted = () => metrics.set(METRIC.haltedTopics, {}, halted.size);
   const delivery = createDelivery({
     store,
     plan: (incoming) => planEffects(incoming, { store, config, index, now: clock.now }),
-    execute: (effects, ref, close) => executor.execute(effects, ref, { close }),
+    execute: (effects, ref, commit, close) => executor.execute(effects, ref, commit, { close }),
+    afterCommit: (touched) => decider.consider(touched),
+    decisions: topics.decisions
+      ? { topic: topics.decisions, handle: (record, context, close) => decider.handle(record, context, close) }
+      : undefined,
     beforeExecute:
       options.pendingLimit !== undefined && ports.kube
         ? pendingLimitGate({
@@ -135,7 +196,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
             },
           })
         : undefined,
-    deadLetters: source.deadLetters,
+    deadLetterRecord: source.deadLetterRecord,
     handles: (typeName) => handlesInMode(typeName, config.modes),
     emit,
     metrics,
@@ -147,9 +208,9 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     retry: options.retry,
   });
 
-  // Stop on a signal, or after --until-idle without records.
+  // Stop on a signal, or after --until-idle without records (or when the knowledge topic cannot be read).
   const idle = new AbortController();
-  const stop = AbortSignal.any([ports.signal, idle.signal]);
+  const stop = AbortSignal.any([ports.signal, idle.signal, running.signal]);
   let inFlight = 0;
   let lastActivity = clock.now();
   const handler: RecordHandler = async (record, context) => {
@@ -167,9 +228,8 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     source: source.kind === 'file' ? `file:${source.description}` : source.description,
     modes: config.modes,
     workflows: ports.kube ? `cluster ${ports.kube.description}` : 'record',
-    ...(source.kind === 'broker' ? { group: options.group } : {}),
+    ...(source.kind === 'broker' ? { group: options.group, knowledge: topics.knowledge } : {}),
   });
-  let consumption: Consumption | undefined = undefined;
   // Before consuming, so that a port that cannot be bound stops the run before any record is taken.
   const server = options.http
     ? await serveOperatorEndpoints({
@@ -178,6 +238,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
         deploymentName: config.deploymentName,
         consumption: () => consumption,
         metrics,
+        extraSamples: async () => [{ name: METRIC.knowledgeLag, labels: {}, value: await sync.lag() }],
         halted,
         onHaltedChange: updateHalted,
         note,
@@ -186,8 +247,34 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
       })
     : undefined;
   await source.prepare((text) => log.warn(text));
-  const started = source.consume(handler, stop);
+  // Like a Kafka Streams global table: the whole knowledge topic is in the cache before any record is handled.
+  metrics.set(METRIC.knowledgeCaughtUp, {}, 0);
+  const following = sync.start(stop);
+  following.catch(() => undefined);
+  await catchUpFirst(sync, stop, (behind) => note('knowledge', { state: 'catching-up', topic: topics.knowledge, behind }));
+  metrics.set(METRIC.knowledgeCaughtUp, {}, 1);
+  note('knowledge', { state: 'caught-up', topic: topics.knowledge, facts: sync.counts().applied });
+  decider.ready();
+  const started = source.consume(handler, stop, (gained) => {
+    const decisions = gained.filter((g) => g.topic === topics.decisions).map((g) => g.partition);
+    if (decisions.length > 0) void decider.scan(decisions).catch((error: unknown) => scanFailed(error));
+  });
   consumption = started;
+  const scanFailed = (error: unknown) => {
+    if (!stop.aborted && !isAbortError(error)) log.warn(`looking for pending decisions failed: ${String(error)}`);
+  };
+  const rescans = (async () => {
+    while (!stop.aborted && topics.decisions && source.kind === 'broker') {
+      await sleep(options.decisionScanMs ?? 30_000, stop).catch(() => undefined);
+      if (!stop.aborted) await decider.scan().catch(scanFailed);
+    }
+  })();
+  // Reading the knowledge topic failing for good stops the run: decisions would go blind.
+  void following.catch((error: unknown) => {
+    if (stop.aborted) return;
+    log.warn(`reading the knowledge topic ${topics.knowledge} failed: ${String(error)}`);
+    running.abort(error);
+  });
   const watchdog =
     options.untilIdleMs !== undefined && source.kind === 'broker'
       ? watchIdle({
@@ -233,6 +320,9 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     await untilDone(started, stop, options.stopGraceMs, log);
   } finally {
     idle.abort('finished');
+    running.abort('finished');
+    await rescans;
+    await following.catch(() => undefined);
     await watchdog;
     await lagWatch;
     await phaseWatch;
@@ -241,4 +331,20 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   const reason = ports.signal.aborted ? 'signal' : idle.signal.reason === 'idle' ? 'idle' : 'end';
   note('stopped', { reason, received: tally.received, deadLetters: tally.deadLetters });
   return { tally, reason, startedAt, badLines: source.badLines(), source: source.description };
+}
+
+/** Waits until the knowledge topic is read to its end as it was at the start, telling how far behind every second. */
+async function catchUpFirst(sync: ReturnType<typeof knowledgeSync>, stop: AbortSignal, progress: (behind: number) => void): Promise<void> {
+  const caughtUp = sync.catchUp(stop);
+  let done = false;
+  caughtUp.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await sleep(50, stop).catch(() => undefined);
+  while (!done && !stop.aborted) {
+    progress(sync.behind());
+    await Promise.race([caughtUp.catch(() => undefined), sleep(1_000, stop).catch(() => undefined)]);
+  }
+  await caughtUp;
 }

@@ -1,18 +1,20 @@
 /**
- * Where the investigator's records come from, and where its follow-up
- * messages and dead letters go. Two sources share one shape:
+ * Where the investigator's records come from, and where what it writes goes.
+ * Two sources share one shape:
  *
  * - a broker (Kafka or the embedded log): a consumer group over the topics of
- *   the chosen modes; follow-ups and dead letters are sent to the broker;
- * - a recorded file (`--from`): no broker at all; follow-ups go to an
- *   in-memory queue handled right after the record that caused them, so one
- *   run replays the whole loop of SPEC §1; dead letters go only to the cache.
+ *   the chosen modes and the decisions topic, each record committed with what
+ *   it writes (the KnowledgeTransport's exactly-once consumption); the
+ *   knowledge topic read by every replica (src/investigate/knowledge-sync.ts);
+ * - a recorded file (`--from`): no broker at all, the same dispatch with an
+ *   in-process changelog: facts go straight to the cache, follow-ups and
+ *   decision triggers to an in-memory queue handled right after the record
+ *   that caused them, so one run replays the whole loop of SPEC §1; dead
+ *   letters go only to the cache.
  */
 import { DEAD_LETTER_BASE_TOPIC, topicName } from '../messages/topics.js';
-import { messageType } from '../messages/catalogue.js';
 import { openInput, readEnvelopes } from '../messages/ndjson.js';
 import { bodyOfValue, replayTopic } from '../messages/records.js';
-import { serializeMessage, validateMessage, formatErrors } from '../messages/validate.js';
 import type {
   Broker,
   ConsumedRecord,
@@ -23,25 +25,32 @@ import type {
   RecordHandler,
   StartPosition,
 } from '../transport/port.js';
-import type { DeadLetterWriter } from './delivery.js';
+import type { KnowledgeTransport } from '../transport/knowledge-port.js';
+import type { DeadLetterRecord } from './delivery.js';
 
-/** A message the investigator's own effects publish (adviser-re-run, ...). */
-export interface FollowUp {
-  messageType: string;
-  message: Record<string, unknown>;
-  key: string | null;
-  headers: Record<string, string>;
-}
+/** Partitions of the knowledge and decisions topics when the investigator creates them. */
+export const KNOWLEDGE_PARTITIONS = 6;
+export const DECISION_PARTITIONS = 6;
+
+export type KnowledgeChannel = Pick<KnowledgeTransport, 'endOffsets' | 'follow' | 'partitionOf' | 'send'>;
 
 export interface InvestigatorSource {
   readonly kind: 'broker' | 'file';
   /** For notices: the broker address or the file path. */
   readonly description: string;
-  /** Creates the topics it reads and the dead-letter topic (upstream did at start-up; auto-creation is often off). */
+  /**
+   * Creates the topics it reads, the dead-letter and decisions topics (upstream created its topics at
+   * start-up; auto-creation is often off) and the knowledge topic, compacted.
+   */
   prepare(warn: (text: string) => void): Promise<void>;
-  consume(handler: RecordHandler, signal: AbortSignal): Consumption;
-  publish(followUp: FollowUp): Promise<void>;
-  deadLetters: DeadLetterWriter;
+  consume(
+    handler: RecordHandler,
+    signal: AbortSignal,
+    onAssigned?: (assigned: Array<{ topic: string; partition: number }>) => void,
+  ): Consumption;
+  /** The knowledge topic and the writes outside any record's transaction (decision triggers). */
+  knowledge: KnowledgeChannel;
+  deadLetterRecord: DeadLetterRecord;
   /** Lines of a recorded stream that were not envelopes (reported and skipped); 0 for a broker. */
   badLines(): number;
 }
@@ -59,14 +68,6 @@ export const DEAD_LETTER_HEADERS = {
 
 /** Longest reason carried in a header; the whole reason is in the cache. */
 const REASON_HEADER_LIMIT = 1000;
-
-/** The follow-up as a record body, validated: an effect that builds an invalid message is a bug. */
-function followUpBody(followUp: FollowUp): { topicBase: string; value: string } {
-  const type = messageType(followUp.messageType);
-  const checked = validateMessage(type, followUp.message);
-  if (!checked.ok) throw new Error(`follow-up ${type.name} message is invalid: ${formatErrors(checked.errors)}`);
-  return { topicBase: type.baseTopic, value: serializeMessage(type, checked.message) };
-}
 
 /** Room left for key and headers when deciding whether the value still fits. */
 const HEADER_ALLOWANCE_BYTES = 4096;
@@ -104,8 +105,12 @@ export function deadLetterRecord(
 }
 
 export interface BrokerSourceOptions {
-  broker: Broker;
+  broker: Pick<Broker, 'kind' | 'address' | 'createTopics'>;
+  knowledge: KnowledgeTransport;
   topics: string[];
+  knowledgeTopic: string;
+  /** The decisions topic, when this investigator takes decisions (middletier mode). */
+  decisionsTopic?: string;
   group: string;
   start: StartPosition;
   deploymentName?: string;
@@ -115,42 +120,39 @@ export interface BrokerSourceOptions {
 }
 
 export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
-  const { broker, deploymentName } = options;
+  const { broker, deploymentName, knowledge } = options;
+  const deadLetterTopic = topicName(DEAD_LETTER_BASE_TOPIC, deploymentName);
   return {
     kind: 'broker',
     badLines: () => 0,
     description: broker.kind === 'embedded' ? `embedded:${broker.address}` : broker.address,
     prepare: async (warn) => {
-      const wanted = [...options.topics, topicName(DEAD_LETTER_BASE_TOPIC, deploymentName)];
       try {
-        await broker.createTopics(wanted);
+        await broker.createTopics([...options.topics, deadLetterTopic]);
+        if (options.decisionsTopic) await broker.createTopics([options.decisionsTopic], { partitions: DECISION_PARTITIONS });
       } catch (error) {
         // Without the right to create topics, consumption still works for the ones that exist.
         warn(
           `could not create the investigator's topics (${error instanceof Error ? error.message : String(error)}); create them with \`thoth topics create\``,
         );
       }
+      // The knowledge topic is another matter: without it there is nowhere to keep what is learnt.
+      await knowledge.ensureCompactedTopic(options.knowledgeTopic, { partitions: KNOWLEDGE_PARTITIONS, warn });
     },
-    consume: (handler, signal) =>
-      broker.consume(
+    consume: (handler, signal, onAssigned) =>
+      knowledge.consumeExactlyOnce(
         {
-          topics: options.topics,
+          topics: options.decisionsTopic ? [...options.topics, options.decisionsTopic] : options.topics,
           group: options.group,
           start: options.start,
           signal,
           partitionsConcurrently: options.partitionsConcurrently,
         },
         handler,
+        onAssigned,
       ),
-    publish: async (followUp) => {
-      const { topicBase, value } = followUpBody(followUp);
-      await broker.send([{ topic: topicName(topicBase, deploymentName), key: followUp.key, headers: followUp.headers, value }]);
-    },
-    deadLetters: {
-      send: async (record, errorClass, reason) => {
-        await broker.send([deadLetterRecord(record, errorClass, reason, deploymentName, options.maxBytes)]);
-      },
-    },
+    knowledge,
+    deadLetterRecord: (record, errorClass, reason) => deadLetterRecord(record, errorClass, reason, deploymentName, options.maxBytes),
   };
 }
 
@@ -158,6 +160,8 @@ export interface FileSourceOptions {
   path: string;
   stdin: NodeJS.ReadableStream;
   deploymentName?: string;
+  /** The knowledge topic: its records are applied to the cache directly, never queued. */
+  knowledgeTopic: string;
   now(): number;
   /** A line that is not an envelope: reported, and the others still run (SPEC §7). */
   onBadLine(text: string): void;
@@ -174,6 +178,23 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
     nextOffset.set(key, Math.max(offset + 1, nextOffset.get(key) ?? 0));
     return offset;
   };
+  const deadLetterTopic = topicName(DEAD_LETTER_BASE_TOPIC, options.deploymentName);
+  /** A record the run writes: follow-ups and triggers are handled next; facts are in the cache already; dead letters stay there. */
+  const enqueue = (records: OutgoingRecord[]) => {
+    for (const record of records) {
+      if (record.topic === options.knowledgeTopic || record.topic === deadLetterTopic) continue;
+      queue.push({
+        topic: record.topic,
+        partition: 0,
+        offset: position(record.topic, 0),
+        timestamp: options.now(),
+        key: record.key,
+        headers: record.headers,
+        value: record.value,
+        size: record.value === null ? 0 : Buffer.byteLength(record.value),
+      });
+    }
+  };
   const noHeartbeat = async () => undefined;
   let badLines = 0;
 
@@ -183,7 +204,18 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
     description: options.path,
     prepare: async () => undefined,
     consume: (handler, signal) => {
-      const context: RecordContext = { heartbeat: noHeartbeat, signal };
+      const context: RecordContext = {
+        heartbeat: noHeartbeat,
+        signal,
+        // The in-process changelog: nothing to fence, nothing committed twice (each record is read once).
+        exactlyOnce: {
+          begin: async () => ({ session: 0, handled: false }),
+          commit: async (records, apply) => {
+            enqueue(records);
+            apply?.();
+          },
+        },
+      };
       let records = 0;
       const run = async (record: ConsumedRecord) => {
         records++;
@@ -212,7 +244,7 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
             value,
             size: value === null ? 0 : Buffer.byteLength(value),
           });
-          // Follow-ups (and theirs) before the next recorded line, as a fast live system would.
+          // Follow-ups and decisions (and theirs) before the next recorded line, as a fast live system would.
           while (queue.length > 0 && !signal.aborted) await run(queue.shift()!);
         }
         if ('destroy' in input && input !== options.stdin) (input as NodeJS.ReadableStream & { destroy(): void }).destroy();
@@ -224,23 +256,24 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
         pause: () => undefined,
         resume: () => undefined,
         lag: async () => [],
+        assignment: () => [],
       };
     },
-    publish: async (followUp) => {
-      const { topicBase, value } = followUpBody(followUp);
-      const topic = topicName(topicBase, options.deploymentName);
-      queue.push({
-        topic,
-        partition: 0,
-        offset: position(topic, 0),
-        timestamp: options.now(),
-        key: followUp.key,
-        headers: followUp.headers,
-        value,
-        size: Buffer.byteLength(value),
-      });
+    knowledge: {
+      // Nothing to read: every fact of the run is applied to the cache as it is written.
+      endOffsets: async () => new Map(),
+      follow: ({ signal }) => ({
+        done: new Promise<void>((resolve) =>
+          signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+        ),
+      }),
+      partitionOf: async () => 0,
+      send: async (records) => {
+        enqueue(records);
+        return [];
+      },
     },
     // No broker: the dead letter lives in the cache only (`thoth query dead-letters`).
-    deadLetters: { send: async () => undefined },
+    deadLetterRecord: () => null,
   };
 }

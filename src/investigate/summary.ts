@@ -70,6 +70,10 @@ export function describeChange(change: Record<string, unknown>): string {
       return `${pkg(key)} has a CVE notice`;
     case 'security-indicators':
       return `${pkg(key)} security indicators ${String(change.state)}`;
+    case 'security-indicators-requested':
+      return `${pkg(key)} security indicators asked for`;
+    case 'advice-re-run':
+      return `advice run ${String(change.adviserId)} re-run (${String(change.recommendationType)})`;
     default:
       return JSON.stringify(change);
   }

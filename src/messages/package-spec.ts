@@ -4,7 +4,7 @@
  * PEP 508, versions by PEP 440, index URLs as plain http(s) URLs. Every
  * problem names the rule that was broken.
  */
-import { valid as validPep440 } from '@renovatebot/pep440';
+import { explain as explainPep440, valid as validPep440 } from '@renovatebot/pep440';
 import { UserError } from '../core/errors.js';
 import type { FieldError } from './check-value.js';
 import { shown } from '../core/quote.js';
@@ -111,4 +111,29 @@ export function packageFieldErrors(body: Record<string, unknown>, options: { all
   check('package_version', 'pep440', (v) => (options.allowAnyVersion && v === '*' ? undefined : versionProblem(v)));
   check('index_url', 'index-url', indexUrlProblem);
   return errors;
+}
+
+/**
+ * A version's canonical form, so that every spelling PEP 440 calls equal is
+ * one string (SPEC §5.1): the PEP 440 normal form (`v2.0.0` is `2.0.0`,
+ * `1.0-RC1` is `1.0rc1`) with the release written in exactly three parts when
+ * its trailing zeros allow it (`2`, `2.0`, `2.0.0` and `2.0.0.0` are all
+ * `2.0.0`; `1.2.3.4` stays). Three, not packaging's zero-stripping `2`: the
+ * common `x.y.z` stays as every index writes it, which matters where the
+ * version is matched as a string (`name===version`, SPEC §4). A string that
+ * is not PEP 440 is returned trimmed, unchanged (callers check first).
+ */
+export function canonicalVersion(version: string): string {
+  const text = version.trim();
+  const parsed = explainPep440(text);
+  if (!parsed) return text;
+  const release = [...parsed.release];
+  while (release.length > 3 && release[release.length - 1] === 0) release.pop();
+  while (release.length < 3) release.push(0);
+  const epoch = parsed.epoch ? `${parsed.epoch}!` : '';
+  const pre = parsed.pre ? parsed.pre.join('') : '';
+  const post = parsed.post !== null ? `.post${String(parsed.post)}` : '';
+  const dev = parsed.dev !== null ? `.dev${String(parsed.dev)}` : '';
+  const local = parsed.local ? `+${parsed.local}` : '';
+  return `${epoch}${release.join('.')}${pre}${post}${dev}${local}`;
 }

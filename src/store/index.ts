@@ -16,15 +16,21 @@ import { embeddedLog, type EmbeddedLog } from './log.js';
 import { readOnlySql, storeStats, type SqlResult, type StoreStats } from './stats.js';
 import { withStoreErrors } from './errors.js';
 import type { KnowledgeStore } from './types.js';
+import { projection } from './projection.js';
+import { factFunctions, type FactFunctions } from './facts-store.js';
+import { decisionQueries, type DecisionQueries } from './decision-queries.js';
 
 export type { KnowledgeStore } from './types.js';
 export type { PackageReport, VersionReport } from './package-report.js';
 export type { WorkflowReport, DeadLetterReport, UnresolvedReport, VersionRef } from './reports.js';
 export type { StoreStats, SqlResult } from './stats.js';
+export type { AppliedRecords, ChangelogPosition, FactFunctions } from './facts-store.js';
+export type { Touched } from './projection.js';
+export type { DecisionQueries } from './decision-queries.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { normalizePackageName, normalizeIndexUrl } from './names.js';
 
-export interface Store extends KnowledgeStore, ReportFunctions, EmbeddedLog {
+export interface Store extends KnowledgeStore, ReportFunctions, EmbeddedLog, FactFunctions, DecisionQueries {
   readonly path: string;
   readonly readonly: boolean;
   /** Registers every index of a comma-separated list (THOTH_INDEX_URLS); returns the ones that were new. */
@@ -47,14 +53,19 @@ export function openStore(path: string, options: OpenOptions & { indexUrls?: str
   const prepare = statementCache(db);
   // The times the cache records (first seen, commits, topics created) come from the caller's clock.
   const clock = options.clock ?? systemClock;
-  const versions = versionFunctions(prepare, clock);
+  const project = projection(prepare);
+  const facts = factFunctions(prepare, project);
+  // Every knowledge write is a fact, applied as one read from the knowledge topic would be.
+  const write = (list: Parameters<FactFunctions['applyFacts']>[0]) => void facts.applyFacts(list);
   const store: Store = {
     path,
     readonly: options.readonly === true,
     transaction: <T>(fn: () => T): T => withStoreErrors(path, () => db.transaction(fn).immediate()),
-    ...versions,
-    ...requestFunctions(prepare, versions.versionId, clock),
-    ...ledgerFunctions(prepare),
+    ...versionFunctions(prepare, clock, write),
+    ...requestFunctions(prepare, clock, write),
+    ...ledgerFunctions(prepare, write),
+    ...facts,
+    ...decisionQueries(prepare),
     ...reportFunctions(prepare),
     ...embeddedLog(db, prepare, clock),
     packageReport: (name, version, solvers) => packageReport(prepare, name, version, solvers),

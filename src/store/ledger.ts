@@ -3,8 +3,9 @@
  * the consumer inbox (which records were processed, with what outcome) and
  * dead letters.
  */
+import { versionRef, type Fact } from '../facts/facts.js';
 import type { DeadLetter, InboxOutcome, KnowledgeStore, LedgerEntry, WorkflowStatus } from './types.js';
-import { canonicalTime, normalizeIndexUrl, normalizePackageName } from './names.js';
+import { canonicalTime } from './names.js';
 import type { Prepare } from './statements.js';
 import { storedKey } from './versions.js';
 
@@ -57,53 +58,60 @@ export function ledgerEntry(row: WorkflowRow): LedgerEntry {
 
 const IN_FLIGHT = "('recorded', 'Pending', 'Running')";
 
-export function ledgerFunctions(prepare: Prepare): LedgerFunctions {
+/**
+ * The ledger entry as a fact: names normalised, times canonical. Recording a
+ * name the ledger has (a redelivered message, a 409) keeps when and from
+ * which message it was first recorded; state and update time are the new ones.
+ */
+export function workflowFact(entry: LedgerEntry, existing?: LedgerEntry): Extract<Fact, { kind: 'workflow' }> {
+  // A workflow may name a package without a version or an index (revsolver, kebechet-administrator).
+  const pkg = versionRef({
+    packageName: entry.packageName ?? '',
+    packageVersion: entry.packageVersion ?? '',
+    indexUrl: entry.indexUrl ?? '',
+  });
   return {
-    findWorkflow: (name) => {
-      const row = prepare('SELECT * FROM workflows WHERE name = ?').get(name) as WorkflowRow | undefined;
-      return row && ledgerEntry(row);
+    kind: 'workflow',
+    workflow: {
+      ...entry,
+      source: existing ? existing.source : entry.source,
+      createdAt: canonicalTime(existing ? existing.createdAt : entry.createdAt),
+      updatedAt: canonicalTime(entry.updatedAt),
+      packageName: entry.packageName ? pkg.packageName : null,
+      packageVersion: entry.packageVersion ? pkg.packageVersion : null,
+      indexUrl: entry.indexUrl ? pkg.indexUrl : null,
     },
+  };
+}
+
+/** The security-indicator state a finished SI workflow gives its version: analysed, or failed (never retried). */
+export function securityIndicatorsOutcome(entry: LedgerEntry, status: WorkflowStatus, at: string): Fact | undefined {
+  if (entry.kind !== 'security-indicators' || !entry.packageName || !entry.packageVersion || !entry.indexUrl) return undefined;
+  const state = status === 'Succeeded' ? 'done' : status === 'Failed' || status === 'Error' ? 'failed' : undefined;
+  if (!state) return undefined;
+  const version = versionRef({ packageName: entry.packageName, packageVersion: entry.packageVersion, indexUrl: entry.indexUrl });
+  return { kind: 'security-indicators', version, state, at: canonicalTime(at) };
+}
+
+export function ledgerFunctions(prepare: Prepare, write: (facts: Fact[]) => void): LedgerFunctions {
+  const findWorkflow = (name: string) => {
+    const row = prepare('SELECT * FROM workflows WHERE name = ?').get(name) as WorkflowRow | undefined;
+    return row && ledgerEntry(row);
+  };
+  return {
+    findWorkflow,
     findWorkflowByKey: (idempotencyKey) => {
       const row = prepare('SELECT * FROM workflows WHERE idempotency_key = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(
         idempotencyKey,
       ) as WorkflowRow | undefined;
       return row && ledgerEntry(row);
     },
-    recordWorkflow: (entry) => {
-      // Recording a name again (a redelivered message, a 409) updates its state and keeps its history.
-      prepare(
-        `INSERT INTO workflows (name, kind, namespace, parameters, idempotency_key, status, source_topic, source_partition, source_offset,
-           created_at, updated_at, package_name, package_version, index_url)
-         VALUES (@name, @kind, @namespace, @parameters, @idempotencyKey, @status, @sourceTopic, @sourcePartition, @sourceOffset,
-           @createdAt, @updatedAt, @packageName, @packageVersion, @indexUrl)
-         ON CONFLICT (name) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
-      ).run({
-        name: entry.name,
-        kind: entry.kind,
-        namespace: entry.namespace,
-        parameters: JSON.stringify(entry.parameters),
-        idempotencyKey: entry.idempotencyKey,
-        status: entry.status,
-        sourceTopic: entry.source?.topic ?? null,
-        sourcePartition: entry.source?.partition ?? null,
-        sourceOffset: entry.source?.offset ?? null,
-        createdAt: canonicalTime(entry.createdAt),
-        updatedAt: canonicalTime(entry.updatedAt),
-        packageName: entry.packageName ? normalizePackageName(entry.packageName) : null,
-        packageVersion: entry.packageVersion?.trim() || null,
-        indexUrl: entry.indexUrl ? normalizeIndexUrl(entry.indexUrl) : null,
-      });
-    },
+    recordWorkflow: (entry) => write([workflowFact(entry, findWorkflow(entry.name))]),
     setWorkflowStatus: (name, status, at) => {
-      prepare('UPDATE workflows SET status = ?, updated_at = ? WHERE name = ?').run(status, canonicalTime(at), name);
-      // The security-indicator state of a version follows its SI workflow to the end: analysed, or failed (never retried).
-      const siState = status === 'Succeeded' ? 'done' : status === 'Failed' || status === 'Error' ? 'failed' : undefined;
-      if (siState) {
-        prepare(
-          `UPDATE package_versions SET si_state = ?
-           WHERE (package_name, package_version, index_url) = (SELECT package_name, package_version, index_url FROM workflows WHERE name = ? AND kind = 'security-indicators')`,
-        ).run(siState, name);
-      }
+      const entry = findWorkflow(name);
+      if (!entry) return;
+      const outcome = securityIndicatorsOutcome(entry, status, at);
+      write([workflowFact({ ...entry, status, updatedAt: at }, entry), ...(outcome ? [outcome] : [])]);
     },
     workflowsInFlight: (kind, key) => {
       const [name, version, index] = storedKey(key);

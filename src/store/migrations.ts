@@ -4,11 +4,15 @@
  * edited once released, a change is a new entry at the end.
  */
 import type Database from 'better-sqlite3';
+import { factsFromTables } from './backfill.js';
 
 /** Marks the file as thoth's (PRAGMA application_id, bytes 68–71 of the header): "THOT". */
 export const THOTH_APPLICATION_ID = 0x54484f54;
 
-const MIGRATIONS: string[] = [
+/** SQL, or a function for what SQL alone cannot do (canonical versions need PEP 440). */
+type Migration = string | ((db: Database.Database) => void);
+
+const MIGRATIONS: Migration[] = [
   // 1: the knowledge cache, the workflow ledger, the consumer inbox and the embedded broker's log.
   `
   CREATE TABLE indexes (
@@ -182,6 +186,35 @@ const MIGRATIONS: string[] = [
   DROP TABLE dead_letters;
   ALTER TABLE dead_letters_by_origin RENAME TO dead_letters;
   `,
+  // 4: knowledge as facts (SPEC §5.1). `facts` holds every fact read, key -> value as on the knowledge topic; the
+  // knowledge tables become its projection (src/store/projection.ts). `changelog_offsets`: how far the cache has
+  // read each partition of a knowledge topic, so a restart resumes there. What the tables held becomes facts.
+  (db) => {
+    db.exec(`
+    CREATE TABLE facts (
+      key TEXT PRIMARY KEY,                    -- the fact's identity, a JSON array (src/facts/codec.ts)
+      kind TEXT NOT NULL,
+      index_url TEXT,                          -- the version the fact is about, if any
+      package_name TEXT,
+      package_version TEXT,
+      subject TEXT,                            -- solver, hash, adviser id, workflow name, ...
+      value TEXT NOT NULL,                     -- as read: {"v":1,...}
+      at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX facts_version ON facts (package_name, package_version, index_url);
+    CREATE INDEX facts_subject ON facts (kind, subject);
+
+    CREATE TABLE changelog_offsets (
+      topic TEXT NOT NULL,
+      partition INTEGER NOT NULL,
+      next_offset INTEGER NOT NULL,            -- the next offset to read
+      last_fact_at TEXT,                       -- the timestamp of the last record read
+      updated_at TEXT NOT NULL,
+      PRIMARY KEY (topic, partition)
+    ) WITHOUT ROWID;
+    `);
+    factsFromTables(db);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -196,7 +229,9 @@ export function migrate(db: Database.Database, upTo = MIGRATIONS.length): void {
     db.transaction(() => {
       // Another process may have applied it while this one waited for the write lock.
       if (userVersion() > version) return;
-      db.exec(MIGRATIONS[version]);
+      const migration = MIGRATIONS[version];
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
       db.pragma(`user_version = ${version + 1}`);
       db.pragma(`application_id = ${THOTH_APPLICATION_ID}`);
     }).immediate();

@@ -3,6 +3,7 @@
  * package, the one screen an operator wants. Field names are the stable
  * JSON of `-o json`.
  */
+import { canonicalVersion } from '../messages/package-spec.js';
 import { normalizePackageName } from './names.js';
 import type { Prepare } from './statements.js';
 import { workflowReport, type WorkflowReport } from './reports.js';
@@ -52,7 +53,10 @@ export function packageReport(prepare: Prepare, packageName: string, version: st
   const rows = (
     version === undefined
       ? prepare('SELECT * FROM package_versions WHERE package_name = ? ORDER BY id').all(name)
-      : prepare('SELECT * FROM package_versions WHERE package_name = ? AND package_version = ? ORDER BY id').all(name, version.trim())
+      : prepare('SELECT * FROM package_versions WHERE package_name = ? AND package_version = ? ORDER BY id').all(
+          name,
+          canonicalVersion(version),
+        )
   ) as VersionRow[];
   const versions = rows.map((row): VersionReport => {
     const results = (
@@ -107,7 +111,7 @@ export function packageReport(prepare: Prepare, packageName: string, version: st
       ? prepare('SELECT * FROM workflows WHERE package_name = ? ORDER BY created_at, name').all(name)
       : prepare('SELECT * FROM workflows WHERE package_name = ? AND package_version = ? ORDER BY created_at, name').all(
           name,
-          version.trim(),
+          canonicalVersion(version),
         )
   ) as WorkflowRow[];
   return { name, versions, workflows: workflows.map(workflowReport) };

@@ -4,12 +4,16 @@
  * exactly once when everything it waits on is solved.
  */
 import { isoNow, type Clock } from '../core/clock.js';
+import { versionRef, type Fact } from '../facts/facts.js';
 import type { AdviceRun, KnowledgeStore, PackageKey } from './types.js';
 import { canonicalTime } from './names.js';
 import type { Prepare } from './statements.js';
 import { storedKey } from './versions.js';
 
-export type RequestFunctions = Pick<KnowledgeStore, 'recordUnresolved' | 'addAdviceWait' | 'adviceRunsWaitingOn' | 'markReRunPublished'>;
+export type RequestFunctions = Pick<
+  KnowledgeStore,
+  'recordUnresolved' | 'addAdviceWait' | 'adviceRunsWaitingOn' | 'adviceRun' | 'markReRunPublished'
+>;
 
 interface WaitRow {
   version_id: number;
@@ -18,7 +22,7 @@ interface WaitRow {
   index_url: string;
 }
 
-export function requestFunctions(prepare: Prepare, versionId: (key: PackageKey) => number, clock: Clock): RequestFunctions {
+export function requestFunctions(prepare: Prepare, clock: Clock, write: (facts: Fact[]) => void): RequestFunctions {
   const findId = (key: PackageKey) =>
     (
       prepare('SELECT id FROM package_versions WHERE package_name = ? AND package_version = ? AND index_url = ?').get(...storedKey(key)) as
@@ -32,20 +36,46 @@ export function requestFunctions(prepare: Prepare, versionId: (key: PackageKey) 
     return solvers.length === 0 ? have.size > 0 : solvers.every((s) => have.has(s));
   };
 
+  const runOf = (
+    run: { adviser_id: string; recommendation_type: string; re_run_published_at: string | null },
+    solvers: string[],
+  ): AdviceRun => {
+    const waits = prepare(
+      `SELECT w.version_id, v.package_name, v.package_version, v.index_url FROM advice_waits w JOIN package_versions v ON v.id = w.version_id
+       WHERE w.adviser_id = ? ORDER BY v.package_name, v.package_version`,
+    ).all(run.adviser_id) as WaitRow[];
+    return {
+      adviserId: run.adviser_id,
+      recommendationType: run.recommendation_type,
+      waitingOn: waits.map((w) => ({
+        packageName: w.package_name,
+        packageVersion: w.package_version,
+        indexUrl: w.index_url,
+        solved: isSolvedBy(w.version_id, solvers),
+      })),
+      reRunPublishedAt: run.re_run_published_at,
+    };
+  };
+
   return {
-    recordUnresolved: (key, seenAt, solver) => {
+    adviceRun: (adviserId, solvers) => {
+      const run = prepare('SELECT adviser_id, recommendation_type, re_run_published_at FROM advice_runs WHERE adviser_id = ?').get(
+        adviserId,
+      ) as { adviser_id: string; recommendation_type: string; re_run_published_at: string | null } | undefined;
+      return run && runOf(run, solvers);
+    },
+    // One request per request id (the message that asked): recording it again counts nothing more.
+    recordUnresolved: (key, seenAt, solver, request) => {
       const at = canonicalTime(seenAt);
-      prepare(
-        `INSERT INTO unresolved_requests (version_id, solver, first_seen, last_seen, count) VALUES (?, ?, ?, ?, 1)
-         ON CONFLICT (version_id, solver) DO UPDATE SET count = count + 1,
-           first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
-      ).run(versionId(key), solver ?? '', at, at);
+      write([{ kind: 'request', version: versionRef(key), solver: solver ?? null, request: request ?? at, at }]);
     },
     addAdviceWait: (adviserId, recommendationType, key) => {
-      prepare(
-        'INSERT INTO advice_runs (adviser_id, recommendation_type, created_at) VALUES (?, ?, ?) ON CONFLICT (adviser_id) DO NOTHING',
-      ).run(adviserId, recommendationType, isoNow(clock));
-      prepare('INSERT INTO advice_waits (adviser_id, version_id) VALUES (?, ?) ON CONFLICT DO NOTHING').run(adviserId, versionId(key));
+      const at = isoNow(clock);
+      const known = prepare('SELECT 1 FROM advice_runs WHERE adviser_id = ?').get(adviserId) !== undefined;
+      write([
+        ...(known ? [] : [{ kind: 'advice', adviserId, recommendationType, at } as const]),
+        { kind: 'advice-wait', adviserId, recommendationType, version: versionRef(key), at },
+      ]);
     },
     adviceRunsWaitingOn: (key, solvers) => {
       const id = findId(key);
@@ -54,28 +84,14 @@ export function requestFunctions(prepare: Prepare, versionId: (key: PackageKey) 
         `SELECT r.adviser_id, r.recommendation_type, r.re_run_published_at FROM advice_waits w JOIN advice_runs r USING (adviser_id)
          WHERE w.version_id = ? AND r.re_run_published_at IS NULL ORDER BY r.created_at, r.adviser_id`,
       ).all(id) as Array<{ adviser_id: string; recommendation_type: string; re_run_published_at: string | null }>;
-      return runs.map((run): AdviceRun => {
-        const waits = prepare(
-          `SELECT w.version_id, v.package_name, v.package_version, v.index_url FROM advice_waits w JOIN package_versions v ON v.id = w.version_id
-           WHERE w.adviser_id = ? ORDER BY v.package_name, v.package_version`,
-        ).all(run.adviser_id) as WaitRow[];
-        return {
-          adviserId: run.adviser_id,
-          recommendationType: run.recommendation_type,
-          waitingOn: waits.map((w) => ({
-            packageName: w.package_name,
-            packageVersion: w.package_version,
-            indexUrl: w.index_url,
-            solved: isSolvedBy(w.version_id, solvers),
-          })),
-          reRunPublishedAt: run.re_run_published_at,
-        };
-      });
+      return runs.map((run) => runOf(run, solvers));
     },
-    markReRunPublished: (adviserId, at) =>
-      prepare('UPDATE advice_runs SET re_run_published_at = ? WHERE adviser_id = ? AND re_run_published_at IS NULL').run(
-        canonicalTime(at),
-        adviserId,
-      ).changes === 1,
+    markReRunPublished: (adviserId, at) => {
+      const run = prepare('SELECT recommendation_type, re_run_published_at FROM advice_runs WHERE adviser_id = ?').get(adviserId) as
+        { recommendation_type: string; re_run_published_at: string | null } | undefined;
+      if (!run || run.re_run_published_at !== null) return false;
+      write([{ kind: 'advice-re-run', adviserId, recommendationType: run.recommendation_type, at: canonicalTime(at) }]);
+      return true;
+    },
   };
 }

@@ -1,10 +1,14 @@
+import type { WorkflowEntry, WorkflowStatus } from '../facts/facts.js';
+
 /**
  * What the rest of thoth may ask of the knowledge cache (SPEC §5). The store
  * (src/store/) implements it and is the only module that writes SQL; the
  * investigator, the effect executor and `thoth query` see only these types.
  *
  * Package names are stored normalised per PEP 503 (lower case, runs of
- * `-_.` as one `-`); index URLs without a trailing slash.
+ * `-_.` as one `-`), versions in PEP 440's canonical form (`2.0` and
+ * `v2.0.0` are `2.0.0`); index URLs without a trailing slash. Every write is a
+ * fact (src/facts/), so the cache is the projection of the facts it holds.
  */
 
 export interface PackageKey {
@@ -19,25 +23,10 @@ export interface SourceRef {
   offset: number;
 }
 
-export type WorkflowStatus = 'recorded' | 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error';
+export type { WorkflowStatus } from '../facts/facts.js';
 
-export interface LedgerEntry {
-  name: string;
-  kind: string;
-  namespace: string;
-  parameters: Record<string, string>;
-  /** Idempotency key: the same request always gives the same key (and name, unless forced). */
-  idempotencyKey: string;
-  status: WorkflowStatus;
-  source: SourceRef | null;
-  /** ISO-8601. */
-  createdAt: string;
-  updatedAt: string;
-  /** Package the workflow is about, when it is about one (for `query package`). */
-  packageName?: string | null;
-  packageVersion?: string | null;
-  indexUrl?: string | null;
-}
+/** One workflow of the ledger; its fact on the knowledge topic has the same fields (src/facts/facts.ts). */
+export type LedgerEntry = WorkflowEntry;
 
 export interface DeadLetter {
   /** Where the record came from (the broker's address, file:PATH): the same position in another source is another record. */
@@ -82,6 +71,8 @@ export interface KnowledgeStore {
   /** Records that the version exists on the index (no-op when known). */
   recordVersion(key: PackageKey): void;
   knownVersions(packageName: string, indexUrl?: string): PackageKey[];
+  /** Whether the cache knows the version at all (any fact about it). */
+  isVersionKnown(key: PackageKey): boolean;
   setMissing(key: PackageKey, missing: boolean): void;
   /** Sets is_missing on every known version of the package on that index; returns how many. */
   setPackageMissing(packageName: string, indexUrl: string): number;
@@ -103,12 +94,16 @@ export interface KnowledgeStore {
   setSecurityIndicatorState(key: PackageKey, state: SecurityIndicatorState['state']): void;
 
   // CVE notices
-  recordCve(key: PackageKey, receivedAt: string): void;
+  /** `notice` names the message that brought it (default: the time), so the same notice twice is one. */
+  recordCve(key: PackageKey, receivedAt: string, notice?: string): void;
 
   // unresolved requests and advice waiting on them
-  recordUnresolved(key: PackageKey, seenAt: string, solver?: string | null): void;
+  /** `request` names the request (the message that asked; default: the time): the same request twice counts once. */
+  recordUnresolved(key: PackageKey, seenAt: string, solver?: string | null, request?: string): void;
   /** Records that an advice run waits on the version. */
   addAdviceWait(adviserId: string, recommendationType: string, key: PackageKey): void;
+  /** The advice run with every version it waits on (solved: by each of `solvers`, or by any with none given). */
+  adviceRun(adviserId: string, solvers: string[]): AdviceRun | undefined;
   /** The advice runs that wait on this version and have no re-run published yet. */
   adviceRunsWaitingOn(key: PackageKey, solvers: string[]): AdviceRun[];
   /** Marks the re-run as published; false when it already was (so it is published once). */

@@ -4,6 +4,7 @@
  * security-indicator state and CVE notices.
  */
 import { isoNow, type Clock } from '../core/clock.js';
+import { versionRef, type Fact } from '../facts/facts.js';
 import type { KnowledgeStore, PackageKey } from './types.js';
 import { canonicalTime, normalizeIndexUrl, normalizePackageName } from './names.js';
 import type { Prepare } from './statements.js';
@@ -15,6 +16,7 @@ export type VersionFunctions = Pick<
   | 'registerIndex'
   | 'recordVersion'
   | 'knownVersions'
+  | 'isVersionKnown'
   | 'setMissing'
   | 'setPackageMissing'
   | 'isMissing'
@@ -32,9 +34,10 @@ export type VersionFunctions = Pick<
   seedIndexes(urls: string | readonly string[] | undefined): string[];
 };
 
-/** The key as stored: normalised name, trimmed version, index without trailing slash. */
+/** The key as stored: PEP 503 name, PEP 440 canonical version, index without trailing slash. */
 export function storedKey(key: PackageKey): [string, string, string] {
-  return [normalizePackageName(key.packageName), key.packageVersion.trim(), normalizeIndexUrl(key.indexUrl)];
+  const ref = versionRef(key);
+  return [ref.packageName, ref.packageVersion, ref.indexUrl];
 }
 
 interface VersionRow {
@@ -44,21 +47,27 @@ interface VersionRow {
   si_state: string;
 }
 
-export function versionFunctions(prepare: Prepare, clock: Clock): VersionFunctions & { readonly versionId: (key: PackageKey) => number } {
+/**
+ * Reads answer from the projected tables; every write is a fact applied
+ * through `write` (src/store/projection.ts), as a fact read from the
+ * knowledge topic would be.
+ */
+export function versionFunctions(prepare: Prepare, clock: Clock, write: (facts: Fact[]) => void): VersionFunctions {
   const now = () => isoNow(clock);
   const find = (key: PackageKey) =>
     prepare(
       'SELECT id, is_missing, provides_source_distro, si_state FROM package_versions WHERE package_name = ? AND package_version = ? AND index_url = ?',
     ).get(...storedKey(key)) as VersionRow | undefined;
-  /** The row id of the version, recording the version when it is new. */
-  const versionId = (key: PackageKey): number => {
-    const found = find(key);
-    if (found) return found.id;
-    const info = prepare('INSERT INTO package_versions (package_name, package_version, index_url, first_seen) VALUES (?, ?, ?, ?)').run(
-      ...storedKey(key),
-      now(),
+  /** A version fact only for a version not seen yet: its time is when it was first seen. */
+  const hasVersionFact = (key: PackageKey) => {
+    const [name, version, index] = storedKey(key);
+    return (
+      prepare(`SELECT 1 FROM facts WHERE kind = 'version' AND package_name = ? AND package_version = ? AND index_url = ?`).get(
+        name,
+        version,
+        index,
+      ) !== undefined
     );
-    return Number(info.lastInsertRowid);
   };
   const solverResults = (id: number) =>
     new Set((prepare('SELECT solver FROM solver_results WHERE version_id = ?').all(id) as Array<{ solver: string }>).map((r) => r.solver));
@@ -68,7 +77,6 @@ export function versionFunctions(prepare: Prepare, clock: Clock): VersionFunctio
   };
 
   return {
-    versionId,
     registeredIndexes: () => (prepare('SELECT url FROM indexes ORDER BY url').all() as Array<{ url: string }>).map((r) => r.url),
     isIndexRegistered: (indexUrl) => prepare('SELECT 1 FROM indexes WHERE url = ?').get(normalizeIndexUrl(indexUrl)) !== undefined,
     registerIndex,
@@ -84,7 +92,9 @@ export function versionFunctions(prepare: Prepare, clock: Clock): VersionFunctio
       }
       return added;
     },
-    recordVersion: (key) => void versionId(key),
+    recordVersion: (key) => {
+      if (!hasVersionFact(key)) write([{ kind: 'version', version: versionRef(key), at: now() }]);
+    },
     knownVersions: (packageName, indexUrl) => {
       const name = normalizePackageName(packageName);
       const rows = (
@@ -96,35 +106,34 @@ export function versionFunctions(prepare: Prepare, clock: Clock): VersionFunctio
       ) as Array<{ package_name: string; package_version: string; index_url: string }>;
       return rows.map((r) => ({ packageName: r.package_name, packageVersion: r.package_version, indexUrl: r.index_url }));
     },
-    setMissing: (key, missing) => {
-      prepare('UPDATE package_versions SET is_missing = ? WHERE id = ?').run(missing ? 1 : 0, versionId(key));
+    isVersionKnown: (key) => find(key) !== undefined,
+    setMissing: (key, missing) => write([{ kind: 'missing', version: versionRef(key), missing, at: now() }]),
+    setPackageMissing: (packageName, indexUrl) => {
+      const name = normalizePackageName(packageName);
+      const index = normalizeIndexUrl(indexUrl);
+      const versions = (
+        prepare('SELECT package_version FROM package_versions WHERE package_name = ? AND index_url = ? ORDER BY id').all(
+          name,
+          index,
+        ) as Array<{
+          package_version: string;
+        }>
+      ).map((r) => r.package_version);
+      write([{ kind: 'package-missing', indexUrl: index, packageName: name, versions, at: now() }]);
+      return versions.length;
     },
-    setPackageMissing: (packageName, indexUrl) =>
-      prepare('UPDATE package_versions SET is_missing = 1 WHERE package_name = ? AND index_url = ?').run(
-        normalizePackageName(packageName),
-        normalizeIndexUrl(indexUrl),
-      ).changes,
     isMissing: (key) => find(key)?.is_missing === 1,
-    setProvidesSourceDistro: (key, value) => {
-      prepare('UPDATE package_versions SET provides_source_distro = ? WHERE id = ?').run(value ? 1 : 0, versionId(key));
-    },
+    setProvidesSourceDistro: (key, value) => write([{ kind: 'provides-source-distro', version: versionRef(key), value, at: now() }]),
     providesSourceDistro: (key) => {
       const value = find(key)?.provides_source_distro;
       return value === undefined || value === null ? null : value === 1;
     },
     setHashPresent: (key, hashes, present) => {
-      const id = versionId(key);
       const at = now();
-      const upsert = prepare(
-        'INSERT INTO hashes (version_id, hash, present, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (version_id, hash) DO UPDATE SET present = excluded.present, updated_at = excluded.updated_at',
-      );
-      for (const hash of hashes) upsert.run(id, hash, present ? 1 : 0, at);
+      write(hashes.map((hash): Fact => ({ kind: 'hash', version: versionRef(key), hash, present, at })));
     },
-    recordSolved: (key, solver, options = {}) => {
-      prepare(
-        'INSERT INTO solver_results (version_id, solver, error, solved_at) VALUES (?, ?, ?, ?) ON CONFLICT (version_id, solver) DO UPDATE SET error = excluded.error, solved_at = excluded.solved_at',
-      ).run(versionId(key), solver, options.error ? 1 : 0, now());
-    },
+    recordSolved: (key, solver, options = {}) =>
+      write([{ kind: 'solved', version: versionRef(key), solver, error: options.error === true, at: now() }]),
     // A result counts even when it is an error: solving again would fail the same way.
     isSolved: (key, solver) => {
       const found = find(key);
@@ -141,13 +150,12 @@ export function versionFunctions(prepare: Prepare, clock: Clock): VersionFunctio
     },
     securityIndicatorState: (key) => (find(key)?.si_state ?? 'none') as ReturnType<KnowledgeStore['securityIndicatorState']>,
     setSecurityIndicatorState: (key, state) => {
-      prepare('UPDATE package_versions SET si_state = ? WHERE id = ?').run(state, versionId(key));
+      if (state === 'none') throw new RangeError('security indicators cannot be set back to none');
+      write([{ kind: 'security-indicators', version: versionRef(key), state, at: now() }]);
     },
-    recordCve: (key, receivedAt) => {
-      prepare('INSERT INTO cve_notices (version_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(
-        versionId(key),
-        canonicalTime(receivedAt),
-      );
+    recordCve: (key, receivedAt, notice) => {
+      const at = canonicalTime(receivedAt);
+      write([{ kind: 'cve', version: versionRef(key), notice: notice ?? at, at }]);
     },
   };
 }

@@ -19,6 +19,7 @@ import {
   type ConsumeOptions,
   type ConsumeSummary,
   type Consumption,
+  type ExactlyOnce,
   type PartitionLag,
   type RecordContext,
   type RecordHandler,
@@ -44,7 +45,21 @@ type Log = Pick<
   | 'acquireLease'
   | 'renewLease'
   | 'releaseLease'
+  | 'transaction'
 >;
+
+/**
+ * Exactly-once consumption on the embedded broker (src/transport/embedded-knowledge.ts): each
+ * record's context carries RecordContext.exactlyOnce, whose commit is ONE SQLite transaction
+ * holding the appended records, the caller's cache writes and the group offset, the offset
+ * committed only under the member's live lease (a member whose lease was taken is fenced).
+ */
+export interface ExactlyOnceOptions {
+  onAssigned?: (assigned: Array<{ topic: string; partition: number }>) => void;
+}
+
+/** How long a fenced member waits before it looks at the partition again. */
+const FENCED_RETRY_MS = 1_000;
 
 export interface EmbeddedBrokerOptions {
   /** How long a group member's lease on a partition lasts unrenewed (default LEASE_MS). */
@@ -94,7 +109,14 @@ function startOffset(log: Log, options: ConsumeOptions, topic: string, partition
 
 const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
-function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: RecordHandler, leaseMs: number): Consumption {
+export function consumeLog(
+  log: Log,
+  path: string,
+  options: ConsumeOptions,
+  handler: RecordHandler,
+  leaseMs: number,
+  exactly?: ExactlyOnceOptions,
+): Consumption {
   const stopOnError = new AbortController();
   const signal = AbortSignal.any([options.signal, stopOnError.signal]);
   const pausedTopics = new Set<string>();
@@ -111,7 +133,33 @@ function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: Re
   const group: GroupMembership | null = options.group === undefined ? null : groupMembership(log, options.group, leaseMs);
   const holds = (c: PartitionCursor) =>
     group === null ||
-    withStoreErrors(path, () => group.holds(c, () => void (c.position = startOffset(log, options, c.topic, c.partition))));
+    withStoreErrors(path, () =>
+      group.holds(c, () => {
+        c.position = startOffset(log, options, c.topic, c.partition);
+        exactly?.onAssigned?.([{ topic: c.topic, partition: c.partition }]);
+      }),
+    );
+  /** The record's atomic commit, under the lease the member holds now. */
+  const exactlyOnceFor = (c: PartitionCursor, offset: number): ExactlyOnce | undefined => {
+    if (!exactly || options.group === undefined) return undefined;
+    const groupId = options.group;
+    const committed = () => log.committedOffset(groupId, c.topic, c.partition) ?? -1;
+    return {
+      begin: async () => ({ session: c.lease?.generation ?? 0, handled: withStoreErrors(path, committed) > offset }),
+      commit: async (records, apply) => {
+        const lease = c.lease;
+        withStoreErrors(path, () =>
+          log.transaction(() => {
+            if (committed() > offset) return;
+            if (records.length > 0) log.appendRecords(records);
+            apply?.();
+            // Fenced: another member holds the partition now; nothing of this is kept.
+            if (!lease || !log.commitOffset(groupId, c.topic, c.partition, offset + 1, lease)) throw new RetryLater(FENCED_RETRY_MS);
+          }),
+        );
+      },
+    };
+  };
   const context: RecordContext = {
     heartbeat: async () => withStoreErrors(path, () => group?.renew(cursors)),
     signal,
@@ -166,7 +214,8 @@ function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: Re
         for (const record of batch) {
           if (signal.aborted || isPaused(cursor) || (options.exitAtEnd && record.offset >= cursor.stopAt)) break;
           try {
-            await handler(record, context);
+            const exactlyOnce = exactlyOnceFor(cursor, record.offset);
+            await handler(record, exactlyOnce ? { ...context, exactlyOnce } : context);
           } catch (error) {
             if (error instanceof RetryLater) {
               // The cursor stays on the record: it is read again once the delay is over.
@@ -199,6 +248,7 @@ function consumeLog(log: Log, path: string, options: ConsumeOptions, handler: Re
       pausedTopics.delete(topic);
       for (const key of pausedPartitions) if (key.startsWith(`${topic}\u0000`)) pausedPartitions.delete(key);
     },
+    assignment: () => cursors.filter((c) => group === null || c.lease !== null).map((c) => ({ topic: c.topic, partition: c.partition })),
     // A partition another member holds shows the group's position, so a member waiting for a
     // killed member's lease to expire sees the backlog it will inherit.
     lag: async (): Promise<PartitionLag[]> =>

@@ -44,6 +44,32 @@ export interface RecordContext {
    * place, so that one record's backoff holds back its own partition and no other.
    */
   readonly retriesLater?: boolean;
+  /** Set by transports that commit a record together with what its handler writes (src/transport/knowledge-port.ts). */
+  readonly exactlyOnce?: ExactlyOnce;
+}
+
+/**
+ * One record's atomic commit: what its handler writes and the record's offset
+ * go together or not at all (Kafka: a transaction of the partition's own
+ * transactional producer with sendOffsets; the embedded broker: one SQLite
+ * transaction; a `--from` file: the in-process queue).
+ */
+export interface ExactlyOnce {
+  /**
+   * Makes this member the partition's only writer if it is not yet (fencing
+   * whoever held it before), and tells whether the group's committed offset is
+   * already past the record: a member that held the partition before handled
+   * it, and nothing is to be done or committed for it. `session` changes each
+   * time this member (re)gains the partition.
+   */
+  readonly begin: () => Promise<{ session: number; handled: boolean }>;
+  /**
+   * Writes `records` and commits the record's offset (offset + 1) together;
+   * throws when nothing of it was committed. `apply` runs once it is durable
+   * (inside the same transaction on the embedded broker). A record `begin`
+   * called handled is not committed again.
+   */
+  readonly commit: (records: OutgoingRecord[], apply?: () => void) => Promise<void>;
 }
 
 /**
@@ -86,6 +112,8 @@ export interface Consumption {
   pause(topic: string, partition?: number): void;
   resume(topic: string, partition?: number): void;
   lag(): Promise<PartitionLag[]>;
+  /** The partitions this member holds now (exactly-once consumption; others may leave it out). */
+  assignment?(): Array<{ topic: string; partition: number }>;
 }
 
 export interface Broker {

@@ -1,13 +1,13 @@
 /**
  * Checks every value before it may become a workflow parameter (SPEC §4):
- * package names by PEP 508 (normalised per PEP 503), versions by PEP 440,
+ * package names by PEP 508 (normalised per PEP 503), versions by PEP 440 (canonical),
  * URLs as http(s) without credentials. Returns the value as it goes into the
  * workflow (normalised), or throws a PermanentError naming the parameter and
  * the rule it broke.
  */
 import { PermanentError } from '../core/errors.js';
 import { RECOMMENDATION_TYPES } from '../messages/catalogue.js';
-import { indexUrlProblem, normalizePackageName, packageNameProblem, versionProblem } from '../messages/package-spec.js';
+import { canonicalVersion, indexUrlProblem, normalizePackageName, packageNameProblem, versionProblem } from '../messages/package-spec.js';
 import type { ValueRule } from './kinds.js';
 
 export const INVALID_PARAMETER = 'InvalidParameter';
@@ -55,10 +55,11 @@ function checkPackageName(parameter: string, value: string): string {
   return normalizePackageName(value);
 }
 
+/** A PEP 440 version, in its canonical form: `2.0` and `v2.0.0` name one version, so one workflow (SPEC §5.1). */
 function checkVersion(parameter: string, value: string): string {
   const reason = versionProblem(value);
   if (reason) invalid(parameter, reason);
-  return value;
+  return canonicalVersion(value);
 }
 
 export function checkValue(parameter: string, rule: ValueRule, value: string): string {

@@ -45,10 +45,10 @@ async function submitFile(text: string, extra: string[] = []) {
 }
 
 describe('thoth submit -f', () => {
-  it('keeps an unquoted value as written: 3.10 stays 3.10', async () => {
+  it('keeps an unquoted value as written: 3.10 is the version 3.10 (canonical 3.10.0), not the number 3.1', async () => {
     const result = await submitFile(REVSOLVER('3.10'));
     expect(result.code).toBe(0);
-    expect(parameters(result.stdout).THOTH_REVSOLVER_PACKAGE_VERSION).toBe('3.10');
+    expect(parameters(result.stdout).THOTH_REVSOLVER_PACKAGE_VERSION).toBe('3.10.0');
   });
 
   it('-p overrides and adds parameters, like argo submit -f -p', async () => {

@@ -12,11 +12,14 @@ import { createExecutor } from '../../src/investigate/executor.js';
 import { METRIC, createMetrics, type Metrics } from '../../src/investigate/metrics.js';
 import { deadLetterRecord, DEAD_LETTER_HEADERS } from '../../src/investigate/sources.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { RetryLater, type ConsumedRecord, type RecordContext } from '../../src/transport/port.js';
+import { RetryLater, type ConsumedRecord, type OutgoingRecord, type RecordContext } from '../../src/transport/port.js';
 import type { KubeClient, Workflow } from '../../src/workflows/types.js';
 
 const INDEX = 'https://index.example/simple';
 const SOLVED = 'thoth.solver.solved-package';
+const UNRESOLVED = 'thoth.investigator.unresolved-package';
+const KNOWLEDGE = 'thoth.investigator.knowledge';
+const DEAD_LETTERS = 'thoth.investigator.dead-letter';
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 
 const solved = (fields: Record<string, unknown> = {}) =>
@@ -29,6 +32,18 @@ const solved = (fields: Record<string, unknown> = {}) =>
     index_url: INDEX,
     solver: 'solver-rhel-8-py38',
     ...fields,
+  });
+
+/** A message that schedules one solver workflow. */
+const unresolved = () =>
+  JSON.stringify({
+    component_name: 'adviser',
+    service_version: '1.0.0',
+    version: 'v1',
+    package_name: 'requests',
+    package_version: '2.25.1',
+    index_url: INDEX,
+    solver: 'solver-rhel-8-py38',
   });
 
 let offset = 0;
@@ -70,6 +85,9 @@ let kube: ReturnType<typeof countingKube>;
 let events: InvestigatorEvent[];
 let metrics: Metrics;
 let sentDeadLetters: Array<{ record: ConsumedRecord; errorClass: string; reason: string }>;
+/** What the records' transactions committed: offsets per topic/partition and the records written with them. */
+let committed: Map<string, number>;
+let written: OutgoingRecord[];
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'thoth-delivery-'));
@@ -78,6 +96,8 @@ beforeEach(() => {
   events = [];
   metrics = createMetrics();
   sentDeadLetters = [];
+  committed = new Map();
+  written = [];
   offset = 0;
 });
 afterEach(() => {
@@ -87,12 +107,15 @@ afterEach(() => {
 
 function delivery(overrides: Partial<DeliveryOptions> = {}) {
   const config = investigatorConfig(readSettings({ THOTH_INDEX_URLS: INDEX }));
-  const executor = createExecutor({ store, kube, namespaceFor: () => 'thoth', publish: async () => undefined, now: () => NOW, metrics });
+  const executor = createExecutor({ store, kube, namespaceFor: () => 'thoth', knowledgeTopic: KNOWLEDGE, now: () => NOW, metrics });
   return createDelivery({
     store,
     plan: (incoming) => planEffects(incoming, { store, config, index: { versions: async () => [] }, now: () => NOW }),
-    execute: (effects, source, close) => executor.execute(effects, source, { close }),
-    deadLetters: { send: async (r, errorClass, reason) => void sentDeadLetters.push({ record: r, errorClass, reason }) },
+    execute: (effects, source, commit, close) => executor.execute(effects, source, commit, { close }),
+    deadLetterRecord: (r, errorClass, reason) => {
+      sentDeadLetters.push({ record: r, errorClass, reason });
+      return deadLetterRecord(r, errorClass, reason);
+    },
     handles: () => true,
     emit: (e) => void events.push(e),
     metrics,
@@ -105,10 +128,38 @@ function delivery(overrides: Partial<DeliveryOptions> = {}) {
   });
 }
 
-function context(signal = new AbortController().signal): RecordContext & { beats: number } {
-  const ctx = { beats: 0, signal, heartbeat: async () => void ctx.beats++ };
+/**
+ * The record's context as an exactly-once transport gives it: commit writes the records and the
+ * offset together (here: in memory), begin tells a record committed before. `failCommit` makes
+ * the broker refuse the transaction.
+ */
+function context(
+  signal = new AbortController().signal,
+  failCommit?: () => Error | undefined,
+): RecordContext & { beats: number; forRecord(r: ConsumedRecord): RecordContext } {
+  const ctx = {
+    beats: 0,
+    signal,
+    heartbeat: async () => void ctx.beats++,
+    forRecord: (r: ConsumedRecord): RecordContext => ({
+      ...ctx,
+      exactlyOnce: {
+        begin: async () => ({ session: 1, handled: (committed.get(`${r.topic}/${r.partition}`) ?? 0) > r.offset }),
+        commit: async (records, apply) => {
+          const failure = failCommit?.();
+          if (failure) throw failure;
+          written.push(...records);
+          committed.set(`${r.topic}/${r.partition}`, r.offset + 1);
+          apply?.();
+        },
+      },
+    }),
+  };
   return ctx;
 }
+
+/** Hands one record to the delivery as the transport does, with its exactly-once context. */
+const deliver = (handle: ReturnType<typeof delivery>, r: ConsumedRecord, ctx = context()) => handle(r, ctx.forRecord(r));
 
 const BAD_INPUTS: Array<[string, ConsumedRecord | (() => ConsumedRecord), string, RegExp]> = [
   ['not JSON', () => record('{"package_name": '), 'NotJson', /not valid JSON/],
@@ -132,9 +183,12 @@ describe('delivery of one record', () => {
     async (_name, make, errorClass, reason) => {
       const handle = delivery();
       const bad = typeof make === 'function' ? make() : make;
-      await handle(bad, context());
+      await deliver(handle, bad);
 
       expect(sentDeadLetters).toHaveLength(1);
+      // The dead letter went out in the record's transaction, with its offset.
+      expect(written.map((w) => w.topic)).toEqual([DEAD_LETTERS]);
+      expect(committed.get(`${bad.topic}/0`)).toBe(bad.offset + 1);
       expect(sentDeadLetters[0]).toMatchObject({ errorClass, record: { offset: bad.offset } });
       expect(sentDeadLetters[0].reason).toMatch(reason);
       const [letter] = store.deadLettersReport();
@@ -143,17 +197,17 @@ describe('delivery of one record', () => {
       expect(kube.created).toHaveLength(0);
       expect(metrics.value(METRIC.failures, { message_type: bad.topic === SOLVED ? 'solved-package' : 'unknown' })).toBe(1);
 
-      const good = record(solved());
-      await handle(good, context());
+      const good = record(unresolved(), UNRESOLVED);
+      await deliver(handle, good);
       expect(events.filter((e) => e.event === 'processed').map((e) => e.offset)).toEqual([good.offset]);
-      expect(kube.created.map((w) => w.metadata.labels.component)).toEqual(['security-indicators']);
+      expect(kube.created.map((w) => w.metadata.labels.component)).toEqual(['solver']);
     },
   );
 
   it('keeps the value as received in the cache: the object when JSON, the text otherwise', async () => {
     const handle = delivery();
-    await handle(record('not json at all'), context());
-    await handle(record(solved({ index_url: 'https://other.example/simple' })), context());
+    await deliver(handle, record('not json at all'));
+    await deliver(handle, record(solved({ index_url: 'https://other.example/simple' })));
     const letters = store.deadLettersReport();
     expect(letters[0].value).toBe('not json at all');
     expect(letters[1].value).toMatchObject({ index_url: 'https://other.example/simple' });
@@ -189,16 +243,14 @@ describe('delivery of one record', () => {
   it('does not commit when the dead-letter write fails: it retries until stopped, then rejects', async () => {
     const stop = new AbortController();
     let attempts = 0;
-    const handle = delivery({
-      deadLetters: {
-        send: async () => {
-          if (++attempts === 3) stop.abort();
-          throw new TransientError('broker unavailable');
-        },
-      },
-    });
+    const handle = delivery();
     const bad = record('not json');
-    await expect(handle(bad, context(stop.signal))).rejects.toThrow(/uncommitted/);
+    const refusing = context(stop.signal, () => {
+      if (++attempts === 3) stop.abort();
+      return new TransientError('broker unavailable');
+    });
+    await expect(deliver(handle, bad, refusing)).rejects.toThrow(/uncommitted/);
+    expect(committed.size).toBe(0);
     expect(attempts).toBe(3);
     expect(store.deadLettersReport()).toEqual([]);
     expect(store.inboxOutcome({ topic: SOLVED, partition: 0, offset: bad.offset })).toBeUndefined();
@@ -219,24 +271,24 @@ describe('delivery of one record', () => {
   it('retries a transient failure with backoff and heartbeats, then completes', async () => {
     const handle = failingTwiceThenPlanning();
     const ctx = context();
-    await handle(record(solved()), ctx);
+    await deliver(handle, record(unresolved(), UNRESOLVED), ctx);
     expect(events.filter((e) => e.event === 'retry').map((e) => e.attempt)).toEqual([1, 2]);
-    expect(events.at(-1)).toMatchObject({ event: 'processed', type: 'solved-package' });
+    expect(events.at(-1)).toMatchObject({ event: 'processed', type: 'unresolved-package' });
     expect(ctx.beats).toBeGreaterThanOrEqual(2);
     expect(kube.created).toHaveLength(1);
   });
 
   it('hands a transiently failing record back to a transport that retries later, counting attempts across deliveries', async () => {
     const handle = failingTwiceThenPlanning();
-    const ctx = { ...context(), retriesLater: true };
-    const r = record(solved());
+    const r = record(unresolved(), UNRESOLVED);
+    const ctx = { ...context().forRecord(r), retriesLater: true };
     await expect(handle(r, ctx)).rejects.toBeInstanceOf(RetryLater);
     await expect(handle(r, ctx)).rejects.toBeInstanceOf(RetryLater);
-    expect(store.inboxOutcome({ topic: SOLVED, partition: 0, offset: r.offset })).toBeUndefined();
+    expect(store.inboxOutcome({ topic: UNRESOLVED, partition: 0, offset: r.offset })).toBeUndefined();
     await handle(r, ctx);
     expect(events.filter((e) => e.event === 'received')).toHaveLength(1);
     expect(events.filter((e) => e.event === 'retry').map((e) => e.attempt)).toEqual([1, 2]);
-    expect(events.at(-1)).toMatchObject({ event: 'processed', type: 'solved-package' });
+    expect(events.at(-1)).toMatchObject({ event: 'processed', type: 'unresolved-package' });
     expect(kube.created).toHaveLength(1);
   });
 
@@ -249,7 +301,7 @@ describe('delivery of one record', () => {
       },
     });
     const r = record(solved());
-    await expect(handle(r, context(stop.signal))).rejects.toThrow(/uncommitted|stopped/);
+    await expect(deliver(handle, r, context(stop.signal))).rejects.toThrow(/uncommitted|stopped/);
     expect(store.inboxOutcome({ topic: SOLVED, partition: 0, offset: r.offset })).toBeUndefined();
   });
 
@@ -259,7 +311,7 @@ describe('delivery of one record', () => {
         throw new TypeError('cannot read properties of undefined');
       },
     });
-    await handle(record(solved()), context());
+    await deliver(handle, record(solved()));
     expect(metrics.value(METRIC.exceptions, { message_type: 'solved-package' })).toBe(3);
     expect(sentDeadLetters.map((d) => d.errorClass)).toEqual(['InternalError']);
     expect(sentDeadLetters[0].reason).toContain('cannot read properties of undefined');
@@ -267,18 +319,53 @@ describe('delivery of one record', () => {
 
   it('skips a redelivered record that the inbox already closed: no second workflow', async () => {
     const handle = delivery();
-    const r = record(solved());
-    await handle(r, context());
-    await handle({ ...r }, context());
+    const r = record(unresolved(), UNRESOLVED);
+    await deliver(handle, r);
+    await deliver(handle, { ...r });
     expect(events.map((e) => e.event)).toContain('duplicate');
     expect(kube.created).toHaveLength(1);
-    expect(metrics.value(METRIC.processed, { message_type: 'solved-package' })).toBe(1);
+    expect(metrics.value(METRIC.processed, { message_type: 'unresolved-package' })).toBe(1);
+  });
+
+  it('skips a record the group committed already (an earlier owner of the partition handled it), committing nothing', async () => {
+    const handle = delivery();
+    const r = record(unresolved(), UNRESOLVED);
+    committed.set(`${UNRESOLVED}/0`, r.offset + 5);
+    await deliver(handle, r);
+    expect(events.at(-1)).toMatchObject({ event: 'duplicate', offset: r.offset });
+    expect(kube.created).toHaveLength(0);
+    expect(committed.get(`${UNRESOLVED}/0`)).toBe(r.offset + 5);
+  });
+
+  it("writes the message's facts with its offset, and applies them to the cache once committed", async () => {
+    const handle = delivery();
+    const r = record(solved());
+    await deliver(handle, r);
+    expect(written.every((w) => w.topic === KNOWLEDGE)).toBe(true);
+    expect(written.map((w) => JSON.parse(w.key!) as string[]).map((k) => k[0])).toEqual(['version', 'solved']);
+    expect(committed.get(`${SOLVED}/0`)).toBe(r.offset + 1);
+    expect(store.isSolved({ packageName: 'requests', packageVersion: '2.25.1', indexUrl: INDEX }, 'solver-rhel-8-py38')).toBe(true);
+  });
+
+  it('leaves nothing in the cache when the transaction fails, so that the retry writes every fact again', async () => {
+    const handle = delivery();
+    const r = record(solved());
+    let refusals = 1;
+    await deliver(
+      handle,
+      r,
+      context(undefined, () => (refusals-- > 0 ? new TransientError('broker unavailable') : undefined)),
+    );
+    expect(events.filter((e) => e.event === 'retry')).toHaveLength(1);
+    // The first attempt's facts never reached the cache: the second wrote them all.
+    expect(written.map((w) => (JSON.parse(w.key!) as string[])[0])).toEqual(['version', 'solved']);
+    expect(store.isVersionKnown({ packageName: 'requests', packageVersion: '2.25.1', indexUrl: INDEX })).toBe(true);
   });
 
   it('skips a type that the modes do not handle, and closes it in the inbox', async () => {
     const handle = delivery({ handles: (type) => type !== 'solved-package' });
     const r = record(solved());
-    await handle(r, context());
+    await deliver(handle, r);
     expect(events.at(-1)).toMatchObject({ event: 'skipped', offset: r.offset });
     expect(store.inboxOutcome({ topic: SOLVED, partition: 0, offset: r.offset })).toBe('skipped');
     expect(kube.created).toHaveLength(0);

@@ -33,10 +33,18 @@ async function publishSolved(db: string, from: number, to: number): Promise<void
   await replayLines(file, env(), db);
 }
 
+/** Messages of the solved-package topic closed in the inbox (decision triggers are closed there too). */
 async function inboxSize(db: string): Promise<number> {
-  const stats = await runThoth(['--db', db, 'query', 'stats', '-o', 'json'], { env: env() });
-  return (JSON.parse(stats.stdout) as { tables: { inbox: number } }).tables.inbox;
+  const result = await runThoth(
+    ['--db', db, 'query', 'sql', "SELECT count(*) AS n FROM inbox WHERE topic = 'thoth.solver.solved-package'", '-o', 'json'],
+    { env: env() },
+  );
+  return (JSON.parse(result.stdout) as Array<{ n: number }>)[0].n;
 }
+
+/** Each security-indicators decision taken once, by whichever member held the decisions partition. */
+const decisionsTaken = (...runs: InvestigatorProcess[]) =>
+  runs.flatMap((run) => run.events.filter((e) => e.event === 'decision' && e.outcome === 'taken').map((e) => e.decision as string)).sort();
 
 describe('two investigators on one embedded broker', () => {
   const args = (db: string) => ['--db', db, 'investigate', '--workflows', 'record', '--port', 'none'];
@@ -61,6 +69,11 @@ describe('two investigators on one embedded broker', () => {
     const received = [...offsetsOf(first, 'received'), ...offsetsOf(second, 'received')];
     expect(received.sort((a, b) => a - b)).toEqual(range(0, 30));
     expect(await inboxSize(db)).toBe(30);
+    expect(decisionsTaken(first, second)).toEqual(
+      range(0, 30)
+        .map((i) => `si:${INDEX}/pkg-a/1.0.${i}`)
+        .sort(),
+    );
   });
 
   it("moves a killed investigator's partitions to the survivor after the lease time, losing no record", { timeout: 90_000 }, async () => {
@@ -83,5 +96,7 @@ describe('two investigators on one embedded broker', () => {
     expect(offsetsOf(second, 'processed')).toEqual(range(10, 20));
     expect(new Set([...offsetsOf(first, 'received'), ...offsetsOf(second, 'received')])).toEqual(new Set(range(0, 20)));
     expect(await inboxSize(db)).toBe(20);
+    // A decision taken by the killed member is not taken again by the survivor.
+    expect(new Set(decisionsTaken(first, second)).size).toBe(decisionsTaken(first, second).length);
   });
 });

@@ -5,21 +5,22 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import { record, schedule, type Effect } from '../../src/investigate/effects.js';
-import { createExecutor, type ExecutorContext, type PublishRecord } from '../../src/investigate/executor.js';
+import { createExecutor, type CommitPort, type ExecutorContext } from '../../src/investigate/executor.js';
 import { securityIndicatorsRequest, solverRequest } from '../../src/investigate/handlers/requests.js';
 import type { KubeClient } from '../../src/workflows/types.js';
 import type { Store } from '../../src/store/index.js';
+import type { OutgoingRecord } from '../../src/transport/port.js';
 import { connectKube } from '../../src/kube/client.js';
 import { kubeSettings } from '../../src/config/kube.js';
 import { startKubeApiServer } from '../support/kube-api-server.js';
-import { planEffects } from '../../src/investigate/dispatch.js';
-import { INDEX, incoming, noIndex, tempStore, testConfig, type TempStore } from './handlers-support.js';
+import { INDEX, tempStore, type TempStore } from './handlers-support.js';
 
+const KNOWLEDGE = 'thoth.investigator.knowledge';
 const key = { packageName: 'requests', packageVersion: '2.25.1', indexUrl: INDEX };
 const source = { topic: 'thoth.investigator.unresolved-package', partition: 0, offset: 7 };
 const solverEffect = schedule(solverRequest(key, 'solver-rhel-8-py38', null), 'no result', 'unresolved-package');
 const planSi = (): Effect[] => [
-  schedule(securityIndicatorsRequest(key, null), 'no SI', 'solved-package'),
+  schedule(securityIndicatorsRequest(key, null), 'no SI', 'decision'),
   record({ what: 'security-indicators', key, state: 'scheduled' }),
 ];
 const reRun: Effect = {
@@ -28,27 +29,35 @@ const reRun: Effect = {
   message: { re_run_adviser_id: 'adviser-abc', recommendation_type: 'latest' },
   key: 'adviser-abc',
   headers: {},
-  reRunOf: 'adviser-abc',
 };
 
 let temp: TempStore;
 let store: Store;
-let published: PublishRecord[];
+let written: OutgoingRecord[];
 let counted: Array<{ name: string; labels: Record<string, string>; value: number }>;
 beforeEach(() => {
   temp = tempStore();
   store = temp.store;
-  published = [];
+  written = [];
   counted = [];
 });
 afterEach(() => temp.dispose());
+
+/** The record's commit as a transport makes it: the records written, then the cache's part; `refuse` fails the transaction. */
+const commit =
+  (refuse?: Error): CommitPort =>
+  async (records, apply) => {
+    if (refuse) throw refuse;
+    written.push(...records);
+    apply();
+  };
 
 function executor(overrides: Partial<ExecutorContext> = {}) {
   return createExecutor({
     store,
     kube: null,
     namespaceFor: () => 'thoth',
-    publish: async (r) => void published.push(r),
+    knowledgeTopic: KNOWLEDGE,
     now: () => Date.parse('2026-11-27T12:00:00Z'),
     metrics: { count: (name, labels, value) => void counted.push({ name, labels, value }) },
     origin: { componentName: 'thoth-investigator', serviceVersion: '1.2.3' },
@@ -56,13 +65,17 @@ function executor(overrides: Partial<ExecutorContext> = {}) {
   });
 }
 
+const kinds = (records: OutgoingRecord[]) => records.filter((r) => r.topic === KNOWLEDGE).map((r) => (JSON.parse(r.key!) as string[])[0]);
+
 describe('effect executor', () => {
-  it('writes records, records the workflow in the ledger with its source, and counts it', async () => {
-    const events = await executor().execute(
+  it('writes facts with the commit, records the workflow in the ledger with its source, and counts it', async () => {
+    const { events } = await executor().execute(
       [record({ what: 'version', key }), record({ what: 'solved', key, solver: 'solver-fedora-34-py39' }), solverEffect],
       source,
+      commit(),
     );
     expect(events.map((e) => e.kind)).toEqual(['recorded-workflow', 'recorded', 'recorded']);
+    expect(kinds(written)).toEqual(['version', 'solved', 'workflow']);
     expect(store.isSolved(key, 'solver-fedora-34-py39')).toBe(true);
     const [entry] = store.workflowsInFlight('solver', key);
     expect(entry).toMatchObject({
@@ -81,39 +94,49 @@ describe('effect executor', () => {
   });
 
   it('is idempotent: the same effects again schedule nothing new', async () => {
-    await executor().execute([solverEffect], source);
-    const again = await executor().execute([solverEffect], { ...source, offset: 8 });
-    expect(again.map((e) => e.kind)).toEqual(['known']);
+    await executor().execute([solverEffect], source, commit());
+    const again = await executor().execute([solverEffect], { ...source, offset: 8 }, commit());
+    expect(again.events.map((e) => e.kind)).toEqual(['known']);
     expect(store.workflowsInFlight('solver', key)).toHaveLength(1);
     expect(counted).toHaveLength(1);
   });
 
-  it('publishes a complete follow-up body and marks the re-run published once the broker acknowledged it', async () => {
-    store.addAdviceWait('adviser-abc', 'latest', key);
-    await executor().execute([reRun], null);
-    expect(published).toEqual([
-      {
-        messageType: 'adviser-re-run',
-        key: 'adviser-abc',
-        headers: {},
-        message: expect.objectContaining({
-          component_name: 'thoth-investigator',
-          service_version: '1.2.3',
-          version: 'v2',
-          re_run_adviser_id: 'adviser-abc',
-          recommendation_type: 'latest',
-          origin: null,
-        }),
-      },
-    ]);
-    expect(store.markReRunPublished('adviser-abc', '2026-11-27T12:00:01Z')).toBe(false);
+  it('keys a request by its message: the same message twice is one request, two messages are two', async () => {
+    const asked = record({ what: 'unresolved', key, solver: null });
+    await executor().execute([asked], source, commit());
+    await executor().execute([asked], source, commit());
+    expect(store.packageReport('requests', '2.25.1', []).versions[0].requests).toMatchObject([{ count: 1 }]);
+    await executor().execute([asked], { ...source, offset: 8 }, commit());
+    expect(store.packageReport('requests', '2.25.1', []).versions[0].requests).toMatchObject([{ count: 2 }]);
   });
 
-  it('leaves the re-run unmarked when publishing fails, so a retry publishes it', async () => {
-    store.addAdviceWait('adviser-abc', 'latest', key);
-    const failing = executor({ publish: () => Promise.reject(new Error('broker down')) });
-    await expect(failing.execute([reRun], null)).rejects.toThrow('broker down');
-    expect(store.adviceRunsWaitingOn(key, [])).toHaveLength(1);
+  it('writes a complete follow-up body in the same commit as the facts, never on its own', async () => {
+    await executor().execute(
+      [reRun, record({ what: 'advice-re-run', adviserId: 'adviser-abc', recommendationType: 'latest' })],
+      null,
+      commit(),
+    );
+    const followUp = written.find((r) => r.topic === 'thoth.investigator.adviser-re-run')!;
+    expect(followUp.key).toBe('adviser-abc');
+    expect(JSON.parse(followUp.value!)).toMatchObject({
+      component_name: 'thoth-investigator',
+      service_version: '1.2.3',
+      version: 'v2',
+      re_run_adviser_id: 'adviser-abc',
+      recommendation_type: 'latest',
+      origin: null,
+    });
+    expect(kinds(written)).toEqual(['advice-re-run']);
+  });
+
+  it('applies nothing to the cache when the commit fails, so that a retry writes it all again', async () => {
+    const effects = [record({ what: 'version', key }), record({ what: 'solved', key, solver: 'solver-rhel-8-py38' }), solverEffect];
+    await expect(executor().execute(effects, source, commit(new TransientError('broker down')))).rejects.toThrow('broker down');
+    expect(store.knownVersions('requests')).toEqual([]);
+    expect(store.workflowsInFlight('solver', key)).toEqual([]);
+    const retried = await executor().execute(effects, source, commit());
+    expect(retried.facts.map((f) => f.kind)).toEqual(['version', 'solved', 'workflow']);
+    expect(store.isSolved(key, 'solver-rhel-8-py38')).toBe(true);
   });
 
   it('marks security indicators scheduled only once the workflow exists, so a retry after a cluster failure schedules them', async () => {
@@ -132,10 +155,11 @@ describe('effect executor', () => {
       countPending: async () => 0,
     };
     const effects = [record({ what: 'solved', key, solver: 'solver-rhel-8-py38' }), ...planSi()];
-    await expect(executor({ kube: flaky }).execute(effects, source)).rejects.toBeInstanceOf(TransientError);
+    await expect(executor({ kube: flaky }).execute(effects, source, commit())).rejects.toBeInstanceOf(TransientError);
     expect(store.securityIndicatorState(key)).toBe('none');
-    const retried = await executor({ kube: flaky }).execute(effects, source);
-    expect(retried.map((e) => e.kind)).toEqual(['scheduled', 'recorded', 'recorded']);
+    expect(written).toEqual([]);
+    const retried = await executor({ kube: flaky }).execute(effects, source, commit());
+    expect(retried.events.map((e) => e.kind)).toEqual(['scheduled', 'recorded', 'recorded']);
     expect(store.securityIndicatorState(key)).toBe('scheduled');
   });
 
@@ -144,21 +168,24 @@ describe('effect executor', () => {
       { kind: 'revsolver', parameters: { THOTH_REVSOLVER_PACKAGE_NAME: 'x;rm -rf', THOTH_REVSOLVER_PACKAGE_VERSION: '1.0' } },
       'test',
     );
-    await expect(executor().execute([record({ what: 'cve', key }), solverEffect, bad], source)).rejects.toBeInstanceOf(PermanentError);
+    await expect(executor().execute([record({ what: 'cve', key }), solverEffect, bad], source, commit())).rejects.toBeInstanceOf(
+      PermanentError,
+    );
     expect(store.knownVersions('requests')).toEqual([]);
     expect(store.workflowsInFlight('solver', key)).toEqual([]);
+    expect(written).toEqual([]);
   });
 
   it('refuses an invalid follow-up message before applying anything', async () => {
     const invalid: Effect = { type: 'publish', messageType: 'adviser-re-run', message: { re_run_adviser_id: 5 }, key: null, headers: {} };
-    await expect(executor().execute([record({ what: 'version', key }), invalid], null)).rejects.toThrow(
+    await expect(executor().execute([record({ what: 'version', key }), invalid], null, commit())).rejects.toThrow(
       /adviser-re-run follow-up message is invalid/,
     );
     expect(store.knownVersions('requests')).toEqual([]);
-    expect(published).toEqual([]);
+    expect(written).toEqual([]);
   });
 
-  it('sends a follow-up with its password but reports it masked', async () => {
+  it('writes a follow-up with its password but reports it masked', async () => {
     const effect: Effect = {
       type: 'publish',
       messageType: 'package-extract-trigger',
@@ -166,13 +193,17 @@ describe('effect executor', () => {
       key: null,
       headers: {},
     };
-    const events = await executor().execute([effect], null);
-    expect(published[0].message.registry_password).toBe('hunter2');
+    const { events } = await executor().execute([effect], null, commit());
+    expect(JSON.parse(written[0].value!).registry_password).toBe('hunter2');
     expect(JSON.stringify(events)).not.toContain('hunter2');
   });
 
   it('passes metrics through', async () => {
-    const events = await executor().execute([{ type: 'metric', name: 'm', labels: { a: 'b' }, value: 4, kind: 'gauge' }], null);
+    const { events } = await executor().execute(
+      [{ type: 'metric', name: 'm', labels: { a: 'b' }, value: 4, kind: 'gauge' }],
+      null,
+      commit(),
+    );
     expect(events).toEqual([{ kind: 'metric', detail: { name: 'm', labels: { a: 'b' }, value: 4, metric: 'gauge' } }]);
     expect(counted).toEqual([{ name: 'm', labels: { a: 'b' }, value: 4 }]);
   });
@@ -190,10 +221,10 @@ describe('effect executor against a Kubernetes API server', () => {
         log: silent,
         retry: { attempts: 1 },
       });
-      const first = await executor({ kube }).execute([solverEffect], source);
-      expect(first.map((e) => e.kind)).toEqual(['scheduled']);
-      const second = await executor({ kube, store: other.store }).execute([solverEffect], source);
-      expect(second.map((e) => e.kind)).toEqual(['exists']);
+      const first = await executor({ kube }).execute([solverEffect], source, commit());
+      expect(first.events.map((e) => e.kind)).toEqual(['scheduled']);
+      const second = await executor({ kube, store: other.store }).execute([solverEffect], source, commit());
+      expect(second.events.map((e) => e.kind)).toEqual(['exists']);
       expect(server.workflows('thoth')).toHaveLength(1);
       expect(server.workflows('thoth')[0].metadata.annotations).toMatchObject({ 'thoth-station.ninja/source-offset': '7' });
     } finally {
@@ -201,118 +232,5 @@ describe('effect executor against a Kubernetes API server', () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('closing the loop: advice runs waiting on knowledge', () => {
-  const SOLVERS = ['solver-rhel-8-py38', 'solver-fedora-34-py39', 'solver-fedora-35-py310'];
-  const other = { packageName: 'urllib3', packageVersion: '1.26.0', indexUrl: INDEX };
-  const solvedBy = (k: typeof key, solver: string): Effect[] => [
-    record({ what: 'solved', key: k, solver }),
-    { type: 'release-advice', key: k },
-  ];
-  const reRuns = () => published.filter((p) => p.messageType === 'adviser-re-run').map((p) => p.message.re_run_adviser_id);
-  /** What unresolved-package leaves: the wait, and the solver workflows in flight. */
-  const waitFor = async (adviserId: string, k: typeof key, solvers = SOLVERS) => {
-    store.addAdviceWait(adviserId, 'stable', k);
-    await executor().execute(
-      solvers.map((solver) => schedule(solverRequest(k, solver, null), 'test', 'unresolved-package')),
-      null,
-    );
-  };
-
-  it('publishes one adviser-re-run when the last solver the advice waited on reports, and never again', async () => {
-    await waitFor('adviser-abc', key);
-    await executor().execute(solvedBy(key, SOLVERS[0]), null);
-    await executor().execute(solvedBy(key, SOLVERS[1]), null);
-    expect(reRuns()).toEqual([]);
-    await executor().execute(solvedBy(key, SOLVERS[2]), null);
-    expect(published.map((p) => [p.messageType, p.key, p.message.re_run_adviser_id, p.message.recommendation_type])).toEqual([
-      ['adviser-re-run', 'adviser-abc', 'adviser-abc', 'stable'],
-    ]);
-    await executor().execute(solvedBy(key, SOLVERS[2]), null);
-    expect(reRuns()).toEqual(['adviser-abc']);
-  });
-
-  it('waits only for the solver the request named (the adviser asks for its own environment)', async () => {
-    await waitFor('adviser-abc', key, [SOLVERS[1]]);
-    await executor().execute(solvedBy(key, SOLVERS[0]), null);
-    expect(reRuns()).toEqual([]);
-    await executor().execute(solvedBy(key, SOLVERS[1]), null);
-    expect(reRuns()).toEqual(['adviser-abc']);
-  });
-
-  it('keeps waiting while another version the advice waits on is unsolved', async () => {
-    await waitFor('adviser-abc', key);
-    await waitFor('adviser-abc', other);
-    for (const solver of SOLVERS) await executor().execute(solvedBy(key, solver), null);
-    expect(reRuns()).toEqual([]);
-    for (const solver of SOLVERS) await executor().execute(solvedBy(other, solver), null);
-    expect(reRuns()).toEqual(['adviser-abc']);
-  });
-
-  it('releases the run once when the last two results are planned before either is applied (two partitions at once)', async () => {
-    await waitFor('adviser-abc', key);
-    await waitFor('adviser-abc', other);
-    for (const solver of SOLVERS.slice(0, 2)) {
-      await executor().execute(solvedBy(key, solver), null);
-      await executor().execute(solvedBy(other, solver), null);
-    }
-    const context = { store, config: testConfig(), index: noIndex, now: Date.now };
-    const solvedMessage = (k: typeof key) =>
-      incoming('solved-package', {
-        package_name: k.packageName,
-        package_version: k.packageVersion,
-        index_url: k.indexUrl,
-        solver: SOLVERS[2],
-      });
-    const [first, second] = await Promise.all([planEffects(solvedMessage(key), context), planEffects(solvedMessage(other), context)]);
-    await executor().execute(first, null);
-    expect(reRuns()).toEqual([]);
-    await executor().execute(second, null);
-    expect(reRuns()).toEqual(['adviser-abc']);
-  });
-
-  it('does not release a run whose request is planned before, and applied after, a solved-package of another partition', async () => {
-    const context = { store, config: testConfig(), index: noIndex, now: Date.now };
-    const headers = { 'thoth-adviser-id': 'adviser-abc' };
-    const fields = { package_name: 'requests', package_version: '2.25.1', index_url: INDEX };
-    // Both planned while nothing is known: the request schedules every solver.
-    const [request, solved] = await Promise.all([
-      planEffects({ ...incoming('unresolved-package', fields), headers }, context),
-      planEffects(incoming('solved-package', { ...fields, solver: SOLVERS[0] }), context),
-    ]);
-    await executor().execute(solved, null);
-    await executor().execute(request, null);
-    expect(reRuns()).toEqual([]);
-    await executor().execute(solvedBy(key, SOLVERS[1]), null);
-    expect(reRuns()).toEqual([]);
-    await executor().execute(solvedBy(key, SOLVERS[2]), null);
-    expect(reRuns()).toEqual(['adviser-abc']);
-  });
-
-  it('releases at once a run whose request names only versions every solver has solved', async () => {
-    for (const solver of SOLVERS) store.recordSolved(key, solver);
-    const context = { store, config: testConfig(), index: noIndex, now: Date.now };
-    const request = await planEffects(
-      {
-        ...incoming('unresolved-package', { package_name: 'requests', package_version: '2.25.1', index_url: INDEX }),
-        headers: { 'thoth-adviser-id': 'adviser-abc' },
-      },
-      context,
-    );
-    await executor().execute(request, null);
-    await executor().execute(request, null);
-    expect(reRuns()).toEqual(['adviser-abc']);
-  });
-
-  it('publishes again after a failed publish, so the run is not lost', async () => {
-    await waitFor('adviser-abc', key);
-    for (const solver of SOLVERS.slice(0, 2)) await executor().execute(solvedBy(key, solver), null);
-    await expect(
-      executor({ publish: () => Promise.reject(new Error('broker down')) }).execute(solvedBy(key, SOLVERS[2]), null),
-    ).rejects.toThrow('broker down');
-    await executor().execute(solvedBy(key, SOLVERS[2]), null);
-    expect(reRuns()).toEqual(['adviser-abc']);
   });
 });

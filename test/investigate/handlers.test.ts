@@ -142,29 +142,20 @@ describe('unresolved-package', () => {
     });
   });
 
-  it('releases an advice run that asks about a version every requested solver has solved already', async () => {
+  it('leaves the re-run of an advice run to its decision: the handler only records the wait and schedules what is lacking', async () => {
     const advice = { headers: { 'thoth-adviser-id': 'adviser-abc' } };
     store.recordVersion(key);
     for (const solver of SOLVERS.slice(0, 2)) store.recordSolved(key, solver);
-    // One solver still lacks it: the handler schedules it and leaves the decision to the executor,
-    // which releases the run only once nothing it waits on is unsolved or in flight.
     const waiting = await plan('unresolved-package', pkg, advice);
     expect(solverNames(waiting)).toEqual([`requests===2.25.1 ${SOLVERS[2]}`]);
-    expect(waiting.filter((e) => e.type === 'release-advice')).toEqual([{ type: 'release-advice', key }]);
-    // Asking only for a solver that has it: nothing to schedule, so this message releases the run.
+    expect(records(waiting)).toEqual(['version', 'unresolved', 'advice-wait']);
+    // Every requested solver has it: nothing to schedule, nothing published by the handler either.
     const own = await plan('unresolved-package', { ...pkg, solver: SOLVERS[0] }, advice);
     expect(scheduled(own)).toEqual([]);
-    expect(own.filter((e) => e.type === 'release-advice')).toEqual([{ type: 'release-advice', key }]);
-
-    store.recordSolved(key, SOLVERS[2]);
-    const all = await plan('unresolved-package', pkg, advice);
-    expect(all.filter((e) => e.type === 'release-advice')).toEqual([{ type: 'release-advice', key }]);
-    expect(records(all)).toEqual(['version', 'unresolved', 'advice-wait']);
-    // Without an advice run there is nothing to release.
-    expect((await plan('unresolved-package', pkg)).filter((e) => e.type === 'release-advice')).toEqual([]);
+    expect(own.filter((e) => e.type === 'publish')).toEqual([]);
   });
 
-  it('asks the executor about every version of an expanded request', async () => {
+  it('records the wait on every version of an expanded request', async () => {
     const index = staticIndex({ requests: ['2.25.1', '2.25.0'] });
     store.recordVersion(key);
     for (const solver of SOLVERS) store.recordSolved(key, solver);
@@ -174,10 +165,17 @@ describe('unresolved-package', () => {
       { index, headers: { 'thoth-adviser-id': 'adviser-abc' } },
     );
     expect(solverNames(effects)).toEqual(SOLVERS.map((s) => `requests===2.25.0 ${s}`).sort());
-    expect(effects.filter((e) => e.type === 'release-advice').map((e) => (e as { key: typeof key }).key.packageVersion)).toEqual([
+    expect(effects.flatMap((e) => (e.type === 'record' && e.change.what === 'advice-wait' ? [e.change.key.packageVersion] : []))).toEqual([
       '2.25.1',
       '2.25.0',
     ]);
+  });
+
+  it('keys versions in their canonical PEP 440 form: flask==2.0 and Flask==v2.0.0 are one version, one set of solvers', async () => {
+    const a = await plan('unresolved-package', { ...pkg, package_name: 'flask', package_version: '2.0', solver: null });
+    const b = await plan('unresolved-package', { ...pkg, package_name: 'Flask', package_version: 'v2.0.0', solver: null });
+    expect(solverNames(a)).toEqual(solverNames(b));
+    expect(solverNames(a)).toEqual(SOLVERS.map((s) => `flask===2.0.0 ${s}`).sort());
   });
 
   it.each([
@@ -209,39 +207,14 @@ describe('unresolved-package', () => {
 describe('solved-package and si-unanalyzed-package', () => {
   const solved = { ...pkg, solver: SOLVERS[0] };
 
-  it('records the result and schedules security indicators', async () => {
+  it('records the result; security indicators are the decision of the facts (decisions.test.ts)', async () => {
     const effects = await plan('solved-package', solved);
     expect(effects).toContainEqual({ type: 'record', change: { what: 'solved', key, solver: SOLVERS[0] } });
-    expect(scheduled(effects)).toEqual([
-      {
-        kind: 'security-indicators',
-        parameters: {
-          THOTH_SECURITY_INDICATORS_PACKAGE_NAME: 'requests',
-          THOTH_SECURITY_INDICATORS_PACKAGE_VERSION: '2.25.1',
-          THOTH_SECURITY_INDICATORS_PACKAGE_INDEX: INDEX,
-          THOTH_SECURITY_INDICATORS_AGGREGATION_FUNCTION: 'process_data',
-        },
-      },
-    ]);
-    expect(effects).toContainEqual({ type: 'record', change: { what: 'security-indicators', key, state: 'scheduled' } });
+    expect(scheduled(effects)).toEqual([]);
   });
 
-  it.each([
-    ['in flight', (s: Store) => s.setSecurityIndicatorState(key, 'scheduled')],
-    ['done', (s: Store) => s.setSecurityIndicatorState(key, 'done')],
-    ['flagged missing', (s: Store) => s.setMissing(key, true)],
-    ['without a source distribution', (s: Store) => s.setProvidesSourceDistro(key, false)],
-  ])('does not schedule security indicators for a version %s', async (_why, arrange) => {
-    store.recordVersion(key);
-    arrange(store);
-    expect(scheduled(await plan('solved-package', solved))).toEqual([]);
-    expect(scheduled(await plan('si-unanalyzed-package', pkg))).toEqual([]);
-  });
-
-  it('honours THOTH_INVESTIGATOR_SCHEDULE_SECURITY=0', async () => {
-    expect(
-      scheduled(await plan('si-unanalyzed-package', pkg, { config: testConfig({ THOTH_INVESTIGATOR_SCHEDULE_SECURITY: 'false' }) })),
-    ).toEqual([]);
+  it('si-unanalyzed-package records that security indicators are asked for', async () => {
+    expect(records(await plan('si-unanalyzed-package', pkg))).toEqual(['version', 'security-indicators-requested']);
   });
 
   it('schedules the Kebechet administrator only when enabled, with version and solver', async () => {
@@ -254,10 +227,6 @@ describe('solved-package and si-unanalyzed-package', () => {
       THOTH_SOLVER_NAME: SOLVERS[0],
       THOTH_MESSAGE_TYPE: 'thoth.solver.solved-package',
     });
-  });
-
-  it('asks the executor to release the advice runs this result may complete', async () => {
-    expect(await plan('solved-package', solved)).toContainEqual({ type: 'release-advice', key });
   });
 });
 

@@ -17,6 +17,8 @@ import { createExecutor } from '../../src/investigate/executor.js';
 import { createIndexClient } from '../../src/investigate/index-client.js';
 import { decodeConsumed } from '../../src/investigate/record-decoder.js';
 import { fileSource } from '../../src/investigate/sources.js';
+import { createDecider } from '../../src/investigate/decide.js';
+import { knowledgeTopics } from '../../src/investigate/runner.js';
 import { parseBody } from '../../src/messages/ndjson.js';
 import { openStore } from '../../src/store/index.js';
 import { cleanEnv, runThoth } from '../support/cli.js';
@@ -42,10 +44,12 @@ async function runScenario(scenario: LoadedScenario, kube: KubeClient | null = n
   const published: ScenarioOutcome['published'] = [];
   const metrics: ScenarioOutcome['metrics'] = [];
   const badLines: string[] = [];
+  const topics = knowledgeTopics(config);
   const source = fileSource({
     path: scenario.inputPath,
     stdin: process.stdin,
     deploymentName: config.deploymentName,
+    knowledgeTopic: topics.knowledge,
     now: () => NOW,
     onBadLine: (text) => badLines.push(text),
   });
@@ -53,11 +57,13 @@ async function runScenario(scenario: LoadedScenario, kube: KubeClient | null = n
     store,
     kube,
     namespaceFor: () => 'thoth',
-    publish: async (record) => {
-      published.push({ type: record.messageType, message: record.message });
-      await source.publish(record);
-    },
+    knowledgeTopic: topics.knowledge,
+    deploymentName: config.deploymentName,
     now: () => NOW,
+    onEvent: (event) => {
+      if (event.kind === 'published')
+        published.push({ type: String(event.detail.type), message: event.detail.message as Record<string, unknown> });
+    },
     metrics: {
       count: (name, labels, value) => {
         const found = metrics.find((m) => m.name === name && JSON.stringify(m.labels) === JSON.stringify(labels));
@@ -68,13 +74,33 @@ async function runScenario(scenario: LoadedScenario, kube: KubeClient | null = n
   });
   const index = createIndexClient({ timeoutMs: 5000 });
   const maxBytes = readSettings(scenario.env).maxMessageBytes;
+  const stop = new AbortController();
+  // The in-process changelog: a file run owns every decision, and reads no knowledge topic.
+  const decider = createDecider({
+    store,
+    config,
+    sync: { catchUp: async () => undefined, reach: async () => undefined, positions: () => new Map() },
+    transport: { send: (records) => source.knowledge.send(records), partitionOf: async () => 0 },
+    decisionsTopic: topics.decisions ?? '',
+    owned: () => [0],
+    executor,
+    note: () => undefined,
+    warn: (text) => badLines.push(text),
+    signal: stop.signal,
+  });
+  decider.ready();
 
-  const consumption = source.consume(async (record) => {
+  const consumption = source.consume(async (record, context) => {
     const ref = { topic: record.topic, partition: record.partition, offset: record.offset };
     try {
+      if (record.topic === topics.decisions) {
+        await decider.handle(record, context);
+        return;
+      }
       const decoded = decodeConsumed(record, { deploymentName: config.deploymentName, maxBytes });
       const effects = await planEffects({ ...decoded, headers: record.headers, source: ref }, { store, config, index, now: () => NOW });
-      await executor.execute(effects, ref);
+      const executed = await executor.execute(effects, ref, context.exactlyOnce!.commit);
+      await decider.consider(executed.touched);
     } catch (error) {
       if (!(error instanceof PermanentError)) throw error;
       store.recordDeadLetter({
@@ -86,7 +112,7 @@ async function runScenario(scenario: LoadedScenario, kube: KubeClient | null = n
         createdAt: new Date(NOW).toISOString(),
       });
     }
-  }, new AbortController().signal);
+  }, stop.signal);
   await consumption.done;
   expect(badLines).toEqual([]);
 

@@ -63,7 +63,7 @@ describe('opening the knowledge cache', () => {
     ]);
     reader.close();
     const store = openStore(path, { create: true });
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     expect(store.acquireLease('g', 't', 0, 'member', Date.now(), 1_000)).toEqual({ owner: 'member', generation: 1 });
     // The same position read from two sources is two dead letters.
     for (const origin of ['file:/a.ndjson', 'file:/b.ndjson']) {

@@ -4,7 +4,13 @@
  * of effects; it reads the cache through KnowledgeView and never writes.
  */
 import { PermanentError } from '../../core/errors.js';
-import { indexUrlProblem, normalizePackageName, packageNameProblem, versionProblem } from '../../messages/package-spec.js';
+import {
+  canonicalVersion,
+  indexUrlProblem,
+  normalizePackageName,
+  packageNameProblem,
+  versionProblem,
+} from '../../messages/package-spec.js';
 import type { Message } from '../../messages/validate.js';
 import type { KnowledgeStore, PackageKey, SourceRef } from '../../store/types.js';
 import { stripTrailingSlash } from '../../config/index-url.js';
@@ -86,10 +92,11 @@ export function checkedName(raw: string, field = 'package_name'): string {
   return normalizePackageName(raw);
 }
 
+/** The version as it is keyed and named (PEP 440 canonical: `2.0` and `v2.0.0` are one version), or a permanent error naming the rule. */
 export function checkedVersion(raw: string, field = 'package_version'): string {
   const problem = raw === '' ? 'PEP 440: a version has at least a release number, e.g. 2.25.1 (the version is empty)' : versionProblem(raw);
   if (problem) throw new PermanentError(ERROR_CLASS.invalidVersion, `${field}: ${problem}`);
-  return raw;
+  return canonicalVersion(raw);
 }
 
 /** The message's package_name, checked by PEP 508 (an empty name included) and normalised. */

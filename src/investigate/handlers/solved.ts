@@ -1,41 +1,15 @@
 /**
  * solved-package and si-unanalyzed-package (SPEC §3): record what a solver
- * learnt, then schedule security indicators once per version; and close the
- * loop of SPEC §1 by re-running the advice that waited on this knowledge.
- *
- * The re-run itself is decided by the executor (effect `release-advice`),
- * inside the transaction that records the result.
- *
- * SI fails only once: a version flagged missing or without a source
- * distribution (the flags SI's own failure publishes) is never analysed again.
+ * learnt, or that security indicators are wanted. What follows from several
+ * facts together is not decided here but by the decisions their facts
+ * complete (src/investigate/decisions.ts), whichever replica learns the
+ * last of them: security indicators once per version (not for a version
+ * flagged missing or without a source distribution: SI fails only once),
+ * and the re-run of advice that waited on this knowledge.
  */
-import type { PackageKey } from '../../store/types.js';
 import { record, schedule, type Effect } from '../effects.js';
-import { checkedSolver, packageKeyOf, requireField, type Handler, type HandlerInput, type KnowledgeView } from './common.js';
-import { kebechetAdministratorRequest, securityIndicatorsRequest } from './requests.js';
-
-/** Why SI must not be scheduled for the version, or null when it should be. */
-export function securityIndicatorsBlocker(view: KnowledgeView, key: PackageKey): string | null {
-  if (view.isMissing(key)) return 'the version is flagged missing';
-  if (view.providesSourceDistro(key) === false) return 'the version provides no source distribution';
-  const state = view.securityIndicatorState(key);
-  if (state === 'done') return 'security indicators are known';
-  if (state === 'failed') return 'security indicators failed before';
-  if (state === 'scheduled' || view.workflowsInFlight('security-indicators', key).length > 0) return 'security indicators are in flight';
-  return null;
-}
-
-function learnAboutSecurity(input: HandlerInput, key: PackageKey): Effect[] {
-  if (!input.config.schedule.security || securityIndicatorsBlocker(input.view, key) !== null) return [];
-  return [
-    schedule(
-      securityIndicatorsRequest(key, input.source),
-      `no security indicators for ${key.packageName}==${key.packageVersion}`,
-      input.typeName,
-    ),
-    record({ what: 'security-indicators', key, state: 'scheduled' }),
-  ];
-}
+import { checkedSolver, packageKeyOf, requireField, type Handler } from './common.js';
+import { kebechetAdministratorRequest } from './requests.js';
 
 /**
  * The solver only has to be a well-formed solver name, not one of THOTH_SOLVERS:
@@ -48,7 +22,7 @@ function learnAboutSecurity(input: HandlerInput, key: PackageKey): Effect[] {
 export const solvedPackage: Handler = (input) => {
   const key = packageKeyOf(input);
   const solver = checkedSolver(requireField(input.message, 'solver', input.typeName));
-  const effects: Effect[] = [record({ what: 'version', key }), record({ what: 'solved', key, solver }), ...learnAboutSecurity(input, key)];
+  const effects: Effect[] = [record({ what: 'version', key }), record({ what: 'solved', key, solver })];
   if (input.config.schedule.kebechetAdministrator) {
     effects.push(
       schedule(
@@ -58,11 +32,10 @@ export const solvedPackage: Handler = (input) => {
       ),
     );
   }
-  effects.push({ type: 'release-advice', key });
   return effects;
 };
 
 export const siUnanalyzedPackage: Handler = (input) => {
   const key = packageKeyOf(input);
-  return [record({ what: 'version', key }), ...learnAboutSecurity(input, key)];
+  return [record({ what: 'version', key }), record({ what: 'security-indicators-requested', key })];
 };

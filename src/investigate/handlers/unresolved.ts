@@ -5,13 +5,14 @@
  * advice run that waits for it (thoth-adviser-id header).
  *
  * An advice run may ask about versions every solver it names has solved
- * already: no solved-package will come to release it, so this message does
- * (effect `release-advice`; the executor re-runs it once, when nothing else
- * it waits on is unsolved). Not when any version still lacks one of them: the
- * solver scheduled or in flight for it releases the run when it reports.
+ * already: its advice-wait facts then complete its decision by themselves
+ * (src/investigate/decisions.ts), and it is re-run once. Not when any version
+ * still lacks one of them: the result of the solver scheduled or in flight
+ * for it completes the decision when it comes.
  */
 import { PermanentError } from '../../core/errors.js';
 import { RECOMMENDATION_TYPES } from '../../messages/catalogue.js';
+import { canonicalVersion } from '../../messages/package-spec.js';
 import type { PackageKey } from '../../store/types.js';
 import { record, schedule, type Effect } from '../effects.js';
 import {
@@ -81,16 +82,17 @@ export const unresolvedPackage: Handler = (input) => {
   const packageName = nameField(input);
   const indexUrl = checkedIndex(requireField(message, 'index_url', input.typeName), view, config);
   const asked = str(message, 'package_version');
-  const versions = wantsEveryVersion(asked) ? (input.indexVersions ?? []) : [checkedVersion(asked!)];
+  // Two spellings of one version on the index (2.0 and 2.0.0) are one version.
+  const versions = wantsEveryVersion(asked)
+    ? [...new Set((input.indexVersions ?? []).map((v) => canonicalVersion(v)))]
+    : [checkedVersion(asked!)];
   const solvers = requestedSolvers(input);
   const solverOfRequest = solvers.length === 1 && str(message, 'solver') ? solvers[0] : null;
   const advice = waitingAdviceRun(input.headers);
 
   const effects: Effect[] = [];
-  const keys: PackageKey[] = [];
   for (const packageVersion of versions) {
     const key: PackageKey = { packageName, packageVersion, indexUrl };
-    keys.push(key);
     effects.push(record({ what: 'version', key }), record({ what: 'unresolved', key, solver: solverOfRequest }));
     if (advice) effects.push(record({ what: 'advice-wait', ...advice, key }));
     if (!config.schedule.solver) continue;
@@ -100,9 +102,7 @@ export const unresolvedPackage: Handler = (input) => {
       );
     }
   }
-  // The executor decides, after this message's solver workflows are in the ledger, whether the
-  // advice run now waits on nothing (every version already solved): deciding here, from a view
-  // taken before a concurrent solved-package was recorded, could leave the run waiting for ever.
-  if (advice) effects.push(...keys.map((key): Effect => ({ type: 'release-advice', key })));
+  // Whether the advice run now waits on nothing (every version already solved) is its decision's
+  // (src/investigate/decisions.ts), taken on the facts, wherever the last of them was learnt.
   return effects;
 };

@@ -61,7 +61,7 @@ function decodeHeaders(headers: EachMessagePayload['message']['headers']): Recor
   return out;
 }
 
-function toRecord({ topic, partition, message }: EachMessagePayload): ConsumedRecord {
+export function toRecord({ topic, partition, message }: Pick<EachMessagePayload, 'topic' | 'partition' | 'message'>): ConsumedRecord {
   return {
     topic,
     partition,

@@ -1,0 +1,134 @@
+/**
+ * The decisions of decisions.ts at run time: producing triggers for the
+ * decisions this replica owns, and taking them.
+ *
+ * Taking one (the owner of the trigger's partition, one trigger at a time):
+ *   1. begin(): the partition's transactional producer is this replica's now
+ *      (fencing an earlier owner, whose open transaction is completed or
+ *      aborted first); a trigger the group committed already is skipped;
+ *   2. the first time after gaining the partition, read the knowledge topic
+ *      up to its end as it is now: every decision an earlier owner took is in
+ *      the cache before anything is evaluated (its "taken" fact was committed
+ *      with its offset, or aborted by the fence);
+ *   3. read at least as far as the trigger names, evaluate again, and if
+ *      still due commit in ONE transaction the follow-up (adviser-re-run),
+ *      the "taken" fact and the trigger's offset. Security indicators create
+ *      their workflow first (deterministic name: a crash before the commit
+ *      redelivers the trigger and the second create meets 409).
+ * A re-run is therefore published once: a second trigger of the same
+ * decision finds the "taken" fact in the cache (this replica applied it at
+ * once; a later owner reads it in step 2).
+ */
+import type { InvestigatorConfig } from '../config/investigator.js';
+import type { Store } from '../store/index.js';
+import type { Touched } from '../store/projection.js';
+import type { SourceRef } from '../store/types.js';
+import type { ConsumedRecord, OutgoingRecord, RecordContext } from '../transport/port.js';
+import { decodeTrigger, decisionsTouched, evaluate, pendingDecisions, triggerValue } from './decisions.js';
+import type { CommitPort, Executor, ExecutorEvent } from './executor.js';
+import type { KnowledgeSync } from './knowledge-sync.js';
+
+export interface DeciderOptions {
+  store: Store;
+  config: Pick<InvestigatorConfig, 'schedule'>;
+  sync: Pick<KnowledgeSync, 'catchUp' | 'reach' | 'positions'>;
+  /** Plain (non-transactional) writes of triggers, and the partition a key goes to. */
+  transport: { send(records: OutgoingRecord[]): Promise<unknown>; partitionOf(topic: string, key: string): Promise<number> };
+  decisionsTopic: string;
+  /** The decisions partitions this replica holds now. */
+  owned(): number[];
+  executor: Executor;
+  note(event: 'decision-trigger' | 'decision', detail: Record<string, unknown>): void;
+  warn(text: string): void;
+  signal: AbortSignal;
+}
+
+export interface Decider {
+  /** Triggers the decisions these facts complete, where this replica owns them (not before `ready`). */
+  consider(touched: Touched): Promise<void>;
+  /** Triggers every pending decision of these partitions (all owned ones by default), after reading the knowledge topic to its end. */
+  scan(partitions?: number[]): Promise<void>;
+  /** Takes the trigger's decision when it is still due (see above); returns what the executor did. */
+  handle(record: ConsumedRecord, context: RecordContext, close?: () => void): Promise<{ events: ExecutorEvent[]; duplicate: boolean }>;
+  /** From now on facts may produce triggers (the first catch-up is over). */
+  ready(): void;
+}
+
+export function createDecider(o: DeciderOptions): Decider {
+  /** Triggers this replica produced and has not seen handled: no second one meanwhile. */
+  const pending = new Map<string, number>();
+  /** The session of each decisions partition after which the knowledge topic was read to its end. */
+  const caughtUp = new Map<number, number>();
+  let isReady = false;
+
+  const produce = async (keys: string[], only?: ReadonlySet<number>) => {
+    const records: OutgoingRecord[] = [];
+    const owned = new Set(o.owned());
+    for (const key of keys) {
+      if (pending.has(key)) continue;
+      if (!evaluate(o.store, o.config, key, null).due) continue;
+      // Reserved before waiting for the partition: facts applied meanwhile (the changelog) must not trigger it again.
+      pending.set(key, -1);
+      const partition = await o.transport.partitionOf(o.decisionsTopic, key);
+      if (!owned.has(partition) || (only && !only.has(partition))) {
+        pending.delete(key);
+        continue;
+      }
+      pending.set(key, partition);
+      records.push({ topic: o.decisionsTopic, key, headers: {}, value: triggerValue(key, o.sync.positions()) });
+      o.note('decision-trigger', { decision: key, partition });
+    }
+    if (records.length === 0) return;
+    try {
+      await o.transport.send(records);
+    } catch (error) {
+      for (const r of records) pending.delete(r.key!);
+      // The next scan (on assignment, or the periodic one) triggers them again.
+      o.warn(
+        `could not write decision triggers (${error instanceof Error ? error.message : String(error)}); they are retried by the next scan`,
+      );
+    }
+  };
+
+  return {
+    ready: () => void (isReady = true),
+    consider: async (touched) => {
+      if (!isReady) return;
+      await produce(decisionsTouched(o.store, touched));
+    },
+    scan: async (partitions) => {
+      if (!isReady) return;
+      const only = new Set(partitions ?? o.owned());
+      if (only.size === 0) return;
+      await o.sync.catchUp(o.signal);
+      for (const [key, partition] of pending) if (only.has(partition)) pending.delete(key);
+      await produce(pendingDecisions(o.store), only);
+    },
+    handle: async (record, context, close) => {
+      const exactlyOnce = context.exactlyOnce;
+      if (!exactlyOnce) throw new Error('decision triggers are handled only with an exactly-once transport');
+      const trigger = decodeTrigger(record.value);
+      const { session, handled } = await exactlyOnce.begin();
+      if (handled) return { events: [], duplicate: true };
+      if (caughtUp.get(record.partition) !== session) {
+        await o.sync.catchUp(context.signal);
+        caughtUp.set(record.partition, session);
+      }
+      await o.sync.reach(trigger.knowledge, context.signal);
+      const source: SourceRef = { topic: record.topic, partition: record.partition, offset: record.offset };
+      const verdict = evaluate(o.store, o.config, trigger.decision, source);
+      const commit: CommitPort = exactlyOnce.commit;
+      if (!verdict.due) {
+        await commit([], () => close?.());
+        pending.delete(trigger.decision);
+        o.note('decision', { decision: trigger.decision, outcome: 'not-due', reason: verdict.reason });
+        return { events: [], duplicate: false };
+      }
+      const executed = await o.executor.execute(verdict.effects, source, commit, { close });
+      pending.delete(trigger.decision);
+      o.note('decision', { decision: trigger.decision, outcome: 'taken' });
+      if (isReady) await produce(decisionsTouched(o.store, executed.touched));
+      return { events: executed.events, duplicate: false };
+    },
+  };
+}

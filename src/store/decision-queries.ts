@@ -1,0 +1,57 @@
+/**
+ * What the investigator's decisions read (src/investigate/decisions.ts):
+ * which advice runs have no re-run yet, and which versions want security
+ * indicators that nothing has started or ruled out. Evaluated against the
+ * cache as it stands; the decision's owner evaluates again before acting.
+ */
+import type { VersionRef } from '../facts/facts.js';
+import type { Prepare } from './statements.js';
+import { storedKey } from './versions.js';
+import type { PackageKey } from './types.js';
+
+export interface DecisionQueries {
+  /** Advice runs that wait on something and have no re-run published. */
+  adviceRunsWithoutReRun(): string[];
+  /** Whether the advice run's re-run was published, undefined when the run is unknown. */
+  adviceReRunPublished(adviserId: string): boolean | undefined;
+  /** A solver result, or an si-unanalyzed-package request, asks for the version's security indicators. */
+  securityIndicatorsWanted(key: PackageKey): boolean;
+  /** Versions that want security indicators, have none started or known, and are neither missing nor without sdist. */
+  securityIndicatorsCandidates(): VersionRef[];
+}
+
+export function decisionQueries(prepare: Prepare): DecisionQueries {
+  return {
+    adviceRunsWithoutReRun: () =>
+      (
+        prepare(
+          `SELECT r.adviser_id FROM advice_runs r WHERE r.re_run_published_at IS NULL
+             AND EXISTS (SELECT 1 FROM advice_waits w WHERE w.adviser_id = r.adviser_id) ORDER BY r.adviser_id`,
+        ).all() as Array<{ adviser_id: string }>
+      ).map((r) => r.adviser_id),
+    adviceReRunPublished: (adviserId) => {
+      const row = prepare('SELECT re_run_published_at FROM advice_runs WHERE adviser_id = ?').get(adviserId) as
+        { re_run_published_at: string | null } | undefined;
+      return row === undefined ? undefined : row.re_run_published_at !== null;
+    },
+    securityIndicatorsWanted: (key) => {
+      const [name, version, index] = storedKey(key);
+      return (
+        prepare(
+          `SELECT 1 FROM facts WHERE package_name = ? AND package_version = ? AND index_url = ?
+             AND kind IN ('solved', 'security-indicators-requested') LIMIT 1`,
+        ).get(name, version, index) !== undefined
+      );
+    },
+    securityIndicatorsCandidates: () =>
+      (
+        prepare(
+          `SELECT v.index_url, v.package_name, v.package_version FROM package_versions v
+           WHERE v.si_state = 'none' AND v.is_missing = 0 AND (v.provides_source_distro IS NULL OR v.provides_source_distro = 1)
+             AND EXISTS (SELECT 1 FROM facts f WHERE f.package_name = v.package_name AND f.package_version = v.package_version
+                           AND f.index_url = v.index_url AND f.kind IN ('solved', 'security-indicators-requested'))
+           ORDER BY v.package_name, v.package_version, v.index_url`,
+        ).all() as Array<{ index_url: string; package_name: string; package_version: string }>
+      ).map((r) => ({ indexUrl: r.index_url, packageName: r.package_name, packageVersion: r.package_version })),
+  };
+}

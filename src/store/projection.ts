@@ -1,0 +1,346 @@
+/**
+ * The cache as a projection of its facts (SPEC §5.1). The `facts` table holds
+ * every fact read (key -> value, as on the knowledge topic); the tables that
+ * `thoth query` and the handlers read (package_versions, solver_results,
+ * unresolved_requests, advice_runs, workflows, ...) are recomputed from the
+ * facts of each thing a fact touches. So applying a fact twice changes
+ * nothing, a tombstone undoes exactly its fact, and two caches that read the
+ * same facts in any order across keys hold the same rows.
+ */
+import type { DecodedFact } from '../facts/codec.js';
+import { adviserOf, versionOf, type Fact, type VersionRef, type WorkflowEntry } from '../facts/facts.js';
+import type { Prepare } from './statements.js';
+
+/** What a batch of facts touched: the things whose decisions may have changed. */
+export interface Touched {
+  versions: VersionRef[];
+  adviserIds: string[];
+  workflows: string[];
+}
+
+export interface AppliedFacts {
+  applied: number;
+  touched: Touched;
+}
+
+interface FactRow {
+  kind: string;
+  subject: string | null;
+  value: string;
+  at: string;
+}
+
+const refKey = (v: VersionRef) => JSON.stringify([v.indexUrl, v.packageName, v.packageVersion]);
+
+/** The columns a fact is filed under: its version (if any) and one more name (solver, hash, adviser, workflow, ...). */
+function columns(fact: Fact): { version?: VersionRef; subject: string | null; at: string } {
+  switch (fact.kind) {
+    case 'package-missing':
+      return { subject: JSON.stringify([fact.indexUrl, fact.packageName]), at: fact.at };
+    case 'advice':
+    case 'advice-re-run':
+      return { subject: fact.adviserId, at: fact.at };
+    case 'advice-wait':
+      return { version: fact.version, subject: fact.adviserId, at: fact.at };
+    case 'workflow':
+      return { subject: fact.workflow.name, at: fact.workflow.updatedAt };
+    case 'solved':
+      return { version: fact.version, subject: fact.solver, at: fact.at };
+    case 'hash':
+      return { version: fact.version, subject: fact.hash, at: fact.at };
+    case 'cve':
+      return { version: fact.version, subject: fact.notice, at: fact.at };
+    case 'request':
+      return { version: fact.version, subject: fact.solver ?? '', at: fact.at };
+    default:
+      return { version: fact.version, subject: null, at: fact.at };
+  }
+}
+
+export function projection(prepare: Prepare) {
+  const storeFact = (key: string, fact: Fact, value: string) => {
+    const { version, subject, at } = columns(fact);
+    prepare(
+      `INSERT INTO facts (key, kind, index_url, package_name, package_version, subject, value, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at`,
+    ).run(key, fact.kind, version?.indexUrl ?? null, version?.packageName ?? null, version?.packageVersion ?? null, subject, value, at);
+  };
+
+  const versionFacts = (v: VersionRef) =>
+    prepare('SELECT kind, subject, value, at FROM facts WHERE package_name = ? AND package_version = ? AND index_url = ?').all(
+      v.packageName,
+      v.packageVersion,
+      v.indexUrl,
+    ) as FactRow[];
+
+  const versionIdOf = (v: VersionRef) =>
+    (
+      prepare('SELECT id FROM package_versions WHERE package_name = ? AND package_version = ? AND index_url = ?').get(
+        v.packageName,
+        v.packageVersion,
+        v.indexUrl,
+      ) as { id: number } | undefined
+    )?.id;
+
+  const dropVersion = (id: number) => {
+    for (const table of ['solver_results', 'hashes', 'cve_notices', 'unresolved_requests', 'advice_waits'])
+      prepare(`DELETE FROM ${table} WHERE version_id = ?`).run(id);
+    prepare('DELETE FROM package_versions WHERE id = ?').run(id);
+  };
+
+  /** Missing: the latest statement about it wins (a missing fact, or a package-missing notice that listed it); a tie says missing. */
+  const isMissing = (v: VersionRef, rows: FactRow[]): boolean => {
+    const statements: Array<[string, boolean]> = [];
+    for (const row of rows) if (row.kind === 'missing') statements.push([row.at, (JSON.parse(row.value) as { missing: boolean }).missing]);
+    const notices = prepare(
+      `SELECT at FROM facts WHERE kind = 'package-missing' AND subject = ?
+         AND EXISTS (SELECT 1 FROM json_each(json_extract(facts.value, '$.versions')) AS listed WHERE listed.value = ?)`,
+    ).all(JSON.stringify([v.indexUrl, v.packageName]), v.packageVersion) as Array<{ at: string }>;
+    for (const { at } of notices) statements.push([at, true]);
+    if (statements.length === 0) return false;
+    statements.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : Number(x) - Number(y)));
+    return statements[statements.length - 1][1];
+  };
+
+  /** The advice run: its recommendation type (the run's own fact, else its re-run's, else a wait's), first time, re-run time. */
+  const refreshAdvice = (adviserId: string) => {
+    const rows = prepare(
+      `SELECT kind, subject, value, at FROM facts WHERE subject = ? AND kind IN ('advice', 'advice-wait', 'advice-re-run') ORDER BY key`,
+    ).all(adviserId) as FactRow[];
+    if (rows.length === 0) {
+      prepare('DELETE FROM advice_waits WHERE adviser_id = ?').run(adviserId);
+      prepare('DELETE FROM advice_runs WHERE adviser_id = ?').run(adviserId);
+      return;
+    }
+    const typeOf = (row: FactRow | undefined) =>
+      row ? (JSON.parse(row.value) as { recommendation_type: string }).recommendation_type : undefined;
+    const run = rows.find((r) => r.kind === 'advice');
+    const reRun = rows.find((r) => r.kind === 'advice-re-run');
+    const wait = rows.find((r) => r.kind === 'advice-wait');
+    const createdAt = rows
+      .filter((r) => r.kind !== 'advice-re-run')
+      .reduce((min: string | null, r) => (min === null || r.at < min ? r.at : min), null);
+    prepare(
+      `INSERT INTO advice_runs (adviser_id, recommendation_type, created_at, re_run_published_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (adviser_id) DO UPDATE SET recommendation_type = excluded.recommendation_type, created_at = excluded.created_at,
+         re_run_published_at = excluded.re_run_published_at`,
+    ).run(adviserId, typeOf(run) ?? typeOf(reRun) ?? typeOf(wait) ?? 'latest', createdAt ?? reRun!.at, reRun?.at ?? null);
+  };
+
+  const refreshVersion = (v: VersionRef, advisers: Set<string>) => {
+    const rows = versionFacts(v);
+    const existing = versionIdOf(v);
+    if (rows.length === 0) {
+      if (existing !== undefined) {
+        for (const r of prepare('SELECT adviser_id FROM advice_waits WHERE version_id = ?').all(existing) as Array<{ adviser_id: string }>)
+          advisers.add(r.adviser_id);
+        dropVersion(existing);
+      }
+      return;
+    }
+    const firstSeen = rows.reduce((min, r) => (r.at < min ? r.at : min), rows[0].at);
+    const sdist = rows.find((r) => r.kind === 'provides-source-distro');
+    const si = rows.find((r) => r.kind === 'security-indicators');
+    const id = (
+      prepare(
+        `INSERT INTO package_versions (package_name, package_version, index_url, is_missing, provides_source_distro, si_state, first_seen)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (package_name, package_version, index_url) DO UPDATE SET is_missing = excluded.is_missing,
+           provides_source_distro = excluded.provides_source_distro, si_state = excluded.si_state, first_seen = excluded.first_seen
+         RETURNING id`,
+      ).get(
+        v.packageName,
+        v.packageVersion,
+        v.indexUrl,
+        isMissing(v, rows) ? 1 : 0,
+        sdist ? ((JSON.parse(sdist.value) as { value: boolean }).value ? 1 : 0) : null,
+        si ? (JSON.parse(si.value) as { state: string }).state : 'none',
+        firstSeen,
+      ) as { id: number }
+    ).id;
+
+    prepare('DELETE FROM solver_results WHERE version_id = ?').run(id);
+    prepare('DELETE FROM hashes WHERE version_id = ?').run(id);
+    prepare('DELETE FROM cve_notices WHERE version_id = ?').run(id);
+    prepare('DELETE FROM unresolved_requests WHERE version_id = ?').run(id);
+    for (const r of prepare('SELECT adviser_id FROM advice_waits WHERE version_id = ?').all(id) as Array<{ adviser_id: string }>)
+      advisers.add(r.adviser_id);
+    prepare('DELETE FROM advice_waits WHERE version_id = ?').run(id);
+
+    const requests = new Map<string, { first: string; last: string; count: number }>();
+    for (const row of rows) {
+      const value = JSON.parse(row.value) as Record<string, unknown>;
+      switch (row.kind) {
+        case 'solved':
+          prepare('INSERT INTO solver_results (version_id, solver, error, solved_at) VALUES (?, ?, ?, ?)').run(
+            id,
+            row.subject,
+            value.error ? 1 : 0,
+            row.at,
+          );
+          break;
+        case 'hash':
+          prepare('INSERT INTO hashes (version_id, hash, present, updated_at) VALUES (?, ?, ?, ?)').run(
+            id,
+            row.subject,
+            value.present ? 1 : 0,
+            row.at,
+          );
+          break;
+        case 'cve':
+          prepare('INSERT INTO cve_notices (version_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(id, row.at);
+          break;
+        case 'request': {
+          const solver = row.subject ?? '';
+          const last = typeof value.last_at === 'string' ? value.last_at : row.at;
+          const count = typeof value.count === 'number' ? value.count : 1;
+          const seen = requests.get(solver);
+          if (!seen) requests.set(solver, { first: row.at, last, count });
+          else {
+            if (row.at < seen.first) seen.first = row.at;
+            if (last > seen.last) seen.last = last;
+            seen.count += count;
+          }
+          break;
+        }
+        case 'advice-wait':
+          // The run's row first: advice_waits refers to it.
+          refreshAdvice(row.subject!);
+          prepare('INSERT INTO advice_waits (adviser_id, version_id) VALUES (?, ?) ON CONFLICT DO NOTHING').run(row.subject, id);
+          advisers.add(row.subject!);
+          break;
+        default:
+          break;
+      }
+    }
+    for (const [solver, r] of requests) {
+      prepare('INSERT INTO unresolved_requests (version_id, solver, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?)').run(
+        id,
+        solver,
+        r.first,
+        r.last,
+        r.count,
+      );
+    }
+  };
+
+  const refreshWorkflow = (name: string) => {
+    const row = prepare(`SELECT value FROM facts WHERE kind = 'workflow' AND subject = ?`).get(name) as { value: string } | undefined;
+    if (!row) {
+      prepare('DELETE FROM workflows WHERE name = ?').run(name);
+      return;
+    }
+    const w = JSON.parse(row.value) as Record<string, unknown>;
+    const source = w.source as WorkflowEntry['source'];
+    prepare(
+      `INSERT INTO workflows (name, kind, namespace, parameters, idempotency_key, status, source_topic, source_partition, source_offset,
+         created_at, updated_at, package_name, package_version, index_url)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, namespace = excluded.namespace, parameters = excluded.parameters,
+         idempotency_key = excluded.idempotency_key, status = excluded.status, source_topic = excluded.source_topic,
+         source_partition = excluded.source_partition, source_offset = excluded.source_offset, created_at = excluded.created_at,
+         updated_at = excluded.updated_at, package_name = excluded.package_name, package_version = excluded.package_version,
+         index_url = excluded.index_url`,
+    ).run(
+      name,
+      w.kind,
+      w.namespace,
+      JSON.stringify(w.parameters),
+      w.idempotency_key,
+      w.status,
+      source?.topic ?? null,
+      source?.partition ?? null,
+      source?.offset ?? null,
+      w.created_at,
+      w.updated_at,
+      w.package_name ?? null,
+      w.package_version ?? null,
+      w.index_url ?? null,
+    );
+  };
+
+  /** Versions a package-missing notice lists (a fact stored, or the one a tombstone removes). */
+  const noticeVersions = (subject: string): VersionRef[] => {
+    const row = prepare(`SELECT value FROM facts WHERE kind = 'package-missing' AND subject = ?`).get(subject) as
+      { value: string } | undefined;
+    if (!row) return [];
+    const [indexUrl, packageName] = JSON.parse(subject) as [string, string];
+    return (JSON.parse(row.value) as { versions: string[] }).versions.map((packageVersion) => ({ indexUrl, packageName, packageVersion }));
+  };
+
+  /** Applies decoded facts and tombstones (the caller's transaction), then recomputes what they touched. */
+  const apply = (records: DecodedFact[]): AppliedFacts => {
+    const versions = new Map<string, VersionRef>();
+    const advisers = new Set<string>();
+    const workflows = new Set<string>();
+    const touch = (v: VersionRef) => versions.set(refKey(v), v);
+    let applied = 0;
+    for (const record of records) {
+      if (record.type === 'unreadable') continue;
+      applied++;
+      if (record.type === 'tombstone') {
+        const id = record.identity;
+        if (id.kind === 'package-missing') for (const v of noticeVersions(JSON.stringify([id.indexUrl, id.packageName]))) touch(v);
+        prepare('DELETE FROM facts WHERE key = ?').run(record.key);
+        if (id.version) touch(id.version);
+        if (id.adviserId) advisers.add(id.adviserId);
+        if (id.workflowName) workflows.add(id.workflowName);
+        continue;
+      }
+      const fact = record.fact;
+      if (fact.kind === 'package-missing') {
+        // The notice it replaces may have listed other versions: they are touched too.
+        for (const v of noticeVersions(JSON.stringify([fact.indexUrl, fact.packageName]))) touch(v);
+        for (const packageVersion of fact.versions) touch({ indexUrl: fact.indexUrl, packageName: fact.packageName, packageVersion });
+      }
+      storeFact(record.key, fact, record.value);
+      const v = versionOf(fact);
+      if (v && fact.kind !== 'workflow') touch(v);
+      const adviser = adviserOf(fact);
+      if (adviser) advisers.add(adviser);
+      if (fact.kind === 'workflow') workflows.add(fact.workflow.name);
+    }
+    for (const v of versions.values()) refreshVersion(v, advisers);
+    for (const adviser of advisers) refreshAdvice(adviser);
+    for (const name of workflows) refreshWorkflow(name);
+    // A workflow about a version touches that version's decisions (a solver in flight, SI in flight).
+    for (const name of workflows) {
+      const row = prepare('SELECT package_name, package_version, index_url FROM workflows WHERE name = ?').get(name) as
+        { package_name: string | null; package_version: string | null; index_url: string | null } | undefined;
+      if (row?.package_name && row.package_version && row.index_url)
+        touch({ packageName: row.package_name, packageVersion: row.package_version, indexUrl: row.index_url });
+    }
+    return { applied, touched: { versions: [...versions.values()], adviserIds: [...advisers], workflows: [...workflows] } };
+  };
+
+  /** Recomputes every derived row from the facts (a migration, or a repair). */
+  const rebuild = (): void => {
+    for (const table of [
+      'solver_results',
+      'hashes',
+      'cve_notices',
+      'unresolved_requests',
+      'advice_waits',
+      'advice_runs',
+      'workflows',
+      'package_versions',
+    ])
+      prepare(`DELETE FROM ${table}`).run();
+    const advisers = new Set<string>();
+    const refs = prepare(
+      'SELECT DISTINCT index_url, package_name, package_version FROM facts WHERE package_name IS NOT NULL ORDER BY at, package_name, package_version',
+    ).all() as Array<{ index_url: string; package_name: string; package_version: string }>;
+    for (const r of refs)
+      refreshVersion({ indexUrl: r.index_url, packageName: r.package_name, packageVersion: r.package_version }, advisers);
+    for (const r of prepare(`SELECT DISTINCT subject FROM facts WHERE kind IN ('advice', 'advice-re-run', 'advice-wait')`).all() as Array<{
+      subject: string;
+    }>)
+      refreshAdvice(r.subject);
+    for (const r of prepare(`SELECT subject FROM facts WHERE kind = 'workflow' ORDER BY at, subject`).all() as Array<{ subject: string }>)
+      refreshWorkflow(r.subject);
+  };
+
+  return { apply, rebuild };
+}
+
+export type Projection = ReturnType<typeof projection>;

@@ -1,0 +1,348 @@
+/**
+ * Exactly-once consumption on kafkajs (SPEC §3, §5.1): every record a
+ * handler finishes is committed in ONE Kafka transaction together with what
+ * the handler wrote (facts, follow-ups, dead letters): kafkajs `transaction()`,
+ * `send`, `sendOffsets({ consumerGroupId, topics })`, `commit`; the consumer
+ * itself never commits (autoCommit off).
+ *
+ * Fencing. kafkajs speaks TxnOffsetCommit v0-v1, which carries no consumer
+ * group generation, so a member's offsets are not fenced by the group as
+ * Kafka's own clients do since KIP-447. Instead each input partition has its
+ * own transactional producer, `transactional.id` = `<group>.<topic>.<partition>`
+ * (Kafka Streams' first exactly-once design): a member that gains the
+ * partition starts that producer, and its InitProducerId bumps the epoch, so
+ * an earlier owner still running (a zombie after a rebalance) can commit
+ * nothing more, and whatever it left open is completed or aborted first. Only
+ * then does the new owner read the group's committed offset; records below it
+ * were handled by the earlier owner and are skipped, never committed again
+ * (TxnOffsetCommit would move the offset back).
+ *
+ * Positions move past transaction markers, so the lag of a topic written in
+ * transactions (adviser-re-run, the dead-letter topic) reaches 0.
+ */
+import type { Consumer, EachBatchPayload, KafkaMessage, Producer, Message } from 'kafkajs';
+import { TransientError } from '../../core/errors.js';
+import {
+  RetryLater,
+  type ConsumeOptions,
+  type ConsumeSummary,
+  type Consumption,
+  type ExactlyOnce,
+  type OutgoingRecord,
+  type PartitionLag,
+  type RecordHandler,
+} from '../port.js';
+import { toRecord, type KafkaHandles } from './consume.js';
+import { describeKafkaFailure, retryWhileSettling } from './errors.js';
+
+/** How long a killed member keeps its partitions: the group moves them after this without a heartbeat. */
+export const SESSION_TIMEOUT_MS = 10_000;
+/** How long a transaction may stay open: a member killed inside one holds back read_committed readers at most this long. */
+export const TRANSACTION_TIMEOUT_MS = 10_000;
+/** After being fenced, wait before trying the partition again: by then the group has told this member whether it still holds it. */
+const FENCED_RETRY_MS = 3_000;
+
+type Slot = string;
+const slot = (topic: string, partition: number): Slot => `${topic}\u0000${partition}`;
+
+interface Session {
+  id: number;
+  producer: Producer;
+  /** The group's committed offset: what the previous owner finished, then what this session committed. */
+  committed: number;
+}
+
+const FENCED = new Set([
+  'INVALID_PRODUCER_EPOCH',
+  'PRODUCER_FENCED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
+function isFenced(error: unknown): boolean {
+  for (let e = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined, i = 0; e && i < 10; i++) {
+    if (typeof e.type === 'string' && FENCED.has(e.type)) return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
+}
+
+function message(record: OutgoingRecord): Message {
+  return {
+    key: record.key,
+    value: record.value,
+    headers: record.headers,
+    timestamp: record.timestamp === undefined ? undefined : String(record.timestamp),
+  };
+}
+
+export function consumeExactlyOnce(
+  h: KafkaHandles,
+  options: ConsumeOptions & { group: string },
+  handler: RecordHandler,
+  onAssigned?: (assigned: Array<{ topic: string; partition: number }>) => void,
+): Consumption & { stop(): Promise<void> } {
+  const group = options.group;
+  const stopping = new AbortController();
+  const signal = AbortSignal.any([options.signal, stopping.signal]);
+  const sessions = new Map<Slot, Promise<Session>>();
+  const positions = new Map<Slot, number>();
+  const halted = new Set<string>();
+  const waiting = new Map<Slot, NodeJS.Timeout>();
+  let assignment: Array<{ topic: string; partition: number }> = [];
+  let joined = false;
+  let consumer: Consumer | undefined;
+  let sessionCount = 0;
+  let failure: unknown;
+  let active = 0;
+  let idle: (() => void) | undefined;
+  let records = 0;
+
+  const closeSession = async (key: Slot) => {
+    const session = sessions.get(key);
+    sessions.delete(key);
+    const opened = await session?.catch(() => undefined);
+    await opened?.producer.disconnect().catch(() => undefined);
+  };
+
+  /** Starts the partition's transactional producer (fencing any earlier owner), then reads what the group has committed. */
+  const openSession = async (topic: string, partition: number): Promise<Session> => {
+    const producer = h.kafka.producer({
+      transactionalId: `${group}.${topic}.${partition}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: TRANSACTION_TIMEOUT_MS,
+      allowAutoTopicCreation: true,
+      retry: h.retry,
+    });
+    try {
+      await producer.connect();
+      // InitProducerId for the transactional id happens with the first transaction: an empty one fences now.
+      const fence = await producer.transaction();
+      await fence.abort();
+      const [found] = await h.admin.fetchOffsets({ groupId: group, topics: [topic] });
+      const offset = Number(found?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+      return { id: ++sessionCount, producer, committed: offset };
+    } catch (error) {
+      await producer.disconnect().catch(() => undefined);
+      throw describeKafkaFailure(h.settings, error, `starting the transactional producer of ${topic}[${partition}]`);
+    }
+  };
+
+  const sessionFor = (topic: string, partition: number): Promise<Session> => {
+    const key = slot(topic, partition);
+    let session = sessions.get(key);
+    if (!session) {
+      session = openSession(topic, partition);
+      sessions.set(key, session);
+      session.catch(() => sessions.delete(key));
+    }
+    return session;
+  };
+
+  const exactlyOnceFor = (topic: string, partition: number, offset: number, state: { done: boolean }): ExactlyOnce => ({
+    begin: async () => {
+      const session = await sessionFor(topic, partition);
+      const handled = offset < session.committed;
+      if (handled) state.done = true;
+      return { session: session.id, handled };
+    },
+    commit: async (out, apply) => {
+      const session = await sessionFor(topic, partition);
+      if (offset < session.committed) {
+        state.done = true;
+        return;
+      }
+      const transaction = await session.producer.transaction();
+      try {
+        const byTopic = new Map<string, Message[]>();
+        for (const record of out) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), message(record)]);
+        if (byTopic.size > 0)
+          await transaction.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([name, messages]) => ({ topic: name, messages })) });
+        await transaction.sendOffsets({
+          consumerGroupId: group,
+          topics: [{ topic, partitions: [{ partition, offset: String(offset + 1) }] }],
+        });
+        await transaction.commit();
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        // A producer that failed mid-transaction is not trusted again: the next attempt starts a new session.
+        await closeSession(slot(topic, partition));
+        if (isFenced(error)) throw new RetryLater(FENCED_RETRY_MS);
+        throw describeKafkaFailure(h.settings, error, `committing ${topic}[${partition}]@${offset}`);
+      }
+      session.committed = offset + 1;
+      state.done = true;
+      apply?.();
+    },
+  });
+
+  const retryLater = (c: Consumer, topic: string, partition: number, offset: number, delayMs: number) => {
+    const key = slot(topic, partition);
+    c.pause([{ topic, partitions: [partition] }]);
+    c.seek({ topic, partition, offset: String(offset) });
+    clearTimeout(waiting.get(key));
+    waiting.set(
+      key,
+      setTimeout(() => {
+        waiting.delete(key);
+        if (!signal.aborted && !halted.has(topic) && !halted.has(key)) c.resume([{ topic, partitions: [partition] }]);
+      }, delayMs),
+    );
+  };
+
+  const handleOne = async (topic: string, partition: number, msg: KafkaMessage, heartbeat: () => Promise<void>) => {
+    const offset = Number(msg.offset);
+    const state = { done: false };
+    const exactlyOnce = exactlyOnceFor(topic, partition, offset, state);
+    await handler(toRecord({ topic, partition, message: msg }), { heartbeat, signal, retriesLater: true, exactlyOnce });
+    // A handler that wrote nothing still moves the offset on, in a transaction of its own.
+    if (!state.done && !(await exactlyOnce.begin()).handled) await exactlyOnce.commit([]);
+    records++;
+  };
+
+  const eachBatch = async (payload: EachBatchPayload) => {
+    const { batch } = payload;
+    const heartbeat = () => payload.heartbeat();
+    const resolveOffset = (offset: string) => payload.resolveOffset(offset);
+    const isRunning = () => payload.isRunning();
+    const isStale = () => payload.isStale();
+    const c = consumer!;
+    const { topic, partition } = batch;
+    const key = slot(topic, partition);
+    for (const msg of batch.messages) {
+      if (signal.aborted || !isRunning() || isStale()) return;
+      active++;
+      try {
+        await handleOne(topic, partition, msg, heartbeat);
+      } catch (error) {
+        if (error instanceof RetryLater) return retryLater(c, topic, partition, Number(msg.offset), error.delayMs);
+        failure ??= error;
+        stopping.abort();
+        return;
+      } finally {
+        active--;
+        if (active === 0) idle?.();
+      }
+      resolveOffset(msg.offset);
+      positions.set(key, Number(msg.offset) + 1);
+      await heartbeat().catch(() => undefined);
+    }
+    // Past a transaction marker that ends the batch.
+    const last = Number(batch.lastOffset());
+    if (!signal.aborted && isRunning() && !isStale() && last + 1 > (positions.get(key) ?? 0)) {
+      resolveOffset(batch.lastOffset());
+      positions.set(key, last + 1);
+    }
+  };
+
+  const run = async (): Promise<ConsumeSummary> => {
+    const c = h.kafka.consumer({
+      groupId: group,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 30_000,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: Math.max(1_048_576, h.settings.messageMaxBytes ?? 0),
+      maxWaitTimeInMs: 500,
+      retry: h.retry,
+    });
+    c.on(c.events.GROUP_JOIN, ({ payload }) => {
+      const now = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+        partitions.map((partition) => ({ topic, partition })),
+      );
+      const held = new Set(now.map((p) => slot(p.topic, p.partition)));
+      // A partition given away: its producer goes, so that holding it again starts (and fences) anew.
+      for (const key of [...sessions.keys()]) if (!held.has(key)) void closeSession(key);
+      const gained = now.filter((p) => !assignment.some((a) => a.topic === p.topic && a.partition === p.partition));
+      assignment = now;
+      joined = true;
+      for (const target of halted) {
+        const [topic, partition] = target.split('\u0000');
+        c.pause([{ topic, ...(partition === undefined ? {} : { partitions: [Number(partition)] }) }]);
+      }
+      if (gained.length > 0) onAssigned?.(gained);
+    });
+    c.on(c.events.END_BATCH_PROCESS, ({ payload }) => {
+      // A batch of transaction markers or aborted records only: the position moves past it.
+      if (payload.batchSize !== 0) return;
+      const key = slot(payload.topic, payload.partition);
+      const next = Number(payload.lastOffset) + 1;
+      if (next > (positions.get(key) ?? 0)) positions.set(key, next);
+    });
+    c.on(c.events.CRASH, ({ payload }) => {
+      if (payload.restart) h.log.warn(`Kafka consumer restarting after: ${payload.error.message}`);
+      else {
+        failure ??= describeKafkaFailure(h.settings, payload.error, `consuming ${options.topics.join(', ')}`);
+        stopping.abort();
+      }
+    });
+    consumer = c;
+    try {
+      await retryWhileSettling(() => c.connect(), signal);
+      await c.subscribe({ topics: options.topics, fromBeginning: options.start.from !== 'latest' });
+      await c.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: Math.max(1, options.partitionsConcurrently ?? 1),
+        eachBatch,
+      });
+    } catch (error) {
+      await c.disconnect().catch(() => undefined);
+      throw describeKafkaFailure(h.settings, error, `consuming ${options.topics.join(', ')}`);
+    }
+    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    for (const timer of waiting.values()) clearTimeout(timer);
+    waiting.clear();
+    if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
+    await c.disconnect().catch((error: unknown) => h.log.debug(`kafka consumer disconnect: ${String(error)}`));
+    await Promise.all([...sessions.keys()].map((key) => closeSession(key)));
+    consumer = undefined;
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error('the consumer failed', { cause: failure });
+    return { records, reason: 'aborted' };
+  };
+
+  const done = run();
+  done.catch(() => undefined);
+
+  const pauseOrResume = (op: 'pause' | 'resume', topic: string, partition?: number) => {
+    const key = partition === undefined ? topic : slot(topic, partition);
+    if (op === 'pause') halted.add(key);
+    else halted.delete(key);
+    if (!consumer) return;
+    const target = [{ topic, ...(partition === undefined ? {} : { partitions: [partition] }) }];
+    if (op === 'pause') consumer.pause(target);
+    else consumer.resume(target);
+  };
+
+  return {
+    done,
+    pause: (topic, partition) => pauseOrResume('pause', topic, partition),
+    resume: (topic, partition) => pauseOrResume('resume', topic, partition),
+    assignment: () => [...assignment],
+    lag: async (): Promise<PartitionLag[]> => {
+      // Before the first assignment there is no lag to tell, which is not the same as none.
+      if (!joined) throw new TransientError('the consumer has not joined its group yet');
+      const held = [...assignment];
+      const topics = [...new Set(held.map((a) => a.topic))];
+      const ends = new Map<Slot, { low: number; high: number }>();
+      for (const topic of topics)
+        for (const { partition, low, high } of await h.admin.fetchTopicOffsets(topic))
+          ends.set(slot(topic, partition), { low: Number(low), high: Number(high) });
+      const committed = new Map<Slot, number>();
+      if (topics.length > 0)
+        for (const { topic, partitions } of await h.admin.fetchOffsets({ groupId: group, topics }))
+          for (const { partition, offset } of partitions) if (Number(offset) >= 0) committed.set(slot(topic, partition), Number(offset));
+      return held.map(({ topic, partition }) => {
+        const key = slot(topic, partition);
+        const end = ends.get(key) ?? { low: 0, high: 0 };
+        // Not fetched yet: where the group's committed offset (or the topic's start) puts it.
+        return { topic, partition, position: positions.get(key) ?? committed.get(key) ?? end.low, end: end.high };
+      });
+    },
+    stop: async () => {
+      stopping.abort();
+      await done.catch(() => undefined);
+    },
+  };
+}
