@@ -109,7 +109,11 @@ export function createDecider(o: DeciderOptions): Decider {
       if (!exactlyOnce) throw new Error('decision triggers are handled only with an exactly-once transport');
       const trigger = decodeTrigger(record.value);
       const { session, handled } = await exactlyOnce.begin();
-      if (handled) return { events: [], duplicate: true };
+      if (handled) {
+        pending.delete(trigger.decision);
+        o.note('decision', { decision: trigger.decision, outcome: 'handled-before' });
+        return { events: [], duplicate: true };
+      }
       if (caughtUp.get(record.partition) !== session) {
         await o.sync.catchUp(context.signal);
         caughtUp.set(record.partition, session);

@@ -5,9 +5,10 @@
  * with `thoth query … -o json` and compared with expected.json, like the
  * `--from` runs of scenarios.test.ts.
  *
- * Each record is published once the previous one (and every follow-up it
- * caused) has been handled, so that the order across topics is the file's,
- * as the expectations assume; partitions are still consumed concurrently.
+ * Each record is published once the previous one (and every follow-up and
+ * decision it caused) has been handled, so that the order across topics is
+ * the file's, as the expectations assume; partitions are still consumed
+ * concurrently.
  */
 import { readSettings } from '../../src/config/settings.js';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -55,6 +56,9 @@ async function runThroughKafka(scenario: LoadedScenario): Promise<{ outcome: Sce
   const run = startInvestigator(['--db', db, 'investigate', '--workflows', 'record', '--port', 'none'], env);
   const handled = () => run.events.filter((e) => HANDLED.has(String(e.event))).length;
   const published = () => run.events.filter((e) => e.event === 'published').length;
+  // Decisions (security indicators, adviser re-runs) are triggered before the message that completes them is reported processed.
+  const decisionsOpen = () =>
+    run.events.filter((e) => e.event === 'decision-trigger').length - run.events.filter((e) => e.event === 'decision').length;
   const unconsumedTopics = new Set<string>();
   let sent = 0;
   const lines = readFileSync(scenario.inputPath, 'utf8')
@@ -75,7 +79,7 @@ async function runThroughKafka(scenario: LoadedScenario): Promise<{ outcome: Sce
     await waitFor(
       () => {
         if (run.child.exitCode !== null) throw new Error(`the investigator exited (${run.child.exitCode}): ${run.stderr()}`);
-        return handled() >= sent + published();
+        return handled() >= sent + published() && decisionsOpen() <= 0;
       },
       `record ${i + 1} of ${scenario.name} to be handled`,
       60_000,

@@ -214,6 +214,16 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
         }
       }
     });
+    // A topic written in transactions (the investigator's follow-ups, dead letters, knowledge) ends with a
+    // commit marker, which no message reports: the position moves past it here, and --exit-at-end ends there.
+    c.on(c.events.END_BATCH_PROCESS, ({ payload }) => {
+      const key = slot(payload.topic, payload.partition);
+      const next = Number(payload.lastOffset) + 1;
+      if (waiting.has(key) || next <= (positions.get(key) ?? 0)) return;
+      if (payload.batchSize === 0) positions.set(key, next);
+      const end = plans.get(key)?.end;
+      if (options.exitAtEnd && end !== undefined && next >= end && unfinished.has(key)) finishPartition(payload.topic, payload.partition);
+    });
     c.on(c.events.CRASH, ({ payload }) => {
       if (payload.restart) h.log.warn(`Kafka consumer restarting after: ${payload.error.message}`);
       else settle({ error: describeKafkaFailure(h.settings, payload.error, `consuming ${topics.join(', ')}`) });

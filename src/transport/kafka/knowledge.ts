@@ -6,7 +6,7 @@
  * kafkajs client of its own from the same settings as the Broker port's, so
  * neither needs the other's internals.
  */
-import { ConfigResourceTypes, Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type ConfigResourceTypes, type Kafka, type Producer } from 'kafkajs';
 import { UserError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { KafkaSettings } from '../../config/kafka.js';
@@ -19,6 +19,8 @@ import { describeKafkaFailure, retryWhileSettling } from './errors.js';
 import { consumeExactlyOnce } from './exactly-once.js';
 
 const RETRY = { retries: 4, initialRetryTime: 300, maxRetryTime: 2_000 } as const;
+/** ConfigResourceTypes.TOPIC: kafkajs exports the enum only from CommonJS, which an ES module cannot name. */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 function errorTypes(error: unknown): string[] {
   const types: string[] = [];
@@ -96,7 +98,7 @@ export async function openKafkaKnowledge(settings: KafkaSettings, log: Logger): 
       try {
         const { resources } = await admin.describeConfigs({
           includeSynonyms: false,
-          resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }],
+          resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['cleanup.policy'] }],
         });
         const policy = resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue;
         if (policy !== undefined && policy !== 'compact')
