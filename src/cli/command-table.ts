@@ -42,6 +42,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => runnable((await import('../commands/query.js')).queryCommand),
   },
   {
+    name: 'cache',
+    summary: "Sync the local cache from the deployment's knowledge topic, or rebuild the topic from it",
+    load: async () => runnable((await import('../commands/cache.js')).cacheCommand),
+  },
+  {
     name: 'topics',
     summary: 'List or create the topics of the message catalogue',
     load: async () => runnable((await import('../commands/topics.js')).topicsCommand),

@@ -26,7 +26,7 @@ import type { SourceRef } from '../store/types.js';
 import type { ConsumedRecord, OutgoingRecord, RecordContext } from '../transport/port.js';
 import { decodeTrigger, decisionsTouched, evaluate, pendingDecisions, triggerValue } from './decisions.js';
 import type { CommitPort, Executor, ExecutorEvent } from './executor.js';
-import type { KnowledgeSync } from './knowledge-sync.js';
+import type { KnowledgeSync } from '../transport/knowledge-sync.js';
 
 export interface DeciderOptions {
   store: Store;

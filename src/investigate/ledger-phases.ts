@@ -7,10 +7,17 @@
  * analysed (src/store/ledger.ts).
  *
  * A list that fails is tried again on the next round: the ledger only lags.
+ *
+ * A phase change is knowledge like any other: `record` writes it as facts
+ * (the workflow's entry, and a finished SI workflow's state) to the knowledge
+ * topic and this cache, so every replica's ledger follows, not only the one
+ * that listed it.
  */
 import { FatalError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { sleep } from '../core/sleep.js';
+import type { Fact } from '../facts/facts.js';
+import { securityIndicatorsOutcome, workflowFact } from '../store/ledger.js';
 import type { KnowledgeStore, LedgerEntry, WorkflowStatus } from '../store/types.js';
 import { statusOf } from '../workflows/schedule.js';
 import type { Workflow } from '../workflows/types.js';
@@ -18,7 +25,9 @@ import type { Workflow } from '../workflows/types.js';
 export interface PhaseFollowOptions {
   list(namespace: string): Promise<Workflow[]>;
   namespaces: string[];
-  store: Pick<KnowledgeStore, 'findWorkflow' | 'setWorkflowStatus' | 'transaction'>;
+  store: Pick<KnowledgeStore, 'findWorkflow'>;
+  /** Writes the facts of a status change (the knowledge topic, then this cache). */
+  record(facts: Fact[]): Promise<void>;
   everyMs: number;
   stop: AbortSignal;
   now(): number;
@@ -51,7 +60,9 @@ export async function syncPhases(o: Omit<PhaseFollowOptions, 'everyMs' | 'stop'>
       if (!entry || entry.namespace !== namespace || !workflow.status?.phase) continue;
       const status = statusOf(workflow);
       if (status === entry.status) continue;
-      o.store.transaction(() => o.store.setWorkflowStatus(entry.name, status, new Date(o.now()).toISOString()));
+      const at = new Date(o.now()).toISOString();
+      const outcome = securityIndicatorsOutcome(entry, status, at);
+      await o.record([workflowFact({ ...entry, status, updatedAt: at }, entry), ...(outcome ? [outcome] : [])]);
       changed++;
       o.onChange(entry, status, workflow.status.message);
     }

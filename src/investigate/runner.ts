@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { isAbortError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { sleep } from '../core/sleep.js';
-import { KNOWLEDGE_BASE_TOPIC } from '../facts/codec.js';
+import { KNOWLEDGE_BASE_TOPIC, encodeFact } from '../facts/codec.js';
 import { topicName } from '../messages/topics.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/index.js';
@@ -21,7 +21,7 @@ import type { InvestigatorConfig } from '../config/investigator.js';
 import { handledTypes, handlesInMode, subscribedTopics } from './modes.js';
 import { createDecider } from './decide.js';
 import { DECISIONS_BASE_TOPIC } from './decisions.js';
-import { knowledgeSync } from './knowledge-sync.js';
+import { knowledgeSync } from '../transport/knowledge-sync.js';
 import { createDelivery } from './delivery.js';
 import { planEffects } from './dispatch.js';
 import { countEvent, emptyTally, fanOut, type EventSink, type EventTally, type InvestigatorEventName } from './events.js';
@@ -301,6 +301,13 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
         list: (namespace) => kube.listWorkflows(namespace),
         namespaces: [...new Set(WORKFLOW_KINDS.map((kind) => options.namespaceFor(kind)))],
         store,
+        record: async (facts) => {
+          const records = facts.map(encodeFact);
+          // Outside any record's transaction: these facts say what the cluster says, as often as it is asked.
+          await source.knowledge.send(records.map((f) => ({ topic: topics.knowledge, key: f.key, headers: {}, value: f.value })));
+          const applied = store.transaction(() => store.applyFactRecords(records));
+          await decider.consider(applied.touched);
+        },
         everyMs: options.phasePollMs,
         stop,
         now: clock.now,

@@ -27,8 +27,8 @@ export interface FactFunctions {
   /** Applies records as read from a knowledge topic (the caller's transaction); unreadable ones are returned, not applied. */
   applyFactRecords(records: Array<{ key: string | null; value: string | null }>): AppliedRecords;
   applyFacts(facts: Fact[]): AppliedRecords;
-  /** Every fact the cache holds, by key: what `thoth cache rebuild` publishes. */
-  factRecords(): IterableIterator<FactRecord>;
+  /** The facts the cache holds, in key order, after `afterKey` (null: from the first): what `thoth cache rebuild` publishes. */
+  factRecords(afterKey: string | null, limit: number): FactRecord[];
   factCount(): number;
   /** The newest `at` among the facts, null when there are none. */
   newestFactAt(): string | null;
@@ -47,7 +47,12 @@ export function factFunctions(prepare: Prepare, project: Projection): FactFuncti
   return {
     applyFactRecords,
     applyFacts: (facts) => applyFactRecords(facts.map(encodeFact)),
-    factRecords: () => prepare('SELECT key, value FROM facts ORDER BY key').iterate() as IterableIterator<FactRecord>,
+    factRecords: (afterKey, limit) =>
+      prepare('SELECT key, value FROM facts WHERE ? IS NULL OR key > ? ORDER BY key LIMIT ?').all(
+        afterKey,
+        afterKey,
+        limit,
+      ) as FactRecord[],
     factCount: () => (prepare('SELECT count(*) AS n FROM facts').get() as { n: number }).n,
     newestFactAt: () => (prepare('SELECT max(at) AS at FROM facts').get() as { at: string | null }).at,
     changelogPositions: (topic) =>

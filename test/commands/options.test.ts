@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CommandDefinition, ParseContext } from '../../src/commands/command.js';
+import { cacheCommand } from '../../src/commands/cache.js';
 import { investigateCommand } from '../../src/commands/investigate.js';
 import { parseOptions } from '../../src/commands/parse.js';
 import { publishCommand } from '../../src/commands/publish.js';
@@ -303,5 +304,26 @@ describe('topics and schema options', () => {
     [[], { typeName: undefined }],
   ])('schema %j', (argv, expected) => {
     expect(parsed(schemaCommand, argv)).toEqual(expected);
+  });
+});
+
+describe('cache options', () => {
+  it.each([
+    [['sync'], { action: 'sync', follow: false, format: 'json' }],
+    [['sync', '--follow', '-o', 'table'], { action: 'sync', follow: true, format: 'table' }],
+    [['rebuild', '-o', 'yaml'], { action: 'rebuild', format: 'yaml' }],
+  ])('cache %j', (argv, expected) => {
+    expect(parsed(cacheCommand, argv)).toEqual(expected);
+  });
+
+  it('shows the human form on a terminal', () => {
+    expect(parsed(cacheCommand, ['sync'], context({}, true))).toMatchObject({ format: 'table' });
+  });
+
+  it.each([
+    [['sync', '-o', 'ndjson'], '-o must be one of table, json, yaml, got "ndjson"'],
+    [['check-everything'], "unknown command 'check-everything'"],
+  ])('refuses %j', (argv, message) => {
+    expect(refusal(cacheCommand, argv)).toContain(message);
   });
 });

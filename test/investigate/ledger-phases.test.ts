@@ -37,6 +37,7 @@ describe('following workflow phases into the ledger', () => {
     store.recordWorkflow(entry('solver-c', 'other', 'Pending'));
     const changes: string[] = [];
     const debug: string[] = [];
+    const recorded: string[] = [];
     const clusters: Record<string, Workflow[]> = {
       thoth: [
         onCluster('solver-a', 'thoth', 'Failed'),
@@ -52,12 +53,17 @@ describe('following workflow phases into the ledger', () => {
       },
       namespaces: ['broken', 'thoth'],
       store,
+      record: async (facts) => {
+        recorded.push(...facts.map((f) => f.kind));
+        store.applyFacts(facts);
+      },
       now: () => Date.parse('2024-05-01T13:00:00Z'),
       log: { debug: (t: string) => void debug.push(t) } as never,
       onChange: (e, status) => void changes.push(`${e.name} ${status}`),
     });
     expect(changed).toBe(1);
     expect(changes).toEqual(['solver-a Failed']);
+    expect(recorded).toEqual(['workflow']);
     expect(store.findWorkflow('solver-a')).toMatchObject({ status: 'Failed', updatedAt: '2024-05-01T13:00:00.000Z' });
     // The namesake in another namespace is not the one the ledger holds.
     expect(store.findWorkflow('solver-c')?.status).toBe('Pending');

@@ -11,7 +11,7 @@
  */
 import type { Store } from '../store/index.js';
 import type { Touched } from '../store/projection.js';
-import type { ChangelogBatch, KnowledgeTransport } from '../transport/knowledge-port.js';
+import type { ChangelogBatch, KnowledgeTransport } from './knowledge-port.js';
 
 export interface KnowledgeSyncOptions {
   transport: Pick<KnowledgeTransport, 'endOffsets' | 'follow'>;
