@@ -39,8 +39,8 @@ export interface CachePorts {
   transport: KnowledgeTransport;
   store: Store;
   deploymentName?: string;
-  now(): number;
-  warn(text: string): void;
+  now: () => number;
+  warn: (text: string) => void;
 }
 
 export function knowledgeTopicOf(deploymentName?: string): string {
