@@ -7,7 +7,7 @@
  * happened; the command presents it.
  */
 import { resolve } from 'node:path';
-import { isAbortError } from '../core/errors.js';
+import { TransientError, isAbortError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { sleep } from '../core/sleep.js';
 import { KNOWLEDGE_BASE_TOPIC, encodeFact } from '../facts/codec.js';
@@ -246,12 +246,27 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
         log: log,
       })
     : undefined;
-  await source.prepare((text) => log.warn(text));
+  // A broker restarting while this starts is waited for, not a reason to stop (SPEC §3).
+  const patiently = async (what: string, attempt: () => Promise<void>) => {
+    for (let round = 1; ; round++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof TransientError) || stop.aborted) throw error;
+        const delayMs = Math.min(10_000, 500 * 2 ** Math.min(round, 5));
+        log.warn(`${what} failed (${error.message}); trying again in ${Math.round(delayMs / 1000)}s`);
+        await sleep(delayMs, stop);
+      }
+    }
+  };
+  await patiently('preparing the topics', () => source.prepare((text) => log.warn(text)));
   // Like a Kafka Streams global table: the whole knowledge topic is in the cache before any record is handled.
   metrics.set(METRIC.knowledgeCaughtUp, {}, 0);
   const following = sync.start(stop);
   following.catch(() => undefined);
-  await catchUpFirst(sync, stop, (behind) => note('knowledge', { state: 'catching-up', topic: topics.knowledge, behind }));
+  await patiently(`reading ${topics.knowledge}`, () =>
+    catchUpFirst(sync, stop, (behind) => note('knowledge', { state: 'catching-up', topic: topics.knowledge, behind })),
+  );
   metrics.set(METRIC.knowledgeCaughtUp, {}, 1);
   note('knowledge', { state: 'caught-up', topic: topics.knowledge, facts: sync.counts().applied });
   decider.ready();

@@ -12,6 +12,7 @@
  *   that caused them, so one run replays the whole loop of SPEC §1; dead
  *   letters go only to the cache.
  */
+import { sleep } from '../core/sleep.js';
 import { DEAD_LETTER_BASE_TOPIC, topicName } from '../messages/topics.js';
 import { openInput, readEnvelopes } from '../messages/ndjson.js';
 import { bodyOfValue, replayTopic } from '../messages/records.js';
@@ -127,14 +128,23 @@ export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
     badLines: () => 0,
     description: broker.kind === 'embedded' ? `embedded:${broker.address}` : broker.address,
     prepare: async (warn) => {
-      try {
-        await broker.createTopics([...options.topics, deadLetterTopic]);
-        if (options.decisionsTopic) await broker.createTopics([options.decisionsTopic], { partitions: DECISION_PARTITIONS });
-      } catch (error) {
-        // Without the right to create topics, consumption still works for the ones that exist.
-        warn(
-          `could not create the investigator's topics (${error instanceof Error ? error.message : String(error)}); create them with \`thoth topics create\``,
-        );
+      // A broker that has just started may not answer a new topic's metadata yet: a second attempt finds it.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await broker.createTopics([...options.topics, deadLetterTopic]);
+          if (options.decisionsTopic) await broker.createTopics([options.decisionsTopic], { partitions: DECISION_PARTITIONS });
+          break;
+        } catch (error) {
+          if (attempt < 3) {
+            await sleep(1_000);
+            continue;
+          }
+          // Without the right to create topics, consumption still works for the ones that exist.
+          warn(
+            `could not create the investigator's topics (${error instanceof Error ? error.message : String(error)}); create them with \`thoth topics create\``,
+          );
+          break;
+        }
       }
       // The knowledge topic is another matter: without it there is nowhere to keep what is learnt.
       await knowledge.ensureCompactedTopic(options.knowledgeTopic, { partitions: KNOWLEDGE_PARTITIONS, warn });

@@ -14,7 +14,8 @@ import { randomUUID } from 'node:crypto';
 import type { EachBatchPayload } from 'kafkajs';
 import type { ChangelogBatch, FollowOptions, Following } from '../knowledge-port.js';
 import { toRecord, type KafkaHandles } from './consume.js';
-import { describeKafkaFailure, retryWhileSettling } from './errors.js';
+import { describeKafkaFailure } from './errors.js';
+import { untilAnswered } from './patience.js';
 
 export function followChangelog(h: KafkaHandles, options: FollowOptions): Following {
   const { topic, signal } = options;
@@ -41,7 +42,7 @@ export function followChangelog(h: KafkaHandles, options: FollowOptions): Follow
   };
 
   const run = async (): Promise<void> => {
-    const ends = await retryWhileSettling(() => h.admin.fetchTopicOffsets(topic), stopped);
+    const ends = await untilAnswered(() => h.admin.fetchTopicOffsets(topic), stopped);
     for (const { partition, low, high } of ends) {
       const wanted = options.from.get(partition) ?? Number(low);
       if (wanted > Number(high)) {
@@ -80,8 +81,8 @@ export function followChangelog(h: KafkaHandles, options: FollowOptions): Follow
       await payload.heartbeat().catch(() => undefined);
     };
     try {
-      await c.connect();
-      await c.subscribe({ topics: [topic], fromBeginning: true });
+      await untilAnswered(() => c.connect(), stopped);
+      await untilAnswered(() => c.subscribe({ topics: [topic], fromBeginning: true }), stopped);
       await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 4, eachBatch });
     } catch (error) {
       await c.disconnect().catch(() => undefined);

@@ -33,7 +33,8 @@ import {
   type RecordHandler,
 } from '../port.js';
 import { toRecord, type KafkaHandles } from './consume.js';
-import { describeKafkaFailure, retryWhileSettling } from './errors.js';
+import { describeKafkaFailure } from './errors.js';
+import { untilAnswered } from './patience.js';
 
 /** How long a killed member keeps its partitions: the group moves them after this without a heartbeat. */
 export const SESSION_TIMEOUT_MS = 10_000;
@@ -41,6 +42,13 @@ export const SESSION_TIMEOUT_MS = 10_000;
 export const TRANSACTION_TIMEOUT_MS = 10_000;
 /** After being fenced, wait before trying the partition again: by then the group has told this member whether it still holds it. */
 const FENCED_RETRY_MS = 3_000;
+/**
+ * The transactional producers' retries start short: right after a commit the coordinator answers the
+ * next transaction's AddPartitionsToTxn with CONCURRENT_TRANSACTIONS until its markers are written
+ * (a few ms), and kafkajs' usual first backoff (300 ms, randomised) made every message wait ~40 ms
+ * for it. Java's producer special-cases this error with a 20 ms backoff; this is the same idea.
+ */
+const TRANSACTION_RETRY = { initialRetryTime: 10, maxRetryTime: 1_000, retries: 12 } as const;
 
 type Slot = string;
 const slot = (topic: string, partition: number): Slot => `${topic}\u0000${partition}`;
@@ -113,7 +121,7 @@ export function consumeExactlyOnce(
       maxInFlightRequests: 1,
       transactionTimeout: TRANSACTION_TIMEOUT_MS,
       allowAutoTopicCreation: true,
-      retry: h.retry,
+      retry: TRANSACTION_RETRY,
     });
     try {
       await producer.connect();
@@ -279,8 +287,8 @@ export function consumeExactlyOnce(
     });
     consumer = c;
     try {
-      await retryWhileSettling(() => c.connect(), signal);
-      await c.subscribe({ topics: options.topics, fromBeginning: options.start.from !== 'latest' });
+      await untilAnswered(() => c.connect(), signal);
+      await untilAnswered(() => c.subscribe({ topics: options.topics, fromBeginning: options.start.from !== 'latest' }), signal);
       await c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,

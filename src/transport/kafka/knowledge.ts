@@ -69,31 +69,47 @@ export async function openKafkaKnowledge(settings: KafkaSettings, log: Logger): 
     },
 
     async ensureCompactedTopic(topic, { partitions, warn }) {
+      let created = false;
       if (!(await transport.topicExists(topic))) {
         try {
           const brokers = (await admin.describeCluster()).brokers.length;
-          await admin.createTopics({
-            waitForLeaders: true,
-            topics: [
-              {
-                topic,
-                numPartitions: partitions,
-                replicationFactor: Math.min(3, brokers),
-                configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-              },
-            ],
-          });
-          return true;
+          // A broker just started (or electing leaders) answers the new topic's metadata late: asked again, it has it.
+          let attempts = 0;
+          const create = () =>
+            admin.createTopics({
+              waitForLeaders: true,
+              topics: [
+                {
+                  topic,
+                  numPartitions: partitions,
+                  replicationFactor: Math.min(3, brokers),
+                  configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+                },
+              ],
+            });
+          created = await retryWhileSettling(async () => {
+            attempts++;
+            try {
+              return await create();
+            } catch (error) {
+              // Asked again after an attempt that created it but timed out waiting for its leaders: it is ours.
+              if (attempts > 1 && errorTypes(error).includes('TOPIC_ALREADY_EXISTS')) return true;
+              throw error;
+            }
+          }, new AbortController().signal);
         } catch (error) {
           const types = errorTypes(error);
-          if (types.includes('TOPIC_ALREADY_EXISTS')) return false;
           if (types.some((t) => t.endsWith('_AUTHORIZATION_FAILED')))
             throw new UserError(
               `Kafka at ${settings.address} refused to create the knowledge topic ${topic} (${types.find((t) => t.endsWith('_AUTHORIZATION_FAILED'))})`,
               `grant this principal the ACL CREATE on Topic:${topic} (or on the Cluster), or create it yourself: ${topic} with cleanup.policy=compact`,
             );
-          throw describeKafkaFailure(settings, error, `creating ${topic}`);
+          if (!types.includes('TOPIC_ALREADY_EXISTS')) throw describeKafkaFailure(settings, error, `creating ${topic}`);
         }
+        await retryWhileSettling(() => admin.fetchTopicOffsets(topic), new AbortController().signal).catch((error: unknown) => {
+          throw describeKafkaFailure(settings, error, `reading ${topic}`);
+        });
+        if (created) return true;
       }
       try {
         const { resources } = await admin.describeConfigs({
@@ -110,7 +126,7 @@ export async function openKafkaKnowledge(settings: KafkaSettings, log: Logger): 
           `could not read the configuration of the knowledge topic ${topic} (${errorTypes(error)[0] ?? (error instanceof Error ? error.message : String(error))}); make sure it has cleanup.policy=compact (the check needs the ACL DESCRIBE_CONFIGS on Topic:${topic})`,
         );
       }
-      return false;
+      return created;
     },
 
     async endOffsets(topic) {
