@@ -25,6 +25,8 @@ export interface OperatorEndpointOptions {
   metrics: Metrics;
   /** Samples computed at scrape time besides the consumer lag (the knowledge topic's lag). */
   extraSamples?: () => Promise<Sample[]>;
+  /** Where reading the knowledge topic stands (catching-up until it has read it to its end). */
+  knowledge?: () => string;
   /** Topics (and namespaces, as `pending:<ns>`) held back right now; shared with back-pressure. */
   halted: Set<string>;
   onHaltedChange(): void;
@@ -47,7 +49,7 @@ export async function serveOperatorEndpoints(options: OperatorEndpointOptions): 
           const extra = (await options.extraSamples?.().catch(() => [])) ?? [];
           return options.metrics.render([...((consumption && (await lagSamples(consumption))) || []), ...extra]);
         },
-        health: () => ({ ok: options.running(), halted: [...halted] }),
+        health: () => ({ ok: options.running(), halted: [...halted], ...(options.knowledge ? { knowledge: options.knowledge() } : {}) }),
         halt: (base) => {
           const topic = full(base);
           if (!topics.has(topic)) return 'unknown';

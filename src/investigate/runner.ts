@@ -239,6 +239,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
         consumption: () => consumption,
         metrics,
         extraSamples: async () => [{ name: METRIC.knowledgeLag, labels: {}, value: await sync.lag() }],
+        knowledge: () => (metrics.value(METRIC.knowledgeCaughtUp) === 1 ? 'caught-up' : 'catching-up'),
         halted,
         onHaltedChange: updateHalted,
         note,

@@ -131,6 +131,21 @@ export function dashboardLines(state: DashboardState, options: LayoutOptions): D
     const run = [state.source, ...(state.group ? [`group ${state.group}`] : []), `workflows ${state.workflows}`, `up ${up}`];
     row('source', packItems(run.map(mask), content, '  ', 2));
   }
+  const k = state.knowledge;
+  if (k)
+    row(
+      'knowledge',
+      packItems(
+        [
+          k.caughtUp ? `caught up${k.facts !== undefined ? ` (${k.facts} facts read)` : ''}` : `catching up: ${k.behind} record(s) to read`,
+          k.topic,
+        ].map(mask),
+        content,
+        '  ',
+        1,
+      ),
+      k.caughtUp ? undefined : 'warn',
+    );
   const counts = [
     `received ${t.received}`,
     `processed ${t.processed}`,
@@ -148,6 +163,9 @@ export function dashboardLines(state: DashboardState, options: LayoutOptions): D
   const kinds = countItems(t.byWorkflowKind);
   if (kinds.length) row('', packItems(kinds, content, ' · ', 2));
   row('effects', packItems([`knowledge recorded ${t.recorded}`, `follow-ups published ${t.published}`], content, '  ', 2));
+  const d = state.decisions;
+  if (d.taken + d.notDue + d.triggers > 0)
+    row('decisions', packItems([`taken ${d.taken}`, `not due ${d.notDue}`, `triggered ${d.triggers}`], content, '  ', 1));
   if (state.halted.length) row('paused', packItems(state.halted, content, ', ', 2), 'warn');
   const dead = state.lastDeadLetter;
   if (dead) {

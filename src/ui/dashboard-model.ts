@@ -14,6 +14,10 @@ export interface DashboardState {
   startedAt?: number;
   /** Total records not yet consumed, when the source can tell. */
   lag?: number;
+  /** The knowledge topic: being read to its end before consuming (with what is left), or caught up. */
+  knowledge?: { topic: string; caughtUp: boolean; behind: number; facts?: number };
+  /** Decisions taken by this replica, and triggers it wrote. */
+  decisions: { taken: number; notDue: number; triggers: number };
   /** Newest last. */
   recent: InvestigatorEvent[];
   halted: string[];
@@ -43,10 +47,20 @@ const SHOWN = new Set([
   'resumed',
   'idle-exit',
   'recorded',
+  'decision',
 ]);
 
 export function emptyDashboard(): DashboardState {
-  return { tally: emptyTally(), source: '', workflows: '', recent: [], halted: [], notices: [], noticeCount: 0 };
+  return {
+    tally: emptyTally(),
+    source: '',
+    workflows: '',
+    recent: [],
+    halted: [],
+    notices: [],
+    noticeCount: 0,
+    decisions: { taken: 0, notDue: 0, triggers: 0 },
+  };
 }
 
 /** Folds one event into the state (mutates: the renderer owns the state). */
@@ -68,6 +82,22 @@ export function applyEvent(state: DashboardState, event: InvestigatorEvent): voi
       break;
     case 'lag':
       if (typeof event.total === 'number') state.lag = event.total;
+      break;
+    case 'knowledge':
+      if (event.state === 'catching-up' || event.state === 'caught-up')
+        state.knowledge = {
+          topic: displayText(event.topic ?? ''),
+          caughtUp: event.state === 'caught-up',
+          behind: typeof event.behind === 'number' ? event.behind : 0,
+          ...(typeof event.facts === 'number' ? { facts: event.facts } : {}),
+        };
+      break;
+    case 'decision-trigger':
+      state.decisions.triggers++;
+      break;
+    case 'decision':
+      if (event.outcome === 'taken') state.decisions.taken++;
+      else state.decisions.notDue++;
       break;
     case 'paused': {
       const what = displayText(event.topic ?? event.namespace ?? '');
@@ -128,6 +158,8 @@ export function describeEvent(event: InvestigatorEvent): string {
     case 'paused':
     case 'resumed':
       return `${label} ${displayText(event.topic ?? event.namespace ?? '')}`;
+    case 'decision':
+      return `${label} ${displayText(event.decision ?? '')} ${displayText(event.outcome ?? '')}`;
     default:
       return `${label.trimEnd()}${where}`;
   }

@@ -229,11 +229,13 @@ describe('replicas of the investigator', () => {
       await publishLines(dir, answer[0], env, 'answer');
       await pause(2_000);
       await group.kill();
-      group.start();
-      // The broker crashes (SIGKILL) with work in flight and comes back on the same port and data.
+      // The broker crashes (SIGKILL) with work in flight and comes back on the same port and data; the
+      // replicas running wait for it. (One starting meanwhile would stop at once, "cannot reach Kafka",
+      // and be restarted by Kubernetes: started here once the broker is back.)
       await publishLines(dir, answer[1], env, 'answer');
       await pause(1_500);
       await crashAndRestartKafka(broker, process.env, { downMs: 2_000, stopWithProcess: true });
+      group.start();
       await pause(2_500);
       await group.kill();
       group.start(group.homes[2]);

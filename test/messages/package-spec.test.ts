@@ -1,6 +1,7 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
 import {
+  canonicalVersion,
   indexUrlProblem,
   normalizePackageName,
   packageFieldErrors,
@@ -144,5 +145,26 @@ describe('packageFieldErrors', () => {
     expect(packageFieldErrors({ package_name: 'requests', package_version: null })).toEqual([]);
     expect(packageFieldErrors({ package_name: 'requests', package_version: '*' }).map((e) => e.rule)).toEqual(['pep440']);
     expect(packageFieldErrors({ package_name: 'requests', package_version: '*' }, { allowAnyVersion: true })).toEqual([]);
+  });
+});
+
+describe('canonical versions', () => {
+  it.each([
+    ['2.0', '2.0.0'],
+    ['v2.0.0', '2.0.0'],
+    ['2', '2.0.0'],
+    ['2.0.0.0', '2.0.0'],
+    [' 2.25.1 ', '2.25.1'],
+    ['1.2.3.4', '1.2.3.4'],
+    ['1.2.3.4.0', '1.2.3.4'],
+    ['1.0-RC1', '1.0.0rc1'],
+    ['1.0.0-1', '1.0.0.post1'],
+    ['1!2.0.post2.dev3+Ubuntu-1', '1!2.0.0.post2.dev3+ubuntu.1'],
+  ])('%s is %s', (spelling, canonical) => {
+    expect(canonicalVersion(spelling)).toBe(canonical);
+  });
+
+  it('leaves what is not PEP 440 as it is (callers check first)', () => {
+    expect(canonicalVersion('not a version')).toBe('not a version');
   });
 });

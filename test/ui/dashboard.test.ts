@@ -142,6 +142,37 @@ function busyState(): DashboardState {
   return state;
 }
 
+describe('the knowledge topic and decisions on the dashboard', () => {
+  const events: InvestigatorEvent[] = [
+    EVENTS[0],
+    { ts: at, event: 'knowledge', state: 'catching-up', topic: 'prod.thoth.investigator.knowledge', behind: 1200 },
+  ];
+
+  it('says the replica is still reading the knowledge topic, and how much is left, until it has caught up', () => {
+    const state = emptyDashboard();
+    for (const event of events) applyEvent(state, event);
+    const text = () => dashboardLines(state, { now: Date.parse(at), width: 100, rows: 30 }).map((l) => l.text);
+    expect(text()).toContainEqual(expect.stringContaining('catching up: 1200 record(s) to read  prod.thoth.investigator.knowledge'));
+    applyEvent(state, { ts: at, event: 'knowledge', state: 'caught-up', topic: 'prod.thoth.investigator.knowledge', facts: 5000 });
+    expect(text()).toContainEqual(expect.stringContaining('caught up (5000 facts read)'));
+  });
+
+  it('counts the decisions this replica took and the triggers it wrote', () => {
+    const state = emptyDashboard();
+    for (const event of [
+      ...events,
+      { ts: at, event: 'decision-trigger', decision: 'advice:adv-1', partition: 0 },
+      { ts: at, event: 'decision', decision: 'advice:adv-1', outcome: 'taken' },
+      { ts: at, event: 'decision', decision: 'advice:adv-1', outcome: 'not-due', reason: 'its re-run was published' },
+    ] as InvestigatorEvent[])
+      applyEvent(state, event);
+    expect(state.decisions).toEqual({ taken: 1, notDue: 1, triggers: 1 });
+    const text = dashboardLines(state, { now: Date.parse(at), width: 100, rows: 30 }).map((l) => l.text);
+    expect(text).toContainEqual(expect.stringContaining('taken 1  not due 1  triggered 1'));
+    expect(text).toContainEqual(expect.stringContaining('decision    advice:adv-1 taken'));
+  });
+});
+
 describe('dashboard on a terminal', () => {
   it('shows messages by type, workflows scheduled and known, the dead letter with its reason and the lag, within 80 columns', async () => {
     const out = fakeTerminal(80, 24);
