@@ -147,10 +147,12 @@ export function classifyNetwork(error: unknown, context?: Pick<RequestContext, '
       hint: "the kubeconfig's certificate-authority must be the CA that signed the API server's certificate, and the server's address must be one the certificate names",
     };
   }
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) return { kind: 'transient', description: `connection failed (${code})` };
-  if (error.name === 'AbortError' || error.name === 'TimeoutError') return { kind: 'transient', description: 'request timed out' };
+  // Which server: a context that names the wrong cluster (or one that is down) shows here first.
+  const at = context ? ` to the API server ${context.server}` : '';
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return { kind: 'transient', description: `connection${at} failed (${code})` };
+  if (error.name === 'AbortError' || error.name === 'TimeoutError') return { kind: 'transient', description: `request${at} timed out` };
   if (error.name === 'FetchError')
-    return { kind: 'transient', description: `connection failed (${error.message.replace(/https?:\/\/\S+/g, '<server>')})` };
+    return { kind: 'transient', description: `connection${at} failed (${error.message.replace(/https?:\/\/\S+/g, '<server>')})` };
   return undefined;
 }
 
