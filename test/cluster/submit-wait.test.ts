@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import { cleanEnv, runThoth } from '../support/cli.js';
-import { adminKubeconfig, applyDeploy, createNamespace, getWorkflow, setPodOutcome } from '../support/cluster.js';
+import {
+  adminKubeconfig,
+  applyDeploy,
+  createNamespace,
+  getWorkflow,
+  kubeconfigForToken,
+  serviceAccountToken,
+  setPodOutcome,
+} from '../support/cluster.js';
+import { expectRefusal } from '../support/cluster-runs.js';
 
 const TIMEOUT = 120_000;
 let namespace: string;
@@ -103,4 +112,27 @@ describe('thoth submit --wait / --watch on the real controller', () => {
       removeRule();
     }
   });
+
+  it(
+    '--wait with credentials that may create but not watch (the investigator Role): one line naming the verb to grant, exit 1',
+    { timeout: TIMEOUT },
+    async () => {
+      const token = await serviceAccountToken(namespace, 'thoth-investigator');
+      const result = await runThoth(['submit', 'revsolver', 'six==1.16.0', '--namespace', namespace, '--wait'], {
+        env: { ...env, KUBECONFIG: kubeconfigForToken(token, namespace) },
+      });
+      // Created (the Role grants create), then the watch is refused: the real server sends the watch no reason, thoth names it.
+      expect(result.stdout).toMatch(/^workflow\.argoproj\.io\/revsolver-six-1-16-0-\S+ created\n$/);
+      expectRefusal(
+        result,
+        new RegExp(
+          `^error: watching workflow \\S+ in namespace ${namespace}: the token of user "token" \\(kubeconfig context token\\) may not watch workflows\\.argoproj\\.io in namespace ${namespace} \\(403 Forbidden\\)$`,
+        ),
+        new RegExp(
+          `^hint: grant the verb watch on workflows\\.argoproj\\.io in namespace ${namespace} to the credentials you submit with .*--wait and --watch need it.*kubectl auth can-i watch workflows\\.argoproj\\.io -n ${namespace}$`,
+        ),
+      );
+      expect(result.stdout + result.stderr).not.toContain(token);
+    },
+  );
 });
