@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { argoWorkflowCrd, startBareCluster, type BareCluster } from '../support/cluster.js';
-import { INDEX, expectNothingCommitted, expectRefusal, machine } from '../support/cluster-runs.js';
+import { INDEX, ONE_SOLVER, expectNothingCommitted, expectRefusal, machine } from '../support/cluster-runs.js';
 import { stringify } from 'yaml';
 
 const TIMEOUT = 120_000;
@@ -56,10 +56,10 @@ async function olderArgoCrd(): Promise<Record<string, any>> {
 }
 
 async function expectBothRefuse(what: RegExp, todo: RegExp): Promise<ReturnType<typeof machine>> {
-  const submitter = machine({ KUBECONFIG: cluster.adminKubeconfig });
+  const submitter = machine({ ...ONE_SOLVER, KUBECONFIG: cluster.adminKubeconfig });
   expectRefusal(await submitter.thoth(['submit', 'revsolver', 'six==1.16.0', '--namespace', NAMESPACE]), what, todo);
 
-  const investigator = machine({ KUBECONFIG: cluster.adminKubeconfig });
+  const investigator = machine({ ...ONE_SOLVER, KUBECONFIG: cluster.adminKubeconfig });
   expect((await investigator.publish('unresolved-package', 'six==1.16.0', '--index-url', INDEX)).code).toBe(0);
   const refused = await investigator.investigate(['--namespace', NAMESPACE]);
   expectRefusal(refused, what, todo);

@@ -24,7 +24,7 @@ import {
   serviceAccountToken,
   writeKubeconfigFile,
 } from '../support/cluster.js';
-import { INDEX, expectNothingCommitted, expectRefusal, machine } from '../support/cluster-runs.js';
+import { INDEX, ONE_SOLVER, expectNothingCommitted, expectRefusal, machine } from '../support/cluster-runs.js';
 
 const TIMEOUT = 120_000;
 
@@ -162,7 +162,7 @@ describe.each(Object.keys(CASES))('%s', (name) => {
     const namespace = await createNamespace('bad-submit');
     await applyDeploy(namespace);
     const bad = await CASES[name](namespace);
-    const m = machine(bad.env);
+    const m = machine({ ...ONE_SOLVER, ...bad.env });
     const began = Date.now();
     const refused = await m.thoth(['submit', 'revsolver', 'six==1.16.0', ...bad.args]);
     expectRefusal(refused, bad.what, bad.todo);
@@ -172,7 +172,7 @@ describe.each(Object.keys(CASES))('%s', (name) => {
     expect(await listWorkflows(namespace)).toEqual([]);
 
     const fixed = await bad.fix();
-    const ok = await machine(fixed.env).thoth(['submit', 'revsolver', 'six==1.16.0', ...fixed.args]);
+    const ok = await machine({ ...ONE_SOLVER, ...fixed.env }).thoth(['submit', 'revsolver', 'six==1.16.0', ...fixed.args]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^workflow\.argoproj\.io\/revsolver-six-1-16-0-\S+ created\n$/);
   });
@@ -184,7 +184,7 @@ describe.each(Object.keys(CASES))('%s', (name) => {
       const namespace = await createNamespace('bad-investigate');
       await applyDeploy(namespace);
       const bad = await CASES[name](namespace);
-      const m = machine(bad.env);
+      const m = machine({ ...ONE_SOLVER, ...bad.env });
       expect((await m.publish('unresolved-package', 'six==1.16.0', '--index-url', INDEX)).code).toBe(0);
 
       const refused = await m.investigate(bad.args);
@@ -223,7 +223,13 @@ describe('a context whose cluster is not running', () => {
   it('thoth submit tries a few times, then names the server it could not reach', { timeout: TIMEOUT }, async () => {
     const namespace = await createNamespace('down-submit');
     const down = await downKubeconfig();
-    const result = await machine({ KUBECONFIG: down.kubeconfig }).thoth(['submit', 'revsolver', 'six==1.16.0', '--namespace', namespace]);
+    const result = await machine({ ...ONE_SOLVER, KUBECONFIG: down.kubeconfig }).thoth([
+      'submit',
+      'revsolver',
+      'six==1.16.0',
+      '--namespace',
+      namespace,
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr.match(/retrying in \d+ ms/g)).toHaveLength(5);
     expect(result.stderr).toContain(`error: creating workflow revsolver-six-1-16-0-`);
@@ -239,7 +245,7 @@ describe('a context whose cluster is not running', () => {
       const namespace = await createNamespace('down-investigate');
       await applyDeploy(namespace);
       const down = await downKubeconfig();
-      const m = machine({ KUBECONFIG: down.kubeconfig });
+      const m = machine({ ...ONE_SOLVER, KUBECONFIG: down.kubeconfig });
       expect((await m.publish('unresolved-package', 'six==1.16.0', '--index-url', INDEX)).code).toBe(0);
       // The client tries 6 times in about 8 s before the record itself is retried: stop after the first of those.
       const stop = new AbortController();

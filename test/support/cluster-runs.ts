@@ -11,6 +11,8 @@ import { expect } from 'vitest';
 import { cleanEnv, runThoth, type RunResult } from './cli.js';
 
 export const INDEX = 'https://index.example/simple';
+/** One solver environment: an unresolved-package message then schedules one solver workflow. */
+export const ONE_SOLVER = { THOTH_SOLVERS: 'solver-rhel-8-py38' };
 
 export interface InvestigateRun extends RunResult {
   events: Array<Record<string, unknown> & { event?: string }>;
@@ -36,7 +38,7 @@ export interface Machine {
 export function machine(extra: NodeJS.ProcessEnv = {}): Machine {
   const home = mkdtempSync(join(tmpdir(), 'thoth-machine-'));
   const db = join(home, 'thoth.db');
-  const env = cleanEnv({ HOME: home, THOTH_HOME: home, THOTH_INDEX_URLS: INDEX, THOTH_SOLVERS: 'solver-rhel-8-py38', ...extra });
+  const env = cleanEnv({ HOME: home, THOTH_HOME: home, THOTH_INDEX_URLS: INDEX, ...extra });
   const thoth = (args: string[], more: NodeJS.ProcessEnv = {}) => runThoth(['--db', db, ...args], { env: { ...env, ...more } });
   return {
     home,
