@@ -51,6 +51,8 @@ export interface ProxiedRequest {
 
 export interface FaultProxy {
   readonly url: string;
+  /** The token its kubeconfigs send by default (the admin's): tests check it is never printed. */
+  readonly token: string;
   readonly requests: ProxiedRequest[];
   inject(fault: Fault, target?: FaultTarget): void;
   /** Requests that created a workflow (POST .../workflows, not a dry run) and what they got. */
@@ -218,6 +220,7 @@ export async function startFaultProxy(): Promise<FaultProxy> {
 
   return {
     url,
+    token: adminToken,
     requests,
     inject(fault, target = {}) {
       faults.push({ fault, target: { method: target.method ?? CREATE.method, path: target.path ?? CREATE.path }, left: target.count ?? 1 });
