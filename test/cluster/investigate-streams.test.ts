@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Workflow } from '../../src/workflows/types.js';
-import { adminKubeconfig, applyDeploy, createNamespace, listWorkflows } from '../support/cluster.js';
+import { adminKubeconfig, adminToken, applyDeploy, createNamespace, listWorkflows } from '../support/cluster.js';
 import { machine, type Machine } from '../support/cluster-runs.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
 import { listScenarios, loadScenario, queriedOutcome, scenarioMismatches, type LoadedScenario } from '../investigate/scenario-harness.js';
@@ -57,6 +57,7 @@ async function investigateFrom(m: Machine, file: string, namespace: string) {
     'ndjson',
   ]);
   expect(run.code, run.stderr).toBe(0);
+  expect(run.stdout + run.stderr).not.toContain(adminToken());
   const events = run.stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))

@@ -30,6 +30,10 @@ function required(name: string): string {
 
 /** The admin kubeconfig (system:masters). */
 export const adminKubeconfig = (): string => required('THOTH_TEST_KUBECONFIG');
+/** The admin kubeconfig's bearer token: tests check that thoth never prints it. */
+export function adminToken(): string {
+  return (parseYaml(readFileSync(adminKubeconfig(), 'utf8')) as Manifest).users[0].user.token as string;
+}
 /** A kubeconfig whose user is authenticated and granted nothing. */
 export const noRightsKubeconfig = (): string => required('THOTH_TEST_KUBECONFIG_NO_RIGHTS');
 /** The cluster's state directory (pod outcome rules live under it). */
