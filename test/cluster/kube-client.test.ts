@@ -253,8 +253,8 @@ describe('connectKube through the fault proxy', () => {
 
   it('times out an answer that comes too late (stored meanwhile), tries again and says created', async () => {
     const log = recordingLog();
-    const kube = await connect(proxy.kubeconfig(), log, { ...FAST, requestTimeoutMs: 500 });
-    proxy.inject({ kind: 'slow', delayMs: 3_000 });
+    const kube = await connect(proxy.kubeconfig(), log, { ...FAST, requestTimeoutMs: 2_000 });
+    proxy.inject({ kind: 'slow', delayMs: 6_000 });
     const workflow = workflowIn(namespace);
     const result = await kube.createWorkflow(workflow);
     expect(result.outcome).toBe('created');
@@ -264,7 +264,8 @@ describe('connectKube through the fault proxy', () => {
 
   it('times out a request that never answers and tries again, also when the caller passes a signal of its own', async () => {
     const log = recordingLog();
-    const kube = await connect(proxy.kubeconfig(), log, { ...FAST, requestTimeoutMs: 300 });
+    // Long enough for a real create through the proxy on a busy machine, short enough to wait out once.
+    const kube = await connect(proxy.kubeconfig(), log, { ...FAST, requestTimeoutMs: 2_000 });
     proxy.inject({ kind: 'hang' });
     const caller = new AbortController();
     // Collect garbage while the request hangs: a combined signal that nothing holds must still fire (Node 20's AbortSignal.any).

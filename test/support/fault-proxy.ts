@@ -44,8 +44,10 @@ export interface ProxiedRequest {
   method: string;
   path: string;
   query: Record<string, string>;
-  /** The status the client saw, or the server's when the client never got it (lost, hang: 0). */
+  /** The status the client saw; 0 when it saw none (lost, hang). */
   status: number;
+  /** The server's answer, when the request reached it (lost: the answer the client never saw). */
+  serverStatus?: number;
   fault?: Fault['kind'];
 }
 
@@ -55,8 +57,10 @@ export interface FaultProxy {
   readonly token: string;
   readonly requests: ProxiedRequest[];
   inject(fault: Fault, target?: FaultTarget): void;
-  /** Requests that created a workflow (POST .../workflows, not a dry run) and what they got. */
+  /** Requests to create a workflow (POST .../workflows, not a dry run) and what they got. */
   creates(): ProxiedRequest[];
+  /** The creates the server stored (it answered 201, whether or not the client saw it). */
+  stored(): ProxiedRequest[];
   /** A kubeconfig (0600, temporary) for this proxy; `token` defaults to the admin's. */
   kubeconfig(options?: { token?: string; namespace?: string }): string;
   close(): Promise<void>;
@@ -177,6 +181,7 @@ export async function startFaultProxy(): Promise<FaultProxy> {
     forward(
       req,
       (answer) => {
+        entry.serverStatus = answer.statusCode;
         if (!fault) {
           entry.status = answer.statusCode ?? 0;
           res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -226,6 +231,10 @@ export async function startFaultProxy(): Promise<FaultProxy> {
       faults.push({ fault, target: { method: target.method ?? CREATE.method, path: target.path ?? CREATE.path }, left: target.count ?? 1 });
     },
     creates: () => requests.filter((r) => r.method === CREATE.method && CREATE.path.test(r.path) && r.query.dryRun === undefined),
+    stored: () =>
+      requests.filter(
+        (r) => r.method === CREATE.method && CREATE.path.test(r.path) && r.query.dryRun === undefined && r.serverStatus === 201,
+      ),
     kubeconfig: (options = {}) =>
       writeKubeconfigFile({ server: url, ca, token: options.token ?? adminToken, namespace: options.namespace, context: 'fault-proxy' }),
     close: () =>
