@@ -169,7 +169,7 @@ export async function startFaultProxy(): Promise<FaultProxy> {
     }
     if (fault?.kind === 'status') {
       req.resume();
-      const reason = fault.status === 503 ? 'ServiceUnavailable' : fault.status === 500 ? 'InternalError' : 'Timeout';
+      const reason = { 500: 'InternalError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'Timeout' }[fault.status];
       return answerWith(fault.status, statusBody(fault.status, reason, 'injected by the fault proxy'));
     }
     if (fault?.kind === 'throttle') {
