@@ -95,7 +95,7 @@ export function bodyOfValue(value: unknown): string | null {
 export function replayTopic(recorded: string, deploymentName?: string): string {
   const base = replayBaseOf(recorded);
   if (base === undefined) return recorded;
-  if (recorded === base || deploymentName) return topicName(base, deploymentName);
+  if (recorded === base || deploymentName !== undefined) return topicName(base, deploymentName);
   return recorded;
 }
 

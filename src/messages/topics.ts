@@ -6,13 +6,14 @@
 /** Where the investigator writes messages it cannot process (prefixed like every topic). */
 export const DEAD_LETTER_BASE_TOPIC = 'thoth.investigator.dead-letter';
 
+/** An empty deployment name (THOTH_DEPLOYMENT_NAME="") prefixes a bare dot, as thoth-messaging does. */
 export function topicName(baseTopic: string, deploymentName?: string): string {
-  return deploymentName ? `${deploymentName}.${baseTopic}` : baseTopic;
+  return deploymentName !== undefined ? `${deploymentName}.${baseTopic}` : baseTopic;
 }
 
 /** The base name of a full topic: strips `${deploymentName}.` when present. */
 export function baseTopicOf(topic: string, deploymentName?: string): string {
-  const prefix = deploymentName ? `${deploymentName}.` : undefined;
+  const prefix = deploymentName !== undefined ? `${deploymentName}.` : undefined;
   return prefix && topic.startsWith(prefix) ? topic.slice(prefix.length) : topic;
 }
 

@@ -9,6 +9,7 @@ import { UserError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Broker, Consumption, ConsumeOptions, OutgoingRecord, RecordHandler, RecordPosition, TopicInfo } from '../port.js';
 import type { KafkaSettings } from '../../config/kafka.js';
+import { CODEC_TYPES, registerCodecs } from './codecs.js';
 import { consumeFromKafka } from './consume.js';
 import { describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './errors.js';
 
@@ -37,17 +38,28 @@ function kafkajsLogs(log: Logger) {
       log.debug(`kafkajs ${names[level] ?? level} [${namespace}] ${entry.message}${entry.error ? `: ${String(entry.error)}` : ''}`);
 }
 
+/** The client's retry policy: thoth's default, with --kafka-option retries / retry.backoff.ms on top. */
+export function retryOf(settings: KafkaSettings) {
+  const c = settings.client ?? {};
+  return {
+    retries: c.retries ?? RETRY.retries,
+    initialRetryTime: c.retryBackoffMs ?? RETRY.initialRetryTime,
+    maxRetryTime: c.retryBackoffMaxMs ?? Math.max(RETRY.maxRetryTime, c.retryBackoffMs ?? 0),
+  };
+}
+
 export function kafkaClient(settings: KafkaSettings, log: Logger): Kafka {
+  registerCodecs();
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
     ssl: settings.ssl,
     // Our mechanism names are kafkajs' ('plain', 'scram-sha-256', 'scram-sha-512'); its union type cannot see that.
     sasl: settings.sasl as SASLOptions | undefined,
-    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    connectionTimeout: settings.client?.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS,
     authenticationTimeout: 10_000,
-    requestTimeout: 30_000,
-    retry: RETRY,
+    requestTimeout: settings.client?.requestTimeoutMs ?? 30_000,
+    retry: retryOf(settings),
     logLevel: logLevel.ERROR,
     logCreator: kafkajsLogs(log),
   });
@@ -99,7 +111,7 @@ function checkClientKey(settings: KafkaSettings): void {
 export async function openKafka(settings: KafkaSettings, log: Logger): Promise<Broker> {
   checkClientKey(settings);
   const kafka = kafkaClient(settings, log);
-  const admin = kafka.admin({ retry: RETRY });
+  const admin = kafka.admin({ retry: retryOf(settings) });
   const began = Date.now();
   const connecting = admin.connect();
   connecting.catch(() => {}); // past the deadline its outcome no longer matters
@@ -148,12 +160,15 @@ class KafkaBroker implements Broker {
 
   private connectedProducer(): Promise<Producer> {
     this.producer ??= (async () => {
+      const client = this.settings.client ?? {};
       const producer = this.kafka.producer({
-        idempotent: true,
+        // Idempotent unless asked otherwise: a retried batch is written once, across the broker's restarts too.
+        idempotent: client.idempotent ?? true,
         maxInFlightRequests: 1,
-        allowAutoTopicCreation: true,
+        allowAutoTopicCreation: client.allowAutoTopicCreation ?? true,
         createPartitioner: recordingPartitioner,
-        retry: RETRY,
+        retry: retryOf(this.settings),
+        ...(client.metadataMaxAgeMs !== undefined ? { metadataMaxAge: client.metadataMaxAgeMs } : {}),
       });
       await producer.connect();
       return producer;
@@ -198,7 +213,12 @@ class KafkaBroker implements Broker {
       });
       let results;
       try {
-        results = await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) });
+        results = await producer.sendBatch({
+          // An idempotent producer must wait for every in-sync replica.
+          acks: this.settings.client?.idempotent === false ? (this.settings.client.acks ?? -1) : -1,
+          compression: CODEC_TYPES[this.settings.client?.compression ?? 'none'],
+          topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+        });
       } catch (error) {
         throw describeKafkaFailure(this.settings, error, `sending to ${[...byTopic.keys()].join(', ')}`);
       }
@@ -217,7 +237,7 @@ class KafkaBroker implements Broker {
 
   consume(options: ConsumeOptions, handler: RecordHandler): Consumption {
     const consumption = consumeFromKafka(
-      { kafka: this.kafka, admin: this.admin, settings: this.settings, log: this.log, retry: RETRY },
+      { kafka: this.kafka, admin: this.admin, settings: this.settings, log: this.log, retry: retryOf(this.settings) },
       options,
       handler,
     );
@@ -261,7 +281,13 @@ class KafkaBroker implements Broker {
       try {
         await this.admin.createTopics({
           waitForLeaders: true,
-          topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? 1, replicationFactor })),
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: options.partitions ?? 1,
+            replicationFactor,
+            // upstream's KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE / _LEVEL, as its create_all_topics sets them.
+            configEntries: Object.entries(this.settings.topicConfig ?? {}).map(([name, value]) => ({ name, value })),
+          })),
         });
       } catch (error) {
         throw creationRefused(error, missing.length, replicationFactor, brokers) ?? error;

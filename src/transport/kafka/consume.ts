@@ -189,13 +189,19 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
     }
 
     const groupId = options.group ?? `thoth-ephemeral-${randomUUID()}`;
-    const maxBytes = Math.max(1_048_576, h.settings.messageMaxBytes ?? 0);
+    const client = h.settings.client ?? {};
+    const maxBytes = client.maxPartitionFetchBytes ?? Math.max(1_048_576, h.settings.messageMaxBytes ?? 0);
     const c = h.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
       maxBytesPerPartition: maxBytes,
-      maxWaitTimeInMs: 1_000,
+      maxWaitTimeInMs: client.fetchWaitMaxMs ?? 1_000,
       retry: h.retry,
+      ...(client.fetchMinBytes !== undefined ? { minBytes: client.fetchMinBytes } : {}),
+      ...(client.fetchMaxBytes !== undefined ? { maxBytes: client.fetchMaxBytes } : {}),
+      ...(client.sessionTimeoutMs !== undefined ? { sessionTimeout: client.sessionTimeoutMs } : {}),
+      ...(client.heartbeatIntervalMs !== undefined ? { heartbeatInterval: client.heartbeatIntervalMs } : {}),
+      ...(client.metadataMaxAgeMs !== undefined ? { metadataMaxAge: client.metadataMaxAgeMs } : {}),
     });
     const committer = options.group === undefined ? undefined : new OffsetCommitter(c, h.log);
     let records = 0;
