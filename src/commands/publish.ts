@@ -8,7 +8,8 @@ import { UsageError, UserError } from '../core/errors.js';
 import { write } from '../core/io.js';
 import { thothVersion } from '../core/version.js';
 import { RECOMMENDATION_TYPES, messageType, type MessageType } from '../messages/catalogue.js';
-import { maskHeaders, maskSecrets } from '../messages/secrets.js';
+import { JsonObject, fieldsOf, parseJsonText } from '../messages/json-text.js';
+import { carriesSecrets, maskHeaders, maskSecrets } from '../messages/secrets.js';
 import { topicName } from '../messages/topics.js';
 import { serializeMessage } from '../messages/validate.js';
 import { followUpPublisher } from '../investigate/follow-up-publisher.js';
@@ -43,17 +44,13 @@ export interface PublishOptions {
   deploymentName?: string;
 }
 
+/** The --json object, read without loss: numbers as written, key order and every key kept. */
 function jsonFields(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--json is not valid JSON (${(error as Error).message})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new UsageError('--json must be a JSON object of message fields');
-  return value as Record<string, unknown>;
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new UsageError(`--json is not valid JSON (${parsed.reason} at character ${parsed.offset})`);
+  if (!(parsed.value instanceof JsonObject)) throw new UsageError('--json must be a JSON object of message fields');
+  return fieldsOf(parsed.value);
 }
 
 /** Prepares every message first: nothing is sent unless all are valid (or --skip-invalid). */
@@ -173,7 +170,10 @@ Examples:
       // The exact body, but a password the user typed is not echoed unless asked for.
       let masked = false;
       for (const message of messages) {
-        const body = options.showSecrets ? message.body : serializeMessage(options.type, maskSecrets(message.message));
+        const body =
+          options.showSecrets || !carriesSecrets(message.message)
+            ? message.body
+            : serializeMessage(options.type, maskSecrets(message.message));
         masked ||= body !== message.body;
         await write(io.stdout, `${body}\n`);
       }

@@ -178,15 +178,18 @@ class KafkaBroker implements Broker {
 
   private toMessage(record: OutgoingRecord): Message {
     const max = this.settings.messageMaxBytes;
-    if (max !== undefined && record.value !== null && Buffer.byteLength(record.value) > max) {
+    // Bytes that are not UTF-8 travel as they were received.
+    const value = record.raw?.value ? Buffer.from(record.raw.value) : record.value;
+    const key = record.raw?.key ? Buffer.from(record.raw.key) : record.key;
+    if (max !== undefined && value !== null && Buffer.byteLength(value) > max) {
       throw new UserError(
-        `a message for ${record.topic} is ${Buffer.byteLength(record.value)} bytes, over KAFKA_MESSAGE_MAX_BYTES (${max})`,
+        `a message for ${record.topic} is ${Buffer.byteLength(value)} bytes, over KAFKA_MESSAGE_MAX_BYTES (${max})`,
         "raise KAFKA_MESSAGE_MAX_BYTES (and the topic's max.message.bytes) or send a smaller message",
       );
     }
     return {
-      key: record.key,
-      value: record.value,
+      key,
+      value,
       headers: record.headers,
       timestamp: record.timestamp === undefined ? undefined : String(record.timestamp),
     };

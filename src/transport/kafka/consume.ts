@@ -8,6 +8,7 @@
  * seeking on every group join, so a rebalance never moves a throwaway
  * consumer back to the reset position.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachMessagePayload, Kafka, RetryOptions } from 'kafkajs';
 import { TransientError } from '../../core/errors.js';
@@ -61,17 +62,23 @@ function decodeHeaders(headers: EachMessagePayload['message']['headers']): Recor
   return out;
 }
 
-function toRecord({ topic, partition, message }: EachMessagePayload): ConsumedRecord {
-  return {
+export function toRecord({ topic, partition, message }: Pick<EachMessagePayload, 'topic' | 'partition' | 'message'>): ConsumedRecord {
+  const { key, value } = message;
+  const record: ConsumedRecord = {
     topic,
     partition,
     offset: Number(message.offset),
     timestamp: Number(message.timestamp),
-    key: message.key === null ? null : message.key.toString('utf8'),
+    key: key === null ? null : key.toString('utf8'),
     headers: decodeHeaders(message.headers),
-    value: message.value === null ? null : message.value.toString('utf8'),
-    size: message.value?.length ?? 0,
+    value: value === null ? null : value.toString('utf8'),
+    size: value?.length ?? 0,
   };
+  // Bytes that are not UTF-8 are kept as bytes, so that tail -o ndjson and replay carry them unchanged.
+  const keyBytes = key !== null && !isUtf8(key) ? key : undefined;
+  const valueBytes = value !== null && !isUtf8(value) ? value : undefined;
+  if (keyBytes || valueBytes) record.raw = { ...(keyBytes ? { key: keyBytes } : {}), ...(valueBytes ? { value: valueBytes } : {}) };
+  return record;
 }
 
 /** Topics that exist; missing ones are waited for, or (with exitAtEnd) read as empty. */
