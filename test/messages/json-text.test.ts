@@ -145,7 +145,7 @@ describe('messages keep their bodies', () => {
     expect(
       pythonJson(
         new JsonObject([
-          ['z', 1],
+          ['z', new JsonNumber('1')],
           ['a', new JsonNumber('1.0')],
         ]),
       ),
