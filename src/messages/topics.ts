@@ -29,3 +29,11 @@ export function deploymentNameProblem(name: string): string | undefined {
   if (name.length > 200) return "a deployment name is at most 200 characters, so that prefixed topic names stay under Kafka's 249";
   return undefined;
 }
+
+/** Why a name cannot be a Kafka topic (legal characters, length, '.' and '..'), or undefined when it can. */
+export function topicNameProblem(name: string): string | undefined {
+  if (name === '' || name === '.' || name === '..') return `"${name}" is not a Kafka topic name`;
+  if (name.length > 249) return 'a Kafka topic name is at most 249 characters';
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) return "a Kafka topic name may contain only ASCII letters, digits, '.', '_' and '-'";
+  return undefined;
+}

@@ -11,7 +11,7 @@ import type { Broker, Consumption, ConsumeOptions, OutgoingRecord, RecordHandler
 import type { KafkaSettings } from '../../config/kafka.js';
 import { CODEC_TYPES, registerCodecs } from './codecs.js';
 import { consumeFromKafka } from './consume.js';
-import { describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './errors.js';
+import { BrokerRefusal, describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './errors.js';
 
 /** Fail fast on an unreachable broker: 5 connection attempts of at most 2 s with short backoff, about 12 s worst case. */
 const CONNECTION_TIMEOUT_MS = 2_000;
@@ -223,7 +223,10 @@ class KafkaBroker implements Broker {
           topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
         });
       } catch (error) {
-        throw describeKafkaFailure(this.settings, error, `sending to ${[...byTopic.keys()].join(', ')}`);
+        const failure = describeKafkaFailure(this.settings, error, `sending to ${[...byTopic.keys()].join(', ')}`);
+        // kafkajs keeps asking for a refused topic's metadata on every later send: start a fresh producer.
+        if (failure instanceof BrokerRefusal && failure.topicScoped) await this.dropProducer();
+        throw failure;
       }
       // Within one request each partition's records are appended in order from the partition's base offset.
       const next = new Map(results.map((r) => [`${r.topicName}\u0000${r.partition}`, Number(r.baseOffset)]));
@@ -236,6 +239,12 @@ class KafkaBroker implements Broker {
       });
     }
     return positions;
+  }
+
+  private async dropProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await (await producer?.catch(() => undefined))?.disconnect().catch(() => {});
   }
 
   consume(options: ConsumeOptions, handler: RecordHandler): Consumption {
