@@ -138,6 +138,29 @@ async function plan(h: KafkaHandles, topics: string[], options: ConsumeOptions):
   return plans;
 }
 
+/**
+ * kafkajs reads only as a group member: without --group, thoth reads as a throwaway group and
+ * deletes it once it has left it, so that no empty `thoth-ephemeral-*` group is left behind
+ * (kcat -C leaves none). A process killed outright cannot; the broker expires the group's
+ * offsets later (it committed none).
+ */
+async function deleteThrowawayGroup(h: KafkaHandles, groupId: string): Promise<void> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    try {
+      await h.admin.deleteGroups([groupId]);
+      return;
+    } catch (error) {
+      const text = String((error as { groups?: Array<{ error?: unknown }> }).groups?.[0]?.error ?? error);
+      // The coordinator may not have seen the member leave yet.
+      if (!/NON_EMPTY_GROUP|not empty|COORDINATOR/i.test(text) || attempt === 5) {
+        h.log.debug(`could not delete the throwaway consumer group ${groupId}: ${text}`);
+        return;
+      }
+      await sleep(100 * attempt);
+    }
+  }
+}
+
 export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handler: RecordHandler): StoppableConsumption {
   const stopping = new AbortController();
   const positions = new Map<Slot, number>();
@@ -195,7 +218,7 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       return { records: 0, reason: 'aborted' };
     }
 
-    const groupId = options.group ?? `thoth-ephemeral-${randomUUID()}`;
+    const groupId = options.group ?? `thoth-ephemeral-${h.settings.clientId}-${randomUUID()}`;
     const client = h.settings.client ?? {};
     const maxBytes = client.maxPartitionFetchBytes ?? Math.max(1_048_576, h.settings.messageMaxBytes ?? 0);
     const c = h.kafka.consumer({
@@ -282,6 +305,7 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       await c.run({ autoCommit: false, partitionsConsumedConcurrently: Math.max(1, options.partitionsConcurrently ?? 1), eachMessage });
     } catch (error) {
       await c.disconnect().catch(() => {});
+      if (options.group === undefined) await deleteThrowawayGroup(h, groupId);
       throw describeKafkaFailure(h.settings, error, `consuming ${topics.join(', ')}`);
     }
 
@@ -293,6 +317,7 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
     await committer?.flush();
     await c.disconnect().catch((error: unknown) => h.log.debug(`kafka consumer disconnect: ${String(error)}`));
     consumer = undefined;
+    if (options.group === undefined) await deleteThrowawayGroup(h, groupId);
     if ('error' in result) throw result.error;
     return { records, reason: result.reason };
   };
