@@ -42,9 +42,26 @@ export interface ConsumedRecord extends RecordPosition {
   size: number;
 }
 
+/** One partition as `kcat -L` shows it, with its offsets. */
+export interface PartitionInfo {
+  partition: number;
+  /** Broker id of the leader; null while none is elected. */
+  leader: number | null;
+  replicas: number[];
+  isr: number[];
+  /** First offset still in the log. */
+  low: number;
+  /** High-water mark: the offset the next record will get. */
+  high: number;
+}
+
 export interface TopicInfo {
   name: string;
   partitions: number;
   /** Sum over partitions of the offset the next record will get. */
   messages?: number;
+  /** Each partition's leader, replicas and offsets, where the broker tells them (Kafka). */
+  partitionDetails?: PartitionInfo[];
+  /** The topic's settings that differ from the broker's defaults (compression.type, retention.ms, ...). */
+  config?: Record<string, string>;
 }

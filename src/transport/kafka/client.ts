@@ -4,7 +4,7 @@
  * lazily, so commands that never touch Kafka never pay for it.
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Message, type Producer, type SASLOptions } from 'kafkajs';
+import kafkajs, { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Message, type Producer, type SASLOptions } from 'kafkajs';
 import { UserError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Broker, Consumption, ConsumeOptions, OutgoingRecord, RecordHandler, RecordPosition, TopicInfo } from '../port.js';
@@ -259,22 +259,53 @@ class KafkaBroker implements Broker {
     return consumption;
   }
 
+  /** Every topic with what `kcat -L` shows (partitions, leaders, replicas, in-sync replicas), offsets and its own settings. */
   async topics(): Promise<TopicInfo[]> {
     try {
       const names = (await this.admin.listTopics()).filter((name) => !name.startsWith('__')).sort();
       if (names.length === 0) return [];
       const { topics } = await this.admin.fetchTopicMetadata({ topics: names });
-      const partitions = new Map(topics.map((t) => [t.name, t.partitions.length]));
+      const metadata = new Map(topics.map((t) => [t.name, t.partitions]));
+      const configs = await this.topicConfigs(names);
       return await Promise.all(
         names.map(async (name) => {
-          const offsets = await this.admin.fetchTopicOffsets(name);
-          const messages = offsets.reduce((sum, p) => sum + Number(p.high), 0);
-          return { name, partitions: partitions.get(name) ?? offsets.length, messages };
+          const offsets = new Map((await this.admin.fetchTopicOffsets(name)).map((o) => [o.partition, o]));
+          const partitionDetails = (metadata.get(name) ?? [])
+            .map((p) => ({
+              partition: p.partitionId,
+              leader: p.leader >= 0 ? p.leader : null,
+              replicas: p.replicas,
+              isr: p.isr,
+              low: Number(offsets.get(p.partitionId)?.low ?? 0),
+              high: Number(offsets.get(p.partitionId)?.high ?? 0),
+            }))
+            .sort((a, b) => a.partition - b.partition);
+          const messages = partitionDetails.reduce((sum, p) => sum + p.high, 0);
+          return { name, partitions: partitionDetails.length, messages, partitionDetails, config: configs.get(name) ?? {} };
         }),
       );
     } catch (error) {
       throw describeKafkaFailure(this.settings, error, 'listing topics');
     }
+  }
+
+  /** Each topic's settings that are not the broker's defaults (DescribeConfigs). */
+  private async topicConfigs(names: string[]): Promise<Map<string, Record<string, string>>> {
+    const { resources } = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: names.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })),
+    });
+    return new Map(
+      resources.map((r) => [
+        r.resourceName,
+        Object.fromEntries(
+          r.configEntries
+            .filter((e) => !e.isDefault && !e.isSensitive && e.configValue !== null)
+            .map((e) => [e.configName, e.configValue] as const)
+            .sort(([a], [b]) => a.localeCompare(b)),
+        ),
+      ]),
+    );
   }
 
   async createTopics(names: string[], options: { partitions?: number; replicationFactor?: number } = {}): Promise<string[]> {
