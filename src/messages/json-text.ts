@@ -16,6 +16,17 @@
  */
 import { createScanner, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 
+/**
+ * Python's writer (wire-json.ts), injected by it to keep the import one way: wire-json writes
+ * these values, and this module checks text against it.
+ */
+let pythonJsonOf: (value: unknown) => string = () => '';
+let pythonNumberOf: (value: number) => string = String;
+export function usePythonWriter(json: (value: unknown) => string, number: (value: number) => string): void {
+  pythonJsonOf = json;
+  pythonNumberOf = number;
+}
+
 /** A JSON number as written. */
 export class JsonNumber {
   constructor(readonly text: string) {}
@@ -156,8 +167,45 @@ export function valueOfNode(node: Node, text: string, special?: Map<number, Spec
   }
 }
 
+/**
+ * The value of JSON text in one of the two forms nearly every body on the wire has, JavaScript's
+ * compact JSON.stringify form or Python's json.dumps form, read with the native JSON.parse. It is
+ * taken only when writing the parsed value back in that form gives the text again, character for
+ * character: then no number was rounded, no key moved or repeated, and each number's text is the
+ * one the writer gives it. Anything else (1.0, integer-like keys, big ints, NaN, other spacing)
+ * is left to the full parser. `plain` is what JSON.parse made, for code that reads fields.
+ */
+export function parseCanonical(text: string): { value: JsonValue; plain: unknown } | undefined {
+  let plain: unknown;
+  try {
+    plain = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof plain !== 'object' || plain === null) return undefined;
+  // Python's separators first where the text has them: thoth-messaging's bodies.
+  const python = text.includes('": ') || text.includes('", "');
+  for (const form of python ? (['python', 'compact'] as const) : (['compact', 'python'] as const)) {
+    const written = form === 'compact' ? JSON.stringify(plain) : pythonJsonOf(plain);
+    if (written === text) return { value: fromWritten(plain, form === 'compact' ? String : pythonNumberOf), plain };
+  }
+  return undefined;
+}
+
+/** A value JSON.parse made, as JSON values whose numbers have the text the writer that produced `text` gave them. */
+function fromWritten(value: unknown, numberText: (n: number) => string): JsonValue {
+  if (typeof value === 'number') return new JsonNumber(numberText(value));
+  if (Array.isArray(value)) return value.map((item) => fromWritten(item, numberText));
+  if (value !== null && typeof value === 'object') {
+    return new JsonObject(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, fromWritten(v, numberText)] as const));
+  }
+  return value as JsonValue;
+}
+
 /** Parses JSON text as Python's json.loads does, keeping every number's text and every object's key order. */
 export function parseJsonText(text: string): JsonParse {
+  const canonical = parseCanonical(text);
+  if (canonical) return { ok: true, value: canonical.value };
   const tree = parseJsonTree(text);
   if (!tree.ok) return tree;
   try {

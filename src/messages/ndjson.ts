@@ -9,7 +9,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { UserError } from '../core/errors.js';
 import type { RawBytes } from './broker-records.js';
 import type { Envelope } from './envelope.js';
-import { parseJsonText, parseJsonTree, toPlain, valueOfNode, type JsonValue } from './json-text.js';
+import { parseCanonical, parseJsonText, parseJsonTree, toPlain, valueOfNode, type JsonValue } from './json-text.js';
+import { pythonJson } from './wire-json.js';
 
 /** One line that is not a usable envelope; `line` counts from 1. */
 export class EnvelopeLineError extends UserError {
@@ -170,6 +171,8 @@ function addPosition(envelope: Envelope, line: Record<string, unknown>): void {
  * (its bytes are the body), a string as the text it holds, null as no value.
  */
 function lineValue(text: string): { line: unknown; value?: LineValue } {
+  const fast = canonicalLineValue(text);
+  if (fast) return fast;
   const tree = parseJsonTree(text);
   if (!tree.ok) throw new LineProblem(`not valid JSON (${tree.reason} at character ${tree.offset})`);
   const line = toPlain(valueOfNode(tree.root, tree.text, tree.special));
@@ -180,6 +183,32 @@ function lineValue(text: string): { line: unknown; value?: LineValue } {
   const value = valueOfNode(node, tree.text, tree.special);
   // tree.text differs from the line only where NaN or Infinity stood; the body is the line's own text.
   return { line, value: { body: text.slice(node.offset, node.offset + node.length), tree: value, value: toPlain(value) } };
+}
+
+/**
+ * The common case without the full parser: the line read by JSON.parse, and its value found in the
+ * line's text in the compact or Python form that the value's own JSON.parse reading writes back
+ * (parseCanonical's rule), right after `"value":`. Undefined when that is not so.
+ */
+function canonicalLineValue(text: string): { line: unknown; value?: LineValue } | undefined {
+  let line: unknown;
+  try {
+    line = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(line)) return { line };
+  const value = line.value;
+  if (typeof value !== 'object' || value === null) return { line };
+  for (const form of [JSON.stringify(value), pythonJson(value)]) {
+    const at = text.indexOf(`"value":${form}`);
+    if (at <= 0 || (text[at - 1] !== ',' && text[at - 1] !== '{')) continue;
+    const after = text[at + 8 + form.length];
+    if (after !== ',' && after !== '}') continue;
+    const exact = parseCanonical(form);
+    if (exact) return { line, value: { body: form, tree: exact.value, value: exact.plain } };
+  }
+  return undefined;
 }
 
 /** Parses one line of a recorded stream; throws EnvelopeLineError naming the line and the reason. */

@@ -6,7 +6,7 @@
 import type { ConsumedRecord, OutgoingRecord } from './broker-records.js';
 import { findMessageType, MESSAGE_TYPES, type MessageType } from './catalogue.js';
 import type { Envelope } from './envelope.js';
-import { parseJsonText, toPlain, type JsonValue } from './json-text.js';
+import { JsonObject, parseCanonical, parseJsonText, toPlain, type JsonValue } from './json-text.js';
 import { DEAD_LETTER_BASE_TOPIC, topicName } from './topics.js';
 import { validateMessage, type FieldError, type ValidationResult } from './validate.js';
 import { pythonJson } from './wire-json.js';
@@ -33,12 +33,13 @@ export function bodyTree(raw: string | null): JsonValue | undefined {
 
 /** A consumed record as a §7 envelope: the full topic as consumed, the body parsed when it is JSON, its exact text kept. */
 export function envelopeOfRecord(record: ConsumedRecord): Envelope {
-  const tree = record.raw?.value ? undefined : bodyTree(record.value);
+  const canonical = record.raw?.value || record.value === null ? undefined : parseCanonical(record.value);
+  const tree = canonical?.value ?? (record.raw?.value ? undefined : bodyTree(record.value));
   const envelope: Envelope = {
     topic: record.topic,
     key: record.key,
     headers: record.headers,
-    value: tree === undefined ? record.value : toPlain(tree),
+    value: tree === undefined ? record.value : (canonical?.plain ?? toPlain(tree)),
     timestamp: record.timestamp,
     partition: record.partition,
     offset: record.offset,
@@ -96,7 +97,7 @@ export function decodeEnvelope(envelope: Envelope, deploymentName?: string): Dec
   }
   const validation = validateMessage(type, value);
   // Handlers are chosen by (topic, version): a body of another version is not one thoth can read.
-  const version = validation.ok ? validation.message.version : (toPlain(value) as Record<string, unknown> | null)?.version;
+  const version = value instanceof JsonObject ? value.get('version') : (toPlain(value) as Record<string, unknown> | null)?.version;
   if (typeof version === 'string' && version !== type.version) {
     const error = {
       field: 'version',

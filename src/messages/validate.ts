@@ -74,9 +74,20 @@ export function validateMessage(type: MessageType, value: unknown): ValidationRe
   checkFields(wireFields(type), body, '', checked, errors);
   if (errors.length) return { ok: false, errors };
   const wire = new JsonObject(checked);
-  const message = toPlain(wire) as Message;
-  Object.defineProperty(message, WIRE, { value: wire, enumerable: false });
-  return { ok: true, message };
+  // Made when first read: `tail` only asks whether a body is valid.
+  let message: Message | undefined;
+  const result = { ok: true } as ValidationResult & { ok: true };
+  Object.defineProperty(result, 'message', {
+    enumerable: true,
+    get: () => {
+      if (!message) {
+        message = toPlain(wire) as Message;
+        Object.defineProperty(message, WIRE, { value: wire, enumerable: false });
+      }
+      return message;
+    },
+  });
+  return result;
 }
 
 /** The body as Python's json.loads reads it, or the error upstream would raise (the reason names no content). */

@@ -11,7 +11,7 @@
  * number, which does not remember whether it was `1` or `1.0`, is written as
  * an integer when it is integral below 1e16.
  */
-import { JsonNumber, JsonObject } from './json-text.js';
+import { JsonNumber, JsonObject, usePythonWriter } from './json-text.js';
 
 const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
 const NEEDS_ESCAPE = /["\\]|[^\x20-\x7e]/;
@@ -86,3 +86,5 @@ export function pythonJson(value: unknown): string {
 export function renderedObject(entries: Array<[string, string]>): string {
   return `{${entries.map(([key, text]) => `${pythonString(key)}: ${text}`).join(', ')}}`;
 }
+
+usePythonWriter(pythonJson, pythonNumber);

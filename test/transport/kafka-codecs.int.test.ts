@@ -31,7 +31,7 @@ let broker: Broker | undefined;
 let work: string;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'thoth-codecs-'));
-  broker = (await startKafka(process.env, { stopWithProcess: true }));
+  broker = await startKafka(process.env, { stopWithProcess: true });
 }, 120_000);
 afterAll(async () => {
   if (broker) await stopKafka(broker);
