@@ -60,33 +60,9 @@ function writeStream() {
     const version = `${1 + Math.floor(k / 500)}.${k % 500}.0`;
     const solved = i % 2 === 1;
     const value = solved
-      ? {
-          component_name: 'solver',
-          service_version: '0.1.0',
-          version: 'v1',
-          package_name: name,
-          package_version: version,
-          index_url: INDEX,
-          solver: SOLVER,
-        }
-      : {
-          component_name: 'bench',
-          service_version: '0.1.0',
-          version: 'v1',
-          package_name: name,
-          package_version: version,
-          index_url: INDEX,
-          solver: SOLVER,
-        };
-    lines.push(
-      JSON.stringify({
-        topic: solved ? TOPICS.solved : TOPICS.unresolved,
-        key: `${name}==${version}`,
-        headers: {},
-        value,
-        timestamp: 1_700_000_000_000 + i,
-      }),
-    );
+      ? { component_name: 'solver', service_version: '0.1.0', version: 'v1', package_name: name, package_version: version, index_url: INDEX, solver: SOLVER }
+      : { component_name: 'bench', service_version: '0.1.0', version: 'v1', package_name: name, package_version: version, index_url: INDEX, solver: SOLVER };
+    lines.push(JSON.stringify({ topic: solved ? TOPICS.solved : TOPICS.unresolved, key: `${name}==${version}`, headers: {}, value, timestamp: 1_700_000_000_000 + i }));
   }
   writeFileSync(stream, `${lines.join('\n')}\n`);
 }
@@ -99,8 +75,7 @@ function run(command, args, env = {}) {
   return { ms, stdout: result.stdout, stderr: result.stderr };
 }
 
-const thoth = (db, args, env = {}) =>
-  run(process.execPath, [BIN, '--quiet', '--db', db, ...args], { THOTH_HOME: dir, THOTH_INDEX_URLS: INDEX, ...env });
+const thoth = (db, args, env = {}) => run(process.execPath, [BIN, '--quiet', '--db', db, ...args], { THOTH_HOME: dir, THOTH_INDEX_URLS: INDEX, ...env });
 const lineCount = (text) => text.split('\n').filter(Boolean).length;
 
 /** The count on the investigator's closing stderr line ("investigate: N message(s) received, ..."). */
@@ -184,24 +159,16 @@ try {
     );
     rows.push(
       measure('thoth tail --all --from-beginning --exit-at-end -o ndjson', (i) => {
-        const r = thoth(
-          join(dir, `kafka-tail-${i}.db`),
-          ['--deployment-name', deployments[i], 'tail', '--all', '--from-beginning', '--exit-at-end', '-o', 'ndjson'],
-          { KAFKA_BOOTSTRAP_SERVERS: bootstrap },
-        );
+        const r = thoth(join(dir, `kafka-tail-${i}.db`), ['--deployment-name', deployments[i], 'tail', '--all', '--from-beginning', '--exit-at-end', '-o', 'ndjson'], { KAFKA_BOOTSTRAP_SERVERS: bootstrap });
         check('tail (Kafka)', lineCount(r.stdout));
         return r.ms;
       }),
     );
     rows.push(
       measure(`thoth investigate --until-idle ${KAFKA_IDLE_S} (minus the ${KAFKA_IDLE_S} s idle wait)`, (i) => {
-        const r = thoth(
-          join(dir, `kafka-investigate-${i}.db`),
-          ['--deployment-name', deployments[i], ...INVESTIGATE, '--until-idle', String(KAFKA_IDLE_S), '--group', `bench-${deployments[i]}`],
-          {
-            KAFKA_BOOTSTRAP_SERVERS: bootstrap,
-          },
-        );
+        const r = thoth(join(dir, `kafka-investigate-${i}.db`), ['--deployment-name', deployments[i], ...INVESTIGATE, '--until-idle', String(KAFKA_IDLE_S), '--group', `bench-${deployments[i]}`], {
+          KAFKA_BOOTSTRAP_SERVERS: bootstrap,
+        });
         check('investigate (Kafka)', received(r.stderr));
         return r.ms - KAFKA_IDLE_S * 1000;
       }),
@@ -212,12 +179,8 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(
-  `Investigator throughput: ${N} messages (unresolved-package and solved-package, ${N / 2} package versions), --workflows record, SQLite cache`,
-);
-console.log(
-  `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, Node ${process.version}; wall time with process start, median of ${RUNS} run(s); caches in ${tmpdir()}${bootstrap ? '' : '; Kafka skipped (KAFKA_BOOTSTRAP_SERVERS not set)'}\n`,
-);
+console.log(`Investigator throughput: ${N} messages (unresolved-package and solved-package, ${N / 2} package versions), --workflows record, SQLite cache`);
+console.log(`${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, Node ${process.version}; wall time with process start, median of ${RUNS} run(s); caches in ${tmpdir()}${bootstrap ? '' : '; Kafka skipped (KAFKA_BOOTSTRAP_SERVERS not set)'}\n`);
 console.log('| broker | run | wall time (ms) | messages/s | throughput vs raw consume |');
 console.log('|---|---|---:|---:|---:|');
 for (const section of sections) {

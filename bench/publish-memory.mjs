@@ -25,15 +25,7 @@ const stream = join(dir, 'stream.ndjson');
 async function writeStream() {
   const out = createWriteStream(stream);
   for (let i = 0; i < N; i++) {
-    const value = {
-      component_name: 'solver',
-      service_version: '0.1.0',
-      version: 'v1',
-      package_name: `package-${i % 1000}`,
-      package_version: `1.${i}.0`,
-      index_url: 'https://index.example/simple',
-      solver: 'solver-rhel-8-py38',
-    };
+    const value = { component_name: 'solver', service_version: '0.1.0', version: 'v1', package_name: `package-${i % 1000}`, package_version: `1.${i}.0`, index_url: 'https://index.example/simple', solver: 'solver-rhel-8-py38' };
     const line = `${JSON.stringify({ topic: 'thoth.solver.solved-package', key: `package-${i % 1000}==1.${i}.0`, headers: {}, value, timestamp: 1638007200000 + i })}\n`;
     if (!out.write(line)) await once(out, 'drain');
   }
@@ -45,12 +37,7 @@ function run(label, args, stdoutToNull) {
   const env = { ...process.env, NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}`, THOTH_HOME: dir };
   const command = TIME ? [TIME, '-f', '%M', process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
   const started = process.hrtime.bigint();
-  const result = spawnSync(command[0], command.slice(1), {
-    env,
-    encoding: 'utf8',
-    maxBuffer: stdoutToNull ? 1 << 20 : 1 << 30,
-    stdio: ['ignore', stdoutToNull ? 'ignore' : 'pipe', 'pipe'],
-  });
+  const result = spawnSync(command[0], command.slice(1), { env, encoding: 'utf8', maxBuffer: stdoutToNull ? 1 << 20 : 1 << 30, stdio: ['ignore', stdoutToNull ? 'ignore' : 'pipe', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`${label} failed (${result.status}):\n${result.stderr.slice(-2000)}`);
   const peakKb = TIME ? Number(result.stderr.trim().split('\n').at(-1)) : undefined;
@@ -64,13 +51,10 @@ try {
   const common = ['--quiet', '--db', join(dir, 'thoth.db'), '--deployment-name', deployment];
   rows.push(run('thoth replay', [...common, 'replay', stream]));
   rows.push(run('thoth tail --exit-at-end -o ndjson', [...common, 'tail', 'solved-package', '--exit-at-end', '-o', 'ndjson'], true));
-  console.log(
-    `${N} messages (${Math.round(statSync(stream).size / 1e6)} MB of NDJSON), JavaScript heap capped at ${HEAP_MB} MB, ${process.env.KAFKA_BOOTSTRAP_SERVERS ? 'Kafka' : 'embedded broker'}\n`,
-  );
+  console.log(`${N} messages (${Math.round(statSync(stream).size / 1e6)} MB of NDJSON), JavaScript heap capped at ${HEAP_MB} MB, ${process.env.KAFKA_BOOTSTRAP_SERVERS ? 'Kafka' : 'embedded broker'}\n`);
   console.log('| command | wall time (s) | messages/s | peak RSS |');
   console.log('|---|---:|---:|---:|');
-  for (const row of rows)
-    console.log(`| ${row.label} | ${(row.ms / 1000).toFixed(1)} | ${Math.round((N / row.ms) * 1000)} | ${row.peak} |`);
+  for (const row of rows) console.log(`| ${row.label} | ${(row.ms / 1000).toFixed(1)} | ${Math.round((N / row.ms) * 1000)} | ${row.peak} |`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -40,41 +40,23 @@ function build() {
       if (i % 100 === 7) store.setMissing(key, true);
       if (i % 10 === 0) {
         store.recordWorkflow({
-          name: `solver-${key.packageName}-${key.packageVersion}-${i}`,
-          kind: i % 20 === 0 ? 'solver' : 'security-indicators',
-          namespace: 'thoth',
+          name: `solver-${key.packageName}-${key.packageVersion}-${i}`, kind: i % 20 === 0 ? 'solver' : 'security-indicators', namespace: 'thoth',
           parameters: { THOTH_SOLVER_NAME: SOLVERS[1], THOTH_SOLVER_PACKAGES: `${key.packageName}===${key.packageVersion}` },
-          idempotencyKey: `key-${i}`,
-          status: i % 30 === 0 ? 'Failed' : 'Succeeded',
-          source: { topic: 'thoth.investigator.unresolved-package', partition: 0, offset: i },
-          createdAt: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(),
-          updatedAt: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(),
-          packageName: key.packageName,
-          packageVersion: key.packageVersion,
-          indexUrl: INDEX,
+          idempotencyKey: `key-${i}`, status: i % 30 === 0 ? 'Failed' : 'Succeeded', source: { topic: 'thoth.investigator.unresolved-package', partition: 0, offset: i },
+          createdAt: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(), updatedAt: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(),
+          packageName: key.packageName, packageVersion: key.packageVersion, indexUrl: INDEX,
         });
         store.recordInbox({ topic: 'thoth.investigator.unresolved-package', partition: 0, offset: i }, 'done', new Date().toISOString());
       }
       if (i % 100 === 1) store.recordUnresolved(key, new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(), null);
       if (i % 1000 === 1) store.addAdviceWait(`adviser-${i}`, 'latest', key);
-      if (i % 1000 === 3)
-        store.recordDeadLetter({
-          topic: 'thoth.solver.solved-package',
-          partition: 0,
-          offset: i,
-          errorClass: 'schema',
-          reason: 'solver: required',
-          value: { n: i },
-          headers: {},
-          createdAt: new Date().toISOString(),
-        });
+      if (i % 1000 === 3) store.recordDeadLetter({ topic: 'thoth.solver.solved-package', partition: 0, offset: i, errorClass: 'schema', reason: 'solver: required', value: { n: i }, headers: {}, createdAt: new Date().toISOString() });
       if (i % 100_000 === 0) note(`  ${i} versions…`);
     }
   });
   const seconds = (performance.now() - started) / 1000;
   const log = [];
-  for (let i = 0; i < 100_000; i++)
-    log.push({ topic: 'thoth.solver.solved-package', key: null, headers: {}, value: JSON.stringify({ n: i }) });
+  for (let i = 0; i < 100_000; i++) log.push({ topic: 'thoth.solver.solved-package', key: null, headers: {}, value: JSON.stringify({ n: i }) });
   store.appendRecords(log);
   store.close();
   return seconds;
@@ -124,27 +106,15 @@ store.close();
 const reader = openStore(path, { readonly: true });
 const reports = [
   ['query package NAME', () => reader.packageReport(keyOf(random(VERSIONS)).packageName, undefined, SOLVERS)],
-  [
-    'query package NAME VERSION',
-    () => {
-      const k = key();
-      return reader.packageReport(k.packageName, k.packageVersion, SOLVERS);
-    },
-  ],
+  ['query package NAME VERSION', () => { const k = key(); return reader.packageReport(k.packageName, k.packageVersion, SOLVERS); }],
   ['query unresolved --limit 100', () => reader.unresolvedReport(SOLVERS, { limit: 100 })],
   [`query unresolved --all (${VERSIONS / 100})`, () => reader.unresolvedReport(SOLVERS, { all: true })],
   ['query unsolved --limit 100', () => reader.unsolvedReport(SOLVERS, { limit: 100 })],
   ['query unsolved --solver S --limit 100', () => reader.unsolvedReport([SOLVERS[2]], { limit: 100 })],
   ['query si-unanalyzed --limit 100', () => reader.siUnanalyzedReport({ limit: 100 })],
   [`query missing (all ${VERSIONS / 100})`, () => reader.missingReport()],
-  [
-    'query workflows --kind solver --status Failed --limit 100',
-    () => reader.workflowsReport({ kind: 'solver', status: 'Failed', limit: 100 }),
-  ],
-  [
-    'query workflows --since (last 1,000)',
-    () => reader.workflowsReport({ since: new Date(Date.UTC(2024, 0, 1) + (VERSIONS - 10_000) * 1000).toISOString() }),
-  ],
+  ['query workflows --kind solver --status Failed --limit 100', () => reader.workflowsReport({ kind: 'solver', status: 'Failed', limit: 100 })],
+  ['query workflows --since (last 1,000)', () => reader.workflowsReport({ since: new Date(Date.UTC(2024, 0, 1) + (VERSIONS - 10_000) * 1000).toISOString() })],
   [`query dead-letters (all ${VERSIONS / 1000})`, () => reader.deadLettersReport()],
   ['query indexes', () => reader.indexesReport()],
   ['query stats', () => reader.stats()],
@@ -157,17 +127,11 @@ reader.close();
 
 // End to end, as a user runs it: a new process each time.
 for (const argv of [['--version'], ['query', 'stats', '-o', 'json'], ['query', 'package', 'package-4242', '-o', 'json']]) {
-  const { p50, p99 } = time(7, () =>
-    execFileSync(process.execPath, [BIN, ...(argv[0] === 'query' ? ['--db', path] : []), ...argv], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    }),
-  );
+  const { p50, p99 } = time(7, () => execFileSync(process.execPath, [BIN, ...(argv[0] === 'query' ? ['--db', path] : []), ...argv], { stdio: ['ignore', 'ignore', 'inherit'] }));
   rows.push([`\`thoth ${argv.join(' ')}\` (new process)`, fmt(p50), fmt(p99)]);
 }
 
-process.stdout.write(
-  `Knowledge cache of ${VERSIONS.toLocaleString('en')} package versions (${(size / 2 ** 20).toFixed(0)} MiB, built through the store API in one transaction in ${buildSeconds.toFixed(1)} s); Node ${process.version}.\n\n`,
-);
+process.stdout.write(`Knowledge cache of ${VERSIONS.toLocaleString('en')} package versions (${(size / 2 ** 20).toFixed(0)} MiB, built through the store API in one transaction in ${buildSeconds.toFixed(1)} s); Node ${process.version}.\n\n`);
 process.stdout.write('| operation | median | p99 |\n|---|---:|---:|\n');
 for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
 if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
