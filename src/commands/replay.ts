@@ -107,7 +107,7 @@ Examples:
           includeInvalid: Boolean(o.includeInvalid),
           keepTimestamps: Boolean(o.keepTimestamps),
           deploymentName: parse.settings.deploymentName,
-          batchSize: 500,
+          batchSize: 2000,
           ...(o.resumeFrom !== undefined ? { resumeFrom: parseResumeFrom(o.resumeFrom, files) } : {}),
           deliveryTimeoutMs: parseRetryFor(o.retryFor),
           // The summary is a notice about the run, not a result: a table on stderr whether piped or not.
