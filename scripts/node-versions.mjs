@@ -35,7 +35,7 @@ import { constants } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TESTED_MAJORS, ensureNode } from './node/fetch.mjs';
-import { useNativeModules } from './node/native.mjs';
+import { holdNodeModules, useNativeModules } from './node/native.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
@@ -161,6 +161,7 @@ async function test(argv) {
 }
 
 async function main([command, ...argv]) {
+  if (['test', 'run', 'prepare', 'use', 'restore'].includes(command)) holdNodeModules();
   switch (command) {
     case 'test':
       return test(argv);

@@ -116,8 +116,49 @@ function restore(pkg, node, env) {
   const dir = buildDir(pkg, node, env);
   const manifest = readManifest(dir);
   if (!manifest) return false;
-  for (const file of manifest.files) cpSync(join(dir, file), join(pkg.dir, file));
+  for (const file of manifest.files) {
+    // A new file renamed over the old one: a process that still maps the old addon keeps its copy intact.
+    const target = join(pkg.dir, file);
+    const partial = `${target}.${process.pid}.partial`;
+    mkdirSync(dirname(target), { recursive: true });
+    cpSync(join(dir, file), partial);
+    renameSync(partial, target);
+  }
   return true;
+}
+
+/**
+ * Holds node_modules for this process while it switches builds and runs on them: a second run in
+ * the same checkout would put other builds under the first one's feet. Processes started under the
+ * holder (THOTH_NODE_VERSIONS_HOLDER in their environment) share it. Returns a release function.
+ */
+export function holdNodeModules(env = process.env, repo = REPO) {
+  if (env.THOTH_NODE_VERSIONS_HOLDER) return () => {};
+  const lock = join(repo, 'node_modules', '.node-versions.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      env.THOTH_NODE_VERSIONS_HOLDER = String(process.pid);
+      const release = () => rmSync(lock, { force: true });
+      process.once('exit', release);
+      return release;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(lock, 'utf8'));
+      if (holder && isAlive(holder)) throw new Error(`node_modules is in use by scripts/node-versions.mjs (pid ${holder}): wait for it, its native modules are not the machine's meanwhile`);
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new Error(`cannot take ${lock}`);
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
 }
 
 /** npm rebuild of these packages under `node`, against its own headers. */
