@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import { enableCompileCache, versionOnly } from '../src/cli/startup.js';
+import { dropKafkajsNegativeTimeoutWarning, enableCompileCache, versionOnly } from '../src/cli/startup.js';
 
 // Before anything else loads: the compile cache covers only the modules loaded after it.
 enableCompileCache(process.env);
+dropKafkajsNegativeTimeoutWarning();
 const version = versionOnly(process.argv.slice(2));
 if (version) {
   process.stdout.write(version);

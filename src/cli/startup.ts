@@ -1,6 +1,7 @@
 /**
- * What bin/thoth.ts does before the dispatch core loads: Node's module compile cache, and the one
- * answer that needs nothing else (`thoth --version`, without commander or the command table).
+ * What bin/thoth.ts does before the dispatch core loads: Node's module compile cache, the one
+ * answer that needs nothing else (`thoth --version`, without commander or the command table), and
+ * one known warning of a dependency kept off stderr.
  */
 import nodeModule from 'node:module';
 import { homedir } from 'node:os';
@@ -42,4 +43,24 @@ export function enableCompileCache(env: NodeJS.ProcessEnv, node: NodeModule = no
 /** The text of `thoth --version` when it is the whole command line, else undefined (the dispatch core answers). */
 export function versionOnly(args: readonly string[]): string | undefined {
   return args.length === 1 && args[0] === '--version' ? `${thothVersion()}\n` : undefined;
+}
+
+/** Where kafkajs 2.2.4 arms a timer with a negative delay (see dropKafkajsNegativeTimeoutWarning). */
+const KAFKAJS_REQUEST_QUEUE = /kafkajs[\\/]src[\\/]network[\\/]requestQueue[\\/]/;
+
+/**
+ * kafkajs 2.2.4, its last release, arms its request queue's check with `throttledUntil - Date.now()`
+ * while throttledUntil is still -1: a delay below zero, which Node takes as 1 ms, and which Node >= 23
+ * also reports on stderr as a TimeoutNegativeWarning, on every Kafka command (`thoth tail` on Node 24
+ * printed it before its first line). Only that warning from that place is dropped; every other
+ * warning, a negative timeout of thoth's own included, is printed as before.
+ */
+export function dropKafkajsNegativeTimeoutWarning(target: NodeJS.Process = process): void {
+  const emit = target.emitWarning.bind(target) as (...args: unknown[]) => void;
+  const filtered = (warning: string | Error, ...rest: unknown[]) => {
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    if (type === 'TimeoutNegativeWarning' && KAFKAJS_REQUEST_QUEUE.test(new Error().stack ?? '')) return;
+    emit(warning, ...rest);
+  };
+  target.emitWarning = filtered as NodeJS.Process['emitWarning'];
 }

@@ -2,12 +2,13 @@
  * What bin/thoth.ts does before the dispatch core loads (src/cli/startup.ts): Node's compile cache
  * under the user's cache folder, best effort, and `--version` answered on its own.
  */
+import { spawnSync } from 'node:child_process';
 import nodeModule from 'node:module';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileCacheDir, enableCompileCache, versionOnly } from '../../src/cli/startup.js';
+import { compileCacheDir, dropKafkajsNegativeTimeoutWarning, enableCompileCache, versionOnly } from '../../src/cli/startup.js';
 import { thothVersion } from '../../src/core/version.js';
 import { cleanEnv, spawnThoth } from '../support/cli.js';
 
@@ -97,5 +98,57 @@ describe('--version before the dispatch core', () => {
   it('leaves every other command line to the dispatch core', () => {
     for (const args of [[], ['--help'], ['-q', '--version'], ['--version', 'extra'], ['query', '--version']])
       expect(versionOnly(args)).toBeUndefined();
+  });
+});
+
+describe("kafkajs's negative timer", () => {
+  // Node >= 23 reports a timer armed with a negative delay (TimeoutNegativeWarning); 20 and 22 do not.
+  const [major] = process.versions.node.split('.').map(Number);
+  const nodeWarns = major >= 23;
+
+  /**
+   * The TimeoutNegativeWarning lines of a node process whose kafkajs request queue arms its negative
+   * timer, or that arms one of its own (-5 ms). Node reports only the first such timer of a process.
+   */
+  function negativeTimer(from: 'kafkajs' | 'thoth', filtered: boolean): string[] {
+    const script = `
+      import { createRequire } from 'node:module';
+      ${filtered ? `import { dropKafkajsNegativeTimeoutWarning } from ${JSON.stringify(new URL('../../dist/src/cli/startup.js', import.meta.url).href)}; dropKafkajsNegativeTimeoutWarning();` : ''}
+      if (${JSON.stringify(from)} === 'kafkajs') {
+        const require = createRequire(${JSON.stringify(new URL('../../package.json', import.meta.url).href)});
+        const RequestQueue = require('kafkajs/src/network/requestQueue');
+        const logger = { debug() {}, info() {}, warn() {}, error() {}, namespace() { return logger; } };
+        new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 1000, clientId: 'c', broker: 'b', logger }).scheduleCheckPendingRequests();
+      } else {
+        setTimeout(() => {}, -5);
+      }
+      // The queue re-arms its check for as long as it lives; warnings are printed on the next tick.
+      setTimeout(() => process.exit(0), 50);`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(child.status, child.stderr).toBe(0);
+    return child.stderr.split('\n').filter((line) => line.includes('TimeoutNegativeWarning'));
+  }
+
+  it(`is reported by Node ${process.version} ${nodeWarns ? 'as a warning on stderr' : 'not at all'} without the filter`, () => {
+    expect(negativeTimer('kafkajs', false)).toHaveLength(nodeWarns ? 1 : 0);
+  });
+
+  it("is dropped by the filter, while a negative timer of thoth's own is still reported", () => {
+    expect(negativeTimer('kafkajs', true)).toEqual([]);
+    const own = negativeTimer('thoth', true);
+    expect(own).toHaveLength(nodeWarns ? 1 : 0);
+    if (nodeWarns) expect(own[0]).toMatch(/-5 is a negative number/);
+  });
+
+  it('passes every other warning to Node as it came', () => {
+    const seen: unknown[][] = [];
+    const target = { emitWarning: (...args: unknown[]) => void seen.push(args) } as unknown as NodeJS.Process;
+    dropKafkajsNegativeTimeoutWarning(target);
+    target.emitWarning('-5 is a negative number.', 'TimeoutNegativeWarning');
+    target.emitWarning('old', { type: 'DeprecationWarning', code: 'DEP0001' });
+    expect(seen).toEqual([
+      ['-5 is a negative number.', 'TimeoutNegativeWarning'],
+      ['old', { type: 'DeprecationWarning', code: 'DEP0001' }],
+    ]);
   });
 });
