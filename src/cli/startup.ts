@@ -62,5 +62,5 @@ export function dropKafkajsNegativeTimeoutWarning(target: NodeJS.Process = proce
     if (type === 'TimeoutNegativeWarning' && KAFKAJS_REQUEST_QUEUE.test(new Error().stack ?? '')) return;
     emit(warning, ...rest);
   };
-  target.emitWarning = filtered as NodeJS.Process['emitWarning'];
+  target.emitWarning = filtered;
 }
