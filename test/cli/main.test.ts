@@ -41,6 +41,15 @@ describe('thoth dispatch core', () => {
     for (const heavy of HEAVY) expect(loaded.filter((url) => url.includes(heavy))).toEqual([]);
   });
 
+  it('answers --version alone before the dispatch core loads: no commander, no command table', () => {
+    const { code, stdout, loaded } = modulesLoadedBy(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${thothVersion()}\n`);
+    expect(
+      loaded.filter((url) => url.includes('commander') || url.includes('/src/cli/main.js') || url.includes('/src/cli/command-table.js')),
+    ).toEqual([]);
+  });
+
   it('prints the package version with --version', async () => {
     const result = await runThoth(['--version']);
     expect(result.code).toBe(0);
