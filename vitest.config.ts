@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * Two groups, by file name, so that none is skipped silently:
  * - unit: needs neither a broker nor a cluster (the embedded broker, SQLite on a
- *   temp file and a loopback API server are fine) — `npm run test:unit`;
+ *   temp file and a loopback package index are fine) — `npm run test:unit`;
  * - integration: `*.int.test.ts` and the suites under test/cluster/ and test/image/,
  *   which need a Kafka broker, a real cluster, an image or an upstream toolchain —
  *   `npm run test:integration` starts what they need.
@@ -16,6 +16,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Under scripts/node-versions.mjs: fails a test file that runs on another node than the one asked for.
+    setupFiles: ['test/support/node-guard.ts'],
     // Two cores on the CI machine: more workers only fight over them.
     maxWorkers: 2,
     projects: [

@@ -22,3 +22,10 @@ export function requireKafka() {
   }
   return bootstrap;
 }
+
+/** Compression codecs to measure: BENCH_CODECS (comma list), else every one Kafka has. */
+export const benchCodecs = () =>
+  (process.env.BENCH_CODECS ?? 'none,gzip,snappy,lz4,zstd')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);

@@ -2,10 +2,11 @@
 /**
  * Publish throughput: `thoth replay` of N recorded messages against `kcat -P`
  * of the same keys and payloads, on the same Kafka broker in the same run
- * (SPEC §8). Also `thoth replay` into the embedded broker, for reference.
+ * (SPEC §8), with each compression codec (`thoth -z C` against `kcat -z C`).
+ * Also `thoth replay` into the embedded broker, for reference.
  * Each figure is the median wall time of RUNS runs, process start included.
  *
- *   KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 node bench/publish-vs-kcat.mjs [N]
+ *   KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 [BENCH_CODECS=none,zstd] node bench/publish-vs-kcat.mjs [N]
  *
  * Needs `npm run build` (dist/) and kcat on PATH. Prints a markdown table.
  */
@@ -14,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, benchRuns, benchSize, requireKafka } from './common.mjs';
+import { BIN, benchCodecs, benchRuns, benchSize, requireKafka } from './common.mjs';
 
 const { pythonJson } = await import(new URL('../dist/src/messages/wire-json.js', import.meta.url).href);
 const N = benchSize(20000);
@@ -70,21 +71,49 @@ writeStreams();
 const thothEnv = { KAFKA_BOOTSTRAP_SERVERS: bootstrap, THOTH_HOME: dir };
 const rows = [];
 try {
-  rows.push(
-    measure('kcat -P', () => timed('kcat', ['-P', '-b', bootstrap, '-t', `b${randomUUID().slice(0, 8)}.${BASE}`, '-K', '\t', '-l', join(dir, 'kcat.txt')])),
-  );
-  rows.push(measure('thoth replay (Kafka)', () => timed(process.execPath, [BIN, '--quiet', '--deployment-name', `b${randomUUID().slice(0, 8)}`, 'replay', join(dir, 'stream.ndjson')], thothEnv)));
+  for (const codec of benchCodecs()) {
+    const kcat = measure(`kcat -P -z ${codec}`, () =>
+      timed('kcat', [
+        '-P',
+        '-b',
+        bootstrap,
+        '-z',
+        codec,
+        '-t',
+        `b${randomUUID().slice(0, 8)}.${BASE}`,
+        '-K',
+        '\t',
+        '-l',
+        join(dir, 'kcat.txt'),
+      ]),
+    );
+    const thoth = measure(`thoth -z ${codec} replay (Kafka)`, () =>
+      timed(
+        process.execPath,
+        [BIN, '--quiet', '-z', codec, '--deployment-name', `b${randomUUID().slice(0, 8)}`, 'replay', join(dir, 'stream.ndjson')],
+        thothEnv,
+      ),
+    );
+    rows.push({ ...kcat, peer: kcat }, { ...thoth, peer: kcat });
+  }
   rows.push(
     measure('thoth replay (embedded)', () =>
-      timed(process.execPath, [BIN, '--quiet', '--db', join(dir, `${randomUUID()}.db`), 'replay', join(dir, 'stream.ndjson')], { THOTH_HOME: dir, KAFKA_BOOTSTRAP_SERVERS: '' }),
+      timed(process.execPath, [BIN, '--quiet', '--db', join(dir, `${randomUUID()}.db`), 'replay', join(dir, 'stream.ndjson')], {
+        THOTH_HOME: dir,
+        KAFKA_BOOTSTRAP_SERVERS: '',
+      }),
     ),
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const kcat = rows[0].ms;
-console.log(`Publish ${N} solved-package messages (median of ${RUNS} runs, process start included)\n`);
-console.log('| producer | wall time (ms) | messages/s | time vs kcat -P |');
+console.log(
+  `Publish ${N} solved-package messages (median of ${RUNS} runs, process start included); each row against kcat with the same codec\n`,
+);
+console.log('| producer | wall time (ms) | messages/s | messages/s vs kcat -P |');
 console.log('|---|---:|---:|---:|');
-for (const row of rows) console.log(`| ${row.label} | ${row.ms.toFixed(0)} | ${row.rate.toFixed(0)} | ${(row.ms / kcat).toFixed(2)}x |`);
+for (const row of rows) {
+  const peer = row.peer ?? rows[0];
+  console.log(`| ${row.label} | ${row.ms.toFixed(0)} | ${row.rate.toFixed(0)} | ${(row.rate / peer.rate).toFixed(2)}x |`);
+}

@@ -1,42 +1,107 @@
 #!/usr/bin/env node
-// Start-up cost (SPEC §8): wall time of `thoth --version` and `thoth query stats`
-// as a ratio to `node -e 0`, measured in the same run. Prints a markdown table.
-// Usage: node bench/startup.mjs [runs]   (build first: npm run build)
+// Start-up cost (SPEC §8): wall time of `thoth --version`, `thoth --help` and `thoth query stats`
+// as a ratio to `node -e 0`, measured in the same run on the same node. Runs are interleaved
+// (each round runs every command once, in a rotating order) so that load from elsewhere falls on
+// all of them alike; warm-up rounds first, which also fill the compile cache (Node >= 22.1).
+// Then how many modules each command loads, and where `query stats` spends its time
+// (bench/startup-steps.mjs). Prints markdown.
+//   node bench/startup.mjs [runs]                   on this node (build first: npm run build)
+//   node bench/startup.mjs [runs] --node 20,22,24   on each in turn (scripts/node-versions.mjs run)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import nodeModule from 'node:module';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BIN } from './common.mjs';
 
-const runs = Number(process.argv[2] ?? 20);
-const bin = BIN;
-const home = mkdtempSync(join(tmpdir(), 'thoth-bench-'));
-const env = { PATH: process.env.PATH, HOME: home, THOTH_HOME: home, NO_COLOR: '1' };
+const args = process.argv.slice(2);
+const nodes = args.includes('--node') ? args[args.indexOf('--node') + 1].split(',') : undefined;
+const runs = Number(args.find((a) => /^\d+$/.test(a)) ?? 30);
+const REPO = fileURLToPath(new URL('..', import.meta.url));
 
-function time(args) {
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-    samples.push(ms);
+if (nodes) {
+  // One section per node, each measured by a bench running on that node with its native modules.
+  for (const node of nodes) {
+    const run = spawnSync(process.execPath, [join(REPO, 'scripts', 'node-versions.mjs'), 'run', node, '--', 'node', fileURLToPath(import.meta.url), String(runs)], { stdio: 'inherit' });
+    if (run.status !== 0) process.exit(run.status ?? 1);
   }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
+  process.exit(0);
 }
 
-// `query stats` needs a cache to read: create one with a cheap write command.
-spawnSync(process.execPath, [bin, 'topics', 'create'], { env, encoding: 'utf8' });
+const home = mkdtempSync(join(tmpdir(), 'thoth-bench-'));
+const env = { PATH: process.env.PATH, HOME: home, THOTH_HOME: home, NO_COLOR: '1' };
+const hasCompileCache = typeof nodeModule.enableCompileCache === 'function';
+const STEPS = fileURLToPath(new URL('./startup-steps.mjs', import.meta.url));
+const COUNTER = fileURLToPath(new URL('./module-counter.mjs', import.meta.url));
 
-const baseline = time(['-e', '0']);
-const rows = [
-  ['node -e 0', baseline],
-  ['thoth --version', time([bin, '--version'])],
-  ['thoth --help', time([bin, '--help'])],
-  ['thoth query stats', time([bin, 'query', 'stats', '-o', 'json'])],
+// `query stats` needs a cache to read: create one with a cheap write command.
+spawnSync(process.execPath, [BIN, 'topics', 'create'], { env, encoding: 'utf8' });
+
+const commands = [
+  { name: 'node -e 0', args: ['-e', '0'] },
+  { name: 'thoth --version', args: [BIN, '--version'] },
+  { name: 'thoth --help', args: [BIN, '--help'] },
+  { name: 'thoth query stats', args: [BIN, 'query', 'stats', '-o', 'json'] },
 ];
-console.log(`Start-up, median of ${runs} runs; ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, Node ${process.version}\n`);
-console.log('| command | median ms | ratio to node -e 0 |');
-console.log('|---|---:|---:|');
-for (const [name, ms] of rows) console.log(`| \`${name}\` | ${ms.toFixed(1)} | ${(ms / baseline).toFixed(2)} |`);
+if (hasCompileCache) {
+  const off = { ...env, NODE_DISABLE_COMPILE_CACHE: '1' };
+  commands.push({ name: 'thoth --help, compile cache off', args: [BIN, '--help'], env: off });
+  commands.push({ name: 'thoth query stats, compile cache off', args: [BIN, 'query', 'stats', '-o', 'json'], env: off });
+}
+
+function once(command) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, command.args, { env: command.env ?? env, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${command.name} exited ${result.status}: ${result.stderr}`);
+  return ms;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const load = loadavg()[0];
+for (let round = 0; round < 3; round++) for (const command of commands) once(command);
+const samples = new Map(commands.map((c) => [c, []]));
+for (let round = 0; round < runs; round++) {
+  for (let i = 0; i < commands.length; i++) {
+    const command = commands[(i + round) % commands.length];
+    samples.get(command).push(once(command));
+  }
+}
+
+/** Modules a command loads: ES modules resolved and CommonJS ones required (bench/module-counter.mjs). */
+function modulesLoaded(command) {
+  if (command.name.startsWith('node')) return undefined;
+  const log = join(home, 'modules.txt');
+  rmSync(log, { force: true });
+  spawnSync(process.execPath, ['--import', COUNTER, ...command.args], { env: { ...(command.env ?? env), BENCH_MODULE_LOG: log } });
+  const lines = [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))].map((line) => line.replace(/^\w+ /, '').replace(/^file:\/\//, ''));
+  const files = [...new Set(lines)].filter((file) => !file.includes('/bench/module-counter'));
+  const own = files.filter((file) => !file.includes('/node_modules/')).length;
+  return `${files.length}: ${own} of thoth, ${files.length - own} of node_modules`;
+}
+
+const baseline = median(samples.get(commands[0]));
+console.log(`### Node ${process.version}\n`);
+console.log(`Median of ${runs} interleaved runs after 3 warm-up rounds; ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}; load average ${load.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after.\n`);
+console.log('| command | median ms | fastest ms | ratio to node -e 0 | modules loaded |');
+console.log('|---|---:|---:|---:|---|');
+for (const command of commands) {
+  const values = samples.get(command);
+  const ms = median(values);
+  console.log(`| \`${command.name}\` | ${ms.toFixed(1)} | ${Math.min(...values).toFixed(1)} | ${(ms / baseline).toFixed(2)} | ${modulesLoaded(command) ?? '-'} |`);
+}
+
+// Where `query stats` spends its time: each step's median over fresh processes.
+const steps = [];
+for (let i = 0; i < Math.min(runs, 15); i++) {
+  const result = spawnSync(process.execPath, [STEPS, join(home, 'thoth.db')], { env, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`startup-steps: ${result.stderr}`);
+  steps.push(JSON.parse(result.stdout));
+}
+console.log(`\n\`query stats\` step by step (bench/startup-steps.mjs, median of ${steps.length} processes):\n`);
+console.log('| step | ms |');
+console.log('|---|---:|');
+for (const name of Object.keys(steps[0])) console.log(`| ${name} | ${median(steps.map((s) => s[name])).toFixed(1)} |`);
+console.log('');
+rmSync(home, { recursive: true, force: true });

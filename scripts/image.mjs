@@ -15,7 +15,7 @@
  *                                               the named volume NAME; network none unless --network
  *   node scripts/image.mjs podman ARGS...       podman with this project's configuration
  *
- * Bases. `--base public` builds on the Containerfile's defaults, public Node 20 images pulled from
+ * Bases. `--base public` builds on the Containerfile's defaults, public Node 24 images pulled from
  * whatever registries podman is configured with. `--base debian` (the default) needs no container
  * registry, only a Debian mirror: the runtime base is a Debian trixie tree (Node 20.19) with only
  * nodejs and ca-certificates, made by mmdebstrap and turned into an image by `podman import`; the

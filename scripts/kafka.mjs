@@ -79,7 +79,17 @@ export function fetchKafka(env = process.env) {
   say(`fetching Kafka ${KAFKA_VERSION} jars with Maven into ${libs}`);
   const mvn = spawnSync(
     'mvn',
-    ['-q', '-B', '-ntp', '-Dstyle.color=never', '-f', join(work, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
+    [
+      '-q',
+      '-B',
+      '-ntp',
+      '-Dstyle.color=never',
+      '-f',
+      join(work, 'pom.xml'),
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${libs}`,
+      '-DincludeScope=runtime',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
   );
   if (mvn.error) throw new Error(`cannot run mvn (is Maven installed?): ${mvn.error.message}`);
@@ -124,7 +134,9 @@ function extraListeners({ saslPort, sslPort, mtlsPort, saslSslPort }) {
 
 /** server.properties: PLAINTEXT and CONTROLLER always, plus the listeners of extraListeners for tests of the client's security settings. */
 function serverProperties({ port, controllerPort, saslPort, sslPort, mtlsPort, saslSslPort, users, scramUsers, tls, logDirs }) {
-  const extra = extraListeners({ saslPort, sslPort, mtlsPort, saslSslPort }).map((l) => `,${l}`).join('');
+  const extra = extraListeners({ saslPort, sslPort, mtlsPort, saslSslPort })
+    .map((l) => `,${l}`)
+    .join('');
   const saslListenerNames = [saslPort && 'sasl_plaintext', saslSslPort && 'sasl_ssl'].filter(Boolean);
   const sasl = saslListenerNames.length === 0 ? [] : saslListener(users, scramUsers, saslListenerNames);
   return [
@@ -163,14 +175,20 @@ function saslListener(users, scramUsers, listenerNames) {
   const lines = [`sasl.enabled.mechanisms=${mechanisms.join(',')}`];
   for (const listener of listenerNames) {
     if (users) {
-      const plainUsers = Object.entries(users).map(([name, password]) => `user_${name}="${password}"`).join(' ');
-      lines.push(`listener.name.${listener}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`);
+      const plainUsers = Object.entries(users)
+        .map(([name, password]) => `user_${name}="${password}"`)
+        .join(' ');
+      lines.push(
+        `listener.name.${listener}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+      );
     }
     // Without a (credential-less) SCRAM login module per listener and mechanism the broker refuses to start
     // ("Could not find a 'KafkaServer' or 'sasl_plaintext.KafkaServer' entry in the JAAS configuration").
     if (scramUsers) {
       for (const mechanism of SCRAM_MECHANISMS) {
-        lines.push(`listener.name.${listener}.${mechanism.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`);
+        lines.push(
+          `listener.name.${listener}.${mechanism.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+        );
       }
     }
   }
@@ -264,7 +282,14 @@ function tail(file, lines = 40) {
 /** True once the broker answers a metadata request (kafkajs admin), which needs the controller to be up too. */
 async function answersMetadata(bootstrap) {
   const { Kafka, logLevel } = await import('kafkajs');
-  const admin = new Kafka({ clientId: 'thoth-kafka-script', brokers: [bootstrap], logLevel: logLevel.NOTHING, connectionTimeout: 1000, requestTimeout: 5000, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({
+    clientId: 'thoth-kafka-script',
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    requestTimeout: 5000,
+    retry: { retries: 0 },
+  }).admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
@@ -294,7 +319,9 @@ export async function startKafka(env = process.env, options = {}) {
   const libs = fetchKafka(env);
   // Bad users or unreadable TLS files fail here, before any directory or process exists.
   const scramArgs = scramArguments(options.scramUsers);
-  const keystorePem = options.tls ? `${readFileSync(options.tls.key, 'utf8').trimEnd()}\n${readFileSync(options.tls.certificate, 'utf8')}` : undefined;
+  const keystorePem = options.tls
+    ? `${readFileSync(options.tls.key, 'utf8').trimEnd()}\n${readFileSync(options.tls.certificate, 'utf8')}`
+    : undefined;
   const began = Date.now();
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -325,7 +352,18 @@ async function startOnce(env, { saslUsers, scramUsers, tls, stopWithProcess = fa
   const props = join(dir, 'server.properties');
   writeFileSync(
     props,
-    serverProperties({ port, controllerPort, saslPort, sslPort, mtlsPort, saslSslPort, users: saslUsers, scramUsers, tls: brokerTls, logDirs: join(dir, 'data') }),
+    serverProperties({
+      port,
+      controllerPort,
+      saslPort,
+      sslPort,
+      mtlsPort,
+      saslSslPort,
+      users: saslUsers,
+      scramUsers,
+      tls: brokerTls,
+      logDirs: join(dir, 'data'),
+    }),
     { mode: 0o600 },
   );
   writeFileSync(join(dir, 'log4j2.properties'), LOG4J2);
@@ -336,7 +374,11 @@ async function startOnce(env, { saslUsers, scramUsers, tls, stopWithProcess = fa
   let clusterId;
   do clusterId = randomBytes(16).toString('base64url');
   while (clusterId.startsWith('-'));
-  const formatted = await runJava(libs, [log4j, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted', ...scramArgs], logFile);
+  const formatted = await runJava(
+    libs,
+    [log4j, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted', ...scramArgs],
+    logFile,
+  );
   if (formatted !== 0) {
     const log = tail(logFile);
     rmSync(dir, { recursive: true, force: true });
@@ -363,7 +405,9 @@ async function startOnce(env, { saslUsers, scramUsers, tls, stopWithProcess = fa
     if (portTaken || !alive(child.pid) || Date.now() > deadline) {
       const timedOut = alive(child.pid) && !portTaken;
       await stopKafka(broker);
-      const error = new Error(`the broker did not start${timedOut ? ` within ${READY_TIMEOUT_MS / 1000}s` : ''}; its log ends with:\n${log}`);
+      const error = new Error(
+        `the broker did not start${timedOut ? ` within ${READY_TIMEOUT_MS / 1000}s` : ''}; its log ends with:\n${log}`,
+      );
       error.portTaken = portTaken;
       throw error;
     }
@@ -392,6 +436,40 @@ function watchOwner(ownerPid, broker) {
       }, 15000);
     }, 1000);`;
   spawn(process.execPath, ['-e', watchdog], { detached: true, stdio: 'ignore' }).unref();
+}
+
+/**
+ * Kills a broker started by startKafka at once (SIGKILL, as a crash or an OOM kill would) and keeps
+ * its directory, so that restartKafka brings the same broker back: same port, same data.
+ */
+export async function killKafka(broker) {
+  if (!alive(broker.pid)) return;
+  try {
+    process.kill(-broker.pid, 'SIGKILL');
+  } catch {
+    process.kill(broker.pid, 'SIGKILL');
+  }
+  while (alive(broker.pid)) await sleep(50);
+}
+
+/** Starts a killed broker again from its own directory (same listeners, same log); resolves once it serves metadata. */
+export async function restartKafka(broker, env = process.env, { stopWithProcess = false } = {}) {
+  const libs = fetchKafka(env);
+  const props = join(broker.dir, 'server.properties');
+  const log4j = `-Dlog4j2.configurationFile=${join(broker.dir, 'log4j2.properties')}`;
+  const fd = openSync(broker.logFile, 'a');
+  const child = java(libs, [log4j, 'kafka.Kafka', props], { stdio: ['ignore', fd, fd], detached: true });
+  closeSync(fd);
+  child.unref();
+  broker.pid = child.pid;
+  if (stopWithProcess) watchOwner(process.pid, broker);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!(await answersMetadata(broker.bootstrap))) {
+    if (!alive(child.pid) || Date.now() > deadline)
+      throw new Error(`the broker did not come back; its log ends with:\n${tail(broker.logFile)}`);
+    await sleep(250);
+  }
+  return broker;
 }
 
 /** Stops a broker started by startKafka (SIGTERM, then SIGKILL after a grace period) and removes its directory. */
@@ -464,7 +542,9 @@ async function main(command) {
       const broker = await startKafka(env);
       mkdirSync(dirname(stateFile(env)), { recursive: true });
       writeFileSync(stateFile(env), `${JSON.stringify(broker, null, 2)}\n`);
-      say(`Kafka ${KAFKA_VERSION} serving on ${broker.bootstrap} (pid ${broker.pid}, started in ${(broker.startedInMs / 1000).toFixed(1)}s, log ${broker.logFile})`);
+      say(
+        `Kafka ${KAFKA_VERSION} serving on ${broker.bootstrap} (pid ${broker.pid}, started in ${(broker.startedInMs / 1000).toFixed(1)}s, log ${broker.logFile})`,
+      );
       process.stdout.write(`KAFKA_BOOTSTRAP_SERVERS=${broker.bootstrap}\n`);
       return 0;
     }

@@ -18,6 +18,7 @@
  *   THOTH_TEST_KUBECONFIG_NO_RIGHTS=<state>/no-rights.kubeconfig authenticated, no RBAC grants
  *   THOTH_TEST_KUBE_STATE=<state>                               pod rules, logs
  *   THOTH_TEST_KUBECTL=<cache>/kubernetes-v1.35.4/kubectl       the kubectl built with the server
+ *   THOTH_TEST_KUBE_CACHE=<cache>                               the binaries (a test starts a bare API server of its own from them)
  *
  * Environment: THOTH_KUBE_CACHE (binaries, default .cache/kube in the repository; share it
  * between checkouts), THOTH_KUBE_STATE (state directory, default .cache/kube/state).
@@ -54,6 +55,7 @@ export function clusterEnv(state) {
     THOTH_TEST_KUBECONFIG_NO_RIGHTS: state.kubeconfigs.noRights,
     THOTH_TEST_KUBE_STATE: state.dir,
     THOTH_TEST_KUBECTL: state.kubectl,
+    THOTH_TEST_KUBE_CACHE: state.cache,
   };
 }
 
@@ -69,11 +71,12 @@ function writeState(state) {
   writeFileSync(join(state.dir, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
 }
 
-function requireCommands() {
-  const missing = ['openssl', 'unshare', 'ip'].filter((cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0);
+function requireCommands({ netns }) {
+  const missing = ['openssl', ...(netns ? ['unshare', 'ip'] : [])].filter((cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0);
   if (missing.length) {
     throw new Error(`the test cluster needs ${missing.join(', ')} on PATH (Debian: apt-get install openssl util-linux iproute2)`);
   }
+  if (!netns) return;
   // The controller must never reach beyond loopback: without a network namespace of its own it does not run at all.
   const probe = spawnSync('unshare', ['--net', '--', 'true'], { encoding: 'utf8' });
   if (probe.status !== 0) {
@@ -113,17 +116,24 @@ async function waitFor(what, check, processes, { timeoutMs = READY_TIMEOUT_MS, s
  * Starts a cluster with its state in `dir` (emptied first) and resolves with the state once the
  * API server is ready, Argo's CRDs are established, the Node is registered and the controller
  * has started. On any failure, or when `signal` aborts, stops what it started.
+ *
+ * `argo: false` starts etcd and kube-apiserver alone (no Argo, no kubelet): a bare cluster, as a
+ * test of "Argo is not installed" or "Argo's CRDs are older" needs, ready in about 3 s.
+ * `cache` overrides THOTH_KUBE_CACHE (a test passes the cache of the cluster it runs beside).
+ *
+ * @param {{ env?: NodeJS.ProcessEnv, dir?: string, signal?: AbortSignal, ownerPid?: number, argo?: boolean, cache?: string }} [options]
+ * @returns {Promise<{ dir: string, cache: string, server: string, kubectl: string, readyMs: number, startedMs: number, kubeconfigs: { admin: string, noRights: string }, processes: Record<string, unknown> }>}
  */
-export async function startCluster({ env = process.env, dir = defaultStateDir(env), signal, ownerPid } = {}) {
-  const cache = await fetchKube(cacheDir(env));
-  requireCommands();
+export async function startCluster({ env = process.env, dir = defaultStateDir(env), signal, ownerPid, argo: withArgo = true, cache: cacheOverride } = {}) {
+  const cache = await fetchKube(cacheOverride ?? cacheDir(env));
+  requireCommands({ netns: withArgo });
   const began = Date.now();
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'logs'), { recursive: true, mode: 0o700 });
   mkdirSync(join(dir, 'pod-rules'), { recursive: true });
   const logs = join(dir, 'logs');
   const { apiserver, kubectl } = kubeBinaries(cache);
-  const state = { dir, version: KUBE_VERSION, etcdVersion: ETCD_VERSION, argoVersion: ARGO_VERSION, kubectl, processes: {}, kubeconfigs: {} };
+  const state = { dir, cache, version: KUBE_VERSION, etcdVersion: ETCD_VERSION, argoVersion: withArgo ? ARGO_VERSION : null, kubectl, processes: {}, kubeconfigs: {} };
   const track = (name, proc, logFile) => {
     state.processes[name] = { ...proc, name, logFile };
     writeState(state);
@@ -169,6 +179,11 @@ export async function startCluster({ env = process.env, dir = defaultStateDir(en
       noRights: writeKubeconfig(join(dir, 'no-rights.kubeconfig'), { server, caFile: pki.ca, user: 'no-rights', token: pki.tokens.noRights.token }),
     };
     writeState(state);
+    if (!withArgo) {
+      state.startedMs = state.readyMs;
+      writeState(state);
+      return state;
+    }
 
     // The kubelet needs no Argo: it registers the Node while the CRDs are installed.
     writeFileSync(

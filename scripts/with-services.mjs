@@ -6,9 +6,10 @@
  *               names one; the command gets KAFKA_BOOTSTRAP_SERVERS
  *   Kubernetes  a loopback kube-apiserver with Argo's controller and the loopback kubelet
  *               (scripts/kube.mjs), unless THOTH_TEST_KUBECONFIG names one; the command gets
- *               THOTH_TEST_KUBECONFIG (admin), THOTH_TEST_KUBECONFIG_NO_RIGHTS and
- *               THOTH_TEST_KUBE_STATE (where pod outcome rules go). To reuse a cluster from
- *               `node scripts/kube.mjs start`, export what it printed.
+ *               THOTH_TEST_KUBECONFIG (admin), THOTH_TEST_KUBECONFIG_NO_RIGHTS,
+ *               THOTH_TEST_KUBE_STATE (where pod outcome rules go), THOTH_TEST_KUBECTL and
+ *               THOTH_TEST_KUBE_CACHE (the binaries, from which a test starts a bare API server of
+ *               its own). To reuse a cluster from `node scripts/kube.mjs start`, export what it printed.
  *
  * Both start side by side and are stopped afterwards, also when the command fails or the run
  * is interrupted (and, through a watchdog, when this process is killed). Exits with the

@@ -13,6 +13,15 @@ catalogue. Commands (argument 1), JSON in on stdin, JSON out on stdout:
   produce    -> [{"topic", "variant", "body"}] bodies built by the models
                 themselves: "minimal" (required fields only) and "full" (every
                 field set, none to its default).
+  corpus     -> [{"topic", "variant", "body"}] bodies the models write from
+                values that JavaScript's JSON.parse would change: escapes and
+                emoji, ints beyond 2^53 (and of 10^16 and more), floats that
+                are integral (1.0, 1e16), -0.0, tiny and huge floats, NaN and
+                Infinity, integer-like and __proto__ keys, every optional field.
+
+A body the model cannot even be called with (dict() of pairs whose keys are
+not strings: `Model(**d)` raises TypeError, which parse_raw does not wrap) is
+reported as an error of the whole body, as thoth reports it.
 """
 
 import json
@@ -130,8 +139,50 @@ def roundtrip(cases: list) -> list:
         except ValidationError as error:
             results.append({"ok": False, "errors": json.loads(error.json())})
             continue
+        except TypeError as error:
+            results.append({"ok": False, "errors": [{"loc": ["__root__"], "msg": str(error), "type": "type_error"}]})
+            continue
         results.append({"ok": True, "json": parsed.json()})
     return results
+
+
+# Values whose JSON text JavaScript's JSON.parse would not give back: each appears in every free-form field.
+FREE_FORM = {
+    "10": "integer-like keys come first in a JavaScript object",
+    "2": [1.0, -0.0, 0.0, 1e16, 1.5e300, 1e-07, 2.5, 0.1, float("inf"), float("-inf"), float("nan")],
+    "big": [9007199254740993, -9007199254740993, 10**16, 10**30, -(10**20), 0],
+    "__proto__": {"polluted": True},
+    "text": TRICKY + " \u2028\u2029 \ud83d\ude00 é",
+    "-1": None,
+    "0": {"1": {"": [], "a b": {}}},
+}
+
+
+def tricky_sample(name: str, field) -> Any:
+    kind = type_name(field)
+    if isinstance(kind, dict):
+        return field.outer_type_(**{n: tricky_sample(n, f) for n, f in field.outer_type_.__fields__.items()})
+    if kind == "str":
+        return f"{name} {TRICKY} 😀 \u0000 \\u0000 \U0001F600"
+    if kind == "int":
+        return 10**20 + 1
+    if kind == "object":
+        return dict(FREE_FORM)
+    if kind == "object[]":
+        return [dict(FREE_FORM), {}, {"9": 1, "8": 2.0}]
+    return sample(name, field)
+
+
+def corpus() -> list:
+    out = []
+    for topic, model in MODELS.items():
+        base = {"component_name": "upstream 😀 \"check\"", "service_version": "0.16.2"}
+        own = {n: f for n, f in model.__fields__.items() if n not in BASE_FIELDS}
+        full = {n: tricky_sample(n, f) for n, f in own.items()}
+        out.append({"topic": topic, "variant": "tricky", "body": model(**base, **full).json()})
+        ints = {n: (-(10**16) if type_name(f) == "int" else v) for n, v in full.items() for f in [own[n]]}
+        out.append({"topic": topic, "variant": "negative-ints", "body": model(**base, **ints).json()})
+    return out
 
 
 def main() -> None:
@@ -142,8 +193,10 @@ def main() -> None:
         result = roundtrip(json.load(sys.stdin))
     elif command == "produce":
         result = produce()
+    elif command == "corpus":
+        result = corpus()
     else:
-        sys.exit("usage: check.py describe | roundtrip < cases.json | produce")
+        sys.exit("usage: check.py describe | roundtrip < cases.json | produce | corpus")
     json.dump(result, sys.stdout)
 
 

@@ -28,7 +28,18 @@ export interface MainInit {
   clock?: Clock;
 }
 
-const GLOBAL_OPTIONS_WITH_VALUES = new Set(['-o', '--output', '--broker', '--db', '--deployment-name']);
+const GLOBAL_OPTIONS_WITH_VALUES = new Set([
+  '-o',
+  '--output',
+  '-b',
+  '--broker',
+  '-X',
+  '--kafka-option',
+  '-z',
+  '--compression',
+  '--db',
+  '--deployment-name',
+]);
 
 /** The subcommand named on the command line, skipping global options and their values. */
 function invokedCommandName(args: string[]): string | undefined {
@@ -132,6 +143,7 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   const log = stderrLogger(io, globals);
   const context = createContext({ io, clock, signal, globals, settings: settingsOnce(), log });
   try {
+    for (const warning of context.settings.warnings) log.warn(warning);
     return exitCodeOf(await run(context));
   } catch (error) {
     return reportError(error, fail, wanted!);

@@ -1,13 +1,36 @@
 /** The root of the command line: the global options every command has (SPEC §6) and the top-level help. */
 import { Command, Option } from '@commander-js/extra-typings';
+import { COMPRESSION_CODECS, type Compression } from '../config/kafka-options.js';
 import type { GlobalOptions } from '../config/settings.js';
+import { UsageError } from '../core/errors.js';
+import { collect } from '../commands/options.js';
 import { thothVersion } from '../core/version.js';
 
 export function rootProgram(output: { out: (text: string) => void; err: (text: string) => void }) {
   return new Command('thoth')
     .description("Publish, tail, replay and investigate Project Thoth's continuous-learning messages")
     .version(thothVersion(), '--version', 'print the version')
-    .addOption(new Option('--broker <url>', 'kafka://host:port,... or "embedded" (default: KAFKA_BOOTSTRAP_SERVERS, else embedded)'))
+    .addOption(
+      new Option(
+        '-b, --broker <servers>',
+        'host:port,... (kafka:// optional) or "embedded" (default: KAFKA_BOOTSTRAP_SERVERS, else embedded)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '-X, --kafka-option <property=value>',
+        "a Kafka client property, as kcat's -X (repeatable; those kafkajs has: see the error for the list)",
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option('-z, --compression <codec>', 'compress what thoth produces: none, gzip, snappy, lz4 or zstd (kcat -z)')
+        .choices(COMPRESSION_CODECS)
+        .argParser((value: string): Compression => {
+          const codec = COMPRESSION_CODECS.find((c) => c === value);
+          if (codec === undefined) throw new UsageError(`--compression must be one of ${COMPRESSION_CODECS.join(', ')}, got "${value}"`);
+          return codec;
+        }),
+    )
     .addOption(new Option('--db <path>', 'knowledge cache file (default: $THOTH_HOME/thoth.db or ~/.thoth/thoth.db)'))
     .addOption(new Option('--deployment-name <name>', 'topic prefix (default: THOTH_DEPLOYMENT_NAME)'))
     .addOption(new Option('-o, --output <format>', "output format, for the commands that have one (see each command's -o)"))
@@ -22,13 +45,14 @@ export function rootProgram(output: { out: (text: string) => void; err: (text: s
       `
 Examples:
   $ thoth publish unresolved-package requests==2.25.1 --index-url https://index.example/simple
+  $ thoth -b 127.0.0.1:9092 -z zstd replay incident.ndjson
   $ thoth tail solved-package --from-beginning
   $ thoth replay fixtures/streams/continuous-learning.ndjson
   $ thoth investigate --from fixtures/streams/continuous-learning.ndjson
   $ thoth submit solver requests==2.25.1 --namespace thoth --dry-run client
   $ thoth query package requests
 
-Broker: Kafka when --broker kafka://... or KAFKA_BOOTSTRAP_SERVERS is set, otherwise the
+Broker: Kafka when -b/--broker host:port or KAFKA_BOOTSTRAP_SERVERS is set, otherwise the
 embedded broker (topics kept in the local SQLite file). Exit codes: 0 ok, 1 failure,
 2 usage error, 130 interrupted.`,
     );
@@ -41,6 +65,8 @@ export function globalOptions(program: RootProgram): GlobalOptions {
   const g = program.opts();
   return {
     broker: g.broker,
+    kafkaOptions: g.kafkaOption,
+    compression: g.compression,
     db: g.db,
     deploymentName: g.deploymentName,
     quiet: Boolean(g.quiet),

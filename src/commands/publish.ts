@@ -4,16 +4,18 @@
  * send it; print where it landed, or with --dry-run the exact body.
  */
 import { Command } from '@commander-js/extra-typings';
-import { UsageError, UserError } from '../core/errors.js';
+import { CancelledError, UsageError, UserError } from '../core/errors.js';
 import { write } from '../core/io.js';
 import { thothVersion } from '../core/version.js';
 import { RECOMMENDATION_TYPES, messageType, type MessageType } from '../messages/catalogue.js';
-import { maskHeaders, maskSecrets } from '../messages/secrets.js';
+import { JsonObject, fieldsOf, parseJsonText } from '../messages/json-text.js';
+import { carriesSecrets, maskHeaders, maskSecrets } from '../messages/secrets.js';
 import { topicName } from '../messages/topics.js';
 import { serializeMessage } from '../messages/validate.js';
 import { followUpPublisher } from '../investigate/follow-up-publisher.js';
 import { presentPositions, type PublishFormat } from '../present/publish.js';
 import { prepareFile } from '../services/publish-file.js';
+import { sendWithRetry } from '../services/send-with-retry.js';
 import {
   checkPublishFlags,
   prepareMessage,
@@ -24,7 +26,7 @@ import {
 import type { RecordPosition } from '../transport/port.js';
 import type { CommandDefinition } from './command.js';
 import type { CommandContext } from './context.js';
-import { choiceOption, collect, outputOrDefault } from './options.js';
+import { choiceOption, collect, countOf, outputOrDefault } from './options.js';
 
 const FORMATS = ['table', 'json', 'yaml', 'ndjson'] as const;
 
@@ -41,19 +43,22 @@ export interface PublishOptions {
   skipInvalid: boolean;
   output: PublishFormat;
   deploymentName?: string;
+  /** With --file: the first line to publish (the lines before it were published by an earlier run). */
+  resumeFrom?: number;
 }
 
+function resumeWithFile(line: number, file: string | undefined): number {
+  if (file === undefined) throw new UsageError('--resume-from applies to --file: it names the first line of the file to publish');
+  return line;
+}
+
+/** The --json object, read without loss: numbers as written, key order and every key kept. */
 function jsonFields(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--json is not valid JSON (${(error as Error).message})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new UsageError('--json must be a JSON object of message fields');
-  return value as Record<string, unknown>;
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new UsageError(`--json is not valid JSON (${parsed.reason} at character ${parsed.offset})`);
+  if (!(parsed.value instanceof JsonObject)) throw new UsageError('--json must be a JSON object of message fields');
+  return fieldsOf(parsed.value);
 }
 
 /** Prepares every message first: nothing is sent unless all are valid (or --skip-invalid). */
@@ -75,8 +80,13 @@ async function prepareAll(options: PublishOptions, context: Pick<CommandContext,
     );
   }
   for (const line of listed) context.log.warn(`skipped ${line}`);
-  if (batch.messages.length === 0) throw new UserError(`${source} holds no valid message; nothing was published`);
-  return batch.messages;
+  const from = options.resumeFrom;
+  const wanted = from === undefined ? batch.messages : batch.messages.filter((m) => m.line >= from);
+  if (from !== undefined)
+    context.log.notice(`resuming at ${source}:${from}: ${batch.messages.length - wanted.length} message(s) before it not published again`);
+  if (wanted.length === 0)
+    throw new UserError(`${source} holds no valid message${from === undefined ? '' : ` from line ${from} on`}; nothing was published`);
+  return wanted;
 }
 
 export const publishCommand: CommandDefinition<PublishOptions> = {
@@ -93,6 +103,11 @@ export const publishCommand: CommandDefinition<PublishOptions> = {
       .option(
         '--file <path>',
         "publish every line of an NDJSON file (`-` for stdin), each a JSON object of the message's fields (recorded envelopes: thoth replay)",
+      )
+      .option(
+        '--resume-from <line>',
+        'with --file: publish from this line on (what a failed publish did not send)',
+        countOf('--resume-from'),
       )
       .option(
         '--skip-invalid',
@@ -153,6 +168,7 @@ Examples:
           dryRun: Boolean(o.dryRun),
           showSecrets: Boolean(o.showSecrets),
           skipInvalid: Boolean(o.skipInvalid),
+          ...(o.resumeFrom !== undefined ? { resumeFrom: resumeWithFile(o.resumeFrom, o.file) } : {}),
           output: outputOrDefault(o.output, { tty: 'table', piped: 'ndjson' }, parse.isTTY),
           deploymentName: parse.settings.deploymentName,
         });
@@ -173,7 +189,10 @@ Examples:
       // The exact body, but a password the user typed is not echoed unless asked for.
       let masked = false;
       for (const message of messages) {
-        const body = options.showSecrets ? message.body : serializeMessage(options.type, maskSecrets(message.message));
+        const body =
+          options.showSecrets || !carriesSecrets(message.message)
+            ? message.body
+            : serializeMessage(options.type, maskSecrets(message.message));
         masked ||= body !== message.body;
         await write(io.stdout, `${body}\n`);
       }
@@ -181,20 +200,48 @@ Examples:
       return;
     }
     const broker = await context.broker();
-    let positions: RecordPosition[] = [];
+    const positions: RecordPosition[] = [];
+    const shown = () => positions.map((p, i) => ({ topic: p.topic, partition: p.partition, offset: p.offset, key: messages[i].key }));
     // The same follow-up publishing the investigator uses: one body builder, one check, one acknowledgement.
     const publisher = followUpPublisher({
       send: async (records) => {
-        positions = await broker.send(
-          records.map((r) => ({ topic, key: r.key, headers: r.headers, value: serializeMessage(options.type, r.message) })),
-        );
+        // In batches, each retried while the broker is away (the idempotent producer writes it once).
+        for (let start = 0; start < records.length; start += PUBLISH_BATCH) {
+          const batch = records.slice(start, start + PUBLISH_BATCH);
+          const sent = await sendWithRetry(
+            batch.map((r) => ({ topic, key: r.key, headers: r.headers, value: serializeMessage(options.type, r.message) })),
+            { broker, log, signal: context.signal, now: context.clock.now },
+          );
+          positions.push(...sent);
+        }
       },
       origin: { componentName: 'thoth', serviceVersion: thothVersion() },
     });
-    await publisher.send(
-      messages.map((m) => publisher.prepare({ messageType: options.type.name, message: m.message, key: m.key, headers: m.headers })),
-    );
-    const shown = positions.map((p, i) => ({ topic: p.topic, partition: p.partition, offset: p.offset, key: messages[i].key }));
-    await write(io.stdout, await presentPositions(shown, options.output));
+    try {
+      await publisher.send(
+        messages.map((m) => publisher.prepare({ messageType: options.type.name, message: m.message, key: m.key, headers: m.headers })),
+      );
+    } catch (error) {
+      // What was acknowledged is printed; what was not is named, with the way to send only that.
+      if (positions.length > 0) await write(io.stdout, await presentPositions(shown(), options.output));
+      throw notPublished(error, options, messages, positions.length);
+    }
+    await write(io.stdout, await presentPositions(shown(), options.output));
   },
 };
+
+/** Messages per produce request (and per retry) of `publish`. */
+const PUBLISH_BATCH = 500;
+
+/** The failure of a publish, saying which --file lines were published and which were not. */
+function notPublished(error: unknown, options: PublishOptions, messages: PreparedMessage[], published: number): unknown {
+  if (options.file === undefined || !(error instanceof Error) || error instanceof CancelledError) return error;
+  const source = options.file === '-' ? '<stdin>' : options.file;
+  const next = (messages[published] as PreparedMessage & { line?: number }).line;
+  if (next === undefined) return error;
+  const done = published === 0 ? 'nothing was published' : `the ${published} messages before line ${next} were published (printed above)`;
+  return new UserError(
+    `${error.message}\n${source}: ${done}; none from line ${next} on was acknowledged by the broker`,
+    `run the same command with --resume-from ${next} to publish the rest`,
+  );
+}

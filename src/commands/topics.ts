@@ -36,7 +36,10 @@ export function topicRows(existing: TopicInfo[], deployment?: string): TopicRow[
   const byName = new Map(existing.map((t) => [t.name, t]));
   return catalogueTopics(deployment).map(({ topic, type }) => {
     const info = byName.get(topic);
-    return { topic, type, exists: Boolean(info), partitions: info?.partitions ?? null, messages: info?.messages ?? null };
+    const row: TopicRow = { topic, type, exists: Boolean(info), partitions: info?.partitions ?? null, messages: info?.messages ?? null };
+    if (info?.partitionDetails) row.partition_details = info.partitionDetails;
+    if (info?.config) row.config = info.config;
+    return row;
   });
 }
 
@@ -64,6 +67,11 @@ export const topicsCommand: CommandDefinition<TopicsOptions> = {
         'after',
         `
 Topic names carry the deployment prefix (--deployment-name, else THOTH_DEPLOYMENT_NAME).
+On Kafka, each existing topic is also shown as kcat -L shows it: every partition's
+leader, replicas and in-sync replicas, with its low and high offsets (the high-water
+mark), and the topic's settings that differ from the broker's defaults
+(compression.type, retention.ms, ...). topics create gives new topics
+KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE (and _LEVEL), as thoth-messaging does.
 
 Examples:
   $ thoth topics

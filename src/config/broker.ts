@@ -19,12 +19,18 @@ function splitServers(list: string, source: string): string[] {
   return servers;
 }
 
-/** `flag` is --broker, `bootstrapServers` KAFKA_BOOTSTRAP_SERVERS, `cachePath` the embedded broker's file. */
+/**
+ * `flag` is --broker (or kcat's -b), `bootstrapServers` KAFKA_BOOTSTRAP_SERVERS, `cachePath` the
+ * embedded broker's file. Kafka is `host:port[,host:port...]`, with or without `kafka://`.
+ */
 export function chooseBroker(flag: string | undefined, bootstrapServers: string | undefined, cachePath: string): BrokerChoice {
   if (flag !== undefined) {
     if (flag === 'embedded') return { kind: 'embedded', path: cachePath };
-    if (flag.startsWith('kafka://')) return { kind: 'kafka', bootstrap: splitServers(flag.slice('kafka://'.length), '--broker') };
-    throw new UsageError(`--broker must be "embedded" or kafka://host:port[,host:port...], got "${flag}"`);
+    const list = flag.startsWith('kafka://') ? flag.slice('kafka://'.length) : flag;
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(list)) {
+      throw new UsageError(`--broker must be "embedded" or host:port[,host:port...] (kafka:// may stand before it), got "${flag}"`);
+    }
+    return { kind: 'kafka', bootstrap: splitServers(list, '--broker') };
   }
   if (bootstrapServers)
     return { kind: 'kafka', bootstrap: splitServers(bootstrapServers.replace(/^kafka:\/\//, ''), 'KAFKA_BOOTSTRAP_SERVERS') };

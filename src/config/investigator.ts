@@ -60,7 +60,7 @@ export function investigatorConfig(settings: Settings, flags: Partial<Investigat
     },
     modes,
     indexUrls,
-    ...(deploymentName ? { deploymentName } : {}),
+    ...(deploymentName !== undefined ? { deploymentName } : {}),
     registryCredentialsSecret,
   };
 }

@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError, UserError } from '../core/errors.js';
+import { COMPRESSION_CODECS, parseKafkaOptions, type Compression, type KafkaClientOptions } from './kafka-options.js';
 
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_SSL' | 'SASL_PLAINTEXT';
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -36,6 +37,13 @@ export interface KafkaSettings {
   address: string;
   /** Where the PEM files came from (KAFKA_SSL_*_LOCATION), for errors about their contents. */
   files?: { ca?: string; cert?: string; key?: string };
+  /** Client properties from --kafka-option (kcat's -X) that kafkajs has. */
+  client?: KafkaClientOptions;
+  /**
+   * Configuration of the topics thoth creates: upstream's KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE
+   * (`compression.type`) and _LEVEL (as Kafka names it, `compression.<codec>.level`).
+   */
+  topicConfig?: Record<string, string>;
 }
 
 export type ReadText = (path: string) => string;
@@ -112,12 +120,44 @@ export function messageMaxBytes(env: NodeJS.ProcessEnv): number | undefined {
   return Number(value);
 }
 
+const LEVELLED_CODECS = new Set(['gzip', 'lz4', 'zstd']);
+
+/**
+ * upstream's topic configuration variables (thoth-messaging's topic_config_from_env). Its
+ * `compression.level` is no Kafka topic setting (the broker refuses it); Kafka 3.8+ names the
+ * level per codec, so the level is given under that name, for the codec that has one.
+ */
+export function topicConfig(env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+  const type = setting(env, 'KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE');
+  const level = setting(env, 'KAFKA_TOPIC_PRODUCER_COMPRESSION_LEVEL');
+  if (type === undefined && level === undefined) return undefined;
+  const config: Record<string, string> = {};
+  const codec =
+    type === undefined
+      ? undefined
+      : oneOf('KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE', type, [...COMPRESSION_CODECS, 'uncompressed', 'producer']);
+  if (codec !== undefined) config['compression.type'] = codec;
+  if (level !== undefined) {
+    if (!/^-?\d+$/.test(level.trim()))
+      throw new UsageError(`KAFKA_TOPIC_PRODUCER_COMPRESSION_LEVEL must be a whole number, got "${level}"`);
+    if (codec === undefined || !LEVELLED_CODECS.has(codec)) {
+      throw new UsageError('KAFKA_TOPIC_PRODUCER_COMPRESSION_LEVEL needs KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE set to gzip, lz4 or zstd');
+    }
+    config[`compression.${codec}.level`] = level.trim();
+  }
+  return config;
+}
+
 /** Builds the client settings from the environment; `readText` reads the PEM files (injected for tests). */
 export function readKafkaSettings(
   brokers: readonly string[],
-  env: NodeJS.ProcessEnv,
+  environment: NodeJS.ProcessEnv,
   readText: ReadText = (path) => readFileSync(path, 'utf8'),
+  options: { kafkaOptions?: readonly string[]; compression?: Compression } = {},
 ): KafkaSettings {
+  // --kafka-option properties that are thoth-messaging variables override the environment, as flags do.
+  const parsed = parseKafkaOptions(options.kafkaOptions ?? []);
+  const env = { ...environment, ...parsed.variables };
   const protocol = oneOf('KAFKA_SECURITY_PROTOCOL', setting(env, 'KAFKA_SECURITY_PROTOCOL') ?? 'PLAINTEXT', PROTOCOLS);
   const settings: KafkaSettings = {
     brokers: [...brokers],
@@ -138,5 +178,9 @@ export function readKafkaSettings(
   if (groupId !== undefined) settings.groupId = groupId;
   const maxBytes = messageMaxBytes(env);
   if (maxBytes !== undefined) settings.messageMaxBytes = maxBytes;
+  const client = { ...parsed.client, ...(options.compression !== undefined ? { compression: options.compression } : {}) };
+  if (Object.keys(client).length > 0) settings.client = client;
+  const topics = topicConfig(env);
+  if (topics !== undefined) settings.topicConfig = topics;
   return settings;
 }

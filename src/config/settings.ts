@@ -16,13 +16,18 @@ import { chooseBroker, type BrokerChoice } from './broker.js';
 import { defaultIndexUrl, parseIndexUrls, type IndexUrlSource } from './index-url.js';
 import { investigatorSettings, type InvestigatorSettings } from './investigator-settings.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageMaxBytes, readKafkaSettings, type KafkaSettings } from './kafka.js';
+import type { Compression } from './kafka-options.js';
 import { kubeSettings, type KubeSettings } from './kube.js';
 import { DEFAULT_SOLVERS, parseSolvers } from './solvers.js';
 
 /** The options every command has (`thoth --broker … --db … tail …`). */
 export interface GlobalOptions {
-  /** `kafka://host:port,...` or `embedded`; undefined means "decide from the environment". */
+  /** `host:port,...`, `kafka://host:port,...` or `embedded`; undefined means "decide from the environment". */
   broker?: string;
+  /** `--kafka-option key=value` (kcat's -X), in order. */
+  kafkaOptions?: string[];
+  /** `--compression` (kcat's -z): the codec of every batch thoth produces. */
+  compression?: Compression;
   db?: string;
   deploymentName?: string;
   quiet: boolean;
@@ -68,6 +73,8 @@ export interface Settings {
   readonly color: boolean;
   /** Values of secret-looking variables (passwords, tokens), kept out of everything printed. */
   readonly secrets: string[];
+  /** Settings that are allowed but probably not meant (an empty THOTH_DEPLOYMENT_NAME), for a warning on stderr. */
+  readonly warnings: string[];
 }
 
 /** ARGO_PENDING_WORKFLOW_LIMIT or --pending-limit; undefined means no limit. */
@@ -78,7 +85,12 @@ export function parsePendingLimit(value: string | undefined, from: string): numb
   return n;
 }
 
+/**
+ * The deployment name. An empty THOTH_DEPLOYMENT_NAME is a name, as thoth-messaging reads it
+ * (`os.getenv` returns "", which is not None): topics are then `.<base topic>`, and a warning says so.
+ */
 function checkedDeploymentName(globals: Partial<GlobalOptions>, env: NodeJS.ProcessEnv): string | undefined {
+  if (globals.deploymentName === undefined && env.THOTH_DEPLOYMENT_NAME === '') return '';
   const name = globals.deploymentName ?? (env.THOTH_DEPLOYMENT_NAME || undefined);
   if (name === undefined) return undefined;
   const problem = deploymentNameProblem(name);
@@ -128,6 +140,15 @@ export function readSettings(env: NodeJS.ProcessEnv, globals: Partial<GlobalOpti
     inKubernetes: () => Boolean(env.KUBERNETES_SERVICE_HOST),
     color: () => globals.color !== false && !env.NO_COLOR,
     secrets: () => secretValues(env),
+    warnings: () =>
+      globals.deploymentName === undefined && env.THOTH_DEPLOYMENT_NAME === ''
+        ? [
+            'THOTH_DEPLOYMENT_NAME is set but empty: topics are named ".<base topic>" (with a leading dot), as thoth-messaging names them; unset it for unprefixed topics',
+          ]
+        : [],
   });
-  return Object.assign(values, { kafka: (bootstrap: readonly string[]) => readKafkaSettings(bootstrap, env) });
+  return Object.assign(values, {
+    kafka: (bootstrap: readonly string[]) =>
+      readKafkaSettings(bootstrap, env, undefined, { kafkaOptions: globals.kafkaOptions, compression: globals.compression }),
+  });
 }

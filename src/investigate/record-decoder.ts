@@ -7,7 +7,8 @@
 import { PermanentError } from '../core/errors.js';
 import type { MessageType } from '../messages/catalogue.js';
 import { typeOfTopic } from '../messages/records.js';
-import { decodeMessage, formatErrors, type Message } from '../messages/validate.js';
+import { parseJsonText, toPlain } from '../messages/json-text.js';
+import { formatErrors, validateMessage, type Message } from '../messages/validate.js';
 import type { ConsumedRecord } from '../transport/port.js';
 import { handlerFor } from './dispatch.js';
 
@@ -47,24 +48,20 @@ export function decodeConsumed(record: ConsumedRecord, options: { deploymentName
   if (record.value === null || record.value.trim() === '') {
     throw new PermanentError(ERROR_CLASS.empty, `the value is empty; a ${type.name} message is a JSON object`);
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(record.value);
-  } catch (error) {
-    // The parser's text quotes the input, which may hold a secret: keep only the position.
-    const position = /position (\d+)/.exec(String(error))?.[1];
-    throw new PermanentError(
-      ERROR_CLASS.notJson,
-      `the value is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`,
-    );
-  }
+  // Upstream decodes the bytes as UTF-8 before json.loads; bytes that are not UTF-8 are not a message.
+  if (record.raw?.value) throw new PermanentError(ERROR_CLASS.notJson, 'the value is not valid UTF-8 text');
+  // Read as Python reads it (NaN, numbers exact); the reason names a position, never the content, which may hold a secret.
+  const parsed = parseJsonText(record.value);
+  if (!parsed.ok)
+    throw new PermanentError(ERROR_CLASS.notJson, `the value is not valid JSON (${parsed.reason} at character ${parsed.offset})`);
+  const body = toPlain(parsed.value);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new PermanentError(ERROR_CLASS.notObject, `the value is ${describe(body)}; a ${type.name} message is a JSON object`);
   }
   // A version no handler reads is reported as such, not as a field-by-field schema mismatch.
   const version = (body as Record<string, unknown>).version ?? 'v1';
   if (typeof version === 'string') handlerFor(type.name, version);
-  const result = decodeMessage(type, record.value);
+  const result = validateMessage(type, parsed.value);
   if (!result.ok) throw new PermanentError(ERROR_CLASS.invalid, `${type.name}: ${formatErrors(result.errors).replace(/\n/g, '; ')}`);
   return { type, message: result.message };
 }

@@ -253,6 +253,8 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
             headers: envelope.headers,
             value,
             size: value === null ? 0 : Buffer.byteLength(value),
+            // Bytes that are not UTF-8 stay bytes: the decoder refuses them as upstream does.
+            ...(envelope.raw ? { raw: envelope.raw } : {}),
           });
           // Follow-ups and decisions (and theirs) before the next recorded line, as a fast live system would.
           while (queue.length > 0 && !signal.aborted) await run(queue.shift()!);

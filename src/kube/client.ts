@@ -29,6 +29,8 @@ import { watchUntilDone } from './watch-workflow.js';
 const GROUP = 'argoproj.io';
 const VERSION = 'v1alpha1';
 const PLURAL = 'workflows';
+/** The name a workflow's managedFields give thoth's fields (kubectl's is kubectl-create, Argo's CLI argo). */
+export const FIELD_MANAGER = 'thoth';
 
 export interface ConnectOptions {
   /** Where the kubeconfig is looked for (settings.kube). */
@@ -246,6 +248,8 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
                 body,
                 dryRun: createOptions.dryRun ? 'All' : undefined,
                 fieldValidation: 'Strict',
+                // The server records who owns each field; unnamed, the HTTP library's name ("node-fetch") would stand there.
+                fieldManager: FIELD_MANAGER,
               },
               callOptions(callSignal),
             )) as Workflow;

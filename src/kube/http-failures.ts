@@ -78,6 +78,18 @@ export interface RequestContext {
 
 const WORKFLOWS = 'workflows.argoproj.io';
 
+/**
+ * What to grant: the investigator's Role holds create, get and list; watch is only for a person
+ * following a workflow (`submit --wait/--watch`), so that Role leaves it out on purpose.
+ */
+function grantHint(context: RequestContext): string {
+  const check = `check with: kubectl auth can-i ${context.verb} ${WORKFLOWS} -n ${context.namespace}`;
+  if (context.verb === 'watch') {
+    return `grant the verb watch on ${WORKFLOWS} in namespace ${context.namespace} to the credentials you submit with (thoth submit --wait and --watch need it; deploy/investigator/role.yaml leaves it out: the investigator never watches); ${check}`;
+  }
+  return `grant the verb ${context.verb} on ${WORKFLOWS} in namespace ${context.namespace} (deploy/investigator/role.yaml is the Role thoth needs); ${check}`;
+}
+
 export function classifyHttp(failure: HttpFailure, context: RequestContext): FailureClass {
   const said = failure.message ?? failure.reason ?? `HTTP ${failure.status}`;
   if (failure.status === 429 || failure.status >= 500) {
@@ -100,7 +112,7 @@ export function classifyHttp(failure: HttpFailure, context: RequestContext): Fai
       description: failure.message
         ? `${failure.message} (403 Forbidden; credential: ${context.credential})`
         : `${context.credential} may not ${context.verb} ${WORKFLOWS} in namespace ${context.namespace} (403 Forbidden)`,
-      hint: `grant the verb ${context.verb} on ${WORKFLOWS} in namespace ${context.namespace} (deploy/investigator/role.yaml is the Role thoth needs); check with: kubectl auth can-i ${context.verb} ${WORKFLOWS} -n ${context.namespace}`,
+      hint: grantHint(context),
     };
   }
   if (failure.status === 404) {
@@ -147,10 +159,12 @@ export function classifyNetwork(error: unknown, context?: Pick<RequestContext, '
       hint: "the kubeconfig's certificate-authority must be the CA that signed the API server's certificate, and the server's address must be one the certificate names",
     };
   }
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) return { kind: 'transient', description: `connection failed (${code})` };
-  if (error.name === 'AbortError' || error.name === 'TimeoutError') return { kind: 'transient', description: 'request timed out' };
+  // Which server: a context that names the wrong cluster (or one that is down) shows here first.
+  const at = context ? ` to the API server ${context.server}` : '';
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return { kind: 'transient', description: `connection${at} failed (${code})` };
+  if (error.name === 'AbortError' || error.name === 'TimeoutError') return { kind: 'transient', description: `request${at} timed out` };
   if (error.name === 'FetchError')
-    return { kind: 'transient', description: `connection failed (${error.message.replace(/https?:\/\/\S+/g, '<server>')})` };
+    return { kind: 'transient', description: `connection${at} failed (${error.message.replace(/https?:\/\/\S+/g, '<server>')})` };
   return undefined;
 }
 

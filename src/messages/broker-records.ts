@@ -5,6 +5,12 @@
  * (records.ts), so they live here, below all three.
  */
 
+/** Record bytes that are not UTF-8 text, kept as bytes so that they travel unchanged. */
+export interface RawBytes {
+  key?: Uint8Array;
+  value?: Uint8Array;
+}
+
 export interface OutgoingRecord {
   /** Full topic name, already prefixed with the deployment name. */
   topic: string;
@@ -14,6 +20,8 @@ export interface OutgoingRecord {
   value: string | null;
   /** Milliseconds since the epoch; the broker's clock when absent. */
   timestamp?: number;
+  /** Bytes to send instead of `key` / `value` (which then hold their lossy decoding). */
+  raw?: RawBytes;
 }
 
 export interface RecordPosition {
@@ -28,8 +36,23 @@ export interface ConsumedRecord extends RecordPosition {
   headers: Record<string, string>;
   /** Raw value as UTF-8 text; null when the record had no value. */
   value: string | null;
+  /** The key's and value's bytes where they are not valid UTF-8 (`key` and `value` hold a lossy decoding). */
+  raw?: RawBytes;
   /** Size of the value in bytes, as received. */
   size: number;
+}
+
+/** One partition as `kcat -L` shows it, with its offsets. */
+export interface PartitionInfo {
+  partition: number;
+  /** Broker id of the leader; null while none is elected. */
+  leader: number | null;
+  replicas: number[];
+  isr: number[];
+  /** First offset still in the log. */
+  low: number;
+  /** High-water mark: the offset the next record will get. */
+  high: number;
 }
 
 export interface TopicInfo {
@@ -37,4 +60,8 @@ export interface TopicInfo {
   partitions: number;
   /** Sum over partitions of the offset the next record will get. */
   messages?: number;
+  /** Each partition's leader, replicas and offsets, where the broker tells them (Kafka). */
+  partitionDetails?: PartitionInfo[];
+  /** The topic's settings that differ from the broker's defaults (compression.type, retention.ms, ...). */
+  config?: Record<string, string>;
 }

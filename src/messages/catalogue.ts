@@ -159,7 +159,7 @@ export const MESSAGE_NAMES: readonly string[] = MESSAGE_TYPES.map((t) => t.name)
 export function findMessageType(nameOrTopic: string, deploymentName?: string): MessageType | undefined {
   const byName = MESSAGE_TYPES.find((t) => t.name === nameOrTopic || t.baseTopic === nameOrTopic);
   if (byName) return byName;
-  if (deploymentName) {
+  if (deploymentName !== undefined) {
     const base = baseTopicOf(nameOrTopic, deploymentName);
     return MESSAGE_TYPES.find((t) => t.baseTopic === base);
   }

@@ -1,15 +1,23 @@
 /**
- * Strict checking of one field value, with pydantic v1 `Strict*` semantics:
- * no coercion ("1" is no int, 1 is no str, "true" is no bool), Optional
- * means absent or null, defaults fill absent fields, null is refused for a
- * field that is not Optional, unknown keys are dropped.
+ * Checking one field value as upstream's pydantic v1 models check it:
+ * `Strict*` types take no coercion ("1" is no int, 1.0 and 1e3 are floats,
+ * 1 is no str, "true" is no bool), Optional means absent or null, defaults
+ * fill absent fields, null is refused for a field that is not Optional,
+ * unknown keys are dropped. Where pydantic v1 does coerce, so does thoth:
+ * a dict field (and a nested model, and a whole body) takes what Python's
+ * `dict()` takes — a list of [key, value] pairs, `[]`, `""` — and is
+ * written back as the object pydantic made of it.
+ *
+ * Values are json-text.ts' lossless ones (JsonNumber, JsonObject), so an
+ * int is an int as Python reads it, however large.
  */
 import { typeLabel, type FieldSpec, type FieldType } from './fields.js';
+import { JsonNumber, JsonObject, type JsonValue } from './json-text.js';
 
 export interface FieldError {
   /** Dotted path, e.g. `metadata.package_name`, `justification[2]`, or `(body)` for the whole value. */
   field: string;
-  /** The rule broken: `required`, `not null`, `type: expected int`, `json`, `empty`, `pep440`, ... */
+  /** The rule broken: `required`, `not null`, `type: expected int`, `key: expected str`, `json`, `empty`, `pep440`, ... */
   rule: string;
   /** A full sentence naming the field and the rule; never the value (it may be a secret). */
   message: string;
@@ -17,7 +25,7 @@ export interface FieldError {
 
 const EXPECTED: Record<string, string> = {
   str: 'a JSON string',
-  int: 'a JSON integer (no quotes, no fraction)',
+  int: 'a JSON integer (no quotes, no fraction, no exponent)',
   bool: 'true or false (no quotes)',
   object: 'a JSON object',
   'str[]': 'an array of JSON strings',
@@ -25,13 +33,14 @@ const EXPECTED: Record<string, string> = {
 };
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
 }
 
 /** What a value is, in words, without showing it. */
 export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return 'an array';
+  if (value instanceof JsonNumber) return value.isInteger ? 'an integer' : 'a number with a fraction or exponent';
   if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a number with a fraction';
   if (typeof value === 'string') return 'a string';
   if (typeof value === 'boolean') return 'a boolean';
@@ -47,76 +56,140 @@ function typeError(path: string, label: string, value: unknown): FieldError {
   };
 }
 
+function keyError(path: string, key: JsonValue): FieldError {
+  return {
+    field: path,
+    rule: 'key: expected str',
+    message: `field '${path}' must be an object whose keys are strings; one of its [key, value] pairs has ${describeValue(key)} as key`,
+  };
+}
+
 function join(prefix: string, name: string): string {
   return prefix ? `${prefix}.${name}` : name;
 }
 
-/** Fills `out` with the wire-ordered, validated fields of `input`; returns the errors found. */
+/** Python counts a string's length in code points. */
+const codePoints = (text: string): string[] => [...text];
+
+/** What Python's dict() makes of a value: the [key, value] entries, or undefined where it raises. */
+export function dictEntries(value: JsonValue): Array<[JsonValue, JsonValue]> | undefined {
+  if (value instanceof JsonObject) return value.entries.map(([k, v]) => [k, v]);
+  if (typeof value === 'string') return value === '' ? [] : undefined; // each character is one item, not a pair
+  if (!Array.isArray(value)) return undefined;
+  const entries: Array<[JsonValue, JsonValue]> = [];
+  for (const item of value) {
+    let pair: JsonValue[] | undefined;
+    if (Array.isArray(item)) pair = item;
+    else if (typeof item === 'string') pair = codePoints(item);
+    else if (item instanceof JsonObject) pair = item.entries.map(([k]) => k); // iterating a dict gives its keys
+    if (pair?.length !== 2) return undefined;
+    const [key, entry] = pair as [JsonValue, JsonValue];
+    if (Array.isArray(key) || key instanceof JsonObject) return undefined; // unhashable
+    // A key given twice keeps its first place and its last value.
+    const at = entries.findIndex(([k]) => sameKey(k, key));
+    if (at === -1) entries.push([key, entry]);
+    else entries[at] = [entries[at][0], entry];
+  }
+  return entries;
+}
+
+/** Python's dict key equality: 1, 1.0 and True are one key. */
+function sameKey(a: JsonValue, b: JsonValue): boolean {
+  const numeric = (v: JsonValue) => (v instanceof JsonNumber ? v.valueOf() : typeof v === 'boolean' ? Number(v) : undefined);
+  const [x, y] = [numeric(a), numeric(b)];
+  if (x !== undefined || y !== undefined) return x === y;
+  return a === b;
+}
+
+/** The value as a dict with string keys (Dict[StrictStr, Any]), pushing errors where pydantic raises them. */
+function checkDict(value: JsonValue, path: string, errors: FieldError[]): JsonObject | undefined {
+  if (value instanceof JsonObject) return value;
+  const entries = dictEntries(value);
+  if (entries === undefined) {
+    errors.push(typeError(path, 'object', value));
+    return undefined;
+  }
+  const bad = entries.filter(([key]) => typeof key !== 'string');
+  for (const [key] of bad) errors.push(keyError(path, key));
+  return bad.length ? undefined : new JsonObject(entries as Array<[string, JsonValue]>);
+}
+
+/** Appends the wire-ordered, validated fields of `input` to `out`; pushes the errors found. */
 export function checkFields(
   fields: readonly FieldSpec[],
-  input: Record<string, unknown>,
+  input: JsonObject,
   prefix: string,
-  out: Record<string, unknown>,
+  out: Array<[string, JsonValue]>,
   errors: FieldError[],
 ): void {
   for (const field of fields) {
     const path = join(prefix, field.name);
-    const present = Object.hasOwn(input, field.name) && input[field.name] !== undefined;
-    if (!present) {
+    const value = input.get(field.name);
+    if (value === undefined) {
       if (field.required) {
         errors.push({ field: path, rule: 'required', message: `field '${path}' is required (${typeLabel(field.type)})` });
       } else if (field.default !== undefined) {
-        // Copy object defaults so that no two messages share (and mutate) one default.
-        const fallback = typeof field.default === 'object' ? structuredClone(field.default) : field.default;
-        out[field.name] = checkValue(field.type, fallback, path, errors);
+        out.push([field.name, checkValue(field.type, defaultOf(field.default), path, errors)]);
       } else {
-        out[field.name] = null;
+        out.push([field.name, null]);
       }
       continue;
     }
-    const value = input[field.name];
     if (value === null) {
-      if (field.nullable) out[field.name] = null;
+      if (field.nullable) out.push([field.name, null]);
       else errors.push({ field: path, rule: 'not null', message: `field '${path}' must not be null (${typeLabel(field.type)})` });
       continue;
     }
-    out[field.name] = checkValue(field.type, value, path, errors);
+    out.push([field.name, checkValue(field.type, value, path, errors)]);
   }
 }
 
-/** The checked value (nested objects rebuilt in wire order), pushing errors on a mismatch. */
-function checkValue(type: FieldType, value: unknown, path: string, errors: FieldError[]): unknown {
+/** A declared default as a JSON value (a fresh one each time, so that no two messages share it). */
+function defaultOf(value: unknown): JsonValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return new JsonNumber(String(value));
+  if (Array.isArray(value)) return value.map(defaultOf);
+  return new JsonObject(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, defaultOf(v)]));
+}
+
+/** The checked value (nested models rebuilt in wire order, dicts as pydantic makes them), pushing errors on a mismatch. */
+function checkValue(type: FieldType, value: JsonValue, path: string, errors: FieldError[]): JsonValue {
   switch (type) {
     case 'str':
       if (typeof value !== 'string') errors.push(typeError(path, type, value));
       return value;
     case 'int':
-      if (typeof value !== 'number' || !Number.isInteger(value)) errors.push(typeError(path, type, value));
+      if (!(value instanceof JsonNumber) || !value.isInteger) errors.push(typeError(path, type, value));
       return value;
     case 'bool':
       if (typeof value !== 'boolean') errors.push(typeError(path, type, value));
       return value;
     case 'object':
-      if (!isPlainObject(value)) errors.push(typeError(path, type, value));
-      return value;
+      return checkDict(value, path, errors) ?? value;
     case 'str[]':
     case 'object[]': {
       if (!Array.isArray(value)) {
         errors.push(typeError(path, type, value));
         return value;
       }
-      const element = type === 'str[]' ? 'str' : 'object';
-      value.forEach((item, index) => checkValue(element, item, `${path}[${index}]`, errors));
-      return value;
+      if (type === 'str[]') {
+        value.forEach((item, index) => {
+          if (typeof item !== 'string') errors.push(typeError(`${path}[${index}]`, 'str', item));
+        });
+        return value;
+      }
+      return value.map((item, index) => checkDict(item, `${path}[${index}]`, errors) ?? item);
     }
     default: {
-      if (!isPlainObject(value)) {
+      // A nested model: pydantic's Model.validate takes a dict, or what dict() makes a dict of.
+      const entries = value instanceof JsonObject ? value.entries : dictEntries(value);
+      if (entries === undefined || entries.some(([key]) => typeof key !== 'string')) {
         errors.push(typeError(path, 'object', value));
         return value;
       }
-      const nested: Record<string, unknown> = {};
-      checkFields(type.object, value, path, nested, errors);
-      return nested;
+      const nested: Array<[string, JsonValue]> = [];
+      checkFields(type.object, new JsonObject(entries as Array<[string, JsonValue]>), path, nested, errors);
+      return new JsonObject(nested);
     }
   }
 }

@@ -7,7 +7,10 @@ import { displayText } from '../core/quote.js';
 import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { UserError } from '../core/errors.js';
+import type { RawBytes } from './broker-records.js';
 import type { Envelope } from './envelope.js';
+import { parseCanonical, parseJsonText, parseJsonTree, toPlain, valueOfNode, type JsonValue } from './json-text.js';
+import { pythonJson } from './wire-json.js';
 
 /** One line that is not a usable envelope; `line` counts from 1. */
 export class EnvelopeLineError extends UserError {
@@ -87,14 +90,32 @@ export function parseBody(raw: string | null): unknown {
   if (raw === null) return null;
   const first = raw.trimStart()[0];
   if (first !== '{' && first !== '[') return raw;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return raw;
-  }
+  const parsed = parseJsonText(raw);
+  return parsed.ok ? toPlain(parsed.value) : raw;
 }
 
-function parseObject(line: Record<string, unknown>): ParsedEnvelope {
+/** The marker of a key or value written as base64 because its bytes are not UTF-8 text. */
+export const BASE64 = 'base64';
+
+function decodedBytes(line: Record<string, unknown>, field: 'key' | 'value'): Buffer | undefined {
+  const marker = line[`${field}_encoding`];
+  if (marker === undefined || marker === null) return undefined;
+  if (marker !== BASE64) throw new LineProblem(`field "${field}_encoding" must be "base64", got ${JSON.stringify(marker)}`);
+  const text = line[field];
+  if (typeof text !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) {
+    throw new LineProblem(`field "${field}" must be base64 text, as "${field}_encoding": "base64" says`);
+  }
+  return Buffer.from(text, 'base64');
+}
+
+/** A line's value: the body exactly as written in the line, its lossless tree, and the plain value for display. */
+interface LineValue {
+  body: string | null;
+  tree?: JsonValue;
+  value: unknown;
+}
+
+function parseObject(line: Record<string, unknown>, exactValue: LineValue | undefined): ParsedEnvelope {
   const kcat = 'payload' in line && !('value' in line);
   if (typeof line.topic !== 'string' || line.topic === '') {
     throw new LineProblem(`field "topic" must be a non-empty string, got ${line.topic === undefined ? 'nothing' : describe(line.topic)}`);
@@ -109,19 +130,31 @@ function parseObject(line: Record<string, unknown>): ParsedEnvelope {
       headers: headersOf(line.headers),
       value: parseBody(payload),
       timestamp: timestampOf(line.ts, 'ts'),
+      body: payload,
     };
     addPosition(envelope, line);
     return { envelope, body: payload, format: 'kcat' };
   }
   if (!('value' in line)) throw new LineProblem('field "value" is missing (a §7 line has topic, key, headers, value, timestamp)');
   if (line.timestamp === undefined) throw new LineProblem('field "timestamp" is missing (milliseconds since the epoch or ISO-8601)');
+  const raw: RawBytes = {};
+  const keyBytes = decodedBytes(line, 'key');
+  const valueBytes = decodedBytes(line, 'value');
+  if (keyBytes) raw.key = keyBytes;
+  if (valueBytes) raw.value = valueBytes;
   const envelope: Envelope = {
     topic: line.topic,
-    key: keyOf(line.key, 'key'),
+    key: keyBytes ? keyBytes.toString('utf8') : keyOf(line.key, 'key'),
     headers: headersOf(line.headers),
-    value: line.value,
+    value: valueBytes ? valueBytes.toString('utf8') : (exactValue?.value ?? line.value),
     timestamp: timestampOf(line.timestamp, 'timestamp'),
   };
+  if (valueBytes) envelope.body = valueBytes.toString('utf8');
+  else if (exactValue) {
+    envelope.body = exactValue.body;
+    if (exactValue.tree !== undefined) envelope.tree = exactValue.tree;
+  }
+  if (keyBytes || valueBytes) envelope.raw = raw;
   addPosition(envelope, line);
   return { envelope, format: 'thoth' };
 }
@@ -133,35 +166,103 @@ function addPosition(envelope: Envelope, line: Record<string, unknown>): void {
   if (offset !== undefined) envelope.offset = offset;
 }
 
+/**
+ * The value of a §7 line as it must be sent: an object or array exactly as written in the line
+ * (its bytes are the body), a string as the text it holds, null as no value.
+ */
+function lineValue(text: string): { line: unknown; value?: LineValue } {
+  const fast = canonicalLineValue(text);
+  if (fast) return fast;
+  const tree = parseJsonTree(text);
+  if (!tree.ok) throw new LineProblem(`not valid JSON (${tree.reason} at character ${tree.offset})`);
+  const line = toPlain(valueOfNode(tree.root, tree.text, tree.special));
+  if (tree.root.type !== 'object') return { line };
+  const property = [...(tree.root.children ?? [])].reverse().find((p) => p.children?.[0]?.value === 'value');
+  const node = property?.children?.[1];
+  if (!node || (node.type !== 'object' && node.type !== 'array')) return { line };
+  const value = valueOfNode(node, tree.text, tree.special);
+  // tree.text differs from the line only where NaN or Infinity stood; the body is the line's own text.
+  return { line, value: { body: text.slice(node.offset, node.offset + node.length), tree: value, value: toPlain(value) } };
+}
+
+/**
+ * The common case without the full parser: the line read by JSON.parse, and its value found in the
+ * line's text in the compact or Python form that the value's own JSON.parse reading writes back
+ * (parseCanonical's rule), right after `"value":`. Undefined when that is not so.
+ */
+function canonicalLineValue(text: string): { line: unknown; value?: LineValue } | undefined {
+  let line: unknown;
+  try {
+    line = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(line)) return { line };
+  const value = line.value;
+  if (typeof value !== 'object' || value === null) return { line };
+  for (const form of [JSON.stringify(value), pythonJson(value)]) {
+    const at = text.indexOf(`"value":${form}`);
+    if (at <= 0 || (text[at - 1] !== ',' && text[at - 1] !== '{')) continue;
+    const after = text[at + 8 + form.length];
+    if (after !== ',' && after !== '}') continue;
+    const exact = parseCanonical(form);
+    if (exact) return { line, value: { body: form, tree: exact.value, value: exact.plain } };
+  }
+  return undefined;
+}
+
 /** Parses one line of a recorded stream; throws EnvelopeLineError naming the line and the reason. */
 export function parseEnvelopeLine(text: string, line: number, source = '<input>'): ParsedEnvelope {
-  let parsed: unknown;
+  let parsed: { line: unknown; value?: LineValue };
   try {
-    parsed = JSON.parse(text);
+    parsed = lineValue(text);
   } catch (error) {
-    throw new EnvelopeLineError(source, line, `not valid JSON (${(error as Error).message})`);
+    if (error instanceof LineProblem) throw new EnvelopeLineError(source, line, error.message);
+    throw error;
   }
-  if (!isObject(parsed)) throw new EnvelopeLineError(source, line, `expected a JSON object, got ${describe(parsed)}`);
+  if (!isObject(parsed.line)) throw new EnvelopeLineError(source, line, `expected a JSON object, got ${describe(parsed.line)}`);
   try {
-    return parseObject(parsed);
+    return parseObject(parsed.line, parsed.value);
   } catch (error) {
     if (error instanceof LineProblem) throw new EnvelopeLineError(source, line, error.message);
     throw error;
   }
 }
 
-/** One §7 line (no newline), keys in the order SPEC §7 lists them. */
+/**
+ * The value as it goes into a §7 line: the body's own text when it is a JSON object or array on one
+ * line (so the line carries it byte for byte), the text as a JSON string when it is anything else,
+ * base64 (with a marker) when its bytes are not UTF-8.
+ */
+function lineValueText(envelope: Envelope): { text: string; base64?: true } {
+  if (envelope.raw?.value) return { text: JSON.stringify(Buffer.from(envelope.raw.value).toString('base64')), base64: true };
+  const body = envelope.body;
+  if (typeof body === 'string' && typeof envelope.value === 'object' && envelope.value !== null) {
+    // A line is one line of strict JSON: a body on several lines, or with Python's NaN or Infinity, is carried as its text.
+    return { text: /[\n\r]/.test(body) || hasPythonLiterals(body) ? JSON.stringify(body) : body };
+  }
+  return { text: JSON.stringify(envelope.value === undefined ? null : envelope.value) };
+}
+
+function hasPythonLiterals(body: string): boolean {
+  if (!body.includes('NaN') && !body.includes('Infinity')) return false;
+  const tree = parseJsonTree(body);
+  return tree.ok && tree.special !== undefined;
+}
+
+/** One §7 line (no newline), keys in the order SPEC §7 lists them; bytes that are not UTF-8 as base64 with a marker. */
 export function formatEnvelopeLine(envelope: Envelope): string {
-  const out: Record<string, unknown> = {
-    topic: envelope.topic,
-    key: envelope.key,
-    headers: envelope.headers,
-    value: envelope.value === undefined ? null : envelope.value,
-    timestamp: envelope.timestamp,
-  };
-  if (envelope.partition !== undefined) out.partition = envelope.partition;
-  if (envelope.offset !== undefined) out.offset = envelope.offset;
-  return JSON.stringify(out);
+  const key = envelope.raw?.key
+    ? `${JSON.stringify(Buffer.from(envelope.raw.key).toString('base64'))},"key_encoding":"${BASE64}"`
+    : JSON.stringify(envelope.key);
+  const value = lineValueText(envelope);
+  const position =
+    (envelope.partition !== undefined ? `,"partition":${envelope.partition}` : '') +
+    (envelope.offset !== undefined ? `,"offset":${envelope.offset}` : '');
+  return (
+    `{"topic":${JSON.stringify(envelope.topic)},"key":${key},"headers":${JSON.stringify(envelope.headers)},` +
+    `"value":${value.text}${value.base64 ? `,"value_encoding":"${BASE64}"` : ''},"timestamp":${JSON.stringify(envelope.timestamp)}${position}}`
+  );
 }
 
 export interface InputLine {

@@ -6,7 +6,7 @@
 import type { ConsumedRecord, OutgoingRecord } from './broker-records.js';
 import { findMessageType, MESSAGE_TYPES, type MessageType } from './catalogue.js';
 import type { Envelope } from './envelope.js';
-import { parseBody } from './ndjson.js';
+import { JsonObject, parseCanonical, parseJsonText, toPlain, type JsonValue } from './json-text.js';
 import { DEAD_LETTER_BASE_TOPIC, topicName } from './topics.js';
 import { validateMessage, type FieldError, type ValidationResult } from './validate.js';
 import { pythonJson } from './wire-json.js';
@@ -19,17 +19,35 @@ export interface DecodedMessage {
   validation?: ValidationResult;
 }
 
-/** A consumed record as a §7 envelope: the full topic as consumed, the body parsed when it is JSON. */
+/**
+ * A body as text -> its JSON value parsed without loss (json-text.ts) when it is a JSON object or
+ * array, else undefined (the text itself is then the §7 value).
+ */
+export function bodyTree(raw: string | null): JsonValue | undefined {
+  if (raw === null) return undefined;
+  const first = raw.trimStart()[0];
+  if (first !== '{' && first !== '[') return undefined;
+  const parsed = parseJsonText(raw);
+  return parsed.ok ? parsed.value : undefined;
+}
+
+/** A consumed record as a §7 envelope: the full topic as consumed, the body parsed when it is JSON, its exact text kept. */
 export function envelopeOfRecord(record: ConsumedRecord): Envelope {
-  return {
+  const canonical = record.raw?.value || record.value === null ? undefined : parseCanonical(record.value);
+  const tree = canonical?.value ?? (record.raw?.value ? undefined : bodyTree(record.value));
+  const envelope: Envelope = {
     topic: record.topic,
     key: record.key,
     headers: record.headers,
-    value: parseBody(record.value),
+    value: tree === undefined ? record.value : (canonical?.plain ?? toPlain(tree)),
     timestamp: record.timestamp,
     partition: record.partition,
     offset: record.offset,
+    body: record.value,
   };
+  if (tree !== undefined) envelope.tree = tree;
+  if (record.raw) envelope.raw = record.raw;
+  return envelope;
 }
 
 /** The catalogue type a topic carries, with or without a deployment prefix. */
@@ -50,17 +68,36 @@ function notAnObject(value: unknown): FieldError[] {
   return [{ field: 'value', rule: 'json-object', message: `the body must be a JSON object, got ${got}` }];
 }
 
+const notUtf8: FieldError = {
+  field: 'value',
+  rule: 'utf-8',
+  message: 'the body is not valid UTF-8 text (a JSON message is UTF-8; its bytes are kept as they are)',
+};
+
+/**
+ * What to validate: the lossless tree when the envelope has one, else its exact body parsed, else
+ * the recorded value (a §7 line whose value is an object carries its tree).
+ */
+function valueToCheck(envelope: Envelope): unknown {
+  if (envelope.tree !== undefined) return envelope.tree;
+  if (typeof envelope.body === 'string') return bodyTree(envelope.body) ?? envelope.body;
+  if (typeof envelope.value === 'string') return bodyTree(envelope.value) ?? envelope.value;
+  return envelope.value;
+}
+
 /** Decodes and validates one envelope against the type its topic carries. */
 export function decodeEnvelope(envelope: Envelope, deploymentName?: string): DecodedMessage {
   const type = typeOfTopic(envelope.topic, deploymentName);
   if (!type) return { envelope };
-  const value = envelope.value;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { envelope, type, validation: { ok: false, errors: notAnObject(value) } };
+  if (envelope.raw?.value) return { envelope, type, validation: { ok: false, errors: [notUtf8] } };
+  const value = valueToCheck(envelope);
+  // A body that is JSON but not an object is the model's to judge (pydantic takes a list of pairs); text that is not JSON is not.
+  if (value === null || value === undefined || typeof value === 'string') {
+    return { envelope, type, validation: { ok: false, errors: notAnObject(value ?? null) } };
   }
   const validation = validateMessage(type, value);
   // Handlers are chosen by (topic, version): a body of another version is not one thoth can read.
-  const version = (value as Record<string, unknown>).version;
+  const version = value instanceof JsonObject ? value.get('version') : (toPlain(value) as Record<string, unknown> | null)?.version;
   if (typeof version === 'string' && version !== type.version) {
     const error = {
       field: 'version',
@@ -95,7 +132,7 @@ export function bodyOfValue(value: unknown): string | null {
 export function replayTopic(recorded: string, deploymentName?: string): string {
   const base = replayBaseOf(recorded);
   if (base === undefined) return recorded;
-  if (recorded === base || deploymentName) return topicName(base, deploymentName);
+  if (recorded === base || deploymentName !== undefined) return topicName(base, deploymentName);
   return recorded;
 }
 
@@ -112,14 +149,16 @@ function replayBaseOf(recorded: string): string | undefined {
   return base ?? undefined;
 }
 
-/** The record to send for an envelope; `body` (the exact recorded text) wins over re-serialising the value. */
+/** The record to send for an envelope; the exact recorded text (and bytes) win over re-serialising the value. */
 export function outgoingOf(envelope: Envelope, topic: string, body?: string | null, keepTimestamp = true): OutgoingRecord {
+  const exact = body !== undefined ? body : envelope.body;
   const record: OutgoingRecord = {
     topic,
     key: envelope.key,
     headers: envelope.headers,
-    value: body !== undefined ? body : bodyOfValue(envelope.value),
+    value: exact !== undefined ? exact : bodyOfValue(envelope.value),
   };
+  if (envelope.raw) record.raw = envelope.raw;
   if (keepTimestamp) record.timestamp = envelope.timestamp;
   return record;
 }

@@ -90,7 +90,7 @@ export function carriesSecrets(value: unknown): boolean {
 }
 
 /** The same envelope with secret fields and headers masked, for machine output without --show-secrets. */
-export function maskEnvelopeSecrets<T extends { headers: Record<string, string>; value: unknown }>(
+export function maskEnvelopeSecrets<T extends { headers: Record<string, string>; value: unknown; body?: string | null; tree?: unknown }>(
   envelope: T,
 ): { masked: T; changed: boolean } {
   const secretValue = carriesSecrets(envelope.value);
@@ -98,5 +98,8 @@ export function maskEnvelopeSecrets<T extends { headers: Record<string, string>;
   if (!secretValue && secretHeaders.length === 0) return { masked: envelope, changed: false };
   const headers = { ...envelope.headers };
   for (const name of secretHeaders) headers[name] = '***';
-  return { masked: { ...envelope, headers, value: secretValue ? maskSecrets(envelope.value) : envelope.value }, changed: true };
+  if (!secretValue) return { masked: { ...envelope, headers }, changed: true };
+  // The exact body holds the secret: the masked value is written instead.
+  const { body: _body, tree: _tree, ...rest } = envelope;
+  return { masked: { ...rest, headers, value: maskSecrets(envelope.value) } as T, changed: true };
 }

@@ -6,13 +6,14 @@
 /** Where the investigator writes messages it cannot process (prefixed like every topic). */
 export const DEAD_LETTER_BASE_TOPIC = 'thoth.investigator.dead-letter';
 
+/** An empty deployment name (THOTH_DEPLOYMENT_NAME="") prefixes a bare dot, as thoth-messaging does. */
 export function topicName(baseTopic: string, deploymentName?: string): string {
-  return deploymentName ? `${deploymentName}.${baseTopic}` : baseTopic;
+  return deploymentName !== undefined ? `${deploymentName}.${baseTopic}` : baseTopic;
 }
 
 /** The base name of a full topic: strips `${deploymentName}.` when present. */
 export function baseTopicOf(topic: string, deploymentName?: string): string {
-  const prefix = deploymentName ? `${deploymentName}.` : undefined;
+  const prefix = deploymentName !== undefined ? `${deploymentName}.` : undefined;
   return prefix && topic.startsWith(prefix) ? topic.slice(prefix.length) : topic;
 }
 
@@ -26,5 +27,13 @@ export function deploymentNameProblem(name: string): string | undefined {
     return "a deployment name may contain only ASCII letters, digits, '.', '_' and '-' (Kafka topic name rule)";
   if (name === '.' || name === '..') return "a deployment name cannot be '.' or '..'";
   if (name.length > 200) return "a deployment name is at most 200 characters, so that prefixed topic names stay under Kafka's 249";
+  return undefined;
+}
+
+/** Why a name cannot be a Kafka topic (legal characters, length, '.' and '..'), or undefined when it can. */
+export function topicNameProblem(name: string): string | undefined {
+  if (name === '' || name === '.' || name === '..') return `"${name}" is not a Kafka topic name`;
+  if (name.length > 249) return 'a Kafka topic name is at most 249 characters';
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) return "a Kafka topic name may contain only ASCII letters, digits, '.', '_' and '-'";
   return undefined;
 }

@@ -6,8 +6,9 @@
  * thoth-messaging 0.16.x's producer does (pydantic `.json()`).
  */
 import type { MessageType } from './catalogue.js';
-import { checkFields, describeValue, isPlainObject, type FieldError } from './check-value.js';
+import { checkFields, describeValue, dictEntries, type FieldError } from './check-value.js';
 import { required, withDefault, type FieldSpec } from './fields.js';
+import { JsonObject, fromPlain, parseJsonText, toPlain, type JsonValue } from './json-text.js';
 import { pythonJson, renderedObject } from './wire-json.js';
 
 export type { FieldError } from './check-value.js';
@@ -15,6 +16,18 @@ export type { FieldError } from './check-value.js';
 export type Message = Record<string, unknown> & { component_name: string; service_version: string; version: string };
 
 export type ValidationResult = { ok: true; message: Message } | { ok: false; errors: FieldError[] };
+
+/**
+ * The validated body exactly as it will be written, kept out of sight on the
+ * plain Message that handlers and presenters read, so that serializeMessage
+ * writes the numbers and key order that were received.
+ */
+const WIRE = Symbol('thoth.wire-body');
+
+/** A value as JSON: a validated message's exact body, else the value as json-text.ts reads JavaScript values. */
+function treeOf(value: unknown): JsonValue {
+  return (value as { [WIRE]?: JsonObject } | null)?.[WIRE] ?? fromPlain(value);
+}
 
 const wireFieldCache = new WeakMap<MessageType, readonly FieldSpec[]>();
 
@@ -33,47 +46,74 @@ export function wireFields(type: MessageType): readonly FieldSpec[] {
   return fields;
 }
 
-export function validateMessage(type: MessageType, value: unknown): ValidationResult {
-  if (!isPlainObject(value)) {
-    return {
-      ok: false,
-      errors: [
-        {
-          field: '(body)',
-          rule: 'type: expected object',
-          message: `the ${type.name} message must be a JSON object, got ${describeValue(value)}`,
-        },
-      ],
-    };
-  }
-  const errors: FieldError[] = [];
-  const message: Record<string, unknown> = {};
-  checkFields(wireFields(type), value, '', message, errors);
-  return errors.length ? { ok: false, errors } : { ok: true, message: message as Message };
+function bodyError(type: MessageType, value: unknown): FieldError {
+  return {
+    field: '(body)',
+    rule: 'type: expected object',
+    message: `the ${type.name} message must be a JSON object, got ${describeValue(value)}`,
+  };
 }
 
 /**
- * Decodes a value read from a topic. `value` is the parsed JSON, or the raw
- * string when it was not JSON (so that it can be shown and dead-lettered as received).
+ * Validates a body as the upstream model's parse_obj does: a JSON object, or
+ * what Python's dict() makes one of (a list of [key, value] pairs), then each
+ * field. `value` is a parsed JSON value (json-text.ts) or one built in JavaScript.
+ */
+export function validateMessage(type: MessageType, value: unknown): ValidationResult {
+  const tree = treeOf(value);
+  let body: JsonObject;
+  if (tree instanceof JsonObject) body = tree;
+  else {
+    const entries = dictEntries(tree);
+    // Keyword arguments must be strings (Model(**dict) raises otherwise).
+    if (entries === undefined || entries.some(([key]) => typeof key !== 'string')) return { ok: false, errors: [bodyError(type, tree)] };
+    body = new JsonObject(entries as Array<[string, JsonValue]>);
+  }
+  const errors: FieldError[] = [];
+  const checked: Array<[string, JsonValue]> = [];
+  checkFields(wireFields(type), body, '', checked, errors);
+  if (errors.length) return { ok: false, errors };
+  const wire = new JsonObject(checked);
+  // Made when first read: `tail` only asks whether a body is valid.
+  let message: Message | undefined;
+  const result = { ok: true } as ValidationResult & { ok: true };
+  Object.defineProperty(result, 'message', {
+    enumerable: true,
+    get: () => {
+      if (!message) {
+        message = toPlain(wire) as Message;
+        Object.defineProperty(message, WIRE, { value: wire, enumerable: false });
+      }
+      return message;
+    },
+  });
+  return result;
+}
+
+/** The body as Python's json.loads reads it, or the error upstream would raise (the reason names no content). */
+export function parseBodyText(type: MessageType, raw: string): { ok: true; value: JsonValue } | { ok: false; error: FieldError } {
+  const parsed = parseJsonText(raw);
+  if (parsed.ok) return parsed;
+  return {
+    ok: false,
+    error: {
+      field: '(body)',
+      rule: 'json',
+      message: `the ${type.name} message value is not valid JSON (${parsed.reason} at character ${parsed.offset})`,
+    },
+  };
+}
+
+/**
+ * Decodes a value read from a topic. `value` is the parsed JSON (plain, for showing), or the raw string when it was not JSON (so that it can be shown and dead-lettered as received).
  */
 export function decodeMessage(type: MessageType, raw: string | null): ValidationResult & { value: unknown } {
   if (raw === null || raw.trim() === '') {
     return { ok: false, value: raw, errors: [{ field: '(body)', rule: 'empty', message: `the ${type.name} message value is empty` }] };
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    // The parser's own text quotes the input, which may hold a secret: keep only the position.
-    const position = /position (\d+)/.exec(String(error))?.[1];
-    const where = position === undefined ? '' : ` (at character ${position})`;
-    return {
-      ok: false,
-      value: raw,
-      errors: [{ field: '(body)', rule: 'json', message: `the ${type.name} message value is not valid JSON${where}` }],
-    };
-  }
-  return { ...validateMessage(type, parsed), value: parsed };
+  const parsed = parseBodyText(type, raw);
+  if (!parsed.ok) return { ok: false, value: raw, errors: [parsed.error] };
+  return { ...validateMessage(type, parsed.value), value: toPlain(parsed.value) };
 }
 
 /**
@@ -85,29 +125,34 @@ export function buildMessage(
   fields: Record<string, unknown>,
   origin: { componentName: string; serviceVersion: string },
 ): ValidationResult {
-  return validateMessage(type, {
-    component_name: origin.componentName,
-    service_version: origin.serviceVersion,
-    version: type.version,
-    ...fields,
-  });
+  const base: Array<[string, JsonValue]> = [
+    ['component_name', origin.componentName],
+    ['service_version', origin.serviceVersion],
+    ['version', type.version],
+  ];
+  const given = (treeOf(fields) as JsonObject).entries;
+  const names = new Set(given.map(([name]) => name));
+  return validateMessage(type, new JsonObject([...base.filter(([name]) => !names.has(name)), ...given]));
 }
 
 /**
  * The exact bytes upstream's producer writes for this body: every field in
- * wire order, unset optionals as null, extra keys left out. Pass a body
- * that validateMessage accepted.
+ * wire order, unset optionals as null, extra keys left out, numbers and
+ * free-form objects as they were received. Pass a body that validateMessage accepted.
  */
 export function serializeMessage(type: MessageType, message: Message): string {
-  return serializeFields(wireFields(type), message);
+  const wire = (message as { [WIRE]?: JsonObject })[WIRE];
+  if (wire) return pythonJson(wire);
+  // Built in JavaScript (or a masked copy): written in wire order, numbers as fromPlain reads them.
+  return serializeFields(wireFields(type), treeOf(message) as JsonObject);
 }
 
-function serializeFields(fields: readonly FieldSpec[], body: Record<string, unknown>): string {
+function serializeFields(fields: readonly FieldSpec[], body: JsonObject): string {
   return renderedObject(
     fields.map((field): [string, string] => {
-      const value = body[field.name] ?? null;
+      const value = body.get(field.name) ?? null;
       // A nested model is written in its own declared order, like the top level.
-      if (typeof field.type === 'object' && isPlainObject(value)) return [field.name, serializeFields(field.type.object, value)];
+      if (typeof field.type === 'object' && value instanceof JsonObject) return [field.name, serializeFields(field.type.object, value)];
       return [field.name, pythonJson(value)];
     }),
   );

@@ -5,11 +5,13 @@
  * printable ASCII escaped as `\uXXXX` (lowercase hex, surrogate pairs for
  * astral characters), floats in Python's repr form (`1e-05`, `1e+16`).
  *
- * Limit: a JavaScript number does not remember whether Python wrote `1` or
- * `1.0`; an integral number below 1e16 is written as an integer. Parsing
- * also loses integers beyond 2^53 and the order of integer-like keys in
- * free-form objects (JavaScript lists those first).
+ * Values read from the wire are json-text.ts' (JsonNumber, JsonObject): a
+ * number is written as Python writes what it read (an int in its digits, a
+ * float in repr form), an object in the order it was sent. A plain JavaScript
+ * number, which does not remember whether it was `1` or `1.0`, is written as
+ * an integer when it is integral below 1e16.
  */
+import { JsonNumber, JsonObject, usePythonWriter } from './json-text.js';
 
 const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
 const NEEDS_ESCAPE = /["\\]|[^\x20-\x7e]/;
@@ -49,9 +51,18 @@ function pythonNumber(value: number): string {
   return Number.isInteger(value) && Math.abs(value) < 1e16 ? String(value) : pythonFloat(value);
 }
 
+/** How Python writes the number it read from this JSON text: int(text) or float(text). */
+export function pythonNumberText(number: JsonNumber): string {
+  const text = number.text;
+  if (number.isInteger) return text === '-0' ? '0' : text;
+  return pythonFloat(number.valueOf());
+}
+
 /** Serialises a JSON value the way Python's `json.dumps(value)` does. */
 export function pythonJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
+  if (value instanceof JsonNumber) return pythonNumberText(value);
+  if (value instanceof JsonObject) return renderedObject(value.entries.map(([key, item]) => [key, pythonJson(item)]));
   switch (typeof value) {
     case 'string':
       return pythonString(value);
@@ -75,3 +86,5 @@ export function pythonJson(value: unknown): string {
 export function renderedObject(entries: Array<[string, string]>): string {
   return `{${entries.map(([key, text]) => `${pythonString(key)}: ${text}`).join(', ')}}`;
 }
+
+usePythonWriter(pythonJson, pythonNumber);

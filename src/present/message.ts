@@ -33,7 +33,7 @@ function formatScalar(value: unknown): string {
 }
 
 function shortTopic(topic: string, deploymentName?: string): string {
-  return deploymentName && topic.startsWith(`${deploymentName}.`) ? topic.slice(deploymentName.length + 1) : topic;
+  return deploymentName !== undefined && topic.startsWith(`${deploymentName}.`) ? topic.slice(deploymentName.length + 1) : topic;
 }
 
 /** The message's fields in the order they arrived, masked unless asked otherwise. */

@@ -15,7 +15,11 @@ function sentLine(summary: ReplaySummary, includeInvalid: boolean): string {
   const seconds = (summary.elapsedMs / 1000).toFixed(1);
   const invalidSent = includeInvalid ? Math.min(summary.invalid, summary.sent) : 0;
   const within = invalidSent > 0 ? ` (${invalidSent} of them invalid, sent as --include-invalid asked)` : '';
-  const skipped = [...(includeInvalid ? [] : [`${summary.invalid} invalid`]), plural(summary.malformed, 'malformed line')];
+  const skipped = [
+    ...(includeInvalid ? [] : [`${summary.invalid} invalid`]),
+    ...(summary.refused > 0 ? [`${summary.refused} refused by the broker`] : []),
+    plural(summary.malformed, 'malformed line'),
+  ];
   const sent = summary.interrupted
     ? `interrupted: sent ${summary.sent} of ${summary.totalLines === undefined ? `the ${summary.read + summary.malformed} lines read` : plural(summary.totalLines, 'line')}`
     : `sent ${plural(summary.sent, 'message')}`;
@@ -30,10 +34,25 @@ function checkedLine(summary: ReplaySummary): string {
   return `${what} lines: ${summary.read - summary.invalid} valid, ${summary.invalid} invalid, ${summary.malformed} malformed`;
 }
 
+/** Where a failed replay stopped, what was and was not sent, and how to send the rest. */
+function failedLines(summary: ReplaySummary): string {
+  const stop = summary.failed;
+  if (!stop) return '';
+  const where = `${stop.file}:${stop.line}`;
+  const resume = stop.file === '<stdin>' ? `--resume-from ${stop.line}` : `--resume-from ${where}`;
+  return (
+    `\nstopped: ${stop.reason}` +
+    `\nevery line before ${where} was sent (or skipped and reported above); none from ${where} on was acknowledged by the broker` +
+    ` (the ${plural(stop.unacknowledged, 'line')} of the batch in flight may have been written if the broker took them before failing)` +
+    `\nto send the rest, run the same command with ${resume}`
+  );
+}
+
 /** The summary table for people. */
 export function presentSummary(summary: ReplaySummary, options: Pick<ReplayPlan, 'validateOnly' | 'includeInvalid'>): string {
   const head = options.validateOnly ? checkedLine(summary) : sentLine(summary, options.includeInvalid);
-  const stopped = summary.stopped ? '\nstopped at the first bad line (--strict)' : '';
+  const resumed = summary.resumedPast ? `\nresumed: ${plural(summary.resumedPast, 'line')} before --resume-from not read` : '';
+  const stopped = (summary.stopped ? '\nstopped at the first bad line (--strict)' : '') + resumed + failedLines(summary);
   const rows = Object.entries(summary.topics).map(([topic, n]) => [topic, String(n)]);
   return `${head}${stopped}\n${rows.length ? renderGrid(['TOPIC', options.validateOnly ? 'VALID' : 'SENT'], rows) : ''}`;
 }

@@ -73,10 +73,11 @@ export function tailPresenter(options: TailPresentOptions): TailPresenter {
       return {
         begin: () => '[',
         message: (decoded) => {
-          const item: Record<string, unknown> = JSON.parse(formatEnvelopeLine(masked(decoded))) as Record<string, unknown>;
-          item.type = decoded.type?.name ?? null;
-          if (decoded.validation && !decoded.validation.ok) item.invalid = decoded.validation.errors;
-          return `${count++ === 0 ? '\n' : ',\n'}  ${JSON.stringify(item)}`;
+          // The §7 line (its value byte for byte) with the type and the reasons added.
+          const line = formatEnvelopeLine(masked(decoded));
+          const invalid = decoded.validation && !decoded.validation.ok ? `,"invalid":${JSON.stringify(decoded.validation.errors)}` : '';
+          const item = `${line.slice(0, -1)},"type":${JSON.stringify(decoded.type?.name ?? null)}${invalid}}`;
+          return `${count++ === 0 ? '\n' : ',\n'}  ${item}`;
         },
         end: () => (count === 0 ? ']\n' : '\n]\n'),
       };

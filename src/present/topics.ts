@@ -1,4 +1,9 @@
-/** How `thoth topics` prints: the catalogue's topics with their state, or the names it created. */
+/**
+ * How `thoth topics` prints: the catalogue's topics with their state, then, for those that exist
+ * on Kafka, what `kcat -L` shows (each partition's leader, replicas, in-sync replicas) with the
+ * offsets and the topic's own settings; or the names `create` created.
+ */
+import type { PartitionInfo } from '../messages/broker-records.js';
 import { renderGrid, renderRecords } from '../ui/table.js';
 
 export type TopicsFormat = 'table' | 'json' | 'yaml' | 'ndjson';
@@ -10,11 +15,31 @@ export interface TopicRow {
   exists: boolean;
   partitions: number | null;
   messages: number | null;
+  /** Where the broker tells them: each partition's leader, replicas, in-sync replicas and offsets. */
+  partition_details?: PartitionInfo[];
+  /** The topic's settings that differ from the broker's defaults. */
+  config?: Record<string, string>;
+}
+
+const ids = (list: number[]) => (list.length ? list.join(',') : '-');
+
+/** kcat -L's view of one topic, with offsets and settings. */
+function metadataLines(row: TopicRow): string[] {
+  if (!row.partition_details) return [];
+  const config = Object.entries(row.config ?? {}).map(([name, value]) => `${name}=${value}`);
+  return [
+    `${row.topic}: ${row.partition_details.length} partition${row.partition_details.length === 1 ? '' : 's'}${config.length ? `; config ${config.join(' ')}` : ''}`,
+    ...row.partition_details.map(
+      (p) =>
+        `  partition ${p.partition}  leader ${p.leader ?? 'none'}  replicas ${ids(p.replicas)}  isr ${ids(p.isr)}  low ${p.low}  high ${p.high}`,
+    ),
+  ];
 }
 
 export function presentTopics(rows: TopicRow[], format: TopicsFormat): Promise<string> {
-  return renderRecords(rows, format, (all) =>
-    renderGrid(
+  return renderRecords(rows, format, (all) => {
+    const details = all.flatMap(metadataLines);
+    return `${renderGrid(
       ['TOPIC', 'TYPE', 'EXISTS', 'PARTITIONS', 'MESSAGES'],
       all.map((r) => [
         r.topic,
@@ -23,8 +48,8 @@ export function presentTopics(rows: TopicRow[], format: TopicsFormat): Promise<s
         r.partitions === null ? '-' : String(r.partitions),
         r.messages === null ? '-' : String(r.messages),
       ]),
-    ),
-  );
+    )}${details.length ? `\n${details.join('\n')}\n` : ''}`;
+  });
 }
 
 /** The names create created: one per line for people, JSON strings per line or one document for scripts. */

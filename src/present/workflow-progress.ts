@@ -2,10 +2,16 @@
 import type { Workflow } from '../workflows/types.js';
 import { nodeLabel } from '../workflows/wait-for-workflow.js';
 
+/**
+ * Nodes that only group others: a template with a retryStrategy (every one of deploy/argo's) runs
+ * its pod under a Retry node, so counting both would show one step as "0/2 nodes".
+ */
+const GROUPING_NODES: ReadonlySet<string> = new Set(['DAG', 'Steps', 'StepGroup', 'TaskGroup', 'Retry']);
+
 /** Phase and per-node lines, as `--watch` shows them. */
 export function progressLines(workflow: Workflow): string[] {
   const status = workflow.status ?? {};
-  const nodes = Object.values(status.nodes ?? {}).filter((n) => n.type !== 'DAG' && n.type !== 'Steps' && n.type !== 'StepGroup');
+  const nodes = Object.values(status.nodes ?? {}).filter((n) => !GROUPING_NODES.has(n.type ?? ''));
   const done = nodes.filter((n) => n.phase === 'Succeeded').length;
   const head = `${workflow.metadata.name}  ${status.phase ?? 'Pending'}${nodes.length ? `  ${done}/${nodes.length} nodes` : ''}${status.message ? `  ${status.message}` : ''}`;
   return [head, ...nodes.map((n) => `  ${(n.phase ?? 'Pending').padEnd(10)} ${nodeLabel(n) ?? '?'}${n.message ? `  ${n.message}` : ''}`)];

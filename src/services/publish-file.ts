@@ -5,6 +5,7 @@
  */
 import { UsageError, UserError } from '../core/errors.js';
 import type { MessageType } from '../messages/catalogue.js';
+import { JsonObject, fieldsOf, parseJsonText, toPlain } from '../messages/json-text.js';
 import { openInput, readLines } from '../messages/ndjson.js';
 import { maskedSecretFields, maskedSecretReason } from '../messages/secrets.js';
 import { InvalidMessageError, prepareMessage, type PrepareContext, type PreparedMessage, type PublishFlags } from './publish-prepare.js';
@@ -19,19 +20,17 @@ export interface PreparedBatch {
   failures: LineFailure[];
 }
 
+/** A line's fields, read without loss (numbers as written, key order and every key kept). */
 function parseLineObject(text: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UserError(`not valid JSON (${(error as Error).message})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new UserError(`not valid JSON (${parsed.reason} at character ${parsed.offset})`);
+  const value = parsed.value;
+  if (!(value instanceof JsonObject)) {
     throw new UserError(
-      `expected a JSON object of message fields, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}`,
+      `expected a JSON object of message fields, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof toPlain(value)}`}`,
     );
   }
-  return value as Record<string, unknown>;
+  return fieldsOf(value);
 }
 
 /** Prepares each line of the file: a JSON object of the message's fields. */
@@ -57,7 +56,7 @@ export async function prepareFile(
       if ('topic' in fields && ('value' in fields || 'payload' in fields)) {
         throw new UserError('this line is a recorded envelope (topic, value): publish recorded streams with `thoth replay`');
       }
-      const masked = maskedSecretFields(fields);
+      const masked = maskedSecretFields(toPlain(fields));
       if (masked.length > 0) throw new UserError(maskedSecretReason(masked, 'published'));
       batch.messages.push({ ...prepareMessage(type, fields, flags, once), line });
     } catch (error) {

@@ -15,6 +15,7 @@ import { shown } from '../core/quote.js';
 import { buildMessage, formatErrors, serializeMessage, unknownFields, type FieldError, type Message } from '../messages/validate.js';
 import { requireIndexUrl, type IndexUrlSource } from '../config/index-url.js';
 import { withoutCredentials } from '../messages/secrets.js';
+import { JsonNumber, JsonObject, fieldsOf, parseJsonText } from '../messages/json-text.js';
 
 export interface PublishFlags {
   spec?: string;
@@ -80,8 +81,9 @@ export function fieldValueFromText(field: FieldSpec, text: string, path = field.
     case 'str':
       return text;
     case 'int':
-      if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw bad();
-      return Number(text);
+      // Python ints have no size limit: the digits are kept as written.
+      if (!/^-?\d+$/.test(text)) throw bad();
+      return new JsonNumber(text);
     case 'bool': {
       const value = booleanWord(text);
       if (value === undefined) throw bad(' (use true or false)');
@@ -96,11 +98,9 @@ export function fieldValueFromText(field: FieldSpec, text: string, path = field.
 }
 
 function parseJson(text: string, bad: (detail?: string) => UsageError): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw bad(' (not valid JSON)');
-  }
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw bad(' (not valid JSON)');
+  return parsed.value;
 }
 
 /** Applies `--field` assignments; `a.b=v` sets a field of a nested model (kebechet-run-url-trigger's metadata). */
@@ -123,7 +123,13 @@ export function applyFieldFlags(type: MessageType, assignments: readonly string[
         `${name}.${inner}`,
         field.type.object.map((f) => ({ ...f, name: `${name}.${f.name}` })),
       );
-    const nested = typeof into[name] === 'object' && into[name] !== null ? (into[name] as Record<string, unknown>) : {};
+    const current = into[name];
+    const nested =
+      current instanceof JsonObject
+        ? fieldsOf(current)
+        : typeof current === 'object' && current !== null
+          ? (current as Record<string, unknown>)
+          : {};
     into[name] = { ...nested, [inner]: fieldValueFromText(innerField, text, path) };
   }
 }

@@ -10,7 +10,10 @@ import type { Logger } from '../core/logger.js';
 import { openInput, readEnvelopes, readLines } from '../messages/ndjson.js';
 import { decodeEnvelope, outgoingOf, replayTopic, type DecodedMessage } from '../messages/records.js';
 import { maskedSecretFields, maskedSecretReason } from '../messages/secrets.js';
+import { CancelledError } from '../core/errors.js';
+import { topicNameProblem } from '../messages/topics.js';
 import type { Broker, OutgoingRecord } from '../transport/port.js';
+import { DEFAULT_SEND_RETRY, isTopicRefusal, sendWithRetry } from './send-with-retry.js';
 import type { Progress } from '../core/progress.js';
 
 export type Pace = { kind: 'asap' } | { kind: 'rate'; perSecond: number } | { kind: 'speed'; factor: number };
@@ -24,6 +27,20 @@ export interface ReplayPlan {
   keepTimestamps: boolean;
   deploymentName?: string;
   batchSize: number;
+  /** Skip what comes before: the lines before `line` of `file` (the first file when absent), and the files before it. */
+  resumeFrom?: { file?: string; line: number };
+  /** How long a batch may keep failing transiently before the replay stops (default 300 s). */
+  deliveryTimeoutMs?: number;
+}
+
+/** Where a stopped replay stopped: every line before it was sent (or skipped and reported), none from it on. */
+export interface ReplayStop {
+  reason: string;
+  /** The first line not acknowledged by the broker: `--resume-from FILE:LINE` sends from there. */
+  file: string;
+  line: number;
+  /** Lines that were in the batch the broker did not acknowledge (they may have been written if the failure came after the broker took them). */
+  unacknowledged: number;
 }
 
 export interface ReplaySummary {
@@ -34,6 +51,8 @@ export interface ReplaySummary {
   invalid: number;
   /** Lines that were not a usable envelope (not JSON, missing fields). */
   malformed: number;
+  /** Lines whose topic the broker refused (invalid, missing or forbidden topic): reported one by one, the others sent. */
+  refused: number;
   /** Sent (or, with --validate-only, valid) messages per destination topic. */
   topics: Record<string, number>;
   /** True when --strict stopped at a bad line. */
@@ -42,6 +61,10 @@ export interface ReplaySummary {
   interrupted: boolean;
   /** With `interrupted`: the non-blank lines of every file named, when none was stdin (whose rest is unknown). */
   totalLines?: number;
+  /** Set when the broker failed for good (or past the delivery timeout): where to resume. */
+  failed?: ReplayStop;
+  /** Lines skipped by --resume-from. */
+  resumedPast?: number;
   elapsedMs: number;
 }
 
@@ -52,6 +75,8 @@ export interface ReplayPorts {
   progress: Progress;
   signal: AbortSignal;
   now: () => number;
+  /** Waits between retries (tests make it instant). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -73,6 +98,19 @@ export function dueTime(pace: Pace, startedAt: number, index: number, timestamp:
   return startedAt;
 }
 
+interface Queued {
+  record: OutgoingRecord;
+  source: string;
+  line: number;
+}
+
+/** Stops the reading loop: the broker failed for good. */
+class Stop extends Error {
+  constructor(readonly stop: ReplayStop) {
+    super(stop.reason);
+  }
+}
+
 export async function replayStreams(plan: ReplayPlan, ports: ReplayPorts): Promise<ReplaySummary> {
   const startedAt = ports.now();
   const summary: ReplaySummary = {
@@ -80,93 +118,159 @@ export async function replayStreams(plan: ReplayPlan, ports: ReplayPorts): Promi
     sent: 0,
     invalid: 0,
     malformed: 0,
+    refused: 0,
     topics: {},
     stopped: false,
     interrupted: false,
     elapsedMs: 0,
   };
   const broker = plan.validateOnly ? undefined : await ports.broker!();
-  const batch: OutgoingRecord[] = [];
+  const batch: Queued[] = [];
   const warnedTopics = new Set<string>();
+  /** Topics the broker took a record of: sent in batches. A new topic's first record goes alone, so that a refusal names its line. */
+  const knownTopics = new Set<string>();
+  /** Topics refused for good, with the reason: their lines are reported and not sent. */
+  const refusedTopics = new Map<string, string>();
   let firstTimestamp: number | undefined;
   let queued = 0;
+  const retry = { ...DEFAULT_SEND_RETRY, ...(plan.deliveryTimeoutMs !== undefined ? { deliveryTimeoutMs: plan.deliveryTimeoutMs } : {}) };
+  const sendPorts = { broker: broker!, log: ports.log, signal: ports.signal, now: ports.now, policy: retry, sleep: ports.sleep };
+
+  const refuseLine = (item: Queued, reason: string) => {
+    summary.refused++;
+    ports.log.warn(`${item.source}:${item.line}: not sent: ${reason}`);
+  };
+
+  /** Sends records in order; a failure that is not about one topic stops the replay at the first of them. */
+  const send = async (items: Queued[]): Promise<void> => {
+    try {
+      await sendWithRetry(
+        items.map((i) => i.record),
+        sendPorts,
+      );
+    } catch (error) {
+      if (error instanceof CancelledError) throw error;
+      const topic = items[0].record.topic;
+      if (isTopicRefusal(error) && items.every((i) => i.record.topic === topic)) {
+        refusedTopics.set(topic, (error as Error).message);
+        for (const item of items) refuseLine(item, (error as Error).message);
+        return;
+      }
+      throw new Stop({
+        reason: error instanceof Error ? error.message : String(error),
+        file: items[0].source,
+        line: items[0].line,
+        unacknowledged: items.length,
+      });
+    }
+    for (const item of items) {
+      knownTopics.add(item.record.topic);
+      summary.topics[item.record.topic] = (summary.topics[item.record.topic] ?? 0) + 1;
+    }
+    summary.sent += items.length;
+  };
 
   // One batch is in flight while the next is read and checked; sends stay in order.
   let inFlight: Promise<void> = Promise.resolve();
   const flush = async () => {
     await inFlight;
     if (batch.length === 0) return;
-    const records = batch.splice(0, batch.length);
-    inFlight = broker!.send(records).then(() => {
-      summary.sent += records.length;
-    });
+    inFlight = send(batch.splice(0, batch.length));
     // Awaited by the next flush; this only keeps a failure from being reported as unhandled meanwhile.
     inFlight.catch(() => undefined);
   };
 
-  outer: for (const file of plan.files) {
-    const source = file === '-' ? '<stdin>' : file;
-    const input = openInput(file, ports.stdin);
-    const size = file === '-' ? undefined : statSync(file).size;
-    for await (const entry of readEnvelopes(input, source)) {
-      if (ports.signal.aborted) break outer;
-      ports.progress.update(
-        entry.bytesRead,
-        size,
-        `${source}: ${plan.validateOnly ? `${summary.read} checked` : `${summary.sent + batch.length} sent`}`,
-      );
-      if ('error' in entry) {
-        summary.malformed++;
-        ports.log.warn(entry.error.message);
-        if (plan.strict) {
-          summary.stopped = true;
-          break outer;
-        }
-        continue;
-      }
-      summary.read++;
-      const { envelope, body } = entry.parsed;
-      const decoded = decodeEnvelope(envelope, plan.deploymentName);
-      if (!decoded.type && !warnedTopics.has(envelope.topic)) {
-        warnedTopics.add(envelope.topic);
-        ports.log.warn(`${source}:${entry.line}: topic ${envelope.topic} carries no known message type; replayed as recorded, unchecked`);
-      }
-      const reasons = problemsOf(decoded);
-      if (reasons.length > 0) {
-        summary.invalid++;
-        const what = decoded.type ? `${decoded.type.name} message` : 'message';
-        ports.log.warn(`${source}:${entry.line}: invalid ${what}${plan.includeInvalid ? ' (sent anyway)' : ''}: ${reasons.join('; ')}`);
-        if (plan.strict) {
-          summary.stopped = true;
-          break outer;
-        }
-        if (!plan.includeInvalid) continue;
-      }
-      const topic = replayTopic(envelope.topic, plan.deploymentName);
-      if (plan.validateOnly) {
-        summary.topics[topic] = (summary.topics[topic] ?? 0) + 1;
-        continue;
-      }
-      firstTimestamp ??= envelope.timestamp;
-      const due = dueTime(plan.pace, startedAt, queued, envelope.timestamp, firstTimestamp);
-      const wait = due - ports.now();
-      if (wait > 0) {
-        // Send what is due before waiting, so that a paced replay keeps its pace.
-        await flush();
-        await inFlight;
-        await sleep(wait, undefined, { signal: ports.signal }).catch(() => undefined);
+  const resume = plan.resumeFrom;
+  let resuming = resume !== undefined;
+  try {
+    outer: for (const file of plan.files) {
+      const source = file === '-' ? '<stdin>' : file;
+      if (resuming && resume!.file !== undefined && resume!.file !== file && resume!.file !== source) continue;
+      const input = openInput(file, ports.stdin);
+      const size = file === '-' ? undefined : statSync(file).size;
+      for await (const entry of readEnvelopes(input, source)) {
         if (ports.signal.aborted) break outer;
+        if (resuming) {
+          if (entry.line < resume!.line) {
+            summary.resumedPast = (summary.resumedPast ?? 0) + 1;
+            continue;
+          }
+          resuming = false;
+        }
+        ports.progress.update(
+          entry.bytesRead,
+          size,
+          `${source}: ${plan.validateOnly ? `${summary.read} checked` : `${summary.sent + batch.length} sent`}`,
+        );
+        if ('error' in entry) {
+          summary.malformed++;
+          ports.log.warn(entry.error.message);
+          if (plan.strict) {
+            summary.stopped = true;
+            break outer;
+          }
+          continue;
+        }
+        summary.read++;
+        const { envelope, body } = entry.parsed;
+        const decoded = decodeEnvelope(envelope, plan.deploymentName);
+        if (!decoded.type && !warnedTopics.has(envelope.topic)) {
+          warnedTopics.add(envelope.topic);
+          ports.log.warn(`${source}:${entry.line}: topic ${envelope.topic} carries no known message type; replayed as recorded, unchecked`);
+        }
+        const reasons = problemsOf(decoded);
+        if (reasons.length > 0) {
+          summary.invalid++;
+          const what = decoded.type ? `${decoded.type.name} message` : 'message';
+          ports.log.warn(`${source}:${entry.line}: invalid ${what}${plan.includeInvalid ? ' (sent anyway)' : ''}: ${reasons.join('; ')}`);
+          if (plan.strict) {
+            summary.stopped = true;
+            break outer;
+          }
+          if (!plan.includeInvalid) continue;
+        }
+        const topic = replayTopic(envelope.topic, plan.deploymentName);
+        if (plan.validateOnly) {
+          summary.topics[topic] = (summary.topics[topic] ?? 0) + 1;
+          continue;
+        }
+        const item: Queued = { record: outgoingOf(envelope, topic, body, plan.keepTimestamps), source, line: entry.line };
+        const badName = topicNameProblem(topic);
+        const refusal = badName ?? refusedTopics.get(topic);
+        if (refusal !== undefined) {
+          refuseLine(item, badName ? `topic "${topic.slice(0, 100)}": ${badName}` : refusal);
+          continue;
+        }
+        firstTimestamp ??= envelope.timestamp;
+        const due = dueTime(plan.pace, startedAt, queued, envelope.timestamp, firstTimestamp);
+        const wait = due - ports.now();
+        if (wait > 0) {
+          // Send what is due before waiting, so that a paced replay keeps its pace.
+          await flush();
+          await inFlight;
+          await sleep(wait, undefined, { signal: ports.signal }).catch(() => undefined);
+          if (ports.signal.aborted) break outer;
+        }
+        queued++;
+        if (!knownTopics.has(topic)) {
+          // A topic not sent to yet goes alone first: a refusal of the topic is then this line's, and the others go on.
+          await flush();
+          await inFlight;
+          await send([item]);
+          continue;
+        }
+        batch.push(item);
+        if (batch.length >= plan.batchSize) await flush();
       }
-      batch.push(outgoingOf(envelope, topic, body, plan.keepTimestamps));
-      queued++;
-      summary.topics[topic] = (summary.topics[topic] ?? 0) + 1;
-      if (batch.length >= plan.batchSize) await flush();
     }
+    await flush();
+    await inFlight;
+  } catch (error) {
+    if (error instanceof Stop) summary.failed = error.stop;
+    else if (!(error instanceof CancelledError)) throw error;
   }
-  await flush();
-  await inFlight;
   ports.progress.finish();
-  if (ports.signal.aborted) {
+  if (ports.signal.aborted && !summary.failed) {
     summary.interrupted = true;
     if (!plan.files.includes('-')) summary.totalLines = await countLines(plan.files, ports.stdin);
   }

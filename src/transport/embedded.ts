@@ -11,6 +11,7 @@
  * Members of one consumer group share the work as on Kafka: each partition is
  * read by one member at a time, through a lease (src/transport/embedded-group.ts).
  */
+import { UserError } from '../core/errors.js';
 import type { Store } from '../store/index.js';
 import { withStoreErrors } from '../store/errors.js';
 import {
@@ -79,7 +80,16 @@ export function openEmbeddedBroker(store: Store, path: string, options: Embedded
   return {
     kind: 'embedded',
     address: path,
-    send: async (records) => safely(() => store.appendRecords(records)),
+    send: async (records) => {
+      // The embedded log keeps text; bytes that are not UTF-8 would not come back as they were sent.
+      if (records.some((r) => r.raw?.key || r.raw?.value)) {
+        throw new UserError(
+          'a record whose key or value is not UTF-8 text cannot be kept by the embedded broker (it stores text)',
+          'send it to Kafka (-b host:port, or KAFKA_BOOTSTRAP_SERVERS)',
+        );
+      }
+      return safely(() => store.appendRecords(records));
+    },
     consume: (consumeOptions, handler) => consumeLog(store, path, consumeOptions, handler, leaseMs),
     topics: async () => safely(() => store.logTopics()),
     // Partitions and replication are Kafka's business: the embedded log always has one partition.

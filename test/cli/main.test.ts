@@ -41,6 +41,15 @@ describe('thoth dispatch core', () => {
     for (const heavy of HEAVY) expect(loaded.filter((url) => url.includes(heavy))).toEqual([]);
   });
 
+  it('answers --version alone before the dispatch core loads: no commander, no command table', () => {
+    const { code, stdout, loaded } = modulesLoadedBy(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${thothVersion()}\n`);
+    expect(
+      loaded.filter((url) => url.includes('commander') || url.includes('/src/cli/main.js') || url.includes('/src/cli/command-table.js')),
+    ).toEqual([]);
+  });
+
   it('prints the package version with --version', async () => {
     const result = await runThoth(['--version']);
     expect(result.code).toBe(0);
@@ -96,7 +105,23 @@ describe('thoth dispatch core', () => {
     const home = mkdtempSync(join(tmpdir(), 'thoth-home-'));
     const result = await runThoth(['--broker', 'tcp://x', 'topics'], { env: cleanEnv({ THOTH_HOME: home }) });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--broker must be "embedded" or kafka://host:port');
+    expect(result.stderr).toContain('--broker must be "embedded" or host:port[,host:port...]');
+  });
+
+  it('refuses a --compression codec Kafka does not have, listing the codecs', async () => {
+    const result = await runThoth(['-z', 'brotli', 'topics']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--compression must be one of none, gzip, snappy, lz4, zstd, got "brotli"');
+  });
+
+  it('warns on stderr when THOTH_DEPLOYMENT_NAME is empty, and names the topic with a leading dot', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'thoth-home-'));
+    const result = await runThoth(['publish', 'repo-init', '--field', 'project_url=https://git.example/p', '--dry-run'], {
+      env: cleanEnv({ THOTH_HOME: home, THOTH_DEPLOYMENT_NAME: '' }),
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('warning: THOTH_DEPLOYMENT_NAME is set but empty');
+    expect(result.stderr).toContain('would publish 1 message(s) to .thoth.repo-init');
   });
 });
 

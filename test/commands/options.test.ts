@@ -125,8 +125,16 @@ describe('publish options', () => {
 
 describe('replay options', () => {
   it.each([
-    [['a.ndjson'], { files: ['a.ndjson'], pace: { kind: 'asap' }, validateOnly: false, output: 'table', batchSize: 500 }],
+    [
+      ['a.ndjson'],
+      { files: ['a.ndjson'], pace: { kind: 'asap' }, validateOnly: false, output: 'table', batchSize: 2000, deliveryTimeoutMs: 300_000 },
+    ],
     [['a.ndjson', 'b.ndjson', '--rate', '100/s'], { files: ['a.ndjson', 'b.ndjson'], pace: { kind: 'rate', perSecond: 100 } }],
+    [
+      ['a.ndjson', 'b.ndjson', '--resume-from', 'b.ndjson:501', '--retry-for', '30s'],
+      { resumeFrom: { file: 'b.ndjson', line: 501 }, deliveryTimeoutMs: 30_000 },
+    ],
+    [['a.ndjson', '--resume-from', '7'], { resumeFrom: { line: 7 } }],
     [
       ['-', '--speed', '0.5', '--validate-only', '-o', 'json'],
       { pace: { kind: 'speed', factor: 0.5 }, validateOnly: true, output: 'json' },
@@ -139,6 +147,9 @@ describe('replay options', () => {
     [[], 'name at least one recorded stream'],
     [['-', '-'], 'stdin (-) can be read only once'],
     [['a', '--rate', '1', '--speed', '2'], '--rate and --speed cannot be used together'],
+    [['a', '--resume-from', 'c:3'], '--resume-from names "c", which is not one of the files to replay'],
+    [['a', '--resume-from', 'a:0'], '--resume-from expects LINE or FILE:LINE (a line number from 1)'],
+    [['a', '--retry-for', 'soon'], '--retry-for expects a duration like 30s, 5m or 1h'],
     [['a', '-o', 'ndjson'], '-o must be one of table, json, yaml, got "ndjson"'],
   ])('refuses %j', (argv, message) => {
     expect(refusal(replayCommand, argv)).toContain(message);

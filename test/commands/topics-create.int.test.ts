@@ -19,6 +19,34 @@ describe('thoth topics create on Kafka', () => {
   }, 60_000);
 });
 
+describe('thoth topics on Kafka, as kcat -L shows them', () => {
+  it("creates topics with upstream's compression variables and lists leaders, high-water marks and settings", async () => {
+    const s = site('kafka');
+    const env = { ...s.env, KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE: 'zstd', KAFKA_TOPIC_PRODUCER_COMPRESSION_LEVEL: '7' };
+    expect((await s.thoth(['topics', 'create', '-o', 'json'], { env })).code).toBe(0);
+    for (const version of ['1.0.0', '1.0.1']) {
+      const sent = await s.thoth(['publish', 'missing-package-version', `flask==${version}`, '-o', 'json'], { env });
+      expect(sent.code, sent.stderr).toBe(0);
+    }
+    const listed = await s.thoth(['topics', '-o', 'json']);
+    const row = (JSON.parse(listed.stdout) as Array<Record<string, any>>).find((r) => r.type === 'missing-package-version')!;
+    expect(row).toMatchObject({
+      exists: true,
+      partitions: 1,
+      messages: 2,
+      partition_details: [{ partition: 0, leader: expect.any(Number), replicas: [expect.any(Number)], low: 0, high: 2 }],
+      config: { 'compression.type': 'zstd', 'compression.zstd.level': '7' },
+    });
+    expect(row.partition_details[0].isr).toEqual(row.partition_details[0].replicas);
+    const table = await s.thoth(['topics', '-o', 'table']);
+    expect(table.stdout).toMatch(
+      new RegExp(
+        `${s.deployment}\\.thoth\\.package-update\\.missing-package-version: 1 partition; config compression\\.type=zstd compression\\.zstd\\.level=7.*\\n  partition 0  leader \\d+  replicas \\d+  isr \\d+  low 0  high 2\\n`,
+      ),
+    );
+  }, 60_000);
+});
+
 describe('thoth topics create on the embedded broker', () => {
   it('says --partitions does not apply', async () => {
     const result = await site('embedded').thoth(['topics', 'create', '--partitions', '3', '-o', 'json']);

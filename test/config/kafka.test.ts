@@ -100,3 +100,76 @@ describe('readKafkaSettings', () => {
     }
   });
 });
+
+describe('--kafka-option (kcat -X) and the topic configuration variables', () => {
+  const withOptions = (kafkaOptions: string[], env: NodeJS.ProcessEnv = {}) =>
+    readKafkaSettings(['127.0.0.1:9092'], env, readText, { kafkaOptions });
+
+  it('maps the properties kafkajs has onto the client settings', () => {
+    const settings = withOptions([
+      'compression.codec=zstd',
+      'request.timeout.ms=5000',
+      'retries=7',
+      'retry.backoff.ms=50',
+      'fetch.wait.max.ms=100',
+      'max.partition.fetch.bytes=2097152',
+      'enable.idempotence=false',
+      'acks=1',
+    ]);
+    expect(settings.client).toEqual({
+      compression: 'zstd',
+      requestTimeoutMs: 5000,
+      retries: 7,
+      retryBackoffMs: 50,
+      fetchWaitMaxMs: 100,
+      maxPartitionFetchBytes: 2097152,
+      idempotent: false,
+      acks: 1,
+    });
+  });
+
+  it('reads the properties that are thoth-messaging variables as those variables, over the environment', () => {
+    const settings = withOptions(['security.protocol=SASL_PLAINTEXT', 'sasl.username=u', 'sasl.password=p', 'client.id=kcat-like'], {
+      KAFKA_CLIENT_ID: 'from-env',
+    });
+    expect(settings.sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'p' });
+    expect(settings.clientId).toBe('kcat-like');
+  });
+
+  it('names every unsupported property at once, with the supported list as the hint', () => {
+    const error = (() => {
+      try {
+        withOptions(['linger.ms=5', 'batch.size=100', 'acks=all']);
+      } catch (e) {
+        return e as UsageError;
+      }
+    })();
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error?.message).toBe(
+      `--kafka-option: "linger.ms", "batch.size" are not supported by thoth's Kafka client (kafkajs has no such setting)`,
+    );
+    expect(error?.hint).toContain('compression.codec');
+  });
+
+  it('refuses bad values by property name, never echoing the value', () => {
+    expect(() => withOptions(['retries=many'])).toThrow('--kafka-option retries must be a whole number');
+    expect(() => withOptions(['compression.codec=brotli'])).toThrow(
+      '--kafka-option compression.codec must be one of none, gzip, snappy, lz4, zstd',
+    );
+    expect(() => withOptions(['acks=1'])).toThrow('needs enable.idempotence=false');
+    expect(() => withOptions(['sasl.password'])).toThrow('--kafka-option expects property=value');
+  });
+
+  it('KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE / _LEVEL configure the topics thoth creates, as upstream', () => {
+    expect(read({ KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE: 'ZSTD' }).topicConfig).toEqual({ 'compression.type': 'zstd' });
+    expect(read({ KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE: 'gzip', KAFKA_TOPIC_PRODUCER_COMPRESSION_LEVEL: '9' }).topicConfig).toEqual({
+      'compression.type': 'gzip',
+      'compression.gzip.level': '9',
+    });
+    expect(read({}).topicConfig).toBeUndefined();
+    expect(() => read({ KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE: 'brotli' })).toThrow(UsageError);
+    expect(() => read({ KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE: 'snappy', KAFKA_TOPIC_PRODUCER_COMPRESSION_LEVEL: '3' })).toThrow(
+      'needs KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE set to gzip, lz4 or zstd',
+    );
+  });
+});

@@ -16,7 +16,19 @@ describe('readSettings', () => {
       path: '/tmp/x.db',
     });
     expect(readSettings({}, { broker: 'kafka://k:1' }).broker).toEqual({ kind: 'kafka', bootstrap: ['k:1'] });
-    expect(() => readSettings({}, { broker: 'tcp://x' }).broker).toThrow('--broker must be "embedded" or kafka://host:port');
+    // kcat's habit: -b host:port[,host:port] without a scheme.
+    expect(readSettings({}, { broker: 'k:1,[::1]:9093' }).broker).toEqual({ kind: 'kafka', bootstrap: ['k:1', '[::1]:9093'] });
+    expect(() => readSettings({}, { broker: 'tcp://x' }).broker).toThrow('--broker must be "embedded" or host:port[,host:port...]');
+    expect(() => readSettings({}, { broker: 'k' }).broker).toThrow('--broker: each bootstrap server must be host:port, got "k"');
+  });
+
+  it('an empty THOTH_DEPLOYMENT_NAME names topics as thoth-messaging does (".<base>"), with a warning', () => {
+    const settings = readSettings({ THOTH_DEPLOYMENT_NAME: '' });
+    expect(settings.deploymentName).toBe('');
+    expect(settings.warnings).toEqual([expect.stringContaining('THOTH_DEPLOYMENT_NAME is set but empty')]);
+    expect(readSettings({}).deploymentName).toBeUndefined();
+    expect(readSettings({}).warnings).toEqual([]);
+    expect(readSettings({ THOTH_DEPLOYMENT_NAME: '' }, { deploymentName: 'prod' }).warnings).toEqual([]);
   });
 
   it('parses THOTH_SOLVERS once for every command: the SPEC default when unset, a usage error naming it when bad', () => {

@@ -1,18 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/core/errors.js';
-import type { Logger } from '../../src/core/logger.js';
 import { record, schedule, type Effect } from '../../src/investigate/effects.js';
 import { createExecutor, type CommitPort, type ExecutorContext } from '../../src/investigate/executor.js';
 import { securityIndicatorsRequest, solverRequest } from '../../src/investigate/handlers/requests.js';
 import type { KubeClient } from '../../src/workflows/types.js';
 import type { Store } from '../../src/store/index.js';
 import type { OutgoingRecord } from '../../src/transport/port.js';
-import { connectKube } from '../../src/kube/client.js';
-import { kubeSettings } from '../../src/config/kube.js';
-import { startKubeApiServer } from '../support/kube-api-server.js';
 import { INDEX, tempStore, type TempStore } from './handlers-support.js';
 
 const KNOWLEDGE = 'thoth.investigator.knowledge';
@@ -209,28 +202,5 @@ describe('effect executor', () => {
   });
 });
 
-describe('effect executor against a Kubernetes API server', () => {
-  it('creates the workflow once; a second cache that does not know it gets 409 and counts it as done', async () => {
-    const server = await startKubeApiServer({ namespaces: ['thoth'] });
-    const dir = mkdtempSync(join(tmpdir(), 'thoth-kube-'));
-    const other = tempStore();
-    try {
-      const silent: Logger = { notice: () => {}, warn: () => {}, debug: () => {} };
-      const kube = await connectKube({
-        cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir) }),
-        log: silent,
-        retry: { attempts: 1 },
-      });
-      const first = await executor({ kube }).execute([solverEffect], source, commit());
-      expect(first.events.map((e) => e.kind)).toEqual(['scheduled']);
-      const second = await executor({ kube, store: other.store }).execute([solverEffect], source, commit());
-      expect(second.events.map((e) => e.kind)).toEqual(['exists']);
-      expect(server.workflows('thoth')).toHaveLength(1);
-      expect(server.workflows('thoth')[0].metadata.annotations).toMatchObject({ 'thoth-station.ninja/source-offset': '7' });
-    } finally {
-      other.dispose();
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
+// Against a real API server (a second cache meets 409 and counts the workflow as done, nothing created twice):
+// test/cluster/investigate-streams.test.ts (a fresh cache replays every stream) and test/cluster/schedule.test.ts.

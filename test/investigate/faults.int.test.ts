@@ -1,27 +1,32 @@
 /**
- * Faults against the real broker: the Kubernetes API failing creates (5xx,
- * 429 with Retry-After, a connection dropped after the object was stored)
- * and bad messages on the wire. Every workflow exists exactly once at the
- * end, every bad message is one dead letter with its headers, and the
- * consumer never stops.
+ * Faults against the real broker and the real API server: creates failing
+ * through the fault proxy in front of it (5xx, 429 with Retry-After, the
+ * answer lost after the object was stored) and bad messages on the wire.
+ * Every workflow exists exactly once at the end, every bad message is one
+ * dead letter with its headers, and the consumer never stops. (Back-pressure
+ * against Argo's real controller: test/cluster/back-pressure.test.ts.)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanEnv, runThoth } from '../support/cli.js';
+import { runThoth } from '../support/cli.js';
 import { kcatConsume, kcatHeaders } from '../support/kafka.js';
-import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
-import { INDEX, kafkaEnv, message, replayLines, startInvestigator, unresolved, waitFor } from './investigator-process.js';
+import { applyDeploy, createNamespace, listWorkflows } from '../support/cluster.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { INDEX, kafkaEnv, message, replayLines, startInvestigator, unresolved } from './investigator-process.js';
 
 let dir: string;
-let kube: KubeApiServer;
+let namespace: string;
+let proxy: FaultProxy;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'thoth-faults-'));
-  kube = await startKubeApiServer({ namespaces: ['thoth'] });
+  namespace = await createNamespace('faults');
+  await applyDeploy(namespace);
+  proxy = await startFaultProxy();
 });
 afterEach(async () => {
-  await kube.close();
+  await proxy.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -36,11 +41,11 @@ describe('investigator under faults, on Kafka', () => {
     writeFileSync(stream, `${versions.map((v) => unresolved('flask', v)).join('\n')}\n`);
     await replayLines(stream, env, join(dir, 'replay.db'));
 
-    kube.injectCreateFaults({ kind: 'status', status: 500 }, 2);
-    kube.injectCreateFaults({ kind: 'throttle', retryAfterSeconds: 1 }, 1);
-    kube.injectCreateFaults({ kind: 'drop-after-store' }, 2);
+    proxy.inject({ kind: 'status', status: 500 }, { count: 2 });
+    proxy.inject({ kind: 'throttle', retryAfterSeconds: 1 });
+    proxy.inject({ kind: 'lost' }, { count: 2 });
     // More 503s in a row than the client retries: the record itself is retried with backoff.
-    kube.injectCreateFaults({ kind: 'status', status: 503 }, 7);
+    proxy.inject({ kind: 'status', status: 503 }, { count: 7 });
 
     const run = startInvestigator(
       [
@@ -50,9 +55,9 @@ describe('investigator under faults, on Kafka', () => {
         '--workflows',
         'cluster',
         '--kubeconfig',
-        kube.writeKubeconfig(dir),
+        proxy.kubeconfig(),
         '--namespace',
-        'thoth',
+        namespace,
         '--port',
         'none',
         '--until-idle',
@@ -62,11 +67,13 @@ describe('investigator under faults, on Kafka', () => {
     );
     expect((await run.exited).code).toBe(0);
 
-    const names = kube.workflows('thoth').map((w) => w.metadata.name);
+    const names = (await listWorkflows(namespace)).map((w) => w.metadata.name);
     expect(names).toHaveLength(versions.length);
     expect(new Set(names).size).toBe(versions.length);
-    const posts = kube.requests.filter((r) => r.method === 'POST');
-    expect(posts.filter((r) => r.status === 201 || r.status === -1)).toHaveLength(versions.length);
+    const posts = proxy.creates();
+    // Each stored once, whether its answer arrived or the proxy cut it (a retry then met the real 409).
+    expect(proxy.stored()).toHaveLength(versions.length);
+    expect(posts.filter((r) => r.fault === 'lost')).toHaveLength(2);
     expect(posts.filter((r) => r.status === 500)).toHaveLength(2);
     expect(posts.filter((r) => r.status === 429)).toHaveLength(1);
     expect(posts.filter((r) => r.status === 503)).toHaveLength(7);
@@ -79,7 +86,7 @@ describe('investigator under faults, on Kafka', () => {
       status: string;
     }>;
     expect(new Set(ledger.map((w) => w.name))).toEqual(new Set(names));
-    expect(run.stderr()).not.toContain(kube.token);
+    expect(run.stderr()).not.toContain(proxy.token);
   });
 
   it('turns each bad message into one dead letter with its headers, reaching no cluster, and goes on', { timeout: 120_000 }, async () => {
@@ -138,9 +145,9 @@ describe('investigator under faults, on Kafka', () => {
         '--workflows',
         'cluster',
         '--kubeconfig',
-        kube.writeKubeconfig(dir),
+        proxy.kubeconfig(),
         '--namespace',
-        'thoth',
+        namespace,
         '--port',
         'none',
         '--until-idle',
@@ -154,7 +161,8 @@ describe('investigator under faults, on Kafka', () => {
     expect(letters.map((e) => e.errorClass)).toEqual(bad.map(([, errorClass]) => errorClass));
     expect(run.events.filter((e) => e.event === 'processed').map((e) => e.offset)).toEqual([bad.length]);
     // Only the good message reached Kubernetes: security indicators for the version it solved.
-    expect(kube.workflows('thoth').map((w) => w.metadata.labels.component)).toEqual(['security-indicators']);
+    expect((await listWorkflows(namespace)).map((w) => w.metadata.labels.component)).toEqual(['security-indicators']);
+    expect(proxy.creates()).toHaveLength(1);
 
     const dlq = await kcatConsume(`${env.THOTH_DEPLOYMENT_NAME}.thoth.investigator.dead-letter`);
     expect(dlq).toHaveLength(bad.length);
@@ -172,40 +180,5 @@ describe('investigator under faults, on Kafka', () => {
       offset: number;
     }>;
     expect(cached.map((l) => [l.offset, l.error_class])).toEqual(bad.map(([, errorClass], i) => [i, errorClass]));
-  });
-});
-
-describe('back-pressure', () => {
-  it('pauses while the namespace holds --pending-limit pending workflows, and resumes below it', { timeout: 60_000 }, async () => {
-    const env = cleanEnv({ THOTH_INDEX_URLS: INDEX });
-    const stream = join(dir, 'stream.ndjson');
-    writeFileSync(stream, `${['1.0.0', '1.0.1', '1.0.2'].map((v) => unresolved('flask', v)).join('\n')}\n`);
-    const run = startInvestigator(
-      [
-        '--db',
-        join(dir, 'thoth.db'),
-        'investigate',
-        '--from',
-        stream,
-        '--workflows',
-        'cluster',
-        '--kubeconfig',
-        kube.writeKubeconfig(dir),
-        '--namespace',
-        'thoth',
-        '--pending-limit',
-        '2',
-      ],
-      env,
-    );
-    const paused = await waitFor(() => run.events.find((e) => e.event === 'paused'), 'the pause');
-    expect(paused).toMatchObject({ namespace: 'thoth', pending: 2, limit: 2 });
-    expect(kube.workflows('thoth')).toHaveLength(2);
-
-    const [first] = kube.workflows('thoth');
-    kube.setPhase('thoth', first.metadata.name, 'Running');
-    expect((await run.exited).code).toBe(0);
-    expect(run.events.some((e) => e.event === 'resumed' && e.namespace === 'thoth')).toBe(true);
-    expect(kube.workflows('thoth')).toHaveLength(3);
   });
 });

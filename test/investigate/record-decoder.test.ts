@@ -65,3 +65,23 @@ describe('decodeConsumed', () => {
     expect(decodeConsumed(record(JSON.stringify(rest)), { maxBytes: 1 << 20 }).type.name).toBe('unresolved-package');
   });
 });
+
+describe('bodies read as upstream reads them', () => {
+  const valid = body({ package_name: 'flask', index_url: 'https://index.example/simple' });
+
+  it('bytes that are not UTF-8 are no message (upstream decodes UTF-8 before json.loads)', () => {
+    const bytes = Buffer.concat([Buffer.from([0xff]), Buffer.from(valid)]);
+    expect(() => decodeConsumed({ ...record(bytes.toString('utf8')), raw: { value: bytes } }, { maxBytes: 1 << 20 })).toThrow(
+      'the value is not valid UTF-8 text',
+    );
+  });
+
+  it("Python's NaN is JSON to upstream (in a field it ignores), and no string", () => {
+    const withNaN = valid.replace(/}$/, ', "surprise": NaN}');
+    expect(decodeConsumed(record(withNaN), { maxBytes: 1 << 20 }).message.package_name).toBe('flask');
+    expect(failure(valid.replace('"flask"', 'NaN'))).toEqual({
+      errorClass: 'ValidationError',
+      reason: expect.stringContaining("field 'package_name' must be str"),
+    });
+  });
+});

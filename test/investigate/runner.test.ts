@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanEnv, runThoth } from '../support/cli.js';
-import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
 
 const INDEX = 'https://index.example/simple';
 const STREAM = fileURLToPath(new URL('../../fixtures/streams/continuous-learning.ndjson', import.meta.url));
@@ -280,107 +279,9 @@ describe('thoth investigate on the embedded broker', () => {
   });
 });
 
-describe('thoth investigate --workflows cluster', () => {
-  let kube: KubeApiServer;
-  beforeEach(async () => {
-    kube = await startKubeApiServer({ namespaces: ['thoth'] });
-  });
-  afterEach(async () => kube.close());
-
-  it('creates the workflows on the cluster, once, and never prints the token', async () => {
-    const kubeconfig = kube.writeKubeconfig(dir);
-    const args = [
-      '--db',
-      db,
-      'investigate',
-      '--from',
-      STREAM,
-      '--workflows',
-      'cluster',
-      '--kubeconfig',
-      kubeconfig,
-      '--namespace',
-      'thoth',
-    ];
-    const first = await runThoth(args, { env: env() });
-    expect(first.code).toBe(0);
-    expect(
-      kube
-        .workflows('thoth')
-        .map((w) => w.metadata.labels.component)
-        .sort(),
-    ).toEqual(['adviser', 'security-indicators', 'solver', 'solver', 'solver']);
-    expect(first.stdout + first.stderr).not.toContain(kube.token);
-
-    await runThoth(args, { env: env() });
-    expect(kube.workflows('thoth')).toHaveLength(5);
-    const creates = kube.requests.filter((r) => r.method === 'POST');
-    expect(creates.filter((r) => r.status === 201)).toHaveLength(5);
-  });
-
-  it('keeps the ledger in step with the phases on the cluster; a finished SI workflow marks its version analysed', async () => {
-    const file = join(dir, 'stream.ndjson');
-    writeFileSync(
-      file,
-      envelope(
-        'thoth.solver.solved-package',
-        body({ package_name: 'flask', package_version: '2.0.1', index_url: INDEX, solver: 'solver-rhel-8-py38' }),
-      ),
-    );
-    await runThoth(['--db', db, 'replay', file], { env: env() });
-    const controller = new AbortController();
-    const running = runThoth(
-      [
-        '--db',
-        db,
-        'investigate',
-        '--workflows',
-        'cluster',
-        '--kubeconfig',
-        kube.writeKubeconfig(dir),
-        '--namespace',
-        'thoth',
-        '--port',
-        'none',
-      ],
-      {
-        env: env(),
-        signal: controller.signal,
-      },
-    );
-    const poll = async <T>(probe: () => T | undefined, what: string): Promise<T> => {
-      for (let i = 0; i < 300; i++) {
-        const value = probe();
-        if (value !== undefined) return value;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`timed out waiting for ${what}`);
-    };
-    const si = await poll(
-      () => kube.workflows('thoth').find((w) => w.metadata.labels.component === 'security-indicators'),
-      'the SI workflow',
-    );
-    kube.setPhase('thoth', si.metadata.name, 'Succeeded');
-    const ledgerStatus = () => {
-      const sqlite = new Database(db, { readonly: true });
-      try {
-        return (sqlite.prepare('SELECT status FROM workflows WHERE name = ?').get(si.metadata.name) as { status: string } | undefined)
-          ?.status;
-      } finally {
-        sqlite.close();
-      }
-    };
-    await poll(() => (ledgerStatus() === 'Succeeded' ? true : undefined), 'the ledger to say Succeeded');
-    controller.abort('SIGTERM');
-    const result = await running;
-    expect(result.code).toBe(0);
-    expect(lines(result.stdout)).toContainEqual(
-      expect.objectContaining({ event: 'workflow-phase', name: si.metadata.name, kind: 'security-indicators', status: 'Succeeded' }),
-    );
-    const unanalyzed = await runThoth(['--db', db, 'query', 'si-unanalyzed', '-o', 'json'], { env: env() });
-    expect(JSON.parse(unanalyzed.stdout)).toEqual([]);
-  });
-
+describe('thoth investigate --workflows without a cluster', () => {
+  // Against a cluster (workflows created once, real phases in the ledger, the token never printed):
+  // test/cluster/investigate-streams.test.ts and investigate-phases.test.ts, on the real API server.
   it('records instead when no cluster is configured, and says so', async () => {
     const file = join(dir, 'stream.ndjson');
     writeFileSync(file, unresolved('flask', '2.0.1'));

@@ -7,8 +7,7 @@
  */
 import { readSettings } from '../../src/config/settings.js';
 import { dirname, join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PermanentError } from '../../src/core/errors.js';
 import { investigatorConfig } from '../../src/config/investigator.js';
@@ -23,9 +22,6 @@ import { parseBody } from '../../src/messages/ndjson.js';
 import { openStore } from '../../src/store/index.js';
 import { cleanEnv, runThoth } from '../support/cli.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
-import { startKubeApiServer } from '../support/kube-api-server.js';
-import { connectKube } from '../../src/kube/client.js';
-import { kubeSettings } from '../../src/config/kube.js';
 import type { KubeClient } from '../../src/workflows/types.js';
 import {
   listScenarios,
@@ -216,25 +212,5 @@ describe('scenario fixtures', () => {
       rmSync(dirname(scenario.inputPath), { recursive: true, force: true });
     }
   });
-
-  it('bad-input against a Kubernetes API server: only the valid message reaches it', async () => {
-    const server = await startKubeApiServer({ namespaces: ['thoth'] });
-    const dir = mkdtempSync(join(tmpdir(), 'thoth-scenario-kube-'));
-    const scenario = await loaded('bad-input');
-    try {
-      const kube = await connectKube({
-        cluster: kubeSettings({ KUBECONFIG: server.writeKubeconfig(dir) }),
-        log: { notice: () => {}, warn: () => {}, debug: () => {} },
-      });
-      const outcome = await runScenario(scenario, kube);
-      expect(scenarioMismatches(scenario.expected, outcome)).toEqual([]);
-      const creates = server.requests.filter((r) => r.method === 'POST');
-      expect(creates).toHaveLength(3);
-      expect(server.workflows('thoth').map((w) => w.metadata.labels.component)).toEqual(['solver', 'solver', 'solver']);
-    } finally {
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(dirname(scenario.inputPath), { recursive: true, force: true });
-    }
-  });
+  // Against the real API server (every scenario that schedules, bad-input included): test/cluster/investigate-streams.test.ts.
 });

@@ -25,7 +25,7 @@ describe('SPEC §7 lines', () => {
       partition: 2,
       offset: 9,
     });
-    expect(parseEnvelopeLine(line, 1)).toEqual({
+    expect(parseEnvelopeLine(line, 1)).toMatchObject({
       format: 'thoth',
       envelope: {
         topic: 'thoth.solver.solved-package',
@@ -35,20 +35,28 @@ describe('SPEC §7 lines', () => {
         timestamp: 1638007245000,
         partition: 2,
         offset: 9,
+        // The value exactly as the line wrote it: what replay sends.
+        body: JSON.stringify(body),
       },
     });
   });
 
   it('takes an ISO-8601 timestamp and defaults key and headers', () => {
     const { envelope } = parseEnvelopeLine(JSON.stringify({ topic: 't.x', value: body, timestamp: '2021-11-27T10:00:45.000Z' }), 1);
-    expect(envelope).toEqual({ topic: 't.x', key: null, headers: {}, value: body, timestamp: Date.parse('2021-11-27T10:00:45.000Z') });
+    expect(envelope).toMatchObject({
+      topic: 't.x',
+      key: null,
+      headers: {},
+      value: body,
+      timestamp: Date.parse('2021-11-27T10:00:45.000Z'),
+    });
   });
 
   it('writes the keys in the order SPEC §7 lists them, and reads its own output back', () => {
     const envelope = { offset: 3, partition: 0, timestamp: 5, value: body, headers: {}, key: null, topic: 'thoth.repo-init' };
     const line = formatEnvelopeLine(envelope);
     expect(Object.keys(JSON.parse(line))).toEqual(['topic', 'key', 'headers', 'value', 'timestamp', 'partition', 'offset']);
-    expect(parseEnvelopeLine(line, 1).envelope).toEqual(envelope);
+    expect(parseEnvelopeLine(line, 1).envelope).toMatchObject(envelope);
   });
 });
 
@@ -69,7 +77,7 @@ describe('kcat -J lines', () => {
     const parsed = parseEnvelopeLine(JSON.stringify(kcat), 1);
     expect(parsed.format).toBe('kcat');
     expect(parsed.body).toBe(kcat.payload);
-    expect(parsed.envelope).toEqual({
+    expect(parsed.envelope).toMatchObject({
       topic: kcat.topic,
       key: kcat.key,
       headers: { 'thoth-adviser-id': 'abc', x: 'y' },

@@ -5,7 +5,8 @@ describe('topic names', () => {
   test('the deployment name prefixes the base name, when there is one', () => {
     expect(topicName('thoth.solver.solved-package', 'ocp4-stage')).toBe('ocp4-stage.thoth.solver.solved-package');
     expect(topicName('thoth.solver.solved-package')).toBe('thoth.solver.solved-package');
-    expect(topicName('thoth.solver.solved-package', '')).toBe('thoth.solver.solved-package');
+    // thoth-messaging prefixes an empty THOTH_DEPLOYMENT_NAME too: `f"{prefix}.{base}"` with prefix "".
+    expect(topicName('thoth.solver.solved-package', '')).toBe('.thoth.solver.solved-package');
     expect(topicName(DEAD_LETTER_BASE_TOPIC, 'dev')).toBe('dev.thoth.investigator.dead-letter');
   });
 

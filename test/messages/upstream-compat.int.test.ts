@@ -17,7 +17,7 @@ import { buildMessage, decodeMessage, serializeMessage, wireFields, type FieldEr
 const PYTHON = fileURLToPath(new URL('../../.cache/pyenv/bin/python', import.meta.url));
 const CHECK = fileURLToPath(new URL('../../scripts/upstream-compat/check.py', import.meta.url));
 
-function upstream<T>(command: 'describe' | 'roundtrip' | 'produce', input: unknown = null): T {
+function upstream<T>(command: 'describe' | 'roundtrip' | 'produce' | 'corpus', input: unknown = null): T {
   if (!existsSync(PYTHON)) {
     throw new Error(
       `No Python venv at ${PYTHON}: run scripts/upstream-compat/setup.sh first (installs thoth-messaging 0.16.2 and pydantic v1).`,
@@ -206,5 +206,153 @@ describe('strictness agrees with pydantic v1', () => {
     expect(decoded.ok).toBe(true);
     expect(result.ok).toBe(true);
     expect(decoded.ok && serializeMessage(type, decoded.message)).toBe(result.json);
+  });
+});
+
+/** An upstream loc as thoth names the field: `justification[0]`, `(body)` for the whole body; `__key__` (a dict key) is the dict's field. */
+function upstreamField(loc: Array<string | number>): string {
+  if (loc[0] === '__root__') return '(body)';
+  return loc
+    .filter((part) => part !== '__key__')
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i ? `.${part}` : part))
+    .join('');
+}
+
+describe('upstream bodies that JavaScript would change', () => {
+  const corpus = () => upstream<Array<{ topic: string; variant: string; body: string }>>('corpus');
+
+  test('thoth keeps every number, key order, __proto__ key and escape, and writes the same bytes back', () => {
+    const bodies = corpus();
+    expect(bodies).toHaveLength(MESSAGE_TYPES.length * 2);
+    const mismatches = bodies.flatMap(({ topic, variant, body }): unknown[] => {
+      const type = findMessageType(topic)!;
+      const decoded = decodeMessage(type, body);
+      if (!decoded.ok) return [{ topic, variant, errors: decoded.errors }];
+      const written = serializeMessage(type, decoded.message);
+      // publish --json takes the same body as fields: the same bytes go out.
+      const rebuilt = buildMessage(type, decoded.message, { componentName: 'x', serviceVersion: 'y' });
+      const republished = rebuilt.ok ? serializeMessage(type, rebuilt.message) : JSON.stringify(rebuilt.errors);
+      return written === body && republished === body ? [] : [{ topic, variant, body, written, republished }];
+    });
+    expect(mismatches).toEqual([]);
+  });
+
+  test('upstream reads back what thoth wrote for them, unchanged', () => {
+    const bodies = corpus();
+    const rewritten = bodies.map(({ topic, body }) => {
+      const type = findMessageType(topic)!;
+      const decoded = decodeMessage(type, body);
+      return { topic, body: decoded.ok ? serializeMessage(type, decoded.message) : body };
+    });
+    const results = upstream<Array<{ ok: boolean; json?: string }>>('roundtrip', rewritten);
+    expect(results.map((r, i) => (r.ok && r.json === rewritten[i].body ? 'same' : r))).toEqual(rewritten.map(() => 'same'));
+  });
+});
+
+/**
+ * Generated variants of valid bodies: every field of every type given each of these JSON texts
+ * (and each required field left out, and whole bodies that are not objects). thoth and upstream
+ * must agree on each: accepted or refused, refused at the same fields, accepted as the same bytes.
+ */
+const VARIANT_VALUES = [
+  '"1"',
+  '1',
+  '1.0',
+  '1e3',
+  '1E+2',
+  '-0',
+  '-0.0',
+  '100000000000000000000000',
+  '10000000000000000',
+  'true',
+  'false',
+  'null',
+  '[]',
+  '{}',
+  '""',
+  '"ab"',
+  '"true"',
+  '[["a", 1]]',
+  '[["a", 1], ["a", 2.50]]',
+  '["ab"]',
+  '["a😀"]',
+  '[["a", 1, 2]]',
+  '[1]',
+  '[[1, 2]]',
+  '[[null, 1]]',
+  '[null]',
+  '["x"]',
+  '[{}]',
+  '[[]]',
+  '[{"k": 1, "l": 2}]',
+  '{"a": 1, "10": 2.0, "2": -0.0}',
+  'NaN',
+  '-Infinity',
+  '{"message_justification": "1"}',
+  '{"message_justification": 1.0}',
+  '[["message_justification", 3], ["package_name", "x"]]',
+  '{"package_name": 1}',
+];
+
+const WHOLE_BODIES = [
+  '[]',
+  '""',
+  '"ab"',
+  'null',
+  '1',
+  'true',
+  '[["component_name", "c"]]',
+  '[[1, "c"]]',
+  '{"component_name": "c"',
+  '1e5000',
+  '[{}]',
+];
+
+function bodyText(entries: Array<[string, string]>): string {
+  return `{${entries.map(([name, raw]) => `${JSON.stringify(name)}: ${raw}`).join(', ')}}`;
+}
+
+function variants(): Array<{ type: MessageType; label: string; body: string }> {
+  const out: Array<{ type: MessageType; label: string; body: string }> = [];
+  for (const type of MESSAGE_TYPES) {
+    const fields = wireFields(type);
+    const valid: Array<[string, string]> = [
+      ['component_name', '"c"'],
+      ['service_version', '"1"'],
+      ...type.fields.filter((f) => f.required).map((f): [string, string] => [f.name, JSON.stringify(sample(f))]),
+    ];
+    for (const field of fields) {
+      for (const raw of VARIANT_VALUES) {
+        const entries = valid.filter(([name]) => name !== field.name);
+        out.push({ type, label: `${type.name}.${field.name} = ${raw}`, body: bodyText([...entries, [field.name, raw]]) });
+      }
+      if (field.required)
+        out.push({ type, label: `${type.name} without ${field.name}`, body: bodyText(valid.filter(([n]) => n !== field.name)) });
+    }
+    for (const body of WHOLE_BODIES) out.push({ type, label: `${type.name} body ${body}`, body });
+  }
+  return out;
+}
+
+describe('generated variants: thoth and upstream agree on every one', () => {
+  test('accepted or refused alike, at the same fields, and accepted ones written as the same bytes', () => {
+    const cases = variants();
+    const results = upstream<Array<{ ok: boolean; json?: string; errors?: Array<{ loc: Array<string | number> }> }>>(
+      'roundtrip',
+      cases.map(({ type, body }) => ({ topic: type.baseTopic, body })),
+    );
+    const disagreements = cases.flatMap(({ type, label, body }, i) => {
+      const thoth = decodeMessage(type, body);
+      const mine = thoth.ok
+        ? { ok: true, json: serializeMessage(type, thoth.message) }
+        : { ok: false, fields: thoth.errors.map((e) => e.field) };
+      const theirs = results[i].ok
+        ? { ok: true, json: results[i].json }
+        : { ok: false, fields: (results[i].errors ?? []).map((e) => upstreamField(e.loc)) };
+      return JSON.stringify(mine) === JSON.stringify(theirs) ? [] : [{ label, body, thoth: mine, upstream: theirs }];
+    });
+    expect(disagreements).toEqual([]);
+    // Most variants are refused; some are what pydantic v1 coerces (a list of pairs for a dict) and both accept.
+    expect(results.filter((r) => !r.ok).length).toBeGreaterThan(1000);
   });
 });

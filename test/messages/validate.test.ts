@@ -41,7 +41,14 @@ describe('strict types (pydantic v1 Strict*)', () => {
     ['1 is not a str', 'solved-package', { ...pkg, solver: 1 }, 'solver', 'type: expected str'],
     ['an object is not a str', 'solved-package', { ...pkg, solver: { name: 'x' } }, 'solver', 'type: expected str'],
     ['a string is not an object', 'kebechet-trigger', { ...base, webhook_payload: '{}' }, 'webhook_payload', 'type: expected object'],
-    ['an array is not an object', 'kebechet-trigger', { ...base, webhook_payload: [] }, 'webhook_payload', 'type: expected object'],
+    [
+      'an array whose items are not [key, value] pairs is not an object',
+      'kebechet-trigger',
+      { ...base, webhook_payload: [1] },
+      'webhook_payload',
+      'type: expected object',
+    ],
+    ['a float is not an int', 'adviser-trigger', { ...base, recommendation_type: 'latest', limit: 2.5 }, 'limit', 'type: expected int'],
     [
       'a string is not a str[]',
       'hash-mismatch',
@@ -115,7 +122,7 @@ describe('strict types (pydantic v1 Strict*)', () => {
   });
 
   test('a body that is not an object is one error on (body)', () => {
-    for (const body of [null, [], 'text', 3, true]) {
+    for (const body of [null, [1], 'text', 3, true, [[1, 'x']]]) {
       expect(errorsOf('solved-package', body).map((e) => [e.field, e.rule])).toEqual([['(body)', 'type: expected object']]);
     }
   });
@@ -221,6 +228,7 @@ describe('decodeMessage', () => {
   test('the value is the parsed JSON, or the raw text when it is not JSON', () => {
     expect(decodeMessage(type, 'not json').value).toBe('not json');
     expect(decodeMessage(type, '[1,2]').value).toEqual([1, 2]);
+    expect(decodeMessage(type, '{"a": 1.0, "10": 2, "2": 3}').value).toEqual({ a: 1, 10: 2, 2: 3 });
     expect(decodeMessage(type, '{"solver": 1}').value).toEqual({ solver: 1 });
   });
 

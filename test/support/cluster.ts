@@ -30,6 +30,10 @@ function required(name: string): string {
 
 /** The admin kubeconfig (system:masters). */
 export const adminKubeconfig = (): string => required('THOTH_TEST_KUBECONFIG');
+/** The admin kubeconfig's bearer token: tests check that thoth never prints it. */
+export function adminToken(): string {
+  return (parseYaml(readFileSync(adminKubeconfig(), 'utf8')) as Manifest).users[0].user.token as string;
+}
 /** A kubeconfig whose user is authenticated and granted nothing. */
 export const noRightsKubeconfig = (): string => required('THOTH_TEST_KUBECONFIG_NO_RIGHTS');
 /** The cluster's state directory (pod outcome rules live under it). */
@@ -123,14 +127,47 @@ export async function serviceAccountToken(namespace: string, serviceAccount: str
 /** A kubeconfig for this cluster that authenticates with `token` (context namespace `namespace`); written 0600 to a temporary file. */
 export function kubeconfigForToken(token: string, namespace: string): string {
   const admin = parseYaml(readFileSync(adminKubeconfig(), 'utf8')) as Manifest;
-  const cluster = admin.clusters[0];
+  const cluster = admin.clusters[0].cluster;
+  return writeKubeconfigFile({
+    server: cluster.server,
+    ca: Buffer.from(cluster['certificate-authority-data'], 'base64'),
+    token,
+    namespace,
+  });
+}
+
+/** The admin kubeconfig with another token in it (an expired or revoked one): the same cluster, CA and context name. */
+export function kubeconfigWithToken(token: string, namespace?: string): string {
+  const admin = parseYaml(readFileSync(adminKubeconfig(), 'utf8')) as Manifest;
+  const cluster = admin.clusters[0].cluster;
+  return writeKubeconfigFile({
+    server: cluster.server,
+    ca: Buffer.from(cluster['certificate-authority-data'], 'base64'),
+    token,
+    namespace,
+    context: admin['current-context'],
+    user: admin.users[0].name,
+  });
+}
+
+/** Writes a one-context kubeconfig (0600) to a temporary file and returns its path. */
+export function writeKubeconfigFile(options: {
+  server: string;
+  ca: Buffer;
+  token: string;
+  namespace?: string;
+  context?: string;
+  user?: string;
+}): string {
+  const context = options.context ?? 'token';
+  const user = options.user ?? 'token';
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [cluster],
-    users: [{ name: 'token', user: { token } }],
-    contexts: [{ name: 'token', context: { cluster: cluster.name, user: 'token', namespace } }],
-    'current-context': 'token',
+    clusters: [{ name: context, cluster: { server: options.server, 'certificate-authority-data': options.ca.toString('base64') } }],
+    users: [{ name: user, user: { token: options.token } }],
+    contexts: [{ name: context, context: { cluster: context, user, ...(options.namespace ? { namespace: options.namespace } : {}) } }],
+    'current-context': context,
   };
   const path = join(mkdtempSync(join(tmpdir(), 'thoth-kubeconfig-')), 'kubeconfig');
   writeFileSync(path, stringify(config), { mode: 0o600 });
@@ -209,4 +246,40 @@ export async function waitForWorkflowPhase(namespace: string, name: string, phas
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The binaries of the running cluster (scripts/kube.mjs prints THOTH_TEST_KUBE_CACHE). */
+const kubeCache = (): string => required('THOTH_TEST_KUBE_CACHE');
+
+/** A kube-apiserver with etcd and nothing else: no Argo CRDs, no controller, no kubelet. */
+export interface BareCluster {
+  server: string;
+  /** system:masters on this server. */
+  adminKubeconfig: string;
+  kubectl(args: string[], options?: { input?: string }): Promise<KubectlResult>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a throwaway API server from the cached binaries, in a state directory of its own, for
+ * faults that need a cluster without Argo (or with an older Argo's CRD). About 3 s; the caller
+ * stops it (and if the test process dies, scripts/kube.mjs's watchdog does).
+ */
+export async function startBareCluster(): Promise<BareCluster> {
+  const { startCluster, stopCluster } = await import('../../scripts/kube.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'thoth-bare-kube-'));
+  const state = await startCluster({ dir, argo: false, cache: kubeCache(), ownerPid: process.pid });
+  const admin = state.kubeconfigs.admin;
+  return {
+    server: state.server,
+    adminKubeconfig: admin,
+    kubectl: (args, options = {}) => kubectl(args, { ...options, kubeconfig: admin }),
+    stop: () => stopCluster(state),
+  };
+}
+
+/** Argo's full-schema Workflow CRD, as the loopback cluster installs it (from the Argo module, never committed). */
+export async function argoWorkflowCrd(): Promise<Manifest> {
+  const { argoFiles } = await import('../../scripts/kube/build.mjs');
+  return parseYaml(readFileSync(join(argoFiles(kubeCache()).crds, 'argoproj.io_workflows.yaml'), 'utf8')) as Manifest;
 }

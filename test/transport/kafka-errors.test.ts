@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isRetriableKafkaFailure, retryWhileSettling } from '../../src/transport/kafka/errors.js';
+import type { KafkaSettings } from '../../src/config/kafka.js';
+import { PermanentError, TransientError } from '../../src/core/errors.js';
+import { BrokerRefusal, describeKafkaFailure, isRetriableKafkaFailure, retryWhileSettling } from '../../src/transport/kafka/errors.js';
 
 /** kafkajs-shaped errors: a protocol error wrapped by "retries exceeded". */
 function protocolError(type: string, retriable: boolean): Error {
@@ -34,5 +36,46 @@ describe('retrying while a new topic elects its leader', () => {
       }, signal),
     ).rejects.toThrow('retries exceeded');
     expect(permanentCalls).toBe(1);
+  });
+});
+
+describe('the broker refusing a record or a topic is permanent, with its reason', () => {
+  const settings: KafkaSettings = {
+    brokers: ['127.0.0.1:9092'],
+    clientId: 'thoth',
+    autoOffsetReset: 'earliest',
+    address: 'kafka://127.0.0.1:9092',
+  };
+  const describe_ = (error: Error) => describeKafkaFailure(settings, error, 'sending to dev.thoth.investigator.adviser-re-run');
+
+  it.each([
+    ['MESSAGE_TOO_LARGE', 'MessageTooLarge', false],
+    ['RECORD_LIST_TOO_LARGE', 'RecordListTooLarge', false],
+    ['INVALID_RECORD', 'InvalidRecord', false],
+    ['INVALID_TOPIC_EXCEPTION', 'InvalidTopicException', true],
+    ['UNKNOWN_TOPIC_OR_PARTITION', 'UnknownTopicOrPartition', true],
+    ['TOPIC_AUTHORIZATION_FAILED', 'TopicAuthorizationFailed', true],
+  ])('%s is a PermanentError of class %s (topic-scoped: %s), never a transient one', (type, errorClass, topicScoped) => {
+    const failure = describe_(protocolError(type, false));
+    expect(failure).toBeInstanceOf(PermanentError);
+    expect(failure).toBeInstanceOf(BrokerRefusal);
+    expect(failure).not.toBeInstanceOf(TransientError);
+    expect((failure as PermanentError).errorClass).toBe(errorClass);
+    expect((failure as BrokerRefusal).topicScoped).toBe(topicScoped);
+    expect(failure.message).toContain('sending to dev.thoth.investigator.adviser-re-run');
+  });
+
+  it("carries the broker's own words", () => {
+    const failure = describe_(protocolError('MESSAGE_TOO_LARGE', false));
+    expect(failure.message).toBe(
+      'Kafka at 127.0.0.1:9092: sending to dev.thoth.investigator.adviser-re-run: the broker refused it: protocol error MESSAGE_TOO_LARGE (MESSAGE_TOO_LARGE)',
+    );
+  });
+
+  it('a broker that is away is still transient', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    expect(describe_(Object.assign(new Error('Connection error'), { name: 'KafkaJSConnectionError', cause: refused }))).toBeInstanceOf(
+      TransientError,
+    );
   });
 });

@@ -212,7 +212,20 @@ describe('Kafka transport against a real broker', () => {
       { topic, key: 'a', headers: {}, value: '{}' },
       { topic, key: 'b', headers: {}, value: '{}' },
     ]);
-    expect((await broker.topics()).find((t) => t.name === topic)).toEqual({ name: topic, partitions: 2, messages: 2 });
+    const listed = (await broker.topics()).find((t) => t.name === topic);
+    expect(listed).toMatchObject({ name: topic, partitions: 2, messages: 2 });
+    // As kcat -L: each partition's leader, replicas, in-sync replicas, and its offsets.
+    expect(listed?.partitionDetails?.map((p) => ({ ...p, high: undefined }))).toEqual(
+      [0, 1].map((partition) => ({
+        partition,
+        leader: expect.any(Number),
+        replicas: [expect.any(Number)],
+        isr: [expect.any(Number)],
+        low: 0,
+        high: undefined,
+      })),
+    );
+    expect(listed?.partitionDetails?.reduce((sum, p) => sum + p.high, 0)).toBe(2);
     expect(await broker.createTopics([topic])).toEqual([]);
   });
 });

@@ -43,6 +43,19 @@ describe('progressRenderer', () => {
     expect(out.text()).toContain('solver-x-0123456789  Succeeded  1/1 nodes');
   });
 
+  it('counts a retried step once: its pod, not the Retry node around it (as Argo reports a template with a retryStrategy)', () => {
+    const out = stream(true);
+    progressRenderer(out)(
+      workflow('Running', {
+        s: { displayName: 'solver-x-0123456789', type: 'Steps', phase: 'Running' },
+        g: { displayName: '[0]', type: 'StepGroup', phase: 'Running' },
+        r: { displayName: 'revsolver', type: 'Retry', phase: 'Running' },
+        p: { displayName: 'revsolver(0)', type: 'Pod', phase: 'Running' },
+      }),
+    );
+    expect(out.text()).toBe('solver-x-0123456789  Running  0/1 nodes\n  Running    revsolver(0)\n');
+  });
+
   it('prints one plain line per phase change elsewhere', () => {
     const out = stream(false);
     const render = progressRenderer(out);

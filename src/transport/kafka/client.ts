@@ -4,13 +4,14 @@
  * lazily, so commands that never touch Kafka never pay for it.
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Message, type Producer, type SASLOptions } from 'kafkajs';
+import kafkajs, { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Message, type Producer, type SASLOptions } from 'kafkajs';
 import { UserError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Broker, Consumption, ConsumeOptions, OutgoingRecord, RecordHandler, RecordPosition, TopicInfo } from '../port.js';
 import type { KafkaSettings } from '../../config/kafka.js';
+import { CODEC_TYPES, registerCodecs } from './codecs.js';
 import { consumeFromKafka } from './consume.js';
-import { describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './errors.js';
+import { BrokerRefusal, describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './errors.js';
 
 /** Fail fast on an unreachable broker: 5 connection attempts of at most 2 s with short backoff, about 12 s worst case. */
 const CONNECTION_TIMEOUT_MS = 2_000;
@@ -37,17 +38,28 @@ function kafkajsLogs(log: Logger) {
       log.debug(`kafkajs ${names[level] ?? level} [${namespace}] ${entry.message}${entry.error ? `: ${String(entry.error)}` : ''}`);
 }
 
+/** The client's retry policy: thoth's default, with --kafka-option retries / retry.backoff.ms on top. */
+export function retryOf(settings: KafkaSettings) {
+  const c = settings.client ?? {};
+  return {
+    retries: c.retries ?? RETRY.retries,
+    initialRetryTime: c.retryBackoffMs ?? RETRY.initialRetryTime,
+    maxRetryTime: c.retryBackoffMaxMs ?? Math.max(RETRY.maxRetryTime, c.retryBackoffMs ?? 0),
+  };
+}
+
 export function kafkaClient(settings: KafkaSettings, log: Logger): Kafka {
+  registerCodecs();
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
     ssl: settings.ssl,
     // Our mechanism names are kafkajs' ('plain', 'scram-sha-256', 'scram-sha-512'); its union type cannot see that.
     sasl: settings.sasl as SASLOptions | undefined,
-    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    connectionTimeout: settings.client?.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS,
     authenticationTimeout: 10_000,
-    requestTimeout: 30_000,
-    retry: RETRY,
+    requestTimeout: settings.client?.requestTimeoutMs ?? 30_000,
+    retry: retryOf(settings),
     logLevel: logLevel.ERROR,
     logCreator: kafkajsLogs(log),
   });
@@ -99,7 +111,7 @@ function checkClientKey(settings: KafkaSettings): void {
 export async function openKafka(settings: KafkaSettings, log: Logger): Promise<Broker> {
   checkClientKey(settings);
   const kafka = kafkaClient(settings, log);
-  const admin = kafka.admin({ retry: RETRY });
+  const admin = kafka.admin({ retry: retryOf(settings) });
   const began = Date.now();
   const connecting = admin.connect();
   connecting.catch(() => {}); // past the deadline its outcome no longer matters
@@ -148,12 +160,15 @@ class KafkaBroker implements Broker {
 
   private connectedProducer(): Promise<Producer> {
     this.producer ??= (async () => {
+      const client = this.settings.client ?? {};
       const producer = this.kafka.producer({
-        idempotent: true,
+        // Idempotent unless asked otherwise: a retried batch is written once, across the broker's restarts too.
+        idempotent: client.idempotent ?? true,
         maxInFlightRequests: 1,
-        allowAutoTopicCreation: true,
+        allowAutoTopicCreation: client.allowAutoTopicCreation ?? true,
         createPartitioner: recordingPartitioner,
-        retry: RETRY,
+        retry: retryOf(this.settings),
+        ...(client.metadataMaxAgeMs !== undefined ? { metadataMaxAge: client.metadataMaxAgeMs } : {}),
       });
       await producer.connect();
       return producer;
@@ -163,15 +178,18 @@ class KafkaBroker implements Broker {
 
   private toMessage(record: OutgoingRecord): Message {
     const max = this.settings.messageMaxBytes;
-    if (max !== undefined && record.value !== null && Buffer.byteLength(record.value) > max) {
+    // Bytes that are not UTF-8 travel as they were received.
+    const value = record.raw?.value ? Buffer.from(record.raw.value) : record.value;
+    const key = record.raw?.key ? Buffer.from(record.raw.key) : record.key;
+    if (max !== undefined && value !== null && Buffer.byteLength(value) > max) {
       throw new UserError(
-        `a message for ${record.topic} is ${Buffer.byteLength(record.value)} bytes, over KAFKA_MESSAGE_MAX_BYTES (${max})`,
+        `a message for ${record.topic} is ${Buffer.byteLength(value)} bytes, over KAFKA_MESSAGE_MAX_BYTES (${max})`,
         "raise KAFKA_MESSAGE_MAX_BYTES (and the topic's max.message.bytes) or send a smaller message",
       );
     }
     return {
-      key: record.key,
-      value: record.value,
+      key,
+      value,
       headers: record.headers,
       timestamp: record.timestamp === undefined ? undefined : String(record.timestamp),
     };
@@ -198,9 +216,17 @@ class KafkaBroker implements Broker {
       });
       let results;
       try {
-        results = await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) });
+        results = await producer.sendBatch({
+          // An idempotent producer must wait for every in-sync replica.
+          acks: this.settings.client?.idempotent === false ? (this.settings.client.acks ?? -1) : -1,
+          compression: CODEC_TYPES[this.settings.client?.compression ?? 'none'],
+          topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+        });
       } catch (error) {
-        throw describeKafkaFailure(this.settings, error, `sending to ${[...byTopic.keys()].join(', ')}`);
+        const failure = describeKafkaFailure(this.settings, error, `sending to ${[...byTopic.keys()].join(', ')}`);
+        // kafkajs keeps asking for a refused topic's metadata on every later send: start a fresh producer.
+        if (failure instanceof BrokerRefusal && failure.topicScoped) await this.dropProducer();
+        throw failure;
       }
       // Within one request each partition's records are appended in order from the partition's base offset.
       const next = new Map(results.map((r) => [`${r.topicName}\u0000${r.partition}`, Number(r.baseOffset)]));
@@ -215,9 +241,15 @@ class KafkaBroker implements Broker {
     return positions;
   }
 
+  private async dropProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await (await producer?.catch(() => undefined))?.disconnect().catch(() => {});
+  }
+
   consume(options: ConsumeOptions, handler: RecordHandler): Consumption {
     const consumption = consumeFromKafka(
-      { kafka: this.kafka, admin: this.admin, settings: this.settings, log: this.log, retry: RETRY },
+      { kafka: this.kafka, admin: this.admin, settings: this.settings, log: this.log, retry: retryOf(this.settings) },
       options,
       handler,
     );
@@ -227,22 +259,53 @@ class KafkaBroker implements Broker {
     return consumption;
   }
 
+  /** Every topic with what `kcat -L` shows (partitions, leaders, replicas, in-sync replicas), offsets and its own settings. */
   async topics(): Promise<TopicInfo[]> {
     try {
       const names = (await this.admin.listTopics()).filter((name) => !name.startsWith('__')).sort();
       if (names.length === 0) return [];
       const { topics } = await this.admin.fetchTopicMetadata({ topics: names });
-      const partitions = new Map(topics.map((t) => [t.name, t.partitions.length]));
+      const metadata = new Map(topics.map((t) => [t.name, t.partitions]));
+      const configs = await this.topicConfigs(names);
       return await Promise.all(
         names.map(async (name) => {
-          const offsets = await this.admin.fetchTopicOffsets(name);
-          const messages = offsets.reduce((sum, p) => sum + Number(p.high), 0);
-          return { name, partitions: partitions.get(name) ?? offsets.length, messages };
+          const offsets = new Map((await this.admin.fetchTopicOffsets(name)).map((o) => [o.partition, o]));
+          const partitionDetails = (metadata.get(name) ?? [])
+            .map((p) => ({
+              partition: p.partitionId,
+              leader: p.leader >= 0 ? p.leader : null,
+              replicas: p.replicas,
+              isr: p.isr,
+              low: Number(offsets.get(p.partitionId)?.low ?? 0),
+              high: Number(offsets.get(p.partitionId)?.high ?? 0),
+            }))
+            .sort((a, b) => a.partition - b.partition);
+          const messages = partitionDetails.reduce((sum, p) => sum + p.high, 0);
+          return { name, partitions: partitionDetails.length, messages, partitionDetails, config: configs.get(name) ?? {} };
         }),
       );
     } catch (error) {
       throw describeKafkaFailure(this.settings, error, 'listing topics');
     }
+  }
+
+  /** Each topic's settings that are not the broker's defaults (DescribeConfigs). */
+  private async topicConfigs(names: string[]): Promise<Map<string, Record<string, string>>> {
+    const { resources } = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: names.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })),
+    });
+    return new Map(
+      resources.map((r) => [
+        r.resourceName,
+        Object.fromEntries(
+          r.configEntries
+            .filter((e) => !e.isDefault && !e.isSensitive && e.configValue !== null)
+            .map((e) => [e.configName, e.configValue] as const)
+            .sort(([a], [b]) => a.localeCompare(b)),
+        ),
+      ]),
+    );
   }
 
   async createTopics(names: string[], options: { partitions?: number; replicationFactor?: number } = {}): Promise<string[]> {
@@ -261,7 +324,13 @@ class KafkaBroker implements Broker {
       try {
         await this.admin.createTopics({
           waitForLeaders: true,
-          topics: missing.map((topic) => ({ topic, numPartitions: options.partitions ?? 1, replicationFactor })),
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: options.partitions ?? 1,
+            replicationFactor,
+            // upstream's KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE / _LEVEL, as its create_all_topics sets them.
+            configEntries: Object.entries(this.settings.topicConfig ?? {}).map(([name, value]) => ({ name, value })),
+          })),
         });
       } catch (error) {
         throw creationRefused(error, missing.length, replicationFactor, brokers) ?? error;

@@ -8,6 +8,7 @@
  * seeking on every group join, so a rebalance never moves a throwaway
  * consumer back to the reset position.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachMessagePayload, Kafka, RetryOptions } from 'kafkajs';
 import { TransientError } from '../../core/errors.js';
@@ -62,16 +63,22 @@ function decodeHeaders(headers: EachMessagePayload['message']['headers']): Recor
 }
 
 export function toRecord({ topic, partition, message }: Pick<EachMessagePayload, 'topic' | 'partition' | 'message'>): ConsumedRecord {
-  return {
+  const { key, value } = message;
+  const record: ConsumedRecord = {
     topic,
     partition,
     offset: Number(message.offset),
     timestamp: Number(message.timestamp),
-    key: message.key === null ? null : message.key.toString('utf8'),
+    key: key === null ? null : key.toString('utf8'),
     headers: decodeHeaders(message.headers),
-    value: message.value === null ? null : message.value.toString('utf8'),
-    size: message.value?.length ?? 0,
+    value: value === null ? null : value.toString('utf8'),
+    size: value?.length ?? 0,
   };
+  // Bytes that are not UTF-8 are kept as bytes, so that tail -o ndjson and replay carry them unchanged.
+  const keyBytes = key !== null && !isUtf8(key) ? key : undefined;
+  const valueBytes = value !== null && !isUtf8(value) ? value : undefined;
+  if (keyBytes || valueBytes) record.raw = { ...(keyBytes ? { key: keyBytes } : {}), ...(valueBytes ? { value: valueBytes } : {}) };
+  return record;
 }
 
 /** Topics that exist; missing ones are waited for, or (with exitAtEnd) read as empty. */
@@ -131,6 +138,29 @@ async function plan(h: KafkaHandles, topics: string[], options: ConsumeOptions):
   return plans;
 }
 
+/**
+ * kafkajs reads only as a group member: without --group, thoth reads as a throwaway group and
+ * deletes it once it has left it, so that no empty `thoth-ephemeral-*` group is left behind
+ * (kcat -C leaves none). A process killed outright cannot; the broker expires the group's
+ * offsets later (it committed none).
+ */
+async function deleteThrowawayGroup(h: KafkaHandles, groupId: string): Promise<void> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    try {
+      await h.admin.deleteGroups([groupId]);
+      return;
+    } catch (error) {
+      const text = String((error as { groups?: Array<{ error?: unknown }> }).groups?.[0]?.error ?? error);
+      // The coordinator may not have seen the member leave yet.
+      if (!/NON_EMPTY_GROUP|not empty|COORDINATOR/i.test(text) || attempt === 5) {
+        h.log.debug(`could not delete the throwaway consumer group ${groupId}: ${text}`);
+        return;
+      }
+      await sleep(100 * attempt);
+    }
+  }
+}
+
 export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handler: RecordHandler): StoppableConsumption {
   const stopping = new AbortController();
   const positions = new Map<Slot, number>();
@@ -188,14 +218,20 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       return { records: 0, reason: 'aborted' };
     }
 
-    const groupId = options.group ?? `thoth-ephemeral-${randomUUID()}`;
-    const maxBytes = Math.max(1_048_576, h.settings.messageMaxBytes ?? 0);
+    const groupId = options.group ?? `thoth-ephemeral-${h.settings.clientId}-${randomUUID()}`;
+    const client = h.settings.client ?? {};
+    const maxBytes = client.maxPartitionFetchBytes ?? Math.max(1_048_576, h.settings.messageMaxBytes ?? 0);
     const c = h.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
       maxBytesPerPartition: maxBytes,
-      maxWaitTimeInMs: 1_000,
+      maxWaitTimeInMs: client.fetchWaitMaxMs ?? 1_000,
       retry: h.retry,
+      ...(client.fetchMinBytes !== undefined ? { minBytes: client.fetchMinBytes } : {}),
+      ...(client.fetchMaxBytes !== undefined ? { maxBytes: client.fetchMaxBytes } : {}),
+      ...(client.sessionTimeoutMs !== undefined ? { sessionTimeout: client.sessionTimeoutMs } : {}),
+      ...(client.heartbeatIntervalMs !== undefined ? { heartbeatInterval: client.heartbeatIntervalMs } : {}),
+      ...(client.metadataMaxAgeMs !== undefined ? { metadataMaxAge: client.metadataMaxAgeMs } : {}),
     });
     const committer = options.group === undefined ? undefined : new OffsetCommitter(c, h.log);
     let records = 0;
@@ -279,6 +315,7 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       await c.run({ autoCommit: false, partitionsConsumedConcurrently: Math.max(1, options.partitionsConcurrently ?? 1), eachMessage });
     } catch (error) {
       await c.disconnect().catch(() => {});
+      if (options.group === undefined) await deleteThrowawayGroup(h, groupId);
       throw describeKafkaFailure(h.settings, error, `consuming ${topics.join(', ')}`);
     }
 
@@ -290,6 +327,7 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
     await committer?.flush();
     await c.disconnect().catch((error: unknown) => h.log.debug(`kafka consumer disconnect: ${String(error)}`));
     consumer = undefined;
+    if (options.group === undefined) await deleteThrowawayGroup(h, groupId);
     if ('error' in result) throw result.error;
     return { records, reason: result.reason };
   };

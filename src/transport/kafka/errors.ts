@@ -3,7 +3,7 @@
  * recognised by name (no kafkajs import here), and messages name the broker
  * address but never credentials.
  */
-import { TransientError, UserError } from '../../core/errors.js';
+import { PermanentError, TransientError, UserError } from '../../core/errors.js';
 import { sleep } from '../../core/sleep.js';
 import type { KafkaSettings } from '../../config/kafka.js';
 
@@ -120,19 +120,90 @@ export function noAnswer(settings: KafkaSettings, waitedMs: number): UserError {
   );
 }
 
-/** A failure while working with a broker that was reachable: transient unless it is about credentials or a missing topic. */
+/**
+ * What the broker refuses for a record or a topic, and refuses the same way whatever the number of
+ * tries: retrying it would hold the partition for ever. Topic-scoped ones are marked: a command
+ * sending to several topics reports them per topic.
+ */
+const REFUSED: Record<string, { topic?: true }> = {
+  MESSAGE_TOO_LARGE: {},
+  RECORD_LIST_TOO_LARGE: {},
+  INVALID_RECORD: {},
+  INVALID_TIMESTAMP: {},
+  UNSUPPORTED_COMPRESSION_TYPE: {},
+  UNSUPPORTED_FOR_MESSAGE_FORMAT: {},
+  INVALID_REQUIRED_ACKS: {},
+  POLICY_VIOLATION: {},
+  INVALID_TOPIC_EXCEPTION: { topic: true },
+  TOPIC_AUTHORIZATION_FAILED: { topic: true },
+  UNKNOWN_TOPIC_OR_PARTITION: { topic: true },
+  TOPIC_DELETION_DISABLED: { topic: true },
+};
+
+/** MESSAGE_TOO_LARGE -> MessageTooLarge: the error class of a dead letter. */
+function errorClassOf(type: string): string {
+  return type
+    .toLowerCase()
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+}
+
+/** A permanent refusal by the broker, with its reason; `topicScoped` where it is about the topic rather than the record. */
+export class BrokerRefusal extends PermanentError {
+  override readonly hint?: string;
+  constructor(
+    errorClass: string,
+    message: string,
+    readonly kafkaType: string,
+    readonly topicScoped: boolean,
+    options?: { cause?: unknown; hint?: string },
+  ) {
+    super(errorClass, message, options);
+    this.hint = options?.hint;
+  }
+}
+
+const TOPIC_REFUSALS: Record<string, { says: (type: string) => string; hint: string }> = {
+  UNKNOWN_TOPIC_OR_PARTITION: {
+    says: () => 'the topic does not exist',
+    hint: 'create it with `thoth topics create`, or enable auto.create.topics.enable',
+  },
+  TOPIC_AUTHORIZATION_FAILED: {
+    says: (type) => `not authorised (${type})`,
+    hint: 'ask the cluster admin for ACLs on these topics and groups',
+  },
+};
+
+/** The broker's permanent refusal in a kafkajs failure, if it is one. */
+function refusal(settings: KafkaSettings, errors: KafkaJsLikeError[], doing: string, cause: unknown): BrokerRefusal | undefined {
+  const refused = errors.find((e) => typeof e.type === 'string' && REFUSED[e.type] !== undefined);
+  if (!refused?.type) return undefined;
+  const type = refused.type;
+  const known = TOPIC_REFUSALS[type];
+  const where = `Kafka at ${settings.brokers.join(',')}: ${doing}`;
+  return new BrokerRefusal(
+    errorClassOf(type),
+    known ? `${where}: ${known.says(type)}` : `${where}: the broker refused it: ${refused.message} (${type})`,
+    type,
+    REFUSED[type].topic === true,
+    { cause, hint: known?.hint },
+  );
+}
+
+/**
+ * A failure while working with a broker that was reachable: transient unless it is about
+ * credentials, or the broker refused it for good (a record too large, a topic that is invalid,
+ * missing or forbidden): that is a PermanentError (a BrokerRefusal) carrying the broker's reason,
+ * which the investigator dead-letters and a command reports.
+ */
 export function describeKafkaFailure(settings: KafkaSettings, error: unknown, doing: string): UserError {
   if (error instanceof UserError) return error;
   const auth = authenticationFailure(settings, error);
   if (auth) return auth;
   const errors = chain(error);
-  const unknownTopic = errors.find((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION');
-  if (unknownTopic) {
-    return new UserError(
-      `Kafka at ${settings.brokers.join(',')}: ${doing}: the topic does not exist`,
-      'create it with `thoth topics create`, or enable auto.create.topics.enable',
-    );
-  }
+  const refused = refusal(settings, errors, doing, error);
+  if (refused) return refused;
   const authorization = errors.find((e) => typeof e.type === 'string' && e.type.endsWith('_AUTHORIZATION_FAILED'));
   if (authorization) {
     return new UserError(

@@ -1,0 +1,66 @@
+/**
+ * What bin/thoth.ts does before the dispatch core loads: Node's module compile cache, the one
+ * answer that needs nothing else (`thoth --version`, without commander or the command table), and
+ * one known warning of a dependency kept off stderr.
+ */
+import nodeModule from 'node:module';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { thothVersion } from '../core/version.js';
+
+/** module.enableCompileCache (Node >= 22.1) and its result; absent from Node 20 and its typings. */
+type EnableCompileCache = (directory?: string) => { status: number; message?: string; directory?: string };
+type NodeModule = { enableCompileCache?: EnableCompileCache };
+
+/**
+ * Where compiled code is cached: `$XDG_CACHE_HOME/thoth/compile-cache`, else
+ * `~/.cache/thoth/compile-cache` (a relative XDG_CACHE_HOME is ignored, as the XDG spec says).
+ */
+export function compileCacheDir(env: NodeJS.ProcessEnv, home: () => string = homedir): string {
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || home(), '.cache');
+  return join(base, 'thoth', 'compile-cache');
+}
+
+/**
+ * Turns on Node's compile cache where Node has it: V8 keeps the code it compiled for each module
+ * on disk, so the next start reads it instead of compiling again. Only what loads after this call
+ * is cached, so it runs first. Best effort: an unwritable folder (a read-only root, a HOME that is
+ * not there) leaves the cache off and the command runs as without it. NODE_DISABLE_COMPILE_CACHE=1
+ * turns it off, NODE_COMPILE_CACHE=DIR puts it elsewhere (Node's own variables).
+ * Returns the folder in use, or undefined.
+ */
+export function enableCompileCache(env: NodeJS.ProcessEnv, node: NodeModule = nodeModule as unknown as NodeModule): string | undefined {
+  if (typeof node.enableCompileCache !== 'function') return undefined;
+  try {
+    // ENABLED and ALREADY_ENABLED name the folder; FAILED and DISABLED (NODE_DISABLE_COMPILE_CACHE) do not.
+    return node.enableCompileCache(compileCacheDir(env)).directory;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text of `thoth --version` when it is the whole command line, else undefined (the dispatch core answers). */
+export function versionOnly(args: readonly string[]): string | undefined {
+  return args.length === 1 && args[0] === '--version' ? `${thothVersion()}\n` : undefined;
+}
+
+/** Where kafkajs 2.2.4 arms a timer with a negative delay (see dropKafkajsNegativeTimeoutWarning). */
+const KAFKAJS_REQUEST_QUEUE = /kafkajs[\\/]src[\\/]network[\\/]requestQueue[\\/]/;
+
+/**
+ * kafkajs 2.2.4, its last release, arms its request queue's check with `throttledUntil - Date.now()`
+ * while throttledUntil is still -1: a delay below zero, which Node takes as 1 ms, and which Node >= 23
+ * also reports on stderr as a TimeoutNegativeWarning, on every Kafka command (`thoth tail` on Node 24
+ * printed it before its first line). Only that warning from that place is dropped; every other
+ * warning, a negative timeout of thoth's own included, is printed as before.
+ */
+export function dropKafkajsNegativeTimeoutWarning(target: NodeJS.Process = process): void {
+  const emit = target.emitWarning.bind(target) as (...args: unknown[]) => void;
+  const filtered = (warning: string | Error, ...rest: unknown[]) => {
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    if (type === 'TimeoutNegativeWarning' && KAFKAJS_REQUEST_QUEUE.test(new Error().stack ?? '')) return;
+    emit(warning, ...rest);
+  };
+  target.emitWarning = filtered;
+}

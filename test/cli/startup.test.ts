@@ -1,0 +1,154 @@
+/**
+ * What bin/thoth.ts does before the dispatch core loads (src/cli/startup.ts): Node's compile cache
+ * under the user's cache folder, best effort, and `--version` answered on its own.
+ */
+import { spawnSync } from 'node:child_process';
+import nodeModule from 'node:module';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileCacheDir, dropKafkajsNegativeTimeoutWarning, enableCompileCache, versionOnly } from '../../src/cli/startup.js';
+import { thothVersion } from '../../src/core/version.js';
+import { cleanEnv, spawnThoth } from '../support/cli.js';
+
+const nodeHasCompileCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+const temp = () => mkdtempSync(join(tmpdir(), 'thoth-startup-'));
+
+describe('the compile cache folder', () => {
+  it('is $XDG_CACHE_HOME/thoth/compile-cache', () => {
+    expect(compileCacheDir({ XDG_CACHE_HOME: '/xdg', HOME: '/home/u' })).toBe('/xdg/thoth/compile-cache');
+  });
+
+  it('is ~/.cache/thoth/compile-cache without XDG_CACHE_HOME, or with a relative one (the XDG spec ignores it)', () => {
+    expect(compileCacheDir({ HOME: '/home/u' })).toBe('/home/u/.cache/thoth/compile-cache');
+    expect(compileCacheDir({ XDG_CACHE_HOME: 'relative', HOME: '/home/u' })).toBe('/home/u/.cache/thoth/compile-cache');
+    expect(compileCacheDir({}, () => '/from/passwd')).toBe('/from/passwd/.cache/thoth/compile-cache');
+  });
+});
+
+describe('enabling the compile cache', () => {
+  it('hands Node the folder and returns the one Node uses', () => {
+    const asked: Array<string | undefined> = [];
+    const answer = (dir?: string) => (asked.push(dir), { status: 1, directory: dir });
+    expect(enableCompileCache({ XDG_CACHE_HOME: '/xdg' }, { enableCompileCache: answer })).toBe('/xdg/thoth/compile-cache');
+    expect(asked).toEqual(['/xdg/thoth/compile-cache']);
+  });
+
+  it('returns undefined, and throws nothing, when Node has no compile cache, refuses the folder, is told not to, or throws', () => {
+    const node = (answer: () => { status: number; message?: string; directory?: string }) => ({ enableCompileCache: answer });
+    expect(enableCompileCache({ HOME: '/h' }, {})).toBeUndefined();
+    expect(
+      enableCompileCache(
+        { HOME: '/h' },
+        node(() => ({ status: 0, message: 'Cannot create cache directory: not a directory' })),
+      ),
+    ).toBeUndefined();
+    expect(
+      enableCompileCache(
+        { HOME: '/h' },
+        node(() => ({ status: 3, message: 'Disabled by NODE_DISABLE_COMPILE_CACHE' })),
+      ),
+    ).toBeUndefined();
+    expect(
+      enableCompileCache(
+        { HOME: '/h' },
+        node(() => {
+          throw new Error('boom');
+        }),
+      ),
+    ).toBeUndefined();
+  });
+
+  it(`${nodeHasCompileCache ? 'fills' : 'leaves alone (no compile cache on this Node)'} the user's cache folder when thoth runs on Node ${process.version}`, async () => {
+    const cache = temp();
+    const result = await spawnThoth(['--help'], { env: cleanEnv({ XDG_CACHE_HOME: cache }) });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const folder = join(cache, 'thoth', 'compile-cache');
+    if (nodeHasCompileCache) {
+      // Node keeps one subfolder per Node version and V8 flags, holding a file per module compiled.
+      const [perVersion] = readdirSync(folder);
+      expect(perVersion).toMatch(new RegExp(`^${process.version}-`));
+      expect(readdirSync(join(folder, perVersion)).length).toBeGreaterThan(5);
+    } else {
+      expect(existsSync(folder)).toBe(false);
+    }
+  });
+
+  it('never fails a command when the folder cannot be made (its parent is a file, as on a read-only root)', async () => {
+    const file = join(temp(), 'not-a-folder');
+    writeFileSync(file, '');
+    for (const args of [['--version'], ['--help'], ['schema', '--list']]) {
+      const result = await spawnThoth(args, { env: cleanEnv({ XDG_CACHE_HOME: file, HOME: file }) });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).not.toBe('');
+    }
+  });
+});
+
+describe('--version before the dispatch core', () => {
+  it('answers --version alone, as the dispatch core would', async () => {
+    expect(versionOnly(['--version'])).toBe(`${thothVersion()}\n`);
+    const spawned = await spawnThoth(['--version']);
+    expect(spawned).toEqual({ code: 0, stdout: `${thothVersion()}\n`, stderr: '' });
+  });
+
+  it('leaves every other command line to the dispatch core', () => {
+    for (const args of [[], ['--help'], ['-q', '--version'], ['--version', 'extra'], ['query', '--version']])
+      expect(versionOnly(args)).toBeUndefined();
+  });
+});
+
+describe("kafkajs's negative timer", () => {
+  // Node >= 23 reports a timer armed with a negative delay (TimeoutNegativeWarning); 20 and 22 do not.
+  const [major] = process.versions.node.split('.').map(Number);
+  const nodeWarns = major >= 23;
+
+  /**
+   * The TimeoutNegativeWarning lines of a node process whose kafkajs request queue arms its negative
+   * timer, or that arms one of its own (-5 ms). Node reports only the first such timer of a process.
+   */
+  function negativeTimer(from: 'kafkajs' | 'thoth', filtered: boolean): string[] {
+    const script = `
+      import { createRequire } from 'node:module';
+      ${filtered ? `import { dropKafkajsNegativeTimeoutWarning } from ${JSON.stringify(new URL('../../dist/src/cli/startup.js', import.meta.url).href)}; dropKafkajsNegativeTimeoutWarning();` : ''}
+      if (${JSON.stringify(from)} === 'kafkajs') {
+        const require = createRequire(${JSON.stringify(new URL('../../package.json', import.meta.url).href)});
+        const RequestQueue = require('kafkajs/src/network/requestQueue');
+        const logger = { debug() {}, info() {}, warn() {}, error() {}, namespace() { return logger; } };
+        new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 1000, clientId: 'c', broker: 'b', logger }).scheduleCheckPendingRequests();
+      } else {
+        setTimeout(() => {}, -5);
+      }
+      // The queue re-arms its check for as long as it lives; warnings are printed on the next tick.
+      setTimeout(() => process.exit(0), 50);`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(child.status, child.stderr).toBe(0);
+    return child.stderr.split('\n').filter((line) => line.includes('TimeoutNegativeWarning'));
+  }
+
+  it(`is reported by Node ${process.version} ${nodeWarns ? 'as a warning on stderr' : 'not at all'} without the filter`, () => {
+    expect(negativeTimer('kafkajs', false)).toHaveLength(nodeWarns ? 1 : 0);
+  });
+
+  it("is dropped by the filter, while a negative timer of thoth's own is still reported", () => {
+    expect(negativeTimer('kafkajs', true)).toEqual([]);
+    const own = negativeTimer('thoth', true);
+    expect(own).toHaveLength(nodeWarns ? 1 : 0);
+    if (nodeWarns) expect(own[0]).toMatch(/-5 is a negative number/);
+  });
+
+  it('passes every other warning to Node as it came', () => {
+    const seen: unknown[][] = [];
+    const target = { emitWarning: (...args: unknown[]) => void seen.push(args) } as unknown as NodeJS.Process;
+    dropKafkajsNegativeTimeoutWarning(target);
+    target.emitWarning('-5 is a negative number.', 'TimeoutNegativeWarning');
+    target.emitWarning('old', { type: 'DeprecationWarning', code: 'DEP0001' });
+    expect(seen).toEqual([
+      ['-5 is a negative number.', 'TimeoutNegativeWarning'],
+      ['old', { type: 'DeprecationWarning', code: 'DEP0001' }],
+    ]);
+  });
+});
