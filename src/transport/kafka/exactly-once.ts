@@ -162,11 +162,16 @@ export function consumeExactlyOnce(
         return;
       }
       const transaction = await session.producer.transaction();
+      let doing = `committing ${topic}[${partition}]@${offset}`;
       try {
         const byTopic = new Map<string, Message[]>();
         for (const record of out) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), message(record)]);
-        if (byTopic.size > 0)
-          await transaction.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([name, messages]) => ({ topic: name, messages })) });
+        // One request per topic: a refusal (a record too large for that topic) then names the topic that refused it.
+        for (const [name, messages] of byTopic) {
+          doing = `sending to ${name}`;
+          await transaction.send({ acks: -1, topic: name, messages });
+        }
+        doing = `committing ${topic}[${partition}]@${offset}`;
         await transaction.sendOffsets({
           consumerGroupId: group,
           topics: [{ topic, partitions: [{ partition, offset: String(offset + 1) }] }],
@@ -177,7 +182,7 @@ export function consumeExactlyOnce(
         // A producer that failed mid-transaction is not trusted again: the next attempt starts a new session.
         await closeSession(slot(topic, partition));
         if (isFenced(error)) throw new RetryLater(FENCED_RETRY_MS);
-        throw describeKafkaFailure(h.settings, error, `committing ${topic}[${partition}]@${offset}`);
+        throw describeKafkaFailure(h.settings, error, doing);
       }
       session.committed = offset + 1;
       state.done = true;
