@@ -2,8 +2,16 @@
  * Fields whose name contains "password" are secrets (SPEC §2.1): they never
  * reach stdout, logs or errors unless the user asks with an explicit flag.
  */
+import { MAX_JSON_DEPTH } from './json-depth.js';
 
 export const MASK = '***';
+
+/**
+ * How deep the walks below look. Parsed bodies nest at most MAX_JSON_DEPTH levels (json-depth.ts);
+ * anything deeper, however it was built, is replaced by the mask rather than walked, so that no
+ * walk can overflow the stack and nothing unexamined is shown.
+ */
+const WALK_DEPTH = MAX_JSON_DEPTH + 8;
 
 export function isSecretField(name: string): boolean {
   return /password/i.test(name);
@@ -15,15 +23,18 @@ export function isSecretField(name: string): boolean {
  * null, so that "no password set" remains visible.
  */
 export function maskSecrets<T>(value: T): T {
-  return maskValue(value) as T;
+  return maskValue(value, 0) as T;
 }
 
-function maskValue(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(maskValue);
+function maskValue(value: unknown, depth: number): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  if (depth >= WALK_DEPTH) return MASK;
+  if (Array.isArray(value)) return value.map((item) => maskValue(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = isSecretField(key) && item !== null && item !== undefined ? MASK : maskValue(item);
+    // defineProperty keeps a `__proto__` key as data.
+    const masked = isSecretField(key) && item !== null && item !== undefined ? MASK : maskValue(item, depth + 1);
+    Object.defineProperty(out, key, { value: masked, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -43,12 +54,12 @@ export function withoutCredentials(text: string): string {
  * a recording made by `thoth tail` without --show-secrets, whose real values
  * are gone. Sending it would publish `***` as the password.
  */
-export function maskedSecretFields(value: unknown, path = ''): string[] {
-  if (Array.isArray(value)) return value.flatMap((item, i) => maskedSecretFields(item, `${path}[${i}]`));
-  if (typeof value !== 'object' || value === null) return [];
+export function maskedSecretFields(value: unknown, path = '', depth = 0): string[] {
+  if (typeof value !== 'object' || value === null || depth >= WALK_DEPTH) return [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => maskedSecretFields(item, `${path}[${i}]`, depth + 1));
   return Object.entries(value).flatMap(([key, item]) => {
     const at = path ? `${path}.${key}` : key;
-    return isSecretField(key) && item === MASK ? [at] : maskedSecretFields(item, at);
+    return isSecretField(key) && item === MASK ? [at] : maskedSecretFields(item, at, depth + 1);
   });
 }
 
@@ -63,11 +74,15 @@ export function scrubSecrets<T>(value: T): T {
   return scrubStrings(maskSecrets(value)) as T;
 }
 
-function scrubStrings(value: unknown): unknown {
+function scrubStrings(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return withoutCredentials(value);
-  if (Array.isArray(value)) return value.map(scrubStrings);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubStrings(item)]));
+  if (depth >= WALK_DEPTH) return MASK;
+  if (Array.isArray(value)) return value.map((item) => scrubStrings(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value))
+    Object.defineProperty(out, key, { value: scrubStrings(item, depth + 1), enumerable: true, writable: true, configurable: true });
+  return out;
 }
 
 /** Header names that hold a secret. */
@@ -81,11 +96,13 @@ export function maskHeaders(headers: Record<string, string>): Record<string, str
 }
 
 /** True when a secret field (name containing "password") holds a value anywhere in the message. */
-export function carriesSecrets(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(carriesSecrets);
+export function carriesSecrets(value: unknown, depth = 0): boolean {
   if (typeof value !== 'object' || value === null) return false;
+  // Not looked into: treated as secret, so that it is masked rather than shown.
+  if (depth >= WALK_DEPTH) return true;
+  if (Array.isArray(value)) return value.some((item) => carriesSecrets(item, depth + 1));
   return Object.entries(value).some(
-    ([name, item]) => (/password/i.test(name) && item !== null && item !== undefined) || carriesSecrets(item),
+    ([name, item]) => (/password/i.test(name) && item !== null && item !== undefined) || carriesSecrets(item, depth + 1),
   );
 }
 
