@@ -42,6 +42,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => runnable((await import('../commands/query.js')).queryCommand),
   },
   {
+    name: 'cache',
+    summary: 'Check the local knowledge cache (integrity check)',
+    load: async () => runnable((await import('../commands/cache.js')).cacheCommand),
+  },
+  {
     name: 'topics',
     summary: 'List or create the topics of the message catalogue',
     load: async () => runnable((await import('../commands/topics.js')).topicsCommand),

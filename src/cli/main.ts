@@ -128,7 +128,8 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (!(error instanceof CommanderError)) return reportError(error, fail, wanted ?? 'thoth');
+    if (!(error instanceof CommanderError))
+      return reportError(error, fail, wanted ?? 'thoth', args.includes('-v') || args.includes('--verbose'));
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
     // A command that needs a subcommand (`thoth query`) shows its help as an error; `thoth` alone is a request for help.
     if (error.code === 'commander.help') return error.exitCode === 0 || !wanted ? EXIT.ok : EXIT.usage;
@@ -146,7 +147,7 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
     for (const warning of context.settings.warnings) log.warn(warning);
     return exitCodeOf(await run(context));
   } catch (error) {
-    return reportError(error, fail, wanted!);
+    return reportError(error, fail, wanted!, globals.verbose === true);
   } finally {
     try {
       await context.close();

@@ -260,7 +260,7 @@ describe('thoth investigate on the embedded broker', () => {
 
     const run = await runThoth(['--db', db, 'investigate', '--until-idle', '0.5', '--port', 'none'], { env: env() });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`error: ${db} is corrupt`);
+    expect(run.stderr).toContain(`error: the knowledge cache ${db} is damaged`);
     expect(lines(run.stdout).filter((e) => e.event === 'dead-letter' || e.event === 'processed')).toEqual([]);
     const after = new Database(db, { readonly: true });
     expect(after.prepare('SELECT count(*) AS n FROM dead_letters').get()).toEqual({ n: 0 });
