@@ -13,6 +13,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { UsageError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { redact, secretValues } from '../core/redact.js';
+import { terminalSafe } from '../core/terminal.js';
 import { nearest } from '../core/suggest.js';
 import { createContext } from './context.js';
 import { EXIT, exitCodeOf, reportError } from './exit-codes.js';
@@ -85,7 +86,8 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   const clock = init.clock ?? systemClock;
   const args = argv.slice(2);
   const secrets = secretValues(env);
-  const fail = (text: string) => io.stderr.write(redact(text, secrets));
+  // Errors often echo what was typed or read: control characters are shown as escapes (`\x1b`).
+  const fail = (text: string) => io.stderr.write(terminalSafe(redact(text, secrets)));
   const program = rootProgram({ out: (text) => io.stdout.write(text), err: fail });
 
   const wanted = invokedCommandName(args);
