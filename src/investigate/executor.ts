@@ -18,7 +18,7 @@
  *      a deterministic name) rather than loses it;
  *   6. metrics, and the closing write when it had to wait for step 5.
  */
-import { maskSecrets } from '../messages/secrets.js';
+import { scrubSecrets } from '../messages/secrets.js';
 import type { KnowledgeStore, LedgerEntry, SourceRef } from '../store/types.js';
 import { resolveParameters } from '../workflows/build.js';
 import type { LedgerPort } from '../workflows/schedule.js';
@@ -162,7 +162,7 @@ export function createExecutor(context: ExecutorContext): Executor {
       for (const { record, reRunOf } of publishes) {
         await publisher.send([record]);
         if (reRunOf !== undefined) recorder.markReRunPublished(reRunOf, at);
-        emit({ kind: 'published', detail: { type: record.messageType, key: record.key, message: maskSecrets(record.message) } });
+        emit({ kind: 'published', detail: { type: record.messageType, key: record.key, message: scrubSecrets(record.message) } });
       }
 
       // 6. Metrics, and the closing write if it did not join step 4.

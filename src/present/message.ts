@@ -10,7 +10,7 @@ import { displayText } from '../core/quote.js';
 import { terminalSafeLine as safe } from '../core/terminal.js';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { DecodedMessage } from '../messages/records.js';
-import { maskHeaders, maskSecrets } from '../messages/secrets.js';
+import { maskHeaders, scrubSecrets } from '../messages/secrets.js';
 
 export interface PresentOptions {
   color: boolean;
@@ -44,7 +44,7 @@ function fieldLines(value: unknown, options: PresentOptions, paint: ChalkInstanc
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return [`  ${paint.dim('body:')} ${value === null ? paint.dim('(empty)') : formatScalar(value)}`];
   }
-  const shown = options.showSecrets ? value : maskSecrets(value);
+  const shown = options.showSecrets ? value : scrubSecrets(value);
   // The base fields are in the header line already.
   const entries = Object.entries(shown as Record<string, unknown>).filter(([name]) => !BASE_FIELDS.has(name));
   const width = Math.min(28, Math.max(0, ...entries.map(([name]) => name.length)));
