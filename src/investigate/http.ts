@@ -129,7 +129,7 @@ export function startOperatorServer(
   const server = createServer((req, res) => {
     const refused = refusal(req, options.host, names);
     if (refused) return send(res, refused[0], json({ error: refused[1] }));
-    route(req, res, options.controls, options.token).catch((error: unknown) => {
+    route(req, res, options.controls, options.token).catch(() => {
       if (!res.headersSent) send(res, 500, json({ error: 'internal error' }));
       else res.end();
     });
