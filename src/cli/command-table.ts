@@ -43,7 +43,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'cache',
-    summary: "Sync the local cache from the deployment's knowledge topic, or rebuild the topic from it",
+    summary: "Sync the local cache from the deployment's knowledge topic, rebuild the topic from it, check its integrity",
     load: async () => runnable((await import('../commands/cache.js')).cacheCommand),
   },
   {

@@ -31,6 +31,7 @@ export function createContext(init: {
   const { settings, log } = init;
   const opened: Array<() => Promise<void> | void> = [];
   const stores = new Map<string, Promise<Store>>();
+  const warned = new Set<string>();
   let broker: Promise<Broker> | undefined;
   let knowledge: Promise<KnowledgeTransport> | undefined;
   let kube: Promise<KubeClient> | undefined;
@@ -45,6 +46,11 @@ export function createContext(init: {
           readonly: mode === 'ro',
           indexUrls: settings.indexUrlsAsWritten,
           clock: init.clock,
+          warn: (text) => {
+            if (warned.has(text)) return;
+            warned.add(text);
+            log.warn(text);
+          },
         });
         opened.push(() => s.close());
         return s;

@@ -12,7 +12,7 @@ export function exitCodeOf(outcome: Outcome | void): number {
 }
 
 /** Reports a failure on stderr (through `fail`, which redacts secrets) and returns its exit code. */
-export function reportError(error: unknown, fail: (text: string) => void, commandName: string): number {
+export function reportError(error: unknown, fail: (text: string) => void, commandName: string, verbose = false): number {
   if (error instanceof UsageError) {
     fail(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}See 'thoth ${commandName} --help'.\n`);
     return EXIT.usage;
@@ -25,7 +25,15 @@ export function reportError(error: unknown, fail: (text: string) => void, comman
     fail(`error: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
     return EXIT.failure;
   }
-  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  fail(`${stack}\nThis is a bug in thoth; please report it with the command you ran.\n`);
+  // Never a stack unless asked for (-v): one line a person can quote in a report.
+  if (verbose) {
+    const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    fail(`${stack}\nThis is a bug in thoth; please report it with the command you ran.\n`);
+  } else {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    fail(
+      `error: ${text.replace(/\s+/g, ' ').trim().slice(0, 500)}\nThis is a bug in thoth; please report it with the command you ran (-v prints where it happened).\n`,
+    );
+  }
   return EXIT.failure;
 }

@@ -13,6 +13,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { UsageError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { redact, secretValues } from '../core/redact.js';
+import { terminalSafe } from '../core/terminal.js';
 import { nearest } from '../core/suggest.js';
 import { createContext } from './context.js';
 import { EXIT, exitCodeOf, reportError } from './exit-codes.js';
@@ -85,7 +86,8 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   const clock = init.clock ?? systemClock;
   const args = argv.slice(2);
   const secrets = secretValues(env);
-  const fail = (text: string) => io.stderr.write(redact(text, secrets));
+  // Errors often echo what was typed or read: control characters are shown as escapes (`\x1b`).
+  const fail = (text: string) => io.stderr.write(terminalSafe(redact(text, secrets)));
   const program = rootProgram({ out: (text) => io.stdout.write(text), err: fail });
 
   const wanted = invokedCommandName(args);
@@ -128,7 +130,8 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (!(error instanceof CommanderError)) return reportError(error, fail, wanted ?? 'thoth');
+    if (!(error instanceof CommanderError))
+      return reportError(error, fail, wanted ?? 'thoth', args.includes('-v') || args.includes('--verbose'));
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
     // A command that needs a subcommand (`thoth query`) shows its help as an error; `thoth` alone is a request for help.
     if (error.code === 'commander.help') return error.exitCode === 0 || !wanted ? EXIT.ok : EXIT.usage;
@@ -146,7 +149,7 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
     for (const warning of context.settings.warnings) log.warn(warning);
     return exitCodeOf(await run(context));
   } catch (error) {
-    return reportError(error, fail, wanted!);
+    return reportError(error, fail, wanted!, globals.verbose === true);
   } finally {
     try {
       await context.close();

@@ -4,6 +4,7 @@
  * ports (source, store, cluster) and runs the loop
  * (src/investigate/runner.ts); src/present/investigate.ts shows it.
  */
+import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
 import { investigatorConfig, type InvestigatorConfig } from '../config/investigator.js';
 import { parseModes } from '../config/investigator-settings.js';
@@ -43,12 +44,34 @@ export interface InvestigateOptions {
   port: number | null;
   portGiven: boolean;
   host: string;
+  /** --operator-host: names besides IP addresses, localhost and --host that the endpoints answer to. */
+  operatorHosts: string[];
+  /** --operator-token-file: /halt and /resume need this bearer token. */
+  operatorTokenFile?: string;
   pendingLimit?: number;
   maxBytes: number;
   /** text: dashboard (on a terminal) and a summary for people; ndjson: one JSON line per event, the summary last. */
   format: InvestigateFormat;
   /** --max-retries: undefined retries a transient failure until it passes. */
   maxAttempts?: number;
+}
+
+/** The bearer token of the operator endpoints: the file's first line (a mounted Secret key), never shown. */
+function readOperatorToken(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UserError(
+      `cannot read --operator-token-file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      'pass a file holding the token, such as a mounted Secret key',
+    );
+  }
+  const token = text.split(/\r?\n/)[0].trim();
+  if (token.length < 16 || /\s/.test(token)) {
+    throw new UsageError(`--operator-token-file ${path}: the token must be one line of at least 16 characters without spaces`);
+  }
+  return token;
 }
 
 /** A port, or 'none' (commander keeps no null from a parser). */
@@ -120,6 +143,12 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
         parsePort,
       )
       .option('--host <address>', 'address the endpoints listen on (default 127.0.0.1, 0.0.0.0 inside Kubernetes)')
+      .option(
+        '--operator-host <name>',
+        'a host name the endpoints answer to besides IP addresses, localhost and --host (repeatable; e.g. the Service name)',
+        collect,
+      )
+      .option('--operator-token-file <path>', 'POST /halt and /resume need "Authorization: Bearer <the token in this file>"')
       .option('--solvers <names>', 'solver environments (default: THOTH_SOLVERS)', collect)
       .option('--index-url <url>', 'register a package index (default: THOTH_INDEX_URLS; repeatable)', collect)
       // Each switch with its --no- form and no default: unset, the setting (THOTH_INVESTIGATOR_*) applies.
@@ -189,6 +218,8 @@ Examples:
           portGiven: o.port !== undefined,
           // In a cluster the metrics must be scrapable; on a workstation keep /halt to this machine.
           host: o.host ?? (settings.inKubernetes ? '0.0.0.0' : '127.0.0.1'),
+          operatorHosts: o.operatorHost ?? [],
+          operatorTokenFile: o.operatorTokenFile,
           pendingLimit,
           // A replay in CI must end: there a record that keeps failing transiently is dead-lettered after 8 tries.
           maxAttempts: o.maxRetries ?? (o.from !== undefined ? FROM_FILE_MAX_ATTEMPTS : undefined),
@@ -215,7 +246,13 @@ Examples:
       http:
         options.port === null || (options.from !== undefined && !options.portGiven)
           ? null
-          : { host: options.host, port: options.port, required: options.portGiven },
+          : {
+              host: options.host,
+              port: options.port,
+              required: options.portGiven,
+              hostNames: options.operatorHosts,
+              token: options.operatorTokenFile === undefined ? undefined : readOperatorToken(options.operatorTokenFile),
+            },
       maxBytes: options.maxBytes,
       retry: { ...DEFAULT_RETRY, maxAttempts: options.maxAttempts },
       stopGraceMs: 8_000,

@@ -49,7 +49,8 @@ older thoth has its schema upgraded once, as every command does). Ctrl-C stops a
 ${examples(Object.values(EXAMPLES).flat())}`;
 
 function parseLimit(text: string): number {
-  if (!/^\d+$/.test(text)) throw new InvalidArgumentError('expected a whole number');
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw new InvalidArgumentError(`expected a whole number up to ${Number.MAX_SAFE_INTEGER}`);
   return Number(text);
 }
 

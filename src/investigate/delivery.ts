@@ -36,7 +36,7 @@ import type { Effect } from './effects.js';
 import type { EventSink, InvestigatorEventName } from './events.js';
 import { METRIC, type Metrics } from './metrics.js';
 import { typeOfTopic } from '../messages/records.js';
-import { scrubSecrets, withoutCredentials } from '../messages/secrets.js';
+import { maskHeaders, scrubSecrets, withoutCredentials } from '../messages/secrets.js';
 import { ERROR_CLASS, decodeConsumed } from './record-decoder.js';
 import { sleepWithHeartbeat, retryDelay, type RetryPolicy } from './retry.js';
 
@@ -174,7 +174,8 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
               reason,
               // The dead-letter topic keeps the record as it was; the cache's copy is for people, without secrets.
               value: scrubSecrets(valueAsReceived(record.value)),
-              headers: record.headers,
+              // `authorization: Bearer …`, tokens, URL user info: masked as in the value.
+              headers: maskHeaders(record.headers),
               createdAt: at,
             });
             if (options.useInbox) store.recordInbox(source, 'dead-letter', at);

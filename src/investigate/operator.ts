@@ -8,11 +8,11 @@ import type { Logger } from '../core/logger.js';
 import { baseTopicOf, topicName } from '../messages/topics.js';
 import type { Consumption } from '../transport/port.js';
 import type { InvestigatorEventName } from './events.js';
-import { startOperatorServer, type OperatorServer } from './http.js';
+import { startOperatorServer, type OperatorSecurity, type OperatorServer } from './http.js';
 import type { Metrics, Sample } from './metrics.js';
 import { lagSamples } from './consumption-watch.js';
 
-export interface OperatorEndpointOptions {
+export interface OperatorEndpointOptions extends OperatorSecurity {
   host: string;
   port: number;
   /** The port was asked for: failing to bind it is an error, not a warning. */
@@ -43,6 +43,8 @@ export async function serveOperatorEndpoints(options: OperatorEndpointOptions): 
     const server = await startOperatorServer({
       host: options.host,
       port: options.port,
+      hostNames: options.hostNames,
+      token: options.token,
       controls: {
         metrics: async () => {
           const consumption = options.consumption();
@@ -71,7 +73,9 @@ export async function serveOperatorEndpoints(options: OperatorEndpointOptions): 
         },
       },
     });
-    options.log.notice(`operator endpoints on ${server.url} (/metrics, /_health, /halt/<topic>, /resume/<topic>)`);
+    options.log.notice(
+      `operator endpoints on ${server.url} (/metrics, /_health; POST /halt/<topic>, /resume/<topic>${options.token !== undefined ? ' with the bearer token' : ''})`,
+    );
     return server;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -44,7 +44,7 @@ export interface RunnerOptions {
   readonly namespaceFor: (kind: WorkflowKind) => string;
   pendingLimit?: number;
   /** Operator endpoints; null turns them off. */
-  http: { host: string; port: number; required: boolean } | null;
+  http: { host: string; port: number; required: boolean; hostNames?: readonly string[]; token?: string } | null;
   maxBytes: number;
   retry: RetryPolicy;
   /** Longest wait for in-flight records after a stop signal (SPEC: exit within 10 s). */

@@ -9,6 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { UserError } from '../core/errors.js';
 import type { RawBytes } from './broker-records.js';
 import type { Envelope } from './envelope.js';
+import { MAX_JSON_DEPTH, nestingBeyond, tooDeepReason } from './json-depth.js';
 import { parseCanonical, parseJsonText, parseJsonTree, toPlain, valueOfNode, type JsonValue } from './json-text.js';
 import { pythonJson } from './wire-json.js';
 
@@ -171,6 +172,9 @@ function addPosition(envelope: Envelope, line: Record<string, unknown>): void {
  * (its bytes are the body), a string as the text it holds, null as no value.
  */
 function lineValue(text: string): { line: unknown; value?: LineValue } {
+  // The value sits one level inside the line: a body at the limit is still a good line.
+  const deep = nestingBeyond(text, MAX_JSON_DEPTH + 1);
+  if (deep !== undefined) throw new LineProblem(`not valid JSON: ${tooDeepReason()} at character ${deep}`);
   const fast = canonicalLineValue(text);
   if (fast) return fast;
   const tree = parseJsonTree(text);

@@ -5,6 +5,7 @@
  * JSON line for scripts).
  */
 import type { Io } from '../core/io.js';
+import { terminalSafe } from '../core/terminal.js';
 import { jsonLinesSink, type EventSink } from '../investigate/events.js';
 import type { RunSummary } from '../investigate/summary.js';
 
@@ -49,6 +50,10 @@ const SHOWN_WORKFLOW_PARAMETERS = /PACKAGE|SOLVER_NAME|RECOMMENDATION|DOCUMENT_I
 
 /** The human summary: what was learned, then what would run (or was created). */
 export function formatSummaryText(summary: RunSummary, options: { limit?: number; width?: number } = {}): string {
+  return terminalSafe(summaryText(summary, options));
+}
+
+function summaryText(summary: RunSummary, options: { limit?: number; width?: number }): string {
   const limit = options.limit ?? 50;
   const out: string[] = [];
   const types = Object.entries(summary.messagesByType).sort(([a], [b]) => a.localeCompare(b));

@@ -28,6 +28,7 @@ export type { AppliedRecords, ChangelogPosition, FactFunctions } from './facts-s
 export type { Touched } from './projection.js';
 export type { DecisionQueries } from './decision-queries.js';
 export { SCHEMA_VERSION } from './migrations.js';
+export { checkIntegrity, type IntegrityReport } from './check.js';
 export { normalizePackageName, normalizeIndexUrl } from './names.js';
 
 export interface Store extends KnowledgeStore, ReportFunctions, EmbeddedLog, FactFunctions, DecisionQueries {
@@ -75,8 +76,21 @@ export function openStore(path: string, options: OpenOptions & { indexUrls?: str
       if (db.open) db.close();
     },
   };
+  guardErrors(store, path);
   const indexUrls = options.indexUrls;
-  if (!store.readonly && indexUrls && indexUrls.length > 0)
-    withStoreErrors(path, () => store.transaction(() => store.seedIndexes(indexUrls)));
+  if (!store.readonly && indexUrls && indexUrls.length > 0) store.transaction(() => store.seedIndexes(indexUrls));
   return store;
+}
+
+/**
+ * Every call on the store reports a SQLite failure as thoth's one-line error
+ * (a cache damaged in pages read late fails in whichever call reads them first).
+ */
+function guardErrors(store: Store, path: string): void {
+  const methods = store as unknown as Record<string, unknown>;
+  for (const [name, value] of Object.entries(methods)) {
+    if (typeof value !== 'function' || name === 'close') continue;
+    const call = value as (...args: unknown[]) => unknown;
+    methods[name] = (...args: unknown[]) => withStoreErrors(path, () => call(...args));
+  }
 }

@@ -15,6 +15,8 @@ export interface OpenOptions {
   create?: boolean;
   /** Open a read-only connection: nothing is created, written or migrated by this connection. */
   readonly?: boolean;
+  /** Told when the file (or its folder) is open to other users. */
+  warn?: (text: string) => void;
 }
 
 /** How long a connection waits for another process's lock before SQLITE_BUSY. */
@@ -106,7 +108,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   if (!existsSync(path)) {
     if (readonly || !options.create) throw new UserError(`no knowledge cache at ${path}`, NO_CACHE_HINT);
     makeFolders(dirname(path));
+    createPrivateFile(path);
   } else {
+    if (options.warn) for (const warning of permissionWarnings(path)) options.warn(warning);
     const { empty, userVersion } = checkExisting(path);
     if (readonly && empty) throw new UserError(`${path} holds no thoth data yet`, NO_CACHE_HINT);
     if (readonly && userVersion < SCHEMA_VERSION) {
@@ -134,6 +138,50 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
 }
 
 /**
+ * The cache keeps message values, dead letters and the embedded broker's log
+ * (headers, secrets in bodies): it is created 0600 (SQLite gives its -wal and
+ * -shm files the same mode) in folders created 0700.
+ */
+function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    throw new UserError(
+      `cannot create the knowledge cache ${path} (${code ?? String(error)})`,
+      'pass another file with --db, or set THOTH_HOME',
+    );
+  }
+}
+
+const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
+
+/** What a user should hear about a cache of theirs that others can read, or a folder others can write. */
+export function permissionWarnings(path: string): string[] {
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') return [];
+  const warnings: string[] = [];
+  try {
+    const file = statSync(path);
+    if (file.uid === process.getuid() && (file.mode & 0o077) !== 0) {
+      warnings.push(
+        `the knowledge cache ${path} is open to other users (mode ${octal(file.mode)}); it keeps message values and the embedded broker's log: chmod 600 ${path}`,
+      );
+    }
+    const folder = statSync(dirname(path));
+    // Others who can write the folder can replace the file; the sticky bit (/tmp) stops that.
+    if (folder.uid === process.getuid() && (folder.mode & 0o022) !== 0 && (folder.mode & 0o1000) === 0) {
+      warnings.push(
+        `the folder of the knowledge cache ${dirname(path)} is writable by other users (mode ${octal(folder.mode)}): chmod 700 ${dirname(path)}`,
+      );
+    }
+  } catch {
+    // Not ours to judge: the open that follows reports what is wrong.
+  }
+  return warnings;
+}
+
+/**
  * `mkdir -p`, without fs.mkdirSync's recursive mode: under /proc that spins
  * forever on Node 20 (mkdir answers ENOENT for a parent that exists). A
  * failure names the folder.
@@ -146,7 +194,7 @@ function makeFolders(dir: string): void {
   }
   for (const folder of missing) {
     try {
-      mkdirSync(folder);
+      mkdirSync(folder, 0o700);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue;

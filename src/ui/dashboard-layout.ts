@@ -5,6 +5,7 @@
  * terminal on every frame once a frame fills it (a flickering dashboard).
  * Plain data, so that what a person sees is testable without a terminal.
  */
+import { terminalSafeLine } from '../core/terminal.js';
 import { describeEvent, formatUptime, RECENT_EVENTS, type DashboardState } from './dashboard-model.js';
 
 export type Tone = 'title' | 'heading' | 'bad' | 'warn' | 'dim';
@@ -108,7 +109,8 @@ const countItems = (counts: Record<string, number>) =>
 export function dashboardLines(state: DashboardState, options: LayoutOptions): DashboardLine[] {
   const width = Math.max(MIN_WIDTH, options.width || FALLBACK_WIDTH) - 1;
   const content = width - LABEL;
-  const mask = (text: string) => maskText(text, options.secrets);
+  // Text from messages and errors: masked, and its control characters shown as escapes (`\x1b`).
+  const mask = (text: string) => terminalSafeLine(maskText(text, options.secrets));
   const lines: DashboardLine[] = [];
   const row = (label: string, texts: string[], tone?: Tone, labelOnly = false) =>
     texts.forEach((text, i) =>

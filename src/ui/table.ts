@@ -1,9 +1,11 @@
 /**
  * A small presenter shared by commands that print lists: aligned tables
  * (coloured only when asked, so NO_COLOR and pipes stay plain), and JSON or
- * YAML documents for scripts.
+ * YAML documents for scripts. A cell's control characters are shown as
+ * escapes (`\x1b`): a value from a message cannot drive the terminal.
  */
 import { Chalk } from 'chalk';
+import { terminalSafeLine } from '../core/terminal.js';
 
 export type CellStyle = 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold';
 
@@ -28,7 +30,7 @@ const MIN_COLUMN = 4;
 
 function cellText(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '-';
-  return String(value).replace(/\s+/g, ' ');
+  return terminalSafeLine(String(value).replace(/\s+/g, ' '));
 }
 
 function fit(text: string, width: number): string {
@@ -88,7 +90,7 @@ export function renderGrid(header: string[], rows: string[][]): string {
 export function renderFields(fields: Array<[string, string | number | boolean | null | undefined]>, options: TableOptions = {}): string {
   const chalk = new Chalk({ level: options.color ? 1 : 0 });
   const width = Math.max(0, ...fields.map(([k]) => k.length));
-  return fields.map(([key, value]) => `${chalk.dim(`${key}:`.padEnd(width + 1))} ${cellText(value)}`).join('\n') + '\n';
+  return fields.map(([key, value]) => `${chalk.dim(`${terminalSafeLine(key)}:`.padEnd(width + 1))} ${cellText(value)}`).join('\n') + '\n';
 }
 
 /** A document for scripts: JSON (2-space indent, stable key order as built) or YAML. */

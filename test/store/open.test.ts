@@ -151,7 +151,7 @@ describe('opening the knowledge cache', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(UserError);
-    expect((error as Error).message).toMatch(/is corrupt or not a thoth knowledge cache/);
+    expect((error as Error).message).toMatch(/is damaged/);
     expect(readFileSync(path).equals(bytes)).toBe(true);
   });
 
