@@ -42,6 +42,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => runnable((await import('../commands/query.js')).queryCommand),
   },
   {
+    name: 'dead-letters',
+    summary: 'List, inspect and re-drive the messages the investigator could not process',
+    load: async () => runnable((await import('../commands/dead-letters.js')).deadLettersCommand),
+  },
+  {
     name: 'topics',
     summary: 'List or create the topics of the message catalogue',
     load: async () => runnable((await import('../commands/topics.js')).topicsCommand),

@@ -128,6 +128,7 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
             // The dead-letter topic keeps the record as it was; the cache's copy is for people, without secrets.
             value: scrubSecrets(valueAsReceived(record.value)),
             headers: record.headers,
+            key: record.key,
             createdAt: at,
           });
           if (options.useInbox) store.recordInbox(source, 'dead-letter', at);

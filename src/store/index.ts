@@ -11,6 +11,7 @@ import { versionFunctions } from './versions.js';
 import { requestFunctions } from './requests.js';
 import { ledgerFunctions } from './ledger.js';
 import { reportFunctions, type ReportFunctions } from './reports.js';
+import { deadLetterFunctions, type DeadLetterFunctions } from './dead-letters.js';
 import { packageReport, type PackageReport } from './package-report.js';
 import { embeddedLog, type EmbeddedLog } from './log.js';
 import { readOnlySql, storeStats, type SqlResult, type StoreStats } from './stats.js';
@@ -21,10 +22,11 @@ export type { KnowledgeStore } from './types.js';
 export type { PackageReport, VersionReport } from './package-report.js';
 export type { WorkflowReport, DeadLetterReport, UnresolvedReport, VersionRef } from './reports.js';
 export type { StoreStats, SqlResult } from './stats.js';
+export type { DeadLetterEntry, DeadLetterFilter, Redrive, RedriveCopy } from './dead-letters.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { normalizePackageName, normalizeIndexUrl } from './names.js';
 
-export interface Store extends KnowledgeStore, ReportFunctions, EmbeddedLog {
+export interface Store extends KnowledgeStore, ReportFunctions, DeadLetterFunctions, EmbeddedLog {
   readonly path: string;
   readonly readonly: boolean;
   /** Registers every index of a comma-separated list (THOTH_INDEX_URLS); returns the ones that were new. */
@@ -56,6 +58,7 @@ export function openStore(path: string, options: OpenOptions & { indexUrls?: str
     ...requestFunctions(prepare, versions.versionId, clock),
     ...ledgerFunctions(prepare),
     ...reportFunctions(prepare),
+    ...deadLetterFunctions(prepare),
     ...embeddedLog(db, prepare, clock),
     packageReport: (name, version, solvers) => packageReport(prepare, name, version, solvers),
     stats: () => storeStats(db, path),

@@ -260,7 +260,7 @@ describe('thoth query', () => {
     store.close();
     const before = await runThoth(['--db', path, '-o', 'yaml', 'query', 'stats'], { env });
     expect(before.code).toBe(0);
-    expect(parseYaml(before.stdout)).toMatchObject({ schema_version: 3 });
+    expect(parseYaml(before.stdout)).toMatchObject({ schema_version: 4 });
     const between = await runThoth(['--db', path, 'query', '-o', 'json', 'workflows', '--kind', 'solver'], { env });
     expect((JSON.parse(between.stdout) as unknown[]).length).toBe(1);
     const none = await runThoth(['-o', 'json', 'schema', 'solved-package'], { env });
@@ -334,6 +334,6 @@ describe('thoth query', () => {
     db.close();
     const refused = await runThoth(['--db', newer, 'query', 'stats'], { env });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/newer thoth \(schema version 99; this thoth knows up to 3\)/);
+    expect(refused.stderr).toMatch(/newer thoth \(schema version 99; this thoth knows up to 4\)/);
   });
 });
