@@ -42,6 +42,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => runnable((await import('../commands/query.js')).queryCommand),
   },
   {
+    name: 'doctor',
+    summary: 'Check the broker, topics, lag, cache, indexes, cluster, Argo, RBAC and clock',
+    load: async () => runnable((await import('../commands/doctor.js')).doctorCommand),
+  },
+  {
     name: 'dead-letters',
     summary: 'List, inspect and re-drive the messages the investigator could not process',
     load: async () => runnable((await import('../commands/dead-letters.js')).deadLettersCommand),
