@@ -47,6 +47,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => runnable((await import('../commands/cache.js')).cacheCommand),
   },
   {
+    name: 'doctor',
+    summary: 'Check the broker, topics, lag, cache, indexes, cluster, Argo, RBAC and clock',
+    load: async () => runnable((await import('../commands/doctor.js')).doctorCommand),
+  },
+  {
+    name: 'dead-letters',
+    summary: 'List, inspect and re-drive the messages the investigator could not process',
+    load: async () => runnable((await import('../commands/dead-letters.js')).deadLettersCommand),
+  },
+  {
     name: 'topics',
     summary: 'List or create the topics of the message catalogue',
     load: async () => runnable((await import('../commands/topics.js')).topicsCommand),

@@ -17,7 +17,8 @@ import { DEFAULT_RETRY } from '../investigate/retry.js';
 import { knowledgeTopics, runInvestigator, type RunnerOptions } from '../investigate/runner.js';
 import { brokerSource, fileSource, type InvestigatorSource } from '../investigate/sources.js';
 import { buildSummary } from '../investigate/summary.js';
-import { eventPresenter, formatCounts, presentSummary, type InvestigateFormat } from '../present/investigate.js';
+import { parseExpectation, runOutcome, scenarioMismatches } from '../investigate/expectation.js';
+import { eventPresenter, formatCounts, formatExpectation, presentSummary, type InvestigateFormat } from '../present/investigate.js';
 import { configuredNamespace, namespaceFor, type NamespaceOptions } from '../workflows/namespaces.js';
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
 import type { CommandDefinition } from './command.js';
@@ -54,6 +55,10 @@ export interface InvestigateOptions {
   format: InvestigateFormat;
   /** --max-retries: undefined retries a transient failure until it passes. */
   maxAttempts?: number;
+  /** --expect: an expectation file (fixtures/scenarios format) the run is compared with. */
+  expect?: string;
+  /** --allow-dead-letters: a --from run that dead-letters messages still exits 0. */
+  allowDeadLetters: boolean;
 }
 
 /** The bearer token of the operator endpoints: the file's first line (a mounted Secret key), never shown. */
@@ -105,6 +110,11 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
         '--from <file.ndjson>',
         'handle a recorded stream (SPEC §7) instead of a broker, then exit; follow-ups it publishes are handled too',
       )
+      .option(
+        '--expect <expected.json>',
+        "with --from: compare the run's workflows, follow-ups, dead letters and knowledge with this file; exit 1 with the differences",
+      )
+      .option('--allow-dead-letters', 'with --from: exit 0 even when messages were dead-lettered (they exit 1 otherwise)')
       .option('--until-idle <seconds>', 'exit after this many seconds without a message', parseSeconds('--until-idle'))
       .option(
         '--mode <modes>',
@@ -182,9 +192,16 @@ Ctrl-C finishes the messages in flight, commits, leaves the group and exits 0.
 Output: a live dashboard on a terminal, one JSON line per event when piped (-o to choose).
 A bounded run (--from, --until-idle) ends with a summary of what was learned and scheduled.
 
+CI: a --from run that dead-lettered a message exits 1 (--allow-dead-letters when that is
+expected). --expect EXPECTED.json compares the run with an expectation file, the format of
+fixtures/scenarios/*/expected.json: {"workflows": [{"kind", "parameters"}], "published":
+[{"type", "fields"}], "dead_letters": [{"topic", "error_class", "reason_contains"}], "packages":
+[{"name", "version", "expect"}]}; each difference is one line on stderr, and the exit code is 1.
+
 Examples:
   $ thoth investigate --from fixtures/streams/continuous-learning.ndjson
   $ thoth investigate --from recorded.ndjson -o text > summary.txt
+  $ thoth investigate --from fixtures/scenarios/solved-package/input.ndjson --expect fixtures/scenarios/solved-package/expected.json
   $ thoth investigate --namespace thoth
   $ thoth investigate --mode middletier --until-idle 30 --workflows record
   $ KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 thoth investigate --port 0 --pending-limit 20`,
@@ -205,6 +222,12 @@ Examples:
         if (o.group !== undefined && !o.group.trim()) throw new UsageError('--group must name a consumer group, got an empty string');
         if (o.from !== undefined && o.untilIdle !== undefined)
           throw new UsageError('--until-idle applies to a broker; --from already stops at the end of its file');
+        if (o.from === undefined && o.expect !== undefined)
+          throw new UsageError(
+            '--expect applies to a --from run: name the recorded stream to check (--from STREAM --expect EXPECTED.json)',
+          );
+        if (o.from === undefined && o.allowDeadLetters)
+          throw new UsageError('--allow-dead-letters applies to a --from run; a broker run writes dead letters to its topic and goes on');
         done({
           config,
           from: o.from,
@@ -225,11 +248,15 @@ Examples:
           maxAttempts: o.maxRetries ?? (o.from !== undefined ? FROM_FILE_MAX_ATTEMPTS : undefined),
           maxBytes: settings.maxMessageBytes,
           format: outputOrDefault(o.output, { tty: 'text', piped: 'ndjson' }, parse.isTTY),
+          ...(o.expect !== undefined ? { expect: o.expect } : {}),
+          allowDeadLetters: Boolean(o.allowDeadLetters),
         });
       }),
 
   async run(options, context) {
     const { io, log } = context;
+    // A bad expectation file fails before the run, not after it.
+    const expectation = options.expect !== undefined ? readExpectation(options.expect) : undefined;
     const store = await context.store({ create: true });
     store.seedIndexes(options.config.indexUrls);
     const kube = await workflowTarget(options, context);
@@ -263,8 +290,11 @@ Examples:
     const source = await investigatorSource(options, context);
     const presenter = await eventPresenter(options.format, io, { color: context.settings.color, secrets: context.settings.secrets });
     const learned: InvestigatorEvent[] = [];
+    // What --expect compares: the run's own workflows, follow-ups, dead letters and metric updates.
+    const checked: InvestigatorEvent[] = [];
     const sink: EventSink = (event) => {
       if (event.event === 'recorded' && learned.length < 10_000) learned.push(event);
+      if (expectation && CHECKED_EVENTS.has(event.event)) checked.push(event);
       presenter.sink(event);
     };
     let outcome;
@@ -277,8 +307,36 @@ Examples:
     io.stderr.write(formatCounts(summary));
     if (outcome.reason !== 'signal')
       await write(io.stdout, presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));
+    if (outcome.reason === 'signal' || options.from === undefined) return;
+    if (expectation) {
+      const differences = scenarioMismatches(
+        expectation,
+        runOutcome(checked, store, { startedAt: outcome.startedAt, solvers: options.config.solvers }),
+      );
+      io.stderr.write(formatExpectation(options.expect!, differences));
+      return differences.length === 0 ? 'ok' : 'failure';
+    }
+    const dead = summary.counts.deadLetters;
+    if (dead > 0 && !options.allowDeadLetters) {
+      log.warn(
+        `${dead} message${dead === 1 ? ' was' : 's were'} dead-lettered (thoth dead-letters list); --allow-dead-letters or --expect with them listed when that is expected`,
+      );
+      return 'failure';
+    }
   },
 };
+
+const CHECKED_EVENTS = new Set<string>(['scheduled', 'known', 'exists', 'recorded-workflow', 'published', 'dead-letter', 'metric']);
+
+function readExpectation(path: string) {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UserError(`--expect ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return parseExpectation(text, path);
+}
 
 /** The records: a recorded file (`--from`, no broker at all) or the broker's topics of the chosen modes. */
 async function investigatorSource(options: InvestigateOptions, context: CommandContext): Promise<InvestigatorSource> {

@@ -176,6 +176,7 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
               value: scrubSecrets(valueAsReceived(record.value)),
               // `authorization: Bearer …`, tokens, URL user info: masked as in the value.
               headers: maskHeaders(record.headers),
+              key: record.key,
               createdAt: at,
             });
             if (options.useInbox) store.recordInbox(source, 'dead-letter', at);

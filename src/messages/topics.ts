@@ -6,6 +6,20 @@
 /** Where the investigator writes messages it cannot process (prefixed like every topic). */
 export const DEAD_LETTER_BASE_TOPIC = 'thoth.investigator.dead-letter';
 
+/** Header names on a dead letter (thoth's own; upstream had no dead-letter topic). */
+export const DEAD_LETTER_HEADERS = {
+  topic: 'thoth-source-topic',
+  partition: 'thoth-source-partition',
+  offset: 'thoth-source-offset',
+  errorClass: 'thoth-error-class',
+  reason: 'thoth-reason',
+  /** Set when the value was left out because the dead letter would exceed the producer's size limit. */
+  valueOmitted: 'thoth-value-omitted',
+} as const;
+
+/** The header a re-driven record carries: where its dead letter's record was (`topic/partition/offset`). */
+export const REDRIVEN_FROM_HEADER = 'thoth-redriven-from';
+
 /** An empty deployment name (THOTH_DEPLOYMENT_NAME="") prefixes a bare dot, as thoth-messaging does. */
 export function topicName(baseTopic: string, deploymentName?: string): string {
   return deploymentName !== undefined ? `${deploymentName}.${baseTopic}` : baseTopic;

@@ -85,3 +85,13 @@ function summaryText(summary: RunSummary, options: { limit?: number; width?: num
   );
   return `${out.join('\n')}\n`;
 }
+
+/** The verdict of `--expect`, for stderr: one line when the run matched, else each difference on its own line. */
+export function formatExpectation(path: string, differences: readonly string[]): string {
+  if (differences.length === 0) return `expect: the run matches ${path}\n`;
+  return [
+    `expect: ${differences.length} difference${differences.length === 1 ? '' : 's'} from ${path}:`,
+    ...differences.map((d) => `  ✘ ${d}`),
+    '',
+  ].join('\n');
+}

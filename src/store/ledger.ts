@@ -141,10 +141,11 @@ export function ledgerFunctions(prepare: Prepare, write: (facts: Fact[]) => void
       const isJson = typeof raw !== 'string' && raw !== null && raw !== undefined;
       const value = raw === null || raw === undefined ? null : typeof raw === 'string' ? raw : JSON.stringify(raw);
       prepare(
-        `INSERT INTO dead_letters (origin, topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO dead_letters (origin, topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at, record_key, key_known)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (origin, topic, partition, "offset") DO UPDATE SET error_class = excluded.error_class, reason = excluded.reason,
-           value = excluded.value, value_is_json = excluded.value_is_json, headers = excluded.headers, created_at = excluded.created_at`,
+           value = excluded.value, value_is_json = excluded.value_is_json, headers = excluded.headers, created_at = excluded.created_at,
+           record_key = excluded.record_key, key_known = excluded.key_known`,
       ).run(
         letter.origin ?? '',
         letter.topic,
@@ -156,6 +157,8 @@ export function ledgerFunctions(prepare: Prepare, write: (facts: Fact[]) => void
         isJson ? 1 : 0,
         JSON.stringify(letter.headers ?? {}),
         canonicalTime(letter.createdAt),
+        letter.key ?? null,
+        letter.key === undefined ? 0 : 1,
       );
     },
   };

@@ -39,6 +39,8 @@ export interface DeadLetter {
   /** The value as received: the parsed object, or the raw string when it was not JSON. */
   value: unknown;
   headers: Record<string, string>;
+  /** The record's key; undefined when it is not known (a dead letter kept by an older thoth). */
+  key?: string | null;
   createdAt: string;
 }
 

@@ -92,6 +92,18 @@ export function openEmbeddedBroker(store: Store, path: string, options: Embedded
     },
     consume: (consumeOptions, handler) => consumeLog(store, path, consumeOptions, handler, leaseMs),
     topics: async () => safely(() => store.logTopics()),
+    groupLag: async (group, topics) =>
+      safely(() => {
+        const existing = new Set(store.logTopics().map((t) => t.name));
+        // The embedded log has one partition per topic.
+        return topics
+          .filter((topic) => existing.has(topic))
+          .map((topic) => {
+            const committed = store.committedOffset(group, topic, 0) ?? null;
+            const end = store.logEndOffset(topic, 0);
+            return { topic, partition: 0, committed, end, lag: end - (committed ?? store.logStartOffset(topic, 0)) };
+          });
+      }),
     // Partitions and replication are Kafka's business: the embedded log always has one partition.
     createTopics: async (names) => safely(() => store.transaction(() => names.filter((name) => store.createLogTopic(name)))),
     // The store belongs to whoever opened it (the dependency object closes it).

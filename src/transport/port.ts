@@ -116,6 +116,25 @@ export interface Consumption {
   assignment?(): Array<{ topic: string; partition: number }>;
 }
 
+/** Where a consumer group stands on one partition (`thoth doctor`, kafka-consumer-groups --describe). */
+export interface GroupPartitionLag {
+  topic: string;
+  partition: number;
+  /** The group's committed offset (the next it reads); null when it has committed none there. */
+  committed: number | null;
+  /** Offset the next produced record will get. */
+  end: number;
+  /** Records between the committed offset (or the log start, with none committed) and the end. */
+  lag: number;
+}
+
+/** The cluster behind a Kafka bootstrap address. */
+export interface ClusterInfo {
+  clusterId: string;
+  controller: number | null;
+  brokers: Array<{ id: number; host: string; port: number }>;
+}
+
 export interface Broker {
   readonly kind: 'kafka' | 'embedded';
   /** Where it is, for notices and errors: `kafka://127.0.0.1:9092` or the SQLite path. Never holds credentials. */
@@ -125,5 +144,9 @@ export interface Broker {
   topics(): Promise<TopicInfo[]>;
   /** Creates the topics that do not exist yet and returns their names. */
   createTopics(names: string[], options?: { partitions?: number; replicationFactor?: number }): Promise<string[]>;
+  /** The group's committed offsets and lag on every partition of the topics that exist. */
+  groupLag(group: string, topics: string[]): Promise<GroupPartitionLag[]>;
+  /** Kafka only: the cluster id, controller and brokers. */
+  cluster?(): Promise<ClusterInfo>;
   close(): Promise<void>;
 }

@@ -214,6 +214,8 @@ describe('investigate options', () => {
     [['--from', 'f', '--until-idle', '3'], '--until-idle applies to a broker'],
     [['--group', ' '], '--group must name a consumer group'],
     [['-o', 'yaml'], '-o must be one of text, ndjson, got "yaml"'],
+    [['--expect', 'e.json'], '--expect applies to a --from run'],
+    [['--allow-dead-letters'], '--allow-dead-letters applies to a --from run'],
   ])('refuses %j', (argv, message) => {
     expect(refusal(investigateCommand, argv)).toContain(message);
   });

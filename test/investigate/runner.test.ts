@@ -75,7 +75,11 @@ describe('thoth investigate --from', () => {
       [envelope('thoth.solver.solved-package', '{"not": json'), 'this line is not an envelope', unresolved('flask', '2.0.1')].join('\n'),
     );
     const result = await runThoth(['--db', db, 'investigate', '--from', file], { env: env() });
-    expect(result.code).toBe(0);
+    // It goes on to the end, and then says that a check of this stream failed.
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'warning: 1 message was dead-lettered (thoth dead-letters list); --allow-dead-letters or --expect with them listed when that is expected',
+    );
     expect(result.stderr).toMatch(/stream\.ndjson:2: /);
     const summary = lines(result.stdout).at(-1)!;
     expect(summary).toMatchObject({ counts: { received: 2, processed: 1, deadLetters: 1, badLines: 1, workflowsScheduled: 1 } });
@@ -103,7 +107,8 @@ describe('thoth investigate --from', () => {
 
   it('trusts no index the stream names: with none registered it warns, and dead-letters what names one', async () => {
     const result = await runThoth(['--db', db, 'investigate', '--from', STREAM], { env: env({ THOTH_INDEX_URLS: '' }) });
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/warning: \d+ messages were dead-lettered/);
     expect(result.stderr).toContain('no package index is registered (THOTH_INDEX_URLS, --index-url)');
     const summary = lines(result.stdout).at(-1)!;
     expect(summary).toMatchObject({ counts: { workflowsScheduled: 0 } });
@@ -152,7 +157,20 @@ describe('thoth investigate --from', () => {
       ].join('\n'),
     );
     const result = await runThoth(
-      ['--db', db, 'investigate', '--from', file, '--max-retries', '2', '--index-url', closed, '--index-url', INDEX],
+      [
+        '--db',
+        db,
+        'investigate',
+        '--from',
+        file,
+        '--max-retries',
+        '2',
+        '--index-url',
+        closed,
+        '--index-url',
+        INDEX,
+        '--allow-dead-letters',
+      ],
       { env: env() },
     );
     expect(result.code).toBe(0);
