@@ -86,7 +86,7 @@ describe('a body nested thousands of levels deep', () => {
   it('investigate --from dead-letters a kcat line whose payload nests too deep', async () => {
     const s = site('embedded');
     const path = file(JSON.stringify({ topic: 'thoth.repo-init', key: null, headers: {}, ts: 1, payload: `{"project_url": ${nested}}` }));
-    const result = await s.thoth(['investigate', '--from', path, '-o', 'ndjson']);
+    const result = await s.thoth(['investigate', '--from', path, '--allow-dead-letters', '-o', 'ndjson']);
     expect(result.code).toBe(0);
     noStack(result.stderr);
     const events = lines(result.stdout);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { presentDoctor } from '../../src/present/doctor.js';
+import { SCHEMA_VERSION } from '../../src/store/index.js';
 import { cleanEnv, runThoth } from '../support/cli.js';
 
 const INDEX = 'https://index.example/simple';
@@ -32,7 +33,7 @@ describe('thoth doctor', () => {
       expect.stringMatching(/^✘ topics {8}21 of 21 missing: thoth\.advise-reporter\.advise-justification, .*, …$/),
       '                fix: thoth topics create',
       '✔ consumer lag  group thoth.investigator has committed nothing yet (0 records waiting)',
-      `✔ cache         ${db}: schema version 4, integrity ok`,
+      `✔ cache         ${db}: schema version ${SCHEMA_VERSION}, integrity ok`,
       '✘ indexes       no package index is registered: every message naming one is dead-lettered',
       '                fix: set THOTH_INDEX_URLS (or thoth investigate --index-url URL)',
       `– kube context  no Kubernetes cluster is configured (no KUBECONFIG, no ${join(dir, '.kube', 'config')}, not in a cluster); workflows are recorded in the ledger`,

@@ -94,7 +94,9 @@ describe('dead letters in the cache', () => {
     const db = join(dir, 'dead.db');
     const file = join(dir, 'dead.ndjson');
     writeFileSync(file, `${hostileLine({ package_version: 'not a version!' })}\n`);
-    const run = await runThoth(['--db', db, 'investigate', '--from', file, '-o', 'ndjson', '--port', 'none'], { env: env() });
+    const run = await runThoth(['--db', db, 'investigate', '--from', file, '--allow-dead-letters', '-o', 'ndjson', '--port', 'none'], {
+      env: env(),
+    });
     expect(run.code).toBe(0);
     const sqlite = new Database(db, { readonly: true });
     const rows = sqlite.prepare('SELECT headers, value FROM dead_letters').all() as Array<{ headers: string; value: string }>;
