@@ -68,6 +68,7 @@ export function createContext(init: {
           kafka: (bootstrap) => settings.kafka(bootstrap),
           store: () => store({ create: true }),
           log,
+          maxMessageBytes: settings.maxMessageBytes,
         });
         opened.push(() => opening.close());
         return opening;

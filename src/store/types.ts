@@ -49,6 +49,11 @@ export interface DeadLetter {
   reason: string;
   /** The value as received: the parsed object, or the raw string when it was not JSON. */
   value: unknown;
+  /**
+   * Set when the value was too large to keep whole: `value` then holds only its first
+   * characters, and these say what the whole was (its size in bytes and SHA-256).
+   */
+  truncated?: { sizeBytes: number; sha256: string };
   headers: Record<string, string>;
   createdAt: string;
 }
