@@ -162,7 +162,8 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
       event('duplicate', record, typeName);
       return;
     }
-    if (!resumed) event('received', record, typeName, { key: record.key, bytes: record.size });
+    if (!resumed)
+      event('received', record, typeName, { key: record.key === null ? null : withoutCredentials(record.key), bytes: record.size });
     const labels = { message_type: typeName ?? 'unknown' };
     metrics.inc(METRIC.inProgress, labels, 1);
     let unexpected = resumed?.unexpected ?? 0;
