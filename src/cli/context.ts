@@ -70,6 +70,7 @@ export function createContext(init: {
           kafka: (bootstrap) => settings.kafka(bootstrap),
           store: () => store({ create: true }),
           log,
+          maxMessageBytes: settings.maxMessageBytes,
         });
         opened.push(() => opening.close());
         return opening;

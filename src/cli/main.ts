@@ -14,6 +14,7 @@ import { UsageError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { redact, secretValues } from '../core/redact.js';
 import { terminalSafe } from '../core/terminal.js';
+import { withoutCredentials } from '../messages/secrets.js';
 import { nearest } from '../core/suggest.js';
 import { createContext } from './context.js';
 import { EXIT, exitCodeOf, reportError } from './exit-codes.js';
@@ -87,7 +88,8 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   const args = argv.slice(2);
   const secrets = secretValues(env);
   // Errors often echo what was typed or read: control characters are shown as escapes (`\x1b`).
-  const fail = (text: string) => io.stderr.write(terminalSafe(redact(text, secrets)));
+  // URL user info (`https://alice:PW@…`) is masked in whatever an error quotes.
+  const fail = (text: string) => io.stderr.write(terminalSafe(withoutCredentials(redact(text, secrets))));
   const program = rootProgram({ out: (text) => io.stdout.write(text), err: fail });
 
   const wanted = invokedCommandName(args);

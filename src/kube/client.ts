@@ -158,11 +158,26 @@ function httpFailureOf(error: unknown): HttpFailure | undefined {
   };
 }
 
+function absoluteHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
 export async function connectKube(options: ConnectOptions): Promise<KubeClient> {
   const { config, kind: source } = loadConfig(options);
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  const api = config.makeApiClient(CustomObjectsApi);
   const server = config.getCurrentCluster()!.server;
+  if (!absoluteHttpUrl(server)) {
+    throw new UserError(
+      `the kubeconfig's cluster ${JSON.stringify(config.getCurrentCluster()!.name)} has server ${JSON.stringify(server.replace(/\/\/[^/@]*@/, '//***@'))}, not an absolute http(s) URL`,
+      'fix the server in the kubeconfig, e.g. https://api.cluster.example:6443',
+    );
+  }
+  const api = config.makeApiClient(CustomObjectsApi);
   // Never credentials in what is shown: drop any user:password@ from the server URL.
   const description = `${config.getCurrentContext()}@${server.replace(/\/\/[^/@]*@/, '//')}`;
   const log = options.log;

@@ -102,7 +102,12 @@ function scrubStrings(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => scrubStrings(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value))
-    Object.defineProperty(out, key, { value: scrubStrings(item, depth + 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, withoutCredentials(key), {
+      value: scrubStrings(item, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return out;
 }
 
@@ -121,7 +126,7 @@ export function isSecretHeader(name: string): boolean {
 export function maskHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers))
-    Object.defineProperty(out, name, {
+    Object.defineProperty(out, withoutCredentials(name), {
       value: isSecretHeader(name) ? MASK : withoutCredentials(value),
       enumerable: true,
       writable: true,
@@ -142,15 +147,19 @@ export function carriesSecrets(value: unknown, depth = 0): boolean {
 }
 
 /** The same envelope with secret fields and headers masked, for machine output without --show-secrets. */
-export function maskEnvelopeSecrets<T extends { headers: Record<string, string>; value: unknown; body?: string | null; tree?: unknown }>(
-  envelope: T,
-): { masked: T; changed: boolean } {
+export function maskEnvelopeSecrets<
+  T extends { key?: string | null; headers: Record<string, string>; value: unknown; body?: string | null; tree?: unknown },
+>(envelope: T): { masked: T; changed: boolean } {
   const secretValue = carriesSecrets(envelope.value) || carriesCredentials(envelope.value);
-  const secretHeaders = Object.entries(envelope.headers).some(([name, value]) => isSecretHeader(name) || hasCredentials(value));
-  if (!secretValue && !secretHeaders) return { masked: envelope, changed: false };
+  const secretHeaders = Object.entries(envelope.headers).some(
+    ([name, value]) => isSecretHeader(name) || hasCredentials(name) || hasCredentials(value),
+  );
+  const secretKey = typeof envelope.key === 'string' && hasCredentials(envelope.key);
+  if (!secretValue && !secretHeaders && !secretKey) return { masked: envelope, changed: false };
   const headers = maskHeaders(envelope.headers);
-  if (!secretValue) return { masked: { ...envelope, headers }, changed: true };
+  const key = secretKey ? { key: withoutCredentials(envelope.key as string) } : {};
+  if (!secretValue) return { masked: { ...envelope, ...key, headers }, changed: true };
   // The exact body holds the secret: the masked value is written instead.
   const { body: _body, tree: _tree, ...rest } = envelope;
-  return { masked: { ...rest, headers, value: scrubSecrets(envelope.value) } as T, changed: true };
+  return { masked: { ...rest, ...key, headers, value: scrubSecrets(envelope.value) } as T, changed: true };
 }

@@ -10,7 +10,7 @@ import { displayText } from '../core/quote.js';
 import { terminalSafeLine as safe } from '../core/terminal.js';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { DecodedMessage } from '../messages/records.js';
-import { maskHeaders, scrubSecrets } from '../messages/secrets.js';
+import { maskHeaders, scrubSecrets, withoutCredentials } from '../messages/secrets.js';
 
 export interface PresentOptions {
   color: boolean;
@@ -66,7 +66,7 @@ export function presentMessage(message: DecodedMessage, options: PresentOptions)
     paint.dim(formatTime(envelope.timestamp)),
     paint.cyan(safe(shortTopic(envelope.topic, options.deploymentName))),
     where,
-    envelope.key !== null ? `key=${safe(envelope.key)}` : '',
+    envelope.key !== null ? `key=${safe(options.showSecrets ? envelope.key : withoutCredentials(envelope.key))}` : '',
     validation && !validation.ok ? paint.red.bold(`INVALID ${label}`) : paint.bold(label),
     paint.dim(safe(origin)),
   ]
@@ -79,7 +79,7 @@ export function presentMessage(message: DecodedMessage, options: PresentOptions)
   const headerNames = Object.keys(envelope.headers);
   if (headerNames.length > 0) {
     const headers = options.showSecrets ? envelope.headers : maskHeaders(envelope.headers);
-    const shown = headerNames.map((name) => `${safe(name)}=${safe(headers[name])}`);
+    const shown = Object.entries(headers).map(([name, value]) => `${safe(name)}=${safe(value)}`);
     lines.push(`  ${paint.dim('headers')}  ${shown.join(' ')}`);
   }
   lines.push(...fieldLines(envelope.value, options, paint));

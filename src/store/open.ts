@@ -4,7 +4,7 @@
  * newer thoth is refused before anything is written to it.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../core/errors.js';
 import { storeError } from './errors.js';
@@ -45,9 +45,49 @@ interface FileFacts {
   objects: number;
 }
 
+/**
+ * SQLite reads `file:` names as URIs only when asked (better-sqlite3 reads this
+ * switch once, from the process environment, when it opens its first file):
+ * `?immutable=1` is how a reader opens a cache it cannot lock (below).
+ */
+function allowUriFilenames(): void {
+  process.env.SQLITE_USE_URI ??= '1';
+}
+
+/** SQLite's codes for a reader that cannot make the -shm/-wal files beside a WAL cache (read-only mount, another user's folder). */
+function cannotShare(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' && (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_IOERR_LOCK')
+  );
+}
+
+/**
+ * A read-only connection that has read the file once. When the folder (or the
+ * mount) cannot hold the -shm file a WAL reader needs, the file is opened
+ * immutable: SQLite then reads it without locks or a WAL index, so what it
+ * shows may miss what a writer has not yet checkpointed. `onImmutable` is told.
+ */
+function openReader(path: string, onImmutable?: () => void): Database.Database {
+  allowUriFilenames();
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  try {
+    db.pragma('user_version');
+    return db;
+  } catch (error) {
+    db.close();
+    if (!cannotShare(error)) throw error;
+  }
+  const uri = `file:${encodeURI(resolve(path)).replace(/[?#]/g, encodeURIComponent)}?immutable=1`;
+  const immutable = new Database(uri, { readonly: true, fileMustExist: true });
+  immutable.pragma('user_version');
+  onImmutable?.();
+  return immutable;
+}
+
 /** Reads what the file says about itself through a read-only connection. */
 function inspect(path: string): FileFacts {
-  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  const db = openReader(path);
   try {
     return {
       applicationId: db.pragma('application_id', { simple: true }) as number,
@@ -90,8 +130,9 @@ function checkExisting(path: string): { empty: boolean; userVersion: number } {
   return { empty: facts.objects === 0, userVersion: facts.userVersion };
 }
 
-function connect(path: string, readonly: boolean): Database.Database {
-  const db = new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
+function connect(path: string, readonly: boolean, onImmutable?: () => void): Database.Database {
+  allowUriFilenames();
+  const db = readonly ? openReader(path, onImmutable) : new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
   // Reads through a memory map skip a system call per page: counts over a million rows get ~10x faster.
   db.pragma(`mmap_size = ${MMAP_BYTES}`);
   if (!readonly) {
@@ -125,7 +166,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
       }
     }
   }
-  const db = connectOrThrow(path, readonly);
+  const db = connectOrThrow(path, readonly, () =>
+    options.warn?.(
+      `${path} is opened read-only and immutable (its folder or mount cannot hold the files a shared reader needs): what it shows may be stale while another process writes to it`,
+    ),
+  );
   if (!readonly) {
     try {
       migrate(db);
@@ -206,9 +251,9 @@ function makeFolders(dir: string): void {
   }
 }
 
-function connectOrThrow(path: string, readonly: boolean): Database.Database {
+function connectOrThrow(path: string, readonly: boolean, onImmutable?: () => void): Database.Database {
   try {
-    return connect(path, readonly);
+    return connect(path, readonly, onImmutable);
   } catch (error) {
     throw storeError(error, path);
   }

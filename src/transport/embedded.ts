@@ -11,7 +11,7 @@
  * Members of one consumer group share the work as on Kafka: each partition is
  * read by one member at a time, through a lease (src/transport/embedded-group.ts).
  */
-import { UserError } from '../core/errors.js';
+import { PermanentError, UserError } from '../core/errors.js';
 import type { Store } from '../store/index.js';
 import { withStoreErrors } from '../store/errors.js';
 import {
@@ -65,6 +65,17 @@ const FENCED_RETRY_MS = 1_000;
 export interface EmbeddedBrokerOptions {
   /** How long a group member's lease on a partition lasts unrenewed (default LEASE_MS). */
   leaseMs?: number;
+  /** The largest record accepted, key, headers and value together (default 1 MiB, Kafka's message.max.bytes). */
+  maxMessageBytes?: number;
+}
+
+/** Kafka's default `message.max.bytes`. */
+export const DEFAULT_EMBEDDED_MAX_BYTES = 1024 * 1024;
+
+function recordBytes(record: { key: string | null; value: string | null; headers: Record<string, string> }): number {
+  let size = Buffer.byteLength(record.key ?? '') + Buffer.byteLength(record.value ?? '');
+  for (const [name, value] of Object.entries(record.headers)) size += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return size;
 }
 
 interface PartitionCursor extends GroupPartition {
@@ -76,6 +87,7 @@ interface PartitionCursor extends GroupPartition {
 
 export function openEmbeddedBroker(store: Store, path: string, options: EmbeddedBrokerOptions = {}): Broker {
   const leaseMs = options.leaseMs ?? LEASE_MS;
+  const maxBytes = options.maxMessageBytes ?? DEFAULT_EMBEDDED_MAX_BYTES;
   const safely = <T>(fn: () => T) => withStoreErrors(path, fn);
   return {
     kind: 'embedded',
@@ -87,6 +99,16 @@ export function openEmbeddedBroker(store: Store, path: string, options: Embedded
           'a record whose key or value is not UTF-8 text cannot be kept by the embedded broker (it stores text)',
           'send it to Kafka (-b host:port, or KAFKA_BOOTSTRAP_SERVERS)',
         );
+      }
+      // As Kafka does: a record larger than message.max.bytes is refused, and nothing of the batch is written.
+      for (const record of records) {
+        const size = recordBytes(record);
+        if (size > maxBytes) {
+          throw new PermanentError(
+            'MessageTooLarge',
+            `a record for ${record.topic} is ${size} bytes, more than the embedded broker's limit of ${maxBytes} (KAFKA_MESSAGE_MAX_BYTES)`,
+          );
+        }
       }
       return safely(() => store.appendRecords(records));
     },

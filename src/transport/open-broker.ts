@@ -17,9 +17,11 @@ export interface OpenBrokerPorts {
   /** The cache file that holds the embedded broker's log (opened only when it is chosen). */
   store: () => Promise<Store>;
   log: Logger;
+  /** KAFKA_MESSAGE_MAX_BYTES: the embedded broker refuses larger records, as Kafka does. */
+  maxMessageBytes?: number;
 }
 
-export async function openBroker({ choice, kafka, store, log }: OpenBrokerPorts): Promise<Broker> {
+export async function openBroker({ choice, kafka, store, log, maxMessageBytes }: OpenBrokerPorts): Promise<Broker> {
   if (choice.kind === 'kafka') {
     const { openKafka } = await import('./kafka/client.js');
     const broker = await openKafka(kafka(choice.bootstrap), log);
@@ -27,7 +29,7 @@ export async function openBroker({ choice, kafka, store, log }: OpenBrokerPorts)
     return broker;
   }
   const { openEmbeddedBroker } = await import('./embedded.js');
-  const broker = openEmbeddedBroker(await store(), choice.path);
+  const broker = openEmbeddedBroker(await store(), choice.path, { maxMessageBytes });
   log.notice(`broker: embedded (${choice.path}); set KAFKA_BOOTSTRAP_SERVERS or --broker kafka://host:port for Kafka`);
   return broker;
 }
