@@ -33,7 +33,12 @@ export function rootProgram(output: { out: (text: string) => void; err: (text: s
     )
     .addOption(new Option('--db <path>', 'knowledge cache file (default: $THOTH_HOME/thoth.db or ~/.thoth/thoth.db)'))
     .addOption(new Option('--deployment-name <name>', 'topic prefix (default: THOTH_DEPLOYMENT_NAME)'))
-    .addOption(new Option('-o, --output <format>', "output format, for the commands that have one (see each command's -o)"))
+    .addOption(
+      new Option(
+        '-o, --output <format>',
+        "table | wide | json | yaml | ndjson | name: the command's -o, wherever it stands (each command takes those that make sense)",
+      ),
+    )
     .option('-q, --quiet', 'print only results')
     .option('-v, --verbose', 'print debugging detail on stderr')
     .option('--no-color', 'no colours (also NO_COLOR)')

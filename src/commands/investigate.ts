@@ -21,7 +21,11 @@ import { configuredNamespace, namespaceFor, type NamespaceOptions } from '../wor
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
 import type { CommandDefinition } from './command.js';
 import type { CommandContext, KubeOptions } from './context.js';
-import { choiceOption, collect, countOf, outputOrDefault } from './options.js';
+import { choiceOption, collect, countOf } from './options.js';
+import { chosenOutput, outputOption } from './output.js';
+
+const FORMATS = ['table', 'wide', 'json', 'yaml', 'ndjson'] as const;
+const DEFAULT_OUTPUT = { tty: 'table', piped: 'ndjson' } as const;
 
 export const DEFAULT_PORT = 6066;
 export const DEFAULT_GROUP = 'thoth.investigator';
@@ -134,13 +138,8 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
         'schedule kebechet-administrator workflows (default off; THOTH_INVESTIGATOR_KEBECHET_ADMINISTRATOR)',
       )
       .option('--no-schedule-kebechet-administrator', 'do not schedule kebechet-administrator workflows')
-      .addOption(
-        choiceOption(
-          '-o, --output <format>',
-          'text: live dashboard and a summary for people; ndjson: one JSON line per event, the summary last (default: text on a terminal, ndjson when piped)',
-          ['text', 'ndjson'] as const,
-        ),
-      )
+      // `text` was the name of the table form before the one vocabulary of -o.
+      .addOption(outputOption(FORMATS, DEFAULT_OUTPUT, { text: 'table' }))
       .addHelpText(
         'after',
         `
@@ -150,12 +149,14 @@ waits; a message that can never succeed goes to the dead-letter topic
 thoth.investigator.dead-letter (prefixed like every topic) and to \`thoth query dead-letters\`.
 Ctrl-C finishes the messages in flight, commits, leaves the group and exits 0.
 
-Output: a live dashboard on a terminal, one JSON line per event when piped (-o to choose).
-A bounded run (--from, --until-idle) ends with a summary of what was learned and scheduled.
+Output: -o table shows a live dashboard on a terminal; -o ndjson one JSON line per event
+(the default when piped). A bounded run (--from, --until-idle) ends with a summary of what
+was learned and scheduled: text for table and wide (wide lists everything), the last JSON
+line for ndjson, one document for json and yaml (then nothing is shown while it runs).
 
 Examples:
   $ thoth investigate --from fixtures/streams/continuous-learning.ndjson
-  $ thoth investigate --from recorded.ndjson -o text > summary.txt
+  $ thoth investigate --from recorded.ndjson -o table > summary.txt
   $ thoth investigate --namespace thoth
   $ thoth investigate --mode middletier --until-idle 30 --workflows record
   $ KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 thoth investigate --port 0 --pending-limit 20`,
@@ -193,7 +194,7 @@ Examples:
           // A replay in CI must end: there a record that keeps failing transiently is dead-lettered after 8 tries.
           maxAttempts: o.maxRetries ?? (o.from !== undefined ? FROM_FILE_MAX_ATTEMPTS : undefined),
           maxBytes: settings.maxMessageBytes,
-          format: outputOrDefault(o.output, { tty: 'text', piped: 'ndjson' }, parse.isTTY),
+          format: chosenOutput(o.output, DEFAULT_OUTPUT, parse.isTTY),
         });
       }),
 
@@ -239,7 +240,7 @@ Examples:
     const summary = buildSummary(outcome, store, learned);
     io.stderr.write(formatCounts(summary));
     if (outcome.reason !== 'signal')
-      await write(io.stdout, presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));
+      await write(io.stdout, await presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));
   },
 };
 

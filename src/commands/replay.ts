@@ -10,9 +10,9 @@ import { presentReplaySummary, type ReplayFormat } from '../present/replay.js';
 import { replayStreams, type Pace, type ReplayPlan } from '../services/replay.js';
 import { progressBar } from '../ui/progress.js';
 import type { CommandDefinition } from './command.js';
-import { choiceOption } from './options.js';
+import { outputOption } from './output.js';
 
-const FORMATS = ['table', 'json', 'yaml'] as const;
+const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 
 export interface ReplayOptions extends ReplayPlan {
   output: ReplayFormat;
@@ -71,7 +71,8 @@ export const replayCommand: CommandDefinition<ReplayOptions> = {
       )
       .option('--retry-for <duration>', 'keep retrying a batch the broker does not take for this long (default 5m), then stop', '5m')
       .addOption(
-        choiceOption('-o, --output <format>', 'summary as a table on stderr (default), or as a json | yaml document on stdout', FORMATS),
+        // The summary is a notice about the run: as a table it goes to stderr; json and yaml to stdout.
+        outputOption(FORMATS, { always: 'table' }),
       )
       .addHelpText(
         'after',

@@ -25,6 +25,7 @@ import { requestFromWorkflowFile } from '../workflows/workflow-file.js';
 import type { CommandDefinition } from './command.js';
 import type { CommandContext } from './context.js';
 import { choiceOption, collect } from './options.js';
+import { outputOption } from './output.js';
 
 export interface SubmitOptions {
   /** The kind and flags, or -f FILE: the request is built in run(), once the file is read. */
@@ -90,14 +91,7 @@ export const submitCommand: CommandDefinition<SubmitOptions> = {
           (value) => `--dry-run must be client or server (got ${JSON.stringify(value)})`,
         ),
       )
-      .addOption(
-        choiceOption(
-          '-o, --output <format>',
-          'name | yaml | json (default: name)',
-          ['name', 'yaml', 'json'] as const,
-          (value) => `-o must be one of name, yaml, json (got ${JSON.stringify(value)})`,
-        ),
-      )
+      .addOption(outputOption(['json', 'yaml', 'name'] as const, { always: 'name' }))
       .option('--wait', 'wait for the workflow to finish; exit 1 when it fails or errors')
       .option('--watch', 'like --wait, showing phase and node progress on stderr')
       .option('--timeout <duration>', 'with --wait/--watch: give up after this long (90s, 5m, 1h30m), exit 1 with the phase last seen')

@@ -263,9 +263,18 @@ describe('thoth query', () => {
     expect(parseYaml(before.stdout)).toMatchObject({ schema_version: 3 });
     const between = await runThoth(['--db', path, 'query', '-o', 'json', 'workflows', '--kind', 'solver'], { env });
     expect((JSON.parse(between.stdout) as unknown[]).length).toBe(1);
-    const none = await runThoth(['-o', 'json', 'schema', 'solved-package'], { env });
-    expect(none).toMatchObject({ code: 2, stdout: '' });
-    expect(none.stderr).toContain('thoth schema has no -o/--output option');
+    const refused = await runThoth(['--db', path, '-o', 'name', 'query', 'stats'], { env });
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toContain(`-o must be one of table, wide, json, yaml, got "name"`);
+    const names = await runThoth(['--db', path, 'query', 'workflows', '-o', 'name'], { env });
+    expect(names.stdout.trimEnd().split('\n')).toHaveLength(2);
+    const lines = await runThoth(['--db', path, 'query', 'workflows', '-o', 'ndjson'], { env });
+    expect(
+      lines.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { name: string }).name),
+    ).toEqual(names.stdout.trimEnd().split('\n'));
   });
 
   it('honours --limit 0 in every list', async () => {
@@ -281,7 +290,10 @@ describe('thoth query', () => {
     store.close();
     const plain = await runThoth(['--db', path, 'query', 'workflows'], { env, tty: true });
     const lines = plain.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+KIND\s+NAMESPACE\s+STATUS\s+CREATED\s+SOURCE$/);
+    // 120 columns: the source, the least useful column, gives way; -o wide shows it.
+    expect(lines[0]).toMatch(/^NAME\s+KIND\s+NAMESPACE\s+STATUS\s+CREATED$/);
+    const wide = await runThoth(['--db', path, 'query', 'workflows', '-o', 'wide'], { env, tty: true });
+    expect(wide.stdout.split('\n')[0]).toMatch(/^NAME\s+KIND\s+NAMESPACE\s+STATUS\s+CREATED\s+SOURCE$/);
     const statusColumn = lines[0].indexOf('STATUS');
     expect(lines.slice(1).map((l) => l.slice(statusColumn).split(/\s+/)[0])).toEqual(['recorded', 'Failed']);
     const coloured = await runThoth(['--db', path, 'query', 'workflows'], { env: { ...env, NO_COLOR: undefined }, tty: true });
