@@ -40,7 +40,7 @@ const EXAMPLES: Record<string, string[]> = {
   unsolved: ['thoth query unsolved --solver solver-fedora-35-py310 --limit 50'],
   'si-unanalyzed': ['thoth query si-unanalyzed'],
   missing: ['thoth query missing -o yaml'],
-  workflows: ['thoth query workflows --kind solver --status Failed', 'thoth query workflows --since 2h -o json'],
+  workflows: ['thoth query workflows --kind solver --status failed', 'thoth query workflows --since 2h -o json'],
   'dead-letters': ['thoth query dead-letters -o json | jq .[].reason'],
   indexes: ['thoth query indexes'],
   stats: ['thoth query stats'],
@@ -53,6 +53,8 @@ const QUERY_HELP = `
 Output: -o table (default on a terminal; on a narrow one the least useful columns are left
 out), wide (every column), json (default when piped), yaml, ndjson (one row per line) or
 name (package==version, a workflow's name, an index's URL) where the rows have names.
+Filters (--kind, --status, --solver) take their values in any case; a value that names
+none is refused (exit 2) with the valid ones and the nearest, never an empty answer.
 The cache is opened read-only: a query never changes what it holds (a cache written by an
 older thoth has its schema upgraded once, as every command does). Ctrl-C stops a long query.
 ${examples(Object.values(EXAMPLES).flat())}`;
@@ -107,7 +109,10 @@ export const queryCommand: CommandDefinition<QueryOptions> = {
       )
       .addCommand(
         listQuery('unsolved', 'known versions (not flagged missing) lacking a solver result', NAMED_FORMATS)
-          .option('--solver <name>', 'only this solver (default: every solver of THOTH_SOLVERS)')
+          .option(
+            '--solver <name>',
+            'only this solver: one of THOTH_SOLVERS or known to the cache, any case (default: every one of THOTH_SOLVERS)',
+          )
           .action((o) => answer({ what: 'unsolved', ...(o.solver ? { solver: o.solver } : {}), ...limited(o) }, o.output)),
       )
       .addCommand(
@@ -122,8 +127,14 @@ export const queryCommand: CommandDefinition<QueryOptions> = {
       )
       .addCommand(
         listQuery('workflows', 'the workflow ledger, oldest first', NAMED_FORMATS)
-          .addOption(choiceOption('--kind <kind>', 'only this kind (solver, security-indicators, adviser, ...)', WORKFLOW_KINDS))
-          .addOption(choiceOption('--status <status>', 'only this status (recorded, Pending, Running, Succeeded, Failed, Error)', STATUSES))
+          .addOption(choiceOption('--kind <kind>', 'only this kind (solver, security-indicators, adviser, ...; any case)', WORKFLOW_KINDS))
+          .addOption(
+            choiceOption(
+              '--status <status>',
+              'only this status (recorded, Pending, Running, Succeeded, Failed, Error; any case)',
+              STATUSES,
+            ),
+          )
           .option('--since <when>', 'created since: 10m, 2h, 3d, or an ISO-8601 time', sinceParser(parse.now))
           .action((o) => answer({ what: 'workflows', kind: o.kind, status: o.status, since: o.since, ...limited(o) }, o.output)),
       )

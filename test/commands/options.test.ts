@@ -288,6 +288,7 @@ describe('query options', () => {
       { request: { what: 'workflows', kind: 'solver', status: 'Failed', since: new Date(NOW - 7_200_000).toISOString() } },
     ],
     [['sql', 'SELECT 1'], { request: { what: 'sql', text: 'SELECT 1' } }],
+    [['workflows', '--status', 'failed', '--kind', 'Solver'], { request: { what: 'workflows', kind: 'solver', status: 'Failed' } }],
     [['stats'], { request: { what: 'stats' }, solvers: ['solver-rhel-8-py38', 'solver-fedora-34-py39', 'solver-fedora-35-py310'] }],
   ])('%j', (argv, expected) => {
     expect(parsed(queryCommand, argv)).toMatchObject(expected);
@@ -297,6 +298,11 @@ describe('query options', () => {
     [['workflows', '--kind', 'solvers'], '--kind must be one of solver, revsolver'],
     [['stats', '-o', 'xml'], `-o must be one of table, wide, json, yaml, got "xml" (did you mean 'yaml'?)`],
     [['stats', '-o', 'name'], '-o must be one of table, wide, json, yaml, got "name"'],
+    [['workflows', '--status', 'done'], '--status must be one of recorded, Pending, Running, Succeeded, Failed, Error, got "done"'],
+    [
+      ['unsolved', '--solver', 'nope'],
+      '--solver must be one of solver-rhel-8-py38, solver-fedora-34-py39, solver-fedora-35-py310, got "nope"',
+    ],
     [['workflows', '--since', 'yesterday'], 'expected a duration such as 10m, 2h, 3d'],
     [['unsolved', '--limit', 'x'], 'expected a whole number'],
     [['nonsense'], "unknown command 'nonsense'"],
