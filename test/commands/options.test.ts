@@ -299,10 +299,6 @@ describe('query options', () => {
     [['stats', '-o', 'xml'], `-o must be one of table, wide, json, yaml, got "xml" (did you mean 'yaml'?)`],
     [['stats', '-o', 'name'], '-o must be one of table, wide, json, yaml, got "name"'],
     [['workflows', '--status', 'done'], '--status must be one of recorded, Pending, Running, Succeeded, Failed, Error, got "done"'],
-    [
-      ['unsolved', '--solver', 'nope'],
-      '--solver must be one of solver-rhel-8-py38, solver-fedora-34-py39, solver-fedora-35-py310, got "nope"',
-    ],
     [['workflows', '--since', 'yesterday'], 'expected a duration such as 10m, 2h, 3d'],
     [['unsolved', '--limit', 'x'], 'expected a whole number'],
     [['nonsense'], "unknown command 'nonsense'"],
