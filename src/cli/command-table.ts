@@ -23,7 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'replay',
-    summary: 'Publish a recorded NDJSON stream (SPEC §7 or kcat -J)',
+    summary: 'Publish a recorded NDJSON stream (thoth tail -o ndjson or kcat -J lines)',
     load: async () => runnable((await import('../commands/replay.js')).replayCommand),
   },
   {

@@ -62,6 +62,7 @@ export function createContext(init: {
           kafka: (bootstrap) => settings.kafka(bootstrap),
           store: () => store({ create: true }),
           log,
+          announce: Boolean(init.io.stderr.isTTY),
         });
         opened.push(() => opening.close());
         return opening;

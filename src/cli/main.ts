@@ -15,8 +15,9 @@ import type { Io } from '../core/io.js';
 import { redact, secretValues } from '../core/redact.js';
 import { nearest } from '../core/suggest.js';
 import { createContext } from './context.js';
-import { EXIT, exitCodeOf, reportError } from './exit-codes.js';
+import { EXIT, bySignal, exitCodeOf, reportError } from './exit-codes.js';
 import { processIo } from './process-io.js';
+import { HELP_TOPICS } from './help-topics.js';
 import { globalOptions, rootProgram, type RootProgram } from './program.js';
 import { stderrLogger } from './stderr-logger.js';
 
@@ -89,6 +90,11 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   const program = rootProgram({ out: (text) => io.stdout.write(text), err: fail });
 
   const wanted = invokedCommandName(args);
+  const topic = args[args.indexOf('help') + 1];
+  if (args.includes('help') && wanted === topic && Object.hasOwn(HELP_TOPICS, topic)) {
+    io.stdout.write(HELP_TOPICS[topic].text);
+    return EXIT.ok;
+  }
   if (wanted && !COMMANDS.some((c) => c.name === wanted)) {
     const suggestion = nearest(
       wanted,
@@ -144,9 +150,9 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   const context = createContext({ io, clock, signal, globals, settings: settingsOnce(), log });
   try {
     for (const warning of context.settings.warnings) log.warn(warning);
-    return exitCodeOf(await run(context));
+    return bySignal(exitCodeOf(await run(context)), signal);
   } catch (error) {
-    return reportError(error, fail, wanted!);
+    return bySignal(reportError(error, fail, wanted!), signal);
   } finally {
     try {
       await context.close();

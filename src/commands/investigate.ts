@@ -84,7 +84,7 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
     new Command('investigate')
       .option(
         '--from <file.ndjson>',
-        'handle a recorded stream (SPEC §7) instead of a broker, then exit; follow-ups it publishes are handled too',
+        'handle a recorded stream (one JSON record per line: thoth help formats) instead of a broker, then exit; follow-ups it publishes are handled too',
       )
       .option('--until-idle <seconds>', 'exit after this many seconds without a message', parseSeconds('--until-idle'))
       .option(
@@ -155,7 +155,7 @@ was learned and scheduled: text for table and wide (wide lists everything), the 
 line for ndjson, one document for json and yaml (then nothing is shown while it runs).
 
 Examples:
-  $ thoth investigate --from fixtures/streams/continuous-learning.ndjson
+  $ thoth investigate --from fixtures/streams/continuous-learning.ndjson --index-url https://index.example/simple
   $ thoth investigate --from recorded.ndjson -o table > summary.txt
   $ thoth investigate --namespace thoth
   $ thoth investigate --mode middletier --until-idle 30 --workflows record

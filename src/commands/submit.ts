@@ -108,7 +108,7 @@ The workflow's name is derived from its kind and parameters, so submitting the s
 twice creates one workflow (the second prints "unchanged"). Templates live in deploy/argo/.
 
 Examples:
-  $ thoth submit solver requests==2.25.1 --namespace thoth --dry-run client -o yaml
+  $ thoth submit solver requests==2.25.1 --namespace thoth --dry-run client -o yaml --index-url https://index.example/simple
   $ thoth submit solver requests==2.25.1 --solver solver-fedora-35-py310 --index-url https://index.example/simple
   $ thoth submit security-indicators flask==2.0.1 --namespace thoth --wait --timeout 30m
   $ thoth submit adviser -p THOTH_ADVISER_RECOMMENDATION_TYPE=stable --namespace thoth-backend

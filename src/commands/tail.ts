@@ -6,6 +6,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { write } from '../core/io.js';
 import { decodeRecord } from '../messages/records.js';
+import { missingTopicsNotice } from '../messages/topics.js';
 import { tailPresenter, type TailFormat } from '../present/tail.js';
 import { matchesFilters, parseFilters, resolveTopics, startPosition, type FieldFilter } from '../services/tail-selection.js';
 import type { StartPosition } from '../transport/port.js';
@@ -107,10 +108,13 @@ Examples:
       // The Kafka transport says this itself; the embedded log reads a missing topic as empty.
       const known = new Set((await broker.topics()).map((t) => t.name));
       const missing = options.topics.filter((t) => !known.has(t));
-      if (missing.length > 0)
-        log.notice(
-          `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist: nothing to read there`,
-        );
+      if (missing.length === options.topics.length) {
+        // A new broker: one short line, and nothing to consume.
+        log.notice(`${missingTopicsNotice(missing, options.topics.length)} (0 messages)`);
+        await write(io.stdout, presenter.begin() + presenter.end());
+        return 'ok';
+      }
+      if (missing.length > 0) log.notice(missingTopicsNotice(missing, options.topics.length));
     }
     await write(io.stdout, presenter.begin());
     const consumption = broker.consume(

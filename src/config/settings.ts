@@ -69,7 +69,7 @@ export interface Settings {
   readonly kube: KubeSettings;
   /** Inside a Kubernetes pod (KUBERNETES_SERVICE_HOST). */
   readonly inKubernetes: boolean;
-  /** --no-color and NO_COLOR. */
+  /** Off with --no-color, NO_COLOR, or TERM=dumb (a terminal that draws no escape sequences). */
   readonly color: boolean;
   /** Values of secret-looking variables (passwords, tokens), kept out of everything printed. */
   readonly secrets: string[];
@@ -121,7 +121,7 @@ function lazily<T extends object>(fields: { [K in keyof T]: () => T[K] }): T {
 
 /** The settings of one invocation: `env` is read here and nowhere else. */
 export function readSettings(env: NodeJS.ProcessEnv, globals: Partial<GlobalOptions> = {}): Settings {
-  const cachePath = () => globals.db || join(env.THOTH_HOME || join(homedir(), '.thoth'), 'thoth.db');
+  const cachePath = () => globals.db || join(env.THOTH_HOME || join(env.HOME || homedir(), '.thoth'), 'thoth.db');
   const values = lazily<Omit<Settings, 'kafka'>>({
     cachePath,
     deploymentName: () => checkedDeploymentName(globals, env),
@@ -138,7 +138,7 @@ export function readSettings(env: NodeJS.ProcessEnv, globals: Partial<GlobalOpti
     pendingLimit: () => parsePendingLimit(env.ARGO_PENDING_WORKFLOW_LIMIT, 'ARGO_PENDING_WORKFLOW_LIMIT'),
     kube: () => kubeSettings(env),
     inKubernetes: () => Boolean(env.KUBERNETES_SERVICE_HOST),
-    color: () => globals.color !== false && !env.NO_COLOR,
+    color: () => globals.color !== false && !env.NO_COLOR && env.TERM !== 'dumb',
     secrets: () => secretValues(env),
     warnings: () =>
       globals.deploymentName === undefined && env.THOTH_DEPLOYMENT_NAME === ''
