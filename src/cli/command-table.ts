@@ -47,6 +47,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => runnable((await import('../commands/topics.js')).topicsCommand),
   },
   {
+    name: 'config',
+    summary: 'Named contexts (brokers, deployment, indexes, cluster) and the settings in effect',
+    load: async () => runnable((await import('../commands/config.js')).configCommand),
+  },
+  {
     name: 'schema',
     summary: 'Print the JSON Schema of a message type',
     load: async () => runnable((await import('../commands/schema.js')).schemaCommand),

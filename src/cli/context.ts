@@ -68,7 +68,9 @@ export function createContext(init: {
         return opening;
       })),
     kube: (options: KubeOptions = {}) =>
-      (kube ??= import('../kube/client.js').then(({ connectKube }) => connectKube({ cluster: settings.kube, log, ...options }))),
+      (kube ??= import('../kube/client.js').then(({ connectKube }) =>
+        connectKube({ cluster: settings.kube, log, ...options, context: options.context ?? settings.kube.context }),
+      )),
     blocking: (fn) => withDefaultSignals(fn),
     close: async () => {
       for (const close of opened.reverse()) await close();

@@ -40,6 +40,7 @@ const GLOBAL_OPTIONS_WITH_VALUES = new Set([
   '--compression',
   '--db',
   '--deployment-name',
+  '--thoth-context',
 ]);
 
 /** The subcommand named on the command line, skipping global options and their values. */
@@ -85,7 +86,8 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   const signal = init.signal ?? new AbortController().signal;
   const clock = init.clock ?? systemClock;
   const args = argv.slice(2);
-  const secrets = secretValues(env);
+  // Extended with the secrets a context of the configuration file supplies, once the settings are read.
+  let secrets = secretValues(env);
   const fail = (text: string) => io.stderr.write(redact(text, secrets));
   const program = rootProgram({ out: (text) => io.stdout.write(text), err: fail });
 
@@ -109,7 +111,12 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   const config = wanted ? await import('../config/settings.js') : undefined;
   // The settings need the global flags, which commander has parsed by the time any action runs.
   let settings: Settings | undefined;
-  const settingsOnce = () => (settings ??= config!.readSettings(env, globalOptions(program)));
+  const settingsOnce = () => {
+    if (settings) return settings;
+    settings = config!.readSettings(env, globalOptions(program));
+    secrets = [...new Set([...secrets, ...settings.secrets])];
+    return settings;
+  };
   const parse: ParseContext = {
     get settings() {
       return settingsOnce();
@@ -147,7 +154,14 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
 
   const globals = globalOptions(program);
   const log = stderrLogger(io, globals);
-  const context = createContext({ io, clock, signal, globals, settings: settingsOnce(), log });
+  let ready: Settings;
+  try {
+    // A configuration file or context that cannot be used is reported as any other error.
+    ready = settingsOnce();
+  } catch (error) {
+    return reportError(error, fail, wanted!);
+  }
+  const context = createContext({ io, clock, signal, globals, settings: ready, log });
   try {
     for (const warning of context.settings.warnings) log.warn(warning);
     return bySignal(exitCodeOf(await run(context)), signal);

@@ -36,6 +36,12 @@ export function rootProgram(output: { out: (text: string) => void; err: (text: s
     .addOption(new Option('--deployment-name <name>', 'topic prefix (default: THOTH_DEPLOYMENT_NAME)'))
     .addOption(
       new Option(
+        '--thoth-context <name>',
+        'use this context of the configuration file for this command (default: THOTH_CONTEXT, else its current-context; see thoth config)',
+      ),
+    )
+    .addOption(
+      new Option(
         '-o, --output <format>',
         "table | wide | json | yaml | ndjson | name: the command's -o, wherever it stands (each command takes those that make sense)",
       ),
@@ -80,6 +86,7 @@ export function globalOptions(program: RootProgram): GlobalOptions {
     compression: g.compression,
     db: g.db,
     deploymentName: g.deploymentName,
+    thothContext: g.thothContext,
     quiet: Boolean(g.quiet),
     verbose: Boolean(g.verbose),
     color: g.color,

@@ -19,6 +19,7 @@ const HELP_PAGES = [
   ['submit'],
   ['topics'],
   ['schema'],
+  ['config'],
   ...['package', 'unresolved', 'unsolved', 'si-unanalyzed', 'missing', 'workflows', 'dead-letters', 'indexes', 'stats', 'sql'].map((q) => [
     'query',
     q,
@@ -43,6 +44,7 @@ function needs(args: string[], line: string): string | undefined {
   if (args[0] === 'tail' && !args.includes('--exit-at-end')) return 'a terminal to follow until Ctrl-C';
   if (args[0] === 'investigate' && !args.includes('--from')) return 'a broker to consume until stopped';
   if (args[0] === 'submit' && !args.includes('client')) return 'a Kubernetes cluster';
+  if (args.includes('--thoth-context') || ['use-context', 'current-context'].includes(args[1])) return 'a configuration file';
   return undefined;
 }
 
