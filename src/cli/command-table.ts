@@ -52,6 +52,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => runnable((await import('../commands/config.js')).configCommand),
   },
   {
+    name: 'completion',
+    summary: 'Print a shell completion script (bash, zsh, fish)',
+    load: async () => runnable((await import('../commands/completion.js')).completionCommand),
+  },
+  {
     name: 'schema',
     summary: 'Print the JSON Schema of a message type',
     load: async () => runnable((await import('../commands/schema.js')).schemaCommand),

@@ -91,6 +91,13 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   const fail = (text: string) => io.stderr.write(redact(text, secrets));
   const program = rootProgram({ out: (text) => io.stdout.write(text), err: fail });
 
+  if (args[0] === '__complete') {
+    // The shell scripts of `thoth completion` ask here; a failure completes nothing rather than printing an error at the prompt.
+    const { complete } = await import('./complete.js');
+    const candidates = await complete(args.slice(1), env).catch(() => []);
+    io.stdout.write(candidates.map((c) => `${c}\n`).join(''));
+    return EXIT.ok;
+  }
   const wanted = invokedCommandName(args);
   const topic = args[args.indexOf('help') + 1];
   if (args.includes('help') && wanted === topic && Object.hasOwn(HELP_TOPICS, topic)) {

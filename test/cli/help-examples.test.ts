@@ -20,6 +20,7 @@ const HELP_PAGES = [
   ['topics'],
   ['schema'],
   ['config'],
+  ['completion'],
   ...['package', 'unresolved', 'unsolved', 'si-unanalyzed', 'missing', 'workflows', 'dead-letters', 'indexes', 'stats', 'sql'].map((q) => [
     'query',
     q,
