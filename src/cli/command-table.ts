@@ -47,6 +47,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => runnable((await import('../commands/topics.js')).topicsCommand),
   },
   {
+    name: 'groups',
+    summary: 'List and describe consumer groups, reset their offsets',
+    load: async () => runnable((await import('../commands/groups.js')).groupsCommand),
+  },
+  {
     name: 'config',
     summary: 'Named contexts (brokers, deployment, indexes, cluster) and the settings in effect',
     load: async () => runnable((await import('../commands/config.js')).configCommand),

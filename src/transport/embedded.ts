@@ -19,6 +19,8 @@ import {
   type Broker,
   type ConsumeOptions,
   type ConsumeSummary,
+  type GroupAdmin,
+  type GroupDescription,
   type Consumption,
   type PartitionLag,
   type RecordContext,
@@ -45,6 +47,10 @@ type Log = Pick<
   | 'acquireLease'
   | 'renewLease'
   | 'releaseLease'
+  | 'logGroups'
+  | 'groupOffsets'
+  | 'groupLeases'
+  | 'setGroupOffset'
 >;
 
 export interface EmbeddedBrokerOptions {
@@ -79,8 +85,37 @@ export function openEmbeddedBroker(store: Store, path: string, options: Embedded
     topics: async () => safely(() => store.logTopics()),
     // Partitions and replication are Kafka's business: the embedded log always has one partition.
     createTopics: async (names) => safely(() => store.transaction(() => names.filter((name) => store.createLogTopic(name)))),
+    groups: embeddedGroups(store, safely),
     // The store belongs to whoever opened it (the dependency object closes it).
     close: async () => {},
+  };
+}
+
+/** Groups on the embedded broker: their committed offsets and their members' live leases. */
+function embeddedGroups(store: Store, safely: <T>(fn: () => T) => T): GroupAdmin {
+  const describe = (group: string): GroupDescription => {
+    const leases = store.groupLeases(group, Date.now());
+    const members = [...new Set(leases.map((l) => l.owner))].map((id) => ({
+      id,
+      partitions: leases.filter((l) => l.owner === id).map(({ topic, partition }) => ({ topic, partition })),
+    }));
+    return { group, state: members.length ? 'Stable' : 'Empty', members, committed: store.groupOffsets(group) };
+  };
+  return {
+    list: async () => safely(() => store.logGroups().map((group) => ({ group, state: describe(group).state }))),
+    describe: async (group) => safely(() => describe(group)),
+    // One partition (0) per topic.
+    partitionOffsets: async (topic, timestamp) =>
+      safely(() => [
+        {
+          partition: 0,
+          low: store.logStartOffset(topic, 0),
+          high: store.logEndOffset(topic, 0),
+          ...(timestamp !== undefined ? { atTime: store.logOffsetForTimestamp(topic, 0, timestamp) } : {}),
+        },
+      ]),
+    setOffsets: async (group, topic, offsets) =>
+      safely(() => store.transaction(() => offsets.forEach((o) => store.setGroupOffset(group, topic, o.partition, o.offset)))),
   };
 }
 

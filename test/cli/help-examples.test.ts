@@ -21,6 +21,7 @@ const HELP_PAGES = [
   ['schema'],
   ['config'],
   ['completion'],
+  ['groups'],
   ...['package', 'unresolved', 'unsolved', 'si-unanalyzed', 'missing', 'workflows', 'dead-letters', 'indexes', 'stats', 'sql'].map((q) => [
     'query',
     q,
@@ -45,6 +46,7 @@ function needs(args: string[], line: string): string | undefined {
   if (args[0] === 'tail' && !args.includes('--exit-at-end')) return 'a terminal to follow until Ctrl-C';
   if (args[0] === 'investigate' && !args.includes('--from')) return 'a broker to consume until stopped';
   if (args[0] === 'submit' && !args.includes('client')) return 'a Kubernetes cluster';
+  if (args[1] === 'reset-offsets') return 'a consumer group that has committed offsets';
   if (args.includes('--thoth-context') || ['use-context', 'current-context'].includes(args[1])) return 'a configuration file';
   return undefined;
 }

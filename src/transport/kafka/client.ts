@@ -7,10 +7,11 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import kafkajs, { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Message, type Producer, type SASLOptions } from 'kafkajs';
 import { UserError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { Broker, Consumption, ConsumeOptions, OutgoingRecord, RecordHandler, RecordPosition, TopicInfo } from '../port.js';
+import type { Broker, Consumption, ConsumeOptions, GroupAdmin, OutgoingRecord, RecordHandler, RecordPosition, TopicInfo } from '../port.js';
 import type { KafkaSettings } from '../../config/kafka.js';
 import { CODEC_TYPES, registerCodecs } from './codecs.js';
 import { consumeFromKafka } from './consume.js';
+import { kafkaGroups } from './groups.js';
 import { BrokerRefusal, describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './errors.js';
 
 /** Fail fast on an unreachable broker: 5 connection attempts of at most 2 s with short backoff, about 12 s worst case. */
@@ -146,6 +147,7 @@ function recordingPartitioner() {
 class KafkaBroker implements Broker {
   readonly kind = 'kafka' as const;
   readonly address: string;
+  readonly groups: GroupAdmin;
   private producer: Promise<Producer> | undefined;
   private readonly running = new Set<Consumption & { stop(): Promise<void> }>();
 
@@ -156,6 +158,7 @@ class KafkaBroker implements Broker {
     private readonly log: Logger,
   ) {
     this.address = settings.address;
+    this.groups = kafkaGroups(admin, settings);
   }
 
   private connectedProducer(): Promise<Producer> {
