@@ -23,7 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'replay',
-    summary: 'Publish a recorded NDJSON stream (SPEC §7 or kcat -J)',
+    summary: 'Publish a recorded NDJSON stream (thoth tail -o ndjson or kcat -J lines)',
     load: async () => runnable((await import('../commands/replay.js')).replayCommand),
   },
   {
@@ -60,6 +60,21 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'topics',
     summary: 'List or create the topics of the message catalogue',
     load: async () => runnable((await import('../commands/topics.js')).topicsCommand),
+  },
+  {
+    name: 'groups',
+    summary: 'List and describe consumer groups, reset their offsets',
+    load: async () => runnable((await import('../commands/groups.js')).groupsCommand),
+  },
+  {
+    name: 'config',
+    summary: 'Named contexts (brokers, deployment, indexes, cluster) and the settings in effect',
+    load: async () => runnable((await import('../commands/config.js')).configCommand),
+  },
+  {
+    name: 'completion',
+    summary: 'Print a shell completion script (bash, zsh, fish)',
+    load: async () => runnable((await import('../commands/completion.js')).completionCommand),
   },
   {
     name: 'schema',

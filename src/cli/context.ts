@@ -71,6 +71,7 @@ export function createContext(init: {
           store: () => store({ create: true }),
           log,
           maxMessageBytes: settings.maxMessageBytes,
+          announce: Boolean(init.io.stderr.isTTY),
         });
         opened.push(() => opening.close());
         return opening;
@@ -87,7 +88,9 @@ export function createContext(init: {
         return opening;
       })),
     kube: (options: KubeOptions = {}) =>
-      (kube ??= import('../kube/client.js').then(({ connectKube }) => connectKube({ cluster: settings.kube, log, ...options }))),
+      (kube ??= import('../kube/client.js').then(({ connectKube }) =>
+        connectKube({ cluster: settings.kube, log, ...options, context: options.context ?? settings.kube.context }),
+      )),
     blocking: (fn) => withDefaultSignals(fn),
     close: async () => {
       for (const close of opened.reverse()) await close();

@@ -1,11 +1,17 @@
 /**
  * The one place that knows exit codes (SPEC §6): what a command returned or
- * threw becomes 0, 1, 2 or 130, with the message and hint on stderr.
+ * threw becomes 0, 1, 2, 130 (interrupted by SIGINT) or 143 (terminated by
+ * SIGTERM), with the message and hint on stderr.
  */
 import type { Outcome } from '../commands/command.js';
 import { CancelledError, UsageError, UserError, isAbortError } from '../core/errors.js';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
+
+/** An interrupted command exits 130 after SIGINT, 143 (128 + 15, as a shell reports) after SIGTERM. */
+export function bySignal(code: number, signal: AbortSignal): number {
+  return code === EXIT.interrupted && signal.aborted && signal.reason === 'SIGTERM' ? EXIT.terminated : code;
+}
 
 export function exitCodeOf(outcome: Outcome | void): number {
   return outcome === 'failure' ? EXIT.failure : outcome === 'interrupted' ? EXIT.interrupted : EXIT.ok;

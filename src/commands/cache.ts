@@ -14,7 +14,7 @@ import { presentFreshness, presentIntegrity, presentRebuilt, type CacheFormat } 
 import { knowledgeTopicOf, rebuildTopic, syncCache } from '../services/cache.js';
 import { checkIntegrity } from '../store/index.js';
 import type { CommandDefinition } from './command.js';
-import { choiceOption } from './options.js';
+import { chosenOutput, outputOption } from './output.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
 
@@ -40,7 +40,7 @@ or restore it from a backup; \`thoth query\` still reads the tables that are int
 
 export const cacheCommand: CommandDefinition<CacheOptions> = {
   declare: (parse, done) => {
-    const format = (o: { output?: CacheFormat }) => o.output ?? (parse.isTTY ? 'table' : 'json');
+    const format = (o: { output?: CacheFormat }) => chosenOutput(o.output, { tty: 'table', piped: 'json' }, parse.isTTY);
     return new Command('cache')
       .description("The local knowledge cache and the deployment's knowledge topic")
       .usage('<sync|rebuild|check> [options]')
@@ -49,20 +49,20 @@ export const cacheCommand: CommandDefinition<CacheOptions> = {
         new Command('sync')
           .description('read the knowledge topic into this cache and say how fresh it is')
           .option('--follow', 'keep reading until Ctrl-C, telling how fresh it is after each catch-up')
-          .addOption(choiceOption('-o, --output <format>', 'table, json or yaml', FORMATS))
+          .addOption(outputOption(FORMATS, { tty: 'table', piped: 'json' }))
           .action((o) => done({ action: 'sync', follow: Boolean(o.follow), format: format(o) })),
       )
       .addCommand(
         new Command('rebuild')
           .description("write this cache's facts to the knowledge topic (created compacted when missing)")
-          .addOption(choiceOption('-o, --output <format>', 'table, json or yaml', FORMATS))
+          .addOption(outputOption(FORMATS, { tty: 'table', piped: 'json' }))
           .action((o) => done({ action: 'rebuild', format: format(o) })),
       )
       .addCommand(
         new Command('check')
           .description("run SQLite's integrity check over the whole cache file (read-only); exit 1 when damaged")
-          .addOption(choiceOption('-o, --output <format>', 'table, json or yaml', FORMATS))
-          .action((o) => done({ action: 'check', format: o.output ?? 'table' })),
+          .addOption(outputOption(FORMATS, { tty: 'table', piped: 'json' }))
+          .action((o) => done({ action: 'check', format: format(o) })),
       );
   },
 

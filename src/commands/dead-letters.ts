@@ -15,7 +15,8 @@ import { redriveDeadLetters } from '../services/dead-letters.js';
 import { withStoreErrors } from '../store/errors.js';
 import type { DeadLetterFilter } from '../store/index.js';
 import type { CommandDefinition, ParseContext } from './command.js';
-import { choiceOption, countOf, outputOrDefault } from './options.js';
+import { countOf } from './options.js';
+import { chosenOutput, outputOption } from './output.js';
 
 const LIST_FORMATS = ['table', 'json', 'yaml', 'ndjson'] as const;
 const SHOW_FORMATS = ['table', 'json', 'yaml'] as const;
@@ -96,9 +97,7 @@ export const deadLettersCommand: CommandDefinition<DeadLettersOptions> = {
       .description('dead letters in the cache, oldest first, with their ids')
       .option('--pending', 'only those never re-driven')
       .option('--redriven', 'only those re-driven')
-      .addOption(
-        choiceOption('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, json when piped)', LIST_FORMATS),
-      )
+      .addOption(outputOption(LIST_FORMATS, { tty: 'table', piped: 'json' }))
       .action((flags) => {
         if (flags.pending && flags.redriven) throw new UsageError('--pending and --redriven cannot be used together');
         done({
@@ -107,15 +106,15 @@ export const deadLettersCommand: CommandDefinition<DeadLettersOptions> = {
             ...filterOf(flags, deployment()),
             ...(flags.pending ? { pending: true } : flags.redriven ? { pending: false } : {}),
           },
-          output: outputOrDefault(flags.output, { tty: 'table', piped: 'json' }, parse.isTTY),
+          output: chosenOutput(flags.output, { tty: 'table', piped: 'json' }, parse.isTTY),
         });
       });
     const show = new Command('show')
       .description('one dead letter in full: source, reason, key, headers, value, re-drives')
       .argument('<id>', 'the dead letter id (thoth dead-letters list)', idOf)
-      .addOption(choiceOption('-o, --output <format>', 'table | json | yaml (default: table on a terminal, json when piped)', SHOW_FORMATS))
+      .addOption(outputOption(SHOW_FORMATS, { tty: 'table', piped: 'json' }))
       .action((id, flags) =>
-        done({ action: 'show', id, output: outputOrDefault(flags.output, { tty: 'table', piped: 'json' }, parse.isTTY) }),
+        done({ action: 'show', id, output: chosenOutput(flags.output, { tty: 'table', piped: 'json' }, parse.isTTY) }),
       );
     const redrive = withFilters(new Command('redrive'), parse)
       .description("re-publish dead letters' original records to their source topics")
@@ -123,9 +122,7 @@ export const deadLettersCommand: CommandDefinition<DeadLettersOptions> = {
       .option('--all', 'every dead letter not re-driven yet (with the filters: every one they match)')
       .option('--dry-run', 'say what would be re-driven and from where; send nothing')
       .option('--again', 're-drive dead letters that were re-driven before')
-      .addOption(
-        choiceOption('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, json when piped)', LIST_FORMATS),
-      )
+      .addOption(outputOption(LIST_FORMATS, { tty: 'table', piped: 'json' }))
       .action((ids, flags) => {
         const parsedIds = ids.map((id) => {
           try {
@@ -151,7 +148,7 @@ export const deadLettersCommand: CommandDefinition<DeadLettersOptions> = {
           },
           dryRun: Boolean(flags.dryRun),
           again: Boolean(flags.again),
-          output: outputOrDefault(flags.output, { tty: 'table', piped: 'json' }, parse.isTTY),
+          output: chosenOutput(flags.output, { tty: 'table', piped: 'json' }, parse.isTTY),
           deploymentName: deployment(),
         });
       });

@@ -13,7 +13,7 @@ import { runDoctor } from '../services/doctor.js';
 import { SCHEMA_VERSION } from '../store/index.js';
 import type { CommandDefinition } from './command.js';
 import { DEFAULT_GROUP } from './investigate.js';
-import { choiceOption, outputOrDefault } from './options.js';
+import { chosenOutput, outputOption } from './output.js';
 import { catalogueTopics } from './topics.js';
 
 const FORMATS = ['table', 'json', 'yaml'] as const;
@@ -29,7 +29,7 @@ export const doctorCommand: CommandDefinition<DoctorOptions> = {
     new Command('doctor')
       .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)')
       .option('--context <name>', 'kubeconfig context')
-      .addOption(choiceOption('-o, --output <format>', 'table | json | yaml (default: table on a terminal, json when piped)', FORMATS))
+      .addOption(outputOption(FORMATS, { tty: 'table', piped: 'json' }))
       .addHelpText(
         'after',
         `
@@ -48,7 +48,7 @@ Examples:
       )
       .action((o) =>
         done({
-          output: outputOrDefault(o.output, { tty: 'table', piped: 'json' }, parse.isTTY),
+          output: chosenOutput(o.output, { tty: 'table', piped: 'json' }, parse.isTTY),
           ...(o.kubeconfig !== undefined ? { kubeconfig: o.kubeconfig } : {}),
           ...(o.context !== undefined ? { context: o.context } : {}),
         }),

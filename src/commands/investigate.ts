@@ -23,7 +23,11 @@ import { configuredNamespace, namespaceFor, type NamespaceOptions } from '../wor
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
 import type { CommandDefinition } from './command.js';
 import type { CommandContext, KubeOptions } from './context.js';
-import { choiceOption, collect, countOf, outputOrDefault } from './options.js';
+import { choiceOption, collect, countOf } from './options.js';
+import { chosenOutput, outputOption } from './output.js';
+
+const FORMATS = ['table', 'wide', 'json', 'yaml', 'ndjson'] as const;
+const DEFAULT_OUTPUT = { tty: 'table', piped: 'ndjson' } as const;
 
 export const DEFAULT_PORT = 6066;
 export const DEFAULT_GROUP = 'thoth.investigator';
@@ -108,7 +112,7 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
     new Command('investigate')
       .option(
         '--from <file.ndjson>',
-        'handle a recorded stream (SPEC §7) instead of a broker, then exit; follow-ups it publishes are handled too',
+        'handle a recorded stream (one JSON record per line: thoth help formats) instead of a broker, then exit; follow-ups it publishes are handled too',
       )
       .option(
         '--expect <expected.json>',
@@ -173,13 +177,8 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
         'schedule kebechet-administrator workflows (default off; THOTH_INVESTIGATOR_KEBECHET_ADMINISTRATOR)',
       )
       .option('--no-schedule-kebechet-administrator', 'do not schedule kebechet-administrator workflows')
-      .addOption(
-        choiceOption(
-          '-o, --output <format>',
-          'text: live dashboard and a summary for people; ndjson: one JSON line per event, the summary last (default: text on a terminal, ndjson when piped)',
-          ['text', 'ndjson'] as const,
-        ),
-      )
+      // `text` was the name of the table form before the one vocabulary of -o.
+      .addOption(outputOption(FORMATS, DEFAULT_OUTPUT, { text: 'table' }))
       .addHelpText(
         'after',
         `
@@ -189,8 +188,10 @@ waits; a message that can never succeed goes to the dead-letter topic
 thoth.investigator.dead-letter (prefixed like every topic) and to \`thoth query dead-letters\`.
 Ctrl-C finishes the messages in flight, commits, leaves the group and exits 0.
 
-Output: a live dashboard on a terminal, one JSON line per event when piped (-o to choose).
-A bounded run (--from, --until-idle) ends with a summary of what was learned and scheduled.
+Output: -o table shows a live dashboard on a terminal; -o ndjson one JSON line per event
+(the default when piped). A bounded run (--from, --until-idle) ends with a summary of what
+was learned and scheduled: text for table and wide (wide lists everything), the last JSON
+line for ndjson, one document for json and yaml (then nothing is shown while it runs).
 
 CI: a --from run that dead-lettered a message exits 1 (--allow-dead-letters when that is
 expected). --expect EXPECTED.json compares the run with an expectation file, the format of
@@ -199,8 +200,8 @@ fixtures/scenarios/*/expected.json: {"workflows": [{"kind", "parameters"}], "pub
 [{"name", "version", "expect"}]}; each difference is one line on stderr, and the exit code is 1.
 
 Examples:
-  $ thoth investigate --from fixtures/streams/continuous-learning.ndjson
-  $ thoth investigate --from recorded.ndjson -o text > summary.txt
+  $ thoth investigate --from fixtures/streams/continuous-learning.ndjson --index-url https://index.example/simple
+  $ thoth investigate --from recorded.ndjson -o table > summary.txt
   $ thoth investigate --from fixtures/scenarios/solved-package/input.ndjson --expect fixtures/scenarios/solved-package/expected.json
   $ thoth investigate --namespace thoth
   $ thoth investigate --mode middletier --until-idle 30 --workflows record
@@ -247,7 +248,7 @@ Examples:
           // A replay in CI must end: there a record that keeps failing transiently is dead-lettered after 8 tries.
           maxAttempts: o.maxRetries ?? (o.from !== undefined ? FROM_FILE_MAX_ATTEMPTS : undefined),
           maxBytes: settings.maxMessageBytes,
-          format: outputOrDefault(o.output, { tty: 'text', piped: 'ndjson' }, parse.isTTY),
+          format: chosenOutput(o.output, DEFAULT_OUTPUT, parse.isTTY),
           ...(o.expect !== undefined ? { expect: o.expect } : {}),
           allowDeadLetters: Boolean(o.allowDeadLetters),
         });
@@ -306,7 +307,7 @@ Examples:
     const summary = buildSummary(outcome, store, learned);
     io.stderr.write(formatCounts(summary));
     if (outcome.reason !== 'signal')
-      await write(io.stdout, presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));
+      await write(io.stdout, await presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));
     if (outcome.reason === 'signal' || options.from === undefined) return;
     if (expectation) {
       const differences = scenarioMismatches(

@@ -44,6 +44,8 @@ export function chooseBroker(flag: string | undefined, bootstrapServers: string 
     }
     return { kind: 'kafka', bootstrap: splitServers(list, '--broker') };
   }
+  // A context may say `broker: embedded`.
+  if (bootstrapServers?.trim() === 'embedded') return { kind: 'embedded', path: cachePath };
   if (bootstrapServers)
     return { kind: 'kafka', bootstrap: splitServers(bootstrapServers.replace(/^kafka:\/\//, ''), 'KAFKA_BOOTSTRAP_SERVERS') };
   return { kind: 'embedded', path: cachePath };

@@ -224,7 +224,7 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
       };
       const done = (async (): Promise<ConsumeSummary> => {
         const input = openInput(options.path, options.stdin);
-        for await (const entry of readEnvelopes(input, options.path)) {
+        for await (const entry of readEnvelopes(input, options.path, () => options.now())) {
           if (signal.aborted) break;
           if ('error' in entry) {
             badLines++;

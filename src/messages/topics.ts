@@ -51,3 +51,14 @@ export function topicNameProblem(name: string): string | undefined {
   if (!/^[A-Za-z0-9._-]+$/.test(name)) return "a Kafka topic name may contain only ASCII letters, digits, '.', '_' and '-'";
   return undefined;
 }
+
+/**
+ * What a reader says of topics that do not exist: their names when there are a few, a count when
+ * there are many (`tail --all` on a new broker names twenty topics otherwise).
+ */
+export function missingTopicsNotice(missing: readonly string[], total: number, ending = 'nothing to read there'): string {
+  if (missing.length === 1) return `topic ${missing[0]} does not exist: ${ending}`;
+  if (missing.length <= 3) return `topics ${missing.join(', ')} do not exist: ${ending}`;
+  if (missing.length === total) return `none of the ${total} topics exists yet: ${ending}`;
+  return `${missing.length} of the ${total} topics do not exist yet: ${ending} (thoth topics lists them)`;
+}

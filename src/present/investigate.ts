@@ -1,15 +1,17 @@
 /**
  * How `thoth investigate` shows a run: the ink dashboard on a terminal, one
- * JSON line per event when piped (-o ndjson), nothing live for text to a
- * pipe; and at the end of a bounded run the summary (text for people, one
- * JSON line for scripts).
+ * JSON line per event when piped (-o ndjson), nothing live for a table to a
+ * pipe or for a document (json, yaml); and at the end of a bounded run the
+ * summary (text for people, one JSON line after the events, or one json or
+ * yaml document).
  */
 import type { Io } from '../core/io.js';
 import { terminalSafe } from '../core/terminal.js';
 import { jsonLinesSink, type EventSink } from '../investigate/events.js';
 import type { RunSummary } from '../investigate/summary.js';
+import { renderOutput } from '../ui/table.js';
 
-export type InvestigateFormat = 'text' | 'ndjson';
+export type InvestigateFormat = 'table' | 'wide' | 'json' | 'yaml' | 'ndjson';
 
 export interface EventPresenter {
   sink: EventSink;
@@ -22,17 +24,27 @@ export async function eventPresenter(
   options: { color: boolean; secrets: readonly string[] },
 ): Promise<EventPresenter> {
   if (format === 'ndjson') return { sink: jsonLinesSink(io.stdout), close: async () => undefined };
-  if (io.stdout.isTTY) {
+  if (io.stdout.isTTY && (format === 'table' || format === 'wide')) {
     // ink only on a terminal, and loaded only then.
     const { renderDashboard } = await import('../ui/render-dashboard.js');
     return renderDashboard(io.stdout, { color: options.color, stderr: io.stderr, secrets: options.secrets });
   }
-  // Text to a pipe: no live view, only the summary at the end.
+  // A table to a pipe, or a document: no live view, only the summary at the end.
   return { sink: () => undefined, close: async () => undefined };
 }
 
-export function presentSummary(summary: RunSummary, format: InvestigateFormat, width: number | undefined): string {
-  return format === 'text' ? formatSummaryText(summary, { width }) : `${JSON.stringify(summary)}\n`;
+export async function presentSummary(summary: RunSummary, format: InvestigateFormat, width: number | undefined): Promise<string> {
+  switch (format) {
+    case 'table':
+      return formatSummaryText(summary, { width });
+    case 'wide':
+      return formatSummaryText(summary, { limit: Infinity });
+    case 'json':
+    case 'yaml':
+      return renderOutput(summary, format);
+    case 'ndjson':
+      return `${JSON.stringify(summary)}\n`;
+  }
 }
 
 /** One line for stderr at the end of every run. */

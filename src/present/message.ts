@@ -1,5 +1,5 @@
 /**
- * The `pretty` form of one message for a terminal: a header line (time,
+ * The `table` form of one message for a terminal: a header line (time,
  * topic, partition@offset, key, type and version) and then its fields, one per
  * line. Invalid messages are flagged in red with every reason; secrets are
  * masked unless the user asked for them. Every text from the message (topic,
@@ -17,6 +17,8 @@ export interface PresentOptions {
   showSecrets: boolean;
   /** The deployment prefix, stripped from topics for a shorter header. */
   deploymentName?: string;
+  /** `-o wide`: the full topic, and the base fields among the others. */
+  wide?: boolean;
 }
 
 const BASE_FIELDS = new Set(['component_name', 'service_version', 'version']);
@@ -46,7 +48,7 @@ function fieldLines(value: unknown, options: PresentOptions, paint: ChalkInstanc
   }
   const shown = options.showSecrets ? value : scrubSecrets(value);
   // The base fields are in the header line already.
-  const entries = Object.entries(shown as Record<string, unknown>).filter(([name]) => !BASE_FIELDS.has(name));
+  const entries = Object.entries(shown as Record<string, unknown>).filter(([name]) => options.wide || !BASE_FIELDS.has(name));
   const width = Math.min(28, Math.max(0, ...entries.map(([name]) => name.length)));
   return entries.map(([name, item]) => `  ${paint.dim(safe(name).padEnd(width))}  ${formatScalar(item)}`);
 }
@@ -64,7 +66,7 @@ export function presentMessage(message: DecodedMessage, options: PresentOptions)
       : '';
   const header = [
     paint.dim(formatTime(envelope.timestamp)),
-    paint.cyan(safe(shortTopic(envelope.topic, options.deploymentName))),
+    paint.cyan(safe(options.wide ? envelope.topic : shortTopic(envelope.topic, options.deploymentName))),
     where,
     envelope.key !== null ? `key=${safe(options.showSecrets ? envelope.key : withoutCredentials(envelope.key))}` : '',
     validation && !validation.ok ? paint.red.bold(`INVALID ${label}`) : paint.bold(label),

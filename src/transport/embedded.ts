@@ -19,6 +19,8 @@ import {
   type Broker,
   type ConsumeOptions,
   type ConsumeSummary,
+  type GroupAdmin,
+  type GroupDescription,
   type Consumption,
   type ExactlyOnce,
   type PartitionLag,
@@ -47,6 +49,10 @@ type Log = Pick<
   | 'renewLease'
   | 'releaseLease'
   | 'transaction'
+  | 'logGroups'
+  | 'groupOffsets'
+  | 'groupLeases'
+  | 'setGroupOffset'
 >;
 
 /**
@@ -128,8 +134,37 @@ export function openEmbeddedBroker(store: Store, path: string, options: Embedded
       }),
     // Partitions and replication are Kafka's business: the embedded log always has one partition.
     createTopics: async (names) => safely(() => store.transaction(() => names.filter((name) => store.createLogTopic(name)))),
+    groups: embeddedGroups(store, safely),
     // The store belongs to whoever opened it (the dependency object closes it).
     close: async () => {},
+  };
+}
+
+/** Groups on the embedded broker: their committed offsets and their members' live leases. */
+function embeddedGroups(store: Store, safely: <T>(fn: () => T) => T): GroupAdmin {
+  const describe = (group: string): GroupDescription => {
+    const leases = store.groupLeases(group, Date.now());
+    const members = [...new Set(leases.map((l) => l.owner))].map((id) => ({
+      id,
+      partitions: leases.filter((l) => l.owner === id).map(({ topic, partition }) => ({ topic, partition })),
+    }));
+    return { group, state: members.length ? 'Stable' : 'Empty', members, committed: store.groupOffsets(group) };
+  };
+  return {
+    list: async () => safely(() => store.logGroups().map((group) => ({ group, state: describe(group).state }))),
+    describe: async (group) => safely(() => describe(group)),
+    // One partition (0) per topic.
+    partitionOffsets: async (topic, timestamp) =>
+      safely(() => [
+        {
+          partition: 0,
+          low: store.logStartOffset(topic, 0),
+          high: store.logEndOffset(topic, 0),
+          ...(timestamp !== undefined ? { atTime: store.logOffsetForTimestamp(topic, 0, timestamp) } : {}),
+        },
+      ]),
+    setOffsets: async (group, topic, offsets) =>
+      safely(() => store.transaction(() => offsets.forEach((o) => store.setGroupOffset(group, topic, o.partition, o.offset)))),
   };
 }
 

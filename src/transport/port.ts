@@ -135,8 +135,39 @@ export interface ClusterInfo {
   brokers: Array<{ id: number; host: string; port: number }>;
 }
 
+/** One member of a consumer group and the partitions it holds. */
+export interface GroupMember {
+  id: string;
+  /** The client id and host it connected from (Kafka); the embedded broker knows neither. */
+  clientId?: string;
+  host?: string;
+  partitions: Array<{ topic: string; partition: number }>;
+}
+
+/** A group's state and members (kafka-consumer-groups.sh --describe --members). */
+export interface GroupDescription {
+  group: string;
+  /** Kafka's state (Stable, Empty, ...); the embedded broker says Stable with members, else Empty. */
+  state: string;
+  members: GroupMember[];
+  /** The next offset the group reads, per partition it has committed to. */
+  committed: Array<{ topic: string; partition: number; offset: number }>;
+}
+
+/** What `thoth groups` needs of a broker. */
+export interface GroupAdmin {
+  list(): Promise<Array<{ group: string; state: string }>>;
+  describe(group: string): Promise<GroupDescription>;
+  /** Per partition of a topic: the first offset, the end offset, and (with `timestamp`) the first offset at or after it. */
+  partitionOffsets(topic: string, timestamp?: number): Promise<Array<{ partition: number; low: number; high: number; atTime?: number }>>;
+  /** Sets the group's committed offsets, backwards too; the group must have no members. */
+  setOffsets(group: string, topic: string, offsets: Array<{ partition: number; offset: number }>): Promise<void>;
+}
+
 export interface Broker {
   readonly kind: 'kafka' | 'embedded';
+  /** Consumer groups: list, describe, reset offsets. */
+  readonly groups: GroupAdmin;
   /** Where it is, for notices and errors: `kafka://127.0.0.1:9092` or the SQLite path. Never holds credentials. */
   readonly address: string;
   send(records: OutgoingRecord[]): Promise<RecordPosition[]>;

@@ -197,7 +197,7 @@ describe('thoth investigate --from', () => {
   });
 
   it('prints only the summary for people with -o text when piped', async () => {
-    const result = await runThoth(['--db', db, 'investigate', '--from', STREAM, '-o', 'text'], { env: env() });
+    const result = await runThoth(['--db', db, 'investigate', '--from', STREAM, '-o', 'table'], { env: env() });
     expect(result.code).toBe(0);
     expect(result.stdout.startsWith('Messages: 10 (')).toBe(true);
     expect(result.stdout).toContain(`  - requests==2.24.0 (${INDEX}) is missing from its index`);

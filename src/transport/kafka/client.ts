@@ -12,6 +12,7 @@ import type {
   ClusterInfo,
   Consumption,
   ConsumeOptions,
+  GroupAdmin,
   GroupPartitionLag,
   OutgoingRecord,
   RecordHandler,
@@ -21,6 +22,7 @@ import type {
 import type { KafkaSettings } from '../../config/kafka.js';
 import { CODEC_TYPES, registerCodecs } from './codecs.js';
 import { consumeFromKafka } from './consume.js';
+import { kafkaGroups } from './groups.js';
 import { BrokerRefusal, describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './errors.js';
 
 /** Fail fast on an unreachable broker: 5 connection attempts of at most 2 s with short backoff, about 12 s worst case. */
@@ -156,6 +158,7 @@ function recordingPartitioner() {
 class KafkaBroker implements Broker {
   readonly kind = 'kafka' as const;
   readonly address: string;
+  readonly groups: GroupAdmin;
   private producer: Promise<Producer> | undefined;
   private readonly running = new Set<Consumption & { stop(): Promise<void> }>();
 
@@ -166,6 +169,7 @@ class KafkaBroker implements Broker {
     private readonly log: Logger,
   ) {
     this.address = settings.address;
+    this.groups = kafkaGroups(admin, settings);
   }
 
   private connectedProducer(): Promise<Producer> {
