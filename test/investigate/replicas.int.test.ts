@@ -54,7 +54,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'thoth-replicas-'));
   admin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10 } }).admin();
   await admin.connect();
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await admin?.disconnect();
   await kube?.stop();
