@@ -13,7 +13,7 @@ import { presentTrace, presentTraceEvents, type TraceFormat } from '../present/t
 import { traceEventKey, traceOf } from '../services/trace.js';
 import { withStoreErrors } from '../store/errors.js';
 import type { CommandDefinition } from './command.js';
-import { choiceOption, outputOrDefault } from './options.js';
+import { choiceOption } from './options.js';
 
 const FORMATS = ['table', 'json', 'ndjson'] as const;
 const FOLLOW_EVERY_MS = 2_000;
