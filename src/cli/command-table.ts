@@ -52,6 +52,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => runnable((await import('../commands/doctor.js')).doctorCommand),
   },
   {
+    name: 'trace',
+    summary: "A package version's story: messages, decisions, workflows, knowledge, advice, dead letters",
+    load: async () => runnable((await import('../commands/trace.js')).traceCommand),
+  },
+  {
     name: 'dead-letters',
     summary: 'List, inspect and re-drive the messages the investigator could not process',
     load: async () => runnable((await import('../commands/dead-letters.js')).deadLettersCommand),

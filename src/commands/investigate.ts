@@ -289,7 +289,17 @@ Examples:
       phasePollMs: 5_000,
     };
     const source = await investigatorSource(options, context);
-    const presenter = await eventPresenter(options.format, io, { color: context.settings.color, secrets: context.settings.secrets });
+    // The dashboard's q (and Ctrl-C, a key in raw mode) stops the run as a signal does: in-flight records finish and commit.
+    const quit = new AbortController();
+    let interrupted = false;
+    const presenter = await eventPresenter(options.format, io, {
+      color: context.settings.color,
+      secrets: context.settings.secrets,
+      onQuit: (interrupt) => {
+        interrupted ||= interrupt;
+        quit.abort(interrupt ? 'interrupted' : 'quit');
+      },
+    });
     const learned: InvestigatorEvent[] = [];
     // What --expect compares: the run's own workflows, follow-ups, dead letters and metric updates.
     const checked: InvestigatorEvent[] = [];
@@ -300,7 +310,19 @@ Examples:
     };
     let outcome;
     try {
-      outcome = await runInvestigator(runner, { source, store, kube, clock: context.clock, log, signal: context.signal }, sink);
+      outcome = await runInvestigator(
+        runner,
+        {
+          source,
+          store,
+          kube,
+          clock: context.clock,
+          log,
+          signal: AbortSignal.any([context.signal, quit.signal]),
+          ...(presenter.attach ? { onControls: presenter.attach } : {}),
+        },
+        sink,
+      );
     } finally {
       await presenter.close();
     }
@@ -308,6 +330,7 @@ Examples:
     io.stderr.write(formatCounts(summary));
     if (outcome.reason !== 'signal')
       await write(io.stdout, await presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));
+    if (interrupted) return 'interrupted';
     if (outcome.reason === 'signal' || options.from === undefined) return;
     if (expectation) {
       const differences = scenarioMismatches(

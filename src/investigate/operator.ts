@@ -35,10 +35,48 @@ export interface OperatorEndpointOptions extends OperatorSecurity {
   log: Logger;
 }
 
-export async function serveOperatorEndpoints(options: OperatorEndpointOptions): Promise<OperatorServer | undefined> {
+/** Halting and resuming a consumed topic by its base (or full) name: the endpoints' and the dashboard's keys. */
+export interface TopicControls {
+  /** Full names of the topics consumed. */
+  readonly topics: string[];
+  readonly halt: (topic: string) => 'halted' | 'already' | 'unknown';
+  readonly resume: (topic: string) => 'resumed' | 'already' | 'unknown';
+}
+
+export function topicControls(
+  options: Pick<OperatorEndpointOptions, 'topics' | 'deploymentName' | 'consumption' | 'halted' | 'onHaltedChange' | 'note'>,
+  by: string,
+): TopicControls {
   const { halted, deploymentName } = options;
   const topics = new Set(options.topics);
   const full = (base: string) => topicName(baseTopicOf(base, deploymentName), deploymentName);
+  return {
+    topics: options.topics,
+    halt: (base) => {
+      const topic = full(base);
+      if (!topics.has(topic)) return 'unknown';
+      if (halted.has(topic)) return 'already';
+      options.consumption()?.pause(topic);
+      halted.add(topic);
+      options.onHaltedChange();
+      options.note('paused', { topic, by });
+      return 'halted';
+    },
+    resume: (base) => {
+      const topic = full(base);
+      if (!topics.has(topic)) return 'unknown';
+      if (!halted.delete(topic)) return 'already';
+      options.consumption()?.resume(topic);
+      options.onHaltedChange();
+      options.note('resumed', { topic, by });
+      return 'resumed';
+    },
+  };
+}
+
+export async function serveOperatorEndpoints(options: OperatorEndpointOptions): Promise<OperatorServer | undefined> {
+  const { halted } = options;
+  const controls = topicControls(options, 'operator');
   try {
     const server = await startOperatorServer({
       host: options.host,
@@ -52,25 +90,8 @@ export async function serveOperatorEndpoints(options: OperatorEndpointOptions): 
           return options.metrics.render([...((consumption && (await lagSamples(consumption))) || []), ...extra]);
         },
         health: () => ({ ok: options.running(), halted: [...halted], ...(options.knowledge ? { knowledge: options.knowledge() } : {}) }),
-        halt: (base) => {
-          const topic = full(base);
-          if (!topics.has(topic)) return 'unknown';
-          if (halted.has(topic)) return 'already';
-          options.consumption()?.pause(topic);
-          halted.add(topic);
-          options.onHaltedChange();
-          options.note('paused', { topic, by: 'operator' });
-          return 'halted';
-        },
-        resume: (base) => {
-          const topic = full(base);
-          if (!topics.has(topic)) return 'unknown';
-          if (!halted.delete(topic)) return 'already';
-          options.consumption()?.resume(topic);
-          options.onHaltedChange();
-          options.note('resumed', { topic, by: 'operator' });
-          return 'resumed';
-        },
+        halt: controls.halt,
+        resume: controls.resume,
       },
     });
     options.log.notice(

@@ -10,24 +10,33 @@ import { terminalSafe } from '../core/terminal.js';
 import { jsonLinesSink, type EventSink } from '../investigate/events.js';
 import type { RunSummary } from '../investigate/summary.js';
 import { renderOutput } from '../ui/table.js';
+import type { DashboardControls } from '../ui/render-dashboard.js';
 
 export type InvestigateFormat = 'table' | 'wide' | 'json' | 'yaml' | 'ndjson';
 
 export interface EventPresenter {
   sink: EventSink;
   close(): Promise<void>;
+  /** The dashboard takes the run's topic controls for its keys. */
+  readonly attach?: (controls: DashboardControls) => void;
 }
 
 export async function eventPresenter(
   format: InvestigateFormat,
   io: Io,
-  options: { color: boolean; secrets: readonly string[] },
+  options: { color: boolean; secrets: readonly string[]; onQuit?: (interrupt: boolean) => void },
 ): Promise<EventPresenter> {
   if (format === 'ndjson') return { sink: jsonLinesSink(io.stdout), close: async () => undefined };
   if (io.stdout.isTTY && (format === 'table' || format === 'wide')) {
     // ink only on a terminal, and loaded only then.
     const { renderDashboard } = await import('../ui/render-dashboard.js');
-    return renderDashboard(io.stdout, { color: options.color, stderr: io.stderr, secrets: options.secrets });
+    return renderDashboard(io.stdout, {
+      color: options.color,
+      stderr: io.stderr,
+      secrets: options.secrets,
+      stdin: io.stdin,
+      ...(options.onQuit ? { onQuit: options.onQuit } : {}),
+    });
   }
   // A table to a pipe, or a document: no live view, only the summary at the end.
   return { sink: () => undefined, close: async () => undefined };
