@@ -62,7 +62,7 @@ export const cacheCommand: CommandDefinition<CacheOptions> = {
         new Command('check')
           .description("run SQLite's integrity check over the whole cache file (read-only); exit 1 when damaged")
           .addOption(outputOption(FORMATS, { tty: 'table', piped: 'json' }))
-          .action((o) => done({ action: 'check', format: format(o) })),
+          .action((o) => done({ action: 'check', format: o.output ?? 'table' })),
       );
   },
 

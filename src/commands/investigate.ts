@@ -202,7 +202,7 @@ fixtures/scenarios/*/expected.json: {"workflows": [{"kind", "parameters"}], "pub
 Examples:
   $ thoth investigate --from fixtures/streams/continuous-learning.ndjson --index-url https://index.example/simple
   $ thoth investigate --from recorded.ndjson -o table > summary.txt
-  $ thoth investigate --from fixtures/scenarios/solved-package/input.ndjson --expect fixtures/scenarios/solved-package/expected.json
+  $ thoth investigate --from fixtures/scenarios/unresolved-package/input.ndjson --index-url https://index.example/simple --expect fixtures/scenarios/unresolved-package/expected.json
   $ thoth investigate --namespace thoth
   $ thoth investigate --mode middletier --until-idle 30 --workflows record
   $ KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 thoth investigate --port 0 --pending-limit 20`,

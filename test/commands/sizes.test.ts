@@ -65,7 +65,9 @@ describe('dead letters in the cache', () => {
     const { package_name: _omitted, ...value } = big(300_000);
     const text = JSON.stringify({ ...value, db_password: 'PW-early-1234' });
     writeFileSync(file, `${line(JSON.parse(text))}\n`);
-    const run = await runThoth(['--db', db, 'investigate', '--from', file, '-o', 'ndjson', '--port', 'none'], { env: env() });
+    const run = await runThoth(['--db', db, 'investigate', '--from', file, '--allow-dead-letters', '-o', 'ndjson', '--port', 'none'], {
+      env: env(),
+    });
     expect(run.code).toBe(0);
     const query = await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() });
     const [letter] = JSON.parse(query.stdout) as Array<{

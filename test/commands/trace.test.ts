@@ -50,7 +50,7 @@ describe('thoth trace', () => {
       /^message: message unresolved-package\[0\]@0$/,
       /^workflow: solver solver-requests-2-25-1-rhel-8-py38-\w+ in thoth: recorded \(decided on unresolved-package\[0\]@0\)$/,
       /^advice: advice run adviser-211127100000-5e3b8d \(stable\) waits on it$/,
-      /^workflow: security-indicators security-indicators-requests-2-25-1-\w+ in thoth: recorded \(decided on solved-package\[0\]@\d+\)$/,
+      /^workflow: security-indicators security-indicators-requests-2-25-1-\w+ in thoth: recorded \(decided on decisions\[\d+\]@\d+\)$/,
       /^knowledge: solved by solver-fedora-35-py310$/,
       /^advice: adviser re-run of adviser-211127100000-5e3b8d published$/,
     ];
