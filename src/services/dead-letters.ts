@@ -115,9 +115,11 @@ function fromDeadLetterRecord(record: ConsumedRecord): Original['record'] {
 }
 
 /** Why the cache's copy cannot stand for the original, or undefined when it can. */
-export function cacheCopyProblem(letter: DeadLetterEntry & { value_truncated?: boolean }): string | undefined {
+export function cacheCopyProblem(letter: DeadLetterEntry): string | undefined {
   if (letter.key === undefined) return 'the cache did not record the key (a dead letter kept by an older thoth)';
   if (letter.value_truncated) return 'the cache kept only the start of the value';
+  if (Object.values(letter.headers).some((v) => v === '***' || v.includes('//***@')))
+    return 'the cache kept the headers with their secrets masked';
   if (maskedSecretFields(letter.value).length > 0 || JSON.stringify(letter.value ?? null).includes('//***@'))
     return 'the cache kept the value with its secrets masked';
   return undefined;

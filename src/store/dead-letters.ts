@@ -35,6 +35,8 @@ export interface DeadLetterEntry {
   created_at: string;
   /** Every re-drive, oldest first. */
   redrives: Redrive[];
+  /** The value was too large to keep: the cache holds its size, SHA-256 and first bytes only. */
+  value_truncated?: true;
 }
 
 export interface DeadLetterFilter {
@@ -82,6 +84,7 @@ function entry(row: Row): DeadLetterEntry {
     headers: JSON.parse(row.headers) as Record<string, string>,
     created_at: row.created_at,
     redrives: redrives.sort((a, b) => a.at.localeCompare(b.at)),
+    ...(row.value_is_json === 2 ? { value_truncated: true as const } : {}),
   };
 }
 
