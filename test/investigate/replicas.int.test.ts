@@ -42,12 +42,15 @@ let admin: Admin;
 beforeAll(async () => {
   broker = (await startKafka(process.env, { stopWithProcess: true })) as OwnBroker;
   kube = await startBareCluster();
-  for (const args of [
-    ['apply', '--server-side', '-f', '-'],
-    ['create', 'namespace', 'single'],
-    ['create', 'namespace', 'group'],
-  ]) {
-    const result = await kube.kubectl(args, { input: stringify(await argoWorkflowCrd()) });
+  // Only apply reads its standard input (a 2.5 MB CRD written to a kubectl that does not read it is an EPIPE).
+  const crd = stringify(await argoWorkflowCrd());
+  const steps: Array<[string[], string | undefined]> = [
+    [['apply', '--server-side', '-f', '-'], crd],
+    [['create', 'namespace', 'single'], undefined],
+    [['create', 'namespace', 'group'], undefined],
+  ];
+  for (const [args, input] of steps) {
+    const result = await kube.kubectl(args, input === undefined ? {} : { input });
     if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
   }
   await kube.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/workflows.argoproj.io']);
@@ -73,7 +76,7 @@ function deploymentEnv() {
  * seconds later. A topic the investigator writes in transactions (adviser-re-run) ends with a commit
  * marker, which no consumer commits past: there the offset before the marker is the end.
  */
-async function quiescent(group: string, prefix: string, timeoutMs = 240_000): Promise<void> {
+async function quiescent(group: string, prefix: string, timeoutMs = 480_000): Promise<void> {
   const ends = async () => {
     const topics = (await admin.listTopics()).filter(
       (t) => t.startsWith(`${prefix}.`) && !t.endsWith('.knowledge') && !t.endsWith('.dead-letter'),
@@ -198,7 +201,7 @@ const chunks = (lines: string[], n: number) => Array.from({ length: n }, (_, i) 
 describe('replicas of the investigator', () => {
   it(
     `behave as one over ${stream.ask.length + stream.answer.length} messages, across additions, stops, SIGKILLs and a broker crash`,
-    { timeout: 900_000 },
+    { timeout: 1_500_000 },
     async () => {
       // One replica, nothing killed: what the stream leads to.
       const single = deploymentEnv();

@@ -166,10 +166,10 @@ export function consumeExactlyOnce(
       try {
         const byTopic = new Map<string, Message[]>();
         for (const record of out) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), message(record)]);
-        // One request per topic: a refusal (a record too large for that topic) then names the topic that refused it.
-        for (const [name, messages] of byTopic) {
-          doing = `sending to ${name}`;
-          await transaction.send({ acks: -1, topic: name, messages });
+        // One request for every topic; a refusal (a record too large for its topic) names the topics it went to.
+        if (byTopic.size > 0) {
+          doing = `sending to ${[...byTopic.keys()].join(', ')}`;
+          await transaction.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([name, messages]) => ({ topic: name, messages })) });
         }
         doing = `committing ${topic}[${partition}]@${offset}`;
         await transaction.sendOffsets({
