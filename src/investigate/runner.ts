@@ -385,5 +385,8 @@ async function catchUpFirst(sync: ReturnType<typeof knowledgeSync>, stop: AbortS
     progress(sync.behind());
     await Promise.race([caughtUp.catch(() => undefined), sleep(1_000, stop).catch(() => undefined)]);
   }
-  await caughtUp;
+  // Stopped while catching up (SIGTERM during start-up): nothing was consumed, the run ends cleanly.
+  await caughtUp.catch((error: unknown) => {
+    if (!stop.aborted) throw error;
+  });
 }
