@@ -95,7 +95,11 @@ Examples:
     if (!options.create) {
       await write(
         io.stdout,
-        await presentTopics(topicRows(await broker.topics(), options.deploymentName), options.output, io.stdout.columns),
+        await presentTopics(
+          topicRows(await broker.topics(catalogueTopics(options.deploymentName).map((t) => t.topic)), options.deploymentName),
+          options.output,
+          io.stdout.columns,
+        ),
       );
       return;
     }

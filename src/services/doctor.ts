@@ -82,7 +82,7 @@ async function brokerChecks(input: DoctorInput): Promise<Check[]> {
     }
   }
   try {
-    const existing = new Map((await broker.topics()).map((t) => [t.name, t]));
+    const existing = new Map((await broker.topics(input.topics)).map((t) => [t.name, t]));
     const missing = input.topics.filter((t) => !existing.has(t));
     const present = input.topics.flatMap((t) => existing.get(t) ?? []);
     const partitions = [...new Set(present.map((t) => t.partitions))].sort((a, b) => a - b);

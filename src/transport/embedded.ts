@@ -119,7 +119,7 @@ export function openEmbeddedBroker(store: Store, path: string, options: Embedded
       return safely(() => store.appendRecords(records));
     },
     consume: (consumeOptions, handler) => consumeLog(store, path, consumeOptions, handler, leaseMs),
-    topics: async () => safely(() => store.logTopics()),
+    topics: async (only) => safely(() => store.logTopics().filter((t) => !only || only.includes(t.name))),
     groupLag: async (group, topics) =>
       safely(() => {
         const existing = new Set(store.logTopics().map((t) => t.name));

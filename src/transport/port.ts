@@ -172,7 +172,8 @@ export interface Broker {
   readonly address: string;
   send(records: OutgoingRecord[]): Promise<RecordPosition[]>;
   consume(options: ConsumeOptions, handler: RecordHandler): Consumption;
-  topics(): Promise<TopicInfo[]>;
+  /** The topics (those named in `only`, when given: a broker may hold thousands), with partitions, offsets and settings. */
+  topics(only?: readonly string[]): Promise<TopicInfo[]>;
   /** Creates the topics that do not exist yet and returns their names. */
   createTopics(names: string[], options?: { partitions?: number; replicationFactor?: number }): Promise<string[]>;
   /** The group's committed offsets and lag on every partition of the topics that exist. */

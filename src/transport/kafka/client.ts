@@ -274,9 +274,10 @@ class KafkaBroker implements Broker {
   }
 
   /** Every topic with what `kcat -L` shows (partitions, leaders, replicas, in-sync replicas), offsets and its own settings. */
-  async topics(): Promise<TopicInfo[]> {
+  async topics(only?: readonly string[]): Promise<TopicInfo[]> {
     try {
-      const names = (await this.admin.listTopics()).filter((name) => !name.startsWith('__')).sort();
+      const wanted = only ? new Set(only) : undefined;
+      const names = (await this.admin.listTopics()).filter((name) => !name.startsWith('__') && (wanted?.has(name) ?? true)).sort();
       if (names.length === 0) return [];
       const { topics } = await this.admin.fetchTopicMetadata({ topics: names });
       const metadata = new Map(topics.map((t) => [t.name, t.partitions]));
