@@ -48,7 +48,14 @@ function maskValue(value: unknown, depth: number): unknown {
  * password holding an unescaped '@' is masked whole.
  */
 export function withoutCredentials(text: string): string {
-  return text.replace(URL_USER_INFO, '//***@');
+  return text.replace(URL_USER_INFO, MASKED_USER_INFO);
+}
+
+const MASKED_USER_INFO = `//${MASK}@`;
+
+/** True when `text` carries a mask thoth wrote: a masked value, or a URL whose user info was masked. */
+export function carriesMask(text: string): boolean {
+  return text === MASK || text.includes(MASKED_USER_INFO);
 }
 
 const URL_USER_INFO = /\/\/[^/?#\s]*@/g;
@@ -79,7 +86,7 @@ export function maskedSecretFields(value: unknown, path = '', depth = 0): string
   return Object.entries(value).flatMap(([key, item]) => {
     const at = path ? `${path}.${key}` : key;
     if (isSecretField(key) && item === MASK) return [at];
-    if (typeof item === 'string' && item.includes('//***@')) return [at];
+    if (typeof item === 'string' && item.includes(MASKED_USER_INFO)) return [at];
     return maskedSecretFields(item, at, depth + 1);
   });
 }

@@ -18,7 +18,7 @@
  * it; a dead letter re-driven before is refused unless `again` is set.
  */
 import { resolve } from 'node:path';
-import { maskedSecretFields } from '../messages/secrets.js';
+import { carriesMask, maskedSecretFields } from '../messages/secrets.js';
 import { DEAD_LETTER_BASE_TOPIC, DEAD_LETTER_HEADERS, REDRIVEN_FROM_HEADER, topicName } from '../messages/topics.js';
 import type { DeadLetterEntry, RedriveCopy, Store } from '../store/index.js';
 import type { Broker, ConsumedRecord, OutgoingRecord, RecordPosition } from '../transport/port.js';
@@ -118,9 +118,8 @@ function fromDeadLetterRecord(record: ConsumedRecord): Original['record'] {
 export function cacheCopyProblem(letter: DeadLetterEntry): string | undefined {
   if (letter.key === undefined) return 'the cache did not record the key (a dead letter kept by an older thoth)';
   if (letter.value_truncated) return 'the cache kept only the start of the value';
-  if (Object.values(letter.headers).some((v) => v === '***' || v.includes('//***@')))
-    return 'the cache kept the headers with their secrets masked';
-  if (maskedSecretFields(letter.value).length > 0 || JSON.stringify(letter.value ?? null).includes('//***@'))
+  if (Object.values(letter.headers).some(carriesMask)) return 'the cache kept the headers with their secrets masked';
+  if (maskedSecretFields(letter.value).length > 0 || carriesMask(JSON.stringify(letter.value ?? null)))
     return 'the cache kept the value with its secrets masked';
   return undefined;
 }
