@@ -11,9 +11,10 @@
  * Needs Maven and Java 17; the jars land in .cache/kafka-clients/<version>/.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { maven } from './kafka.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The newest patch of each minor release since ListenerType-aware clients (2.8). */
@@ -41,21 +42,8 @@ function jarOf(version) {
   const jar = join(dir, `kafka-clients-${version}.jar`);
   if (existsSync(jar)) return jar;
   mkdirSync(dir, { recursive: true });
-  const mvn = spawnSync(
-    'mvn',
-    [
-      '-q',
-      '-B',
-      '-ntp',
-      '-Dstyle.color=never',
-      'dependency:copy',
-      `-Dartifact=org.apache.kafka:kafka-clients:${version}`,
-      `-DoutputDirectory=${dir}`,
-    ],
-    { encoding: 'utf8', cwd: dir },
-  );
-  if (mvn.status !== 0 || !readdirSync(dir).includes(`kafka-clients-${version}.jar`))
-    throw new Error(`mvn could not fetch kafka-clients ${version}:\n${mvn.stdout}${mvn.stderr}`);
+  maven(['dependency:copy', `-Dartifact=org.apache.kafka:kafka-clients:${version}`, `-DoutputDirectory=${dir}`], { cwd: dir });
+  if (!existsSync(jar)) throw new Error(`mvn did not fetch kafka-clients ${version} into ${dir}`);
   return jar;
 }
 
