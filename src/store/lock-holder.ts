@@ -3,12 +3,16 @@
  * only "database is locked". On Linux, /proc/locks lists the fcntl locks
  * SQLite takes (a writer's on the -shm file of a WAL cache, an exclusive
  * holder's on the file itself) with the pid that holds them; failing that,
- * another process with the file open (/proc/PID/fd); else "another process".
- * The holder is named by pid and program only (`thoth investigate`, `node
+ * another process with the file open (/proc/PID/fd). The embedded broker's
+ * consumer-group leases in the cache (owners `host:pid:…`) add the group a
+ * holder consumes as, or, when /proc names nobody (another host, another
+ * container), who works on the file. Else "another process". The holder is named by pid and program only (`thoth investigate`, `node
  * hold.js`): never its options, which may carry credentials.
  */
 import { basename, resolve } from 'node:path';
 import { readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import Database from 'better-sqlite3';
 import { terminalSafeLine } from '../core/terminal.js';
 
 /** A device number as /proc/locks writes it (`fe:00`): major and minor, split as Linux's new_encode_dev does. */
@@ -49,11 +53,11 @@ export function writeLockPids(locks: string, files: readonly FileId[], self = pr
 }
 
 /** Pids (not this one) with one of `paths` open, from /proc/PID/fd. */
-function openerPids(paths: readonly string[], self = process.pid): number[] {
+function openerPids(proc: string, paths: readonly string[], self = process.pid): number[] {
   const pids: number[] = [];
   let entries: string[];
   try {
-    entries = readdirSync('/proc');
+    entries = readdirSync(proc);
   } catch {
     return pids;
   }
@@ -61,14 +65,14 @@ function openerPids(paths: readonly string[], self = process.pid): number[] {
     if (!/^\d+$/.test(entry) || Number(entry) === self) continue;
     let fds: string[];
     try {
-      fds = readdirSync(`/proc/${entry}/fd`);
+      fds = readdirSync(`${proc}/${entry}/fd`);
     } catch {
       continue; // gone, or another user's
     }
     for (const fd of fds) {
       let target: string;
       try {
-        target = readlinkSync(`/proc/${entry}/fd/${fd}`);
+        target = readlinkSync(`${proc}/${entry}/fd/${fd}`);
       } catch {
         continue;
       }
@@ -101,39 +105,82 @@ export function programOf(argv: readonly string[]): string {
   return words.filter(plain).join(' ') || 'a program';
 }
 
-function describe(pid: number): string {
+interface Member {
+  owner: string;
+  group: string;
+}
+
+/**
+ * The embedded broker's consumer-group members with a live lease in the cache
+ * (their ids are `host:pid:…`, src/transport/embedded-group.ts). Read through
+ * a read-only connection that does not wait; nothing when it cannot be read.
+ */
+function liveMembers(path: string, now: number): Member[] {
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 0 });
+    try {
+      return db
+        .prepare('SELECT DISTINCT owner, group_id AS "group" FROM log_group_leases WHERE expires_at > ? ORDER BY owner, group_id')
+        .all(now) as Member[];
+    } finally {
+      db.close();
+    }
+  } catch {
+    return [];
+  }
+}
+
+function describe(proc: string, pid: number, members: readonly Member[]): string {
   let argv: string[] = [];
   try {
-    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    argv = readFileSync(`${proc}/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   } catch {
     // gone, or not ours to read
   }
   const program = programOf(argv);
-  return terminalSafeLine(program ? `pid ${pid} (${program})` : `pid ${pid}`);
+  const groups = [...new Set(members.filter((m) => m.owner.startsWith(`${hostname()}:${pid}:`)).map((m) => m.group))];
+  const details = [program, ...groups.map((g) => `consuming as group ${g}`)].filter(Boolean).join(', ');
+  return terminalSafeLine(details ? `pid ${pid} (${details})` : `pid ${pid}`);
 }
 
+/** `thoth-0:17:ab12cd34 (group thoth.investigator)`: a member as its lease names it. */
+const memberText = (m: Member) => terminalSafeLine(`${m.owner} (group ${m.group})`);
+
 /**
- * Who holds the lock on the cache at `path`: `pid 4242 (thoth investigate)`;
- * `another process (pid 4242 (thoth investigate) has the file open)` when
- * only who has it open is known; else `another process`.
+ * Who holds the lock on the cache at `path`: `pid 4242 (thoth investigate,
+ * consuming as group thoth.investigator)`; `another process (pid 4242 (thoth
+ * investigate) has the file open)` when only who has it open is known;
+ * `another process (live consumer-group leases in the cache: host:17:ab12cd34
+ * (group thoth.investigator))` when only the embedded broker's leases say who
+ * works on it (another host or container); else `another process`.
+ * `proc` is where /proc is (tests).
  */
-export function lockHolder(path: string): string {
-  if (process.platform !== 'linux') return 'another process';
-  const files = [path, `${path}-shm`, `${path}-wal`].map(fileId).filter((f): f is FileId => f !== undefined);
-  try {
-    const holders = writeLockPids(readFileSync('/proc/locks', 'utf8'), files);
-    if (holders.length > 0) return holders.map(describe).join(', ');
-  } catch {
-    // no /proc/locks: look for who has it open
-  }
-  const real = [path, `${path}-shm`, `${path}-wal`].map((p) => {
+export function lockHolder(path: string, options: { proc?: string; now?: number } = {}): string {
+  const proc = options.proc ?? '/proc';
+  const members = liveMembers(path, options.now ?? Date.now());
+  if (process.platform === 'linux') {
+    const files = [path, `${path}-shm`, `${path}-wal`].map(fileId).filter((f): f is FileId => f !== undefined);
     try {
-      return realpathSync(p);
+      const holders = writeLockPids(readFileSync(`${proc}/locks`, 'utf8'), files);
+      if (holders.length > 0) return holders.map((pid) => describe(proc, pid, members)).join(', ');
     } catch {
-      return resolve(p);
+      // no /proc/locks: look for who has it open
     }
-  });
-  const openers = openerPids(real);
-  if (openers.length > 0) return `another process (${openers.slice(0, 3).map(describe).join(', ')} has the file open)`;
+    const real = [path, `${path}-shm`, `${path}-wal`].map((p) => {
+      try {
+        return realpathSync(p);
+      } catch {
+        return resolve(p);
+      }
+    });
+    const openers = openerPids(proc, real);
+    if (openers.length > 0)
+      return `another process (${openers
+        .slice(0, 3)
+        .map((pid) => describe(proc, pid, members))
+        .join(', ')} has the file open)`;
+  }
+  if (members.length > 0)
+    return `another process (live consumer-group leases in the cache: ${members.slice(0, 3).map(memberText).join(', ')})`;
   return 'another process';
 }

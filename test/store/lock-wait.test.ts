@@ -7,13 +7,16 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { CancelledError } from '../../src/core/errors.js';
 import { openStore } from '../../src/store/index.js';
-import { programOf, writeLockPids } from '../../src/store/lock-holder.js';
+import { lockHolder, programOf, writeLockPids } from '../../src/store/lock-holder.js';
 import { whenUnlocked } from '../../src/store/lock-wait.js';
 import { cleanEnv, runThoth } from '../support/cli.js';
 import { INDEX, tempDbPath } from './temp.js';
@@ -31,10 +34,10 @@ afterEach(async () => {
 });
 
 /** A cache with thoth's schema, then a second process holding it locked. */
-async function lockedCache(mode: 'write' | 'exclusive'): Promise<{ path: string; holder: ChildProcessWithoutNullStreams }> {
+async function lockedCache(mode: 'write' | 'exclusive', group?: string): Promise<{ path: string; holder: ChildProcessWithoutNullStreams }> {
   const path = tempDbPath();
   openStore(path, { create: true, indexUrls: INDEX }).close();
-  const holder = spawn(process.execPath, [HOLDER, path, mode], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const holder = spawn(process.execPath, [HOLDER, path, mode, ...(group ? [group] : [])], { stdio: ['pipe', 'pipe', 'pipe'] });
   holders.push(holder);
   let out = '';
   holder.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -187,6 +190,32 @@ describe('naming the holder', () => {
       '',
     ].join('\n');
     expect(writeLockPids(locks, files, 4242)).toEqual([32007]);
+  });
+
+  it('falls back on the live consumer-group leases in the cache when /proc names nobody', () => {
+    const path = tempDbPath();
+    const store = openStore(path, { create: true });
+    const now = Date.now();
+    expect(
+      store.acquireLease('thoth.investigator', 'thoth.investigator.unresolved-package', 0, 'replica-1:17:ab12cd34', now, 60_000),
+    ).toBeDefined();
+    expect(
+      store.acquireLease('old', 'thoth.investigator.unresolved-package', 0, 'replica-2:18:ef56ab78', now - 120_000, 60_000),
+    ).toBeDefined();
+    store.close();
+    const noProc = mkdtempSync(join(tmpdir(), 'thoth-noproc-'));
+    try {
+      expect(lockHolder(path, { proc: noProc, now })).toBe(
+        'another process (live consumer-group leases in the cache: replica-1:17:ab12cd34 (group thoth.investigator))',
+      );
+    } finally {
+      rmSync(noProc, { recursive: true, force: true });
+    }
+  });
+
+  it('names the group a holder consumes as, from its lease', async () => {
+    const { path, holder } = await lockedCache('write', 'thoth.investigator');
+    expect(lockHolder(path)).toBe(`pid ${holder.pid} (node lock-holder.mjs, consuming as group thoth.investigator)`);
   });
 
   it('shows the program and subcommand, never options or their values', () => {
