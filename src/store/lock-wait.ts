@@ -64,7 +64,8 @@ export async function whenUnlocked<T>(path: string, doing: string, fn: () => T, 
   let noticeAt = started;
   let holder: string | undefined;
   for (let attempt = 1; ; attempt++) {
-    if (wait.signal?.aborted) {
+    // The first try is made whatever the signal says: a stopping command still commits what it has shown.
+    if (attempt > 1 && wait.signal?.aborted) {
       throw new CancelledError(
         `interrupted while waiting ${doing}: the knowledge cache ${path} is locked by ${holder ?? lockHolder(path)}`,
       );

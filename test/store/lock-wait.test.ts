@@ -168,6 +168,21 @@ describe('a cache another process holds locked', () => {
     }
   }, 60_000);
 
+  it('a stopping command still makes its one try: an unlocked write is done, an aborted signal only ends waiting', async () => {
+    const path = tempDbPath();
+    const store = openStore(path, { create: true });
+    try {
+      const stopped = AbortSignal.abort();
+      await whenUnlocked(path, 'to write', () => store.transaction(() => store.seedIndexes('https://other.example/simple')), {
+        boundMs: 60_000,
+        signal: stopped,
+      });
+      expect(store.registeredIndexes()).toContain('https://other.example/simple');
+    } finally {
+      store.close();
+    }
+  });
+
   it('a rejected THOTH_CACHE_WAIT is a usage error naming the variable', async () => {
     const path = tempDbPath();
     openStore(path, { create: true }).close();
