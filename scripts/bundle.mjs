@@ -13,9 +13,13 @@
  * runs: better-sqlite3 and the other native addons, and the heavy ones that only some commands
  * load (kafkajs, @kubernetes/client-node, ink and react). node_modules is still needed at run time.
  *
+ * Then dist/bin/thoth-help.txt: `thoth --help` as commander prints it to a pipe, which bin/thoth.ts
+ * prints without loading commander where commander would print the same.
+ *
  *   node scripts/bundle.mjs          (run by npm run build, after tsc)
  */
-import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -27,8 +31,13 @@ const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
 const BUNDLED = ['@commander-js/extra-typings', 'commander', 'yaml', 'chalk', '@renovatebot/pep440', 'jsonc-parser'];
 const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.includes(name));
 
+const BIN = join(REPO, 'dist', 'bin');
+// The top-level help as commander renders it (below): gone first, so that the new build renders it.
+const HELP = join(BIN, 'thoth-help.txt');
+rmSync(HELP, { force: true });
+
 // Chunk names carry a hash of their content: those of an earlier build would pile up.
-rmSync(join(REPO, 'dist', 'bin', 'chunks'), { recursive: true, force: true });
+rmSync(join(BIN, 'chunks'), { recursive: true, force: true });
 await build({
   absWorkingDir: REPO,
   entryPoints: { thoth: 'bin/thoth.ts' },
@@ -49,4 +58,17 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-chmodSync(join(REPO, 'dist', 'bin', 'thoth.js'), 0o755);
+chmodSync(join(BIN, 'thoth.js'), 0o755);
+
+// `thoth --help` renders the same text every time for a given width: the build renders it once, as
+// commander prints it to a pipe (80 columns), and bin/thoth.ts prints this file where commander
+// would print the same (src/cli/startup.ts, prerenderedHelp), without loading commander.
+const rendered = spawnSync(process.execPath, [join(BIN, 'thoth.js'), '--help'], {
+  encoding: 'utf8',
+  env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' },
+});
+if (rendered.status !== 0 || rendered.stderr !== '' || !rendered.stdout.startsWith('Usage: thoth')) {
+  process.stderr.write(`bundle: thoth --help failed (exit ${rendered.status}):\n${rendered.stderr}`);
+  process.exit(1);
+}
+writeFileSync(HELP, rendered.stdout);
