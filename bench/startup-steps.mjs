@@ -2,6 +2,9 @@
 // bench/startup.mjs (a child per sample), which takes the medians. Prints one JSON object:
 // { step: milliseconds } in load order, each step's own time (what the earlier ones loaded is
 // not loaded again). Usage: node bench/startup-steps.mjs CACHE_FILE
+// The steps load tsc's modules (dist/src/), one file each: what thoth ran before the bundle of
+// scripts/bundle.mjs, which loads the same code from a few dozen chunks (dist/bin/chunks/).
+// Relative sizes hold; the sum is above what `thoth query stats` itself takes.
 import { enableCompileCache } from '../dist/src/cli/startup.js';
 
 const file = process.argv[2];

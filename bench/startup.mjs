@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Start-up cost (SPEC §8): wall time of `thoth --version`, `thoth --help` and `thoth query stats`
-// as a ratio to `node -e 0`, measured in the same run on the same node. Runs are interleaved
+// as a ratio to `node -e 0`, measured in the same run on the same node, and their CPU time (on
+// Linux), which load from other work on the machine moves less than the wall time. Runs are interleaved
 // (each round runs every command once, in a rotating order) so that load from elsewhere falls on
 // all of them alike; warm-up rounds first, which also fill the compile cache (Node >= 22.1).
 // Then how many modules each command loads, and where `query stats` spends its time
@@ -50,17 +51,34 @@ if (hasCompileCache) {
   commands.push({ name: 'thoth query stats, compile cache off', args: [BIN, 'query', 'stats', '-o', 'json'], env: off });
 }
 
+/**
+ * CPU time (user + system, ms) of this process's waited-for children, from /proc (Linux; 10 ms
+ * ticks, so only a mean over many runs says something); undefined elsewhere.
+ */
+function childrenCpuMs() {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+const cpu = new Map();
 function once(command) {
+  const cpuBefore = childrenCpuMs();
   const start = process.hrtime.bigint();
   const result = spawnSync(process.execPath, command.args, { env: command.env ?? env, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`${command.name} exited ${result.status}: ${result.stderr}`);
+  if (cpuBefore !== undefined) cpu.set(command, (cpu.get(command) ?? 0) + childrenCpuMs() - cpuBefore);
   return ms;
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const load = loadavg()[0];
 for (let round = 0; round < 3; round++) for (const command of commands) once(command);
+cpu.clear();
 const samples = new Map(commands.map((c) => [c, []]));
 for (let round = 0; round < runs; round++) {
   for (let i = 0; i < commands.length; i++) {
@@ -84,12 +102,16 @@ function modulesLoaded(command) {
 const baseline = median(samples.get(commands[0]));
 console.log(`### Node ${process.version}\n`);
 console.log(`Median of ${runs} interleaved runs after 3 warm-up rounds; ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}; load average ${load.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after.\n`);
-console.log('| command | median ms | fastest ms | ratio to node -e 0 | modules loaded |');
-console.log('|---|---:|---:|---:|---|');
+const cpuMean = (command) => (cpu.has(command) ? cpu.get(command) / runs : undefined);
+const cpuBaseline = cpuMean(commands[0]);
+console.log('| command | median ms | fastest ms | ratio to node -e 0 | CPU ms (mean) | CPU ratio | modules loaded |');
+console.log('|---|---:|---:|---:|---:|---:|---|');
 for (const command of commands) {
   const values = samples.get(command);
   const ms = median(values);
-  console.log(`| \`${command.name}\` | ${ms.toFixed(1)} | ${Math.min(...values).toFixed(1)} | ${(ms / baseline).toFixed(2)} | ${modulesLoaded(command) ?? '-'} |`);
+  const cpuMs = cpuMean(command);
+  const cpuText = cpuMs === undefined ? '- | -' : `${cpuMs.toFixed(1)} | ${(cpuMs / cpuBaseline).toFixed(2)}`;
+  console.log(`| \`${command.name}\` | ${ms.toFixed(1)} | ${Math.min(...values).toFixed(1)} | ${(ms / baseline).toFixed(2)} | ${cpuText} | ${modulesLoaded(command) ?? '-'} |`);
 }
 
 // Where `query stats` spends its time: each step's median over fresh processes.
@@ -99,7 +121,7 @@ for (let i = 0; i < Math.min(runs, 15); i++) {
   if (result.status !== 0) throw new Error(`startup-steps: ${result.stderr}`);
   steps.push(JSON.parse(result.stdout));
 }
-console.log(`\n\`query stats\` step by step (bench/startup-steps.mjs, median of ${steps.length} processes):\n`);
+console.log(`\n\`query stats\` step by step, unbundled (bench/startup-steps.mjs: tsc's dist/src/ modules; median of ${steps.length} processes):\n`);
 console.log('| step | ms |');
 console.log('|---|---:|');
 for (const name of Object.keys(steps[0])) console.log(`| ${name} | ${median(steps.map((s) => s[name])).toFixed(1)} |`);

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-import { dropKafkajsNegativeTimeoutWarning, enableCompileCache, versionOnly } from '../src/cli/startup.js';
+import { dropKafkajsNegativeTimeoutWarning, enableCompileCache, prerenderedHelp, versionOnly } from '../src/cli/startup.js';
 
 // Before anything else loads: the compile cache covers only the modules loaded after it.
 enableCompileCache(process.env);
 dropKafkajsNegativeTimeoutWarning();
-const version = versionOnly(process.argv.slice(2));
-if (version) {
-  process.stdout.write(version);
+const args = process.argv.slice(2);
+// `npm run build` writes the top-level help beside this file (scripts/bundle.mjs).
+const answer = versionOnly(args) ?? prerenderedHelp(args, () => process.stdout, new URL('./thoth-help.txt', import.meta.url));
+if (answer !== undefined) {
+  process.stdout.write(answer);
 } else {
   const { main } = await import('../src/cli/main.js');
   const { exitQuietlyOnClosedPipe, installSignalHandlers } = await import('../src/cli/signals.js');

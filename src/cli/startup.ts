@@ -1,8 +1,9 @@
 /**
- * What bin/thoth.ts does before the dispatch core loads: Node's module compile cache, the one
- * answer that needs nothing else (`thoth --version`, without commander or the command table), and
- * one known warning of a dependency kept off stderr.
+ * What bin/thoth.ts does before the dispatch core loads: Node's module compile cache, the answers
+ * that need nothing else (`thoth --version`, and `thoth --help` as the build rendered it, without
+ * commander or the command table), and one known warning of a dependency kept off stderr.
  */
+import { readFileSync } from 'node:fs';
 import nodeModule from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -43,6 +44,36 @@ export function enableCompileCache(env: NodeJS.ProcessEnv, node: NodeModule = no
 /** The text of `thoth --version` when it is the whole command line, else undefined (the dispatch core answers). */
 export function versionOnly(args: readonly string[]): string | undefined {
   return args.length === 1 && args[0] === '--version' ? `${thothVersion()}\n` : undefined;
+}
+
+/**
+ * The width the build renders the top-level help for (scripts/bundle.mjs): commander's own width
+ * for output that is not a terminal, and that of an 80-column terminal.
+ */
+export const PRERENDERED_HELP_WIDTH = 80;
+
+/**
+ * The text of `thoth --help` (or `-h`) when it is the whole command line and the build's rendering
+ * of it is the one commander would print: commander wraps the help to the terminal's width, and to
+ * 80 columns when stdout is not a terminal (`stdout` is asked only for a help request). Else
+ * undefined (the dispatch core answers). `file` is the rendering `npm run build` writes beside
+ * dist/bin/thoth.js; without it the dispatch core answers as well.
+ */
+export function prerenderedHelp(
+  args: readonly string[],
+  stdout: () => { isTTY?: boolean; columns?: number },
+  file: URL,
+): string | undefined {
+  if (args.length !== 1 || (args[0] !== '--help' && args[0] !== '-h')) return undefined;
+  // Commander's rule (its getOutHelpWidth and Help.prepareContext).
+  const out = stdout();
+  const width = (out.isTTY ? out.columns : undefined) ?? 80;
+  if (width !== PRERENDERED_HELP_WIDTH) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where kafkajs 2.2.4 arms a timer with a negative delay (see dropKafkajsNegativeTimeoutWarning). */

@@ -24,11 +24,22 @@
  * written in the file: they name a variable or a file to read.
  */
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
 import { choiceRefusal } from '../core/choice.js';
 import { UsageError, UserError } from '../core/errors.js';
+
+let yamlModule: typeof Yaml | undefined;
+
+/**
+ * The YAML parser, loaded when there is a file to read: it is some 70 modules, and every command
+ * reads the settings, most of them with no configuration file at all (`thoth query stats`).
+ */
+function yaml(): typeof Yaml {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+}
 
 export interface ContextKey {
   /** The key in the file (`kafka.sasl-password` is `sasl-password` under `kafka:`). */
@@ -103,7 +114,7 @@ export function readContextFile(env: NodeJS.ProcessEnv): ContextFile {
   } catch (error) {
     throw new UserError(`cannot read the configuration ${path} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
   }
-  const doc = parseDocument(text);
+  const doc = yaml().parseDocument(text);
   if (doc.errors.length > 0) throw new UsageError(`${path}: not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
   const data: unknown = doc.toJS() ?? {};
   if (!isObject(data)) throw new UsageError(`${path}: expected a mapping with current-context and contexts`);
@@ -207,7 +218,7 @@ export function writeCurrentContext(file: ContextFile, name: string): void {
         : `${file.path} ${file.exists ? 'defines no context' : 'does not exist'}: add one first`,
     );
   }
-  const doc = parseDocument(readFileSync(file.path, 'utf8'));
+  const doc = yaml().parseDocument(readFileSync(file.path, 'utf8'));
   doc.set('current-context', name);
   mkdirSync(dirname(file.path), { recursive: true });
   writeFileSync(file.path, doc.toString());

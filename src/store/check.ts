@@ -4,9 +4,10 @@
  * cache may have lost (nothing is migrated or written).
  */
 import { existsSync, statSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { UserError } from '../core/errors.js';
 import { NO_CACHE_HINT } from './open.js';
+import { openSqlite } from './sqlite.js';
 
 export interface IntegrityReport {
   path: string;
@@ -22,7 +23,7 @@ export function checkIntegrity(path: string, limit = 100): IntegrityReport {
     throw new UserError(`${path} is a folder, not a knowledge cache file`, 'pass the path of a file with --db');
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = openSqlite(path, { readonly: true, fileMustExist: true });
     const rows = db.pragma(`integrity_check(${Math.max(1, Math.floor(limit))})`) as Array<{ integrity_check: string }>;
     const problems = rows.map((r) => r.integrity_check).filter((line) => line !== 'ok');
     return { path, ok: problems.length === 0, problems };

@@ -5,10 +5,11 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { UserError } from '../core/errors.js';
 import { storeError } from './errors.js';
 import { SCHEMA_VERSION, THOTH_APPLICATION_ID, migrate } from './migrations.js';
+import { openSqlite } from './sqlite.js';
 
 export interface OpenOptions {
   /** Create the file (and its folders) when it does not exist. */
@@ -75,7 +76,7 @@ function cannotShare(error: unknown): boolean {
  */
 function openReader(path: string, onImmutable?: () => void): Database.Database {
   allowUriFilenames();
-  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  const db = openSqlite(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
   try {
     db.pragma('user_version');
     return db;
@@ -84,25 +85,43 @@ function openReader(path: string, onImmutable?: () => void): Database.Database {
     if (!cannotShare(error)) throw error;
   }
   const uri = `file:${encodeURI(resolve(path)).replace(/[?#]/g, encodeURIComponent)}?immutable=1`;
-  const immutable = new Database(uri, { readonly: true, fileMustExist: true });
+  const immutable = openSqlite(uri, { readonly: true, fileMustExist: true });
   immutable.pragma('user_version');
   onImmutable?.();
   return immutable;
 }
 
-/** Reads what the file says about itself through a read-only connection. */
-function inspect(path: string): FileFacts {
-  const db = openReader(path);
+/** What the file says about itself, and the read-only connection that read it when asked to keep it. */
+interface Inspected extends FileFacts {
+  reader?: Database.Database;
+  /** The reader had to open the file immutable (see openReader). */
+  immutable: boolean;
+}
+
+/**
+ * Reads what the file says about itself through a read-only connection, closed after unless
+ * `keep`: a read-only command then goes on with that one connection rather than opening a second.
+ */
+function inspect(path: string, keep: boolean): Inspected {
+  let immutable = false;
+  const db = openReader(path, () => (immutable = true));
+  let facts: FileFacts;
   try {
-    return {
+    facts = {
       applicationId: db.pragma('application_id', { simple: true }) as number,
       userVersion: db.pragma('user_version', { simple: true }) as number,
       objects: (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n,
     };
-  } finally {
+  } catch (error) {
     db.close();
+    throw error;
   }
+  if (!keep) db.close();
+  return { ...facts, immutable, ...(keep ? { reader: db } : {}) };
 }
+
+const immutableWarning = (path: string) =>
+  `${path} is opened read-only and immutable (its folder or mount cannot hold the files a shared reader needs): what it shows may be stale while another process writes to it`;
 
 function notThoth(path: string, why: string): UserError {
   return new UserError(
@@ -111,36 +130,43 @@ function notThoth(path: string, why: string): UserError {
   );
 }
 
-/** Checks an existing file; returns true when it is empty (no thoth data yet). */
-function checkExisting(path: string): { empty: boolean; userVersion: number } {
+/**
+ * Checks an existing file: whether it is empty (no thoth data yet), its schema version, and, when
+ * `keepReader`, the read-only connection that read them (the caller closes it).
+ */
+function checkExisting(
+  path: string,
+  keepReader: boolean,
+): { empty: boolean; userVersion: number; reader?: Database.Database; immutable: boolean } {
   const stat = statSync(path);
   if (stat.isDirectory()) throw new UserError(`${path} is a folder, not a knowledge cache file`, 'pass the path of a file with --db');
-  if (stat.size === 0) return { empty: true, userVersion: 0 };
+  if (stat.size === 0) return { empty: true, userVersion: 0, immutable: false };
   if (readHeader(path) !== SQLITE_HEADER) throw notThoth(path, 'not an SQLite database');
-  let facts: FileFacts;
+  let facts: Inspected;
   try {
-    facts = inspect(path);
+    facts = inspect(path, keepReader);
   } catch (error) {
     throw storeError(error, path, { untouched: true });
   }
   if (facts.applicationId !== THOTH_APPLICATION_ID && (facts.applicationId !== 0 || facts.objects > 0)) {
+    facts.reader?.close();
     throw notThoth(path, 'an SQLite database of another program');
   }
   if (facts.userVersion > SCHEMA_VERSION) {
+    facts.reader?.close();
     throw new UserError(
       `${path} was written by a newer thoth (schema version ${facts.userVersion}; this thoth knows up to ${SCHEMA_VERSION})`,
       'upgrade thoth to read it',
     );
   }
-  return { empty: facts.objects === 0, userVersion: facts.userVersion };
+  return { empty: facts.objects === 0, userVersion: facts.userVersion, reader: facts.reader, immutable: facts.immutable };
 }
 
 function connect(path: string, readonly: boolean, onImmutable?: () => void): Database.Database {
   allowUriFilenames();
-  const db = readonly ? openReader(path, onImmutable) : new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
+  const db = readonly ? openReader(path, onImmutable) : openSqlite(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
   try {
-    // Reads through a memory map skip a system call per page: counts over a million rows get ~10x faster.
-    db.pragma(`mmap_size = ${MMAP_BYTES}`);
+    memoryMapped(db);
     if (!readonly) {
       db.pragma('journal_mode = WAL');
       // Offsets are committed on the strength of these writes: they must survive a power cut.
@@ -154,6 +180,11 @@ function connect(path: string, readonly: boolean, onImmutable?: () => void): Dat
   }
 }
 
+/** Reads through a memory map skip a system call per page: counts over a million rows get ~10x faster. */
+function memoryMapped(db: Database.Database): void {
+  db.pragma(`mmap_size = ${MMAP_BYTES}`);
+}
+
 /** Opens the cache at `path`, creating or upgrading its schema as the options allow. */
 export function openDatabase(path: string, options: OpenOptions = {}): Database.Database {
   const readonly = options.readonly === true;
@@ -163,7 +194,19 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
     createPrivateFile(path);
   } else {
     if (options.warn) for (const warning of permissionWarnings(path)) options.warn(warning);
-    const { empty, userVersion } = checkExisting(path);
+    const { empty, userVersion, reader, immutable } = checkExisting(path, readonly);
+    if (reader && !empty && userVersion === SCHEMA_VERSION) {
+      // A reader of a current cache: the connection that checked the file is the one to use.
+      if (immutable) options.warn?.(immutableWarning(path));
+      try {
+        memoryMapped(reader);
+      } catch (error) {
+        reader.close();
+        throw storeError(error, path);
+      }
+      return reader;
+    }
+    reader?.close();
     if (readonly && empty) throw new UserError(`${path} holds no thoth data yet`, NO_CACHE_HINT);
     if (readonly && userVersion < SCHEMA_VERSION) {
       // An older cache: upgrade it once so that this thoth can read it.
@@ -177,11 +220,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
       }
     }
   }
-  const db = connectOrThrow(path, readonly, () =>
-    options.warn?.(
-      `${path} is opened read-only and immutable (its folder or mount cannot hold the files a shared reader needs): what it shows may be stale while another process writes to it`,
-    ),
-  );
+  const db = connectOrThrow(path, readonly, () => options.warn?.(immutableWarning(path)));
   if (!readonly) {
     try {
       migrate(db);

@@ -1,14 +1,22 @@
 /**
  * What bin/thoth.ts does before the dispatch core loads (src/cli/startup.ts): Node's compile cache
- * under the user's cache folder, best effort, and `--version` answered on its own.
+ * under the user's cache folder, best effort, and `--version` and `--help` answered on their own.
  */
 import { spawnSync } from 'node:child_process';
 import nodeModule from 'node:module';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { compileCacheDir, dropKafkajsNegativeTimeoutWarning, enableCompileCache, versionOnly } from '../../src/cli/startup.js';
+import {
+  PRERENDERED_HELP_WIDTH,
+  compileCacheDir,
+  dropKafkajsNegativeTimeoutWarning,
+  enableCompileCache,
+  prerenderedHelp,
+  versionOnly,
+} from '../../src/cli/startup.js';
 import { thothVersion } from '../../src/core/version.js';
 import { cleanEnv, spawnThoth } from '../support/cli.js';
 
@@ -62,7 +70,8 @@ describe('enabling the compile cache', () => {
 
   it(`${nodeHasCompileCache ? 'fills' : 'leaves alone (no compile cache on this Node)'} the user's cache folder when thoth runs on Node ${process.version}`, async () => {
     const cache = temp();
-    const result = await spawnThoth(['--help'], { env: cleanEnv({ XDG_CACHE_HOME: cache }) });
+    // A command that loads the dispatch core (`--help` alone is answered before it, from one file).
+    const result = await spawnThoth(['schema', '--list'], { env: cleanEnv({ XDG_CACHE_HOME: cache }) });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const folder = join(cache, 'thoth', 'compile-cache');
@@ -98,6 +107,39 @@ describe('--version before the dispatch core', () => {
   it('leaves every other command line to the dispatch core', () => {
     for (const args of [[], ['--help'], ['-q', '--version'], ['--version', 'extra'], ['query', '--version']])
       expect(versionOnly(args)).toBeUndefined();
+  });
+});
+
+describe('--help before the dispatch core', () => {
+  const written = join(temp(), 'help.txt');
+  writeFileSync(written, 'the help\n');
+  const file = pathToFileURL(written);
+  const pipe = () => ({ isTTY: false });
+
+  it('prints what the build rendered for --help or -h alone, to a pipe or a terminal of that width', () => {
+    expect(prerenderedHelp(['--help'], pipe, file)).toBe('the help\n');
+    expect(prerenderedHelp(['-h'], pipe, file)).toBe('the help\n');
+    expect(prerenderedHelp(['--help'], () => ({ isTTY: true, columns: PRERENDERED_HELP_WIDTH }), file)).toBe('the help\n');
+    // A terminal that does not tell its width: commander takes 80 columns as well.
+    expect(prerenderedHelp(['--help'], () => ({ isTTY: true }), file)).toBe('the help\n');
+  });
+
+  it('leaves other command lines, other widths and a missing rendering to the dispatch core', () => {
+    let asked = 0;
+    const counted = () => (asked++, { isTTY: false });
+    for (const args of [[], ['help'], ['--help', '-q'], ['query', '--help'], ['--version']])
+      expect(prerenderedHelp(args, counted, file)).toBeUndefined();
+    expect(asked).toBe(0);
+    expect(prerenderedHelp(['--help'], () => ({ isTTY: true, columns: 120 }), file)).toBeUndefined();
+    expect(prerenderedHelp(['--help'], pipe, pathToFileURL(join(temp(), 'none.txt')))).toBeUndefined();
+  });
+
+  it('prints, exits and reports as commander does through the dispatch core', async () => {
+    // `-q` sends the same request through the dispatch core and commander.
+    const core = await spawnThoth(['--help', '-q']);
+    expect(core.code).toBe(0);
+    expect(core.stdout).toMatch(/^Usage: thoth \[options\] \[command\]\n/);
+    for (const args of [['--help'], ['-h']]) expect(await spawnThoth(args)).toEqual(core);
   });
 });
 

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION, openStore, type Store } from '../../src/store/index.js';
-import { BIN, cleanEnv, runThoth } from '../support/cli.js';
+import { BIN, cleanEnv, runThoth, spawnThoth } from '../support/cli.js';
 import { INDEX, key, tempDbPath } from '../store/temp.js';
 
 const SOLVERS = 'solver-rhel-8-py38,solver-fedora-35-py310';
@@ -207,6 +207,17 @@ describe('thoth query', () => {
     expect(stats.log).toEqual({ topics: 1, records: 1, groups: 0 });
     const yaml = await runThoth(['--db', path, 'query', 'stats', '-o', 'yaml'], { env });
     expect(parseYaml(yaml.stdout)).toEqual(stats);
+  });
+
+  it('answers the same from the built thoth (the bundle of npm run build), as JSON, YAML and a table', async () => {
+    const { path, store } = seeded();
+    store.close();
+    for (const format of ['json', 'yaml', 'table']) {
+      const args = ['--db', path, 'query', 'stats', '-o', format];
+      const built = await spawnThoth(args, { env });
+      expect(built.stderr).toBe('');
+      expect(built).toEqual(await runThoth(args, { env }));
+    }
   });
 
   it('runs one read-only SQL statement and refuses anything else, changing nothing', async () => {
