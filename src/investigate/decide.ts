@@ -114,10 +114,14 @@ export function createDecider(o: DeciderOptions): Decider {
         o.note('decision', { decision: trigger.decision, outcome: 'handled-before' });
         return { events: [], duplicate: true };
       }
+      // Reading the knowledge topic may wait: the records of the batch before this one are committed first.
       if (caughtUp.get(record.partition) !== session) {
+        await context.flush?.();
         await o.sync.catchUp(context.signal);
         caughtUp.set(record.partition, session);
       }
+      const read = o.sync.positions();
+      if ([...trigger.knowledge].some(([p, offset]) => (read.get(p) ?? 0) < offset)) await context.flush?.();
       await o.sync.reach(trigger.knowledge, context.signal);
       const source: SourceRef = { topic: record.topic, partition: record.partition, offset: record.offset };
       const verdict = evaluate(o.store, o.config, trigger.decision, source);
