@@ -10,12 +10,13 @@ import { parseModes } from '../config/investigator-settings.js';
 import { parsePendingLimit } from '../config/settings.js';
 import { UsageError, UserError } from '../core/errors.js';
 import { write } from '../core/io.js';
-import type { InvestigatorEvent, EventSink } from '../investigate/events.js';
+import type { EventSink } from '../investigate/events.js';
 import { subscribedTopics } from '../investigate/modes.js';
 import { DEFAULT_RETRY } from '../investigate/retry.js';
 import { knowledgeTopics, runInvestigator, type RunnerOptions } from '../investigate/runner.js';
 import { brokerSource, fileSource, type InvestigatorSource } from '../investigate/sources.js';
-import { buildSummary } from '../investigate/summary.js';
+import { buildSummary, learnedCollector } from '../investigate/summary.js';
+import { DEFAULT_BATCH, type BatchBounds } from '../transport/batch.js';
 import { eventPresenter, formatCounts, presentSummary, type InvestigateFormat } from '../present/investigate.js';
 import { configuredNamespace, namespaceFor, type NamespaceOptions } from '../workflows/namespaces.js';
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
@@ -49,6 +50,8 @@ export interface InvestigateOptions {
   format: InvestigateFormat;
   /** --max-retries: undefined retries a transient failure until it passes. */
   maxAttempts?: number;
+  /** --batch-max, --batch-ms: records committed together at most, and how long a batch stays open. */
+  batch: BatchBounds;
 }
 
 /** A port, or 'none' (commander keeps no null from a parser). */
@@ -109,6 +112,16 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
         '--max-retries <n>',
         `attempts a message failing transiently gets before it is dead-lettered as RetriesExhausted (default: ${FROM_FILE_MAX_ATTEMPTS} with --from, else no limit: its partition waits)`,
         countOf('--max-retries'),
+      )
+      .option(
+        '--batch-max <n>',
+        `most records of a partition committed together, in one SQLite and one Kafka transaction (default ${DEFAULT_BATCH.maxRecords})`,
+        countOf('--batch-max'),
+      )
+      .option(
+        '--batch-ms <ms>',
+        `longest a batch stays open before it is committed, in milliseconds (default ${DEFAULT_BATCH.maxMs}); nothing waits for more records`,
+        countOf('--batch-ms'),
       )
       .option(
         '--pending-limit <n>',
@@ -192,6 +205,7 @@ Examples:
           pendingLimit,
           // A replay in CI must end: there a record that keeps failing transiently is dead-lettered after 8 tries.
           maxAttempts: o.maxRetries ?? (o.from !== undefined ? FROM_FILE_MAX_ATTEMPTS : undefined),
+          batch: { maxRecords: o.batchMax ?? DEFAULT_BATCH.maxRecords, maxMs: o.batchMs ?? DEFAULT_BATCH.maxMs },
           maxBytes: settings.maxMessageBytes,
           format: outputOrDefault(o.output, { tty: 'text', piped: 'ndjson' }, parse.isTTY),
         });
@@ -222,12 +236,13 @@ Examples:
       pendingPollMs: 2_000,
       lagPollMs: 5_000,
       phasePollMs: 5_000,
+      batch: options.batch,
     };
     const source = await investigatorSource(options, context);
     const presenter = await eventPresenter(options.format, io, { color: context.settings.color, secrets: context.settings.secrets });
-    const learned: InvestigatorEvent[] = [];
+    const learned = learnedCollector();
     const sink: EventSink = (event) => {
-      if (event.event === 'recorded' && learned.length < 10_000) learned.push(event);
+      learned.add(event);
       presenter.sink(event);
     };
     let outcome;
@@ -236,7 +251,7 @@ Examples:
     } finally {
       await presenter.close();
     }
-    const summary = buildSummary(outcome, store, learned);
+    const summary = buildSummary(outcome, store, learned.sentences());
     io.stderr.write(formatCounts(summary));
     if (outcome.reason !== 'signal')
       await write(io.stdout, presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));

@@ -34,10 +34,15 @@ export interface RunSummary {
   reason: RunOutcome['reason'];
   counts: SummaryCounts;
   messagesByType: Record<string, number>;
-  /** One sentence per fact written to the cache during the run. */
+  /** One sentence per fact written to the cache during the run: the first SUMMARY_ITEMS distinct ones. */
   learned: string[];
-  /** Ledger entries created during the run. */
+  /** Knowledge changes recorded during the run (learned holds the first of them). */
+  learnedTotal: number;
+  /** Ledger entries created during the run: the first SUMMARY_ITEMS. */
   workflows: Array<Pick<WorkflowReport, 'name' | 'kind' | 'namespace' | 'status' | 'parameters'>>;
+  workflowsTotal: number;
+  /** The command that lists every workflow of the run, when `workflows` does not hold them all. */
+  more?: string;
   /** Totals in the cache after the run. */
   cache: { path: string; tables: Record<string, number> };
 }
@@ -94,12 +99,26 @@ function summaryCounts(tally: EventTally, badLines: number): SummaryCounts {
   return Object.fromEntries([...names.map((name) => [SUMMARY_COUNTS[name], tally[name]]), ['badLines', badLines]]) as SummaryCounts;
 }
 
-export function buildSummary(outcome: RunOutcome, store: Store, learnedEvents: InvestigatorEvent[]): RunSummary {
+/** How many learned sentences and workflows a summary lists: the rest are counted (memory stays bounded at any backlog). */
+export const SUMMARY_ITEMS = 100;
+
+/** The first SUMMARY_ITEMS distinct sentences of the run's 'recorded' events, kept as they come. */
+export function learnedCollector(limit = SUMMARY_ITEMS): { add(event: InvestigatorEvent): void; sentences(): string[] } {
+  const seen = new Set<string>();
+  return {
+    add: (event) => {
+      if (event.event === 'recorded' && seen.size < limit) seen.add(learnedFrom(event));
+    },
+    sentences: () => [...seen],
+  };
+}
+
+export function buildSummary(outcome: RunOutcome, store: Store, learned: string[]): RunSummary {
   const t = outcome.tally;
-  const learned = [...new Set(learnedEvents.map(learnedFrom))];
   const workflows = store
-    .workflowsReport({ since: outcome.startedAt })
+    .workflowsReport({ since: outcome.startedAt, limit: SUMMARY_ITEMS })
     .map(({ name, kind, namespace, status, parameters }) => ({ name, kind, namespace, status, parameters }));
+  const workflowsTotal = workflows.length < SUMMARY_ITEMS ? workflows.length : store.workflowsCount({ since: outcome.startedAt });
   return {
     event: 'summary',
     source: outcome.source,
@@ -107,7 +126,10 @@ export function buildSummary(outcome: RunOutcome, store: Store, learnedEvents: I
     counts: summaryCounts(t, outcome.badLines),
     messagesByType: t.byType,
     learned,
+    learnedTotal: Math.max(t.recorded, learned.length),
     workflows,
+    workflowsTotal,
+    ...(workflowsTotal > workflows.length ? { more: `thoth query workflows --since ${outcome.startedAt}` } : {}),
     cache: { path: store.path, tables: store.stats().tables },
   };
 }

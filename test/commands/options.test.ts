@@ -195,13 +195,14 @@ describe('investigate options', () => {
     expect(
       parsed(
         investigateCommand,
-        ['--port', '0', '--pending-limit', '20', '--until-idle', '1.5'],
+        ['--port', '0', '--pending-limit', '20', '--until-idle', '1.5', '--batch-max', '50', '--batch-ms', '200'],
         context({ KUBERNETES_SERVICE_HOST: '10.0.0.1' }),
       ),
     ).toMatchObject({
       host: '0.0.0.0',
       port: 0,
       pendingLimit: 20,
+      batch: { maxRecords: 50, maxMs: 200 },
       untilIdleMs: 1500,
       group: 'thoth.investigator',
     });
@@ -213,6 +214,8 @@ describe('investigate options', () => {
     [['--port', '70000'], '--port must be 0-65535'],
     [['--from', 'f', '--until-idle', '3'], '--until-idle applies to a broker'],
     [['--group', ' '], '--group must name a consumer group'],
+    [['--batch-max', '0'], '--batch-max must be a positive integer, got "0"'],
+    [['--batch-ms', 'soon'], '--batch-ms must be a positive integer, got "soon"'],
     [['-o', 'yaml'], '-o must be one of text, ndjson, got "yaml"'],
   ])('refuses %j', (argv, message) => {
     expect(refusal(investigateCommand, argv)).toContain(message);
