@@ -9,15 +9,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface Turns {
-  /** Runs `fn` in a turn of its own, or in the caller's turn when the caller holds it. */
-  run<T>(fn: () => T | Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a turn of its own, or in the caller's turn when the caller holds it.
+   * With a signal, waiting for the turn ends (rejecting) when it aborts: a stop never waits on a
+   * turn that whoever holds it may not give back.
+   */
+  run<T>(fn: () => T | Promise<T>, signal?: AbortSignal): Promise<T>;
   /**
    * Runs `fn` as one task: a turn it takes inside (`take`) is held by all of
    * `fn`'s continuations until released.
    */
   task<T>(fn: () => Promise<T>): Promise<T>;
   /** Waits for the turn (for the current task); resolves to its release. */
-  take(): Promise<() => void>;
+  take(signal?: AbortSignal): Promise<() => void>;
 }
 
 export function createTurns(): Turns {
@@ -25,13 +29,18 @@ export function createTurns(): Turns {
   let holder: object | undefined;
   let tail: Promise<void> = Promise.resolve();
 
-  const take = (): Promise<() => void> => {
+  const take = (signal?: AbortSignal): Promise<() => void> => {
     const owner = tasks.getStore() ?? {};
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     const previous = tail;
     tail = previous.then(() => released);
-    return previous.then(() => {
+    const granted = previous.then(() => {
+      // Given up while waiting: the turn passes straight on.
+      if (signal?.aborted) {
+        release();
+        return undefined;
+      }
       holder = owner;
       let done = false;
       return () => {
@@ -41,16 +50,26 @@ export function createTurns(): Turns {
         release();
       };
     });
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal?.reason instanceof Error ? signal.reason : new Error('stopped while waiting for the cache'));
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void granted.then((give) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (give) resolve(give);
+        else onAbort();
+      });
+    });
   };
 
   return {
     take,
     task: (fn) => tasks.run({}, fn),
-    run: async (fn) => {
+    run: async (fn, signal) => {
       const current = tasks.getStore();
       if (current !== undefined && holder === current) return fn();
       return tasks.run({}, async () => {
-        const release = await take();
+        const release = await take(signal);
         try {
           return await fn();
         } finally {

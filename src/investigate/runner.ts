@@ -144,7 +144,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     topic: topics.knowledge,
     store,
     now: clock.now,
-    turn: (fn) => turns.run(fn),
+    turn: (fn) => turns.run(fn, running.signal),
     warn: (text) => {
       metrics.inc(METRIC.knowledgeUnreadable, {});
       log.warn(text);
@@ -334,7 +334,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
           const applied = await turns.run(async () => {
             await source.knowledge.send(records.map((f) => ({ topic: topics.knowledge, key: f.key, headers: {}, value: f.value })));
             return store.transaction(() => store.applyFactRecords(records));
-          });
+          }, stop);
           await decider.consider(applied.touched);
         },
         everyMs: options.phasePollMs,
