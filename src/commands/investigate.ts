@@ -251,7 +251,7 @@ Examples:
     } finally {
       await presenter.close();
     }
-    const summary = buildSummary(outcome, store, learned.sentences());
+    const summary = buildSummary(outcome, store, learned.sentences(), learned.total());
     io.stderr.write(formatCounts(summary));
     if (outcome.reason !== 'signal')
       await write(io.stdout, presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));

@@ -102,18 +102,29 @@ function summaryCounts(tally: EventTally, badLines: number): SummaryCounts {
 /** How many learned sentences and workflows a summary lists: the rest are counted (memory stays bounded at any backlog). */
 export const SUMMARY_ITEMS = 100;
 
-/** The first SUMMARY_ITEMS distinct sentences of the run's 'recorded' events, kept as they come. */
-export function learnedCollector(limit = SUMMARY_ITEMS): { add(event: InvestigatorEvent): void; sentences(): string[] } {
+/** Distinct sentences told apart at most; past them every further 'recorded' event counts as one more. */
+const DISTINCT_TRACKED = 10_000;
+
+/** The first `limit` distinct sentences of the run's 'recorded' events, and how many distinct ones there were (bounded memory). */
+export function learnedCollector(limit = SUMMARY_ITEMS): { add(event: InvestigatorEvent): void; sentences(): string[]; total(): number } {
   const seen = new Set<string>();
+  const first: string[] = [];
+  let beyond = 0;
   return {
     add: (event) => {
-      if (event.event === 'recorded' && seen.size < limit) seen.add(learnedFrom(event));
+      if (event.event !== 'recorded') return;
+      if (seen.size >= DISTINCT_TRACKED) return void beyond++;
+      const sentence = learnedFrom(event);
+      if (seen.has(sentence)) return;
+      seen.add(sentence);
+      if (first.length < limit) first.push(sentence);
     },
-    sentences: () => [...seen],
+    sentences: () => [...first],
+    total: () => seen.size + beyond,
   };
 }
 
-export function buildSummary(outcome: RunOutcome, store: Store, learned: string[]): RunSummary {
+export function buildSummary(outcome: RunOutcome, store: Store, learned: string[], learnedTotal = learned.length): RunSummary {
   const t = outcome.tally;
   const workflows = store
     .workflowsReport({ since: outcome.startedAt, limit: SUMMARY_ITEMS })
@@ -126,7 +137,7 @@ export function buildSummary(outcome: RunOutcome, store: Store, learned: string[
     counts: summaryCounts(t, outcome.badLines),
     messagesByType: t.byType,
     learned,
-    learnedTotal: Math.max(t.recorded, learned.length),
+    learnedTotal: Math.max(learnedTotal, learned.length),
     workflows,
     workflowsTotal,
     ...(workflowsTotal > workflows.length ? { more: `thoth query workflows --since ${outcome.startedAt}` } : {}),
