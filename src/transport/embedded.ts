@@ -233,7 +233,7 @@ export function consumeLog(
     if (outcome.error !== undefined) {
       if (!(outcome.error instanceof RetryLater)) {
         stopOnError.abort();
-        throw outcome.error;
+        throw outcome.error instanceof Error ? outcome.error : new Error('the consumption failed', { cause: outcome.error });
       }
       // Read again from the first record not committed, once the delay is over.
       if (outcome.retryFrom !== undefined) cursor.position = outcome.retryFrom;

@@ -54,7 +54,7 @@ describe('the text summary of a run', () => {
   });
 
   it('counts what a large run learned and scheduled, lists the first, and names the query for the rest', () => {
-    const workflow = (summary.workflows as RunSummary['workflows'])[0];
+    const workflow = summary.workflows[0];
     const large = {
       ...summary,
       learned: Array.from({ length: 100 }, (_, i) => `package-${i}==1.0.0 exists`),
