@@ -7,9 +7,11 @@ import { defineConfig } from 'vitest/config';
  * - integration: `*.int.test.ts` and the suites under test/cluster/ and test/image/,
  *   which need a Kafka broker, a real cluster, an image or an upstream toolchain —
  *   `npm run test:integration` starts what they need.
- * `npm test` runs both.
+ * `npm test` runs both. A third, soak (`*.soak.test.ts`: the replicas kill run of thousands of
+ * messages, many minutes), is not part of either: `npm run test:soak` runs it (vitest.soak.config.ts).
  */
 const INTEGRATION = ['test/**/*.int.test.ts', 'test/cluster/**/*.test.ts', 'test/image/**/*.test.ts'];
+const SOAK = ['test/**/*.soak.test.ts'];
 
 export default defineConfig({
   test: {
@@ -21,7 +23,7 @@ export default defineConfig({
     // Two cores on the CI machine: more workers only fight over them.
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION } },
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...INTEGRATION, ...SOAK] } },
       { extends: true, test: { name: 'integration', include: INTEGRATION } },
     ],
   },

@@ -54,11 +54,22 @@ export async function installArgo({ dir, cache, kubectl, adminKubeconfig, signal
     join(install, 'kustomization.yaml'),
     ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', `namespace: ${ARGO_NAMESPACE}`, 'resources:', ...['namespace.yaml', 'configmap.yaml', ...rbac].map((f) => `  - ${f}`), ''].join('\n'),
   );
-  const run = (args) => kubectlRun(kubectl, adminKubeconfig, args, { signal });
+  const run = (args, timeoutMs) => kubectlRun(kubectl, adminKubeconfig, args, { signal, timeoutMs });
+  // Server-side apply is idempotent: on a machine so busy that an apply outlives its time limit, it is tried again.
+  const apply = async (args) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run(['apply', '--server-side', '--field-manager', 'thoth-loopback', ...args], 180_000);
+      } catch (error) {
+        if (attempt >= 3 || signal?.aborted) throw error;
+        process.stderr.write(`kube: ${error.message.split('\n')[0]}; trying again (${attempt + 1}/3)\n`);
+      }
+    }
+  };
   // The CRDs are too big for client-side apply's last-applied annotation. The API server spends
   // seconds of CPU on each of the four big ones (about 2.5 MB of schema each): most of `start`.
-  await run(['apply', '--server-side', '--field-manager', 'thoth-loopback', '-f', argo.crds]);
-  await run(['apply', '--server-side', '--field-manager', 'thoth-loopback', '-k', install]);
+  await apply(['-f', argo.crds]);
+  await apply(['-k', install]);
   // (kubectl wait fails at once on a CRD whose status has no conditions yet, so poll.)
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -23,7 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'replay',
-    summary: 'Publish a recorded NDJSON stream (SPEC §7 or kcat -J)',
+    summary: 'Publish a recorded NDJSON stream (thoth tail -o ndjson or kcat -J lines)',
     load: async () => runnable((await import('../commands/replay.js')).replayCommand),
   },
   {
@@ -43,13 +43,43 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'cache',
-    summary: "Sync the local cache from the deployment's knowledge topic, or rebuild the topic from it",
+    summary: "Sync the local cache from the deployment's knowledge topic, rebuild the topic from it, check its integrity",
     load: async () => runnable((await import('../commands/cache.js')).cacheCommand),
+  },
+  {
+    name: 'doctor',
+    summary: 'Check the broker, topics, lag, cache, indexes, cluster, Argo, RBAC and clock',
+    load: async () => runnable((await import('../commands/doctor.js')).doctorCommand),
+  },
+  {
+    name: 'trace',
+    summary: "A package version's story: messages, decisions, workflows, knowledge, advice, dead letters",
+    load: async () => runnable((await import('../commands/trace.js')).traceCommand),
+  },
+  {
+    name: 'dead-letters',
+    summary: 'List, inspect and re-drive the messages the investigator could not process',
+    load: async () => runnable((await import('../commands/dead-letters.js')).deadLettersCommand),
   },
   {
     name: 'topics',
     summary: 'List or create the topics of the message catalogue',
     load: async () => runnable((await import('../commands/topics.js')).topicsCommand),
+  },
+  {
+    name: 'groups',
+    summary: 'List and describe consumer groups, reset their offsets',
+    load: async () => runnable((await import('../commands/groups.js')).groupsCommand),
+  },
+  {
+    name: 'config',
+    summary: 'Named contexts (brokers, deployment, indexes, cluster) and the settings in effect',
+    load: async () => runnable((await import('../commands/config.js')).configCommand),
+  },
+  {
+    name: 'completion',
+    summary: 'Print a shell completion script (bash, zsh, fish)',
+    load: async () => runnable((await import('../commands/completion.js')).completionCommand),
   },
   {
     name: 'schema',

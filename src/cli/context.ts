@@ -31,6 +31,7 @@ export function createContext(init: {
   const { settings, log } = init;
   const opened: Array<() => Promise<void> | void> = [];
   const stores = new Map<string, Promise<Store>>();
+  const warned = new Set<string>();
   let broker: Promise<Broker> | undefined;
   let knowledge: Promise<KnowledgeTransport> | undefined;
   let kube: Promise<KubeClient> | undefined;
@@ -45,6 +46,11 @@ export function createContext(init: {
           readonly: mode === 'ro',
           indexUrls: settings.indexUrlsAsWritten,
           clock: init.clock,
+          warn: (text) => {
+            if (warned.has(text)) return;
+            warned.add(text);
+            log.warn(text);
+          },
         });
         opened.push(() => s.close());
         return s;
@@ -64,6 +70,8 @@ export function createContext(init: {
           kafka: (bootstrap) => settings.kafka(bootstrap),
           store: () => store({ create: true }),
           log,
+          maxMessageBytes: settings.maxMessageBytes,
+          announce: Boolean(init.io.stderr.isTTY),
         });
         opened.push(() => opening.close());
         return opening;
@@ -80,7 +88,9 @@ export function createContext(init: {
         return opening;
       })),
     kube: (options: KubeOptions = {}) =>
-      (kube ??= import('../kube/client.js').then(({ connectKube }) => connectKube({ cluster: settings.kube, log, ...options }))),
+      (kube ??= import('../kube/client.js').then(({ connectKube }) =>
+        connectKube({ cluster: settings.kube, log, ...options, context: options.context ?? settings.kube.context }),
+      )),
     blocking: (fn) => withDefaultSignals(fn),
     close: async () => {
       for (const close of opened.reverse()) await close();

@@ -13,10 +13,13 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { UsageError } from '../core/errors.js';
 import type { Io } from '../core/io.js';
 import { redact, secretValues } from '../core/redact.js';
+import { terminalSafe } from '../core/terminal.js';
+import { withoutCredentials } from '../messages/secrets.js';
 import { nearest } from '../core/suggest.js';
 import { createContext } from './context.js';
-import { EXIT, exitCodeOf, reportError } from './exit-codes.js';
+import { EXIT, bySignal, exitCodeOf, reportError } from './exit-codes.js';
 import { processIo } from './process-io.js';
+import { HELP_TOPICS } from './help-topics.js';
 import { globalOptions, rootProgram, type RootProgram } from './program.js';
 import { stderrLogger } from './stderr-logger.js';
 
@@ -39,6 +42,7 @@ const GLOBAL_OPTIONS_WITH_VALUES = new Set([
   '--compression',
   '--db',
   '--deployment-name',
+  '--thoth-context',
 ]);
 
 /** The subcommand named on the command line, skipping global options and their values. */
@@ -84,11 +88,26 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   const signal = init.signal ?? new AbortController().signal;
   const clock = init.clock ?? systemClock;
   const args = argv.slice(2);
-  const secrets = secretValues(env);
-  const fail = (text: string) => io.stderr.write(redact(text, secrets));
+  // Extended with the secrets a context of the configuration file supplies, once the settings are read.
+  let secrets = secretValues(env);
+  // Errors often echo what was typed or read: control characters are shown as escapes (`\x1b`).
+  // URL user info (`https://alice:PW@…`) is masked in whatever an error quotes.
+  const fail = (text: string) => io.stderr.write(terminalSafe(withoutCredentials(redact(text, secrets))));
   const program = rootProgram({ out: (text) => io.stdout.write(text), err: fail });
 
+  if (args[0] === '__complete') {
+    // The shell scripts of `thoth completion` ask here; a failure completes nothing rather than printing an error at the prompt.
+    const { complete } = await import('./complete.js');
+    const candidates = await complete(args.slice(1), env).catch(() => []);
+    io.stdout.write(candidates.map((c) => `${c}\n`).join(''));
+    return EXIT.ok;
+  }
   const wanted = invokedCommandName(args);
+  const topic = args[args.indexOf('help') + 1];
+  if (args.includes('help') && wanted === topic && Object.hasOwn(HELP_TOPICS, topic)) {
+    io.stdout.write(HELP_TOPICS[topic].text);
+    return EXIT.ok;
+  }
   if (wanted && !COMMANDS.some((c) => c.name === wanted)) {
     const suggestion = nearest(
       wanted,
@@ -103,7 +122,12 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   const config = wanted ? await import('../config/settings.js') : undefined;
   // The settings need the global flags, which commander has parsed by the time any action runs.
   let settings: Settings | undefined;
-  const settingsOnce = () => (settings ??= config!.readSettings(env, globalOptions(program)));
+  const settingsOnce = () => {
+    if (settings) return settings;
+    settings = config!.readSettings(env, globalOptions(program));
+    secrets = [...new Set([...secrets, ...settings.secrets])];
+    return settings;
+  };
   const parse: ParseContext = {
     get settings() {
       return settingsOnce();
@@ -128,7 +152,8 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (!(error instanceof CommanderError)) return reportError(error, fail, wanted ?? 'thoth');
+    if (!(error instanceof CommanderError))
+      return reportError(error, fail, wanted ?? 'thoth', args.includes('-v') || args.includes('--verbose'));
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
     // A command that needs a subcommand (`thoth query`) shows its help as an error; `thoth` alone is a request for help.
     if (error.code === 'commander.help') return error.exitCode === 0 || !wanted ? EXIT.ok : EXIT.usage;
@@ -141,12 +166,19 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
 
   const globals = globalOptions(program);
   const log = stderrLogger(io, globals);
-  const context = createContext({ io, clock, signal, globals, settings: settingsOnce(), log });
+  let ready: Settings;
+  try {
+    // A configuration file or context that cannot be used is reported as any other error.
+    ready = settingsOnce();
+  } catch (error) {
+    return reportError(error, fail, wanted!, globals.verbose === true);
+  }
+  const context = createContext({ io, clock, signal, globals, settings: ready, log });
   try {
     for (const warning of context.settings.warnings) log.warn(warning);
-    return exitCodeOf(await run(context));
+    return bySignal(exitCodeOf(await run(context)), signal);
   } catch (error) {
-    return reportError(error, fail, wanted!);
+    return bySignal(reportError(error, fail, wanted!, globals.verbose === true), signal);
   } finally {
     try {
       await context.close();

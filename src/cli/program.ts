@@ -5,6 +5,7 @@ import type { GlobalOptions } from '../config/settings.js';
 import { UsageError } from '../core/errors.js';
 import { collect } from '../commands/options.js';
 import { thothVersion } from '../core/version.js';
+import { HELP_TOPICS } from './help-topics.js';
 
 export function rootProgram(output: { out: (text: string) => void; err: (text: string) => void }) {
   return new Command('thoth')
@@ -33,7 +34,18 @@ export function rootProgram(output: { out: (text: string) => void; err: (text: s
     )
     .addOption(new Option('--db <path>', 'knowledge cache file (default: $THOTH_HOME/thoth.db or ~/.thoth/thoth.db)'))
     .addOption(new Option('--deployment-name <name>', 'topic prefix (default: THOTH_DEPLOYMENT_NAME)'))
-    .addOption(new Option('-o, --output <format>', "output format, for the commands that have one (see each command's -o)"))
+    .addOption(
+      new Option(
+        '--thoth-context <name>',
+        'use this context of the configuration file for this command (default: THOTH_CONTEXT, else its current-context; see thoth config)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '-o, --output <format>',
+        "table | wide | json | yaml | ndjson | name: the command's -o, wherever it stands (each command takes those that make sense)",
+      ),
+    )
     .option('-q, --quiet', 'print only results')
     .option('-v, --verbose', 'print debugging detail on stderr')
     .option('--no-color', 'no colours (also NO_COLOR)')
@@ -48,13 +60,18 @@ Examples:
   $ thoth -b 127.0.0.1:9092 -z zstd replay incident.ndjson
   $ thoth tail solved-package --from-beginning
   $ thoth replay fixtures/streams/continuous-learning.ndjson
-  $ thoth investigate --from fixtures/streams/continuous-learning.ndjson
-  $ thoth submit solver requests==2.25.1 --namespace thoth --dry-run client
+  $ thoth investigate --from fixtures/streams/continuous-learning.ndjson --index-url https://index.example/simple
+  $ thoth submit solver requests==2.25.1 --namespace thoth --dry-run client --index-url https://index.example/simple
   $ thoth query package requests
 
 Broker: Kafka when -b/--broker host:port or KAFKA_BOOTSTRAP_SERVERS is set, otherwise the
 embedded broker (topics kept in the local SQLite file). Exit codes: 0 ok, 1 failure,
-2 usage error, 130 interrupted.`,
+2 usage error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+
+Help topics:
+${Object.entries(HELP_TOPICS)
+  .map(([name, topic]) => `  thoth help ${name}  ${topic.summary}`)
+  .join('\n')}`,
     );
 }
 
@@ -69,6 +86,7 @@ export function globalOptions(program: RootProgram): GlobalOptions {
     compression: g.compression,
     db: g.db,
     deploymentName: g.deploymentName,
+    thothContext: g.thothContext,
     quiet: Boolean(g.quiet),
     verbose: Boolean(g.verbose),
     color: g.color,

@@ -1,13 +1,14 @@
 /**
  * SIGINT/SIGTERM abort the running command through an AbortSignal (its
- * reason names the signal); a second signal ends the process at once with 130.
+ * reason names the signal); a second signal ends the process at once with
+ * 130 (SIGINT) or 143 (SIGTERM).
  */
 export function installSignalHandlers(target: NodeJS.Process = process): { signal: AbortSignal } {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       target.stderr.write('interrupted again: exiting now\n');
-      target.exit(130);
+      target.exit(name === 'SIGTERM' ? 143 : 130);
     }
     controller.abort(name);
   };

@@ -1,9 +1,14 @@
 import type { Io } from '../core/io.js';
 import type { Logger } from '../core/logger.js';
+import { terminalSafe } from '../core/terminal.js';
+import { withoutCredentials } from '../messages/secrets.js';
 
-/** The process's logger: notices (unless --quiet), warnings, and debugging detail (with --verbose) on stderr. */
+/**
+ * The process's logger: notices (unless --quiet), warnings, and debugging detail (with --verbose) on stderr.
+ * What it prints often quotes a message or a file: control characters are shown as escapes (`\x1b`).
+ */
 export function stderrLogger(io: Io, options: { quiet: boolean; verbose: boolean }): Logger {
-  const line = (text: string) => io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  const line = (text: string) => io.stderr.write(terminalSafe(withoutCredentials(text.endsWith('\n') ? text : `${text}\n`)));
   return {
     notice: (text) => {
       if (!options.quiet) line(text);

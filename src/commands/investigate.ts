@@ -4,25 +4,31 @@
  * ports (source, store, cluster) and runs the loop
  * (src/investigate/runner.ts); src/present/investigate.ts shows it.
  */
+import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
 import { investigatorConfig, type InvestigatorConfig } from '../config/investigator.js';
 import { parseModes } from '../config/investigator-settings.js';
 import { parsePendingLimit } from '../config/settings.js';
 import { UsageError, UserError } from '../core/errors.js';
 import { write } from '../core/io.js';
-import type { EventSink } from '../investigate/events.js';
+import type { InvestigatorEvent, EventSink } from '../investigate/events.js';
 import { subscribedTopics } from '../investigate/modes.js';
 import { DEFAULT_RETRY } from '../investigate/retry.js';
 import { knowledgeTopics, runInvestigator, type RunnerOptions } from '../investigate/runner.js';
 import { brokerSource, fileSource, type InvestigatorSource } from '../investigate/sources.js';
 import { buildSummary, learnedCollector } from '../investigate/summary.js';
 import { DEFAULT_BATCH, type BatchBounds } from '../transport/batch.js';
-import { eventPresenter, formatCounts, presentSummary, type InvestigateFormat } from '../present/investigate.js';
+import { parseExpectation, runOutcome, scenarioMismatches } from '../investigate/expectation.js';
+import { eventPresenter, formatCounts, formatExpectation, presentSummary, type InvestigateFormat } from '../present/investigate.js';
 import { configuredNamespace, namespaceFor, type NamespaceOptions } from '../workflows/namespaces.js';
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
 import type { CommandDefinition } from './command.js';
 import type { CommandContext, KubeOptions } from './context.js';
-import { choiceOption, collect, countOf, outputOrDefault } from './options.js';
+import { choiceOption, collect, countOf } from './options.js';
+import { chosenOutput, outputOption } from './output.js';
+
+const FORMATS = ['table', 'wide', 'json', 'yaml', 'ndjson'] as const;
+const DEFAULT_OUTPUT = { tty: 'table', piped: 'ndjson' } as const;
 
 export const DEFAULT_PORT = 6066;
 export const DEFAULT_GROUP = 'thoth.investigator';
@@ -44,6 +50,10 @@ export interface InvestigateOptions {
   port: number | null;
   portGiven: boolean;
   host: string;
+  /** --operator-host: names besides IP addresses, localhost and --host that the endpoints answer to. */
+  operatorHosts: string[];
+  /** --operator-token-file: /halt and /resume need this bearer token. */
+  operatorTokenFile?: string;
   pendingLimit?: number;
   maxBytes: number;
   /** text: dashboard (on a terminal) and a summary for people; ndjson: one JSON line per event, the summary last. */
@@ -52,6 +62,28 @@ export interface InvestigateOptions {
   maxAttempts?: number;
   /** --batch-max, --batch-ms: records committed together at most, and how long a batch stays open. */
   batch: BatchBounds;
+  /** --expect: an expectation file (fixtures/scenarios format) the run is compared with. */
+  expect?: string;
+  /** --allow-dead-letters: a --from run that dead-letters messages still exits 0. */
+  allowDeadLetters: boolean;
+}
+
+/** The bearer token of the operator endpoints: the file's first line (a mounted Secret key), never shown. */
+function readOperatorToken(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UserError(
+      `cannot read --operator-token-file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      'pass a file holding the token, such as a mounted Secret key',
+    );
+  }
+  const token = text.split(/\r?\n/)[0].trim();
+  if (token.length < 16 || /\s/.test(token)) {
+    throw new UsageError(`--operator-token-file ${path}: the token must be one line of at least 16 characters without spaces`);
+  }
+  return token;
 }
 
 /** A port, or 'none' (commander keeps no null from a parser). */
@@ -83,8 +115,13 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
     new Command('investigate')
       .option(
         '--from <file.ndjson>',
-        'handle a recorded stream (SPEC §7) instead of a broker, then exit; follow-ups it publishes are handled too',
+        'handle a recorded stream (one JSON record per line: thoth help formats) instead of a broker, then exit; follow-ups it publishes are handled too',
       )
+      .option(
+        '--expect <expected.json>',
+        "with --from: compare the run's workflows, follow-ups, dead letters and knowledge with this file; exit 1 with the differences",
+      )
+      .option('--allow-dead-letters', 'with --from: exit 0 even when messages were dead-lettered (they exit 1 otherwise)')
       .option('--until-idle <seconds>', 'exit after this many seconds without a message', parseSeconds('--until-idle'))
       .option(
         '--mode <modes>',
@@ -133,6 +170,12 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
         parsePort,
       )
       .option('--host <address>', 'address the endpoints listen on (default 127.0.0.1, 0.0.0.0 inside Kubernetes)')
+      .option(
+        '--operator-host <name>',
+        'a host name the endpoints answer to besides IP addresses, localhost and --host (repeatable; e.g. the Service name)',
+        collect,
+      )
+      .option('--operator-token-file <path>', 'POST /halt and /resume need "Authorization: Bearer <the token in this file>"')
       .option('--solvers <names>', 'solver environments (default: THOTH_SOLVERS)', collect)
       .option('--index-url <url>', 'register a package index (default: THOTH_INDEX_URLS; repeatable)', collect)
       // Each switch with its --no- form and no default: unset, the setting (THOTH_INVESTIGATOR_*) applies.
@@ -147,13 +190,8 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
         'schedule kebechet-administrator workflows (default off; THOTH_INVESTIGATOR_KEBECHET_ADMINISTRATOR)',
       )
       .option('--no-schedule-kebechet-administrator', 'do not schedule kebechet-administrator workflows')
-      .addOption(
-        choiceOption(
-          '-o, --output <format>',
-          'text: live dashboard and a summary for people; ndjson: one JSON line per event, the summary last (default: text on a terminal, ndjson when piped)',
-          ['text', 'ndjson'] as const,
-        ),
-      )
+      // `text` was the name of the table form before the one vocabulary of -o.
+      .addOption(outputOption(FORMATS, DEFAULT_OUTPUT, { text: 'table' }))
       .addHelpText(
         'after',
         `
@@ -163,12 +201,21 @@ waits; a message that can never succeed goes to the dead-letter topic
 thoth.investigator.dead-letter (prefixed like every topic) and to \`thoth query dead-letters\`.
 Ctrl-C finishes the messages in flight, commits, leaves the group and exits 0.
 
-Output: a live dashboard on a terminal, one JSON line per event when piped (-o to choose).
-A bounded run (--from, --until-idle) ends with a summary of what was learned and scheduled.
+Output: -o table shows a live dashboard on a terminal; -o ndjson one JSON line per event
+(the default when piped). A bounded run (--from, --until-idle) ends with a summary of what
+was learned and scheduled: text for table and wide (wide lists everything), the last JSON
+line for ndjson, one document for json and yaml (then nothing is shown while it runs).
+
+CI: a --from run that dead-lettered a message exits 1 (--allow-dead-letters when that is
+expected). --expect EXPECTED.json compares the run with an expectation file, the format of
+fixtures/scenarios/*/expected.json: {"workflows": [{"kind", "parameters"}], "published":
+[{"type", "fields"}], "dead_letters": [{"topic", "error_class", "reason_contains"}], "packages":
+[{"name", "version", "expect"}]}; each difference is one line on stderr, and the exit code is 1.
 
 Examples:
-  $ thoth investigate --from fixtures/streams/continuous-learning.ndjson
-  $ thoth investigate --from recorded.ndjson -o text > summary.txt
+  $ thoth investigate --from fixtures/streams/continuous-learning.ndjson --index-url https://index.example/simple
+  $ thoth investigate --from recorded.ndjson -o table > summary.txt
+  $ thoth investigate --from fixtures/scenarios/unresolved-package/input.ndjson --index-url https://index.example/simple --expect fixtures/scenarios/unresolved-package/expected.json
   $ thoth investigate --namespace thoth
   $ thoth investigate --mode middletier --until-idle 30 --workflows record
   $ KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 thoth investigate --port 0 --pending-limit 20`,
@@ -189,6 +236,12 @@ Examples:
         if (o.group !== undefined && !o.group.trim()) throw new UsageError('--group must name a consumer group, got an empty string');
         if (o.from !== undefined && o.untilIdle !== undefined)
           throw new UsageError('--until-idle applies to a broker; --from already stops at the end of its file');
+        if (o.from === undefined && o.expect !== undefined)
+          throw new UsageError(
+            '--expect applies to a --from run: name the recorded stream to check (--from STREAM --expect EXPECTED.json)',
+          );
+        if (o.from === undefined && o.allowDeadLetters)
+          throw new UsageError('--allow-dead-letters applies to a --from run; a broker run writes dead letters to its topic and goes on');
         done({
           config,
           from: o.from,
@@ -202,17 +255,23 @@ Examples:
           portGiven: o.port !== undefined,
           // In a cluster the metrics must be scrapable; on a workstation keep /halt to this machine.
           host: o.host ?? (settings.inKubernetes ? '0.0.0.0' : '127.0.0.1'),
+          operatorHosts: o.operatorHost ?? [],
+          operatorTokenFile: o.operatorTokenFile,
           pendingLimit,
           // A replay in CI must end: there a record that keeps failing transiently is dead-lettered after 8 tries.
           maxAttempts: o.maxRetries ?? (o.from !== undefined ? FROM_FILE_MAX_ATTEMPTS : undefined),
           batch: { maxRecords: o.batchMax ?? DEFAULT_BATCH.maxRecords, maxMs: o.batchMs ?? DEFAULT_BATCH.maxMs },
           maxBytes: settings.maxMessageBytes,
-          format: outputOrDefault(o.output, { tty: 'text', piped: 'ndjson' }, parse.isTTY),
+          format: chosenOutput(o.output, DEFAULT_OUTPUT, parse.isTTY),
+          ...(o.expect !== undefined ? { expect: o.expect } : {}),
+          allowDeadLetters: Boolean(o.allowDeadLetters),
         });
       }),
 
   async run(options, context) {
     const { io, log } = context;
+    // A bad expectation file fails before the run, not after it.
+    const expectation = options.expect !== undefined ? readExpectation(options.expect) : undefined;
     const store = await context.store({ create: true });
     store.seedIndexes(options.config.indexUrls);
     const kube = await workflowTarget(options, context);
@@ -229,7 +288,13 @@ Examples:
       http:
         options.port === null || (options.from !== undefined && !options.portGiven)
           ? null
-          : { host: options.host, port: options.port, required: options.portGiven },
+          : {
+              host: options.host,
+              port: options.port,
+              required: options.portGiven,
+              hostNames: options.operatorHosts,
+              token: options.operatorTokenFile === undefined ? undefined : readOperatorToken(options.operatorTokenFile),
+            },
       maxBytes: options.maxBytes,
       retry: { ...DEFAULT_RETRY, maxAttempts: options.maxAttempts },
       stopGraceMs: 8_000,
@@ -239,24 +304,78 @@ Examples:
       batch: options.batch,
     };
     const source = await investigatorSource(options, context);
-    const presenter = await eventPresenter(options.format, io, { color: context.settings.color, secrets: context.settings.secrets });
+    // The dashboard's q (and Ctrl-C, a key in raw mode) stops the run as a signal does: in-flight records finish and commit.
+    const quit = new AbortController();
+    let interrupted = false;
+    const presenter = await eventPresenter(options.format, io, {
+      color: context.settings.color,
+      secrets: context.settings.secrets,
+      onQuit: (interrupt) => {
+        interrupted ||= interrupt;
+        quit.abort(interrupt ? 'interrupted' : 'quit');
+      },
+    });
     const learned = learnedCollector();
+    // What --expect compares: the run's own workflows, follow-ups, dead letters and metric updates.
+    const checked: InvestigatorEvent[] = [];
     const sink: EventSink = (event) => {
       learned.add(event);
+      if (expectation && CHECKED_EVENTS.has(event.event)) checked.push(event);
       presenter.sink(event);
     };
     let outcome;
     try {
-      outcome = await runInvestigator(runner, { source, store, kube, clock: context.clock, log, signal: context.signal }, sink);
+      outcome = await runInvestigator(
+        runner,
+        {
+          source,
+          store,
+          kube,
+          clock: context.clock,
+          log,
+          signal: AbortSignal.any([context.signal, quit.signal]),
+          ...(presenter.attach ? { onControls: presenter.attach } : {}),
+        },
+        sink,
+      );
     } finally {
       await presenter.close();
     }
     const summary = buildSummary(outcome, store, learned.sentences(), learned.total());
     io.stderr.write(formatCounts(summary));
     if (outcome.reason !== 'signal')
-      await write(io.stdout, presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));
+      await write(io.stdout, await presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));
+    if (interrupted) return 'interrupted';
+    if (outcome.reason === 'signal' || options.from === undefined) return;
+    if (expectation) {
+      const differences = scenarioMismatches(
+        expectation,
+        runOutcome(checked, store, { startedAt: outcome.startedAt, solvers: options.config.solvers }),
+      );
+      io.stderr.write(formatExpectation(options.expect!, differences));
+      return differences.length === 0 ? 'ok' : 'failure';
+    }
+    const dead = summary.counts.deadLetters;
+    if (dead > 0 && !options.allowDeadLetters) {
+      log.warn(
+        `${dead} message${dead === 1 ? ' was' : 's were'} dead-lettered (thoth dead-letters list); --allow-dead-letters or --expect with them listed when that is expected`,
+      );
+      return 'failure';
+    }
   },
 };
+
+const CHECKED_EVENTS = new Set<string>(['scheduled', 'known', 'exists', 'recorded-workflow', 'published', 'dead-letter', 'metric']);
+
+function readExpectation(path: string) {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UserError(`--expect ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return parseExpectation(text, path);
+}
 
 /** The records: a recorded file (`--from`, no broker at all) or the broker's topics of the chosen modes. */
 async function investigatorSource(options: InvestigateOptions, context: CommandContext): Promise<InvestigatorSource> {

@@ -3,8 +3,9 @@
  * while parsing (listed in help as choices), repeatable flags, counts.
  */
 import { Option } from '@commander-js/extra-typings';
+import { choiceRefusal, matchChoice } from '../core/choice.js';
 import { UsageError } from '../core/errors.js';
-import { shown } from '../core/quote.js';
+import { didYouMean, suggestions } from '../core/suggest.js';
 
 export function isOneOf<const T extends string>(value: string, choices: readonly T[]): value is T {
   return (choices as readonly string[]).includes(value);
@@ -12,18 +13,26 @@ export function isOneOf<const T extends string>(value: string, choices: readonly
 
 /**
  * An option whose value must be one of `choices`: listed as choices in the
- * help, and refused while parsing with a usage error that names them
- * (`refusal` words it; by default "-o must be one of a, b, got "x"").
+ * help, accepted in any case where that names one choice (`--status failed`),
+ * and otherwise refused while parsing with a usage error that names them and
+ * suggests the nearest (`refusal` words it; by default
+ * "-o must be one of a, b, got "x" (did you mean 'a'?)"). `aliases` are other
+ * spellings still accepted but not listed (an older name of a format).
  */
 export function choiceOption<const Usage extends string, const T extends string>(
   flags: Usage,
   description: string,
   choices: readonly T[],
-  refusal: (value: string) => string = (value) => `${flags.split(/[ ,]/)[0]} must be one of ${choices.join(', ')}, got ${shown(value)}`,
+  refusal: (value: string) => string = (value) => choiceRefusal(flags.split(/[ ,]/)[0], value, choices),
+  aliases: Readonly<Record<string, T>> = {},
 ) {
   return new Option(flags, description).choices(choices).argParser((value: string): T => {
-    if (isOneOf(value, choices)) return value;
-    throw new UsageError(refusal(value));
+    const found = matchChoice(value, choices) ?? aliases[value.toLowerCase()];
+    if (found !== undefined) return found;
+    const message = refusal(value);
+    // A custom wording still gets the suggestion.
+    const hint = message.includes('did you mean') ? '' : didYouMean(suggestions(value, choices));
+    throw new UsageError(`${message}${hint}`);
   });
 }
 
@@ -41,9 +50,4 @@ export function countOf(flag: string, options: { allowZero?: boolean } = {}): (v
     }
     return n;
   };
-}
-
-/** The `-o` value, else the human form on a terminal and the machine form when piped (SPEC §6). */
-export function outputOrDefault<F extends string>(value: F | undefined, defaults: { tty: F; piped: F }, isTTY: boolean): F {
-  return value ?? (isTTY ? defaults.tty : defaults.piped);
 }

@@ -26,9 +26,11 @@ import {
 import type { RecordPosition } from '../transport/port.js';
 import type { CommandDefinition } from './command.js';
 import type { CommandContext } from './context.js';
-import { choiceOption, collect, countOf, outputOrDefault } from './options.js';
+import { choiceOption, collect, countOf } from './options.js';
+import { chosenOutput, outputOption } from './output.js';
 
-const FORMATS = ['table', 'json', 'yaml', 'ndjson'] as const;
+const FORMATS = ['table', 'wide', 'json', 'yaml', 'ndjson'] as const;
+const DEFAULT_OUTPUT = { tty: 'table', piped: 'ndjson' } as const;
 
 /** Failures listed before "and N more". */
 const SHOWN_FAILURES = 20;
@@ -130,9 +132,7 @@ export const publishCommand: CommandDefinition<PublishOptions> = {
       )
       .option('--dry-run', 'validate and print the exact body; send nothing')
       .option('--show-secrets', 'with --dry-run: print password fields instead of ***')
-      .addOption(
-        choiceOption('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, ndjson when piped)', FORMATS),
-      )
+      .addOption(outputOption(FORMATS, DEFAULT_OUTPUT))
       .addHelpText(
         'after',
         `
@@ -141,8 +141,9 @@ exactly as thoth-messaging 0.16 writes it, so Python consumers read it unchanged
 
 Examples:
   $ thoth publish unresolved-package requests==2.25.1 --index-url https://index.example/simple
-  $ thoth publish unresolved-package requests==2.25.1 --adviser-id adviser-211127-abc --recommendation-type stable
-  $ thoth publish update-provides-source-distro flask==2.0.1 --field value=false --dry-run
+  $ thoth publish unresolved-package requests==2.25.1 --adviser-id adviser-211127-abc --recommendation-type stable \
+      --index-url https://index.example/simple
+  $ thoth publish update-provides-source-distro flask==2.0.1 --field value=false --dry-run --index-url https://index.example/simple
   $ thoth publish adviser-trigger --json '{"recommendation_type": "latest"}' --field dev=true
   $ thoth publish solved-package --file solved.ndjson --skip-invalid`,
       )
@@ -169,7 +170,7 @@ Examples:
           showSecrets: Boolean(o.showSecrets),
           skipInvalid: Boolean(o.skipInvalid),
           ...(o.resumeFrom !== undefined ? { resumeFrom: resumeWithFile(o.resumeFrom, o.file) } : {}),
-          output: outputOrDefault(o.output, { tty: 'table', piped: 'ndjson' }, parse.isTTY),
+          output: chosenOutput(o.output, DEFAULT_OUTPUT, parse.isTTY),
           deploymentName: parse.settings.deploymentName,
         });
       }),
@@ -223,10 +224,10 @@ Examples:
       );
     } catch (error) {
       // What was acknowledged is printed; what was not is named, with the way to send only that.
-      if (positions.length > 0) await write(io.stdout, await presentPositions(shown(), options.output));
+      if (positions.length > 0) await write(io.stdout, await presentPositions(shown(), options.output, io.stdout.columns));
       throw notPublished(error, options, messages, positions.length);
     }
-    await write(io.stdout, await presentPositions(shown(), options.output));
+    await write(io.stdout, await presentPositions(shown(), options.output, io.stdout.columns));
   },
 };
 

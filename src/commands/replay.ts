@@ -10,9 +10,9 @@ import { presentReplaySummary, type ReplayFormat } from '../present/replay.js';
 import { replayStreams, type Pace, type ReplayPlan } from '../services/replay.js';
 import { progressBar } from '../ui/progress.js';
 import type { CommandDefinition } from './command.js';
-import { choiceOption } from './options.js';
+import { outputOption } from './output.js';
 
-const FORMATS = ['table', 'json', 'yaml'] as const;
+const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
 
 export interface ReplayOptions extends ReplayPlan {
   output: ReplayFormat;
@@ -58,7 +58,7 @@ function parseRetryFor(text: string): number {
 export const replayCommand: CommandDefinition<ReplayOptions> = {
   declare: (parse, done) =>
     new Command('replay')
-      .argument('[files...]', 'recorded streams: SPEC §7 lines (what `thoth tail -o ndjson` prints) or kcat -J lines; - for stdin')
+      .argument('[files...]', 'recorded streams: what `thoth tail -o ndjson` prints, or kcat -J lines (thoth help formats); - for stdin')
       .option('--rate <n/s>', 'send at most n messages per second')
       .option('--speed <x>', 'honour the recorded timestamps, gaps divided by x (1 = real time, 10 = ten times faster)')
       .option('--validate-only', 'check every line and report, send nothing (exit 1 if any line is bad)')
@@ -71,7 +71,8 @@ export const replayCommand: CommandDefinition<ReplayOptions> = {
       )
       .option('--retry-for <duration>', 'keep retrying a batch the broker does not take for this long (default 5m), then stop', '5m')
       .addOption(
-        choiceOption('-o, --output <format>', 'summary as a table on stderr (default), or as a json | yaml document on stdout', FORMATS),
+        // The summary is a notice about the run: as a table it goes to stderr; json and yaml to stdout.
+        outputOption(FORMATS, { always: 'table' }),
       )
       .addHelpText(
         'after',
@@ -91,7 +92,7 @@ says which line was the first not sent, and --resume-from FILE:LINE sends the re
 Examples:
   $ thoth replay fixtures/streams/continuous-learning.ndjson
   $ thoth tail --all --exit-at-end -o ndjson | thoth replay - --deployment-name staging
-  $ thoth replay recorded.ndjson --speed 10
+  $ thoth replay fixtures/kcat/kcat-dump.jsonl --speed 10
   $ kcat -C -b 127.0.0.1:9092 -t thoth.solver.solved-package -J -e | thoth replay - --rate 100/s
   $ thoth replay fixtures/streams/*.ndjson --validate-only
   $ thoth replay incident.ndjson --resume-from incident.ndjson:50001`,

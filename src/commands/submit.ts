@@ -25,6 +25,7 @@ import { requestFromWorkflowFile } from '../workflows/workflow-file.js';
 import type { CommandDefinition } from './command.js';
 import type { CommandContext } from './context.js';
 import { choiceOption, collect } from './options.js';
+import { outputOption } from './output.js';
 
 export interface SubmitOptions {
   /** The kind and flags, or -f FILE: the request is built in run(), once the file is read. */
@@ -90,14 +91,7 @@ export const submitCommand: CommandDefinition<SubmitOptions> = {
           (value) => `--dry-run must be client or server (got ${JSON.stringify(value)})`,
         ),
       )
-      .addOption(
-        choiceOption(
-          '-o, --output <format>',
-          'name | yaml | json (default: name)',
-          ['name', 'yaml', 'json'] as const,
-          (value) => `-o must be one of name, yaml, json (got ${JSON.stringify(value)})`,
-        ),
-      )
+      .addOption(outputOption(['json', 'yaml', 'name'] as const, { always: 'name' }))
       .option('--wait', 'wait for the workflow to finish; exit 1 when it fails or errors')
       .option('--watch', 'like --wait, showing phase and node progress on stderr')
       .option('--timeout <duration>', 'with --wait/--watch: give up after this long (90s, 5m, 1h30m), exit 1 with the phase last seen')
@@ -114,7 +108,7 @@ The workflow's name is derived from its kind and parameters, so submitting the s
 twice creates one workflow (the second prints "unchanged"). Templates live in deploy/argo/.
 
 Examples:
-  $ thoth submit solver requests==2.25.1 --namespace thoth --dry-run client -o yaml
+  $ thoth submit solver requests==2.25.1 --namespace thoth --dry-run client -o yaml --index-url https://index.example/simple
   $ thoth submit solver requests==2.25.1 --solver solver-fedora-35-py310 --index-url https://index.example/simple
   $ thoth submit security-indicators flask==2.0.1 --namespace thoth --wait --timeout 30m
   $ thoth submit adviser -p THOTH_ADVISER_RECOMMENDATION_TYPE=stable --namespace thoth-backend

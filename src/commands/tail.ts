@@ -6,13 +6,16 @@
 import { Command } from '@commander-js/extra-typings';
 import { write } from '../core/io.js';
 import { decodeRecord } from '../messages/records.js';
+import { missingTopicsNotice } from '../messages/topics.js';
 import { tailPresenter, type TailFormat } from '../present/tail.js';
 import { matchesFilters, parseFilters, resolveTopics, startPosition, type FieldFilter } from '../services/tail-selection.js';
 import type { StartPosition } from '../transport/port.js';
 import type { CommandDefinition } from './command.js';
-import { choiceOption, collect, countOf, outputOrDefault } from './options.js';
+import { collect, countOf } from './options.js';
+import { chosenOutput, outputOption } from './output.js';
 
-const FORMATS = ['pretty', 'ndjson', 'json'] as const;
+const FORMATS = ['table', 'wide', 'json', 'yaml', 'ndjson'] as const;
+const DEFAULT_OUTPUT = { tty: 'table', piped: 'ndjson' } as const;
 
 /** Thrown by the handler for records that arrive after --count was reached. */
 class CountReached extends Error {}
@@ -47,19 +50,22 @@ export const tailCommand: CommandDefinition<TailOptions> = {
       )
       .option('--show-secrets', 'print secret fields (names containing "password") instead of ***')
       .addOption(
-        choiceOption('-o, --output <format>', 'pretty | ndjson | json (default: pretty on a terminal, ndjson when piped)', FORMATS),
+        // `pretty` was the name of the table form before the one vocabulary of -o.
+        outputOption(FORMATS, DEFAULT_OUTPUT, { pretty: 'table' }),
       )
       .addHelpText(
         'after',
         `
 Output:
-  pretty  one block per message: time, topic, partition@offset, key, type and version,
+  table   one block per message: time, topic, partition@offset, key, type and version,
           then the fields; invalid messages are flagged in red with every reason.
-  ndjson  exactly the recorded-stream line of SPEC §7 (topic, key, headers, value,
-          timestamp, partition, offset), so \`thoth replay\` publishes it back unchanged.
-          Invalid messages are printed too; their reasons go to stderr.
+  wide    the same with the full topic and every field (component_name, ... too).
+  ndjson  exactly one recorded-stream line (see \`thoth help formats\`: topic, key,
+          headers, value, timestamp, partition, offset), so \`thoth replay\` publishes
+          it back unchanged. Invalid messages are printed too; their reasons go to stderr.
   json    one array of those objects, each with "type" and, when invalid, "invalid"
           (the field errors).
+  yaml    each of those objects as its own YAML document (---).
 Secret fields are masked as *** in every format unless --show-secrets.
 
 With --group, a partition where the group has committed an offset continues from
@@ -83,7 +89,7 @@ Examples:
           exitAtEnd,
           group: o.group,
           filters: parseFilters(o.filter ?? [], topics, deploymentName),
-          format: outputOrDefault(o.output, { tty: 'pretty', piped: 'ndjson' }, parse.isTTY),
+          format: chosenOutput(o.output, DEFAULT_OUTPUT, parse.isTTY),
           showSecrets: Boolean(o.showSecrets),
           deploymentName,
         });
@@ -102,10 +108,13 @@ Examples:
       // The Kafka transport says this itself; the embedded log reads a missing topic as empty.
       const known = new Set((await broker.topics()).map((t) => t.name));
       const missing = options.topics.filter((t) => !known.has(t));
-      if (missing.length > 0)
-        log.notice(
-          `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist: nothing to read there`,
-        );
+      if (missing.length === options.topics.length) {
+        // A new broker: one short line, and nothing to consume.
+        log.notice(`${missingTopicsNotice(missing, options.topics.length)} (0 messages)`);
+        await write(io.stdout, presenter.begin() + presenter.end());
+        return 'ok';
+      }
+      if (missing.length > 0) log.notice(missingTopicsNotice(missing, options.topics.length));
     }
     await write(io.stdout, presenter.begin());
     const consumption = broker.consume(

@@ -12,9 +12,11 @@ import { DEAD_LETTER_BASE_TOPIC, topicName } from '../messages/topics.js';
 import { presentCreatedTopics, presentTopics, type TopicRow, type TopicsFormat } from '../present/topics.js';
 import type { TopicInfo } from '../transport/port.js';
 import type { CommandDefinition } from './command.js';
-import { choiceOption, countOf, outputOrDefault } from './options.js';
+import { countOf } from './options.js';
+import { chosenOutput, outputOption } from './output.js';
 
-const FORMATS = ['table', 'json', 'yaml', 'ndjson'] as const;
+const FORMATS = ['table', 'wide', 'json', 'yaml', 'ndjson', 'name'] as const;
+const DEFAULT_OUTPUT = { tty: 'table', piped: 'json' } as const;
 
 export interface TopicsOptions {
   create: boolean;
@@ -60,9 +62,7 @@ export const topicsCommand: CommandDefinition<TopicsOptions> = {
         "with create: replication factor of new topics (default: the broker's)",
         countOf('--replication-factor'),
       )
-      .addOption(
-        choiceOption('-o, --output <format>', 'table | json | yaml | ndjson (default: table on a terminal, json when piped)', FORMATS),
-      )
+      .addOption(outputOption(FORMATS, DEFAULT_OUTPUT))
       .addHelpText(
         'after',
         `
@@ -70,7 +70,9 @@ Topic names carry the deployment prefix (--deployment-name, else THOTH_DEPLOYMEN
 On Kafka, each existing topic is also shown as kcat -L shows it: every partition's
 leader, replicas and in-sync replicas, with its low and high offsets (the high-water
 mark), and the topic's settings that differ from the broker's defaults
-(compression.type, retention.ms, ...). topics create gives new topics
+(compression.type, retention.ms, ...). On a narrow terminal the table leaves out the
+message count, then the type; -o wide shows every column; -o name only the names.
+topics create gives new topics
 KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE (and _LEVEL), as thoth-messaging does.
 
 Examples:
@@ -83,7 +85,7 @@ Examples:
           create: action === 'create',
           partitions: flags.partitions,
           replicationFactor: flags.replicationFactor,
-          output: outputOrDefault(flags.output, { tty: 'table', piped: 'json' }, parse.isTTY),
+          output: chosenOutput(flags.output, DEFAULT_OUTPUT, parse.isTTY),
           deploymentName: parse.settings.deploymentName,
         }),
       ),
@@ -91,7 +93,14 @@ Examples:
   async run(options, { broker: openBroker, io, log }) {
     const broker = await openBroker();
     if (!options.create) {
-      await write(io.stdout, await presentTopics(topicRows(await broker.topics(), options.deploymentName), options.output));
+      await write(
+        io.stdout,
+        await presentTopics(
+          topicRows(await broker.topics(catalogueTopics(options.deploymentName).map((t) => t.topic)), options.deploymentName),
+          options.output,
+          io.stdout.columns,
+        ),
+      );
       return;
     }
     if (broker.kind === 'embedded' && (options.partitions ?? 1) > 1) {

@@ -8,6 +8,8 @@ export interface KubeSettings {
   home: string;
   /** KUBERNETES_SERVICE_HOST is set: the in-cluster service account may apply. */
   inCluster: boolean;
+  /** THOTH_KUBE_CONTEXT (a context's kube-context): the kubeconfig context when --context names none. */
+  context?: string;
 }
 
 export function kubeSettings(env: NodeJS.ProcessEnv): KubeSettings {
@@ -15,5 +17,6 @@ export function kubeSettings(env: NodeJS.ProcessEnv): KubeSettings {
     ...(env.KUBECONFIG ? { kubeconfigList: env.KUBECONFIG } : {}),
     home: env.HOME || env.USERPROFILE || homedir(),
     inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),
+    ...(env.THOTH_KUBE_CONTEXT ? { context: env.THOTH_KUBE_CONTEXT } : {}),
   };
 }

@@ -18,6 +18,8 @@ import { investigatorSettings, type InvestigatorSettings } from './investigator-
 import { DEFAULT_MAX_MESSAGE_BYTES, messageMaxBytes, readKafkaSettings, type KafkaSettings } from './kafka.js';
 import type { Compression } from './kafka-options.js';
 import { kubeSettings, type KubeSettings } from './kube.js';
+import { chooseContext, readContextFile, type ChosenContext, type ContextFile } from './contexts.js';
+import { effectiveSettings, type EffectiveSetting } from './effective.js';
 import { DEFAULT_SOLVERS, parseSolvers } from './solvers.js';
 
 /** The options every command has (`thoth --broker … --db … tail …`). */
@@ -30,6 +32,8 @@ export interface GlobalOptions {
   compression?: Compression;
   db?: string;
   deploymentName?: string;
+  /** `--thoth-context`: the named context of the configuration file for this command. */
+  thothContext?: string;
   quiet: boolean;
   verbose: boolean;
   /** --no-color turns it off (NO_COLOR too: see Settings.color). */
@@ -37,7 +41,11 @@ export interface GlobalOptions {
 }
 
 export interface Settings {
-  /** The knowledge cache: --db, else $THOTH_HOME/thoth.db, else ~/.thoth/thoth.db. */
+  /** The configuration file (src/config/contexts.ts), read whether or not it exists. */
+  readonly configFile: ContextFile;
+  /** The context in use (--thoth-context, THOTH_CONTEXT, the file's current-context), if any. */
+  readonly context: ChosenContext | undefined;
+  /** The knowledge cache: --db, else THOTH_DB, else $THOTH_HOME/thoth.db, else ~/.thoth/thoth.db. */
   readonly cachePath: string;
   /** The topic prefix: --deployment-name, else THOTH_DEPLOYMENT_NAME; checked against Kafka's topic rules. */
   readonly deploymentName: string | undefined;
@@ -69,10 +77,12 @@ export interface Settings {
   readonly kube: KubeSettings;
   /** Inside a Kubernetes pod (KUBERNETES_SERVICE_HOST). */
   readonly inKubernetes: boolean;
-  /** --no-color and NO_COLOR. */
+  /** Off with --no-color, NO_COLOR, or TERM=dumb (a terminal that draws no escape sequences). */
   readonly color: boolean;
   /** Values of secret-looking variables (passwords, tokens), kept out of everything printed. */
   readonly secrets: string[];
+  /** What `thoth config view` shows: each setting a context can hold, its value and source, secrets masked. */
+  readonly effective: EffectiveSetting[];
   /** Settings that are allowed but probably not meant (an empty THOTH_DEPLOYMENT_NAME), for a warning on stderr. */
   readonly warnings: string[];
 }
@@ -119,10 +129,21 @@ function lazily<T extends object>(fields: { [K in keyof T]: () => T[K] }): T {
   return out as T;
 }
 
-/** The settings of one invocation: `env` is read here and nowhere else. */
-export function readSettings(env: NodeJS.ProcessEnv, globals: Partial<GlobalOptions> = {}): Settings {
-  const cachePath = () => globals.db || join(env.THOTH_HOME || join(homedir(), '.thoth'), 'thoth.db');
-  const values = lazily<Omit<Settings, 'kafka'>>({
+/**
+ * The settings of one invocation: `processEnv` is read here and nowhere else. A context of the
+ * configuration file supplies the variables the environment does not set (flag > environment >
+ * context > default).
+ */
+export function readSettings(processEnv: NodeJS.ProcessEnv, globals: Partial<GlobalOptions> = {}): Settings {
+  const configFile = readContextFile(processEnv);
+  const context = chooseContext(configFile, globals.thothContext, processEnv);
+  const set = Object.fromEntries(Object.entries(processEnv).filter(([, value]) => value !== undefined));
+  const env: NodeJS.ProcessEnv = { ...context?.variables, ...set };
+  const cachePath = () => globals.db || env.THOTH_DB || join(env.THOTH_HOME || join(env.HOME || homedir(), '.thoth'), 'thoth.db');
+  const values: Omit<Settings, 'kafka'> = lazily<Omit<Settings, 'kafka'>>({
+    configFile: () => configFile,
+    context: () => context,
+    effective: (): EffectiveSetting[] => effectiveSettings(set as Record<string, string>, globals, context, values),
     cachePath,
     deploymentName: () => checkedDeploymentName(globals, env),
     broker: () => chooseBroker(globals.broker, env.KAFKA_BOOTSTRAP_SERVERS, cachePath()),
@@ -138,7 +159,7 @@ export function readSettings(env: NodeJS.ProcessEnv, globals: Partial<GlobalOpti
     pendingLimit: () => parsePendingLimit(env.ARGO_PENDING_WORKFLOW_LIMIT, 'ARGO_PENDING_WORKFLOW_LIMIT'),
     kube: () => kubeSettings(env),
     inKubernetes: () => Boolean(env.KUBERNETES_SERVICE_HOST),
-    color: () => globals.color !== false && !env.NO_COLOR,
+    color: () => globals.color !== false && !env.NO_COLOR && env.TERM !== 'dumb',
     secrets: () => secretValues(env),
     warnings: () =>
       globals.deploymentName === undefined && env.THOTH_DEPLOYMENT_NAME === ''

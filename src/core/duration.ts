@@ -37,7 +37,8 @@ export function formatDuration(ms: number): string {
  */
 export function parseSince(text: string, now: number): number | undefined {
   const ago = parseDuration(text);
-  if (ago !== undefined) return now - ago;
+  // A time before year -271821 (JavaScript's first date) is no time at all.
+  if (ago !== undefined) return Number.isFinite(new Date(now - ago).getTime()) ? now - ago : undefined;
   const trimmed = text.trim();
   if (!/^\d{4}-\d{2}-\d{2}/.test(trimmed)) return undefined;
   const at = Date.parse(trimmed);

@@ -68,17 +68,20 @@ export async function watchLag(
   consumption: Consumption,
   stop: AbortSignal,
   everyMs: number,
-  report: (total: number, partitions: number) => void,
+  report: (total: number, partitions: number, byPartition: Array<{ topic: string; partition: number; lag: number }>) => void,
 ): Promise<void> {
-  let last = -1;
+  let last = '';
   while (!stop.aborted) {
     await sleep(everyMs, stop);
     if (stop.aborted) return;
     const samples = await lagSamples(consumption);
     if (samples === undefined) continue;
     const total = samples.reduce((sum, s) => sum + s.value, 0);
-    if (total !== last) report(total, samples.length);
-    last = total;
+    const byPartition = samples.map((s) => ({ topic: s.labels.topic, partition: Number(s.labels.partition), lag: s.value }));
+    // Reported when any partition's lag changed, so that the dashboard's per-partition view stays true.
+    const key = JSON.stringify(byPartition);
+    if (key !== last) report(total, samples.length, byPartition);
+    last = key;
   }
 }
 

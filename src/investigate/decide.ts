@@ -20,6 +20,7 @@
  * once; a later owner reads it in step 2).
  */
 import type { InvestigatorConfig } from '../config/investigator.js';
+import { PermanentError } from '../core/errors.js';
 import type { Store } from '../store/index.js';
 import type { Touched } from '../store/projection.js';
 import type { SourceRef } from '../store/types.js';
@@ -57,6 +58,12 @@ export interface Decider {
 export function createDecider(o: DeciderOptions): Decider {
   /** Triggers this replica produced and has not seen handled: no second one meanwhile. */
   const pending = new Map<string, number>();
+  /**
+   * Decisions whose taking failed for good (their trigger was dead-lettered, e.g. a follow-up the broker refuses):
+   * not triggered again by this replica, or every scan would dead-letter another trigger. (Kept in memory: a
+   * replica that starts later tries such a decision once more, and dead-letters it once more.)
+   */
+  const failed = new Set<string>();
   /** The session of each decisions partition after which the knowledge topic was read to its end. */
   const caughtUp = new Map<number, number>();
   let isReady = false;
@@ -65,7 +72,7 @@ export function createDecider(o: DeciderOptions): Decider {
     const records: OutgoingRecord[] = [];
     const owned = new Set(o.owned());
     for (const key of keys) {
-      if (pending.has(key)) continue;
+      if (pending.has(key) || failed.has(key)) continue;
       if (!evaluate(o.store, o.config, key, null).due) continue;
       // Reserved before waiting for the partition: facts applied meanwhile (the changelog) must not trigger it again.
       pending.set(key, -1);
@@ -132,7 +139,16 @@ export function createDecider(o: DeciderOptions): Decider {
         o.note('decision', { decision: trigger.decision, outcome: 'not-due', reason: verdict.reason });
         return { events: [], duplicate: false };
       }
-      const executed = await o.executor.execute(verdict.effects, source, commit, { close });
+      let executed;
+      try {
+        executed = await o.executor.execute(verdict.effects, source, commit, { close });
+      } catch (error) {
+        if (error instanceof PermanentError) {
+          failed.add(trigger.decision);
+          pending.delete(trigger.decision);
+        }
+        throw error;
+      }
       pending.delete(trigger.decision);
       o.note('decision', { decision: trigger.decision, outcome: 'taken' });
       if (isReady) await produce(decisionsTouched(o.store, executed.touched));

@@ -19,6 +19,7 @@
  * without its offset) plus deterministic workflow names for what happens
  * before it (a redelivered message meets 409 AlreadyExists or the ledger).
  */
+import { createHash } from 'node:crypto';
 import { CancelledError, FatalError, PermanentError, TransientError } from '../core/errors.js';
 import { storeError } from '../store/errors.js';
 import type { KnowledgeStore, SourceRef } from '../store/types.js';
@@ -36,7 +37,7 @@ import type { Effect } from './effects.js';
 import type { EventSink, InvestigatorEventName } from './events.js';
 import { METRIC, type Metrics } from './metrics.js';
 import { typeOfTopic } from '../messages/records.js';
-import { scrubSecrets, withoutCredentials } from '../messages/secrets.js';
+import { maskHeaders, scrubSecrets, withoutCredentials } from '../messages/secrets.js';
 import { ERROR_CLASS, decodeConsumed } from './record-decoder.js';
 import { sleepWithHeartbeat, retryDelay, type RetryPolicy } from './retry.js';
 
@@ -173,8 +174,10 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
               errorClass,
               reason,
               // The dead-letter topic keeps the record as it was; the cache's copy is for people, without secrets.
-              value: scrubSecrets(valueAsReceived(record.value)),
-              headers: record.headers,
+              ...cachedValue(record.value),
+              // `authorization: Bearer …`, tokens, URL user info: masked as in the value.
+              headers: maskHeaders(record.headers),
+              key: record.key,
               createdAt: at,
             });
             if (options.useInbox) store.recordInbox(source, 'dead-letter', at);
@@ -209,7 +212,8 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
       event('duplicate', record, typeName);
       return;
     }
-    if (!resumed && typeName !== DECISION) event('received', record, typeName, { key: record.key, bytes: record.size });
+    if (!resumed && typeName !== DECISION)
+      event('received', record, typeName, { key: record.key === null ? null : withoutCredentials(record.key), bytes: record.size });
     const labels = { message_type: typeName ?? 'unknown' };
     metrics.inc(METRIC.inProgress, labels, 1);
     let unexpected = resumed?.unexpected ?? 0;
@@ -266,6 +270,19 @@ function throwIfFatal(error: unknown, cachePath: string): void {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+}
+
+/** The most of a dead letter's value the cache keeps: past it, a prefix with the whole's size and hash. */
+export const DEAD_LETTER_VALUE_CHARS = 16 * 1024;
+
+/** A secret-named JSON field's string value, as it can be found in text cut short. */
+const SECRET_IN_TEXT = /("[^"\\]*(?:password|passwd|secret|token)[^"\\]*"\s*:\s*)"(?:[^"\\]|\\.)*("|$)/gi;
+
+/** What the cache keeps of a dead letter's value: the value without secrets, or, when large, a prefix of its text. */
+function cachedValue(raw: string | null): { value: unknown; truncated?: { sizeBytes: number; sha256: string } } {
+  if (raw === null || raw.length <= DEAD_LETTER_VALUE_CHARS) return { value: scrubSecrets(valueAsReceived(raw)) };
+  const prefix = withoutCredentials(raw.slice(0, DEAD_LETTER_VALUE_CHARS)).replace(SECRET_IN_TEXT, '$1"***"');
+  return { value: prefix, truncated: { sizeBytes: Buffer.byteLength(raw), sha256: createHash('sha256').update(raw).digest('hex') } };
 }
 
 /** SPEC §6 `query dead-letters`: the parsed object, or the raw string when it was not JSON. */

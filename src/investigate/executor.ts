@@ -24,7 +24,7 @@
  */
 import { encodeFact } from '../facts/codec.js';
 import type { Fact } from '../facts/facts.js';
-import { maskSecrets } from '../messages/secrets.js';
+import { scrubSecrets } from '../messages/secrets.js';
 import type { Touched } from '../store/projection.js';
 import type { FactFunctions } from '../store/facts-store.js';
 import type { KnowledgeStore, LedgerEntry, SourceRef } from '../store/types.js';
@@ -165,7 +165,7 @@ export function createExecutor(context: ExecutorContext): Executor {
 
       for (const change of changes) emit({ kind: 'recorded', detail: changeDetail(change) });
       for (const record of publishes)
-        emit({ kind: 'published', detail: { type: record.messageType, key: record.key, message: maskSecrets(record.message) } });
+        emit({ kind: 'published', detail: { type: record.messageType, key: record.key, message: scrubSecrets(record.message) } });
       for (const effect of effects) {
         if (effect.type !== 'metric') continue;
         context.metrics?.count(effect.name, effect.labels, effect.value, effect.kind);

@@ -67,6 +67,13 @@ export interface Metrics {
   render(extra?: Sample[]): string;
 }
 
+/**
+ * At most this many series per metric (the last one "other"): past it, a new combination of labels is
+ * counted under every label "other", so that no stream of messages can grow
+ * the registry (or Prometheus) without bound.
+ */
+export const MAX_SERIES_PER_METRIC = 500;
+
 const labelKey = (labels: Labels) =>
   Object.keys(labels)
     .sort()
@@ -91,12 +98,20 @@ export function createMetrics(): Metrics {
     }
     return f;
   };
+  /** The labels a new series gets: its own while there is room, else every value "other". */
+  const room = (series: Map<string, Series>, labels: Labels): Labels =>
+    series.size < MAX_SERIES_PER_METRIC - 1 ? labels : Object.fromEntries(Object.keys(labels).map((k) => [k, 'other']));
   const add = (name: string, labels: Labels, by: number, kind: MetricKind) => {
     const series = family(name, kind).series;
-    const key = labelKey(labels);
-    const s = series.get(key);
-    if (s) s.value += by;
-    else series.set(key, { labels: { ...labels }, value: by });
+    const s = series.get(labelKey(labels));
+    if (s) {
+      s.value += by;
+      return;
+    }
+    const kept = room(series, labels);
+    const folded = series.get(labelKey(kept));
+    if (folded) folded.value += by;
+    else series.set(labelKey(kept), { labels: { ...kept }, value: by });
   };
   // Unlabelled families show up as 0 before anything happens, as Prometheus clients do.
   for (const name of [METRIC.inProgress, METRIC.haltedTopics]) add(name, {}, 0, 'gauge');
@@ -104,7 +119,9 @@ export function createMetrics(): Metrics {
   return {
     inc: (name, labels = {}, by = 1) => add(name, labels, by, 'counter'),
     set: (name, labels, value) => {
-      family(name, 'gauge').series.set(labelKey(labels), { labels: { ...labels }, value });
+      const series = family(name, 'gauge').series;
+      const kept = series.has(labelKey(labels)) ? labels : room(series, labels);
+      series.set(labelKey(kept), { labels: { ...kept }, value });
     },
     count: (name, labels, value, kind) => add(name, labels, value, kind),
     value: (name, labels = {}) => families.get(name)?.series.get(labelKey(labels))?.value ?? 0,

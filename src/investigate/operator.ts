@@ -8,11 +8,11 @@ import type { Logger } from '../core/logger.js';
 import { baseTopicOf, topicName } from '../messages/topics.js';
 import type { Consumption } from '../transport/port.js';
 import type { InvestigatorEventName } from './events.js';
-import { startOperatorServer, type OperatorServer } from './http.js';
+import { startOperatorServer, type OperatorSecurity, type OperatorServer } from './http.js';
 import type { Metrics, Sample } from './metrics.js';
 import { lagSamples } from './consumption-watch.js';
 
-export interface OperatorEndpointOptions {
+export interface OperatorEndpointOptions extends OperatorSecurity {
   host: string;
   port: number;
   /** The port was asked for: failing to bind it is an error, not a warning. */
@@ -35,14 +35,54 @@ export interface OperatorEndpointOptions {
   log: Logger;
 }
 
-export async function serveOperatorEndpoints(options: OperatorEndpointOptions): Promise<OperatorServer | undefined> {
+/** Halting and resuming a consumed topic by its base (or full) name: the endpoints' and the dashboard's keys. */
+export interface TopicControls {
+  /** Full names of the topics consumed. */
+  readonly topics: string[];
+  readonly halt: (topic: string) => 'halted' | 'already' | 'unknown';
+  readonly resume: (topic: string) => 'resumed' | 'already' | 'unknown';
+}
+
+export function topicControls(
+  options: Pick<OperatorEndpointOptions, 'topics' | 'deploymentName' | 'consumption' | 'halted' | 'onHaltedChange' | 'note'>,
+  by: string,
+): TopicControls {
   const { halted, deploymentName } = options;
   const topics = new Set(options.topics);
   const full = (base: string) => topicName(baseTopicOf(base, deploymentName), deploymentName);
+  return {
+    topics: options.topics,
+    halt: (base) => {
+      const topic = full(base);
+      if (!topics.has(topic)) return 'unknown';
+      if (halted.has(topic)) return 'already';
+      options.consumption()?.pause(topic);
+      halted.add(topic);
+      options.onHaltedChange();
+      options.note('paused', { topic, by });
+      return 'halted';
+    },
+    resume: (base) => {
+      const topic = full(base);
+      if (!topics.has(topic)) return 'unknown';
+      if (!halted.delete(topic)) return 'already';
+      options.consumption()?.resume(topic);
+      options.onHaltedChange();
+      options.note('resumed', { topic, by });
+      return 'resumed';
+    },
+  };
+}
+
+export async function serveOperatorEndpoints(options: OperatorEndpointOptions): Promise<OperatorServer | undefined> {
+  const { halted } = options;
+  const controls = topicControls(options, 'operator');
   try {
     const server = await startOperatorServer({
       host: options.host,
       port: options.port,
+      hostNames: options.hostNames,
+      token: options.token,
       controls: {
         metrics: async () => {
           const consumption = options.consumption();
@@ -50,28 +90,13 @@ export async function serveOperatorEndpoints(options: OperatorEndpointOptions): 
           return options.metrics.render([...((consumption && (await lagSamples(consumption))) || []), ...extra]);
         },
         health: () => ({ ok: options.running(), halted: [...halted], ...(options.knowledge ? { knowledge: options.knowledge() } : {}) }),
-        halt: (base) => {
-          const topic = full(base);
-          if (!topics.has(topic)) return 'unknown';
-          if (halted.has(topic)) return 'already';
-          options.consumption()?.pause(topic);
-          halted.add(topic);
-          options.onHaltedChange();
-          options.note('paused', { topic, by: 'operator' });
-          return 'halted';
-        },
-        resume: (base) => {
-          const topic = full(base);
-          if (!topics.has(topic)) return 'unknown';
-          if (!halted.delete(topic)) return 'already';
-          options.consumption()?.resume(topic);
-          options.onHaltedChange();
-          options.note('resumed', { topic, by: 'operator' });
-          return 'resumed';
-        },
+        halt: controls.halt,
+        resume: controls.resume,
       },
     });
-    options.log.notice(`operator endpoints on ${server.url} (/metrics, /_health, /halt/<topic>, /resume/<topic>)`);
+    options.log.notice(
+      `operator endpoints on ${server.url} (/metrics, /_health; POST /halt/<topic>, /resume/<topic>${options.token !== undefined ? ' with the bearer token' : ''})`,
+    );
     return server;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

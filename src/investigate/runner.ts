@@ -30,7 +30,7 @@ import { countEvent, emptyTally, fanOut, type EventSink, type EventTally, type I
 import { createExecutor } from './executor.js';
 import { createIndexClient } from './index-client.js';
 import { createMetrics, METRIC } from './metrics.js';
-import { serveOperatorEndpoints } from './operator.js';
+import { serveOperatorEndpoints, topicControls, type TopicControls } from './operator.js';
 import { followPhases } from './ledger-phases.js';
 import type { RetryPolicy } from './retry.js';
 import type { InvestigatorSource } from './sources.js';
@@ -46,7 +46,7 @@ export interface RunnerOptions {
   readonly namespaceFor: (kind: WorkflowKind) => string;
   pendingLimit?: number;
   /** Operator endpoints; null turns them off. */
-  http: { host: string; port: number; required: boolean } | null;
+  http: { host: string; port: number; required: boolean; hostNames?: readonly string[]; token?: string } | null;
   maxBytes: number;
   retry: RetryPolicy;
   /** Longest wait for in-flight records after a stop signal (SPEC: exit within 10 s). */
@@ -90,6 +90,8 @@ export interface RunnerPorts {
   log: Logger;
   /** Aborted on SIGINT/SIGTERM: finish in-flight records, commit, stop. */
   signal: AbortSignal;
+  /** Given the topic controls once consumption has started (the dashboard's h/r keys); brokers only. */
+  onControls?: (controls: TopicControls) => void;
 }
 
 export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts, present: EventSink): Promise<RunOutcome> {
@@ -302,6 +304,20 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     log.warn(`reading the knowledge topic ${topics.knowledge} failed: ${String(error)}`);
     running.abort(error);
   });
+  if (source.kind === 'broker')
+    ports.onControls?.(
+      topicControls(
+        {
+          topics: subscribedTopics(config),
+          deploymentName: config.deploymentName,
+          consumption: () => consumption,
+          halted,
+          onHaltedChange: updateHalted,
+          note,
+        },
+        'dashboard',
+      ),
+    );
   const watchdog =
     options.untilIdleMs !== undefined && source.kind === 'broker'
       ? watchIdle({
@@ -320,7 +336,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
       : undefined;
   const lagWatch =
     source.kind === 'broker'
-      ? watchLag(started, stop, options.lagPollMs, (total, partitions) => note('lag', { total, partitions }))
+      ? watchLag(started, stop, options.lagPollMs, (total, partitions, byPartition) => note('lag', { total, partitions, byPartition }))
       : undefined;
   const kube = ports.kube;
   const phaseWatch = kube
@@ -382,5 +398,8 @@ async function catchUpFirst(sync: ReturnType<typeof knowledgeSync>, stop: AbortS
     progress(sync.behind());
     await Promise.race([caughtUp.catch(() => undefined), sleep(1_000, stop).catch(() => undefined)]);
   }
-  await caughtUp;
+  // Stopped while catching up (SIGTERM during start-up): nothing was consumed, the run ends cleanly.
+  await caughtUp.catch((error: unknown) => {
+    if (!stop.aborted) throw error;
+  });
 }

@@ -13,7 +13,7 @@
  *   letters go only to the cache.
  */
 import { sleep } from '../core/sleep.js';
-import { DEAD_LETTER_BASE_TOPIC, topicName } from '../messages/topics.js';
+import { DEAD_LETTER_BASE_TOPIC, DEAD_LETTER_HEADERS, topicName } from '../messages/topics.js';
 import { openInput, readEnvelopes } from '../messages/ndjson.js';
 import { bodyOfValue, replayTopic } from '../messages/records.js';
 import type {
@@ -65,16 +65,7 @@ export interface InvestigatorSource {
   badLines(): number;
 }
 
-/** Header names on a dead letter (thoth's own; upstream had no dead-letter topic). */
-export const DEAD_LETTER_HEADERS = {
-  topic: 'thoth-source-topic',
-  partition: 'thoth-source-partition',
-  offset: 'thoth-source-offset',
-  errorClass: 'thoth-error-class',
-  reason: 'thoth-reason',
-  /** Set when the value was left out because the dead letter would exceed the producer's size limit. */
-  valueOmitted: 'thoth-value-omitted',
-} as const;
+export { DEAD_LETTER_HEADERS } from '../messages/topics.js';
 
 /** Longest reason carried in a header; the whole reason is in the cache. */
 const REASON_HEADER_LIMIT = 1000;
@@ -274,7 +265,7 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
       const done = cache.turns
         .task(async (): Promise<ConsumeSummary> => {
           const input = openInput(options.path, options.stdin);
-          for await (const entry of readEnvelopes(input, options.path)) {
+          for await (const entry of readEnvelopes(input, options.path, () => options.now())) {
             if (signal.aborted) break;
             if ('error' in entry) {
               badLines++;

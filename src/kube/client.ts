@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CustomObjectsApi, KubeConfig, Observable, Watch } from '@kubernetes/client-node';
+import { AuthorizationV1Api, CustomObjectsApi, KubeConfig, Observable, VersionApi, Watch } from '@kubernetes/client-node';
 import { PermanentError, UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { ANNOTATIONS, idempotencyKeyOf } from '../workflows/build.js';
@@ -158,11 +158,26 @@ function httpFailureOf(error: unknown): HttpFailure | undefined {
   };
 }
 
+function absoluteHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
 export async function connectKube(options: ConnectOptions): Promise<KubeClient> {
   const { config, kind: source } = loadConfig(options);
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  const api = config.makeApiClient(CustomObjectsApi);
   const server = config.getCurrentCluster()!.server;
+  if (!absoluteHttpUrl(server)) {
+    throw new UserError(
+      `the kubeconfig's cluster ${JSON.stringify(config.getCurrentCluster()!.name)} has server ${JSON.stringify(server.replace(/\/\/[^/@]*@/, '//***@'))}, not an absolute http(s) URL`,
+      'fix the server in the kubeconfig, e.g. https://api.cluster.example:6443',
+    );
+  }
+  const api = config.makeApiClient(CustomObjectsApi);
   // Never credentials in what is shown: drop any user:password@ from the server URL.
   const description = `${config.getCurrentContext()}@${server.replace(/\/\/[^/@]*@/, '//')}`;
   const log = options.log;
@@ -318,6 +333,41 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
     },
     async countPending(namespace) {
       return (await client.listWorkflows(namespace)).filter((w) => !w.status?.phase || w.status.phase === 'Pending').length;
+    },
+    diagnostics: {
+      async server() {
+        const info = await retrying('reading the API server version', context('get', ''), (callSignal) =>
+          config.makeApiClient(VersionApi).getCodeWithHttpInfo({}, callOptions(callSignal) as never),
+        );
+        const date = Date.parse(info.headers['date'] ?? '');
+        return { version: info.data.gitVersion, ...(Number.isNaN(date) ? {} : { date }) };
+      },
+      async resources(group, version) {
+        const discover = (callSignal: AbortSignal) => api.getAPIResources({ group, version }, callOptions(callSignal));
+        try {
+          return (await withDeadline(policy.requestTimeoutMs, undefined, discover)).resources.map((r) => r.name);
+        } catch (error) {
+          // 404: the API server does not serve the group (the CRDs are not installed).
+          if ((error as { code?: unknown }).code === 404) return undefined;
+          // Anything else: retried and explained as every other call is.
+          return (await retrying(`discovering ${group}/${version}`, context('get', ''), discover)).resources.map((r) => r.name);
+        }
+      },
+      async canI(verb, group, resource, namespace) {
+        const review = await retrying(`asking whether it may ${verb} ${resource}.${group}`, context('create', namespace), (callSignal) =>
+          config.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview(
+            {
+              body: {
+                apiVersion: 'authorization.k8s.io/v1',
+                kind: 'SelfSubjectAccessReview',
+                spec: { resourceAttributes: { verb, group, resource, namespace } },
+              },
+            },
+            callOptions(callSignal) as never,
+          ),
+        );
+        return review.status?.allowed === true;
+      },
     },
   };
   return client;

@@ -8,13 +8,16 @@
  *   integer-like keys first), `__proto__` included;
  * - a key sent twice keeps its first place and its last value, as a Python dict does;
  * - `NaN`, `Infinity` and `-Infinity` are read as Python reads them;
- * - an integer of more than 4300 digits is refused, as Python 3.11's int() refuses it.
+ * - an integer of more than 4300 digits is refused, as Python 3.11's int() refuses it;
+ * - objects and arrays nested more than MAX_JSON_DEPTH levels are refused (json-depth.ts), as
+ *   Python's recursion limit refuses them, before any recursive step sees them.
  *
  * The grammar is jsonc-parser's (Microsoft's JSON scanner and parser, in strict
  * mode: no comments, no trailing commas), whose syntax tree has the offset of
  * every value, which is what makes the text recoverable.
  */
 import { createScanner, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
+import { nestingBeyond, tooDeepReason } from './json-depth.js';
 
 /**
  * Python's writer (wire-json.ts), injected by it to keep the import one way: wire-json writes
@@ -106,6 +109,9 @@ function pythonLiterals(text: string): { text: string; at: Map<number, Special> 
 export function parseJsonTree(
   text: string,
 ): { ok: true; root: Node; text: string; special?: Map<number, Special> } | { ok: false; offset: number; reason: string } {
+  // jsonc-parser recurses once per level: the depth is checked before it runs.
+  const deep = nestingBeyond(text);
+  if (deep !== undefined) return { ok: false, offset: deep, reason: tooDeepReason() };
   const literals = pythonLiterals(text);
   const source = literals?.text ?? text;
   const errors: ParseError[] = [];
@@ -176,6 +182,8 @@ export function valueOfNode(node: Node, text: string, special?: Map<number, Spec
  * is left to the full parser. `plain` is what JSON.parse made, for code that reads fields.
  */
 export function parseCanonical(text: string): { value: JsonValue; plain: unknown } | undefined {
+  // Too deep for the walks below: parseJsonTree refuses it with the reason.
+  if (nestingBeyond(text) !== undefined) return undefined;
   let plain: unknown;
   try {
     plain = JSON.parse(text);

@@ -9,6 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { UserError } from '../core/errors.js';
 import type { RawBytes } from './broker-records.js';
 import type { Envelope } from './envelope.js';
+import { MAX_JSON_DEPTH, nestingBeyond, tooDeepReason } from './json-depth.js';
 import { parseCanonical, parseJsonText, parseJsonTree, toPlain, valueOfNode, type JsonValue } from './json-text.js';
 import { pythonJson } from './wire-json.js';
 
@@ -115,7 +116,19 @@ interface LineValue {
   value: unknown;
 }
 
-function parseObject(line: Record<string, unknown>, exactValue: LineValue | undefined): ParsedEnvelope {
+/**
+ * `now` stamps a line that carries no timestamp (a hand-written line): the time it is read, as a
+ * producer stamps what it sends. Without it such a line is refused.
+ */
+function stampOf(line: Record<string, unknown>, field: 'timestamp' | 'ts', now: (() => number) | undefined): number {
+  if (line[field] === undefined || line[field] === null) {
+    if (now) return now();
+    throw new LineProblem(`field "${field}" is missing (milliseconds since the epoch or ISO-8601)`);
+  }
+  return timestampOf(line[field], field);
+}
+
+function parseObject(line: Record<string, unknown>, exactValue: LineValue | undefined, now: (() => number) | undefined): ParsedEnvelope {
   const kcat = 'payload' in line && !('value' in line);
   if (typeof line.topic !== 'string' || line.topic === '') {
     throw new LineProblem(`field "topic" must be a non-empty string, got ${line.topic === undefined ? 'nothing' : describe(line.topic)}`);
@@ -129,14 +142,13 @@ function parseObject(line: Record<string, unknown>, exactValue: LineValue | unde
       key: keyOf(line.key, 'key'),
       headers: headersOf(line.headers),
       value: parseBody(payload),
-      timestamp: timestampOf(line.ts, 'ts'),
+      timestamp: stampOf(line, 'ts', now),
       body: payload,
     };
     addPosition(envelope, line);
     return { envelope, body: payload, format: 'kcat' };
   }
   if (!('value' in line)) throw new LineProblem('field "value" is missing (a §7 line has topic, key, headers, value, timestamp)');
-  if (line.timestamp === undefined) throw new LineProblem('field "timestamp" is missing (milliseconds since the epoch or ISO-8601)');
   const raw: RawBytes = {};
   const keyBytes = decodedBytes(line, 'key');
   const valueBytes = decodedBytes(line, 'value');
@@ -147,7 +159,7 @@ function parseObject(line: Record<string, unknown>, exactValue: LineValue | unde
     key: keyBytes ? keyBytes.toString('utf8') : keyOf(line.key, 'key'),
     headers: headersOf(line.headers),
     value: valueBytes ? valueBytes.toString('utf8') : (exactValue?.value ?? line.value),
-    timestamp: timestampOf(line.timestamp, 'timestamp'),
+    timestamp: stampOf(line, 'timestamp', now),
   };
   if (valueBytes) envelope.body = valueBytes.toString('utf8');
   else if (exactValue) {
@@ -171,6 +183,9 @@ function addPosition(envelope: Envelope, line: Record<string, unknown>): void {
  * (its bytes are the body), a string as the text it holds, null as no value.
  */
 function lineValue(text: string): { line: unknown; value?: LineValue } {
+  // The value sits one level inside the line: a body at the limit is still a good line.
+  const deep = nestingBeyond(text, MAX_JSON_DEPTH + 1);
+  if (deep !== undefined) throw new LineProblem(`not valid JSON: ${tooDeepReason()} at character ${deep}`);
   const fast = canonicalLineValue(text);
   if (fast) return fast;
   const tree = parseJsonTree(text);
@@ -212,7 +227,7 @@ function canonicalLineValue(text: string): { line: unknown; value?: LineValue } 
 }
 
 /** Parses one line of a recorded stream; throws EnvelopeLineError naming the line and the reason. */
-export function parseEnvelopeLine(text: string, line: number, source = '<input>'): ParsedEnvelope {
+export function parseEnvelopeLine(text: string, line: number, source = '<input>', now?: () => number): ParsedEnvelope {
   let parsed: { line: unknown; value?: LineValue };
   try {
     parsed = lineValue(text);
@@ -222,7 +237,7 @@ export function parseEnvelopeLine(text: string, line: number, source = '<input>'
   }
   if (!isObject(parsed.line)) throw new EnvelopeLineError(source, line, `expected a JSON object, got ${describe(parsed.line)}`);
   try {
-    return parseObject(parsed.line, parsed.value);
+    return parseObject(parsed.line, parsed.value, now);
   } catch (error) {
     if (error instanceof LineProblem) throw new EnvelopeLineError(source, line, error.message);
     throw error;
@@ -325,12 +340,15 @@ export async function* readLines(input: NodeJS.ReadableStream): AsyncGenerator<I
 
 export type EnvelopeLine = (InputLine & { parsed: ParsedEnvelope }) | (InputLine & { error: EnvelopeLineError });
 
-/** Streams the envelopes of a recorded stream; a bad line is yielded as an error and the others still come. */
-export async function* readEnvelopes(input: NodeJS.ReadableStream, source: string): AsyncGenerator<EnvelopeLine> {
+/**
+ * Streams the envelopes of a recorded stream; a bad line is yielded as an error and the others still
+ * come. With `now`, a line without a timestamp is stamped with it.
+ */
+export async function* readEnvelopes(input: NodeJS.ReadableStream, source: string, now?: () => number): AsyncGenerator<EnvelopeLine> {
   for await (const entry of readLines(input)) {
     let parsed: ParsedEnvelope;
     try {
-      parsed = parseEnvelopeLine(entry.text, entry.line, source);
+      parsed = parseEnvelopeLine(entry.text, entry.line, source, now);
     } catch (error) {
       if (!(error instanceof EnvelopeLineError)) throw error;
       yield { line: entry.line, text: entry.text, bytesRead: entry.bytesRead, error };

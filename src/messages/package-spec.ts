@@ -72,7 +72,11 @@ export function parsePackageSpec(spec: string): { name: string; version?: string
   const name = cut === -1 ? text : text.slice(0, cut);
   const rest = cut === -1 ? '' : text.slice(cut).trim();
   const nameProblem = packageNameProblem(name);
-  if (nameProblem) throw new UserError(`invalid package name ${shown(name)} in ${shown(spec)}: ${nameProblem}`, SPEC_HINT);
+  if (nameProblem) {
+    // `https://user:password@…` cut at its '@': the name would hold the password.
+    const named = name.includes('//') ? '' : `${shown(name)} in `;
+    throw new UserError(`invalid package name ${named}${shown(withoutCredentials(spec))}: ${nameProblem}`, SPEC_HINT);
+  }
   if (rest === '') return { name };
   if (rest.startsWith('==') && !rest.startsWith('===')) {
     const version = rest.slice(2).trim();

@@ -59,6 +59,12 @@ export function typeOfTopic(topic: string, deploymentName?: string): MessageType
 }
 
 function notAnObject(value: unknown): FieldError[] {
+  // Text that looks like JSON and is not: say why (too deep, cut short, ...), as the investigator does.
+  if (typeof value === 'string' && /^\s*[[{]/.test(value)) {
+    const parsed = parseJsonText(value);
+    if (!parsed.ok)
+      return [{ field: 'value', rule: 'json', message: `the body is not valid JSON (${parsed.reason} at character ${parsed.offset})` }];
+  }
   const got =
     value === null
       ? 'an empty value'

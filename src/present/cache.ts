@@ -1,5 +1,7 @@
 /** How `thoth cache` prints: how fresh the cache is against the knowledge topic, and what rebuild wrote. */
+import { terminalSafe } from '../core/terminal.js';
 import type { Freshness, Rebuilt } from '../services/cache.js';
+import type { IntegrityReport } from '../store/index.js';
 import { renderGrid, renderOutput } from '../ui/table.js';
 
 export type CacheFormat = 'table' | 'json' | 'yaml';
@@ -28,4 +30,15 @@ export async function presentFreshness(fresh: Freshness, format: CacheFormat, no
 export async function presentRebuilt(rebuilt: Rebuilt, format: CacheFormat): Promise<string> {
   if (format !== 'table') return renderOutput(rebuilt, format);
   return `${rebuilt.facts} fact(s) written to ${rebuilt.topic}${rebuilt.created ? ' (created, cleanup.policy=compact)' : ''}\n`;
+}
+
+/** `thoth cache check`: one line when the file is sound, else what SQLite found. */
+export async function presentIntegrity(report: IntegrityReport, format: CacheFormat): Promise<string> {
+  if (format !== 'table') return renderOutput(report, format);
+  if (report.ok) return `ok: ${terminalSafe(report.path)} passed SQLite's integrity check\n`;
+  return [
+    `damaged: ${terminalSafe(report.path)} failed SQLite's integrity check:`,
+    ...report.problems.map((p) => `  ${terminalSafe(p)}`),
+    '',
+  ].join('\n');
 }

@@ -1,37 +1,59 @@
 /**
  * How `thoth investigate` shows a run: the ink dashboard on a terminal, one
- * JSON line per event when piped (-o ndjson), nothing live for text to a
- * pipe; and at the end of a bounded run the summary (text for people, one
- * JSON line for scripts).
+ * JSON line per event when piped (-o ndjson), nothing live for a table to a
+ * pipe or for a document (json, yaml); and at the end of a bounded run the
+ * summary (text for people, one JSON line after the events, or one json or
+ * yaml document).
  */
 import type { Io } from '../core/io.js';
+import { terminalSafe } from '../core/terminal.js';
 import { jsonLinesSink, type EventSink } from '../investigate/events.js';
 import type { RunSummary } from '../investigate/summary.js';
+import { renderOutput } from '../ui/table.js';
+import type { DashboardControls } from '../ui/render-dashboard.js';
 
-export type InvestigateFormat = 'text' | 'ndjson';
+export type InvestigateFormat = 'table' | 'wide' | 'json' | 'yaml' | 'ndjson';
 
 export interface EventPresenter {
   sink: EventSink;
   close(): Promise<void>;
+  /** The dashboard takes the run's topic controls for its keys. */
+  readonly attach?: (controls: DashboardControls) => void;
 }
 
 export async function eventPresenter(
   format: InvestigateFormat,
   io: Io,
-  options: { color: boolean; secrets: readonly string[] },
+  options: { color: boolean; secrets: readonly string[]; onQuit?: (interrupt: boolean) => void },
 ): Promise<EventPresenter> {
   if (format === 'ndjson') return { sink: jsonLinesSink(io.stdout), close: async () => undefined };
-  if (io.stdout.isTTY) {
+  if (io.stdout.isTTY && (format === 'table' || format === 'wide')) {
     // ink only on a terminal, and loaded only then.
     const { renderDashboard } = await import('../ui/render-dashboard.js');
-    return renderDashboard(io.stdout, { color: options.color, stderr: io.stderr, secrets: options.secrets });
+    return renderDashboard(io.stdout, {
+      color: options.color,
+      stderr: io.stderr,
+      secrets: options.secrets,
+      stdin: io.stdin,
+      ...(options.onQuit ? { onQuit: options.onQuit } : {}),
+    });
   }
-  // Text to a pipe: no live view, only the summary at the end.
+  // A table to a pipe, or a document: no live view, only the summary at the end.
   return { sink: () => undefined, close: async () => undefined };
 }
 
-export function presentSummary(summary: RunSummary, format: InvestigateFormat, width: number | undefined): string {
-  return format === 'text' ? formatSummaryText(summary, { width }) : `${JSON.stringify(summary)}\n`;
+export async function presentSummary(summary: RunSummary, format: InvestigateFormat, width: number | undefined): Promise<string> {
+  switch (format) {
+    case 'table':
+      return formatSummaryText(summary, { width });
+    case 'wide':
+      return formatSummaryText(summary, { limit: Infinity });
+    case 'json':
+    case 'yaml':
+      return renderOutput(summary, format);
+    case 'ndjson':
+      return `${JSON.stringify(summary)}\n`;
+  }
 }
 
 /** One line for stderr at the end of every run. */
@@ -49,6 +71,10 @@ const SHOWN_WORKFLOW_PARAMETERS = /PACKAGE|SOLVER_NAME|RECOMMENDATION|DOCUMENT_I
 
 /** The human summary: what was learned, then what would run (or was created). */
 export function formatSummaryText(summary: RunSummary, options: { limit?: number; width?: number } = {}): string {
+  return terminalSafe(summaryText(summary, options));
+}
+
+function summaryText(summary: RunSummary, options: { limit?: number; width?: number }): string {
   const limit = options.limit ?? 50;
   const out: string[] = [];
   const types = Object.entries(summary.messagesByType).sort(([a], [b]) => a.localeCompare(b));
@@ -82,4 +108,14 @@ export function formatSummaryText(summary: RunSummary, options: { limit?: number
       `${tables.workflows ?? 0} workflows, ${tables.dead_letters ?? 0} dead letters (thoth query stats)`,
   );
   return `${out.join('\n')}\n`;
+}
+
+/** The verdict of `--expect`, for stderr: one line when the run matched, else each difference on its own line. */
+export function formatExpectation(path: string, differences: readonly string[]): string {
+  if (differences.length === 0) return `expect: the run matches ${path}\n`;
+  return [
+    `expect: ${differences.length} difference${differences.length === 1 ? '' : 's'} from ${path}:`,
+    ...differences.map((d) => `  ✘ ${d}`),
+    '',
+  ].join('\n');
 }

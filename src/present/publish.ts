@@ -1,14 +1,22 @@
 /** How `thoth publish` prints where each message landed. */
 import type { RecordPosition } from '../transport/port.js';
-import { renderGrid, renderRecords } from '../ui/table.js';
+import { renderRecords, renderTable } from '../ui/table.js';
 
-export type PublishFormat = 'table' | 'json' | 'yaml' | 'ndjson';
+export type PublishFormat = 'table' | 'wide' | 'json' | 'yaml' | 'ndjson';
 
-export function presentPositions(positions: Array<RecordPosition & { key: string | null }>, format: PublishFormat): Promise<string> {
-  return renderRecords(positions, format, (rows) =>
-    renderGrid(
-      ['TOPIC', 'PARTITION', 'OFFSET', 'KEY'],
-      rows.map((p) => [p.topic, String(p.partition), String(p.offset), p.key ?? '']),
+type Landed = RecordPosition & { key: string | null };
+
+export function presentPositions(positions: Landed[], format: PublishFormat, width?: number): Promise<string> {
+  return renderRecords(positions, format, (rows, wide) =>
+    renderTable(
+      rows,
+      [
+        { header: 'topic', value: (p: Landed) => p.topic, truncate: false },
+        { header: 'partition', value: (p: Landed) => p.partition },
+        { header: 'offset', value: (p: Landed) => p.offset, truncate: false },
+        { header: 'key', value: (p: Landed) => p.key ?? '', dropOrder: 1 },
+      ],
+      { width, wide },
     ),
   );
 }

@@ -18,7 +18,7 @@ export interface Presented {
 const versionColumns: Array<Column<VersionRef>> = [
   { header: 'package', value: (r) => r.package_name, truncate: false },
   { header: 'version', value: (r) => r.package_version, truncate: false },
-  { header: 'index', value: (r) => r.index_url },
+  { header: 'index', value: (r) => r.index_url, dropOrder: 1 },
 ];
 
 /** To the second: a table has no room for milliseconds. */
@@ -39,11 +39,15 @@ const statusStyle = (status: string) =>
 const workflowColumns: Array<Column<WorkflowReport>> = [
   { header: 'name', value: (w) => w.name, truncate: false },
   { header: 'kind', value: (w) => w.kind, truncate: false },
-  { header: 'namespace', value: (w) => w.namespace, truncate: false },
+  { header: 'namespace', value: (w) => w.namespace, truncate: false, dropOrder: 1 },
   { header: 'status', value: (w) => w.status, style: (w) => statusStyle(w.status), truncate: false },
   { header: 'created', value: (w) => shortTime(w.created_at), truncate: false },
   // The topic's last segment names the message type; the full topic is in -o json.
-  { header: 'source', value: (w) => (w.source ? `${w.source.topic.split('.').pop()}[${w.source.partition}]@${w.source.offset}` : null) },
+  {
+    header: 'source',
+    value: (w) => (w.source ? `${w.source.topic.split('.').pop()}[${w.source.partition}]@${w.source.offset}` : null),
+    dropOrder: 2,
+  },
 ];
 
 const yesNo = (value: boolean | null) => (value === null ? '?' : value ? 'yes' : 'no');
@@ -70,17 +74,19 @@ function packageVersionColumns(versions: VersionReport[], showIndex: boolean): A
       style: (v) => (v.security_indicators === 'done' ? 'green' : v.security_indicators === 'failed' ? 'red' : undefined),
     },
     { header: 'missing', value: (v) => yesNo(v.is_missing), style: (v) => (v.is_missing ? 'red' : undefined) },
-    { header: 'sdist', value: (v) => yesNo(v.provides_source_distro) },
+    { header: 'sdist', value: (v) => yesNo(v.provides_source_distro), dropOrder: 1 },
     {
       header: 'hashes',
       optional: true,
+      dropOrder: 2,
       value: (v) => (v.hashes.length ? `${v.hashes.filter((h) => h.present).length}/${v.hashes.length} present` : null),
     },
     { header: 'cves', optional: true, value: (v) => v.cve_notices.length || null },
-    { header: 'requests', optional: true, value: (v) => v.requests.reduce((n, r) => n + r.count, 0) || null },
+    { header: 'requests', optional: true, dropOrder: 3, value: (v) => v.requests.reduce((n, r) => n + r.count, 0) || null },
     {
       header: 'advice waiting',
       optional: true,
+      dropOrder: 4,
       value: (v) =>
         v.advice_waiting
           .filter((a) => !a.re_run_published_at)
@@ -115,11 +121,11 @@ function presentTable(result: QueryResult, options: TableOptions): Presented {
         result.data,
         [
           ...versionColumns,
-          { header: 'solver', value: (r) => r.solver ?? 'all' },
+          { header: 'solver', value: (r) => r.solver ?? 'all', dropOrder: 2 },
           { header: 'lacking', value: (r) => shortSolvers(r.lacking) || null, style: () => 'yellow' },
           { header: 'count', value: (r) => r.count, align: 'right' },
-          { header: 'last seen', value: (r) => shortTime(r.last_seen), truncate: false },
-          { header: 'advice', value: (r) => r.advice_waiting || null, align: 'right' },
+          { header: 'last seen', value: (r) => shortTime(r.last_seen), truncate: false, dropOrder: 3 },
+          { header: 'advice', value: (r) => r.advice_waiting || null, align: 'right', dropOrder: 4 },
         ] as Array<Column<UnresolvedReport>>,
         options,
         'no unresolved requests',
@@ -149,7 +155,7 @@ function presentTable(result: QueryResult, options: TableOptions): Presented {
         result.data,
         [
           { header: 'topic', value: (d) => d.topic },
-          { header: 'partition', value: (d) => d.partition, align: 'right' },
+          { header: 'partition', value: (d) => d.partition, align: 'right', dropOrder: 1 },
           { header: 'offset', value: (d) => d.offset, align: 'right' },
           { header: 'error', value: (d) => d.error_class, style: () => 'red' },
           { header: 'reason', value: (d) => d.reason },
@@ -163,7 +169,7 @@ function presentTable(result: QueryResult, options: TableOptions): Presented {
         [
           { header: 'url', value: (i) => i.url },
           { header: 'versions', value: (i) => i.versions, align: 'right' },
-          { header: 'registered', value: (i) => i.registered_at },
+          { header: 'registered', value: (i) => i.registered_at, dropOrder: 1 },
         ] as Array<Column<(typeof result.data)[number]>>,
         options,
         'no index is registered (set THOTH_INDEX_URLS)',
@@ -224,7 +230,36 @@ function documentOf(result: QueryResult): unknown {
   );
 }
 
-export async function presentQuery(result: QueryResult, format: 'table' | 'json' | 'yaml', options: TableOptions): Promise<Presented> {
-  if (format === 'table') return presentTable(result, options);
-  return { output: await renderOutput(documentOf(result), format) };
+export type QueryFormat = 'table' | 'wide' | 'json' | 'yaml' | 'ndjson' | 'name';
+
+/** `-o name`: what names a row, for the queries whose rows have one (the command offers -o name only for those). */
+function namesOf(result: QueryResult): string[] {
+  const spec = (r: VersionRef) => `${r.package_name}==${r.package_version}`;
+  switch (result.what) {
+    case 'unresolved':
+    case 'unsolved':
+    case 'si-unanalyzed':
+    case 'missing':
+      return result.data.map(spec);
+    case 'workflows':
+      return result.data.map((w) => w.name);
+    case 'indexes':
+      return result.data.map((i) => i.url);
+    default:
+      throw new Error(`-o name was accepted for query ${result.what}, whose rows have no name`);
+  }
+}
+
+export async function presentQuery(result: QueryResult, format: QueryFormat, options: TableOptions): Promise<Presented> {
+  if (format === 'table' || format === 'wide') return presentTable(result, { ...options, wide: format === 'wide' });
+  if (format === 'name')
+    return {
+      output: namesOf(result)
+        .map((name) => `${name}\n`)
+        .join(''),
+    };
+  const document = documentOf(result);
+  if (format === 'ndjson')
+    return { output: (Array.isArray(document) ? document : [document]).map((row) => `${JSON.stringify(row)}\n`).join('') };
+  return { output: await renderOutput(document, format) };
 }

@@ -6,7 +6,7 @@
 import type { ReplayPlan, ReplaySummary } from '../services/replay.js';
 import { renderGrid, renderOutput } from '../ui/table.js';
 
-export type ReplayFormat = 'table' | 'json' | 'yaml';
+export type ReplayFormat = 'table' | 'wide' | 'json' | 'yaml';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -62,6 +62,6 @@ export async function presentReplaySummary(
   summary: ReplaySummary,
   options: Pick<ReplayPlan, 'validateOnly' | 'includeInvalid'> & { output: ReplayFormat },
 ): Promise<{ stdout?: string; stderr: string }> {
-  if (options.output !== 'table') return { stdout: await renderOutput(summary, options.output), stderr: '' };
+  if (options.output === 'json' || options.output === 'yaml') return { stdout: await renderOutput(summary, options.output), stderr: '' };
   return { stderr: presentSummary(summary, options) };
 }

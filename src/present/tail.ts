@@ -1,19 +1,23 @@
 /**
  * How `thoth tail` prints each decoded message:
- * - pretty: a block per message for people (src/present/message.ts);
+ * - table: a block per message for people (src/present/message.ts); wide: the
+ *   same with the full topic and every field, the base fields too;
  * - ndjson: exactly the SPEC §7 envelope per line, so `thoth replay` reads it
  *   back; a message that fails validation is still printed, and its reasons go
  *   to stderr;
  * - json: one array; each item is the envelope plus `type` and, only when the
- *   message is invalid, `invalid` (the list of field errors).
+ *   message is invalid, `invalid` (the list of field errors);
+ * - yaml: each of those items as its own YAML document (`---`), so a stream
+ *   that never ends is still readable line by line.
  */
+import { stringify as toYaml } from 'yaml';
 import type { Logger } from '../core/logger.js';
 import { formatEnvelopeLine } from '../messages/ndjson.js';
 import { maskEnvelopeSecrets } from '../messages/secrets.js';
 import { presentMessage } from './message.js';
 import type { DecodedMessage } from '../messages/records.js';
 
-export type TailFormat = 'pretty' | 'ndjson' | 'json';
+export type TailFormat = 'table' | 'wide' | 'json' | 'yaml' | 'ndjson';
 
 export interface TailPresenter {
   begin(): string;
@@ -53,11 +57,26 @@ export function tailPresenter(options: TailPresentOptions): TailPresenter {
     }
   };
 
+  /** The §7 line (its value byte for byte) with the type and the reasons added. */
+  const item = (decoded: DecodedMessage) => {
+    const line = formatEnvelopeLine(masked(decoded));
+    const invalid = decoded.validation && !decoded.validation.ok ? `,"invalid":${JSON.stringify(decoded.validation.errors)}` : '';
+    return `${line.slice(0, -1)},"type":${JSON.stringify(decoded.type?.name ?? null)}${invalid}}`;
+  };
+
   switch (options.format) {
-    case 'pretty':
+    case 'table':
+    case 'wide':
       return {
         begin: () => '',
-        message: (decoded) => presentMessage(decoded, options),
+        message: (decoded) => presentMessage(decoded, { ...options, wide: options.format === 'wide' }),
+        end: () => '',
+      };
+    case 'yaml':
+      return {
+        begin: () => '',
+        // YAML 1.1 quoting, as every YAML thoth prints: `on` and `yes` stay strings for PyYAML.
+        message: (decoded) => `---\n${toYaml(JSON.parse(item(decoded)), { version: '1.1' })}`,
         end: () => '',
       };
     case 'ndjson':
@@ -72,13 +91,7 @@ export function tailPresenter(options: TailPresentOptions): TailPresenter {
     case 'json':
       return {
         begin: () => '[',
-        message: (decoded) => {
-          // The §7 line (its value byte for byte) with the type and the reasons added.
-          const line = formatEnvelopeLine(masked(decoded));
-          const invalid = decoded.validation && !decoded.validation.ok ? `,"invalid":${JSON.stringify(decoded.validation.errors)}` : '';
-          const item = `${line.slice(0, -1)},"type":${JSON.stringify(decoded.type?.name ?? null)}${invalid}}`;
-          return `${count++ === 0 ? '\n' : ',\n'}  ${item}`;
-        },
+        message: (decoded) => `${count++ === 0 ? '\n' : ',\n'}  ${item(decoded)}`,
         end: () => (count === 0 ? ']\n' : '\n]\n'),
       };
   }

@@ -4,9 +4,9 @@
  * offsets and the topic's own settings; or the names `create` created.
  */
 import type { PartitionInfo } from '../messages/broker-records.js';
-import { renderGrid, renderRecords } from '../ui/table.js';
+import { renderRecords, renderTable, type Column } from '../ui/table.js';
 
-export type TopicsFormat = 'table' | 'json' | 'yaml' | 'ndjson';
+export type TopicsFormat = 'table' | 'wide' | 'json' | 'yaml' | 'ndjson' | 'name';
 
 export interface TopicRow {
   topic: string;
@@ -36,23 +36,32 @@ function metadataLines(row: TopicRow): string[] {
   ];
 }
 
-export function presentTopics(rows: TopicRow[], format: TopicsFormat): Promise<string> {
-  return renderRecords(rows, format, (all) => {
-    const details = all.flatMap(metadataLines);
-    return `${renderGrid(
-      ['TOPIC', 'TYPE', 'EXISTS', 'PARTITIONS', 'MESSAGES'],
-      all.map((r) => [
-        r.topic,
-        r.type,
-        r.exists ? 'yes' : 'no',
-        r.partitions === null ? '-' : String(r.partitions),
-        r.messages === null ? '-' : String(r.messages),
-      ]),
-    )}${details.length ? `\n${details.join('\n')}\n` : ''}`;
-  });
+const columns: Array<Column<TopicRow>> = [
+  { header: 'topic', value: (r) => r.topic, truncate: false },
+  { header: 'type', value: (r) => r.type, dropOrder: 1 },
+  { header: 'exists', value: (r) => (r.exists ? 'yes' : 'no') },
+  { header: 'partitions', value: (r) => r.partitions },
+  { header: 'messages', value: (r) => r.messages, dropOrder: 2 },
+];
+
+export function presentTopics(rows: TopicRow[], format: TopicsFormat, width?: number): Promise<string> {
+  return renderRecords(
+    rows,
+    format,
+    (all, wide) => {
+      const details = all.flatMap(metadataLines);
+      return `${renderTable(all, columns, { width, wide })}${details.length ? `\n${details.join('\n')}\n` : ''}`;
+    },
+    (row) => row.topic,
+  );
 }
 
 /** The names create created: one per line for people, JSON strings per line or one document for scripts. */
 export function presentCreatedTopics(created: string[], format: TopicsFormat): Promise<string> {
-  return renderRecords(created, format, (names) => names.map((name) => `${name}\n`).join(''));
+  return renderRecords(
+    created,
+    format,
+    (names) => names.map((name) => `${name}\n`).join(''),
+    (name) => name,
+  );
 }

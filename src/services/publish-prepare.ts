@@ -4,6 +4,7 @@
  * --solver and --field (in that order, later wins), the default index, the
  * key (the message's subject) and the headers.
  */
+import { checkAdviceHeaders } from '../messages/advice-headers.js';
 import { UsageError, UserError } from '../core/errors.js';
 import { RECOMMENDATION_TYPES, type MessageType } from '../messages/catalogue.js';
 import { solverEnvironment } from '../config/solvers.js';
@@ -248,5 +249,12 @@ export function headersOf(flags: Pick<PublishFlags, 'headers' | 'adviserId' | 'r
     headers['thoth-adviser-id'] = flags.adviserId;
   }
   if (flags.recommendationType !== undefined) headers['thoth-recommendation-type'] = flags.recommendationType;
+  // What the investigator would dead-letter is refused here, by the same check.
+  const advice = checkAdviceHeaders(headers);
+  if (!advice.ok) {
+    throw new UsageError(
+      `${flags.adviserId !== undefined ? '--adviser-id' : '--header'}: ${advice.reason}; the investigator would dead-letter this message`,
+    );
+  }
   return headers;
 }

@@ -4,6 +4,8 @@
  * (src/present/query.ts). The JSON is exactly what the store's reports
  * return (field names in src/store/reports.ts and package-report.ts).
  */
+import { choiceRefusal, matchChoice } from '../core/choice.js';
+import { UsageError } from '../core/errors.js';
 import type {
   DeadLetterReport,
   PackageReport,
@@ -39,6 +41,18 @@ export type QueryResult =
   | { what: 'stats'; data: StoreStats }
   | { what: 'sql'; data: SqlResult };
 
+/**
+ * `--solver`: one of THOTH_SOLVERS or of the solvers the cache has heard of, in any case where
+ * that names one; anything else would silently answer nothing, so it is refused with the list.
+ */
+function checkedSolver(value: string, solvers: readonly string[], store: Store): string {
+  const valid = [...new Set([...solvers, ...store.knownSolvers()])];
+  const found = matchChoice(value, valid);
+  if (found === undefined)
+    throw new UsageError(`${choiceRefusal('--solver', value, valid)} (THOTH_SOLVERS and the solvers the cache knows)`);
+  return found;
+}
+
 /** Answers one request; `solvers` are the solver environments that count (THOTH_SOLVERS). */
 export function runQuery(store: Store, request: QueryRequest, solvers: readonly string[]): QueryResult {
   const r = request;
@@ -48,7 +62,7 @@ export function runQuery(store: Store, request: QueryRequest, solvers: readonly 
     case 'unresolved':
       return { what: r.what, data: store.unresolvedReport([...solvers], r) };
     case 'unsolved':
-      return { what: r.what, data: store.unsolvedReport(r.solver ? [r.solver] : [...solvers], r) };
+      return { what: r.what, data: store.unsolvedReport(r.solver ? [checkedSolver(r.solver, solvers, store)] : [...solvers], r) };
     case 'si-unanalyzed':
       return { what: r.what, data: store.siUnanalyzedReport(r) };
     case 'missing':

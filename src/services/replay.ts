@@ -188,7 +188,8 @@ export async function replayStreams(plan: ReplayPlan, ports: ReplayPorts): Promi
       if (resuming && resume!.file !== undefined && resume!.file !== file && resume!.file !== source) continue;
       const input = openInput(file, ports.stdin);
       const size = file === '-' ? undefined : statSync(file).size;
-      for await (const entry of readEnvelopes(input, source)) {
+      // A hand-written line without a timestamp is stamped as it is read, as a producer would.
+      for await (const entry of readEnvelopes(input, source, ports.now)) {
         if (ports.signal.aborted) break outer;
         if (resuming) {
           if (entry.line < resume!.line) {

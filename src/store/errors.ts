@@ -25,13 +25,7 @@ export function storeError(error: unknown, path: string, options: { untouched?: 
   const code = sqliteCode(error);
   if (!code) return error;
   const detail = (error as SqliteErrorLike).message;
-  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
-    return new FatalError(
-      `${path} is corrupt or not a thoth knowledge cache (${detail})${options.untouched ? '; it was left untouched' : ''}`,
-      'restore it from a backup, or pass another file with --db',
-      { cause: error },
-    );
-  }
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return damaged(path, detail, options, error);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new TransientError(`the knowledge cache ${path} is busy (${detail})`, 1000, { cause: error });
   }
@@ -41,8 +35,23 @@ export function storeError(error: unknown, path: string, options: { untouched?: 
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code === 'SQLITE_PERM') {
     return new FatalError(`cannot use the knowledge cache ${path} (${detail})`, undefined, { cause: error });
   }
-  return error;
+  // A value too large for SQLite is that value's fault, not the file's.
+  if (code === 'SQLITE_TOOBIG') return error;
+  // Any other SQLite failure on thoth's own statements (a datatype mismatch, a missing table, a
+  // constraint the schema should have kept) means the file is not what this thoth wrote.
+  return damaged(path, detail, options, error);
 }
+
+/** The one line for a cache whose pages or schema are not what thoth wrote, with what to do. */
+export function damaged(path: string, detail: string, options: { untouched?: boolean }, cause?: unknown): FatalError {
+  return new FatalError(
+    `the knowledge cache ${path} is damaged (${oneLine(detail)})${options.untouched ? '; it was left untouched' : ''}`,
+    `run \`thoth cache check --db ${path}\` for the details; restore it from a backup, or move it aside and let thoth start a new one (\`thoth query\` still reads what it can)`,
+    { cause },
+  );
+}
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 /** Runs fn, rethrowing SQLite failures as typed errors. */
 export function withStoreErrors<T>(path: string, fn: () => T): T {

@@ -11,6 +11,7 @@ import { versionFunctions } from './versions.js';
 import { requestFunctions } from './requests.js';
 import { ledgerFunctions } from './ledger.js';
 import { reportFunctions, type ReportFunctions } from './reports.js';
+import { deadLetterFunctions, type DeadLetterFunctions } from './dead-letters.js';
 import { packageReport, type PackageReport } from './package-report.js';
 import { embeddedLog, type EmbeddedLog } from './log.js';
 import { readOnlySql, storeStats, type SqlResult, type StoreStats } from './stats.js';
@@ -27,10 +28,12 @@ export type { StoreStats, SqlResult } from './stats.js';
 export type { AppliedRecords, ChangelogPosition, FactFunctions } from './facts-store.js';
 export type { Touched } from './projection.js';
 export type { DecisionQueries } from './decision-queries.js';
+export type { DeadLetterEntry, DeadLetterFilter, Redrive, RedriveCopy } from './dead-letters.js';
 export { SCHEMA_VERSION } from './migrations.js';
+export { checkIntegrity, type IntegrityReport } from './check.js';
 export { normalizePackageName, normalizeIndexUrl } from './names.js';
 
-export interface Store extends KnowledgeStore, ReportFunctions, EmbeddedLog, FactFunctions, DecisionQueries {
+export interface Store extends KnowledgeStore, ReportFunctions, DeadLetterFunctions, EmbeddedLog, FactFunctions, DecisionQueries {
   readonly path: string;
   readonly readonly: boolean;
   /** Registers every index of a comma-separated list (THOTH_INDEX_URLS); returns the ones that were new. */
@@ -77,6 +80,7 @@ export function openStore(path: string, options: OpenOptions & { indexUrls?: str
     ...facts,
     ...decisionQueries(prepare),
     ...reportFunctions(prepare),
+    ...deadLetterFunctions(prepare),
     ...embeddedLog(db, prepare, clock),
     packageReport: (name, version, solvers) => packageReport(prepare, name, version, solvers),
     stats: () => storeStats(db, path),
@@ -88,8 +92,21 @@ export function openStore(path: string, options: OpenOptions & { indexUrls?: str
       if (db.open) db.close();
     },
   };
+  guardErrors(store, path);
   const indexUrls = options.indexUrls;
-  if (!store.readonly && indexUrls && indexUrls.length > 0)
-    withStoreErrors(path, () => store.transaction(() => store.seedIndexes(indexUrls)));
+  if (!store.readonly && indexUrls && indexUrls.length > 0) store.transaction(() => store.seedIndexes(indexUrls));
   return store;
+}
+
+/**
+ * Every call on the store reports a SQLite failure as thoth's one-line error
+ * (a cache damaged in pages read late fails in whichever call reads them first).
+ */
+function guardErrors(store: Store, path: string): void {
+  const methods = store as unknown as Record<string, unknown>;
+  for (const [name, value] of Object.entries(methods)) {
+    if (typeof value !== 'function' || name === 'close') continue;
+    const call = value as (...args: unknown[]) => unknown;
+    methods[name] = (...args: unknown[]) => withStoreErrors(path, () => call(...args));
+  }
 }

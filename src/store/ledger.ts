@@ -138,13 +138,26 @@ export function ledgerFunctions(prepare: Prepare, write: (facts: Fact[]) => void
     },
     recordDeadLetter: (letter: DeadLetter) => {
       const raw = letter.value;
-      const isJson = typeof raw !== 'string' && raw !== null && raw !== undefined;
-      const value = raw === null || raw === undefined ? null : typeof raw === 'string' ? raw : JSON.stringify(raw);
+      // value_is_json 2: a value too large to keep, stored as {truncated, size_bytes, sha256, prefix}.
+      const isJson = letter.truncated ? 2 : typeof raw !== 'string' && raw !== null && raw !== undefined ? 1 : 0;
+      const value = letter.truncated
+        ? JSON.stringify({
+            truncated: true,
+            size_bytes: letter.truncated.sizeBytes,
+            sha256: letter.truncated.sha256,
+            prefix: typeof raw === 'string' ? raw : JSON.stringify(raw),
+          })
+        : raw === null || raw === undefined
+          ? null
+          : typeof raw === 'string'
+            ? raw
+            : JSON.stringify(raw);
       prepare(
-        `INSERT INTO dead_letters (origin, topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO dead_letters (origin, topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at, record_key, key_known)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (origin, topic, partition, "offset") DO UPDATE SET error_class = excluded.error_class, reason = excluded.reason,
-           value = excluded.value, value_is_json = excluded.value_is_json, headers = excluded.headers, created_at = excluded.created_at`,
+           value = excluded.value, value_is_json = excluded.value_is_json, headers = excluded.headers, created_at = excluded.created_at,
+           record_key = excluded.record_key, key_known = excluded.key_known`,
       ).run(
         letter.origin ?? '',
         letter.topic,
@@ -153,9 +166,11 @@ export function ledgerFunctions(prepare: Prepare, write: (facts: Fact[]) => void
         letter.errorClass,
         letter.reason,
         value,
-        isJson ? 1 : 0,
+        isJson,
         JSON.stringify(letter.headers ?? {}),
         canonicalTime(letter.createdAt),
+        letter.key ?? null,
+        letter.key === undefined ? 0 : 1,
       );
     },
   };

@@ -50,6 +50,14 @@ export interface EmbeddedLog {
   renewLease(group: string, topic: string, partition: number, lease: PartitionLease, now: number, leaseMs: number): boolean;
   /** Gives the partition up at once (a clean stop), so that another member need not wait for the expiry. */
   releaseLease(group: string, topic: string, partition: number, lease: PartitionLease): void;
+  /** Every group that has committed an offset or holds a lease. */
+  logGroups(): string[];
+  /** The group's committed offsets (the next offset it reads), by topic and partition. */
+  groupOffsets(group: string): Array<{ topic: string; partition: number; offset: number }>;
+  /** The live leases of the group at `now`: its members and what each reads. */
+  groupLeases(group: string, now: number): Array<{ owner: string; topic: string; partition: number }>;
+  /** Sets the group's offset, backwards too (thoth groups reset-offsets; the group has no member then). */
+  setGroupOffset(group: string, topic: string, partition: number, offset: number): void;
 }
 
 interface LeaseRow {
@@ -193,6 +201,28 @@ export function embeddedLog(db: Database.Database, prepare: Prepare, clock: Cloc
       prepare(
         'UPDATE log_group_leases SET expires_at = ? WHERE group_id = ? AND topic = ? AND partition = ? AND owner = ? AND generation = ?',
       ).run(now + leaseMs, group, topic, partition, lease.owner, lease.generation).changes === 1,
+    logGroups: () =>
+      (
+        prepare('SELECT group_id FROM log_group_offsets UNION SELECT group_id FROM log_group_leases ORDER BY 1').all() as Array<{
+          group_id: string;
+        }>
+      ).map((r) => r.group_id),
+    groupOffsets: (group) =>
+      prepare('SELECT topic, partition, "offset" FROM log_group_offsets WHERE group_id = ? ORDER BY topic, partition').all(group) as Array<{
+        topic: string;
+        partition: number;
+        offset: number;
+      }>,
+    groupLeases: (group, now) =>
+      prepare(
+        'SELECT owner, topic, partition FROM log_group_leases WHERE group_id = ? AND expires_at > ? ORDER BY owner, topic, partition',
+      ).all(group, now) as Array<{ owner: string; topic: string; partition: number }>,
+    setGroupOffset: (group, topic, partition, offset) => {
+      prepare(
+        `INSERT INTO log_group_offsets (group_id, topic, partition, "offset", committed_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (group_id, topic, partition) DO UPDATE SET "offset" = excluded."offset", committed_at = excluded.committed_at`,
+      ).run(group, topic, partition, offset, isoNow(clock));
+    },
     releaseLease: (group, topic, partition, lease) => {
       prepare(
         'UPDATE log_group_leases SET expires_at = 0 WHERE group_id = ? AND topic = ? AND partition = ? AND owner = ? AND generation = ?',

@@ -215,6 +215,23 @@ const MIGRATIONS: Migration[] = [
     `);
     factsFromTables(db);
   },
+  // 5: dead letters can be re-driven (\`thoth dead-letters redrive\`). The record's key is kept (key_known
+  // tells a null key from one never recorded), and each re-drive is recorded, so that the same dead
+  // letter is not sent again by accident.
+  `
+  ALTER TABLE dead_letters ADD COLUMN record_key TEXT;
+  ALTER TABLE dead_letters ADD COLUMN key_known INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE dead_letter_redrives (
+    id INTEGER PRIMARY KEY,
+    dead_letter_id INTEGER NOT NULL REFERENCES dead_letters (id) ON DELETE CASCADE,
+    redriven_at TEXT NOT NULL,
+    copy TEXT NOT NULL,                        -- where the original came from: source-topic, dead-letter-topic, cache
+    topic TEXT NOT NULL,                       -- where it was re-published
+    partition INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL
+  );
+  CREATE INDEX dead_letter_redrives_letter ON dead_letter_redrives (dead_letter_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,7 +4,7 @@
  * newer thoth is refused before anything is written to it.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../core/errors.js';
 import { storeError } from './errors.js';
@@ -15,6 +15,8 @@ export interface OpenOptions {
   create?: boolean;
   /** Open a read-only connection: nothing is created, written or migrated by this connection. */
   readonly?: boolean;
+  /** Told when the file (or its folder) is open to other users. */
+  warn?: (text: string) => void;
 }
 
 /** How long a connection waits for another process's lock before SQLITE_BUSY. */
@@ -43,9 +45,49 @@ interface FileFacts {
   objects: number;
 }
 
+/**
+ * SQLite reads `file:` names as URIs only when asked (better-sqlite3 reads this
+ * switch once, from the process environment, when it opens its first file):
+ * `?immutable=1` is how a reader opens a cache it cannot lock (below).
+ */
+function allowUriFilenames(): void {
+  process.env.SQLITE_USE_URI ??= '1';
+}
+
+/** SQLite's codes for a reader that cannot make the -shm/-wal files beside a WAL cache (read-only mount, another user's folder). */
+function cannotShare(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' && (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_IOERR_LOCK')
+  );
+}
+
+/**
+ * A read-only connection that has read the file once. When the folder (or the
+ * mount) cannot hold the -shm file a WAL reader needs, the file is opened
+ * immutable: SQLite then reads it without locks or a WAL index, so what it
+ * shows may miss what a writer has not yet checkpointed. `onImmutable` is told.
+ */
+function openReader(path: string, onImmutable?: () => void): Database.Database {
+  allowUriFilenames();
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  try {
+    db.pragma('user_version');
+    return db;
+  } catch (error) {
+    db.close();
+    if (!cannotShare(error)) throw error;
+  }
+  const uri = `file:${encodeURI(resolve(path)).replace(/[?#]/g, encodeURIComponent)}?immutable=1`;
+  const immutable = new Database(uri, { readonly: true, fileMustExist: true });
+  immutable.pragma('user_version');
+  onImmutable?.();
+  return immutable;
+}
+
 /** Reads what the file says about itself through a read-only connection. */
 function inspect(path: string): FileFacts {
-  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  const db = openReader(path);
   try {
     return {
       applicationId: db.pragma('application_id', { simple: true }) as number,
@@ -88,8 +130,9 @@ function checkExisting(path: string): { empty: boolean; userVersion: number } {
   return { empty: facts.objects === 0, userVersion: facts.userVersion };
 }
 
-function connect(path: string, readonly: boolean): Database.Database {
-  const db = new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
+function connect(path: string, readonly: boolean, onImmutable?: () => void): Database.Database {
+  allowUriFilenames();
+  const db = readonly ? openReader(path, onImmutable) : new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
   // Reads through a memory map skip a system call per page: counts over a million rows get ~10x faster.
   db.pragma(`mmap_size = ${MMAP_BYTES}`);
   if (!readonly) {
@@ -106,7 +149,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   if (!existsSync(path)) {
     if (readonly || !options.create) throw new UserError(`no knowledge cache at ${path}`, NO_CACHE_HINT);
     makeFolders(dirname(path));
+    createPrivateFile(path);
   } else {
+    if (options.warn) for (const warning of permissionWarnings(path)) options.warn(warning);
     const { empty, userVersion } = checkExisting(path);
     if (readonly && empty) throw new UserError(`${path} holds no thoth data yet`, NO_CACHE_HINT);
     if (readonly && userVersion < SCHEMA_VERSION) {
@@ -121,7 +166,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
       }
     }
   }
-  const db = connectOrThrow(path, readonly);
+  const db = connectOrThrow(path, readonly, () =>
+    options.warn?.(
+      `${path} is opened read-only and immutable (its folder or mount cannot hold the files a shared reader needs): what it shows may be stale while another process writes to it`,
+    ),
+  );
   if (!readonly) {
     try {
       migrate(db);
@@ -131,6 +180,50 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
     }
   }
   return db;
+}
+
+/**
+ * The cache keeps message values, dead letters and the embedded broker's log
+ * (headers, secrets in bodies): it is created 0600 (SQLite gives its -wal and
+ * -shm files the same mode) in folders created 0700.
+ */
+function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    throw new UserError(
+      `cannot create the knowledge cache ${path} (${code ?? String(error)})`,
+      'pass another file with --db, or set THOTH_HOME',
+    );
+  }
+}
+
+const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
+
+/** What a user should hear about a cache of theirs that others can read, or a folder others can write. */
+export function permissionWarnings(path: string): string[] {
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') return [];
+  const warnings: string[] = [];
+  try {
+    const file = statSync(path);
+    if (file.uid === process.getuid() && (file.mode & 0o077) !== 0) {
+      warnings.push(
+        `the knowledge cache ${path} is open to other users (mode ${octal(file.mode)}); it keeps message values and the embedded broker's log: chmod 600 ${path}`,
+      );
+    }
+    const folder = statSync(dirname(path));
+    // Others who can write the folder can replace the file; the sticky bit (/tmp) stops that.
+    if (folder.uid === process.getuid() && (folder.mode & 0o022) !== 0 && (folder.mode & 0o1000) === 0) {
+      warnings.push(
+        `the folder of the knowledge cache ${dirname(path)} is writable by other users (mode ${octal(folder.mode)}): chmod 700 ${dirname(path)}`,
+      );
+    }
+  } catch {
+    // Not ours to judge: the open that follows reports what is wrong.
+  }
+  return warnings;
 }
 
 /**
@@ -146,7 +239,7 @@ function makeFolders(dir: string): void {
   }
   for (const folder of missing) {
     try {
-      mkdirSync(folder);
+      mkdirSync(folder, 0o700);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue;
@@ -158,9 +251,9 @@ function makeFolders(dir: string): void {
   }
 }
 
-function connectOrThrow(path: string, readonly: boolean): Database.Database {
+function connectOrThrow(path: string, readonly: boolean, onImmutable?: () => void): Database.Database {
   try {
-    return connect(path, readonly);
+    return connect(path, readonly, onImmutable);
   } catch (error) {
     throw storeError(error, path);
   }

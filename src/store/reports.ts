@@ -66,6 +66,13 @@ const limitClause = (options: ListOptions) => (options.limit === undefined ? '' 
 
 export function reportFunctions(prepare: Prepare) {
   return {
+    /** The solver environments the cache has heard of: those with a result, and those a request named. */
+    knownSolvers(): string[] {
+      const rows = prepare(
+        `SELECT solver FROM solver_results UNION SELECT solver FROM unresolved_requests WHERE solver <> '' ORDER BY 1`,
+      ).all() as Array<{ solver: string }>;
+      return rows.map((r) => r.solver);
+    },
     /** Requests still waiting on a solver result (all of them with `all`), newest first. */
     unresolvedReport(solvers: string[], options: ListOptions & { all?: boolean } = {}): UnresolvedReport[] {
       const rows = prepare(

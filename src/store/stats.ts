@@ -29,6 +29,7 @@ const COUNTED_TABLES = [
   'workflows',
   'inbox',
   'dead_letters',
+  'dead_letter_redrives',
   'log_topics',
   'log_records',
   'log_group_offsets',

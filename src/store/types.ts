@@ -38,7 +38,14 @@ export interface DeadLetter {
   reason: string;
   /** The value as received: the parsed object, or the raw string when it was not JSON. */
   value: unknown;
+  /**
+   * Set when the value was too large to keep whole: `value` then holds only its first
+   * characters, and these say what the whole was (its size in bytes and SHA-256).
+   */
+  truncated?: { sizeBytes: number; sha256: string };
   headers: Record<string, string>;
+  /** The record's key; undefined when it is not known (a dead letter kept by an older thoth). */
+  key?: string | null;
   createdAt: string;
 }
 

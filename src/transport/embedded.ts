@@ -11,7 +11,7 @@
  * Members of one consumer group share the work as on Kafka: each partition is
  * read by one member at a time, through a lease (src/transport/embedded-group.ts).
  */
-import { UserError } from '../core/errors.js';
+import { PermanentError, UserError } from '../core/errors.js';
 import type { Store } from '../store/index.js';
 import { withStoreErrors } from '../store/errors.js';
 import {
@@ -20,6 +20,8 @@ import {
   type ConsumeOptions,
   type ConsumeSummary,
   type ConsumedRecord,
+  type GroupAdmin,
+  type GroupDescription,
   type Consumption,
   type OutgoingRecord,
   type PartitionLag,
@@ -49,6 +51,10 @@ type Log = Pick<
   | 'renewLease'
   | 'releaseLease'
   | 'transaction'
+  | 'logGroups'
+  | 'groupOffsets'
+  | 'groupLeases'
+  | 'setGroupOffset'
 >;
 
 /**
@@ -70,6 +76,17 @@ const FENCED_RETRY_MS = 1_000;
 export interface EmbeddedBrokerOptions {
   /** How long a group member's lease on a partition lasts unrenewed (default LEASE_MS). */
   leaseMs?: number;
+  /** The largest record accepted, key, headers and value together (default 1 MiB, Kafka's message.max.bytes). */
+  maxMessageBytes?: number;
+}
+
+/** Kafka's default `message.max.bytes`. */
+export const DEFAULT_EMBEDDED_MAX_BYTES = 1024 * 1024;
+
+function recordBytes(record: { key: string | null; value: string | null; headers: Record<string, string> }): number {
+  let size = Buffer.byteLength(record.key ?? '') + Buffer.byteLength(record.value ?? '');
+  for (const [name, value] of Object.entries(record.headers)) size += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return size;
 }
 
 interface PartitionCursor extends GroupPartition {
@@ -81,6 +98,7 @@ interface PartitionCursor extends GroupPartition {
 
 export function openEmbeddedBroker(store: Store, path: string, options: EmbeddedBrokerOptions = {}): Broker {
   const leaseMs = options.leaseMs ?? LEASE_MS;
+  const maxBytes = options.maxMessageBytes ?? DEFAULT_EMBEDDED_MAX_BYTES;
   const safely = <T>(fn: () => T) => withStoreErrors(path, fn);
   return {
     kind: 'embedded',
@@ -93,14 +111,65 @@ export function openEmbeddedBroker(store: Store, path: string, options: Embedded
           'send it to Kafka (-b host:port, or KAFKA_BOOTSTRAP_SERVERS)',
         );
       }
+      // As Kafka does: a record larger than message.max.bytes is refused, and nothing of the batch is written.
+      for (const record of records) {
+        const size = recordBytes(record);
+        if (size > maxBytes) {
+          throw new PermanentError(
+            'MessageTooLarge',
+            `a record for ${record.topic} is ${size} bytes, more than the embedded broker's limit of ${maxBytes} (KAFKA_MESSAGE_MAX_BYTES)`,
+          );
+        }
+      }
       return safely(() => store.appendRecords(records));
     },
     consume: (consumeOptions, handler) => consumeLog(store, path, consumeOptions, handler, leaseMs),
-    topics: async () => safely(() => store.logTopics()),
+    topics: async (only) => safely(() => store.logTopics().filter((t) => !only || only.includes(t.name))),
+    groupLag: async (group, topics) =>
+      safely(() => {
+        const existing = new Set(store.logTopics().map((t) => t.name));
+        // The embedded log has one partition per topic.
+        return topics
+          .filter((topic) => existing.has(topic))
+          .map((topic) => {
+            const committed = store.committedOffset(group, topic, 0) ?? null;
+            const end = store.logEndOffset(topic, 0);
+            return { topic, partition: 0, committed, end, lag: end - (committed ?? store.logStartOffset(topic, 0)) };
+          });
+      }),
     // Partitions and replication are Kafka's business: the embedded log always has one partition.
     createTopics: async (names) => safely(() => store.transaction(() => names.filter((name) => store.createLogTopic(name)))),
+    groups: embeddedGroups(store, safely),
     // The store belongs to whoever opened it (the dependency object closes it).
     close: async () => {},
+  };
+}
+
+/** Groups on the embedded broker: their committed offsets and their members' live leases. */
+function embeddedGroups(store: Store, safely: <T>(fn: () => T) => T): GroupAdmin {
+  const describe = (group: string): GroupDescription => {
+    const leases = store.groupLeases(group, Date.now());
+    const members = [...new Set(leases.map((l) => l.owner))].map((id) => ({
+      id,
+      partitions: leases.filter((l) => l.owner === id).map(({ topic, partition }) => ({ topic, partition })),
+    }));
+    return { group, state: members.length ? 'Stable' : 'Empty', members, committed: store.groupOffsets(group) };
+  };
+  return {
+    list: async () => safely(() => store.logGroups().map((group) => ({ group, state: describe(group).state }))),
+    describe: async (group) => safely(() => describe(group)),
+    // One partition (0) per topic.
+    partitionOffsets: async (topic, timestamp) =>
+      safely(() => [
+        {
+          partition: 0,
+          low: store.logStartOffset(topic, 0),
+          high: store.logEndOffset(topic, 0),
+          ...(timestamp !== undefined ? { atTime: store.logOffsetForTimestamp(topic, 0, timestamp) } : {}),
+        },
+      ]),
+    setOffsets: async (group, topic, offsets) =>
+      safely(() => store.transaction(() => offsets.forEach((o) => store.setGroupOffset(group, topic, o.partition, o.offset)))),
   };
 }
 

@@ -91,6 +91,8 @@ export function knowledgeSync(options: KnowledgeSyncOptions): KnowledgeSync {
     new Promise<void>((resolve, reject) => {
       if (failure !== undefined) return reject(asError(failure));
       if (reached(targets)) return resolve();
+      // Stopped while the end offsets were being asked for: an abort listener added now would never fire.
+      if (signal.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('stopped'));
       const waiter = {
         targets,
         resolve: () => {

@@ -123,14 +123,69 @@ export interface Consumption {
   assignment?(): Array<{ topic: string; partition: number }>;
 }
 
+/** Where a consumer group stands on one partition (`thoth doctor`, kafka-consumer-groups --describe). */
+export interface GroupPartitionLag {
+  topic: string;
+  partition: number;
+  /** The group's committed offset (the next it reads); null when it has committed none there. */
+  committed: number | null;
+  /** Offset the next produced record will get. */
+  end: number;
+  /** Records between the committed offset (or the log start, with none committed) and the end. */
+  lag: number;
+}
+
+/** The cluster behind a Kafka bootstrap address. */
+export interface ClusterInfo {
+  clusterId: string;
+  controller: number | null;
+  brokers: Array<{ id: number; host: string; port: number }>;
+}
+
+/** One member of a consumer group and the partitions it holds. */
+export interface GroupMember {
+  id: string;
+  /** The client id and host it connected from (Kafka); the embedded broker knows neither. */
+  clientId?: string;
+  host?: string;
+  partitions: Array<{ topic: string; partition: number }>;
+}
+
+/** A group's state and members (kafka-consumer-groups.sh --describe --members). */
+export interface GroupDescription {
+  group: string;
+  /** Kafka's state (Stable, Empty, ...); the embedded broker says Stable with members, else Empty. */
+  state: string;
+  members: GroupMember[];
+  /** The next offset the group reads, per partition it has committed to. */
+  committed: Array<{ topic: string; partition: number; offset: number }>;
+}
+
+/** What `thoth groups` needs of a broker. */
+export interface GroupAdmin {
+  list(): Promise<Array<{ group: string; state: string }>>;
+  describe(group: string): Promise<GroupDescription>;
+  /** Per partition of a topic: the first offset, the end offset, and (with `timestamp`) the first offset at or after it. */
+  partitionOffsets(topic: string, timestamp?: number): Promise<Array<{ partition: number; low: number; high: number; atTime?: number }>>;
+  /** Sets the group's committed offsets, backwards too; the group must have no members. */
+  setOffsets(group: string, topic: string, offsets: Array<{ partition: number; offset: number }>): Promise<void>;
+}
+
 export interface Broker {
   readonly kind: 'kafka' | 'embedded';
+  /** Consumer groups: list, describe, reset offsets. */
+  readonly groups: GroupAdmin;
   /** Where it is, for notices and errors: `kafka://127.0.0.1:9092` or the SQLite path. Never holds credentials. */
   readonly address: string;
   send(records: OutgoingRecord[]): Promise<RecordPosition[]>;
   consume(options: ConsumeOptions, handler: RecordHandler): Consumption;
-  topics(): Promise<TopicInfo[]>;
+  /** The topics (those named in `only`, when given: a broker may hold thousands), with partitions, offsets and settings. */
+  topics(only?: readonly string[]): Promise<TopicInfo[]>;
   /** Creates the topics that do not exist yet and returns their names. */
   createTopics(names: string[], options?: { partitions?: number; replicationFactor?: number }): Promise<string[]>;
+  /** The group's committed offsets and lag on every partition of the topics that exist. */
+  groupLag(group: string, topics: string[]): Promise<GroupPartitionLag[]>;
+  /** Kafka only: the cluster id, controller and brokers. */
+  cluster?(): Promise<ClusterInfo>;
   close(): Promise<void>;
 }

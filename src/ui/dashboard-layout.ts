@@ -5,7 +5,8 @@
  * terminal on every frame once a frame fills it (a flickering dashboard).
  * Plain data, so that what a person sees is testable without a terminal.
  */
-import { describeEvent, formatUptime, RECENT_EVENTS, type DashboardState } from './dashboard-model.js';
+import { terminalSafeLine } from '../core/terminal.js';
+import { describeEvent, formatUptime, messagesPerSecond, RECENT_EVENTS, type DashboardState } from './dashboard-model.js';
 
 export type Tone = 'title' | 'heading' | 'bad' | 'warn' | 'dim';
 
@@ -97,6 +98,40 @@ export function maskText(text: string, secrets: readonly string[] = []): string 
   return out;
 }
 
+const formatRate = (rate: number) => (rate >= 100 ? rate.toFixed(0) : rate.toFixed(1));
+
+/** The short name of a topic: its base name without the `thoth.` and deployment prefixes' noise. */
+const shortTopic = (topic: string) => topic.split('.').pop() ?? topic;
+
+/**
+ * The topics the keys act on: the selected one marked, each with its lag per partition and
+ * whether it is halted; on a short screen only the rows around the selection.
+ */
+function topicLines(state: DashboardState, options: LayoutOptions, width: number, lines: DashboardLine[]): void {
+  lines.push({ text: truncate('topics  ↑/↓ select · h halt · r resume · q quit', width), tone: 'heading', toneChars: 'topics'.length });
+  const shown = options.rows && options.rows < 40 ? 3 : 6;
+  const first = Math.min(Math.max(0, state.selected - Math.floor(shown / 2)), Math.max(0, state.topics.length - shown));
+  const nameWidth = Math.min(28, Math.max(...state.topics.map((t) => shortTopic(t).length)));
+  for (const [i, topic] of state.topics.entries()) {
+    if (i < first || i >= first + shown) continue;
+    const partitions = state.partitionLag.filter((p) => p.topic === topic).sort((a, b) => a.partition - b.partition);
+    const total = partitions.reduce((sum, p) => sum + p.lag, 0);
+    const lag =
+      partitions.length === 0
+        ? 'lag -'
+        : `lag ${total}${partitions.length > 1 ? ` (${partitions.map((p) => `p${p.partition} ${p.lag}`).join(' · ')})` : ''}`;
+    const halted = state.halted.includes(topic);
+    const text = `${i === state.selected ? '›' : ' '} ${truncate(shortTopic(topic), nameWidth).padEnd(nameWidth)}  ${halted ? 'HALTED  ' : ''}${lag}`;
+    lines.push({ text: truncate(text, width), ...(halted ? { tone: 'warn' as const } : {}) });
+  }
+  const hidden = state.topics.length - Math.min(shown, state.topics.length);
+  if (hidden > 0 || state.keyNote)
+    lines.push({
+      text: truncate([hidden > 0 ? `  ${hidden} more (↑/↓)` : '', state.keyNote ?? ''].filter(Boolean).join('   '), width),
+      tone: 'dim',
+    });
+}
+
 /** The runner's stop reasons, as the title says them once the run is over. */
 const ENDING: Record<string, string> = { end: 'finished: end of the stream', idle: 'finished: idle', signal: 'stopped' };
 
@@ -108,7 +143,8 @@ const countItems = (counts: Record<string, number>) =>
 export function dashboardLines(state: DashboardState, options: LayoutOptions): DashboardLine[] {
   const width = Math.max(MIN_WIDTH, options.width || FALLBACK_WIDTH) - 1;
   const content = width - LABEL;
-  const mask = (text: string) => maskText(text, options.secrets);
+  // Text from messages and errors: masked, and its control characters shown as escapes (`\x1b`).
+  const mask = (text: string) => terminalSafeLine(maskText(text, options.secrets));
   const lines: DashboardLine[] = [];
   const row = (label: string, texts: string[], tone?: Tone, labelOnly = false) =>
     texts.forEach((text, i) =>
@@ -153,6 +189,7 @@ export function dashboardLines(state: DashboardState, options: LayoutOptions): D
     `duplicates ${t.duplicates}`,
     `retries ${t.retries}`,
     `lag ${state.lag ?? '-'}`,
+    `${formatRate(messagesPerSecond(state, options.now))} msg/s`,
   ];
   row('messages', packItems(counts, content, '  ', 2));
   const byType = countItems(t.byType);
@@ -178,6 +215,8 @@ export function dashboardLines(state: DashboardState, options: LayoutOptions): D
     const shown = state.notices.map((n) => truncate(mask(n), content));
     row(earlier > 0 ? `notices +${earlier}` : 'notices', shown, 'warn', true);
   }
+
+  if (state.topics.length) topicLines(state, options, width, lines);
 
   lines.push({ text: 'last events', tone: 'heading' });
   // Room left on the screen: one row for the line ink adds after the frame, one spare.

@@ -29,7 +29,19 @@ export interface DashboardState {
   /** Why the run ended, once it has. */
   stopped?: string;
   stoppedAt?: number;
+  /** Each partition's lag, from the newest lag report. */
+  partitionLag: Array<{ topic: string; partition: number; lag: number }>;
+  /** Records received per second of the clock (epoch second → count), the last RATE_WINDOW_S + 1 seconds. */
+  receivedPerSecond: Map<number, number>;
+  /** The topics the keys act on (full names), once the run hands over its controls; the selected one by index. */
+  topics: string[];
+  selected: number;
+  /** What the last key did ("halted solved-package"), shown until the next key. */
+  keyNote?: string;
 }
+
+/** messages/s is the mean over this many whole seconds before the current one. */
+export const RATE_WINDOW_S = 5;
 
 export const RECENT_EVENTS = 8;
 export const RECENT_NOTICES = 3;
@@ -60,6 +72,10 @@ export function emptyDashboard(): DashboardState {
     notices: [],
     noticeCount: 0,
     decisions: { taken: 0, notDue: 0, triggers: 0 },
+    partitionLag: [],
+    receivedPerSecond: new Map(),
+    topics: [],
+    selected: 0,
   };
 }
 
@@ -82,6 +98,7 @@ export function applyEvent(state: DashboardState, event: InvestigatorEvent): voi
       break;
     case 'lag':
       if (typeof event.total === 'number') state.lag = event.total;
+      if (Array.isArray(event.byPartition)) state.partitionLag = event.byPartition as DashboardState['partitionLag'];
       break;
     case 'knowledge':
       if (event.state === 'catching-up' || event.state === 'caught-up')
@@ -99,6 +116,12 @@ export function applyEvent(state: DashboardState, event: InvestigatorEvent): voi
       if (event.outcome === 'taken') state.decisions.taken++;
       else state.decisions.notDue++;
       break;
+    case 'received': {
+      const second = Math.floor(Date.parse(event.ts) / 1000);
+      state.receivedPerSecond.set(second, (state.receivedPerSecond.get(second) ?? 0) + 1);
+      for (const old of state.receivedPerSecond.keys()) if (old < second - RATE_WINDOW_S - 1) state.receivedPerSecond.delete(old);
+      break;
+    }
     case 'paused': {
       const what = displayText(event.topic ?? event.namespace ?? '');
       if (what && !state.halted.includes(what)) state.halted.push(what);
@@ -169,4 +192,18 @@ export function formatUptime(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
+}
+
+/** Messages received per second, averaged over the RATE_WINDOW_S whole seconds before `now`. */
+export function messagesPerSecond(state: DashboardState, now: number): number {
+  const current = Math.floor(now / 1000);
+  let sum = 0;
+  for (const [second, count] of state.receivedPerSecond) if (second >= current - RATE_WINDOW_S && second < current) sum += count;
+  return sum / RATE_WINDOW_S;
+}
+
+/** Moves the selection by `delta` topics, staying within the list. */
+export function selectTopic(state: DashboardState, delta: number): void {
+  if (state.topics.length === 0) return;
+  state.selected = Math.min(state.topics.length - 1, Math.max(0, state.selected + delta));
 }

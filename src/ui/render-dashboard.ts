@@ -14,10 +14,24 @@ import { createElement } from 'react';
 import { render, type Instance } from 'ink';
 import type { EventSink } from '../investigate/events.js';
 import { Dashboard } from './dashboard.js';
-import { addNotice, applyEvent, emptyDashboard } from './dashboard-model.js';
+import { addNotice, applyEvent, emptyDashboard, selectTopic } from './dashboard-model.js';
+
+/** What the keys act on: the run's topics (src/investigate/operator.ts TopicControls). */
+export interface DashboardControls {
+  readonly topics: string[];
+  readonly halt: (topic: string) => 'halted' | 'already' | 'unknown';
+  readonly resume: (topic: string) => 'resumed' | 'already' | 'unknown';
+}
+
+type KeyboardInput = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(raw: boolean): unknown };
+
+/** The screen cleared and the cursor home: after a shrink, the old frame's wrapped lines cannot be erased one by one. */
+export const CLEAR_SCREEN = '\u001b[2J\u001b[3J\u001b[H';
 
 export interface DashboardHandle {
   sink: EventSink;
+  /** Hands over the run's topic controls: ↑/↓ select a topic, h halts it, r resumes it. */
+  readonly attach: (controls: DashboardControls) => void;
   /** Draws the final frame, leaves it on the screen and gives the terminal (and stderr) back. */
   close(): Promise<void>;
 }
@@ -31,6 +45,10 @@ export interface DashboardOptions {
   intervalMs?: number;
   now?: () => number;
   debug?: boolean;
+  /** The keyboard (a terminal stdin, read in raw mode while the dashboard is up). */
+  stdin?: KeyboardInput;
+  /** q quits (interrupt false); Ctrl-C, which raw mode turns into a key, interrupts (true). */
+  onQuit?: (interrupt: boolean) => void;
 }
 
 type Sized = NodeJS.WritableStream & { columns?: number; rows?: number; isTTY?: boolean };
@@ -97,17 +115,68 @@ export function renderDashboard(stdout: NodeJS.WritableStream, options: Dashboar
     if (instance && (dirty || now() - lastDraw >= 1000)) draw();
   }, options.intervalMs ?? 200);
   timer.unref();
-  const onResize = () => draw();
+  // A terminal that shrinks wraps the old frame's lines, which ink then cannot erase one by one: clear the screen.
+  let size = { columns: terminal.columns ?? 0, rows: terminal.rows ?? 0 };
+  const onResize = () => {
+    const now = { columns: terminal.columns ?? 0, rows: terminal.rows ?? 0 };
+    if (instance && (now.columns < size.columns || now.rows < size.rows)) {
+      instance.clear();
+      terminal.write(CLEAR_SCREEN);
+    }
+    size = now;
+    draw();
+  };
   terminal.on('resize', onResize);
+
+  let controls: DashboardControls | undefined;
+  const keyboard = options.stdin?.isTTY && options.onQuit ? options.stdin : undefined;
+  const onKey = (data: Buffer | string) => {
+    const key = data.toString();
+    const topic = state.topics[state.selected];
+    if (key === 'q' || key === 'Q') return options.onQuit!(false);
+    if (key === '\u0003') return options.onQuit!(true);
+    if (key === '\u001b[A' || key === 'k') selectTopic(state, -1);
+    else if (key === '\u001b[B' || key === 'j') selectTopic(state, 1);
+    else if ((key === 'h' || key === 'r') && controls && topic) {
+      const short = topic.split('.').pop();
+      const outcome = key === 'h' ? controls.halt(topic) : controls.resume(topic);
+      state.keyNote = {
+        halted: `halted ${short}`,
+        resumed: `resumed ${short}`,
+        already: `${short} is already ${key === 'h' ? 'halted' : 'running'}`,
+        unknown: `${short} is not consumed`,
+      }[outcome];
+    } else return;
+    draw();
+  };
+  if (keyboard) {
+    keyboard.setRawMode?.(true);
+    keyboard.on('data', onKey);
+    keyboard.resume();
+  }
+  const releaseKeyboard = () => {
+    if (!keyboard) return;
+    keyboard.off('data', onKey);
+    keyboard.setRawMode?.(false);
+    keyboard.pause();
+  };
+
   return {
     sink: (event) => {
       applyEvent(state, event);
       dirty = true;
       if (!instance) start();
     },
+    attach: (given) => {
+      controls = given;
+      state.topics = [...given.topics];
+      state.selected = 0;
+      dirty = true;
+    },
     close: async () => {
       clearInterval(timer);
       terminal.off('resize', onResize);
+      releaseKeyboard();
       if (!instance) return;
       draw();
       instance.unmount();

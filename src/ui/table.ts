@@ -1,9 +1,11 @@
 /**
  * A small presenter shared by commands that print lists: aligned tables
  * (coloured only when asked, so NO_COLOR and pipes stay plain), and JSON or
- * YAML documents for scripts.
+ * YAML documents for scripts. A cell's control characters are shown as
+ * escapes (`\x1b`): a value from a message cannot drive the terminal.
  */
 import { Chalk } from 'chalk';
+import { terminalSafeLine } from '../core/terminal.js';
 
 export type CellStyle = 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold';
 
@@ -16,19 +18,28 @@ export interface Column<Row> {
   truncate?: boolean;
   /** A colour for the cell, by its row (used only when colour is on). */
   style?: (row: Row) => CellStyle | undefined;
+  /**
+   * How readily the column gives way when the table is wider than the terminal: columns with
+   * one are left out, the highest first, before any cell is shortened. Without one, never.
+   */
+  dropOrder?: number;
+  /** Shown only with `-o wide` (kubectl's extra columns). */
+  wideOnly?: boolean;
 }
 
 export interface TableOptions {
   color?: boolean;
-  /** Terminal width: wide columns are shortened with `…` to fit. */
+  /** Terminal width: the least useful columns are left out, then wide columns shortened with `…`, to fit. */
   width?: number;
+  /** `-o wide`: every column, nothing left out or shortened, whatever the width. */
+  wide?: boolean;
 }
 
 const MIN_COLUMN = 4;
 
 function cellText(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '-';
-  return String(value).replace(/\s+/g, ' ');
+  return terminalSafeLine(String(value).replace(/\s+/g, ' '));
 }
 
 function fit(text: string, width: number): string {
@@ -49,14 +60,36 @@ function fitWidths(widths: number[], shortenable: boolean[], limit: number | und
   return out;
 }
 
-export function renderTable<Row>(rows: Row[], columns: Array<Column<Row>>, options: TableOptions = {}): string {
+/** The columns that fit `limit`: those with a dropOrder leave, the highest first (the rightmost of equals), until the rest fit. */
+function columnsThatFit<Row>(columns: Array<Column<Row>>, natural: number[], limit: number | undefined, gap: number): number[] {
+  const kept = columns.map((_, i) => i);
+  if (!limit) return kept;
+  const total = () => kept.reduce((sum, i) => sum + natural[i], 0) + gap * (kept.length - 1);
+  while (total() > limit) {
+    let leaving: number | undefined;
+    for (const i of kept) {
+      const order = columns[i].dropOrder;
+      if (order !== undefined && (leaving === undefined || order >= columns[leaving].dropOrder!)) leaving = i;
+    }
+    if (leaving === undefined) break;
+    kept.splice(kept.indexOf(leaving), 1);
+  }
+  return kept;
+}
+
+export function renderTable<Row>(rows: Row[], allColumns: Array<Column<Row>>, options: TableOptions = {}): string {
   const chalk = new Chalk({ level: options.color ? 1 : 0 });
-  const cells = rows.map((row) => columns.map((c) => cellText(c.value(row))));
-  const natural = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i].length)));
+  const shown = options.wide ? allColumns : allColumns.filter((c) => !c.wideOnly);
+  const allCells = rows.map((row) => shown.map((c) => cellText(c.value(row))));
+  const allNatural = shown.map((c, i) => Math.max(c.header.length, ...allCells.map((r) => r[i].length)));
+  const kept = options.wide ? shown.map((_, i) => i) : columnsThatFit(shown, allNatural, options.width, 2);
+  const columns = kept.map((i) => shown[i]);
+  const cells = allCells.map((r) => kept.map((i) => r[i]));
+  const natural = kept.map((i) => allNatural[i]);
   const widths = fitWidths(
     natural,
     columns.map((c) => c.truncate !== false),
-    options.width,
+    options.wide ? undefined : options.width,
     2,
   );
   const pad = (text: string, i: number) => {
@@ -84,11 +117,16 @@ export function renderGrid(header: string[], rows: string[][]): string {
   );
 }
 
+/** `-o name`: one name per line. */
+export function renderNames(names: readonly string[]): string {
+  return names.map((name) => `${name}\n`).join('');
+}
+
 /** `key: value` lines for one record, keys aligned. */
 export function renderFields(fields: Array<[string, string | number | boolean | null | undefined]>, options: TableOptions = {}): string {
   const chalk = new Chalk({ level: options.color ? 1 : 0 });
   const width = Math.max(0, ...fields.map(([k]) => k.length));
-  return fields.map(([key, value]) => `${chalk.dim(`${key}:`.padEnd(width + 1))} ${cellText(value)}`).join('\n') + '\n';
+  return fields.map(([key, value]) => `${chalk.dim(`${terminalSafeLine(key)}:`.padEnd(width + 1))} ${cellText(value)}`).join('\n') + '\n';
 }
 
 /** A document for scripts: JSON (2-space indent, stable key order as built) or YAML. */
@@ -105,10 +143,15 @@ export async function renderOutput(data: unknown, format: 'json' | 'yaml'): Prom
  */
 export async function renderRecords<Row>(
   rows: Row[],
-  format: 'table' | 'json' | 'yaml' | 'ndjson',
-  table: (rows: Row[]) => string,
+  format: 'table' | 'wide' | 'json' | 'yaml' | 'ndjson' | 'name',
+  table: (rows: Row[], wide: boolean) => string,
+  name?: (row: Row) => string,
 ): Promise<string> {
   if (format === 'json' || format === 'yaml') return renderOutput(rows, format);
   if (format === 'ndjson') return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
-  return table(rows);
+  if (format === 'name') {
+    if (!name) throw new Error('-o name was accepted for records that have no name');
+    return renderNames(rows.map(name));
+  }
+  return table(rows, format === 'wide');
 }

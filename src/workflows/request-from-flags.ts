@@ -7,6 +7,8 @@
  */
 import { UsageError, UserError } from '../core/errors.js';
 import { parsePackageSpec } from '../messages/package-spec.js';
+import { nestingBeyond, tooDeepReason } from '../messages/json-depth.js';
+import { isSecretField } from '../messages/secrets.js';
 import { kindSpec } from './kinds.js';
 import { WORKFLOW_KINDS, type WorkflowKind, type WorkflowRequest } from './types.js';
 
@@ -38,6 +40,45 @@ function keyValue(text: string, flag: string): [string, string] {
   const at = text.indexOf('=');
   if (at <= 0) throw new UsageError(`${flag} takes KEY=VALUE (got ${JSON.stringify(text)})`);
   return [text.slice(0, at), text.slice(at + 1)];
+}
+
+/** The path of the first password-named field holding a value in a JSON document, if any. */
+function secretFieldIn(value: unknown, path: string, depth: number): string | undefined {
+  if (typeof value !== 'object' || value === null || depth > 600) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+    if (!Array.isArray(value) && isSecretField(key) && item !== null && item !== '') return at;
+    const inner = secretFieldIn(item, at, depth + 1);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+/**
+ * `-p NAME=VALUE`: a value whose JSON carries a password is refused. Parameters are
+ * stored in the workflow, the ledger and Argo's UI for anyone to read; a secret
+ * belongs in a Kubernetes Secret, handed in with --secret.
+ */
+function parameter(text: string): [string, string] {
+  const [name, value] = keyValue(text, '-p');
+  const trimmed = value.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    if (nestingBeyond(trimmed) !== undefined) throw new UsageError(`-p ${name}: ${tooDeepReason()}`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      return [name, value];
+    }
+    const field = secretFieldIn(parsed, '', 0);
+    if (field !== undefined) {
+      throw new UsageError(
+        `-p ${name}: the value carries a password field (${field}); a parameter is stored in the workflow and the ledger for anyone to read`,
+        `put the password in a Kubernetes Secret and pass it with --secret ENV=SECRET_NAME:KEY`,
+      );
+    }
+  }
+  return [name, value];
 }
 
 /** Which parameters a `name==version` operand fills, per kind. */
@@ -108,7 +149,7 @@ export function requestFromCli(input: CliRequestInput, defaults: RequestDefaults
   const kind = parseKind(input.kind);
   const parameters = packageParameters(kind, input, defaults);
   for (const text of input.parameters) {
-    const [name, value] = keyValue(text, '-p');
+    const [name, value] = parameter(text);
     parameters[name] = value;
   }
   return { kind, parameters, force: input.force, secretRefs: secretRefs(input.secrets) };
@@ -118,7 +159,7 @@ export function requestFromCli(input: CliRequestInput, defaults: RequestDefaults
 export function withOverrides(request: WorkflowRequest, overrides: { parameters: string[]; secrets: string[] }): WorkflowRequest {
   const parameters = { ...request.parameters };
   for (const text of overrides.parameters) {
-    const [name, value] = keyValue(text, '-p');
+    const [name, value] = parameter(text);
     parameters[name] = value;
   }
   return { ...request, parameters, secretRefs: secretRefs(overrides.secrets) ?? request.secretRefs };

@@ -108,6 +108,17 @@ export interface KubeClient {
   countPending(namespace: string): Promise<number>;
   /** Every workflow labelled app=thoth in the namespace, with its status. */
   listWorkflows(namespace: string): Promise<Workflow[]>;
+  /** What `thoth doctor` asks the API server (absent on clients that cannot). */
+  readonly diagnostics?: KubeDiagnostics;
+}
+
+export interface KubeDiagnostics {
+  /** The API server's version, and its clock (the Date header of the answer), in ms since the epoch. */
+  server(): Promise<{ version: string; date?: number }>;
+  /** The resources served under group/version (discovery); undefined when the API server does not serve it. */
+  resources(group: string, version: string): Promise<string[] | undefined>;
+  /** SelfSubjectAccessReview: may this identity do `verb` on group/resource in the namespace. */
+  canI(verb: string, group: string, resource: string, namespace: string): Promise<boolean>;
 }
 
 /** What scheduling one workflow ended in. */

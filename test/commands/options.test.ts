@@ -51,20 +51,24 @@ describe('tail options', () => {
     [['solved-package', '--offset', '0', '--group', 'g'], { start: { from: 'offset', offset: 0 }, group: 'g' }],
     [['solved-package', '--filter', 'package_name=Flask'], { filters: [{ path: ['package_name'], expected: 'Flask' }] }],
     [['dead-letter', 'custom.topic'], { topics: ['thoth.investigator.dead-letter', 'custom.topic'] }],
+    // Any case; `pretty`, the old name of the table, still works.
+    [['solved-package', '-o', 'WIDE'], { format: 'wide' }],
+    [['solved-package', '-o', 'pretty'], { format: 'table' }],
+    [['solved-package', '-o', 'yaml'], { format: 'yaml' }],
   ])('%j', (argv, expected) => {
     expect(parsed(tailCommand, argv)).toMatchObject(expected);
   });
 
-  it('defaults to pretty on a terminal and prefixes the deployment name', () => {
+  it('defaults to a table on a terminal and prefixes the deployment name', () => {
     expect(parsed(tailCommand, ['solved-package'], context({ THOTH_DEPLOYMENT_NAME: 'staging' }, true))).toMatchObject({
       topics: ['staging.thoth.solver.solved-package'],
-      format: 'pretty',
+      format: 'table',
       deploymentName: 'staging',
     });
   });
 
   it.each([
-    [['solved-package', '-o', 'yaml'], '-o must be one of pretty, ndjson, json, got "yaml"'],
+    [['solved-package', '-o', 'name'], '-o must be one of table, wide, json, yaml, ndjson, got "name"'],
     [['solved-package', '--count', '0'], '--count must be a positive integer, got "0"'],
     [['solved-package', '--since', 'yesterday'], '--since expects a duration like 10m, 2h, 1d or an ISO-8601 date, got "yesterday"'],
     [['solved-package', '--from-beginning', '--offset', '3'], '--from-beginning and --offset cannot be used together'],
@@ -117,7 +121,7 @@ describe('publish options', () => {
       '--recommendation-type must be one of latest, stable, testing, performance, security, got "bogus"',
     ],
     [['solved-package', '--adviser-id', 'a'], '--adviser-id applies to unresolved-package only'],
-    [['solved-package', '-o', 'xml'], '-o must be one of table, json, yaml, ndjson, got "xml"'],
+    [['solved-package', '-o', 'xml'], `-o must be one of table, wide, json, yaml, ndjson, got "xml" (did you mean 'yaml'?)`],
   ])('refuses %j', (argv, message) => {
     expect(refusal(publishCommand, argv)).toContain(message);
   });
@@ -150,13 +154,21 @@ describe('replay options', () => {
     [['a', '--resume-from', 'c:3'], '--resume-from names "c", which is not one of the files to replay'],
     [['a', '--resume-from', 'a:0'], '--resume-from expects LINE or FILE:LINE (a line number from 1)'],
     [['a', '--retry-for', 'soon'], '--retry-for expects a duration like 30s, 5m or 1h'],
-    [['a', '-o', 'ndjson'], '-o must be one of table, json, yaml, got "ndjson"'],
+    [['a', '-o', 'ndjson'], `-o must be one of table, wide, json, yaml, got "ndjson" (did you mean 'json'?)`],
   ])('refuses %j', (argv, message) => {
     expect(refusal(replayCommand, argv)).toContain(message);
   });
 });
 
 describe('investigate options', () => {
+  it.each([
+    [['--from', 'f.ndjson'], 'ndjson'],
+    [['--from', 'f.ndjson', '-o', 'text'], 'table'],
+    [['--from', 'f.ndjson', '-o', 'json'], 'json'],
+  ])('%j prints %s', (argv, format) => {
+    expect(parsed(investigateCommand, argv).format).toBe(format);
+  });
+
   it('reads the settings under the flags', () => {
     const options = parsed(
       investigateCommand,
@@ -216,7 +228,9 @@ describe('investigate options', () => {
     [['--group', ' '], '--group must name a consumer group'],
     [['--batch-max', '0'], '--batch-max must be a positive integer, got "0"'],
     [['--batch-ms', 'soon'], '--batch-ms must be a positive integer, got "soon"'],
-    [['-o', 'yaml'], '-o must be one of text, ndjson, got "yaml"'],
+    [['-o', 'name'], '-o must be one of table, wide, json, yaml, ndjson, got "name"'],
+    [['--expect', 'e.json'], '--expect applies to a --from run'],
+    [['--allow-dead-letters'], '--allow-dead-letters applies to a --from run'],
   ])('refuses %j', (argv, message) => {
     expect(refusal(investigateCommand, argv)).toContain(message);
   });
@@ -258,7 +272,7 @@ describe('submit options', () => {
   });
 
   it.each([
-    [['solver', 'requests==2.25.1', '-o', 'table'], '-o must be one of name, yaml, json (got "table")'],
+    [['solver', 'requests==2.25.1', '-o', 'table'], '-o must be one of json, yaml, name, got "table"'],
     [['solver', 'requests==2.25.1', '--dry-run', 'yes'], '--dry-run must be client or server (got "yes")'],
     [['solver', 'requests==2.25.1', '--wait', '--watch'], '--wait and --watch cannot be used together'],
     [['solver', 'requests==2.25.1', '--timeout', '5m'], '--timeout limits --wait or --watch'],
@@ -280,6 +294,7 @@ describe('query options', () => {
       { request: { what: 'workflows', kind: 'solver', status: 'Failed', since: new Date(NOW - 7_200_000).toISOString() } },
     ],
     [['sql', 'SELECT 1'], { request: { what: 'sql', text: 'SELECT 1' } }],
+    [['workflows', '--status', 'failed', '--kind', 'Solver'], { request: { what: 'workflows', kind: 'solver', status: 'Failed' } }],
     [['stats'], { request: { what: 'stats' }, solvers: ['solver-rhel-8-py38', 'solver-fedora-34-py39', 'solver-fedora-35-py310'] }],
   ])('%j', (argv, expected) => {
     expect(parsed(queryCommand, argv)).toMatchObject(expected);
@@ -287,8 +302,9 @@ describe('query options', () => {
 
   it.each([
     [['workflows', '--kind', 'solvers'], '--kind must be one of solver, revsolver'],
-    [['workflows', '--status', 'failed'], '--status must be one of recorded, Pending, Running, Succeeded, Failed, Error, got "failed"'],
-    [['stats', '-o', 'xml'], '-o must be one of table, json, yaml, got "xml"'],
+    [['stats', '-o', 'xml'], `-o must be one of table, wide, json, yaml, got "xml" (did you mean 'yaml'?)`],
+    [['stats', '-o', 'name'], '-o must be one of table, wide, json, yaml, got "name"'],
+    [['workflows', '--status', 'done'], '--status must be one of recorded, Pending, Running, Succeeded, Failed, Error, got "done"'],
     [['workflows', '--since', 'yesterday'], 'expected a duration such as 10m, 2h, 3d'],
     [['unsolved', '--limit', 'x'], 'expected a whole number'],
     [['nonsense'], "unknown command 'nonsense'"],
@@ -313,9 +329,10 @@ describe('topics and schema options', () => {
   });
 
   it.each([
-    [['unresolved-package'], { typeName: 'unresolved-package' }],
-    [['unresolved-package', '--list'], { typeName: undefined }],
-    [[], { typeName: undefined }],
+    [['unresolved-package'], { typeName: 'unresolved-package', output: 'json' }],
+    [['unresolved-package', '-o', 'YAML'], { typeName: 'unresolved-package', output: 'yaml' }],
+    [['unresolved-package', '--list'], { output: 'table' }],
+    [['-o', 'name'], { output: 'name' }],
   ])('schema %j', (argv, expected) => {
     expect(parsed(schemaCommand, argv)).toEqual(expected);
   });

@@ -118,7 +118,7 @@ describe.each(TRANSPORTS)('message commands on the %s broker', (kind) => {
     const sent = await s.thoth(['replay', file, '--include-invalid']);
     expect(sent.code).toBe(0);
 
-    const pretty = await s.thoth(['tail', 'solved-package', '--exit-at-end', '-o', 'pretty']);
+    const pretty = await s.thoth(['tail', 'solved-package', '--exit-at-end', '-o', 'table']);
     expect(pretty.stdout).toContain('INVALID solved-package v1');
     expect(pretty.stdout).toMatch(/✗ package_version: .*str/);
     expect(pretty.stdout).toMatch(/✗ index_url: /);
@@ -145,7 +145,7 @@ describe.each(TRANSPORTS)('message commands on the %s broker', (kind) => {
       'registry_password=hunter22',
     ]);
     expect(published.code).toBe(0);
-    for (const format of ['pretty', 'ndjson', 'json']) {
+    for (const format of ['table', 'wide', 'ndjson', 'json', 'yaml']) {
       const masked = await s.thoth(['tail', 'package-extract-trigger', '--exit-at-end', '-o', format]);
       expect(masked.stdout).toContain('***');
       expect(masked.stdout + masked.stderr).not.toContain('hunter22');

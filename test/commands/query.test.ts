@@ -188,9 +188,10 @@ describe('thoth query', () => {
     expect(await queryJson(path, 'unsolved')).toEqual([
       { package_name: 'requests', package_version: '2.25.1', index_url: INDEX, lacking: ['solver-fedora-35-py310'] },
     ]);
-    expect(await queryJson(path, 'unsolved', '--solver', 'solver-fedora-34-py39', '--limit', '1')).toEqual([
-      { package_name: 'requests', package_version: '2.25.1', index_url: INDEX, lacking: ['solver-fedora-34-py39'] },
+    expect(await queryJson(path, 'unsolved', '--solver', 'solver-fedora-35-py310', '--limit', '1')).toEqual([
+      { package_name: 'requests', package_version: '2.25.1', index_url: INDEX, lacking: ['solver-fedora-35-py310'] },
     ]);
+    expect(await queryJson(path, 'unsolved', '--solver', 'solver-rhel-8-py38')).toEqual([]);
     expect(await queryJson(path, 'si-unanalyzed')).toEqual([
       { package_name: 'requests', package_version: '2.25.1', index_url: INDEX, security_indicators: 'none' },
     ]);
@@ -263,9 +264,44 @@ describe('thoth query', () => {
     expect(parseYaml(before.stdout)).toMatchObject({ schema_version: SCHEMA_VERSION });
     const between = await runThoth(['--db', path, 'query', '-o', 'json', 'workflows', '--kind', 'solver'], { env });
     expect((JSON.parse(between.stdout) as unknown[]).length).toBe(1);
-    const none = await runThoth(['-o', 'json', 'schema', 'solved-package'], { env });
-    expect(none).toMatchObject({ code: 2, stdout: '' });
-    expect(none.stderr).toContain('thoth schema has no -o/--output option');
+    const refused = await runThoth(['--db', path, '-o', 'name', 'query', 'stats'], { env });
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toContain(`-o must be one of table, wide, json, yaml, got "name"`);
+    const names = await runThoth(['--db', path, 'query', 'workflows', '-o', 'name'], { env });
+    expect(names.stdout.trimEnd().split('\n')).toHaveLength(2);
+    const lines = await runThoth(['--db', path, 'query', 'workflows', '-o', 'ndjson'], { env });
+    expect(
+      lines.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { name: string }).name),
+    ).toEqual(names.stdout.trimEnd().split('\n'));
+  });
+
+  it('takes filter values in any case, and refuses one that names nothing, listing the valid ones', async () => {
+    const { path, store } = seeded();
+    store.close();
+    const failed = await runThoth(['--db', path, 'query', 'workflows', '--status', 'failed'], { env });
+    expect(failed.code).toBe(0);
+    expect((JSON.parse(failed.stdout) as Array<{ status: string }>).map((w) => w.status)).toEqual(['Failed']);
+    const kind = await runThoth(['--db', path, 'query', 'workflows', '--kind', 'SOLVER'], { env });
+    expect(JSON.parse(kind.stdout)).toHaveLength(1);
+    for (const [args, message] of [
+      [['workflows', '--kind', 'solvr'], `--kind must be one of solver, revsolver`],
+      [['workflows', '--kind', 'solvr'], `got "solvr" (did you mean 'solver'?)`],
+      [
+        ['workflows', '--status', 'faild'],
+        `--status must be one of recorded, Pending, Running, Succeeded, Failed, Error, got "faild" (did you mean 'Failed'?)`,
+      ],
+      [['unsolved', '--solver', 'nope'], '--solver must be one of solver-rhel-8-py38, solver-fedora-35-py310, got "nope"'],
+      [['unsolved', '--solver', 'solver-rhel-8-py39'], `(did you mean 'solver-rhel-8-py38'?)`],
+    ] as const) {
+      const result = await runThoth(['--db', path, 'query', ...args], { env });
+      expect(result, args.join(' ')).toMatchObject({ code: 2, stdout: '' });
+      expect(result.stderr).toContain(message);
+    }
+    const solver = await runThoth(['--db', path, 'query', 'unsolved', '--solver', 'Solver-RHEL-8-py38'], { env });
+    expect(solver.code).toBe(0);
   });
 
   it('honours --limit 0 in every list', async () => {
@@ -281,7 +317,10 @@ describe('thoth query', () => {
     store.close();
     const plain = await runThoth(['--db', path, 'query', 'workflows'], { env, tty: true });
     const lines = plain.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+KIND\s+NAMESPACE\s+STATUS\s+CREATED\s+SOURCE$/);
+    // 120 columns: the source, the least useful column, gives way; -o wide shows it.
+    expect(lines[0]).toMatch(/^NAME\s+KIND\s+NAMESPACE\s+STATUS\s+CREATED$/);
+    const wide = await runThoth(['--db', path, 'query', 'workflows', '-o', 'wide'], { env, tty: true });
+    expect(wide.stdout.split('\n')[0]).toMatch(/^NAME\s+KIND\s+NAMESPACE\s+STATUS\s+CREATED\s+SOURCE$/);
     const statusColumn = lines[0].indexOf('STATUS');
     expect(lines.slice(1).map((l) => l.slice(statusColumn).split(/\s+/)[0])).toEqual(['recorded', 'Failed']);
     const coloured = await runThoth(['--db', path, 'query', 'workflows'], { env: { ...env, NO_COLOR: undefined }, tty: true });
@@ -308,7 +347,7 @@ describe('thoth query', () => {
     }
     const help = await runThoth(['query', 'workflows', '--help'], { env });
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('$ thoth query workflows --kind solver --status Failed');
+    expect(help.stdout).toContain('$ thoth query workflows --kind solver --status failed');
   });
 
   it('says so when there is no cache, and creates none', async () => {

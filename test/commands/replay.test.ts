@@ -150,4 +150,17 @@ describe('thoth replay', () => {
     expect(kept.timestamp).toBe(1);
     expect(fresh.timestamp).toBeGreaterThan(1);
   });
+
+  it('stamps a line that has no timestamp (or key, or headers) with the time it is read', async () => {
+    const s = site('embedded');
+    const before = Date.now();
+    const stdin = `${JSON.stringify({ topic: 'thoth.repo-init', value: repoInit })}\n`;
+    const result = await s.thoth(['replay', '-', '--keep-timestamps'], { stdin });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('sent 1 message');
+    const [sent] = lines((await s.thoth(['tail', 'repo-init', '--exit-at-end', '-o', 'ndjson'])).stdout);
+    expect(sent).toMatchObject({ key: null, headers: {}, value: repoInit });
+    expect(sent.timestamp).toBeGreaterThanOrEqual(before);
+    expect(sent.timestamp).toBeLessThanOrEqual(Date.now());
+  });
 });

@@ -44,6 +44,42 @@ describe('thoth schema', () => {
     for (const line of lines.slice(1)) expect(line.slice(column)).toMatch(/^thoth\./);
   });
 
+  test('--list takes -o json, the global -o too, and -o name', async () => {
+    for (const argv of [
+      ['schema', '--list', '-o', 'json'],
+      ['-o', 'json', 'schema', '--list'],
+      ['schema', '--list', '-o', 'JSON'],
+    ]) {
+      const result = await runThoth(argv);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      const list = JSON.parse(result.stdout) as Array<{ type: string }>;
+      expect(list).toHaveLength(20);
+      expect(list).toContainEqual({ type: 'unresolved-package', base_topic: 'thoth.investigator.unresolved-package', version: 'v1' });
+    }
+    const names = await runThoth(['schema', '-o', 'name']);
+    expect(names.stdout.trimEnd().split('\n')).toEqual(MESSAGE_TYPES.map((t) => t.name));
+  });
+
+  test('a schema prints as YAML with -o yaml; a table of one schema is refused', async () => {
+    const yaml = await runThoth(['schema', 'unresolved-package', '-o', 'yaml']);
+    expect(yaml.code).toBe(0);
+    expect(yaml.stdout).toContain('title: unresolved-package\n');
+    const table = await runThoth(['schema', 'unresolved-package', '-o', 'table']);
+    expect(table).toMatchObject({ code: 2, stdout: '' });
+    expect(table.stderr).toContain('-o table applies to the list of types (--list); a schema prints as json or yaml');
+  });
+
+  test('an unknown -o lists the valid choices and suggests one', async () => {
+    for (const argv of [
+      ['schema', '--list', '-o', 'jsn'],
+      ['-o', 'jsn', 'schema', '--list'],
+    ]) {
+      const result = await runThoth(argv);
+      expect(result).toMatchObject({ code: 2, stdout: '' });
+      expect(result.stderr).toContain(`-o must be one of table, wide, json, yaml, name, got "jsn" (did you mean 'json'?)`);
+    }
+  });
+
   test('--help shows examples', async () => {
     const result = await runThoth(['schema', '--help']);
     expect(result.code).toBe(0);

@@ -59,7 +59,7 @@ describe('thoth submit refuses while parsing', () => {
     [
       'a bad -o value',
       ['submit', 'revsolver', 'flask==2.0.1', '--namespace', 'thoth', '-o', 'table'],
-      /-o must be one of name, yaml, json/,
+      /-o must be one of json, yaml, name/,
     ],
     [
       '--wait with a dry run',

@@ -19,7 +19,7 @@ describe('thoth tail arguments', () => {
       '--filter: no tailed message type has a field "pakage_name" (did you mean \'package_name\'?)',
     ],
     [['tail', 'solved-package', '--filter', 'package_name'], '--filter expects field=value, got "package_name"'],
-    [['tail', 'solved-package', '-o', 'yaml'], '-o must be one of pretty, ndjson, json, got "yaml"'],
+    [['tail', 'solved-package', '-o', 'jsn'], `-o must be one of table, wide, json, yaml, ndjson, got "jsn" (did you mean 'json'?)`],
     [
       ['tail', 'solved-package', '--deployment-name', 'a/b'],
       '--deployment-name "a/b" cannot prefix a topic: a deployment name may contain only ASCII letters',

@@ -23,7 +23,8 @@ describe('thoth topics on Kafka, as kcat -L shows them', () => {
   it("creates topics with upstream's compression variables and lists leaders, high-water marks and settings", async () => {
     const s = site('kafka');
     const env = { ...s.env, KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE: 'zstd', KAFKA_TOPIC_PRODUCER_COMPRESSION_LEVEL: '7' };
-    expect((await s.thoth(['topics', 'create', '-o', 'json'], { env })).code).toBe(0);
+    const created = await s.thoth(['topics', 'create', '-o', 'json'], { env });
+    expect(created.code, created.stderr).toBe(0);
     for (const version of ['1.0.0', '1.0.1']) {
       const sent = await s.thoth(['publish', 'missing-package-version', `flask==${version}`, '-o', 'json'], { env });
       expect(sent.code, sent.stderr).toBe(0);

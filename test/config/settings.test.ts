@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSettings } from '../../src/config/settings.js';
 import { UsageError } from '../../src/core/errors.js';
@@ -76,5 +79,51 @@ describe('readSettings', () => {
     expect(readSettings({ KAFKA_SASL_PASSWORD: 'hunter2-secret', KAFKA_CLIENT_ID: 'thoth', API_TOKEN: 'abc' }).secrets).toEqual([
       'hunter2-secret',
     ]);
+  });
+});
+
+describe('readSettings with a context', () => {
+  const file = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'thoth-settings-'));
+    const path = join(dir, 'config.yaml');
+    writeFileSync(
+      path,
+      [
+        'current-context: staging',
+        'contexts:',
+        '  staging:',
+        '    broker: k1:9092,k2:9092',
+        '    cache: /srv/staging.db',
+        '    solvers: [solver-rhel-9-py39, solver-fedora-36-py311]',
+        '    kube-context: staging-cluster',
+        '    namespaces: { middletier: mt, backend: be }',
+        '  laptop:',
+        '    broker: embedded',
+        '',
+      ].join('\n'),
+    );
+    return path;
+  };
+
+  it('takes what the environment does not set from the context (THOTH_CONFIG names the file)', () => {
+    const s = readSettings({ THOTH_CONFIG: file() });
+    expect(s.context).toMatchObject({ name: 'staging', chosenBy: expect.stringMatching(/^current-context of /) });
+    expect(s.broker).toEqual({ kind: 'kafka', bootstrap: ['k1:9092', 'k2:9092'] });
+    expect(s.cachePath).toBe('/srv/staging.db');
+    expect(s.solvers).toEqual(['solver-rhel-9-py39', 'solver-fedora-36-py311']);
+    expect(s.kube.context).toBe('staging-cluster');
+    expect(s.namespaces).toEqual({ middletier: 'mt', backend: 'be' });
+  });
+
+  it('lets the environment and the flags win, and chooses another context by flag or THOTH_CONTEXT', () => {
+    const path = file();
+    expect(readSettings({ THOTH_CONFIG: path, THOTH_SOLVERS: 'solver-rhel-8-py36' }).solvers).toEqual(['solver-rhel-8-py36']);
+    expect(readSettings({ THOTH_CONFIG: path }, { db: '/tmp/flag.db' }).cachePath).toBe('/tmp/flag.db');
+    expect(readSettings({ THOTH_CONFIG: path, THOTH_CONTEXT: 'laptop', HOME: '/home/u' }).broker).toEqual({
+      kind: 'embedded',
+      path: '/home/u/.thoth/thoth.db',
+    });
+    expect(readSettings({ THOTH_CONFIG: path, THOTH_CONTEXT: 'laptop' }, { thothContext: 'staging' }).context?.name).toBe('staging');
+    expect(readSettings({ THOTH_CONFIG: join(tmpdir(), 'none', 'config.yaml') }).context).toBeUndefined();
   });
 });

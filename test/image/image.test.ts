@@ -27,7 +27,7 @@ const DEMO = [
   '--index-url',
   'https://index.example/simple',
   '-o',
-  'text',
+  'table',
 ];
 /** A cold build: the Debian bases (a few minutes once per machine), then npm ci with g++ on sqlite3.c. */
 const BUILD_TIMEOUT_MS = 30 * 60_000;

@@ -469,10 +469,23 @@ describe('metrics', () => {
       {
         type: 'metric',
         name: 'thoth_investigator_advise_justification_type_number',
-        labels: { advise_message: 'No release', justification_type: 'WARNING', thoth_environment: 'ocp4' },
+        labels: { justification_type: 'WARNING', thoth_environment: 'ocp4' },
         value: 4,
         kind: 'gauge',
       },
+    ]);
+  });
+
+  it('labels come from fixed sets: the free text and made-up values of a message are never labels', async () => {
+    const effects = await plan(
+      'advise-justification',
+      { ...justification, message: 'x'.repeat(5000), justification_type: 'WARNING\u001b[2J made up' },
+      { config: testConfig({ THOTH_CONSUMER_MODE: 'metrics' }) },
+    );
+    const labels = effects.map((e) => (e as { labels: Record<string, string> }).labels);
+    expect(labels).toEqual([
+      { message_type: 'advise-justification', message_version: 'v1' },
+      { justification_type: 'other', thoth_environment: '' },
     ]);
   });
 

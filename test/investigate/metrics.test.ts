@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { METRIC, createMetrics } from '../../src/investigate/metrics.js';
+import { MAX_SERIES_PER_METRIC, METRIC, createMetrics } from '../../src/investigate/metrics.js';
 
 describe('investigator metrics', () => {
   it('renders counters and gauges in the Prometheus text format under upstream names', () => {
@@ -31,6 +31,20 @@ describe('investigator metrics', () => {
     expect(metrics.render()).toContain(
       'thoth_investigator_advise_justification{justification_type="WARNING",message="line \\"one\\"\\nline two"} 7',
     );
+  });
+
+  it('keeps at most MAX_SERIES_PER_METRIC series per metric; later label sets are counted as "other"', () => {
+    const metrics = createMetrics();
+    for (let i = 0; i < MAX_SERIES_PER_METRIC + 300; i++) metrics.inc(METRIC.deadLetters, { error_class: `Made-up-${i}` });
+    const lines = metrics
+      .render()
+      .split('\n')
+      .filter((l) => l.startsWith(`${METRIC.deadLetters}{`));
+    expect(lines).toHaveLength(MAX_SERIES_PER_METRIC);
+    expect(lines).toContain(`${METRIC.deadLetters}{error_class="other"} 301`);
+    // A series that exists keeps counting under its own labels.
+    metrics.inc(METRIC.deadLetters, { error_class: 'Made-up-0' });
+    expect(metrics.value(METRIC.deadLetters, { error_class: 'Made-up-0' })).toBe(2);
   });
 
   it('goes down as well as up for in-progress', () => {

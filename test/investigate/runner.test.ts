@@ -75,7 +75,11 @@ describe('thoth investigate --from', () => {
       [envelope('thoth.solver.solved-package', '{"not": json'), 'this line is not an envelope', unresolved('flask', '2.0.1')].join('\n'),
     );
     const result = await runThoth(['--db', db, 'investigate', '--from', file], { env: env() });
-    expect(result.code).toBe(0);
+    // It goes on to the end, and then says that a check of this stream failed.
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'warning: 1 message was dead-lettered (thoth dead-letters list); --allow-dead-letters or --expect with them listed when that is expected',
+    );
     expect(result.stderr).toMatch(/stream\.ndjson:2: /);
     const summary = lines(result.stdout).at(-1)!;
     expect(summary).toMatchObject({ counts: { received: 2, processed: 1, deadLetters: 1, badLines: 1, workflowsScheduled: 1 } });
@@ -103,7 +107,8 @@ describe('thoth investigate --from', () => {
 
   it('trusts no index the stream names: with none registered it warns, and dead-letters what names one', async () => {
     const result = await runThoth(['--db', db, 'investigate', '--from', STREAM], { env: env({ THOTH_INDEX_URLS: '' }) });
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/warning: \d+ messages were dead-lettered/);
     expect(result.stderr).toContain('no package index is registered (THOTH_INDEX_URLS, --index-url)');
     const summary = lines(result.stdout).at(-1)!;
     expect(summary).toMatchObject({ counts: { workflowsScheduled: 0 } });
@@ -152,7 +157,20 @@ describe('thoth investigate --from', () => {
       ].join('\n'),
     );
     const result = await runThoth(
-      ['--db', db, 'investigate', '--from', file, '--max-retries', '2', '--index-url', closed, '--index-url', INDEX],
+      [
+        '--db',
+        db,
+        'investigate',
+        '--from',
+        file,
+        '--max-retries',
+        '2',
+        '--index-url',
+        closed,
+        '--index-url',
+        INDEX,
+        '--allow-dead-letters',
+      ],
       { env: env() },
     );
     expect(result.code).toBe(0);
@@ -179,7 +197,7 @@ describe('thoth investigate --from', () => {
   });
 
   it('prints only the summary for people with -o text when piped', async () => {
-    const result = await runThoth(['--db', db, 'investigate', '--from', STREAM, '-o', 'text'], { env: env() });
+    const result = await runThoth(['--db', db, 'investigate', '--from', STREAM, '-o', 'table'], { env: env() });
     expect(result.code).toBe(0);
     expect(result.stdout.startsWith('Messages: 10 (')).toBe(true);
     expect(result.stdout).toContain(`  - requests==2.24.0 (${INDEX}) is missing from its index`);
@@ -260,7 +278,7 @@ describe('thoth investigate on the embedded broker', () => {
 
     const run = await runThoth(['--db', db, 'investigate', '--until-idle', '0.5', '--port', 'none'], { env: env() });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`error: ${db} is corrupt`);
+    expect(run.stderr).toContain(`error: the knowledge cache ${db} is damaged`);
     expect(lines(run.stdout).filter((e) => e.event === 'dead-letter' || e.event === 'processed')).toEqual([]);
     const after = new Database(db, { readonly: true });
     expect(after.prepare('SELECT count(*) AS n FROM dead_letters').get()).toEqual({ n: 0 });
@@ -321,6 +339,39 @@ describe('operator endpoints of a running investigator', () => {
     throw new Error(`timed out waiting for ${what}`);
   }
 
+  it('--operator-token-file: /halt needs the token; a missing or short token file is refused before anything runs', async () => {
+    const missing = await runThoth(['--db', db, 'investigate', '--port', '0', '--operator-token-file', join(dir, 'nope')], { env: env() });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('cannot read --operator-token-file');
+    const short = join(dir, 'short-token');
+    writeFileSync(short, 'abc\n');
+    const refused = await runThoth(['--db', db, 'investigate', '--port', '0', '--operator-token-file', short], { env: env() });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).not.toContain('abc');
+
+    const tokenFile = join(dir, 'token');
+    const token = 'operator-token-0123456789abcdef';
+    writeFileSync(tokenFile, `${token}\n`);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const controller = new AbortController();
+    const running = runThoth(['--db', db, 'investigate', '--port', String(port), '--operator-token-file', tokenFile], {
+      env: env(),
+      signal: controller.signal,
+    });
+    try {
+      await until(async () => ((await fetch(`${url}/_health`)).ok ? true : undefined), 'the endpoints');
+      const path = `${url}/halt/thoth.investigator.unresolved-package`;
+      expect((await fetch(path, { method: 'POST' })).status).toBe(401);
+      const halt = await fetch(path, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(await halt.json()).toMatchObject({ state: 'halted', changed: true });
+    } finally {
+      controller.abort();
+    }
+    const result = await running;
+    expect(result.stdout + result.stderr).not.toContain(token);
+  });
+
   it('refuses a --port that is taken, before taking any record', async () => {
     const { createServer } = await import('node:net');
     const taken = createServer();
@@ -349,10 +400,10 @@ describe('operator endpoints of a running investigator', () => {
     const running = runThoth(['--db', db, 'investigate', '--port', String(port)], { env: env(), signal: controller.signal });
     try {
       await until(async () => ((await fetch(`${url}/_health`)).ok ? true : undefined), 'the endpoints');
-      const halt = await fetch(`${url}/halt/thoth.investigator.unresolved-package`);
+      const halt = await fetch(`${url}/halt/thoth.investigator.unresolved-package`, { method: 'POST' });
       expect(await halt.json()).toMatchObject({ state: 'halted', changed: true });
       expect(await (await fetch(`${url}/metrics`)).text()).toContain('thoth_investigator_halted_topics 1');
-      expect((await fetch(`${url}/halt/thoth.no-such-topic`)).status).toBe(404);
+      expect((await fetch(`${url}/halt/thoth.no-such-topic`, { method: 'POST' })).status).toBe(404);
 
       const file = join(dir, 'stream.ndjson');
       writeFileSync(file, unresolved('flask', '2.0.1'));
@@ -363,7 +414,7 @@ describe('operator endpoints of a running investigator', () => {
         'thoth_investigator_processed_total{message_type="unresolved-package"} 0',
       );
 
-      await fetch(`${url}/resume/thoth.investigator.unresolved-package`);
+      await fetch(`${url}/resume/thoth.investigator.unresolved-package`, { method: 'POST' });
       const metrics = await until(async () => {
         const text = await (await fetch(`${url}/metrics`)).text();
         return text.includes('thoth_investigator_processed_total{message_type="unresolved-package"} 1') ? text : undefined;

@@ -7,7 +7,7 @@
  */
 import { readSettings } from '../../src/config/settings.js';
 import { dirname, join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PermanentError } from '../../src/core/errors.js';
 import { investigatorConfig } from '../../src/config/investigator.js';
@@ -137,8 +137,14 @@ async function runScenario(scenario: LoadedScenario, kube: KubeClient | null = n
 async function runScenarioCommand(scenario: LoadedScenario): Promise<ScenarioOutcome> {
   const db = join(dirname(scenario.inputPath), 'cli.db');
   const env = cleanEnv(scenario.env);
-  const run = await runThoth(['--db', db, 'investigate', '--from', scenario.inputPath, '--workflows', 'record'], { env });
+  // The same expectation through --expect: the command's own verdict must agree.
+  const expected = join(dirname(scenario.inputPath), 'expected.json');
+  writeFileSync(expected, JSON.stringify(scenario.expected));
+  const run = await runThoth(['--db', db, 'investigate', '--from', scenario.inputPath, '--workflows', 'record', '--expect', expected], {
+    env,
+  });
   expect(run.code, run.stderr).toBe(0);
+  expect(run.stderr).toContain(`expect: the run matches ${expected}`);
   const events = run.stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))

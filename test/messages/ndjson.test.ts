@@ -102,6 +102,7 @@ describe('bad lines name the line and the field', () => {
     ['[1, 2]', /^rec\.ndjson:7: expected a JSON object, got an array$/],
     ['{"key": null, "value": {}, "timestamp": 1}', /field "topic" must be a non-empty string, got nothing/],
     ['{"topic": "t", "key": 5, "value": {}, "timestamp": 1}', /field "key" must be a string or null, got a number/],
+    // Without a clock to stamp it (replay and investigate --from have one).
     ['{"topic": "t", "key": null, "value": {}}', /field "timestamp" is missing/],
     ['{"topic": "t", "value": {}, "timestamp": "yesterday"}', /field "timestamp" must be milliseconds since the epoch or an ISO-8601 date/],
     ['{"topic": "t", "value": {}, "timestamp": 1, "headers": {"a": 1}}', /field "headers.a" must be a string, got a number/],

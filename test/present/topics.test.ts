@@ -25,6 +25,15 @@ describe('thoth topics output', () => {
     );
   });
 
+  it('leaves out the message count, then the type, on a narrow terminal; -o wide and -o name', async () => {
+    expect((await presentTopics(rows, 'table', 70)).split('\n')[0]).toBe(
+      'TOPIC                           TYPE            EXISTS  PARTITIONS',
+    );
+    expect((await presentTopics(rows, 'table', 60)).split('\n')[0]).toBe('TOPIC                           EXISTS  PARTITIONS');
+    expect((await presentTopics(rows, 'wide', 50)).split('\n')[0]).toMatch(/MESSAGES$/);
+    expect(await presentTopics(rows, 'name')).toBe('thoth.solver.solved-package\nthoth.investigator.dead-letter\n');
+  });
+
   it('lists what create created', async () => {
     expect(await presentCreatedTopics(['a', 'b'], 'table')).toBe('a\nb\n');
     expect(await presentCreatedTopics(['a', 'b'], 'ndjson')).toBe('"a"\n"b"\n');

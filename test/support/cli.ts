@@ -21,6 +21,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Pretend stdout is a terminal. */
   tty?: boolean;
+  /** Pretend stderr is a terminal. */
+  stderrTty?: boolean;
   cwd?: string;
 }
 
@@ -43,7 +45,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 export async function runThoth(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const out = capture(options.tty ?? false);
-  const err = capture(false);
+  const err = capture(options.stderrTty ?? false);
   const stdin = Readable.from(options.stdin !== undefined ? [options.stdin] : []) as NodeJS.ReadableStream & { isTTY?: boolean };
   const code = await main(['node', 'thoth', ...args], {
     env: options.env ?? cleanEnv(),

@@ -212,7 +212,7 @@ describe('Kafka transport against a real broker', () => {
       { topic, key: 'a', headers: {}, value: '{}' },
       { topic, key: 'b', headers: {}, value: '{}' },
     ]);
-    const listed = (await broker.topics()).find((t) => t.name === topic);
+    const listed = (await broker.topics([topic])).find((t) => t.name === topic);
     expect(listed).toMatchObject({ name: topic, partitions: 2, messages: 2 });
     // As kcat -L: each partition's leader, replicas, in-sync replicas, and its offsets.
     expect(listed?.partitionDetails?.map((p) => ({ ...p, high: undefined }))).toEqual(

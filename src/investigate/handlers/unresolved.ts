@@ -11,8 +11,8 @@
  * for it completes the decision when it comes.
  */
 import { PermanentError } from '../../core/errors.js';
-import { RECOMMENDATION_TYPES } from '../../messages/catalogue.js';
 import { canonicalVersion } from '../../messages/package-spec.js';
+import { checkAdviceHeaders } from '../../messages/advice-headers.js';
 import type { PackageKey } from '../../store/types.js';
 import { record, schedule, type Effect } from '../effects.js';
 import {
@@ -29,11 +29,7 @@ import {
 } from './common.js';
 import { solverRequest } from './requests.js';
 
-export const ADVISER_ID_HEADER = 'thoth-adviser-id';
-export const RECOMMENDATION_TYPE_HEADER = 'thoth-recommendation-type';
-export const DEFAULT_RECOMMENDATION_TYPE = 'latest';
-
-const ADVISER_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export { ADVISER_ID_HEADER, RECOMMENDATION_TYPE_HEADER, DEFAULT_RECOMMENDATION_TYPE } from '../../messages/advice-headers.js';
 
 /**
  * True when the message names no single version, so the index decides which
@@ -45,29 +41,11 @@ export function wantsEveryVersion(packageVersion: string | null): boolean {
   return packageVersion === null || packageVersion === '*';
 }
 
-function header(headers: Record<string, string>, name: string): string | undefined {
-  const found = Object.keys(headers).find((key) => key.toLowerCase() === name);
-  return found === undefined ? undefined : headers[found];
-}
-
 /** The advice run the headers name, checked, or null when the message carries none. */
 export function waitingAdviceRun(headers: Record<string, string>): { adviserId: string; recommendationType: string } | null {
-  const adviserId = header(headers, ADVISER_ID_HEADER);
-  if (adviserId === undefined || adviserId === '') return null;
-  if (!ADVISER_ID.test(adviserId)) {
-    throw new PermanentError(
-      ERROR_CLASS.invalidHeader,
-      `header ${ADVISER_ID_HEADER} must be an adviser id of letters, digits and ._:- (at most 128 characters)`,
-    );
-  }
-  const recommendationType = header(headers, RECOMMENDATION_TYPE_HEADER) || DEFAULT_RECOMMENDATION_TYPE;
-  if (!RECOMMENDATION_TYPES.includes(recommendationType)) {
-    throw new PermanentError(
-      ERROR_CLASS.invalidHeader,
-      `header ${RECOMMENDATION_TYPE_HEADER} must be one of ${RECOMMENDATION_TYPES.join(', ')}`,
-    );
-  }
-  return { adviserId, recommendationType };
+  const checked = checkAdviceHeaders(headers);
+  if (!checked.ok) throw new PermanentError(ERROR_CLASS.invalidHeader, checked.reason);
+  return checked.run;
 }
 
 /** The solvers to ask: the message's `solver` when set (one this deployment runs), else every configured one. */

@@ -7,10 +7,22 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import kafkajs, { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Message, type Producer, type SASLOptions } from 'kafkajs';
 import { UserError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { Broker, Consumption, ConsumeOptions, OutgoingRecord, RecordHandler, RecordPosition, TopicInfo } from '../port.js';
+import type {
+  Broker,
+  ClusterInfo,
+  Consumption,
+  ConsumeOptions,
+  GroupAdmin,
+  GroupPartitionLag,
+  OutgoingRecord,
+  RecordHandler,
+  RecordPosition,
+  TopicInfo,
+} from '../port.js';
 import type { KafkaSettings } from '../../config/kafka.js';
 import { CODEC_TYPES, registerCodecs } from './codecs.js';
 import { consumeFromKafka } from './consume.js';
+import { kafkaGroups } from './groups.js';
 import { BrokerRefusal, describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './errors.js';
 
 /** Fail fast on an unreachable broker: 5 connection attempts of at most 2 s with short backoff, about 12 s worst case. */
@@ -146,6 +158,7 @@ function recordingPartitioner() {
 class KafkaBroker implements Broker {
   readonly kind = 'kafka' as const;
   readonly address: string;
+  readonly groups: GroupAdmin;
   private producer: Promise<Producer> | undefined;
   private readonly running = new Set<Consumption & { stop(): Promise<void> }>();
 
@@ -156,6 +169,7 @@ class KafkaBroker implements Broker {
     private readonly log: Logger,
   ) {
     this.address = settings.address;
+    this.groups = kafkaGroups(admin, settings);
   }
 
   private connectedProducer(): Promise<Producer> {
@@ -260,9 +274,10 @@ class KafkaBroker implements Broker {
   }
 
   /** Every topic with what `kcat -L` shows (partitions, leaders, replicas, in-sync replicas), offsets and its own settings. */
-  async topics(): Promise<TopicInfo[]> {
+  async topics(only?: readonly string[]): Promise<TopicInfo[]> {
     try {
-      const names = (await this.admin.listTopics()).filter((name) => !name.startsWith('__')).sort();
+      const wanted = only ? new Set(only) : undefined;
+      const names = (await this.admin.listTopics()).filter((name) => !name.startsWith('__') && (wanted?.has(name) ?? true)).sort();
       if (names.length === 0) return [];
       const { topics } = await this.admin.fetchTopicMetadata({ topics: names });
       const metadata = new Map(topics.map((t) => [t.name, t.partitions]));
@@ -286,6 +301,41 @@ class KafkaBroker implements Broker {
       );
     } catch (error) {
       throw describeKafkaFailure(this.settings, error, 'listing topics');
+    }
+  }
+
+  async groupLag(group: string, topics: string[]): Promise<GroupPartitionLag[]> {
+    try {
+      const known = new Set(await this.admin.listTopics());
+      const existing = topics.filter((t) => known.has(t));
+      if (existing.length === 0) return [];
+      const committed = new Map<string, number>();
+      for (const { topic, partitions } of await this.admin.fetchOffsets({ groupId: group, topics: existing }))
+        for (const { partition, offset } of partitions)
+          if (Number(offset) >= 0) committed.set(`${topic}\u0000${partition}`, Number(offset));
+      const out: GroupPartitionLag[] = [];
+      for (const topic of existing) {
+        for (const { partition, low, high } of await this.admin.fetchTopicOffsets(topic)) {
+          const at = committed.get(`${topic}\u0000${partition}`) ?? null;
+          out.push({ topic, partition, committed: at, end: Number(high), lag: Number(high) - (at ?? Number(low)) });
+        }
+      }
+      return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    } catch (error) {
+      throw describeKafkaFailure(this.settings, error, `reading the offsets of group ${group}`);
+    }
+  }
+
+  async cluster(): Promise<ClusterInfo> {
+    try {
+      const { clusterId, controller, brokers } = await this.admin.describeCluster();
+      return {
+        clusterId,
+        controller: controller ?? null,
+        brokers: brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port })).sort((a, b) => a.id - b.id),
+      };
+    } catch (error) {
+      throw describeKafkaFailure(this.settings, error, 'describing the cluster');
     }
   }
 

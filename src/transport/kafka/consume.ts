@@ -14,6 +14,7 @@ import type { Admin, Consumer, EachMessagePayload, Kafka, RetryOptions } from 'k
 import { TransientError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { KafkaSettings } from '../../config/kafka.js';
+import { missingTopicsNotice } from '../../messages/topics.js';
 import { describeKafkaFailure, retryWhileSettling } from './errors.js';
 import {
   RetryLater,
@@ -87,12 +88,10 @@ async function existingTopics(h: KafkaHandles, options: ConsumeOptions): Promise
   while (!options.signal.aborted) {
     const known = new Set(await h.admin.listTopics());
     const missing = options.topics.filter((t) => !known.has(t));
-    if (missing.length > 0 && options.exitAtEnd)
-      h.log.notice(
-        `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist: nothing to read there`,
-      );
+    if (missing.length > 0 && options.exitAtEnd) h.log.notice(missingTopicsNotice(missing, options.topics.length));
     if (missing.length === 0 || options.exitAtEnd) return options.topics.filter((t) => known.has(t));
-    if (!announced) h.log.notice(`waiting for topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} to be created`);
+    const which = missing.length > 3 ? `${missing.length} topics` : `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
+    if (!announced) h.log.notice(`waiting for ${which} to be created`);
     announced = true;
     await sleep(1_000, options.signal);
   }

@@ -146,6 +146,8 @@ export function consumeExactlyOnce(
     const session = await sessionFor(topic, partition);
     if (next <= session.committed) return;
     const transaction = await session.producer.transaction();
+    const committing = `committing ${topic}[${partition}] up to offset ${next}`;
+    let doing = committing;
     try {
       const byTopic = new Map<string, Message[]>();
       for (const record of out) {
@@ -153,8 +155,12 @@ export function consumeExactlyOnce(
         if (list) list.push(message(record));
         else byTopic.set(record.topic, [message(record)]);
       }
-      if (byTopic.size > 0)
+      // One request for every topic; a refusal (a record too large for its topic) names the topics it went to.
+      if (byTopic.size > 0) {
+        doing = `sending to ${[...byTopic.keys()].join(', ')}`;
         await transaction.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([name, messages]) => ({ topic: name, messages })) });
+      }
+      doing = committing;
       await transaction.sendOffsets({
         consumerGroupId: group,
         topics: [{ topic, partitions: [{ partition, offset: String(next) }] }],
@@ -165,7 +171,7 @@ export function consumeExactlyOnce(
       // A producer that failed mid-transaction is not trusted again: the next attempt starts a new session.
       await closeSession(slot(topic, partition));
       if (isFenced(error)) throw new RetryLater(FENCED_RETRY_MS);
-      throw describeKafkaFailure(h.settings, error, `committing ${topic}[${partition}] up to offset ${next}`);
+      throw describeKafkaFailure(h.settings, error, doing);
     }
     session.committed = next;
   };

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The soak tests (`*.soak.test.ts`), apart from `npm test`: `npm run test:soak` starts Kafka and the
+ * cluster and runs them. Today: the replicas kill run (test/investigate/replicas.soak.test.ts).
+ */
+export default defineConfig({
+  test: {
+    include: ['test/**/*.soak.test.ts'],
+    testTimeout: 1_500_000,
+    hookTimeout: 300_000,
+    pool: 'forks',
+    maxWorkers: 1,
+  },
+});
