@@ -16,12 +16,17 @@
  * transaction is rolled back with the process, the Kafka transaction aborted
  * (or fenced) and the whole batch is read again. A record that must wait
  * (RetryLater) ends its batch: the records before it are committed, it is
- * handed back with its partition. Any other error rolls the batch back.
+ * handed back with its partition. A commit the broker refuses for good (a
+ * PermanentError: a follow-up too large for its topic) is handled again
+ * from the first record it held, one record per commit made inside the
+ * record's own handler, so that the record that caused it sees the refusal
+ * (and is dead-lettered) and the others are committed. Any other error
+ * rolls the batch back.
  *
  * A batch ends after `maxRecords` records, or once it has been open
  * `maxMs`, or at the end of what was fetched: nothing waits for more records.
  */
-import { TransientError } from '../core/errors.js';
+import { PermanentError, TransientError } from '../core/errors.js';
 import { createTurns, type Turns } from '../core/turns.js';
 import type { Store } from '../store/index.js';
 import { RetryLater, type ConsumedRecord, type ExactlyOnce, type OutgoingRecord, type RecordContext, type RecordHandler } from './port.js';
@@ -82,7 +87,8 @@ export function handleBatches(o: BatchOptions): Promise<BatchOutcome> {
   return o.cache.turns.task(() => run(o));
 }
 
-async function run(o: BatchOptions): Promise<BatchOutcome> {
+/** `so far`: what an earlier pass over the same records committed, when a refused part is handled again. */
+async function run(o: BatchOptions, soFar?: { committed?: number; handled: number; isolateUntil: number }): Promise<BatchOutcome> {
   let out: OutgoingRecord[] = [];
   /** The pending part: its first offset, the offset after its last finished record, when it opened, how many. */
   let first: number | undefined;
@@ -90,10 +96,18 @@ async function run(o: BatchOptions): Promise<BatchOutcome> {
   let openedAt = 0;
   let count = 0;
   let release: (() => void) | undefined;
-  let committed: number | undefined;
-  let handled = 0;
+  let committed: number | undefined = soFar?.committed;
+  let handled = soFar?.handled ?? 0;
   /** Set when a flush asked for by a handler failed: the batch from there is to be read again. */
-  let lost: { from: number; error: unknown } | undefined;
+  let lost: { from: number; upTo: number; error: unknown } | undefined;
+  /**
+   * Records below this offset are committed one at a time, inside their handler: after the broker refused a
+   * batch for good (a record too large for its topic), so that the record that caused it is the one whose
+   * handler sees the refusal (and dead-letters it), and the others are committed.
+   */
+  let isolateUntil = soFar?.isolateUntil ?? -1;
+  /** The part of the last flush that failed. */
+  let refused: { from: number; upTo: number } | undefined;
 
   const open = async () => {
     if (release) return;
@@ -141,6 +155,7 @@ async function run(o: BatchOptions): Promise<BatchOutcome> {
     try {
       await o.commit(out, upTo);
     } catch (error) {
+      refused = { from: first!, upTo };
       close('rollback');
       reset();
       throw error;
@@ -163,21 +178,39 @@ async function run(o: BatchOptions): Promise<BatchOutcome> {
     try {
       await flush();
     } catch (error) {
-      lost = { from: from!, error };
+      lost = { from: from!, upTo: refused?.upTo ?? from! + 1, error };
       throw error instanceof RetryLater ? error : new RetryLater(error instanceof TransientError ? (error.retryAfterMs ?? 1_000) : 1_000);
     }
   };
 
-  for (const record of o.records) {
+  /**
+   * A part the broker refused for good is handled again from its first record, each record committed on its
+   * own (see isolateUntil); false when the error is not such a refusal, or the part was already handled so.
+   */
+  const isolate = (error: unknown, from: number | undefined, upTo: number | undefined): number | undefined => {
+    if (!(error instanceof PermanentError) || from === undefined || upTo === undefined || from < isolateUntil) return undefined;
+    const index = o.records.findIndex((r) => r.offset === from);
+    if (index < 0) return undefined;
+    isolateUntil = upTo;
+    lost = undefined;
+    return index;
+  };
+
+  for (let index = 0; index < o.records.length; index++) {
+    const record = o.records[index];
     if (o.halted?.()) break;
     if (first !== undefined && (count >= o.bounds.maxRecords || o.now() - openedAt >= o.bounds.maxMs)) {
       const from = first;
       try {
         await flush();
       } catch (error) {
-        return failed(error, from);
+        const again = isolate(error, from, refused?.upTo);
+        if (again === undefined) return failed(error, from);
+        index = again - 1;
+        continue;
       }
     }
+    const alone = record.offset < isolateUntil;
     let wrote = false;
     const exactlyOnce: ExactlyOnce = {
       begin: async () => {
@@ -190,17 +223,24 @@ async function run(o: BatchOptions): Promise<BatchOutcome> {
         await open();
         apply?.();
         out.push(...records);
-        wrote = true;
         done(record.offset);
+        // Committed here, so that a refusal reaches this record's handler.
+        if (alone) await flush();
+        wrote = true;
       },
     };
     try {
       await o.handler(record, { ...o.context, exactlyOnce, flush: flushForHandler });
-      done(record.offset);
+      if (!(alone && wrote)) done(record.offset);
     } catch (error) {
-      if (lost) return failed(lost.error, lost.from);
+      if (lost) {
+        const again = isolate(lost.error, lost.from, Math.max(lost.upTo, record.offset + 1));
+        if (again === undefined) return failed(lost.error, lost.from);
+        index = again - 1;
+        continue;
+      }
       // Committed before it failed: its writes stay with the batch (a redelivery finds it handled).
-      if (wrote) done(record.offset);
+      if (wrote && !alone) done(record.offset);
       if (error instanceof RetryLater) {
         const from = first;
         try {
@@ -213,13 +253,28 @@ async function run(o: BatchOptions): Promise<BatchOutcome> {
       close('rollback');
       return { committed, handled, error };
     }
-    if (lost) return failed(lost.error, lost.from);
+    if (lost) {
+      const again = isolate(lost.error, lost.from, Math.max(lost.upTo, record.offset + 1));
+      if (again === undefined) return failed(lost.error, lost.from);
+      index = again - 1;
+      continue;
+    }
+    if (alone) {
+      const from = first;
+      try {
+        await flush();
+      } catch (error) {
+        return failed(error, from);
+      }
+    }
   }
   const from = first;
   try {
     await flush();
   } catch (error) {
-    return failed(error, from);
+    const again = isolate(error, from, refused?.upTo);
+    if (again === undefined) return failed(error, from);
+    return run({ ...o, records: o.records.slice(again) }, { committed, handled, isolateUntil });
   }
   return { committed, handled };
 }
