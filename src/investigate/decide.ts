@@ -133,6 +133,13 @@ export function createDecider(o: DeciderOptions): Decider {
       const source: SourceRef = { topic: record.topic, partition: record.partition, offset: record.offset };
       const verdict = evaluate(o.store, o.config, trigger.decision, source);
       const commit: CommitPort = exactlyOnce.commit;
+      // Failed for good here already: a trigger written before that (a batch's commit is refused after its
+      // decisions were taken) would only fail the same way and dead-letter once more.
+      if (verdict.due && failed.has(trigger.decision)) {
+        await commit([], () => close?.());
+        o.note('decision', { decision: trigger.decision, outcome: 'not-due', reason: 'its taking failed for good before' });
+        return { events: [], duplicate: false };
+      }
       if (!verdict.due) {
         await commit([], () => close?.());
         pending.delete(trigger.decision);
