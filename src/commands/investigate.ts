@@ -13,6 +13,7 @@ import { UsageError, UserError } from '../core/errors.js';
 import { write } from '../core/io.js';
 import type { InvestigatorEvent, EventSink } from '../investigate/events.js';
 import { subscribedTopics } from '../investigate/modes.js';
+import { DEFAULT_MAX_IN_FLIGHT } from '../investigate/executor.js';
 import { DEFAULT_RETRY } from '../investigate/retry.js';
 import { knowledgeTopics, runInvestigator, type RunnerOptions } from '../investigate/runner.js';
 import { brokerSource, fileSource, type InvestigatorSource } from '../investigate/sources.js';
@@ -62,6 +63,8 @@ export interface InvestigateOptions {
   maxAttempts?: number;
   /** --batch-max, --batch-ms: records committed together at most, and how long a batch stays open. */
   batch: BatchBounds;
+  /** --max-in-flight: workflow creates of one message sent side by side at most. */
+  maxInFlight: number;
   /** --expect: an expectation file (fixtures/scenarios format) the run is compared with. */
   expect?: string;
   /** --allow-dead-letters: a --from run that dead-letters messages still exits 0. */
@@ -159,6 +162,11 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
         '--batch-ms <ms>',
         `longest a batch stays open before it is committed, in milliseconds (default ${DEFAULT_BATCH.maxMs}); nothing waits for more records`,
         countOf('--batch-ms'),
+      )
+      .option(
+        '--max-in-flight <n>',
+        `workflow creates of one message sent to the cluster side by side at most, all before its batch commits (default ${DEFAULT_MAX_IN_FLIGHT})`,
+        countOf('--max-in-flight'),
       )
       .option(
         '--pending-limit <n>',
@@ -261,6 +269,7 @@ Examples:
           // A replay in CI must end: there a record that keeps failing transiently is dead-lettered after 8 tries.
           maxAttempts: o.maxRetries ?? (o.from !== undefined ? FROM_FILE_MAX_ATTEMPTS : undefined),
           batch: { maxRecords: o.batchMax ?? DEFAULT_BATCH.maxRecords, maxMs: o.batchMs ?? DEFAULT_BATCH.maxMs },
+          maxInFlight: o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
           maxBytes: settings.maxMessageBytes,
           format: chosenOutput(o.output, DEFAULT_OUTPUT, parse.isTTY),
           ...(o.expect !== undefined ? { expect: o.expect } : {}),
@@ -302,6 +311,7 @@ Examples:
       lagPollMs: 5_000,
       phasePollMs: 5_000,
       batch: options.batch,
+      maxInFlight: options.maxInFlight,
     };
     const source = await investigatorSource(options, context);
     // The dashboard's q (and Ctrl-C, a key in raw mode) stops the run as a signal does: in-flight records finish and commit.

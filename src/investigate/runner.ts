@@ -59,6 +59,8 @@ export interface RunnerOptions {
   decisionScanMs?: number;
   /** `--batch-max`, `--batch-ms`: how many records one commit covers at most, and how long a batch stays open (src/transport/batch.ts). */
   batch?: BatchBounds;
+  /** `--max-in-flight`: workflow creates of one message sent side by side at most (executor.ts). */
+  maxInFlight?: number;
 }
 
 /** The topics the investigator keeps its knowledge and decisions in (deployment-prefixed). */
@@ -134,6 +136,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     deploymentName: config.deploymentName,
     now: clock.now,
     metrics,
+    ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
   });
   const index = createIndexClient();
   // One writer of the cache at a time: a batch's open transaction, the knowledge topic's reader, phase updates.
