@@ -50,6 +50,19 @@ function stateFile(env = process.env) {
 const say = (text) => process.stderr.write(`kafka: ${text}\n`);
 
 /** Resolves org.apache.kafka:kafka_2.13 and its runtime dependencies into the cache, once. */
+/** Runs a quiet, non-interactive Maven goal; its output is only worth reading when it failed (quiet mode still prints colour resets). */
+export function maven(args, options = {}) {
+  const mvn = spawnSync('mvn', ['-q', '-B', '-ntp', '-Dstyle.color=never', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+    ...options,
+  });
+  if (mvn.error) throw new Error(`cannot run mvn (is Maven installed?): ${mvn.error.message}`);
+  if (mvn.status !== 0)
+    throw new Error(`mvn ${args.find((a) => a.startsWith('dependency:'))} failed with exit ${mvn.status}:\n${mvn.stdout}${mvn.stderr}`);
+}
+
 export function fetchKafka(env = process.env) {
   const libs = libsDir(env);
   if (existsSync(join(libs, '.complete'))) return libs;
@@ -77,24 +90,7 @@ export function fetchKafka(env = process.env) {
   );
   rmSync(libs, { recursive: true, force: true });
   say(`fetching Kafka ${KAFKA_VERSION} jars with Maven into ${libs}`);
-  const mvn = spawnSync(
-    'mvn',
-    [
-      '-q',
-      '-B',
-      '-ntp',
-      '-Dstyle.color=never',
-      '-f',
-      join(work, 'pom.xml'),
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${libs}`,
-      '-DincludeScope=runtime',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
-  );
-  if (mvn.error) throw new Error(`cannot run mvn (is Maven installed?): ${mvn.error.message}`);
-  // Maven's output is only worth reading when it failed (quiet mode still prints colour resets).
-  if (mvn.status !== 0) throw new Error(`mvn dependency:copy-dependencies failed with exit ${mvn.status}:\n${mvn.stdout}${mvn.stderr}`);
+  maven(['-f', join(work, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime']);
   writeFileSync(join(libs, '.complete'), `${KAFKA_VERSION}\n`);
   say(`fetched ${readdirSync(libs).filter((f) => f.endsWith('.jar')).length} jars`);
   return libs;
@@ -512,7 +508,8 @@ export async function crashAndRestartKafka(broker, env = process.env, { downMs =
   if (stopWithProcess) watchOwner(process.pid, broker);
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (!(await answersMetadata(broker.bootstrap))) {
-    if (!alive(child.pid) || Date.now() > deadline) throw new Error(`the broker did not come back; its log ends with:\n${tail(broker.logFile)}`);
+    if (!alive(child.pid) || Date.now() > deadline)
+      throw new Error(`the broker did not come back; its log ends with:\n${tail(broker.logFile)}`);
     await sleep(250);
   }
   return broker;

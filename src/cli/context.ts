@@ -36,12 +36,21 @@ export function createContext(init: {
   let knowledge: Promise<KnowledgeTransport> | undefined;
   let kube: Promise<KubeClient> | undefined;
 
+  // How long a command waits, on timers, for a cache another process holds locked (lock-wait.ts).
+  // Read when a cache is opened, so that a bad THOTH_CACHE_WAIT fails only the commands that use one.
+  const lockWait = () => ({
+    boundMs: settings.cacheWaitMs,
+    boundName: 'THOTH_CACHE_WAIT',
+    signal: init.signal,
+    onWait: (text: string) => log.warn(text),
+  });
+
   const store = (options: StoreOptions = {}): Promise<Store> => {
     const mode = options.readonly ? 'ro' : options.create === false ? 'rw' : 'create';
     let opening = stores.get(mode);
     if (!opening) {
-      opening = import('../store/index.js').then(({ openStore }) => {
-        const s = openStore(settings.cachePath, {
+      opening = import('../store/index.js').then(async ({ openStoreWhenUnlocked }) => {
+        const s = await openStoreWhenUnlocked(settings.cachePath, {
           create: mode === 'create',
           readonly: mode === 'ro',
           indexUrls: settings.indexUrlsAsWritten,
@@ -51,6 +60,7 @@ export function createContext(init: {
             warned.add(text);
             log.warn(text);
           },
+          wait: lockWait(),
         });
         opened.push(() => s.close());
         return s;
@@ -71,6 +81,7 @@ export function createContext(init: {
           store: () => store({ create: true }),
           log,
           maxMessageBytes: settings.maxMessageBytes,
+          lockWait: lockWait(),
           announce: Boolean(init.io.stderr.isTTY),
         });
         opened.push(() => opening.close());

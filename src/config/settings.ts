@@ -8,6 +8,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { splitList } from '../core/list.js';
 import { secretValues } from '../core/redact.js';
@@ -55,6 +56,8 @@ export interface Settings {
   kafka(bootstrap: readonly string[]): KafkaSettings;
   /** KAFKA_MESSAGE_MAX_BYTES, else Kafka's default of 1 MiB. */
   readonly maxMessageBytes: number;
+  /** THOTH_CACHE_WAIT: how long a command waits for a cache another process has locked (default 30s). */
+  readonly cacheWaitMs: number;
   /** KAFKA_CONSUMER_GROUP_ID. */
   readonly consumerGroup: string | undefined;
   /** KAFKA_CONSUMER_AUTO_OFFSET_RESET (default earliest). */
@@ -85,6 +88,21 @@ export interface Settings {
   readonly effective: EffectiveSetting[];
   /** Settings that are allowed but probably not meant (an empty THOTH_DEPLOYMENT_NAME), for a warning on stderr. */
   readonly warnings: string[];
+}
+
+/** 30 s: how long a command waits, by default, for a cache another process holds locked. */
+export const DEFAULT_CACHE_WAIT_MS = 30_000;
+
+/** THOTH_CACHE_WAIT: a duration (`30s`, `2m`, `500ms`; `0` tries once). */
+export function parseCacheWait(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_CACHE_WAIT_MS;
+  const ms = value.trim() === '0' ? 0 : parseDuration(value);
+  if (ms === undefined) {
+    throw new UsageError(
+      `THOTH_CACHE_WAIT must be a duration such as 30s, 2m or 500ms (0: do not wait), got ${JSON.stringify(value.slice(0, 60))}`,
+    );
+  }
+  return ms;
 }
 
 /** ARGO_PENDING_WORKFLOW_LIMIT or --pending-limit; undefined means no limit. */
@@ -148,6 +166,7 @@ export function readSettings(processEnv: NodeJS.ProcessEnv, globals: Partial<Glo
     deploymentName: () => checkedDeploymentName(globals, env),
     broker: () => chooseBroker(globals.broker, env.KAFKA_BOOTSTRAP_SERVERS, cachePath()),
     maxMessageBytes: () => messageMaxBytes(env) ?? DEFAULT_MAX_MESSAGE_BYTES,
+    cacheWaitMs: () => parseCacheWait(env.THOTH_CACHE_WAIT),
     consumerGroup: () => env.KAFKA_CONSUMER_GROUP_ID || undefined,
     offsetReset: () => offsetReset(env),
     solvers: () => (env.THOTH_SOLVERS ? parseSolvers(env.THOTH_SOLVERS, 'THOTH_SOLVERS') : DEFAULT_SOLVERS),

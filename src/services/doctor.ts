@@ -75,7 +75,7 @@ async function brokerChecks(input: DoctorInput): Promise<Check[]> {
       checks.push({
         name: 'broker',
         status: 'ok',
-        detail: `${broker.address} reachable: Kafka cluster ${cluster.clusterId}, ${plural(cluster.brokers.length, 'broker')}${cluster.controller === null ? '' : `, controller ${cluster.controller}`}`,
+        detail: `${broker.address} reachable: ${cluster.release ?? 'Kafka'} cluster ${cluster.clusterId}, ${plural(cluster.brokers.length, 'broker')}${cluster.controller === null ? '' : `, controller ${cluster.controller}`}`,
       });
     } catch (error) {
       checks.push(failureOf('broker', error));

@@ -7,6 +7,7 @@
  */
 import { CancelledError, PermanentError, TransientError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { CacheLocked } from '../store/lock-wait.js';
 import type { Broker, OutgoingRecord, RecordPosition } from '../transport/port.js';
 
 export interface SendRetryPolicy {
@@ -59,6 +60,8 @@ export async function sendWithRetry(records: OutgoingRecord[], ports: SendPorts)
       return await ports.broker.send(records);
     } catch (error) {
       if (error instanceof PermanentError || !(error instanceof TransientError)) throw error;
+      // The embedded broker's cache stayed locked for all of THOTH_CACHE_WAIT: that bound is the user's, not ours to extend.
+      if (error instanceof CacheLocked) throw error;
       const waited = ports.now() - started;
       if (waited >= policy.deliveryTimeoutMs) throw new DeliveryTimedOut(error, waited);
       if (ports.signal.aborted) throw new CancelledError('interrupted while retrying a send');

@@ -3,6 +3,7 @@
  * they print as one clear line instead of a stack.
  */
 import { FatalError, TransientError } from '../core/errors.js';
+import { lockHolder } from './lock-holder.js';
 
 interface SqliteErrorLike {
   code?: unknown;
@@ -27,7 +28,7 @@ export function storeError(error: unknown, path: string, options: { untouched?: 
   const detail = (error as SqliteErrorLike).message;
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return damaged(path, detail, options, error);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new TransientError(`the knowledge cache ${path} is busy (${detail})`, 1000, { cause: error });
+    return new TransientError(`the knowledge cache ${path} is locked by ${lockHolder(path)} (${detail})`, 1000, { cause: error });
   }
   if (code.startsWith('SQLITE_READONLY')) {
     return new FatalError(`cannot write to ${path} (${detail})`, 'check the permissions of the file and of its folder', { cause: error });

@@ -20,6 +20,7 @@ import type { KnowledgeStore } from './types.js';
 import { projection } from './projection.js';
 import { factFunctions, type FactFunctions } from './facts-store.js';
 import { decisionQueries, type DecisionQueries } from './decision-queries.js';
+import { whenUnlocked, type LockWait } from './lock-wait.js';
 
 export type { KnowledgeStore } from './types.js';
 export type { PackageReport, VersionReport } from './package-report.js';
@@ -32,6 +33,8 @@ export type { DeadLetterEntry, DeadLetterFilter, Redrive, RedriveCopy } from './
 export { SCHEMA_VERSION } from './migrations.js';
 export { checkIntegrity, type IntegrityReport } from './check.js';
 export { normalizePackageName, normalizeIndexUrl } from './names.js';
+export { whenUnlocked, isLocked, CacheLocked, type LockWait } from './lock-wait.js';
+export { lockHolder } from './lock-holder.js';
 
 export interface Store extends KnowledgeStore, ReportFunctions, DeadLetterFunctions, EmbeddedLog, FactFunctions, DecisionQueries {
   readonly path: string;
@@ -94,8 +97,23 @@ export function openStore(path: string, options: OpenOptions & { indexUrls?: str
   };
   guardErrors(store, path);
   const indexUrls = options.indexUrls;
-  if (!store.readonly && indexUrls && indexUrls.length > 0) store.transaction(() => store.seedIndexes(indexUrls));
+  try {
+    if (!store.readonly && indexUrls && indexUrls.length > 0) store.transaction(() => store.seedIndexes(indexUrls));
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   return store;
+}
+
+/**
+ * openStore, waiting (on timers, not on this thread) while another process
+ * holds the cache locked: see lock-wait.ts. The error when the wait gives up
+ * names the file, the holder and how long it waited.
+ */
+export function openStoreWhenUnlocked(path: string, options: Parameters<typeof openStore>[1] & { wait: LockWait }): Promise<Store> {
+  const { wait, ...rest } = options;
+  return whenUnlocked(path, options.readonly ? 'to read it' : 'to open it', () => openStore(path, rest), wait);
 }
 
 /**

@@ -19,8 +19,13 @@ export interface OpenOptions {
   warn?: (text: string) => void;
 }
 
-/** How long a connection waits for another process's lock before SQLITE_BUSY. */
-export const BUSY_TIMEOUT_MS = 10_000;
+/**
+ * How long a connection waits for another process's lock before SQLITE_BUSY.
+ * SQLite waits on this thread, so the whole process stands still meanwhile:
+ * it is kept short, enough for another process's commit or checkpoint, and
+ * longer waits go through whenUnlocked (lock-wait.ts), on timers.
+ */
+export const BUSY_TIMEOUT_MS = 100;
 
 const MMAP_BYTES = 256 * 2 ** 20;
 
@@ -133,14 +138,20 @@ function checkExisting(path: string): { empty: boolean; userVersion: number } {
 function connect(path: string, readonly: boolean, onImmutable?: () => void): Database.Database {
   allowUriFilenames();
   const db = readonly ? openReader(path, onImmutable) : new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
-  // Reads through a memory map skip a system call per page: counts over a million rows get ~10x faster.
-  db.pragma(`mmap_size = ${MMAP_BYTES}`);
-  if (!readonly) {
-    db.pragma('journal_mode = WAL');
-    // Offsets are committed on the strength of these writes: they must survive a power cut.
-    db.pragma('synchronous = FULL');
+  try {
+    // Reads through a memory map skip a system call per page: counts over a million rows get ~10x faster.
+    db.pragma(`mmap_size = ${MMAP_BYTES}`);
+    if (!readonly) {
+      db.pragma('journal_mode = WAL');
+      // Offsets are committed on the strength of these writes: they must survive a power cut.
+      db.pragma('synchronous = FULL');
+    }
+    return db;
+  } catch (error) {
+    // A locked file is tried again later (lock-wait.ts): this connection must not stay open meanwhile.
+    db.close();
+    throw error;
   }
-  return db;
 }
 
 /** Opens the cache at `path`, creating or upgrading its schema as the options allow. */

@@ -14,6 +14,7 @@
 import { PermanentError, UserError } from '../core/errors.js';
 import type { Store } from '../store/index.js';
 import { withStoreErrors } from '../store/errors.js';
+import { whenUnlocked, type LockWait } from '../store/lock-wait.js';
 import {
   RetryLater,
   type Broker,
@@ -78,6 +79,8 @@ export interface EmbeddedBrokerOptions {
   leaseMs?: number;
   /** The largest record accepted, key, headers and value together (default 1 MiB, Kafka's message.max.bytes). */
   maxMessageBytes?: number;
+  /** How a send waits while another process holds the cache locked (THOTH_CACHE_WAIT); without it, a locked cache fails the send at once. */
+  lockWait?: LockWait;
 }
 
 /** Kafka's default `message.max.bytes`. */
@@ -100,6 +103,9 @@ export function openEmbeddedBroker(store: Store, path: string, options: Embedded
   const leaseMs = options.leaseMs ?? LEASE_MS;
   const maxBytes = options.maxMessageBytes ?? DEFAULT_EMBEDDED_MAX_BYTES;
   const safely = <T>(fn: () => T) => withStoreErrors(path, fn);
+  // A write that another process's lock holds up is tried again on timers, up to THOTH_CACHE_WAIT.
+  const patiently = async <T>(doing: string, fn: () => T): Promise<T> =>
+    options.lockWait ? whenUnlocked(path, doing, () => safely(fn), options.lockWait) : safely(fn);
   return {
     kind: 'embedded',
     address: path,
@@ -121,9 +127,9 @@ export function openEmbeddedBroker(store: Store, path: string, options: Embedded
           );
         }
       }
-      return safely(() => store.appendRecords(records));
+      return patiently('to write to it', () => store.appendRecords(records));
     },
-    consume: (consumeOptions, handler) => consumeLog(store, path, consumeOptions, handler, leaseMs),
+    consume: (consumeOptions, handler) => consumeLog(store, path, consumeOptions, handler, leaseMs, undefined, options.lockWait),
     topics: async (only) => safely(() => store.logTopics().filter((t) => !only || only.includes(t.name))),
     groupLag: async (group, topics) =>
       safely(() => {
@@ -138,7 +144,8 @@ export function openEmbeddedBroker(store: Store, path: string, options: Embedded
           });
       }),
     // Partitions and replication are Kafka's business: the embedded log always has one partition.
-    createTopics: async (names) => safely(() => store.transaction(() => names.filter((name) => store.createLogTopic(name)))),
+    createTopics: (names) =>
+      patiently('to create topics', () => store.transaction(() => names.filter((name) => store.createLogTopic(name)))),
     groups: embeddedGroups(store, safely),
     // The store belongs to whoever opened it (the dependency object closes it).
     close: async () => {},
@@ -200,9 +207,13 @@ export function consumeLog(
   handler: RecordHandler,
   leaseMs: number,
   exactly?: ExactlyOnceOptions,
+  lockWait?: LockWait,
 ): Consumption {
   const stopOnError = new AbortController();
   const signal = AbortSignal.any([options.signal, stopOnError.signal]);
+  // Reading the log and committing offsets wait on timers for another process's lock (THOTH_CACHE_WAIT).
+  const patiently = async <T>(doing: string, fn: () => T): Promise<T> =>
+    lockWait ? whenUnlocked(path, doing, () => withStoreErrors(path, fn), { ...lockWait, signal }) : withStoreErrors(path, fn);
   const pausedTopics = new Set<string>();
   const pausedPartitions = new Set<string>();
   // Partitions holding back a record that is to be retried later (RetryLater): when they may go on.
@@ -325,7 +336,7 @@ export function consumeLog(
         if (options.exitAtEnd && cursor.position >= cursor.stopAt) continue;
         allAtEnd = false;
         if (isPaused(cursor)) continue;
-        const batch = withStoreErrors(path, () => log.readLog(cursor.topic, cursor.partition, cursor.position, BATCH_SIZE));
+        const batch = await patiently('to read it', () => log.readLog(cursor.topic, cursor.partition, cursor.position, BATCH_SIZE));
         if (exactly && options.group !== undefined) {
           if (batch.length > 0 && (await handleExactlyOnce(cursor, options.group, exactly, batch))) progressed = true;
           continue;
@@ -347,7 +358,7 @@ export function consumeLog(
           records++;
           progressed = true;
           // Fenced: another member took the partition while the handler ran; it carries on from the group's offset.
-          if (group !== null && !withStoreErrors(path, () => group.commit(cursor, cursor.position))) break;
+          if (group !== null && !(await patiently('to commit an offset', () => group.commit(cursor, cursor.position)))) break;
         }
       }
       if (options.exitAtEnd && allAtEnd) return;

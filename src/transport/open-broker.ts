@@ -9,7 +9,7 @@
 import type { BrokerChoice } from '../config/broker.js';
 import type { KafkaSettings } from '../config/kafka.js';
 import type { Logger } from '../core/logger.js';
-import type { Store } from '../store/index.js';
+import type { LockWait, Store } from '../store/index.js';
 import type { Broker } from './port.js';
 
 export interface OpenBrokerPorts {
@@ -21,11 +21,13 @@ export interface OpenBrokerPorts {
   log: Logger;
   /** KAFKA_MESSAGE_MAX_BYTES: the embedded broker refuses larger records, as Kafka does. */
   maxMessageBytes?: number;
+  /** How the embedded broker's sends wait for a cache another process holds locked (THOTH_CACHE_WAIT). */
+  lockWait?: LockWait;
   /** stderr is a terminal: the embedded broker is announced there, else only with --verbose. */
   announce: boolean;
 }
 
-export async function openBroker({ choice, kafka, store, log, announce, maxMessageBytes }: OpenBrokerPorts): Promise<Broker> {
+export async function openBroker({ choice, kafka, store, log, announce, maxMessageBytes, lockWait }: OpenBrokerPorts): Promise<Broker> {
   if (choice.kind === 'kafka') {
     const { openKafka } = await import('./kafka/client.js');
     const broker = await openKafka(kafka(choice.bootstrap), log);
@@ -33,7 +35,7 @@ export async function openBroker({ choice, kafka, store, log, announce, maxMessa
     return broker;
   }
   const { openEmbeddedBroker } = await import('./embedded.js');
-  const broker = openEmbeddedBroker(await store(), choice.path, { maxMessageBytes });
+  const broker = openEmbeddedBroker(await store(), choice.path, { maxMessageBytes, lockWait });
   const line = `broker: embedded (${choice.path}); set KAFKA_BOOTSTRAP_SERVERS or --broker kafka://host:port for Kafka`;
   if (announce) log.notice(line);
   else log.debug(line);

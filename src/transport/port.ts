@@ -140,6 +140,8 @@ export interface ClusterInfo {
   clusterId: string;
   controller: number | null;
   brokers: Array<{ id: number; host: string; port: number }>;
+  /** The Kafka release its API versions name ("Kafka 4.1"); absent when the broker did not say. */
+  release?: string;
 }
 
 /** One member of a consumer group and the partitions it holds. */

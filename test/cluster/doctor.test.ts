@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cleanEnv, runThoth } from '../support/cli.js';
 import { applyDeploy, createNamespace, kubeconfigForToken, serviceAccountToken, startBareCluster } from '../support/cluster.js';
 import { kafkaBootstrap } from '../support/kafka.js';
+import { KAFKA_VERSION } from '../../scripts/kafka.mjs';
 
 const INDEX = 'https://index.example/simple';
 const TIMEOUT = 180_000;
@@ -62,7 +63,9 @@ describe('thoth doctor on Kafka and the loopback cluster', () => {
       ]);
       expect(code).toBe(0);
       expect(check('broker').detail).toMatch(
-        new RegExp(`^kafka://${kafkaBootstrap()} reachable: Kafka cluster \\S+, 1 broker, controller \\d+$`),
+        new RegExp(
+          `^kafka://${kafkaBootstrap()} reachable: Kafka ${KAFKA_VERSION.split('.').slice(0, 2).join('\\.')} cluster \\S+, 1 broker, controller \\d+$`,
+        ),
       );
       expect(check('topics').detail).toMatch(/^all 21 present; 1 partition each, compression /);
       expect(check('kube context').detail).toMatch(/: Kubernetes v1\.\d+\.\d+/);

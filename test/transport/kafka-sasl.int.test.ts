@@ -10,7 +10,7 @@ import { readKafkaSettings } from '../../src/config/kafka.js';
 import { openKafka } from '../../src/transport/kafka/client.js';
 import type { ConsumedRecord } from '../../src/transport/port.js';
 import { uniqueTopic } from '../support/kafka.js';
-import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
+import { KAFKA_VERSION, startKafka, stopKafka } from '../../scripts/kafka.mjs';
 
 interface StartedBroker {
   saslBootstrap: string;
@@ -38,6 +38,8 @@ describe('Kafka transport with SASL PLAIN', () => {
     const kafka = await openKafka(readKafkaSettings([broker!.saslBootstrap], saslEnv('thoth-secret')), quiet);
     try {
       expect(kafka.address).toBe(`kafka://${broker!.saslBootstrap}`);
+      // ApiVersions is answered before authentication: the release needs no credentials of its own.
+      expect((await kafka.cluster!()).release).toBe(`Kafka ${KAFKA_VERSION.split('.').slice(0, 2).join('.')}`);
       const topic = uniqueTopic('sasl');
       await kafka.createTopics([topic], { partitions: 1, replicationFactor: 1 });
       await kafka.send([{ topic, key: 'k', headers: { h: 'v' }, value: '{"sasl":true}' }]);

@@ -6,6 +6,7 @@
  * a user runs it, configured by environment variables only.
  */
 import { describe, expect, it } from 'vitest';
+import { KAFKA_VERSION } from '../../scripts/kafka.mjs';
 import { ownTlsBroker } from '../support/tls-broker.js';
 
 interface TlsBroker {
@@ -54,6 +55,11 @@ describe('thoth over TLS (KAFKA_SECURITY_PROTOCOL=SSL)', () => {
       ['flask==2.0.1', 'flask', 'solver-rhel-8-py38'],
     ]);
     expect(`${tailed.stdout}${tailed.stderr}`).not.toContain(own.tls.clientKeyPassword);
+    // The release is asked on a connection of doctor's own, with the same certificate.
+    const doctor = await thoth.run(['doctor', '-o', 'json']);
+    const broker = (JSON.parse(doctor.stdout) as { checks: Array<{ name: string; status: string; detail: string }> }).checks[0];
+    expect(broker).toMatchObject({ name: 'broker', status: 'ok' });
+    expect(broker.detail).toContain(`reachable: Kafka ${KAFKA_VERSION.split('.').slice(0, 2).join('.')} cluster `);
   });
 });
 

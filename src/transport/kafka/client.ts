@@ -329,7 +329,10 @@ class KafkaBroker implements Broker {
   async cluster(): Promise<ClusterInfo> {
     try {
       const { clusterId, controller, brokers } = await this.admin.describeCluster();
+      const { brokerApiVersions, releaseOf } = await import('./release.js');
+      const release = await brokerApiVersions(this.settings).then(releaseOf, () => undefined);
       return {
+        ...(release === undefined ? {} : { release }),
         clusterId,
         controller: controller ?? null,
         brokers: brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port })).sort((a, b) => a.id - b.id),
