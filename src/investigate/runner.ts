@@ -190,7 +190,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     execute: (effects, ref, commit, close) => executor.execute(effects, ref, commit, { close }),
     afterCommit: (touched) => decider.consider(touched),
     decisions: topics.decisions
-      ? { topic: topics.decisions, handle: (record, context, close) => decider.handle(record, context, close) }
+      ? { topic: topics.decisions, handle: (record, context, close, report) => decider.handle(record, context, close, report) }
       : undefined,
     beforeExecute:
       options.pendingLimit !== undefined && ports.kube
