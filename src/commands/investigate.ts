@@ -13,10 +13,12 @@ import { UsageError, UserError } from '../core/errors.js';
 import { write } from '../core/io.js';
 import type { InvestigatorEvent, EventSink } from '../investigate/events.js';
 import { subscribedTopics } from '../investigate/modes.js';
+import { DEFAULT_MAX_IN_FLIGHT } from '../investigate/executor.js';
 import { DEFAULT_RETRY } from '../investigate/retry.js';
 import { knowledgeTopics, runInvestigator, type RunnerOptions } from '../investigate/runner.js';
 import { brokerSource, fileSource, type InvestigatorSource } from '../investigate/sources.js';
-import { buildSummary } from '../investigate/summary.js';
+import { buildSummary, learnedCollector } from '../investigate/summary.js';
+import { DEFAULT_BATCH, type BatchBounds } from '../transport/batch.js';
 import { parseExpectation, runOutcome, scenarioMismatches } from '../investigate/expectation.js';
 import { eventPresenter, formatCounts, formatExpectation, presentSummary, type InvestigateFormat } from '../present/investigate.js';
 import { configuredNamespace, namespaceFor, type NamespaceOptions } from '../workflows/namespaces.js';
@@ -59,6 +61,10 @@ export interface InvestigateOptions {
   format: InvestigateFormat;
   /** --max-retries: undefined retries a transient failure until it passes. */
   maxAttempts?: number;
+  /** --batch-max, --batch-ms: records committed together at most, and how long a batch stays open. */
+  batch: BatchBounds;
+  /** --max-in-flight: workflow creates of one message sent side by side at most. */
+  maxInFlight: number;
   /** --expect: an expectation file (fixtures/scenarios format) the run is compared with. */
   expect?: string;
   /** --allow-dead-letters: a --from run that dead-letters messages still exits 0. */
@@ -146,6 +152,21 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
         '--max-retries <n>',
         `attempts a message failing transiently gets before it is dead-lettered as RetriesExhausted (default: ${FROM_FILE_MAX_ATTEMPTS} with --from, else no limit: its partition waits)`,
         countOf('--max-retries'),
+      )
+      .option(
+        '--batch-max <n>',
+        `most records of a partition committed together, in one SQLite and one Kafka transaction (default ${DEFAULT_BATCH.maxRecords})`,
+        countOf('--batch-max'),
+      )
+      .option(
+        '--batch-ms <ms>',
+        `longest a batch stays open before it is committed, in milliseconds (default ${DEFAULT_BATCH.maxMs}); nothing waits for more records`,
+        countOf('--batch-ms'),
+      )
+      .option(
+        '--max-in-flight <n>',
+        `workflow creates of one message sent to the cluster side by side at most, all before its batch commits (default ${DEFAULT_MAX_IN_FLIGHT})`,
+        countOf('--max-in-flight'),
       )
       .option(
         '--pending-limit <n>',
@@ -247,6 +268,8 @@ Examples:
           pendingLimit,
           // A replay in CI must end: there a record that keeps failing transiently is dead-lettered after 8 tries.
           maxAttempts: o.maxRetries ?? (o.from !== undefined ? FROM_FILE_MAX_ATTEMPTS : undefined),
+          batch: { maxRecords: o.batchMax ?? DEFAULT_BATCH.maxRecords, maxMs: o.batchMs ?? DEFAULT_BATCH.maxMs },
+          maxInFlight: o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
           maxBytes: settings.maxMessageBytes,
           format: chosenOutput(o.output, DEFAULT_OUTPUT, parse.isTTY),
           ...(o.expect !== undefined ? { expect: o.expect } : {}),
@@ -287,6 +310,8 @@ Examples:
       pendingPollMs: 2_000,
       lagPollMs: 5_000,
       phasePollMs: 5_000,
+      batch: options.batch,
+      maxInFlight: options.maxInFlight,
     };
     const source = await investigatorSource(options, context);
     // The dashboard's q (and Ctrl-C, a key in raw mode) stops the run as a signal does: in-flight records finish and commit.
@@ -300,11 +325,11 @@ Examples:
         quit.abort(interrupt ? 'interrupted' : 'quit');
       },
     });
-    const learned: InvestigatorEvent[] = [];
+    const learned = learnedCollector();
     // What --expect compares: the run's own workflows, follow-ups, dead letters and metric updates.
     const checked: InvestigatorEvent[] = [];
     const sink: EventSink = (event) => {
-      if (event.event === 'recorded' && learned.length < 10_000) learned.push(event);
+      learned.add(event);
       if (expectation && CHECKED_EVENTS.has(event.event)) checked.push(event);
       presenter.sink(event);
     };
@@ -326,7 +351,7 @@ Examples:
     } finally {
       await presenter.close();
     }
-    const summary = buildSummary(outcome, store, learned);
+    const summary = buildSummary(outcome, store, learned.sentences(), learned.total());
     io.stderr.write(formatCounts(summary));
     if (outcome.reason !== 'signal')
       await write(io.stdout, await presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));

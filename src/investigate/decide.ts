@@ -49,8 +49,16 @@ export interface Decider {
   consider(touched: Touched): Promise<void>;
   /** Triggers every pending decision of these partitions (all owned ones by default), after reading the knowledge topic to its end. */
   scan(partitions?: number[]): Promise<void>;
-  /** Takes the trigger's decision when it is still due (see above); returns what the executor did. */
-  handle(record: ConsumedRecord, context: RecordContext, close?: () => void): Promise<{ events: ExecutorEvent[]; duplicate: boolean }>;
+  /**
+   * Takes the trigger's decision when it is still due (see above); what the executor did goes to `report`
+   * before the 'decision' note (and is returned when there is no `report`).
+   */
+  handle(
+    record: ConsumedRecord,
+    context: RecordContext,
+    close?: () => void,
+    report?: (events: ExecutorEvent[]) => void,
+  ): Promise<{ events: ExecutorEvent[]; duplicate: boolean }>;
   /** From now on facts may produce triggers (the first catch-up is over). */
   ready(): void;
 }
@@ -111,7 +119,7 @@ export function createDecider(o: DeciderOptions): Decider {
       for (const [key, partition] of pending) if (only.has(partition)) pending.delete(key);
       await produce(pendingDecisions(o.store), only);
     },
-    handle: async (record, context, close) => {
+    handle: async (record, context, close, report) => {
       const exactlyOnce = context.exactlyOnce;
       if (!exactlyOnce) throw new Error('decision triggers are handled only with an exactly-once transport');
       const trigger = decodeTrigger(record.value);
@@ -121,14 +129,25 @@ export function createDecider(o: DeciderOptions): Decider {
         o.note('decision', { decision: trigger.decision, outcome: 'handled-before' });
         return { events: [], duplicate: true };
       }
+      // Reading the knowledge topic may wait: the records of the batch before this one are committed first.
       if (caughtUp.get(record.partition) !== session) {
+        await context.flush?.();
         await o.sync.catchUp(context.signal);
         caughtUp.set(record.partition, session);
       }
+      const read = o.sync.positions();
+      if ([...trigger.knowledge].some(([p, offset]) => (read.get(p) ?? 0) < offset)) await context.flush?.();
       await o.sync.reach(trigger.knowledge, context.signal);
       const source: SourceRef = { topic: record.topic, partition: record.partition, offset: record.offset };
       const verdict = evaluate(o.store, o.config, trigger.decision, source);
       const commit: CommitPort = exactlyOnce.commit;
+      // Failed for good here already: a trigger written before that (a batch's commit is refused after its
+      // decisions were taken) would only fail the same way and dead-letter once more.
+      if (verdict.due && failed.has(trigger.decision)) {
+        await commit([], () => close?.());
+        o.note('decision', { decision: trigger.decision, outcome: 'not-due', reason: 'its taking failed for good before' });
+        return { events: [], duplicate: false };
+      }
       if (!verdict.due) {
         await commit([], () => close?.());
         pending.delete(trigger.decision);
@@ -146,9 +165,11 @@ export function createDecider(o: DeciderOptions): Decider {
         throw error;
       }
       pending.delete(trigger.decision);
+      // What the decision did is told before that it was taken, as a message's effects come before its 'processed'.
+      report?.(executed.events);
       o.note('decision', { decision: trigger.decision, outcome: 'taken' });
       if (isReady) await produce(decisionsTouched(o.store, executed.touched));
-      return { events: executed.events, duplicate: false };
+      return { events: report ? [] : executed.events, duplicate: false };
     },
   };
 }

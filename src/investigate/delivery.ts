@@ -53,7 +53,12 @@ export type DeadLetterRecord = (record: ConsumedRecord, errorClass: string, reas
 /** Decision triggers (decide.ts), consumed with the messages. */
 export interface DecisionHandling {
   topic: string;
-  handle(record: ConsumedRecord, context: RecordContext, close?: () => void): Promise<{ events: ExecutedEvent[]; duplicate: boolean }>;
+  handle(
+    record: ConsumedRecord,
+    context: RecordContext,
+    close?: () => void,
+    report?: (events: ExecutedEvent[]) => void,
+  ): Promise<{ events: ExecutedEvent[]; duplicate: boolean }>;
 }
 
 export interface DeliveryOptions {
@@ -125,8 +130,10 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
     const close = options.useInbox ? () => store.recordInbox(source, 'done', iso(options.now())) : undefined;
     if (options.decisions && record.topic === options.decisions.topic) {
       // Not a message: the decider tells what became of it ('decision'), and what it did.
-      const decided = await options.decisions.handle(record, context, close);
-      for (const result of decided.events) event(result.kind as InvestigatorEventName, record, DECISION, detailOf(result.detail));
+      const tell = (events: ExecutedEvent[]) => {
+        for (const result of events) event(result.kind as InvestigatorEventName, record, DECISION, detailOf(result.detail));
+      };
+      tell((await options.decisions.handle(record, context, close, tell)).events);
       return;
     }
     const decoded = decodeConsumed(record, { deploymentName: options.deploymentName, maxBytes: options.maxBytes });

@@ -11,7 +11,9 @@
  *      names, the ledger, and 409 AlreadyExists with a matching key counted
  *      as done. A crash after a create and before the commit redelivers the
  *      message (its offset was not committed), and the second create meets
- *      409: still one workflow;
+ *      409: still one workflow. A message's creates go out side by side, at
+ *      most `maxInFlight` at once (`--max-in-flight`), and are reported in
+ *      the order the handler asked for them;
  *   3. then ONE commit (the caller's: a Kafka transaction, one SQLite
  *      transaction on the embedded broker): the message's facts on the
  *      knowledge topic, its follow-up messages and its offset, all or none.
@@ -29,13 +31,13 @@ import type { Touched } from '../store/projection.js';
 import type { FactFunctions } from '../store/facts-store.js';
 import type { KnowledgeStore, LedgerEntry, SourceRef } from '../store/types.js';
 import type { OutgoingRecord } from '../transport/port.js';
-import { resolveParameters } from '../workflows/build.js';
+import { idempotencyKeyOfRequest, resolveParameters } from '../workflows/build.js';
 import type { LedgerPort } from '../workflows/schedule.js';
-import type { KubeClient, WorkflowKind } from '../workflows/types.js';
+import type { KubeClient, ScheduleResult, WorkflowKind } from '../workflows/types.js';
 import type { Effect, KnowledgeChange } from './effects.js';
 import { followUpPublisher, followUpRecord, type PublishRecord } from './follow-up-publisher.js';
 import { factsOfChange } from './knowledge-facts.js';
-import { workflowScheduler } from './workflow-scheduler.js';
+import { workflowScheduler, type ScheduleEffect } from './workflow-scheduler.js';
 import { workflowFact } from '../store/ledger.js';
 
 export type { PublishRecord } from './follow-up-publisher.js';
@@ -61,7 +63,12 @@ export interface ExecutorContext {
   signal?: AbortSignal;
   /** component_name/service_version of follow-up messages; default thoth-investigator and thoth's version. */
   origin?: { componentName: string; serviceVersion: string };
+  /** `--max-in-flight`: workflow creates of one message sent side by side at most (default DEFAULT_MAX_IN_FLIGHT). */
+  maxInFlight?: number;
 }
+
+/** Workflow creates in flight at once for one message, unless --max-in-flight says otherwise. */
+export const DEFAULT_MAX_IN_FLIGHT = 8;
 
 /**
  * Commits what a message writes together with its offset (RecordContext.exactlyOnce.commit);
@@ -87,6 +94,54 @@ function changeDetail(change: KnowledgeChange): Record<string, unknown> {
   return { what, ...rest };
 }
 
+interface Scheduled {
+  result: ScheduleResult;
+  /** The ledger entries its scheduling wrote. */
+  entries: LedgerEntry[];
+}
+
+/**
+ * Schedules the effects with at most `limit` in flight, and returns their outcomes in the effects' order.
+ * Effects with one idempotency key run one after the other, each seeing the entries of those before it (the
+ * second is 'known', not a second create). A failure starts nothing more; once what was started has settled,
+ * the first failing effect's error is thrown (what was created meanwhile meets 409 on the redelivery).
+ */
+async function scheduleAll(
+  effects: readonly ScheduleEffect[],
+  limit: number,
+  schedule: (effect: ScheduleEffect, earlier: readonly LedgerEntry[]) => Promise<Scheduled>,
+): Promise<Scheduled[]> {
+  const results: Scheduled[] = new Array<Scheduled>(effects.length);
+  const failures: Array<{ index: number; error: unknown }> = [];
+  /** Per idempotency key: the entries written so far and the end of its chain. */
+  const chains = new Map<string, { entries: LedgerEntry[]; tail: Promise<void> }>();
+  const running = new Set<Promise<void>>();
+  for (let index = 0; index < effects.length && failures.length === 0; index++) {
+    while (running.size >= Math.max(1, limit)) await Promise.race(running);
+    if (failures.length > 0) break;
+    const effect = effects[index];
+    const key = idempotencyKeyOfRequest(effect.request);
+    const chain = chains.get(key) ?? { entries: [], tail: Promise.resolve() };
+    chains.set(key, chain);
+    const task = chain.tail.then(async () => {
+      if (failures.length > 0) return;
+      try {
+        const done = await schedule(effect, [...chain.entries]);
+        chain.entries.push(...done.entries);
+        results[index] = done;
+      } catch (error) {
+        failures.push({ index, error });
+      }
+    });
+    chain.tail = task;
+    const tracked: Promise<void> = task.finally(() => running.delete(tracked));
+    running.add(tracked);
+  }
+  await Promise.all(running);
+  if (failures.length > 0) throw failures.reduce((a, b) => (b.index < a.index ? b : a)).error;
+  return results;
+}
+
 export function createExecutor(context: ExecutorContext): Executor {
   const scheduler = workflowScheduler(context);
   // Follow-ups are written by the commit, not sent on their own.
@@ -108,19 +163,25 @@ export function createExecutor(context: ExecutorContext): Executor {
         if (effect.type === 'publish') publishes.push(publisher.prepare(effect));
       }
 
-      // 2. Workflows, in the order the handler asked for them; their ledger entries become facts.
+      // 2. Workflows: created side by side (at most maxInFlight requests at once), reported in the order the
+      //    handler asked for them; their ledger entries become facts. One idempotency key is created once.
+      const schedules = effects.filter((e): e is ScheduleEffect => e.type === 'schedule');
       const ledgerEntries: LedgerEntry[] = [];
-      const ledger: LedgerPort = {
-        findWorkflowByKey: (key) =>
-          [...ledgerEntries].reverse().find((entry) => entry.idempotencyKey === key) ?? context.store.findWorkflowByKey(key),
-        recordWorkflow: (entry) => void ledgerEntries.push(entry),
-        setWorkflowStatus: () => {
-          throw new Error('the executor does not change workflow statuses');
-        },
-      };
-      for (const effect of effects) {
-        if (effect.type !== 'schedule') continue;
-        const result = await scheduler.schedule(effect, source, ledger);
+      const results = await scheduleAll(schedules, context.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, (effect, earlier) => {
+        const own: LedgerEntry[] = [];
+        const ledger: LedgerPort = {
+          findWorkflowByKey: (key) =>
+            [...earlier].reverse().find((entry) => entry.idempotencyKey === key) ?? context.store.findWorkflowByKey(key),
+          recordWorkflow: (entry) => void own.push(entry),
+          setWorkflowStatus: () => {
+            throw new Error('the executor does not change workflow statuses');
+          },
+        };
+        return scheduler.schedule(effect, source, ledger).then((result) => ({ result, entries: own }));
+      });
+      schedules.forEach((effect, i) => {
+        const { result, entries } = results[i];
+        ledgerEntries.push(...entries);
         const kind = result.outcome === 'created' ? 'scheduled' : result.outcome === 'recorded' ? 'recorded-workflow' : result.outcome;
         emit({
           kind,
@@ -140,7 +201,7 @@ export function createExecutor(context: ExecutorContext): Executor {
             'counter',
           );
         }
-      }
+      });
 
       // 3. One commit: the facts, the follow-ups and (the caller's part) the offset.
       const changes = effects.flatMap((e) => (e.type === 'record' ? [e.change] : []));

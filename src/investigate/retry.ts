@@ -36,6 +36,8 @@ export function retryDelay(policy: RetryPolicy, attempt: number, retryAfterMs?: 
 
 /** Sleeps `ms`, heartbeating every `heartbeatMs`; throws CancelledError as soon as the consumer stops. */
 export async function sleepWithHeartbeat(ms: number, context: RecordContext, heartbeatMs = DEFAULT_RETRY.heartbeatMs): Promise<void> {
+  // Nothing stays open while this record waits: the records before it in its batch are committed now.
+  await context.flush?.();
   let left = ms;
   while (left > 0) {
     if (context.signal.aborted) throw new CancelledError('stopped while waiting to retry');

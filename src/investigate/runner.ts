@@ -10,6 +10,8 @@ import { resolve } from 'node:path';
 import { TransientError, isAbortError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { sleep } from '../core/sleep.js';
+import { createTurns } from '../core/turns.js';
+import { DEFAULT_BATCH, cacheWrites, type BatchBounds } from '../transport/batch.js';
 import { KNOWLEDGE_BASE_TOPIC, encodeFact } from '../facts/codec.js';
 import { topicName } from '../messages/topics.js';
 import type { Logger } from '../core/logger.js';
@@ -55,6 +57,10 @@ export interface RunnerOptions {
   phasePollMs: number;
   /** How often the owner of decisions partitions looks again for decisions due and not triggered (default 30 s). */
   decisionScanMs?: number;
+  /** `--batch-max`, `--batch-ms`: how many records one commit covers at most, and how long a batch stays open (src/transport/batch.ts). */
+  batch?: BatchBounds;
+  /** `--max-in-flight`: workflow creates of one message sent side by side at most (executor.ts). */
+  maxInFlight?: number;
 }
 
 /** The topics the investigator keeps its knowledge and decisions in (deployment-prefixed). */
@@ -130,8 +136,12 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     deploymentName: config.deploymentName,
     now: clock.now,
     metrics,
+    ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
   });
   const index = createIndexClient();
+  // One writer of the cache at a time: a batch's open transaction, the knowledge topic's reader, phase updates.
+  const turns = createTurns();
+  const cache = cacheWrites(store, turns);
   let consumption: Consumption | undefined = undefined;
   const running = new AbortController();
   const sync = knowledgeSync({
@@ -139,6 +149,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     topic: topics.knowledge,
     store,
     now: clock.now,
+    turn: (fn) => turns.run(fn, running.signal),
     warn: (text) => {
       metrics.inc(METRIC.knowledgeUnreadable, {});
       log.warn(text);
@@ -152,7 +163,10 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     store,
     config,
     sync,
-    transport: { send: (records) => source.knowledge.send(records), partitionOf: (topic, key) => source.knowledge.partitionOf(topic, key) },
+    transport: {
+      send: (records) => turns.run(() => source.knowledge.send(records)),
+      partitionOf: (topic, key) => source.knowledge.partitionOf(topic, key),
+    },
     decisionsTopic: topics.decisions ?? '',
     // A `--from` run is its own only member: it owns every decision.
     owned: () =>
@@ -176,7 +190,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     execute: (effects, ref, commit, close) => executor.execute(effects, ref, commit, { close }),
     afterCommit: (touched) => decider.consider(touched),
     decisions: topics.decisions
-      ? { topic: topics.decisions, handle: (record, context, close) => decider.handle(record, context, close) }
+      ? { topic: topics.decisions, handle: (record, context, close, report) => decider.handle(record, context, close, report) }
       : undefined,
     beforeExecute:
       options.pendingLimit !== undefined && ports.kube
@@ -273,7 +287,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   metrics.set(METRIC.knowledgeCaughtUp, {}, 1);
   note('knowledge', { state: 'caught-up', topic: topics.knowledge, facts: sync.counts().applied });
   decider.ready();
-  const started = source.consume(handler, stop, (gained) => {
+  const started = source.consume(handler, stop, { cache, bounds: options.batch ?? DEFAULT_BATCH }, (gained) => {
     const decisions = gained.filter((g) => g.topic === topics.decisions).map((g) => g.partition);
     if (decisions.length > 0) void decider.scan(decisions).catch((error: unknown) => scanFailed(error));
   });
@@ -336,8 +350,10 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
         record: async (facts) => {
           const records = facts.map(encodeFact);
           // Outside any record's transaction: these facts say what the cluster says, as often as it is asked.
-          await source.knowledge.send(records.map((f) => ({ topic: topics.knowledge, key: f.key, headers: {}, value: f.value })));
-          const applied = store.transaction(() => store.applyFactRecords(records));
+          const applied = await turns.run(async () => {
+            await source.knowledge.send(records.map((f) => ({ topic: topics.knowledge, key: f.key, headers: {}, value: f.value })));
+            return store.transaction(() => store.applyFactRecords(records));
+          }, stop);
           await decider.consider(applied.touched);
         },
         everyMs: options.phasePollMs,

@@ -26,12 +26,19 @@ import type {
   RecordHandler,
   StartPosition,
 } from '../transport/port.js';
+import type { BatchBounds, CacheWrites } from '../transport/batch.js';
 import type { KnowledgeTransport } from '../transport/knowledge-port.js';
 import type { DeadLetterRecord } from './delivery.js';
 
 /** Partitions of the knowledge and decisions topics when the investigator creates them. */
 export const KNOWLEDGE_PARTITIONS = 6;
 export const DECISION_PARTITIONS = 6;
+
+/** Where a batch's cache writes go, and how large a batch may grow. */
+export interface Batching {
+  cache: CacheWrites;
+  bounds: BatchBounds;
+}
 
 export type KnowledgeChannel = Pick<KnowledgeTransport, 'endOffsets' | 'follow' | 'partitionOf' | 'send'>;
 
@@ -44,9 +51,11 @@ export interface InvestigatorSource {
    * start-up; auto-creation is often off) and the knowledge topic, compacted.
    */
   prepare(warn: (text: string) => void): Promise<void>;
+  /** Hands the records to the handler in batches whose cache writes go to `batching.cache` (src/transport/batch.ts). */
   consume(
     handler: RecordHandler,
     signal: AbortSignal,
+    batching: Batching,
     onAssigned?: (assigned: Array<{ topic: string; partition: number }>) => void,
   ): Consumption;
   /** The knowledge topic and the writes outside any record's transaction (decision triggers). */
@@ -140,9 +149,11 @@ export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
       // The knowledge topic is another matter: without it there is nowhere to keep what is learnt.
       await knowledge.ensureCompactedTopic(options.knowledgeTopic, { partitions: KNOWLEDGE_PARTITIONS, warn });
     },
-    consume: (handler, signal, onAssigned) =>
+    consume: (handler, signal, batching, onAssigned) =>
       knowledge.consumeExactlyOnce(
         {
+          cache: batching.cache,
+          bounds: batching.bounds,
           topics: options.decisionsTopic ? [...options.topics, options.decisionsTopic] : options.topics,
           group: options.group,
           start: options.start,
@@ -204,7 +215,23 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
     badLines: () => badLines,
     description: options.path,
     prepare: async () => undefined,
-    consume: (handler, signal) => {
+    consume: (handler, signal, batching) => {
+      // One cache transaction for up to `maxRecords` records (or `maxMs`): a file has no offsets to commit with it.
+      const { cache, bounds } = batching;
+      let release: (() => void) | undefined;
+      let openedAt = 0;
+      let inBatch = 0;
+      const endBatch = () => {
+        if (!release) return;
+        const done = release;
+        release = undefined;
+        inBatch = 0;
+        try {
+          cache.commit();
+        } finally {
+          done();
+        }
+      };
       const context: RecordContext = {
         heartbeat: noHeartbeat,
         signal,
@@ -220,39 +247,61 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
       let records = 0;
       const run = async (record: ConsumedRecord) => {
         records++;
-        await handler(record, context);
-      };
-      const done = (async (): Promise<ConsumeSummary> => {
-        const input = openInput(options.path, options.stdin);
-        for await (const entry of readEnvelopes(input, options.path, () => options.now())) {
-          if (signal.aborted) break;
-          if ('error' in entry) {
-            badLines++;
-            options.onBadLine(entry.error.message);
-            continue;
+        if (release && (inBatch >= bounds.maxRecords || Date.now() - openedAt >= bounds.maxMs)) endBatch();
+        if (!release) {
+          const taken = await cache.turns.take();
+          try {
+            cache.begin();
+          } catch (error) {
+            taken();
+            throw error;
           }
-          const { envelope, body } = entry.parsed;
-          const topic = replayTopic(envelope.topic, options.deploymentName);
-          const partition = envelope.partition ?? 0;
-          const value = body !== undefined ? body : bodyOfValue(envelope.value);
-          await run({
-            topic,
-            partition,
-            offset: position(topic, partition, envelope.offset),
-            timestamp: envelope.timestamp,
-            key: envelope.key,
-            headers: envelope.headers,
-            value,
-            size: value === null ? 0 : Buffer.byteLength(value),
-            // Bytes that are not UTF-8 stay bytes: the decoder refuses them as upstream does.
-            ...(envelope.raw ? { raw: envelope.raw } : {}),
-          });
-          // Follow-ups and decisions (and theirs) before the next recorded line, as a fast live system would.
-          while (queue.length > 0 && !signal.aborted) await run(queue.shift()!);
+          release = taken;
+          openedAt = Date.now();
         }
-        if ('destroy' in input && input !== options.stdin) (input as NodeJS.ReadableStream & { destroy(): void }).destroy();
-        return { records, reason: signal.aborted ? 'aborted' : 'end' };
-      })();
+        inBatch++;
+        await handler(record, { ...context, flush: async () => endBatch() });
+      };
+      const done = cache.turns
+        .task(async (): Promise<ConsumeSummary> => {
+          const input = openInput(options.path, options.stdin);
+          for await (const entry of readEnvelopes(input, options.path, () => options.now())) {
+            if (signal.aborted) break;
+            if ('error' in entry) {
+              badLines++;
+              options.onBadLine(entry.error.message);
+              continue;
+            }
+            const { envelope, body } = entry.parsed;
+            const topic = replayTopic(envelope.topic, options.deploymentName);
+            const partition = envelope.partition ?? 0;
+            const value = body !== undefined ? body : bodyOfValue(envelope.value);
+            await run({
+              topic,
+              partition,
+              offset: position(topic, partition, envelope.offset),
+              timestamp: envelope.timestamp,
+              key: envelope.key,
+              headers: envelope.headers,
+              value,
+              size: value === null ? 0 : Buffer.byteLength(value),
+              // Bytes that are not UTF-8 stay bytes: the decoder refuses them as upstream does.
+              ...(envelope.raw ? { raw: envelope.raw } : {}),
+            });
+            // Follow-ups and decisions (and theirs) before the next recorded line, as a fast live system would.
+            while (queue.length > 0 && !signal.aborted) await run(queue.shift()!);
+          }
+          if ('destroy' in input && input !== options.stdin) (input as NodeJS.ReadableStream & { destroy(): void }).destroy();
+          return { records, reason: signal.aborted ? 'aborted' : 'end' };
+        })
+        .finally(() => {
+          // What was handled stays handled: a file run has nothing to read again.
+          try {
+            endBatch();
+          } catch {
+            cache.rollback();
+          }
+        });
       return {
         done,
         // A file has no partitions to hold back; halting applies to brokers.

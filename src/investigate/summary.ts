@@ -34,10 +34,15 @@ export interface RunSummary {
   reason: RunOutcome['reason'];
   counts: SummaryCounts;
   messagesByType: Record<string, number>;
-  /** One sentence per fact written to the cache during the run. */
+  /** One sentence per fact written to the cache during the run: the first SUMMARY_ITEMS distinct ones. */
   learned: string[];
-  /** Ledger entries created during the run. */
+  /** Knowledge changes recorded during the run (learned holds the first of them). */
+  learnedTotal: number;
+  /** Ledger entries created during the run: the first SUMMARY_ITEMS. */
   workflows: Array<Pick<WorkflowReport, 'name' | 'kind' | 'namespace' | 'status' | 'parameters'>>;
+  workflowsTotal: number;
+  /** The command that lists every workflow of the run, when `workflows` does not hold them all. */
+  more?: string;
   /** Totals in the cache after the run. */
   cache: { path: string; tables: Record<string, number> };
 }
@@ -94,12 +99,37 @@ function summaryCounts(tally: EventTally, badLines: number): SummaryCounts {
   return Object.fromEntries([...names.map((name) => [SUMMARY_COUNTS[name], tally[name]]), ['badLines', badLines]]) as SummaryCounts;
 }
 
-export function buildSummary(outcome: RunOutcome, store: Store, learnedEvents: InvestigatorEvent[]): RunSummary {
+/** How many learned sentences and workflows a summary lists: the rest are counted (memory stays bounded at any backlog). */
+export const SUMMARY_ITEMS = 100;
+
+/** Distinct sentences told apart at most; past them every further 'recorded' event counts as one more. */
+const DISTINCT_TRACKED = 10_000;
+
+/** The first `limit` distinct sentences of the run's 'recorded' events, and how many distinct ones there were (bounded memory). */
+export function learnedCollector(limit = SUMMARY_ITEMS): { add(event: InvestigatorEvent): void; sentences(): string[]; total(): number } {
+  const seen = new Set<string>();
+  const first: string[] = [];
+  let beyond = 0;
+  return {
+    add: (event) => {
+      if (event.event !== 'recorded') return;
+      if (seen.size >= DISTINCT_TRACKED) return void beyond++;
+      const sentence = learnedFrom(event);
+      if (seen.has(sentence)) return;
+      seen.add(sentence);
+      if (first.length < limit) first.push(sentence);
+    },
+    sentences: () => [...first],
+    total: () => seen.size + beyond,
+  };
+}
+
+export function buildSummary(outcome: RunOutcome, store: Store, learned: string[], learnedTotal = learned.length): RunSummary {
   const t = outcome.tally;
-  const learned = [...new Set(learnedEvents.map(learnedFrom))];
   const workflows = store
-    .workflowsReport({ since: outcome.startedAt })
+    .workflowsReport({ since: outcome.startedAt, limit: SUMMARY_ITEMS })
     .map(({ name, kind, namespace, status, parameters }) => ({ name, kind, namespace, status, parameters }));
+  const workflowsTotal = workflows.length < SUMMARY_ITEMS ? workflows.length : store.workflowsCount({ since: outcome.startedAt });
   return {
     event: 'summary',
     source: outcome.source,
@@ -107,7 +137,10 @@ export function buildSummary(outcome: RunOutcome, store: Store, learnedEvents: I
     counts: summaryCounts(t, outcome.badLines),
     messagesByType: t.byType,
     learned,
+    learnedTotal: Math.max(learnedTotal, learned.length),
     workflows,
+    workflowsTotal,
+    ...(workflowsTotal > workflows.length ? { more: `thoth query workflows --since ${outcome.startedAt}` } : {}),
     cache: { path: store.path, tables: store.stats().tables },
   };
 }

@@ -79,11 +79,12 @@ function summaryText(summary: RunSummary, options: { limit?: number; width?: num
   const out: string[] = [];
   const types = Object.entries(summary.messagesByType).sort(([a], [b]) => a.localeCompare(b));
   out.push(`Messages: ${summary.counts.received} (${types.map(([type, n]) => `${type} ${n}`).join(', ') || 'none'})`);
-  out.push('', `Learned (${summary.learned.length}):`);
+  out.push('', `Learned (${summary.learnedTotal}):`);
   for (const line of summary.learned.slice(0, limit)) out.push(`  - ${line}`);
-  if (summary.learned.length > limit) out.push(`  … and ${summary.learned.length - limit} more`);
-  if (summary.learned.length === 0) out.push('  nothing new');
-  out.push('', `Workflows (${summary.workflows.length}):`);
+  const learnedShown = Math.min(limit, summary.learned.length);
+  if (summary.learnedTotal > learnedShown) out.push(`  … and ${summary.learnedTotal - learnedShown} more (thoth query package NAME)`);
+  if (summary.learnedTotal === 0) out.push('  nothing new');
+  out.push('', `Workflows (${summary.workflowsTotal}):`);
   for (const wf of summary.workflows.slice(0, limit)) {
     const params = Object.entries(wf.parameters)
       .filter(([name]) => SHOWN_WORKFLOW_PARAMETERS.test(name))
@@ -95,8 +96,10 @@ function summaryText(summary: RunSummary, options: { limit?: number; width?: num
     const shown = params.length <= room ? params : room > 8 ? `${params.slice(0, room - 1)}…` : '';
     out.push(`${line}${shown ? `  ${shown}` : ''}`);
   }
-  if (summary.workflows.length > limit) out.push(`  … and ${summary.workflows.length - limit} more`);
-  if (summary.workflows.length === 0) out.push('  none');
+  const workflowsShown = Math.min(limit, summary.workflows.length);
+  if (summary.workflowsTotal > workflowsShown)
+    out.push(`  … and ${summary.workflowsTotal - workflowsShown} more (${summary.more ?? 'thoth query workflows'})`);
+  if (summary.workflowsTotal === 0) out.push('  none');
   if (summary.counts.deadLetters > 0) out.push('', `Dead letters: ${summary.counts.deadLetters} (thoth query dead-letters)`);
   const tables = summary.cache.tables;
   out.push(

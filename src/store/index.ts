@@ -45,6 +45,16 @@ export interface Store extends KnowledgeStore, ReportFunctions, DeadLetterFuncti
   stats(): StoreStats;
   /** One read-only statement that returns rows; refused otherwise. */
   sql(text: string): SqlResult;
+  /**
+   * Opens one IMMEDIATE transaction that every `transaction()` until
+   * `commitBatch` or `rollbackBatch` joins (as a savepoint): a batch of
+   * records is made durable by one commit. The caller keeps other writers
+   * of the connection out meanwhile (src/core/turns.ts).
+   */
+  beginBatch(): void;
+  commitBatch(): void;
+  /** Undoes everything since `beginBatch` (nothing when no batch is open). */
+  rollbackBatch(): void;
   close(): void;
 }
 
@@ -78,6 +88,9 @@ export function openStore(path: string, options: OpenOptions & { indexUrls?: str
     packageReport: (name, version, solvers) => packageReport(prepare, name, version, solvers),
     stats: () => storeStats(db, path),
     sql: (text) => readOnlySql(db, text),
+    beginBatch: () => withStoreErrors(path, () => void db.exec('BEGIN IMMEDIATE')),
+    commitBatch: () => withStoreErrors(path, () => void (db.inTransaction && db.exec('COMMIT'))),
+    rollbackBatch: () => withStoreErrors(path, () => void (db.inTransaction && db.exec('ROLLBACK'))),
     close: () => {
       if (db.open) db.close();
     },

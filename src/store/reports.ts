@@ -128,6 +128,13 @@ export function reportFunctions(prepare: Prepare) {
       ).all({ kind: filter.kind ?? null, status: filter.status ?? null, since: filter.since ?? null }) as WorkflowRow[];
       return rows.map(workflowReport);
     },
+    /** How many workflows `workflowsReport` would list with this filter. */
+    workflowsCount(filter: { kind?: string; status?: string; since?: string } = {}): number {
+      const row = prepare(
+        `SELECT count(*) AS n FROM workflows WHERE (@kind IS NULL OR kind = @kind) AND (@status IS NULL OR status = @status) AND (@since IS NULL OR created_at >= @since)`,
+      ).get({ kind: filter.kind ?? null, status: filter.status ?? null, since: filter.since ?? null }) as { n: number };
+      return row.n;
+    },
     deadLettersReport(options: ListOptions = {}): DeadLetterReport[] {
       const rows = prepare(
         `SELECT topic, partition, "offset", error_class, reason, value, value_is_json FROM dead_letters ORDER BY created_at, id${limitClause(options)}`,

@@ -45,7 +45,11 @@ export function openEmbeddedKnowledge(store: Store, path: string, options: { lea
       return { done };
     },
     consumeExactlyOnce: (consumeOptions, handler, onAssigned) =>
-      consumeLog(store, path, consumeOptions, handler, options.leaseMs ?? LEASE_MS, { onAssigned }),
+      consumeLog(store, path, consumeOptions, handler, options.leaseMs ?? LEASE_MS, {
+        onAssigned,
+        cache: consumeOptions.cache,
+        bounds: consumeOptions.bounds,
+      }),
     partitionOf: async () => 0,
     send: async (records) => safely(() => store.appendRecords(records)),
     close: async () => {},

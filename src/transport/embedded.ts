@@ -20,15 +20,17 @@ import {
   type Broker,
   type ConsumeOptions,
   type ConsumeSummary,
+  type ConsumedRecord,
   type GroupAdmin,
   type GroupDescription,
   type Consumption,
-  type ExactlyOnce,
+  type OutgoingRecord,
   type PartitionLag,
   type RecordContext,
   type RecordHandler,
 } from './port.js';
 import { sleep } from '../core/sleep.js';
+import { DEFAULT_BATCH, handleBatches, type BatchBounds, type CacheWrites } from './batch.js';
 import { LEASE_MS, groupMembership, type GroupMembership, type GroupPartition } from './embedded-group.js';
 
 /** How long a consumer that has caught up waits before looking at the log again. */
@@ -64,6 +66,9 @@ type Log = Pick<
  */
 export interface ExactlyOnceOptions {
   onAssigned?: (assigned: Array<{ topic: string; partition: number }>) => void;
+  /** The cache the batches' writes go to, and their bounds (src/transport/batch.ts). */
+  cache: CacheWrites;
+  bounds?: BatchBounds;
 }
 
 /** How long a fenced member waits before it looks at the partition again. */
@@ -229,26 +234,20 @@ export function consumeLog(
         exactly?.onAssigned?.([{ topic: c.topic, partition: c.partition }]);
       }),
     );
-  /** The record's atomic commit, under the lease the member holds now. */
-  const exactlyOnceFor = (c: PartitionCursor, offset: number): ExactlyOnce | undefined => {
-    if (!exactly || options.group === undefined) return undefined;
-    const groupId = options.group;
-    const committed = () => log.committedOffset(groupId, c.topic, c.partition) ?? -1;
-    return {
-      begin: async () => ({ session: c.lease?.generation ?? 0, handled: withStoreErrors(path, committed) > offset }),
-      commit: async (records, apply) => {
-        const lease = c.lease;
-        withStoreErrors(path, () =>
-          log.transaction(() => {
-            if (committed() > offset) return;
-            if (records.length > 0) log.appendRecords(records);
-            apply?.();
-            // Fenced: another member holds the partition now; nothing of this is kept.
-            if (!lease || !log.commitOffset(groupId, c.topic, c.partition, offset + 1, lease)) throw new RetryLater(FENCED_RETRY_MS);
-          }),
-        );
-      },
-    };
+  /** A batch's atomic commit (src/transport/batch.ts): its appends and the group offset, under the lease the member holds now. */
+  const commitBatch = (c: PartitionCursor, groupId: string, out: OutgoingRecord[], next: number) => {
+    const lease = c.lease;
+    withStoreErrors(path, () =>
+      log.transaction(() => {
+        if ((log.committedOffset(groupId, c.topic, c.partition) ?? -1) >= next) return;
+        if (out.length > 0) log.appendRecords(out);
+        if (lease && log.commitOffset(groupId, c.topic, c.partition, next, lease)) return;
+        // Fenced: another member holds the partition now; nothing of this is kept, and holding it again starts from the group's offset.
+        c.lease = null;
+        c.dueAt = Date.now() + FENCED_RETRY_MS;
+        throw new RetryLater(FENCED_RETRY_MS);
+      }),
+    );
   };
   const context: RecordContext = {
     heartbeat: async () => withStoreErrors(path, () => group?.renew(cursors)),
@@ -286,6 +285,43 @@ export function consumeLog(
     return { records, reason: options.signal.aborted ? 'aborted' : 'end' };
   };
 
+  /** One read of the log through the exactly-once batches; true when it moved on. */
+  const handleExactlyOnce = async (
+    cursor: PartitionCursor,
+    groupId: string,
+    how: ExactlyOnceOptions,
+    batch: ConsumedRecord[],
+  ): Promise<boolean> => {
+    const outcome = await handleBatches({
+      records: options.exitAtEnd ? batch.filter((r) => r.offset < cursor.stopAt) : batch,
+      handler,
+      context,
+      begin: async () => ({
+        session: cursor.lease?.generation ?? 0,
+        committed: withStoreErrors(path, () => log.committedOffset(groupId, cursor.topic, cursor.partition) ?? 0),
+      }),
+      commit: async (out, next) => commitBatch(cursor, groupId, out, next),
+      cache: how.cache,
+      bounds: how.bounds ?? DEFAULT_BATCH,
+      now: Date.now,
+      halted: () => signal.aborted || isPaused(cursor),
+      heartbeat: async () => withStoreErrors(path, () => group?.renew(cursors)),
+    });
+    records += outcome.handled;
+    const before = cursor.position;
+    if (outcome.committed !== undefined) cursor.position = Math.max(cursor.position, outcome.committed);
+    if (outcome.error !== undefined) {
+      if (!(outcome.error instanceof RetryLater)) {
+        stopOnError.abort();
+        throw outcome.error instanceof Error ? outcome.error : new Error('the consumption failed', { cause: outcome.error });
+      }
+      // Read again from the first record not committed, once the delay is over.
+      if (outcome.retryFrom !== undefined) cursor.position = outcome.retryFrom;
+      retryAt.set(partitionKey(cursor.topic, cursor.partition), Date.now() + outcome.error.delayMs);
+    }
+    return cursor.position !== before;
+  };
+
   /**
    * Hands the records of its partitions to the handler in offset order until
    * the end (exitAtEnd) or the signal. With exitAtEnd, a partition another
@@ -301,11 +337,14 @@ export function consumeLog(
         allAtEnd = false;
         if (isPaused(cursor)) continue;
         const batch = await patiently('to read it', () => log.readLog(cursor.topic, cursor.partition, cursor.position, BATCH_SIZE));
+        if (exactly && options.group !== undefined) {
+          if (batch.length > 0 && (await handleExactlyOnce(cursor, options.group, exactly, batch))) progressed = true;
+          continue;
+        }
         for (const record of batch) {
           if (signal.aborted || isPaused(cursor) || (options.exitAtEnd && record.offset >= cursor.stopAt)) break;
           try {
-            const exactlyOnce = exactlyOnceFor(cursor, record.offset);
-            await handler(record, exactlyOnce ? { ...context, exactlyOnce } : context);
+            await handler(record, context);
           } catch (error) {
             if (error instanceof RetryLater) {
               // The cursor stays on the record: it is read again once the delay is over.

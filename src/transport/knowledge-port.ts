@@ -6,7 +6,11 @@
  * transaction. Kafka implements it in src/transport/kafka/knowledge.ts, the
  * embedded broker in src/transport/embedded-knowledge.ts.
  */
+import type { BatchBounds, CacheWrites } from './batch.js';
 import type { ConsumedRecord, ConsumeOptions, Consumption, OutgoingRecord, RecordHandler, RecordPosition } from './port.js';
+
+/** Exactly-once consumption: a group, and the cache the batches' writes go to (src/transport/batch.ts). */
+export type ExactlyOnceOptions = ConsumeOptions & { group: string; cache: CacheWrites; bounds?: BatchBounds };
 
 /** Records of one partition of a followed topic, and where reading goes on after them. */
 export interface ChangelogBatch {
@@ -59,12 +63,13 @@ export interface KnowledgeTransport {
   /** Reads every partition of the topic, no consumer group, committed records only, until the signal. */
   follow(options: FollowOptions): Following;
   /**
-   * Consumes as a group with RecordContext.exactlyOnce on every record: the
-   * handler's writes and the offset are committed together; nothing is
-   * committed otherwise. `onAssigned` hears which partitions this member got.
+   * Consumes as a group with RecordContext.exactlyOnce on every record, in
+   * batches (src/transport/batch.ts): the handlers' writes and the offset are
+   * committed together; nothing is committed otherwise. `onAssigned` hears
+   * which partitions this member got.
    */
   consumeExactlyOnce(
-    options: ConsumeOptions & { group: string },
+    options: ExactlyOnceOptions,
     handler: RecordHandler,
     onAssigned?: (assigned: Array<{ topic: string; partition: number }>) => void,
   ): Consumption;

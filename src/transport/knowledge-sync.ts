@@ -21,6 +21,8 @@ export interface KnowledgeSyncOptions {
   warn(text: string): void;
   /** After each batch of facts applied. */
   onApplied?(touched: Touched): void;
+  /** Takes the cache's write turn around each batch applied (src/core/turns.ts): not inside another task's open transaction. */
+  turn?<T>(fn: () => T): Promise<T>;
 }
 
 export interface KnowledgeSync {
@@ -54,7 +56,12 @@ export function knowledgeSync(options: KnowledgeSyncOptions): KnowledgeSync {
     for (const waiter of waiters) if (reached(waiter.targets)) waiter.resolve();
   };
 
-  const onBatch = (batch: ChangelogBatch) => {
+  const onBatch = async (batch: ChangelogBatch) => {
+    if (batch.records.length > 0 && options.turn) await options.turn(() => apply(batch));
+    else apply(batch);
+  };
+
+  const apply = (batch: ChangelogBatch) => {
     if (batch.records.length > 0) {
       const last = batch.records[batch.records.length - 1];
       const at = new Date(options.now()).toISOString();

@@ -46,6 +46,13 @@ export interface RecordContext {
   readonly retriesLater?: boolean;
   /** Set by transports that commit a record together with what its handler writes (src/transport/knowledge-port.ts). */
   readonly exactlyOnce?: ExactlyOnce;
+  /**
+   * Where records are committed in batches (src/transport/batch.ts): commits
+   * the records before this one now, so that a handler about to wait (for the
+   * knowledge topic, back-pressure, a retry in place) holds nothing open.
+   * Throws RetryLater when that commit failed (the batch is read again).
+   */
+  readonly flush?: () => Promise<void>;
 }
 
 /**

@@ -112,6 +112,11 @@ function readablePart(parameter: string, value: string): string {
   return value;
 }
 
+/** The idempotency key the workflow built for `request` carries (the same for a --force request). */
+export function idempotencyKeyOfRequest(request: WorkflowRequest): string {
+  return idempotencyKey(request.kind, Object.fromEntries(resolveParameters(request).map((p) => [p.name, p.value])));
+}
+
 /** The idempotency key a workflow carries, if it carries one. */
 export function idempotencyKeyOf(workflow: Pick<Workflow, 'metadata'>): string | undefined {
   return workflow.metadata?.annotations?.[ANNOTATIONS.idempotencyKey];

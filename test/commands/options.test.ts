@@ -199,6 +199,7 @@ describe('investigate options', () => {
       host: '127.0.0.1',
       maxAttempts: 8,
       maxBytes: 1024 * 1024,
+      maxInFlight: 8,
       format: 'ndjson',
     });
   });
@@ -207,13 +208,15 @@ describe('investigate options', () => {
     expect(
       parsed(
         investigateCommand,
-        ['--port', '0', '--pending-limit', '20', '--until-idle', '1.5'],
+        ['--port', '0', '--pending-limit', '20', '--until-idle', '1.5', '--batch-max', '50', '--batch-ms', '200', '--max-in-flight', '3'],
         context({ KUBERNETES_SERVICE_HOST: '10.0.0.1' }),
       ),
     ).toMatchObject({
       host: '0.0.0.0',
       port: 0,
       pendingLimit: 20,
+      batch: { maxRecords: 50, maxMs: 200 },
+      maxInFlight: 3,
       untilIdleMs: 1500,
       group: 'thoth.investigator',
     });
@@ -225,6 +228,9 @@ describe('investigate options', () => {
     [['--port', '70000'], '--port must be 0-65535'],
     [['--from', 'f', '--until-idle', '3'], '--until-idle applies to a broker'],
     [['--group', ' '], '--group must name a consumer group'],
+    [['--batch-max', '0'], '--batch-max must be a positive integer, got "0"'],
+    [['--batch-ms', 'soon'], '--batch-ms must be a positive integer, got "soon"'],
+    [['--max-in-flight', '0'], '--max-in-flight must be a positive integer, got "0"'],
     [['-o', 'name'], '-o must be one of table, wide, json, yaml, ndjson, got "name"'],
     [['--expect', 'e.json'], '--expect applies to a --from run'],
     [['--allow-dead-letters'], '--allow-dead-letters applies to a --from run'],

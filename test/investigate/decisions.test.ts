@@ -263,6 +263,30 @@ describe('the decider', () => {
     expect(catchUps).toBe(2);
   });
 
+  it('takes a decision whose taking the broker refused for good no second time: a later trigger for it writes nothing', async () => {
+    const d = decider();
+    apply(...waits(key), solved(key, SOLVERS[0]));
+    const refusing = context(0);
+    const refused = new PermanentError('MessageTooLarge', 'sending to thoth.investigator.adviser-re-run: the broker refused it');
+    await expect(
+      d.handle(triggerRecord(advice, 0), {
+        ...refusing,
+        exactlyOnce: {
+          ...refusing.exactlyOnce,
+          commit: async () => {
+            throw refused;
+          },
+        },
+      }),
+    ).rejects.toBe(refused);
+    // A trigger written before the refusal (a batch's commit is refused after its decisions were taken).
+    const later = await d.handle(triggerRecord(advice, 1), context(1));
+    expect(later).toEqual({ events: [], duplicate: false });
+    expect(written).toEqual([]);
+    expect(committed).toBe(2);
+    expect(store.adviceReRunPublished('adviser-abc')).toBe(false);
+  });
+
   it('skips a trigger an earlier owner committed, writing nothing', async () => {
     const d = decider();
     apply(...waits(key), solved(key, SOLVERS[0]));

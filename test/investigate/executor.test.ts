@@ -156,6 +156,94 @@ describe('effect executor', () => {
     expect(store.securityIndicatorState(key)).toBe('scheduled');
   });
 
+  describe('--max-in-flight', () => {
+    const solvers = ['solver-rhel-8-py38', 'solver-fedora-34-py39', 'solver-fedora-35-py310', 'solver-ubi-9-py311', 'solver-rhel-9-py39'];
+    const manySolvers = solvers.map((solver) => schedule(solverRequest(key, solver, null), 'no result', 'unresolved-package'));
+    /** A cluster whose creates answer only when the test releases them; it tells how many were open at once. */
+    function heldCluster(fail?: (name: string) => Error | undefined) {
+      const open: Array<{ name: string; release: () => void }> = [];
+      let most = 0;
+      const created: string[] = [];
+      const kube: KubeClient = {
+        description: 'test@held',
+        createWorkflow: (workflow) =>
+          new Promise((resolve, reject) => {
+            const name = workflow.metadata.name;
+            open.push({
+              name,
+              release: () => {
+                const error = fail?.(name);
+                if (error) return reject(error);
+                created.push(name);
+                resolve({ outcome: 'created', workflow });
+              },
+            });
+            most = Math.max(most, open.length);
+          }),
+        getWorkflow: async () => undefined,
+        listWorkflows: async () => [],
+        watchWorkflow: async () => {
+          throw new Error('not used');
+        },
+        countPending: async () => 0,
+      };
+      /** Releases the open creates, last asked first, until none is left. */
+      const drain = async (done: Promise<unknown>) => {
+        let finished = false;
+        void done.then(
+          () => (finished = true),
+          () => (finished = true),
+        );
+        while (!finished) {
+          await new Promise((r) => setImmediate(r));
+          open.pop()?.release();
+        }
+      };
+      return { kube, drain, most: () => most, created };
+    }
+
+    it('sends at most N creates of one message at once, and reports them in the order they were asked for', async () => {
+      const cluster = heldCluster();
+      const run = executor({ kube: cluster.kube, maxInFlight: 2 }).execute(manySolvers, source, commit());
+      await cluster.drain(run);
+      const { events } = await run;
+      expect(cluster.most()).toBe(2);
+      expect(cluster.created).toHaveLength(5);
+      expect(
+        events.filter((e) => e.kind === 'scheduled').map((e) => (e.detail.parameters as Record<string, string>).THOTH_SOLVER_NAME),
+      ).toEqual(solvers);
+      expect(store.workflowsInFlight('solver', key)).toHaveLength(5);
+      expect(kinds(written)).toEqual(['workflow', 'workflow', 'workflow', 'workflow', 'workflow']);
+    });
+
+    it('sends one at a time with 1', async () => {
+      const cluster = heldCluster();
+      const run = executor({ kube: cluster.kube, maxInFlight: 1 }).execute(manySolvers, source, commit());
+      await cluster.drain(run);
+      await run;
+      expect(cluster.most()).toBe(1);
+      expect(cluster.created).toHaveLength(5);
+    });
+
+    it('creates one workflow for one request asked twice in a message: the second is known', async () => {
+      const cluster = heldCluster();
+      const run = executor({ kube: cluster.kube, maxInFlight: 4 }).execute([solverEffect, solverEffect], source, commit());
+      await cluster.drain(run);
+      const { events } = await run;
+      expect(cluster.created).toHaveLength(1);
+      expect(events.map((e) => e.kind)).toEqual(['scheduled', 'known']);
+    });
+
+    it('commits nothing when one create fails, after the others have answered, and throws its error', async () => {
+      const cluster = heldCluster((name) => (name.includes('fedora-35') ? new TransientError('API server answered 503') : undefined));
+      const run = executor({ kube: cluster.kube, maxInFlight: 3 }).execute(manySolvers, source, commit());
+      await cluster.drain(run);
+      await expect(run).rejects.toThrow('API server answered 503');
+      expect(written).toEqual([]);
+      expect(store.workflowsInFlight('solver', key)).toEqual([]);
+    });
+  });
+
   it('applies nothing when one effect is invalid', async () => {
     const bad = schedule(
       { kind: 'revsolver', parameters: { THOTH_REVSOLVER_PACKAGE_NAME: 'x;rm -rf', THOTH_REVSOLVER_PACKAGE_VERSION: '1.0' } },

@@ -20,6 +20,7 @@ import { createDecider } from '../../src/investigate/decide.js';
 import { knowledgeTopics } from '../../src/investigate/runner.js';
 import { parseBody } from '../../src/messages/ndjson.js';
 import { openStore } from '../../src/store/index.js';
+import { DEFAULT_BATCH, cacheWrites } from '../../src/transport/batch.js';
 import { cleanEnv, runThoth } from '../support/cli.js';
 import { startIndexServer, type IndexServer } from '../support/index-server.js';
 import type { KubeClient } from '../../src/workflows/types.js';
@@ -86,29 +87,33 @@ async function runScenario(scenario: LoadedScenario, kube: KubeClient | null = n
   });
   decider.ready();
 
-  const consumption = source.consume(async (record, context) => {
-    const ref = { topic: record.topic, partition: record.partition, offset: record.offset };
-    try {
-      if (record.topic === topics.decisions) {
-        await decider.handle(record, context);
-        return;
+  const consumption = source.consume(
+    async (record, context) => {
+      const ref = { topic: record.topic, partition: record.partition, offset: record.offset };
+      try {
+        if (record.topic === topics.decisions) {
+          await decider.handle(record, context);
+          return;
+        }
+        const decoded = decodeConsumed(record, { deploymentName: config.deploymentName, maxBytes });
+        const effects = await planEffects({ ...decoded, headers: record.headers, source: ref }, { store, config, index, now: () => NOW });
+        const executed = await executor.execute(effects, ref, context.exactlyOnce!.commit);
+        await decider.consider(executed.touched);
+      } catch (error) {
+        if (!(error instanceof PermanentError)) throw error;
+        store.recordDeadLetter({
+          ...ref,
+          errorClass: error.errorClass,
+          reason: error.message,
+          value: parseBody(record.value),
+          headers: record.headers,
+          createdAt: new Date(NOW).toISOString(),
+        });
       }
-      const decoded = decodeConsumed(record, { deploymentName: config.deploymentName, maxBytes });
-      const effects = await planEffects({ ...decoded, headers: record.headers, source: ref }, { store, config, index, now: () => NOW });
-      const executed = await executor.execute(effects, ref, context.exactlyOnce!.commit);
-      await decider.consider(executed.touched);
-    } catch (error) {
-      if (!(error instanceof PermanentError)) throw error;
-      store.recordDeadLetter({
-        ...ref,
-        errorClass: error.errorClass,
-        reason: error.message,
-        value: parseBody(record.value),
-        headers: record.headers,
-        createdAt: new Date(NOW).toISOString(),
-      });
-    }
-  }, stop.signal);
+    },
+    stop.signal,
+    { cache: cacheWrites(store), bounds: DEFAULT_BATCH },
+  );
   await consumption.done;
   expect(badLines).toEqual([]);
 

@@ -21,6 +21,8 @@ const summary = {
   },
   messagesByType: { 'unresolved-package': 1 },
   learned: ['requests==2.25.1 (https://index.example/simple) requested'],
+  learnedTotal: 1,
+  workflowsTotal: 1,
   workflows: [
     {
       name: 'solver-requests-2-25-1-fedora-35-py310-454a781cee',
@@ -49,5 +51,23 @@ describe('the text summary of a run', () => {
 
   it('prints the parameters whole when piped (no width)', () => {
     expect(formatSummaryText(summary)).toContain('THOTH_SOLVER_PACKAGES=requests===2.25.1');
+  });
+
+  it('counts what a large run learned and scheduled, lists the first, and names the query for the rest', () => {
+    const workflow = summary.workflows[0];
+    const large = {
+      ...summary,
+      learned: Array.from({ length: 100 }, (_, i) => `package-${i}==1.0.0 exists`),
+      learnedTotal: 40_000,
+      workflows: Array.from({ length: 100 }, (_, i) => ({ ...workflow, name: `solver-${i}` })),
+      workflowsTotal: 20_000,
+      more: 'thoth query workflows --since 2026-12-05T18:00:00.000Z',
+    } as RunSummary;
+    const text = formatSummaryText(large, { limit: 50 });
+    expect(text).toContain('Learned (40000):');
+    expect(text).toContain('… and 39950 more');
+    expect(text).toContain('Workflows (20000):');
+    expect(text).toContain('… and 19950 more (thoth query workflows --since 2026-12-05T18:00:00.000Z)');
+    expect(text.split('\n').filter((l) => l.startsWith('  ') && l.includes('thoth/solver-')).length).toBe(50);
   });
 });

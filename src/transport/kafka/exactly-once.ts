@@ -20,18 +20,11 @@
  * Positions move past transaction markers, so the lag of a topic written in
  * transactions (adviser-re-run, the dead-letter topic) reaches 0.
  */
-import type { Consumer, EachBatchPayload, KafkaMessage, Producer, Message } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Producer, Message } from 'kafkajs';
 import { TransientError } from '../../core/errors.js';
-import {
-  RetryLater,
-  type ConsumeOptions,
-  type ConsumeSummary,
-  type Consumption,
-  type ExactlyOnce,
-  type OutgoingRecord,
-  type PartitionLag,
-  type RecordHandler,
-} from '../port.js';
+import { RetryLater, type ConsumeSummary, type Consumption, type OutgoingRecord, type PartitionLag, type RecordHandler } from '../port.js';
+import { DEFAULT_BATCH, handleBatches } from '../batch.js';
+import type { ExactlyOnceOptions } from '../knowledge-port.js';
 import { toRecord, type KafkaHandles } from './consume.js';
 import { describeKafkaFailure } from './errors.js';
 import { untilAnswered } from './patience.js';
@@ -86,7 +79,7 @@ function message(record: OutgoingRecord): Message {
 
 export function consumeExactlyOnce(
   h: KafkaHandles,
-  options: ConsumeOptions & { group: string },
+  options: ExactlyOnceOptions,
   handler: RecordHandler,
   onAssigned?: (assigned: Array<{ topic: string; partition: number }>) => void,
 ): Consumption & { stop(): Promise<void> } {
@@ -148,47 +141,40 @@ export function consumeExactlyOnce(
     return session;
   };
 
-  const exactlyOnceFor = (topic: string, partition: number, offset: number, state: { done: boolean }): ExactlyOnce => ({
-    begin: async () => {
-      const session = await sessionFor(topic, partition);
-      const handled = offset < session.committed;
-      if (handled) state.done = true;
-      return { session: session.id, handled };
-    },
-    commit: async (out, apply) => {
-      const session = await sessionFor(topic, partition);
-      if (offset < session.committed) {
-        state.done = true;
-        return;
+  /** The partition's atomic commit: what its batch writes and the offset after it, in one transaction. */
+  const commitBatch = async (topic: string, partition: number, out: OutgoingRecord[], next: number) => {
+    const session = await sessionFor(topic, partition);
+    if (next <= session.committed) return;
+    const transaction = await session.producer.transaction();
+    const committing = `committing ${topic}[${partition}] up to offset ${next}`;
+    let doing = committing;
+    try {
+      const byTopic = new Map<string, Message[]>();
+      for (const record of out) {
+        const list = byTopic.get(record.topic);
+        if (list) list.push(message(record));
+        else byTopic.set(record.topic, [message(record)]);
       }
-      const transaction = await session.producer.transaction();
-      let doing = `committing ${topic}[${partition}]@${offset}`;
-      try {
-        const byTopic = new Map<string, Message[]>();
-        for (const record of out) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), message(record)]);
-        // One request for every topic; a refusal (a record too large for its topic) names the topics it went to.
-        if (byTopic.size > 0) {
-          doing = `sending to ${[...byTopic.keys()].join(', ')}`;
-          await transaction.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([name, messages]) => ({ topic: name, messages })) });
-        }
-        doing = `committing ${topic}[${partition}]@${offset}`;
-        await transaction.sendOffsets({
-          consumerGroupId: group,
-          topics: [{ topic, partitions: [{ partition, offset: String(offset + 1) }] }],
-        });
-        await transaction.commit();
-      } catch (error) {
-        await transaction.abort().catch(() => undefined);
-        // A producer that failed mid-transaction is not trusted again: the next attempt starts a new session.
-        await closeSession(slot(topic, partition));
-        if (isFenced(error)) throw new RetryLater(FENCED_RETRY_MS);
-        throw describeKafkaFailure(h.settings, error, doing);
+      // One request for every topic; a refusal (a record too large for its topic) names the topics it went to.
+      if (byTopic.size > 0) {
+        doing = `sending to ${[...byTopic.keys()].join(', ')}`;
+        await transaction.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([name, messages]) => ({ topic: name, messages })) });
       }
-      session.committed = offset + 1;
-      state.done = true;
-      apply?.();
-    },
-  });
+      doing = committing;
+      await transaction.sendOffsets({
+        consumerGroupId: group,
+        topics: [{ topic, partitions: [{ partition, offset: String(next) }] }],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      // A producer that failed mid-transaction is not trusted again: the next attempt starts a new session.
+      await closeSession(slot(topic, partition));
+      if (isFenced(error)) throw new RetryLater(FENCED_RETRY_MS);
+      throw describeKafkaFailure(h.settings, error, doing);
+    }
+    session.committed = next;
+  };
 
   const retryLater = (c: Consumer, topic: string, partition: number, offset: number, delayMs: number) => {
     const key = slot(topic, partition);
@@ -204,47 +190,54 @@ export function consumeExactlyOnce(
     );
   };
 
-  const handleOne = async (topic: string, partition: number, msg: KafkaMessage, heartbeat: () => Promise<void>) => {
-    const offset = Number(msg.offset);
-    const state = { done: false };
-    const exactlyOnce = exactlyOnceFor(topic, partition, offset, state);
-    await handler(toRecord({ topic, partition, message: msg }), { heartbeat, signal, retriesLater: true, exactlyOnce });
-    // A handler that wrote nothing still moves the offset on, in a transaction of its own.
-    if (!state.done && !(await exactlyOnce.begin()).handled) await exactlyOnce.commit([]);
-    records++;
-  };
-
   const eachBatch = async (payload: EachBatchPayload) => {
     const { batch } = payload;
     const heartbeat = () => payload.heartbeat();
-    const resolveOffset = (offset: string) => payload.resolveOffset(offset);
-    const isRunning = () => payload.isRunning();
-    const isStale = () => payload.isStale();
     const c = consumer!;
     const { topic, partition } = batch;
     const key = slot(topic, partition);
-    for (const msg of batch.messages) {
-      if (signal.aborted || !isRunning() || isStale()) return;
-      active++;
-      try {
-        await handleOne(topic, partition, msg, heartbeat);
-      } catch (error) {
-        if (error instanceof RetryLater) return retryLater(c, topic, partition, Number(msg.offset), error.delayMs);
-        failure ??= error;
-        stopping.abort();
-        return;
-      } finally {
-        active--;
-        if (active === 0) idle?.();
+    const stale = () => signal.aborted || !payload.isRunning() || payload.isStale();
+    if (stale()) return;
+    active++;
+    let outcome;
+    try {
+      outcome = await handleBatches({
+        records: batch.messages.map((msg) => toRecord({ topic, partition, message: msg })),
+        handler,
+        context: { heartbeat, signal, retriesLater: true },
+        begin: async () => {
+          const session = await sessionFor(topic, partition);
+          return { session: session.id, committed: session.committed };
+        },
+        commit: (out, next) => commitBatch(topic, partition, out, next),
+        cache: options.cache,
+        bounds: options.bounds ?? DEFAULT_BATCH,
+        now: Date.now,
+        halted: stale,
+        heartbeat,
+      });
+    } finally {
+      active--;
+      if (active === 0) idle?.();
+    }
+    records += outcome.handled;
+    if (outcome.committed !== undefined && outcome.committed > (positions.get(key) ?? 0)) {
+      payload.resolveOffset(String(outcome.committed - 1));
+      positions.set(key, outcome.committed);
+    }
+    if (outcome.error !== undefined) {
+      if (outcome.error instanceof RetryLater) {
+        const from = outcome.retryFrom ?? outcome.committed ?? Number(batch.firstOffset() ?? 0);
+        return retryLater(c, topic, partition, from, outcome.error.delayMs);
       }
-      resolveOffset(msg.offset);
-      positions.set(key, Number(msg.offset) + 1);
-      await heartbeat().catch(() => undefined);
+      failure ??= outcome.error;
+      stopping.abort();
+      return;
     }
     // Past a transaction marker that ends the batch.
     const last = Number(batch.lastOffset());
-    if (!signal.aborted && isRunning() && !isStale() && last + 1 > (positions.get(key) ?? 0)) {
-      resolveOffset(batch.lastOffset());
+    if (!stale() && last + 1 > (positions.get(key) ?? 0)) {
+      payload.resolveOffset(batch.lastOffset());
       positions.set(key, last + 1);
     }
   };

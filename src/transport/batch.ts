@@ -1,0 +1,280 @@
+/**
+ * Exactly-once consumption in batches (SPEC §3, §5.1), the shape every
+ * transport shares (Kafka, the embedded broker): the records of one
+ * partition are handed to the handler in offset order, each with an
+ * ExactlyOnce whose `commit` does not go to the broker at once. Its cache
+ * writes (`apply`) run at once inside ONE SQLite transaction open for the
+ * batch, so a record sees what earlier records of the batch wrote; what it
+ * sends waits with the batch. Then, once per batch:
+ *
+ *   the broker's atomic commit (Kafka: one transaction with every record the
+ *   batch writes and the partition's offset after its last record; the
+ *   embedded broker: the appends and the group offset in the same SQLite
+ *   transaction), then the SQLite commit.
+ *
+ * A crash anywhere before the broker's commit leaves nothing: the SQLite
+ * transaction is rolled back with the process, the Kafka transaction aborted
+ * (or fenced) and the whole batch is read again. A record that must wait
+ * (RetryLater) ends its batch: the records before it are committed, it is
+ * handed back with its partition. A commit the broker refuses for good (a
+ * PermanentError: a follow-up too large for its topic) is handled again
+ * from the first record it held, one record per commit made inside the
+ * record's own handler, so that the record that caused it sees the refusal
+ * (and is dead-lettered) and the others are committed. Any other error
+ * rolls the batch back.
+ *
+ * A batch ends after `maxRecords` records, or once it has been open
+ * `maxMs`, or at the end of what was fetched: nothing waits for more records.
+ */
+import { PermanentError, TransientError } from '../core/errors.js';
+import { createTurns, type Turns } from '../core/turns.js';
+import type { Store } from '../store/index.js';
+import { RetryLater, type ConsumedRecord, type ExactlyOnce, type OutgoingRecord, type RecordContext, type RecordHandler } from './port.js';
+
+/** The cache's side of a batch: one transaction, taken in turn with the connection's other writers. */
+export interface CacheWrites {
+  turns: Turns;
+  begin(): void;
+  commit(): void;
+  rollback(): void;
+}
+
+/** The cache's batches over a store's connection, in the given turns. */
+export function cacheWrites(store: Pick<Store, 'beginBatch' | 'commitBatch' | 'rollbackBatch'>, turns: Turns = createTurns()): CacheWrites {
+  return { turns, begin: () => store.beginBatch(), commit: () => store.commitBatch(), rollback: () => store.rollbackBatch() };
+}
+
+export interface BatchBounds {
+  /** Most records committed together. */
+  maxRecords: number;
+  /** Longest a batch stays open before it is committed. */
+  maxMs: number;
+}
+
+export const DEFAULT_BATCH: BatchBounds = { maxRecords: 500, maxMs: 1_000 };
+
+export interface BatchOptions {
+  records: readonly ConsumedRecord[];
+  handler: RecordHandler;
+  /** The context each record gets (without its exactlyOnce and flush). */
+  context: Omit<RecordContext, 'exactlyOnce' | 'flush'>;
+  /** Fences earlier owners of the partition if not done yet; `committed`: the group's next offset (records below it are handled). */
+  begin(): Promise<{ session: number; committed: number }>;
+  /** Writes `out` and commits `next` as the partition's offset, atomically; RetryLater when fenced. */
+  commit(out: OutgoingRecord[], next: number): Promise<void>;
+  cache: CacheWrites;
+  bounds: BatchBounds;
+  now(): number;
+  /** Checked before each record: stop here (paused, stopping), committing what was handled. */
+  halted?(): boolean;
+  /** After each batch committed. */
+  heartbeat?(): Promise<void>;
+}
+
+export interface BatchOutcome {
+  /** The offset after the last committed record (undefined: nothing committed). */
+  committed?: number;
+  /** Records handled and committed. */
+  handled: number;
+  /** Why handling stopped early: RetryLater (hand the partition back from `retryFrom`) or a failure of the consumption. */
+  error?: unknown;
+  /** With RetryLater: the first record not committed. */
+  retryFrom?: number;
+}
+
+/** Handles the records in batches; see above. Runs as one task of the cache's turns. */
+export function handleBatches(o: BatchOptions): Promise<BatchOutcome> {
+  return o.cache.turns.task(() => run(o));
+}
+
+/** `so far`: what an earlier pass over the same records committed, when a refused part is handled again. */
+async function run(o: BatchOptions, soFar?: { committed?: number; handled: number; isolateUntil: number }): Promise<BatchOutcome> {
+  let out: OutgoingRecord[] = [];
+  /** The pending part: its first offset, the offset after its last finished record, when it opened, how many. */
+  let first: number | undefined;
+  let next: number | undefined;
+  let openedAt = 0;
+  let count = 0;
+  let release: (() => void) | undefined;
+  let committed: number | undefined = soFar?.committed;
+  let handled = soFar?.handled ?? 0;
+  /** Set when a flush asked for by a handler failed: the batch from there is to be read again. */
+  let lost: { from: number; upTo: number; error: unknown } | undefined;
+  /**
+   * Records below this offset are committed one at a time, inside their handler: after the broker refused a
+   * batch for good (a record too large for its topic), so that the record that caused it is the one whose
+   * handler sees the refusal (and dead-letters it), and the others are committed.
+   */
+  let isolateUntil = soFar?.isolateUntil ?? -1;
+  /** The part of the last flush that failed. */
+  let refused: { from: number; upTo: number } | undefined;
+
+  const open = async () => {
+    if (release) return;
+    const taken = await o.cache.turns.take();
+    try {
+      o.cache.begin();
+    } catch (error) {
+      taken();
+      throw error;
+    }
+    release = taken;
+  };
+  const close = (how: 'commit' | 'rollback') => {
+    if (!release) return;
+    const done = release;
+    release = undefined;
+    try {
+      if (how === 'commit') o.cache.commit();
+      else o.cache.rollback();
+    } finally {
+      done();
+    }
+  };
+  const reset = () => {
+    out = [];
+    first = undefined;
+    next = undefined;
+    count = 0;
+  };
+  const done = (offset: number) => {
+    if (first === undefined) {
+      first = offset;
+      openedAt = o.now();
+    }
+    if (next === undefined || offset + 1 > next) {
+      next = offset + 1;
+      count++;
+    }
+  };
+  /** Commits the pending part: the broker's commit, then the cache's. */
+  const flush = async () => {
+    if (next === undefined) return close('commit');
+    const upTo = next;
+    const records = count;
+    try {
+      await o.commit(out, upTo);
+    } catch (error) {
+      refused = { from: first!, upTo };
+      close('rollback');
+      reset();
+      throw error;
+    }
+    close('commit');
+    committed = upTo;
+    handled += records;
+    reset();
+    await o.heartbeat?.().catch(() => undefined);
+  };
+  /** A failed commit: the pending part is read again after a while (fenced, broker away) or the consumption stops. */
+  const failed = (error: unknown, from: number | undefined): BatchOutcome => {
+    if (error instanceof RetryLater) return { committed, handled, error, retryFrom: from };
+    if (error instanceof TransientError) return { committed, handled, error: new RetryLater(error.retryAfterMs ?? 1_000), retryFrom: from };
+    return { committed, handled, error };
+  };
+  /** For handlers about to wait (a decision reading the knowledge topic, back-pressure, a retry in place). */
+  const flushForHandler = async () => {
+    const from = first;
+    try {
+      await flush();
+    } catch (error) {
+      lost = { from: from!, upTo: refused?.upTo ?? from! + 1, error };
+      throw error instanceof RetryLater ? error : new RetryLater(error instanceof TransientError ? (error.retryAfterMs ?? 1_000) : 1_000);
+    }
+  };
+
+  /**
+   * A part the broker refused for good is handled again from its first record, each record committed on its
+   * own (see isolateUntil); false when the error is not such a refusal, or the part was already handled so.
+   */
+  const isolate = (error: unknown, from: number | undefined, upTo: number | undefined): number | undefined => {
+    if (!(error instanceof PermanentError) || from === undefined || upTo === undefined || from < isolateUntil) return undefined;
+    const index = o.records.findIndex((r) => r.offset === from);
+    if (index < 0) return undefined;
+    isolateUntil = upTo;
+    lost = undefined;
+    return index;
+  };
+
+  for (let index = 0; index < o.records.length; index++) {
+    const record = o.records[index];
+    if (o.halted?.()) break;
+    if (first !== undefined && (count >= o.bounds.maxRecords || o.now() - openedAt >= o.bounds.maxMs)) {
+      const from = first;
+      try {
+        await flush();
+      } catch (error) {
+        const again = isolate(error, from, refused?.upTo);
+        if (again === undefined) return failed(error, from);
+        index = again - 1;
+        continue;
+      }
+    }
+    const alone = record.offset < isolateUntil;
+    let wrote = false;
+    const exactlyOnce: ExactlyOnce = {
+      begin: async () => {
+        const s = await o.begin();
+        return { session: s.session, handled: record.offset < s.committed };
+      },
+      commit: async (records, apply) => {
+        const s = await o.begin();
+        if (record.offset < s.committed) return;
+        await open();
+        apply?.();
+        out.push(...records);
+        done(record.offset);
+        // Committed here, so that a refusal reaches this record's handler.
+        if (alone) await flush();
+        wrote = true;
+      },
+    };
+    try {
+      await o.handler(record, { ...o.context, exactlyOnce, flush: flushForHandler });
+      if (!(alone && wrote)) done(record.offset);
+    } catch (error) {
+      if (lost) {
+        const again = isolate(lost.error, lost.from, Math.max(lost.upTo, record.offset + 1));
+        if (again === undefined) return failed(lost.error, lost.from);
+        index = again - 1;
+        continue;
+      }
+      // Committed before it failed: its writes stay with the batch (a redelivery finds it handled).
+      if (wrote && !alone) done(record.offset);
+      if (error instanceof RetryLater) {
+        const from = first;
+        try {
+          await flush();
+        } catch (flushError) {
+          return failed(flushError, from);
+        }
+        return { committed, handled, error, retryFrom: wrote ? record.offset + 1 : record.offset };
+      }
+      close('rollback');
+      return { committed, handled, error };
+    }
+    if (lost) {
+      const again = isolate(lost.error, lost.from, Math.max(lost.upTo, record.offset + 1));
+      if (again === undefined) return failed(lost.error, lost.from);
+      index = again - 1;
+      continue;
+    }
+    if (alone) {
+      const from = first;
+      try {
+        await flush();
+      } catch (error) {
+        return failed(error, from);
+      }
+    }
+  }
+  const from = first;
+  try {
+    await flush();
+  } catch (error) {
+    const again = isolate(error, from, refused?.upTo);
+    if (again === undefined) return failed(error, from);
+    return run({ ...o, records: o.records.slice(again) }, { committed, handled, isolateUntil });
+  }
+  return { committed, handled };
+}
