@@ -196,17 +196,29 @@ async function run(o: BatchOptions, soFar?: { committed?: number; handled: numbe
     return index;
   };
 
+  /**
+   * Commits the pending part: nothing to do after (undefined), the index to handle again from when the
+   * broker refused it for good (see isolate), or the outcome that ends the batch.
+   */
+  const commitPart = async (): Promise<{ again: number } | { outcome: BatchOutcome } | undefined> => {
+    const from = first;
+    try {
+      await flush();
+      return undefined;
+    } catch (error) {
+      const again = isolate(error, from, refused?.upTo);
+      return again === undefined ? { outcome: failed(error, from) } : { again };
+    }
+  };
+
   for (let index = 0; index < o.records.length; index++) {
     const record = o.records[index];
     if (o.halted?.()) break;
     if (first !== undefined && (count >= o.bounds.maxRecords || o.now() - openedAt >= o.bounds.maxMs)) {
-      const from = first;
-      try {
-        await flush();
-      } catch (error) {
-        const again = isolate(error, from, refused?.upTo);
-        if (again === undefined) return failed(error, from);
-        index = again - 1;
+      const part = await commitPart();
+      if (part && 'outcome' in part) return part.outcome;
+      if (part) {
+        index = part.again - 1;
         continue;
       }
     }
@@ -268,13 +280,8 @@ async function run(o: BatchOptions, soFar?: { committed?: number; handled: numbe
       }
     }
   }
-  const from = first;
-  try {
-    await flush();
-  } catch (error) {
-    const again = isolate(error, from, refused?.upTo);
-    if (again === undefined) return failed(error, from);
-    return run({ ...o, records: o.records.slice(again) }, { committed, handled, isolateUntil });
-  }
+  const part = await commitPart();
+  if (part && 'outcome' in part) return part.outcome;
+  if (part) return run({ ...o, records: o.records.slice(part.again) }, { committed, handled, isolateUntil });
   return { committed, handled };
 }
