@@ -14,7 +14,7 @@ import { runThoth } from '../support/cli.js';
 import { kcatConsume, kcatHeaders } from '../support/kafka.js';
 import { applyDeploy, createNamespace, listWorkflows } from '../support/cluster.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { INDEX, kafkaEnv, message, replayLines, startInvestigator, unresolved } from './investigator-process.js';
+import { clusterInvestigateArgs, INDEX, kafkaEnv, message, replayLines, startInvestigator, unresolved } from './investigator-process.js';
 
 let dir: string;
 let namespace: string;
@@ -47,24 +47,7 @@ describe('investigator under faults, on Kafka', () => {
     // More 503s in a row than the client retries: the record itself is retried with backoff.
     proxy.inject({ kind: 'status', status: 503 }, { count: 7 });
 
-    const run = startInvestigator(
-      [
-        '--db',
-        db,
-        'investigate',
-        '--workflows',
-        'cluster',
-        '--kubeconfig',
-        proxy.kubeconfig(),
-        '--namespace',
-        namespace,
-        '--port',
-        'none',
-        '--until-idle',
-        '3',
-      ],
-      env,
-    );
+    const run = startInvestigator(clusterInvestigateArgs(db, proxy.kubeconfig(), namespace, ['--until-idle', '3']), env);
     expect((await run.exited).code).toBe(0);
 
     const names = (await listWorkflows(namespace)).map((w) => w.metadata.name);
@@ -137,24 +120,7 @@ describe('investigator under faults, on Kafka', () => {
     // The producer keeps to the default limit; only the investigator reads with the small one.
     await replayLines(stream, { ...env, KAFKA_MESSAGE_MAX_BYTES: undefined }, join(dir, 'replay.db'));
 
-    const run = startInvestigator(
-      [
-        '--db',
-        db,
-        'investigate',
-        '--workflows',
-        'cluster',
-        '--kubeconfig',
-        proxy.kubeconfig(),
-        '--namespace',
-        namespace,
-        '--port',
-        'none',
-        '--until-idle',
-        '3',
-      ],
-      env,
-    );
+    const run = startInvestigator(clusterInvestigateArgs(db, proxy.kubeconfig(), namespace, ['--until-idle', '3']), env);
     expect((await run.exited).code).toBe(0);
 
     const letters = run.events.filter((e) => e.event === 'dead-letter');

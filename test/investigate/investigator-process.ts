@@ -25,6 +25,24 @@ afterEach(() => {
   running.clear();
 });
 
+/** `thoth investigate` on cache `db`, creating workflows in `namespace` of the cluster `kubeconfig` names, no HTTP port; `extra` after. */
+export function clusterInvestigateArgs(db: string, kubeconfig: string, namespace: string, extra: string[] = []): string[] {
+  return [
+    '--db',
+    db,
+    'investigate',
+    '--workflows',
+    'cluster',
+    '--kubeconfig',
+    kubeconfig,
+    '--namespace',
+    namespace,
+    '--port',
+    'none',
+    ...extra,
+  ];
+}
+
 export function startInvestigator(args: string[], env: NodeJS.ProcessEnv): InvestigatorProcess {
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);

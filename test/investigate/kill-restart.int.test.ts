@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runThoth } from '../support/cli.js';
 import { createNamespace, listWorkflows } from '../support/cluster.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { kafkaEnv, replayLines, solved, startInvestigator, unresolved, waitFor } from './investigator-process.js';
+import { clusterInvestigateArgs, kafkaEnv, replayLines, solved, startInvestigator, unresolved, waitFor } from './investigator-process.js';
 
 let dir: string;
 let namespace: string;
@@ -39,21 +39,7 @@ describe('investigator crash and restart on Kafka', () => {
     writeFileSync(stream, `${lines.join('\n')}\n`);
     await replayLines(stream, env, join(dir, 'replay.db'));
 
-    const args = [
-      '--db',
-      db,
-      'investigate',
-      '--workflows',
-      'cluster',
-      '--kubeconfig',
-      proxy.kubeconfig(),
-      '--namespace',
-      namespace,
-      '--port',
-      'none',
-      '--group',
-      `${env.THOTH_DEPLOYMENT_NAME}-kill`,
-    ];
+    const args = clusterInvestigateArgs(db, proxy.kubeconfig(), namespace, ['--group', `${env.THOTH_DEPLOYMENT_NAME}-kill`]);
     const first = startInvestigator(args, env);
     await waitFor(() => proxy.stored().length >= 30, 'the first workflows');
     first.child.kill('SIGKILL');

@@ -24,7 +24,7 @@ import { crashAndRestartKafka, startKafka, stopKafka } from '../../scripts/kafka
 import { runThoth } from '../support/cli.js';
 import { stringify } from 'yaml';
 import { argoWorkflowCrd, startBareCluster, type BareCluster } from '../support/cluster.js';
-import { kafkaEnv, startInvestigator, type InvestigatorProcess } from './investigator-process.js';
+import { clusterInvestigateArgs, kafkaEnv, startInvestigator, type InvestigatorProcess } from './investigator-process.js';
 import { knowledgeOf, publishLines } from './knowledge-support.js';
 import { replicaStream } from './replicas-stream.js';
 
@@ -153,20 +153,7 @@ class Group {
     const id = `r${++this.count}`;
     const db = home ?? join(dir, `${this.namespace}-${id}.db`);
     if (!home) this.homes.push(db);
-    const args = [
-      '--db',
-      db,
-      'investigate',
-      '--workflows',
-      'cluster',
-      '--kubeconfig',
-      kube.adminKubeconfig,
-      '--namespace',
-      this.namespace,
-      '--port',
-      'none',
-    ];
-    this.running.set(id, startInvestigator(args, this.env));
+    this.running.set(id, startInvestigator(clusterInvestigateArgs(db, kube.adminKubeconfig, this.namespace), this.env));
     return id;
   }
 
