@@ -62,30 +62,27 @@ export async function whenUnlocked<T>(path: string, doing: string, fn: () => T, 
   const noticeEvery = wait.noticeEveryMs ?? NOTICE_EVERY_MS;
   const started = now();
   let noticeAt = started;
-  let holder: string | undefined;
   for (let attempt = 1; ; attempt++) {
     // The first try is made whatever the signal says: a stopping command still commits what it has shown.
     if (attempt > 1 && wait.signal?.aborted) {
-      throw new CancelledError(
-        `interrupted while waiting ${doing}: the knowledge cache ${path} is locked by ${holder ?? lockHolder(path)}`,
-      );
+      throw new CancelledError(`interrupted while waiting ${doing}: the knowledge cache ${path} is locked by ${lockHolder(path)}`);
     }
     try {
       return fn();
     } catch (error) {
       if (!isLocked(error)) throw error;
     }
-    holder = lockHolder(path);
+    // Who holds it is looked up (a walk of /proc) only for a line that names them, not on every try.
     const waited = now() - started;
     if (waited >= wait.boundMs) {
       const bound = wait.boundName ? ` (${wait.boundName}=${formatDuration(wait.boundMs)})` : '';
       throw new CacheLocked(
-        `the knowledge cache ${path} is locked by ${holder}: waited ${formatDuration(waited)} ${doing}, then gave up${bound}`,
+        `the knowledge cache ${path} is locked by ${lockHolder(path)}: waited ${formatDuration(waited)} ${doing}, then gave up${bound}`,
       );
     }
     if (now() >= noticeAt) {
       wait.onWait?.(
-        `the knowledge cache ${path} is locked by ${holder}: waiting ${doing} (${formatDuration(waited)} so far, at most ${formatDuration(wait.boundMs)})`,
+        `the knowledge cache ${path} is locked by ${lockHolder(path)}: waiting ${doing} (${formatDuration(waited)} so far, at most ${formatDuration(wait.boundMs)})`,
       );
       noticeAt = now() + noticeEvery;
     }
