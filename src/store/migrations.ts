@@ -232,6 +232,27 @@ const MIGRATIONS: Migration[] = [
   );
   CREATE INDEX dead_letter_redrives_letter ON dead_letter_redrives (dead_letter_id);
   `,
+  // 6: \`facts\` keeps its rows in the order they came (a rowid table; the key stays unique). Clustered by
+  // key, every fact of a batch went to another page of the table and its indexes (which carried the key
+  // too): a batch of 500 messages rewrote some 6,000 pages; now the rows append and the indexes are small.
+  `
+  CREATE TABLE facts_by_arrival (
+    key TEXT PRIMARY KEY,                      -- the fact's identity, a JSON array (src/facts/codec.ts)
+    kind TEXT NOT NULL,
+    index_url TEXT,                            -- the version the fact is about, if any
+    package_name TEXT,
+    package_version TEXT,
+    subject TEXT,                              -- solver, hash, adviser id, workflow name, ...
+    value TEXT NOT NULL,                       -- as read: {"v":1,...}
+    at TEXT NOT NULL
+  );
+  INSERT INTO facts_by_arrival (key, kind, index_url, package_name, package_version, subject, value, at)
+    SELECT key, kind, index_url, package_name, package_version, subject, value, at FROM facts ORDER BY at, key;
+  DROP TABLE facts;
+  ALTER TABLE facts_by_arrival RENAME TO facts;
+  CREATE INDEX facts_version ON facts (package_name, package_version, index_url);
+  CREATE INDEX facts_subject ON facts (kind, subject);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

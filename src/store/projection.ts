@@ -58,12 +58,16 @@ function columns(fact: Fact): { version?: VersionRef; subject: string | null; at
 }
 
 export function projection(prepare: Prepare) {
-  const storeFact = (key: string, fact: Fact, value: string) => {
+  /** Stores the fact; false when the cache held it already with this very value (nothing to recompute). */
+  const storeFact = (key: string, fact: Fact, value: string): boolean => {
     const { version, subject, at } = columns(fact);
-    prepare(
-      `INSERT INTO facts (key, kind, index_url, package_name, package_version, subject, value, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at`,
-    ).run(key, fact.kind, version?.indexUrl ?? null, version?.packageName ?? null, version?.packageVersion ?? null, subject, value, at);
+    return (
+      prepare(
+        `INSERT INTO facts (key, kind, index_url, package_name, package_version, subject, value, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at WHERE facts.value IS NOT excluded.value`,
+      ).run(key, fact.kind, version?.indexUrl ?? null, version?.packageName ?? null, version?.packageVersion ?? null, subject, value, at)
+        .changes > 0
+    );
   };
 
   const versionFacts = (v: VersionRef) =>
@@ -159,13 +163,16 @@ export function projection(prepare: Prepare) {
       ) as { id: number }
     ).id;
 
-    prepare('DELETE FROM solver_results WHERE version_id = ?').run(id);
-    prepare('DELETE FROM hashes WHERE version_id = ?').run(id);
-    prepare('DELETE FROM cve_notices WHERE version_id = ?').run(id);
-    prepare('DELETE FROM unresolved_requests WHERE version_id = ?').run(id);
-    for (const r of prepare('SELECT adviser_id FROM advice_waits WHERE version_id = ?').all(id) as Array<{ adviser_id: string }>)
-      advisers.add(r.adviser_id);
-    prepare('DELETE FROM advice_waits WHERE version_id = ?').run(id);
+    // A version new to the cache has no rows of its own yet (dropVersion removes them with their version).
+    if (existing !== undefined) {
+      prepare('DELETE FROM solver_results WHERE version_id = ?').run(id);
+      prepare('DELETE FROM hashes WHERE version_id = ?').run(id);
+      prepare('DELETE FROM cve_notices WHERE version_id = ?').run(id);
+      prepare('DELETE FROM unresolved_requests WHERE version_id = ?').run(id);
+      for (const r of prepare('SELECT adviser_id FROM advice_waits WHERE version_id = ?').all(id) as Array<{ adviser_id: string }>)
+        advisers.add(r.adviser_id);
+      prepare('DELETE FROM advice_waits WHERE version_id = ?').run(id);
+    }
 
     const requests = new Map<string, { first: string; last: string; count: number }>();
     for (const row of rows) {
@@ -288,12 +295,14 @@ export function projection(prepare: Prepare) {
         continue;
       }
       const fact = record.fact;
+      // The notice it replaces may have listed other versions: they are touched too.
+      const replaced = fact.kind === 'package-missing' ? noticeVersions(JSON.stringify([fact.indexUrl, fact.packageName])) : [];
+      // A fact the cache holds already (this process's own, read back from the knowledge topic) changes no row.
+      if (!storeFact(record.key, fact, record.value)) continue;
       if (fact.kind === 'package-missing') {
-        // The notice it replaces may have listed other versions: they are touched too.
-        for (const v of noticeVersions(JSON.stringify([fact.indexUrl, fact.packageName]))) touch(v);
+        for (const v of replaced) touch(v);
         for (const packageVersion of fact.versions) touch({ indexUrl: fact.indexUrl, packageName: fact.packageName, packageVersion });
       }
-      storeFact(record.key, fact, record.value);
       const v = versionOf(fact);
       if (v && fact.kind !== 'workflow') touch(v);
       const adviser = adviserOf(fact);

@@ -63,7 +63,7 @@ describe('opening the knowledge cache', () => {
     ]);
     reader.close();
     const store = openStore(path, { create: true });
-    expect(SCHEMA_VERSION).toBe(5);
+    expect(SCHEMA_VERSION).toBe(6);
     // A dead letter from before keys were kept: its key is unknown (not null), and it was never re-driven.
     expect(store.deadLetters()).toEqual([expect.objectContaining({ id: 1, origin: '', topic: 't', offset: 3, redrives: [] })]);
     expect('key' in store.deadLetters()[0]).toBe(false);
@@ -84,6 +84,43 @@ describe('opening the knowledge cache', () => {
     }
     expect(store.deadLettersReport().map((d) => d.reason)).toEqual(['not JSON', 'from file:/a.ndjson', 'from file:/b.ndjson']);
     store.close();
+  });
+
+  it('upgrades a version-5 cache: every fact kept, in a table that keeps rows in arrival order', () => {
+    const path = tempDbPath();
+    const written = openStore(path, { create: true });
+    written.recordSolved(key('flask', '2.0.1'), 'solver-a');
+    written.recordSolved(key('flask', '2.0.2'), 'solver-b');
+    const before = written.factRecords(null, 100);
+    written.close();
+    // The same facts in the table as schema version 5 kept them (clustered by key).
+    const db = new Database(path);
+    db.exec(`
+      CREATE TABLE facts_v5 (key TEXT PRIMARY KEY, kind TEXT NOT NULL, index_url TEXT, package_name TEXT, package_version TEXT,
+        subject TEXT, value TEXT NOT NULL, at TEXT NOT NULL) WITHOUT ROWID;
+      INSERT INTO facts_v5 SELECT key, kind, index_url, package_name, package_version, subject, value, at FROM facts;
+      DROP TABLE facts;
+      ALTER TABLE facts_v5 RENAME TO facts;
+      CREATE INDEX facts_version ON facts (package_name, package_version, index_url);
+      CREATE INDEX facts_subject ON facts (kind, subject);
+    `);
+    db.pragma('user_version = 5');
+    db.close();
+
+    const store = openStore(path, { create: true });
+    expect(store.stats().schema_version).toBe(6);
+    expect(store.factRecords(null, 100)).toEqual(before);
+    expect(store.isSolved(key('flask', '2.0.2'), 'solver-b')).toBe(true);
+    // A fact read again with the value the cache holds changes nothing; another value for its key replaces it.
+    const again = store.transaction(() => store.applyFactRecords([before[0]]));
+    expect(again).toMatchObject({ applied: 1, touched: { versions: [] } });
+    const later = { key: before[0].key, value: before[0].value!.replace(/"at":"[^"]+"/, '"at":"2030-01-01T00:00:00.000Z"') };
+    expect(later.value).not.toBe(before[0].value);
+    expect(store.transaction(() => store.applyFactRecords([later])).touched.versions).toHaveLength(1);
+    store.close();
+    const upgraded = new Database(path, { readonly: true });
+    expect((upgraded.prepare(`SELECT sql FROM sqlite_master WHERE name = 'facts'`).get() as { sql: string }).sql).not.toMatch(/WITHOUT ROWID/);
+    upgraded.close();
   });
 
   it('names the folder it cannot create, even under /proc where recursive mkdir spins forever', async () => {
