@@ -119,7 +119,9 @@ describe('opening the knowledge cache', () => {
     expect(store.transaction(() => store.applyFactRecords([later])).touched.versions).toHaveLength(1);
     store.close();
     const upgraded = new Database(path, { readonly: true });
-    expect((upgraded.prepare(`SELECT sql FROM sqlite_master WHERE name = 'facts'`).get() as { sql: string }).sql).not.toMatch(/WITHOUT ROWID/);
+    expect((upgraded.prepare(`SELECT sql FROM sqlite_master WHERE name = 'facts'`).get() as { sql: string }).sql).not.toMatch(
+      /WITHOUT ROWID/,
+    );
     upgraded.close();
   });
 
