@@ -231,13 +231,16 @@ export function projection(prepare: Prepare) {
     }
   };
 
-  const refreshWorkflow = (name: string) => {
-    const row = prepare(`SELECT value FROM facts WHERE kind = 'workflow' AND subject = ?`).get(name) as { value: string } | undefined;
-    if (!row) {
+  /** The workflow's row from its fact (`value`: the one just stored, else read); the version it is about, if any. */
+  const refreshWorkflow = (name: string, value?: string): VersionRef | undefined => {
+    const stored =
+      value ??
+      (prepare(`SELECT value FROM facts WHERE kind = 'workflow' AND subject = ?`).get(name) as { value: string } | undefined)?.value;
+    if (stored === undefined) {
       prepare('DELETE FROM workflows WHERE name = ?').run(name);
-      return;
+      return undefined;
     }
-    const w = JSON.parse(row.value) as Record<string, unknown>;
+    const w = JSON.parse(stored) as Record<string, unknown>;
     const source = w.source as WorkflowEntry['source'];
     prepare(
       `INSERT INTO workflows (name, kind, namespace, parameters, idempotency_key, status, source_topic, source_partition, source_offset,
@@ -264,6 +267,15 @@ export function projection(prepare: Prepare) {
       w.package_version ?? null,
       w.index_url ?? null,
     );
+    const [packageName, packageVersion, indexUrl] = [w.package_name, w.package_version, w.index_url];
+    return typeof packageName === 'string' &&
+      packageName &&
+      typeof packageVersion === 'string' &&
+      packageVersion &&
+      typeof indexUrl === 'string' &&
+      indexUrl
+      ? { packageName, packageVersion, indexUrl }
+      : undefined;
   };
 
   /** Versions a package-missing notice lists (a fact stored, or the one a tombstone removes). */
@@ -279,7 +291,8 @@ export function projection(prepare: Prepare) {
   const apply = (records: DecodedFact[]): AppliedFacts => {
     const versions = new Map<string, VersionRef>();
     const advisers = new Set<string>();
-    const workflows = new Set<string>();
+    /** Workflows touched: the value of the fact stored for each here, or null to read it (a tombstone's). */
+    const workflows = new Map<string, string | null>();
     const touch = (v: VersionRef) => versions.set(refKey(v), v);
     let applied = 0;
     for (const record of records) {
@@ -291,7 +304,7 @@ export function projection(prepare: Prepare) {
         prepare('DELETE FROM facts WHERE key = ?').run(record.key);
         if (id.version) touch(id.version);
         if (id.adviserId) advisers.add(id.adviserId);
-        if (id.workflowName) workflows.add(id.workflowName);
+        if (id.workflowName) workflows.set(id.workflowName, null);
         continue;
       }
       const fact = record.fact;
@@ -307,19 +320,16 @@ export function projection(prepare: Prepare) {
       if (v && fact.kind !== 'workflow') touch(v);
       const adviser = adviserOf(fact);
       if (adviser) advisers.add(adviser);
-      if (fact.kind === 'workflow') workflows.add(fact.workflow.name);
+      if (fact.kind === 'workflow') workflows.set(fact.workflow.name, record.value);
     }
     for (const v of versions.values()) refreshVersion(v, advisers);
     for (const adviser of advisers) refreshAdvice(adviser);
-    for (const name of workflows) refreshWorkflow(name);
-    // A workflow about a version touches that version's decisions (a solver in flight, SI in flight).
-    for (const name of workflows) {
-      const row = prepare('SELECT package_name, package_version, index_url FROM workflows WHERE name = ?').get(name) as
-        { package_name: string | null; package_version: string | null; index_url: string | null } | undefined;
-      if (row?.package_name && row.package_version && row.index_url)
-        touch({ packageName: row.package_name, packageVersion: row.package_version, indexUrl: row.index_url });
+    for (const [name, value] of workflows) {
+      const about = refreshWorkflow(name, value ?? undefined);
+      // A workflow about a version touches that version's decisions (a solver in flight, SI in flight).
+      if (about) touch(about);
     }
-    return { applied, touched: { versions: [...versions.values()], adviserIds: [...advisers], workflows: [...workflows] } };
+    return { applied, touched: { versions: [...versions.values()], adviserIds: [...advisers], workflows: [...workflows.keys()] } };
   };
 
   /** Recomputes every derived row from the facts (a migration, or a repair). */
