@@ -50,7 +50,7 @@ export interface ExecutorEvent {
 }
 
 export interface ExecutorContext {
-  store: KnowledgeStore & Pick<FactFunctions, 'applyFactRecords'>;
+  store: KnowledgeStore & Pick<FactFunctions, 'applyFacts'>;
   /** null: workflows are recorded in the ledger only (`--workflows record`). */
   kube: KubeClient | null;
   namespaceFor: (kind: WorkflowKind) => string;
@@ -218,7 +218,7 @@ export function createExecutor(context: ExecutorContext): Executor {
       await commit(records, () => {
         // 4. Read-your-writes: the cache has them now; the topic brings them again later, changing nothing.
         touched = context.store.transaction(() => {
-          const applied = context.store.applyFactRecords(factRecords);
+          const applied = context.store.applyFacts(facts, factRecords);
           options.close?.();
           return applied.touched;
         });

@@ -26,7 +26,8 @@ export interface ChangelogPosition {
 export interface FactFunctions {
   /** Applies records as read from a knowledge topic (the caller's transaction); unreadable ones are returned, not applied. */
   applyFactRecords(records: Array<{ key: string | null; value: string | null }>): AppliedRecords;
-  applyFacts(facts: Fact[]): AppliedRecords;
+  /** Applies facts made here (`encoded`: their records, when the caller has them already); none is unreadable. */
+  applyFacts(facts: Fact[], encoded?: FactRecord[]): AppliedRecords;
   /** The facts the cache holds, in key order, after `afterKey` (null: from the first): what `thoth cache rebuild` publishes. */
   factRecords(afterKey: string | null, limit: number): FactRecord[];
   factCount(): number;
@@ -46,7 +47,11 @@ export function factFunctions(prepare: Prepare, project: Projection): FactFuncti
   };
   return {
     applyFactRecords,
-    applyFacts: (facts) => applyFactRecords(facts.map(encodeFact)),
+    applyFacts: (facts, encoded = facts.map(encodeFact)) => ({
+      // Not decoded again: the record is this very fact.
+      ...project.apply(facts.map((fact, i) => ({ type: 'fact', key: encoded[i].key, value: encoded[i].value!, fact }))),
+      unreadable: [],
+    }),
     factRecords: (afterKey, limit) =>
       prepare('SELECT key, value FROM facts WHERE ? IS NULL OR key > ? ORDER BY key LIMIT ?').all(
         afterKey,
