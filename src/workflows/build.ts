@@ -27,8 +27,33 @@ export interface BuildOptions {
   random?: () => string;
 }
 
+interface Resolved {
+  kind: WorkflowRequest['kind'];
+  secretRefs: WorkflowRequest['secretRefs'];
+  parameters: ReadonlyArray<{ name: string; value: string }>;
+  key?: string;
+}
+
+/**
+ * Requests resolved lately, by their parameters object (a request is checked when planned, when executed and
+ * when built: the same object each time, in copies of the request that differ in their source only).
+ */
+const resolvedRequests = new WeakMap<object, Resolved>();
+
+function resolved(request: WorkflowRequest): Resolved {
+  const known = resolvedRequests.get(request.parameters);
+  if (known && known.kind === request.kind && known.secretRefs === request.secretRefs) return known;
+  const entry: Resolved = { kind: request.kind, secretRefs: request.secretRefs, parameters: resolve(request) };
+  resolvedRequests.set(request.parameters, entry);
+  return entry;
+}
+
 /** Validated, normalised parameters with defaults filled in, in the kind's declared order. */
 export function resolveParameters(request: WorkflowRequest): Array<{ name: string; value: string }> {
+  return resolved(request).parameters.map((p) => ({ ...p }));
+}
+
+function resolve(request: WorkflowRequest): Array<{ name: string; value: string }> {
   const spec = kindSpec(request.kind);
   const known = new Set(spec.parameters.map((p) => p.name));
   for (const name of Object.keys(request.parameters)) {
@@ -77,7 +102,7 @@ export function buildWorkflow(request: WorkflowRequest, options: BuildOptions): 
   const spec = kindSpec(request.kind);
   const parameters = resolveParameters(request);
   const values = Object.fromEntries(parameters.map((p) => [p.name, p.value]));
-  const key = idempotencyKey(request.kind, values);
+  const key = idempotencyKeyOfRequest(request);
   const readable = spec.readable.map((name) => readablePart(name, values[name] ?? ''));
   const name = workflowName(request.kind, readable, key, request.force ? (options.random ?? randomSuffix)() : undefined);
 
@@ -114,7 +139,9 @@ function readablePart(parameter: string, value: string): string {
 
 /** The idempotency key the workflow built for `request` carries (the same for a --force request). */
 export function idempotencyKeyOfRequest(request: WorkflowRequest): string {
-  return idempotencyKey(request.kind, Object.fromEntries(resolveParameters(request).map((p) => [p.name, p.value])));
+  const entry = resolved(request);
+  entry.key ??= idempotencyKey(request.kind, Object.fromEntries(entry.parameters.map((p) => [p.name, p.value])));
+  return entry.key;
 }
 
 /** The idempotency key a workflow carries, if it carries one. */
