@@ -150,7 +150,11 @@ async function brokerClockCheck(broker: Broker, input: DoctorInput): Promise<Che
     return { name, status: 'skip', detail: "the embedded broker runs on this machine: it stamps records with this machine's clock" };
   if (!broker.clock) return { name, status: 'skip', detail: 'this broker cannot be asked for its clock' };
   try {
-    const reading = await broker.clock({ group: input.group, now: input.now, timeoutMs: input.brokerClockTimeoutMs ?? BROKER_CLOCK_TIMEOUT_MS });
+    const reading = await broker.clock({
+      group: input.group,
+      now: input.now,
+      timeoutMs: input.brokerClockTimeoutMs ?? BROKER_CLOCK_TIMEOUT_MS,
+    });
     if ('unavailable' in reading) return { name, status: 'skip', detail: `cannot ask the broker's clock: ${reading.unavailable}` };
     const aheadMs = Math.round(reading.aheadMs);
     const boundMs = Math.ceil(reading.boundMs);

@@ -182,6 +182,8 @@ export type BrokerClockReading =
       boundMs: number;
       /** The broker whose clock was read (host:port). */
       coordinator: string;
+      /** The transactional id of the transaction begun and aborted for it. */
+      transactionalId: string;
     }
   | { unavailable: string };
 
@@ -192,6 +194,8 @@ export interface BrokerClockOptions {
   now: () => number;
   /** The whole check's time, cleaning up included (default 5 s). */
   timeoutMs?: number;
+  /** The transactional id to use; default `<group>.doctor.<random>` (inside the investigator's prefixed ACL). */
+  transactionalId?: string;
 }
 
 export interface Broker {

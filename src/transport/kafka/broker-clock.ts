@@ -114,10 +114,13 @@ class WireConnection {
     const { version, flexible } = VERSION[api];
     const id = this.nextId++;
     return new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        reject(new Error(`${this.address} did not answer ${apiTitle(api)} within ${Math.max(0, Math.round(timeoutMs))} ms`));
-      }, Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          this.waiting.delete(id);
+          reject(new Error(`${this.address} did not answer ${apiTitle(api)} within ${Math.max(0, Math.round(timeoutMs))} ms`));
+        },
+        Math.max(0, timeoutMs),
+      );
       this.waiting.set(id, {
         flexible,
         resolve: (answer) => {
@@ -196,7 +199,7 @@ async function retrying<T extends { error: number }>(ask: () => Promise<T>, left
 
 /** The ACLs the check needs, for the line that says it was refused them. */
 const aclsNeeded = (transactionalId: string, group: string) =>
-  `not authorised: the doctor needs WRITE on TransactionalId:${transactionalId.slice(0, transactionalId.indexOf('.doctor.') + 1)} (prefixed; the investigator's own) and READ on Group:${group}`;
+  `not authorised: the doctor needs WRITE on TransactionalId:${transactionalId.startsWith(`${group}.`) ? `${group}. (prefixed, as the investigator)` : transactionalId} and READ on Group:${group}`;
 
 /** Reads the transaction coordinator's clock (see the top of this file). */
 export async function brokerClock(settings: KafkaSettings, options: BrokerClockOptions): Promise<BrokerClockReading> {
@@ -204,7 +207,7 @@ export async function brokerClock(settings: KafkaSettings, options: BrokerClockO
   const endsAt = Date.now() + timeoutMs;
   // The measurement stops ABORT_RESERVE_MS before the end, so that the abort has its own time.
   const left = () => endsAt - ABORT_RESERVE_MS - Date.now();
-  const transactionalId = `${options.group}.doctor.${randomUUID().slice(0, 8)}`;
+  const transactionalId = options.transactionalId ?? `${options.group}.doctor.${randomUUID().slice(0, 8)}`;
   const open: WireConnection[] = [];
   let txn: { on: WireConnection; producerId: bigint; epoch: number } | undefined;
   try {
@@ -223,12 +226,15 @@ export async function brokerClock(settings: KafkaSettings, options: BrokerClockO
     const ranges = parseApiVersionRanges(await bootstrap.request('apiVersions', Buffer.alloc(0), left()));
     if (!ranges.has(API.describeTransactions))
       return { unavailable: 'the broker cannot describe a transaction (DescribeTransactions needs Kafka 3.0 or later)' };
-    const needed = (Object.keys(API) as ApiName[]).filter((api) => api !== 'apiVersions' && (settings.sasl !== undefined || !api.startsWith('sasl')));
+    const needed = (Object.keys(API) as ApiName[]).filter(
+      (api) => api !== 'apiVersions' && (settings.sasl !== undefined || !api.startsWith('sasl')),
+    );
     const unspoken = needed.find((api) => {
       const range = ranges.get(API[api]);
       return !range || VERSION[api].version < range[0] || VERSION[api].version > range[1];
     });
-    if (unspoken) return { unavailable: `the broker does not speak ${apiTitle(unspoken)} v${VERSION[unspoken].version}, which this check uses` };
+    if (unspoken)
+      return { unavailable: `the broker does not speak ${apiTitle(unspoken)} v${VERSION[unspoken].version}, which this check uses` };
     await authenticate(bootstrap, settings, left);
 
     // The coordinator of a transactional id; asked again when it answers that it no longer is (it moved, or is just elected).
@@ -237,12 +243,16 @@ export async function brokerClock(settings: KafkaSettings, options: BrokerClockO
     for (;;) {
       const found = await retrying(
         async () =>
-          parseFindCoordinator(await bootstrap.request('findCoordinator', findCoordinatorRequest(transactionalId, TRANSACTION_COORDINATOR), left())),
+          parseFindCoordinator(
+            await bootstrap.request('findCoordinator', findCoordinatorRequest(transactionalId, TRANSACTION_COORDINATOR), left()),
+          ),
         left,
       );
       if (found.error === ERROR.transactionalIdAuthorizationFailed) return { unavailable: aclsNeeded(transactionalId, options.group) };
       if (found.error !== 0)
-        throw new Error(`the broker found no transaction coordinator: ${errorName(found.error)}${found.message ? ` ${found.message}` : ''}`);
+        throw new Error(
+          `the broker found no transaction coordinator: ${errorName(found.error)}${found.message ? ` ${found.message}` : ''}`,
+        );
       const address = `${found.host.includes(':') ? `[${found.host}]` : found.host}:${found.port}`;
       const known = open.find((c) => c.address === address);
       if (known) coordinator = known;
@@ -253,14 +263,16 @@ export async function brokerClock(settings: KafkaSettings, options: BrokerClockO
       }
       const on = coordinator;
       init = await retrying(
-        async () => parseInitProducerId(await on.request('initProducerId', initProducerIdRequest(transactionalId, TRANSACTION_TIMEOUT_MS), left())),
+        async () =>
+          parseInitProducerId(await on.request('initProducerId', initProducerIdRequest(transactionalId, TRANSACTION_TIMEOUT_MS), left())),
         left,
       );
       if (init.error !== ERROR.notCoordinator || left() <= RETRY_PAUSE_MS) break;
       await pause(RETRY_PAUSE_MS);
     }
     if (init.error === ERROR.transactionalIdAuthorizationFailed) return { unavailable: aclsNeeded(transactionalId, options.group) };
-    if (init.error !== 0) throw new Error(`the transaction coordinator ${coordinator.address} refused a producer id: ${errorName(init.error)}`);
+    if (init.error !== 0)
+      throw new Error(`the transaction coordinator ${coordinator.address} refused a producer id: ${errorName(init.error)}`);
 
     // From here on a transaction may be open: the finally block aborts it.
     const on = coordinator;
@@ -276,7 +288,8 @@ export async function brokerClock(settings: KafkaSettings, options: BrokerClockO
     }, left);
     if (added.error === ERROR.transactionalIdAuthorizationFailed || added.error === ERROR.groupAuthorizationFailed)
       return { unavailable: aclsNeeded(transactionalId, options.group) };
-    if (added.error !== 0) throw new Error(`the transaction coordinator ${coordinator.address} refused to start a transaction: ${errorName(added.error)}`);
+    if (added.error !== 0)
+      throw new Error(`the transaction coordinator ${coordinator.address} refused to start a transaction: ${errorName(added.error)}`);
 
     const described = parseDescribeTransactions(
       await coordinator.request('describeTransactions', describeTransactionsRequest([transactionalId]), left()),
@@ -291,6 +304,7 @@ export async function brokerClock(settings: KafkaSettings, options: BrokerClockO
       aheadMs: (sent + answered) / 2 - described.startTimeMs,
       boundMs: (answered - sent) / 2 + 1,
       coordinator: coordinator.address,
+      transactionalId,
     };
   } finally {
     if (txn) {

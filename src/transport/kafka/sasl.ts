@@ -22,10 +22,19 @@ const MECHANISM_NAMES: Record<SaslMechanism, string> = {
   'scram-sha-512': 'SCRAM-SHA-512',
 };
 
-export function saslLogin(sasl: { mechanism: SaslMechanism; username: string; password: string }, nonce = randomBytes(18).toString('base64')): SaslLogin {
+export function saslLogin(
+  sasl: { mechanism: SaslMechanism; username: string; password: string },
+  nonce = randomBytes(18).toString('base64'),
+): SaslLogin {
   if (sasl.mechanism === 'plain')
     return { name: 'PLAIN', first: () => Buffer.from(`\u0000${sasl.username}\u0000${sasl.password}`, 'utf8'), next: () => null };
-  return scram(MECHANISM_NAMES[sasl.mechanism], sasl.mechanism === 'scram-sha-256' ? 'sha256' : 'sha512', sasl.username, sasl.password, nonce);
+  return scram(
+    MECHANISM_NAMES[sasl.mechanism],
+    sasl.mechanism === 'scram-sha-256' ? 'sha256' : 'sha512',
+    sasl.username,
+    sasl.password,
+    nonce,
+  );
 }
 
 /** RFC 5802 5.1: "=" and "," in a user name are written =3D and =2C. */
