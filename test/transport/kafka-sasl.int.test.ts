@@ -57,6 +57,22 @@ describe('Kafka transport with SASL PLAIN', () => {
     }
   });
 
+  it("reads the transaction coordinator's clock on a connection of its own, logged in with PLAIN", async () => {
+    const kafka = await openKafka(readKafkaSettings([broker!.saslBootstrap], saslEnv('thoth-secret')), quiet);
+    try {
+      const reading = await kafka.clock!({ group: 'thoth-test.sasl-clock', now: Date.now });
+      expect(reading).toMatchObject({
+        coordinator: broker!.saslBootstrap,
+        transactionalId: expect.stringMatching(/^thoth-test\.sasl-clock\.doctor\./),
+      });
+      if (!('aheadMs' in reading)) throw new Error(reading.unavailable);
+      // One machine, one clock.
+      expect(Math.abs(reading.aheadMs)).toBeLessThanOrEqual(reading.boundMs);
+    } finally {
+      await kafka.close();
+    }
+  });
+
   it('reports rejected credentials as a user error that names the user but not the password', async () => {
     const error = await openKafka(readKafkaSettings([broker!.saslBootstrap], saslEnv('wrong-password-123')), quiet).then(
       () => undefined,
