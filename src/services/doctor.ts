@@ -152,7 +152,7 @@ async function brokerClockCheck(broker: Broker, input: DoctorInput): Promise<Che
   try {
     const reading = await broker.clock({
       group: input.group,
-      now: input.now,
+      now: () => input.now(),
       timeoutMs: input.brokerClockTimeoutMs ?? BROKER_CLOCK_TIMEOUT_MS,
     });
     if ('unavailable' in reading) return { name, status: 'skip', detail: `cannot ask the broker's clock: ${reading.unavailable}` };
