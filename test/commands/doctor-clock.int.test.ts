@@ -11,15 +11,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readKafkaSettings } from '../../src/config/kafka.js';
 import { brokerClock } from '../../src/transport/kafka/broker-clock.js';
 import { describeTransactionsRequest, frame, parseDescribeTransactions, parseFrame } from '../../src/transport/kafka/wire.js';
 import { cleanEnv, runThoth } from '../support/cli.js';
-import { kafkaBootstrap } from '../support/kafka.js';
+import { kafkaBootstrap, readyTransactionCoordinator } from '../support/kafka.js';
 
 const work = mkdtempSync(join(tmpdir(), 'thoth-doctor-clock-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+beforeAll(() => readyTransactionCoordinator(kafkaBootstrap()), 60_000);
 
 interface Check {
   name: string;

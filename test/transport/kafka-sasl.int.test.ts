@@ -9,10 +9,11 @@ import type { Logger } from '../../src/core/logger.js';
 import { readKafkaSettings } from '../../src/config/kafka.js';
 import { openKafka } from '../../src/transport/kafka/client.js';
 import type { ConsumedRecord } from '../../src/transport/port.js';
-import { uniqueTopic } from '../support/kafka.js';
+import { readyTransactionCoordinator, uniqueTopic } from '../support/kafka.js';
 import { KAFKA_VERSION, startKafka, stopKafka } from '../../scripts/kafka.mjs';
 
 interface StartedBroker {
+  bootstrap: string;
   saslBootstrap: string;
 }
 
@@ -21,6 +22,7 @@ let broker: StartedBroker | undefined;
 
 beforeAll(async () => {
   broker = (await startKafka(process.env, { saslUsers: { thoth: 'thoth-secret' }, stopWithProcess: true })) as StartedBroker;
+  await readyTransactionCoordinator(broker.bootstrap);
 }, 180_000);
 afterAll(async () => {
   if (broker) await stopKafka(broker);

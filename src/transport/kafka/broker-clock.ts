@@ -201,6 +201,11 @@ async function retrying<T extends { error: number }>(ask: () => Promise<T>, left
 const aclsNeeded = (transactionalId: string, group: string) =>
   `not authorised: the doctor needs WRITE on TransactionalId:${transactionalId.startsWith(`${group}.`) ? `${group}. (prefixed, as the investigator)` : transactionalId} and READ on Group:${group}`;
 
+/** A coordinator loading its transactions (a new cluster, a moved coordinator) is a passing state: a neutral line. */
+const stillLoading = (timeoutMs: number): BrokerClockReading => ({
+  unavailable: `the transaction coordinator was still loading its transactions after ${timeoutMs / 1000} s (a new cluster makes and loads __transaction_state on first use): run thoth doctor again in a moment`,
+});
+
 /** Reads the transaction coordinator's clock (see the top of this file). */
 export async function brokerClock(settings: KafkaSettings, options: BrokerClockOptions): Promise<BrokerClockReading> {
   const timeoutMs = options.timeoutMs ?? 5_000;
@@ -249,6 +254,7 @@ export async function brokerClock(settings: KafkaSettings, options: BrokerClockO
         left,
       );
       if (found.error === ERROR.transactionalIdAuthorizationFailed) return { unavailable: aclsNeeded(transactionalId, options.group) };
+      if (found.error === ERROR.coordinatorLoadInProgress) return stillLoading(timeoutMs);
       if (found.error !== 0)
         throw new Error(
           `the broker found no transaction coordinator: ${errorName(found.error)}${found.message ? ` ${found.message}` : ''}`,
@@ -271,6 +277,7 @@ export async function brokerClock(settings: KafkaSettings, options: BrokerClockO
       await pause(RETRY_PAUSE_MS);
     }
     if (init.error === ERROR.transactionalIdAuthorizationFailed) return { unavailable: aclsNeeded(transactionalId, options.group) };
+    if (init.error === ERROR.coordinatorLoadInProgress) return stillLoading(timeoutMs);
     if (init.error !== 0)
       throw new Error(`the transaction coordinator ${coordinator.address} refused a producer id: ${errorName(init.error)}`);
 
@@ -288,6 +295,7 @@ export async function brokerClock(settings: KafkaSettings, options: BrokerClockO
     }, left);
     if (added.error === ERROR.transactionalIdAuthorizationFailed || added.error === ERROR.groupAuthorizationFailed)
       return { unavailable: aclsNeeded(transactionalId, options.group) };
+    if (added.error === ERROR.coordinatorLoadInProgress) return stillLoading(timeoutMs);
     if (added.error !== 0)
       throw new Error(`the transaction coordinator ${coordinator.address} refused to start a transaction: ${errorName(added.error)}`);
 
