@@ -129,7 +129,7 @@ function extraListeners({ saslPort, sslPort, mtlsPort, saslSslPort }) {
 }
 
 /** server.properties: PLAINTEXT and CONTROLLER always, plus the listeners of extraListeners for tests of the client's security settings. */
-function serverProperties({ port, controllerPort, saslPort, sslPort, mtlsPort, saslSslPort, users, scramUsers, tls, logDirs }) {
+function serverProperties({ port, controllerPort, saslPort, sslPort, mtlsPort, saslSslPort, users, scramUsers, tls, logDirs, authorizer }) {
   const extra = extraListeners({ saslPort, sslPort, mtlsPort, saslSslPort })
     .map((l) => `,${l}`)
     .join('');
@@ -143,6 +143,9 @@ function serverProperties({ port, controllerPort, saslPort, sslPort, mtlsPort, s
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL',
     ...sasl,
     ...(tls ? tlsProperties(tls) : []),
+    // ACLs enforced (tests of refused rights): the PLAINTEXT and CONTROLLER listeners' ANONYMOUS principal is the
+    // super user (the broker's own traffic, the readiness check, a test's admin), every SASL user gets what ACLs grant.
+    ...(authorizer ? ['authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'super.users=User:ANONYMOUS'] : []),
     'inter.broker.listener.name=PLAINTEXT',
     'controller.listener.names=CONTROLLER',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
@@ -308,6 +311,8 @@ async function answersMetadata(bootstrap) {
  * encrypted) adds an SSL listener (`sslBootstrap`), an SSL listener that
  * requires a client certificate signed by `ca` (`mtlsBootstrap`) and, with
  * SASL users, a SASL_SSL listener (`saslSslBootstrap`).
+ * `authorizer` enforces ACLs (StandardAuthorizer): the SASL users get only what
+ * ACLs grant them; the plaintext listener stays a super user's, to grant them.
  * `stopWithProcess` stops the broker when this process dies, even by SIGKILL
  * (for test runs; `start` leaves it running).
  */
@@ -331,7 +336,11 @@ export async function startKafka(env = process.env, options = {}) {
   }
 }
 
-async function startOnce(env, { saslUsers, scramUsers, tls, stopWithProcess = false }, { libs, scramArgs, keystorePem }) {
+async function startOnce(
+  env,
+  { saslUsers, scramUsers, tls, authorizer = false, stopWithProcess = false },
+  { libs, scramArgs, keystorePem },
+) {
   const dir = mkdtempSync(join(tmpdir(), 'thoth-kafka-'));
   const logFile = join(dir, 'broker.log');
   const wantsSasl = Boolean(saslUsers || scramUsers);
@@ -359,6 +368,7 @@ async function startOnce(env, { saslUsers, scramUsers, tls, stopWithProcess = fa
       scramUsers,
       tls: brokerTls,
       logDirs: join(dir, 'data'),
+      authorizer,
     }),
     { mode: 0o600 },
   );

@@ -48,7 +48,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'doctor',
-    summary: 'Check the broker, topics, lag, cache, indexes, cluster, Argo, RBAC and clock',
+    summary: 'Check the broker, topics, lag, clocks, cache, indexes, cluster, Argo and RBAC',
     load: async () => runnable((await import('../commands/doctor.js')).doctorCommand),
   },
   {

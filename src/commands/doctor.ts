@@ -35,12 +35,14 @@ export const doctorCommand: CommandDefinition<DoctorOptions> = {
         `
 Checks, in order: the broker (reachable; on Kafka its cluster id, brokers and controller), the
 catalogue's topics (present, partitions, compression), the investigator group's lag
-(KAFKA_CONSUMER_GROUP_ID, default ${DEFAULT_GROUP}), the cache (schema version, PRAGMA
-quick_check), the registered package indexes, and with a cluster configured: the kube context
-(API server version), Argo's CRDs, the RBAC verbs the investigator needs on workflows
-(create, get, list; SelfSubjectAccessReview in each configured namespace) and this machine's
-clock against the API server's. Without a cluster those are a neutral – line, not a failure.
-Exit 1 when any check fails.
+(KAFKA_CONSUMER_GROUP_ID, default ${DEFAULT_GROUP}), this machine's clock against the broker's
+(the start time the transaction coordinator stamps on a transaction the doctor begins and aborts;
+Kafka 3.0+, WRITE on TransactionalId:<group>. and READ on Group:<group>; ✘ beyond 5 s), the
+cache (schema version, PRAGMA quick_check), the registered package indexes, and with a cluster
+configured: the kube context (API server version), Argo's CRDs, the RBAC verbs the investigator
+needs on workflows (create, get, list; SelfSubjectAccessReview in each configured namespace)
+and this machine's clock against the API server's. Without a cluster those are a neutral – line,
+not a failure. Exit 1 when any check fails.
 
 Examples:
   $ thoth doctor

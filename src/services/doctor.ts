@@ -16,6 +16,10 @@ export interface Check {
   detail: string;
   /** What to do about a failure. */
   fix?: string;
+  /** Clock checks: this machine's clock minus the other's, in ms (positive: this machine is ahead). */
+  aheadMs?: number;
+  /** Clock checks: the reading is right to within this many ms either way. */
+  boundMs?: number;
 }
 
 /** The part of the Kubernetes client the doctor asks (src/workflows/types.ts KubeClient). */
@@ -44,12 +48,17 @@ export interface DoctorInput {
   namespaces: string[];
   schemaVersion: number;
   now(): number;
+  /** Time for the broker clock check, its clean-up included (default 5 s). */
+  brokerClockTimeoutMs?: number;
 }
 
 /** The verbs deploy/investigator/role.yaml grants: what the investigator does with workflows. */
 export const INVESTIGATOR_VERBS = ['create', 'get', 'list'] as const;
 /** Clocks further apart than this break workflow times and `--since`. */
 export const MAX_SKEW_MS = 5_000;
+
+/** Time for the broker clock check, aborting its transaction included. */
+export const BROKER_CLOCK_TIMEOUT_MS = 5_000;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -65,7 +74,12 @@ async function brokerChecks(input: DoctorInput): Promise<Check[]> {
     broker = await input.broker();
   } catch (error) {
     const skipped = (name: string) => ({ name, status: 'skip' as const, detail: 'the broker is not reachable' });
-    return [failureOf('broker', error, 'check KAFKA_BOOTSTRAP_SERVERS / --broker'), skipped('topics'), skipped('consumer lag')];
+    return [
+      failureOf('broker', error, 'check KAFKA_BOOTSTRAP_SERVERS / --broker'),
+      skipped('topics'),
+      skipped('consumer lag'),
+      skipped('broker clock'),
+    ];
   }
   const checks: Check[] = [];
   if (broker.kind === 'embedded') checks.push({ name: 'broker', status: 'ok', detail: `embedded, in ${broker.address}` });
@@ -120,7 +134,42 @@ async function brokerChecks(input: DoctorInput): Promise<Check[]> {
   } catch (error) {
     checks.push(failureOf('consumer lag', error));
   }
+  checks.push(await brokerClockCheck(broker, input));
   return checks;
+}
+
+/** "0.4 s ahead of the broker's": how this machine's clock stands to another. */
+const clockOffset = (aheadMs: number, whose: string) =>
+  `${(Math.abs(aheadMs) / 1000).toFixed(1)} s ${aheadMs < 0 ? 'behind' : 'ahead of'} ${whose}`;
+
+const CLOCK_FIX = "synchronise this machine's clock (chrony or ntpd: timedatectl set-ntp true), or the broker's if this one is right";
+
+async function brokerClockCheck(broker: Broker, input: DoctorInput): Promise<Check> {
+  const name = 'broker clock';
+  if (broker.kind === 'embedded')
+    return { name, status: 'skip', detail: "the embedded broker runs on this machine: it stamps records with this machine's clock" };
+  if (!broker.clock) return { name, status: 'skip', detail: 'this broker cannot be asked for its clock' };
+  try {
+    const reading = await broker.clock({
+      group: input.group,
+      now: () => input.now(),
+      timeoutMs: input.brokerClockTimeoutMs ?? BROKER_CLOCK_TIMEOUT_MS,
+    });
+    if ('unavailable' in reading) return { name, status: 'skip', detail: `cannot ask the broker's clock: ${reading.unavailable}` };
+    const aheadMs = Math.round(reading.aheadMs);
+    const boundMs = Math.ceil(reading.boundMs);
+    const detail = `this machine's clock is ${clockOffset(aheadMs, "the broker's")} (± ${boundMs} ms)`;
+    // Failed only when certainly beyond the tolerance, as the API server's check.
+    return Math.abs(aheadMs) <= MAX_SKEW_MS + boundMs
+      ? { name, status: 'ok', detail, aheadMs, boundMs }
+      : { name, status: 'fail', detail, fix: CLOCK_FIX, aheadMs, boundMs };
+  } catch (error) {
+    return failureOf(
+      name,
+      error,
+      "the investigator's exactly-once commits need the transaction coordinator too: check the broker's log (__transaction_state)",
+    );
+  }
 }
 
 function indexCheck(indexes: string[]): Check {
@@ -255,22 +304,24 @@ async function clusterChecks(input: DoctorInput): Promise<Check[]> {
   else {
     // The Date header has whole seconds: the skew is known to within about a second.
     const skew = date - (asked + input.now()) / 2;
-    const seconds = `${(Math.abs(skew) / 1000).toFixed(1)} s ${skew > 0 ? 'behind' : 'ahead of'} the API server's`;
+    const reading = { aheadMs: Math.round(-skew), boundMs: 1_000 };
+    const seconds = clockOffset(reading.aheadMs, "the API server's");
     checks.push(
       Math.abs(skew) <= MAX_SKEW_MS + 1_000
-        ? { name: 'clock', status: 'ok', detail: `this machine's clock is ${seconds}` }
+        ? { name: 'clock', status: 'ok', detail: `this machine's clock is ${seconds}`, ...reading }
         : {
             name: 'clock',
             status: 'fail',
             detail: `this machine's clock is ${seconds}`,
             fix: 'synchronise the clock (NTP: timedatectl set-ntp true)',
+            ...reading,
           },
     );
   }
   return checks;
 }
 
-/** Every check, in a fixed order: broker, topics, lag, cache, indexes, kube context, Argo CRDs, RBAC, clock. */
+/** Every check, in a fixed order: broker, topics, lag, broker clock, cache, indexes, kube context, Argo CRDs, RBAC, clock. */
 export async function runDoctor(input: DoctorInput): Promise<Check[]> {
   return [...(await brokerChecks(input)), ...(await cacheChecks(input)), ...(await clusterChecks(input))];
 }

@@ -173,6 +173,31 @@ export interface GroupAdmin {
   setOffsets(group: string, topic: string, offsets: Array<{ partition: number; offset: number }>): Promise<void>;
 }
 
+/** How far this machine's clock is from the broker's (`thoth doctor`), or why the broker cannot be asked. */
+export type BrokerClockReading =
+  | {
+      /** This machine's clock minus the broker's: positive when this machine is ahead. */
+      aheadMs: number;
+      /** The reading is right to within this many milliseconds either way. */
+      boundMs: number;
+      /** The broker whose clock was read (host:port). */
+      coordinator: string;
+      /** The transactional id of the transaction begun and aborted for it. */
+      transactionalId: string;
+    }
+  | { unavailable: string };
+
+export interface BrokerClockOptions {
+  /** The consumer group whose offsets join the doctor's transaction (READ on Group:<group> is needed). */
+  group: string;
+  /** This machine's clock. */
+  now: () => number;
+  /** The whole check's time, cleaning up included (default 5 s). */
+  timeoutMs?: number;
+  /** The transactional id to use; default `<group>.doctor.<random>` (inside the investigator's prefixed ACL). */
+  transactionalId?: string;
+}
+
 export interface Broker {
   readonly kind: 'kafka' | 'embedded';
   /** Consumer groups: list, describe, reset offsets. */
@@ -189,5 +214,7 @@ export interface Broker {
   groupLag(group: string, topics: string[]): Promise<GroupPartitionLag[]>;
   /** Kafka only: the cluster id, controller and brokers. */
   cluster?(): Promise<ClusterInfo>;
+  /** Kafka only: the transaction coordinator's clock against this machine's (src/transport/kafka/broker-clock.ts). */
+  clock?(options: BrokerClockOptions): Promise<BrokerClockReading>;
   close(): Promise<void>;
 }

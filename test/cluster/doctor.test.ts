@@ -53,6 +53,7 @@ describe('thoth doctor on Kafka and the loopback cluster', () => {
         ['broker', 'ok'],
         ['topics', 'ok'],
         ['consumer lag', 'ok'],
+        ['broker clock', 'ok'],
         // Kafka is the broker and nothing has run yet: no cache, a neutral line.
         ['cache', 'skip'],
         ['indexes', 'ok'],
@@ -71,6 +72,8 @@ describe('thoth doctor on Kafka and the loopback cluster', () => {
       expect(check('kube context').detail).toMatch(/: Kubernetes v1\.\d+\.\d+/);
       expect(check('RBAC').detail).toBe(`may create, get, list workflows in ${namespace}`);
       expect(check('clock').detail).toMatch(/^this machine's clock is \d+\.\d s (behind|ahead of) the API server's$/);
+      expect(check('clock')).toMatchObject({ aheadMs: expect.any(Number), boundMs: 1000 });
+      expect(check('broker clock').detail).toMatch(/^this machine's clock is 0\.0 s (behind|ahead of) the broker's \(± \d+ ms\)$/);
     },
     TIMEOUT,
   );

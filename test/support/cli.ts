@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
+import type { Clock } from '../../src/core/clock.js';
 
 export interface RunResult {
   code: number;
@@ -24,6 +25,8 @@ export interface RunOptions {
   /** Pretend stderr is a terminal. */
   stderrTty?: boolean;
   cwd?: string;
+  /** This machine's clock as thoth sees it (in-process runs only). */
+  clock?: Clock;
 }
 
 export const BIN = fileURLToPath(new URL('../../dist/bin/thoth.js', import.meta.url));
@@ -51,6 +54,7 @@ export async function runThoth(args: string[], options: RunOptions = {}): Promis
     env: options.env ?? cleanEnv(),
     io: { stdout: out.stream, stderr: err.stream, stdin },
     signal: options.signal,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   await new Promise((r) => setImmediate(r));
   return { code, stdout: out.text(), stderr: err.text() };

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import kafkajs from 'kafkajs';
 import { cleanEnv, runThoth, type RunResult } from './cli.js';
 
 export function kafkaBootstrap(): string {
@@ -92,4 +93,27 @@ export function thothAt(bootstrap: string, settings: NodeJS.ProcessEnv, workDir:
   const env = cleanEnv({ KAFKA_BOOTSTRAP_SERVERS: bootstrap, THOTH_INDEX_URLS: 'https://index.example/simple', ...settings });
   const args = ['--db', join(workDir, `${deployment}.db`), '--deployment-name', deployment];
   return { deployment, run: (more: string[]): Promise<RunResult> => runThoth([...args, ...more], { env }) };
+}
+
+/**
+ * A new broker makes and loads its __transaction_state topic on the first transactional
+ * request, which on a busy machine takes longer than `thoth doctor`'s 5 s for the broker
+ * clock (a neutral "still loading" line then). Tests of the reading itself start once the
+ * transaction coordinator is ready: a transaction begun and aborted by kafkajs, which
+ * waits for it.
+ */
+export async function readyTransactionCoordinator(bootstrap: string): Promise<void> {
+  const kafka = new kafkajs.Kafka({ brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING });
+  const producer = kafka.producer({
+    transactionalId: `thoth-test.ready.${randomUUID().slice(0, 8)}`,
+    maxInFlightRequests: 1,
+    idempotent: true,
+  });
+  await producer.connect();
+  try {
+    const transaction = await producer.transaction();
+    await transaction.abort();
+  } finally {
+    await producer.disconnect();
+  }
 }

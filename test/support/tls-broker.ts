@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
-import { thothAt } from './kafka.js';
+import { readyTransactionCoordinator, thothAt } from './kafka.js';
 import { makeTlsFiles, type TlsFiles } from './tls.js';
 
 export interface OwnBroker<B> {
@@ -31,6 +31,8 @@ export function ownTlsBroker<B>(name: string, options: Record<string, unknown> =
       tls: { ca: tls.ca, certificate: tls.brokerCertificate, key: tls.brokerKey, keyPassword: tls.brokerKeyPassword },
       stopWithProcess: true,
     })) as B;
+    // The files that read the broker's clock (thoth doctor) read it, not a new cluster's loading coordinator.
+    await readyTransactionCoordinator((broker as { bootstrap: string }).bootstrap);
   }, 120_000);
   afterAll(async () => {
     if (broker) await stopKafka(broker);

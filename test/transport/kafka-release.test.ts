@@ -1,12 +1,14 @@
 /**
  * Naming a broker's Kafka release from its ApiVersions answer (doctor's
  * broker line): the answer's bytes as a broker sends them, and the table of
- * releases made from each release's kafka-clients jar.
+ * releases made from each release's kafka-clients jar; and the doctor's broker
+ * clock, which needs Kafka 3.0, on a broker whose answer is a 2.8's.
  */
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiVersionsRequest, brokerApiVersions, parseApiVersions, releaseOf } from '../../src/transport/kafka/release.js';
 import { KAFKA_RELEASES } from '../../src/transport/kafka/releases.js';
+import { brokerClock } from '../../src/transport/kafka/broker-clock.js';
 import { readKafkaSettings } from '../../src/config/kafka.js';
 
 const asBroker = (max: Readonly<Record<number, number>>) => new Map(Object.entries(max).map(([k, v]) => [Number(k), v]));
@@ -125,6 +127,14 @@ describe('asking a broker on the wire', () => {
         [18, 4],
       ]),
     );
+  });
+
+  it("the doctor's broker clock on a broker before Kafka 3.0 (no DescribeTransactions): a neutral reading that says why", async () => {
+    const port = await listen(() => answer(Object.entries(release('2.8')).map(([key, max]) => [Number(key), 0, max])));
+    const settings = readKafkaSettings([`127.0.0.1:${port}`], {});
+    expect(await brokerClock(settings, { group: 'g', now: Date.now })).toEqual({
+      unavailable: 'the broker cannot describe a transaction (DescribeTransactions needs Kafka 3.0 or later)',
+    });
   });
 
   it('names the address when the broker hangs up without answering', async () => {

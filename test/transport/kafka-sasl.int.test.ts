@@ -9,10 +9,11 @@ import type { Logger } from '../../src/core/logger.js';
 import { readKafkaSettings } from '../../src/config/kafka.js';
 import { openKafka } from '../../src/transport/kafka/client.js';
 import type { ConsumedRecord } from '../../src/transport/port.js';
-import { uniqueTopic } from '../support/kafka.js';
+import { readyTransactionCoordinator, uniqueTopic } from '../support/kafka.js';
 import { KAFKA_VERSION, startKafka, stopKafka } from '../../scripts/kafka.mjs';
 
 interface StartedBroker {
+  bootstrap: string;
   saslBootstrap: string;
 }
 
@@ -21,6 +22,7 @@ let broker: StartedBroker | undefined;
 
 beforeAll(async () => {
   broker = (await startKafka(process.env, { saslUsers: { thoth: 'thoth-secret' }, stopWithProcess: true })) as StartedBroker;
+  await readyTransactionCoordinator(broker.bootstrap);
 }, 180_000);
 afterAll(async () => {
   if (broker) await stopKafka(broker);
@@ -52,6 +54,22 @@ describe('Kafka transport with SASL PLAIN', () => {
       );
       expect(await consumption.done).toEqual({ records: 1, reason: 'end' });
       expect(records[0]).toMatchObject({ key: 'k', headers: { h: 'v' }, value: '{"sasl":true}' });
+    } finally {
+      await kafka.close();
+    }
+  });
+
+  it("reads the transaction coordinator's clock on a connection of its own, logged in with PLAIN", async () => {
+    const kafka = await openKafka(readKafkaSettings([broker!.saslBootstrap], saslEnv('thoth-secret')), quiet);
+    try {
+      const reading = await kafka.clock!({ group: 'thoth-test.sasl-clock', now: Date.now });
+      expect(reading).toMatchObject({
+        coordinator: broker!.saslBootstrap,
+        transactionalId: expect.stringMatching(/^thoth-test\.sasl-clock\.doctor\./),
+      });
+      if (!('aheadMs' in reading)) throw new Error(reading.unavailable);
+      // One machine, one clock.
+      expect(Math.abs(reading.aheadMs)).toBeLessThanOrEqual(reading.boundMs);
     } finally {
       await kafka.close();
     }

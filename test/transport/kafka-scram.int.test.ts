@@ -32,6 +32,19 @@ const ndjson = (stdout: string) =>
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as { topic: string; key: string; value: Record<string, unknown> });
 
+/** doctor's broker clock line: its own connection logs in as thoth does and reads the coordinator's clock (the same machine's). */
+async function brokerClockOk(thoth: ReturnType<typeof thothAt>): Promise<void> {
+  const doctor = await thoth.run(['doctor', '-o', 'json']);
+  const checks = (
+    JSON.parse(doctor.stdout) as { checks: Array<{ name: string; status: string; detail: string; aheadMs?: number; boundMs?: number }> }
+  ).checks;
+  const clock = checks.find((c) => c.name === 'broker clock')!;
+  expect(clock).toMatchObject({ status: 'ok' });
+  expect(clock.detail).toMatch(/^this machine's clock is 0\.0 s (ahead of|behind) the broker's \(± \d+ ms\)$/);
+  expect(Math.abs(clock.aheadMs!)).toBeLessThanOrEqual(clock.boundMs!);
+  expect(`${doctor.stdout}${doctor.stderr}`).not.toContain(PASSWORD);
+}
+
 async function roundTrip(thoth: ReturnType<typeof thothAt>, pkg: string): Promise<void> {
   const published = await thoth.run(['publish', 'unresolved-package', pkg]);
   expect(published.stderr).not.toContain('error');
@@ -48,6 +61,7 @@ describe.each(['SCRAM-SHA-256', 'SCRAM-SHA-512'])('thoth with KAFKA_SASL_MECHANI
   it('logs in over SASL_PLAINTEXT, publishes and tails', async () => {
     const thoth = thothAt(own.broker.saslBootstrap, login(mechanism, PASSWORD));
     await roundTrip(thoth, 'requests==2.25.1');
+    await brokerClockOk(thoth);
   });
 
   it('rejects a wrong password with exit 1 and never prints a password', async () => {
@@ -84,5 +98,6 @@ describe('SCRAM edge cases', () => {
     expect(created.code).toBe(0);
     expect(created.stdout).toContain(`${thoth.deployment}.thoth.investigator.unresolved-package`);
     await roundTrip(thoth, 'numpy==1.21.0');
+    await brokerClockOk(thoth);
   });
 });

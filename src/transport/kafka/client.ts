@@ -9,6 +9,8 @@ import { UserError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type {
   Broker,
+  BrokerClockOptions,
+  BrokerClockReading,
   ClusterInfo,
   Consumption,
   ConsumeOptions,
@@ -340,6 +342,11 @@ class KafkaBroker implements Broker {
     } catch (error) {
       throw describeKafkaFailure(this.settings, error, 'describing the cluster');
     }
+  }
+
+  async clock(options: BrokerClockOptions): Promise<BrokerClockReading> {
+    const { brokerClock } = await import('./broker-clock.js');
+    return brokerClock(this.settings, options);
   }
 
   /** Each topic's settings that are not the broker's defaults (DescribeConfigs). */

@@ -1,0 +1,99 @@
+/**
+ * `thoth doctor`'s broker clock under ACLs: this file starts its own broker
+ * (scripts/kafka.mjs) that enforces them, with a SASL PLAIN user who has
+ * none to begin with. Without the ACLs the check needs its line is neutral
+ * and names them; with them it reads the clock.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
+import { readyTransactionCoordinator, thothAt } from '../support/kafka.js';
+
+interface StartedBroker {
+  bootstrap: string;
+  saslBootstrap: string;
+}
+
+const USER = 'clerk';
+const PASSWORD = 'clerk-Secret-42';
+const GROUP = 'thoth.investigator';
+let broker: StartedBroker | undefined;
+let work: string | undefined;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'thoth-kafka-acl-'));
+  broker = (await startKafka(process.env, { saslUsers: { [USER]: PASSWORD }, authorizer: true, stopWithProcess: true })) as StartedBroker;
+  await readyTransactionCoordinator(broker.bootstrap);
+}, 180_000);
+afterAll(async () => {
+  if (broker) await stopKafka(broker);
+  if (work) rmSync(work, { recursive: true, force: true });
+}, 60_000);
+
+/** Grants the user one ACL, as the super user of the plaintext listener. */
+async function grant(
+  resourceType: kafkajs.AclResourceTypes,
+  resourceName: string,
+  pattern: kafkajs.ResourcePatternTypes,
+  operation: kafkajs.AclOperationTypes,
+) {
+  const admin = new kafkajs.Kafka({ brokers: [broker!.bootstrap], logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createAcls({
+      acl: [
+        {
+          resourceType,
+          resourceName,
+          resourcePatternType: pattern,
+          principal: `User:${USER}`,
+          host: '*',
+          operation,
+          permissionType: kafkajs.AclPermissionTypes.ALLOW,
+        },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function brokerClockLine() {
+  const thoth = thothAt(
+    broker!.saslBootstrap,
+    { KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: USER, KAFKA_SASL_PASSWORD: PASSWORD },
+    work!,
+    'acl',
+  );
+  const run = await thoth.run(['doctor', '-o', 'json']);
+  expect(`${run.stdout}${run.stderr}`).not.toContain(PASSWORD);
+  return (JSON.parse(run.stdout) as { checks: Array<{ name: string; status: string; detail: string }> }).checks.find(
+    (c) => c.name === 'broker clock',
+  )!;
+}
+
+const NEEDS = `cannot ask the broker's clock: not authorised: the doctor needs WRITE on TransactionalId:${GROUP}. (prefixed, as the investigator) and READ on Group:${GROUP}`;
+
+describe('the broker clock under ACLs', () => {
+  it('is a neutral line naming the ACLs while they are missing, and reads the clock once granted', async () => {
+    // Nothing granted: the coordinator will not even be looked up for the transactional id.
+    expect(await brokerClockLine()).toEqual({ name: 'broker clock', status: 'skip', detail: NEEDS });
+
+    // The transactional ids, but not the group: the transaction cannot take the group's offsets.
+    await grant(
+      kafkajs.AclResourceTypes.TRANSACTIONAL_ID,
+      `${GROUP}.`,
+      kafkajs.ResourcePatternTypes.PREFIXED,
+      kafkajs.AclOperationTypes.WRITE,
+    );
+    expect(await brokerClockLine()).toEqual({ name: 'broker clock', status: 'skip', detail: NEEDS });
+
+    await grant(kafkajs.AclResourceTypes.GROUP, GROUP, kafkajs.ResourcePatternTypes.LITERAL, kafkajs.AclOperationTypes.READ);
+    const line = await brokerClockLine();
+    expect(line).toMatchObject({ status: 'ok' });
+    expect(line.detail).toMatch(/^this machine's clock is 0\.0 s (ahead of|behind) the broker's \(± \d+ ms\)$/);
+  });
+});
