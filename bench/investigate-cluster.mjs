@@ -85,7 +85,9 @@ function writeStream(name) {
       index_url: INDEX,
       ...(solver ? { solver: SOLVERS[0] } : {}),
     };
-    lines.push(JSON.stringify({ topic: TOPIC, key: `${value.package_name}==${value.package_version}`, headers: {}, value, timestamp: Date.now() }));
+    lines.push(
+      JSON.stringify({ topic: TOPIC, key: `${value.package_name}==${value.package_version}`, headers: {}, value, timestamp: Date.now() }),
+    );
   }
   const path = join(dir, `${name}.ndjson`);
   writeFileSync(path, `${lines.join('\n')}\n`);
@@ -181,7 +183,8 @@ async function cluster() {
   }
   const withController = process.env.BENCH_ARGO_CONTROLLER === '1';
   const state = await startCluster({ dir: join(dir, 'kube'), ownerPid: process.pid, argo: withController });
-  if (!withController) await installArgo({ dir: state.dir, cache: state.cache, kubectl: state.kubectl, adminKubeconfig: state.kubeconfigs.admin });
+  if (!withController)
+    await installArgo({ dir: state.dir, cache: state.cache, kubectl: state.kubectl, adminKubeconfig: state.kubeconfigs.admin });
   say(`kube-apiserver on ${state.server}, Argo's CRDs installed${withController ? ', workflow-controller running' : ', no controller'}`);
   return {
     admin: state.kubeconfigs.admin,
@@ -226,7 +229,12 @@ async function namespaceWithDeploy(kube) {
 }
 
 async function workflowsIn(kube, namespace) {
-  const { stdout } = await kubectlRun(kube.kubectl, kube.admin, ['get', 'workflows.argoproj.io', '-n', namespace, '-o', 'name', '--chunk-size', '500'], { timeoutMs: 300_000 });
+  const { stdout } = await kubectlRun(
+    kube.kubectl,
+    kube.admin,
+    ['get', 'workflows.argoproj.io', '-n', namespace, '-o', 'name', '--chunk-size', '500'],
+    { timeoutMs: 300_000 },
+  );
   return stdout.split('\n').filter(Boolean).length;
 }
 
@@ -322,7 +330,10 @@ async function measured(kube, run) {
 
 async function backlogFile(kube, stream, path, maxInFlight) {
   const { namespace, kubeconfig } = await namespaceWithDeploy(kube);
-  const r = await measured(kube, thoth(join(dir, `file-${namespace}.db`), [...INVESTIGATE(kubeconfig, namespace, maxInFlight), '--from', path], {}, { cpu: true }));
+  const r = await measured(
+    kube,
+    thoth(join(dir, `file-${namespace}.db`), [...INVESTIGATE(kubeconfig, namespace, maxInFlight), '--from', path], {}, { cpu: true }),
+  );
   const f = figures(r.events, () => r.startedAt);
   const workflows = await check('--from', kube, namespace, f, N, STREAMS[stream].perMessage);
   row({
@@ -347,7 +358,14 @@ async function backlogFile(kube, stream, path, maxInFlight) {
 function brokerOf(kind, db) {
   if (kind === 'embedded') return { kind, db, flags: ['--broker', 'embedded'], env: {}, idle: IDLE_S, group: [] };
   const deployment = `b${randomUUID().slice(0, 8)}`;
-  return { kind, db, flags: ['--deployment-name', deployment], env: { KAFKA_BOOTSTRAP_SERVERS: bootstrap }, idle: KAFKA_IDLE_S, group: ['--group', `bench-${deployment}`] };
+  return {
+    kind,
+    db,
+    flags: ['--deployment-name', deployment],
+    env: { KAFKA_BOOTSTRAP_SERVERS: bootstrap },
+    idle: KAFKA_IDLE_S,
+    group: ['--group', `bench-${deployment}`],
+  };
 }
 const brokerTitle = (kind) => (kind === 'embedded' ? 'embedded broker' : 'Kafka');
 
@@ -391,7 +409,12 @@ async function paced(kube, kind, stream, path, maxInFlight, perSecond, count) {
   const joinS = kind === 'kafka' ? KAFKA_JOIN_S : 0;
   // Long enough an idle wait that the run does not end before the first record is published.
   const idle = b.idle + 3 + joinS;
-  const run = thoth(b.db, [...b.flags, ...INVESTIGATE(kubeconfig, namespace, maxInFlight), '--until-idle', String(idle), ...b.group], b.env, { cpu: true });
+  const run = thoth(
+    b.db,
+    [...b.flags, ...INVESTIGATE(kubeconfig, namespace, maxInFlight), '--until-idle', String(idle), ...b.group],
+    b.env,
+    { cpu: true },
+  );
   await run.until((e) => e.event === 'knowledge' && e.state === 'caught-up');
   await sleep(joinS * 1000);
   const before = kube.cpuMs();
@@ -400,13 +423,20 @@ async function paced(kube, kind, stream, path, maxInFlight, perSecond, count) {
   await thoth(join(dir, `replay-${namespace}.db`), [...publish, 'replay', '--rate', String(perSecond), part], b.env).done;
   const r = await run.done;
   const after = kube.cpuMs();
-  const tail = await thoth(join(dir, `tail-${namespace}.db`), [...publish, 'tail', '--all', '--from-beginning', '--exit-at-end', '-o', 'ndjson'], b.env).done;
+  const tail = await thoth(
+    join(dir, `tail-${namespace}.db`),
+    [...publish, 'tail', '--all', '--from-beginning', '--exit-at-end', '-o', 'ndjson'],
+    b.env,
+  ).done;
   const timestamps = new Map();
   for (const line of tail.stdout.split('\n')) {
     if (!line) continue;
     const record = JSON.parse(line);
     if (!String(record.topic).endsWith(TOPIC)) continue;
-    timestamps.set(`${record.partition}:${record.offset}`, typeof record.timestamp === 'number' ? record.timestamp : Date.parse(record.timestamp));
+    timestamps.set(
+      `${record.partition}:${record.offset}`,
+      typeof record.timestamp === 'number' ? record.timestamp : Date.parse(record.timestamp),
+    );
   }
   if (timestamps.size !== count) throw new Error(`tail read ${timestamps.size} records back, expected ${count}`);
   const f = figures(r.events, (e) => {
@@ -450,10 +480,12 @@ try {
   const skipPaced = process.env.BENCH_PACED === '0';
   for (const stream of onlyStreams) {
     const path = paths[stream];
-    if (only.includes('file')) for (const maxInFlight of stream === 'three' ? [1, 8] : [8]) await backlogFile(kube, stream, path, maxInFlight);
+    if (only.includes('file'))
+      for (const maxInFlight of stream === 'three' ? [1, 8] : [8]) await backlogFile(kube, stream, path, maxInFlight);
     for (const kind of brokers) {
       const reached = {};
-      for (const maxInFlight of stream === 'three' ? [1, 8] : [8]) reached[maxInFlight] = await backlogBroker(kube, kind, stream, path, maxInFlight);
+      for (const maxInFlight of stream === 'three' ? [1, 8] : [8])
+        reached[maxInFlight] = await backlogBroker(kube, kind, stream, path, maxInFlight);
       if (skipPaced) continue;
       const perSecond = Number(process.env.BENCH_RATE ?? Math.max(1, Math.floor(reached[8] / 2)));
       // About BENCH_PACED_S seconds of publishing (default 30), at most the whole stream.
@@ -470,7 +502,9 @@ try {
 }
 
 const loadAfter = loadavg();
-console.log(`Investigator against the loopback kube-apiserver: ${N} unresolved-package messages a run, --workflows cluster, SQLite cache in ${tmpdir()}`);
+console.log(
+  `Investigator against the loopback kube-apiserver: ${N} unresolved-package messages a run, --workflows cluster, SQLite cache in ${tmpdir()}`,
+);
 console.log(
   `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, Node ${process.version}, commit ${commit}, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(1)).join(' ')} after; Argo's controller ${kube?.controller ?? 'not started'}; the investigator as deploy/'s ServiceAccount (deploy/investigator/role.yaml)${bootstrap ? '' : '; Kafka skipped (KAFKA_BOOTSTRAP_SERVERS not set)'}\n`,
 );
