@@ -236,6 +236,9 @@ describe('thoth investigate on the embedded broker', () => {
     expect(first.code).toBe(0);
     const events = lines(first.stdout);
     expect(events.filter((e) => e.event === 'processed')).toHaveLength(2);
+    // The batch's commit is logged after what it committed.
+    const lastProcessed = events.map((e) => e.event).lastIndexOf('processed');
+    expect(events.slice(lastProcessed).some((e) => e.event === 'committed')).toBe(true);
     expect(events.at(-2)).toMatchObject({ event: 'stopped', reason: 'idle' });
     expect(events.at(-1)).toMatchObject({ event: 'summary', reason: 'idle', counts: { workflowsScheduled: 2 } });
 
