@@ -176,7 +176,7 @@ async function cluster() {
     return {
       admin: process.env.THOTH_TEST_KUBECONFIG,
       kubectl: process.env.THOTH_TEST_KUBECTL ?? 'kubectl',
-      controller: 'whatever started that cluster ran',
+      controller: 'as that cluster runs it (scripts/with-services.mjs and `kube.mjs start` start it)',
       cpuMs: () => undefined,
       stop: async () => undefined,
     };
