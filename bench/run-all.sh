@@ -3,6 +3,9 @@
 # broker (started here unless KAFKA_BOOTSTRAP_SERVERS is set), and prints the
 # markdown that BENCHMARKS.md is made of. Takes about 10 minutes on 2 cores.
 #   bash bench/run-all.sh [N]      (N messages for the Kafka and investigator runs; default 20000)
+# With THOTH_KUBE_CACHE set (the kube binaries, scripts/kube.mjs fetch) it also measures the
+# investigator against the loopback kube-apiserver, on BENCH_CLUSTER_N messages (default 2000;
+# about 25 minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-20000}
@@ -22,5 +25,8 @@ echo "## Start-up"; echo; node bench/startup.mjs 20; echo
 echo "## Publish / replay vs kcat"; echo; node bench/publish-vs-kcat.mjs "$n"; echo
 echo "## Consume vs kcat"; echo; node bench/consume-vs-kcat.mjs "$n"; echo
 echo "## Investigator throughput"; echo; node bench/investigate-throughput.mjs "$n"; echo
+if [[ -n "${THOTH_KUBE_CACHE:-}" ]]; then
+  echo "## The investigator against a cluster"; echo; node bench/investigate-cluster.mjs "${BENCH_CLUSTER_N:-2000}"; echo
+fi
 echo "## Bounded memory"; echo; node bench/publish-memory.mjs 1000000; echo
 echo "## Knowledge cache at scale"; echo; node bench/query-scale.mjs --versions 1000000

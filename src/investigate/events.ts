@@ -9,6 +9,8 @@ export type InvestigatorEventName =
   | 'started'
   | 'received'
   | 'processed'
+  /** The cache's transaction of a batch committed (after the broker's commit): every record reported processed before it is committed. */
+  | 'committed'
   | 'duplicate'
   | 'skipped'
   | 'scheduled'

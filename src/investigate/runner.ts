@@ -11,7 +11,7 @@ import { TransientError, isAbortError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { sleep } from '../core/sleep.js';
 import { createTurns } from '../core/turns.js';
-import { DEFAULT_BATCH, cacheWrites, type BatchBounds } from '../transport/batch.js';
+import { DEFAULT_BATCH, cacheWrites, type BatchBounds, type CacheWrites } from '../transport/batch.js';
 import { KNOWLEDGE_BASE_TOPIC, encodeFact } from '../facts/codec.js';
 import { topicName } from '../messages/topics.js';
 import type { Logger } from '../core/logger.js';
@@ -141,7 +141,15 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   const index = createIndexClient();
   // One writer of the cache at a time: a batch's open transaction, the knowledge topic's reader, phase updates.
   const turns = createTurns();
-  const cache = cacheWrites(store, turns);
+  const writes = cacheWrites(store, turns);
+  // The last step of a batch's commit (the broker's comes first): what was processed before it is now committed.
+  const cache: CacheWrites = {
+    ...writes,
+    commit: () => {
+      writes.commit();
+      note('committed');
+    },
+  };
   let consumption: Consumption | undefined = undefined;
   const running = new AbortController();
   const sync = knowledgeSync({

@@ -186,6 +186,16 @@ describe('thoth investigate --from', () => {
     ]);
   });
 
+  it('says when each batch is committed: --batch-max 2 commits five messages in three batches', async () => {
+    const file = join(dir, 'stream.ndjson');
+    writeFileSync(file, ['flask', 'django', 'numpy', 'scipy', 'pandas'].map((name) => unresolved(name, '1.0.0')).join('\n'));
+    const result = await runThoth(['--db', db, 'investigate', '--from', file, '--batch-max', '2', '-o', 'ndjson'], { env: env() });
+    expect(result.code).toBe(0);
+    const events = lines(result.stdout).filter((e) => e.event === 'processed' || e.event === 'committed');
+    const keys = events.map((e) => (e.event === 'committed' ? 'committed' : String(e.offset)));
+    expect(keys).toEqual(['0', '1', 'committed', '2', '3', 'committed', '4', 'committed']);
+  });
+
   it('refuses flags that do not fit together or do not parse', async () => {
     expect((await runThoth(['--db', db, 'investigate', '--from', STREAM, '--until-idle', '3'], { env: env() })).code).toBe(2);
     expect((await runThoth(['--db', db, 'investigate', '--workflows', 'somewhere'], { env: env() })).stderr).toContain(
@@ -226,6 +236,9 @@ describe('thoth investigate on the embedded broker', () => {
     expect(first.code).toBe(0);
     const events = lines(first.stdout);
     expect(events.filter((e) => e.event === 'processed')).toHaveLength(2);
+    // The batch's commit is logged after what it committed.
+    const lastProcessed = events.map((e) => e.event).lastIndexOf('processed');
+    expect(events.slice(lastProcessed).some((e) => e.event === 'committed')).toBe(true);
     expect(events.at(-2)).toMatchObject({ event: 'stopped', reason: 'idle' });
     expect(events.at(-1)).toMatchObject({ event: 'summary', reason: 'idle', counts: { workflowsScheduled: 2 } });
 
