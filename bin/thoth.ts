@@ -10,12 +10,6 @@ const answer = versionOnly(args) ?? prerenderedHelp(args, () => process.stdout, 
 if (answer !== undefined) {
   process.stdout.write(answer);
 } else {
-  const { main } = await import('../src/cli/main.js');
-  const { exitQuietlyOnClosedPipe, installSignalHandlers } = await import('../src/cli/signals.js');
-  exitQuietlyOnClosedPipe();
-  const { signal } = installSignalHandlers();
-  const code = await main(process.argv, { signal });
-  process.exitCode = code;
-  // A client library may leave a timer or socket behind; do not let it hold the exit.
-  setTimeout(() => process.exit(code), 200).unref();
+  // No top-level await: the build makes this file CommonJS, which loads the rest synchronously.
+  void import('../src/cli/run.js').then(({ run }) => run(process.argv));
 }

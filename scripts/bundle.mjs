@@ -21,7 +21,7 @@
  *   node scripts/bundle.mjs          (run by npm run build, after tsc)
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -30,36 +30,56 @@ const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
 
 /** Pure JavaScript, small, on the paths of the commands whose start-up counts, and imported statically only. */
-const BUNDLED = ['@commander-js/extra-typings', 'commander', 'chalk', '@renovatebot/pep440', 'jsonc-parser'];
-const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.includes(name));
+const BUNDLED = ['@commander-js/extra-typings', 'commander', 'chalk', '@renovatebot/pep440', 'jsonc-parser', 'better-sqlite3'];
+// bindings: better-sqlite3's lookup of its addon, required from its own folder when used (src/store/sqlite.ts).
+const external = [...Object.keys(pkg.dependencies).filter((name) => !BUNDLED.includes(name)), 'bindings'];
 
 const BIN = join(REPO, 'dist', 'bin');
 // The top-level help as commander renders it (below): gone first, so that the new build renders it.
 const HELP = join(BIN, 'thoth-help.txt');
 rmSync(HELP, { force: true });
 
-// Chunk names carry a hash of their content: those of an earlier build would pile up.
+// Earlier builds' chunks (ES module chunks named by a hash of their content) would pile up.
 rmSync(join(BIN, 'chunks'), { recursive: true, force: true });
-await build({
+mkdirSync(BIN, { recursive: true });
+// dist/bin is CommonJS whatever the package's type: its files are required, synchronously.
+writeFileSync(join(BIN, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+const common = {
   absWorkingDir: REPO,
-  entryPoints: { thoth: 'bin/thoth.ts' },
-  outdir: 'dist/bin',
-  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   // ES module builds first: jsonc-parser's CommonJS build loads its parts by computed names.
   mainFields: ['module', 'main'],
   external,
-  // The CommonJS packages bundled (commander) require Node's own modules.
-  banner: { js: "import { createRequire as __thothCreateRequire } from 'node:module';\nconst require = __thothCreateRequire(import.meta.url);" },
+  // The few modules that find files from where they are (package.json, the rendered help).
+  define: { 'import.meta.url': '__thothModuleUrl' },
+  banner: { js: "'use strict';\nconst __thothModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   // As tsc's output has: a stack trace maps back to src/ under node --enable-source-maps.
   sourcemap: true,
   legalComments: 'none',
   logLevel: 'warning',
+};
+// The entry: --version and --help alone, else the rest, required from chunks/run.js.
+await build({
+  ...common,
+  entryPoints: { thoth: 'bin/thoth.ts' },
+  outdir: 'dist/bin',
+  plugins: [
+    {
+      name: 'run-chunk',
+      setup(on) {
+        on.onResolve({ filter: /\/cli\/run\.js$/ }, () => ({ path: './chunks/run.js', external: true }));
+      },
+    },
+  ],
+  // Its import() of chunks/run.js becomes a require.
+  supported: { 'dynamic-import': false },
 });
+// Everything else, in one file: what a command imports lazily (each subcommand, the store, the
+// settings) is still evaluated only when it is first imported, but read and compiled with the rest.
+await build({ ...common, entryPoints: { run: 'src/cli/run.ts' }, outdir: 'dist/bin/chunks' });
 chmodSync(join(BIN, 'thoth.js'), 0o755);
 
 // `thoth --help` renders the same text every time for a given width: the build renders it once, as
