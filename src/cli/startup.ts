@@ -90,7 +90,10 @@ export function requireBundled(
       }
     });
   }
-  const module = { exports: {} as unknown, id: file, filename: file, loaded: false };
+  // In require's cache, as the CommonJS loader puts what it loads.
+  const module = new nodeModule(file);
+  module.filename = file;
+  require.cache[file] = module;
   const importModule: ImportModule = (specifier) => import(specifier);
   (script.runInThisContext() as (...args: unknown[]) => void).call(
     module.exports,
