@@ -78,11 +78,11 @@ describe('enabling the compile cache', () => {
     expect(result.stderr).toBe('');
     const folder = join(cache, 'thoth', 'compile-cache');
     if (nodeHasCompileCache) {
-      // Node keeps one subfolder per Node version and V8 flags, holding a file per module compiled:
-      // the entry and the bundle at least.
+      // Node keeps one subfolder per Node version and V8 flags, holding a file per module compiled
+      // after the cache was turned on: the bundle (the entry turns it on, compiled before that).
       const [perVersion] = readdirSync(folder);
       expect(perVersion).toMatch(new RegExp(`^${process.version}-`));
-      expect(readdirSync(join(folder, perVersion)).length).toBeGreaterThanOrEqual(2);
+      expect(readdirSync(join(folder, perVersion)).length).toBeGreaterThanOrEqual(1);
     } else {
       // One file: the code V8 compiled for the bundle, by the bundle's content and the node's version.
       expect(readdirSync(folder)).toEqual([
