@@ -12,8 +12,8 @@
  * Why: start-up is spent loading and compiling modules (BENCHMARKS.md, Start-up). Node 20's ES
  * module loader reads each file through its thread pool: `thoth query stats` took 34 chunks and 16
  * files of better-sqlite3 that way, and those hand-offs cost more than the work. A CommonJS file is
- * read synchronously; one file is compiled in one go, and its compiled code is cached: by Node's
- * compile cache on Node >= 22.1, by requireBundled (src/cli/startup.ts) on Node 20.
+ * read synchronously; one file is compiled in one go, and the code V8 compiled for it is cached
+ * (requireBundled, src/cli/startup.ts).
  *
  * What stays in node_modules, loaded when (and only when) the code that needs it runs: the native
  * addons, kafkajs, @kubernetes/client-node, ink and react, and yaml. The ES-only ones (ink, the

@@ -46,24 +46,20 @@ export function enableCompileCache(env: NodeJS.ProcessEnv, node: NodeModule = no
 export type ImportModule = (specifier: string) => Promise<unknown>;
 
 /**
- * Requires the bundle of the rest of thoth (dist/bin/chunks/run.js, CommonJS), with V8's code for it
- * cached on disk where Node's compile cache is not there (Node < 22.1: Node 20): compiling the
- * bundle was most of a command's start-up on Node 20. The code is compiled as the CommonJS loader
- * would (the same wrapper, plus `importModule`: code compiled this way cannot use `import()` itself),
- * and the code V8 compiled for it during the run is written at exit, when there was none or V8
- * refused what there was. `key` names the bundle's content (the build's hash of it); the file's
- * length and the node's version go into the cache's name too. Anything that goes wrong with the
- * cache is as if there were none. Node >= 22.1 (its own compile cache, enabled first), source maps
+ * Requires the bundle of the rest of thoth (dist/bin/chunks/run.js, CommonJS) with V8's code for it
+ * cached on disk: compiling the bundle was most of a command's start-up. Node's compile cache
+ * (Node >= 22.1) would cache it too, but keeps less of it: `query stats` ran some 210 M instructions
+ * with it, 165 to 180 M with this, on Node 22 and 24 (BENCHMARKS.md, Start-up). The code is
+ * compiled as the CommonJS loader would (the same wrapper, plus `importModule`: code compiled this
+ * way cannot use `import()` itself), and the code V8 compiled for it during the run is written at
+ * exit, when there was none or V8 refused what there was. `key` names the bundle's content (the
+ * build's hash of it); the file's length and the node's version go into the cache's name too.
+ * Anything that goes wrong with the cache is as if there were none. Source maps
  * (--enable-source-maps) and NODE_DISABLE_COMPILE_CACHE=1 get a plain require.
  */
-export function requireBundled(
-  file: string,
-  key: string,
-  env: NodeJS.ProcessEnv,
-  node: NodeModule = nodeModule as unknown as NodeModule,
-): unknown {
+export function requireBundled(file: string, key: string, env: NodeJS.ProcessEnv): unknown {
   const require = createRequire(file);
-  if (typeof node.enableCompileCache === 'function' || env.NODE_DISABLE_COMPILE_CACHE || process.sourceMapsEnabled) return require(file);
+  if (env.NODE_DISABLE_COMPILE_CACHE || process.sourceMapsEnabled) return require(file);
   const source = readFileSync(file, 'utf8');
   const cacheFile = join(compileCacheDir(env), `${basename(file)}-${key}-${source.length}-${process.version}-${process.arch}.v8`);
   let cachedData: Buffer | undefined;
