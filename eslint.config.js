@@ -21,6 +21,23 @@ export default tseslint.config(
     },
   },
   {
+    // The build is CommonJS (scripts/bundle.mjs): a static import becomes a require, which a package
+    // that is an ES module only does not take. Types are fine; the code imports them with import().
+    files: ['bin/**/*.ts', 'src/**/*.ts', 'src/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['ink', '@kubernetes/client-node'].map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: `${name} is an ES module only and thoth's build is CommonJS: import() it where it is used (src/ui/ink.ts, src/kube/client.ts).`,
+          })),
+        },
+      ],
+    },
+  },
+  {
     // Tests read JSON and YAML documents back and poke at them: the no-unsafe-* rules (and no-explicit-any)
     // would ask for a type on every fixture. They also match terminal escapes and feed numbers too large
     // for a double on purpose. The product code keeps these rules.

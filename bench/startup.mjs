@@ -3,7 +3,8 @@
 // as a ratio to `node -e 0`, measured in the same run on the same node, and their CPU time (on
 // Linux), which load from other work on the machine moves less than the wall time. Runs are interleaved
 // (each round runs every command once, in a rotating order) so that load from elsewhere falls on
-// all of them alike; warm-up rounds first, which also fill the compile cache (Node >= 22.1).
+// all of them alike; warm-up rounds first, which also fill thoth's cache of the code compiled for
+// its bundle (and Node's compile cache, Node >= 22.1).
 // Then how many modules each command loads, and where `query stats` spends its time
 // (bench/startup-steps.mjs). Prints markdown.
 //   node bench/startup.mjs [runs]                   on this node (build first: npm run build)
@@ -45,11 +46,11 @@ const commands = [
   { name: 'thoth --help', args: [BIN, '--help'] },
   { name: 'thoth query stats', args: [BIN, 'query', 'stats', '-o', 'json'] },
 ];
-if (hasCompileCache) {
-  const off = { ...env, NODE_DISABLE_COMPILE_CACHE: '1' };
-  commands.push({ name: 'thoth --help, compile cache off', args: [BIN, '--help'], env: off });
-  commands.push({ name: 'thoth query stats, compile cache off', args: [BIN, 'query', 'stats', '-o', 'json'], env: off });
-}
+// thoth's cache of V8's code for its bundle (src/cli/startup.ts, requireBundled) and Node's compile
+// cache (Node >= 22.1): NODE_DISABLE_COMPILE_CACHE=1 turns both off.
+const off = { ...env, NODE_DISABLE_COMPILE_CACHE: '1' };
+if (hasCompileCache) commands.push({ name: 'thoth --help, compile cache off', args: [BIN, '--help'], env: off });
+commands.push({ name: 'thoth query stats, compile cache off', args: [BIN, 'query', 'stats', '-o', 'json'], env: off });
 
 /**
  * CPU time (user + system, ms) of this process's waited-for children, from /proc (Linux; 10 ms

@@ -1,19 +1,24 @@
 #!/usr/bin/env node
 /**
  * The second step of `npm run build`: after tsc has written dist/ (dist/src/ stays, for the tests
- * and benches that import its modules), bin/thoth.ts is bundled again into dist/bin/thoth.js, the
- * file `thoth` runs, with its lazily loaded parts as chunks in dist/bin/chunks/.
+ * and benches that import its modules), thoth is bundled again into dist/bin/, CommonJS:
  *
- * Why: start-up is spent loading modules (BENCHMARKS.md, Start-up). Unbundled, `thoth query stats`
- * resolves and reads some 170 files; bundled, about 50 (34 chunks, better-sqlite3's 16 files). What each command loads lazily (every
- * subcommand, the store, the settings) stays lazy: each `import()` of thoth's own code is a chunk.
+ * - dist/bin/thoth.js, the file `thoth` runs: `--version` and `--help` alone are answered from it
+ *   (and thoth-help.txt); every other command line requires
+ * - dist/bin/chunks/run.js: the rest of thoth, commander, chalk, the PEP 440 parser, jsonc-parser
+ *   and better-sqlite3's JavaScript, in one file. What a command imports lazily (each subcommand,
+ *   the store, the settings) is still run only when it is first imported.
  *
- * What is bundled: thoth's own code and the small pure-JavaScript packages of BUNDLED. Every other
- * dependency stays an import of node_modules, loaded when (and only when) the code that needs it
- * runs: better-sqlite3 and the other native addons, and the heavy ones that only some commands
- * load (kafkajs, @kubernetes/client-node, ink and react), and yaml: it is CommonJS, and a bundled
- * CommonJS package loaded with `import()` (src/ui/table.ts) would come back with a default export
- * only. node_modules is still needed at run time.
+ * Why: start-up is spent loading and compiling modules (BENCHMARKS.md, Start-up). Node 20's ES
+ * module loader reads each file through its thread pool: `thoth query stats` took 34 chunks and 16
+ * files of better-sqlite3 that way, and those hand-offs cost more than the work. A CommonJS file is
+ * read synchronously; one file is compiled in one go, and the code V8 compiled for it is cached
+ * (requireBundled, src/cli/startup.ts).
+ *
+ * What stays in node_modules, loaded when (and only when) the code that needs it runs: the native
+ * addons, kafkajs, @kubernetes/client-node, ink and react, and yaml. The ES-only ones (ink, the
+ * Kubernetes client) are imported with import(), never required. node_modules is still needed at
+ * run time.
  *
  * Then dist/bin/thoth-help.txt: `thoth --help` as commander prints it to a pipe, which bin/thoth.ts
  * prints without loading commander where commander would print the same.
@@ -21,7 +26,8 @@
  *   node scripts/bundle.mjs          (run by npm run build, after tsc)
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -29,36 +35,109 @@ import { build } from 'esbuild';
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
 
-/** Pure JavaScript, small, on the paths of the commands whose start-up counts, and imported statically only. */
-const BUNDLED = ['@commander-js/extra-typings', 'commander', 'chalk', '@renovatebot/pep440', 'jsonc-parser'];
-const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.includes(name));
+/** Pure JavaScript (better-sqlite3's addon apart), on the paths of the commands whose start-up counts, and imported statically only. */
+const BUNDLED = ['@commander-js/extra-typings', 'commander', 'chalk', '@renovatebot/pep440', 'jsonc-parser', 'better-sqlite3'];
+// bindings: better-sqlite3's lookup of its addon, required from its own folder when used (src/store/sqlite.ts).
+const external = [...Object.keys(pkg.dependencies).filter((name) => !BUNDLED.includes(name)), 'bindings'];
 
 const BIN = join(REPO, 'dist', 'bin');
 // The top-level help as commander renders it (below): gone first, so that the new build renders it.
 const HELP = join(BIN, 'thoth-help.txt');
 rmSync(HELP, { force: true });
 
-// Chunk names carry a hash of their content: those of an earlier build would pile up.
+/**
+ * commander requires node:child_process when it loads, for the executable subcommands thoth does
+ * not have: Node then loads child_process, net and dgram on every start. It is required when
+ * commander would spawn instead.
+ */
+const commanderSpawnsLazily = {
+  name: 'commander-spawns-lazily',
+  setup(on) {
+    on.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, ({ path }) => {
+      const eager = "const childProcess = require('node:child_process');";
+      const source = readFileSync(path, 'utf8');
+      if (!source.includes(eager)) throw new Error(`${path}: no \`${eager}\` to make lazy (a new commander?)`);
+      const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
+      return { contents: source.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+// Earlier builds' chunks (ES module chunks, named by a hash of their content, before) would pile up.
 rmSync(join(BIN, 'chunks'), { recursive: true, force: true });
-await build({
+mkdirSync(BIN, { recursive: true });
+// dist/bin is CommonJS whatever the package's type: its files are required, synchronously.
+writeFileSync(join(BIN, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+const common = {
   absWorkingDir: REPO,
-  entryPoints: { thoth: 'bin/thoth.ts' },
-  outdir: 'dist/bin',
-  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   // ES module builds first: jsonc-parser's CommonJS build loads its parts by computed names.
   mainFields: ['module', 'main'],
   external,
-  // The CommonJS packages bundled (commander) require Node's own modules.
-  banner: { js: "import { createRequire as __thothCreateRequire } from 'node:module';\nconst require = __thothCreateRequire(import.meta.url);" },
-  // As tsc's output has: a stack trace maps back to src/ under node --enable-source-maps.
+  // The few modules that find files from where they are (package.json, the rendered help).
+  define: { 'import.meta.url': '__thothModuleUrl' },
+  banner: { js: "'use strict';\nconst __thothModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // Half the bytes to read and compile on every start; names kept (an error's name, a class's),
+  // and a stack trace maps back to src/ under node --enable-source-maps, as tsc's output does.
+  minify: true,
+  keepNames: true,
   sourcemap: true,
   legalComments: 'none',
+  plugins: [commanderSpawnsLazily],
   logLevel: 'warning',
+};
+// Everything but the entry, in one file: what a command imports lazily (each subcommand, the store,
+// the settings) is still evaluated only when it is first imported, but read and compiled with the
+// rest. Its import() of the ES modules of node_modules (ink, the Kubernetes client, ...) goes
+// through `importModule` where the entry gives it one (src/cli/startup.ts, requireBundled: code it
+// compiles cannot import() itself), else through import(): `import(` becomes `__tImp(`, of the same
+// length, so that the source map still holds.
+const RUN = join(BIN, 'chunks', 'run.js');
+await build({
+  ...common,
+  entryPoints: { run: 'src/cli/run.ts' },
+  outdir: 'dist/bin/chunks',
+  banner: { js: `${common.banner.js}\nconst __tImp = typeof importModule === 'function' ? importModule : (specifier) => import(specifier);` },
+});
+const bundled = readFileSync(RUN, 'utf8');
+const banner = bundled.indexOf('const __tImp');
+const body = bundled.indexOf('\n', banner) + 1;
+let imports = 0;
+const rewritten = bundled.slice(body).replace(/\bimport\(("[^"]+")\)/g, (_, specifier) => {
+  if (!external.includes(JSON.parse(specifier).replace(/^(@[^/]+\/[^/]+|[^@/][^/]*).*$/, '$1'))) {
+    throw new Error(`bundle: chunks/run.js imports ${specifier}, which is not a package left in node_modules`);
+  }
+  imports++;
+  return `__tImp(${specifier})`;
+});
+if (imports === 0 || /\bimport\(/.test(rewritten)) throw new Error('bundle: chunks/run.js has an import() that is not of a package name');
+writeFileSync(RUN, bundled.slice(0, body) + rewritten);
+// What names the bundle's content in the name of its cached code (requireBundled).
+const key = createHash('sha256').update(readFileSync(RUN)).digest('hex').slice(0, 16);
+
+// The entry: --version and --help alone, else the rest, chunks/run.js, required by requireBundled.
+const STARTUP = join(REPO, 'src', 'cli', 'startup.ts');
+await build({
+  ...common,
+  entryPoints: { thoth: 'bin/thoth.ts' },
+  outdir: 'dist/bin',
+  plugins: [
+    ...common.plugins,
+    {
+      name: 'run-chunk',
+      setup(on) {
+        on.onResolve({ filter: /\/cli\/run\.js$/ }, () => ({ path: 'run-chunk', namespace: 'run-chunk' }));
+        on.onLoad({ filter: /.*/, namespace: 'run-chunk' }, () => ({
+          contents: `const { requireBundled } = require(${JSON.stringify(STARTUP)});
+module.exports = requireBundled(require('node:path').join(__dirname, 'chunks', 'run.js'), ${JSON.stringify(key)}, process.env);`,
+          loader: 'js',
+          resolveDir: REPO,
+        }));
+      },
+    },
+  ],
 });
 chmodSync(join(BIN, 'thoth.js'), 0o755);
 

@@ -3,10 +3,11 @@
  * that need nothing else (`thoth --version`, and `thoth --help` as the build rendered it, without
  * commander or the command table), and one known warning of a dependency kept off stderr.
  */
-import { readFileSync } from 'node:fs';
-import nodeModule from 'node:module';
+import { fstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import nodeModule, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { Script } from 'node:vm';
 import { thothVersion } from '../core/version.js';
 
 /** module.enableCompileCache (Node >= 22.1) and its result; absent from Node 20 and its typings. */
@@ -39,6 +40,102 @@ export function enableCompileCache(env: NodeJS.ProcessEnv, node: NodeModule = no
   } catch {
     return undefined;
   }
+}
+
+/** How a bundled file's code imports an ES module: given to it by requireBundled (scripts/bundle.mjs). */
+export type ImportModule = (specifier: string) => Promise<unknown>;
+
+/**
+ * Requires the bundle of the rest of thoth (dist/bin/chunks/run.js, CommonJS) with V8's code for it
+ * cached on disk: compiling the bundle was most of a command's start-up. Node's compile cache
+ * (Node >= 22.1) would cache it too, but keeps less of it: `query stats` ran some 210 M instructions
+ * with it, 165 to 180 M with this, on Node 22 and 24 (BENCHMARKS.md, Start-up). The code is
+ * compiled as the CommonJS loader would (the same wrapper, plus `importModule`: code compiled this
+ * way cannot use `import()` itself), and the code V8 compiled for it during the run is written at
+ * exit, when there was none or V8 refused what there was. `key` names the bundle's content (the
+ * build's hash of it); the file's length and the node's version go into the cache's name too.
+ * Anything that goes wrong with the cache is as if there were none. Source maps
+ * (--enable-source-maps) and NODE_DISABLE_COMPILE_CACHE=1 get a plain require.
+ */
+export function requireBundled(file: string, key: string, env: NodeJS.ProcessEnv): unknown {
+  const require = createRequire(file);
+  if (env.NODE_DISABLE_COMPILE_CACHE || process.sourceMapsEnabled) return require(file);
+  const source = readFileSync(file, 'utf8');
+  const cacheFile = join(compileCacheDir(env), `${basename(file)}-${key}-${source.length}-${process.version}-${process.arch}.v8`);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // none yet: this run writes it
+  }
+  const wrapper = `(function (exports, require, module, __filename, __dirname, importModule) {${source}\n})`;
+  const script = new Script(wrapper, { filename: file, ...(cachedData ? { cachedData } : {}) });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        mkdirSync(dirname(cacheFile), { recursive: true });
+        // Those of earlier builds and nodes go.
+        for (const name of readdirSync(dirname(cacheFile)))
+          if (name.startsWith(`${basename(file)}-`) && name !== basename(cacheFile))
+            rmSync(join(dirname(cacheFile), name), { force: true });
+        const partial = `${cacheFile}.${process.pid}`;
+        writeFileSync(partial, script.createCachedData());
+        renameSync(partial, cacheFile);
+      } catch {
+        // an unwritable cache folder: the next run compiles again
+      }
+    });
+  }
+  // In require's cache, as the CommonJS loader puts what it loads.
+  const module = new nodeModule(file);
+  module.filename = file;
+  require.cache[file] = module;
+  const importModule: ImportModule = (specifier) => import(specifier);
+  (script.runInThisContext() as (...args: unknown[]) => void).call(
+    module.exports,
+    module.exports,
+    require,
+    module,
+    file,
+    dirname(file),
+    importModule,
+  );
+  module.loaded = true;
+  return module.exports;
+}
+
+/**
+ * Writes an answer of bin/thoth.ts (--version, --help) to stdout's file descriptor: process.stdout
+ * loads Node's stream modules (and net's, for a pipe) when it is first used, more than the rest of
+ * `thoth --version` costs. A reader that has gone (EPIPE) ends it quietly, as a closed pipe does
+ * every other command (signals.ts); a stdout that would block gets the rest through process.stdout.
+ */
+export function writeAnswer(text: string, fd = 1, write: typeof writeSync = writeSync): void {
+  let rest = Buffer.from(text);
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(write(fd, rest));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return;
+      if (code !== 'EAGAIN') throw error;
+      process.stdout.write(rest);
+      return;
+    }
+  }
+}
+
+/**
+ * stdout as prerenderedHelp asks about it, without process.stdout where it cannot be a terminal (a
+ * pipe, a file: not a character device), as writeAnswer does without it.
+ */
+export function stdoutShape(fd = 1): { isTTY?: boolean; columns?: number } {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return { isTTY: false };
+  } catch {
+    // not open: process.stdout says what it makes of that
+  }
+  return process.stdout;
 }
 
 /** The text of `thoth --version` when it is the whole command line, else undefined (the dispatch core answers). */

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { AuthorizationV1Api, CustomObjectsApi, KubeConfig, Observable, VersionApi, Watch } from '@kubernetes/client-node';
+import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { PermanentError, UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { ANNOTATIONS, idempotencyKeyOf } from '../workflows/build.js';
@@ -26,6 +26,9 @@ import {
 import type { KubeClient, Workflow } from '../workflows/types.js';
 import { watchUntilDone } from './watch-workflow.js';
 
+/** The client library: an ES module only, so imported when a command connects (thoth's build is CommonJS: scripts/bundle.mjs). */
+type Kubernetes = typeof import('@kubernetes/client-node');
+
 const GROUP = 'argoproj.io';
 const VERSION = 'v1alpha1';
 const PLURAL = 'workflows';
@@ -44,9 +47,9 @@ export interface ConnectOptions {
   retry?: Partial<RetryPolicy>;
 }
 
-function loadConfig(options: ConnectOptions): { config: KubeConfig; origin: string; kind: 'files' | 'in-cluster' } {
+function loadConfig(k8s: Kubernetes, options: ConnectOptions): { config: KubeConfig; origin: string; kind: 'files' | 'in-cluster' } {
   const source = findKubeconfig({ ...options.cluster, kubeconfig: options.kubeconfig });
-  const config = new KubeConfig();
+  const config = new k8s.KubeConfig();
   // An empty file (kubectl skips those in a KUBECONFIG list) would make the client library fail with a TypeError.
   const files = source.kind === 'files' ? source.files.filter((file) => !isBlankYaml(file)) : [];
   if (source.kind === 'files' && files.length === 0) {
@@ -60,7 +63,7 @@ function loadConfig(options: ConnectOptions): { config: KubeConfig; origin: stri
     else {
       config.loadFromFile(files[0]);
       for (const file of files.slice(1)) {
-        const more = new KubeConfig();
+        const more = new k8s.KubeConfig();
         more.loadFromFile(file);
         config.mergeConfig(more, true);
       }
@@ -168,7 +171,8 @@ function absoluteHttpUrl(text: string): boolean {
 }
 
 export async function connectKube(options: ConnectOptions): Promise<KubeClient> {
-  const { config, kind: source } = loadConfig(options);
+  const k8s: Kubernetes = await import('@kubernetes/client-node');
+  const { config, kind: source } = loadConfig(k8s, options);
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const server = config.getCurrentCluster()!.server;
   if (!absoluteHttpUrl(server)) {
@@ -177,7 +181,7 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
       'fix the server in the kubeconfig, e.g. https://api.cluster.example:6443',
     );
   }
-  const api = config.makeApiClient(CustomObjectsApi);
+  const api = config.makeApiClient(k8s.CustomObjectsApi);
   // Never credentials in what is shown: drop any user:password@ from the server URL.
   const description = `${config.getCurrentContext()}@${server.replace(/\/\/[^/@]*@/, '//')}`;
   const log = options.log;
@@ -188,9 +192,9 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
     const middleware = {
       pre: (context: { setSignal(signal: AbortSignal): void }) => {
         context.setSignal(signal);
-        return new Observable(Promise.resolve(context));
+        return new k8s.Observable(Promise.resolve(context));
       },
-      post: (response: unknown) => new Observable(Promise.resolve(response)),
+      post: (response: unknown) => new k8s.Observable(Promise.resolve(response)),
     };
     return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as Parameters<
       CustomObjectsApi['getNamespacedCustomObject']
@@ -295,7 +299,7 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
     getWorkflow: (namespace, name, signal) => getWorkflow(namespace, name, signal),
 
     async watchWorkflow(namespace, name, onChange, signal) {
-      const watch = new Watch(config);
+      const watch = new k8s.Watch(config);
       return watchUntilDone({
         read: () => getWorkflow(namespace, name, signal),
         watch: (resourceVersion, onEvent, onEnd) =>
@@ -337,7 +341,7 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
     diagnostics: {
       async server() {
         const info = await retrying('reading the API server version', context('get', ''), (callSignal) =>
-          config.makeApiClient(VersionApi).getCodeWithHttpInfo({}, callOptions(callSignal) as never),
+          config.makeApiClient(k8s.VersionApi).getCodeWithHttpInfo({}, callOptions(callSignal) as never),
         );
         const date = Date.parse(info.headers['date'] ?? '');
         return { version: info.data.gitVersion, ...(Number.isNaN(date) ? {} : { date }) };
@@ -355,7 +359,7 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
       },
       async canI(verb, group, resource, namespace) {
         const review = await retrying(`asking whether it may ${verb} ${resource}.${group}`, context('create', namespace), (callSignal) =>
-          config.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview(
+          config.makeApiClient(k8s.AuthorizationV1Api).createSelfSubjectAccessReview(
             {
               body: {
                 apiVersion: 'authorization.k8s.io/v1',

@@ -29,8 +29,8 @@ export async function eventPresenter(
   if (format === 'ndjson') return { sink: jsonLinesSink(io.stdout), close: async () => undefined };
   if (io.stdout.isTTY && (format === 'table' || format === 'wide')) {
     // ink only on a terminal, and loaded only then.
-    const { renderDashboard } = await import('../ui/render-dashboard.js');
-    return renderDashboard(io.stdout, {
+    const { openDashboard } = await import('../ui/render-dashboard.js');
+    return openDashboard(io.stdout, {
       color: options.color,
       stderr: io.stderr,
       secrets: options.secrets,

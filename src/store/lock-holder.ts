@@ -12,8 +12,8 @@
 import { basename, resolve } from 'node:path';
 import { readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import Database from 'better-sqlite3';
 import { terminalSafeLine } from '../core/terminal.js';
+import { openSqlite } from './sqlite.js';
 
 /** A device number as /proc/locks writes it (`fe:00`): major and minor, split as Linux's new_encode_dev does. */
 function deviceOf(dev: number): { major: number; minor: number } {
@@ -117,7 +117,7 @@ interface Member {
  */
 function liveMembers(path: string, now: number): Member[] {
   try {
-    const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 0 });
+    const db = openSqlite(path, { readonly: true, fileMustExist: true, timeout: 0 });
     try {
       return db
         .prepare('SELECT DISTINCT owner, group_id AS "group" FROM log_group_leases WHERE expires_at > ? ORDER BY owner, group_id')

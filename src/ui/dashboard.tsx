@@ -2,9 +2,9 @@
  * The investigator's live dashboard (ink). Only rendered on a terminal; what
  * it shows, line by line, comes from dashboard-layout.ts.
  */
-import { Box, Text } from 'ink';
 import { dashboardLines, type DashboardLine, type Tone } from './dashboard-layout.js';
 import type { DashboardState } from './dashboard-model.js';
+import { loadedInk } from './ink.js';
 
 export interface DashboardProps {
   state: DashboardState;
@@ -30,6 +30,7 @@ function styleOf(tone: Tone, color: boolean) {
 }
 
 function Line({ line, color }: { line: DashboardLine; color: boolean }) {
+  const { Text } = loadedInk();
   if (!line.tone) return <Text wrap="truncate-end">{line.text}</Text>;
   const style = styleOf(line.tone, color);
   if (line.toneChars === undefined)
@@ -47,6 +48,7 @@ function Line({ line, color }: { line: DashboardLine; color: boolean }) {
 }
 
 export function Dashboard({ state, now, color, width, rows, secrets }: DashboardProps) {
+  const { Box } = loadedInk();
   const lines = dashboardLines(state, { now, width, rows, secrets });
   return (
     <Box flexDirection="column" width={width}>

@@ -11,9 +11,10 @@
  * torn frames behind.
  */
 import { createElement } from 'react';
-import { render, type Instance } from 'ink';
+import type { Instance } from 'ink';
 import type { EventSink } from '../investigate/events.js';
 import { Dashboard } from './dashboard.js';
+import { loadInk, loadedInk } from './ink.js';
 import { addNotice, applyEvent, emptyDashboard, selectTopic } from './dashboard-model.js';
 
 /** What the keys act on: the run's topics (src/investigate/operator.ts TopicControls). */
@@ -72,6 +73,13 @@ function captureWrites(stream: NodeJS.WritableStream, onText: (text: string) => 
   };
 }
 
+/** renderDashboard once ink is loaded (src/ui/ink.ts). */
+export async function openDashboard(stdout: NodeJS.WritableStream, options: DashboardOptions): Promise<DashboardHandle> {
+  await loadInk();
+  return renderDashboard(stdout, options);
+}
+
+/** The dashboard on `stdout`; ink must be loaded (openDashboard, or loadInk first). */
 export function renderDashboard(stdout: NodeJS.WritableStream, options: DashboardOptions): DashboardHandle {
   const terminal = stdout as Sized;
   const state = emptyDashboard();
@@ -96,7 +104,7 @@ export function renderDashboard(stdout: NodeJS.WritableStream, options: Dashboar
     instance?.rerender(element());
   };
   const start = () => {
-    instance = render(element(), {
+    instance = loadedInk().render(element(), {
       stdout: terminal as NodeJS.WriteStream,
       patchConsole: false,
       exitOnCtrlC: false,

@@ -4,10 +4,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import nodeModule from 'node:module';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   PRERENDERED_HELP_WIDTH,
@@ -16,11 +16,13 @@ import {
   enableCompileCache,
   prerenderedHelp,
   versionOnly,
+  writeAnswer,
 } from '../../src/cli/startup.js';
 import { thothVersion } from '../../src/core/version.js';
 import { cleanEnv, spawnThoth } from '../support/cli.js';
 
 const nodeHasCompileCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const temp = () => mkdtempSync(join(tmpdir(), 'thoth-startup-'));
 
 describe('the compile cache folder', () => {
@@ -68,21 +70,20 @@ describe('enabling the compile cache', () => {
     ).toBeUndefined();
   });
 
-  it(`${nodeHasCompileCache ? 'fills' : 'leaves alone (no compile cache on this Node)'} the user's cache folder when thoth runs on Node ${process.version}`, async () => {
+  it(`fills the user's cache folder when thoth runs on Node ${process.version}`, async () => {
     const cache = temp();
     // A command that loads the dispatch core (`--help` alone is answered before it, from one file).
     const result = await spawnThoth(['schema', '--list'], { env: cleanEnv({ XDG_CACHE_HOME: cache }) });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const folder = join(cache, 'thoth', 'compile-cache');
-    if (nodeHasCompileCache) {
-      // Node keeps one subfolder per Node version and V8 flags, holding a file per module compiled.
-      const [perVersion] = readdirSync(folder);
-      expect(perVersion).toMatch(new RegExp(`^${process.version}-`));
-      expect(readdirSync(join(folder, perVersion)).length).toBeGreaterThan(5);
-    } else {
-      expect(existsSync(folder)).toBe(false);
-    }
+    // The code V8 compiled for the bundle, by the bundle's content and the node's version (requireBundled);
+    // Node's compile cache, where Node has one, in a folder per Node version and V8 flags.
+    const bundle = new RegExp(`^run\\.js-[0-9a-f]{16}-\\d+-${process.version.replaceAll('.', '\\.')}-${process.arch}\\.v8$`);
+    const node = new RegExp(`^${process.version.replaceAll('.', '\\.')}-`);
+    expect(readdirSync(folder).sort()).toEqual(
+      nodeHasCompileCache ? [expect.stringMatching(bundle), expect.stringMatching(node)] : [expect.stringMatching(bundle)],
+    );
   });
 
   it('never fails a command when the folder cannot be made (its parent is a file, as on a read-only root)', async () => {
@@ -94,6 +95,70 @@ describe('enabling the compile cache', () => {
       expect(result.stderr).toBe('');
       expect(result.stdout).not.toBe('');
     }
+  });
+});
+
+describe("V8's code cache for the bundle", () => {
+  const STARTUP = pathToFileURL(join(REPO, 'dist', 'src', 'cli', 'startup.js')).href;
+  // A bundle as chunks/run.js is one: CommonJS, its import() through `importModule`.
+  const dir = temp();
+  const bundle = join(dir, 'bundle.js');
+  writeFileSync(bundle, `exports.answer = 6 * 7;\nexports.cpus = () => importModule('node:os').then((os) => typeof os.cpus);\n`);
+  /** requireBundled in a process of its own (the cache is written at exit). */
+  const load = (cache: string, key = 'k1') => {
+    const script = `import { requireBundled } from ${JSON.stringify(STARTUP)};
+      const bundle = requireBundled(${JSON.stringify(bundle)}, ${JSON.stringify(key)}, process.env);
+      process.stdout.write(JSON.stringify({ answer: bundle.answer, cpus: await bundle.cpus() }));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: cleanEnv({ XDG_CACHE_HOME: cache }),
+      encoding: 'utf8',
+    });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    return JSON.parse(child.stdout) as unknown;
+  };
+  const cached = (cache: string) =>
+    readdirSync(join(cache, 'thoth', 'compile-cache')).map((name) => join(cache, 'thoth', 'compile-cache', name));
+
+  it('writes the code at the first run, reads it at the next, and the bundle works the same either way', () => {
+    const cache = temp();
+    expect(load(cache)).toEqual({ answer: 42, cpus: 'function' });
+    const [file] = cached(cache);
+    expect(basename(file)).toMatch(/^bundle\.js-k1-/);
+    const written = statSync(file).mtimeMs;
+    expect(load(cache)).toEqual({ answer: 42, cpus: 'function' });
+    // Taken as it was: not written again.
+    expect(cached(cache)).toEqual([file]);
+    expect(statSync(file).mtimeMs).toBe(written);
+  });
+
+  it('compiles again, and writes anew, when what is cached is not V8 code for the bundle; another build replaces it', () => {
+    const cache = temp();
+    load(cache);
+    const [file] = cached(cache);
+    writeFileSync(file, 'not code');
+    expect(load(cache)).toEqual({ answer: 42, cpus: 'function' });
+    expect(readFileSync(file, 'utf8')).not.toBe('not code');
+    expect(load(cache, 'k2')).toEqual({ answer: 42, cpus: 'function' });
+    expect(cached(cache).map((f) => basename(f))).toEqual([expect.stringMatching(/^bundle\.js-k2-/)]);
+  });
+
+  it('works without a cache where the folder cannot be made', () => {
+    const file = join(temp(), 'not-a-folder');
+    writeFileSync(file, '');
+    expect(load(file)).toEqual({ answer: 42, cpus: 'function' });
+  });
+});
+
+describe('an answer of its own (--version, --help) on stdout', () => {
+  it('is written whole, however little each write takes, and a reader that has gone ends it quietly', () => {
+    const bytes: number[] = [];
+    writeAnswer('thoth ✓\n', 1, ((_fd: number, buffer: Buffer) => (bytes.push(buffer[0]), 1)) as never);
+    expect(Buffer.from(bytes).toString()).toBe('thoth ✓\n');
+    const gone = (() => {
+      throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    }) as never;
+    expect(() => writeAnswer('thoth\n', 1, gone)).not.toThrow();
   });
 });
 

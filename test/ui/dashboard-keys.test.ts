@@ -5,11 +5,17 @@
  * the keyboard given back on close, and a clean redraw when the terminal shrinks.
  */
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { InvestigatorEvent } from '../../src/investigate/events.js';
 import { dashboardLines } from '../../src/ui/dashboard-layout.js';
 import { applyEvent, emptyDashboard, messagesPerSecond } from '../../src/ui/dashboard-model.js';
 import { CLEAR_SCREEN, renderDashboard, type DashboardControls } from '../../src/ui/render-dashboard.js';
+import { loadInk } from '../../src/ui/ink.js';
+
+// The dashboard draws with ink once it is loaded (present/investigate.ts opens it so).
+beforeAll(async () => {
+  await loadInk();
+});
 
 const T0 = Date.parse('2026-11-27T12:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();

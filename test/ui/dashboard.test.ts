@@ -1,12 +1,18 @@
 import { PassThrough } from 'node:stream';
 import { render } from 'ink';
 import { createElement } from 'react';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { InvestigatorEvent } from '../../src/investigate/events.js';
 import { Dashboard } from '../../src/ui/dashboard.js';
 import { dashboardLines, maskText, packItems, wrapWords } from '../../src/ui/dashboard-layout.js';
 import { addNotice, applyEvent, describeEvent, emptyDashboard, RECENT_EVENTS, type DashboardState } from '../../src/ui/dashboard-model.js';
 import { renderDashboard } from '../../src/ui/render-dashboard.js';
+import { loadInk } from '../../src/ui/ink.js';
+
+// The dashboard draws with ink once it is loaded (present/investigate.ts opens it so).
+beforeAll(async () => {
+  await loadInk();
+});
 
 const at = '2026-11-27T12:00:00.000Z';
 const where = { topic: 'thoth.solver.solved-package', partition: 0, type: 'solved-package' };
