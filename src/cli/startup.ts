@@ -3,7 +3,8 @@
  * that need nothing else (`thoth --version`, and `thoth --help` as the build rendered it, without
  * commander or the command table), and one known warning of a dependency kept off stderr.
  */
-import { fstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { fstatSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { makeFolders } from '../core/folders.js';
 import nodeModule, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
@@ -73,7 +74,7 @@ export function requireBundled(file: string, key: string, env: NodeJS.ProcessEnv
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('exit', () => {
       try {
-        mkdirSync(dirname(cacheFile), { recursive: true });
+        makeFolders(dirname(cacheFile));
         // Those of earlier builds and nodes go.
         for (const name of readdirSync(dirname(cacheFile)))
           if (name.startsWith(`${basename(file)}-`) && name !== basename(cacheFile))

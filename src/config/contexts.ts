@@ -23,7 +23,8 @@
  * every variable parsed by the code that already reads it. Secrets are never
  * written in the file: they name a variable or a file to read.
  */
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { makeFolders } from '../core/folders.js';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -220,6 +221,6 @@ export function writeCurrentContext(file: ContextFile, name: string): void {
   }
   const doc = yaml().parseDocument(readFileSync(file.path, 'utf8'));
   doc.set('current-context', name);
-  mkdirSync(dirname(file.path), { recursive: true });
+  makeFolders(dirname(file.path));
   writeFileSync(file.path, doc.toString());
 }

@@ -3,7 +3,8 @@
  * that write; a file that is not thoth's, is corrupt, or was written by a
  * newer thoth is refused before anything is written to it.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { makeFolders } from '../core/folders.js';
 import { dirname, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { UserError } from '../core/errors.js';
@@ -203,7 +204,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   const readonly = options.readonly === true;
   if (!existsSync(path)) {
     if (readonly || !options.create) throw new UserError(`no knowledge cache at ${path}`, NO_CACHE_HINT);
-    makeFolders(dirname(path));
+    makeCacheFolders(dirname(path));
     createPrivateFile(path);
   } else {
     if (options.warn) for (const warning of permissionWarnings(path)) options.warn(warning);
@@ -289,28 +290,16 @@ export function permissionWarnings(path: string): string[] {
   return warnings;
 }
 
-/**
- * `mkdir -p`, without fs.mkdirSync's recursive mode: under /proc that spins
- * forever on Node 20 (mkdir answers ENOENT for a parent that exists). A
- * failure names the folder.
- */
-function makeFolders(dir: string): void {
-  const missing: string[] = [];
-  for (let current = dir; !existsSync(current); current = dirname(current)) {
-    missing.unshift(current);
-    if (dirname(current) === current) break;
-  }
-  for (const folder of missing) {
-    try {
-      mkdirSync(folder, 0o700);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') continue;
-      throw new UserError(
-        `cannot create the folder ${folder} for the knowledge cache (${code ?? String(error)})`,
-        'pass another file with --db, or set THOTH_HOME',
-      );
-    }
+/** The cache's folders (core/folders.ts); a failure names the folder. */
+function makeCacheFolders(dir: string): void {
+  try {
+    makeFolders(dir);
+  } catch (error) {
+    const { code, folder } = error as NodeJS.ErrnoException & { folder?: string };
+    throw new UserError(
+      `cannot create the folder ${folder ?? dir} for the knowledge cache (${code ?? String(error)})`,
+      'pass another file with --db, or set THOTH_HOME',
+    );
   }
 }
 

@@ -96,6 +96,15 @@ describe('enabling the compile cache', () => {
       expect(result.stdout).not.toBe('');
     }
   });
+
+  it('ends a command whose cache folder would be under /proc (where recursive mkdir spins for ever on Node 20)', async () => {
+    const result = await spawnThoth(['schema', '--list'], {
+      env: cleanEnv({ XDG_CACHE_HOME: '/proc/thoth-no-such-folder' }),
+      timeoutMs: 30_000,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('adviser-trigger');
+  });
 });
 
 describe("V8's code cache for the bundle", () => {
