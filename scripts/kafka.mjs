@@ -96,21 +96,40 @@ export function fetchKafka(env = process.env) {
   return libs;
 }
 
-/** `count` distinct free loopback ports: all are held open until every one is chosen, so none repeats. */
+/**
+ * `count` distinct free loopback ports, below the kernel's range of ephemeral ports: a broker killed and
+ * started again (restartKafka) binds the same ports, and one from that range can meanwhile be taken as the
+ * local port of any outgoing connection on the machine (a restart failed so: "Address already in use").
+ * All are held open until every one is chosen, so none repeats.
+ */
 async function freePorts(count) {
+  const low = ephemeralPortsStart();
+  const floor = Math.min(10_000, low - 1_000);
   const servers = [];
   try {
-    for (let i = 0; i < count; i += 1) {
+    for (let tries = 0; servers.length < count; tries += 1) {
+      if (tries > 1_000) throw new Error(`no free loopback port between ${floor} and ${low}`);
+      const port = floor + Math.floor(Math.random() * (low - floor));
       const server = createServer();
-      servers.push(server);
-      await new Promise((resolveListen, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', resolveListen);
+      const bound = await new Promise((resolveListen) => {
+        server.once('error', () => resolveListen(false));
+        server.listen(port, '127.0.0.1', () => resolveListen(true));
       });
+      if (bound) servers.push(server);
     }
     return servers.map((server) => server.address().port);
   } finally {
     await Promise.all(servers.map((server) => new Promise((resolveClose) => server.close(() => resolveClose()))));
+  }
+}
+
+/** The first port the kernel hands out to outgoing connections (Linux's default 32768 where it cannot be read). */
+function ephemeralPortsStart() {
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(first) && first > 2_000 ? first : 32_768;
+  } catch {
+    return 32_768;
   }
 }
 
