@@ -36,8 +36,11 @@ export function compileCacheDir(env: NodeJS.ProcessEnv, home: () => string = hom
 export function enableCompileCache(env: NodeJS.ProcessEnv, node: NodeModule = nodeModule as unknown as NodeModule): string | undefined {
   if (typeof node.enableCompileCache !== 'function') return undefined;
   try {
+    // Made here first: Node's own recursive mkdir spins for ever under /proc too (Node 22 and 24).
+    const dir = compileCacheDir(env);
+    makeFolders(dir);
     // ENABLED and ALREADY_ENABLED name the folder; FAILED and DISABLED (NODE_DISABLE_COMPILE_CACHE) do not.
-    return node.enableCompileCache(compileCacheDir(env)).directory;
+    return node.enableCompileCache(dir).directory;
   } catch {
     return undefined;
   }

@@ -41,28 +41,30 @@ describe('enabling the compile cache', () => {
   it('hands Node the folder and returns the one Node uses', () => {
     const asked: Array<string | undefined> = [];
     const answer = (dir?: string) => (asked.push(dir), { status: 1, directory: dir });
-    expect(enableCompileCache({ XDG_CACHE_HOME: '/xdg' }, { enableCompileCache: answer })).toBe('/xdg/thoth/compile-cache');
-    expect(asked).toEqual(['/xdg/thoth/compile-cache']);
+    const xdg = temp();
+    expect(enableCompileCache({ XDG_CACHE_HOME: xdg }, { enableCompileCache: answer })).toBe(`${xdg}/thoth/compile-cache`);
+    expect(asked).toEqual([`${xdg}/thoth/compile-cache`]);
   });
 
   it('returns undefined, and throws nothing, when Node has no compile cache, refuses the folder, is told not to, or throws', () => {
     const node = (answer: () => { status: number; message?: string; directory?: string }) => ({ enableCompileCache: answer });
-    expect(enableCompileCache({ HOME: '/h' }, {})).toBeUndefined();
+    const home = temp();
+    expect(enableCompileCache({ HOME: home }, {})).toBeUndefined();
     expect(
       enableCompileCache(
-        { HOME: '/h' },
+        { HOME: home },
         node(() => ({ status: 0, message: 'Cannot create cache directory: not a directory' })),
       ),
     ).toBeUndefined();
     expect(
       enableCompileCache(
-        { HOME: '/h' },
+        { HOME: home },
         node(() => ({ status: 3, message: 'Disabled by NODE_DISABLE_COMPILE_CACHE' })),
       ),
     ).toBeUndefined();
     expect(
       enableCompileCache(
-        { HOME: '/h' },
+        { HOME: home },
         node(() => {
           throw new Error('boom');
         }),
@@ -97,7 +99,7 @@ describe('enabling the compile cache', () => {
     }
   });
 
-  it('ends a command whose cache folder would be under /proc (where recursive mkdir spins for ever on Node 20)', async () => {
+  it("ends a command whose cache folder would be under /proc (where a recursive mkdir spins for ever, Node's own too)", async () => {
     const result = await spawnThoth(['schema', '--list'], {
       env: cleanEnv({ XDG_CACHE_HOME: '/proc/thoth-no-such-folder' }),
       timeoutMs: 30_000,
