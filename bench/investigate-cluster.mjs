@@ -334,17 +334,22 @@ async function backlogFile(kube, stream, path, maxInFlight) {
     kube,
     thoth(join(dir, `file-${namespace}.db`), [...INVESTIGATE(kubeconfig, namespace, maxInFlight), '--from', path], {}, { cpu: true }),
   );
+  return backlogRow(kube, namespace, r, { broker: 'file (--from)', what: '--from', stream, maxInFlight, wallMs: r.ms });
+}
+
+/** A backlog run's row of the table, once its workflows are counted; returns its steady rate. */
+async function backlogRow(kube, namespace, r, { broker, what, stream, maxInFlight, wallMs }) {
   const f = figures(r.events, () => r.startedAt);
-  const workflows = await check('--from', kube, namespace, f, N, STREAMS[stream].perMessage);
+  const workflows = await check(what, kube, namespace, f, N, STREAMS[stream].perMessage);
   row({
-    broker: 'file (--from)',
+    broker,
     stream,
     mode: 'backlog',
     maxInFlight,
     count: N,
     workflows,
-    wallMs: r.ms,
-    wallRate: rate(r.ms),
+    wallMs,
+    wallRate: rate(wallMs),
     startMs: f.firstReceived - r.startedAt,
     steadyRate: rate(f.steadyMs),
     cpu: perMessage(r.cpuMs, N),
@@ -375,25 +380,13 @@ async function backlogBroker(kube, kind, stream, path, maxInFlight) {
   await thoth(b.db, [...b.flags, 'replay', path], b.env).done;
   const args = [...b.flags, ...INVESTIGATE(kubeconfig, namespace, maxInFlight), '--until-idle', String(b.idle), ...b.group];
   const r = await measured(kube, thoth(b.db, args, b.env, { cpu: true }));
-  const f = figures(r.events, () => r.startedAt);
-  const workflows = await check(`${kind} backlog`, kube, namespace, f, N, STREAMS[stream].perMessage);
-  const wallMs = r.ms - b.idle * 1000;
-  row({
+  return backlogRow(kube, namespace, r, {
     broker: brokerTitle(kind),
+    what: `${kind} backlog`,
     stream,
-    mode: 'backlog',
     maxInFlight,
-    count: N,
-    workflows,
-    wallMs,
-    wallRate: rate(wallMs),
-    startMs: f.firstReceived - r.startedAt,
-    steadyRate: rate(f.steadyMs),
-    cpu: perMessage(r.cpuMs, N),
-    apiCpu: perMessage(r.apiCpuMs, N),
-    ...f,
+    wallMs: r.ms - b.idle * 1000,
   });
-  return rate(f.steadyMs);
 }
 
 /**
