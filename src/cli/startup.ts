@@ -4,11 +4,11 @@
  * commander or the command table), and one known warning of a dependency kept off stderr.
  */
 import { fstatSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { makeFolders } from '../core/folders.js';
 import nodeModule, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { Script } from 'node:vm';
+import { makeFolders } from '../core/folders.js';
 import { thothVersion } from '../core/version.js';
 
 /** module.enableCompileCache (Node >= 22.1) and its result; absent from Node 20 and its typings. */

@@ -24,13 +24,13 @@
  * written in the file: they name a variable or a file to read.
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { makeFolders } from '../core/folders.js';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type * as Yaml from 'yaml';
 import { choiceRefusal } from '../core/choice.js';
 import { UsageError, UserError } from '../core/errors.js';
+import { makeFolders } from '../core/folders.js';
 
 let yamlModule: typeof Yaml | undefined;
 

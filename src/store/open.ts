@@ -4,10 +4,10 @@
  * newer thoth is refused before anything is written to it.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { makeFolders } from '../core/folders.js';
 import { dirname, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { UserError } from '../core/errors.js';
+import { makeFolders } from '../core/folders.js';
 import { storeError } from './errors.js';
 import { SCHEMA_VERSION, THOTH_APPLICATION_ID, migrate } from './migrations.js';
 import { openSqlite } from './sqlite.js';
