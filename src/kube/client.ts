@@ -4,8 +4,9 @@
  * src/cli/context.ts). It finds the cluster the standard way, never falls back
  * to localhost:8080, and turns the API's answers into thoth's typed errors.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
 import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { PermanentError, UserError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -45,6 +46,34 @@ export interface ConnectOptions {
   retryNotices?: boolean;
   /** Tests shorten the backoff and the request time limit. */
   retry?: Partial<RetryPolicy>;
+}
+
+/**
+ * The client library makes a new HTTPS agent for every request (KubeConfig.applySecurityAuthentication): each call
+ * opened a connection, built its TLS context from the PEM files again and made a full TLS handshake, most of the
+ * investigator's CPU against a cluster, and as much again in the API server. One agent with keep-alive connections
+ * is kept instead for each set of TLS material (a credential plugin may hand out new client certificates); a proxy's
+ * agent is left as the library makes it. Credentials in headers are still set for each request.
+ */
+function reuseConnections(config: KubeConfig): void {
+  const agents = new Map<string, Agent>();
+  const apply = config.applySecurityAuthentication.bind(config);
+  config.applySecurityAuthentication = async (context) => {
+    await apply(context);
+    const fresh = context.getAgent();
+    if (!fresh || fresh.constructor !== Agent) return;
+    const o = fresh.options;
+    const material = [o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername];
+    const hash = createHash('sha256');
+    for (const part of material) hash.update(JSON.stringify(Buffer.isBuffer(part) ? part.toString('base64') : (part ?? null))).update('\0');
+    const key = hash.digest('hex');
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = new Agent({ ...o, keepAlive: true });
+      agents.set(key, agent);
+    }
+    context.setAgent(agent);
+  };
 }
 
 function loadConfig(k8s: Kubernetes, options: ConnectOptions): { config: KubeConfig; origin: string; kind: 'files' | 'in-cluster' } {
@@ -181,6 +210,7 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
       'fix the server in the kubeconfig, e.g. https://api.cluster.example:6443',
     );
   }
+  reuseConnections(config);
   const api = config.makeApiClient(k8s.CustomObjectsApi);
   // Never credentials in what is shown: drop any user:password@ from the server URL.
   const description = `${config.getCurrentContext()}@${server.replace(/\/\/[^/@]*@/, '//')}`;
