@@ -65,13 +65,18 @@ export interface DeliveryOptions {
   /** The cache, and where it lives (named when it breaks). */
   store: KnowledgeStore & { readonly path: string };
   plan(incoming: Incoming): Promise<Effect[]>;
-  /** Applies the effects, committing what they write with the record's offset through `commit`; `close` (the inbox row) joins the cache writes. */
+  /**
+   * Applies the effects, committing what they write with the record's offset through `commit`; `close` (the inbox
+   * row) joins the cache writes. With `deferring` (the transport takes RecordContext.defer) work may be left running:
+   * `confirmed` then gives its events once it settled as the committed writes say.
+   */
   execute(
     effects: Effect[],
     source: SourceRef,
     commit: ExactlyOnce['commit'],
-    close?: () => void,
-  ): Promise<{ events: ExecutedEvent[]; touched: Touched }>;
+    close: (() => void) | undefined,
+    deferring: boolean,
+  ): Promise<{ events: ExecutedEvent[]; touched: Touched; confirmed?: Promise<() => Promise<ExecutedEvent[]>> }>;
   /** After a record's facts are committed and applied: the decisions they may complete. */
   afterCommit?(touched: Touched): Promise<void>;
   decisions?: DecisionHandling;
@@ -149,11 +154,32 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
     }
     const effects = await options.plan({ type: decoded.type, message: decoded.message, headers: record.headers, source });
     await options.beforeExecute?.(effects, context);
-    const executed = await options.execute(effects, source, exactlyOnce.commit, close);
-    for (const result of executed.events) event(result.kind as InvestigatorEventName, record, typeName, detailOf(result.detail));
+    const executed = await options.execute(effects, source, exactlyOnce.commit, close, context.defer !== undefined);
+    const tell = (events: ExecutedEvent[]) => {
+      for (const result of events) event(result.kind as InvestigatorEventName, record, typeName, detailOf(result.detail));
+    };
+    tell(executed.events);
     await options.afterCommit?.(executed.touched);
-    metrics.inc(METRIC.processed, { message_type: typeName });
-    event('processed', record, typeName, { effects: effects.length });
+    const processed = () => {
+      metrics.inc(METRIC.processed, { message_type: typeName });
+      event('processed', record, typeName, { effects: effects.length });
+    };
+    // Its workflow creates still in flight: the batch commits nothing before they are answered, and handles the record
+    // again should they fail; the next records are handled meanwhile.
+    if (executed.confirmed && context.defer) {
+      context.defer(
+        executed.confirmed.then(
+          (finish) => async () => {
+            tell(await finish());
+            processed();
+          },
+          (error: unknown) => {
+            event('retry', record, typeName, { attempt: 1, delayMs: 0, reason: `${withoutCredentials(messageOf(error))}; handled again` });
+            throw error;
+          },
+        ),
+      );
+    } else processed();
   }
 
   async function deadLetter(

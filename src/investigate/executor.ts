@@ -23,6 +23,16 @@
  *   4. once committed, the facts are applied to this cache at once
  *      (read-your-writes); reading them back from the topic later applies
  *      them again, which changes nothing (set semantics).
+ *
+ * Where the batch lets a record leave work running (`deferring`: the
+ * transport's RecordContext.defer, src/transport/batch.ts), a create is not
+ * waited for: the message's facts say the workflow is Pending, as a create
+ * answers, and `confirmed` settles once the cluster has answered. The next
+ * records are handled meanwhile; at most `maxInFlight` creates are in flight
+ * across them. The batch commits nothing before `confirmed`; a workflow that
+ * existed already in another phase has that phase written then (as the
+ * phase watcher would), and should a create fail, the record is handled
+ * again without deferring, from its writes on.
  */
 import { encodeFact } from '../facts/codec.js';
 import type { Fact } from '../facts/facts.js';
@@ -32,8 +42,8 @@ import type { FactFunctions } from '../store/facts-store.js';
 import type { KnowledgeStore, LedgerEntry, SourceRef } from '../store/types.js';
 import type { OutgoingRecord } from '../transport/port.js';
 import { idempotencyKeyOfRequest, resolveParameters } from '../workflows/build.js';
-import type { LedgerPort } from '../workflows/schedule.js';
-import type { KubeClient, ScheduleResult, WorkflowKind } from '../workflows/types.js';
+import { statusOf, type LedgerPort } from '../workflows/schedule.js';
+import type { CreateOutcome, KubeClient, ScheduleResult, Workflow, WorkflowKind } from '../workflows/types.js';
 import type { Effect, KnowledgeChange } from './effects.js';
 import { followUpPublisher, followUpRecord, type PublishRecord } from './follow-up-publisher.js';
 import { factsOfChange } from './knowledge-facts.js';
@@ -78,6 +88,12 @@ export type CommitPort = (records: OutgoingRecord[], apply: () => void) => Promi
 
 export interface Executed {
   events: ExecutorEvent[];
+  /**
+   * With `deferring`, once the cluster has answered every create still in flight: what finishes the message when
+   * the records before it stand (writes the phase of a workflow that already existed in another, through the same
+   * commit, and gives the creates' events). Rejects when a create failed.
+   */
+  confirmed?: Promise<() => Promise<ExecutorEvent[]>>;
   /** What the facts touched in this cache (for the decisions they may complete). */
   touched: Touched;
   /** The facts written. */
@@ -86,7 +102,12 @@ export interface Executed {
 
 export interface Executor {
   /** `close` is a last cache write for the message (the inbox row), applied with its facts. */
-  execute(effects: Effect[], source: SourceRef | null, commit: CommitPort, options?: { close?: () => void }): Promise<Executed>;
+  execute(
+    effects: Effect[],
+    source: SourceRef | null,
+    commit: CommitPort,
+    options?: { close?: () => void; deferring?: boolean },
+  ): Promise<Executed>;
 }
 
 function changeDetail(change: KnowledgeChange): Record<string, unknown> {
@@ -109,7 +130,7 @@ interface Scheduled {
 async function scheduleAll(
   effects: readonly ScheduleEffect[],
   limit: number,
-  schedule: (effect: ScheduleEffect, earlier: readonly LedgerEntry[]) => Promise<Scheduled>,
+  schedule: (effect: ScheduleEffect, earlier: readonly LedgerEntry[], index: number) => Promise<Scheduled>,
 ): Promise<Scheduled[]> {
   const results: Scheduled[] = new Array<Scheduled>(effects.length);
   const failures: Array<{ index: number; error: unknown }> = [];
@@ -126,7 +147,7 @@ async function scheduleAll(
     const task = chain.tail.then(async () => {
       if (failures.length > 0) return;
       try {
-        const done = await schedule(effect, [...chain.entries]);
+        const done = await schedule(effect, [...chain.entries], index);
         chain.entries.push(...done.entries);
         results[index] = done;
       } catch (error) {
@@ -142,8 +163,49 @@ async function scheduleAll(
   return results;
 }
 
+/** At most `limit` held at once; `take` waits for one to be given back. */
+function slots(limit: number) {
+  let free = Math.max(1, limit);
+  const waiting: Array<() => void> = [];
+  return {
+    take: (): Promise<void> | undefined => {
+      if (free > 0) {
+        free--;
+        return undefined;
+      }
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    give: () => {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    },
+  };
+}
+
+/**
+ * The cluster as a deferring executor sees it: a create answers at once as a new workflow does (no phase yet:
+ * Pending in the ledger) once one of the shared slots is free; what the cluster really answered goes to `sent`.
+ */
+function optimistic(
+  kube: KubeClient,
+  inFlight: ReturnType<typeof slots>,
+  sent: (answer: Promise<{ outcome: CreateOutcome; workflow: Workflow }>) => void,
+): KubeClient {
+  const createWorkflow: KubeClient['createWorkflow'] = async (workflow, options) => {
+    await inFlight.take();
+    const answer = kube.createWorkflow(workflow, options);
+    sent(answer);
+    void answer.then(inFlight.give, inFlight.give);
+    return { outcome: 'created', workflow };
+  };
+  return Object.assign(Object.create(kube) as KubeClient, { createWorkflow });
+}
+
 export function createExecutor(context: ExecutorContext): Executor {
   const scheduler = workflowScheduler(context);
+  /** Creates in flight across the records of a batch, when they are not waited for (`deferring`). */
+  const inFlight = slots(context.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
   // Follow-ups are written by the commit, not sent on their own.
   const publisher = followUpPublisher({ send: async () => undefined, origin: context.origin });
 
@@ -167,7 +229,10 @@ export function createExecutor(context: ExecutorContext): Executor {
       //    handler asked for them; their ledger entries become facts. One idempotency key is created once.
       const schedules = effects.filter((e): e is ScheduleEffect => e.type === 'schedule');
       const ledgerEntries: LedgerEntry[] = [];
-      const results = await scheduleAll(schedules, context.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, (effect, earlier) => {
+      /** Deferring: per schedule effect, what the cluster answered to its create (none when it sent none). */
+      const answers: Array<Promise<{ outcome: CreateOutcome; workflow: Workflow }> | undefined> = [];
+      const deferring = options.deferring === true && context.kube !== null;
+      const results = await scheduleAll(schedules, context.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, (effect, earlier, index) => {
         const own: LedgerEntry[] = [];
         const ledger: LedgerPort = {
           findWorkflowByKey: (key) =>
@@ -177,22 +242,11 @@ export function createExecutor(context: ExecutorContext): Executor {
             throw new Error('the executor does not change workflow statuses');
           },
         };
-        return scheduler.schedule(effect, source, ledger).then((result) => ({ result, entries: own }));
+        const kube = deferring ? optimistic(context.kube!, inFlight, (answer) => void (answers[index] = answer)) : undefined;
+        return scheduler.schedule(effect, source, ledger, kube).then((result) => ({ result, entries: own }));
       });
-      schedules.forEach((effect, i) => {
-        const { result, entries } = results[i];
-        ledgerEntries.push(...entries);
+      const report = (effect: ScheduleEffect, result: Pick<ScheduleResult, 'name' | 'kind' | 'namespace' | 'outcome'>) => {
         const kind = result.outcome === 'created' ? 'scheduled' : result.outcome === 'recorded' ? 'recorded-workflow' : result.outcome;
-        emit({
-          kind,
-          detail: {
-            name: result.name,
-            kind: result.kind,
-            namespace: result.namespace,
-            reason: effect.reason,
-            parameters: effect.request.parameters,
-          },
-        });
         if (result.outcome === 'created' || result.outcome === 'recorded') {
           context.metrics?.count(
             SCHEDULED_WORKFLOWS_METRIC,
@@ -201,7 +255,37 @@ export function createExecutor(context: ExecutorContext): Executor {
             'counter',
           );
         }
+        return {
+          kind,
+          detail: {
+            name: result.name,
+            kind: result.kind,
+            namespace: result.namespace,
+            reason: effect.reason,
+            parameters: effect.request.parameters,
+          },
+        } satisfies ExecutorEvent;
+      };
+      /** Deferring: per create in flight, its event and, for a workflow found in another phase, its ledger entry as it is. */
+      const pending: Array<Promise<{ event: ExecutorEvent; found?: LedgerEntry }>> = [];
+      schedules.forEach((effect, i) => {
+        const { result, entries } = results[i];
+        ledgerEntries.push(...entries);
+        const answer = answers[i];
+        if (!answer) return emit(report(effect, result));
+        pending.push(
+          answer.then(({ outcome, workflow }) => {
+            const event = report(effect, { ...result, outcome });
+            const status = statusOf(workflow);
+            // The facts said Pending, as a new workflow is; one that existed already may be further on.
+            const entry = entries.find((e) => e.name === result.name);
+            return status === entry?.status ? { event } : { event, found: entry && { ...entry, status, updatedAt: at } };
+          }),
+        );
       });
+      // Handled from now on: a create may fail while the commit below is awaited.
+      const answered = pending.length > 0 ? Promise.all(pending) : undefined;
+      answered?.catch(() => undefined);
 
       // 3. One commit: the facts, the follow-ups and (the caller's part) the offset.
       const changes = effects.flatMap((e) => (e.type === 'record' ? [e.change] : []));
@@ -232,7 +316,22 @@ export function createExecutor(context: ExecutorContext): Executor {
         context.metrics?.count(effect.name, effect.labels, effect.value, effect.kind);
         emit({ kind: 'metric', detail: { name: effect.name, labels: effect.labels, value: effect.value, metric: effect.kind } });
       }
-      return { events, touched, facts };
+      if (!answered) return { events, touched, facts };
+      const confirmed = answered.then((settled) => async () => {
+        const found = settled.flatMap((s) => (s.found ? [workflowFact(s.found, context.store.findWorkflow(s.found.name))] : []));
+        if (found.length > 0) {
+          const encoded = found.map(encodeFact);
+          await commit(
+            encoded.map((f) => ({ topic: context.knowledgeTopic, key: f.key, headers: {}, value: f.value })),
+            () => void context.store.transaction(() => context.store.applyFacts(found, encoded)),
+          );
+        }
+        for (const { event } of settled) context.onEvent?.(event);
+        return settled.map((s) => s.event);
+      });
+      // Whoever defers it handles its failure; until then it must not count as unhandled.
+      confirmed.catch(() => undefined);
+      return { events, touched, facts, confirmed };
     },
   };
 }

@@ -141,7 +141,8 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   const index = createIndexClient();
   // One writer of the cache at a time: a batch's open transaction, the knowledge topic's reader, phase updates.
   const turns = createTurns();
-  const writes = cacheWrites(store, turns);
+  // Against a cluster, a record's workflow creates are not waited for before the next record (RecordContext.defer).
+  const writes = cacheWrites(store, turns, { deferring: ports.kube !== null });
   // The last step of a batch's commit (the broker's comes first): what was processed before it is now committed.
   const cache: CacheWrites = {
     ...writes,
@@ -195,7 +196,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   const delivery = createDelivery({
     store,
     plan: (incoming) => planEffects(incoming, { store, config, index, now: clock.now }),
-    execute: (effects, ref, commit, close) => executor.execute(effects, ref, commit, { close }),
+    execute: (effects, ref, commit, close, deferring) => executor.execute(effects, ref, commit, { close, deferring }),
     afterCommit: (touched) => decider.consider(touched),
     decisions: topics.decisions
       ? { topic: topics.decisions, handle: (record, context, close, report) => decider.handle(record, context, close, report) }

@@ -20,17 +20,20 @@ export interface WorkflowSchedulerContext {
 }
 
 export interface WorkflowScheduler {
-  /** Schedules one effect's workflow; `source` is the message that asked, when the request names none. */
-  schedule(effect: ScheduleEffect, source: SourceRef | null, ledger: LedgerPort): Promise<ScheduleResult>;
+  /**
+   * Schedules one effect's workflow; `source` is the message that asked, when the request names none. `kube`
+   * stands in for the context's cluster (the executor's deferring view of it).
+   */
+  schedule(effect: ScheduleEffect, source: SourceRef | null, ledger: LedgerPort, kube?: KubeClient): Promise<ScheduleResult>;
 }
 
 export function workflowScheduler(context: WorkflowSchedulerContext): WorkflowScheduler {
   return {
-    schedule(effect, source, ledger) {
+    schedule(effect, source, ledger, kube) {
       const request = { ...effect.request, source: effect.request.source ?? source };
       return scheduleWorkflow(request, {
         store: ledger,
-        kube: context.kube,
+        kube: kube ?? context.kube,
         namespace: context.namespaceFor(request.kind),
         now: context.now,
         signal: context.signal,

@@ -55,6 +55,9 @@ export interface Store extends KnowledgeStore, ReportFunctions, DeadLetterFuncti
   commitBatch(): void;
   /** Undoes everything since `beginBatch` (nothing when no batch is open). */
   rollbackBatch(): void;
+  /** Marks the open batch here (a savepoint); `rollbackBatchTo` undoes what was written after the mark. */
+  markBatch(name: string): void;
+  rollbackBatchTo(name: string): void;
   close(): void;
 }
 
@@ -91,6 +94,8 @@ export function openStore(path: string, options: OpenOptions & { indexUrls?: str
     beginBatch: () => withStoreErrors(path, () => void db.exec('BEGIN IMMEDIATE')),
     commitBatch: () => withStoreErrors(path, () => void (db.inTransaction && db.exec('COMMIT'))),
     rollbackBatch: () => withStoreErrors(path, () => void (db.inTransaction && db.exec('ROLLBACK'))),
+    markBatch: (name) => withStoreErrors(path, () => void db.exec(`SAVEPOINT ${savepointName(name)}`)),
+    rollbackBatchTo: (name) => withStoreErrors(path, () => void db.exec(`ROLLBACK TO ${savepointName(name)}`)),
     close: () => {
       if (db.open) db.close();
     },
@@ -120,6 +125,12 @@ export function openStoreWhenUnlocked(path: string, options: Parameters<typeof o
  * Every call on the store reports a SQLite failure as thoth's one-line error
  * (a cache damaged in pages read late fails in whichever call reads them first).
  */
+/** A savepoint's name as SQL: letters, digits and underscores only. */
+function savepointName(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a savepoint name: ${JSON.stringify(name)}`);
+  return name;
+}
+
 function guardErrors(store: Store, path: string): void {
   const methods = store as unknown as Record<string, unknown>;
   for (const [name, value] of Object.entries(methods)) {

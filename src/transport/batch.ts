@@ -25,6 +25,16 @@
  *
  * A batch ends after `maxRecords` records, or once it has been open
  * `maxMs`, or at the end of what was fetched: nothing waits for more records.
+ *
+ * Where the cache can mark a batch (CacheWrites.marks), a handler may leave
+ * work running when it returns (RecordContext.defer: the investigator's
+ * workflow creates), so that the next records are handled meanwhile. Every
+ * record's first write is marked (a savepoint), and nothing is committed
+ * before the work of the records in it has settled. When a record's work
+ * fails, the cache is rolled back to that record's mark (its writes and
+ * every later record's are undone, and what they send is dropped) and the
+ * record is handled again from there, in place: its handler then waits for
+ * its work and sees the failure as it would have without `defer`.
  */
 import { PermanentError, TransientError } from '../core/errors.js';
 import { createTurns, type Turns } from '../core/turns.js';
@@ -37,11 +47,42 @@ export interface CacheWrites {
   begin(): void;
   commit(): void;
   rollback(): void;
+  /** Present where handlers may defer work (RecordContext.defer): marks in the open batch, and going back to one. */
+  marks?: {
+    take(): string;
+    rollbackTo(mark: string): void;
+  };
 }
 
-/** The cache's batches over a store's connection, in the given turns. */
-export function cacheWrites(store: Pick<Store, 'beginBatch' | 'commitBatch' | 'rollbackBatch'>, turns: Turns = createTurns()): CacheWrites {
-  return { turns, begin: () => store.beginBatch(), commit: () => store.commitBatch(), rollback: () => store.rollbackBatch() };
+type BatchStore = Pick<Store, 'beginBatch' | 'commitBatch' | 'rollbackBatch' | 'markBatch' | 'rollbackBatchTo'>;
+
+/**
+ * The cache's batches over a store's connection, in the given turns; with `deferring`, the records' handlers
+ * may leave work running past their return (RecordContext.defer), and each record's writes are marked.
+ */
+export function cacheWrites(store: BatchStore, turns: Turns = createTurns(), options: { deferring?: boolean } = {}): CacheWrites {
+  let taken = 0;
+  return {
+    turns,
+    begin: () => {
+      taken = 0;
+      store.beginBatch();
+    },
+    commit: () => store.commitBatch(),
+    rollback: () => store.rollbackBatch(),
+    ...(options.deferring
+      ? {
+          marks: {
+            take: () => {
+              const mark = `record_${++taken}`;
+              store.markBatch(mark);
+              return mark;
+            },
+            rollbackTo: (mark: string) => store.rollbackBatchTo(mark),
+          },
+        }
+      : {}),
+  };
 }
 
 export interface BatchBounds {
@@ -87,6 +128,25 @@ export function handleBatches(o: BatchOptions): Promise<BatchOutcome> {
   return o.cache.turns.task(() => run(o));
 }
 
+/** Where the pending part stood when a record began to write: what going back to it restores. */
+interface Mark {
+  savepoint: string;
+  out: number;
+  first: number | undefined;
+  next: number | undefined;
+  count: number;
+  openedAt: number;
+}
+
+/** A record's work left running (RecordContext.defer). */
+interface Deferred {
+  index: number;
+  offset: number;
+  mark: Mark;
+  /** What finishes the record once the records before it stand; none when its work failed. */
+  settled: Promise<{ finish?: () => Promise<void> | void }>;
+}
+
 /** `so far`: what an earlier pass over the same records committed, when a refused part is handled again. */
 async function run(o: BatchOptions, soFar?: { committed?: number; handled: number; isolateUntil: number }): Promise<BatchOutcome> {
   let out: OutgoingRecord[] = [];
@@ -108,6 +168,12 @@ async function run(o: BatchOptions, soFar?: { committed?: number; handled: numbe
   let isolateUntil = soFar?.isolateUntil ?? -1;
   /** The part of the last flush that failed. */
   let refused: { from: number; upTo: number } | undefined;
+  /** Work the pending part's records left running, in their order. */
+  let deferred: Deferred[] = [];
+  /** Records below this offset are handled in place (no defer): the work one of them left running failed. */
+  let inPlaceUntil = -1;
+  /** Set when a handler's flush found deferred work failed: the index to handle again from. */
+  let redo: number | undefined;
 
   const open = async () => {
     if (release) return;
@@ -172,8 +238,50 @@ async function run(o: BatchOptions, soFar?: { committed?: number; handled: numbe
     if (error instanceof TransientError) return { committed, handled, error: new RetryLater(error.retryAfterMs ?? 1_000), retryFrom: from };
     return { committed, handled, error };
   };
+  /**
+   * Waits for the work the pending part's records left running. When some failed, goes back to the mark of
+   * the first record whose work failed (undoing its writes and the later records', dropping what they send).
+   * Then finishes the records before it, in order, and returns the failed record's index: it is handled
+   * again from there, in place. A finish that throws (a broken cache) rolls the batch back and is thrown.
+   */
+  const settle = async (): Promise<number | undefined> => {
+    if (deferred.length === 0) return undefined;
+    const waiting = deferred;
+    deferred = [];
+    const outcomes = await Promise.all(waiting.map((d) => d.settled));
+    const at = outcomes.findIndex((outcome) => outcome.finish === undefined);
+    if (at >= 0) {
+      const { offset, mark } = waiting[at];
+      o.cache.marks!.rollbackTo(mark.savepoint);
+      out.length = mark.out;
+      first = mark.first;
+      next = mark.next;
+      count = mark.count;
+      openedAt = mark.openedAt;
+      inPlaceUntil = offset + 1;
+    }
+    try {
+      for (const outcome of at < 0 ? outcomes : outcomes.slice(0, at)) await outcome.finish!();
+    } catch (error) {
+      close('rollback');
+      throw error;
+    }
+    return at < 0 ? undefined : waiting[at].index;
+  };
+  /** Before a rollback of the whole batch: nothing left running. */
+  const settleQuietly = async () => {
+    const waiting = deferred;
+    deferred = [];
+    await Promise.all(waiting.map((d) => d.settled));
+  };
+
   /** For handlers about to wait (a decision reading the knowledge topic, back-pressure, a retry in place). */
   const flushForHandler = async () => {
+    const again = await settle();
+    if (again !== undefined) {
+      redo = again;
+      throw new RetryLater(0);
+    }
     const from = first;
     try {
       await flush();
@@ -211,10 +319,24 @@ async function run(o: BatchOptions, soFar?: { committed?: number; handled: numbe
     }
   };
 
-  for (let index = 0; index < o.records.length; index++) {
+  for (let index = 0; ; index++) {
+    if (index >= o.records.length || o.halted?.()) {
+      const again = await settle();
+      // Halted: what came before the failed record is committed, the rest read again later.
+      if (again !== undefined && index < o.records.length) break;
+      if (again !== undefined) {
+        index = again - 1;
+        continue;
+      }
+      break;
+    }
     const record = o.records[index];
-    if (o.halted?.()) break;
     if (first !== undefined && (count >= o.bounds.maxRecords || o.now() - openedAt >= o.bounds.maxMs)) {
+      const again = await settle();
+      if (again !== undefined) {
+        index = again - 1;
+        continue;
+      }
       const part = await commitPart();
       if (part && 'outcome' in part) return part.outcome;
       if (part) {
@@ -223,6 +345,8 @@ async function run(o: BatchOptions, soFar?: { committed?: number; handled: numbe
       }
     }
     const alone = record.offset < isolateUntil;
+    const marks = alone || record.offset < inPlaceUntil ? undefined : o.cache.marks;
+    let mark: Mark | undefined;
     let wrote = false;
     const exactlyOnce: ExactlyOnce = {
       begin: async () => {
@@ -233,6 +357,7 @@ async function run(o: BatchOptions, soFar?: { committed?: number; handled: numbe
         const s = await o.begin();
         if (record.offset < s.committed) return;
         await open();
+        mark ??= marks && { savepoint: marks.take(), out: out.length, first, next, count, openedAt };
         apply?.();
         out.push(...records);
         done(record.offset);
@@ -241,10 +366,25 @@ async function run(o: BatchOptions, soFar?: { committed?: number; handled: numbe
         wrote = true;
       },
     };
+    const defer = marks
+      ? (work: Promise<() => Promise<void> | void>) => {
+          const settled = work.then(
+            (finish) => ({ finish }),
+            () => ({}),
+          );
+          if (!mark) throw new Error('RecordContext.defer: the record has written nothing to go back before');
+          deferred.push({ index, offset: record.offset, mark, settled });
+        }
+      : undefined;
     try {
-      await o.handler(record, { ...o.context, exactlyOnce, flush: flushForHandler });
+      await o.handler(record, { ...o.context, exactlyOnce, flush: flushForHandler, ...(defer ? { defer } : {}) });
       if (!(alone && wrote)) done(record.offset);
     } catch (error) {
+      if (redo !== undefined) {
+        index = redo - 1;
+        redo = undefined;
+        continue;
+      }
       if (lost) {
         const again = isolate(lost.error, lost.from, Math.max(lost.upTo, record.offset + 1));
         if (again === undefined) return failed(lost.error, lost.from);
@@ -254,6 +394,11 @@ async function run(o: BatchOptions, soFar?: { committed?: number; handled: numbe
       // Committed before it failed: its writes stay with the batch (a redelivery finds it handled).
       if (wrote && !alone) done(record.offset);
       if (error instanceof RetryLater) {
+        const again = await settle();
+        if (again !== undefined) {
+          index = again - 1;
+          continue;
+        }
         const from = first;
         try {
           await flush();
@@ -262,6 +407,7 @@ async function run(o: BatchOptions, soFar?: { committed?: number; handled: numbe
         }
         return { committed, handled, error, retryFrom: wrote ? record.offset + 1 : record.offset };
       }
+      await settleQuietly();
       close('rollback');
       return { committed, handled, error };
     }

@@ -53,6 +53,16 @@ export interface RecordContext {
    * Throws RetryLater when that commit failed (the batch is read again).
    */
   readonly flush?: () => Promise<void>;
+  /**
+   * Where records are committed in batches and the cache marks each record's writes
+   * (src/transport/batch.ts): work the handler started and leaves running when it returns
+   * (workflow creates), so that the next records are handled meanwhile. Nothing is committed
+   * before it settles. It resolves to what finishes the record, called in record order once the
+   * records before it stand (it may commit more, and report); when it fails, the record's writes
+   * and every later record's are undone and the record is handled again, without `defer`.
+   * Called after the record's first write.
+   */
+  readonly defer?: (work: Promise<() => Promise<void> | void>) => void;
 }
 
 /**

@@ -234,6 +234,68 @@ describe('effect executor', () => {
       expect(events.map((e) => e.kind)).toEqual(['scheduled', 'known']);
     });
 
+    describe('deferring (a batch that lets a record leave its creates running)', () => {
+      it('returns once the creates are sent, the facts saying Pending; the events come with the answers', async () => {
+        const cluster = heldCluster();
+        const { events, confirmed } = await executor({ kube: cluster.kube, maxInFlight: 8 }).execute(manySolvers, source, commit(), {
+          deferring: true,
+        });
+        expect(events).toEqual([]);
+        expect(cluster.created).toEqual([]);
+        expect(store.workflowsInFlight('solver', key).map((w) => w.status)).toEqual([
+          'Pending',
+          'Pending',
+          'Pending',
+          'Pending',
+          'Pending',
+        ]);
+        await cluster.drain(confirmed!);
+        const late = await (await confirmed!)();
+        expect(cluster.created).toHaveLength(5);
+        expect(late.map((e) => (e.detail.parameters as Record<string, string>).THOTH_SOLVER_NAME)).toEqual(solvers);
+        expect(late.map((e) => e.kind)).toEqual(['scheduled', 'scheduled', 'scheduled', 'scheduled', 'scheduled']);
+      });
+
+      it('holds at most --max-in-flight creates open across messages: the next message waits for a free one', async () => {
+        const cluster = heldCluster();
+        const run = executor({ kube: cluster.kube, maxInFlight: 2 });
+        const first = await run.execute([manySolvers[0], manySolvers[1]], source, commit(), { deferring: true });
+        const second = run.execute([manySolvers[2]], { ...source, offset: 8 }, commit(), { deferring: true });
+        await new Promise((r) => setImmediate(r));
+        expect(cluster.most()).toBe(2);
+        await cluster.drain(Promise.all([first.confirmed!, second.then((s) => s.confirmed!)]));
+        expect(cluster.most()).toBe(2);
+        expect(cluster.created).toHaveLength(3);
+      });
+
+      it('a workflow that existed in another phase: its phase is written when the message is finished', async () => {
+        const kube: KubeClient = {
+          description: 'test@done',
+          createWorkflow: async (workflow) => ({ outcome: 'exists', workflow: { ...workflow, status: { phase: 'Succeeded' } } }),
+          getWorkflow: async () => undefined,
+          listWorkflows: async () => [],
+          watchWorkflow: async () => {
+            throw new Error('not used');
+          },
+          countPending: async () => 0,
+        };
+        const { confirmed } = await executor({ kube }).execute([solverEffect], source, commit(), { deferring: true });
+        expect(store.workflowsInFlight('solver', key).map((w) => w.status)).toEqual(['Pending']);
+        const late = await (await confirmed!)();
+        expect(late.map((e) => e.kind)).toEqual(['exists']);
+        expect(store.workflowsInFlight('solver', key)).toEqual([]);
+        expect(kinds(written)).toEqual(['workflow', 'workflow']);
+        expect((JSON.parse(written[1].value!) as { status: string }).status).toBe('Succeeded');
+      });
+
+      it('a create that fails rejects what finishes the message', async () => {
+        const cluster = heldCluster((name) => (name.includes('fedora-35') ? new TransientError('API server answered 503') : undefined));
+        const { confirmed } = await executor({ kube: cluster.kube }).execute(manySolvers, source, commit(), { deferring: true });
+        await cluster.drain(confirmed!);
+        await expect(confirmed!).rejects.toThrow('API server answered 503');
+      });
+    });
+
     it('commits nothing when one create fails, after the others have answered, and throws its error', async () => {
       const cluster = heldCluster((name) => (name.includes('fedora-35') ? new TransientError('API server answered 503') : undefined));
       const run = executor({ kube: cluster.kube, maxInFlight: 3 }).execute(manySolvers, source, commit());

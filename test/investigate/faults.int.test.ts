@@ -44,10 +44,14 @@ describe('investigator under faults, on Kafka', () => {
     proxy.inject({ kind: 'status', status: 500 }, { count: 2 });
     proxy.inject({ kind: 'throttle', retryAfterSeconds: 1 });
     proxy.inject({ kind: 'lost' }, { count: 2 });
-    // More 503s in a row than the client retries: the record itself is retried with backoff.
+    // More 503s in a row than the client retries: the record itself is retried. One create at a time, so that one
+    // create meets them all (with more in flight, the next messages' creates would share them out).
     proxy.inject({ kind: 'status', status: 503 }, { count: 7 });
 
-    const run = startInvestigator(clusterInvestigateArgs(db, proxy.kubeconfig(), namespace, ['--until-idle', '3']), env);
+    const run = startInvestigator(
+      clusterInvestigateArgs(db, proxy.kubeconfig(), namespace, ['--until-idle', '3', '--max-in-flight', '1']),
+      env,
+    );
     expect((await run.exited).code).toBe(0);
 
     const names = (await listWorkflows(namespace)).map((w) => w.metadata.name);
@@ -71,6 +75,49 @@ describe('investigator under faults, on Kafka', () => {
     expect(new Set(ledger.map((w) => w.name))).toEqual(new Set(names));
     expect(run.stderr()).not.toContain(proxy.token);
   });
+
+  it.each([
+    ['the default (8)', [], 8],
+    ['--max-in-flight 1', ['--max-in-flight', '1'], 1],
+  ])(
+    'a create whose answer is held back holds back no other message: the next creates go out meanwhile, at most %s at once',
+    { timeout: 120_000 },
+    async (_, flags, most) => {
+      const env = kafkaEnv();
+      const db = join(dir, 'thoth.db');
+      const versions = ['3.0.0', '3.0.1', '3.0.2', '3.0.3', '3.0.4', '3.0.5', '3.0.6', '3.0.7', '3.0.8', '3.0.9', '3.0.10', '3.0.11'];
+      const stream = join(dir, 'stream.ndjson');
+      writeFileSync(stream, `${versions.map((v) => unresolved('flask', v)).join('\n')}\n`);
+      await replayLines(stream, env, join(dir, 'replay.db'));
+      // The server stores the first workflow at once; its answer reaches the investigator 3 s later.
+      proxy.inject({ kind: 'slow', delayMs: 3_000 });
+
+      const run = startInvestigator(clusterInvestigateArgs(db, proxy.kubeconfig(), namespace, ['--until-idle', '3', ...flags]), env);
+      expect((await run.exited).code).toBe(0);
+
+      const creates = proxy.creates();
+      expect(creates).toHaveLength(versions.length);
+      const [held, ...others] = creates;
+      expect(held.fault).toBe('slow');
+      // The messages after the held one went on without its answer (with one create in flight, none could)...
+      const meanwhile = others.filter((c) => c.arrivedAt < held.answeredAt!).length;
+      if (most === 1) expect(meanwhile).toBe(0);
+      else expect(meanwhile).toBeGreaterThan(0);
+      // ...and no more creates than allowed were waiting for an answer at any time.
+      const outstanding = creates.map((c) => creates.filter((o) => o.arrivedAt <= c.arrivedAt && c.arrivedAt < o.answeredAt!).length);
+      expect(Math.max(...outstanding)).toBeLessThanOrEqual(most);
+
+      const names = (await listWorkflows(namespace)).map((w) => w.metadata.name);
+      expect(new Set(names).size).toBe(versions.length);
+      expect(run.events.filter((e) => e.event === 'scheduled')).toHaveLength(versions.length);
+      expect(run.events.at(-1)).toMatchObject({ event: 'summary', counts: { processed: versions.length, deadLetters: 0 } });
+      const ledger = JSON.parse((await runThoth(['--db', db, 'query', 'workflows', '-o', 'json'], { env })).stdout) as Array<{
+        name: string;
+        status: string;
+      }>;
+      expect(ledger.map((w) => w.name).sort()).toEqual([...names].sort());
+    },
+  );
 
   it('turns each bad message into one dead letter with its headers, reaching no cluster, and goes on', { timeout: 120_000 }, async () => {
     const env = kafkaEnv({ KAFKA_MESSAGE_MAX_BYTES: '2048' });

@@ -50,7 +50,7 @@ describe('investigator crash and restart on Kafka', () => {
 
     const second = startInvestigator([...args, '--until-idle', '3'], env);
     const done = await second.exited;
-    expect(done.code).toBe(0);
+    expect(done.code, second.stderr()).toBe(0);
 
     // One workflow per message: a solver per unresolved version, security indicators per solved version.
     const names = (await listWorkflows(namespace)).map((w) => w.metadata.name);

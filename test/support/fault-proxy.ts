@@ -49,6 +49,9 @@ export interface ProxiedRequest {
   /** The server's answer, when the request reached it (lost: the answer the client never saw). */
   serverStatus?: number;
   fault?: Fault['kind'];
+  /** When it arrived, and when its answer was sent whole (none: never answered), in ms since the epoch. */
+  arrivedAt: number;
+  answeredAt?: number;
 }
 
 export interface FaultProxy {
@@ -149,8 +152,10 @@ export async function startFaultProxy(): Promise<FaultProxy> {
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       status: 0,
+      arrivedAt: Date.now(),
     };
     requests.push(entry);
+    res.on('finish', () => (entry.answeredAt = Date.now()));
     const fault = take(entry.method, entry.path);
     if (fault) entry.fault = fault.kind;
     const answerWith = (status: number, body: string, headers: Record<string, string> = {}) => {
