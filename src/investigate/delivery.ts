@@ -167,13 +167,18 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
     // Its workflow creates still in flight: the batch commits nothing before they are answered, and handles the record
     // again should they fail; the next records are handled meanwhile.
     if (executed.confirmed && context.defer) {
+      // Until it is finished, the record may be handled again (its work, or an earlier record's, failed): not received twice.
+      const id = recordId(record);
+      retrying.set(id, { attempt: 0, unexpected: 0 });
       context.defer(
         executed.confirmed.then(
           (finish) => async () => {
+            retrying.delete(id);
             tell(await finish());
             processed();
           },
           (error: unknown) => {
+            retrying.set(id, { attempt: 1, unexpected: 0 });
             event('retry', record, typeName, { attempt: 1, delayMs: 0, reason: `${withoutCredentials(messageOf(error))}; handled again` });
             throw error;
           },
@@ -238,7 +243,7 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
   return async (record, context) => {
     const source: SourceRef = { topic: record.topic, partition: record.partition, offset: record.offset };
     const typeName = options.decisions?.topic === record.topic ? DECISION : typeOfTopic(record.topic, options.deploymentName)?.name;
-    const id = `${record.topic}\u0000${record.partition}\u0000${record.offset}`;
+    const id = recordId(record);
     const resumed = retrying.get(id);
     retrying.delete(id);
     if (options.useInbox && store.inboxOutcome(source) !== undefined) {
@@ -294,6 +299,8 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
     }
   };
 }
+
+const recordId = (record: ConsumedRecord) => `${record.topic}\u0000${record.partition}\u0000${record.offset}`;
 
 /** A broken cache is no message's fault: dead-lettering would blame every message that follows. */
 function throwIfFatal(error: unknown, cachePath: string): void {
