@@ -1,7 +1,11 @@
 /**
  * The ledger follows the cluster: while the investigator runs against a
  * cluster it lists the app=thoth workflows of its namespaces now and then and
- * writes each phase change of a workflow it knows into the ledger. So `query
+ * writes each phase change of a workflow it knows into the ledger. A round
+ * lists only the workflows Argo has not completed (a namespace keeps its
+ * finished ones until they are collected: thousands), and reads one by one
+ * those the ledger still has unfinished that the list no longer holds: they
+ * finished since the last round (or were deleted: left as they are). So `query
  * workflows --status Failed` tells the truth about what the investigator
  * scheduled, and a finished security-indicators workflow marks its version
  * analysed (src/store/ledger.ts).
@@ -23,9 +27,12 @@ import { statusOf } from '../workflows/schedule.js';
 import type { Workflow } from '../workflows/types.js';
 
 export interface PhaseFollowOptions {
-  list(namespace: string): Promise<Workflow[]>;
+  /** The workflows of the namespace Argo has not completed. */
+  listUnfinished(namespace: string): Promise<Workflow[]>;
+  /** One workflow; undefined when it is gone. */
+  get(namespace: string, name: string): Promise<Workflow | undefined>;
   namespaces: string[];
-  store: Pick<KnowledgeStore, 'findWorkflow'>;
+  store: Pick<KnowledgeStore, 'findWorkflow' | 'workflowsUnfinished'>;
   /** Writes the facts of a status change (the knowledge topic, then this cache). */
   record(facts: Fact[]): Promise<void>;
   everyMs: number;
@@ -43,7 +50,13 @@ export async function syncPhases(o: Omit<PhaseFollowOptions, 'everyMs' | 'stop'>
   for (const namespace of o.namespaces) {
     let workflows: Workflow[];
     try {
-      workflows = await o.list(namespace);
+      workflows = await o.listUnfinished(namespace);
+      const listed = new Set(workflows.map((w) => w.metadata?.name));
+      for (const entry of o.store.workflowsUnfinished(namespace)) {
+        if (listed.has(entry.name)) continue;
+        const finished = await o.get(namespace, entry.name);
+        if (finished) workflows.push(finished);
+      }
     } catch (error) {
       const text = `listing workflows in ${namespace} for their phases failed: ${error instanceof Error ? error.message : String(error)}`;
       // A cluster that refuses the list (a verb not granted) will refuse it every round: say so once, loudly; a passing failure quietly.

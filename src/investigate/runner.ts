@@ -353,7 +353,8 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   const kube = ports.kube;
   const phaseWatch = kube
     ? followPhases({
-        list: (namespace) => kube.listWorkflows(namespace),
+        listUnfinished: (namespace) => kube.listWorkflows(namespace, { unfinished: true }),
+        get: (namespace, name) => kube.getWorkflow(namespace, name),
         namespaces: [...new Set(WORKFLOW_KINDS.map((kind) => options.namespaceFor(kind)))],
         store,
         record: async (facts) => {

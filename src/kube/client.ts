@@ -33,6 +33,10 @@ type Kubernetes = typeof import('@kubernetes/client-node');
 const GROUP = 'argoproj.io';
 const VERSION = 'v1alpha1';
 const PLURAL = 'workflows';
+/** The label Argo's controller sets to "true" on a workflow once it has completed. */
+const COMPLETED_LABEL = 'workflows.argoproj.io/completed';
+/** Workflows asked for in one list request. */
+const LIST_PAGE = 500;
 /** The name a workflow's managedFields give thoth's fields (kubectl's is kubectl-create, Argo's CLI argo). */
 export const FIELD_MANAGER = 'thoth';
 
@@ -46,6 +50,8 @@ export interface ConnectOptions {
   retryNotices?: boolean;
   /** Tests shorten the backoff and the request time limit. */
   retry?: Partial<RetryPolicy>;
+  /** Workflows asked for in one list request (default LIST_PAGE; tests make pages small). */
+  listPage?: number;
 }
 
 /**
@@ -356,17 +362,33 @@ export async function connectKube(options: ConnectOptions): Promise<KubeClient> 
       });
     },
 
-    async listWorkflows(namespace) {
-      const list = (await retrying(`listing workflows in namespace ${namespace}`, context('list', namespace), (callSignal) =>
-        api.listNamespacedCustomObject(
-          { group: GROUP, version: VERSION, namespace, plural: PLURAL, labelSelector: 'app=thoth' },
-          callOptions(callSignal),
-        ),
-      )) as { items?: Workflow[] };
-      return list.items ?? [];
+    async listWorkflows(namespace, listOptions = {}) {
+      const labelSelector = listOptions.unfinished ? `app=thoth,${COMPLETED_LABEL}!=true` : 'app=thoth';
+      const items: Workflow[] = [];
+      // Pages of LIST_PAGE: a namespace may hold thousands of workflows, and one answer would hold them all in the API server.
+      for (let next: string | undefined = undefined; ;) {
+        const page = (await retrying(`listing workflows in namespace ${namespace}`, context('list', namespace), (callSignal) =>
+          api.listNamespacedCustomObject(
+            {
+              group: GROUP,
+              version: VERSION,
+              namespace,
+              plural: PLURAL,
+              labelSelector,
+              limit: options.listPage ?? LIST_PAGE,
+              _continue: next,
+            },
+            callOptions(callSignal),
+          ),
+        )) as { items?: Workflow[]; metadata?: { _continue?: string; continue?: string } };
+        items.push(...(page.items ?? []));
+        next = page.metadata?.continue ?? page.metadata?._continue;
+        if (!next) return items;
+      }
     },
     async countPending(namespace) {
-      return (await client.listWorkflows(namespace)).filter((w) => !w.status?.phase || w.status.phase === 'Pending').length;
+      const unfinished = await client.listWorkflows(namespace, { unfinished: true });
+      return unfinished.filter((w) => !w.status?.phase || w.status.phase === 'Pending').length;
     },
     diagnostics: {
       async server() {

@@ -16,6 +16,7 @@ export type LedgerFunctions = Pick<
   | 'recordWorkflow'
   | 'setWorkflowStatus'
   | 'workflowsInFlight'
+  | 'workflowsUnfinished'
   | 'inboxOutcome'
   | 'recordInbox'
   | 'recordDeadLetter'
@@ -122,6 +123,12 @@ export function ledgerFunctions(prepare: Prepare, write: (facts: Fact[]) => void
       ).all(name, version, kind, index) as WorkflowRow[];
       return rows.map(ledgerEntry);
     },
+    workflowsUnfinished: (namespace) =>
+      (
+        prepare(`SELECT * FROM workflows WHERE namespace = ? AND status IN ('Pending', 'Running') ORDER BY created_at, name`).all(
+          namespace,
+        ) as WorkflowRow[]
+      ).map(ledgerEntry),
     inboxOutcome: (source) =>
       (
         prepare('SELECT outcome FROM inbox WHERE topic = ? AND partition = ? AND "offset" = ?').get(

@@ -124,6 +124,8 @@ export interface KnowledgeStore {
   setWorkflowStatus(name: string, status: WorkflowStatus, at: string): void;
   /** In-flight (recorded/Pending/Running) entries of a kind for a package version. */
   workflowsInFlight(kind: string, key: PackageKey): LedgerEntry[];
+  /** The entries of a namespace the cluster has not finished yet, as far as the ledger knows (Pending, Running). */
+  workflowsUnfinished(namespace: string): LedgerEntry[];
 
   // inbox and dead letters
   /** The outcome recorded for a consumed record, if it was processed before. */

@@ -106,8 +106,11 @@ export interface KubeClient {
   watchWorkflow(namespace: string, name: string, onChange: (workflow: Workflow) => void, signal: AbortSignal): Promise<Workflow>;
   /** Workflows labelled app=thoth in phase Pending (or no phase yet) in the namespace. */
   countPending(namespace: string): Promise<number>;
-  /** Every workflow labelled app=thoth in the namespace, with its status. */
-  listWorkflows(namespace: string): Promise<Workflow[]>;
+  /**
+   * The workflows labelled app=thoth in the namespace, with their status, read page by page; `unfinished`: only
+   * those Argo has not marked completed (its workflows.argoproj.io/completed label).
+   */
+  listWorkflows(namespace: string, options?: { unfinished?: boolean }): Promise<Workflow[]>;
   /** What `thoth doctor` asks the API server (absent on clients that cannot). */
   readonly diagnostics?: KubeDiagnostics;
 }

@@ -61,6 +61,31 @@ describe('connectKube against the real API server', () => {
     kube = await connect(adminKubeconfig(), recordingLog());
   });
 
+  it('lists workflows page by page, and with `unfinished` leaves out those Argo marked completed', { timeout: TIMEOUT }, async () => {
+    const own = await createNamespace('kube-list');
+    await applyDeploy(own);
+    // Suspended (their templates there), so that Argo's controller leaves them unfinished; two marked completed as Argo marks them.
+    const workflows = Array.from({ length: 5 }, (_, i) => {
+      const w = workflowIn(own);
+      w.spec = { ...w.spec, suspend: true };
+      if (i < 2) w.metadata.labels = { ...w.metadata.labels, 'workflows.argoproj.io/completed': 'true' };
+      return w;
+    });
+    for (const w of workflows) await kube.createWorkflow(w);
+    const paged = await connectKube({
+      cluster: kubeSettings({ KUBECONFIG: proxy.kubeconfig(), HOME: '/nonexistent' }),
+      log: recordingLog(),
+      retry: FAST,
+      listPage: 2,
+    });
+    const names = (list: Workflow[]) => list.map((w) => w.metadata.name).sort();
+    const before = proxy.requests.length;
+    expect(names(await paged.listWorkflows(own))).toEqual(names(workflows));
+    const lists = proxy.requests.slice(before).filter((r) => r.method === 'GET' && r.path.endsWith(`/namespaces/${own}/workflows`));
+    expect(lists.map((r) => r.query.limit)).toEqual(['2', '2', '2']);
+    expect(names(await paged.listWorkflows(own, { unfinished: true }))).toEqual(names(workflows.slice(2)));
+  });
+
   it('describes the cluster as context@server, without the token', async () => {
     expect(kube.description).toMatch(/^thoth-loopback@https:\/\/127\.0\.0\.1:\d+$/);
   });
@@ -156,6 +181,11 @@ describe('connectKube against the real API server', () => {
           new AbortController().signal,
         );
         expect(final.status?.phase).toBe('Succeeded');
+        // Argo marks what it completed: the phase watcher's list of unfinished workflows leaves it out.
+        expect(final.metadata.labels?.['workflows.argoproj.io/completed']).toBe('true');
+        expect((await quick.listWorkflows(namespace, { unfinished: true })).map((w) => w.metadata.name)).not.toContain(
+          workflow.metadata.name,
+        );
         expect(phases.at(-1)).toBe('Succeeded');
         expect(phases).toContain('Running');
         expect(proxy.requests.filter((r) => r.query.watch === 'true').length - watchesBefore).toBeGreaterThanOrEqual(2);

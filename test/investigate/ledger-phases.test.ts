@@ -46,10 +46,19 @@ describe('following workflow phases into the ledger', () => {
         onCluster('solver-c', 'thoth', 'Succeeded'),
       ],
     };
+    // Argo's completed ones: the list leaves them out, the ledger's unfinished entries among them are read by name.
+    const completed = new Set(['solver-a', 'stranger', 'solver-c']);
+    // Deleted from the cluster: the ledger keeps what it knew.
+    store.recordWorkflow(entry('solver-d', 'thoth', 'Pending'));
+    const read: string[] = [];
     const changed = await syncPhases({
-      list: async (namespace) => {
+      listUnfinished: async (namespace) => {
         if (!clusters[namespace]) throw new Error('forbidden');
-        return clusters[namespace];
+        return clusters[namespace].filter((w) => !completed.has(w.metadata.name));
+      },
+      get: async (namespace, name) => {
+        read.push(name);
+        return clusters[namespace]?.find((w) => w.metadata.name === name);
       },
       namespaces: ['broken', 'thoth'],
       store,
@@ -63,6 +72,8 @@ describe('following workflow phases into the ledger', () => {
     });
     expect(changed).toBe(1);
     expect(changes).toEqual(['solver-a Failed']);
+    expect(read).toEqual(['solver-a', 'solver-d']);
+    expect(store.findWorkflow('solver-d')?.status).toBe('Pending');
     expect(recorded).toEqual(['workflow']);
     expect(store.findWorkflow('solver-a')).toMatchObject({ status: 'Failed', updatedAt: '2024-05-01T13:00:00.000Z' });
     // The namesake in another namespace is not the one the ledger holds.
