@@ -88,6 +88,60 @@ const common = {
   plugins: [commanderSpawnsLazily],
   logLevel: 'warning',
 };
+// kafkajs (some 90 CommonJS files: resolving, reading and compiling them was a tenth of a `thoth tail`
+// of 20,000 messages) and kafkajs-snappy's JavaScript, in a chunk of their own, required when the
+// Kafka transport first loads and with its compiled code cached as run.js's is (requireBundled):
+// commands that never reach Kafka do not read it. lz4-napi and @mongodb-js/zstd are native addons
+// and stay in node_modules, loaded on the first batch of their codec (src/transport/kafka/codecs.ts).
+const KAFKA_BUNDLED = ['kafkajs', 'kafkajs-snappy'];
+/**
+ * kafkajs 2.2.4, its last release, arms its request queue's check with `throttledUntil - Date.now()`
+ * while throttledUntil is still -1: a negative delay, which Node takes as 1 ms and Node >= 23 also
+ * reports as a TimeoutNegativeWarning. In the chunk the delay is never below zero (what Node does
+ * with it anyway); dropKafkajsNegativeTimeoutWarning (src/cli/startup.ts) covers kafkajs loaded
+ * from node_modules.
+ */
+const kafkajsTimerNotNegative = {
+  name: 'kafkajs-timer-not-negative',
+  setup(on) {
+    on.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]network[\\/]requestQueue[\\/]index\.js$/ }, ({ path }) => {
+      const armed = '}, scheduleAt)';
+      const source = readFileSync(path, 'utf8');
+      if (source.split(armed).length !== 2) throw new Error(`${path}: not one \`${armed}\` to clamp (a new kafkajs?)`);
+      return { contents: source.replace(armed, '}, Math.max(0, scheduleAt))'), loader: 'js' };
+    });
+  },
+};
+const KAFKA = join(BIN, 'chunks', 'kafka.js');
+await build({
+  ...common,
+  // Nothing here reads import.meta.url, and kafkajs' own names matter only as its errors carry them.
+  define: {},
+  banner: { js: "'use strict';" },
+  external: external.filter((name) => !KAFKA_BUNDLED.includes(name)),
+  stdin: {
+    contents: KAFKA_BUNDLED.map((name) => `exports[${JSON.stringify(name)}] = require(${JSON.stringify(name)});`).join('\n'),
+    resolveDir: REPO,
+    sourcefile: 'kafka-chunk.js',
+  },
+  outfile: KAFKA,
+  plugins: [kafkajsTimerNotNegative],
+});
+const kafkaKey = createHash('sha256').update(readFileSync(KAFKA)).digest('hex').slice(0, 16);
+/** In run.js, kafkajs and kafkajs-snappy are the kafka chunk's, required (once) when first needed. */
+const kafkaChunk = {
+  name: 'kafka-chunk',
+  setup(on) {
+    on.onResolve({ filter: new RegExp(`^(${KAFKA_BUNDLED.join('|')})$`) }, ({ path }) => ({ path, namespace: 'kafka-chunk' }));
+    on.onLoad({ filter: /.*/, namespace: 'kafka-chunk' }, ({ path }) => ({
+      contents: `const { requireBundled } = require(${JSON.stringify(join(REPO, 'src', 'cli', 'startup.ts'))});
+module.exports = requireBundled(require('node:path').join(__dirname, 'kafka.js'), ${JSON.stringify(kafkaKey)}, process.env)[${JSON.stringify(path)}];`,
+      loader: 'js',
+      resolveDir: REPO,
+    }));
+  },
+};
+
 // Everything but the entry, in one file: what a command imports lazily (each subcommand, the store,
 // the settings) is still evaluated only when it is first imported, but read and compiled with the
 // rest. Its import() of the ES modules of node_modules (ink, the Kubernetes client, ...) goes
@@ -99,6 +153,8 @@ await build({
   ...common,
   entryPoints: { run: 'src/cli/run.ts' },
   outdir: 'dist/bin/chunks',
+  external: external.filter((name) => !KAFKA_BUNDLED.includes(name)),
+  plugins: [...common.plugins, kafkaChunk],
   banner: { js: `${common.banner.js}\nconst __tImp = typeof importModule === 'function' ? importModule : (specifier) => import(specifier);` },
 });
 const bundled = readFileSync(RUN, 'utf8');
@@ -111,7 +167,9 @@ const rewritten = bundled.slice(body).replace(/\bimport\(("[^"]+")\)/g, (_, spec
   }
   imports++;
   return `__tImp(${specifier})`;
-});
+})
+  // requireBundled's own import(specifier), bundled in for the kafka chunk, goes through the entry's too.
+  .replace(/\bimport\((\w+)\)/g, (_, name) => `__tImp(${name})`);
 if (imports === 0 || /\bimport\(/.test(rewritten)) throw new Error('bundle: chunks/run.js has an import() that is not of a package name');
 writeFileSync(RUN, bundled.slice(0, body) + rewritten);
 // What names the bundle's content in the name of its cached code (requireBundled).

@@ -98,7 +98,7 @@ Examples:
   async run(options, context) {
     const { io, log } = context;
     const broker = await context.broker();
-    const presenter = tailPresenter({ ...options, color: context.settings.color && Boolean(io.stdout.isTTY), log });
+    const presenter = await tailPresenter({ ...options, color: context.settings.color && Boolean(io.stdout.isTTY), log });
     // --count stops the consumption from inside; Ctrl-C stops it from outside.
     const enough = new AbortController();
     const signal = AbortSignal.any([context.signal, enough.signal]);
