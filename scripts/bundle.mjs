@@ -15,10 +15,14 @@
  * read synchronously; one file is compiled in one go, and the code V8 compiled for it is cached
  * (requireBundled, src/cli/startup.ts).
  *
+ * - dist/bin/chunks/kafka.js: kafkajs and kafkajs-snappy's JavaScript, required with its compiled
+ *   code cached (requireBundled) the first time the Kafka transport loads, and never by commands
+ *   that do not reach Kafka; two of kafkajs' flaws are mended in this copy (below).
+ *
  * What stays in node_modules, loaded when (and only when) the code that needs it runs: the native
- * addons, kafkajs, @kubernetes/client-node, ink and react, and yaml. The ES-only ones (ink, the
- * Kubernetes client) are imported with import(), never required. node_modules is still needed at
- * run time.
+ * addons (lz4-napi and @mongodb-js/zstd among them), @kubernetes/client-node, ink and react, and
+ * yaml. The ES-only ones (ink, the Kubernetes client) are imported with import(), never required.
+ * node_modules is still needed at run time.
  *
  * Then dist/bin/thoth-help.txt: `thoth --help` as commander prints it to a pipe, which bin/thoth.ts
  * prints without loading commander where commander would print the same.
