@@ -135,6 +135,66 @@ const kafkajsGroupsLinearly = {
     });
   },
 };
+/**
+ * kafkajs reads each consumed record's offset and timestamp with 64-bit BigInt arithmetic, parsing
+ * the batch's base offset and timestamp from text again for every record, and filters a batch by
+ * offset the same way. In the chunk, values that are safe integers (every offset and millisecond
+ * timestamp there is) are added and compared as numbers, giving the same text; anything else goes
+ * the BigInt way as before.
+ */
+const kafkajsOffsetsAsNumbers = {
+  name: 'kafkajs-offsets-as-numbers',
+  setup(on) {
+    const patch = (path, pairs) => {
+      let source = readFileSync(path, 'utf8');
+      for (const [from, to] of pairs) {
+        if (source.split(from).length !== 2) throw new Error(`${path}: not one \`${from}\` to replace (a new kafkajs?)`);
+        source = source.replace(from, to);
+      }
+      return { contents: source, loader: 'js' };
+    };
+    const sum = `const safeSum = (text, delta) => {
+  const base = Number(text)
+  const small = typeof delta === 'number' ? delta : Long.isLong(delta) && delta.value >= -9007199254740991n && delta.value <= 9007199254740991n ? Number(delta.value) : NaN
+  const total = base + small
+  return Number.isSafeInteger(base) && Number.isSafeInteger(small) && Number.isSafeInteger(total) ? String(total) : Long.fromValue(text).add(delta).toString()
+}
+module.exports =`;
+    on.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]protocol[\\/]recordBatch[\\/]record[\\/]v0[\\/]decoder\.js$/ }, ({ path }) =>
+      patch(path, [
+        ['module.exports =', sum],
+        [
+          `Long.fromValue(firstTimestamp)
+          .add(timestampDelta)
+          .toString()`,
+          'safeSum(firstTimestamp, timestampDelta)',
+        ],
+        [
+          `Long.fromValue(firstOffset)
+    .add(offsetDelta)
+    .toString()`,
+          'safeSum(firstOffset, offsetDelta)',
+        ],
+      ]),
+    );
+    on.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]consumer[\\/]batch\.js$/ }, ({ path }) =>
+      patch(path, [
+        [
+          `this.messagesWithinOffset = this.rawMessages.filter(message =>
+      Long.fromValue(message.offset).gte(longFetchedOffset)
+    )`,
+          `const fetchedNumber = Number(this.fetchedOffset)
+    this.messagesWithinOffset = this.rawMessages.filter(message => {
+      const offset = Number(message.offset)
+      return Number.isSafeInteger(offset) && Number.isSafeInteger(fetchedNumber)
+        ? offset >= fetchedNumber
+        : Long.fromValue(message.offset).gte(longFetchedOffset)
+    })`,
+        ],
+      ]),
+    );
+  },
+};
 const KAFKA = join(BIN, 'chunks', 'kafka.js');
 await build({
   ...common,
@@ -148,7 +208,7 @@ await build({
     sourcefile: 'kafka-chunk.js',
   },
   outfile: KAFKA,
-  plugins: [kafkajsTimerNotNegative, kafkajsGroupsLinearly],
+  plugins: [kafkajsTimerNotNegative, kafkajsGroupsLinearly, kafkajsOffsetsAsNumbers],
 });
 const kafkaKey = createHash('sha256').update(readFileSync(KAFKA)).digest('hex').slice(0, 16);
 /** In run.js, kafkajs and kafkajs-snappy are the kafka chunk's, required (once) when first needed. */
