@@ -15,10 +15,14 @@
  * read synchronously; one file is compiled in one go, and the code V8 compiled for it is cached
  * (requireBundled, src/cli/startup.ts).
  *
+ * - dist/bin/chunks/kafka.js: kafkajs and kafkajs-snappy's JavaScript, required with its compiled
+ *   code cached (requireBundled) the first time the Kafka transport loads, and never by commands
+ *   that do not reach Kafka; two of kafkajs' flaws are mended in this copy (below).
+ *
  * What stays in node_modules, loaded when (and only when) the code that needs it runs: the native
- * addons, kafkajs, @kubernetes/client-node, ink and react, and yaml. The ES-only ones (ink, the
- * Kubernetes client) are imported with import(), never required. node_modules is still needed at
- * run time.
+ * addons (lz4-napi and @mongodb-js/zstd among them), @kubernetes/client-node, ink and react, and
+ * yaml. The ES-only ones (ink, the Kubernetes client) are imported with import(), never required.
+ * node_modules is still needed at run time.
  *
  * Then dist/bin/thoth-help.txt: `thoth --help` as commander prints it to a pipe, which bin/thoth.ts
  * prints without loading commander where commander would print the same.
@@ -88,6 +92,139 @@ const common = {
   plugins: [commanderSpawnsLazily],
   logLevel: 'warning',
 };
+// kafkajs (some 90 CommonJS files: resolving, reading and compiling them was a tenth of a `thoth tail`
+// of 20,000 messages) and kafkajs-snappy's JavaScript, in a chunk of their own, required when the
+// Kafka transport first loads and with its compiled code cached as run.js's is (requireBundled):
+// commands that never reach Kafka do not read it. lz4-napi and @mongodb-js/zstd are native addons
+// and stay in node_modules, loaded on the first batch of their codec (src/transport/kafka/codecs.ts).
+const KAFKA_BUNDLED = ['kafkajs', 'kafkajs-snappy'];
+/**
+ * kafkajs 2.2.4, its last release, arms its request queue's check with `throttledUntil - Date.now()`
+ * while throttledUntil is still -1: a negative delay, which Node takes as 1 ms and Node >= 23 also
+ * reports as a TimeoutNegativeWarning. In the chunk the delay is never below zero (what Node does
+ * with it anyway); dropKafkajsNegativeTimeoutWarning (src/cli/startup.ts) covers kafkajs loaded
+ * from node_modules.
+ */
+const kafkajsTimerNotNegative = {
+  name: 'kafkajs-timer-not-negative',
+  setup(on) {
+    on.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]network[\\/]requestQueue[\\/]index\.js$/ }, ({ path }) => {
+      const armed = '}, scheduleAt)';
+      const source = readFileSync(path, 'utf8');
+      if (source.split(armed).length !== 2) throw new Error(`${path}: not one \`${armed}\` to clamp (a new kafkajs?)`);
+      return { contents: source.replace(armed, '}, Math.max(0, scheduleAt))'), loader: 'js' };
+    });
+  },
+};
+/**
+ * kafkajs groups a batch's messages by partition copying each partition's list again for every
+ * message (`[...current, message]`): quadratic, a sixth of `thoth replay`'s time with its batches of
+ * 2,000. In the chunk they are appended, to the same lists in the same order.
+ */
+const kafkajsGroupsLinearly = {
+  name: 'kafkajs-groups-linearly',
+  setup(on) {
+    on.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]producer[\\/]groupMessagesPerPartition\.js$/ }, ({ path }) => {
+      const quadratic = `    const current = result[partition] || []
+    return Object.assign(result, { [partition]: [...current, message] })`;
+      const source = readFileSync(path, 'utf8');
+      if (!source.includes(quadratic)) throw new Error(`${path}: no quadratic grouping to replace (a new kafkajs?)`);
+      const linear = `    ;(result[partition] || (result[partition] = [])).push(message)
+    return result`;
+      return { contents: source.replace(quadratic, linear), loader: 'js' };
+    });
+  },
+};
+/**
+ * kafkajs reads each consumed record's offset and timestamp with 64-bit BigInt arithmetic, parsing
+ * the batch's base offset and timestamp from text again for every record, and filters a batch by
+ * offset the same way. In the chunk, values that are safe integers (every offset and millisecond
+ * timestamp there is) are added and compared as numbers, giving the same text; anything else goes
+ * the BigInt way as before.
+ */
+const kafkajsOffsetsAsNumbers = {
+  name: 'kafkajs-offsets-as-numbers',
+  setup(on) {
+    const patch = (path, pairs) => {
+      let source = readFileSync(path, 'utf8');
+      for (const [from, to] of pairs) {
+        if (source.split(from).length !== 2) throw new Error(`${path}: not one \`${from}\` to replace (a new kafkajs?)`);
+        source = source.replace(from, to);
+      }
+      return { contents: source, loader: 'js' };
+    };
+    const sum = `const safeSum = (text, delta) => {
+  const base = Number(text)
+  const small = typeof delta === 'number' ? delta : Long.isLong(delta) && delta.value >= -9007199254740991n && delta.value <= 9007199254740991n ? Number(delta.value) : NaN
+  const total = base + small
+  return Number.isSafeInteger(base) && Number.isSafeInteger(small) && Number.isSafeInteger(total) ? String(total) : Long.fromValue(text).add(delta).toString()
+}
+module.exports =`;
+    on.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]protocol[\\/]recordBatch[\\/]record[\\/]v0[\\/]decoder\.js$/ }, ({ path }) =>
+      patch(path, [
+        ['module.exports =', sum],
+        [
+          `Long.fromValue(firstTimestamp)
+          .add(timestampDelta)
+          .toString()`,
+          'safeSum(firstTimestamp, timestampDelta)',
+        ],
+        [
+          `Long.fromValue(firstOffset)
+    .add(offsetDelta)
+    .toString()`,
+          'safeSum(firstOffset, offsetDelta)',
+        ],
+      ]),
+    );
+    on.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]consumer[\\/]batch\.js$/ }, ({ path }) =>
+      patch(path, [
+        [
+          `this.messagesWithinOffset = this.rawMessages.filter(message =>
+      Long.fromValue(message.offset).gte(longFetchedOffset)
+    )`,
+          `const fetchedNumber = Number(this.fetchedOffset)
+    this.messagesWithinOffset = this.rawMessages.filter(message => {
+      const offset = Number(message.offset)
+      return Number.isSafeInteger(offset) && Number.isSafeInteger(fetchedNumber)
+        ? offset >= fetchedNumber
+        : Long.fromValue(message.offset).gte(longFetchedOffset)
+    })`,
+        ],
+      ]),
+    );
+  },
+};
+const KAFKA = join(BIN, 'chunks', 'kafka.js');
+await build({
+  ...common,
+  // Nothing here reads import.meta.url, and kafkajs' own names matter only as its errors carry them.
+  define: {},
+  banner: { js: "'use strict';" },
+  external: external.filter((name) => !KAFKA_BUNDLED.includes(name)),
+  stdin: {
+    contents: KAFKA_BUNDLED.map((name) => `exports[${JSON.stringify(name)}] = require(${JSON.stringify(name)});`).join('\n'),
+    resolveDir: REPO,
+    sourcefile: 'kafka-chunk.js',
+  },
+  outfile: KAFKA,
+  plugins: [kafkajsTimerNotNegative, kafkajsGroupsLinearly, kafkajsOffsetsAsNumbers],
+});
+const kafkaKey = createHash('sha256').update(readFileSync(KAFKA)).digest('hex').slice(0, 16);
+/** In run.js, kafkajs and kafkajs-snappy are the kafka chunk's, required (once) when first needed. */
+const kafkaChunk = {
+  name: 'kafka-chunk',
+  setup(on) {
+    on.onResolve({ filter: new RegExp(`^(${KAFKA_BUNDLED.join('|')})$`) }, ({ path }) => ({ path, namespace: 'kafka-chunk' }));
+    on.onLoad({ filter: /.*/, namespace: 'kafka-chunk' }, ({ path }) => ({
+      contents: `const { requireBundled } = require(${JSON.stringify(join(REPO, 'src', 'cli', 'startup.ts'))});
+module.exports = requireBundled(require('node:path').join(__dirname, 'kafka.js'), ${JSON.stringify(kafkaKey)}, process.env)[${JSON.stringify(path)}];`,
+      loader: 'js',
+      resolveDir: REPO,
+    }));
+  },
+};
+
 // Everything but the entry, in one file: what a command imports lazily (each subcommand, the store,
 // the settings) is still evaluated only when it is first imported, but read and compiled with the
 // rest. Its import() of the ES modules of node_modules (ink, the Kubernetes client, ...) goes
@@ -99,6 +236,8 @@ await build({
   ...common,
   entryPoints: { run: 'src/cli/run.ts' },
   outdir: 'dist/bin/chunks',
+  external: external.filter((name) => !KAFKA_BUNDLED.includes(name)),
+  plugins: [...common.plugins, kafkaChunk],
   banner: { js: `${common.banner.js}\nconst __tImp = typeof importModule === 'function' ? importModule : (specifier) => import(specifier);` },
 });
 const bundled = readFileSync(RUN, 'utf8');
@@ -111,7 +250,9 @@ const rewritten = bundled.slice(body).replace(/\bimport\(("[^"]+")\)/g, (_, spec
   }
   imports++;
   return `__tImp(${specifier})`;
-});
+})
+  // requireBundled's own import(specifier), bundled in for the kafka chunk, goes through the entry's too.
+  .replace(/\bimport\((\w+)\)/g, (_, name) => `__tImp(${name})`);
 if (imports === 0 || /\bimport\(/.test(rewritten)) throw new Error('bundle: chunks/run.js has an import() that is not of a package name');
 writeFileSync(RUN, bundled.slice(0, body) + rewritten);
 // What names the bundle's content in the name of its cached code (requireBundled).

@@ -98,7 +98,7 @@ Examples:
   async run(options, context) {
     const { io, log } = context;
     const broker = await context.broker();
-    const presenter = tailPresenter({ ...options, color: context.settings.color && Boolean(io.stdout.isTTY), log });
+    const presenter = await tailPresenter({ ...options, color: context.settings.color && Boolean(io.stdout.isTTY), log });
     // --count stops the consumption from inside; Ctrl-C stops it from outside.
     const enough = new AbortController();
     const signal = AbortSignal.any([context.signal, enough.signal]);
@@ -117,8 +117,26 @@ Examples:
       if (missing.length > 0) log.notice(missingTopicsNotice(missing, options.topics.length));
     }
     await write(io.stdout, presenter.begin());
+    // Without a group nothing is committed: what a batch of records prints goes out in one write
+    // (one per record cost as much as the rest of printing). With --group each record is printed
+    // before its offset is committed, as before.
+    let pending = '';
+    const flush = async () => {
+      if (pending === '') return;
+      const text = pending;
+      pending = '';
+      await write(io.stdout, text);
+    };
+    const FLUSH_AT = 1 << 16;
     const consumption = broker.consume(
-      { topics: options.topics, group: options.group, start: options.start, exitAtEnd: options.exitAtEnd, signal },
+      {
+        topics: options.topics,
+        group: options.group,
+        start: options.start,
+        exitAtEnd: options.exitAtEnd,
+        signal,
+        ...(options.group === undefined ? { batchDone: flush } : {}),
+      },
       async (record) => {
         // Past --count: refuse the record so that a --group does not commit what was never shown.
         if (enough.signal.aborted) throw new CountReached();
@@ -126,7 +144,8 @@ Examples:
         if (!matchesFilters(decoded.envelope.value, options.filters)) return;
         shown++;
         if (decoded.validation && !decoded.validation.ok) invalid++;
-        await write(io.stdout, presenter.message(decoded));
+        if (options.group !== undefined) await write(io.stdout, presenter.message(decoded));
+        else if ((pending += presenter.message(decoded)).length >= FLUSH_AT) await flush();
         if (options.count !== undefined && shown >= options.count) enough.abort();
       },
     );
@@ -138,6 +157,7 @@ Examples:
       // Stopping by --count or Ctrl-C may surface as an abort error from the transport.
       if (!(error instanceof CountReached) && !signal.aborted) throw error;
     } finally {
+      await flush();
       await write(io.stdout, presenter.end());
     }
     log.notice(`${shown} message${shown === 1 ? '' : 's'}${invalid ? `, ${invalid} invalid` : ''}`);

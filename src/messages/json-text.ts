@@ -200,14 +200,26 @@ export function parseCanonical(text: string): { value: JsonValue; plain: unknown
   return undefined;
 }
 
+/**
+ * parseCanonical's answer for text known to be `form`'s writing of `plain`, a value JSON.parse made
+ * (a recorded line's value found in the line exactly as that writer writes it): reading that text
+ * again would give `plain` back and write the same text, so it is not read again.
+ */
+export function canonicalOfWritten(plain: object, form: 'compact' | 'python'): { value: JsonValue; plain: unknown } {
+  return { value: fromWritten(plain, form === 'compact' ? String : pythonNumberOf), plain };
+}
+
 /** A value JSON.parse made, as JSON values whose numbers have the text the writer that produced `text` gave them. */
 function fromWritten(value: unknown, numberText: (n: number) => string): JsonValue {
-  if (typeof value === 'number') return new JsonNumber(numberText(value));
+  if (typeof value !== 'object' || value === null)
+    return typeof value === 'number' ? new JsonNumber(numberText(value)) : (value as JsonValue);
   if (Array.isArray(value)) return value.map((item) => fromWritten(item, numberText));
-  if (value !== null && typeof value === 'object') {
-    return new JsonObject(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, fromWritten(v, numberText)] as const));
-  }
-  return value as JsonValue;
+  // A loop rather than entries().map(): this runs for every consumed message.
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  const entries = new Array<readonly [string, JsonValue]>(keys.length);
+  for (let i = 0; i < keys.length; i++) entries[i] = [keys[i], fromWritten(object[keys[i]], numberText)];
+  return new JsonObject(entries);
 }
 
 /** Parses JSON text as Python's json.loads does, keeping every number's text and every object's key order. */

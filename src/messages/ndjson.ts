@@ -10,7 +10,7 @@ import { UserError } from '../core/errors.js';
 import type { RawBytes } from './broker-records.js';
 import type { Envelope } from './envelope.js';
 import { MAX_JSON_DEPTH, nestingBeyond, tooDeepReason } from './json-depth.js';
-import { parseCanonical, parseJsonText, parseJsonTree, toPlain, valueOfNode, type JsonValue } from './json-text.js';
+import { canonicalOfWritten, parseJsonText, parseJsonTree, toPlain, valueOfNode, type JsonValue } from './json-text.js';
 import { pythonJson } from './wire-json.js';
 
 /** One line that is not a usable envelope; `line` counts from 1. */
@@ -215,13 +215,15 @@ function canonicalLineValue(text: string): { line: unknown; value?: LineValue } 
   if (!isObject(line)) return { line };
   const value = line.value;
   if (typeof value !== 'object' || value === null) return { line };
-  for (const form of [JSON.stringify(value), pythonJson(value)]) {
+  for (const writer of ['compact', 'python'] as const) {
+    const form = writer === 'compact' ? JSON.stringify(value) : pythonJson(value);
     const at = text.indexOf(`"value":${form}`);
     if (at <= 0 || (text[at - 1] !== ',' && text[at - 1] !== '{')) continue;
     const after = text[at + 8 + form.length];
     if (after !== ',' && after !== '}') continue;
-    const exact = parseCanonical(form);
-    if (exact) return { line, value: { body: form, tree: exact.value, value: exact.plain } };
+    // The line nests no deeper than MAX_JSON_DEPTH + 1 (lineValue), so its value no deeper than parseCanonical allows.
+    const exact = canonicalOfWritten(value, writer);
+    return { line, value: { body: form, tree: exact.value, value: exact.plain } };
   }
   return undefined;
 }

@@ -52,6 +52,19 @@ export function envelopeOfRecord(record: ConsumedRecord): Envelope {
 
 /** The catalogue type a topic carries, with or without a deployment prefix. */
 export function typeOfTopic(topic: string, deploymentName?: string): MessageType | undefined {
+  // Asked for every record consumed; a consumer reads few topics.
+  const key = `${deploymentName ?? ''}\u0000${topic}`;
+  let type = typeCache.get(key);
+  if (type === undefined) {
+    type = catalogueTypeOf(topic, deploymentName) ?? null;
+    if (typeCache.size < 10_000) typeCache.set(key, type);
+  }
+  return type ?? undefined;
+}
+
+const typeCache = new Map<string, MessageType | null>();
+
+function catalogueTypeOf(topic: string, deploymentName?: string): MessageType | undefined {
   const type = findMessageType(topic, deploymentName);
   // findMessageType also answers CLI names; a topic must match by topic name.
   if (type && (topic === type.baseTopic || topic.endsWith(`.${type.baseTopic}`))) return type;

@@ -153,11 +153,25 @@ export function carriesSecrets(value: unknown, depth = 0): boolean {
   );
 }
 
+/** What a secret in a body's text needs: a "password" key or a URL's '@', or an escape that could spell either. */
+const SECRET_TEXT = /password|@|\\/i;
+
+/**
+ * True when the value is its exact body's text or that text parsed (`tree` set: a consumed record,
+ * src/messages/records.ts) and the text holds none of SECRET_TEXT: no key of it can contain
+ * "password" and no string a URL's user info, so the walks over the value would find nothing.
+ * One scan of the text where they would walk every key and string of every message.
+ */
+function bodyShowsNoSecret(envelope: { value: unknown; body?: string | null; tree?: unknown }): boolean {
+  const { body } = envelope;
+  return typeof body === 'string' && (envelope.tree !== undefined || envelope.value === body) && !SECRET_TEXT.test(body);
+}
+
 /** The same envelope with secret fields and headers masked, for machine output without --show-secrets. */
 export function maskEnvelopeSecrets<
   T extends { key?: string | null; headers: Record<string, string>; value: unknown; body?: string | null; tree?: unknown },
 >(envelope: T): { masked: T; changed: boolean } {
-  const secretValue = carriesSecrets(envelope.value) || carriesCredentials(envelope.value);
+  const secretValue = !bodyShowsNoSecret(envelope) && (carriesSecrets(envelope.value) || carriesCredentials(envelope.value));
   const secretHeaders = Object.entries(envelope.headers).some(
     ([name, value]) => isSecretHeader(name) || hasCredentials(name) || hasCredentials(value),
   );

@@ -75,19 +75,18 @@ export function validateMessage(type: MessageType, value: unknown): ValidationRe
   if (errors.length) return { ok: false, errors };
   const wire = new JsonObject(checked);
   // Made when first read: `tail` only asks whether a body is valid.
+  // An accessor of the literal (own and enumerable, as a spread of the result needs): no property defined per message.
   let message: Message | undefined;
-  const result = { ok: true } as ValidationResult & { ok: true };
-  Object.defineProperty(result, 'message', {
-    enumerable: true,
-    get: () => {
+  return {
+    ok: true,
+    get message(): Message {
       if (!message) {
         message = toPlain(wire) as Message;
         Object.defineProperty(message, WIRE, { value: wire, enumerable: false });
       }
       return message;
     },
-  });
-  return result;
+  };
 }
 
 /** The body as Python's json.loads reads it, or the error upstream would raise (the reason names no content). */

@@ -10,7 +10,6 @@
  * - yaml: each of those items as its own YAML document (`---`), so a stream
  *   that never ends is still readable line by line.
  */
-import { stringify as toYaml } from 'yaml';
 import type { Logger } from '../core/logger.js';
 import { formatEnvelopeLine } from '../messages/ndjson.js';
 import { maskEnvelopeSecrets } from '../messages/secrets.js';
@@ -38,7 +37,9 @@ function where(decoded: DecodedMessage): string {
   return `${envelope.topic} ${envelope.partition ?? '?'}@${envelope.offset ?? '?'}`;
 }
 
-export function tailPresenter(options: TailPresentOptions): TailPresenter {
+/** The presenter of a format; yaml is loaded only for `-o yaml` (it was a tenth of a tail's start-up). */
+export async function tailPresenter(options: TailPresentOptions): Promise<TailPresenter> {
+  const toYaml = options.format === 'yaml' ? (await import('yaml')).stringify : undefined;
   let count = 0;
   let warnedSecrets = false;
   const masked = (decoded: DecodedMessage) => {
@@ -76,7 +77,7 @@ export function tailPresenter(options: TailPresentOptions): TailPresenter {
       return {
         begin: () => '',
         // YAML 1.1 quoting, as every YAML thoth prints: `on` and `yes` stay strings for PyYAML.
-        message: (decoded) => `---\n${toYaml(JSON.parse(item(decoded)), { version: '1.1' })}`,
+        message: (decoded) => `---\n${toYaml!(JSON.parse(item(decoded)), { version: '1.1' })}`,
         end: () => '',
       };
     case 'ndjson':

@@ -86,9 +86,15 @@ export interface ReplayPorts {
  */
 function problemsOf(decoded: DecodedMessage): string[] {
   const reasons = decoded.validation && !decoded.validation.ok ? decoded.validation.errors.map((e) => e.message) : [];
-  const masked = maskedSecretFields(decoded.envelope.value);
+  const masked = showsNoMask(decoded.envelope) ? [] : maskedSecretFields(decoded.envelope.value);
   if (masked.length > 0) reasons.push(maskedSecretReason(masked));
   return reasons;
+}
+
+/** A mask in the value needs `***` in its exact text (or an escape that could spell it): one scan of the text instead of a walk. */
+function showsNoMask(envelope: DecodedMessage['envelope']): boolean {
+  const { body } = envelope;
+  return typeof body === 'string' && envelope.tree !== undefined && !/\*\*\*|\\/.test(body);
 }
 
 /** When a record is due: sent-count over rate, or the recorded gap divided by the speed factor. */
@@ -170,12 +176,20 @@ export async function replayStreams(plan: ReplayPlan, ports: ReplayPorts): Promi
     summary.sent += items.length;
   };
 
-  // One batch is in flight while the next is read and checked; sends stay in order.
+  // One send is in flight while the next batch is read and checked; sends stay in order.
   let inFlight: Promise<void> = Promise.resolve();
+  /** Topics whose first record is in flight alone: their next records wait in the batch for its answer. */
+  const probing = new Set<string>();
   const flush = async () => {
     await inFlight;
-    if (batch.length === 0) return;
-    inFlight = send(batch.splice(0, batch.length));
+    // Lines queued while their topic's first record was in flight: reported one by one when the broker refused it.
+    const items = batch.splice(0, batch.length).filter((item) => {
+      const refusal = refusedTopics.get(item.record.topic);
+      if (refusal !== undefined) refuseLine(item, refusal);
+      return refusal === undefined;
+    });
+    if (items.length === 0) return;
+    inFlight = send(items);
     // Awaited by the next flush; this only keeps a failure from being reported as unhandled meanwhile.
     inFlight.catch(() => undefined);
   };
@@ -253,11 +267,13 @@ export async function replayStreams(plan: ReplayPlan, ports: ReplayPorts): Promi
           if (ports.signal.aborted) break outer;
         }
         queued++;
-        if (!knownTopics.has(topic)) {
+        if (!knownTopics.has(topic) && !probing.has(topic)) {
           // A topic not sent to yet goes alone first: a refusal of the topic is then this line's, and the others go on.
+          // Reading goes on meanwhile (the broker may be creating the topic); the lines read wait for its answer.
           await flush();
-          await inFlight;
-          await send([item]);
+          probing.add(topic);
+          inFlight = send([item]).finally(() => probing.delete(topic));
+          inFlight.catch(() => undefined);
           continue;
         }
         batch.push(item);

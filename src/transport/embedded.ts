@@ -341,24 +341,28 @@ export function consumeLog(
           if (batch.length > 0 && (await handleExactlyOnce(cursor, options.group, exactly, batch))) progressed = true;
           continue;
         }
-        for (const record of batch) {
-          if (signal.aborted || isPaused(cursor) || (options.exitAtEnd && record.offset >= cursor.stopAt)) break;
-          try {
-            await handler(record, context);
-          } catch (error) {
-            if (error instanceof RetryLater) {
-              // The cursor stays on the record: it is read again once the delay is over.
-              retryAt.set(partitionKey(cursor.topic, cursor.partition), Date.now() + error.delayMs);
-              break;
+        try {
+          for (const record of batch) {
+            if (signal.aborted || isPaused(cursor) || (options.exitAtEnd && record.offset >= cursor.stopAt)) break;
+            try {
+              await handler(record, context);
+            } catch (error) {
+              if (error instanceof RetryLater) {
+                // The cursor stays on the record: it is read again once the delay is over.
+                retryAt.set(partitionKey(cursor.topic, cursor.partition), Date.now() + error.delayMs);
+                break;
+              }
+              stopOnError.abort();
+              throw error;
             }
-            stopOnError.abort();
-            throw error;
+            cursor.position = record.offset + 1;
+            records++;
+            progressed = true;
+            // Fenced: another member took the partition while the handler ran; it carries on from the group's offset.
+            if (group !== null && !(await patiently('to commit an offset', () => group.commit(cursor, cursor.position)))) break;
           }
-          cursor.position = record.offset + 1;
-          records++;
-          progressed = true;
-          // Fenced: another member took the partition while the handler ran; it carries on from the group's offset.
-          if (group !== null && !(await patiently('to commit an offset', () => group.commit(cursor, cursor.position)))) break;
+        } finally {
+          if (batch.length > 0) await options.batchDone?.();
         }
       }
       if (options.exitAtEnd && allAtEnd) return;

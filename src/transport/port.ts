@@ -31,6 +31,13 @@ export interface ConsumeOptions {
   signal: AbortSignal;
   /** How many partitions are handled at once; order is kept within a partition. Default 1. */
   partitionsConcurrently?: number;
+  /**
+   * Called after the handler has resolved for the records of each batch the transport read (a
+   * fetch of one partition on Kafka, a read of the embedded log), before it reads on: a handler
+   * may keep what it writes and write it here, once per batch. On Kafka a group's offsets of the
+   * batch are committed after it (the embedded broker commits a group's record by record).
+   */
+  batchDone?: () => Promise<void>;
 }
 
 /** Given to the handler with each record. */

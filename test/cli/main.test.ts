@@ -41,7 +41,7 @@ function dispatchCoreLoaded(loaded: string[]): string[] {
   });
 }
 
-const HEAVY = ['kafkajs', '@kubernetes/client-node', '/ink/', 'better-sqlite3', '/react/'];
+const HEAVY = ['kafkajs', '/chunks/kafka.js', '@kubernetes/client-node', '/ink/', 'better-sqlite3', '/react/'];
 
 describe('thoth dispatch core', () => {
   it('lists every command with examples in --help, without loading any heavy client', () => {

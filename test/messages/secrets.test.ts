@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { messageType } from '../../src/messages/catalogue.js';
-import { MASK, maskSecrets } from '../../src/messages/secrets.js';
+import { envelopeOfRecord } from '../../src/messages/records.js';
+import { formatEnvelopeLine } from '../../src/messages/ndjson.js';
+import { MASK, maskEnvelopeSecrets, maskSecrets } from '../../src/messages/secrets.js';
 
 describe('maskSecrets', () => {
   test('every key containing "password" with a value is masked, at any depth, whatever its case', () => {
@@ -38,5 +40,43 @@ describe('maskSecrets', () => {
         .map((f) => f.name),
     );
     expect(secretFields).toEqual(['base_registry_password', 'output_registry_password', 'registry_password']);
+  });
+});
+
+describe('maskEnvelopeSecrets of a consumed record', () => {
+  const line = (value: string) => {
+    const envelope = envelopeOfRecord({
+      topic: 't.x',
+      partition: 0,
+      offset: 0,
+      timestamp: 1,
+      key: 'k',
+      headers: {},
+      value,
+      size: value.length,
+    });
+    const { masked, changed } = maskEnvelopeSecrets(envelope);
+    return { changed, value: JSON.parse(formatEnvelopeLine(masked)).value };
+  };
+
+  test('a body without secrets is printed byte for byte', () => {
+    const body = '{"b": 1.0, "a": "https://index.example/simple", "10": [9007199254740993]}';
+    const envelope = envelopeOfRecord({ topic: 't.x', partition: 0, offset: 0, timestamp: 1, key: 'k', headers: {}, value: body, size: 1 });
+    const { masked, changed } = maskEnvelopeSecrets(envelope);
+    expect(changed).toBe(false);
+    expect(formatEnvelopeLine(masked)).toContain(`"value":${body},`);
+  });
+
+  test('a password key, a URL with user info, and either spelled with escapes are masked', () => {
+    expect(line('{"registry_password": "s3cret"}')).toEqual({ changed: true, value: { registry_password: MASK } });
+    expect(line('{"url": "https://alice:pw@index.example/simple"}')).toEqual({
+      changed: true,
+      value: { url: `https://${MASK}@index.example/simple` },
+    });
+    expect(line('{"registry_pass\\u0077ord": "s3cret"}')).toEqual({ changed: true, value: { registry_password: MASK } });
+    expect(line('{"url": "https://alice:pw\\u0040index.example/simple"}')).toEqual({
+      changed: true,
+      value: { url: `https://${MASK}@index.example/simple` },
+    });
   });
 });

@@ -1,5 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dueTime } from '../../src/services/replay.js';
+import { PermanentError } from '../../src/core/errors.js';
+import { nullLogger } from '../../src/core/logger.js';
+import { noProgress } from '../../src/core/progress.js';
+import { dueTime, replayStreams } from '../../src/services/replay.js';
+import type { Broker, OutgoingRecord } from '../../src/transport/port.js';
 
 describe('pacing', () => {
   it('--speed keeps the recorded gaps divided by the factor; --rate spaces sends evenly', () => {
@@ -8,5 +15,65 @@ describe('pacing', () => {
     expect(dueTime({ kind: 'speed', factor: 1 }, start, 1, 59_000, 60_000)).toBe(start);
     expect(dueTime({ kind: 'rate', perSecond: 100 }, start, 50, 0, 0)).toBe(start + 500);
     expect(dueTime({ kind: 'asap' }, start, 50, 9, 0)).toBe(start);
+  });
+});
+
+describe('a topic the broker refuses', () => {
+  const solved = (topic: string, n: number) =>
+    JSON.stringify({
+      topic,
+      key: `k${n}`,
+      headers: {},
+      value: {
+        component_name: 'solver',
+        service_version: '0.1.0',
+        version: 'v1',
+        package_name: 'flask',
+        package_version: `1.${n}.0`,
+        index_url: 'https://index.example/simple',
+        solver: 'solver-rhel-8-py38',
+      },
+      timestamp: 1,
+    });
+
+  it('fails its own lines, each reported, read while its first line was in flight or after; the others are sent in order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'thoth-replay-'));
+    const file = join(dir, 'stream.ndjson');
+    const ok = 'ok.thoth.solver.solved-package';
+    const bad = 'forbidden.thoth.solver.solved-package';
+    writeFileSync(file, [solved(ok, 1), solved(bad, 2), solved(ok, 3), solved(bad, 4), solved(ok, 5)].join('\n') + '\n');
+    const sent: string[] = [];
+    const broker = {
+      send: async (records: OutgoingRecord[]) => {
+        // The broker answers later than the next lines are read.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (records.some((r) => r.topic === bad)) {
+          throw Object.assign(new PermanentError('TOPIC_AUTHORIZATION_FAILED', `not allowed to write to ${bad}`), { topicScoped: true });
+        }
+        sent.push(...records.map((r) => r.key ?? ''));
+        return records.map((r, offset) => ({ topic: r.topic, partition: 0, offset }));
+      },
+    } as unknown as Broker;
+    const warnings: string[] = [];
+    const log = { ...nullLogger, warn: (text: string) => void warnings.push(text) };
+    const summary = await replayStreams(
+      {
+        files: [file],
+        pace: { kind: 'asap' },
+        validateOnly: false,
+        strict: false,
+        includeInvalid: false,
+        keepTimestamps: true,
+        batchSize: 2000,
+      },
+      { broker: async () => broker, stdin: process.stdin, log, progress: noProgress, signal: new AbortController().signal, now: Date.now },
+    );
+    expect(sent).toEqual(['k1', 'k3', 'k5']);
+    expect(summary).toMatchObject({ sent: 3, refused: 2 });
+    expect(summary.failed).toBeUndefined();
+    expect(warnings).toEqual([
+      `${file}:2: not sent: not allowed to write to ${bad}`,
+      `${file}:4: not sent: not allowed to write to ${bad}`,
+    ]);
   });
 });

@@ -39,6 +39,21 @@ async function createdTopic(prefix: string, partitions = 1): Promise<string> {
 }
 
 describe('Kafka transport against a real broker', () => {
+  it("sends one call's records past the broker's 1 MiB per record batch, every one at its position", async () => {
+    const topic = await createdTopic('big-send');
+    const filler = 'x'.repeat(1_000);
+    const records = Array.from({ length: 2_000 }, (_, n) => ({
+      topic,
+      key: `k${n}`,
+      headers: {},
+      value: `{"n":${n},"filler":"${filler}"}`,
+    }));
+    const positions = await broker.send(records);
+    expect(positions.map((p) => p.offset)).toEqual(records.map((_, n) => n));
+    const read = await readAll({ topics: [topic] });
+    expect(read.map((r) => r.value)).toEqual(records.map((r) => r.value));
+  });
+
   it('sends body, key and headers exactly as kcat reads them back, with the positions kcat sees', async () => {
     const topic = await createdTopic('send', 3);
     const body = '{"component_name":"thoth","package_name":"requests","note":"żółw ✓"}';

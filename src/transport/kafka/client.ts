@@ -27,17 +27,53 @@ import { consumeFromKafka } from './consume.js';
 import { kafkaGroups } from './groups.js';
 import { BrokerRefusal, describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './errors.js';
 
-/** Fail fast on an unreachable broker: 5 connection attempts of at most 2 s with short backoff, about 12 s worst case. */
+/** Fail fast on an unreachable broker: 5 connection attempts of at most 2 s with short backoff, about 11.5 s worst case. */
 const CONNECTION_TIMEOUT_MS = 2_000;
-const RETRY = { retries: 4, initialRetryTime: 300, maxRetryTime: 2_000 } as const;
+/**
+ * First backoff 100 ms, librdkafka's retry.backoff.ms (kafkajs' own is 300 ms): the commonest retry
+ * is a topic the broker is still creating on the first send to it (LEADER_NOT_AVAILABLE for a few
+ * milliseconds), which held every replay to a new topic some 300 ms.
+ */
+const RETRY = { retries: 4, initialRetryTime: 100, maxRetryTime: 2_000 } as const;
 /**
  * Longest wait for the first connection. A server that accepts connections but never answers
  * (a wrong port, a hung broker) would hold it for kafkajs' whole request timeout (30 s) and then
  * pass as connected with no broker behind it; a broker that answers does so in milliseconds.
  */
 const CONNECT_DEADLINE_MS = 10_000;
-/** Records per produce request: kafkajs groups messages per partition with a copy per message, so huge calls cost quadratic time. */
-const SEND_CHUNK = 2_000;
+/**
+ * Records per produce request, at most. kafkajs from node_modules groups messages per partition
+ * with a copy per message, so huge calls cost quadratic time there; the build's copy appends
+ * (scripts/bundle.mjs).
+ */
+const SEND_CHUNK = 5_000;
+/**
+ * Bytes of keys, values and headers per produce request, at most: a partition's records of one
+ * request are one record batch, which the broker refuses whole above its message.max.bytes
+ * (1 MiB by default, the topic's max.message.bytes may be lower). Half of that, as librdkafka's
+ * batch.size (1,000,000) stays under it.
+ */
+const SEND_CHUNK_BYTES = 512 * 1024;
+
+/** [start, end) of each produce request's share of `messages`: SEND_CHUNK records and SEND_CHUNK_BYTES at most (one record at least). */
+export function sendChunks(messages: readonly Message[]): Array<[number, number]> {
+  const chunks: Array<[number, number]> = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const { key, value, headers } = messages[i];
+    let size = 24 + (key == null ? 0 : Buffer.byteLength(key)) + (value == null ? 0 : Buffer.byteLength(value));
+    for (const name in headers) size += Buffer.byteLength(name) + Buffer.byteLength(String(headers[name] ?? '')) + 4;
+    if (i > start && (i - start >= SEND_CHUNK || bytes + size > SEND_CHUNK_BYTES)) {
+      chunks.push([start, i]);
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  if (start < messages.length) chunks.push([start, messages.length]);
+  return chunks;
+}
 
 function kafkajsLogs(log: Logger) {
   const names: Record<number, string> = {
@@ -147,11 +183,16 @@ export async function openKafka(settings: KafkaSettings, log: Logger): Promise<B
   return new KafkaBroker(kafka, admin, settings, log);
 }
 
-/** Pins the partition the default partitioner chose onto the message, so the caller can match offsets to records. */
+/**
+ * Pins the partition the default partitioner chose onto the message, so the caller can match offsets
+ * to records. A topic of one partition is partition 0 whatever the key, which is what the default
+ * partitioner answers too, after hashing the key (murmur2, in JavaScript: a tenth of replay's work).
+ */
 function recordingPartitioner() {
   const choose = Partitioners.DefaultPartitioner();
   return (args: Parameters<typeof choose>[0]) => {
-    const partition = choose(args);
+    const given = args.message.partition;
+    const partition = given === undefined || given === null ? (args.partitionMetadata.length === 1 ? 0 : choose(args)) : given;
     args.message.partition = partition;
     return partition;
   };
@@ -221,9 +262,9 @@ class KafkaBroker implements Broker {
       throw describeKafkaFailure(this.settings, error, 'connecting the producer');
     }
     const positions: RecordPosition[] = [];
-    for (let start = 0; start < records.length; start += SEND_CHUNK) {
-      const chunk = records.slice(start, start + SEND_CHUNK);
-      const chunkMessages = messages.slice(start, start + SEND_CHUNK);
+    for (const [start, end] of sendChunks(messages)) {
+      const chunk = records.slice(start, end);
+      const chunkMessages = messages.slice(start, end);
       const byTopic = new Map<string, Message[]>();
       chunk.forEach((record, i) => {
         const list = byTopic.get(record.topic) ?? [];

@@ -10,7 +10,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, EachMessagePayload, Kafka, RetryOptions } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage, RetryOptions } from 'kafkajs';
 import { TransientError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { KafkaSettings } from '../../config/kafka.js';
@@ -283,20 +283,22 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       waiting.set(key, { topic, partition, timer });
     };
 
-    const eachMessage = async (payload: EachMessagePayload) => {
-      if (stopping.signal.aborted) return; // not handled, not committed: the next consumer gets it
-      const { topic, partition } = payload;
+    /** One record, as eachMessage would have it; false when the rest of its batch is not to be handled now. */
+    const handleOne = async (topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<boolean> => {
       const key = slot(topic, partition);
-      const offset = Number(payload.message.offset);
+      const offset = Number(message.offset);
       const end = plans.get(key)?.end;
-      if (options.exitAtEnd && end !== undefined && offset >= end) return finishPartition(topic, partition);
+      if (options.exitAtEnd && end !== undefined && offset >= end) {
+        finishPartition(topic, partition);
+        return false;
+      }
       active += 1;
       try {
-        await handler(toRecord(payload), { heartbeat: () => payload.heartbeat(), signal: stopping.signal, retriesLater: true });
+        await handler(toRecord({ topic, partition, message }), { heartbeat, signal: stopping.signal, retriesLater: true });
       } catch (error) {
-        if (error instanceof RetryLater) return retryLater(topic, partition, offset, error.delayMs);
-        settle({ error });
-        return;
+        if (error instanceof RetryLater) retryLater(topic, partition, offset, error.delayMs);
+        else settle({ error });
+        return false;
       } finally {
         active -= 1;
         if (active === 0) idle?.();
@@ -304,14 +306,62 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       records += 1;
       positions.set(key, offset + 1);
       if (plans.get(key)) plans.get(key)!.seek = options.group === undefined; // a group resumes from its commit after a rebalance
-      committer?.commit(topic, partition, offset + 1);
-      if (options.exitAtEnd && end !== undefined && offset + 1 >= end) finishPartition(topic, partition);
+      if (!options.batchDone) committer?.commit(topic, partition, offset + 1);
+      if (options.exitAtEnd && end !== undefined && offset + 1 >= end) {
+        finishPartition(topic, partition);
+        return false;
+      }
+      return true;
+    };
+
+    /**
+     * A fetched batch of one partition, its records one after another (kafkajs' eachMessage did the
+     * same with a heartbeat and a seek check around each record); then options.batchDone, and the
+     * offsets of the records handled are committed after it.
+     */
+    const eachBatch = async (payload: EachBatchPayload) => {
+      const { topic, partition } = payload.batch;
+      const heartbeat = () => payload.heartbeat();
+      let handled: string | undefined;
+      let beat = Date.now();
+      try {
+        for (const message of payload.batch.messages) {
+          // Not handled, not committed: the next consumer gets it. A partition paused meanwhile stops here.
+          if (stopping.signal.aborted || !payload.isRunning() || payload.isStale() || isHalted(topic, partition)) break;
+          if (!(await handleOne(topic, partition, message, heartbeat))) break;
+          handled = message.offset;
+          // The group's heartbeat between records, as kafkajs gives it (at most once a second here: it costs).
+          if (Date.now() - beat >= 1_000) {
+            beat = Date.now();
+            await heartbeat();
+          }
+        }
+      } finally {
+        if (options.batchDone) {
+          try {
+            await options.batchDone();
+          } catch (error) {
+            settle({ error });
+            handled = undefined;
+          }
+        }
+      }
+      if (handled === undefined) return;
+      payload.resolveOffset(handled);
+      if (options.batchDone) committer?.commit(topic, partition, Number(handled) + 1);
+      await heartbeat();
     };
 
     try {
       await c.connect();
       await c.subscribe({ topics, fromBeginning: options.start.from !== 'latest' });
-      await c.run({ autoCommit: false, partitionsConsumedConcurrently: Math.max(1, options.partitionsConcurrently ?? 1), eachMessage });
+      await c.run({
+        autoCommit: false,
+        // Offsets are resolved here, record by record handled: a batch left early (a retry, the end) is read on from there.
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: Math.max(1, options.partitionsConcurrently ?? 1),
+        eachBatch,
+      });
     } catch (error) {
       await c.disconnect().catch(() => {});
       if (options.group === undefined) await deleteThrowawayGroup(h, groupId);
