@@ -62,6 +62,29 @@ const commanderSpawnsLazily = {
     });
   },
 };
+/**
+ * chalk works out, when it loads, how many colours its default instances (`chalk`, `chalkStderr`)
+ * may use: it asks node:tty, which loads Node's net and stream modules, on every command that
+ * prints a table. thoth never uses those instances: every Chalk of thoth's is made with its level
+ * (`new Chalk({ level })`; eslint refuses the others). In the bundle they have no colours, and
+ * node:tty is not loaded. (ink, left in node_modules, loads chalk from there, as it is.)
+ */
+const chalkDetectsNothing = {
+  name: 'chalk-detects-nothing',
+  setup(on) {
+    on.onLoad({ filter: /[\\/]chalk[\\/]source[\\/]vendor[\\/]supports-color[\\/]index\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      const eager =
+        /\nconst supportsColor = \{\n\tstdout: createSupportsColor\(\{isTTY: tty\.isatty\(1\)\}\),\n\tstderr: createSupportsColor\(\{isTTY: tty\.isatty\(2\)\}\),\n\};\n/;
+      const ttyImport = "import tty from 'node:tty';";
+      if (!eager.test(source) || !source.includes(ttyImport)) throw new Error(`${path}: not the detection to leave out (a new chalk?)`);
+      const contents = source
+        .replace(ttyImport, "const tty = { isatty: (fd) => require('node:tty').isatty(fd) };")
+        .replace(eager, '\nconst supportsColor = { stdout: false, stderr: false };\n');
+      return { contents, loader: 'js' };
+    });
+  },
+};
 // Earlier builds' chunks (ES module chunks, named by a hash of their content, before) would pile up.
 rmSync(join(BIN, 'chunks'), { recursive: true, force: true });
 mkdirSync(BIN, { recursive: true });
@@ -85,7 +108,7 @@ const common = {
   keepNames: true,
   sourcemap: true,
   legalComments: 'none',
-  plugins: [commanderSpawnsLazily],
+  plugins: [commanderSpawnsLazily, chalkDetectsNothing],
   logLevel: 'warning',
 };
 // Everything but the entry, in one file: what a command imports lazily (each subcommand, the store,
@@ -99,7 +122,9 @@ await build({
   ...common,
   entryPoints: { run: 'src/cli/run.ts' },
   outdir: 'dist/bin/chunks',
-  banner: { js: `${common.banner.js}\nconst __tImp = typeof importModule === 'function' ? importModule : (specifier) => import(specifier);` },
+  banner: {
+    js: `${common.banner.js}\nconst __tImp = typeof importModule === 'function' ? importModule : (specifier) => import(specifier);`,
+  },
 });
 const bundled = readFileSync(RUN, 'utf8');
 const banner = bundled.indexOf('const __tImp');

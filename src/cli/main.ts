@@ -84,10 +84,11 @@ function handOnOutput(program: RootProgram, commandName: () => string): void {
 
 export async function main(argv: string[], init: MainInit = {}): Promise<number> {
   const env = init.env ?? process.env;
-  const io = init.io ?? processIo();
+  const args = argv.slice(2);
+  const wanted = invokedCommandName(args);
+  const io = init.io ?? processIo({ directStdout: COMMANDS.find((c) => c.name === wanted)?.printsOnce === true });
   const signal = init.signal ?? new AbortController().signal;
   const clock = init.clock ?? systemClock;
-  const args = argv.slice(2);
   // Extended with the secrets a context of the configuration file supplies, once the settings are read.
   let secrets = secretValues(env);
   // Errors often echo what was typed or read: control characters are shown as escapes (`\x1b`).
@@ -102,7 +103,6 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
     io.stdout.write(candidates.map((c) => `${c}\n`).join(''));
     return EXIT.ok;
   }
-  const wanted = invokedCommandName(args);
   const topic = args[args.indexOf('help') + 1];
   if (args.includes('help') && wanted === topic && Object.hasOwn(HELP_TOPICS, topic)) {
     io.stdout.write(HELP_TOPICS[topic].text);
