@@ -7,6 +7,7 @@
 import { CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Outcome, ParseContext } from '../commands/command.js';
 import type { CommandContext } from '../commands/context.js';
+import { invokedCommandName } from './command-line.js';
 import { COMMANDS } from './command-table.js';
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -29,36 +30,6 @@ export interface MainInit {
   /** Aborted by the caller (bin/thoth.ts wires SIGINT/SIGTERM to it). */
   signal?: AbortSignal;
   clock?: Clock;
-}
-
-const GLOBAL_OPTIONS_WITH_VALUES = new Set([
-  '-o',
-  '--output',
-  '-b',
-  '--broker',
-  '-X',
-  '--kafka-option',
-  '-z',
-  '--compression',
-  '--db',
-  '--deployment-name',
-  '--thoth-context',
-]);
-
-/** The subcommand named on the command line, skipping global options and their values. */
-function invokedCommandName(args: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') return undefined;
-    if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) {
-      i++;
-      continue;
-    }
-    if (arg.startsWith('-')) continue;
-    if (arg === 'help') return args[i + 1];
-    return arg;
-  }
-  return undefined;
 }
 
 function forEachCommand(command: CommandUnknownOpts, visit: (command: CommandUnknownOpts) => void): void {

@@ -70,7 +70,7 @@ describe('stdout written straight to its file descriptor', () => {
     const fd = fileFd();
     const { target, written } = fakeProcess();
     let calls = 0;
-    const write = ((_fd: number, buffer: Uint8Array) => {
+    const write = ((_fd: number, _buffer: Uint8Array) => {
       if (++calls === 1) return 3;
       throw Object.assign(new Error('write EAGAIN'), { code: 'EAGAIN' });
     }) as never;
