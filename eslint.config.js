@@ -28,11 +28,19 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: ['ink', '@kubernetes/client-node'].map((name) => ({
-            name,
-            allowTypeImports: true,
-            message: `${name} is an ES module only and thoth's build is CommonJS: import() it where it is used (src/ui/ink.ts, src/kube/client.ts).`,
-          })),
+          paths: [
+            ...['ink', '@kubernetes/client-node'].map((name) => ({
+              name,
+              allowTypeImports: true,
+              message: `${name} is an ES module only and thoth's build is CommonJS: import() it where it is used (src/ui/ink.ts, src/kube/client.ts).`,
+            })),
+            {
+              name: 'chalk',
+              importNames: ['default', 'chalkStderr', 'supportsColor', 'supportsColorStderr'],
+              message:
+                "make a Chalk with its level (new Chalk({ level })): chalk's own detection is left out of the build (scripts/bundle.mjs).",
+            },
+          ],
         },
       ],
     },

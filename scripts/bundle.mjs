@@ -8,6 +8,8 @@
  * - dist/bin/chunks/run.js: the rest of thoth, commander, chalk, the PEP 440 parser, jsonc-parser
  *   and better-sqlite3's JavaScript, in one file. What a command imports lazily (each subcommand,
  *   the store, the settings) is still run only when it is first imported.
+ * - dist/bin/chunks/run-query.js: the same for `thoth query` alone (OWN_BUNDLE below), required
+ *   instead of run.js when the command line names `query`.
  *
  * Why: start-up is spent loading and compiling modules (BENCHMARKS.md, Start-up). Node 20's ES
  * module loader reads each file through its thread pool: `thoth query stats` took 34 chunks and 16
@@ -66,6 +68,29 @@ const commanderSpawnsLazily = {
     });
   },
 };
+/**
+ * chalk works out, when it loads, how many colours its default instances (`chalk`, `chalkStderr`)
+ * may use: it asks node:tty, which loads Node's net and stream modules, on every command that
+ * prints a table. thoth never uses those instances: every Chalk of thoth's is made with its level
+ * (`new Chalk({ level })`; eslint refuses the others). In the bundle they have no colours, and
+ * node:tty is not loaded. (ink, left in node_modules, loads chalk from there, as it is.)
+ */
+const chalkDetectsNothing = {
+  name: 'chalk-detects-nothing',
+  setup(on) {
+    on.onLoad({ filter: /[\\/]chalk[\\/]source[\\/]vendor[\\/]supports-color[\\/]index\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      const eager =
+        /\nconst supportsColor = \{\n\tstdout: createSupportsColor\(\{isTTY: tty\.isatty\(1\)\}\),\n\tstderr: createSupportsColor\(\{isTTY: tty\.isatty\(2\)\}\),\n\};\n/;
+      const ttyImport = "import tty from 'node:tty';";
+      if (!eager.test(source) || !source.includes(ttyImport)) throw new Error(`${path}: not the detection to leave out (a new chalk?)`);
+      const contents = source
+        .replace(ttyImport, "const tty = { isatty: (fd) => require('node:tty').isatty(fd) };")
+        .replace(eager, '\nconst supportsColor = { stdout: false, stderr: false };\n');
+      return { contents, loader: 'js' };
+    });
+  },
+};
 // Earlier builds' chunks (ES module chunks, named by a hash of their content, before) would pile up.
 rmSync(join(BIN, 'chunks'), { recursive: true, force: true });
 mkdirSync(BIN, { recursive: true });
@@ -89,7 +114,7 @@ const common = {
   keepNames: true,
   sourcemap: true,
   legalComments: 'none',
-  plugins: [commanderSpawnsLazily],
+  plugins: [commanderSpawnsLazily, chalkDetectsNothing],
   logLevel: 'warning',
 };
 // kafkajs (some 90 CommonJS files: resolving, reading and compiling them was a tenth of a `thoth tail`
@@ -230,36 +255,71 @@ module.exports = requireBundled(require('node:path').join(__dirname, 'kafka.js')
 // rest. Its import() of the ES modules of node_modules (ink, the Kubernetes client, ...) goes
 // through `importModule` where the entry gives it one (src/cli/startup.ts, requireBundled: code it
 // compiles cannot import() itself), else through import(): `import(` becomes `__tImp(`, of the same
-// length, so that the source map still holds.
-const RUN = join(BIN, 'chunks', 'run.js');
-await build({
-  ...common,
-  entryPoints: { run: 'src/cli/run.ts' },
-  outdir: 'dist/bin/chunks',
-  external: external.filter((name) => !KAFKA_BUNDLED.includes(name)),
-  plugins: [...common.plugins, kafkaChunk],
-  banner: { js: `${common.banner.js}\nconst __tImp = typeof importModule === 'function' ? importModule : (specifier) => import(specifier);` },
-});
-const bundled = readFileSync(RUN, 'utf8');
-const banner = bundled.indexOf('const __tImp');
-const body = bundled.indexOf('\n', banner) + 1;
-let imports = 0;
-const rewritten = bundled.slice(body).replace(/\bimport\(("[^"]+")\)/g, (_, specifier) => {
-  if (!external.includes(JSON.parse(specifier).replace(/^(@[^/]+\/[^/]+|[^@/][^/]*).*$/, '$1'))) {
-    throw new Error(`bundle: chunks/run.js imports ${specifier}, which is not a package left in node_modules`);
-  }
-  imports++;
-  return `__tImp(${specifier})`;
-})
-  // requireBundled's own import(specifier), bundled in for the kafka chunk, goes through the entry's too.
-  .replace(/\bimport\((\w+)\)/g, (_, name) => `__tImp(${name})`);
-if (imports === 0 || /\bimport\(/.test(rewritten)) throw new Error('bundle: chunks/run.js has an import() that is not of a package name');
-writeFileSync(RUN, bundled.slice(0, body) + rewritten);
-// What names the bundle's content in the name of its cached code (requireBundled).
-const key = createHash('sha256').update(readFileSync(RUN)).digest('hex').slice(0, 16);
+// length, so that the source map still holds. kafkajs and kafkajs-snappy come from the kafka chunk.
+// Returns what names the bundle's content in the name of its cached code (requireBundled).
+async function bundleRun(name, plugins = []) {
+  const file = join(BIN, 'chunks', `${name}.js`);
+  await build({
+    ...common,
+    entryPoints: { [name]: 'src/cli/run.ts' },
+    outdir: 'dist/bin/chunks',
+    external: external.filter((dependency) => !KAFKA_BUNDLED.includes(dependency)),
+    plugins: [...common.plugins, kafkaChunk, ...plugins],
+    banner: {
+      js: `${common.banner.js}\nconst __tImp = typeof importModule === 'function' ? importModule : (specifier) => import(specifier);`,
+    },
+  });
+  const bundled = readFileSync(file, 'utf8');
+  const banner = bundled.indexOf('const __tImp');
+  const body = bundled.indexOf('\n', banner) + 1;
+  const rewritten = bundled
+    .slice(body)
+    .replace(/\bimport\(("[^"]+")\)/g, (_, specifier) => {
+      if (!external.includes(JSON.parse(specifier).replace(/^(@[^/]+\/[^/]+|[^@/][^/]*).*$/, '$1'))) {
+        throw new Error(`bundle: chunks/${name}.js imports ${specifier}, which is not a package left in node_modules`);
+      }
+      return `__tImp(${specifier})`;
+    })
+    // requireBundled's own import(specifier), bundled in for the kafka chunk, goes through the entry's too.
+    .replace(/\bimport\((\w+)\)/g, (_, variable) => `__tImp(${variable})`);
+  if (/\bimport\(/.test(rewritten)) throw new Error(`bundle: chunks/${name}.js has an import() that is not of a package name`);
+  writeFileSync(file, bundled.slice(0, body) + rewritten);
+  return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+}
 
-// The entry: --version and --help alone, else the rest, chunks/run.js, required by requireBundled.
+/**
+ * Commands with a bundle of their own, and the modules of thoth's that their code imports lazily:
+ * chunks/run.js holds every command (and kafkajs' adapter, the Kubernetes client's, ...), more than
+ * half of it code `thoth query` never runs but would read and take from the cache of compiled code
+ * on every start (BENCHMARKS.md, Start-up). Every other import() of src/ (another command, the
+ * broker, the cluster) is, in such a bundle, a module that fails at once: none of the command's
+ * code reaches one (test/cli/bundles.test.ts runs each of its subcommands from the bundle).
+ */
+const OWN_BUNDLE = {
+  query: ['../commands/query.js', '../config/settings.js', '../store/index.js'],
+};
+const onlyWhatItImports = (command, kept) => ({
+  name: 'only-what-it-imports',
+  setup(on) {
+    on.onResolve({ filter: /^\./ }, ({ kind, path }) =>
+      kind === 'dynamic-import' && !kept.includes(path) ? { path, namespace: 'left-out' } : undefined,
+    );
+    on.onLoad({ filter: /.*/, namespace: 'left-out' }, ({ path }) => ({
+      contents: `throw new Error(${JSON.stringify(`thoth: ${path} is not in the bundle of \`thoth ${command}\` (scripts/bundle.mjs, OWN_BUNDLE)`)});`,
+      loader: 'js',
+    }));
+  },
+});
+const bundles = { '': { file: 'run.js', key: await bundleRun('run') } };
+for (const [command, kept] of Object.entries(OWN_BUNDLE)) {
+  bundles[command] = { file: `run-${command}.js`, key: await bundleRun(`run-${command}`, [onlyWhatItImports(command, kept)]) };
+}
+
+// The entry: --version and --help alone, else the rest: the bundle of the command the command line
+// names (src/cli/command-line.ts, as the dispatch core reads it), else chunks/run.js, required by
+// requireBundled.
 const STARTUP = join(REPO, 'src', 'cli', 'startup.ts');
+const COMMAND_LINE = join(REPO, 'src', 'cli', 'command-line.ts');
 await build({
   ...common,
   entryPoints: { thoth: 'bin/thoth.ts' },
@@ -272,7 +332,11 @@ await build({
         on.onResolve({ filter: /\/cli\/run\.js$/ }, () => ({ path: 'run-chunk', namespace: 'run-chunk' }));
         on.onLoad({ filter: /.*/, namespace: 'run-chunk' }, () => ({
           contents: `const { requireBundled } = require(${JSON.stringify(STARTUP)});
-module.exports = requireBundled(require('node:path').join(__dirname, 'chunks', 'run.js'), ${JSON.stringify(key)}, process.env);`,
+const { invokedCommandName } = require(${JSON.stringify(COMMAND_LINE)});
+const bundles = ${JSON.stringify(bundles)};
+const named = invokedCommandName(process.argv.slice(2));
+const { file, key } = bundles[named !== '' && Object.hasOwn(bundles, named) ? named : ''];
+module.exports = requireBundled(require('node:path').join(__dirname, 'chunks', file), key, process.env);`,
           loader: 'js',
           resolveDir: REPO,
         }));

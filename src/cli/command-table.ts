@@ -8,6 +8,11 @@ export interface CommandEntry {
   name: string;
   summary: string;
   load: () => Promise<RunnableCommand>;
+  /**
+   * Prints its answer once, when it is done (no stream of lines, no terminal UI): its stdout, when a
+   * pipe or a file, is written straight to the file descriptor (process-io.ts, directStdout).
+   */
+  printsOnce?: boolean;
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
@@ -40,6 +45,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'query',
     summary: 'Ask the local knowledge cache what is known',
     load: async () => runnable((await import('../commands/query.js')).queryCommand),
+    printsOnce: true,
   },
   {
     name: 'cache',
@@ -75,15 +81,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'config',
     summary: 'Named contexts (brokers, deployment, indexes, cluster) and the settings in effect',
     load: async () => runnable((await import('../commands/config.js')).configCommand),
+    printsOnce: true,
   },
   {
     name: 'completion',
     summary: 'Print a shell completion script (bash, zsh, fish)',
     load: async () => runnable((await import('../commands/completion.js')).completionCommand),
+    printsOnce: true,
   },
   {
     name: 'schema',
     summary: 'Print the JSON Schema of a message type',
     load: async () => runnable((await import('../commands/schema.js')).schemaCommand),
+    printsOnce: true,
   },
 ];

@@ -7,6 +7,7 @@
 import { CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Outcome, ParseContext } from '../commands/command.js';
 import type { CommandContext } from '../commands/context.js';
+import { invokedCommandName } from './command-line.js';
 import { COMMANDS } from './command-table.js';
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -29,36 +30,6 @@ export interface MainInit {
   /** Aborted by the caller (bin/thoth.ts wires SIGINT/SIGTERM to it). */
   signal?: AbortSignal;
   clock?: Clock;
-}
-
-const GLOBAL_OPTIONS_WITH_VALUES = new Set([
-  '-o',
-  '--output',
-  '-b',
-  '--broker',
-  '-X',
-  '--kafka-option',
-  '-z',
-  '--compression',
-  '--db',
-  '--deployment-name',
-  '--thoth-context',
-]);
-
-/** The subcommand named on the command line, skipping global options and their values. */
-function invokedCommandName(args: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') return undefined;
-    if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) {
-      i++;
-      continue;
-    }
-    if (arg.startsWith('-')) continue;
-    if (arg === 'help') return args[i + 1];
-    return arg;
-  }
-  return undefined;
 }
 
 function forEachCommand(command: CommandUnknownOpts, visit: (command: CommandUnknownOpts) => void): void {
@@ -84,10 +55,11 @@ function handOnOutput(program: RootProgram, commandName: () => string): void {
 
 export async function main(argv: string[], init: MainInit = {}): Promise<number> {
   const env = init.env ?? process.env;
-  const io = init.io ?? processIo();
+  const args = argv.slice(2);
+  const wanted = invokedCommandName(args);
+  const io = init.io ?? processIo({ directStdout: COMMANDS.find((c) => c.name === wanted)?.printsOnce === true });
   const signal = init.signal ?? new AbortController().signal;
   const clock = init.clock ?? systemClock;
-  const args = argv.slice(2);
   // Extended with the secrets a context of the configuration file supplies, once the settings are read.
   let secrets = secretValues(env);
   // Errors often echo what was typed or read: control characters are shown as escapes (`\x1b`).
@@ -102,7 +74,6 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
     io.stdout.write(candidates.map((c) => `${c}\n`).join(''));
     return EXIT.ok;
   }
-  const wanted = invokedCommandName(args);
   const topic = args[args.indexOf('help') + 1];
   if (args.includes('help') && wanted === topic && Object.hasOwn(HELP_TOPICS, topic)) {
     io.stdout.write(HELP_TOPICS[topic].text);

@@ -20,15 +20,48 @@ export function installSignalHandlers(target: NodeJS.Process = process): { signa
 /**
  * A reader that stops early (`thoth tail … | head`) closes the pipe: that is
  * the reader's choice, not a failure, so stop quietly instead of crashing on
- * EPIPE. Other stream errors stay unhandled bugs.
+ * EPIPE. Other stream errors stay unhandled bugs. The handler is put on
+ * stdout and stderr when they are first used: Node creates them then
+ * (loading its stream modules), and a command that prints nothing on one of
+ * them does not pay for it.
  */
 export function exitQuietlyOnClosedPipe(target: NodeJS.Process = process): void {
-  for (const stream of [target.stdout, target.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') throw error;
-      target.exit(typeof target.exitCode === 'number' ? target.exitCode : 0);
-    });
+  for (const name of ['stdout', 'stderr'] as const) {
+    whenCreated(target, name, (stream) =>
+      stream.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+        exitOnClosedPipe(target);
+      }),
+    );
   }
+}
+
+/** Ends the process as a closed pipe does: with the exit code the command has set, else 0. */
+export function exitOnClosedPipe(target: NodeJS.Process = process): void {
+  target.exit(typeof target.exitCode === 'number' ? target.exitCode : 0);
+}
+
+/**
+ * Calls `use` with target[name] once Node has created it, at its first use; at once when it is not
+ * a getter Node has left to be replaced.
+ */
+function whenCreated(target: NodeJS.Process, name: 'stdout' | 'stderr', use: (stream: NodeJS.WriteStream) => void): void {
+  const descriptor = Object.getOwnPropertyDescriptor(target, name);
+  if (!descriptor?.get || !descriptor.configurable) {
+    use(target[name]);
+    return;
+  }
+  Object.defineProperty(target, name, {
+    configurable: true,
+    enumerable: descriptor.enumerable,
+    get() {
+      // Node's own getter again: it keeps the stream it made.
+      Object.defineProperty(target, name, descriptor);
+      const stream = target[name];
+      use(stream);
+      return stream;
+    },
+  });
 }
 
 /**

@@ -21,8 +21,6 @@
  * leaves nothing open for long: the coordinator aborts it.
  */
 import { randomUUID } from 'node:crypto';
-import { connect as connectTcp, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
 import type { KafkaSettings } from '../../config/kafka.js';
 import type { BrokerClockOptions, BrokerClockReading } from '../port.js';
 import { saslLogin } from './sasl.js';
@@ -35,19 +33,18 @@ import {
   endTxnRequest,
   errorName,
   findCoordinatorRequest,
-  frame,
   initProducerIdRequest,
   parseApiVersionRanges,
   parseDescribeTransactions,
   parseErrorOnly,
   parseFindCoordinator,
-  parseFrame,
   parseInitProducerId,
   parseSaslAuthenticate,
   parseSaslHandshake,
   saslAuthenticateRequest,
   saslHandshakeRequest,
 } from './wire.js';
+import { WireConnection, apiTitle, type ApiName } from './wire-connection.js';
 
 /** The coordinator aborts a transaction of ours left open after this long (a doctor killed mid-way). */
 const TRANSACTION_TIMEOUT_MS = 10_000;
@@ -61,112 +58,6 @@ const RETRIABLE: ReadonlySet<number> = new Set([
   ERROR.concurrentTransactions,
 ]);
 const TRANSACTION_COORDINATOR = 1;
-
-type ApiName = keyof typeof API;
-
-/** One plain or TLS connection to one broker, speaking the requests of wire.ts in order. */
-class WireConnection {
-  private received = Buffer.alloc(0);
-  private nextId = 1;
-  private readonly waiting = new Map<number, { flexible: boolean; resolve: (body: Buffer) => void; reject: (e: Error) => void }>();
-  private closedBecause: Error | undefined;
-
-  private constructor(
-    readonly address: string,
-    private readonly socket: Socket,
-    private readonly clientId: string,
-  ) {
-    socket.on('data', (chunk: Buffer) => this.take(chunk));
-    socket.on('error', (error) => this.fail(error));
-    socket.on('close', () => this.fail(new Error(`${address} closed the connection`)));
-  }
-
-  static open(address: string, settings: KafkaSettings, timeoutMs: number): Promise<WireConnection> {
-    const colon = address.lastIndexOf(':');
-    const host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-    const port = Number(address.slice(colon + 1));
-    const tls = settings.ssl;
-    return new Promise((resolve, reject) => {
-      const socket: Socket =
-        tls === undefined
-          ? connectTcp({ host, port })
-          : connectTls({ host, port, servername: /^[\d.:]+$/.test(host) ? undefined : host, ...(tls === true ? {} : tls) });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`${address} did not accept a connection within ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new WireConnection(address, socket, settings.clientId));
-      });
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(error);
-      });
-    });
-  }
-
-  /** Sends one request and resolves its answer's body; rejects after `timeoutMs` (the connection stays open). */
-  request(api: ApiName, body: Buffer, timeoutMs: number): Promise<Buffer> {
-    if (this.closedBecause) return Promise.reject(this.closedBecause);
-    const { version, flexible } = VERSION[api];
-    const id = this.nextId++;
-    return new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(
-        () => {
-          this.waiting.delete(id);
-          reject(new Error(`${this.address} did not answer ${apiTitle(api)} within ${Math.max(0, Math.round(timeoutMs))} ms`));
-        },
-        Math.max(0, timeoutMs),
-      );
-      this.waiting.set(id, {
-        flexible,
-        resolve: (answer) => {
-          clearTimeout(timer);
-          resolve(answer);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      this.socket.write(frame(API[api], version, flexible, id, this.clientId, body));
-    });
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-
-  private take(chunk: Buffer): void {
-    this.received = Buffer.concat([this.received, chunk]);
-    while (this.received.length >= 4 && this.received.length >= 4 + this.received.readInt32BE(0)) {
-      const size = this.received.readInt32BE(0);
-      const answer = this.received.subarray(4, 4 + size);
-      this.received = this.received.subarray(4 + size);
-      const id = answer.readInt32BE(0);
-      const waiter = this.waiting.get(id);
-      // An answer nobody waits for any more (its request timed out) is dropped.
-      if (!waiter) continue;
-      this.waiting.delete(id);
-      try {
-        waiter.resolve(parseFrame(answer, waiter.flexible).body);
-      } catch (error) {
-        waiter.reject(error as Error);
-      }
-    }
-  }
-
-  private fail(error: Error): void {
-    this.closedBecause ??= error;
-    for (const waiter of this.waiting.values()) waiter.reject(error);
-    this.waiting.clear();
-  }
-}
-
-const apiTitle = (api: ApiName) => api.charAt(0).toUpperCase() + api.slice(1);
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -6,22 +6,20 @@
  * scripts/kafka-releases.mjs) names the release, as `kafka-broker-api-versions`
  * shows the raw numbers.
  *
- * The answer is asked for on a connection of our own: ApiVersions is the one
- * request a broker answers before SASL authentication, so it needs no
- * credentials, only the TLS settings of the listener.
+ * The answer is asked for on a connection of our own (wire-connection.ts, as
+ * the doctor's broker clock): ApiVersions is the one request a broker answers
+ * before SASL authentication, so it needs no credentials, only the TLS
+ * settings of the listener.
  */
-import { connect as connectTcp, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
 import type { KafkaSettings } from '../../config/kafka.js';
 import { KAFKA_RELEASES } from './releases.js';
+import { parseApiVersionRanges } from './wire.js';
+import { WireConnection } from './wire-connection.js';
 
 /** API key -> highest version the broker offers. */
 export type ApiMaxVersions = ReadonlyMap<number, number>;
 
 type ReleaseRow = (typeof KAFKA_RELEASES)[number];
-
-const API_VERSIONS_KEY = 18;
-const CORRELATION_ID = 1;
 
 /** Does the broker offer at least what this release's brokers offer (APIs the broker lacks are unstable ones left off)? */
 function offersAll(broker: ApiMaxVersions, row: ReleaseRow): boolean {
@@ -50,32 +48,6 @@ export function releaseOf(broker: ApiMaxVersions, releases: readonly ReleaseRow[
   return offersMore(broker, newest) ? `${base} or a build past it` : base;
 }
 
-/** An ApiVersions v0 request: header (key, version, correlation id, client id) and no body. */
-export function apiVersionsRequest(clientId: string): Buffer {
-  const id = Buffer.from(clientId, 'utf8');
-  const frame = Buffer.alloc(4 + 2 + 2 + 4 + 2 + id.length);
-  let at = frame.writeInt32BE(frame.length - 4, 0);
-  at = frame.writeInt16BE(API_VERSIONS_KEY, at);
-  at = frame.writeInt16BE(0, at);
-  at = frame.writeInt32BE(CORRELATION_ID, at);
-  at = frame.writeInt16BE(id.length, at);
-  id.copy(frame, at);
-  return frame;
-}
-
-/** Reads an ApiVersions v0 response (without its size prefix); an error code or a short frame throws. */
-export function parseApiVersions(response: Buffer): Map<number, number> {
-  if (response.length < 10) throw new Error('the ApiVersions answer is cut short');
-  if (response.readInt32BE(0) !== CORRELATION_ID) throw new Error('the ApiVersions answer is for another request');
-  const error = response.readInt16BE(4);
-  if (error !== 0) throw new Error(`the broker answered ApiVersions with error code ${error}`);
-  const count = response.readInt32BE(6);
-  if (count < 0 || response.length < 10 + count * 6) throw new Error('the ApiVersions answer is cut short');
-  const max = new Map<number, number>();
-  for (let i = 0, at = 10; i < count; i++, at += 6) max.set(response.readInt16BE(at), response.readInt16BE(at + 4));
-  return max;
-}
-
 /** Asks one of the bootstrap brokers for its API versions (the first that answers within the timeout). */
 export async function brokerApiVersions(settings: KafkaSettings, timeoutMs = 5_000): Promise<Map<number, number>> {
   let last: unknown;
@@ -89,37 +61,14 @@ export async function brokerApiVersions(settings: KafkaSettings, timeoutMs = 5_0
   throw last instanceof Error ? last : new Error('no bootstrap broker answered ApiVersions');
 }
 
-function askOne(address: string, settings: KafkaSettings, timeoutMs: number): Promise<Map<number, number>> {
-  const colon = address.lastIndexOf(':');
-  const host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-  const port = Number(address.slice(colon + 1));
-  return new Promise((resolve, reject) => {
-    const tls = settings.ssl;
-    const socket: Socket =
-      tls === undefined
-        ? connectTcp({ host, port })
-        : connectTls({ host, port, servername: /^[\d.:]+$/.test(host) ? undefined : host, ...(tls === true ? {} : tls) });
-    let received = Buffer.alloc(0);
-    const done = (error: Error | undefined, max?: Map<number, number>) => {
-      clearTimeout(timer);
-      socket.destroy();
-      if (error) reject(error);
-      else resolve(max!);
-    };
-    const timer = setTimeout(() => done(new Error(`${address} did not answer ApiVersions within ${timeoutMs / 1000} s`)), timeoutMs);
-    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => socket.write(apiVersionsRequest(settings.clientId)));
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      if (received.length < 4) return;
-      const size = received.readInt32BE(0);
-      if (received.length < 4 + size) return;
-      try {
-        done(undefined, parseApiVersions(received.subarray(4, 4 + size)));
-      } catch (error) {
-        done(error as Error);
-      }
-    });
-    socket.on('error', (error) => done(error));
-    socket.on('close', () => done(new Error(`${address} closed the connection before answering ApiVersions`)));
-  });
+/** ApiVersions v0 on a connection of its own, within `timeoutMs` in all: API key -> highest version. */
+async function askOne(address: string, settings: KafkaSettings, timeoutMs: number): Promise<Map<number, number>> {
+  const endsAt = Date.now() + timeoutMs;
+  const connection = await WireConnection.open(address, settings, timeoutMs);
+  try {
+    const ranges = parseApiVersionRanges(await connection.request('apiVersions', Buffer.alloc(0), endsAt - Date.now()));
+    return new Map([...ranges].map(([key, [, max]]) => [key, max]));
+  } finally {
+    connection.close();
+  }
 }
