@@ -63,7 +63,7 @@ export interface InvestigateOptions {
   maxAttempts?: number;
   /** --batch-max, --batch-ms: records committed together at most, and how long a batch stays open. */
   batch: BatchBounds;
-  /** --max-in-flight: workflow creates of one message sent side by side at most. */
+  /** --max-in-flight: workflow creates in flight at once, across the records of a batch. */
   maxInFlight: number;
   /** --expect: an expectation file (fixtures/scenarios format) the run is compared with. */
   expect?: string;
@@ -165,7 +165,7 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
       )
       .option(
         '--max-in-flight <n>',
-        `workflow creates of one message sent to the cluster side by side at most, all before its batch commits (default ${DEFAULT_MAX_IN_FLIGHT})`,
+        `workflow creates in flight to the cluster at once, across the records of a batch, all answered before it commits (default ${DEFAULT_MAX_IN_FLIGHT})`,
         countOf('--max-in-flight'),
       )
       .option(

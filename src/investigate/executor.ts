@@ -73,11 +73,11 @@ export interface ExecutorContext {
   signal?: AbortSignal;
   /** component_name/service_version of follow-up messages; default thoth-investigator and thoth's version. */
   origin?: { componentName: string; serviceVersion: string };
-  /** `--max-in-flight`: workflow creates of one message sent side by side at most (default DEFAULT_MAX_IN_FLIGHT). */
+  /** `--max-in-flight`: workflow creates in flight at once, of one message, or across a batch's when deferring (default DEFAULT_MAX_IN_FLIGHT). */
   maxInFlight?: number;
 }
 
-/** Workflow creates in flight at once for one message, unless --max-in-flight says otherwise. */
+/** Workflow creates in flight at once, unless --max-in-flight says otherwise. */
 export const DEFAULT_MAX_IN_FLIGHT = 8;
 
 /**

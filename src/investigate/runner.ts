@@ -59,7 +59,7 @@ export interface RunnerOptions {
   decisionScanMs?: number;
   /** `--batch-max`, `--batch-ms`: how many records one commit covers at most, and how long a batch stays open (src/transport/batch.ts). */
   batch?: BatchBounds;
-  /** `--max-in-flight`: workflow creates of one message sent side by side at most (executor.ts). */
+  /** `--max-in-flight`: workflow creates in flight at once (executor.ts). */
   maxInFlight?: number;
 }
 
