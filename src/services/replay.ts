@@ -271,6 +271,8 @@ export async function replayStreams(plan: ReplayPlan, ports: ReplayPorts): Promi
           // A topic not sent to yet goes alone first: a refusal of the topic is then this line's, and the others go on.
           // Reading goes on meanwhile (the broker may be creating the topic); the lines read wait for its answer.
           await flush();
+          // Still one send at a time: the idempotent producer's sequence numbers go wrong with two in flight.
+          await inFlight;
           probing.add(topic);
           inFlight = send([item]).finally(() => probing.delete(topic));
           inFlight.catch(() => undefined);

@@ -18,6 +18,52 @@ describe('pacing', () => {
   });
 });
 
+describe('sending', () => {
+  it('keeps one send in flight at a time, also when a new topic comes after lines waiting in the batch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'thoth-replay-'));
+    const file = join(dir, 'stream.ndjson');
+    const line = (topic: string, n: number) =>
+      JSON.stringify({ topic, key: `k${n}`, headers: {}, value: { re_run_adviser_id: `a${n}`, version: 'v1' }, timestamp: 1 });
+    const [a, b] = ['a.thoth.adviser-re-run', 'b.thoth.adviser-re-run'];
+    writeFileSync(file, [line(a, 1), line(a, 2), line(a, 3), line(b, 4), line(a, 5), line(b, 6)].join('\n') + '\n');
+    const sent: string[] = [];
+    let sending = 0;
+    let most = 0;
+    const broker = {
+      send: async (records: OutgoingRecord[]) => {
+        most = Math.max(most, ++sending);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        sending--;
+        sent.push(...records.map((r) => r.key ?? ''));
+        return records.map((r, offset) => ({ topic: r.topic, partition: 0, offset }));
+      },
+    } as unknown as Broker;
+    const summary = await replayStreams(
+      {
+        files: [file],
+        pace: { kind: 'asap' },
+        validateOnly: false,
+        strict: false,
+        includeInvalid: true,
+        keepTimestamps: true,
+        batchSize: 2000,
+      },
+      {
+        broker: async () => broker,
+        stdin: process.stdin,
+        log: nullLogger,
+        progress: noProgress,
+        signal: new AbortController().signal,
+        now: Date.now,
+      },
+    );
+    expect(summary).toMatchObject({ sent: 6 });
+    expect(sent).toEqual(['k1', 'k2', 'k3', 'k4', 'k5', 'k6']);
+    // Two sends in flight at once would break an idempotent producer's sequence numbers.
+    expect(most).toBe(1);
+  });
+});
+
 describe('a topic the broker refuses', () => {
   const solved = (topic: string, n: number) =>
     JSON.stringify({
