@@ -19,7 +19,9 @@
  *
  * - dist/bin/chunks/kafka.js: kafkajs and kafkajs-snappy's JavaScript, required with its compiled
  *   code cached (requireBundled) the first time the Kafka transport loads, and never by commands
- *   that do not reach Kafka; two of kafkajs' flaws are mended in this copy (below).
+ *   that do not reach Kafka; some of kafkajs' flaws are mended in this copy, and its per-record
+ *   decoding and encoding made lean (below). Each patch fails the build loudly when the kafkajs
+ *   source it replaces is not found as expected (a new kafkajs).
  *
  * What stays in node_modules, loaded when (and only when) the code that needs it runs: the native
  * addons (lz4-napi and @mongodb-js/zstd among them), @kubernetes/client-node, ink and react, and
@@ -122,7 +124,8 @@ const common = {
 // Kafka transport first loads and with its compiled code cached as run.js's is (requireBundled):
 // commands that never reach Kafka do not read it. lz4-napi and @mongodb-js/zstd are native addons
 // and stay in node_modules, loaded on the first batch of their codec (src/transport/kafka/codecs.ts).
-const KAFKA_BUNDLED = ['kafkajs', 'kafkajs-snappy'];
+// kafkajs' consumer Batch too: a read without a group (src/transport/kafka/assigned.ts) hands on what it leaves.
+const KAFKA_BUNDLED = ['kafkajs', 'kafkajs-snappy', 'kafkajs/src/consumer/batch.js'];
 /**
  * kafkajs 2.2.4, its last release, arms its request queue's check with `throttledUntil - Date.now()`
  * while throttledUntil is still -1: a negative delay, which Node takes as 1 ms and Node >= 23 also
@@ -157,6 +160,52 @@ const kafkajsGroupsLinearly = {
       const linear = `    ;(result[partition] || (result[partition] = [])).push(message)
     return result`;
       return { contents: source.replace(quadratic, linear), loader: 'js' };
+    });
+  },
+};
+/**
+ * kafkajs hashes each record's key (murmur2, to choose its partition) with a 64-bit Long emulated in
+ * JavaScript, allocating several objects per four bytes of key: a twentieth of the investigator's time
+ * on Kafka, whose facts go to a topic of six partitions. Only the low 32 bits of each product and
+ * xor reach the result, so in the chunk it is the same hash in 32-bit integer arithmetic
+ * (Math.imul), giving the same partition for every key (test/transport/kafka-partitioner.test.ts).
+ */
+const kafkajsMurmur2In32Bits = {
+  name: 'kafkajs-murmur2-in-32-bits',
+  setup(on) {
+    on.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]producer[\\/]partitioners[\\/]default[\\/]murmur2\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      for (const line of ['const SEED = Long.fromValue(0x9747b28c)', 'const M = Long.fromValue(0x5bd1e995)', 'k = k.xor(k.toInt() >>> R)', 'h = h.xor(h.toInt() >>> 13)', 'h = h.xor(h.toInt() >>> 15)'])
+        if (!source.includes(line)) throw new Error(`${path}: not the murmur2 this build rewrites (no \`${line}\`; a new kafkajs?)`);
+      const contents = `module.exports = key => {
+  const data = Buffer.isBuffer(key) ? key : Buffer.from(String(key))
+  const length = data.length
+  const m = 0x5bd1e995
+  let h = 0x9747b28c ^ length
+  const whole = length & ~3
+  for (let i = 0; i < whole; i += 4) {
+    let k = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24)
+    k = Math.imul(k, m)
+    k ^= k >>> 24
+    k = Math.imul(k, m)
+    h = Math.imul(h, m) ^ k
+  }
+  switch (length & 3) {
+    case 3:
+      h ^= data[whole + 2] << 16
+    case 2:
+      h ^= data[whole + 1] << 8
+    case 1:
+      h ^= data[whole]
+      h = Math.imul(h, m)
+  }
+  h ^= h >>> 13
+  h = Math.imul(h, m)
+  h ^= h >>> 15
+  return h | 0
+}
+`;
+      return { contents, loader: 'js' };
     });
   },
 };
@@ -220,6 +269,369 @@ module.exports =`;
     );
   },
 };
+/**
+ * kafkajs reads every consumed record through a Decoder object of its own over a Buffer slice of the
+ * record, its 64-bit varint with BigInt arithmetic, and its headers by spreading an object again for
+ * each: a tenth of `thoth tail`'s time, and as much again in garbage. In the chunk a record batch's
+ * records are read in one pass over the batch's buffer: varints in place, the key and value as
+ * subarrays (what the slices were), offsets and timestamps added as numbers where they are safe
+ * integers (as kafkajsOffsetsAsNumbers), headers read only where a record has some. Anything out of
+ * the ordinary (a record running past its batch, a varlong of more than 49 bits, a total that is not
+ * a safe integer) goes kafkajs' own way, so the records are the same objects with the same values.
+ */
+const kafkajsLeanRecords = {
+  name: 'kafkajs-lean-records',
+  setup(on) {
+    on.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]protocol[\\/]recordBatch[\\/]v0[\\/]decoder\.js$/ }, ({ path }) => {
+      const perRecord = `const decodeRecord = (decoder, recordContext) => {
+  const recordBuffer = decoder.readVarIntBytes()
+  return RecordDecoder(new Decoder(recordBuffer), recordContext)
+}`;
+      const source = readFileSync(path, 'utf8');
+      if (source.split(perRecord).length !== 2) throw new Error(`${path}: not one per-record decoder to replace (a new kafkajs?)`);
+      const lean = `const Long = require('../../../utils/long')
+// A varint as kafkajs' Decoder.readVarInt reads it, from buffer at at; sets varintEnd.
+let varintEnd = 0
+const varintAt = (buffer, at) => {
+  let byte
+  let result = 0
+  let shift = 0
+  do {
+    byte = buffer[at++]
+    result += (byte & 0x7f) << shift
+    shift += 7
+  } while (byte >= 0x80)
+  varintEnd = at
+  return (result >>> 1) ^ -(result & 1)
+}
+// A record's headers as kafkajs' record decoder reads them.
+const leanHeaders = (buffer, at, end) => {
+  const decoder = new Decoder(buffer.subarray(at, end))
+  return decoder.readVarIntArray(HeaderDecoder).reduce(
+    (obj, { key, value }) => ({
+      ...obj,
+      [key]:
+        obj[key] === undefined
+          ? value
+          : Array.isArray(obj[key])
+          ? obj[key].concat([value])
+          : [obj[key], value],
+    }),
+    {}
+  )
+}
+const HeaderDecoder = require('../header/v0/decoder')
+const leanSum = (base, baseText, delta) => {
+  const total = base + delta
+  return Number.isSafeInteger(base) && Number.isSafeInteger(total) ? String(total) : Long.fromValue(baseText).add(delta).toString()
+}
+const leanRecord = (buffer, at, end, context, numbers) => {
+  const attributes = buffer.readInt8(at++)
+  // The timestamp's delta, a zigzag varlong: in a number up to 7 bytes (49 bits), else kafkajs' way.
+  let byte
+  let raw = 0
+  let scale = 1
+  let bytes = 0
+  do {
+    byte = buffer[at++]
+    raw += (byte & 0x7f) * scale
+    scale *= 128
+    bytes++
+  } while (byte >= 0x80 && bytes < 7)
+  if (byte >= 0x80 || at > end) return undefined
+  const timestampDelta = raw % 2 === 1 ? -(raw + 1) / 2 : raw / 2
+  const timestamp =
+    context.timestampType === TimestampTypes.LOG_APPEND_TIME && context.maxTimestamp
+      ? context.maxTimestamp
+      : leanSum(numbers.timestamp, context.firstTimestamp, timestampDelta)
+  const offsetDelta = varintAt(buffer, at)
+  at = varintEnd
+  const offset = leanSum(numbers.offset, context.firstOffset, offsetDelta)
+  const keyLength = varintAt(buffer, at)
+  at = varintEnd
+  const key = keyLength === -1 ? null : buffer.subarray(at, (at += keyLength))
+  const valueLength = varintAt(buffer, at)
+  at = varintEnd
+  const value = valueLength === -1 ? null : buffer.subarray(at, (at += valueLength))
+  if (at >= end || (key !== null && key.length !== keyLength) || (value !== null && value.length !== valueLength)) return undefined
+  // No headers is one byte, 0; the rest is read as kafkajs reads it.
+  const headers = buffer[at] === 0 ? {} : leanHeaders(buffer, at, end)
+  return {
+    magicByte: context.magicByte,
+    attributes,
+    timestamp,
+    offset,
+    key,
+    value,
+    headers,
+    isControlRecord: context.isControlBatch === undefined ? false : context.isControlBatch,
+    batchContext: context,
+  }
+}
+// The batch's first offset and timestamp as numbers, worked out once a batch.
+let numbersOf
+let numbers
+const decodeRecord = (decoder, recordContext) => {
+  if (numbersOf !== recordContext) {
+    numbersOf = recordContext
+    numbers = { offset: Number(recordContext.firstOffset), timestamp: Number(recordContext.firstTimestamp) }
+  }
+  const buffer = decoder.buffer
+  const start = decoder.offset
+  const length = varintAt(buffer, start)
+  const at = varintEnd
+  if (length >= 1 && at + length <= buffer.length) {
+    const record = leanRecord(buffer, at, at + length, recordContext, numbers)
+    if (record !== undefined) {
+      decoder.offset = at + length
+      return record
+    }
+  }
+  // kafkajs' own way, from the record's start.
+  decoder.offset = start
+  const recordBuffer = decoder.readVarIntBytes()
+  return RecordDecoder(new Decoder(recordBuffer), recordContext)
+}`;
+      return { contents: source.replace(perRecord, lean), loader: 'js' };
+    });
+  },
+};
+/**
+ * kafkajs asks, around every record of a batch (eachBatch's isStale), whether a seek is pending for
+ * the partition, naming it by JSON.stringify([topic, partition]) each time; in the chunk an empty
+ * set of pending seeks answers no at once.
+ */
+const kafkajsSeeksCheckedCheaply = {
+  name: 'kafkajs-seeks-checked-cheaply',
+  setup(on) {
+    on.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]consumer[\\/]seekOffsets\.js$/ }, ({ path }) => {
+      const has = `  has(topic, partition) {
+    const key`;
+      const source = readFileSync(path, 'utf8');
+      if (source.split(has).length !== 2) throw new Error(`${path}: not one \`has\` to shorten (a new kafkajs?)`);
+      return {
+        contents: source.replace(has, `  has(topic, partition) {\n    if (this.size === 0) return false\n    const key`),
+        loader: 'js',
+      };
+    });
+  },
+};
+/**
+ * kafkajs writes each produced record through an Encoder of its own (a zero-filled Buffer, grown by
+ * doubling), every varint through a fresh Buffer, the 64-bit timestamp delta with BigInt arithmetic,
+ * and copies the record into the batch afterwards; it finds a batch's first and last timestamps by
+ * sorting them as text. In the chunk a partition's records are written into one Buffer sized for
+ * them, in one pass, the same bytes (varints in their one canonical form); the timestamps are the
+ * same first and last ones (compared as the sort compares them, as text), found in one pass; the
+ * batch's CRC-32C is table-driven eight bytes at a time. A record with headers, a key or value
+ * that is neither text nor bytes, or a timestamp delta beyond 2^47 ms, is written by kafkajs'
+ * Record as before, into the same Buffer.
+ */
+const kafkajsLeanProduce = {
+  name: 'kafkajs-lean-produce',
+  setup(on) {
+    const patch = (path, pairs) => {
+      let source = readFileSync(path, 'utf8');
+      for (const [from, to] of pairs) {
+        if (source.split(from).length !== 2) throw new Error(`${path}: not one \`${from.split('\n')[0]}\` to replace (a new kafkajs?)`);
+        source = source.replace(from, to);
+      }
+      return { contents: source, loader: 'js' };
+    };
+    on.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]protocol[\\/]requests[\\/]produce[\\/]v3[\\/]request\.js$/ }, ({ path }) =>
+      patch(path, [
+        [
+          `  const messageTimestamps = messages
+    .map(m => m.timestamp)
+    .filter(timestamp => timestamp != null)
+    .sort()
+
+  const timestamps = messageTimestamps.length === 0 ? [dateNow] : messageTimestamps
+  const firstTimestamp = timestamps[0]
+  const maxTimestamp = timestamps[timestamps.length - 1]
+
+  const records = messages.map((message, i) =>
+    Record({
+      ...message,
+      offsetDelta: i,
+      timestampDelta: (message.timestamp || dateNow) - firstTimestamp,
+    })
+  )
+`,
+          `  // The first and the last of the timestamps as .sort() orders them (as text, stable), in one pass.
+  let firstTimestamp
+  let maxTimestamp
+  let firstText
+  let maxText
+  for (const { timestamp } of messages) {
+    if (timestamp == null) continue
+    const text = String(timestamp)
+    if (firstTimestamp === undefined || text < firstText) [firstTimestamp, firstText] = [timestamp, text]
+    if (maxTimestamp === undefined || text >= maxText) [maxTimestamp, maxText] = [timestamp, text]
+  }
+  if (firstTimestamp === undefined) firstTimestamp = maxTimestamp = dateNow
+
+  const records = [leanRecords(messages, dateNow, firstTimestamp)]
+`,
+        ],
+        [
+          `    records,
+    firstTimestamp,`,
+          `    records,
+    recordCount: messages.length,
+    firstTimestamp,`,
+        ],
+        ['    lastOffsetDelta: records.length - 1,', '    lastOffsetDelta: messages.length - 1,'],
+        [
+          'const partitionsEncoder = compression =>',
+          `// The length of a zigzag varint of value (a safe integer), and writing it at at; returns the next offset.
+const zigzag = value => (value >= 0 ? value * 2 : -value * 2 - 1)
+const sizeOfUVar = value => {
+  let bytes = 1
+  while (value >= 128) {
+    value = Math.floor(value / 128)
+    bytes++
+  }
+  return bytes
+}
+const writeUVar = (buffer, at, value) => {
+  while (value >= 128) {
+    buffer[at++] = (value % 128) | 0x80
+    value = Math.floor(value / 128)
+  }
+  buffer[at++] = value
+  return at
+}
+const bytesOf = value => (value == null ? -1 : Buffer.isBuffer(value) ? value.length : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : undefined)
+const writeBytes = (buffer, at, value, length) => {
+  at = writeUVar(buffer, at, zigzag(length))
+  if (length <= 0) return at
+  if (Buffer.isBuffer(value)) value.copy(buffer, at)
+  else buffer.write(value, at, length, 'utf8')
+  return at + length
+}
+const hasHeaders = headers => {
+  if (headers == null) return false
+  for (const _ in headers) return true
+  return false
+}
+// A partition's records, one after another, in one Encoder: what Record wrote for each, in order.
+const leanRecords = (messages, dateNow, firstTimestamp) => {
+  const count = messages.length
+  const plans = new Array(count)
+  let total = 0
+  for (let i = 0; i < count; i++) {
+    const message = messages[i]
+    const timestampDelta = (message.timestamp || dateNow) - firstTimestamp
+    const keyLength = bytesOf(message.key)
+    const valueLength = bytesOf(message.value)
+    if (
+      hasHeaders(message.headers) ||
+      keyLength === undefined ||
+      valueLength === undefined ||
+      !Number.isSafeInteger(timestampDelta) ||
+      Math.abs(timestampDelta) >= 2 ** 47
+    ) {
+      const encoder = Record({ ...message, offsetDelta: i, timestampDelta })
+      plans[i] = encoder
+      total += encoder.offset
+      continue
+    }
+    const body =
+      1 +
+      sizeOfUVar(zigzag(timestampDelta)) +
+      sizeOfUVar(zigzag(i)) +
+      sizeOfUVar(zigzag(keyLength)) + Math.max(keyLength, 0) +
+      sizeOfUVar(zigzag(valueLength)) + Math.max(valueLength, 0) +
+      1
+    plans[i] = { body, timestampDelta, keyLength, valueLength }
+    total += sizeOfUVar(zigzag(body)) + body
+  }
+  const buffer = Buffer.allocUnsafe(total)
+  let at = 0
+  for (let i = 0; i < count; i++) {
+    const plan = plans[i]
+    if (plan instanceof Encoder) {
+      plan.buf.copy(buffer, at, 0, plan.offset)
+      at += plan.offset
+      continue
+    }
+    const message = messages[i]
+    at = writeUVar(buffer, at, zigzag(plan.body))
+    buffer[at++] = 0 // no record attributes
+    at = writeUVar(buffer, at, zigzag(plan.timestampDelta))
+    at = writeUVar(buffer, at, zigzag(i))
+    at = writeBytes(buffer, at, message.key, plan.keyLength)
+    at = writeBytes(buffer, at, message.value, plan.valueLength)
+    buffer[at++] = 0 // no headers
+  }
+  if (at !== total) throw new Error(\`lean record encoder: wrote \${at} bytes of \${total}\`)
+  const encoder = new Encoder(0)
+  encoder.buf = buffer
+  encoder.offset = total
+  return encoder
+}
+
+const partitionsEncoder = compression =>`,
+        ],
+      ]),
+    );
+    on.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]protocol[\\/]recordBatch[\\/]v0[\\/]index\.js$/ }, ({ path }) =>
+      patch(path, [
+        [
+          `  records = [],
+}) => {`,
+          `  records = [],
+  recordCount,
+}) => {`,
+        ],
+        [
+          `  if (compression === Compression.None) {
+    if (records.every(`,
+          `  if (recordCount !== undefined) {
+    // Records already written one after another (the produce request's leanRecords).
+    batchBody.writeInt32(recordCount)
+    if (compression === Compression.None) batchBody.writeEncoderArray(records)
+    else batchBody.writeBuffer(await compressRecords(compression, records))
+  } else if (compression === Compression.None) {
+    if (records.every(`,
+        ],
+      ]),
+    );
+    on.onLoad({ filter: /[\\/]kafkajs[\\/]src[\\/]protocol[\\/]recordBatch[\\/]crc32C[\\/]crc32C\.js$/ }, ({ path }) =>
+      patch(path, [
+        [
+          `const crc32C = buffer => {
+  let crc = 0 ^ -1
+  for (let i = 0; i < buffer.length; i++) {`,
+          `// Slicing by eight: T8[k][b] is the CRC of byte b followed by k zero bytes (built from T below).
+let T8
+const tables = () => {
+  T8 = [T]
+  for (let k = 1; k < 8; k++) {
+    const table = new Int32Array(256)
+    for (let b = 0; b < 256; b++) table[b] = T[T8[k - 1][b] & 0xff] ^ (T8[k - 1][b] >>> 8)
+    T8.push(table)
+  }
+  return T8
+}
+const crc32C = buffer => {
+  let crc = 0 ^ -1
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = T8 || tables()
+  const whole = buffer.length - (buffer.length % 8)
+  let i = 0
+  for (; i < whole; i += 8) {
+    const low = crc ^ (buffer[i] | (buffer[i + 1] << 8) | (buffer[i + 2] << 16) | (buffer[i + 3] << 24))
+    crc =
+      t7[low & 0xff] ^ t6[(low >>> 8) & 0xff] ^ t5[(low >>> 16) & 0xff] ^ t4[low >>> 24] ^
+      t3[buffer[i + 4]] ^ t2[buffer[i + 5]] ^ t1[buffer[i + 6]] ^ t0[buffer[i + 7]]
+  }
+  for (; i < buffer.length; i++) {`,
+        ],
+      ]),
+    );
+  },
+};
 const KAFKA = join(BIN, 'chunks', 'kafka.js');
 await build({
   ...common,
@@ -233,7 +645,15 @@ await build({
     sourcefile: 'kafka-chunk.js',
   },
   outfile: KAFKA,
-  plugins: [kafkajsTimerNotNegative, kafkajsGroupsLinearly, kafkajsOffsetsAsNumbers],
+  plugins: [
+    kafkajsTimerNotNegative,
+    kafkajsGroupsLinearly,
+    kafkajsMurmur2In32Bits,
+    kafkajsOffsetsAsNumbers,
+    kafkajsLeanRecords,
+    kafkajsSeeksCheckedCheaply,
+    kafkajsLeanProduce,
+  ],
 });
 const kafkaKey = createHash('sha256').update(readFileSync(KAFKA)).digest('hex').slice(0, 16);
 /** In run.js, kafkajs and kafkajs-snappy are the kafka chunk's, required (once) when first needed. */
