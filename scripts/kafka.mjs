@@ -20,7 +20,9 @@
  * Environment: THOTH_KAFKA_VERSION (default below), THOTH_KAFKA_CACHE (default
  * .cache/kafka in the repository), KAFKA_PORT (default: a free port),
  * THOTH_KAFKA_STATE (state file of `start`/`stop`, default <cache>/broker.json),
- * THOTH_KAFKA_JAVA_OPTS (JVM options of the broker, default -Xms256m -Xmx512m -XX:+UseSerialGC).
+ * THOTH_KAFKA_JAVA_OPTS (JVM options of the broker, default -Xms256m -Xmx512m -XX:+UseSerialGC),
+ * THOTH_KAFKA_INITIAL_REBALANCE_DELAY_MS (group.initial.rebalance.delay.ms, default 0 here; a stock
+ * broker's is 3000, which a new consumer group waits before its first assignment).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -148,7 +150,20 @@ function extraListeners({ saslPort, sslPort, mtlsPort, saslSslPort }) {
 }
 
 /** server.properties: PLAINTEXT and CONTROLLER always, plus the listeners of extraListeners for tests of the client's security settings. */
-function serverProperties({ port, controllerPort, saslPort, sslPort, mtlsPort, saslSslPort, users, scramUsers, tls, logDirs, authorizer }) {
+function serverProperties({
+  port,
+  controllerPort,
+  saslPort,
+  sslPort,
+  mtlsPort,
+  saslSslPort,
+  users,
+  scramUsers,
+  tls,
+  logDirs,
+  authorizer,
+  initialRebalanceDelayMs,
+}) {
   const extra = extraListeners({ saslPort, sslPort, mtlsPort, saslSslPort })
     .map((l) => `,${l}`)
     .join('');
@@ -177,7 +192,7 @@ function serverProperties({ port, controllerPort, saslPort, sslPort, mtlsPort, s
     'transaction.state.log.min.isr=1',
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
-    'group.initial.rebalance.delay.ms=0',
+    `group.initial.rebalance.delay.ms=${initialRebalanceDelayMs}`,
     'num.network.threads=2',
     'num.io.threads=2',
     'log.segment.bytes=104857600',
@@ -332,6 +347,7 @@ async function answersMetadata(bootstrap) {
  * SASL users, a SASL_SSL listener (`saslSslBootstrap`).
  * `authorizer` enforces ACLs (StandardAuthorizer): the SASL users get only what
  * ACLs grant them; the plaintext listener stays a super user's, to grant them.
+ * `initialRebalanceDelayMs` sets group.initial.rebalance.delay.ms (default: the environment's, else 0).
  * `stopWithProcess` stops the broker when this process dies, even by SIGKILL
  * (for test runs; `start` leaves it running).
  */
@@ -355,9 +371,17 @@ export async function startKafka(env = process.env, options = {}) {
   }
 }
 
+/** group.initial.rebalance.delay.ms: the option, else THOTH_KAFKA_INITIAL_REBALANCE_DELAY_MS, else 0 (tests need no wait). */
+function rebalanceDelay(env, option) {
+  const value = option ?? (env.THOTH_KAFKA_INITIAL_REBALANCE_DELAY_MS || 0);
+  if (!Number.isSafeInteger(Number(value)) || Number(value) < 0)
+    throw new Error(`THOTH_KAFKA_INITIAL_REBALANCE_DELAY_MS: must be a whole number of milliseconds, 0 or more (got ${value})`);
+  return Number(value);
+}
+
 async function startOnce(
   env,
-  { saslUsers, scramUsers, tls, authorizer = false, stopWithProcess = false },
+  { saslUsers, scramUsers, tls, authorizer = false, stopWithProcess = false, initialRebalanceDelayMs },
   { libs, scramArgs, keystorePem },
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'thoth-kafka-'));
@@ -388,6 +412,7 @@ async function startOnce(
       tls: brokerTls,
       logDirs: join(dir, 'data'),
       authorizer,
+      initialRebalanceDelayMs: rebalanceDelay(env, initialRebalanceDelayMs),
     }),
     { mode: 0o600 },
   );

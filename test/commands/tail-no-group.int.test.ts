@@ -1,51 +1,164 @@
 /**
- * `thoth tail` without --group leaves no consumer group behind, as `kcat -C`
- * leaves none: the broker's own group list (the admin client's ListGroups,
- * what kafka-consumer-groups --list shows) is checked while it runs and after.
+ * `thoth tail` without --group reads as `kcat -C` does: no consumer group is
+ * joined or created, so nothing is left behind and no group ACL is needed. This
+ * file starts its own broker (scripts/kafka.mjs) with a stock broker's
+ * group.initial.rebalance.delay.ms of 3000 (the shared test broker's is 0): a
+ * group would exist while tail waits for its first assignment, so the broker's
+ * group list (ListGroups, what kafka-consumer-groups --list shows) is checked
+ * while tail follows the topic, once its records have arrived, and after.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { describe, expect, it } from 'vitest';
-import { cleanEnv, runThoth } from '../support/cli.js';
-import { kafkaBootstrap, kcatProduce, uniqueTopic } from '../support/kafka.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crashAndRestartKafka, startKafka, stopKafka } from '../../scripts/kafka.mjs';
+import { readKafkaSettings } from '../../src/config/kafka.js';
+import type { Logger } from '../../src/core/logger.js';
+import { openKafka } from '../../src/transport/kafka/client.js';
+import { BIN, cleanEnv, runThoth } from '../support/cli.js';
+import { uniqueTopic } from '../support/kafka.js';
 
-async function groupsOf(clientId: string): Promise<string[]> {
-  const admin = new kafkajs.Kafka({ brokers: [kafkaBootstrap()], logLevel: kafkajs.logLevel.NOTHING }).admin();
+let broker: { bootstrap: string; pid: number } | undefined;
+let work: string | undefined;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'thoth-tail-no-group-'));
+  broker = (await startKafka(process.env, { initialRebalanceDelayMs: 3000, stopWithProcess: true })) as { bootstrap: string; pid: number };
+}, 180_000);
+afterAll(async () => {
+  if (broker) await stopKafka(broker);
+  if (work) rmSync(work, { recursive: true, force: true });
+}, 60_000);
+
+const kafka = () => new kafkajs.Kafka({ brokers: [broker!.bootstrap], logLevel: kafkajs.logLevel.NOTHING });
+
+async function groups(): Promise<string[]> {
+  const admin = kafka().admin();
   await admin.connect();
   try {
-    return (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.includes(clientId));
+    return (await admin.listGroups()).groups.map((g) => g.groupId).sort();
   } finally {
     await admin.disconnect();
   }
 }
 
+/** A topic of three partitions with two records in each. */
+async function topicWithRecords(): Promise<string> {
+  const topic = uniqueTopic('no-group');
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = kafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 6 }, (_, i) => ({ partition: i % 3, value: JSON.stringify({ i }) })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+  return topic;
+}
+
+const lines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { partition: number; offset: number; value: { i: number } });
+
 describe('tail without --group', () => {
-  it('reads as a throwaway group while it runs and leaves no group behind, at its end or on Ctrl-C', { timeout: 60_000 }, async () => {
-    const topic = uniqueTopic('tail-group');
-    await kcatProduce(topic, { value: '{"a": 1}' });
-    const clientId = `tail-${randomUUID().slice(0, 8)}`;
-    const env = cleanEnv({ KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap(), KAFKA_CLIENT_ID: clientId });
-    const db = join(mkdtempSync(join(tmpdir(), 'thoth-tail-group-')), 'thoth.db');
-
-    const atEnd = await runThoth(['--db', db, 'tail', topic, '--exit-at-end', '-o', 'ndjson'], { env });
+  it('reads every partition to its end and creates no consumer group', { timeout: 60_000 }, async () => {
+    const topic = await topicWithRecords();
+    const before = await groups();
+    const env = cleanEnv({ KAFKA_BOOTSTRAP_SERVERS: broker!.bootstrap });
+    const atEnd = await runThoth(['--db', join(work!, 'end.db'), 'tail', topic, '--exit-at-end', '-o', 'ndjson'], { env });
     expect(atEnd.code).toBe(0);
-    expect(atEnd.stdout).toContain('"value":{"a": 1}');
-    expect(await groupsOf(clientId)).toEqual([]);
+    const read = lines(atEnd.stdout);
+    expect(read.map((r) => r.value.i).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const partition of [0, 1, 2]) expect(read.filter((r) => r.partition === partition).map((r) => r.offset)).toEqual([0, 1]);
+    expect(await groups()).toEqual(before);
 
-    // Following the topic: the group exists while tail reads (so the check above could fail), and is gone after Ctrl-C.
+    // --offset and --count: the same records, from the second of each partition, and stopping after two.
+    const counted = await runThoth(['--db', join(work!, 'end.db'), 'tail', topic, '--offset', '1', '--count', '2', '-o', 'ndjson'], {
+      env,
+    });
+    expect(counted.code).toBe(0);
+    expect(lines(counted.stdout).map((r) => r.offset)).toEqual([1, 1]);
+    expect(await groups()).toEqual(before);
+  });
+
+  it('follows a topic with no group while it reads, and leaves none after Ctrl-C', { timeout: 60_000 }, async () => {
+    const topic = await topicWithRecords();
+    const before = await groups();
+    const child = spawn(process.execPath, [BIN, '--db', join(work!, 'follow.db'), 'tail', topic, '--from-beginning', '-o', 'ndjson'], {
+      env: cleanEnv({ KAFKA_BOOTSTRAP_SERVERS: broker!.bootstrap }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString('utf8');
+        if (lines(stdout).length >= 6) resolve();
+      });
+      void exited.then((code) => reject(new Error(`tail exited (${code}) before it read the records:\n${stderr}`)));
+    });
+    // The records arrived, and tail is still following: a consumer group would be listed now.
+    expect(await groups()).toEqual(before);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(
+      lines(stdout)
+        .map((r) => r.value.i)
+        .sort(),
+    ).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(await groups()).toEqual(before);
+  });
+
+  // Last: it restarts this file's broker.
+  it('reads on from the same positions after the broker crashes and comes back', { timeout: 180_000 }, async () => {
+    const topic = await topicWithRecords();
+    const before = await groups();
+    const quiet: Logger = { notice: () => {}, warn: () => {}, debug: () => {} };
+    const reader = await openKafka(readKafkaSettings([broker!.bootstrap], {}), quiet);
     const stop = new AbortController();
-    const following = runThoth(['--db', db, 'tail', topic, '-o', 'ndjson'], { env, signal: stop.signal });
-    let during: string[] = [];
-    for (let i = 0; i < 100 && during.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      during = await groupsOf(clientId);
+    const seen: number[] = [];
+    const waiters: Array<{ count: number; resolve: () => void }> = [];
+    const seenAtLeast = (count: number) => new Promise<void>((resolve) => waiters.push({ count, resolve }));
+    try {
+      const consumption = reader.consume({ topics: [topic], start: { from: 'earliest' }, signal: stop.signal }, async (record) => {
+        seen.push((JSON.parse(record.value!) as { i: number }).i);
+        for (const w of waiters) if (seen.length >= w.count) w.resolve();
+      });
+      await seenAtLeast(6);
+      await crashAndRestartKafka(broker!, process.env, { stopWithProcess: true });
+      const producer = kafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+      await producer.connect();
+      try {
+        await producer.send({
+          topic,
+          messages: [0, 1, 2].map((partition) => ({ partition, value: JSON.stringify({ i: 6 + partition }) })),
+        });
+      } finally {
+        await producer.disconnect();
+      }
+      await seenAtLeast(9);
+      stop.abort();
+      expect(await consumption.done).toEqual({ records: 9, reason: 'aborted' });
+      expect([...seen].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(await groups()).toEqual(before);
+    } finally {
+      stop.abort();
+      await reader.close();
     }
-    expect(during).toEqual([expect.stringMatching(new RegExp(`^thoth-ephemeral-${clientId}-`))]);
-    stop.abort();
-    expect((await following).code).toBe(130);
-    expect(await groupsOf(clientId)).toEqual([]);
   });
 });

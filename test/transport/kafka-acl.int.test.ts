@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
-import { readyTransactionCoordinator, thothAt } from '../support/kafka.js';
+import { readyTransactionCoordinator, thothAt, uniqueTopic } from '../support/kafka.js';
 
 interface StartedBroker {
   bootstrap: string;
@@ -95,5 +95,51 @@ describe('the broker clock under ACLs', () => {
     const line = await brokerClockLine();
     expect(line).toMatchObject({ status: 'ok' });
     expect(line.detail).toMatch(/^this machine's clock is 0\.0 s (ahead of|behind) the broker's \(± \d+ ms\)$/);
+  });
+});
+
+describe('tail under ACLs', () => {
+  it('reads a topic with READ and DESCRIBE on it alone, as kcat -C does: no group ACL', async () => {
+    const topic = uniqueTopic('acl-tail');
+    const kafka = new kafkajs.Kafka({ brokers: [broker!.bootstrap], logLevel: kafkajs.logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const producer = kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+    await producer.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+      await producer.send({
+        topic,
+        messages: [
+          { partition: 0, value: '{"a":1}' },
+          { partition: 1, value: '{"b":2}' },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+    await grant(kafkajs.AclResourceTypes.TOPIC, topic, kafkajs.ResourcePatternTypes.LITERAL, kafkajs.AclOperationTypes.DESCRIBE);
+    await grant(kafkajs.AclResourceTypes.TOPIC, topic, kafkajs.ResourcePatternTypes.LITERAL, kafkajs.AclOperationTypes.READ);
+    const thoth = thothAt(
+      broker!.saslBootstrap,
+      {
+        KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
+        KAFKA_SASL_MECHANISM: 'PLAIN',
+        KAFKA_SASL_USERNAME: USER,
+        KAFKA_SASL_PASSWORD: PASSWORD,
+      },
+      work!,
+      'acl',
+    );
+    const tailed = await thoth.run(['tail', topic, '--exit-at-end', '-o', 'ndjson']);
+    expect(tailed.stderr).not.toContain('not authorised');
+    expect(tailed.code).toBe(0);
+    const values = tailed.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { value: unknown }).value);
+    expect(values).toEqual(expect.arrayContaining([{ a: 1 }, { b: 2 }]));
+    expect(values).toHaveLength(2);
   });
 });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
+import kafkajs from 'kafkajs';
 import { UserError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import { readKafkaSettings } from '../../src/config/kafka.js';
 import { openKafka } from '../../src/transport/kafka/client.js';
-import type { Broker, ConsumedRecord, ConsumeOptions } from '../../src/transport/port.js';
+import { RetryLater, type Broker, type ConsumedRecord, type ConsumeOptions } from '../../src/transport/port.js';
 import { runThoth } from '../support/cli.js';
 import { kafkaBootstrap, kcatConsume, kcatHeaders, kcatProduce, uniqueTopic } from '../support/kafka.js';
 
@@ -153,6 +154,71 @@ describe('Kafka transport against a real broker', () => {
     await broker.send([{ topic, key: null, headers: {}, value: '{}' }]);
     expect((await readAll({ topics: [topic] })).map((r) => r.offset)).toEqual([0]);
     expect((await readAll({ topics: [topic] })).map((r) => r.offset)).toEqual([0]);
+  });
+
+  it('without a group, a position the partition no longer holds is said and read on from the earliest offset', async () => {
+    const topic = await createdTopic('out-of-range');
+    await broker.send(Array.from({ length: 5 }, (_, i) => ({ topic, key: null, headers: {}, value: `{"i":${i}}` })));
+    const warnings: string[] = [];
+    const reader = await openKafka(readKafkaSettings([kafkaBootstrap()], {}), { ...quiet, warn: (text) => warnings.push(text) });
+    const admin = new kafkajs.Kafka({ brokers: [kafkaBootstrap()], logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.fetchTopicMetadata({ topics: [topic] });
+      const offsets: number[] = [];
+      let deleted = false;
+      const consumption = reader.consume(
+        { topics: [topic], start: { from: 'earliest' }, exitAtEnd: true, signal: new AbortController().signal },
+        async (record) => {
+          if (!deleted) {
+            // Retention removes offsets 0 to 3 while offset 0 waits for its retry: its next fetch is out of range.
+            await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '4' }] });
+            deleted = true;
+            throw new RetryLater(10);
+          }
+          offsets.push(record.offset);
+        },
+      );
+      expect(await consumption.done).toEqual({ records: 1, reason: 'end' });
+      expect(offsets).toEqual([4]);
+      expect(warnings).toEqual([
+        `${topic}/0: offset 0 is out of range (the partition holds 4 to 5); reading on from the earliest offset, 4`,
+      ]);
+    } finally {
+      await admin.disconnect();
+      await reader.close();
+    }
+  });
+
+  it('without a group, reads committed records only and ends past the transaction markers', { timeout: 60_000 }, async () => {
+    const topic = await createdTopic('transactions');
+    const producer = new kafkajs.Kafka({ brokers: [kafkaBootstrap()], logLevel: kafkajs.logLevel.NOTHING }).producer({
+      transactionalId: `${topic}.writer`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    try {
+      for (const [values, outcome] of [
+        [['{"n":1}', '{"n":2}'], 'commit'],
+        [['{"aborted":true}'], 'abort'],
+        [['{"n":3}'], 'commit'],
+      ] as const) {
+        const transaction = await producer.transaction();
+        await transaction.send({ topic, messages: values.map((value) => ({ value })) });
+        await (outcome === 'commit' ? transaction.commit() : transaction.abort());
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    // Offsets 0 and 1, a commit marker at 2, the aborted record at 3 and its marker at 4, 5, a marker at 6.
+    const read = await readAll({ topics: [topic] });
+    expect(read.map((r) => [r.offset, r.value])).toEqual([
+      [0, '{"n":1}'],
+      [1, '{"n":2}'],
+      [5, '{"n":3}'],
+    ]);
+    expect(await readAll({ topics: [topic], start: { from: 'offset', offset: 2 } })).toEqual([expect.objectContaining({ offset: 5 })]);
   });
 
   it('reports lag while consuming and handles partitions concurrently in order within each', async () => {

@@ -2,14 +2,14 @@
  * Consumption on kafkajs for the Kafka transport (src/transport/kafka/client.ts
  * creates the client and passes it in; only types are imported here).
  *
- * kafkajs always consumes through a group. Without a group we join a unique
- * throwaway one and never commit. Start positions are resolved up front from
- * the partitions' offsets (and the group's committed offsets) and applied by
- * seeking on every group join, so a rebalance never moves a throwaway
- * consumer back to the reset position.
+ * Without a group nothing is joined, created or committed on the broker: the
+ * partitions are assigned and fetched from their leaders directly
+ * (src/transport/kafka/assigned.ts), as `kcat -C` reads. With a group, kafkajs'
+ * consumer joins it. Either way the start positions are resolved up front from
+ * the partitions' offsets (and the group's committed offsets); a group applies
+ * them by seeking on every join.
  */
 import { isUtf8 } from 'node:buffer';
-import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage, RetryOptions } from 'kafkajs';
 import { TransientError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -27,6 +27,7 @@ import {
   type StartPosition,
 } from '../port.js';
 import { OffsetCommitter } from './commit.js';
+import { readAssigned } from './assigned.js';
 import { sleep } from '../../core/sleep.js';
 
 export interface KafkaHandles {
@@ -137,29 +138,6 @@ async function plan(h: KafkaHandles, topics: string[], options: ConsumeOptions):
   return plans;
 }
 
-/**
- * kafkajs reads only as a group member: without --group, thoth reads as a throwaway group and
- * deletes it once it has left it, so that no empty `thoth-ephemeral-*` group is left behind
- * (kcat -C leaves none). A process killed outright cannot; the broker expires the group's
- * offsets later (it committed none).
- */
-async function deleteThrowawayGroup(h: KafkaHandles, groupId: string): Promise<void> {
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    try {
-      await h.admin.deleteGroups([groupId]);
-      return;
-    } catch (error) {
-      const text = String((error as { groups?: Array<{ error?: unknown }> }).groups?.[0]?.error ?? error);
-      // The coordinator may not have seen the member leave yet.
-      if (!/NON_EMPTY_GROUP|not empty|COORDINATOR/i.test(text) || attempt === 5) {
-        h.log.debug(`could not delete the throwaway consumer group ${groupId}: ${text}`);
-        return;
-      }
-      await sleep(100 * attempt);
-    }
-  }
-}
-
 export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handler: RecordHandler): StoppableConsumption {
   const stopping = new AbortController();
   const positions = new Map<Slot, number>();
@@ -181,13 +159,14 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
   // Partitions held back while one of their records waits to be retried (RetryLater), and what the operator halted.
   const waiting = new Map<Slot, { topic: string; partition: number; timer: NodeJS.Timeout }>();
   const halted = new Set<string>();
-  const isHalted = (topic: string, partition: number) => halted.has(topic) || halted.has(slot(topic, partition));
+  const isHalted = (topic: string, partition: number) => halted.size !== 0 && (halted.has(topic) || halted.has(slot(topic, partition)));
 
   const applyPause = (op: 'pause' | 'resume', topic: string, partition?: number) => {
     const key = partition === undefined ? topic : slot(topic, partition);
     if (op === 'pause') halted.add(key);
     else halted.delete(key);
-    if (!consumer) return void pauses.push({ op, topic, partition });
+    // Without a group the reader looks at `halted` before each fetch (src/transport/kafka/assigned.ts).
+    if (!consumer) return void (options.group !== undefined && pauses.push({ op, topic, partition }));
     const target = [{ topic, ...(partition === undefined ? {} : { partitions: [partition] }) }];
     if (op === 'pause') return consumer.pause(target);
     consumer.resume(target);
@@ -217,7 +196,24 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       return { records: 0, reason: 'aborted' };
     }
 
-    const groupId = options.group ?? `thoth-ephemeral-${h.settings.clientId}-${randomUUID()}`;
+    if (options.group === undefined) {
+      return readAssigned({
+        h,
+        topics,
+        positions,
+        ends: new Map([...plans].map(([key, p]) => [key, p.end])),
+        unfinished,
+        options,
+        handler,
+        signal: stopping.signal,
+        settle,
+        outcome,
+        isHalted,
+        slot,
+        toRecord,
+      });
+    }
+    const groupId = options.group;
     const client = h.settings.client ?? {};
     const maxBytes = client.maxPartitionFetchBytes ?? Math.max(1_048_576, h.settings.messageMaxBytes ?? 0);
     const c = h.kafka.consumer({
@@ -232,7 +228,7 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       ...(client.heartbeatIntervalMs !== undefined ? { heartbeatInterval: client.heartbeatIntervalMs } : {}),
       ...(client.metadataMaxAgeMs !== undefined ? { metadataMaxAge: client.metadataMaxAgeMs } : {}),
     });
-    const committer = options.group === undefined ? undefined : new OffsetCommitter(c, h.log);
+    const committer = new OffsetCommitter(c, h.log);
     let records = 0;
     let active = 0;
     let idle: (() => void) | undefined;
@@ -284,10 +280,16 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
     };
 
     /** One record, as eachMessage would have it; false when the rest of its batch is not to be handled now. */
-    const handleOne = async (topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<boolean> => {
-      const key = slot(topic, partition);
+    const handleOne = async (
+      topic: string,
+      partition: number,
+      key: Slot,
+      message: KafkaMessage,
+      heartbeat: () => Promise<void>,
+    ): Promise<boolean> => {
       const offset = Number(message.offset);
-      const end = plans.get(key)?.end;
+      const plan = plans.get(key);
+      const end = plan?.end;
       if (options.exitAtEnd && end !== undefined && offset >= end) {
         finishPartition(topic, partition);
         return false;
@@ -305,8 +307,8 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       }
       records += 1;
       positions.set(key, offset + 1);
-      if (plans.get(key)) plans.get(key)!.seek = options.group === undefined; // a group resumes from its commit after a rebalance
-      if (!options.batchDone) committer?.commit(topic, partition, offset + 1);
+      if (plan) plan.seek = false; // a group resumes from its commit after a rebalance
+      if (!options.batchDone) committer.commit(topic, partition, offset + 1);
       if (options.exitAtEnd && end !== undefined && offset + 1 >= end) {
         finishPartition(topic, partition);
         return false;
@@ -321,6 +323,8 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
      */
     const eachBatch = async (payload: EachBatchPayload) => {
       const { topic, partition } = payload.batch;
+      // The partition's name in the maps, made once a batch: a string built for every record is hashed again each time.
+      const key = slot(topic, partition);
       const heartbeat = () => payload.heartbeat();
       let handled: string | undefined;
       let beat = Date.now();
@@ -328,7 +332,7 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
         for (const message of payload.batch.messages) {
           // Not handled, not committed: the next consumer gets it. A partition paused meanwhile stops here.
           if (stopping.signal.aborted || !payload.isRunning() || payload.isStale() || isHalted(topic, partition)) break;
-          if (!(await handleOne(topic, partition, message, heartbeat))) break;
+          if (!(await handleOne(topic, partition, key, message, heartbeat))) break;
           handled = message.offset;
           // The group's heartbeat between records, as kafkajs gives it (at most once a second here: it costs).
           if (Date.now() - beat >= 1_000) {
@@ -348,7 +352,7 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       }
       if (handled === undefined) return;
       payload.resolveOffset(handled);
-      if (options.batchDone) committer?.commit(topic, partition, Number(handled) + 1);
+      if (options.batchDone) committer.commit(topic, partition, Number(handled) + 1);
       await heartbeat();
     };
 
@@ -364,7 +368,6 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       });
     } catch (error) {
       await c.disconnect().catch(() => {});
-      if (options.group === undefined) await deleteThrowawayGroup(h, groupId);
       throw describeKafkaFailure(h.settings, error, `consuming ${topics.join(', ')}`);
     }
 
@@ -373,10 +376,9 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
     waiting.clear();
     // Let handlers that are running finish (they see the abort), commit what they completed, then leave the group.
     if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
-    await committer?.flush();
+    await committer.flush();
     await c.disconnect().catch((error: unknown) => h.log.debug(`kafka consumer disconnect: ${String(error)}`));
     consumer = undefined;
-    if (options.group === undefined) await deleteThrowawayGroup(h, groupId);
     if ('error' in result) throw result.error;
     return { records, reason: result.reason };
   };
