@@ -25,7 +25,16 @@ import type { KafkaSettings } from '../../config/kafka.js';
 import { CODEC_TYPES, registerCodecs } from './codecs.js';
 import { consumeFromKafka } from './consume.js';
 import { kafkaGroups } from './groups.js';
-import { BrokerRefusal, describeKafkaFailure, isUnanswered, noAnswer, unreachable } from './errors.js';
+import {
+  BrokerRefusal,
+  describeKafkaFailure,
+  hasKafkaErrorType,
+  isRetriableKafkaFailure,
+  isUnanswered,
+  noAnswer,
+  retryWhileSettling,
+  unreachable,
+} from './errors.js';
 
 /** Fail fast on an unreachable broker: 5 connection attempts of at most 2 s with short backoff, about 11.5 s worst case. */
 const CONNECTION_TIMEOUT_MS = 2_000;
@@ -186,7 +195,7 @@ export async function openKafka(settings: KafkaSettings, log: Logger): Promise<B
 /**
  * Pins the partition the default partitioner chose onto the message, so the caller can match offsets
  * to records. A topic of one partition is partition 0 whatever the key, which is what the default
- * partitioner answers too, after hashing the key (murmur2, in JavaScript: a tenth of replay's work).
+ * partitioner answers too, after hashing the key (murmur2, in 32-bit arithmetic in the build: scripts/bundle.mjs).
  */
 function recordingPartitioner() {
   const choose = Partitioners.DefaultPartitioner();
@@ -196,6 +205,29 @@ function recordingPartitioner() {
     args.message.partition = partition;
     return partition;
   };
+}
+
+/**
+ * A busy broker may answer the metadata kafkajs asks for right after creating topics with UNKNOWN_TOPIC_OR_PARTITION
+ * (kafkajs waits only while it says LEADER_NOT_AVAILABLE): the topics exist, its metadata has not caught up. Waits
+ * until every one has a leader for each partition, up to `waitMs`; then the failure stands.
+ */
+export async function untilTopicsShown(
+  admin: Pick<Admin, 'fetchTopicMetadata'>,
+  topics: string[],
+  failure: unknown,
+  waitMs = 15_000,
+): Promise<void> {
+  await retryWhileSettling(
+    async () => {
+      const shown = await admin.fetchTopicMetadata({ topics });
+      if (!shown.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) throw failure;
+    },
+    new AbortController().signal,
+    waitMs,
+  ).catch((error: unknown) => {
+    throw isRetriableKafkaFailure(error) ? failure : error;
+  });
 }
 
 class KafkaBroker implements Broker {
@@ -434,7 +466,9 @@ class KafkaBroker implements Broker {
           })),
         });
       } catch (error) {
-        throw creationRefused(error, missing.length, replicationFactor, brokers) ?? error;
+        if (!hasKafkaErrorType(error, 'UNKNOWN_TOPIC_OR_PARTITION'))
+          throw creationRefused(error, missing.length, replicationFactor, brokers) ?? error;
+        await untilTopicsShown(this.admin, missing, error);
       }
       return missing;
     } catch (error) {

@@ -245,3 +245,8 @@ export async function retryWhileSettling<T>(attempt: () => Promise<T>, signal: A
     }
   }
 }
+
+/** Whether the failure carries this Kafka error type (its own, or a cause's). */
+export function hasKafkaErrorType(error: unknown, type: string): boolean {
+  return chain(error).some((e) => e.type === type);
+}
