@@ -7,15 +7,24 @@
 import type { VersionRef } from '../facts/facts.js';
 import type { Prepare } from './statements.js';
 import { storedKey } from './versions.js';
-import type { PackageKey } from './types.js';
+import type { PackageKey, SecurityIndicatorState } from './types.js';
 
 export interface DecisionQueries {
   /** Advice runs that wait on something and have no re-run published. */
   adviceRunsWithoutReRun(): string[];
   /** Whether the advice run's re-run was published, undefined when the run is unknown. */
   adviceReRunPublished(adviserId: string): boolean | undefined;
-  /** A solver result, or an si-unanalyzed-package request, asks for the version's security indicators. */
-  securityIndicatorsWanted(key: PackageKey): boolean;
+  /**
+   * What security indicators for the version depend on, in one read: whether something asks for them (a solver
+   * result, or an si-unanalyzed-package request), the version's missing flag, whether it provides a source
+   * distribution (null: not known) and their state. `wanted` is false for a version the cache does not know.
+   */
+  securityIndicatorsFacts(key: PackageKey): {
+    wanted: boolean;
+    missing: boolean;
+    providesSourceDistro: boolean | null;
+    state: SecurityIndicatorState['state'];
+  };
   /** Versions that want security indicators, have none started or known, and are neither missing nor without sdist. */
   securityIndicatorsCandidates(): VersionRef[];
 }
@@ -34,14 +43,22 @@ export function decisionQueries(prepare: Prepare): DecisionQueries {
         { re_run_published_at: string | null } | undefined;
       return row === undefined ? undefined : row.re_run_published_at !== null;
     },
-    securityIndicatorsWanted: (key) => {
+    securityIndicatorsFacts: (key) => {
       const [name, version, index] = storedKey(key);
-      return (
-        prepare(
-          `SELECT 1 FROM facts WHERE package_name = ? AND package_version = ? AND index_url = ?
-             AND kind IN ('solved', 'security-indicators-requested') LIMIT 1`,
-        ).get(name, version, index) !== undefined
-      );
+      const row = prepare(
+        `SELECT v.is_missing, v.provides_source_distro, v.si_state,
+           EXISTS (SELECT 1 FROM facts f WHERE f.package_name = v.package_name AND f.package_version = v.package_version
+                     AND f.index_url = v.index_url AND f.kind IN ('solved', 'security-indicators-requested')) AS wanted
+         FROM package_versions v WHERE v.package_name = ? AND v.package_version = ? AND v.index_url = ?`,
+      ).get(name, version, index) as
+        { is_missing: number; provides_source_distro: number | null; si_state: string; wanted: number } | undefined;
+      if (!row) return { wanted: false, missing: false, providesSourceDistro: null, state: 'none' };
+      return {
+        wanted: row.wanted === 1,
+        missing: row.is_missing === 1,
+        providesSourceDistro: row.provides_source_distro === null ? null : row.provides_source_distro === 1,
+        state: row.si_state as SecurityIndicatorState['state'],
+      };
     },
     securityIndicatorsCandidates: () =>
       (

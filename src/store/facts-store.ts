@@ -3,7 +3,7 @@
  * the topic, or written by this process), listing them again (`thoth cache
  * rebuild`), and how far each partition of a knowledge topic has been read.
  */
-import { decodeFact, encodeFact, type FactRecord } from '../facts/codec.js';
+import { decodeFact, encodeFact, type DecodedFact, type FactRecord } from '../facts/codec.js';
 import type { Fact } from '../facts/facts.js';
 import { canonicalTime } from './names.js';
 import type { AppliedFacts, Projection } from './projection.js';
@@ -40,10 +40,24 @@ export interface FactFunctions {
 }
 
 export function factFunctions(prepare: Prepare, project: Projection): FactFunctions {
+  /** Whether the cache holds this very fact (this process's own, read back from the knowledge topic). */
+  const holds = (key: string, value: string) => prepare('SELECT 1 FROM facts WHERE key = ? AND value = ?').get(key, value) !== undefined;
   const applyFactRecords = (records: Array<{ key: string | null; value: string | null }>): AppliedRecords => {
-    const decoded = records.map((record) => decodeFact(record));
-    const unreadable = decoded.flatMap((d, index) => (d.type === 'unreadable' ? [{ index, key: d.key, reason: d.reason }] : []));
-    return { ...project.apply(decoded), unreadable };
+    const decoded: DecodedFact[] = [];
+    const unreadable: AppliedRecords['unreadable'] = [];
+    // A fact held already changes no row: it is not even decoded (counted as applied, as applying it would be).
+    let held = 0;
+    records.forEach((record, index) => {
+      if (record.key !== null && record.value !== null && holds(record.key, record.value)) {
+        held++;
+        return;
+      }
+      const d = decodeFact(record);
+      if (d.type === 'unreadable') unreadable.push({ index, key: d.key, reason: d.reason });
+      decoded.push(d);
+    });
+    const applied = project.apply(decoded);
+    return { ...applied, applied: applied.applied + held, unreadable };
   };
   return {
     applyFactRecords,

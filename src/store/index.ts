@@ -74,12 +74,14 @@ export function openStore(path: string, options: OpenOptions & { indexUrls?: str
   const clock = options.clock ?? systemClock;
   const project = projection(prepare);
   const facts = factFunctions(prepare, project);
+  // One transaction function for every call (better-sqlite3 builds five wrappers each time one is made).
+  const inTransaction = db.transaction((fn: () => unknown) => fn());
   // Every knowledge write is a fact, applied as one read from the knowledge topic would be.
   const write = (list: Parameters<FactFunctions['applyFacts']>[0]) => void facts.applyFacts(list);
   const store: Store = {
     path,
     readonly: options.readonly === true,
-    transaction: <T>(fn: () => T): T => withStoreErrors(path, () => db.transaction(fn).immediate()),
+    transaction: <T>(fn: () => T): T => withStoreErrors(path, () => inTransaction.immediate(fn) as T),
     ...versionFunctions(prepare, clock, write),
     ...requestFunctions(prepare, clock, write),
     ...ledgerFunctions(prepare, write),

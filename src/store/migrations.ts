@@ -253,6 +253,16 @@ const MIGRATIONS: Migration[] = [
   CREATE INDEX facts_version ON facts (package_name, package_version, index_url);
   CREATE INDEX facts_subject ON facts (kind, subject);
   `,
+  // 7: indexes that pay for their writes. \`workflows_kind_status\` served no query (the reports filter with
+  // \`@kind IS NULL OR kind = @kind\`, which no index serves) and was rewritten on every phase change, while the phase
+  // watcher found a namespace's unfinished workflows by reading every workflow; \`facts_version\` held an entry for
+  // every workflow fact, which is about no version.
+  `
+  DROP INDEX IF EXISTS workflows_kind_status;
+  CREATE INDEX workflows_unfinished ON workflows (namespace, created_at) WHERE status IN ('Pending', 'Running');
+  DROP INDEX facts_version;
+  CREATE INDEX facts_version ON facts (package_name, package_version, index_url) WHERE package_name IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -23,6 +23,12 @@ export interface AppliedFacts {
   touched: Touched;
 }
 
+/** A version's row as a fact added to it left it. */
+interface VersionRow {
+  id: number;
+  first_seen: string;
+}
+
 interface FactRow {
   kind: string;
   subject: string | null;
@@ -58,16 +64,17 @@ function columns(fact: Fact): { version?: VersionRef; subject: string | null; at
 }
 
 export function projection(prepare: Prepare) {
-  /** Stores the fact; false when the cache held it already with this very value (nothing to recompute). */
-  const storeFact = (key: string, fact: Fact, value: string): boolean => {
+  /** Stores the fact: 'new' (no fact had its key), 'changed' (its value replaced another), 'same' (the cache held this very value). */
+  const storeFact = (key: string, fact: Fact, value: string): 'new' | 'changed' | 'same' => {
     const { version, subject, at } = columns(fact);
-    return (
-      prepare(
-        `INSERT INTO facts (key, kind, index_url, package_name, package_version, subject, value, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at WHERE facts.value IS NOT excluded.value`,
-      ).run(key, fact.kind, version?.indexUrl ?? null, version?.packageName ?? null, version?.packageVersion ?? null, subject, value, at)
-        .changes > 0
-    );
+    const inserted = prepare(
+      `INSERT INTO facts (key, kind, index_url, package_name, package_version, subject, value, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO NOTHING`,
+    ).run(key, fact.kind, version?.indexUrl ?? null, version?.packageName ?? null, version?.packageVersion ?? null, subject, value, at);
+    if (inserted.changes > 0) return 'new';
+    return prepare('UPDATE facts SET value = ?, at = ? WHERE key = ? AND value IS NOT ?').run(value, at, key, value).changes > 0
+      ? 'changed'
+      : 'same';
   };
 
   const versionFacts = (v: VersionRef) =>
@@ -104,6 +111,66 @@ export function projection(prepare: Prepare) {
     if (statements.length === 0) return false;
     statements.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : Number(x) - Number(y)));
     return statements[statements.length - 1][1];
+  };
+
+  /**
+   * A fact new to the cache whose rows follow from it alone: its version's row (created, or its first time and the
+   * column the fact sets) and the fact's own row, what recomputing the version from all its facts would give.
+   * False for the kinds that depend on other facts (missing, advice waits): the version is recomputed.
+   */
+  const addToVersion = (v: VersionRef, fact: Fact, rows: Map<string, VersionRow>): boolean => {
+    if (fact.kind === 'missing' || fact.kind === 'advice-wait' || fact.kind === 'workflow' || !('version' in fact)) return false;
+    const key = refKey(v);
+    let row = rows.get(key);
+    // The row written for an earlier fact of these records stands unless this one sets a column or an earlier time.
+    if (!row || fact.at < row.first_seen || fact.kind === 'provides-source-distro' || fact.kind === 'security-indicators') {
+      row = prepare(
+        `INSERT INTO package_versions (package_name, package_version, index_url, is_missing, provides_source_distro, si_state, first_seen)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (package_name, package_version, index_url) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+           provides_source_distro = coalesce(excluded.provides_source_distro, provides_source_distro),
+           si_state = CASE WHEN excluded.si_state = 'none' THEN si_state ELSE excluded.si_state END
+         RETURNING id, first_seen`,
+      ).get(
+        v.packageName,
+        v.packageVersion,
+        v.indexUrl,
+        // A version new to the cache has no missing fact (that kind is recomputed): only a notice can list it.
+        isMissing(v, []) ? 1 : 0,
+        fact.kind === 'provides-source-distro' ? (fact.value ? 1 : 0) : null,
+        fact.kind === 'security-indicators' ? fact.state : 'none',
+        fact.at,
+      ) as VersionRow;
+      rows.set(key, row);
+    }
+    const id = row.id;
+    switch (fact.kind) {
+      case 'solved':
+        prepare(
+          `INSERT INTO solver_results (version_id, solver, error, solved_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (version_id, solver) DO UPDATE SET error = excluded.error, solved_at = excluded.solved_at`,
+        ).run(id, fact.solver, fact.error ? 1 : 0, fact.at);
+        break;
+      case 'hash':
+        prepare(
+          `INSERT INTO hashes (version_id, hash, present, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (version_id, hash) DO UPDATE SET present = excluded.present, updated_at = excluded.updated_at`,
+        ).run(id, fact.hash, fact.present ? 1 : 0, fact.at);
+        break;
+      case 'cve':
+        prepare('INSERT INTO cve_notices (version_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(id, fact.at);
+        break;
+      case 'request':
+        prepare(
+          `INSERT INTO unresolved_requests (version_id, solver, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (version_id, solver) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+             last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`,
+        ).run(id, fact.solver ?? '', fact.at, fact.lastAt ?? fact.at, fact.count ?? 1);
+        break;
+      default:
+        break;
+    }
+    return true;
   };
 
   /** The advice run: its recommendation type (the run's own fact, else its re-run's, else a wait's), first time, re-run time. */
@@ -287,13 +354,25 @@ export function projection(prepare: Prepare) {
     return (JSON.parse(row.value) as { versions: string[] }).versions.map((packageVersion) => ({ indexUrl, packageName, packageVersion }));
   };
 
-  /** Applies decoded facts and tombstones (the caller's transaction), then recomputes what they touched. */
+  /**
+   * Applies decoded facts and tombstones (the caller's transaction), then recomputes what they touched. A fact new
+   * to the cache adds its own rows (`addToVersion`); a version a fact changed, removed or cannot simply add to is
+   * recomputed from all its facts once, after the last record.
+   */
   const apply = (records: DecodedFact[]): AppliedFacts => {
+    /** Every version touched (the decisions to look at again); `recompute`: those whose rows are rebuilt. */
     const versions = new Map<string, VersionRef>();
+    const recompute = new Map<string, VersionRef>();
     const advisers = new Set<string>();
     /** Workflows touched: the value of the fact stored for each here, or null to read it (a tombstone's). */
     const workflows = new Map<string, string | null>();
-    const touch = (v: VersionRef) => versions.set(refKey(v), v);
+    /** Version rows facts were added to here. */
+    const added = new Map<string, VersionRow>();
+    const touch = (v: VersionRef) => {
+      const key = refKey(v);
+      versions.set(key, v);
+      recompute.set(key, v);
+    };
     let applied = 0;
     for (const record of records) {
       if (record.type === 'unreadable') continue;
@@ -311,23 +390,28 @@ export function projection(prepare: Prepare) {
       // The notice it replaces may have listed other versions: they are touched too.
       const replaced = fact.kind === 'package-missing' ? noticeVersions(JSON.stringify([fact.indexUrl, fact.packageName])) : [];
       // A fact the cache holds already (this process's own, read back from the knowledge topic) changes no row.
-      if (!storeFact(record.key, fact, record.value)) continue;
+      const stored = storeFact(record.key, fact, record.value);
+      if (stored === 'same') continue;
       if (fact.kind === 'package-missing') {
         for (const v of replaced) touch(v);
         for (const packageVersion of fact.versions) touch({ indexUrl: fact.indexUrl, packageName: fact.packageName, packageVersion });
       }
       const v = versionOf(fact);
-      if (v && fact.kind !== 'workflow') touch(v);
+      if (v && fact.kind !== 'workflow') {
+        const key = refKey(v);
+        if (stored === 'new' && !recompute.has(key) && addToVersion(v, fact, added)) versions.set(key, v);
+        else touch(v);
+      }
       const adviser = adviserOf(fact);
       if (adviser) advisers.add(adviser);
       if (fact.kind === 'workflow') workflows.set(fact.workflow.name, record.value);
     }
-    for (const v of versions.values()) refreshVersion(v, advisers);
+    for (const v of recompute.values()) refreshVersion(v, advisers);
     for (const adviser of advisers) refreshAdvice(adviser);
     for (const [name, value] of workflows) {
       const about = refreshWorkflow(name, value ?? undefined);
       // A workflow about a version touches that version's decisions (a solver in flight, SI in flight).
-      if (about) touch(about);
+      if (about) versions.set(refKey(about), about);
     }
     return { applied, touched: { versions: [...versions.values()], adviserIds: [...advisers], workflows: [...workflows.keys()] } };
   };

@@ -12,6 +12,8 @@ import { encodeFact, factKey } from '../../src/facts/codec.js';
 import type { Fact } from '../../src/facts/facts.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { migrate } from '../../src/store/migrations.js';
+import { projection } from '../../src/store/projection.js';
+import { statementCache } from '../../src/store/statements.js';
 import { INDEX, key, tempDbPath } from './temp.js';
 
 const AT = (minute: number) => `2026-11-27T12:${String(minute).padStart(2, '0')}:00.000Z`;
@@ -151,6 +153,18 @@ describe('the cache as a projection of facts', () => {
     store.close();
   });
 
+  it('counts a fact it holds already as applied, changing nothing, and still names unreadable records by their place', () => {
+    const store = openStore(tempDbPath(), { create: true });
+    const held = encodeFact(FACTS[0]);
+    store.applyFactRecords([held]);
+    const result = store.applyFactRecords([held, { key: held.key, value: '{"v":9}' }, encodeFact(FACTS[1])]);
+    expect(result.applied).toBe(2);
+    expect(result.unreadable).toEqual([{ index: 1, key: held.key, reason: expect.stringContaining('newer thoth') }]);
+    expect(result.touched.versions).toEqual([v('2.25.1')]);
+    expect(store.isSolved(key('requests', '2.25.1'), 'solver-rhel-8-py38')).toBe(true);
+    store.close();
+  });
+
   it('carries a cache written before facts over: its rows become facts, two spellings of a version meet', () => {
     const path = tempDbPath();
     mkdirSync(dirname(path), { recursive: true });
@@ -183,5 +197,142 @@ describe('the cache as a projection of facts', () => {
         .sort(),
     ).toEqual(['advice', 'advice-re-run', 'advice-wait', 'missing', 'request', 'solved', 'version'].sort());
     store.close();
+  });
+});
+
+/** Every row of the projected tables, versions by name (their ids depend on the order they came in). */
+function projectedRows(path: string) {
+  const db = new Database(path, { readonly: true });
+  const named = (table: string, columns: string) =>
+    db
+      .prepare(
+        `SELECT v.package_name, v.package_version, v.index_url, ${columns} FROM ${table} t JOIN package_versions v ON v.id = t.version_id`,
+      )
+      .all()
+      .map((row) => JSON.stringify(row))
+      .sort();
+  const rows = {
+    versions: db
+      .prepare(
+        'SELECT package_name, package_version, index_url, is_missing, provides_source_distro, si_state, first_seen FROM package_versions',
+      )
+      .all()
+      .map((row) => JSON.stringify(row))
+      .sort(),
+    solvers: named('solver_results', 't.solver, t.error, t.solved_at'),
+    hashes: named('hashes', 't.hash, t.present, t.updated_at'),
+    cves: named('cve_notices', 't.received_at'),
+    requests: named('unresolved_requests', 't.solver, t.first_seen, t.last_seen, t.count'),
+    waits: named('advice_waits', 't.adviser_id'),
+    advice: db
+      .prepare('SELECT * FROM advice_runs')
+      .all()
+      .map((row) => JSON.stringify(row))
+      .sort(),
+    workflows: db
+      .prepare('SELECT * FROM workflows')
+      .all()
+      .map((row) => JSON.stringify(row))
+      .sort(),
+  };
+  db.close();
+  return rows;
+}
+
+/** A small deterministic generator (the same run every time, so a failure can be replayed). */
+function random(seed: number) {
+  let state = seed;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  return { next, pick: <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] };
+}
+
+describe('the cache as a projection of facts: facts added one by one hold what recomputing from all of them holds', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])('random facts, changes and tombstones in random batches (seed %i)', (seed) => {
+    const r = random(seed);
+    const versions = Array.from({ length: 20 }, (_, i) => `1.${i}.0`).flatMap((ver) => [v(ver), v(ver, 'urllib3')]);
+    const solvers = ['solver-rhel-8-py38', 'solver-fedora-35-py310'];
+    const at = () => AT(Math.floor(r.next() * 60));
+    // Each batch is about two versions (facts of one version in one batch, new versions now and then).
+    let about: Array<(typeof versions)[number]> = [];
+    const fact = (): Fact => {
+      const version = r.pick(about);
+      switch (
+        r.pick(['version', 'solved', 'request', 'hash', 'cve', 'sdist', 'si', 'si-requested', 'missing', 'notice', 'wait', 'workflow'])
+      ) {
+        case 'version':
+          return { kind: 'version', version, at: at() };
+        case 'solved':
+          return { kind: 'solved', version, solver: r.pick(solvers), error: r.next() < 0.3, at: at() };
+        case 'request':
+          return { kind: 'request', version, solver: r.pick([null, ...solvers]), request: `u[0]@${Math.floor(r.next() * 100)}`, at: at() };
+        case 'hash':
+          return { kind: 'hash', version, hash: r.pick(['sha256:aa', 'sha256:bb']), present: r.next() < 0.5, at: at() };
+        case 'cve':
+          return { kind: 'cve', version, notice: `c[0]@${Math.floor(r.next() * 4)}`, at: at() };
+        case 'sdist':
+          return { kind: 'provides-source-distro', version, value: r.next() < 0.5, at: at() };
+        case 'si':
+          return { kind: 'security-indicators', version, state: r.pick(['scheduled', 'done', 'failed'] as const), at: at() };
+        case 'si-requested':
+          return { kind: 'security-indicators-requested', version, at: at() };
+        case 'missing':
+          return { kind: 'missing', version, missing: r.next() < 0.5, at: at() };
+        case 'notice':
+          return {
+            kind: 'package-missing',
+            indexUrl: INDEX,
+            packageName: version.packageName,
+            versions: versions.filter((x) => x.packageName === version.packageName && r.next() < 0.5).map((x) => x.packageVersion),
+            at: at(),
+          };
+        case 'wait':
+          return { kind: 'advice-wait', adviserId: r.pick(['adviser-1', 'adviser-2']), recommendationType: 'stable', version, at: at() };
+        default: {
+          const name = `solver-${version.packageName}-${Math.floor(r.next() * 3)}`;
+          return {
+            kind: 'workflow',
+            workflow: {
+              name,
+              kind: 'solver',
+              namespace: 'thoth',
+              parameters: { THOTH_SOLVER_PACKAGES: `${version.packageName}===${version.packageVersion}` },
+              idempotencyKey: name,
+              status: r.pick(['recorded', 'Pending', 'Succeeded'] as const),
+              source: null,
+              createdAt: AT(1),
+              updatedAt: at(),
+              packageName: version.packageName,
+              packageVersion: version.packageVersion,
+              indexUrl: INDEX,
+            },
+          };
+        }
+      }
+    };
+    const path = tempDbPath();
+    const store = openStore(path, { create: true });
+    const written: string[] = [];
+    for (let batch = 0; batch < 60; batch++) {
+      about = [r.pick(versions), r.pick(versions)];
+      const records = Array.from({ length: 1 + Math.floor(r.next() * 10) }, () => {
+        // Now and then a tombstone of a fact written before.
+        if (written.length > 0 && r.next() < 0.15) return { key: r.pick(written), value: null };
+        const record = encodeFact(fact());
+        written.push(record.key);
+        return record;
+      });
+      store.transaction(() => store.applyFactRecords(records));
+    }
+    store.close();
+    const added = projectedRows(path);
+    expect(added.versions.length).toBeGreaterThan(0);
+
+    const db = new Database(path);
+    db.transaction(() => projection(statementCache(db)).rebuild())();
+    db.close();
+    expect(added).toEqual(projectedRows(path));
   });
 });

@@ -116,6 +116,24 @@ describe('knowledge store', () => {
     store.close();
   });
 
+  it("lists a namespace's unfinished workflows (what the phase watcher reads), oldest first, as phases change", () => {
+    const store = freshStore();
+    const at = (minute: number) => `2024-05-01T12:${String(minute).padStart(2, '0')}:00.000Z`;
+    const add = (name: string, status: LedgerEntry['status'], minute: number, namespace = 'thoth') =>
+      store.recordWorkflow(entry({ name, idempotencyKey: name, status, namespace, createdAt: at(minute), updatedAt: at(minute) }));
+    add('running-late', 'Running', 9);
+    add('pending-early', 'Pending', 1);
+    add('recorded-only', 'recorded', 2);
+    add('done', 'Succeeded', 3);
+    add('elsewhere', 'Pending', 4, 'thoth-other');
+    expect(store.workflowsUnfinished('thoth').map((w) => w.name)).toEqual(['pending-early', 'running-late']);
+    store.setWorkflowStatus('pending-early', 'Failed', at(10));
+    store.setWorkflowStatus('done', 'Running', at(11));
+    expect(store.workflowsUnfinished('thoth').map((w) => w.name)).toEqual(['done', 'running-late']);
+    expect(store.workflowsUnfinished('thoth-other').map((w) => w.name)).toEqual(['elsewhere']);
+    store.close();
+  });
+
   it('keeps the workflow ledger: lookup by name and key, status, in-flight per version', () => {
     const store = freshStore();
     store.recordWorkflow(entry());

@@ -63,7 +63,7 @@ describe('opening the knowledge cache', () => {
     ]);
     reader.close();
     const store = openStore(path, { create: true });
-    expect(SCHEMA_VERSION).toBe(6);
+    expect(SCHEMA_VERSION).toBe(7);
     // A dead letter from before keys were kept: its key is unknown (not null), and it was never re-driven.
     expect(store.deadLetters()).toEqual([expect.objectContaining({ id: 1, origin: '', topic: 't', offset: 3, redrives: [] })]);
     expect('key' in store.deadLetters()[0]).toBe(false);
@@ -103,12 +103,14 @@ describe('opening the knowledge cache', () => {
       ALTER TABLE facts_v5 RENAME TO facts;
       CREATE INDEX facts_version ON facts (package_name, package_version, index_url);
       CREATE INDEX facts_subject ON facts (kind, subject);
+      DROP INDEX workflows_unfinished;
+      CREATE INDEX workflows_kind_status ON workflows (kind, status, created_at);
     `);
     db.pragma('user_version = 5');
     db.close();
 
     const store = openStore(path, { create: true });
-    expect(store.stats().schema_version).toBe(6);
+    expect(store.stats().schema_version).toBe(SCHEMA_VERSION);
     expect(store.factRecords(null, 100)).toEqual(before);
     expect(store.isSolved(key('flask', '2.0.2'), 'solver-b')).toBe(true);
     // A fact read again with the value the cache holds changes nothing; another value for its key replaces it.
@@ -122,6 +124,16 @@ describe('opening the knowledge cache', () => {
     expect((upgraded.prepare(`SELECT sql FROM sqlite_master WHERE name = 'facts'`).get() as { sql: string }).sql).not.toMatch(
       /WITHOUT ROWID/,
     );
+    // Schema 7: the index no query used is gone; the unfinished workflows and the versions' facts have their own.
+    expect(
+      (
+        upgraded
+          .prepare(
+            `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('workflows', 'facts') AND sql IS NOT NULL ORDER BY name`,
+          )
+          .all() as Array<{ name: string }>
+      ).map((r) => r.name),
+    ).toEqual(['facts_subject', 'facts_version', 'workflows_created', 'workflows_key', 'workflows_package', 'workflows_unfinished']);
     upgraded.close();
   });
 
