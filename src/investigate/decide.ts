@@ -35,6 +35,12 @@ export interface DeciderOptions {
   sync: Pick<KnowledgeSync, 'catchUp' | 'reach' | 'positions'>;
   /** Plain (non-transactional) writes of triggers, and the partition a key goes to. */
   transport: { send(records: OutgoingRecord[]): Promise<unknown>; partitionOf(topic: string, key: string): Promise<number> };
+  /**
+   * True (a broker): triggers are written in the background, one write at a time carrying every trigger that came
+   * while the one before was on its way, so a record never waits for its trigger's round trip. False (a `--from`
+   * file, whose in-memory queue takes them): each is written before `consider` returns.
+   */
+  background?: boolean;
   decisionsTopic: string;
   /** The decisions partitions this replica holds now. */
   owned(): number[];
@@ -61,6 +67,10 @@ export interface Decider {
   ): Promise<{ events: ExecutorEvent[]; duplicate: boolean }>;
   /** From now on facts may produce triggers (the first catch-up is over). */
   ready(): void;
+  /** Whether triggers are waiting to be written or on their way (background writes). */
+  busy(): boolean;
+  /** Resolves once every trigger produced so far has been written (or its write failed). */
+  settled(): Promise<void>;
 }
 
 export function createDecider(o: DeciderOptions): Decider {
@@ -94,19 +104,39 @@ export function createDecider(o: DeciderOptions): Decider {
       o.note('decision-trigger', { decision: key, partition });
     }
     if (records.length === 0) return;
-    try {
-      await o.transport.send(records);
-    } catch (error) {
-      for (const r of records) pending.delete(r.key!);
-      // The next scan (on assignment, or the periodic one) triggers them again.
-      o.warn(
-        `could not write decision triggers (${error instanceof Error ? error.message : String(error)}); they are retried by the next scan`,
-      );
-    }
+    if (!o.background) return write(records);
+    outbox.push(...records);
+    flush();
+  };
+
+  const write = (records: OutgoingRecord[]): Promise<void> =>
+    o.transport.send(records).then(
+      () => undefined,
+      (error: unknown) => {
+        for (const r of records) pending.delete(r.key!);
+        // The next scan (on assignment, or the periodic one) triggers them again.
+        o.warn(
+          `could not write decision triggers (${error instanceof Error ? error.message : String(error)}); they are retried by the next scan`,
+        );
+      },
+    );
+  /** Background writes: triggers not written yet, and the write on its way. */
+  const outbox: OutgoingRecord[] = [];
+  let writing: Promise<void> | undefined;
+  const flush = (): void => {
+    if (writing || outbox.length === 0) return;
+    writing = write(outbox.splice(0)).finally(() => {
+      writing = undefined;
+      flush();
+    });
   };
 
   return {
     ready: () => void (isReady = true),
+    busy: () => writing !== undefined || outbox.length > 0,
+    settled: async () => {
+      while (writing) await writing;
+    },
     consider: async (touched) => {
       if (!isReady) return;
       await produce(decisionsTouched(o.store, touched));

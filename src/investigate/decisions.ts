@@ -94,10 +94,7 @@ export type DecisionView = Pick<
   | 'adviceRunsWithoutReRun'
   | 'workflowsInFlight'
   | 'solversLacking'
-  | 'isMissing'
-  | 'providesSourceDistro'
-  | 'securityIndicatorState'
-  | 'securityIndicatorsWanted'
+  | 'securityIndicatorsFacts'
   | 'securityIndicatorsCandidates'
 >;
 
@@ -117,10 +114,10 @@ function solvedForAdvice(view: DecisionView, version: PackageKey & { solved: boo
 
 /** Why security indicators must not be scheduled for the version, or null when they should be. */
 export function securityIndicatorsBlocker(view: DecisionView, key: PackageKey): string | null {
-  if (!view.securityIndicatorsWanted(key)) return 'nothing asks for them (no solver result, no si-unanalyzed-package)';
-  if (view.isMissing(key)) return 'the version is flagged missing';
-  if (view.providesSourceDistro(key) === false) return 'the version provides no source distribution';
-  const state = view.securityIndicatorState(key);
+  const { wanted, missing, providesSourceDistro, state } = view.securityIndicatorsFacts(key);
+  if (!wanted) return 'nothing asks for them (no solver result, no si-unanalyzed-package)';
+  if (missing) return 'the version is flagged missing';
+  if (providesSourceDistro === false) return 'the version provides no source distribution';
   if (state === 'done') return 'security indicators are known';
   if (state === 'failed') return 'security indicators failed before';
   if (state === 'scheduled' || view.workflowsInFlight('security-indicators', key).length > 0) return 'security indicators are in flight';

@@ -97,7 +97,12 @@ export interface DeliveryOptions {
   retry: RetryPolicy;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** ISO time of a clock reading; records of one millisecond share the text. */
+const iso = (() => {
+  let lastMs = Number.NaN;
+  let lastText = '';
+  return (ms: number) => (ms === lastMs ? lastText : ((lastMs = ms), (lastText = new Date(ms).toISOString())));
+})();
 
 /** The type name events and metrics give a decision trigger. */
 const DECISION = 'decision';

@@ -48,7 +48,7 @@ import type { Effect, KnowledgeChange } from './effects.js';
 import { followUpPublisher, followUpRecord, type PublishRecord } from './follow-up-publisher.js';
 import { factsOfChange } from './knowledge-facts.js';
 import { workflowScheduler, type ScheduleEffect } from './workflow-scheduler.js';
-import { workflowFact } from '../store/ledger.js';
+import { securityIndicatorsOutcome, workflowFact } from '../store/ledger.js';
 
 export type { PublishRecord } from './follow-up-publisher.js';
 
@@ -202,6 +202,12 @@ function optimistic(
   return Object.assign(Object.create(kube) as KubeClient, { createWorkflow });
 }
 
+/** A security-indicators workflow found finished: the version's analysis done or failed (none for other kinds or phases). */
+function finishedOutcome(entry: LedgerEntry, at: string): Fact[] {
+  const outcome = securityIndicatorsOutcome(entry, entry.status, at);
+  return outcome ? [outcome] : [];
+}
+
 export function createExecutor(context: ExecutorContext): Executor {
   const scheduler = workflowScheduler(context);
   /** Creates in flight across the records of a batch, when they are not waited for (`deferring`). */
@@ -291,7 +297,11 @@ export function createExecutor(context: ExecutorContext): Executor {
       const changes = effects.flatMap((e) => (e.type === 'record' ? [e.change] : []));
       const facts: Fact[] = [
         ...changes.flatMap((change) => factsOfChange(change, { at, source, view: context.store })),
-        ...ledgerEntries.map((entry) => workflowFact(entry, context.store.findWorkflow(entry.name))),
+        ...ledgerEntries.flatMap((entry) => [
+          workflowFact(entry, context.store.findWorkflow(entry.name)),
+          // Found on the cluster finished already (an earlier attempt's): what it found, as the phase watcher would write.
+          ...finishedOutcome(entry, at),
+        ]),
       ];
       const factRecords = facts.map(encodeFact);
       const records: OutgoingRecord[] = [
@@ -318,7 +328,9 @@ export function createExecutor(context: ExecutorContext): Executor {
       }
       if (!answered) return { events, touched, facts };
       const confirmed = answered.then((settled) => async () => {
-        const found = settled.flatMap((s) => (s.found ? [workflowFact(s.found, context.store.findWorkflow(s.found.name))] : []));
+        const found = settled.flatMap((s) =>
+          s.found ? [workflowFact(s.found, context.store.findWorkflow(s.found.name)), ...finishedOutcome(s.found, at)] : [],
+        );
         if (found.length > 0) {
           const encoded = found.map(encodeFact);
           await commit(

@@ -177,6 +177,8 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
       partitionOf: (topic, key) => source.knowledge.partitionOf(topic, key),
     },
     decisionsTopic: topics.decisions ?? '',
+    // A `--from` run handles a record's triggers from its queue right after the record: they must be in it by then.
+    background: source.kind === 'broker',
     // A `--from` run is its own only member: it owns every decision.
     owned: () =>
       source.kind === 'file'
@@ -334,7 +336,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     options.untilIdleMs !== undefined && source.kind === 'broker'
       ? watchIdle({
           idleMs: options.untilIdleMs,
-          quietFor: () => (inFlight === 0 ? clock.now() - lastActivity : 0),
+          quietFor: () => (inFlight === 0 && !decider.busy() ? clock.now() - lastActivity : 0),
           backlog: async () => {
             const samples = await lagSamples(started);
             return samples === undefined ? undefined : samples.reduce((sum, p) => sum + p.value, 0);
@@ -384,6 +386,11 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   try {
     await untilDone(started, stop, options.stopGraceMs, log);
   } finally {
+    // Triggers on their way are written before the transport closes, within the stop's grace (one not written waits
+    // for the next scan of whoever owns its partition).
+    const graceOver = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), options.stopGraceMs).unref());
+    if ((await Promise.race([decider.settled(), graceOver])) === 'timeout')
+      log.warn(`decision triggers were not written within ${options.stopGraceMs / 1000}s of the stop; the next scan triggers them`);
     idle.abort('finished');
     running.abort('finished');
     await rescans;

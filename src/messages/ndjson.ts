@@ -256,7 +256,7 @@ function lineValueText(envelope: Envelope): { text: string; base64?: true } {
   const body = envelope.body;
   if (typeof body === 'string' && typeof envelope.value === 'object' && envelope.value !== null) {
     // A line is one line of strict JSON: a body on several lines, or with Python's NaN or Infinity, is carried as its text.
-    return { text: /[\n\r]/.test(body) || hasPythonLiterals(body) ? JSON.stringify(body) : body };
+    return { text: body.includes('\n') || body.includes('\r') || hasPythonLiterals(body) ? JSON.stringify(body) : body };
   }
   return { text: JSON.stringify(envelope.value === undefined ? null : envelope.value) };
 }
@@ -265,6 +265,14 @@ function hasPythonLiterals(body: string): boolean {
   if (!body.includes('NaN') && !body.includes('Infinity')) return false;
   const tree = parseJsonTree(body);
   return tree.ok && tree.special !== undefined;
+}
+
+/** A topic's name as JSON text: lines of one topic follow one another, and the last one is kept. */
+let lastTopic: string | undefined;
+let lastTopicText = '';
+function topicText(topic: string): string {
+  if (topic !== lastTopic) [lastTopic, lastTopicText] = [topic, JSON.stringify(topic)];
+  return lastTopicText;
 }
 
 /** One §7 line (no newline), keys in the order SPEC §7 lists them; bytes that are not UTF-8 as base64 with a marker. */
@@ -277,7 +285,7 @@ export function formatEnvelopeLine(envelope: Envelope): string {
     (envelope.partition !== undefined ? `,"partition":${envelope.partition}` : '') +
     (envelope.offset !== undefined ? `,"offset":${envelope.offset}` : '');
   return (
-    `{"topic":${JSON.stringify(envelope.topic)},"key":${key},"headers":${JSON.stringify(envelope.headers)},` +
+    `{"topic":${topicText(envelope.topic)},"key":${key},"headers":${JSON.stringify(envelope.headers)},` +
     `"value":${value.text}${value.base64 ? `,"value_encoding":"${BASE64}"` : ''},"timestamp":${JSON.stringify(envelope.timestamp)}${position}}`
   );
 }

@@ -52,17 +52,19 @@ export function envelopeOfRecord(record: ConsumedRecord): Envelope {
 
 /** The catalogue type a topic carries, with or without a deployment prefix. */
 export function typeOfTopic(topic: string, deploymentName?: string): MessageType | undefined {
-  // Asked for every record consumed; a consumer reads few topics.
-  const key = `${deploymentName ?? ''}\u0000${topic}`;
-  let type = typeCache.get(key);
+  // Asked for every record consumed; a consumer reads few topics. Keyed by the strings as given (a
+  // string's hash is kept with it), not by a key built for every record.
+  let types = typeCache.get(deploymentName ?? '');
+  if (types === undefined) typeCache.set(deploymentName ?? '', (types = new Map<string, MessageType | null>()));
+  let type = types.get(topic);
   if (type === undefined) {
     type = catalogueTypeOf(topic, deploymentName) ?? null;
-    if (typeCache.size < 10_000) typeCache.set(key, type);
+    if (types.size < 10_000) types.set(topic, type);
   }
   return type ?? undefined;
 }
 
-const typeCache = new Map<string, MessageType | null>();
+const typeCache = new Map<string, Map<string, MessageType | null>>();
 
 function catalogueTypeOf(topic: string, deploymentName?: string): MessageType | undefined {
   const type = findMessageType(topic, deploymentName);

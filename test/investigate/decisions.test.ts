@@ -187,8 +187,10 @@ describe('the decider', () => {
   let committed: number;
   let catchUps: number;
   let owned: number[];
+  let warnings: string[];
 
   beforeEach(() => {
+    warnings = [];
     triggers = [];
     written = [];
     committed = -1;
@@ -196,8 +198,9 @@ describe('the decider', () => {
     owned = [0];
   });
 
-  function decider() {
+  function decider(options: { background?: boolean; send?: (records: OutgoingRecord[]) => Promise<void> } = {}) {
     const d = createDecider({
+      background: options.background,
       store,
       config,
       sync: {
@@ -206,14 +209,14 @@ describe('the decider', () => {
         positions: () => new Map([[0, 3]]),
       },
       transport: {
-        send: async (records) => void triggers.push(...records),
+        send: options.send ?? (async (records) => void triggers.push(...records)),
         partitionOf: async (_topic, k) => (k.startsWith('si:') ? 1 : 0),
       },
       decisionsTopic: DECISIONS,
       owned: () => owned,
       executor: createExecutor({ store, kube: null, namespaceFor: () => 'thoth', knowledgeTopic: KNOWLEDGE, now: Date.now }),
       note: () => undefined,
-      warn: () => undefined,
+      warn: (text) => void warnings.push(text),
       signal: new AbortController().signal,
     });
     d.ready();
@@ -303,5 +306,33 @@ describe('the decider', () => {
     await d.scan([1]);
     expect(triggers.map((t) => t.key)).toEqual([si]);
     expect(catchUps).toBe(1);
+  });
+
+  it('writes triggers in the background on a broker: one write at a time, the triggers that came meanwhile in the next', async () => {
+    owned = [0, 1];
+    const writes: Array<{ keys: string[]; done: () => void; fail: (error: Error) => void }> = [];
+    const d = decider({
+      background: true,
+      send: (records) =>
+        new Promise<void>((resolve, reject) => writes.push({ keys: records.map((r) => r.key!), done: resolve, fail: reject })),
+    });
+    // Neither waits for its trigger's write.
+    await d.consider(apply(...waits(key), solved(key, SOLVERS[0])));
+    await d.consider(apply(solved(other, SOLVERS[0])));
+    expect(writes.map((w) => [...w.keys].sort())).toEqual([[advice, si].sort()]);
+    expect(d.busy()).toBe(true);
+    const settled = d.settled();
+    writes[0].done();
+    await new Promise((resolve) => setImmediate(resolve));
+    // The next write carries what came while the first was on its way.
+    expect(writes.map((w) => w.keys)).toHaveLength(2);
+    expect(writes[1].keys).toEqual([decisionKey({ kind: 'security-indicators', version: other })]);
+    writes[1].fail(new Error('broker gone'));
+    await settled;
+    expect(d.busy()).toBe(false);
+    expect(warnings).toEqual([expect.stringContaining('could not write decision triggers (broker gone)')]);
+    // A trigger whose write failed is produced again; one written is not.
+    await d.consider(apply(solved(other, SOLVERS[1]), solved(key, SOLVERS[1])));
+    expect(writes[2].keys).toEqual([decisionKey({ kind: 'security-indicators', version: other })]);
   });
 });

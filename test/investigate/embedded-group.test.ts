@@ -59,6 +59,8 @@ describe('two investigators on one embedded broker', () => {
     );
     await publishSolved(db, 0, 30);
     await waitFor(() => offsetsOf(first, 'processed').length + offsetsOf(second, 'processed').length >= 30, 'every record processed');
+    // Each record's decision is a trigger record of its own, taken after it: on a loaded machine later than a second.
+    await waitFor(() => decisionsTaken(first, second).length >= 30, 'every decision taken');
     // Time for a second delivery to show, were there one.
     await new Promise((r) => setTimeout(r, 1_000));
     first.child.kill('SIGTERM');

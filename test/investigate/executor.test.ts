@@ -60,7 +60,28 @@ function executor(overrides: Partial<ExecutorContext> = {}) {
 
 const kinds = (records: OutgoingRecord[]) => records.filter((r) => r.topic === KNOWLEDGE).map((r) => (JSON.parse(r.key!) as string[])[0]);
 
+/** A cluster where every workflow asked for exists already, in this phase. */
+const finishedCluster = (phase: string): KubeClient => ({
+  description: 'test@done',
+  createWorkflow: async (workflow) => ({ outcome: 'exists', workflow: { ...workflow, status: { phase } } }),
+  getWorkflow: async () => undefined,
+  listWorkflows: async () => [],
+  watchWorkflow: async () => {
+    throw new Error('not used');
+  },
+  countPending: async () => 0,
+});
+
 describe('effect executor', () => {
+  it('a security-indicators workflow found failed on the cluster (an earlier attempt) marks its version failed, not in flight', async () => {
+    const { events } = await executor({ kube: finishedCluster('Failed') }).execute(planSi(), source, commit());
+    expect(events.map((e) => e.kind)).toContain('exists');
+    expect(store.securityIndicatorState(key)).toBe('failed');
+    // A solver workflow found finished changes no version state.
+    await executor({ kube: finishedCluster('Failed') }).execute([solverEffect], source, commit());
+    expect(store.securityIndicatorState(key)).toBe('failed');
+  });
+
   it('writes facts with the commit, records the workflow in the ledger with its source, and counts it', async () => {
     const { events } = await executor().execute(
       [record({ what: 'version', key }), record({ what: 'solved', key, solver: 'solver-fedora-34-py39' }), solverEffect],
@@ -286,6 +307,18 @@ describe('effect executor', () => {
         expect(store.workflowsInFlight('solver', key)).toEqual([]);
         expect(kinds(written)).toEqual(['workflow', 'workflow']);
         expect((JSON.parse(written[1].value!) as { status: string }).status).toBe('Succeeded');
+      });
+
+      it('a security-indicators workflow found finished marks its version analysed when the message is finished', async () => {
+        const { confirmed } = await executor({ kube: finishedCluster('Succeeded') }).execute(planSi(), source, commit(), {
+          deferring: true,
+        });
+        expect(store.securityIndicatorState(key)).toBe('scheduled');
+        await (
+          await confirmed!
+        )();
+        expect(store.securityIndicatorState(key)).toBe('done');
+        expect(kinds(written)).toEqual(['security-indicators', 'workflow', 'workflow', 'security-indicators']);
       });
 
       it('a create that fails rejects what finishes the message', async () => {

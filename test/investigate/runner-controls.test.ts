@@ -1,7 +1,10 @@
 /**
- * The topic controls a running investigator hands to its dashboard (the h/r
- * keys): halting a topic pauses its consumption and says so as a 'paused'
- * event, resuming lets it go on; the lag events carry each partition's lag.
+ * A running investigator on the embedded broker, driven in process: the topic
+ * controls it hands to its dashboard (the h/r keys: halting a topic pauses its
+ * consumption and says so as a 'paused' event, resuming lets it go on; the lag
+ * events carry each partition's lag), and its stop while a decision trigger is
+ * on its way (triggers go out in the background on a broker, src/investigate/
+ * decide.ts: the stop waits for the write within its grace, not longer).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +12,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { investigatorConfig } from '../../src/config/investigator.js';
 import { readSettings } from '../../src/config/settings.js';
-import { nullLogger } from '../../src/core/logger.js';
+import type { Logger } from '../../src/core/logger.js';
 import type { InvestigatorEvent } from '../../src/investigate/events.js';
 import type { TopicControls } from '../../src/investigate/operator.js';
+import type { KnowledgeTransport } from '../../src/transport/knowledge-port.js';
 import { DEFAULT_RETRY } from '../../src/investigate/retry.js';
 import { knowledgeTopics, runInvestigator } from '../../src/investigate/runner.js';
 import { brokerSource } from '../../src/investigate/sources.js';
@@ -43,51 +47,82 @@ const body = (name: string) =>
     solver: null,
   });
 
+const SOLVED = 'thoth.solver.solved-package';
+const solved = JSON.stringify({
+  component_name: 'solver',
+  service_version: '0.1.0',
+  version: 'v1',
+  package_name: 'flask',
+  package_version: '2.0.1',
+  index_url: INDEX,
+  solver: 'solver-rhel-8-py38',
+});
+
+const waitFor = async (done: () => boolean) => {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(done()).toBe(true);
+};
+
+/** An investigator of `topics` (and the decisions topic) on the embedded broker in this test's cache; `send` stands in for the knowledge channel's writes. */
+function investigator(
+  topics: string[],
+  options: {
+    decisions?: boolean;
+    send?: (knowledge: KnowledgeTransport) => KnowledgeTransport['send'];
+    log?: Logger;
+    onControls?: (c: TopicControls) => void;
+  } = {},
+) {
+  const broker = openEmbeddedBroker(store, join(dir, 'thoth.db'));
+  const config = investigatorConfig(readSettings({ THOTH_INDEX_URLS: INDEX }));
+  const names = knowledgeTopics(config);
+  const knowledge = openEmbeddedKnowledge(store, join(dir, 'thoth.db'));
+  const events: InvestigatorEvent[] = [];
+  const stop = new AbortController();
+  const run = runInvestigator(
+    {
+      config,
+      group: 'g',
+      namespaceFor: () => 'thoth',
+      http: null,
+      maxBytes: 1_000_000,
+      retry: DEFAULT_RETRY,
+      stopGraceMs: 500,
+      pendingPollMs: 1_000,
+      lagPollMs: 50,
+      phasePollMs: 1_000,
+    },
+    {
+      source: brokerSource({
+        broker,
+        knowledge: options.send
+          ? Object.assign(Object.create(knowledge) as KnowledgeTransport, { send: options.send(knowledge) })
+          : knowledge,
+        topics,
+        knowledgeTopic: names.knowledge,
+        ...(options.decisions ? { decisionsTopic: names.decisions } : {}),
+        group: 'g',
+        start: { from: 'earliest' },
+        partitionsConcurrently: 1,
+        maxBytes: 1_000_000,
+      }),
+      store,
+      kube: null,
+      clock: { now: () => Date.now() },
+      log: options.log ?? { notice: () => undefined, warn: () => undefined, debug: () => undefined },
+      signal: stop.signal,
+      onControls: options.onControls,
+    },
+    (event) => events.push(event),
+  );
+  return { broker, names, events, stop, run };
+}
+
 describe('the topic controls of a running investigator', () => {
   it('halts and resumes a topic, and reports lag per partition', async () => {
-    const broker = openEmbeddedBroker(store, join(dir, 'thoth.db'));
-    const config = investigatorConfig(readSettings({ THOTH_INDEX_URLS: INDEX }));
-    const events: InvestigatorEvent[] = [];
-    const stop = new AbortController();
     let controls: TopicControls | undefined;
+    const { broker, events, stop, run } = investigator([UNRESOLVED], { onControls: (given) => (controls = given) });
     const received = () => events.filter((e) => e.event === 'received').length;
-    const waitFor = async (done: () => boolean) => {
-      for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 25));
-      expect(done()).toBe(true);
-    };
-    const run = runInvestigator(
-      {
-        config,
-        group: 'g',
-        namespaceFor: () => 'thoth',
-        http: null,
-        maxBytes: 1_000_000,
-        retry: DEFAULT_RETRY,
-        stopGraceMs: 2_000,
-        pendingPollMs: 1_000,
-        lagPollMs: 50,
-        phasePollMs: 1_000,
-      },
-      {
-        source: brokerSource({
-          broker,
-          knowledge: openEmbeddedKnowledge(store, join(dir, 'thoth.db')),
-          topics: [UNRESOLVED],
-          knowledgeTopic: knowledgeTopics(config).knowledge,
-          group: 'g',
-          start: { from: 'earliest' },
-          partitionsConcurrently: 1,
-          maxBytes: 1_000_000,
-        }),
-        store,
-        kube: null,
-        clock: { now: () => Date.now() },
-        log: nullLogger,
-        signal: stop.signal,
-        onControls: (given) => (controls = given),
-      },
-      (event) => events.push(event),
-    );
     await waitFor(() => controls !== undefined);
     expect(controls!.topics).toContain(UNRESOLVED);
     expect(controls!.halt('unresolved-package')).toBe('unknown');
@@ -105,5 +140,27 @@ describe('the topic controls of a running investigator', () => {
     expect(events.find((e) => e.event === 'resumed')).toMatchObject({ topic: UNRESOLVED, by: 'dashboard' });
     stop.abort();
     expect((await run).reason).toBe('signal');
+  });
+});
+
+describe('stopping with a decision trigger on its way', () => {
+  it('waits for its write within the stop grace, then stops and says the next scan triggers it', async () => {
+    const warnings: string[] = [];
+    // The decisions topic's writes never answer (a broker gone quiet); every other write goes through.
+    let hung = 0;
+    let decisions = '';
+    const { broker, events, stop, run, names } = investigator([SOLVED], {
+      decisions: true,
+      send: (knowledge) => (records) =>
+        records.some((r) => r.topic === decisions) ? (hung++, new Promise(() => undefined)) : knowledge.send(records),
+      log: { notice: () => undefined, debug: () => undefined, warn: (text) => void warnings.push(text) },
+    });
+    decisions = names.decisions!;
+    await broker.send([{ topic: SOLVED, key: 'flask', headers: {}, value: solved }]);
+    await waitFor(() => events.some((e) => e.event === 'decision-trigger') && hung === 1);
+    // A write held for ever does not hold the stop (the test's own time limit would fail it).
+    stop.abort();
+    expect((await run).reason).toBe('signal');
+    expect(warnings).toContain('decision triggers were not written within 0.5s of the stop; the next scan triggers them');
   });
 });
