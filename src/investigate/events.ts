@@ -57,11 +57,35 @@ export function fanOut(...sinks: Array<EventSink | undefined>): EventSink {
   };
 }
 
-/** One JSON object per line, for log collectors and `jq`. */
-export function jsonLinesSink(stream: NodeJS.WritableStream): EventSink {
-  return (event) => {
-    stream.write(`${JSON.stringify(event)}\n`);
+/** Lines held before they are written: a run of 20,000 messages makes some 130,000 events. */
+const LINES_HELD_BYTES = 64 * 1024;
+
+/**
+ * One JSON object per line, for log collectors and `jq`. Lines are written together: when 64 KiB are
+ * held, when the event loop next turns (after the records in hand), and at `flush` (the end of a run);
+ * a write per event was a system call per event, some 6 a message.
+ */
+export function jsonLinesSink(stream: NodeJS.WritableStream): EventSink & { flush(): void } {
+  let held = '';
+  let scheduled = false;
+  const flush = () => {
+    if (held === '') return;
+    const text = held;
+    held = '';
+    stream.write(text);
   };
+  const sink = (event: InvestigatorEvent) => {
+    held += `${JSON.stringify(event)}\n`;
+    if (held.length >= LINES_HELD_BYTES) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        flush();
+      });
+    }
+  };
+  return Object.assign(sink, { flush });
 }
 
 /** Counts of what happened during a run, for the summary and the dashboard. */

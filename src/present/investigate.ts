@@ -26,7 +26,10 @@ export async function eventPresenter(
   io: Io,
   options: { color: boolean; secrets: readonly string[]; onQuit?: (interrupt: boolean) => void },
 ): Promise<EventPresenter> {
-  if (format === 'ndjson') return { sink: jsonLinesSink(io.stdout), close: async () => undefined };
+  if (format === 'ndjson') {
+    const sink = jsonLinesSink(io.stdout);
+    return { sink, close: async () => sink.flush() };
+  }
   if (io.stdout.isTTY && (format === 'table' || format === 'wide')) {
     // ink only on a terminal, and loaded only then.
     const { openDashboard } = await import('../ui/render-dashboard.js');
