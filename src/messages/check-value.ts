@@ -193,3 +193,45 @@ function checkValue(type: FieldType, value: JsonValue, path: string, errors: Fie
     }
   }
 }
+
+/**
+ * Whether checkFields would find nothing wrong with a body JSON.parse read from canonical text (json-text.ts
+ * readCanonical: each number is the one its text says) and change nothing of it: every field present with exactly
+ * its type, absent where it may be, null where it is Optional. False where checkFields would find an error, and
+ * where it might coerce (a dict given as pairs) or must read a number's text (an integral number beyond 2^53):
+ * there the lossless checks decide. Nothing here is built; a body that passes is as checkFields would pass it.
+ */
+export function plainFieldsValid(fields: readonly FieldSpec[], body: Record<string, unknown>): boolean {
+  for (const field of fields) {
+    const value = body[field.name];
+    if (value === undefined) {
+      if (field.required) return false;
+    } else if (value === null) {
+      if (!field.nullable) return false;
+    } else if (!plainValueValid(field.type, value)) return false;
+  }
+  return true;
+}
+
+const isObjectOfJson = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function plainValueValid(type: FieldType, value: unknown): boolean {
+  switch (type) {
+    case 'str':
+      return typeof value === 'string';
+    case 'int':
+      // Digits in either writer's text up to 2^53; past it Python's int and float are told apart by the text alone.
+      return typeof value === 'number' && Number.isSafeInteger(value);
+    case 'bool':
+      return typeof value === 'boolean';
+    case 'object':
+      return isObjectOfJson(value);
+    case 'str[]':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string');
+    case 'object[]':
+      return Array.isArray(value) && value.every(isObjectOfJson);
+    default:
+      return isObjectOfJson(value) && plainFieldsValid(type.object, value);
+  }
+}

@@ -182,6 +182,16 @@ export function valueOfNode(node: Node, text: string, special?: Map<number, Spec
  * is left to the full parser. `plain` is what JSON.parse made, for code that reads fields.
  */
 export function parseCanonical(text: string): { value: JsonValue; plain: unknown } | undefined {
+  const read = readCanonical(text);
+  return read && canonicalOfWritten(read.plain, read.form);
+}
+
+/**
+ * parseCanonical's test alone: what JSON.parse made of the text and the form that writes it back character for
+ * character, without the lossless value (canonicalOfWritten makes it). In such a value every number is the one its
+ * text says, so code that reads it may take a safe integer as Python's int.
+ */
+export function readCanonical(text: string): { plain: object; form: 'compact' | 'python' } | undefined {
   // Too deep for the walks below: parseJsonTree refuses it with the reason.
   if (nestingBeyond(text) !== undefined) return undefined;
   let plain: unknown;
@@ -195,7 +205,7 @@ export function parseCanonical(text: string): { value: JsonValue; plain: unknown
   const python = text.includes('": ') || text.includes('", "');
   for (const form of python ? (['python', 'compact'] as const) : (['compact', 'python'] as const)) {
     const written = form === 'compact' ? JSON.stringify(plain) : pythonJsonOf(plain);
-    if (written === text) return { value: fromWritten(plain, form === 'compact' ? String : pythonNumberOf), plain };
+    if (written === text) return { plain, form };
   }
   return undefined;
 }

@@ -30,6 +30,8 @@ export interface ParsedEnvelope {
   /** The exact body as recorded, when the line carried it as text (kcat's `payload`); replay sends it byte for byte. */
   body?: string | null;
   format: 'thoth' | 'kcat';
+  /** The value as JSON.parse read it from canonical text (json-text.ts readCanonical), when it was: records.ts decodeEnvelope. */
+  canonical?: object;
 }
 
 /** Thrown inside the parser; the caller adds the source and line number. */
@@ -114,6 +116,8 @@ interface LineValue {
   body: string | null;
   tree?: JsonValue;
   value: unknown;
+  /** `value` read from canonical text (canonicalLineValue). */
+  canonical?: object;
 }
 
 /**
@@ -168,7 +172,7 @@ function parseObject(line: Record<string, unknown>, exactValue: LineValue | unde
   }
   if (keyBytes || valueBytes) envelope.raw = raw;
   addPosition(envelope, line);
-  return { envelope, format: 'thoth' };
+  return { envelope, format: 'thoth', ...(exactValue?.canonical && !valueBytes ? { canonical: exactValue.canonical } : {}) };
 }
 
 function addPosition(envelope: Envelope, line: Record<string, unknown>): void {
@@ -223,7 +227,7 @@ function canonicalLineValue(text: string): { line: unknown; value?: LineValue } 
     if (after !== ',' && after !== '}') continue;
     // The line nests no deeper than MAX_JSON_DEPTH + 1 (lineValue), so its value no deeper than parseCanonical allows.
     const exact = canonicalOfWritten(value, writer);
-    return { line, value: { body: form, tree: exact.value, value: exact.plain } };
+    return { line, value: { body: form, tree: exact.value, value: exact.plain, canonical: value } };
   }
   return undefined;
 }

@@ -6,9 +6,9 @@
 import type { ConsumedRecord, OutgoingRecord } from './broker-records.js';
 import { findMessageType, MESSAGE_TYPES, type MessageType } from './catalogue.js';
 import type { Envelope } from './envelope.js';
-import { JsonObject, parseCanonical, parseJsonText, toPlain, type JsonValue } from './json-text.js';
+import { JsonObject, canonicalOfWritten, parseJsonText, readCanonical, toPlain, type JsonValue } from './json-text.js';
 import { DEAD_LETTER_BASE_TOPIC, topicName } from './topics.js';
-import { validateMessage, type FieldError, type ValidationResult } from './validate.js';
+import { validateCanonical, validateMessage, type FieldError, type ValidationResult } from './validate.js';
 import { pythonJson } from './wire-json.js';
 
 export interface DecodedMessage {
@@ -31,9 +31,12 @@ export function bodyTree(raw: string | null): JsonValue | undefined {
   return parsed.ok ? parsed.value : undefined;
 }
 
+/** A record's body read as canonical text (json-text.ts readCanonical), when it is. */
+const canonicalBody = (record: ConsumedRecord) => (record.raw?.value || record.value === null ? undefined : readCanonical(record.value));
+
 /** A consumed record as a §7 envelope: the full topic as consumed, the body parsed when it is JSON, its exact text kept. */
-export function envelopeOfRecord(record: ConsumedRecord): Envelope {
-  const canonical = record.raw?.value || record.value === null ? undefined : parseCanonical(record.value);
+export function envelopeOfRecord(record: ConsumedRecord, read = canonicalBody(record)): Envelope {
+  const canonical = read && canonicalOfWritten(read.plain, read.form);
   const tree = canonical?.value ?? (record.raw?.value ? undefined : bodyTree(record.value));
   const envelope: Envelope = {
     topic: record.topic,
@@ -106,19 +109,31 @@ function valueToCheck(envelope: Envelope): unknown {
   return envelope.value;
 }
 
-/** Decodes and validates one envelope against the type its topic carries. */
-export function decodeEnvelope(envelope: Envelope, deploymentName?: string): DecodedMessage {
+/**
+ * Decodes and validates one envelope against the type its topic carries. `canonical`: its body as JSON.parse read
+ * it from canonical text (json-text.ts readCanonical), when the caller has it: a valid body is then told without
+ * walking the lossless value.
+ */
+export function decodeEnvelope(envelope: Envelope, deploymentName?: string, canonical?: object): DecodedMessage {
   const type = typeOfTopic(envelope.topic, deploymentName);
   if (!type) return { envelope };
   if (envelope.raw?.value) return { envelope, type, validation: { ok: false, errors: [notUtf8] } };
-  const value = valueToCheck(envelope);
-  // A body that is JSON but not an object is the model's to judge (pydantic takes a list of pairs); text that is not JSON is not.
-  if (value === null || value === undefined || typeof value === 'string') {
-    return { envelope, type, validation: { ok: false, errors: notAnObject(value ?? null) } };
+  let validation: ValidationResult;
+  let version: unknown;
+  if (canonical !== undefined && !Array.isArray(canonical) && envelope.tree !== undefined) {
+    const tree = envelope.tree;
+    validation = validateCanonical(type, canonical as Record<string, unknown>, () => tree);
+    version = (canonical as Record<string, unknown>).version;
+  } else {
+    const value = valueToCheck(envelope);
+    // A body that is JSON but not an object is the model's to judge (pydantic takes a list of pairs); text that is not JSON is not.
+    if (value === null || value === undefined || typeof value === 'string') {
+      return { envelope, type, validation: { ok: false, errors: notAnObject(value ?? null) } };
+    }
+    validation = validateMessage(type, value);
+    version = value instanceof JsonObject ? value.get('version') : (toPlain(value) as Record<string, unknown> | null)?.version;
   }
-  const validation = validateMessage(type, value);
   // Handlers are chosen by (topic, version): a body of another version is not one thoth can read.
-  const version = value instanceof JsonObject ? value.get('version') : (toPlain(value) as Record<string, unknown> | null)?.version;
   if (typeof version === 'string' && version !== type.version) {
     const error = {
       field: 'version',
@@ -131,7 +146,8 @@ export function decodeEnvelope(envelope: Envelope, deploymentName?: string): Dec
 }
 
 export function decodeRecord(record: ConsumedRecord, deploymentName?: string): DecodedMessage {
-  return decodeEnvelope(envelopeOfRecord(record), deploymentName);
+  const read = canonicalBody(record);
+  return decodeEnvelope(envelopeOfRecord(record, read), deploymentName, read?.plain);
 }
 
 /**

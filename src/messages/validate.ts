@@ -6,7 +6,7 @@
  * thoth-messaging 0.16.x's producer does (pydantic `.json()`).
  */
 import type { MessageType } from './catalogue.js';
-import { checkFields, describeValue, dictEntries, type FieldError } from './check-value.js';
+import { checkFields, describeValue, dictEntries, plainFieldsValid, type FieldError } from './check-value.js';
 import { required, withDefault, type FieldSpec } from './fields.js';
 import { JsonObject, fromPlain, parseJsonText, toPlain, type JsonValue } from './json-text.js';
 import { pythonJson, renderedObject } from './wire-json.js';
@@ -85,6 +85,24 @@ export function validateMessage(type: MessageType, value: unknown): ValidationRe
         Object.defineProperty(message, WIRE, { value: wire, enumerable: false });
       }
       return message;
+    },
+  };
+}
+
+/**
+ * validateMessage's answer for a body read from canonical text (json-text.ts readCanonical), found without walking
+ * its lossless value where every field has exactly its type (check-value.ts plainFieldsValid): `tail` asks only
+ * whether a body is valid. The message is made from `tree()` when first read; any other body is validateMessage's.
+ */
+export function validateCanonical(type: MessageType, plain: Record<string, unknown>, tree: () => JsonValue): ValidationResult {
+  if (!plainFieldsValid(wireFields(type), plain)) return validateMessage(type, tree());
+  let checked: ValidationResult | undefined;
+  return {
+    ok: true,
+    get message(): Message {
+      checked ??= validateMessage(type, tree());
+      if (!checked.ok) throw new Error(`internal: a ${type.name} body passed the quick check and not the full one`);
+      return checked.message;
     },
   };
 }

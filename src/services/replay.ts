@@ -227,8 +227,8 @@ export async function replayStreams(plan: ReplayPlan, ports: ReplayPorts): Promi
           continue;
         }
         summary.read++;
-        const { envelope, body } = entry.parsed;
-        const decoded = decodeEnvelope(envelope, plan.deploymentName);
+        const { envelope, body, canonical } = entry.parsed;
+        const decoded = decodeEnvelope(envelope, plan.deploymentName, canonical);
         if (!decoded.type && !warnedTopics.has(envelope.topic)) {
           warnedTopics.add(envelope.topic);
           ports.log.warn(`${source}:${entry.line}: topic ${envelope.topic} carries no known message type; replayed as recorded, unchecked`);
