@@ -277,43 +277,104 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
     if (options.exitAtEnd && next >= end && r.unfinished.has(a.key)) finish(a);
   };
 
+  type Fetched = Awaited<ReturnType<ClusterBroker['fetch']>>['responses'];
+  /** A fetch sent for partitions whose records are being handled, from where they will be once handled. */
+  interface Ahead {
+    partitions: Assignment[];
+    fetched: Map<string, string>;
+    response: Promise<Fetched>;
+  }
+
+  /**
+   * The next fetch of the partitions a response brought records of, from the offset after its last record, sent
+   * before those records are handled (librdkafka keeps fetching ahead of its application as well): the broker reads
+   * and sends while the records are handled, not after. Where handling stops short (a record handed back, a pause,
+   * the end with --exit-at-end) the records fetched ahead are from elsewhere than the partition's position, and left.
+   * None for a partition at its end with --exit-at-end (a fetch there would wait for records that are not wanted).
+   */
+  const fetchAhead = (broker: ClusterBroker, leader: string, batches: Array<[Assignment, Batch]>): Ahead | undefined => {
+    const fetched = new Map<string, string>();
+    const partitions: Assignment[] = [];
+    for (const [a, batch] of batches) {
+      const last = batch.messagesWithinOffset.at(-1);
+      if (last === undefined || a.leader !== leader || !wanted(a)) continue;
+      const next = Number(last.offset) + 1;
+      if (options.exitAtEnd && next >= (r.ends.get(a.key) ?? 0)) continue;
+      fetched.set(a.key, String(next));
+      partitions.push(a);
+    }
+    if (partitions.length === 0 || signal.aborted) return undefined;
+    const response = broker.fetch({ ...fetchRequest, topics: fetchTopics(partitions, fetched) }).then((answer) => answer.responses);
+    // Awaited by the next round; until then a failure is not an unhandled one.
+    response.catch(() => undefined);
+    return { partitions, fetched, response };
+  };
+
+  const fetchTopics = (partitions: Assignment[], fetched: Map<string, string>) =>
+    r.topics
+      .map((topic) => ({
+        topic,
+        partitions: partitions
+          .filter((a) => a.topic === topic)
+          .map((a) => ({ partition: a.partition, fetchOffset: fetched.get(a.key)!, maxBytes: maxBytesPerPartition })),
+      }))
+      .filter((t) => t.partitions.length > 0);
+
   /** Fetches from one leader the partitions it leads, until it leads none or the read stops. */
   const leaderLoop = async (leader: string): Promise<void> => {
     await Promise.resolve(); // registered in `loops` before it runs
     let failures = 0;
+    /** Partitions stay busy while a fetch ahead holds them: no other leader's loop fetches them meanwhile. */
+    let ahead: Ahead | undefined;
     try {
       while (!signal.aborted) {
-        const led = assignments.filter((a) => a.leader === leader);
-        if (led.length === 0) return;
-        const now = Date.now();
-        const ready = led.filter((a) => !a.busy && now >= a.notBefore && wanted(a));
-        if (ready.length === 0) {
-          await sleep(IDLE_MS, signal);
-          continue;
-        }
-        const fetched = new Map(ready.map((a) => [a.key, String(r.positions.get(a.key) ?? 0)]));
-        for (const a of ready) a.busy = true;
-        try {
-          let responses;
+        let ready: Assignment[];
+        let fetched: Map<string, string>;
+        let responses: Fetched;
+        let broker: ClusterBroker;
+        if (ahead !== undefined) {
+          const taken: Ahead = ahead;
+          ahead = undefined;
+          ({ partitions: ready, fetched } = taken);
           try {
-            await refresh(false);
-            if (ready.some((a) => a.leader !== leader)) continue; // moved: fetched by its new leader's loop
-            const broker = await cluster.findBroker({ nodeId: leader });
-            const topics = r.topics
-              .map((topic) => ({
-                topic,
-                partitions: ready
-                  .filter((a) => a.topic === topic)
-                  .map((a) => ({ partition: a.partition, fetchOffset: fetched.get(a.key)!, maxBytes: maxBytesPerPartition })),
-              }))
-              .filter((t) => t.partitions.length > 0);
-            ({ responses } = await broker.fetch({ ...fetchRequest, topics }));
+            broker = await cluster.findBroker({ nodeId: leader });
+            responses = await taken.response;
             failures = 0;
           } catch (error) {
+            for (const a of ready) a.busy = false;
             if (signal.aborted) return;
             await recover(error, failures++);
             continue;
           }
+        } else {
+          const led = assignments.filter((a) => a.leader === leader);
+          if (led.length === 0) return;
+          const now = Date.now();
+          ready = led.filter((a) => !a.busy && now >= a.notBefore && wanted(a));
+          if (ready.length === 0) {
+            await sleep(IDLE_MS, signal);
+            continue;
+          }
+          fetched = new Map(ready.map((a) => [a.key, String(r.positions.get(a.key) ?? 0)]));
+          for (const a of ready) a.busy = true;
+          try {
+            await refresh(false);
+            if (ready.some((a) => a.leader !== leader)) {
+              // Moved: fetched by its new leader's loop.
+              for (const a of ready) a.busy = false;
+              continue;
+            }
+            broker = await cluster.findBroker({ nodeId: leader });
+            ({ responses } = await broker.fetch({ ...fetchRequest, topics: fetchTopics(ready, fetched) }));
+            failures = 0;
+          } catch (error) {
+            for (const a of ready) a.busy = false;
+            if (signal.aborted) return;
+            await recover(error, failures++);
+            continue;
+          }
+        }
+        try {
           const batches: Array<[Assignment, Batch]> = [];
           for (const { topicName, partitions } of responses) {
             for (const data of partitions) {
@@ -323,6 +384,7 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
               batches.push([a, new Batch(topicName, fetched.get(a.key)!, data)]);
             }
           }
+          ahead = fetchAhead(broker, leader, batches);
           let next = 0;
           const worker = async () => {
             while (next < batches.length && !signal.aborted) {
@@ -338,12 +400,13 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
           };
           await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
         } finally {
-          for (const a of ready) a.busy = false;
+          for (const a of ready) if (!ahead?.partitions.includes(a)) a.busy = false;
         }
       }
     } catch (error) {
       if (!signal.aborted) r.settle({ error: describeKafkaFailure(h.settings, error, doing) });
     } finally {
+      for (const a of ahead?.partitions ?? []) a.busy = false;
       loops.delete(leader);
     }
   };
