@@ -2,8 +2,8 @@
  * The knowledge topic itself, on a real broker: created compacted when it is
  * missing, a warning naming cleanup.policy when it exists uncompacted, a
  * record this thoth cannot read reported once with its position and skipped,
- * and a restart with an empty cache that ends where a restart with its cache
- * ends.
+ * a restart with an empty cache that ends where a restart with its cache
+ * ends, and read by every replica without a consumer group of its own.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -117,4 +117,24 @@ describe('the knowledge topic', () => {
     // adv-0 waits on versions never solved (every fifth): not re-run; the others are, once.
     expect(outcomes[0].reRuns).toEqual(['adv-1', 'adv-2', 'adv-3', 'adv-4']);
   });
+
+  it(
+    'is read without a consumer group: after two replicas read it, the broker lists no group of its reader',
+    { timeout: 90_000 },
+    async () => {
+      const env = kafkaEnv();
+      const before = new Set((await admin.listGroups()).groups.map((g) => g.groupId));
+      await publishLines(dir, [unresolvedLine('req3', '1.0.0', 'adv-3')], env);
+      await investigateUntilIdle(join(dir, 'a.db'), env, 1);
+      // A replica with an empty cache reads what the first one learnt before it consumes.
+      const second = await investigateUntilIdle(join(dir, 'b.db'), env, 1);
+      const caughtUp = second.events.find((e) => e.event === 'knowledge' && e.state === 'caught-up');
+      expect(caughtUp).toMatchObject({ facts: expect.any(Number) });
+      expect(caughtUp?.facts).toBeGreaterThan(0);
+      // The groups made since (the broker is shared with other tests): the investigators' own, none of a reader.
+      const made = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => !before.has(g));
+      expect(made).toContain(env.KAFKA_CONSUMER_GROUP_ID);
+      expect(made.filter((g) => g.startsWith('thoth-changelog-'))).toEqual([]);
+    },
+  );
 });

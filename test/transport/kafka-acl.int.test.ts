@@ -2,7 +2,8 @@
  * `thoth doctor`'s broker clock under ACLs: this file starts its own broker
  * (scripts/kafka.mjs) that enforces them, with a SASL PLAIN user who has
  * none to begin with. Without the ACLs the check needs its line is neutral
- * and names them; with them it reads the clock.
+ * and names them; with them it reads the clock. Readers without a group
+ * (tail, the knowledge changelog) need READ and DESCRIBE on their topic only.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,10 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
+import { readKafkaSettings } from '../../src/config/kafka.js';
+import { nullLogger } from '../../src/core/logger.js';
+import { openKafkaKnowledge } from '../../src/transport/kafka/knowledge.js';
+import { compactedTopic, endOffsets, follow, groupIds, transactionsOn } from '../support/changelog.js';
 import { readyTransactionCoordinator, thothAt, uniqueTopic } from '../support/kafka.js';
 
 interface StartedBroker {
@@ -142,4 +147,71 @@ describe('tail under ACLs', () => {
     expect(values).toEqual(expect.arrayContaining([{ a: 1 }, { b: 2 }]));
     expect(values).toHaveLength(2);
   });
+});
+
+describe('the knowledge changelog under ACLs', () => {
+  it(
+    'is followed with READ and DESCRIBE on the topic alone: committed records, no aborted ones, markers moving it to the end',
+    { timeout: 60_000 },
+    async () => {
+      const topic = uniqueTopic('acl-knowledge');
+      await compactedTopic(broker!.bootstrap, topic, 2);
+      const tx = await transactionsOn(broker!.bootstrap, topic);
+      await grant(kafkajs.AclResourceTypes.TOPIC, topic, kafkajs.ResourcePatternTypes.LITERAL, kafkajs.AclOperationTypes.DESCRIBE);
+      await grant(kafkajs.AclResourceTypes.TOPIC, topic, kafkajs.ResourcePatternTypes.LITERAL, kafkajs.AclOperationTypes.READ);
+      const transport = await openKafkaKnowledge(
+        readKafkaSettings([broker!.saslBootstrap], {
+          KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
+          KAFKA_SASL_MECHANISM: 'PLAIN',
+          KAFKA_SASL_USERNAME: USER,
+          KAFKA_SASL_PASSWORD: PASSWORD,
+        }),
+        nullLogger,
+      );
+      try {
+        await tx.write(
+          [
+            { partition: 0, value: 'fact-1' },
+            { partition: 1, value: 'fact-2' },
+          ],
+          'commit',
+        );
+        await tx.write([{ partition: 0, value: 'aborted-1' }], 'abort');
+        const groupsBefore = new Set(await groupIds(broker!.bootstrap));
+        const followed = follow(transport, topic);
+        // The transport's own end offsets, read as this principal, as the knowledge sync asks them.
+        const ends = await transport.endOffsets(topic);
+        expect(ends).toEqual(
+          new Map([
+            [0, 4],
+            [1, 2],
+          ]),
+        );
+        await followed.reach(ends);
+        expect(followed.values(0)).toEqual(['fact-1']);
+        expect(followed.values(1)).toEqual(['fact-2']);
+        expect(followed.positions).toEqual(ends);
+
+        // Followed on: a committed fact arrives, an aborted transaction only moves the position.
+        await tx.write([{ partition: 1, value: 'fact-3' }], 'commit');
+        await tx.write([{ partition: 0, value: 'aborted-2' }], 'abort');
+        const later = await endOffsets(broker!.bootstrap, topic);
+        expect(later).toEqual(
+          new Map([
+            [0, 6],
+            [1, 4],
+          ]),
+        );
+        await followed.reach(later);
+        await followed.stop();
+        expect(followed.values(0)).toEqual(['fact-1']);
+        expect(followed.values(1)).toEqual(['fact-2', 'fact-3']);
+        expect(followed.positions).toEqual(later);
+        expect((await groupIds(broker!.bootstrap)).filter((g) => !groupsBefore.has(g) && g.startsWith('thoth-changelog-'))).toEqual([]);
+      } finally {
+        await tx.close();
+        await transport.close();
+      }
+    },
+  );
 });

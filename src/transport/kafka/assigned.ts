@@ -17,10 +17,17 @@
  * leader; OFFSET_OUT_OF_RANGE is said and the partition read on from the
  * earliest offset (the latest where the read started at the end), as kcat does
  * with auto.offset.reset.
+ *
+ * Records go to a handler one by one (tail, the investigator without a group),
+ * or, with onBatch, each partition's fetched batch goes on as one ChangelogBatch
+ * (the knowledge changelog, src/transport/kafka/changelog.ts): its records and
+ * where reading goes on after it, past transaction markers and aborted records,
+ * so that a batch holding nothing but markers still moves the reader to the end.
  */
 import type { Admin, Kafka, KafkaMessage, RetryOptions } from 'kafkajs';
 import Batch from 'kafkajs/src/consumer/batch.js';
 import { RetryLater, type ConsumeOptions, type ConsumeSummary, type RecordContext, type RecordHandler } from '../port.js';
+import type { ChangelogBatch } from '../knowledge-port.js';
 import { sleep } from '../../core/sleep.js';
 import { describeKafkaFailure, isRetriableKafkaFailure } from './errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -89,7 +96,7 @@ interface Handles {
   retry: RetryOptions;
 }
 
-export interface AssignedRead {
+interface AssignedReadBase {
   h: Handles;
   topics: string[];
   /** Each partition's next offset (read and updated here) and its high-water mark at the start. */
@@ -98,7 +105,6 @@ export interface AssignedRead {
   /** With exitAtEnd: the partitions not yet at their end (emptied here). */
   unfinished: Set<string>;
   options: ConsumeOptions;
-  handler: RecordHandler;
   /** Aborted once the consumption is to stop (by settle). */
   signal: AbortSignal;
   settle(outcome: Outcome): void;
@@ -107,6 +113,15 @@ export interface AssignedRead {
   slot(topic: string, partition: number): string;
   toRecord(r: { topic: string; partition: number; message: KafkaMessage }): Parameters<RecordHandler>[0];
 }
+
+/**
+ * Either each record to `handler`, or each fetched batch of a partition to `onBatch`: its records
+ * (none where it held only transaction markers, aborted records or records compacted away) and
+ * nextOffset, where reading goes on. A rejected onBatch ends the read with its error (no RetryLater);
+ * with exitAtEnd a partition is finished once a batch's nextOffset reaches its end offset.
+ */
+export type AssignedRead = AssignedReadBase &
+  ({ handler: RecordHandler; onBatch?: undefined } | { onBatch: (batch: ChangelogBatch) => Promise<void>; handler?: undefined });
 
 interface Assignment {
   topic: string;
@@ -229,8 +244,33 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
     if (!signal.aborted) await refresh(true).catch((failure: unknown) => h.log.debug(`refreshing the metadata: ${String(failure)}`));
   };
 
+  /** One partition's fetched batch handed on whole (onBatch), and where reading goes on after it. */
+  const handWhole = async (a: Assignment, batch: Batch, onBatch: (batch: ChangelogBatch) => Promise<void>): Promise<void> => {
+    if (signal.aborted || r.isHalted(a.topic, a.partition)) return;
+    const last = batch.messagesWithinOffset.at(-1);
+    // Nothing at or after the offset asked for, yet something was returned: the rest of a record batch whose
+    // records from that offset on were compacted away. kafkajs' consumer steps past the offset asked for then.
+    const next = last !== undefined ? Number(last.offset) + 1 : batch.rawMessages.length > 0 ? Number(batch.fetchedOffset) + 1 : undefined;
+    if (next === undefined) return; // nothing new on the partition
+    const handed = batch.messages.map((message) => r.toRecord({ topic: a.topic, partition: a.partition, message }));
+    active += 1;
+    try {
+      await onBatch({ topic: a.topic, partition: a.partition, records: handed, nextOffset: next });
+      if (options.batchDone && handed.length > 0) await options.batchDone();
+    } catch (error) {
+      r.settle({ error });
+      return;
+    } finally {
+      active -= 1;
+      if (active === 0) idle?.();
+    }
+    records += handed.length;
+    if (next > (r.positions.get(a.key) ?? 0)) r.positions.set(a.key, next);
+    if (options.exitAtEnd && next >= (r.ends.get(a.key) ?? 0) && r.unfinished.has(a.key)) finish(a);
+  };
+
   /** One partition's records of one fetch, in order, and then where reading goes on. */
-  const handleBatch = async (a: Assignment, batch: Batch): Promise<void> => {
+  const handleBatch = async (a: Assignment, batch: Batch, handler: RecordHandler): Promise<void> => {
     const end = r.ends.get(a.key) ?? 0;
     let complete = true;
     try {
@@ -247,7 +287,7 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
         }
         active += 1;
         try {
-          await r.handler(r.toRecord({ topic: a.topic, partition: a.partition, message }), context);
+          await handler(r.toRecord({ topic: a.topic, partition: a.partition, message }), context);
         } catch (error) {
           complete = false;
           if (error instanceof RetryLater) a.notBefore = Date.now() + error.delayMs;
@@ -392,7 +432,8 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
               if (!wanted(a)) continue;
               await slots.take();
               try {
-                await handleBatch(a, batch);
+                if (r.onBatch) await handWhole(a, batch, r.onBatch);
+                else await handleBatch(a, batch, r.handler);
               } finally {
                 slots.give();
               }

@@ -1,102 +1,110 @@
 /**
- * Reading a whole topic on kafkajs without a consumer group of its own, as
- * Kafka Streams reads a global table: every partition, from the offsets the
- * reader kept, committed records only (read_committed: kafkajs' default),
- * nothing committed. kafkajs has no manual assignment, so this joins a
- * throwaway group that only it is in (it gets every partition) and seeks each
- * partition on every join; it never commits there.
+ * Reading a whole topic on kafkajs without a consumer group, as Kafka Streams
+ * reads a global table: every partition, from the offsets the reader kept,
+ * committed records only (read_committed), nothing committed. The partitions
+ * are assigned and fetched from their leaders directly (assigned.ts, as
+ * `thoth tail` without --group reads): nothing is created on the broker, no
+ * group ACL is needed, and the first records come without waiting for a
+ * group's first rebalance (group.initial.rebalance.delay.ms).
  *
  * Each batch says where reading goes on after it, past the transaction
  * markers and aborted records a read_committed reader skips: a reader that
  * has seen everything is then exactly at the topic's end offset.
+ *
+ * The partitions are those the topic has when following starts: partitions
+ * added to it while following are read from the next start on.
  */
-import { randomUUID } from 'node:crypto';
-import type { EachBatchPayload } from 'kafkajs';
-import type { ChangelogBatch, FollowOptions, Following } from '../knowledge-port.js';
-import { toRecord, type KafkaHandles } from './consume.js';
-import { describeKafkaFailure } from './errors.js';
+import type { ConsumeSummary } from '../port.js';
+import type { FollowOptions, Following } from '../knowledge-port.js';
+import { readAssigned } from './assigned.js';
+import { slot, toRecord, type KafkaHandles } from './consume.js';
+import { describeKafkaFailure, isRetriableKafkaFailure } from './errors.js';
 import { untilAnswered } from './patience.js';
+import { sleep } from '../../core/sleep.js';
+
+type Outcome = { reason: ConsumeSummary['reason'] } | { error: unknown };
+
+/** How many partitions' batches are handed on at once; each partition's in order. */
+const PARTITIONS_AT_ONCE = 4;
 
 export function followChangelog(h: KafkaHandles, options: FollowOptions): Following {
   const { topic, signal } = options;
-  const positions = new Map<number, number>();
-  // Batches of one partition are handed on one after the other, markers-only ones included.
-  const chains = new Map<number, Promise<void>>();
-  let failure: unknown;
-  const stop = new AbortController();
-  const stopped = AbortSignal.any([signal, stop.signal]);
+  const doing = `reading ${topic}`;
+  // The caller's own failure ends the following as it is, whatever it says.
+  let handlerFailed = false;
 
-  const deliver = (batch: ChangelogBatch): Promise<void> => {
-    const previous = chains.get(batch.partition) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      if (batch.nextOffset <= (positions.get(batch.partition) ?? 0) && batch.records.length === 0) return;
-      await options.onBatch(batch);
-      positions.set(batch.partition, Math.max(batch.nextOffset, positions.get(batch.partition) ?? 0));
+  /** Each partition's next offset, from where the reader stopped, within what the partition holds now. */
+  const startPositions = async (): Promise<{ positions: Map<string, number>; ends: Map<string, number> }> => {
+    const offsets = await untilAnswered(() => h.admin.fetchTopicOffsets(topic), signal).catch((error: unknown) => {
+      throw describeKafkaFailure(h.settings, error, doing);
     });
-    const guarded = next.catch((error: unknown) => {
-      failure ??= error;
-      stop.abort();
-    });
-    chains.set(batch.partition, guarded);
-    return next;
-  };
-
-  const run = async (): Promise<void> => {
-    const ends = await untilAnswered(() => h.admin.fetchTopicOffsets(topic), stopped);
-    for (const { partition, low, high } of ends) {
+    const positions = new Map<string, number>();
+    const ends = new Map<string, number>();
+    for (const { partition, low, high } of offsets) {
       const wanted = options.from.get(partition) ?? Number(low);
       if (wanted > Number(high)) {
         options.onReset?.(partition, wanted, Number(high));
-        positions.set(partition, Number(low));
-      } else positions.set(partition, Math.max(wanted, Number(low)));
+        positions.set(slot(topic, partition), Number(low));
+      } else positions.set(slot(topic, partition), Math.max(wanted, Number(low)));
+      ends.set(slot(topic, partition), Number(high));
     }
-    const c = h.kafka.consumer({
-      groupId: `thoth-changelog-${randomUUID()}`,
-      allowAutoTopicCreation: false,
-      maxBytesPerPartition: Math.max(1_048_576, h.settings.messageMaxBytes ?? 0),
-      maxWaitTimeInMs: 250,
-      retry: h.retry,
+    return { positions, ends };
+  };
+
+  /** One read until the signal, or until it fails; `positions` keeps where each partition got to. */
+  const readOnce = (positions: Map<string, number>, ends: Map<string, number>): Promise<ConsumeSummary> => {
+    const stopping = new AbortController();
+    let settle: (outcome: Outcome) => void = () => {};
+    const outcome = new Promise<Outcome>((resolve) => {
+      settle = (value) => {
+        if (!stopping.signal.aborted) stopping.abort();
+        resolve(value);
+      };
     });
-    c.on(c.events.GROUP_JOIN, ({ payload }) => {
-      for (const partition of payload.memberAssignment[topic] ?? [])
-        c.seek({ topic, partition, offset: String(positions.get(partition) ?? 0) });
-    });
-    c.on(c.events.END_BATCH_PROCESS, ({ payload }) => {
-      if (payload.batchSize !== 0 || payload.topic !== topic) return;
-      void deliver({ topic, partition: payload.partition, records: [], nextOffset: Number(payload.lastOffset) + 1 }).catch(() => undefined);
-    });
-    c.on(c.events.CRASH, ({ payload }) => {
-      if (payload.restart) h.log.warn(`Kafka changelog reader restarting after: ${payload.error.message}`);
-      else {
-        failure ??= describeKafkaFailure(h.settings, payload.error, `reading ${topic}`);
-        stop.abort();
+    const onAbort = () => settle({ reason: 'aborted' });
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    return readAssigned({
+      h,
+      topics: [topic],
+      positions,
+      ends,
+      unfinished: new Set(),
+      options: { topics: [topic], start: { from: 'earliest' }, signal, partitionsConcurrently: PARTITIONS_AT_ONCE },
+      onBatch: async (batch) => {
+        try {
+          await options.onBatch(batch);
+        } catch (error) {
+          handlerFailed = true;
+          throw error;
+        }
+      },
+      signal: stopping.signal,
+      settle,
+      outcome,
+      isHalted: () => false,
+      slot,
+      toRecord,
+    }).finally(() => signal.removeEventListener('abort', onAbort));
+  };
+
+  const run = async (): Promise<void> => {
+    const { positions, ends } = await startPositions();
+    for (let round = 0; !signal.aborted; round++) {
+      try {
+        await readOnce(positions, ends);
+        return;
+      } catch (error) {
+        // A broker away while the reader connects is waited out (the investigator reads for as long as it runs);
+        // what fails for good (credentials, authorisation, the handler's own failure) ends the following.
+        if (signal.aborted || handlerFailed || !isRetriableKafkaFailure(error)) throw error;
+        h.log.warn(`Kafka changelog reader restarting after: ${error instanceof Error ? error.message : String(error)}`);
+        await sleep(Math.min(5_000, 200 * 2 ** Math.min(round, 5)), signal);
       }
-    });
-    const eachBatch = async (payload: EachBatchPayload) => {
-      const { batch } = payload;
-      if (payload.isStale() || stopped.aborted) return;
-      const records = batch.messages.map((message) => toRecord({ topic, partition: batch.partition, message }));
-      await deliver({ topic, partition: batch.partition, records, nextOffset: Number(batch.lastOffset()) + 1 });
-      payload.resolveOffset(batch.lastOffset());
-      await payload.heartbeat().catch(() => undefined);
-    };
-    try {
-      await untilAnswered(() => c.connect(), stopped);
-      await untilAnswered(() => c.subscribe({ topics: [topic], fromBeginning: true }), stopped);
-      await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 4, eachBatch });
-    } catch (error) {
-      await c.disconnect().catch(() => undefined);
-      throw describeKafkaFailure(h.settings, error, `reading ${topic}`);
     }
-    await new Promise<void>((resolve) =>
-      stopped.aborted ? resolve() : stopped.addEventListener('abort', () => resolve(), { once: true }),
-    );
-    await c.disconnect().catch(() => undefined);
-    await Promise.all(chains.values());
-    if (failure !== undefined) throw failure instanceof Error ? failure : new Error('the consumer failed', { cause: failure });
   };
 
   const done = run();
-  done.catch(() => undefined);
+  done.catch(() => undefined); // the caller observes `done`; this only avoids an unhandled rejection before it does
   return { done };
 }

@@ -41,7 +41,8 @@ export interface KafkaHandles {
 export type StoppableConsumption = Consumption & { stop(): Promise<void> };
 
 type Slot = string;
-const slot = (topic: string, partition: number): Slot => `${topic}\u0000${partition}`;
+/** A partition's name in the maps of a read (src/transport/kafka/assigned.ts takes it apart again). */
+export const slot = (topic: string, partition: number): Slot => `${topic}\u0000${partition}`;
 
 interface PartitionPlan {
   topic: string;

@@ -18,5 +18,8 @@ declare module 'kafkajs/src/consumer/batch.js' {
     readonly messages: KafkaMessage[];
     /** Every record at or after the fetched offset, control records and aborted ones included. */
     readonly messagesWithinOffset: KafkaMessage[];
+    /** Every record the fetch returned for the partition, those before the fetched offset too. */
+    readonly rawMessages: KafkaMessage[];
+    readonly fetchedOffset: string;
   }
 }
