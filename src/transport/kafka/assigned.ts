@@ -326,21 +326,32 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
   }
 
   /**
-   * The next fetch of the partitions a response brought records of, from the offset after its last record, sent
-   * before those records are handled (librdkafka keeps fetching ahead of its application as well): the broker reads
-   * and sends while the records are handled, not after. Where handling stops short (a record handed back, a pause,
-   * the end with --exit-at-end) the records fetched ahead are from elsewhere than the partition's position, and left.
-   * None for a partition at its end with --exit-at-end (a fetch there would wait for records that are not wanted).
+   * The next fetch of a leader's partitions, sent before the records of the last one are handled (librdkafka keeps
+   * fetching ahead of its application as well): the broker reads and sends while they are handled, not after. A
+   * partition the last fetch brought records of is fetched from the offset after them, the others from where they
+   * are; where handling stops short (a record handed back, a pause) the records fetched ahead are from elsewhere than
+   * the partition's position, and left. None for a partition at its end with --exit-at-end (a fetch there would wait
+   * for records that are not wanted).
    */
-  const fetchAhead = (broker: ClusterBroker, leader: string, batches: Array<[Assignment, Batch]>): Ahead | undefined => {
-    const fetched = new Map<string, string>();
-    const partitions: Assignment[] = [];
+  const fetchAhead = (
+    broker: ClusterBroker,
+    leader: string,
+    ready: Assignment[],
+    batches: Array<[Assignment, Batch]>,
+  ): Ahead | undefined => {
+    const after = new Map<Assignment, number>();
     for (const [a, batch] of batches) {
       const last = batch.messagesWithinOffset.at(-1);
-      if (last === undefined || a.leader !== leader || !wanted(a)) continue;
-      const next = Number(last.offset) + 1;
-      if (options.exitAtEnd && next >= (r.ends.get(a.key) ?? 0)) continue;
-      fetched.set(a.key, String(next));
+      if (last !== undefined) after.set(a, Number(last.offset) + 1);
+    }
+    const now = Date.now();
+    const fetched = new Map<string, string>();
+    const partitions: Assignment[] = [];
+    for (const a of ready) {
+      if (a.leader !== leader || !wanted(a) || now < a.notBefore) continue;
+      const from = after.get(a) ?? r.positions.get(a.key) ?? 0;
+      if (options.exitAtEnd && from >= (r.ends.get(a.key) ?? 0)) continue;
+      fetched.set(a.key, String(from));
       partitions.push(a);
     }
     if (partitions.length === 0 || signal.aborted) return undefined;
@@ -424,7 +435,7 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
               batches.push([a, new Batch(topicName, fetched.get(a.key)!, data)]);
             }
           }
-          ahead = fetchAhead(broker, leader, batches);
+          ahead = fetchAhead(broker, leader, ready, batches);
           let next = 0;
           const worker = async () => {
             while (next < batches.length && !signal.aborted) {
