@@ -124,6 +124,67 @@ describe('tail without --group', () => {
     expect(await groups()).toEqual(before);
   });
 
+  it('reads past records compacted away at the end of a record batch, one batch a fetch', { timeout: 120_000 }, async () => {
+    // Two records sent as one record batch (offsets 0 and 1), the second key's newer value as another (2), then a
+    // record that rolls the segment (3): the cleaner removes offset 1, and the first batch keeps offset 0 alone.
+    const topic = uniqueTopic('compacted');
+    const admin = kafka().admin();
+    await admin.connect();
+    const producer = kafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+    await producer.connect();
+    try {
+      await admin.createTopics({
+        topics: [
+          {
+            topic,
+            configEntries: [
+              { name: 'cleanup.policy', value: 'compact' },
+              { name: 'segment.ms', value: '200' },
+              { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+              { name: 'min.compaction.lag.ms', value: '0' },
+            ],
+          },
+        ],
+        waitForLeaders: true,
+      });
+      await producer.send({
+        topic,
+        messages: [
+          { key: 'a', value: '{"i":0}' },
+          { key: 'b', value: '{"i":1}' },
+        ],
+      });
+      await producer.send({ topic, messages: [{ key: 'b', value: '{"i":2}' }] });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await producer.send({ topic, messages: [{ key: 'c', value: '{"i":3}' }] });
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+    const env = cleanEnv({ KAFKA_BOOTSTRAP_SERVERS: broker!.bootstrap });
+    const db = join(work!, 'compacted.db');
+    // Cleaned once offset 1 is gone from a read of the whole topic.
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const whole = await runThoth(['--db', db, 'tail', topic, '--exit-at-end', '-o', 'ndjson'], { env });
+      if (!lines(whole.stdout).some((r) => r.offset === 1)) break;
+      if (Date.now() > deadline) throw new Error('the log cleaner did not compact the topic within 90 s');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    // One record batch a fetch: the fetch from offset 1 returns the first batch, holding offset 0 alone.
+    const tailed = await runThoth(
+      ['--db', db, '--kafka-option', 'max.partition.fetch.bytes=1', 'tail', topic, '--exit-at-end', '-o', 'ndjson'],
+      // A read that keeps asking for offset 1 is stopped (and fails below) rather than left to the test's timeout.
+      { env, signal: AbortSignal.timeout(30_000) },
+    );
+    expect(tailed.code).toBe(0);
+    expect(lines(tailed.stdout).map((r) => [r.offset, r.value.i])).toEqual([
+      [0, 0],
+      [2, 2],
+      [3, 3],
+    ]);
+  });
+
   // Last: it restarts this file's broker.
   it('reads on from the same positions after the broker crashes and comes back', { timeout: 180_000 }, async () => {
     const topic = await topicWithRecords();

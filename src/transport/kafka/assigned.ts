@@ -135,6 +135,19 @@ interface Assignment {
   notBefore: number;
 }
 
+/**
+ * Where reading a partition goes on once a fetched batch of it is read to its end: after its last record at or after
+ * the offset asked for (control records and aborted ones included: no handler sees them). A fetch that returned
+ * records, none of them at or after that offset, returned the rest of a record batch whose records from there on were
+ * compacted away (or removed as old tombstones): the offset asked for holds nothing, and reading steps past it, as
+ * kafkajs' consumer does; else the same fetch would come back for ever. Undefined when the fetch returned nothing.
+ */
+function nextOffsetAfter(batch: Batch): number | undefined {
+  const last = batch.messagesWithinOffset.at(-1);
+  if (last !== undefined) return Number(last.offset) + 1;
+  return batch.rawMessages.length > 0 ? Number(batch.fetchedOffset) + 1 : undefined;
+}
+
 export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
   const { h, options, signal } = r;
   const client = h.settings.client ?? {};
@@ -247,10 +260,7 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
   /** One partition's fetched batch handed on whole (onBatch), and where reading goes on after it. */
   const handWhole = async (a: Assignment, batch: Batch, onBatch: (batch: ChangelogBatch) => Promise<void>): Promise<void> => {
     if (signal.aborted || r.isHalted(a.topic, a.partition)) return;
-    const last = batch.messagesWithinOffset.at(-1);
-    // Nothing at or after the offset asked for, yet something was returned: the rest of a record batch whose
-    // records from that offset on were compacted away. kafkajs' consumer steps past the offset asked for then.
-    const next = last !== undefined ? Number(last.offset) + 1 : batch.rawMessages.length > 0 ? Number(batch.fetchedOffset) + 1 : undefined;
+    const next = nextOffsetAfter(batch);
     if (next === undefined) return; // nothing new on the partition
     const handed = batch.messages.map((message) => r.toRecord({ topic: a.topic, partition: a.partition, message }));
     active += 1;
@@ -309,10 +319,9 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
       if (options.batchDone && batch.messages.length > 0) await options.batchDone().catch((error: unknown) => r.settle({ error }));
     }
     // A batch read to its end moves past what it held that no handler sees: a transaction's commit or
-    // abort marker, an aborted transaction's records. --exit-at-end ends there.
-    const last = batch.messagesWithinOffset.at(-1);
-    if (!complete || last === undefined || signal.aborted) return;
-    const next = Number(last.offset) + 1;
+    // abort marker, an aborted transaction's records, records compacted away. --exit-at-end ends there.
+    const next = nextOffsetAfter(batch);
+    if (!complete || next === undefined || signal.aborted) return;
     if (next > (r.positions.get(a.key) ?? 0)) r.positions.set(a.key, next);
     if (options.exitAtEnd && next >= end && r.unfinished.has(a.key)) finish(a);
   };
@@ -341,8 +350,8 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
   ): Ahead | undefined => {
     const after = new Map<Assignment, number>();
     for (const [a, batch] of batches) {
-      const last = batch.messagesWithinOffset.at(-1);
-      if (last !== undefined) after.set(a, Number(last.offset) + 1);
+      const next = nextOffsetAfter(batch);
+      if (next !== undefined) after.set(a, next);
     }
     const now = Date.now();
     const fetched = new Map<string, string>();
