@@ -267,6 +267,38 @@ describe('Kafka transport against a real broker', () => {
     }
   });
 
+  it('without a group, a record handed back mid-batch is handled again after its wait, in order, while the other partition goes on', async () => {
+    const topic = await createdTopic('handed-back', 2);
+    const sent = await broker.send(Array.from({ length: 400 }, (_, i) => ({ topic, key: `k${i}`, headers: {}, value: `{"i":${i}}` })));
+    const counts = new Map<number, number>();
+    for (const p of sent) counts.set(p.partition, (counts.get(p.partition) ?? 0) + 1);
+    expect(counts.size).toBe(2);
+    const [held, other] = [...counts.keys()];
+    const handled: Array<[number, number]> = [];
+    let handedBack = false;
+    let otherWhileWaiting = 0;
+    let waiting = false;
+    const consumption = broker.consume(
+      { topics: [topic], start: { from: 'earliest' }, exitAtEnd: true, partitionsConcurrently: 2, signal: new AbortController().signal },
+      async (record) => {
+        if (record.partition === held && record.offset === 3 && !handedBack) {
+          handedBack = true;
+          waiting = true;
+          throw new RetryLater(300);
+        }
+        if (record.partition === held) waiting = false;
+        else if (waiting) otherWhileWaiting++;
+        handled.push([record.partition, record.offset]);
+        // Slow enough that the other partition is still being read while the held one waits.
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      },
+    );
+    expect(await consumption.done).toEqual({ records: 400, reason: 'end' });
+    for (const partition of [held, other])
+      expect(handled.filter(([p]) => p === partition).map(([, offset]) => offset)).toEqual([...Array(counts.get(partition)).keys()]);
+    expect(otherWhileWaiting).toBeGreaterThan(0);
+  });
+
   it('holds back a paused partition until it is resumed', async () => {
     const topic = await createdTopic('pause', 2);
     const sent = await broker.send(Array.from({ length: 20 }, (_, i) => ({ topic, key: `k${i}`, headers: {}, value: `{"i":${i}}` })));

@@ -327,11 +327,14 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
   };
 
   type Fetched = Awaited<ReturnType<ClusterBroker['fetch']>>['responses'];
-  /** A fetch sent for partitions whose records are being handled, from where they will be once handled. */
-  interface Ahead {
+  /**
+   * A fetch of some partitions (busy until it is handled), each from the offset in `fetched`, and the leader's answer:
+   * none when they moved to another leader meanwhile (its loop fetches them).
+   */
+  interface Round {
     partitions: Assignment[];
     fetched: Map<string, string>;
-    response: Promise<Fetched>;
+    answer: Promise<{ broker: ClusterBroker; responses: Fetched } | undefined>;
   }
 
   /**
@@ -347,7 +350,7 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
     leader: string,
     ready: Assignment[],
     batches: Array<[Assignment, Batch]>,
-  ): Ahead | undefined => {
+  ): Round | undefined => {
     const after = new Map<Assignment, number>();
     for (const [a, batch] of batches) {
       const next = nextOffsetAfter(batch);
@@ -356,18 +359,23 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
     const now = Date.now();
     const fetched = new Map<string, string>();
     const partitions: Assignment[] = [];
-    for (const a of ready) {
-      if (a.leader !== leader || !wanted(a) || now < a.notBefore) continue;
+    // Every partition the leader leads that is due, as a round of its own would take them: those of this round, and
+    // any other no loop holds (one handed back earlier whose wait is over).
+    for (const a of assignments) {
+      if (a.leader !== leader || (a.busy && !ready.includes(a)) || !wanted(a) || now < a.notBefore) continue;
       const from = after.get(a) ?? r.positions.get(a.key) ?? 0;
       if (options.exitAtEnd && from >= (r.ends.get(a.key) ?? 0)) continue;
       fetched.set(a.key, String(from));
       partitions.push(a);
     }
     if (partitions.length === 0 || signal.aborted) return undefined;
-    const response = broker.fetch({ ...fetchRequest, topics: fetchTopics(partitions, fetched) }).then((answer) => answer.responses);
+    for (const a of partitions) a.busy = true;
+    const answer = broker
+      .fetch({ ...fetchRequest, topics: fetchTopics(partitions, fetched) })
+      .then(({ responses }) => ({ broker, responses }));
     // Awaited by the next round; until then a failure is not an unhandled one.
-    response.catch(() => undefined);
-    return { partitions, fetched, response };
+    answer.catch(() => undefined);
+    return { partitions, fetched, answer };
   };
 
   const fetchTopics = (partitions: Assignment[], fetched: Map<string, string>) =>
@@ -385,55 +393,49 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
     await Promise.resolve(); // registered in `loops` before it runs
     let failures = 0;
     /** Partitions stay busy while a fetch ahead holds them: no other leader's loop fetches them meanwhile. */
-    let ahead: Ahead | undefined;
+    let ahead: Round | undefined;
     try {
       while (!signal.aborted) {
-        let ready: Assignment[];
-        let fetched: Map<string, string>;
-        let responses: Fetched;
-        let broker: ClusterBroker;
+        let round: Round;
         if (ahead !== undefined) {
-          const taken: Ahead = ahead;
+          round = ahead;
           ahead = undefined;
-          ({ partitions: ready, fetched } = taken);
-          try {
-            broker = await cluster.findBroker({ nodeId: leader });
-            responses = await taken.response;
-            failures = 0;
-          } catch (error) {
-            for (const a of ready) a.busy = false;
-            if (signal.aborted) return;
-            await recover(error, failures++);
-            continue;
-          }
         } else {
           const led = assignments.filter((a) => a.leader === leader);
           if (led.length === 0) return;
           const now = Date.now();
-          ready = led.filter((a) => !a.busy && now >= a.notBefore && wanted(a));
+          const ready = led.filter((a) => !a.busy && now >= a.notBefore && wanted(a));
           if (ready.length === 0) {
             await sleep(IDLE_MS, signal);
             continue;
           }
-          fetched = new Map(ready.map((a) => [a.key, String(r.positions.get(a.key) ?? 0)]));
           for (const a of ready) a.busy = true;
-          try {
+          const fetched = new Map(ready.map((a) => [a.key, String(r.positions.get(a.key) ?? 0)]));
+          const answer = (async () => {
             await refresh(false);
-            if (ready.some((a) => a.leader !== leader)) {
-              // Moved: fetched by its new leader's loop.
-              for (const a of ready) a.busy = false;
-              continue;
-            }
-            broker = await cluster.findBroker({ nodeId: leader });
-            ({ responses } = await broker.fetch({ ...fetchRequest, topics: fetchTopics(ready, fetched) }));
-            failures = 0;
-          } catch (error) {
-            for (const a of ready) a.busy = false;
-            if (signal.aborted) return;
-            await recover(error, failures++);
-            continue;
-          }
+            if (ready.some((a) => a.leader !== leader)) return undefined;
+            const broker = await cluster.findBroker({ nodeId: leader });
+            const { responses } = await broker.fetch({ ...fetchRequest, topics: fetchTopics(ready, fetched) });
+            return { broker, responses };
+          })();
+          round = { partitions: ready, fetched, answer };
         }
+        const { partitions: ready, fetched } = round;
+        let answered;
+        try {
+          answered = await round.answer;
+          failures = 0;
+        } catch (error) {
+          for (const a of ready) a.busy = false;
+          if (signal.aborted) return;
+          await recover(error, failures++);
+          continue;
+        }
+        if (answered === undefined) {
+          for (const a of ready) a.busy = false;
+          continue;
+        }
+        const { broker, responses } = answered;
         try {
           const batches: Array<[Assignment, Batch]> = [];
           for (const { topicName, partitions } of responses) {
