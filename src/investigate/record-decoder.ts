@@ -7,7 +7,7 @@
 import { PermanentError } from '../core/errors.js';
 import type { MessageType } from '../messages/catalogue.js';
 import { typeOfTopic } from '../messages/records.js';
-import { parseJsonText, toPlain } from '../messages/json-text.js';
+import { JsonObject, parseJsonText, toPlain } from '../messages/json-text.js';
 import { formatErrors, validateMessage, type Message } from '../messages/validate.js';
 import type { ConsumedRecord } from '../transport/port.js';
 import { handlerFor } from './dispatch.js';
@@ -54,12 +54,12 @@ export function decodeConsumed(record: ConsumedRecord, options: { deploymentName
   const parsed = parseJsonText(record.value);
   if (!parsed.ok)
     throw new PermanentError(ERROR_CLASS.notJson, `the value is not valid JSON (${parsed.reason} at character ${parsed.offset})`);
-  const body = toPlain(parsed.value);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new PermanentError(ERROR_CLASS.notObject, `the value is ${describe(body)}; a ${type.name} message is a JSON object`);
+  const body = parsed.value;
+  if (!(body instanceof JsonObject)) {
+    throw new PermanentError(ERROR_CLASS.notObject, `the value is ${describe(toPlain(body))}; a ${type.name} message is a JSON object`);
   }
   // A version no handler reads is reported as such, not as a field-by-field schema mismatch.
-  const version = (body as Record<string, unknown>).version ?? 'v1';
+  const version = body.get('version') ?? 'v1';
   if (typeof version === 'string') handlerFor(type.name, version);
   const result = validateMessage(type, parsed.value);
   if (!result.ok) throw new PermanentError(ERROR_CLASS.invalid, `${type.name}: ${formatErrors(result.errors).replace(/\n/g, '; ')}`);
