@@ -121,8 +121,7 @@ export function decodeEnvelope(envelope: Envelope, deploymentName?: string, cano
   let validation: ValidationResult;
   let version: unknown;
   if (canonical !== undefined && !Array.isArray(canonical) && envelope.tree !== undefined) {
-    const tree = envelope.tree;
-    validation = validateCanonical(type, canonical as Record<string, unknown>, () => tree);
+    validation = validateCanonical(type, canonical as Record<string, unknown>, envelope.tree);
     version = (canonical as Record<string, unknown>).version;
   } else {
     const value = valueToCheck(envelope);

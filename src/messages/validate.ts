@@ -90,17 +90,18 @@ export function validateMessage(type: MessageType, value: unknown): ValidationRe
 }
 
 /**
- * validateMessage's answer for a body read from canonical text (json-text.ts readCanonical), found without walking
- * its lossless value where every field has exactly its type (check-value.ts plainFieldsValid): `tail` asks only
- * whether a body is valid. The message is made from `tree()` when first read; any other body is validateMessage's.
+ * validateMessage's answer for a body read from canonical text (json-text.ts readCanonical): `plain` as JSON.parse
+ * read it, `tree` its lossless value. Where every field has exactly its type (check-value.ts plainFieldsValid) the
+ * body is valid without walking `tree`, and the message is made from it when first read (`tail` asks only whether a
+ * body is valid); any other body is validateMessage's.
  */
-export function validateCanonical(type: MessageType, plain: Record<string, unknown>, tree: () => JsonValue): ValidationResult {
-  if (!plainFieldsValid(wireFields(type), plain)) return validateMessage(type, tree());
+export function validateCanonical(type: MessageType, plain: Record<string, unknown>, tree: JsonValue): ValidationResult {
+  if (!plainFieldsValid(wireFields(type), plain)) return validateMessage(type, tree);
   let checked: ValidationResult | undefined;
   return {
     ok: true,
     get message(): Message {
-      checked ??= validateMessage(type, tree());
+      checked ??= validateMessage(type, tree);
       if (!checked.ok) throw new Error(`internal: a ${type.name} body passed the quick check and not the full one`);
       return checked.message;
     },
