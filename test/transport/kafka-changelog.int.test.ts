@@ -4,6 +4,7 @@
  * only, each batch moving its partition past transaction markers and aborted
  * records, so that a reader that has seen everything is at the end offsets.
  */
+import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/core/logger.js';
 import { readKafkaSettings } from '../../src/config/kafka.js';
@@ -159,5 +160,52 @@ describe('the knowledge changelog reader', () => {
       },
     });
     await expect(following.done).rejects.toThrow('the cache is full');
+  });
+  it('reads the partitions the topic gains while it follows, from their first record', { timeout: 60_000 }, async () => {
+    const topic = uniqueTopic('changelog-grows');
+    await compactedTopic(kafkaBootstrap(), topic, 1);
+    // The metadata looked at again every half second (5 minutes by default, as for Kafka's consumers).
+    const watching = await openKafkaKnowledge(
+      readKafkaSettings([kafkaBootstrap()], {}, undefined, { kafkaOptions: ['metadata.max.age.ms=500'] }),
+      quiet,
+    );
+    const first = await transactionsOn(kafkaBootstrap(), topic);
+    try {
+      await first.write([{ partition: 0, value: 'before-p0' }], 'commit');
+    } finally {
+      await first.close();
+    }
+    const followed = follow(watching, topic);
+    try {
+      await followed.reach(await endOffsets(kafkaBootstrap(), topic));
+      const admin = new kafkajs.Kafka({ brokers: [kafkaBootstrap()], logLevel: kafkajs.logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        await admin.createPartitions({ topicPartitions: [{ topic, count: 3 }] });
+      } finally {
+        await admin.disconnect();
+      }
+      const after = await transactionsOn(kafkaBootstrap(), topic);
+      try {
+        await after.write(
+          [
+            { partition: 1, value: 'new-p1' },
+            { partition: 2, value: 'new-p2' },
+          ],
+          'commit',
+        );
+      } finally {
+        await after.close();
+      }
+      const ends = await endOffsets(kafkaBootstrap(), topic);
+      expect([...ends.keys()].sort()).toEqual([0, 1, 2]);
+      await followed.reach(ends);
+      expect(followed.values(1)).toEqual(['new-p1']);
+      expect(followed.values(2)).toEqual(['new-p2']);
+      expect(followed.positions).toEqual(ends);
+    } finally {
+      await followed.stop();
+      await watching.close();
+    }
   });
 });

@@ -70,6 +70,7 @@ interface Cluster {
   refreshMetadataIfNecessary(): Promise<void>;
   addMultipleTargetTopics(topics: string[]): Promise<void>;
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findTopicPartitionMetadata(topic: string): Array<{ partitionId: number }>;
   findBroker(query: { nodeId: string }): Promise<ClusterBroker>;
   removeBroker(address: { host: string; port: number }): void;
 }
@@ -194,7 +195,32 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
    * Each partition's leader, from the cluster's metadata; a loop for every leader that has none yet.
    * A topic whose metadata names no leader keeps the leaders it had (the supervisor below asks again).
    */
+  /**
+   * Partitions a topic gained since the read began, as the metadata (refreshed every metadata.max.age.ms, 5 minutes by
+   * default, as Kafka's consumers find them) shows them: read from their first record, since every record in them came
+   * after the read began. Not with --exit-at-end, which reads the partitions there were to their ends then.
+   */
+  const addNewPartitions = () => {
+    if (options.exitAtEnd) return;
+    for (const topic of r.topics) {
+      let shown: Array<{ partitionId: number }>;
+      try {
+        shown = cluster.findTopicPartitionMetadata(topic);
+      } catch {
+        continue; // no metadata yet
+      }
+      for (const { partitionId } of shown) {
+        const key = r.slot(topic, partitionId);
+        if (r.positions.has(key)) continue;
+        h.log.notice(`${topic}: partition ${partitionId} is new; reading it from its first record`);
+        r.positions.set(key, 0);
+        assignments.push({ topic, partition: partitionId, key, busy: false, notBefore: 0 });
+      }
+    }
+  };
+
   const assignLeaders = () => {
+    addNewPartitions();
     for (const topic of r.topics) {
       const mine = assignments.filter((a) => a.topic === topic);
       let leaders: Record<string, number[]>;
@@ -487,8 +513,9 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
     while (!signal.aborted) {
       await sleep(1_000, signal);
       if (signal.aborted) return;
-      if (assignments.some((a) => wanted(a) && (a.leader === undefined || !loops.has(a.leader))))
-        await refresh(true).catch((error: unknown) => h.log.debug(`refreshing the metadata: ${String(error)}`));
+      // Asked again at once for a partition without a leader; else once the metadata is metadata.max.age.ms old.
+      const leaderless = assignments.some((a) => wanted(a) && (a.leader === undefined || !loops.has(a.leader)));
+      await refresh(leaderless).catch((error: unknown) => h.log.debug(`refreshing the metadata: ${String(error)}`));
     }
   })();
   const result = await r.outcome;

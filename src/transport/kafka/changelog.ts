@@ -11,8 +11,8 @@
  * markers and aborted records a read_committed reader skips: a reader that
  * has seen everything is then exactly at the topic's end offset.
  *
- * The partitions are those the topic has when following starts: partitions
- * added to it while following are read from the next start on.
+ * Partitions added to the topic while following are read from their first
+ * record once the metadata shows them (assigned.ts, within metadata.max.age.ms).
  */
 import type { ConsumeSummary } from '../port.js';
 import type { FollowOptions, Following } from '../knowledge-port.js';
