@@ -192,10 +192,6 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
   const wanted = (a: Assignment) => !(options.exitAtEnd && !r.unfinished.has(a.key)) && !r.isHalted(a.topic, a.partition);
 
   /**
-   * Each partition's leader, from the cluster's metadata; a loop for every leader that has none yet.
-   * A topic whose metadata names no leader keeps the leaders it had (the supervisor below asks again).
-   */
-  /**
    * Partitions a topic gained since the read began, as the metadata (refreshed every metadata.max.age.ms, 5 minutes by
    * default, as Kafka's consumers find them) shows them: read from their first record, since every record in them came
    * after the read began. Not with --exit-at-end, which reads the partitions there were to their ends then.
@@ -219,6 +215,10 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
     }
   };
 
+  /**
+   * Each partition's leader, from the cluster's metadata; a loop for every leader that has none yet.
+   * A topic whose metadata names no leader keeps the leaders it had (the supervisor below asks again).
+   */
   const assignLeaders = () => {
     addNewPartitions();
     for (const topic of r.topics) {
