@@ -77,6 +77,23 @@ export async function endOffsets(bootstrap: string, topic: string): Promise<Map<
   }
 }
 
+/**
+ * End offsets as `read` gives them once they are `expected`, or as they are after 15 s: a transaction's commit or abort
+ * marker is written to its partitions after the coordinator has answered EndTxn, so a read_committed end offset moves
+ * a moment after the producer's commit or abort has returned.
+ */
+export async function endOffsetsOnce(
+  read: () => Promise<Map<number, number>>,
+  expected: ReadonlyMap<number, number>,
+): Promise<Map<number, number>> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ends = await read();
+    if ((ends.size === expected.size && [...expected].every(([p, offset]) => ends.get(p) === offset)) || Date.now() > deadline) return ends;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** The consumer groups the broker knows. */
 export async function groupIds(bootstrap: string): Promise<string[]> {
   const admin = new kafkajs.Kafka({ brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING }).admin();
