@@ -30,8 +30,8 @@ export interface ParsedEnvelope {
   /** The exact body as recorded, when the line carried it as text (kcat's `payload`); replay sends it byte for byte. */
   body?: string | null;
   format: 'thoth' | 'kcat';
-  /** The value as JSON.parse read it from canonical text (json-text.ts readCanonical), when it was: records.ts decodeEnvelope. */
-  canonical?: object;
+  /** The envelope's value is what JSON.parse read from canonical text (json-text.ts readCanonical): records.ts decodeEnvelope. */
+  canonical?: true;
 }
 
 /** Thrown inside the parser; the caller adds the source and line number. */
@@ -117,7 +117,7 @@ interface LineValue {
   tree?: JsonValue;
   value: unknown;
   /** `value` read from canonical text (canonicalLineValue). */
-  canonical?: object;
+  canonical?: true;
 }
 
 /**
@@ -172,7 +172,7 @@ function parseObject(line: Record<string, unknown>, exactValue: LineValue | unde
   }
   if (keyBytes || valueBytes) envelope.raw = raw;
   addPosition(envelope, line);
-  return { envelope, format: 'thoth', ...(exactValue?.canonical && !valueBytes ? { canonical: exactValue.canonical } : {}) };
+  return { envelope, format: 'thoth', ...(exactValue?.canonical && !valueBytes ? { canonical: true as const } : {}) };
 }
 
 function addPosition(envelope: Envelope, line: Record<string, unknown>): void {
@@ -227,7 +227,7 @@ function canonicalLineValue(text: string): { line: unknown; value?: LineValue } 
     if (after !== ',' && after !== '}') continue;
     // The line nests no deeper than MAX_JSON_DEPTH + 1 (lineValue), so its value no deeper than parseCanonical allows.
     const exact = canonicalOfWritten(value, writer);
-    return { line, value: { body: form, tree: exact.value, value: exact.plain, canonical: value } };
+    return { line, value: { body: form, tree: exact.value, value: exact.plain, canonical: true } };
   }
   return undefined;
 }
