@@ -7,7 +7,7 @@
  * nothing, a tombstone undoes exactly its fact, and two caches that read the
  * same facts in any order across keys hold the same rows.
  */
-import type { DecodedFact } from '../facts/codec.js';
+import { decodeFact, type DecodedFact } from '../facts/codec.js';
 import { adviserOf, versionOf, type Fact, type VersionRef, type WorkflowEntry } from '../facts/facts.js';
 import type { Prepare } from './statements.js';
 
@@ -28,6 +28,9 @@ interface VersionRow {
   id: number;
   first_seen: string;
 }
+
+/** A fact that can be about a version (a workflow's is filed under its name). */
+type VersionFact = Exclude<Fact, { kind: 'workflow' }>;
 
 interface FactRow {
   kind: string;
@@ -77,12 +80,18 @@ export function projection(prepare: Prepare) {
       : 'same';
   };
 
-  const versionFacts = (v: VersionRef) =>
-    prepare('SELECT kind, subject, value, at FROM facts WHERE package_name = ? AND package_version = ? AND index_url = ?').all(
-      v.packageName,
-      v.packageVersion,
-      v.indexUrl,
-    ) as FactRow[];
+  /** The facts about the version the cache holds (only readable facts are ever stored; workflow facts are filed under none). */
+  const versionFacts = (v: VersionRef): VersionFact[] =>
+    (
+      prepare('SELECT key, value FROM facts WHERE package_name = ? AND package_version = ? AND index_url = ?').all(
+        v.packageName,
+        v.packageVersion,
+        v.indexUrl,
+      ) as Array<{ key: string; value: string }>
+    ).flatMap((row) => {
+      const decoded = decodeFact(row);
+      return decoded.type === 'fact' && decoded.fact.kind !== 'workflow' ? [decoded.fact] : [];
+    });
 
   const versionIdOf = (v: VersionRef) =>
     (
@@ -100,9 +109,9 @@ export function projection(prepare: Prepare) {
   };
 
   /** Missing: the latest statement about it wins (a missing fact, or a package-missing notice that listed it); a tie says missing. */
-  const isMissing = (v: VersionRef, rows: FactRow[]): boolean => {
+  const isMissing = (v: VersionRef, facts: VersionFact[]): boolean => {
     const statements: Array<[string, boolean]> = [];
-    for (const row of rows) if (row.kind === 'missing') statements.push([row.at, (JSON.parse(row.value) as { missing: boolean }).missing]);
+    for (const fact of facts) if (fact.kind === 'missing') statements.push([fact.at, fact.missing]);
     const notices = prepare(
       `SELECT at FROM facts WHERE kind = 'package-missing' AND subject = ?
          AND EXISTS (SELECT 1 FROM json_each(json_extract(facts.value, '$.versions')) AS listed WHERE listed.value = ?)`,
@@ -111,6 +120,39 @@ export function projection(prepare: Prepare) {
     if (statements.length === 0) return false;
     statements.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : Number(x) - Number(y)));
     return statements[statements.length - 1][1];
+  };
+
+  /**
+   * The row a fact of the version adds to its kind's table (version `id`), the same whether the fact is new to
+   * the cache or the version is recomputed from all its facts: requests of one solver add up into one row.
+   */
+  const addFactRow = (id: number, fact: Fact): void => {
+    switch (fact.kind) {
+      case 'solved':
+        prepare(
+          `INSERT INTO solver_results (version_id, solver, error, solved_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (version_id, solver) DO UPDATE SET error = excluded.error, solved_at = excluded.solved_at`,
+        ).run(id, fact.solver, fact.error ? 1 : 0, fact.at);
+        break;
+      case 'hash':
+        prepare(
+          `INSERT INTO hashes (version_id, hash, present, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (version_id, hash) DO UPDATE SET present = excluded.present, updated_at = excluded.updated_at`,
+        ).run(id, fact.hash, fact.present ? 1 : 0, fact.at);
+        break;
+      case 'cve':
+        prepare('INSERT INTO cve_notices (version_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(id, fact.at);
+        break;
+      case 'request':
+        prepare(
+          `INSERT INTO unresolved_requests (version_id, solver, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (version_id, solver) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+             last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`,
+        ).run(id, fact.solver ?? '', fact.at, fact.lastAt ?? fact.at, fact.count ?? 1);
+        break;
+      default:
+        break;
+    }
   };
 
   /**
@@ -143,33 +185,7 @@ export function projection(prepare: Prepare) {
       ) as VersionRow;
       rows.set(key, row);
     }
-    const id = row.id;
-    switch (fact.kind) {
-      case 'solved':
-        prepare(
-          `INSERT INTO solver_results (version_id, solver, error, solved_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (version_id, solver) DO UPDATE SET error = excluded.error, solved_at = excluded.solved_at`,
-        ).run(id, fact.solver, fact.error ? 1 : 0, fact.at);
-        break;
-      case 'hash':
-        prepare(
-          `INSERT INTO hashes (version_id, hash, present, updated_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (version_id, hash) DO UPDATE SET present = excluded.present, updated_at = excluded.updated_at`,
-        ).run(id, fact.hash, fact.present ? 1 : 0, fact.at);
-        break;
-      case 'cve':
-        prepare('INSERT INTO cve_notices (version_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(id, fact.at);
-        break;
-      case 'request':
-        prepare(
-          `INSERT INTO unresolved_requests (version_id, solver, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (version_id, solver) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
-             last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`,
-        ).run(id, fact.solver ?? '', fact.at, fact.lastAt ?? fact.at, fact.count ?? 1);
-        break;
-      default:
-        break;
-    }
+    addFactRow(row.id, fact);
     return true;
   };
 
@@ -199,9 +215,9 @@ export function projection(prepare: Prepare) {
   };
 
   const refreshVersion = (v: VersionRef, advisers: Set<string>) => {
-    const rows = versionFacts(v);
+    const facts = versionFacts(v);
     const existing = versionIdOf(v);
-    if (rows.length === 0) {
+    if (facts.length === 0) {
       if (existing !== undefined) {
         for (const r of prepare('SELECT adviser_id FROM advice_waits WHERE version_id = ?').all(existing) as Array<{ adviser_id: string }>)
           advisers.add(r.adviser_id);
@@ -209,9 +225,13 @@ export function projection(prepare: Prepare) {
       }
       return;
     }
-    const firstSeen = rows.reduce((min, r) => (r.at < min ? r.at : min), rows[0].at);
-    const sdist = rows.find((r) => r.kind === 'provides-source-distro');
-    const si = rows.find((r) => r.kind === 'security-indicators');
+    const firstSeen = facts.reduce((min, f) => (f.at < min ? f.at : min), facts[0].at);
+    let sdist: boolean | undefined;
+    let si: string | undefined;
+    for (const fact of facts) {
+      if (fact.kind === 'provides-source-distro') sdist ??= fact.value;
+      if (fact.kind === 'security-indicators') si ??= fact.state;
+    }
     const id = (
       prepare(
         `INSERT INTO package_versions (package_name, package_version, index_url, is_missing, provides_source_distro, si_state, first_seen)
@@ -223,9 +243,9 @@ export function projection(prepare: Prepare) {
         v.packageName,
         v.packageVersion,
         v.indexUrl,
-        isMissing(v, rows) ? 1 : 0,
-        sdist ? ((JSON.parse(sdist.value) as { value: boolean }).value ? 1 : 0) : null,
-        si ? (JSON.parse(si.value) as { state: string }).state : 'none',
+        isMissing(v, facts) ? 1 : 0,
+        sdist === undefined ? null : sdist ? 1 : 0,
+        si ?? 'none',
         firstSeen,
       ) as { id: number }
     ).id;
@@ -241,74 +261,29 @@ export function projection(prepare: Prepare) {
       prepare('DELETE FROM advice_waits WHERE version_id = ?').run(id);
     }
 
-    const requests = new Map<string, { first: string; last: string; count: number }>();
-    for (const row of rows) {
-      const value = JSON.parse(row.value) as Record<string, unknown>;
-      switch (row.kind) {
-        case 'solved':
-          prepare('INSERT INTO solver_results (version_id, solver, error, solved_at) VALUES (?, ?, ?, ?)').run(
-            id,
-            row.subject,
-            value.error ? 1 : 0,
-            row.at,
-          );
-          break;
-        case 'hash':
-          prepare('INSERT INTO hashes (version_id, hash, present, updated_at) VALUES (?, ?, ?, ?)').run(
-            id,
-            row.subject,
-            value.present ? 1 : 0,
-            row.at,
-          );
-          break;
-        case 'cve':
-          prepare('INSERT INTO cve_notices (version_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(id, row.at);
-          break;
-        case 'request': {
-          const solver = row.subject ?? '';
-          const last = typeof value.last_at === 'string' ? value.last_at : row.at;
-          const count = typeof value.count === 'number' ? value.count : 1;
-          const seen = requests.get(solver);
-          if (!seen) requests.set(solver, { first: row.at, last, count });
-          else {
-            if (row.at < seen.first) seen.first = row.at;
-            if (last > seen.last) seen.last = last;
-            seen.count += count;
-          }
-          break;
-        }
-        case 'advice-wait':
-          // The run's row first: advice_waits refers to it.
-          refreshAdvice(row.subject!);
-          prepare('INSERT INTO advice_waits (adviser_id, version_id) VALUES (?, ?) ON CONFLICT DO NOTHING').run(row.subject, id);
-          advisers.add(row.subject!);
-          break;
-        default:
-          break;
-      }
-    }
-    for (const [solver, r] of requests) {
-      prepare('INSERT INTO unresolved_requests (version_id, solver, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?)').run(
-        id,
-        solver,
-        r.first,
-        r.last,
-        r.count,
-      );
+    for (const fact of facts) {
+      if (fact.kind === 'advice-wait') {
+        // The run's row first: advice_waits refers to it.
+        refreshAdvice(fact.adviserId);
+        prepare('INSERT INTO advice_waits (adviser_id, version_id) VALUES (?, ?) ON CONFLICT DO NOTHING').run(fact.adviserId, id);
+        advisers.add(fact.adviserId);
+      } else addFactRow(id, fact);
     }
   };
 
-  /** The workflow's row from its fact (`value`: the one just stored, else read); the version it is about, if any. */
-  const refreshWorkflow = (name: string, value?: string): VersionRef | undefined => {
-    const stored =
-      value ??
-      (prepare(`SELECT value FROM facts WHERE kind = 'workflow' AND subject = ?`).get(name) as { value: string } | undefined)?.value;
-    if (stored === undefined) {
+  /** The workflow's row from its fact (`entry`: the one just stored, else the stored one is read); the version it is about, if any. */
+  const refreshWorkflow = (name: string, entry?: WorkflowEntry): VersionRef | undefined => {
+    let w = entry;
+    if (w === undefined) {
+      const stored = prepare(`SELECT key, value FROM facts WHERE kind = 'workflow' AND subject = ?`).get(name) as
+        { key: string; value: string } | undefined;
+      const decoded = stored && decodeFact(stored);
+      if (decoded?.type === 'fact' && decoded.fact.kind === 'workflow') w = decoded.fact.workflow;
+    }
+    if (w === undefined) {
       prepare('DELETE FROM workflows WHERE name = ?').run(name);
       return undefined;
     }
-    const w = JSON.parse(stored) as Record<string, unknown>;
-    const source = w.source as WorkflowEntry['source'];
     prepare(
       `INSERT INTO workflows (name, kind, namespace, parameters, idempotency_key, status, source_topic, source_partition, source_offset,
          created_at, updated_at, package_name, package_version, index_url)
@@ -323,26 +298,18 @@ export function projection(prepare: Prepare) {
       w.kind,
       w.namespace,
       JSON.stringify(w.parameters),
-      w.idempotency_key,
+      w.idempotencyKey,
       w.status,
-      source?.topic ?? null,
-      source?.partition ?? null,
-      source?.offset ?? null,
-      w.created_at,
-      w.updated_at,
-      w.package_name ?? null,
-      w.package_version ?? null,
-      w.index_url ?? null,
+      w.source?.topic ?? null,
+      w.source?.partition ?? null,
+      w.source?.offset ?? null,
+      w.createdAt,
+      w.updatedAt,
+      w.packageName ?? null,
+      w.packageVersion ?? null,
+      w.indexUrl ?? null,
     );
-    const [packageName, packageVersion, indexUrl] = [w.package_name, w.package_version, w.index_url];
-    return typeof packageName === 'string' &&
-      packageName &&
-      typeof packageVersion === 'string' &&
-      packageVersion &&
-      typeof indexUrl === 'string' &&
-      indexUrl
-      ? { packageName, packageVersion, indexUrl }
-      : undefined;
+    return versionOf({ kind: 'workflow', workflow: w });
   };
 
   /** Versions a package-missing notice lists (a fact stored, or the one a tombstone removes). */
@@ -364,8 +331,8 @@ export function projection(prepare: Prepare) {
     const versions = new Map<string, VersionRef>();
     const recompute = new Map<string, VersionRef>();
     const advisers = new Set<string>();
-    /** Workflows touched: the value of the fact stored for each here, or null to read it (a tombstone's). */
-    const workflows = new Map<string, string | null>();
+    /** Workflows touched: the entry of the fact stored for each here, or null to read it (a tombstone's). */
+    const workflows = new Map<string, WorkflowEntry | null>();
     /** Version rows facts were added to here. */
     const added = new Map<string, VersionRow>();
     const touch = (v: VersionRef) => {
@@ -404,12 +371,12 @@ export function projection(prepare: Prepare) {
       }
       const adviser = adviserOf(fact);
       if (adviser) advisers.add(adviser);
-      if (fact.kind === 'workflow') workflows.set(fact.workflow.name, record.value);
+      if (fact.kind === 'workflow') workflows.set(fact.workflow.name, fact.workflow);
     }
     for (const v of recompute.values()) refreshVersion(v, advisers);
     for (const adviser of advisers) refreshAdvice(adviser);
-    for (const [name, value] of workflows) {
-      const about = refreshWorkflow(name, value ?? undefined);
+    for (const [name, entry] of workflows) {
+      const about = refreshWorkflow(name, entry ?? undefined);
       // A workflow about a version touches that version's decisions (a solver in flight, SI in flight).
       if (about) versions.set(refKey(about), about);
     }
