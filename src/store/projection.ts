@@ -39,13 +39,20 @@ interface FactRow {
   at: string;
 }
 
+/** The notices that list a version (subject, version): the FROM and WHERE of a query. */
+const LISTED_BY_NOTICE = `FROM facts WHERE kind = 'package-missing' AND subject = ?
+  AND EXISTS (SELECT 1 FROM json_each(json_extract(facts.value, '$.versions')) AS listed WHERE listed.value = ?)`;
+
+/** A package-missing notice's subject: the package on its index. */
+const noticeSubject = (v: { indexUrl: string; packageName: string }) => JSON.stringify([v.indexUrl, v.packageName]);
+
 const refKey = (v: VersionRef) => JSON.stringify([v.indexUrl, v.packageName, v.packageVersion]);
 
 /** The columns a fact is filed under: its version (if any) and one more name (solver, hash, adviser, workflow, ...). */
 function columns(fact: Fact): { version?: VersionRef; subject: string | null; at: string } {
   switch (fact.kind) {
     case 'package-missing':
-      return { subject: JSON.stringify([fact.indexUrl, fact.packageName]), at: fact.at };
+      return { subject: noticeSubject(fact), at: fact.at };
     case 'advice':
     case 'advice-re-run':
       return { subject: fact.adviserId, at: fact.at };
@@ -112,10 +119,7 @@ export function projection(prepare: Prepare) {
   const isMissing = (v: VersionRef, facts: VersionFact[]): boolean => {
     const statements: Array<[string, boolean]> = [];
     for (const fact of facts) if (fact.kind === 'missing') statements.push([fact.at, fact.missing]);
-    const notices = prepare(
-      `SELECT at FROM facts WHERE kind = 'package-missing' AND subject = ?
-         AND EXISTS (SELECT 1 FROM json_each(json_extract(facts.value, '$.versions')) AS listed WHERE listed.value = ?)`,
-    ).all(JSON.stringify([v.indexUrl, v.packageName]), v.packageVersion) as Array<{ at: string }>;
+    const notices = prepare(`SELECT at ${LISTED_BY_NOTICE}`).all(noticeSubject(v), v.packageVersion) as Array<{ at: string }>;
     for (const { at } of notices) statements.push([at, true]);
     if (statements.length === 0) return false;
     statements.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : Number(x) - Number(y)));
@@ -168,7 +172,7 @@ export function projection(prepare: Prepare) {
     if (!row || fact.at < row.first_seen || fact.kind === 'provides-source-distro' || fact.kind === 'security-indicators') {
       row = prepare(
         `INSERT INTO package_versions (package_name, package_version, index_url, is_missing, provides_source_distro, si_state, first_seen)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+         VALUES (?, ?, ?, EXISTS (SELECT 1 ${LISTED_BY_NOTICE}), ?, ?, ?)
          ON CONFLICT (package_name, package_version, index_url) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
            provides_source_distro = coalesce(excluded.provides_source_distro, provides_source_distro),
            si_state = CASE WHEN excluded.si_state = 'none' THEN si_state ELSE excluded.si_state END
@@ -178,7 +182,8 @@ export function projection(prepare: Prepare) {
         v.packageVersion,
         v.indexUrl,
         // A version new to the cache has no missing fact (that kind is recomputed): only a notice can list it.
-        isMissing(v, []) ? 1 : 0,
+        noticeSubject(v),
+        v.packageVersion,
         fact.kind === 'provides-source-distro' ? (fact.value ? 1 : 0) : null,
         fact.kind === 'security-indicators' ? fact.state : 'none',
         fact.at,
@@ -346,7 +351,8 @@ export function projection(prepare: Prepare) {
       applied++;
       if (record.type === 'tombstone') {
         const id = record.identity;
-        if (id.kind === 'package-missing') for (const v of noticeVersions(JSON.stringify([id.indexUrl, id.packageName]))) touch(v);
+        if (id.kind === 'package-missing')
+          for (const v of noticeVersions(noticeSubject({ indexUrl: id.indexUrl!, packageName: id.packageName! }))) touch(v);
         prepare('DELETE FROM facts WHERE key = ?').run(record.key);
         if (id.version) touch(id.version);
         if (id.adviserId) advisers.add(id.adviserId);
@@ -355,7 +361,7 @@ export function projection(prepare: Prepare) {
       }
       const fact = record.fact;
       // The notice it replaces may have listed other versions: they are touched too.
-      const replaced = fact.kind === 'package-missing' ? noticeVersions(JSON.stringify([fact.indexUrl, fact.packageName])) : [];
+      const replaced = fact.kind === 'package-missing' ? noticeVersions(noticeSubject(fact)) : [];
       // A fact the cache holds already (this process's own, read back from the knowledge topic) changes no row.
       const stored = storeFact(record.key, fact, record.value);
       if (stored === 'same') continue;

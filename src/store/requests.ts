@@ -5,7 +5,7 @@
  */
 import { isoNow, type Clock } from '../core/clock.js';
 import { versionRef, type Fact } from '../facts/facts.js';
-import type { AdviceRun, KnowledgeStore, PackageKey } from './types.js';
+import type { AdviceRun, KnowledgeStore } from './types.js';
 import { canonicalTime } from './names.js';
 import type { Prepare } from './statements.js';
 import { storedKey } from './versions.js';
@@ -23,11 +23,6 @@ interface WaitRow {
 }
 
 export function requestFunctions(prepare: Prepare, clock: Clock, write: (facts: Fact[]) => void): RequestFunctions {
-  const findId = (key: PackageKey) =>
-    (
-      prepare('SELECT id FROM package_versions WHERE package_name = ? AND package_version = ? AND index_url = ?').get(...storedKey(key)) as
-        { id: number } | undefined
-    )?.id;
   const solversOf = (id: number) =>
     new Set((prepare('SELECT solver FROM solver_results WHERE version_id = ?').all(id) as Array<{ solver: string }>).map((r) => r.solver));
   /** Solved for this purpose: every solver asked has a result; with none asked, any result will do. */
@@ -77,13 +72,14 @@ export function requestFunctions(prepare: Prepare, clock: Clock, write: (facts: 
         { kind: 'advice-wait', adviserId, recommendationType, version: versionRef(key), at },
       ]);
     },
+    // One statement: it is asked for every version a record touched, and most are waited on by none.
     adviceRunsWaitingOn: (key, solvers) => {
-      const id = findId(key);
-      if (id === undefined) return [];
       const runs = prepare(
-        `SELECT r.adviser_id, r.recommendation_type, r.re_run_published_at FROM advice_waits w JOIN advice_runs r USING (adviser_id)
-         WHERE w.version_id = ? AND r.re_run_published_at IS NULL ORDER BY r.created_at, r.adviser_id`,
-      ).all(id) as Array<{ adviser_id: string; recommendation_type: string; re_run_published_at: string | null }>;
+        `SELECT r.adviser_id, r.recommendation_type, r.re_run_published_at
+         FROM package_versions v JOIN advice_waits w ON w.version_id = v.id JOIN advice_runs r USING (adviser_id)
+         WHERE v.package_name = ? AND v.package_version = ? AND v.index_url = ? AND r.re_run_published_at IS NULL
+         ORDER BY r.created_at, r.adviser_id`,
+      ).all(...storedKey(key)) as Array<{ adviser_id: string; recommendation_type: string; re_run_published_at: string | null }>;
       return runs.map((run) => runOf(run, solvers));
     },
     markReRunPublished: (adviserId, at) => {
