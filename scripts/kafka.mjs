@@ -150,21 +150,9 @@ function extraListeners({ saslPort, sslPort, mtlsPort, saslSslPort }) {
 }
 
 /** server.properties: PLAINTEXT and CONTROLLER always, plus the listeners of extraListeners for tests of the client's security settings. */
-function serverProperties({
-  port,
-  controllerPort,
-  saslPort,
-  sslPort,
-  mtlsPort,
-  saslSslPort,
-  users,
-  scramUsers,
-  tls,
-  logDirs,
-  authorizer,
-  initialRebalanceDelayMs,
-}) {
-  const extra = extraListeners({ saslPort, sslPort, mtlsPort, saslSslPort })
+function serverProperties({ listeners, users, scramUsers, tls, logDirs, authorizer, initialRebalanceDelayMs }) {
+  const { port, controllerPort, saslPort, saslSslPort } = listeners;
+  const extra = extraListeners(listeners)
     .map((l) => `,${l}`)
     .join('');
   const saslListenerNames = [saslPort && 'sasl_plaintext', saslSslPort && 'sasl_ssl'].filter(Boolean);
@@ -390,12 +378,15 @@ async function startOnce(
   const logFile = join(dir, 'broker.log');
   const wantsSasl = Boolean(saslUsers || scramUsers);
   const ports = await freePorts(6);
-  const port = env.KAFKA_PORT ? Number(env.KAFKA_PORT) : ports[0];
-  const controllerPort = ports[1];
-  const saslPort = wantsSasl ? ports[2] : undefined;
-  const sslPort = tls ? ports[3] : undefined;
-  const mtlsPort = tls ? ports[4] : undefined;
-  const saslSslPort = tls && wantsSasl ? ports[5] : undefined;
+  const listeners = {
+    port: env.KAFKA_PORT ? Number(env.KAFKA_PORT) : ports[0],
+    controllerPort: ports[1],
+    saslPort: wantsSasl ? ports[2] : undefined,
+    sslPort: tls ? ports[3] : undefined,
+    mtlsPort: tls ? ports[4] : undefined,
+    saslSslPort: tls && wantsSasl ? ports[5] : undefined,
+  };
+  const { port, saslPort, sslPort, mtlsPort, saslSslPort } = listeners;
   const brokerTls = tls ? { ...tls, keystore: join(dir, 'keystore.pem') } : undefined;
   // One PEM file with the encrypted key and then its certificate chain, as the file-based PEM key store wants.
   if (brokerTls) writeFileSync(brokerTls.keystore, keystorePem, { mode: 0o600 });
@@ -403,12 +394,7 @@ async function startOnce(
   writeFileSync(
     props,
     serverProperties({
-      port,
-      controllerPort,
-      saslPort,
-      sslPort,
-      mtlsPort,
-      saslSslPort,
+      listeners,
       users: saslUsers,
       scramUsers,
       tls: brokerTls,

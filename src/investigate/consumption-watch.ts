@@ -22,17 +22,26 @@ export async function untilDone(consumption: Consumption, stop: AbortSignal, gra
       throw error;
     },
   );
-  const graceOver = new Promise<'timeout'>((resolve) => {
-    const arm = () => {
-      const timer = setTimeout(() => resolve('timeout'), graceMs);
-      timer.unref();
-    };
-    if (stop.aborted) arm();
-    else stop.addEventListener('abort', arm, { once: true });
-  });
-  const first = await Promise.race([done.then(() => 'done' as const), graceOver]);
-  if (first === 'timeout')
+  const stopped = new Promise<'stopped'>((resolve) =>
+    stop.aborted ? resolve('stopped') : stop.addEventListener('abort', () => resolve('stopped'), { once: true }),
+  );
+  if ((await Promise.race([done.then(() => 'done' as const), stopped])) === 'done') return;
+  if (!(await settledWithin(done, graceMs)))
     log.warn(`in-flight records did not finish within ${graceMs / 1000}s of the stop; they stay uncommitted and will be redelivered`);
+}
+
+/** Whether `work` settled within `ms` (its failure is thrown; the timer keeps no process alive). */
+export async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const over = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work.then(() => true), over]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** How long past --until-idle a run waits for records the broker has but this member is not given (a rebalance after a crash). */

@@ -34,7 +34,7 @@ import { serveOperatorEndpoints, topicControls, type TopicControls } from './ope
 import { followPhases } from './ledger-phases.js';
 import type { RetryPolicy } from './retry.js';
 import type { InvestigatorSource } from './sources.js';
-import { lagSamples, untilDone, watchIdle, watchLag } from './consumption-watch.js';
+import { lagSamples, settledWithin, untilDone, watchIdle, watchLag } from './consumption-watch.js';
 
 export interface RunnerOptions {
   config: InvestigatorConfig;
@@ -388,8 +388,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   } finally {
     // Triggers on their way are written before the transport closes, within the stop's grace (one not written waits
     // for the next scan of whoever owns its partition).
-    const graceOver = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), options.stopGraceMs).unref());
-    if ((await Promise.race([decider.settled(), graceOver])) === 'timeout')
+    if (!(await settledWithin(decider.settled(), options.stopGraceMs)))
       log.warn(`decision triggers were not written within ${options.stopGraceMs / 1000}s of the stop; the next scan triggers them`);
     idle.abort('finished');
     running.abort('finished');
