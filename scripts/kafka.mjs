@@ -531,7 +531,6 @@ export async function stopKafka(broker) {
  * metadata again. `downMs` keeps it down that long first. The broker object gets the new pid.
  */
 export async function crashAndRestartKafka(broker, env = process.env, { downMs = 0, stopWithProcess = false } = {}) {
-  const libs = fetchKafka(env);
   if (alive(broker.pid)) {
     try {
       process.kill(-broker.pid, 'SIGKILL');
@@ -541,20 +540,7 @@ export async function crashAndRestartKafka(broker, env = process.env, { downMs =
     while (alive(broker.pid)) await sleep(50);
   }
   if (downMs > 0) await sleep(downMs);
-  const log4j = `-Dlog4j2.configurationFile=${join(broker.dir, 'log4j2.properties')}`;
-  const fd = openSync(broker.logFile, 'a');
-  const child = java(libs, [log4j, 'kafka.Kafka', join(broker.dir, 'server.properties')], { stdio: ['ignore', fd, fd], detached: true });
-  closeSync(fd);
-  child.unref();
-  broker.pid = child.pid;
-  if (stopWithProcess) watchOwner(process.pid, broker);
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!(await answersMetadata(broker.bootstrap))) {
-    if (!alive(child.pid) || Date.now() > deadline)
-      throw new Error(`the broker did not come back; its log ends with:\n${tail(broker.logFile)}`);
-    await sleep(250);
-  }
-  return broker;
+  return restartKafka(broker, env, { stopWithProcess });
 }
 
 function readState(env) {
