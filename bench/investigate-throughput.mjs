@@ -14,10 +14,16 @@
  *
  * Measured, wall time with process start, median of BENCH_RUNS (default 1)
  * runs, each on a fresh cache:
- *   a. `investigate --from FILE --workflows record` (no broker at all);
+ *   a. `investigate --from FILE --workflows record` (no broker at all), and
+ *      where its time goes: the same without security-indicators decisions
+ *      (`--no-schedule-security`: no decision triggers, half the workflows)
+ *      and with no knowledge work at all (`--mode metrics`: each message
+ *      read, checked and counted; the pipeline alone);
  *   b. embedded broker: `replay` the stream (not timed), then raw consume
  *      `tail --all --from-beginning --exit-at-end -o ndjson`, then
- *      `investigate --until-idle 1` minus the 1 s idle wait;
+ *      `investigate --until-idle 1` minus the 1 s idle wait, and the same
+ *      with `--mode metrics` (each on a copy of the replayed cache: the
+ *      cache's inbox would skip what a run before handled);
  *   c. with KAFKA_BOOTSTRAP_SERVERS: the same on Kafka, `kcat -C -e` per
  *      topic (summed) as the raw-consume peer next to `thoth tail`; the
  *      idle wait is BENCH_KAFKA_IDLE_S (default 3 s: a group join can take
@@ -30,7 +36,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, benchRuns, benchSize, kafkaBootstrap } from './common.mjs';
@@ -104,14 +110,18 @@ const sections = [];
 try {
   writeStream();
 
+  const fromFile = (label, name, extra) =>
+    measure(label, (i) => {
+      const r = thoth(join(dir, `${name}-${i}.db`), [...INVESTIGATE, ...extra, '--from', stream]);
+      check(`investigate --from ${extra.join(' ')}`, received(r.stderr));
+      return r.ms;
+    });
   sections.push({
     title: 'File, no broker',
     rows: [
-      measure('thoth investigate --from FILE --workflows record', (i) => {
-        const r = thoth(join(dir, `file-${i}.db`), [...INVESTIGATE, '--from', stream]);
-        check('investigate --from', received(r.stderr));
-        return r.ms;
-      }),
+      fromFile('thoth investigate --from FILE --workflows record', 'file', []),
+      fromFile('the same, --no-schedule-security (no security-indicators decisions)', 'file-no-si', ['--no-schedule-security']),
+      fromFile('the same, --mode metrics (no knowledge work: the pipeline alone)', 'file-metrics', ['--mode', 'metrics']),
     ],
   });
 
@@ -126,12 +136,18 @@ try {
         return r.ms;
       }),
     );
-    rows.push(
-      measure(`thoth investigate --until-idle ${IDLE_S} (minus the ${IDLE_S} s idle wait)`, (i) => {
-        const r = thoth(dbOf(i), ['--broker', 'embedded', ...INVESTIGATE, '--until-idle', String(IDLE_S)]);
-        check('investigate (embedded)', received(r.stderr));
+    const embedded = (label, extra) =>
+      measure(label, (i) => {
+        const db = join(dir, `embedded-copy-${i}.db`);
+        copyFileSync(dbOf(i), db);
+        const r = thoth(db, ['--broker', 'embedded', ...INVESTIGATE, ...extra, '--until-idle', String(IDLE_S)]);
+        check(`investigate (embedded) ${extra.join(' ')}`, received(r.stderr));
+        rmSync(db, { force: true });
         return r.ms - IDLE_S * 1000;
-      }),
+      });
+    rows.push(
+      embedded(`thoth investigate --until-idle ${IDLE_S} (minus the ${IDLE_S} s idle wait)`, []),
+      embedded('the same, --mode metrics (no knowledge work: the pipeline alone)', ['--mode', 'metrics']),
     );
     sections.push({ title: 'Embedded broker (SQLite log)', rows, raw: rows[0] });
   }

@@ -198,7 +198,9 @@ export function createDecider(o: DeciderOptions): Decider {
       // What the decision did is told before that it was taken, as a message's effects come before its 'processed'.
       report?.(executed.events);
       o.note('decision', { decision: trigger.decision, outcome: 'taken' });
-      if (isReady) await produce(decisionsTouched(o.store, executed.touched));
+      // The decision just taken is not due again (its own fact says so: scheduled, re-run published); the others its
+      // facts touched may be.
+      if (isReady) await produce(decisionsTouched(o.store, executed.touched).filter((key) => key !== trigger.decision));
       return { events: report ? [] : executed.events, duplicate: false };
     },
   };
