@@ -110,19 +110,20 @@ function valueToCheck(envelope: Envelope): unknown {
 }
 
 /**
- * Decodes and validates one envelope against the type its topic carries. `canonical`: its body as JSON.parse read
- * it from canonical text (json-text.ts readCanonical), when the caller has it: a valid body is then told without
- * walking the lossless value.
+ * Decodes and validates one envelope against the type its topic carries. `canonical`: the envelope's value is what
+ * JSON.parse read from canonical text (json-text.ts readCanonical): a valid body is then told without walking the
+ * lossless value.
  */
-export function decodeEnvelope(envelope: Envelope, deploymentName?: string, canonical?: object): DecodedMessage {
+export function decodeEnvelope(envelope: Envelope, deploymentName?: string, canonical = false): DecodedMessage {
   const type = typeOfTopic(envelope.topic, deploymentName);
   if (!type) return { envelope };
   if (envelope.raw?.value) return { envelope, type, validation: { ok: false, errors: [notUtf8] } };
   let validation: ValidationResult;
   let version: unknown;
-  if (canonical !== undefined && !Array.isArray(canonical) && envelope.tree !== undefined) {
-    validation = validateCanonical(type, canonical as Record<string, unknown>, envelope.tree);
-    version = (canonical as Record<string, unknown>).version;
+  const plain = envelope.value;
+  if (canonical && typeof plain === 'object' && plain !== null && !Array.isArray(plain) && envelope.tree !== undefined) {
+    validation = validateCanonical(type, plain as Record<string, unknown>, envelope.tree);
+    version = (plain as Record<string, unknown>).version;
   } else {
     const value = valueToCheck(envelope);
     // A body that is JSON but not an object is the model's to judge (pydantic takes a list of pairs); text that is not JSON is not.
@@ -146,7 +147,8 @@ export function decodeEnvelope(envelope: Envelope, deploymentName?: string, cano
 
 export function decodeRecord(record: ConsumedRecord, deploymentName?: string): DecodedMessage {
   const read = canonicalBody(record);
-  return decodeEnvelope(envelopeOfRecord(record, read), deploymentName, read?.plain);
+  // Read from canonical text, the envelope's value is that reading (envelopeOfRecord).
+  return decodeEnvelope(envelopeOfRecord(record, read), deploymentName, read !== undefined);
 }
 
 /**

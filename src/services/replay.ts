@@ -228,7 +228,7 @@ export async function replayStreams(plan: ReplayPlan, ports: ReplayPorts): Promi
         }
         summary.read++;
         const { envelope, body, canonical } = entry.parsed;
-        const decoded = decodeEnvelope(envelope, plan.deploymentName, canonical ? (envelope.value as object) : undefined);
+        const decoded = decodeEnvelope(envelope, plan.deploymentName, canonical);
         if (!decoded.type && !warnedTopics.has(envelope.topic)) {
           warnedTopics.add(envelope.topic);
           ports.log.warn(`${source}:${entry.line}: topic ${envelope.topic} carries no known message type; replayed as recorded, unchecked`);

@@ -105,7 +105,7 @@ describe('the quick check of a canonical body', () => {
           'dev',
         );
         const line = parseEnvelopeLine(`{"topic":${JSON.stringify(topic)},"key":null,"headers":{},"value":${text},"timestamp":0}`, 1);
-        const recorded = decodeEnvelope(line.envelope, 'dev', line.canonical ? (line.envelope.value as object) : undefined);
+        const recorded = decodeEnvelope(line.envelope, 'dev', line.canonical);
         for (const [how, decoded] of [
           ['consumed', consumed],
           ['recorded', recorded],
