@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
+import { expect } from 'vitest';
 import type { ChangelogBatch, FollowOptions, KnowledgeTransport } from '../../src/transport/knowledge-port.js';
 
 export interface Followed {
@@ -78,20 +79,23 @@ export async function endOffsets(bootstrap: string, topic: string): Promise<Map<
 }
 
 /**
- * End offsets as `read` gives them once they are `expected`, or as they are after 15 s: a transaction's commit or abort
- * marker is written to its partitions after the coordinator has answered EndTxn, so a read_committed end offset moves
- * a moment after the producer's commit or abort has returned.
+ * Checks that the end offsets `read` gives are `expected` (partition, end), and returns them. A transaction's commit
+ * or abort marker is written to its partitions after the coordinator has answered EndTxn, so a read_committed end
+ * offset moves a moment after the producer's commit or abort has returned: they are read again for up to 15 s.
  */
-export async function endOffsetsOnce(
+export async function expectEndOffsets(
   read: () => Promise<Map<number, number>>,
-  expected: ReadonlyMap<number, number>,
+  expected: Array<[partition: number, end: number]>,
 ): Promise<Map<number, number>> {
+  const want = new Map(expected);
   const deadline = Date.now() + 15_000;
-  for (;;) {
-    const ends = await read();
-    if ((ends.size === expected.size && [...expected].every(([p, offset]) => ends.get(p) === offset)) || Date.now() > deadline) return ends;
+  let ends = await read();
+  while (!(ends.size === want.size && [...want].every(([p, offset]) => ends.get(p) === offset)) && Date.now() <= deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
+    ends = await read();
   }
+  expect(ends).toEqual(want);
+  return ends;
 }
 
 /** The consumer groups the broker knows. */

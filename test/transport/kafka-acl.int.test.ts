@@ -14,7 +14,7 @@ import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { readKafkaSettings } from '../../src/config/kafka.js';
 import { nullLogger } from '../../src/core/logger.js';
 import { openKafkaKnowledge } from '../../src/transport/kafka/knowledge.js';
-import { compactedTopic, endOffsets, endOffsetsOnce, follow, groupIds, transactionsOn } from '../support/changelog.js';
+import { compactedTopic, endOffsets, expectEndOffsets, follow, groupIds, transactionsOn } from '../support/changelog.js';
 import { readyTransactionCoordinator, thothAt, uniqueTopic } from '../support/kafka.js';
 
 interface StartedBroker {
@@ -180,12 +180,13 @@ describe('the knowledge changelog under ACLs', () => {
         const groupsBefore = new Set(await groupIds(broker!.bootstrap));
         const followed = follow(transport, topic);
         // The transport's own end offsets, read as this principal, as the knowledge sync asks them.
-        const expected = new Map([
-          [0, 4],
-          [1, 2],
-        ]);
-        const ends = await endOffsetsOnce(() => transport.endOffsets(topic), expected);
-        expect(ends).toEqual(expected);
+        const ends = await expectEndOffsets(
+          () => transport.endOffsets(topic),
+          [
+            [0, 4],
+            [1, 2],
+          ],
+        );
         await followed.reach(ends);
         expect(followed.values(0)).toEqual(['fact-1']);
         expect(followed.values(1)).toEqual(['fact-2']);
@@ -194,12 +195,13 @@ describe('the knowledge changelog under ACLs', () => {
         // Followed on: a committed fact arrives, an aborted transaction only moves the position.
         await tx.write([{ partition: 1, value: 'fact-3' }], 'commit');
         await tx.write([{ partition: 0, value: 'aborted-2' }], 'abort');
-        const expectedLater = new Map([
-          [0, 6],
-          [1, 4],
-        ]);
-        const later = await endOffsetsOnce(() => endOffsets(broker!.bootstrap, topic), expectedLater);
-        expect(later).toEqual(expectedLater);
+        const later = await expectEndOffsets(
+          () => endOffsets(broker!.bootstrap, topic),
+          [
+            [0, 6],
+            [1, 4],
+          ],
+        );
         await followed.reach(later);
         await followed.stop();
         expect(followed.values(0)).toEqual(['fact-1']);

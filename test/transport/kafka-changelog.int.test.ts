@@ -10,7 +10,7 @@ import type { Logger } from '../../src/core/logger.js';
 import { readKafkaSettings } from '../../src/config/kafka.js';
 import { openKafkaKnowledge } from '../../src/transport/kafka/knowledge.js';
 import type { KnowledgeTransport } from '../../src/transport/knowledge-port.js';
-import { compactedTopic, endOffsets, endOffsetsOnce, follow, groupIds, transactionsOn } from '../support/changelog.js';
+import { compactedTopic, endOffsets, expectEndOffsets, follow, groupIds, transactionsOn } from '../support/changelog.js';
 import { kafkaBootstrap, readyTransactionCoordinator, uniqueTopic } from '../support/kafka.js';
 
 const quiet: Logger = { notice: () => {}, warn: () => {}, debug: () => {} };
@@ -49,13 +49,14 @@ describe('the knowledge changelog reader', () => {
         );
         await tx.write([{ partition: 0, value: 'c2-p0' }], 'commit');
         // Each record and each commit or abort marker takes an offset; partition 1 ends with an abort marker.
-        const expected = new Map([
-          [0, 6],
-          [1, 4],
-          [2, 0],
-        ]);
-        const ends = await endOffsetsOnce(() => endOffsets(kafkaBootstrap(), topic), expected);
-        expect(ends).toEqual(expected);
+        const ends = await expectEndOffsets(
+          () => endOffsets(kafkaBootstrap(), topic),
+          [
+            [0, 6],
+            [1, 4],
+            [2, 0],
+          ],
+        );
 
         const groupsBefore = new Set(await groupIds(kafkaBootstrap()));
         const followed = follow(transport, topic);
@@ -75,13 +76,14 @@ describe('the knowledge changelog reader', () => {
         // It follows on: an aborted transaction alone comes as a batch of no records that moves to the new end.
         await tx.write([{ partition: 1, value: 'x2-p1' }], 'abort');
         await tx.write([{ partition: 2, value: 'c3-p2' }], 'commit');
-        const expectedLater = new Map([
-          [0, 6],
-          [1, 6],
-          [2, 2],
-        ]);
-        const later = await endOffsetsOnce(() => endOffsets(kafkaBootstrap(), topic), expectedLater);
-        expect(later).toEqual(expectedLater);
+        const later = await expectEndOffsets(
+          () => endOffsets(kafkaBootstrap(), topic),
+          [
+            [0, 6],
+            [1, 6],
+            [2, 2],
+          ],
+        );
         await followed.reach(later);
         expect(followed.batches.filter((b) => b.partition === 1).at(-1)).toEqual({ topic, partition: 1, records: [], nextOffset: 6 });
         expect(followed.values(1)).toEqual(['c1-p1']);
@@ -116,12 +118,13 @@ describe('the knowledge changelog reader', () => {
     } finally {
       await tx.close();
     }
-    const expected = new Map([
-      [0, 4],
-      [1, 2],
-    ]);
-    const ends = await endOffsetsOnce(() => endOffsets(kafkaBootstrap(), topic), expected);
-    expect(ends).toEqual(expected);
+    const ends = await expectEndOffsets(
+      () => endOffsets(kafkaBootstrap(), topic),
+      [
+        [0, 4],
+        [1, 2],
+      ],
+    );
     // Partition 0 from after its first transaction; partition 1 as if the topic had been recreated shorter.
     const followed = follow(
       transport,
@@ -174,7 +177,7 @@ describe('the knowledge changelog reader', () => {
     }
     const followed = follow(watching, topic);
     try {
-      await followed.reach(await endOffsetsOnce(() => endOffsets(kafkaBootstrap(), topic), new Map([[0, 2]])));
+      await followed.reach(await expectEndOffsets(() => endOffsets(kafkaBootstrap(), topic), [[0, 2]]));
       const admin = new kafkajs.Kafka({ brokers: [kafkaBootstrap()], logLevel: kafkajs.logLevel.NOTHING }).admin();
       await admin.connect();
       try {
@@ -195,13 +198,14 @@ describe('the knowledge changelog reader', () => {
         await after.close();
       }
       // Each partition: the record and its commit marker.
-      const expected = new Map([
-        [0, 2],
-        [1, 2],
-        [2, 2],
-      ]);
-      const ends = await endOffsetsOnce(() => endOffsets(kafkaBootstrap(), topic), expected);
-      expect(ends).toEqual(expected);
+      const ends = await expectEndOffsets(
+        () => endOffsets(kafkaBootstrap(), topic),
+        [
+          [0, 2],
+          [1, 2],
+          [2, 2],
+        ],
+      );
       await followed.reach(ends);
       expect(followed.values(1)).toEqual(['new-p1']);
       expect(followed.values(2)).toEqual(['new-p2']);
