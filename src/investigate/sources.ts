@@ -15,7 +15,7 @@
 import { sleep } from '../core/sleep.js';
 import { DEAD_LETTER_BASE_TOPIC, DEAD_LETTER_HEADERS, topicName } from '../messages/topics.js';
 import { openInput, readEnvelopes } from '../messages/ndjson.js';
-import { bodyOfValue, replayTopic } from '../messages/records.js';
+import { recordedValue, replayTopic } from '../messages/records.js';
 import type {
   Broker,
   ConsumedRecord,
@@ -275,7 +275,8 @@ export function fileSource(options: FileSourceOptions): InvestigatorSource {
             const { envelope, body } = entry.parsed;
             const topic = replayTopic(envelope.topic, options.deploymentName);
             const partition = envelope.partition ?? 0;
-            const value = body !== undefined ? body : bodyOfValue(envelope.value);
+            // The value as recorded, as replay sends it: an investigator on a broker reads the same bytes.
+            const value = recordedValue(envelope, body);
             await run({
               topic,
               partition,

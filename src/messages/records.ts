@@ -187,15 +187,15 @@ function replayBaseOf(recorded: string): string | undefined {
   return base ?? undefined;
 }
 
+/** The value to send for an envelope: the exact recorded text (`body`, else the envelope's) wins over re-serialising it. */
+export function recordedValue(envelope: Envelope, body?: string | null): string | null {
+  const exact = body !== undefined ? body : envelope.body;
+  return exact !== undefined ? exact : bodyOfValue(envelope.value);
+}
+
 /** The record to send for an envelope; the exact recorded text (and bytes) win over re-serialising the value. */
 export function outgoingOf(envelope: Envelope, topic: string, body?: string | null, keepTimestamp = true): OutgoingRecord {
-  const exact = body !== undefined ? body : envelope.body;
-  const record: OutgoingRecord = {
-    topic,
-    key: envelope.key,
-    headers: envelope.headers,
-    value: exact !== undefined ? exact : bodyOfValue(envelope.value),
-  };
+  const record: OutgoingRecord = { topic, key: envelope.key, headers: envelope.headers, value: recordedValue(envelope, body) };
   if (envelope.raw) record.raw = envelope.raw;
   if (keepTimestamp) record.timestamp = envelope.timestamp;
   return record;

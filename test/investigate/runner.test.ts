@@ -68,6 +68,24 @@ describe('thoth investigate --from', () => {
     expect(ledger).toHaveLength(5);
   });
 
+  it('reads each value as recorded, the bytes an investigator on a broker reads after replay', async () => {
+    const file = join(dir, 'stream.ndjson');
+    const line = unresolved('flask', '2.0.1');
+    writeFileSync(file, `${line}\n`);
+    // The line holds the value compact; Python's json.dumps would write it with spaces.
+    const recorded = JSON.stringify(JSON.parse(line).value);
+    const receivedBytes = (stdout: string) => lines(stdout).find((e) => e.event === 'received')?.bytes;
+
+    const fromFile = await runThoth(['--db', db, 'investigate', '--from', file], { env: env() });
+    expect(fromFile.code).toBe(0);
+    expect(receivedBytes(fromFile.stdout)).toBe(Buffer.byteLength(recorded));
+
+    const brokerDb = join(dir, 'broker.db');
+    expect((await runThoth(['--db', brokerDb, 'replay', file], { env: env() })).code).toBe(0);
+    const fromBroker = await runThoth(['--db', brokerDb, 'investigate', '--until-idle', '0.5', '--port', 'none'], { env: env() });
+    expect(receivedBytes(fromBroker.stdout)).toBe(Buffer.byteLength(recorded));
+  });
+
   it('dead-letters a bad message, reports an unreadable line by number, and goes on', async () => {
     const file = join(dir, 'stream.ndjson');
     writeFileSync(
