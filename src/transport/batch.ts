@@ -106,6 +106,12 @@ export interface BatchOptions {
   context: Omit<RecordContext, 'exactlyOnce' | 'flush'>;
   /** Fences earlier owners of the partition if not done yet; `committed`: the group's next offset (records below it are handled). */
   begin(): Promise<{ session: number; committed: number }>;
+  /**
+   * True where nothing but this batch's own commit moves what `begin` tells while the cache's transaction is open (the
+   * embedded broker: the group's offsets and leases live in the same SQLite file, whose write lock the batch holds):
+   * `begin` is then asked once per open transaction, not twice per record.
+   */
+  beginHoldsWhileOpen?: boolean;
   /** Writes `out` and commits `next` as the partition's offset, atomically; RetryLater when fenced. */
   commit(out: OutgoingRecord[], next: number): Promise<void>;
   cache: CacheWrites;
@@ -191,10 +197,14 @@ async function run(o: BatchOptions, soFar?: { committed?: number; handled: numbe
     }
     release = taken;
   };
+  /** What `begin` told inside the open transaction (beginHoldsWhileOpen). */
+  let began: Promise<{ session: number; committed: number }> | undefined;
+  const begin = () => (o.beginHoldsWhileOpen && release ? (began ??= o.begin()) : o.begin());
   const close = (how: 'commit' | 'rollback') => {
     if (!release) return;
     const done = release;
     release = undefined;
+    began = undefined;
     try {
       if (how === 'commit') o.cache.commit();
       else o.cache.rollback();
@@ -355,11 +365,13 @@ async function run(o: BatchOptions, soFar?: { committed?: number; handled: numbe
     let wrote = false;
     const exactlyOnce: ExactlyOnce = {
       begin: async () => {
-        const s = await o.begin();
+        const s = await begin();
         return { session: s.session, handled: record.offset < s.committed };
       },
       commit: async (records, apply) => {
-        const s = await o.begin();
+        // Asked inside the transaction where (beginHoldsWhileOpen) the answer stands until it ends.
+        if (o.beginHoldsWhileOpen) await open();
+        const s = await begin();
         if (record.offset < s.committed) return;
         await open();
         mark ??= marks && { savepoint: marks.take(), out: out.length, first, next, count, openedAt };

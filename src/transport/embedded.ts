@@ -301,6 +301,7 @@ export function consumeLog(
         committed: withStoreErrors(path, () => log.committedOffset(groupId, cursor.topic, cursor.partition) ?? 0),
       }),
       commit: async (out, next) => commitBatch(cursor, groupId, out, next),
+      beginHoldsWhileOpen: true,
       cache: how.cache,
       bounds: how.bounds ?? DEFAULT_BATCH,
       now: Date.now,

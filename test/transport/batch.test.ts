@@ -88,6 +88,35 @@ describe('batches', () => {
     expect(c.kept).toEqual(['fact 0', 'fact 1', 'fact 2']);
   });
 
+  it('where what begin tells holds while the transaction is open, a batch still sees an offset another member moved before it', async () => {
+    const c = cache();
+    const b = broker();
+    // After the first batch (records 0 and 1) another member of the group handles 2 and 3 and commits 4.
+    const commit = async (out: OutgoingRecord[], next: number) => {
+      await b.commit(out, next);
+      if (next === 2) await b.commit([], 4);
+    };
+    const outcome = await handleBatches({
+      records: records(['a', 'b', 'c', 'd', 'e', 'f']),
+      // A handler that commits without asking first: the commit itself skips what the group has handled.
+      handler: async (record, context) =>
+        context.exactlyOnce!.commit([{ topic: 'follow-ups', key: null, headers: {}, value: record.value }], () =>
+          c.apply(`fact ${record.offset}`),
+        ),
+      context: { heartbeat: async () => undefined, signal: new AbortController().signal },
+      begin: b.begin,
+      beginHoldsWhileOpen: true,
+      commit,
+      cache: c.writes,
+      bounds: { maxRecords: 2, maxMs: 60_000 },
+      now: () => 0,
+    });
+    expect(outcome.error).toBeUndefined();
+    expect(b.committed()).toBe(6);
+    expect(b.written.map((r) => r.value)).toEqual(['a', 'b', 'e', 'f']);
+    expect(c.kept).toEqual(['fact 0', 'fact 1', 'fact 4', 'fact 5']);
+  });
+
   it.each([
     ['the end of the fetch', 500],
     ['the batch bound', 3],
