@@ -39,6 +39,19 @@ export function versionProblem(version: string): string | undefined {
 }
 
 export function indexUrlProblem(url: string): string | undefined {
+  if (urlVerdicts.has(url)) return urlVerdicts.get(url);
+  const verdict = indexUrlProblemOf(url);
+  // Bounded: a stream names few index URLs, each checked for every message (its body, then its workflows' parameters).
+  if (urlVerdicts.size >= URL_VERDICTS_KEPT) urlVerdicts.clear();
+  urlVerdicts.set(url, verdict);
+  return verdict;
+}
+
+/** What indexUrlProblem said lately of each URL: parsing it (`new URL`) for every message and workflow showed in the investigator's profile. */
+const urlVerdicts = new Map<string, string | undefined>();
+const URL_VERDICTS_KEPT = 1_000;
+
+function indexUrlProblemOf(url: string): string | undefined {
   if (url === '') return 'the index URL is empty';
   if (url.length > MAX_URL) return `an index URL is at most ${MAX_URL} characters`;
   if (CONTROL_OR_SPACE.test(url)) return 'an index URL contains no spaces or control characters';
