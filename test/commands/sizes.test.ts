@@ -3,6 +3,7 @@
  * message.max.bytes (configurable), and the cache keeps only a bounded
  * prefix of a large dead letter's value, with its size and hash.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,9 +75,9 @@ describe('dead letters in the cache', () => {
       value: { truncated: boolean; size_bytes: number; sha256: string; prefix: string };
     }>;
     expect(letter.value.truncated).toBe(true);
-    // The body as sent (the file's object written back as JSON) is a few bytes longer than `text`.
-    expect(letter.value.size_bytes).toBeGreaterThan(Buffer.byteLength(text));
-    expect(letter.value.size_bytes).toBeLessThan(Buffer.byteLength(text) + 100);
+    // The body as recorded in the file: `text`, byte for byte.
+    expect(letter.value.size_bytes).toBe(Buffer.byteLength(text));
+    expect(letter.value.sha256).toBe(createHash('sha256').update(text).digest('hex'));
     expect(letter.value.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(letter.value.prefix).toHaveLength(DEAD_LETTER_VALUE_CHARS);
     expect(letter.value.prefix).toMatch(/^\{"component_name": ?"adviser"/);
