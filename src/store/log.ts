@@ -33,7 +33,8 @@ export interface EmbeddedLog {
   logStartOffset(topic: string, partition: number): number;
   /** The first offset whose timestamp is at or after `timestamp`; the end offset when none is. */
   logOffsetForTimestamp(topic: string, partition: number, timestamp: number): number;
-  readLog(topic: string, partition: number, fromOffset: number, limit: number): ConsumedRecord[];
+  /** At most `limit` records from `fromOffset` on; with `maxBytes`, none after the one whose values reach it (a first one always). */
+  readLog(topic: string, partition: number, fromOffset: number, limit: number, maxBytes?: number): ConsumedRecord[];
   committedOffset(group: string, topic: string, partition: number): number | undefined;
   /**
    * Stores the next offset the group reads, never moving it backwards; with a
@@ -167,21 +168,28 @@ export function embeddedLog(db: Database.Database, prepare: Prepare, clock: Cloc
           first: number | null;
         }
       ).first ?? logEndOffset(topic, partition),
-    readLog: (topic, partition, fromOffset, limit) =>
-      (
-        prepare(
-          'SELECT topic, partition, "offset", timestamp, key, headers, value FROM log_records WHERE topic = ? AND partition = ? AND "offset" >= ? ORDER BY "offset" LIMIT ?',
-        ).all(topic, partition, fromOffset, limit) as LogRow[]
-      ).map((row) => ({
-        topic: row.topic,
-        partition: row.partition,
-        offset: row.offset,
-        timestamp: row.timestamp,
-        key: row.key,
-        headers: JSON.parse(row.headers) as Record<string, string>,
-        value: row.value,
-        size: row.value === null ? 0 : Buffer.byteLength(row.value, 'utf8'),
-      })),
+    readLog: (topic, partition, fromOffset, limit, maxBytes = Infinity) => {
+      const records: ConsumedRecord[] = [];
+      let bytes = 0;
+      const rows = prepare(
+        'SELECT topic, partition, "offset", timestamp, key, headers, value FROM log_records WHERE topic = ? AND partition = ? AND "offset" >= ? ORDER BY "offset" LIMIT ?',
+      ).iterate(topic, partition, fromOffset, limit) as IterableIterator<LogRow>;
+      for (const row of rows) {
+        const size = row.value === null ? 0 : Buffer.byteLength(row.value, 'utf8');
+        records.push({
+          topic: row.topic,
+          partition: row.partition,
+          offset: row.offset,
+          timestamp: row.timestamp,
+          key: row.key,
+          headers: JSON.parse(row.headers) as Record<string, string>,
+          value: row.value,
+          size,
+        });
+        if ((bytes += size) >= maxBytes) break;
+      }
+      return records;
+    },
     committedOffset: (group, topic, partition) =>
       (
         prepare('SELECT "offset" FROM log_group_offsets WHERE group_id = ? AND topic = ? AND partition = ?').get(

@@ -36,6 +36,12 @@ import { LEASE_MS, groupMembership, type GroupMembership, type GroupPartition } 
 /** How long a consumer that has caught up waits before looking at the log again. */
 export const POLL_INTERVAL_MS = 150;
 const BATCH_SIZE = 256;
+/**
+ * What one fetch of a partition's exactly-once batches may hold in values, as a Kafka consumer's fetch is bounded per
+ * partition (`max.partition.fetch.bytes`, 1 MiB): up to the batch's record bound within it, so that a batch holds
+ * --batch-max records (a fetch of 256 made every batch of small records one of 256, and each batch is a commit).
+ */
+const EXACTLY_ONCE_FETCH_BYTES = 1024 * 1024;
 
 type Log = Pick<
   Store,
@@ -337,7 +343,18 @@ export function consumeLog(
         if (options.exitAtEnd && cursor.position >= cursor.stopAt) continue;
         allAtEnd = false;
         if (isPaused(cursor)) continue;
-        const batch = await patiently('to read it', () => log.readLog(cursor.topic, cursor.partition, cursor.position, BATCH_SIZE));
+        const inBatches = exactly !== undefined && options.group !== undefined;
+        const batch = await patiently('to read it', () =>
+          inBatches
+            ? log.readLog(
+                cursor.topic,
+                cursor.partition,
+                cursor.position,
+                (exactly.bounds ?? DEFAULT_BATCH).maxRecords,
+                EXACTLY_ONCE_FETCH_BYTES,
+              )
+            : log.readLog(cursor.topic, cursor.partition, cursor.position, BATCH_SIZE),
+        );
         if (exactly && options.group !== undefined) {
           if (batch.length > 0 && (await handleExactlyOnce(cursor, options.group, exactly, batch))) progressed = true;
           continue;

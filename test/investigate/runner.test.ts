@@ -214,6 +214,21 @@ describe('thoth investigate --from', () => {
     expect(keys).toEqual(['0', '1', 'committed', '2', '3', 'committed', '4', 'committed']);
   });
 
+  it('on the embedded broker commits up to --batch-max records a batch, not one read of the log', async () => {
+    const file = join(dir, 'stream.ndjson');
+    writeFileSync(file, Array.from({ length: 600 }, (_, i) => unresolved(`package-${i}`, '1.0.0')).join('\n'));
+    const copy = join(dir, 'copy.db');
+    for (const cache of [db, copy]) expect((await runThoth(['--db', cache, 'replay', file], { env: env() })).code).toBe(0);
+    const commits = async (cache: string, extra: string[]) => {
+      const run = await runThoth(['--db', cache, 'investigate', '--until-idle', '0.5', '--port', 'none', ...extra], { env: env() });
+      expect(lines(run.stdout).at(-1)).toMatchObject({ counts: { processed: 600 } });
+      return lines(run.stdout).filter((e) => e.event === 'committed').length;
+    };
+    // The default bound (2,000) takes the 600 messages in one batch; 250 in three.
+    expect(await commits(db, [])).toBe(1);
+    expect(await commits(copy, ['--batch-max', '250'])).toBe(3);
+  });
+
   it('refuses flags that do not fit together or do not parse', async () => {
     expect((await runThoth(['--db', db, 'investigate', '--from', STREAM, '--until-idle', '3'], { env: env() })).code).toBe(2);
     expect((await runThoth(['--db', db, 'investigate', '--workflows', 'somewhere'], { env: env() })).stderr).toContain(

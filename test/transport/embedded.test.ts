@@ -57,6 +57,20 @@ describe('embedded broker', () => {
     store.close();
   });
 
+  it('reads at most the records asked for, and with a byte bound none after the one that reaches it', async () => {
+    const { broker, store } = open();
+    const values = ['a'.repeat(400), 'b'.repeat(400), 'c'.repeat(400), 'd'];
+    await broker.send(values.map((value, n) => ({ ...record(TOPIC, n), value })));
+    const read = (limit: number, maxBytes?: number) => store.readLog(TOPIC, 0, 0, limit, maxBytes).map((r) => r.offset);
+    expect(read(3)).toEqual([0, 1, 2]);
+    expect(read(10, 800)).toEqual([0, 1]);
+    expect(read(10, 801)).toEqual([0, 1, 2]);
+    // A record larger than the bound is still read, alone: the consumer must get past it.
+    expect(read(10, 10)).toEqual([0]);
+    expect(store.readLog(TOPIC, 0, 3, 10, 10).map((r) => r.value)).toEqual(['d']);
+    store.close();
+  });
+
   it('keeps tombstones and reads a topic that does not exist as empty', async () => {
     const { broker, store } = open();
     await broker.send([{ topic: TOPIC, key: 'gone', headers: {}, value: null }]);
