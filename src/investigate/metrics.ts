@@ -74,11 +74,15 @@ export interface Metrics {
  */
 export const MAX_SERIES_PER_METRIC = 500;
 
-const labelKey = (labels: Labels) =>
-  Object.keys(labels)
+/** A series' key: its labels sorted by name (most have one label: counted on every record, without sorting). */
+const labelKey = (labels: Labels) => {
+  const names = Object.keys(labels);
+  if (names.length === 1) return `${names[0]}=${labels[names[0]]}`;
+  return names
     .sort()
     .map((k) => `${k}=${labels[k]}`)
     .join('\u0000');
+};
 
 const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
