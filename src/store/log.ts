@@ -90,18 +90,29 @@ export function embeddedLog(db: Database.Database, prepare: Prepare, clock: Cloc
         0);
 
   const append = db.transaction((records: OutgoingRecord[]) => {
-    const positions: RecordPosition[] = [];
     const insert = prepare(
       'INSERT INTO log_records (topic, partition, "offset", timestamp, key, headers, value) VALUES (?, 0, ?, ?, ?, ?, ?)',
     );
-    const advance = prepare('UPDATE log_topics SET next_offset = next_offset + 1 WHERE name = ? RETURNING next_offset - 1 AS "offset"');
-    for (const record of records) {
-      createLogTopic(record.topic);
-      const { offset } = advance.get(record.topic) as { offset: number };
-      insert.run(record.topic, offset, record.timestamp ?? clock.now(), record.key, JSON.stringify(record.headers ?? {}), record.value);
-      positions.push({ topic: record.topic, partition: 0, offset });
+    // Each topic's end moves once for all its records of the send (three statements a record, before).
+    const counts = new Map<string, number>();
+    for (const record of records) counts.set(record.topic, (counts.get(record.topic) ?? 0) + 1);
+    const next = new Map<string, number>();
+    for (const [topic, count] of counts) {
+      createLogTopic(topic);
+      const { first } = prepare(
+        'UPDATE log_topics SET next_offset = next_offset + ? WHERE name = ? RETURNING next_offset - ? AS first',
+      ).get(count, topic, count) as { first: number };
+      next.set(topic, first);
     }
-    return positions;
+    // A send's records are stamped together, as a producer's batch is.
+    const now = clock.now();
+    return records.map((record): RecordPosition => {
+      const offset = next.get(record.topic)!;
+      next.set(record.topic, offset + 1);
+      const headers = record.headers && Object.keys(record.headers).length > 0 ? JSON.stringify(record.headers) : '{}';
+      insert.run(record.topic, offset, record.timestamp ?? now, record.key, headers, record.value);
+      return { topic: record.topic, partition: 0, offset };
+    });
   });
 
   const leaseOf = (group: string, topic: string, partition: number) =>
