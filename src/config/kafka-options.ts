@@ -16,6 +16,13 @@ export const COMPRESSION_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as c
 export type Compression = (typeof COMPRESSION_CODECS)[number];
 
 /** The client properties kafkajs has, as thoth hands them to the Kafka adapter. */
+/**
+ * How long a fetch waits at the broker for records when there are none, unless fetch.wait.max.ms says otherwise:
+ * librdkafka's default (kcat, confluent-kafka). A reader that stops waits for the fetch it has out (kafkajs answers
+ * it before it disconnects): at 1 s, an investigator stopped a second after its last record.
+ */
+export const FETCH_WAIT_MAX_MS = 500;
+
 export interface KafkaClientOptions {
   /** Producer codec (compression.codec, compression.type). */
   compression?: Compression;
@@ -37,7 +44,7 @@ export interface KafkaClientOptions {
   metadataMaxAgeMs?: number;
   /** allow.auto.create.topics (producer and consumer). */
   allowAutoTopicCreation?: boolean;
-  /** fetch.wait.max.ms. */
+  /** fetch.wait.max.ms (FETCH_WAIT_MAX_MS when not set). */
   fetchWaitMaxMs?: number;
   /** fetch.min.bytes. */
   fetchMinBytes?: number;

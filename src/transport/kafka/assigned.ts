@@ -32,6 +32,7 @@ import { sleep } from '../../core/sleep.js';
 import { describeKafkaFailure, isRetriableKafkaFailure } from './errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { KafkaSettings } from '../../config/kafka.js';
+import { FETCH_WAIT_MAX_MS } from '../../config/kafka-options.js';
 
 /** kafkajs' read_committed (protocol/isolationLevel.js), its consumer's default and thoth's until now. */
 const READ_COMMITTED = 1;
@@ -154,7 +155,7 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
   const client = h.settings.client ?? {};
   const maxBytesPerPartition = client.maxPartitionFetchBytes ?? Math.max(1_048_576, h.settings.messageMaxBytes ?? 0);
   const fetchRequest = {
-    maxWaitTime: client.fetchWaitMaxMs ?? 1_000,
+    maxWaitTime: client.fetchWaitMaxMs ?? FETCH_WAIT_MAX_MS,
     minBytes: client.fetchMinBytes ?? 1,
     maxBytes: client.fetchMaxBytes ?? 10_485_760,
     isolationLevel: READ_COMMITTED,

@@ -14,6 +14,7 @@ import type { Admin, Consumer, EachBatchPayload, EachMessagePayload, Kafka, Kafk
 import { TransientError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { KafkaSettings } from '../../config/kafka.js';
+import { FETCH_WAIT_MAX_MS } from '../../config/kafka-options.js';
 import { missingTopicsNotice } from '../../messages/topics.js';
 import { describeKafkaFailure, retryWhileSettling } from './errors.js';
 import {
@@ -221,7 +222,7 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       groupId,
       allowAutoTopicCreation: false,
       maxBytesPerPartition: maxBytes,
-      maxWaitTimeInMs: client.fetchWaitMaxMs ?? 1_000,
+      maxWaitTimeInMs: client.fetchWaitMaxMs ?? FETCH_WAIT_MAX_MS,
       retry: h.retry,
       ...(client.fetchMinBytes !== undefined ? { minBytes: client.fetchMinBytes } : {}),
       ...(client.fetchMaxBytes !== undefined ? { maxBytes: client.fetchMaxBytes } : {}),
