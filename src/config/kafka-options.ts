@@ -15,7 +15,6 @@ import { UsageError } from '../core/errors.js';
 export const COMPRESSION_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type Compression = (typeof COMPRESSION_CODECS)[number];
 
-/** The client properties kafkajs has, as thoth hands them to the Kafka adapter. */
 /**
  * How long a fetch waits at the broker for records when there are none, unless fetch.wait.max.ms says otherwise:
  * librdkafka's default (kcat, confluent-kafka). A reader that stops waits for the fetch it has out (kafkajs answers
@@ -23,6 +22,7 @@ export type Compression = (typeof COMPRESSION_CODECS)[number];
  */
 export const FETCH_WAIT_MAX_MS = 500;
 
+/** The client properties kafkajs has, as thoth hands them to the Kafka adapter. */
 export interface KafkaClientOptions {
   /** Producer codec (compression.codec, compression.type). */
   compression?: Compression;

@@ -343,18 +343,10 @@ export function consumeLog(
         if (options.exitAtEnd && cursor.position >= cursor.stopAt) continue;
         allAtEnd = false;
         if (isPaused(cursor)) continue;
+        // Exactly-once, a fetch is the batch: up to its record bound within EXACTLY_ONCE_FETCH_BYTES.
         const inBatches = exactly !== undefined && options.group !== undefined;
-        const batch = await patiently('to read it', () =>
-          inBatches
-            ? log.readLog(
-                cursor.topic,
-                cursor.partition,
-                cursor.position,
-                (exactly.bounds ?? DEFAULT_BATCH).maxRecords,
-                EXACTLY_ONCE_FETCH_BYTES,
-              )
-            : log.readLog(cursor.topic, cursor.partition, cursor.position, BATCH_SIZE),
-        );
+        const [limit, maxBytes] = inBatches ? [(exactly.bounds ?? DEFAULT_BATCH).maxRecords, EXACTLY_ONCE_FETCH_BYTES] : [BATCH_SIZE];
+        const batch = await patiently('to read it', () => log.readLog(cursor.topic, cursor.partition, cursor.position, limit, maxBytes));
         if (exactly && options.group !== undefined) {
           if (batch.length > 0 && (await handleExactlyOnce(cursor, options.group, exactly, batch))) progressed = true;
           continue;
