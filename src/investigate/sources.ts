@@ -128,26 +128,35 @@ export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
     badLines: () => 0,
     description: broker.kind === 'embedded' ? `embedded:${broker.address}` : broker.address,
     prepare: async (warn) => {
-      // A broker that has just started may not answer a new topic's metadata yet: a second attempt finds it.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await broker.createTopics([...options.topics, deadLetterTopic]);
-          if (options.decisionsTopic) await broker.createTopics([options.decisionsTopic], { partitions: DECISION_PARTITIONS });
-          break;
-        } catch (error) {
-          if (attempt < 3) {
-            await sleep(1_000);
-            continue;
+      const investigatorTopics = async () => {
+        // A broker that has just started may not answer a new topic's metadata yet: a second attempt finds it.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            // Side by side: a creation waits for its topics' leaders.
+            await Promise.all([
+              broker.createTopics([...options.topics, deadLetterTopic]),
+              options.decisionsTopic ? broker.createTopics([options.decisionsTopic], { partitions: DECISION_PARTITIONS }) : undefined,
+            ]);
+            return;
+          } catch (error) {
+            if (attempt < 3) {
+              await sleep(1_000);
+              continue;
+            }
+            // Without the right to create topics, consumption still works for the ones that exist.
+            warn(
+              `could not create the investigator's topics (${error instanceof Error ? error.message : String(error)}); create them with \`thoth topics create\``,
+            );
+            return;
           }
-          // Without the right to create topics, consumption still works for the ones that exist.
-          warn(
-            `could not create the investigator's topics (${error instanceof Error ? error.message : String(error)}); create them with \`thoth topics create\``,
-          );
-          break;
         }
-      }
+      };
       // The knowledge topic is another matter: without it there is nowhere to keep what is learnt.
-      await knowledge.ensureCompactedTopic(options.knowledgeTopic, { partitions: KNOWLEDGE_PARTITIONS, warn });
+      const [, ensured] = await Promise.allSettled([
+        investigatorTopics(),
+        knowledge.ensureCompactedTopic(options.knowledgeTopic, { partitions: KNOWLEDGE_PARTITIONS, warn }),
+      ]);
+      if (ensured.status === 'rejected') throw ensured.reason;
     },
     consume: (handler, signal, batching, onAssigned) =>
       knowledge.consumeExactlyOnce(
