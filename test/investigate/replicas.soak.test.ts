@@ -76,7 +76,7 @@ function deploymentEnv() {
  * seconds later. A topic the investigator writes in transactions (adviser-re-run) ends with a commit
  * marker, which no consumer commits past: there the offset before the marker is the end.
  */
-async function quiescent(group: string, prefix: string, timeoutMs = 480_000): Promise<void> {
+async function quiescent(group: string, prefix: string, describe?: () => string, timeoutMs = 480_000): Promise<void> {
   const ends = async () => {
     const topics = (await admin.listTopics()).filter(
       (t) => t.startsWith(`${prefix}.`) && !t.endsWith('.knowledge') && !t.endsWith('.dead-letter'),
@@ -85,20 +85,25 @@ async function quiescent(group: string, prefix: string, timeoutMs = 480_000): Pr
     for (const { topic, partitions } of await admin.fetchOffsets({ groupId: group, topics }))
       for (const p of partitions) committed.set(`${topic}/${p.partition}`, Number(p.offset));
     let behind = 0;
+    const lagging: string[] = [];
     for (const topic of topics)
-      for (const { partition, high, low } of await admin.fetchTopicOffsets(topic))
-        behind += Math.max(
-          0,
-          Number(high) -
-            (topic.endsWith('.adviser-re-run') ? 1 : 0) -
-            Math.max(committed.get(`${topic}/${partition}`) ?? Number(low), Number(low)),
-        );
+      for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+        const at = Math.max(committed.get(`${topic}/${partition}`) ?? Number(low), Number(low));
+        const lag = Math.max(0, Number(high) - (topic.endsWith('.adviser-re-run') ? 1 : 0) - at);
+        if (lag > 0) lagging.push(`${topic}/${partition} committed ${at} of ${high}`);
+        behind += lag;
+      }
+    last = lagging.join('; ');
     return behind;
   };
   const deadline = Date.now() + timeoutMs;
   let quiet = 0;
+  let last = '';
   while (quiet < 4) {
-    if (Date.now() > deadline) throw new Error(`the group ${group} did not finish within ${timeoutMs / 1000}s`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the group ${group} did not finish within ${timeoutMs / 1000}s${last ? ` (${last})` : ''}${describe ? `\n${describe()}` : ''}`,
+      );
     const behind = await ends().catch(() => -1);
     quiet = behind === 0 ? quiet + 1 : 0;
     await new Promise((r) => setTimeout(r, 1_000));
@@ -157,6 +162,16 @@ class Group {
     return id;
   }
 
+  /** Each running replica as a failed wait shows it: whether it ended, its last events, the end of its stderr. */
+  describe(): string {
+    return [...this.running]
+      .map(([id, run]) => {
+        const events = run.events.slice(-3).map((e) => JSON.stringify(e).slice(0, 300));
+        return `${id} (exit ${String(run.child.exitCode)}): ${events.join(' ')}\n  stderr: ${run.stderr().slice(-1_500)}`;
+      })
+      .join('\n');
+  }
+
   async kill(id = [...this.running.keys()][0]): Promise<string> {
     const run = this.running.get(id)!;
     this.running.delete(id);
@@ -196,9 +211,9 @@ describe('replicas of the investigator', () => {
       const one = new Group(single, 'single');
       one.start();
       await publishLines(dir, stream.ask, single, 'ask');
-      await quiescent(single.KAFKA_CONSUMER_GROUP_ID!, single.THOTH_DEPLOYMENT_NAME);
+      await quiescent(single.KAFKA_CONSUMER_GROUP_ID!, single.THOTH_DEPLOYMENT_NAME, () => one.describe());
       await publishLines(dir, stream.answer, single, 'answer');
-      await quiescent(single.KAFKA_CONSUMER_GROUP_ID!, single.THOTH_DEPLOYMENT_NAME);
+      await quiescent(single.KAFKA_CONSUMER_GROUP_ID!, single.THOTH_DEPLOYMENT_NAME, () => one.describe());
       await pause(3_000);
       const [reference] = await one.stopAll();
 
@@ -229,7 +244,7 @@ describe('replicas of the investigator', () => {
       await pause(2_000);
       await group.kill();
       group.start(group.homes[1]);
-      await quiescent(env.KAFKA_CONSUMER_GROUP_ID!, env.THOTH_DEPLOYMENT_NAME);
+      await quiescent(env.KAFKA_CONSUMER_GROUP_ID!, env.THOTH_DEPLOYMENT_NAME, () => group.describe());
 
       await publishLines(dir, answer[0], env, 'answer');
       await pause(2_000);
@@ -259,7 +274,7 @@ describe('replicas of the investigator', () => {
       await pause(2_000);
       await group.kill();
       group.start();
-      await quiescent(env.KAFKA_CONSUMER_GROUP_ID!, env.THOTH_DEPLOYMENT_NAME);
+      await quiescent(env.KAFKA_CONSUMER_GROUP_ID!, env.THOTH_DEPLOYMENT_NAME, () => group.describe());
       await pause(3_000);
       expect(group.kills).toBeGreaterThanOrEqual(10);
       const survivors = await group.stopAll();
