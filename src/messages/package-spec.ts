@@ -38,18 +38,26 @@ export function versionProblem(version: string): string | undefined {
   return undefined;
 }
 
-export function indexUrlProblem(url: string): string | undefined {
-  if (urlVerdicts.has(url)) return urlVerdicts.get(url);
-  const verdict = indexUrlProblemOf(url);
-  // Bounded: a stream names few index URLs, each checked for every message (its body, then its workflows' parameters).
-  if (urlVerdicts.size >= URL_VERDICTS_KEPT) urlVerdicts.clear();
-  urlVerdicts.set(url, verdict);
-  return verdict;
+/**
+ * `fn` with its answers to the last `kept` texts remembered (all forgotten at once past that): for what a run asks of
+ * the same few texts again and again.
+ */
+function remembered<T>(fn: (text: string) => T, kept: number): (text: string) => T {
+  const answers = new Map<string, T>();
+  return (text) => {
+    if (answers.has(text)) return answers.get(text)!;
+    const answer = fn(text);
+    if (answers.size >= kept) answers.clear();
+    answers.set(text, answer);
+    return answer;
+  };
 }
 
-/** What indexUrlProblem said lately of each URL: parsing it (`new URL`) for every message and workflow showed in the investigator's profile. */
-const urlVerdicts = new Map<string, string | undefined>();
-const URL_VERDICTS_KEPT = 1_000;
+/**
+ * Remembered: a stream names few index URLs, each checked for every message (its body, then its workflows'
+ * parameters), and parsing one (`new URL`) every time showed in the investigator's profile.
+ */
+export const indexUrlProblem = remembered(indexUrlProblemOf, 1_000);
 
 function indexUrlProblemOf(url: string): string | undefined {
   if (url === '') return 'the index URL is empty';
@@ -138,22 +146,10 @@ export function packageFieldErrors(body: Record<string, unknown>, options: { all
  * `2.0.0`; `1.2.3.4` stays). Three, not packaging's zero-stripping `2`: the
  * common `x.y.z` stays as every index writes it, which matters where the
  * version is matched as a string (`name===version`, SPEC §4). A string that
- * is not PEP 440 is returned trimmed, unchanged (callers check first).
+ * is not PEP 440 is returned trimmed, unchanged (callers check first). Remembered (PEP 440 parsing is a tenth of an
+ * investigator's time per message otherwise): a long run sees many versions, each a few times close together.
  */
-export function canonicalVersion(version: string): string {
-  let canonical = canonicalVersions.get(version);
-  if (canonical === undefined) {
-    // Bounded: a long run sees many versions, each a few times close together (a request, its solver result, ...).
-    if (canonicalVersions.size >= CANONICAL_VERSIONS_KEPT) canonicalVersions.clear();
-    canonical = canonicalVersionOf(version);
-    canonicalVersions.set(version, canonical);
-  }
-  return canonical;
-}
-
-/** Versions made canonical lately: PEP 440 parsing is a tenth of an investigator's time per message otherwise. */
-const canonicalVersions = new Map<string, string>();
-const CANONICAL_VERSIONS_KEPT = 10_000;
+export const canonicalVersion = remembered(canonicalVersionOf, 10_000);
 
 function canonicalVersionOf(version: string): string {
   const text = version.trim();
