@@ -9,15 +9,14 @@ import { sleep } from '../core/sleep.js';
 import { withStoreErrors } from '../store/errors.js';
 import type { Store } from '../store/index.js';
 import { LEASE_MS } from './embedded-group.js';
-import { POLL_INTERVAL_MS, consumeLog } from './embedded.js';
+import { FETCH_BYTES, POLL_INTERVAL_MS, consumeLog } from './embedded.js';
 import type { KnowledgeTransport } from './knowledge-port.js';
 
 /**
- * A read of the knowledge topic, applied in one transaction: up to this many records within 1 MiB of values, as a
- * Kafka consumer's fetch is bounded per partition (reads of 512 made 60,000 facts some 120 commits, each synced).
+ * A read of the knowledge topic, applied in one transaction: up to this many records within FETCH_BYTES of values
+ * (reads of 512 made 60,000 facts some 120 commits, each synced).
  */
 const BATCH = 5_000;
-const BATCH_BYTES = 1024 * 1024;
 
 export function openEmbeddedKnowledge(store: Store, path: string, options: { leaseMs?: number } = {}): KnowledgeTransport {
   const safely = <T>(fn: () => T) => withStoreErrors(path, fn);
@@ -37,7 +36,7 @@ export function openEmbeddedKnowledge(store: Store, path: string, options: { lea
           position = 0;
         }
         while (!signal.aborted) {
-          const records = safely(() => store.readLog(topic, 0, position, BATCH, BATCH_BYTES));
+          const records = safely(() => store.readLog(topic, 0, position, BATCH, FETCH_BYTES));
           if (records.length === 0) {
             await sleep(POLL_INTERVAL_MS, signal).catch(() => undefined);
             continue;

@@ -37,11 +37,11 @@ import { LEASE_MS, groupMembership, type GroupMembership, type GroupPartition } 
 export const POLL_INTERVAL_MS = 150;
 const BATCH_SIZE = 256;
 /**
- * What one fetch of a partition's exactly-once batches may hold in values, as a Kafka consumer's fetch is bounded per
- * partition (`max.partition.fetch.bytes`, 1 MiB): up to the batch's record bound within it, so that a batch holds
- * --batch-max records (a fetch of 256 made every batch of small records one of 256, and each batch is a commit).
+ * What one read of a partition for exactly-once batches (and of the knowledge topic) may hold in values, as a Kafka
+ * consumer's fetch is bounded per partition (`max.partition.fetch.bytes`, 1 MiB). A batch is one such read of up to
+ * --batch-max records (a read of 256 made every batch of small records one of 256, and each batch is a commit).
  */
-const EXACTLY_ONCE_FETCH_BYTES = 1024 * 1024;
+export const FETCH_BYTES = 1024 * 1024;
 
 type Log = Pick<
   Store,
@@ -343,9 +343,9 @@ export function consumeLog(
         if (options.exitAtEnd && cursor.position >= cursor.stopAt) continue;
         allAtEnd = false;
         if (isPaused(cursor)) continue;
-        // Exactly-once, a fetch is the batch: up to its record bound within EXACTLY_ONCE_FETCH_BYTES.
+        // Exactly-once, a fetch is the batch: up to its record bound within FETCH_BYTES.
         const inBatches = exactly !== undefined && options.group !== undefined;
-        const [limit, maxBytes] = inBatches ? [(exactly.bounds ?? DEFAULT_BATCH).maxRecords, EXACTLY_ONCE_FETCH_BYTES] : [BATCH_SIZE];
+        const [limit, maxBytes] = inBatches ? [(exactly.bounds ?? DEFAULT_BATCH).maxRecords, FETCH_BYTES] : [BATCH_SIZE];
         const batch = await patiently('to read it', () => log.readLog(cursor.topic, cursor.partition, cursor.position, limit, maxBytes));
         if (exactly && options.group !== undefined) {
           if (batch.length > 0 && (await handleExactlyOnce(cursor, options.group, exactly, batch))) progressed = true;
