@@ -113,7 +113,7 @@ const common = {
   // Half the bytes to read and compile on every start; names kept (an error's name, a class's),
   // and a stack trace maps back to src/ under node --enable-source-maps, as tsc's output does.
   minify: true,
-  keepNames: true,
+  keepNames: false,
   sourcemap: true,
   legalComments: 'none',
   plugins: [commanderSpawnsLazily, chalkDetectsNothing],
