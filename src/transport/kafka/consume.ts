@@ -10,8 +10,8 @@
  * them by seeking on every join.
  */
 import { isUtf8 } from 'node:buffer';
-import type { Admin, Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage, RetryOptions } from 'kafkajs';
-import { TransientError } from '../../core/errors.js';
+import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage, RetryOptions } from 'kafkajs';
+import { TransientError, UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { KafkaSettings } from '../../config/kafka.js';
 import { FETCH_WAIT_MAX_MS } from '../../config/kafka-options.js';
@@ -83,6 +83,50 @@ export function toRecord({ topic, partition, message }: Pick<EachMessagePayload,
   const valueBytes = value !== null && !isUtf8(value) ? value : undefined;
   if (keyBytes || valueBytes) record.raw = { ...(keyBytes ? { key: keyBytes } : {}), ...(valueBytes ? { value: valueBytes } : {}) };
   return record;
+}
+
+/** kafkajs' heartbeat interval and session timeout when neither the caller nor a property gives them. */
+const KAFKAJS_HEARTBEAT_MS = 3_000;
+const KAFKAJS_SESSION_TIMEOUT_MS = 30_000;
+
+/**
+ * A group consumer's fetch and membership settings from the client properties (`--kafka-option`), the same for
+ * every group member thoth runs (tail --group, the investigator): `defaults` are the caller's where the property is
+ * not given. A session timeout given without a heartbeat interval gets a heartbeat of a third of it at most, as
+ * Kafka's clients advise; a heartbeat interval given that is not below the session timeout is refused by name (kafkajs
+ * would refuse it as a failure of its own when the consumer starts).
+ */
+export function groupConsumerTuning(
+  settings: Pick<KafkaSettings, 'client' | 'messageMaxBytes'>,
+  defaults: { sessionTimeoutMs?: number; heartbeatIntervalMs?: number } = {},
+): Pick<
+  ConsumerConfig,
+  'maxBytesPerPartition' | 'maxWaitTimeInMs' | 'minBytes' | 'maxBytes' | 'sessionTimeout' | 'heartbeatInterval' | 'metadataMaxAge'
+> {
+  const client = settings.client ?? {};
+  const sessionTimeout = client.sessionTimeoutMs ?? defaults.sessionTimeoutMs;
+  const heartbeatDefault = defaults.heartbeatIntervalMs ?? KAFKAJS_HEARTBEAT_MS;
+  const heartbeatInterval =
+    client.heartbeatIntervalMs ??
+    (client.sessionTimeoutMs !== undefined
+      ? Math.max(1, Math.min(heartbeatDefault, Math.floor(client.sessionTimeoutMs / 3)))
+      : defaults.heartbeatIntervalMs);
+  if (client.heartbeatIntervalMs !== undefined && client.heartbeatIntervalMs >= (sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT_MS)) {
+    const session = client.sessionTimeoutMs !== undefined ? 'session.timeout.ms' : 'the session timeout';
+    throw new UsageError(
+      `--kafka-option heartbeat.interval.ms (${client.heartbeatIntervalMs}) must be below ${session} (${sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT_MS}): a member that heartbeats less often than that is taken for dead`,
+      'a heartbeat of about a third of session.timeout.ms is the usual choice',
+    );
+  }
+  return {
+    maxBytesPerPartition: client.maxPartitionFetchBytes ?? Math.max(1_048_576, settings.messageMaxBytes ?? 0),
+    maxWaitTimeInMs: client.fetchWaitMaxMs ?? FETCH_WAIT_MAX_MS,
+    ...(client.fetchMinBytes !== undefined ? { minBytes: client.fetchMinBytes } : {}),
+    ...(client.fetchMaxBytes !== undefined ? { maxBytes: client.fetchMaxBytes } : {}),
+    ...(sessionTimeout !== undefined ? { sessionTimeout } : {}),
+    ...(heartbeatInterval !== undefined ? { heartbeatInterval } : {}),
+    ...(client.metadataMaxAgeMs !== undefined ? { metadataMaxAge: client.metadataMaxAgeMs } : {}),
+  };
 }
 
 /** Topics that exist; missing ones are waited for, or (with exitAtEnd) read as empty. */
@@ -216,20 +260,7 @@ export function consumeFromKafka(h: KafkaHandles, options: ConsumeOptions, handl
       });
     }
     const groupId = options.group;
-    const client = h.settings.client ?? {};
-    const maxBytes = client.maxPartitionFetchBytes ?? Math.max(1_048_576, h.settings.messageMaxBytes ?? 0);
-    const c = h.kafka.consumer({
-      groupId,
-      allowAutoTopicCreation: false,
-      maxBytesPerPartition: maxBytes,
-      maxWaitTimeInMs: client.fetchWaitMaxMs ?? FETCH_WAIT_MAX_MS,
-      retry: h.retry,
-      ...(client.fetchMinBytes !== undefined ? { minBytes: client.fetchMinBytes } : {}),
-      ...(client.fetchMaxBytes !== undefined ? { maxBytes: client.fetchMaxBytes } : {}),
-      ...(client.sessionTimeoutMs !== undefined ? { sessionTimeout: client.sessionTimeoutMs } : {}),
-      ...(client.heartbeatIntervalMs !== undefined ? { heartbeatInterval: client.heartbeatIntervalMs } : {}),
-      ...(client.metadataMaxAgeMs !== undefined ? { metadataMaxAge: client.metadataMaxAgeMs } : {}),
-    });
+    const c = h.kafka.consumer({ groupId, allowAutoTopicCreation: false, retry: h.retry, ...groupConsumerTuning(h.settings) });
     const committer = new OffsetCommitter(c, h.log);
     let records = 0;
     let active = 0;

@@ -52,6 +52,9 @@ function reasonOf(error: unknown): string {
   const errors = chain(error);
   for (const e of errors) if (e.code && REASONS[e.code]) return REASONS[e.code];
   if (errors.some((e) => e.name === 'KafkaJSConnectionClosedError')) return 'connection closed by the server';
+  // The broker's own answer, in its words: a refusal that mentions a timeout (INVALID_SESSION_TIMEOUT) is not one.
+  const answer = errors.find((e) => e.name === 'KafkaJSProtocolError' && typeof e.type === 'string' && e.type !== 'REQUEST_TIMED_OUT');
+  if (answer) return `${answer.type}: ${answer.message}`;
   if (errors.some((e) => /timeout/i.test(e.message) || e.name === 'KafkaJSRequestTimeoutError')) return 'timed out';
   return rootCause(error)?.message ?? String(error);
 }
@@ -204,6 +207,15 @@ export function describeKafkaFailure(settings: KafkaSettings, error: unknown, do
   const errors = chain(error);
   const refused = refusal(settings, errors, doing, error);
   if (refused) return refused;
+  if (errors.some((e) => e.type === 'INVALID_SESSION_TIMEOUT')) {
+    const given = settings.client?.sessionTimeoutMs;
+    return new UserError(
+      `Kafka at ${settings.brokers.join(',')}: ${doing}: the broker refuses the group session timeout${given === undefined ? '' : ` of ${given} ms`} (INVALID_SESSION_TIMEOUT): it must lie within the broker's group.min.session.timeout.ms and group.max.session.timeout.ms`,
+      given === undefined
+        ? 'give one within that range with --kafka-option session.timeout.ms=MS'
+        : "give session.timeout.ms within that range (Kafka's defaults: 6000 to 1800000 ms)",
+    );
+  }
   const authorization = errors.find((e) => typeof e.type === 'string' && e.type.endsWith('_AUTHORIZATION_FAILED'));
   if (authorization) {
     return new UserError(

@@ -25,11 +25,11 @@ import { TransientError } from '../../core/errors.js';
 import { RetryLater, type ConsumeSummary, type Consumption, type OutgoingRecord, type PartitionLag, type RecordHandler } from '../port.js';
 import { DEFAULT_BATCH, handleBatches } from '../batch.js';
 import type { ExactlyOnceOptions } from '../knowledge-port.js';
-import { toRecord, type KafkaHandles } from './consume.js';
+import { groupConsumerTuning, toRecord, type KafkaHandles } from './consume.js';
 import { describeKafkaFailure } from './errors.js';
 import { untilAnswered } from './patience.js';
 
-/** How long a killed member keeps its partitions: the group moves them after this without a heartbeat. */
+/** How long a killed member keeps its partitions (unless session.timeout.ms says otherwise): the group moves them after this without a heartbeat. */
 export const SESSION_TIMEOUT_MS = 10_000;
 /** How long a transaction may stay open: a member killed inside one holds back read_committed readers at most this long. */
 export const TRANSACTION_TIMEOUT_MS = 10_000;
@@ -245,13 +245,10 @@ export function consumeExactlyOnce(
   const run = async (): Promise<ConsumeSummary> => {
     const c = h.kafka.consumer({
       groupId: group,
-      sessionTimeout: SESSION_TIMEOUT_MS,
-      heartbeatInterval: 1_000,
       rebalanceTimeout: 30_000,
       allowAutoTopicCreation: false,
-      maxBytesPerPartition: Math.max(1_048_576, h.settings.messageMaxBytes ?? 0),
-      maxWaitTimeInMs: 500,
       retry: h.retry,
+      ...groupConsumerTuning(h.settings, { sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: 1_000 }),
     });
     c.on(c.events.GROUP_JOIN, ({ payload }) => {
       const now = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
