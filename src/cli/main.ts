@@ -38,6 +38,29 @@ function forEachCommand(command: CommandUnknownOpts, visit: (command: CommandUnk
 }
 
 /**
+ * An unknown subcommand (`thoth groups reset`) told as an unknown command is: the nearest name quoted (a prefix
+ * counts: reset-offsets), and where the names are. commander's own note read "(Did you mean x?)" on a line of its own
+ * and knew only typos.
+ */
+function suggestSubcommands(command: CommandUnknownOpts): void {
+  if (command.commands.length === 0) return;
+  const unknownCommand = () => {
+    const name = String(command.args[0]);
+    const suggestion = nearest(
+      name,
+      command.commands.map((c) => c.name()),
+    );
+    const path: string[] = [];
+    for (let c: CommandUnknownOpts | null = command; c; c = c.parent) path.unshift(c.name());
+    command.error(
+      `error: unknown command '${name}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}\nSee '${path.join(' ')} --help'.`,
+      { code: 'commander.unknownCommand' },
+    );
+  };
+  Object.assign(command, { unknownCommand });
+}
+
+/**
  * `-o` is global (SPEC §6): commander gives it to the program wherever it
  * stands, so it is handed to the command that runs, checked against that
  * command's own choices, before its action turns flags into options.
@@ -115,7 +138,10 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
     }
     const command = (await entry.load()).declare(parse, (ready) => (run = ready));
     command.description(entry.summary);
-    forEachCommand(command, (c) => c.exitOverride().configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: fail }));
+    forEachCommand(command, (c) => {
+      c.exitOverride().configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: fail });
+      suggestSubcommands(c);
+    });
     program.addCommand(command);
   }
   handOnOutput(program, () => wanted ?? 'thoth');

@@ -22,3 +22,16 @@ describe('suggestions for a mistyped message type', () => {
     expect(result.stderr).not.toContain('did you mean');
   });
 });
+
+describe('suggestions for a mistyped subcommand', () => {
+  it.each([
+    [['groups', 'reset'], "error: unknown command 'reset' (did you mean 'reset-offsets'?)\nSee 'thoth groups --help'.\n"],
+    [['query', 'stat'], "error: unknown command 'stat' (did you mean 'stats'?)\nSee 'thoth query --help'.\n"],
+    [['dead-letters', 'lst'], "error: unknown command 'lst' (did you mean 'list'?)\nSee 'thoth dead-letters --help'.\n"],
+    [['query', 'zzzz'], "error: unknown command 'zzzz'\nSee 'thoth query --help'.\n"],
+  ])('thoth %j names the subcommand it may mean and where they are listed', async (args, expected) => {
+    const result = await runThoth(args, { env: cleanEnv() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(expected);
+  });
+});
