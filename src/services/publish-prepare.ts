@@ -156,6 +156,8 @@ export function checkPublishFlags(type: MessageType, flags: PublishFlags): void 
   if (flags.solver !== undefined && hasField(type, 'solver') && !solverEnvironment(flags.solver)) {
     throw new UsageError(`--solver ${shown(flags.solver)}: ${SOLVER_RULE}`);
   }
+  // Refused before the message is built: a bad --header failed after the notice of the index it was going to use.
+  headersOf(flags);
 }
 
 /** The solver field as the investigator checks it (an empty optional one means every solver, as there). */

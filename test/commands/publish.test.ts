@@ -170,6 +170,14 @@ describe('bad input', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('refuses a bad --header before anything else is said (the index it would have used was noted first)', async () => {
+    const result = await runThoth(['publish', 'unresolved-package', 'requests', '--header', 'novalue'], {
+      env: cleanEnv({ THOTH_HOME: tempDir(), THOTH_INDEX_URLS: 'https://index.example/simple' }),
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`error: --header expects name=value, got "novalue"\nSee 'thoth publish --help'.\n`);
+  });
+
   it('masks a secret field value in the error text', async () => {
     const result = await dry(['build-analysis-trigger', '--json', '{"base_registry_password": 12345678}']);
     expect(result.code).toBe(1);
