@@ -12,6 +12,9 @@ import {
 enableCompileCache(process.env);
 dropKafkajsNegativeTimeoutWarning();
 const args = process.argv.slice(2);
+// -v prints where a failure happened: with source maps, as a place in src/ and its function's name (the bundle is
+// minified and keeps no names). Before the bundle loads: maps are read for what loads after.
+if (args.includes('-v') || args.includes('--verbose')) process.setSourceMapsEnabled(true);
 // `npm run build` writes the top-level help beside this file (scripts/bundle.mjs).
 const answer = versionOnly(args) ?? prerenderedHelp(args, stdoutShape, new URL('./thoth-help.txt', import.meta.url));
 if (answer !== undefined) {
