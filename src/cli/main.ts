@@ -16,7 +16,7 @@ import type { Io } from '../core/io.js';
 import { redact, secretValues } from '../core/redact.js';
 import { terminalSafe } from '../core/terminal.js';
 import { withoutCredentials } from '../messages/secrets.js';
-import { nearest } from '../core/suggest.js';
+import { didYouMean, nearest } from '../core/suggest.js';
 import { createContext } from './context.js';
 import { EXIT, bySignal, exitCodeOf, reportError } from './exit-codes.js';
 import { processIo } from './process-io.js';
@@ -45,19 +45,21 @@ function forEachCommand(command: CommandUnknownOpts, visit: (command: CommandUnk
 function suggestSubcommands(command: CommandUnknownOpts): void {
   if (command.commands.length === 0) return;
   const unknownCommand = () => {
-    const name = String(command.args[0]);
-    const suggestion = nearest(
-      name,
-      command.commands.map((c) => c.name()),
-    );
     const path: string[] = [];
     for (let c: CommandUnknownOpts | null = command; c; c = c.parent) path.unshift(c.name());
-    command.error(
-      `error: unknown command '${name}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}\nSee '${path.join(' ')} --help'.`,
-      { code: 'commander.unknownCommand' },
+    const refusal = unknownCommandError(
+      String(command.args[0]),
+      command.commands.map((c) => c.name()),
     );
+    command.error(`${refusal}\nSee '${path.join(' ')} --help'.`, { code: 'commander.unknownCommand' });
   };
   Object.assign(command, { unknownCommand });
+}
+
+/** `error: unknown command 'x'`, with the name it may have meant. */
+function unknownCommandError(name: string, names: readonly string[]): string {
+  const meant = nearest(name, names);
+  return `error: unknown command '${name}'${didYouMean(meant === undefined ? [] : [meant])}`;
 }
 
 /**
@@ -103,11 +105,12 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
     return EXIT.ok;
   }
   if (wanted && !COMMANDS.some((c) => c.name === wanted)) {
-    const suggestion = nearest(
-      wanted,
-      COMMANDS.map((c) => c.name),
+    fail(
+      `${unknownCommandError(
+        wanted,
+        COMMANDS.map((c) => c.name),
+      )}\n`,
     );
-    fail(`error: unknown command '${wanted}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}\n`);
     fail(`Commands: ${COMMANDS.map((c) => c.name).join(', ')}. See 'thoth --help'.\n`);
     return EXIT.usage;
   }
