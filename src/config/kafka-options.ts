@@ -22,6 +22,17 @@ export type Compression = (typeof COMPRESSION_CODECS)[number];
  */
 export const FETCH_WAIT_MAX_MS = 500;
 
+/** max.partition.fetch.bytes when not set: Kafka's default, 1 MiB. */
+export const PARTITION_FETCH_BYTES = 1_048_576;
+
+/**
+ * The bytes a fetch may bring of one partition: max.partition.fetch.bytes, else Kafka's default or the largest
+ * message the deployment allows, whichever is more (a record larger than the fetch would not be read in one).
+ */
+export function partitionFetchBytes(settings: { client?: KafkaClientOptions; messageMaxBytes?: number }): number {
+  return settings.client?.maxPartitionFetchBytes ?? Math.max(PARTITION_FETCH_BYTES, settings.messageMaxBytes ?? 0);
+}
+
 /** The client properties kafkajs has, as thoth hands them to the Kafka adapter. */
 export interface KafkaClientOptions {
   /** Producer codec (compression.codec, compression.type). */

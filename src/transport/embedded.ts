@@ -30,6 +30,7 @@ import {
   type RecordHandler,
 } from './port.js';
 import { sleep } from '../core/sleep.js';
+import { PARTITION_FETCH_BYTES } from '../config/kafka-options.js';
 import { DEFAULT_BATCH, handleBatches, type BatchBounds, type CacheWrites } from './batch.js';
 import { LEASE_MS, groupMembership, type GroupMembership, type GroupPartition } from './embedded-group.js';
 
@@ -41,7 +42,7 @@ const BATCH_SIZE = 256;
  * consumer's fetch is bounded per partition (`max.partition.fetch.bytes`, 1 MiB). A batch is one such read of up to
  * --batch-max records (a read of 256 made every batch of small records one of 256, and each batch is a commit).
  */
-export const FETCH_BYTES = 1024 * 1024;
+export const FETCH_BYTES = PARTITION_FETCH_BYTES;
 
 type Log = Pick<
   Store,

@@ -32,7 +32,7 @@ import { sleep } from '../../core/sleep.js';
 import { describeKafkaFailure, isRetriableKafkaFailure } from './errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { KafkaSettings } from '../../config/kafka.js';
-import { FETCH_WAIT_MAX_MS } from '../../config/kafka-options.js';
+import { FETCH_WAIT_MAX_MS, partitionFetchBytes } from '../../config/kafka-options.js';
 
 /** kafkajs' read_committed (protocol/isolationLevel.js), its consumer's default and thoth's until now. */
 const READ_COMMITTED = 1;
@@ -153,7 +153,7 @@ function nextOffsetAfter(batch: Batch): number | undefined {
 export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
   const { h, options, signal } = r;
   const client = h.settings.client ?? {};
-  const maxBytesPerPartition = client.maxPartitionFetchBytes ?? Math.max(1_048_576, h.settings.messageMaxBytes ?? 0);
+  const maxBytesPerPartition = partitionFetchBytes(h.settings);
   const fetchRequest = {
     maxWaitTime: client.fetchWaitMaxMs ?? FETCH_WAIT_MAX_MS,
     minBytes: client.fetchMinBytes ?? 1,

@@ -14,7 +14,7 @@ import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, EachMessagePayl
 import { TransientError, UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { KafkaSettings } from '../../config/kafka.js';
-import { FETCH_WAIT_MAX_MS } from '../../config/kafka-options.js';
+import { FETCH_WAIT_MAX_MS, partitionFetchBytes } from '../../config/kafka-options.js';
 import { missingTopicsNotice } from '../../messages/topics.js';
 import { describeKafkaFailure, retryWhileSettling } from './errors.js';
 import {
@@ -105,21 +105,22 @@ export function groupConsumerTuning(
 > {
   const client = settings.client ?? {};
   const sessionTimeout = client.sessionTimeoutMs ?? defaults.sessionTimeoutMs;
-  const heartbeatDefault = defaults.heartbeatIntervalMs ?? KAFKAJS_HEARTBEAT_MS;
-  const heartbeatInterval =
-    client.heartbeatIntervalMs ??
-    (client.sessionTimeoutMs !== undefined
-      ? Math.max(1, Math.min(heartbeatDefault, Math.floor(client.sessionTimeoutMs / 3)))
-      : defaults.heartbeatIntervalMs);
-  if (client.heartbeatIntervalMs !== undefined && client.heartbeatIntervalMs >= (sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT_MS)) {
+  const given = client.heartbeatIntervalMs;
+  const inForce = sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT_MS;
+  if (given !== undefined && given >= inForce) {
     const session = client.sessionTimeoutMs !== undefined ? 'session.timeout.ms' : 'the session timeout';
     throw new UsageError(
-      `--kafka-option heartbeat.interval.ms (${client.heartbeatIntervalMs}) must be below ${session} (${sessionTimeout ?? KAFKAJS_SESSION_TIMEOUT_MS}): a member that heartbeats less often than that is taken for dead`,
+      `--kafka-option heartbeat.interval.ms (${given}) must be below ${session} (${inForce}): a member that heartbeats less often than that is taken for dead`,
       'a heartbeat of about a third of session.timeout.ms is the usual choice',
     );
   }
+  const heartbeatInterval =
+    given ??
+    (client.sessionTimeoutMs === undefined
+      ? defaults.heartbeatIntervalMs
+      : Math.max(1, Math.min(defaults.heartbeatIntervalMs ?? KAFKAJS_HEARTBEAT_MS, Math.floor(client.sessionTimeoutMs / 3))));
   return {
-    maxBytesPerPartition: client.maxPartitionFetchBytes ?? Math.max(1_048_576, settings.messageMaxBytes ?? 0),
+    maxBytesPerPartition: partitionFetchBytes(settings),
     maxWaitTimeInMs: client.fetchWaitMaxMs ?? FETCH_WAIT_MAX_MS,
     ...(client.fetchMinBytes !== undefined ? { minBytes: client.fetchMinBytes } : {}),
     ...(client.fetchMaxBytes !== undefined ? { maxBytes: client.fetchMaxBytes } : {}),
