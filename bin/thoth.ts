@@ -4,6 +4,7 @@ import {
   enableCompileCache,
   prerenderedHelp,
   stdoutShape,
+  verboseAsked,
   versionOnly,
   writeAnswer,
 } from '../src/cli/startup.js';
@@ -14,7 +15,7 @@ dropKafkajsNegativeTimeoutWarning();
 const args = process.argv.slice(2);
 // -v prints where a failure happened: with source maps, as a place in src/ and its function's name (the bundle is
 // minified and keeps no names). Before the bundle loads: maps are read for what loads after.
-if (args.includes('-v') || args.includes('--verbose')) process.setSourceMapsEnabled(true);
+if (verboseAsked(args)) process.setSourceMapsEnabled(true);
 // `npm run build` writes the top-level help beside this file (scripts/bundle.mjs).
 const answer = versionOnly(args) ?? prerenderedHelp(args, stdoutShape, new URL('./thoth-help.txt', import.meta.url));
 if (answer !== undefined) {

@@ -17,6 +17,7 @@ import { redact, secretValues } from '../core/redact.js';
 import { terminalSafe } from '../core/terminal.js';
 import { withoutCredentials } from '../messages/secrets.js';
 import { didYouMean, nearest } from '../core/suggest.js';
+import { verboseAsked } from './startup.js';
 import { createContext } from './context.js';
 import { EXIT, bySignal, exitCodeOf, reportError } from './exit-codes.js';
 import { processIo } from './process-io.js';
@@ -152,8 +153,7 @@ export async function main(argv: string[], init: MainInit = {}): Promise<number>
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (!(error instanceof CommanderError))
-      return reportError(error, fail, wanted ?? 'thoth', args.includes('-v') || args.includes('--verbose'));
+    if (!(error instanceof CommanderError)) return reportError(error, fail, wanted ?? 'thoth', verboseAsked(args));
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
     // A command that needs a subcommand (`thoth query`) shows its help as an error; `thoth` alone is a request for help.
     if (error.code === 'commander.help') return error.exitCode === 0 || !wanted ? EXIT.ok : EXIT.usage;

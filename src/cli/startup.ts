@@ -142,6 +142,11 @@ export function stdoutShape(fd = 1): { isTTY?: boolean; columns?: number } {
   return process.stdout;
 }
 
+/** Whether the command line asks for debugging detail (-v, --verbose), wherever it stands. */
+export function verboseAsked(args: readonly string[]): boolean {
+  return args.includes('-v') || args.includes('--verbose');
+}
+
 /** The text of `thoth --version` when it is the whole command line, else undefined (the dispatch core answers). */
 export function versionOnly(args: readonly string[]): string | undefined {
   return args.length === 1 && args[0] === '--version' ? `${thothVersion()}\n` : undefined;
