@@ -4,6 +4,7 @@
  * message is shown flagged with its reasons, never dropped.
  */
 import { Command } from '@commander-js/extra-typings';
+import { UsageError } from '../core/errors.js';
 import { write } from '../core/io.js';
 import { decodeRecord } from '../messages/records.js';
 import { missingTopicsNotice } from '../messages/topics.js';
@@ -17,12 +18,20 @@ import { chosenOutput, outputOption } from './output.js';
 const FORMATS = ['table', 'wide', 'json', 'yaml', 'ndjson'] as const;
 const DEFAULT_OUTPUT = { tty: 'table', piped: 'ndjson' } as const;
 
+const partitionOf = countOf('--partition', { allowZero: true });
+/** --partition, repeatable; `--partition 0,2` reads as two. */
+const partitionsOf = (value: string, previous: number[] = []): number[] => [
+  ...new Set([...previous, ...value.split(',').map((p) => partitionOf(p.trim()))]),
+];
+
 /** Thrown by the handler for records that arrive after --count was reached. */
 class CountReached extends Error {}
 
 export interface TailOptions {
   topics: string[];
   start: StartPosition;
+  /** --partition: only these partitions of each topic. */
+  partitions?: number[];
   count?: number;
   exitAtEnd: boolean;
   group?: string;
@@ -39,6 +48,11 @@ export const tailCommand: CommandDefinition<TailOptions> = {
       .option('--all', 'every topic of the message catalogue')
       .option('--from-beginning', 'start at the earliest message')
       .option('--offset <n>', 'start at this offset in every partition', countOf('--offset', { allowZero: true }))
+      .option(
+        '--partition <n>',
+        "read only this partition of each topic (repeatable; kcat's -p): with --offset, one record's place (not with --group)",
+        partitionsOf,
+      )
       .option('--since <when>', 'start at messages newer than 10m, 2h, 1d ... or an ISO-8601 date')
       .option('--count <n>', 'stop after printing n messages', countOf('--count'))
       .option('--exit-at-end', 'stop at the end of every partition (reads from the beginning unless a start is given)')
@@ -76,15 +90,22 @@ Examples:
   $ thoth tail solved-package
   $ thoth tail unresolved-package solved-package --from-beginning --filter package_name=requests
   $ thoth tail --all --since 10m -o ndjson > recorded.ndjson
-  $ thoth tail solved-package --exit-at-end --count 10 -o json`,
+  $ thoth tail solved-package --exit-at-end --count 10 -o json
+  $ thoth tail solved-package --partition 2 --offset 1234 --count 1   # the record at partition 2, offset 1234`,
       )
       .action((operands, o) => {
         const deploymentName = parse.settings.deploymentName;
         const topics = resolveTopics(operands, Boolean(o.all), deploymentName);
         const exitAtEnd = Boolean(o.exitAtEnd);
+        if (o.partition !== undefined && o.group !== undefined)
+          throw new UsageError(
+            '--partition and --group cannot be used together: a group assigns its members their partitions',
+            'drop --group to read chosen partitions (nothing is committed), or --partition to consume as the group',
+          );
         done({
           topics,
           start: startPosition({ fromBeginning: Boolean(o.fromBeginning), offset: o.offset, since: o.since, exitAtEnd }, parse.now),
+          partitions: o.partition,
           count: o.count,
           exitAtEnd,
           group: o.group,
@@ -133,6 +154,7 @@ Examples:
         topics: options.topics,
         group: options.group,
         start: options.start,
+        partitions: options.partitions,
         exitAtEnd: options.exitAtEnd,
         signal,
         ...(options.group === undefined ? { batchDone: flush } : {}),

@@ -16,6 +16,7 @@ import type { Store } from '../store/index.js';
 import { withStoreErrors } from '../store/errors.js';
 import { whenUnlocked, type LockWait } from '../store/lock-wait.js';
 import {
+  onlyPartitions,
   RetryLater,
   type Broker,
   type ConsumeOptions,
@@ -263,6 +264,8 @@ export function consumeLog(
   };
 
   const run = async (): Promise<ConsumeSummary> => {
+    // One partition (0) per topic: a --partition of another is refused before anything is read.
+    for (const topic of new Set(options.topics)) onlyPartitions(topic, [0], options.partitions);
     cursors = withStoreErrors(path, () =>
       [...new Set(options.topics)].map((topic) => ({
         topic,

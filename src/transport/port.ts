@@ -8,6 +8,7 @@
  * record shapes themselves are the messages' (src/messages/broker-records.ts),
  * since the cache's embedded log stores them too.
  */
+import { UserError } from '../core/errors.js';
 import type { ConsumedRecord, OutgoingRecord, RecordPosition, TopicInfo } from '../messages/broker-records.js';
 
 export type { ConsumedRecord, OutgoingRecord, RecordPosition, TopicInfo } from '../messages/broker-records.js';
@@ -26,6 +27,11 @@ export interface ConsumeOptions {
    */
   group?: string;
   start: StartPosition;
+  /**
+   * Only these partitions of each topic (kcat's -p; without a group only: a group's partitions are the
+   * group's to assign). A partition a topic does not have is refused (`onlyPartitions`).
+   */
+  partitions?: readonly number[];
   /** Stop once every partition has reached the end offset it had when consumption began. */
   exitAtEnd?: boolean;
   signal: AbortSignal;
@@ -39,6 +45,30 @@ export interface ConsumeOptions {
    */
   batchDone?: () => Promise<void>;
 }
+
+/**
+ * The partitions of `topic` to read: all of `available`, or those of `wanted` (ConsumeOptions.partitions), each of
+ * which the topic must have.
+ */
+export function onlyPartitions(topic: string, available: readonly number[], wanted: readonly number[] | undefined): number[] {
+  if (wanted === undefined) return [...available];
+  const missing = wanted.filter((p) => !available.includes(p));
+  if (missing.length > 0) {
+    const count = available.length;
+    throw new UserError(
+      `topic ${topic} has no partition ${missing.join(', ')}: it has ${count} partition${count === 1 ? '' : 's'} (${partitionRange(available)})`,
+      `--partition takes a partition the topic has, e.g. --partition ${Math.min(...available)}`,
+    );
+  }
+  return available.filter((p) => wanted.includes(p));
+}
+
+const partitionRange = (partitions: readonly number[]) => {
+  const sorted = [...partitions].sort((a, b) => a - b);
+  return sorted.length > 1 && sorted[sorted.length - 1] - sorted[0] === sorted.length - 1
+    ? `${sorted[0]}-${sorted[sorted.length - 1]}`
+    : sorted.join(', ');
+};
 
 /** Given to the handler with each record. */
 export interface RecordContext {

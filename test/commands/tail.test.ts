@@ -19,6 +19,11 @@ describe('thoth tail arguments', () => {
       '--filter: no tailed message type has a field "pakage_name" (did you mean \'package_name\'?)',
     ],
     [['tail', 'solved-package', '--filter', 'package_name'], '--filter expects field=value, got "package_name"'],
+    [['tail', 'solved-package', '--partition', 'first'], '--partition must be a non-negative integer, got "first"'],
+    [
+      ['tail', 'solved-package', '--partition', '0', '--group', 'g'],
+      '--partition and --group cannot be used together: a group assigns its members their partitions',
+    ],
     [['tail', 'solved-package', '-o', 'jsn'], `-o must be one of table, wide, json, yaml, ndjson, got "jsn" (did you mean 'json'?)`],
     [
       ['tail', 'solved-package', '--deployment-name', 'a/b'],
@@ -48,6 +53,20 @@ describe('thoth tail output', () => {
     expect(onTerminal.stdout).not.toContain('component_name');
     const piped = await s.thoth(['tail', 'solved-package', '--exit-at-end']);
     expect(lines(piped.stdout)[0]).toMatchObject({ topic: `${s.deployment}.thoth.solver.solved-package`, key: 'k1' });
+  });
+
+  it('reads only the partition --partition names, and refuses one the topic does not have', async () => {
+    const s = site('embedded');
+    for (const key of ['k1', 'k2', 'k3'])
+      await s.thoth(['publish', 'solved-package', 'requests==2.25.1', '--solver', 'solver-rhel-8-py38', '--key', key]);
+    // The embedded broker's one partition: --offset and --count then name one record.
+    const one = await s.thoth(['tail', 'solved-package', '--partition', '0', '--offset', '1', '--count', '1']);
+    expect(one.code).toBe(0);
+    expect(lines(one.stdout)).toMatchObject([{ partition: 0, offset: 1, key: 'k2' }]);
+    const none = await s.thoth(['tail', 'solved-package', '--partition', '0,2', '--exit-at-end']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(`error: topic ${s.deployment}.thoth.solver.solved-package has no partition 2: it has 1 partition (0)`);
+    expect(none.stdout).toBe('');
   });
 
   it('reads a raw topic name and tells untyped messages apart from invalid ones', async () => {

@@ -195,10 +195,11 @@ export async function readAssigned(r: AssignedRead): Promise<ConsumeSummary> {
   /**
    * Partitions a topic gained since the read began, as the metadata (refreshed every metadata.max.age.ms, 5 minutes by
    * default, as Kafka's consumers find them) shows them: read from their first record, since every record in them came
-   * after the read began. Not with --exit-at-end, which reads the partitions there were to their ends then.
+   * after the read began. Not with --exit-at-end, which reads the partitions there were to their ends then, nor with
+   * --partition, which reads those it names.
    */
   const addNewPartitions = () => {
-    if (options.exitAtEnd) return;
+    if (options.exitAtEnd || options.partitions !== undefined) return;
     for (const topic of r.topics) {
       let shown: Array<{ partitionId: number }>;
       try {

@@ -18,6 +18,7 @@ import { FETCH_WAIT_MAX_MS, partitionFetchBytes } from '../../config/kafka-optio
 import { missingTopicsNotice } from '../../messages/topics.js';
 import { describeKafkaFailure, retryWhileSettling } from './errors.js';
 import {
+  onlyPartitions,
   RetryLater,
   type ConsumeOptions,
   type ConsumeSummary,
@@ -177,7 +178,10 @@ async function plan(h: KafkaHandles, topics: string[], options: ConsumeOptions):
   }
   const plans = new Map<Slot, PartitionPlan>();
   for (const topic of topics) {
-    for (const [partition, { position, end }] of await startOffsets(h, topic, options.start)) {
+    const offsets = await startOffsets(h, topic, options.start);
+    const read = new Set(onlyPartitions(topic, [...offsets.keys()], options.partitions));
+    for (const [partition, { position, end }] of offsets) {
+      if (!read.has(partition)) continue;
       const resumed = committed.get(slot(topic, partition));
       plans.set(slot(topic, partition), { topic, partition, end, position: resumed ?? position, seek: resumed === undefined });
     }
