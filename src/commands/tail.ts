@@ -19,6 +19,15 @@ const FORMATS = ['table', 'wide', 'json', 'yaml', 'ndjson'] as const;
 const DEFAULT_OUTPUT = { tty: 'table', piped: 'ndjson' } as const;
 
 const partitionOf = countOf('--partition', { allowZero: true });
+const absoluteOffset = countOf('--offset', { allowZero: true });
+/** --offset N, or -N for the last N records of each partition. */
+const offsetOf = (value: string): number => {
+  if (!/^-\d+$/.test(value)) return absoluteOffset(value);
+  const back = Number(value.slice(1));
+  if (!Number.isSafeInteger(back) || back === 0)
+    throw new UsageError(`--offset -N takes the last N records of each partition, N at least 1, got ${JSON.stringify(value)}`);
+  return -back;
+};
 /** --partition, repeatable; `--partition 0,2` reads as two. */
 const partitionsOf = (value: string, previous: number[] = []): number[] => [
   ...new Set([...previous, ...value.split(',').map((p) => partitionOf(p.trim()))]),
@@ -47,7 +56,7 @@ export const tailCommand: CommandDefinition<TailOptions> = {
       .argument('[topics...]', 'message types (solved-package), base topics, or raw topic names (anything with a dot)')
       .option('--all', 'every topic of the message catalogue')
       .option('--from-beginning', 'start at the earliest message')
-      .option('--offset <n>', 'start at this offset in every partition', countOf('--offset', { allowZero: true }))
+      .option('--offset <n>', 'start at this offset in every partition; -N: at the last N records of each (kcat -o -N)', offsetOf)
       .option(
         '--partition <n>',
         "read only this partition of each topic (repeatable; kcat's -p): with --offset, one record's place (not with --group)",
@@ -91,7 +100,8 @@ Examples:
   $ thoth tail unresolved-package solved-package --from-beginning --filter package_name=requests
   $ thoth tail --all --since 10m -o ndjson > recorded.ndjson
   $ thoth tail solved-package --exit-at-end --count 10 -o json
-  $ thoth tail solved-package --partition 2 --offset 1234 --count 1   # the record at partition 2, offset 1234`,
+  $ thoth tail solved-package --partition 2 --offset 1234 --count 1   # the record at partition 2, offset 1234
+  $ thoth tail solved-package --offset -5 --exit-at-end                # the last 5 of each partition`,
       )
       .action((operands, o) => {
         const deploymentName = parse.settings.deploymentName;

@@ -31,6 +31,7 @@ export function resolveTopics(operands: readonly string[], all: boolean, deploym
 
 export interface StartFlags {
   fromBeginning?: boolean;
+  /** An offset, or -N: the last N records of each partition. */
   offset?: number;
   since?: string;
   exitAtEnd?: boolean;
@@ -47,7 +48,7 @@ export function startPosition(flags: StartFlags, now: number): StartPosition {
     flags.since !== undefined ? '--since' : '',
   ].filter(Boolean);
   if (given.length > 1) throw new UsageError(`${given.join(' and ')} cannot be used together: choose one start position`);
-  if (flags.offset !== undefined) return { from: 'offset', offset: flags.offset };
+  if (flags.offset !== undefined) return flags.offset < 0 ? { from: 'end', back: -flags.offset } : { from: 'offset', offset: flags.offset };
   if (flags.since !== undefined) {
     const timestamp = parseSince(flags.since, now);
     if (timestamp === undefined)

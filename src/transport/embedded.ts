@@ -201,6 +201,8 @@ function startOffset(log: Log, options: ConsumeOptions, topic: string, partition
       return log.logEndOffset(topic, partition);
     case 'offset':
       return Math.min(Math.max(start.offset, log.logStartOffset(topic, partition)), log.logEndOffset(topic, partition));
+    case 'end':
+      return Math.max(log.logEndOffset(topic, partition) - start.back, log.logStartOffset(topic, partition));
     case 'timestamp':
       return log.logOffsetForTimestamp(topic, partition, start.timestamp);
   }

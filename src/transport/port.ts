@@ -13,8 +13,13 @@ import type { ConsumedRecord, OutgoingRecord, RecordPosition, TopicInfo } from '
 
 export type { ConsumedRecord, OutgoingRecord, RecordPosition, TopicInfo } from '../messages/broker-records.js';
 
+/** Where a partition is read from; `back`: that many records before its end (kcat's `-o -N`), or its start. */
 export type StartPosition =
-  { from: 'earliest' } | { from: 'latest' } | { from: 'offset'; offset: number } | { from: 'timestamp'; timestamp: number };
+  | { from: 'earliest' }
+  | { from: 'latest' }
+  | { from: 'offset'; offset: number }
+  | { from: 'end'; back: number }
+  | { from: 'timestamp'; timestamp: number };
 
 export interface ConsumeOptions {
   /** Full topic names. Topics that do not exist yet are waited for (Kafka) or read as empty (embedded). */

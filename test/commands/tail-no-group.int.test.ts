@@ -94,25 +94,37 @@ describe('tail without --group', () => {
     expect(await groups()).toEqual(before);
   });
 
-  it('reads only the partitions --partition names, and refuses one the topic does not have', { timeout: 60_000 }, async () => {
-    const topic = await topicWithRecords();
-    const env = cleanEnv({ KAFKA_BOOTSTRAP_SERVERS: broker!.bootstrap });
-    const db = join(work!, 'partition.db');
-    const two = await runThoth(['--db', db, 'tail', topic, '--partition', '2', '--partition', '0', '--exit-at-end', '-o', 'ndjson'], {
-      env,
-    });
-    expect(two.code).toBe(0);
-    const read = lines(two.stdout);
-    expect(read.map((r) => `${r.partition}@${r.offset}`).sort()).toEqual(['0@0', '0@1', '2@0', '2@1']);
-    // With --offset, kcat's `-p 1 -o 1 -c 1`: the record at that place.
-    const one = await runThoth(['--db', db, 'tail', topic, '--partition', '1', '--offset', '1', '--count', '1', '-o', 'ndjson'], { env });
-    expect(one.code).toBe(0);
-    expect(lines(one.stdout)).toMatchObject([{ partition: 1, offset: 1, value: { i: 4 } }]);
-    const missing = await runThoth(['--db', db, 'tail', topic, '--partition', '5', '--exit-at-end', '-o', 'ndjson'], { env });
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain(`error: topic ${topic} has no partition 5: it has 3 partitions (0-2)`);
-    expect(missing.stdout).toBe('');
-  });
+  it(
+    'reads only the partitions --partition names, the last records with --offset -N, and refuses a partition the topic does not have',
+    { timeout: 60_000 },
+    async () => {
+      const topic = await topicWithRecords();
+      const env = cleanEnv({ KAFKA_BOOTSTRAP_SERVERS: broker!.bootstrap });
+      const db = join(work!, 'partition.db');
+      const two = await runThoth(['--db', db, 'tail', topic, '--partition', '2', '--partition', '0', '--exit-at-end', '-o', 'ndjson'], {
+        env,
+      });
+      expect(two.code).toBe(0);
+      const read = lines(two.stdout);
+      expect(read.map((r) => `${r.partition}@${r.offset}`).sort()).toEqual(['0@0', '0@1', '2@0', '2@1']);
+      // With --offset, kcat's `-p 1 -o 1 -c 1`: the record at that place.
+      const one = await runThoth(['--db', db, 'tail', topic, '--partition', '1', '--offset', '1', '--count', '1', '-o', 'ndjson'], { env });
+      expect(one.code).toBe(0);
+      expect(lines(one.stdout)).toMatchObject([{ partition: 1, offset: 1, value: { i: 4 } }]);
+      // --offset -N: the last N of each partition (kcat -o -N).
+      const last = await runThoth(['--db', db, 'tail', topic, '--offset', '-1', '--exit-at-end', '-o', 'ndjson'], { env });
+      expect(last.code).toBe(0);
+      expect(
+        lines(last.stdout)
+          .map((r) => `${r.partition}@${r.offset}`)
+          .sort(),
+      ).toEqual(['0@1', '1@1', '2@1']);
+      const missing = await runThoth(['--db', db, 'tail', topic, '--partition', '5', '--exit-at-end', '-o', 'ndjson'], { env });
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(`error: topic ${topic} has no partition 5: it has 3 partitions (0-2)`);
+      expect(missing.stdout).toBe('');
+    },
+  );
 
   it('follows a topic with no group while it reads, and leaves none after Ctrl-C', { timeout: 60_000 }, async () => {
     const topic = await topicWithRecords();

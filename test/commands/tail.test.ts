@@ -13,7 +13,8 @@ describe('thoth tail arguments', () => {
       '--since expects a duration like 10m, 2h, 1d or an ISO-8601 date, got "last week"',
     ],
     [['tail', 'solved-package', '--count', '0'], '--count must be a positive integer, got "0"'],
-    [['tail', 'solved-package', '--offset', '-3'], '--offset must be a non-negative integer'],
+    [['tail', 'solved-package', '--offset', '3.5'], '--offset must be a non-negative integer, got "3.5"'],
+    [['tail', 'solved-package', '--offset', '-0'], '--offset -N takes the last N records of each partition, N at least 1, got "-0"'],
     [
       ['tail', 'solved-package', '--filter', 'pakage_name=requests'],
       '--filter: no tailed message type has a field "pakage_name" (did you mean \'package_name\'?)',
@@ -55,7 +56,7 @@ describe('thoth tail output', () => {
     expect(lines(piped.stdout)[0]).toMatchObject({ topic: `${s.deployment}.thoth.solver.solved-package`, key: 'k1' });
   });
 
-  it('reads only the partition --partition names, and refuses one the topic does not have', async () => {
+  it('reads only the partition --partition names, the last records with --offset -N, and refuses a partition the topic does not have', async () => {
     const s = site('embedded');
     for (const key of ['k1', 'k2', 'k3'])
       await s.thoth(['publish', 'solved-package', 'requests==2.25.1', '--solver', 'solver-rhel-8-py38', '--key', key]);
@@ -63,6 +64,11 @@ describe('thoth tail output', () => {
     const one = await s.thoth(['tail', 'solved-package', '--partition', '0', '--offset', '1', '--count', '1']);
     expect(one.code).toBe(0);
     expect(lines(one.stdout)).toMatchObject([{ partition: 0, offset: 1, key: 'k2' }]);
+    // --offset -N: the last N of the partition (more than it holds: all of them).
+    const last = await s.thoth(['tail', 'solved-package', '--offset', '-2', '--exit-at-end']);
+    expect(lines(last.stdout).map((r) => r.key)).toEqual(['k2', 'k3']);
+    const all = await s.thoth(['tail', 'solved-package', '--offset', '-9', '--exit-at-end']);
+    expect(lines(all.stdout).map((r) => r.key)).toEqual(['k1', 'k2', 'k3']);
     const none = await s.thoth(['tail', 'solved-package', '--partition', '0,2', '--exit-at-end']);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain(`error: topic ${s.deployment}.thoth.solver.solved-package has no partition 2: it has 1 partition (0)`);

@@ -163,7 +163,9 @@ async function startOffsets(h: KafkaHandles, topic: string, start: StartPosition
             ? end
             : start.from === 'offset'
               ? start.offset
-              : (byTimestamp?.get(partition) ?? end);
+              : start.from === 'end'
+                ? end - start.back
+                : (byTimestamp?.get(partition) ?? end);
       return [partition, { position: Math.min(Math.max(wanted, first), end), end }];
     }),
   );
