@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
+import { checkSolverName } from '../config/solvers.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { UsageError, UserError } from '../core/errors.js';
 import { write } from '../core/io.js';
@@ -75,7 +76,9 @@ export const submitCommand: CommandDefinition<SubmitOptions> = {
         '--namespace <ns>',
         "namespace (default: THOTH_MIDDLETIER_NAMESPACE or THOTH_BACKEND_NAMESPACE by kind, else the kubeconfig context's)",
       )
-      .option('--solver <name>', 'solver for `submit solver` (default: first of THOTH_SOLVERS, else solver-rhel-8-py38)')
+      .option('--solver <name>', 'solver for `submit solver` (default: first of THOTH_SOLVERS, else solver-rhel-8-py38)', (name: string) =>
+        checkSolverName(name, '--solver'),
+      )
       .option('--index-url <url>', 'package index (default: first of THOTH_INDEX_URLS, else PIP_INDEX_URL, else pip.conf)')
       .option(
         '--secret <ENV=SECRET:KEY>',

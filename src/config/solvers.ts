@@ -27,12 +27,15 @@ export function solverEnvironment(name: string): SolverEnvironment | undefined {
 export function parseSolvers(value: string | readonly string[], from: string): string[] {
   const solvers = [...new Set(splitList(value))];
   if (solvers.length === 0) throw new UsageError(`${from} names no solver`, `e.g. ${DEFAULT_SOLVERS.join(',')}`);
-  for (const solver of solvers) {
-    if (!solverEnvironment(solver)) {
-      throw new UsageError(
-        `${from}: ${JSON.stringify(solver)} is not a solver name; a solver is named solver-<os>-<os_version>-py<XY>, e.g. solver-rhel-8-py38`,
-      );
-    }
-  }
+  for (const solver of solvers) checkSolverName(solver, from);
   return solvers;
+}
+
+/** A solver's name as given (`--solver`), or a usage error naming `from` and the rule. */
+export function checkSolverName(name: string, from: string): string {
+  if (!solverEnvironment(name))
+    throw new UsageError(
+      `${from}: ${JSON.stringify(name)} is not a solver name; a solver is named solver-<os>-<os_version>-py<XY>, e.g. solver-rhel-8-py38`,
+    );
+  return name;
 }

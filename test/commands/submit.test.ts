@@ -67,6 +67,11 @@ describe('thoth submit refuses while parsing', () => {
       /a dry run creates nothing to wait for/,
     ],
     ['--timeout without --wait', ['submit', 'revsolver', 'flask==2.0.1', '--timeout', '5m'], /--timeout limits --wait or --watch/],
+    [
+      'a --solver that is no solver name, naming the flag before anything else is said',
+      ['submit', 'solver', 'flask==2.0.1', '--solver', 'nope', '--index-url', 'https://index.example/simple', '--dry-run', 'client'],
+      /^error: --solver: "nope" is not a solver name; a solver is named solver-<os>-<os_version>-py<XY>/,
+    ],
   ];
   it.each(table)('%s: exit 2', async (_what, args, message) => {
     const result = await runThoth(args, { env });
