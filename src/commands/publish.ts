@@ -141,7 +141,7 @@ exactly as thoth-messaging 0.16 writes it, so Python consumers read it unchanged
 
 Examples:
   $ thoth publish unresolved-package requests==2.25.1 --index-url https://index.example/simple
-  $ thoth publish unresolved-package requests==2.25.1 --adviser-id adviser-211127-abc --recommendation-type stable \
+  $ thoth publish unresolved-package requests==2.25.1 --adviser-id adviser-211127-abc --recommendation-type stable \\
       --index-url https://index.example/simple
   $ thoth publish update-provides-source-distro flask==2.0.1 --field value=false --dry-run --index-url https://index.example/simple
   $ thoth publish adviser-trigger --json '{"recommendation_type": "latest"}' --field dev=true

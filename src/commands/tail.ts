@@ -95,13 +95,17 @@ With --group, a partition where the group has committed an offset continues from
 that offset (as every Kafka consumer group does): --from-beginning, --offset and
 --since apply only to partitions without a committed offset.
 
+--partition and --offset name a record's place, as kcat's -p and -o: --partition 2
+--offset 1234 --count 1 prints the record at offset 1234 of partition 2; --offset -5
+starts 5 records before the end of each partition (at its start when it holds fewer).
+
 Examples:
   $ thoth tail solved-package
   $ thoth tail unresolved-package solved-package --from-beginning --filter package_name=requests
   $ thoth tail --all --since 10m -o ndjson > recorded.ndjson
   $ thoth tail solved-package --exit-at-end --count 10 -o json
-  $ thoth tail solved-package --partition 2 --offset 1234 --count 1   # the record at partition 2, offset 1234
-  $ thoth tail solved-package --offset -5 --exit-at-end                # the last 5 of each partition`,
+  $ thoth tail solved-package --partition 2 --offset 1234 --count 1
+  $ thoth tail solved-package --offset -5 --exit-at-end`,
       )
       .action((operands, o) => {
         const deploymentName = parse.settings.deploymentName;
