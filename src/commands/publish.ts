@@ -47,6 +47,8 @@ export interface PublishOptions {
   deploymentName?: string;
   /** With --file: the first line to publish (the lines before it were published by an earlier run). */
   resumeFrom?: number;
+  /** --partition: the partition every message goes to (else the key's). */
+  partition?: number;
 }
 
 function resumeWithFile(line: number, file: string | undefined): number {
@@ -122,6 +124,11 @@ export const publishCommand: CommandDefinition<PublishOptions> = {
       .option('--solver <name>', 'solver field (e.g. solver-rhel-8-py38)')
       .option('--key <key>', 'record key (default: the subject name==version for package messages, none otherwise)')
       .option('--header <name=value>', 'record header (repeatable)', collect)
+      .option(
+        '--partition <n>',
+        "write to this partition (kcat's -p; default: the one the key hashes to, as upstream's producer and kcat choose)",
+        countOf('--partition', { allowZero: true }),
+      )
       .option('--adviser-id <id>', 'unresolved-package only: the advice run waiting on this package (sets header thoth-adviser-id)')
       .addOption(
         choiceOption(
@@ -172,6 +179,7 @@ Examples:
           ...(o.resumeFrom !== undefined ? { resumeFrom: resumeWithFile(o.resumeFrom, o.file) } : {}),
           output: chosenOutput(o.output, DEFAULT_OUTPUT, parse.isTTY),
           deploymentName: parse.settings.deploymentName,
+          ...(o.partition !== undefined ? { partition: o.partition } : {}),
         });
       }),
 
@@ -185,7 +193,7 @@ Examples:
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');
       log.notice(
-        `dry run: would publish ${messages.length} message(s) to ${topic} (key ${first.key ?? 'none'}${headers ? `, headers ${headers}` : ''})`,
+        `dry run: would publish ${messages.length} message(s) to ${topic}${options.partition === undefined ? '' : ` partition ${options.partition}`} (key ${first.key ?? 'none'}${headers ? `, headers ${headers}` : ''})`,
       );
       // The exact body, but a password the user typed is not echoed unless asked for.
       let masked = false;
@@ -210,7 +218,13 @@ Examples:
         for (let start = 0; start < records.length; start += PUBLISH_BATCH) {
           const batch = records.slice(start, start + PUBLISH_BATCH);
           const sent = await sendWithRetry(
-            batch.map((r) => ({ topic, key: r.key, headers: r.headers, value: serializeMessage(options.type, r.message) })),
+            batch.map((r) => ({
+              topic,
+              key: r.key,
+              headers: r.headers,
+              value: serializeMessage(options.type, r.message),
+              ...(options.partition === undefined ? {} : { partition: options.partition }),
+            })),
             { broker, log, signal: context.signal, now: context.clock.now },
           );
           positions.push(...sent);

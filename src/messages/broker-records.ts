@@ -20,6 +20,8 @@ export interface OutgoingRecord {
   value: string | null;
   /** Milliseconds since the epoch; the broker's clock when absent. */
   timestamp?: number;
+  /** The partition to write to (kcat -p); the partitioner's choice by key when absent. */
+  partition?: number;
   /** Bytes to send instead of `key` / `value` (which then hold their lossy decoding). */
   raw?: RawBytes;
 }

@@ -118,6 +118,8 @@ export function openEmbeddedBroker(store: Store, path: string, options: Embedded
     kind: 'embedded',
     address: path,
     send: async (records) => {
+      // One partition (0) per topic: a record for another is refused before anything is written.
+      for (const record of records) if (record.partition !== undefined) onlyPartitions(record.topic, [0], [record.partition]);
       // The embedded log keeps text; bytes that are not UTF-8 would not come back as they were sent.
       if (records.some((r) => r.raw?.key || r.raw?.value)) {
         throw new UserError(

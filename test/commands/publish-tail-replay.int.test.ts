@@ -67,6 +67,24 @@ describe.each(TRANSPORTS)('message commands on the %s broker', (kind) => {
     ]);
   });
 
+  it('publish --partition writes to the partition named, and refuses one the topic does not have', async () => {
+    const s = site(kind);
+    // Kafka's topics as a deployment makes them with three partitions; the embedded broker has one per topic.
+    const partitions = kind === 'kafka' ? 3 : 1;
+    if (kind === 'kafka') expect((await s.thoth(['topics', 'create', '--partitions', '3'])).code).toBe(0);
+    const topic = `${s.deployment}.thoth.investigator.unresolved-package`;
+    const last = partitions - 1;
+    const published = await s.thoth(['publish', 'unresolved-package', 'requests==2.25.1', '--partition', String(last), '-o', 'json']);
+    expect(published.code, published.stderr).toBe(0);
+    expect(JSON.parse(published.stdout)).toEqual([{ topic, partition: last, offset: 0, key: 'requests==2.25.1' }]);
+    const refused = await s.thoth(['publish', 'unresolved-package', 'flask==2.0.1', '--partition', String(partitions), '-o', 'json']);
+    expect(refused.code).toBe(1);
+    const range = partitions === 1 ? '1 partition (0)' : `${partitions} partitions (0-${last})`;
+    expect(refused.stderr).toContain(`error: topic ${topic} has no partition ${partitions}: it has ${range}`);
+    expect(refused.stdout).toBe('');
+    expect((await tailAll(s)).map((r) => [r.partition, r.key])).toEqual([[last, 'requests==2.25.1']]);
+  });
+
   it('tail → replay onto another deployment reproduces keys, headers and bodies of every type', async () => {
     const a = site(kind);
     const replayed = await a.thoth(['replay', ALL_TYPES]);

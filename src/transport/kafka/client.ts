@@ -21,6 +21,7 @@ import type {
   RecordPosition,
   TopicInfo,
 } from '../port.js';
+import { onlyPartitions } from '../port.js';
 import type { KafkaSettings } from '../../config/kafka.js';
 import { CODEC_TYPES, registerCodecs } from './codecs.js';
 import { consumeFromKafka } from './consume.js';
@@ -201,6 +202,18 @@ function recordingPartitioner() {
   const choose = Partitioners.DefaultPartitioner();
   return (args: Parameters<typeof choose>[0]) => {
     const given = args.message.partition;
+    if (given !== undefined && given !== null && !args.partitionMetadata.some((p) => p.partitionId === given)) {
+      try {
+        onlyPartitions(
+          args.topic,
+          args.partitionMetadata.map((p) => p.partitionId),
+          [given],
+        );
+      } catch (error) {
+        // Not worth a retry: kafkajs gives it up at once and describeKafkaFailure hands it on as it is.
+        throw Object.assign(error as Error, { retriable: false });
+      }
+    }
     const partition = given === undefined || given === null ? (args.partitionMetadata.length === 1 ? 0 : choose(args)) : given;
     args.message.partition = partition;
     return partition;
@@ -281,6 +294,7 @@ class KafkaBroker implements Broker {
       value,
       headers: record.headers,
       timestamp: record.timestamp === undefined ? undefined : String(record.timestamp),
+      ...(record.partition === undefined ? {} : { partition: record.partition }),
     };
   }
 

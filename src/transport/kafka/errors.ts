@@ -201,10 +201,12 @@ function refusal(settings: KafkaSettings, errors: KafkaJsLikeError[], doing: str
  * which the investigator dead-letters and a command reports.
  */
 export function describeKafkaFailure(settings: KafkaSettings, error: unknown, doing: string): UserError {
-  if (error instanceof UserError) return error;
+  const errors = chain(error);
+  // thoth's own refusal, thrown from inside kafkajs (the partitioner) and wrapped by it, is told as it is.
+  const own = errors.find((e): e is UserError => e instanceof UserError);
+  if (own) return own;
   const auth = authenticationFailure(settings, error);
   if (auth) return auth;
-  const errors = chain(error);
   const refused = refusal(settings, errors, doing, error);
   if (refused) return refused;
   if (errors.some((e) => e.type === 'INVALID_SESSION_TIMEOUT')) {
