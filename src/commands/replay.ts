@@ -66,6 +66,10 @@ export const replayCommand: CommandDefinition<ReplayOptions> = {
       .option('--include-invalid', 'send messages that fail validation as recorded (e.g. to exercise the dead-letter path)')
       .option('--keep-timestamps', "send with the recorded timestamps (default: the broker's clock)")
       .option(
+        '--keep-partitions',
+        'send each line to the partition it was recorded in (default: the one its key hashes to; a line without a partition still does)',
+      )
+      .option(
         '--resume-from <[file:]line>',
         'skip what a stopped replay already sent: start at this line of this file (the first file when none is named)',
       )
@@ -107,6 +111,7 @@ Examples:
           strict: Boolean(o.strict),
           includeInvalid: Boolean(o.includeInvalid),
           keepTimestamps: Boolean(o.keepTimestamps),
+          keepPartitions: Boolean(o.keepPartitions),
           deploymentName: parse.settings.deploymentName,
           batchSize: 2000,
           ...(o.resumeFrom !== undefined ? { resumeFrom: parseResumeFrom(o.resumeFrom, files) } : {}),

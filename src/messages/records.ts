@@ -194,9 +194,16 @@ export function recordedValue(envelope: Envelope, body?: string | null): string 
 }
 
 /** The record to send for an envelope; the exact recorded text (and bytes) win over re-serialising the value. */
-export function outgoingOf(envelope: Envelope, topic: string, body?: string | null, keepTimestamp = true): OutgoingRecord {
+export function outgoingOf(
+  envelope: Envelope,
+  topic: string,
+  body?: string | null,
+  keepTimestamp = true,
+  keepPartition = false,
+): OutgoingRecord {
   const record: OutgoingRecord = { topic, key: envelope.key, headers: envelope.headers, value: recordedValue(envelope, body) };
   if (envelope.raw) record.raw = envelope.raw;
   if (keepTimestamp) record.timestamp = envelope.timestamp;
+  if (keepPartition && envelope.partition !== undefined) record.partition = envelope.partition;
   return record;
 }

@@ -25,6 +25,8 @@ export interface ReplayPlan {
   strict: boolean;
   includeInvalid: boolean;
   keepTimestamps: boolean;
+  /** Send each line to the partition it names (`partition`), where it names one. */
+  keepPartitions?: boolean;
   deploymentName?: string;
   batchSize: number;
   /** Skip what comes before: the lines before `line` of `file` (the first file when absent), and the files before it. */
@@ -249,7 +251,11 @@ export async function replayStreams(plan: ReplayPlan, ports: ReplayPorts): Promi
           summary.topics[topic] = (summary.topics[topic] ?? 0) + 1;
           continue;
         }
-        const item: Queued = { record: outgoingOf(envelope, topic, body, plan.keepTimestamps), source, line: entry.line };
+        const item: Queued = {
+          record: outgoingOf(envelope, topic, body, plan.keepTimestamps, plan.keepPartitions),
+          source,
+          line: entry.line,
+        };
         const badName = topicNameProblem(topic);
         const refusal = badName ?? refusedTopics.get(topic);
         if (refusal !== undefined) {

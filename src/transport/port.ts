@@ -62,7 +62,6 @@ export function onlyPartitions(topic: string, available: readonly number[], want
     const count = available.length;
     throw new UserError(
       `topic ${topic} has no partition ${missing.join(', ')}: it has ${count} partition${count === 1 ? '' : 's'} (${partitionRange(available)})`,
-      `--partition takes a partition the topic has, e.g. --partition ${Math.min(...available)}`,
     );
   }
   return available.filter((p) => wanted.includes(p));

@@ -108,6 +108,33 @@ describe.each(TRANSPORTS)('message commands on the %s broker', (kind) => {
     expect(portable(moved, b.deployment)).toEqual(portable(recorded, a.deployment));
   });
 
+  it('replay --keep-partitions sends each line to the partition it was recorded in', async () => {
+    const a = site(kind);
+    const b = a.elsewhere();
+    // Kafka's topics with three partitions in both deployments; the embedded broker has one per topic.
+    const partitions = kind === 'kafka' ? [2, 0, 1] : [0, 0, 0];
+    if (kind === 'kafka') for (const s of [a, b]) expect((await s.thoth(['topics', 'create', '--partitions', '3'])).code).toBe(0);
+    for (const [i, partition] of partitions.entries())
+      expect((await a.thoth(['publish', 'unresolved-package', `requests==2.25.${i}`, '--partition', String(partition)])).code).toBe(0);
+    const recorded = await tailAll(a);
+    const file = join(tempDir(), 'recorded.ndjson');
+    writeFileSync(file, recorded.map((r) => JSON.stringify(r)).join('\n'));
+    const again = await b.thoth(['replay', file, '--keep-partitions']);
+    expect(again.code, again.stderr).toBe(0);
+    const where = (records: Array<Record<string, any>>) => records.map((r) => `${r.key}@${r.partition}`).sort();
+    expect(where(await tailAll(b))).toEqual(partitions.map((p, i) => `requests==2.25.${i}@${p}`).sort());
+
+    // A partition the topic does not have stops the replay before that line, naming the topic's partitions.
+    writeFileSync(file, `${JSON.stringify({ ...recorded[0], partition: 7 })}\n`);
+    const refused = await b.thoth(['replay', file, '--keep-partitions']);
+    expect(refused.code).toBe(1);
+    const range = kind === 'kafka' ? '3 partitions (0-2)' : '1 partition (0)';
+    expect(refused.stderr).toContain(
+      `stopped: topic ${b.deployment}.thoth.investigator.unresolved-package has no partition 7: it has ${range}`,
+    );
+    expect(where(await tailAll(b))).toHaveLength(3);
+  });
+
   it('replays the continuous-learning story, the redelivered record included', async () => {
     const s = site(kind);
     const result = await s.thoth(['replay', STORY, '--speed', '100000', '-o', 'json']);
