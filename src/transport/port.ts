@@ -58,21 +58,22 @@ export interface ConsumeOptions {
 export function onlyPartitions(topic: string, available: readonly number[], wanted: readonly number[] | undefined): number[] {
   if (wanted === undefined) return [...available];
   const missing = wanted.filter((p) => !available.includes(p));
-  if (missing.length > 0) {
-    const count = available.length;
-    throw new UserError(
-      `topic ${topic} has no partition ${missing.join(', ')}: it has ${count} partition${count === 1 ? '' : 's'} (${partitionRange(available)})`,
-    );
-  }
+  if (missing.length > 0) throw noSuchPartition(topic, available, missing);
   return available.filter((p) => wanted.includes(p));
 }
 
-const partitionRange = (partitions: readonly number[]) => {
-  const sorted = [...partitions].sort((a, b) => a - b);
-  return sorted.length > 1 && sorted[sorted.length - 1] - sorted[0] === sorted.length - 1
-    ? `${sorted[0]}-${sorted[sorted.length - 1]}`
-    : sorted.join(', ');
-};
+/** The refusal of a partition the topic does not have (to read, or to write to), naming those it has. */
+export function noSuchPartition(topic: string, available: readonly number[], missing: readonly number[]): UserError {
+  const sorted = [...available].sort((a, b) => a - b);
+  const range =
+    sorted.length > 1 && sorted[sorted.length - 1] - sorted[0] === sorted.length - 1
+      ? `${sorted[0]}-${sorted[sorted.length - 1]}`
+      : sorted.join(', ');
+  const count = sorted.length;
+  return new UserError(
+    `topic ${topic} has no partition ${missing.join(', ')}: it has ${count} partition${count === 1 ? '' : 's'} (${range})`,
+  );
+}
 
 /** Given to the handler with each record. */
 export interface RecordContext {

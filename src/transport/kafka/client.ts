@@ -21,7 +21,7 @@ import type {
   RecordPosition,
   TopicInfo,
 } from '../port.js';
-import { onlyPartitions } from '../port.js';
+import { noSuchPartition } from '../port.js';
 import type { KafkaSettings } from '../../config/kafka.js';
 import { CODEC_TYPES, registerCodecs } from './codecs.js';
 import { consumeFromKafka } from './consume.js';
@@ -197,22 +197,20 @@ export async function openKafka(settings: KafkaSettings, log: Logger): Promise<B
  * Pins the partition the default partitioner chose onto the message, so the caller can match offsets
  * to records. A topic of one partition is partition 0 whatever the key, which is what the default
  * partitioner answers too, after hashing the key (murmur2, in 32-bit arithmetic in the build: scripts/bundle.mjs).
+ * A partition given with the record (publish --partition, replay --keep-partitions) stands if the topic has it.
  */
 function recordingPartitioner() {
   const choose = Partitioners.DefaultPartitioner();
   return (args: Parameters<typeof choose>[0]) => {
     const given = args.message.partition;
     if (given !== undefined && given !== null && !args.partitionMetadata.some((p) => p.partitionId === given)) {
-      try {
-        onlyPartitions(
-          args.topic,
-          args.partitionMetadata.map((p) => p.partitionId),
-          [given],
-        );
-      } catch (error) {
-        // Not worth a retry: kafkajs gives it up at once and describeKafkaFailure hands it on as it is.
-        throw Object.assign(error as Error, { retriable: false });
-      }
+      const refusal = noSuchPartition(
+        args.topic,
+        args.partitionMetadata.map((p) => p.partitionId),
+        [given],
+      );
+      // Not worth a retry: kafkajs gives it up at once, and describeKafkaFailure tells it as it is.
+      throw Object.assign(refusal, { retriable: false });
     }
     const partition = given === undefined || given === null ? (args.partitionMetadata.length === 1 ? 0 : choose(args)) : given;
     args.message.partition = partition;
