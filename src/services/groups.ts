@@ -5,7 +5,7 @@
  * overwrite the new offsets with their next commit).
  */
 import { UserError } from '../core/errors.js';
-import type { GroupAdmin, GroupMember } from '../transport/port.js';
+import { onlyPartitions, type GroupAdmin, type GroupMember } from '../transport/port.js';
 
 export interface GroupOffsetRow {
   topic: string;
@@ -42,7 +42,18 @@ export async function describeGroup(admin: GroupAdmin, group: string): Promise<G
   return { group: description.group, state: description.state, members: description.members, offsets };
 }
 
-export type ResetTarget = { to: 'earliest' } | { to: 'latest' } | { to: 'datetime'; timestamp: number } | { to: 'shift'; by: number };
+export type ResetTarget =
+  | { to: 'earliest' }
+  | { to: 'latest' }
+  | { to: 'offset'; offset: number }
+  | { to: 'datetime'; timestamp: number }
+  | { to: 'shift'; by: number };
+
+/** Where a reset applies: one topic, and only some of its partitions when `partitions` is given (`--topic T:0,2`). */
+export interface ResetScope {
+  topic: string;
+  partitions?: number[];
+}
 
 export interface ResetRow {
   topic: string;
@@ -51,30 +62,37 @@ export interface ResetRow {
   target: number;
 }
 
-/** The new offset of every partition the group has committed to (of `topic` only, when given). */
-export async function planReset(admin: GroupAdmin, group: string, target: ResetTarget, topic?: string): Promise<ResetRow[]> {
+/** The new offset of every partition the group has committed to (of `scope` only, when given). */
+export async function planReset(admin: GroupAdmin, group: string, target: ResetTarget, scope?: ResetScope): Promise<ResetRow[]> {
   const description = await admin.describe(group);
   if (description.members.length > 0)
     throw new UserError(
       `group ${group} has ${description.members.length} active member${description.members.length === 1 ? '' : 's'} (${description.members.map((m) => m.id).join(', ')}): offsets can only be reset while nothing consumes in it`,
       'stop its consumers (thoth investigate, tail --group), then try again',
     );
-  const topics = topic !== undefined ? [topic] : [...new Set(description.committed.map((c) => c.topic))].sort();
+  const topics = scope !== undefined ? [scope.topic] : [...new Set(description.committed.map((c) => c.topic))].sort();
   if (topics.length === 0) throw new UserError(`group ${group} has no committed offsets`, 'name a topic with --topic to set them');
   const rows: ResetRow[] = [];
   for (const name of topics) {
-    const partitions = await admin.partitionOffsets(name, target.to === 'datetime' ? target.timestamp : undefined);
-    for (const { partition, low, high, atTime } of partitions) {
+    const offsets = await admin.partitionOffsets(name, target.to === 'datetime' ? target.timestamp : undefined);
+    const chosen = onlyPartitions(
+      name,
+      offsets.map((o) => o.partition),
+      scope?.partitions,
+    );
+    for (const { partition, low, high, atTime } of offsets.filter((o) => chosen.includes(o.partition))) {
       const current = description.committed.find((c) => c.topic === name && c.partition === partition)?.offset ?? null;
       const wanted =
         target.to === 'earliest'
           ? low
           : target.to === 'latest'
             ? high
-            : target.to === 'datetime'
-              ? (atTime ?? high)
-              : (current ?? high) + target.by;
-      // Kafka's tool clamps a shift to what the partition holds.
+            : target.to === 'offset'
+              ? target.offset
+              : target.to === 'datetime'
+                ? (atTime ?? high)
+                : (current ?? high) + target.by;
+      // Kafka's tool clamps a shift, or an offset, to what the partition holds.
       rows.push({ topic: name, partition, current, target: Math.min(high, Math.max(low, wanted)) });
     }
   }

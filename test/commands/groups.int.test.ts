@@ -29,4 +29,45 @@ describe('thoth groups on Kafka', () => {
     const again = await s.thoth(['tail', 'unresolved-package', '--group', group, '--exit-at-end', '-o', 'ndjson']);
     expect(lines(again.stdout).map((r) => r.key)).toEqual(['c==1']);
   }, 120_000);
+
+  it('moves one partition of a topic to an offset (--topic TOPIC:P --to-offset N), the others staying where they are', async () => {
+    const s = site('kafka');
+    const group = `g-${s.deployment}`;
+    const topic = `${s.deployment}.thoth.investigator.unresolved-package`;
+    expect((await s.thoth(['topics', 'create', '--partitions', '3'])).code).toBe(0);
+    for (const partition of [0, 1, 2])
+      for (const spec of ['a==1', 'b==1'])
+        expect((await s.thoth(['publish', 'unresolved-package', spec, '--partition', String(partition)])).code).toBe(0);
+    const read = await s.thoth(['tail', 'unresolved-package', '--group', group, '--exit-at-end', '-o', 'ndjson']);
+    expect(lines(read.stdout)).toHaveLength(6);
+
+    const moved = await s.thoth([
+      'groups',
+      'reset-offsets',
+      group,
+      '--topic',
+      'unresolved-package:1',
+      '--to-offset',
+      '1',
+      '--execute',
+      '-o',
+      'json',
+    ]);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(JSON.parse(moved.stdout)).toEqual([{ topic, partition: 1, current: 2, target: 1 }]);
+    const described = JSON.parse((await s.thoth(['groups', 'describe', group, '-o', 'json'])).stdout) as {
+      offsets: Array<{ partition: number; committed: number }>;
+    };
+    expect(described.offsets.map((o) => [o.partition, o.committed])).toEqual([
+      [0, 2],
+      [1, 1],
+      [2, 2],
+    ]);
+    const again = await s.thoth(['tail', 'unresolved-package', '--group', group, '--exit-at-end', '-o', 'ndjson']);
+    expect(lines(again.stdout).map((r) => `${r.partition}:${r.key}`)).toEqual(['1:b==1']);
+
+    const missing = await s.thoth(['groups', 'reset-offsets', group, '--topic', 'unresolved-package:0,5', '--to-earliest', '--execute']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`error: topic ${topic} has no partition 5: it has 3 partitions (0-2)`);
+  }, 120_000);
 });

@@ -61,6 +61,28 @@ describe('thoth groups on the embedded broker', () => {
     expect(JSON.parse(latest.stdout)[0].target).toBe(3);
     const byTime = await s.thoth(['groups', 'reset-offsets', 'g1', '--to-datetime', '1h', '--execute', '-o', 'json']);
     expect(JSON.parse(byTime.stdout)[0].target).toBe(0);
+
+    // --to-offset, of one partition named as kafka-consumer-groups names it (TOPIC:PARTITION), kept within the partition.
+    const past = await s.thoth([
+      'groups',
+      'reset-offsets',
+      'g1',
+      '--topic',
+      'unresolved-package:0',
+      '--to-offset',
+      '2',
+      '--execute',
+      '-o',
+      'json',
+    ]);
+    expect(JSON.parse(past.stdout)).toEqual([{ topic, partition: 0, current: 0, target: 2 }]);
+    const rest = await s.thoth(['tail', 'unresolved-package', '--group', 'g1', '--exit-at-end', '-o', 'ndjson']);
+    expect(lines(rest.stdout).map((r) => r.key)).toEqual(['c==1']);
+    const beyond = await s.thoth(['groups', 'reset-offsets', 'g1', '--to-offset', '99', '--dry-run', '-o', 'json']);
+    expect(JSON.parse(beyond.stdout)[0].target).toBe(3);
+    const missing = await s.thoth(['groups', 'reset-offsets', 'g1', '--topic', 'unresolved-package:1', '--to-offset', '0', '--execute']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`error: topic ${topic} has no partition 1: it has 1 partition (0)`);
   });
 
   it('refuses while the group has members', async () => {
@@ -86,7 +108,15 @@ describe('thoth groups on the embedded broker', () => {
 
   it.each([
     [['groups', 'reset-offsets', 'g1', '--to-earliest'], 'give --dry-run to see the new offsets, or --execute to set them'],
-    [['groups', 'reset-offsets', 'g1', '--dry-run'], 'give exactly one of --to-earliest, --to-latest, --to-datetime, --shift-by'],
+    [
+      ['groups', 'reset-offsets', 'g1', '--dry-run'],
+      'give exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, --shift-by',
+    ],
+    [['groups', 'reset-offsets', 'g1', '--to-offset', '-1', '--dry-run'], '--to-offset must be a non-negative integer, got "-1"'],
+    [
+      ['groups', 'reset-offsets', 'g1', '--to-earliest', '--topic', 'unresolved-package:one', '--dry-run'],
+      '--topic takes TOPIC or TOPIC:PARTITION,... (e.g. unresolved-package:0,2), got "unresolved-package:one"',
+    ],
     [['groups', 'reset-offsets', 'g1', '--to-earliest', '--to-latest', '--dry-run'], 'give exactly one of'],
     [['groups', 'reset-offsets', 'g1', '--shift-by', 'x', '--dry-run'], '--shift-by must be a whole number'],
     [['groups', 'reset-offsets', 'g1', '--to-datetime', 'soon', '--dry-run'], '--to-datetime expects an ISO-8601 time'],
