@@ -60,10 +60,13 @@ function keyOf(value: unknown, field: string): string | null {
   throw new LineProblem(`field "${field}" must be a string or null, got ${describe(value)}`);
 }
 
-function position(value: unknown, field: string): number | undefined {
+/** Kafka's partitions are numbered by a 32-bit signed integer; offsets are 64-bit, of which JSON numbers keep 2^53. */
+const MAX_POSITION = { partition: 2 ** 31 - 1, offset: Number.MAX_SAFE_INTEGER } as const;
+
+function position(value: unknown, field: keyof typeof MAX_POSITION): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (Number.isInteger(value) && (value as number) >= 0) return value as number;
-  throw new LineProblem(`field "${field}" must be a non-negative integer, got ${JSON.stringify(value)}`);
+  if (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_POSITION[field]) return value as number;
+  throw new LineProblem(`field "${field}" must be an integer from 0 to ${MAX_POSITION[field]}, got ${JSON.stringify(value)}`);
 }
 
 function headersOf(value: unknown): Record<string, string> {

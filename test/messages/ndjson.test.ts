@@ -107,7 +107,13 @@ describe('bad lines name the line and the field', () => {
     ['{"topic": "t", "value": {}, "timestamp": "yesterday"}', /field "timestamp" must be milliseconds since the epoch or an ISO-8601 date/],
     ['{"topic": "t", "value": {}, "timestamp": 1, "headers": {"a": 1}}', /field "headers.a" must be a string, got a number/],
     ['{"topic": "t", "key": null, "timestamp": 1}', /field "value" is missing/],
-    ['{"topic": "t", "value": {}, "timestamp": 1, "offset": -1}', /field "offset" must be a non-negative integer/],
+    ['{"topic": "t", "value": {}, "timestamp": 1, "offset": -1}', /field "offset" must be an integer from 0 to 9007199254740991, got -1/],
+    // Kafka numbers partitions with a 32-bit integer: a larger one is no partition (replay --keep-partitions would send to it).
+    ['{"topic": "t", "value": {}, "timestamp": 1, "partition": 2147483648}', /field "partition" must be an integer from 0 to 2147483647/],
+    [
+      '{"topic": "t", "ts": 1, "payload": null, "partition": 1e21}',
+      /field "partition" must be an integer from 0 to 2147483647, got 1e\+21/,
+    ],
     ['{"topic": "t", "ts": 1, "payload": 5}', /field "payload" must be a string or null, got a number/],
   ])('%s', (text, expected) => {
     expect(problem(text)).toMatch(expected);
