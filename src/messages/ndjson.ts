@@ -3,7 +3,7 @@
  * and kcat's `-J` lines, writes thoth's, and streams a file or stdin line by
  * line so that a million-message recording never sits in memory at once.
  */
-import { displayText } from '../core/quote.js';
+import { displayText, shown } from '../core/quote.js';
 import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { UserError } from '../core/errors.js';
@@ -45,13 +45,20 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** A field's bad value inside a problem: a string quoted and cut as every shown input, anything else as JSON, cut. */
+function got(value: unknown): string {
+  if (typeof value === 'string') return shown(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
 function timestampOf(value: unknown, field: string): number {
   if (typeof value === 'number' && Number.isFinite(value)) return Math.trunc(value);
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) {
     const ms = Date.parse(value);
     if (Number.isFinite(ms)) return ms;
   }
-  throw new LineProblem(`field "${field}" must be milliseconds since the epoch or an ISO-8601 date, got ${JSON.stringify(value)}`);
+  throw new LineProblem(`field "${field}" must be milliseconds since the epoch or an ISO-8601 date, got ${got(value)}`);
 }
 
 function keyOf(value: unknown, field: string): string | null {
@@ -66,7 +73,7 @@ const MAX_POSITION = { partition: 2 ** 31 - 1, offset: Number.MAX_SAFE_INTEGER }
 function position(value: unknown, field: keyof typeof MAX_POSITION): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_POSITION[field]) return value as number;
-  throw new LineProblem(`field "${field}" must be an integer from 0 to ${MAX_POSITION[field]}, got ${JSON.stringify(value)}`);
+  throw new LineProblem(`field "${field}" must be an integer from 0 to ${MAX_POSITION[field]}, got ${got(value)}`);
 }
 
 function headersOf(value: unknown): Record<string, string> {
@@ -106,7 +113,7 @@ export const BASE64 = 'base64';
 function decodedBytes(line: Record<string, unknown>, field: 'key' | 'value'): Buffer | undefined {
   const marker = line[`${field}_encoding`];
   if (marker === undefined || marker === null) return undefined;
-  if (marker !== BASE64) throw new LineProblem(`field "${field}_encoding" must be "base64", got ${JSON.stringify(marker)}`);
+  if (marker !== BASE64) throw new LineProblem(`field "${field}_encoding" must be "base64", got ${got(marker)}`);
   const text = line[field];
   if (typeof text !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) {
     throw new LineProblem(`field "${field}" must be base64 text, as "${field}_encoding": "base64" says`);

@@ -110,6 +110,11 @@ describe('bad lines name the line and the field', () => {
     ['{"topic": "t", "value": {}, "timestamp": 1, "offset": -1}', /field "offset" must be an integer from 0 to 9007199254740991, got -1/],
     // Kafka numbers partitions with a 32-bit integer: a larger one is no partition (replay --keep-partitions would send to it).
     ['{"topic": "t", "value": {}, "timestamp": 1, "partition": 2147483648}', /field "partition" must be an integer from 0 to 2147483647/],
+    // A long bad value is cut, as every value shown in an error.
+    [
+      `{"topic": "t", "value": {}, "timestamp": 1, "offset": "${'9'.repeat(500)}"}`,
+      /field "offset" must be an integer from 0 to \d+, got "9{60}…"$/,
+    ],
     [
       '{"topic": "t", "ts": 1, "payload": null, "partition": 1e21}',
       /field "partition" must be an integer from 0 to 2147483647, got 1e\+21/,
