@@ -186,7 +186,8 @@ Examples:
       },
     );
     const what = options.topics.length > 3 ? `${options.topics.length} topics` : options.topics.join(', ');
-    log.notice(`tailing ${what}${options.exitAtEnd ? ' (until the end)' : ' (Ctrl-C to stop)'}`);
+    const partitions = options.partitions && `, partition${options.partitions.length === 1 ? '' : 's'} ${options.partitions.join(', ')}`;
+    log.notice(`tailing ${what}${partitions ?? ''}${options.exitAtEnd ? ' (until the end)' : ' (Ctrl-C to stop)'}`);
     try {
       await consumption.done;
     } catch (error) {

@@ -64,6 +64,7 @@ describe('thoth tail output', () => {
     const one = await s.thoth(['tail', 'solved-package', '--partition', '0', '--offset', '1', '--count', '1']);
     expect(one.code).toBe(0);
     expect(lines(one.stdout)).toMatchObject([{ partition: 0, offset: 1, key: 'k2' }]);
+    expect(one.stderr).toContain(`tailing ${s.deployment}.thoth.solver.solved-package, partition 0 (Ctrl-C to stop)`);
     // --offset -N: the last N of the partition (more than it holds: all of them).
     const last = await s.thoth(['tail', 'solved-package', '--offset', '-2', '--exit-at-end']);
     expect(lines(last.stdout).map((r) => r.key)).toEqual(['k2', 'k3']);
