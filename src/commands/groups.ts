@@ -8,6 +8,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { parseSince } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { write } from '../core/io.js';
+import { shown } from '../core/quote.js';
 import { MESSAGE_TYPES } from '../messages/catalogue.js';
 import { DEAD_LETTER_BASE_TOPIC, topicName } from '../messages/topics.js';
 import { presentGroup, presentGroupList, presentReset, type GroupsFormat } from '../present/groups.js';
@@ -131,17 +132,17 @@ function datetimeOf(text: string, now: number): number {
   return at;
 }
 
-/** A message type's name stands for its topic (with the deployment prefix); anything else is a topic name. */
 /** `--topic TOPIC` or `--topic TOPIC:0,2` (kafka-consumer-groups' form; a topic name holds no ':'). */
 function scopeOf(text: string, deployment: string | undefined): ResetScope {
   const at = text.lastIndexOf(':');
   if (at < 0) return { topic: topicOf(text, deployment) };
   const list = text.slice(at + 1);
   if (at === 0 || !/^\d+(,\d+)*$/.test(list))
-    throw new UsageError(`--topic takes TOPIC or TOPIC:PARTITION,... (e.g. unresolved-package:0,2), got ${JSON.stringify(text)}`);
+    throw new UsageError(`--topic takes TOPIC or TOPIC:PARTITION,... (e.g. unresolved-package:0,2), got ${shown(text)}`);
   return { topic: topicOf(text.slice(0, at), deployment), partitions: [...new Set(list.split(',').map(Number))] };
 }
 
+/** A message type's name stands for its topic (with the deployment prefix); anything else is a topic name. */
 function topicOf(text: string, deployment: string | undefined): string {
   if (text === 'dead-letter') return topicName(DEAD_LETTER_BASE_TOPIC, deployment);
   const type = MESSAGE_TYPES.find((t) => t.name === text);
