@@ -181,9 +181,8 @@ async function plan(h: KafkaHandles, topics: string[], options: ConsumeOptions):
   const plans = new Map<Slot, PartitionPlan>();
   for (const topic of topics) {
     const offsets = await startOffsets(h, topic, options.start);
-    const read = new Set(onlyPartitions(topic, [...offsets.keys()], options.partitions));
-    for (const [partition, { position, end }] of offsets) {
-      if (!read.has(partition)) continue;
+    for (const partition of onlyPartitions(topic, [...offsets.keys()], options.partitions)) {
+      const { position, end } = offsets.get(partition)!;
       const resumed = committed.get(slot(topic, partition));
       plans.set(slot(topic, partition), { topic, partition, end, position: resumed ?? position, seek: resumed === undefined });
     }
