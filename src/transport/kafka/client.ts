@@ -7,21 +7,21 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import kafkajs, { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Message, type Producer, type SASLOptions } from 'kafkajs';
 import { UserError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type {
-  Broker,
-  BrokerClockOptions,
-  BrokerClockReading,
-  ClusterInfo,
-  Consumption,
-  ConsumeOptions,
-  GroupAdmin,
-  GroupPartitionLag,
-  OutgoingRecord,
-  RecordHandler,
-  RecordPosition,
-  TopicInfo,
+import {
+  noSuchPartition,
+  type Broker,
+  type BrokerClockOptions,
+  type BrokerClockReading,
+  type ClusterInfo,
+  type Consumption,
+  type ConsumeOptions,
+  type GroupAdmin,
+  type GroupPartitionLag,
+  type OutgoingRecord,
+  type RecordHandler,
+  type RecordPosition,
+  type TopicInfo,
 } from '../port.js';
-import { noSuchPartition } from '../port.js';
 import type { KafkaSettings } from '../../config/kafka.js';
 import { CODEC_TYPES, registerCodecs } from './codecs.js';
 import { consumeFromKafka } from './consume.js';
