@@ -136,6 +136,32 @@ export function adviserOf(fact: Fact): string | undefined {
   return fact.kind === 'advice' || fact.kind === 'advice-wait' || fact.kind === 'advice-re-run' ? fact.adviserId : undefined;
 }
 
+/** The statuses of a workflow scheduled and not finished: in flight, as the ledger counts them. */
+export const IN_FLIGHT_STATUSES: ReadonlySet<WorkflowStatus> = new Set<WorkflowStatus>(['recorded', 'Pending', 'Running']);
+
+/**
+ * Whether a fact new to a cache can make a decision due (SPEC §5.1). Security indicators wait for a solver result or
+ * a request, on a version neither missing nor without a source distribution, with none in flight; an adviser re-run
+ * waits for each of its versions to be solved with no solver workflow still in flight. A fact that records a version,
+ * a request, a hash or a CVE notice, a decision taken (security indicators scheduled, done, failed) or a workflow in
+ * flight can only keep a decision waiting. (A fact that replaces another value, and a tombstone, can undo anything:
+ * the projection counts those as touching their version whatever their kind.)
+ */
+export function mayCompleteDecision(fact: Fact): boolean {
+  switch (fact.kind) {
+    case 'version':
+    case 'request':
+    case 'hash':
+    case 'cve':
+    case 'security-indicators':
+      return false;
+    case 'workflow':
+      return !IN_FLIGHT_STATUSES.has(fact.workflow.status);
+    default:
+      return true;
+  }
+}
+
 /** Where a message came from, as facts name it (a CVE notice, a request): `topic[partition]@offset`. */
 export function messageId(source: { topic: string; partition: number; offset: number }): string {
   return `${source.topic}[${source.partition}]@${source.offset}`;

@@ -8,10 +8,13 @@
  * same facts in any order across keys hold the same rows.
  */
 import { decodeFact, type DecodedFact } from '../facts/codec.js';
-import { adviserOf, versionOf, type Fact, type VersionRef, type WorkflowEntry } from '../facts/facts.js';
+import { adviserOf, mayCompleteDecision, versionOf, type Fact, type VersionRef, type WorkflowEntry } from '../facts/facts.js';
 import type { Prepare } from './statements.js';
 
-/** What a batch of facts touched: the things whose decisions may have changed. */
+/**
+ * What a batch of facts touched: the things whose decisions may have become due (a version only for a fact that can
+ * complete one: mayCompleteDecision, src/facts/facts.ts; or one that changed or removed another).
+ */
 export interface Touched {
   versions: VersionRef[];
   adviserIds: string[];
@@ -372,8 +375,9 @@ export function projection(prepare: Prepare) {
       const v = versionOf(fact);
       if (v && fact.kind !== 'workflow') {
         const key = refKey(v);
-        if (stored === 'new' && !recompute.has(key) && addToVersion(v, fact, added)) versions.set(key, v);
-        else touch(v);
+        if (stored === 'new' && !recompute.has(key) && addToVersion(v, fact, added)) {
+          if (mayCompleteDecision(fact)) versions.set(key, v);
+        } else touch(v);
       }
       const adviser = adviserOf(fact);
       if (adviser) advisers.add(adviser);
@@ -383,8 +387,9 @@ export function projection(prepare: Prepare) {
     for (const adviser of advisers) refreshAdvice(adviser);
     for (const [name, entry] of workflows) {
       const about = refreshWorkflow(name, entry ?? undefined);
-      // A workflow about a version touches that version's decisions (a solver in flight, SI in flight).
-      if (about) versions.set(refKey(about), about);
+      // A workflow about a version that leaves flight (or is removed) may let that version's decisions go on: a solver
+      // result awaited, security indicators no longer in flight. One entering flight only holds them back.
+      if (about && (entry === null || mayCompleteDecision({ kind: 'workflow', workflow: entry }))) versions.set(refKey(about), about);
     }
     return { applied, touched: { versions: [...versions.values()], adviserIds: [...advisers], workflows: [...workflows.keys()] } };
   };

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError } from '../../src/core/errors.js';
-import type { Fact } from '../../src/facts/facts.js';
+import type { Fact, WorkflowStatus } from '../../src/facts/facts.js';
 import { createDecider } from '../../src/investigate/decide.js';
 import {
   decisionKey,
@@ -138,6 +138,37 @@ describe('the advice re-run decision', () => {
     expect(decisionsTouched(store, touched).sort()).toEqual(
       [advice, si, decisionKey({ kind: 'security-indicators', version: other })].sort(),
     );
+  });
+
+  it('is not named by facts that can only keep it waiting, and is again by a workflow that leaves flight', () => {
+    apply(...waits(key));
+    const workflow = (status: WorkflowStatus): Fact => ({
+      kind: 'workflow',
+      workflow: {
+        name: 'solver-requests-2-25-1',
+        kind: 'solver',
+        namespace: 'thoth',
+        parameters: { THOTH_SOLVER_NAME: SOLVERS[0] },
+        idempotencyKey: 'k',
+        status,
+        source: null,
+        createdAt: AT,
+        updatedAt: AT,
+        ...key,
+      },
+    });
+    const waiting = apply(
+      { kind: 'version', version: key, at: AT },
+      { kind: 'request', version: key, solver: SOLVERS[0], request: 'u[0]@1', at: AT },
+      { kind: 'hash', version: key, hash: 'sha256:aa', present: true, at: AT },
+      { kind: 'cve', version: key, notice: 'c[0]@0', at: AT },
+      { kind: 'security-indicators', version: key, state: 'scheduled', at: AT },
+      workflow('Running'),
+    );
+    expect(decisionsTouched(store, waiting)).toEqual([]);
+    // The solver that ran reports: the advice run waiting on the version may be due now.
+    expect(decisionsTouched(store, apply(workflow('Succeeded'))).sort()).toEqual([advice, si].sort());
+    expect(decisionsTouched(store, apply(solved(key, SOLVERS[0]))).sort()).toEqual([advice, si].sort());
   });
 });
 
