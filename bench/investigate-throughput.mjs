@@ -24,6 +24,11 @@
  *      `investigate --until-idle 1` minus the 1 s idle wait, and the same
  *      with `--mode metrics` (each on a copy of the replayed cache: the
  *      cache's inbox would skip what a run before handled);
+ *   b'. the floor under the cache as it is, against the same raw consume:
+ *      the rows the `--from` run of (a) left, written again into an empty
+ *      cache with thoth's schema and settings in as many transactions as
+ *      the stream makes batches, nothing read or decided (in this process:
+ *      no start-up); and its facts alone as a log without an index;
  *   c. with KAFKA_BOOTSTRAP_SERVERS: the same on Kafka, raw consume being
  *      `thoth tail` as on the embedded broker (issue 15 measures against
  *      it), with kcat beside it as a peer: one balanced consumer over the
@@ -53,6 +58,9 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { openDatabase } from '../dist/src/store/open.js';
+import { DEFAULT_BATCH } from '../dist/src/transport/batch.js';
 import { BIN, benchRuns, benchSize, kafkaBootstrap } from './common.mjs';
 
 /** A recorded stream to measure instead of the generated one (BENCH_STREAM). */
@@ -122,6 +130,7 @@ function check(label, seen, expected) {
   return seen;
 }
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Runs `once` RUNS times, each with a fresh run number (for a fresh cache), and keeps the median; `once` gives its time and the messages it saw. */
@@ -152,6 +161,43 @@ function replay(db, args, env = {}) {
   return replaySummary(r.stdout);
 }
 
+/** The tables whose rows a run of the investigator leaves: the knowledge and what it read. */
+const CACHE_TABLES = ['facts', 'package_versions', 'solver_results', 'unresolved_requests', 'hashes', 'cve_notices', 'advice_runs', 'advice_waits', 'workflows', 'inbox'];
+
+/**
+ * The floor under the cache as it is: the rows a `--from` run left in `source`, written again into an empty cache
+ * (thoth's own schema and settings: openDatabase) with nothing read, parsed or decided, split into as many
+ * transactions as the run's messages make batches of --batch-max; `log`: only its facts (key and value), into one
+ * table without an index, the write a fact log would make in the path. Timed in this process (no process start).
+ */
+function writeFloor(source, target, log) {
+  const from = new Database(source, { readonly: true });
+  const tables = (log ? ['facts'] : CACHE_TABLES).map((table) => {
+    const statement = from.prepare(log ? 'SELECT key, value FROM facts' : `SELECT * FROM ${table}`);
+    return { table, columns: statement.columns().map((c) => `"${c.name}"`), rows: statement.raw().all() };
+  });
+  from.close();
+  const db = openDatabase(target, { create: true });
+  if (log) db.exec('CREATE TABLE fact_log (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, value TEXT NOT NULL)');
+  const inserts = tables.map(({ table, columns, rows }) => ({
+    rows,
+    insert: db.prepare(`INSERT INTO ${log ? 'fact_log (key, value)' : `${table} (${columns.join(', ')})`} VALUES (${columns.map(() => '?').join(', ')})`),
+  }));
+  const batches = Math.max(1, Math.ceil(N / DEFAULT_BATCH.maxRecords));
+  const started = process.hrtime.bigint();
+  for (let b = 0; b < batches; b++) {
+    db.transaction(() => {
+      for (const { rows, insert } of inserts) {
+        const share = Math.ceil(rows.length / batches);
+        for (const row of rows.slice(b * share, (b + 1) * share)) insert.run(row);
+      }
+    }).immediate();
+  }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  db.close();
+  return ms;
+}
+
 const sections = [];
 try {
   if (!GIVEN) writeStream();
@@ -172,6 +218,19 @@ try {
       fromFile('the same, --mode metrics (no knowledge work: the pipeline alone)', 'file-metrics', ['--mode', 'metrics']),
     ],
   });
+  // Only for the generated stream: a given one may hold few messages that write anything.
+  const floor = GIVEN
+    ? []
+    : [
+        measure(`floor: the rows the --from run left, written again in ${plural(Math.ceil(N / DEFAULT_BATCH.maxRecords), 'transaction')}, nothing read or decided (in-process)`, (i) => ({
+          ms: writeFloor(join(dir, `file-${i}.db`), join(dir, `floor-${i}.db`), false),
+          seen: N,
+        })),
+        measure('floor: only its facts, as a log without an index (in-process)', (i) => ({
+          ms: writeFloor(join(dir, `file-${i}.db`), join(dir, `floor-log-${i}.db`), true),
+          seen: N,
+        })),
+      ];
 
   {
     const rows = [];
@@ -197,6 +256,8 @@ try {
       embedded('the same, --mode metrics (no knowledge work: the pipeline alone)', ['--mode', 'metrics']),
     );
     sections.push({ title: 'Embedded broker (SQLite log)', rows, raw: rows[0] });
+    // Against the same raw consume: what the cache's writes alone leave of the budget of half of it.
+    if (floor.length > 0) sections.push({ title: 'Cache writes alone', rows: floor, raw: rows[0] });
   }
 
   if (bootstrap) {
