@@ -3,7 +3,7 @@
  * the consumer inbox (which records were processed, with what outcome) and
  * dead letters.
  */
-import { versionRef, type Fact } from '../facts/facts.js';
+import { IN_FLIGHT_STATUSES, versionRef, type Fact } from '../facts/facts.js';
 import type { DeadLetter, InboxOutcome, KnowledgeStore, LedgerEntry, WorkflowStatus } from './types.js';
 import { canonicalTime } from './names.js';
 import type { Prepare } from './statements.js';
@@ -57,7 +57,8 @@ export function ledgerEntry(row: WorkflowRow): LedgerEntry {
   };
 }
 
-const IN_FLIGHT = "('recorded', 'Pending', 'Running')";
+/** The statuses in flight as an SQL list: ('recorded', 'Pending', 'Running'). */
+const IN_FLIGHT = `(${[...IN_FLIGHT_STATUSES].map((status) => `'${status}'`).join(', ')})`;
 
 /**
  * The ledger entry as a fact: names normalised, times canonical. Recording a
