@@ -53,7 +53,11 @@ export interface DeciderOptions {
 export interface Decider {
   /** Triggers the decisions these facts complete, where this replica owns them (not before `ready`). */
   consider(touched: Touched): Promise<void>;
-  /** Triggers every pending decision of these partitions (all owned ones by default), after reading the knowledge topic to its end. */
+  /**
+   * Triggers every pending decision of these partitions (gained just now; every owned one by default, the periodic scan)
+   * after reading the knowledge topic to its end, but those whose trigger this replica produced under its present
+   * ownership of the partition: that one is on its way.
+   */
   scan(partitions?: number[]): Promise<void>;
   /**
    * Takes the trigger's decision when it is still due (see above); what the executor did goes to `report`
@@ -74,8 +78,17 @@ export interface Decider {
 }
 
 export function createDecider(o: DeciderOptions): Decider {
-  /** Triggers this replica produced and has not seen handled: no second one meanwhile. */
-  const pending = new Map<string, number>();
+  /**
+   * Triggers this replica produced and has not seen handled: no second one meanwhile. Each with its partition (-1
+   * while that is looked up) and the ownership of the partition it was produced under (`gains`).
+   */
+  const pending = new Map<string, { partition: number; ownership: number }>();
+  /**
+   * Per decisions partition, how many times this replica has gained it. A trigger produced under an earlier ownership
+   * may have been handled by another owner meanwhile (or never reach one): a scan produces it again. One produced
+   * under the present ownership is on its way to this replica, and is not.
+   */
+  const gains = new Map<number, number>();
   /**
    * Decisions whose taking failed for good (their trigger was dead-lettered, e.g. a follow-up the broker refuses):
    * not triggered again by this replica, or every scan would dead-letter another trigger. (Kept in memory: a
@@ -93,13 +106,13 @@ export function createDecider(o: DeciderOptions): Decider {
       if (pending.has(key) || failed.has(key)) continue;
       if (!evaluate(o.store, o.config, key, null).due) continue;
       // Reserved before waiting for the partition: facts applied meanwhile (the changelog) must not trigger it again.
-      pending.set(key, -1);
+      pending.set(key, { partition: -1, ownership: 0 });
       const partition = await o.transport.partitionOf(o.decisionsTopic, key);
       if (!owned.has(partition) || (only && !only.has(partition))) {
         pending.delete(key);
         continue;
       }
-      pending.set(key, partition);
+      pending.set(key, { partition, ownership: gains.get(partition) ?? 0 });
       records.push({ topic: o.decisionsTopic, key, headers: {}, value: triggerValue(key, o.sync.positions()) });
       o.note('decision-trigger', { decision: key, partition });
     }
@@ -145,8 +158,11 @@ export function createDecider(o: DeciderOptions): Decider {
       if (!isReady) return;
       const only = new Set(partitions ?? o.owned());
       if (only.size === 0) return;
+      // Partitions named are gained now: a new ownership of each, before the records they bring are handled.
+      for (const partition of partitions ?? []) gains.set(partition, (gains.get(partition) ?? 0) + 1);
       await o.sync.catchUp(o.signal);
-      for (const [key, partition] of pending) if (only.has(partition)) pending.delete(key);
+      for (const [key, { partition, ownership }] of pending)
+        if (only.has(partition) && ownership !== gains.get(partition)) pending.delete(key);
       await produce(pendingDecisions(o.store), only);
     },
     handle: async (record, context, close, report) => {

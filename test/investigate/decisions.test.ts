@@ -339,6 +339,22 @@ describe('the decider', () => {
     expect(catchUps).toBe(1);
   });
 
+  it('scans again without a second trigger for what is on its way, and triggers again what a partition held before it was gained anew', async () => {
+    owned = [0, 1];
+    const d = decider();
+    await d.scan([0, 1]);
+    await d.consider(apply(...waits(key), solved(key, SOLVERS[0])));
+    expect(triggers.map((t) => t.key).sort()).toEqual([advice, si].sort());
+    // The periodic scan, and the start's own scan finishing after these triggers were produced: both are on their way here.
+    await d.scan();
+    await d.scan([]);
+    expect(triggers).toHaveLength(2);
+    // Partition 1 lost and gained again meanwhile: its trigger may have gone to the other owner.
+    await d.scan([1]);
+    expect(triggers.map((t) => t.key).sort()).toEqual([advice, si, si].sort());
+    expect(catchUps).toBe(3);
+  });
+
   it('writes triggers in the background on a broker: one write at a time, the triggers that came meanwhile in the next', async () => {
     owned = [0, 1];
     const writes: Array<{ keys: string[]; done: () => void; fail: (error: Error) => void }> = [];
