@@ -55,8 +55,8 @@ export interface Decider {
   consider(touched: Touched): Promise<void>;
   /**
    * Triggers every pending decision of these partitions (gained just now; every owned one by default, the periodic scan)
-   * after reading the knowledge topic to its end, but those whose trigger this replica produced under its present
-   * ownership of the partition: that one is on its way.
+   * after reading the knowledge topic to its end; after a gain, not those whose trigger this replica produced under the
+   * ownership just begun: that one is on its way.
    */
   scan(partitions?: number[]): Promise<void>;
   /**
@@ -85,8 +85,8 @@ export function createDecider(o: DeciderOptions): Decider {
   const pending = new Map<string, { partition: number; ownership: number }>();
   /**
    * Per decisions partition, how many times this replica has gained it. A trigger produced under an earlier ownership
-   * may have been handled by another owner meanwhile (or never reach one): a scan produces it again. One produced
-   * under the present ownership is on its way to this replica, and is not.
+   * may have been handled by another owner meanwhile (or never reach one): the scan after a gain produces it again.
+   * One produced under the ownership just begun is on its way to this replica, and is not.
    */
   const gains = new Map<number, number>();
   /**
@@ -161,8 +161,10 @@ export function createDecider(o: DeciderOptions): Decider {
       // Partitions named are gained now: a new ownership of each, before the records they bring are handled.
       for (const partition of partitions ?? []) gains.set(partition, (gains.get(partition) ?? 0) + 1);
       await o.sync.catchUp(o.signal);
+      // After a gain, what this replica produced under the ownership just begun is on its way to it. The periodic scan
+      // triggers those again too: a trigger the embedded broker wrote inside a batch that was rolled back is gone.
       for (const [key, { partition, ownership }] of pending)
-        if (only.has(partition) && ownership !== gains.get(partition)) pending.delete(key);
+        if (only.has(partition) && (partitions === undefined || ownership !== gains.get(partition))) pending.delete(key);
       await produce(pendingDecisions(o.store), only);
     },
     handle: async (record, context, close, report) => {
