@@ -127,11 +127,10 @@ let replayed;
  * Checks a run saw what it must and returns how many messages of the stream it saw: N of the generated stream
  * everywhere; of a given one, what `expected` names (`read`: every record of the file; `sent`: every message replay
  * sent), or without it (the investigator on a broker, which reads the topics of its modes only) at least one and at
- * most what was sent. `count` is a number, or an investigator's (received): its own follow-ups read back are not the
- * stream's.
+ * most what was sent; an investigator may also have read back up to `ownFollowUps` of its own follow-ups, which are
+ * not the stream's.
  */
-function check(label, count, expected) {
-  const { seen, ownFollowUps } = typeof count === 'number' ? { seen: count, ownFollowUps: 0 } : count;
+function check(label, seen, expected, ownFollowUps = 0) {
   const wanted = !GIVEN ? N : expected === 'read' ? replayed.read : expected === 'sent' ? replayed.sent : undefined;
   const ok = wanted !== undefined ? seen >= wanted && seen <= wanted + ownFollowUps : seen > 0 && seen <= replayed.sent + ownFollowUps;
   if (!ok) {
@@ -139,6 +138,12 @@ function check(label, count, expected) {
     throw new Error(`${label} saw ${seen} messages, expected ${wanted !== undefined ? range(wanted, wanted + ownFollowUps) : range(1, replayed.sent + ownFollowUps)}`);
   }
   return wanted ?? Math.min(seen, replayed.sent);
+}
+
+/** `check` of an investigator run, by its closing stderr line. */
+function checkInvestigator(label, stderr, expected) {
+  const { seen, ownFollowUps } = received(stderr);
+  return check(label, seen, expected, ownFollowUps);
 }
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -222,7 +227,7 @@ try {
   const fromFile = (label, name, extra) =>
     measure(label, (i) => {
       const r = thoth(join(dir, `${name}-${i}.db`), [...INVESTIGATE, ...FROM_FILE, ...extra, '--from', stream]);
-      return { ms: r.ms, seen: check(`investigate --from ${extra.join(' ')}`, received(r.stderr), 'read') };
+      return { ms: r.ms, seen: checkInvestigator(`investigate --from ${extra.join(' ')}`, r.stderr, 'read') };
     });
   sections.push({
     title: 'File, no broker',
@@ -260,7 +265,7 @@ try {
         const db = join(dir, `embedded-copy-${i}.db`);
         copyFileSync(embeddedDb(i), db);
         const r = thoth(db, ['--broker', 'embedded', ...INVESTIGATE, ...extra, '--until-idle', String(IDLE_S)]);
-        const seen = check(`investigate (embedded) ${extra.join(' ')}`, received(r.stderr));
+        const seen = checkInvestigator(`investigate (embedded) ${extra.join(' ')}`, r.stderr);
         rmSync(db, { force: true });
         return { ms: r.ms - IDLE_S * 1000, seen };
       });
@@ -301,7 +306,7 @@ try {
         const r = thoth(join(dir, `kafka-investigate-${i}.db`), ['--deployment-name', deployments[i], ...INVESTIGATE, '--until-idle', String(KAFKA_IDLE_S), '--group', `bench-${deployments[i]}`], {
           KAFKA_BOOTSTRAP_SERVERS: bootstrap,
         });
-        return { ms: r.ms - KAFKA_IDLE_S * 1000, seen: check('investigate (Kafka)', received(r.stderr)) };
+        return { ms: r.ms - KAFKA_IDLE_S * 1000, seen: checkInvestigator('investigate (Kafka)', r.stderr) };
       }),
     );
     sections.push({ title: `Kafka at ${bootstrap}`, rows, raw: rows[0] });
