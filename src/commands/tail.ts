@@ -10,7 +10,7 @@ import { decodeRecord } from '../messages/records.js';
 import { missingTopicsNotice } from '../messages/topics.js';
 import { tailPresenter, type TailFormat } from '../present/tail.js';
 import { matchesFilters, parseFilters, resolveTopics, startPosition, type FieldFilter } from '../services/tail-selection.js';
-import type { StartPosition } from '../transport/port.js';
+import { onlyPartitions, type StartPosition } from '../transport/port.js';
 import type { CommandDefinition } from './command.js';
 import { collect, countOf } from './options.js';
 import { chosenOutput, outputOption } from './output.js';
@@ -58,13 +58,13 @@ export const tailCommand: CommandDefinition<TailOptions> = {
       .option('--from-beginning', 'start at the earliest message')
       .option('--offset <n>', 'start at this offset in every partition; -N: at the last N records of each (kcat -o -N)', offsetOf)
       .option(
-        '--partition <n>',
-        "read only this partition of each topic (repeatable; kcat's -p): with --offset, one record's place (not with --group)",
+        '-p, --partition <n>',
+        "read only this partition of each topic (repeatable, as kcat's -p): with --offset, one record's place (not with --group)",
         partitionsOf,
       )
       .option('--since <when>', 'start at messages newer than 10m, 2h, 1d ... or an ISO-8601 date')
-      .option('--count <n>', 'stop after printing n messages', countOf('--count'))
-      .option('--exit-at-end', 'stop at the end of every partition (reads from the beginning unless a start is given)')
+      .option('-c, --count <n>', "stop after printing n messages (kcat's -c)", countOf('--count'))
+      .option('-e, --exit-at-end', "stop at the end of every partition (kcat's -e; reads from the beginning unless a start is given)")
       .option('--group <id>', 'consume as this consumer group and commit offsets (default: no group, nothing committed)')
       .option(
         '--filter <field=value>',
@@ -95,16 +95,17 @@ With --group, a partition where the group has committed an offset continues from
 that offset (as every Kafka consumer group does): --from-beginning, --offset and
 --since apply only to partitions without a committed offset.
 
---partition and --offset name a record's place, as kcat's -p and -o: --partition 2
---offset 1234 --count 1 prints the record at offset 1234 of partition 2; --offset -5
-starts 5 records before the end of each partition (at its start when it holds fewer).
+--partition and --offset name a record's place, as kcat's -p and -o: -p 2 --offset
+1234 -c 1 prints the record at offset 1234 of partition 2; --offset -5 starts 5
+records before the end of each partition (at its start when it holds fewer). -p, -c
+and -e are kcat's letters (-o stays thoth's --output).
 
 Examples:
   $ thoth tail solved-package
   $ thoth tail unresolved-package solved-package --from-beginning --filter package_name=requests
   $ thoth tail --all --since 10m -o ndjson > recorded.ndjson
   $ thoth tail solved-package --exit-at-end --count 10 -o json
-  $ thoth tail solved-package --partition 2 --offset 1234 --count 1
+  $ thoth tail solved-package -p 2 --offset 1234 -c 1
   $ thoth tail solved-package --offset -5 --exit-at-end`,
       )
       .action((operands, o) => {
@@ -150,6 +151,15 @@ Examples:
         return 'ok';
       }
       if (missing.length > 0) log.notice(missingTopicsNotice(missing, options.topics.length));
+    }
+    if (options.partitions) {
+      // A partition a topic does not have is refused before "tailing ..." says what is read (the transport would
+      // refuse it too, once reading had begun). A topic not there yet is the transport's to wait for or read as empty.
+      const counts = new Map((await broker.topics(options.topics)).map((t) => [t.name, t.partitions]));
+      for (const topic of options.topics) {
+        const count = counts.get(topic);
+        if (count !== undefined) onlyPartitions(topic, [...Array(count).keys()], options.partitions);
+      }
     }
     await write(io.stdout, presenter.begin());
     // Without a group nothing is committed: what a batch of records prints goes out in one write

@@ -122,6 +122,7 @@ describe('tail without --group', () => {
       const missing = await runThoth(['--db', db, 'tail', topic, '--partition', '5', '--exit-at-end', '-o', 'ndjson'], { env });
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain(`error: topic ${topic} has no partition 5: it has 3 partitions (0-2)`);
+      expect(missing.stderr).not.toContain('tailing');
       expect(missing.stdout).toBe('');
     },
   );

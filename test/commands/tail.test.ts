@@ -61,18 +61,21 @@ describe('thoth tail output', () => {
     for (const key of ['k1', 'k2', 'k3'])
       await s.thoth(['publish', 'solved-package', 'requests==2.25.1', '--solver', 'solver-rhel-8-py38', '--key', key]);
     // The embedded broker's one partition: --offset and --count then name one record.
-    const one = await s.thoth(['tail', 'solved-package', '--partition', '0', '--offset', '1', '--count', '1']);
+    // kcat's letters: -p, -c (and -e below).
+    const one = await s.thoth(['tail', 'solved-package', '-p', '0', '--offset', '1', '-c', '1']);
     expect(one.code).toBe(0);
     expect(lines(one.stdout)).toMatchObject([{ partition: 0, offset: 1, key: 'k2' }]);
     expect(one.stderr).toContain(`tailing ${s.deployment}.thoth.solver.solved-package, partition 0 (Ctrl-C to stop)`);
     // --offset -N: the last N of the partition (more than it holds: all of them).
-    const last = await s.thoth(['tail', 'solved-package', '--offset', '-2', '--exit-at-end']);
+    const last = await s.thoth(['tail', 'solved-package', '--offset', '-2', '-e']);
     expect(lines(last.stdout).map((r) => r.key)).toEqual(['k2', 'k3']);
     const all = await s.thoth(['tail', 'solved-package', '--offset', '-9', '--exit-at-end']);
     expect(lines(all.stdout).map((r) => r.key)).toEqual(['k1', 'k2', 'k3']);
     const none = await s.thoth(['tail', 'solved-package', '--partition', '0,2', '--exit-at-end']);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain(`error: topic ${s.deployment}.thoth.solver.solved-package has no partition 2: it has 1 partition (0)`);
+    // Refused before it says what it reads.
+    expect(none.stderr).not.toContain('tailing');
     expect(none.stdout).toBe('');
   });
 
