@@ -20,7 +20,14 @@ import { brokerSource, fileSource, type InvestigatorSource } from '../investigat
 import { buildSummary, learnedCollector } from '../investigate/summary.js';
 import { DEFAULT_BATCH, type BatchBounds } from '../transport/batch.js';
 import { parseExpectation, runOutcome, scenarioMismatches } from '../investigate/expectation.js';
-import { eventPresenter, formatCounts, formatExpectation, presentSummary, type InvestigateFormat } from '../present/investigate.js';
+import {
+  eventPresenter,
+  failingNotice,
+  formatCounts,
+  formatExpectation,
+  presentSummary,
+  type InvestigateFormat,
+} from '../present/investigate.js';
 import { configuredNamespace, namespaceFor, type NamespaceOptions } from '../workflows/namespaces.js';
 import type { KubeClient, WorkflowKind } from '../workflows/types.js';
 import type { CommandDefinition } from './command.js';
@@ -125,7 +132,11 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
         "with --from: compare the run's workflows, follow-ups, dead letters and knowledge with this file; exit 1 with the differences",
       )
       .option('--allow-dead-letters', 'with --from: exit 0 even when messages were dead-lettered (they exit 1 otherwise)')
-      .option('--until-idle <seconds>', 'exit after this many seconds without a message', parseSeconds('--until-idle'))
+      .option(
+        '--until-idle <seconds>',
+        'exit after this many seconds without a message handled (messages failing transiently meanwhile stay uncommitted; exit 1)',
+        parseSeconds('--until-idle'),
+      )
       .option(
         '--mode <modes>',
         'middletier, backend and/or metrics, comma-separated (default: THOTH_CONSUMER_MODE, else middletier,backend)',
@@ -356,6 +367,10 @@ Examples:
     if (outcome.reason !== 'signal')
       await write(io.stdout, await presentSummary(summary, options.format, io.stdout.isTTY ? io.stdout.columns : undefined));
     if (interrupted) return 'interrupted';
+    if (outcome.reason === 'idle' && outcome.failing.length > 0) {
+      log.warn(failingNotice(outcome.failing));
+      return 'failure';
+    }
     if (outcome.reason === 'signal' || options.from === undefined) return;
     if (expectation) {
       const differences = scenarioMismatches(

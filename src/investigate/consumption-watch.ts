@@ -48,7 +48,9 @@ export async function settledWithin(work: Promise<unknown>, ms: number): Promise
 const UNASSIGNED_BACKLOG_GRACE_MS = 60_000;
 
 /**
- * Idle means: nothing handled for `idleMs` and nothing left to read. A
+ * Idle means: nothing handled for `idleMs` and nothing left to read, or
+ * nothing handled but records failing transiently (`stalled`: those stay
+ * uncommitted, the next run takes them again). A
  * member that is still waiting for its partitions (the group rebalancing
  * after a crashed member) sees a backlog, or none it can tell yet, and keeps
  * waiting, up to a grace period.
@@ -57,6 +59,8 @@ export async function watchIdle(options: {
   idleMs: number;
   quietFor: () => number;
   backlog: () => Promise<number | undefined>;
+  /** Records failing transiently wait to be tried again: their backlog does not keep the run going once it is quiet. */
+  stalled?: () => boolean;
   stop: AbortSignal;
   onIdle: () => void;
 }): Promise<void> {
@@ -68,6 +72,7 @@ export async function watchIdle(options: {
     if (options.stop.aborted) return;
     const quiet = options.quietFor();
     if (quiet < options.idleMs) continue;
+    if (options.stalled?.()) return options.onIdle();
     // An unknown backlog (the consumer has not joined yet, the broker did not answer) is not an empty one.
     const backlog = quiet >= options.idleMs + UNASSIGNED_BACKLOG_GRACE_MS ? 0 : await options.backlog();
     if (backlog === 0) return options.onIdle();

@@ -117,7 +117,18 @@ function detailOf(detail: unknown): Record<string, unknown> {
   return { ...rest, ...(type !== undefined ? { messageType: type } : {}), ...(topic !== undefined ? { targetTopic: topic } : {}) };
 }
 
-export function createDelivery(options: DeliveryOptions): RecordHandler {
+/** A record that failed transiently and waits to be tried again (in place, or handed back to its transport). */
+export interface FailingRecord extends SourceRef {
+  /** Attempts so far. */
+  attempts: number;
+  /** The last attempt's error, without credentials. */
+  reason: string;
+}
+
+/** The rules for each record, and which records are failing transiently meanwhile (what `--until-idle` must not wait on forever). */
+export type Delivery = RecordHandler & { failing(): FailingRecord[]; isFailing(record: ConsumedRecord): boolean };
+
+export function createDelivery(options: DeliveryOptions): Delivery {
   const { store, emit, metrics } = options;
 
   const position = (record: ConsumedRecord, type?: string) => ({
@@ -245,13 +256,17 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
   /** Records handed back to the transport to be retried later (RetryLater), with the attempts they have had. */
   const retrying = new Map<string, { attempt: number; unexpected: number }>();
 
-  return async (record, context) => {
+  /** Records failing transiently, until they pass or are dead-lettered (a stop leaves them here: they stay uncommitted). */
+  const failing = new Map<string, FailingRecord>();
+
+  const handle: RecordHandler = async (record, context) => {
     const source: SourceRef = { topic: record.topic, partition: record.partition, offset: record.offset };
     const typeName = options.decisions?.topic === record.topic ? DECISION : typeOfTopic(record.topic, options.deploymentName)?.name;
     const id = recordId(record);
     const resumed = retrying.get(id);
     retrying.delete(id);
     if (options.useInbox && store.inboxOutcome(source) !== undefined) {
+      failing.delete(id);
       event('duplicate', record, typeName);
       return;
     }
@@ -260,27 +275,34 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
     const labels = { message_type: typeName ?? 'unknown' };
     metrics.inc(METRIC.inProgress, labels, 1);
     let unexpected = resumed?.unexpected ?? 0;
+    /** Handled (or dead-lettered) rather than handed back or stopped. */
+    let settled = false;
     try {
       for (let attempt = (resumed?.attempt ?? 0) + 1; ; attempt++) {
         try {
           await processOnce(record, source, context);
+          settled = true;
           return;
         } catch (error) {
           // Fenced: another member holds the partition now; the transport decides what comes next.
           if (error instanceof RetryLater) throw error;
           throwIfFatal(error, store.path);
           if (error instanceof PermanentError) {
-            return await deadLetter(record, source, typeName, error.errorClass, error.message, context);
+            await deadLetter(record, source, typeName, error.errorClass, error.message, context);
+            settled = true;
+            return;
           }
           if (context.signal.aborted) throw new CancelledError('stopped while retrying; the record stays uncommitted');
           if (!(error instanceof TransientError)) {
             metrics.inc(METRIC.exceptions, labels);
             if (++unexpected >= options.retry.unexpectedAttempts) {
-              return await deadLetter(record, source, typeName, ERROR_CLASS.internal, messageOf(error), context);
+              await deadLetter(record, source, typeName, ERROR_CLASS.internal, messageOf(error), context);
+              settled = true;
+              return;
             }
           }
           if (options.retry.maxAttempts !== undefined && attempt >= options.retry.maxAttempts) {
-            return await deadLetter(
+            await deadLetter(
               record,
               source,
               typeName,
@@ -288,9 +310,13 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
               `gave up after ${attempt} attempts: ${messageOf(error)}`,
               context,
             );
+            settled = true;
+            return;
           }
           const delay = retryDelay(options.retry, attempt, error instanceof TransientError ? error.retryAfterMs : undefined);
-          event('retry', record, typeName, { attempt, delayMs: delay, reason: withoutCredentials(messageOf(error)) });
+          const reason = withoutCredentials(messageOf(error));
+          failing.set(id, { ...source, attempts: attempt, reason });
+          event('retry', record, typeName, { attempt, delayMs: delay, reason });
           if (context.retriesLater) {
             // The transport holds back this record's partition only, and hands the record back after the delay.
             retrying.set(id, { attempt, unexpected });
@@ -301,8 +327,13 @@ export function createDelivery(options: DeliveryOptions): RecordHandler {
       }
     } finally {
       metrics.inc(METRIC.inProgress, labels, -1);
+      if (settled) failing.delete(id);
     }
   };
+  return Object.assign(handle, {
+    failing: () => [...failing.values()],
+    isFailing: (record: ConsumedRecord) => failing.has(recordId(record)),
+  });
 }
 
 const recordId = (record: ConsumedRecord) => `${record.topic}\u0000${record.partition}\u0000${record.offset}`;

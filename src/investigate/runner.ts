@@ -16,7 +16,7 @@ import { KNOWLEDGE_BASE_TOPIC, encodeFact } from '../facts/codec.js';
 import { topicName } from '../messages/topics.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/index.js';
-import type { Consumption, RecordHandler } from '../transport/port.js';
+import type { ConsumedRecord, Consumption, RecordHandler } from '../transport/port.js';
 import { WORKFLOW_KINDS, type KubeClient, type WorkflowKind } from '../workflows/types.js';
 import { pendingLimitGate } from './back-pressure.js';
 import type { InvestigatorConfig } from '../config/investigator.js';
@@ -24,7 +24,7 @@ import { handledTypes, handlesInMode, subscribedTopics } from './modes.js';
 import { createDecider } from './decide.js';
 import { DECISIONS_BASE_TOPIC } from './decisions.js';
 import { knowledgeSync } from '../transport/knowledge-sync.js';
-import { createDelivery } from './delivery.js';
+import { createDelivery, type FailingRecord } from './delivery.js';
 import { planEffects } from './dispatch.js';
 import { countEvent, emptyTally, fanOut, type EventSink, type EventTally, type InvestigatorEventName } from './events.js';
 import { createExecutor } from './executor.js';
@@ -79,6 +79,8 @@ export interface RunOutcome {
   startedAt: string;
   badLines: number;
   source: string;
+  /** Records still failing transiently when the run ended: left uncommitted, the next run takes them again. */
+  failing: FailingRecord[];
 }
 
 /** What the loop runs on: explicit ports, which tests build directly. */
@@ -238,18 +240,22 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   // Stop on a signal, or after --until-idle without records (or when the knowledge topic cannot be read).
   const idle = new AbortController();
   const stop = AbortSignal.any([ports.signal, idle.signal, running.signal]);
-  let inFlight = 0;
+  /** The records being handled now; `lastActivity`: when one last started or ended, records failing transiently apart. */
+  const inFlight = new Set<ConsumedRecord>();
   let lastActivity = clock.now();
   const handler: RecordHandler = async (record, context) => {
-    inFlight++;
-    lastActivity = clock.now();
+    // A record tried again after a transient failure is no progress: --until-idle ends while only such records wait.
+    if (!delivery.isFailing(record)) lastActivity = clock.now();
+    inFlight.add(record);
     try {
       await delivery(record, context);
     } finally {
-      inFlight--;
-      lastActivity = clock.now();
+      inFlight.delete(record);
+      if (!delivery.isFailing(record)) lastActivity = clock.now();
     }
   };
+  /** Nothing handled but records waiting to be tried again. */
+  const quiet = () => [...inFlight].every((record) => delivery.isFailing(record)) && !decider.busy();
 
   note('started', {
     source: source.kind === 'file' ? `file:${source.description}` : source.description,
@@ -336,14 +342,17 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     options.untilIdleMs !== undefined && source.kind === 'broker'
       ? watchIdle({
           idleMs: options.untilIdleMs,
-          quietFor: () => (inFlight === 0 && !decider.busy() ? clock.now() - lastActivity : 0),
+          quietFor: () => (quiet() ? clock.now() - lastActivity : 0),
+          // Records failing transiently hold their partitions' backlog: past the idle time they are left uncommitted.
+          stalled: () => delivery.failing().length > 0,
           backlog: async () => {
             const samples = await lagSamples(started);
             return samples === undefined ? undefined : samples.reduce((sum, p) => sum + p.value, 0);
           },
           stop,
           onIdle: () => {
-            note('idle-exit', { idleSeconds: options.untilIdleMs! / 1000 });
+            const failing = delivery.failing().length;
+            note('idle-exit', { idleSeconds: options.untilIdleMs! / 1000, ...(failing > 0 ? { failing } : {}) });
             idle.abort('idle');
           },
         })
@@ -401,7 +410,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   }
   const reason = ports.signal.aborted ? 'signal' : idle.signal.reason === 'idle' ? 'idle' : 'end';
   note('stopped', { reason, received: tally.received, deadLetters: tally.deadLetters });
-  return { tally, reason, startedAt, badLines: source.badLines(), source: source.description };
+  return { tally, reason, startedAt, badLines: source.badLines(), source: source.description, failing: delivery.failing() };
 }
 
 /** Waits until the knowledge topic is read to its end as it was at the start, telling how far behind every second. */

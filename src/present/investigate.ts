@@ -9,6 +9,7 @@ import type { Io } from '../core/io.js';
 import { terminalSafe } from '../core/terminal.js';
 import { jsonLinesSink, type EventSink } from '../investigate/events.js';
 import type { RunSummary } from '../investigate/summary.js';
+import type { FailingRecord } from '../investigate/delivery.js';
 import { renderOutput } from '../ui/table.js';
 import type { DashboardControls } from '../ui/render-dashboard.js';
 
@@ -120,5 +121,24 @@ export function formatExpectation(path: string, differences: readonly string[]):
     `expect: ${differences.length} difference${differences.length === 1 ? '' : 's'} from ${path}:`,
     ...differences.map((d) => `  ✘ ${d}`),
     '',
+  ].join('\n');
+}
+
+/** Records shown by name when a run ends idle with records still failing transiently. */
+const FAILING_SHOWN = 5;
+
+/** Why a run that ended idle is a failure: records failing transiently, left uncommitted (first few named). */
+export function failingNotice(failing: readonly FailingRecord[]): string {
+  const n = failing.length;
+  const named = failing
+    .slice(0, FAILING_SHOWN)
+    .map(
+      (f) =>
+        `  ${terminalSafe(f.topic)}[${f.partition}]@${f.offset}, ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}: ${terminalSafe(f.reason)}`,
+    );
+  return [
+    `${n} message${n === 1 ? ' was' : 's were'} still failing transiently when the run went idle; left uncommitted, the next run takes ${n === 1 ? 'it' : 'them'} again (--max-retries N dead-letters instead):`,
+    ...named,
+    ...(n > FAILING_SHOWN ? [`  and ${n - FAILING_SHOWN} more`] : []),
   ].join('\n');
 }

@@ -103,4 +103,28 @@ describe('--until-idle watchdog', () => {
     await watching;
     expect(idle).toBe(false);
   });
+
+  it('calls the run idle despite a backlog once only records failing transiently are left, and not before it is quiet', async () => {
+    let quiet = 0;
+    let idle = false;
+    const asked: number[] = [];
+    const watching = watchIdle({
+      idleMs: 20,
+      quietFor: () => quiet,
+      backlog: async () => {
+        asked.push(1);
+        return 1;
+      },
+      stalled: () => true,
+      stop: new AbortController().signal,
+      onIdle: () => void (idle = true),
+    });
+    await later(120);
+    expect(idle).toBe(false);
+    quiet = 1_000;
+    await watching;
+    expect(idle).toBe(true);
+    // The failing records' backlog is not waited on.
+    expect(asked).toEqual([]);
+  });
 });

@@ -286,6 +286,42 @@ describe('thoth investigate on the embedded broker', () => {
     expect(other.stderr.match(/already handled according to the cache's inbox/g)).toHaveLength(1);
   });
 
+  it('--until-idle ends while a message keeps failing transiently: it stays uncommitted, named, and the run fails', async () => {
+    // The index has no version list to give (nothing listens there): expanding the versions fails transiently, without end.
+    // (What comes after it in its partition waits, as the order requires: it comes last here.)
+    const closed = 'http://127.0.0.1:9/simple';
+    const file = join(dir, 'stream.ndjson');
+    writeFileSync(
+      file,
+      [
+        unresolved('django', '3.2.4'),
+        envelope('thoth.investigator.unresolved-package', body({ package_name: 'flask', index_url: closed })),
+      ].join('\n'),
+    );
+    expect((await runThoth(['--db', db, 'replay', file], { env: env() })).code).toBe(0);
+    const run = () =>
+      runThoth(['--db', db, 'investigate', '--until-idle', '0.5', '--port', 'none', '--index-url', closed, '--index-url', INDEX], {
+        env: env(),
+      });
+    const first = await run();
+    expect(first.code).toBe(1);
+    const events = lines(first.stdout);
+    expect(events.filter((e) => e.event === 'retry').length).toBeGreaterThan(0);
+    expect(events.filter((e) => e.event === 'processed')).toMatchObject([{ type: 'unresolved-package', offset: 0 }]);
+    expect(events.find((e) => e.event === 'idle-exit')).toMatchObject({ idleSeconds: 0.5, failing: 1 });
+    expect(events.at(-1)).toMatchObject({ event: 'summary', reason: 'idle', counts: { deadLetters: 0 } });
+    expect(first.stderr).toContain('1 message was still failing transiently when the run went idle; left uncommitted');
+    expect(first.stderr).toMatch(/thoth\.investigator\.unresolved-package\[0\]@1, \d+ attempts?: /);
+
+    // Nothing was lost: the next run takes it again (and the one handled is not handled twice).
+    const second = await run();
+    expect(second.code).toBe(1);
+    const again = lines(second.stdout);
+    expect(again.filter((e) => e.event === 'processed')).toEqual([]);
+    expect(again.find((e) => e.event === 'received')).toMatchObject({ offset: 1 });
+    expect(JSON.parse((await runThoth(['--db', db, 'query', 'dead-letters', '-o', 'json'], { env: env() })).stdout)).toEqual([]);
+  });
+
   it('writes a bad message to the dead-letter topic with its headers, then commits it', async () => {
     const file = join(dir, 'stream.ndjson');
     writeFileSync(file, [envelope('thoth.solver.solved-package', '[1,2,3]'), unresolved('flask', '2.0.1')].join('\n'));
