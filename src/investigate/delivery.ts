@@ -126,7 +126,12 @@ export interface FailingRecord extends SourceRef {
 }
 
 /** The rules for each record, and which records are failing transiently meanwhile (what `--until-idle` must not wait on forever). */
-export type Delivery = RecordHandler & { failing(): FailingRecord[]; isFailing(record: ConsumedRecord): boolean };
+export type Delivery = RecordHandler & {
+  failing(): FailingRecord[];
+  isFailing(record: ConsumedRecord): boolean;
+  /** Failing, and waiting for its next attempt (not in the middle of one, which may yet pass). */
+  isWaiting(record: ConsumedRecord): boolean;
+};
 
 export function createDelivery(options: DeliveryOptions): Delivery {
   const { store, emit, metrics } = options;
@@ -258,6 +263,8 @@ export function createDelivery(options: DeliveryOptions): Delivery {
 
   /** Records failing transiently, until they pass or are dead-lettered (a stop leaves them here: they stay uncommitted). */
   const failing = new Map<string, FailingRecord>();
+  /** The failing records in the middle of an attempt. */
+  const attempting = new Set<string>();
 
   const handle: RecordHandler = async (record, context) => {
     const source: SourceRef = { topic: record.topic, partition: record.partition, offset: record.offset };
@@ -280,6 +287,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     try {
       for (let attempt = (resumed?.attempt ?? 0) + 1; ; attempt++) {
         try {
+          attempting.add(id);
           await processOnce(record, source, context);
           settled = true;
           return;
@@ -316,6 +324,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
           const delay = retryDelay(options.retry, attempt, error instanceof TransientError ? error.retryAfterMs : undefined);
           const reason = withoutCredentials(messageOf(error));
           failing.set(id, { ...source, attempts: attempt, reason });
+          attempting.delete(id);
           event('retry', record, typeName, { attempt, delayMs: delay, reason });
           if (context.retriesLater) {
             // The transport holds back this record's partition only, and hands the record back after the delay.
@@ -327,12 +336,14 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       }
     } finally {
       metrics.inc(METRIC.inProgress, labels, -1);
+      attempting.delete(id);
       if (settled) failing.delete(id);
     }
   };
   return Object.assign(handle, {
     failing: () => [...failing.values()],
     isFailing: (record: ConsumedRecord) => failing.has(recordId(record)),
+    isWaiting: (record: ConsumedRecord) => failing.has(recordId(record)) && !attempting.has(recordId(record)),
   });
 }
 

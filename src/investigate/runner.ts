@@ -254,8 +254,8 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
       if (!delivery.isFailing(record)) lastActivity = clock.now();
     }
   };
-  /** Nothing handled but records waiting to be tried again. */
-  const quiet = () => [...inFlight].every((record) => delivery.isFailing(record)) && !decider.busy();
+  /** Nothing handled but records waiting to be tried again (an attempt under way may yet pass). */
+  const quiet = () => [...inFlight].every((record) => delivery.isWaiting(record)) && !decider.busy();
 
   note('started', {
     source: source.kind === 'file' ? `file:${source.description}` : source.description,
