@@ -28,7 +28,9 @@
  *      the rows the `--from` run of (a) left, written again into an empty
  *      cache with thoth's schema and settings in as many transactions as
  *      the stream makes batches, nothing read or decided (in this process:
- *      no start-up); and its facts alone as a log without an index;
+ *      no start-up); the same without secondary indexes, in key order, in
+ *      key order in one transaction; and its facts alone as a log without
+ *      an index;
  *   c. with KAFKA_BOOTSTRAP_SERVERS: the same on Kafka, raw consume being
  *      `thoth tail` as on the embedded broker (issue 15 measures against
  *      it), with kcat beside it as a peer: one balanced consumer over the
@@ -186,23 +188,33 @@ const CACHE_TABLES = ['facts', 'package_versions', 'solver_results', 'unresolved
 /**
  * The floor under the cache as it is: the rows a `--from` run left in `source`, written again into an empty cache
  * (thoth's own schema and settings: openDatabase) with nothing read, parsed or decided, split into as many
- * transactions as the run's messages make batches of --batch-max; `log`: only its facts (key and value), into one
- * table without an index, the write a fact log would make in the path. Timed in this process (no process start).
+ * transactions as the run's messages make batches of --batch-max. Timed in this process (no process start).
+ * `shape` says how else they are written, to show what the floor is made of:
+ *   log        only its facts (key and value), into one table without an index: what a fact log would write in the path;
+ *   bare       without the tables' secondary indexes (their own keys stay): what the indexes cost;
+ *   sorted     each table's rows in the order of its key (as a projector sorting what it catches up on would write);
+ *   sorted-one the same in one transaction (a projector catching up on the whole run at once).
  */
-function writeFloor(source, target, log, messages) {
+function writeFloor(source, target, messages, shape = 'as-is') {
+  const log = shape === 'log';
   const from = new Database(source, { readonly: true });
   const tables = (log ? ['facts'] : CACHE_TABLES).map((table) => {
     const statement = from.prepare(log ? 'SELECT key, value FROM facts' : `SELECT * FROM ${table}`);
-    return { table, columns: statement.columns().map((c) => `"${c.name}"`), rows: statement.raw().all() };
+    const rows = statement.raw().all();
+    // Each table's first column is its key (or the first column of it).
+    if (shape.startsWith('sorted')) rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return { table, columns: statement.columns().map((c) => `"${c.name}"`), rows };
   });
   from.close();
   const db = openDatabase(target, { create: true });
   if (log) db.exec('CREATE TABLE fact_log (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, value TEXT NOT NULL)');
+  if (shape === 'bare')
+    for (const { name } of db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`).all()) db.exec(`DROP INDEX "${name}"`);
   const inserts = tables.map(({ table, columns, rows }) => ({
     rows,
     insert: db.prepare(`INSERT INTO ${log ? 'fact_log (key, value)' : `${table} (${columns.join(', ')})`} VALUES (${columns.map(() => '?').join(', ')})`),
   }));
-  const batches = batchesOf(messages);
+  const batches = shape === 'sorted-one' ? 1 : batchesOf(messages);
   const started = process.hrtime.bigint();
   for (let b = 0; b < batches; b++) {
     db.transaction(() => {
@@ -239,15 +251,14 @@ try {
   });
   // The messages the --from run read: the generated N, or every record of a given stream.
   const messages = GIVEN ? replayed.read : N;
+  const floorRow = (label, shape) =>
+    measure(label, (i) => ({ ms: writeFloor(join(dir, `file-${i}.db`), join(dir, `floor-${shape}-${i}.db`), messages, shape), seen: messages }));
   const floor = [
-    measure(`floor: the rows the --from run left, written again in ${plural(batchesOf(messages), 'transaction')}, nothing read or decided (in-process)`, (i) => ({
-      ms: writeFloor(join(dir, `file-${i}.db`), join(dir, `floor-${i}.db`), false, messages),
-      seen: messages,
-    })),
-    measure('floor: only its facts, as a log without an index (in-process)', (i) => ({
-      ms: writeFloor(join(dir, `file-${i}.db`), join(dir, `floor-log-${i}.db`), true, messages),
-      seen: messages,
-    })),
+    floorRow(`floor: the rows the --from run left, written again in ${plural(batchesOf(messages), 'transaction')}, nothing read or decided (in-process)`, 'as-is'),
+    floorRow("the same without the tables' secondary indexes (their own keys stay)", 'bare'),
+    floorRow("the same rows with every index, each table's in the order of its key", 'sorted'),
+    floorRow('the same, sorted, in one transaction', 'sorted-one'),
+    floorRow('floor: only its facts, as a log without an index (in-process)', 'log'),
   ];
 
   {
