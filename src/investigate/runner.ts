@@ -79,7 +79,7 @@ export interface RunOutcome {
   startedAt: string;
   badLines: number;
   source: string;
-  /** Records still failing transiently when the run ended: left uncommitted, the next run takes them again. */
+  /** Records failing transiently when the run went idle (--until-idle): left uncommitted, the next run takes them again. */
   failing: FailingRecord[];
 }
 
@@ -256,6 +256,15 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   };
   /** Nothing handled but records waiting to be tried again (an attempt under way may yet pass). */
   const quiet = () => [...inFlight].every((record) => delivery.isWaiting(record)) && !decider.busy();
+  /** What was failing when the run went idle (the partitions are given back once it stops). */
+  let failingAtIdle: FailingRecord[] = [];
+  /** The records failing transiently in the partitions this member holds (one given away is another member's now). */
+  const failingHere = () => {
+    const held = consumption?.assignment?.();
+    if (held === undefined) return delivery.failing();
+    const partitions = new Set(held.map((p) => `${p.topic}\u0000${p.partition}`));
+    return delivery.failing().filter((f) => partitions.has(`${f.topic}\u0000${f.partition}`));
+  };
 
   note('started', {
     source: source.kind === 'file' ? `file:${source.description}` : source.description,
@@ -344,14 +353,15 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
           idleMs: options.untilIdleMs,
           quietFor: () => (quiet() ? clock.now() - lastActivity : 0),
           // Records failing transiently hold their partitions' backlog: past the idle time they are left uncommitted.
-          stalled: () => delivery.failing().length > 0,
+          stalled: () => failingHere().length > 0,
           backlog: async () => {
             const samples = await lagSamples(started);
             return samples === undefined ? undefined : samples.reduce((sum, p) => sum + p.value, 0);
           },
           stop,
           onIdle: () => {
-            const failing = delivery.failing().length;
+            failingAtIdle = failingHere();
+            const failing = failingAtIdle.length;
             note('idle-exit', { idleSeconds: options.untilIdleMs! / 1000, ...(failing > 0 ? { failing } : {}) });
             idle.abort('idle');
           },
@@ -410,7 +420,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   }
   const reason = ports.signal.aborted ? 'signal' : idle.signal.reason === 'idle' ? 'idle' : 'end';
   note('stopped', { reason, received: tally.received, deadLetters: tally.deadLetters });
-  return { tally, reason, startedAt, badLines: source.badLines(), source: source.description, failing: delivery.failing() };
+  return { tally, reason, startedAt, badLines: source.badLines(), source: source.description, failing: failingAtIdle };
 }
 
 /** Waits until the knowledge topic is read to its end as it was at the start, telling how far behind every second. */
