@@ -183,6 +183,11 @@ export function describeEvent(event: InvestigatorEvent): string {
       return `${label} ${displayText(event.topic ?? event.namespace ?? '')}`;
     case 'decision':
       return `${label} ${displayText(event.decision ?? '')} ${displayText(event.outcome ?? '')}`;
+    case 'idle-exit': {
+      // Ended idle with messages still failing transiently: they stay uncommitted (named on stderr once it closes).
+      const failing = typeof event.failing === 'number' ? event.failing : 0;
+      return `${label} after ${String(event.idleSeconds)}s${failing > 0 ? `, ${failing} still failing (left uncommitted)` : ''}`;
+    }
     default:
       return `${label.trimEnd()}${where}`;
   }

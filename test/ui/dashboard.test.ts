@@ -88,6 +88,11 @@ describe('dashboard state', () => {
     // The workflow's name already says its kind.
     expect(describeEvent(EVENTS[3])).toBe('recorded wf security-indicators-requests-2-25-1-abc solved-package@0:0');
     expect(describeEvent({ ts: at, event: 'scheduled', name: 'adviser-x1', kind: 'solver' })).toBe('scheduled   solver adviser-x1');
+    // Idle with a message still failing transiently: said, not hidden behind the summary.
+    expect(describeEvent({ ts: at, event: 'idle-exit', idleSeconds: 30, failing: 2 })).toBe(
+      'idle-exit   after 30s, 2 still failing (left uncommitted)',
+    );
+    expect(describeEvent({ ts: at, event: 'idle-exit', idleSeconds: 1 })).toBe('idle-exit   after 1s');
   });
 });
 
