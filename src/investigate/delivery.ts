@@ -37,6 +37,9 @@ import type { Effect } from './effects.js';
 import type { EventSink, InvestigatorEventName } from './events.js';
 import { METRIC, type Metrics } from './metrics.js';
 import { typeOfTopic } from '../messages/records.js';
+import { DEAD_LETTER_BASE_TOPIC } from '../messages/topics.js';
+import { KNOWLEDGE_BASE_TOPIC } from '../facts/codec.js';
+import { DECISIONS_BASE_TOPIC } from './decisions.js';
 import { maskHeaders, scrubSecrets, withoutCredentials } from '../messages/secrets.js';
 import { ERROR_CLASS, decodeConsumed } from './record-decoder.js';
 import { sleepWithHeartbeat, retryDelay, type RetryPolicy } from './retry.js';
@@ -107,6 +110,13 @@ const iso = (() => {
 /** The type name events and metrics give a decision trigger. */
 const DECISION = 'decision';
 
+/**
+ * The topics investigators write for themselves (knowledge, decisions, dead letters), under any deployment's prefix: a
+ * recording of a deployment's topics (`kcat -J`, `--from`) may hold them, and they are no message to handle.
+ */
+const INVESTIGATOR_TOPICS = [KNOWLEDGE_BASE_TOPIC, DECISIONS_BASE_TOPIC, DEAD_LETTER_BASE_TOPIC];
+const investigatorTopic = (topic: string) => INVESTIGATOR_TOPICS.some((base) => topic === base || topic.endsWith(`.${base}`));
+
 /** The error class of a record that failed transiently more often than --max-retries allows. */
 export const RETRIES_EXHAUSTED = 'RetriesExhausted';
 
@@ -160,6 +170,15 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         for (const result of events) event(result.kind as InvestigatorEventName, record, DECISION, detailOf(result.detail));
       };
       tell((await options.decisions.handle(record, context, close, tell)).events);
+      return;
+    }
+    if (investigatorTopic(record.topic)) {
+      // What an investigator wrote (its own decision triggers went to the decider above): read as it was, never handled.
+      if ((await exactlyOnce.begin()).handled) return event('duplicate', record, undefined);
+      await exactlyOnce.commit([], () => {
+        if (options.useInbox) store.recordInbox(source, 'skipped', iso(options.now()));
+      });
+      event('skipped', record, undefined, { reason: "an investigator's own topic (knowledge, decisions or dead letters), not a message" });
       return;
     }
     const decoded = decodeConsumed(record, { deploymentName: options.deploymentName, maxBytes: options.maxBytes });

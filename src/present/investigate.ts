@@ -65,7 +65,7 @@ export function formatCounts(summary: RunSummary): string {
   const c = summary.counts;
   return (
     `investigate: ${c.received} message(s) received, ${c.processed} processed, ${c.deadLetters} dead-lettered` +
-    `${c.duplicates ? `, ${c.duplicates} already processed` : ''}${c.skipped ? `, ${c.skipped} not for this mode` : ''}` +
+    `${c.duplicates ? `, ${c.duplicates} already processed` : ''}${c.skipped ? `, ${c.skipped} skipped (not for this mode, or not a message)` : ''}` +
     `; ${c.workflowsScheduled} workflow(s) scheduled, ${c.workflowsKnown} already known; ${c.published} follow-up(s) published` +
     `${c.badLines ? `; ${c.badLines} unreadable line(s)` : ''}\n`
   );

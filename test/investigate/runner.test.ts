@@ -163,6 +163,38 @@ describe('thoth investigate --from', () => {
     ]);
   });
 
+  it("skips what investigators wrote for themselves in a recording of a deployment's topics, and handles the rest", async () => {
+    // kcat -J of every topic of a deployment holds its knowledge, decisions and dead letters beside the messages.
+    const file = join(dir, 'stream.ndjson');
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({
+          topic: 'prod.thoth.investigator.knowledge',
+          key: JSON.stringify(['version', INDEX, 'flask', '2.0.1']),
+          headers: {},
+          value: { v: 1, at: '2026-12-07T06:27:22.024Z' },
+          timestamp: 1700000000000,
+        }),
+        JSON.stringify({ topic: 'prod.thoth.investigator.dead-letter', key: null, headers: {}, value: { i: 1 }, timestamp: 1700000000000 }),
+        unresolved('django', '3.2.4'),
+      ].join('\n'),
+    );
+    const result = await runThoth(['--db', db, 'investigate', '--from', file], { env: env() });
+    expect(result.code, result.stderr).toBe(0);
+    const events = lines(result.stdout);
+    expect(events.filter((e) => e.event === 'skipped')).toMatchObject([
+      { topic: 'prod.thoth.investigator.knowledge', reason: expect.stringContaining("an investigator's own topic") },
+      { topic: 'prod.thoth.investigator.dead-letter', reason: expect.stringContaining("an investigator's own topic") },
+    ]);
+    expect(events.filter((e) => e.event === 'dead-letter')).toEqual([]);
+    expect(events.at(-1)).toMatchObject({ counts: { received: 3, processed: 1, skipped: 2, deadLetters: 0 } });
+    expect(result.stderr).toContain('2 skipped (not for this mode, or not a message)');
+    // Nothing of the recorded knowledge was taken as known: flask is not in the cache.
+    const flask = await runThoth(['--db', db, 'query', 'package', 'flask', '-o', 'json'], { env: env() });
+    expect(flask.stdout).not.toContain('2.0.1');
+  });
+
   it('dead-letters a message that keeps failing transiently after --max-retries, so a replay ends', async () => {
     // The index has no version list to give (nothing listens there): expanding the versions fails transiently.
     const closed = 'http://127.0.0.1:9/simple';
