@@ -227,25 +227,53 @@ describe('tail without --group', () => {
     const stop = new AbortController();
     const seen: number[] = [];
     const waiters: Array<{ count: number; resolve: () => void }> = [];
-    const seenAtLeast = (count: number) => new Promise<void>((resolve) => waiters.push({ count, resolve }));
     try {
       const consumption = reader.consume({ topics: [topic], start: { from: 'earliest' }, signal: stop.signal }, async (record) => {
         seen.push((JSON.parse(record.value!) as { i: number }).i);
         for (const w of waiters) if (seen.length >= w.count) w.resolve();
       });
-      await seenAtLeast(6);
-      await crashAndRestartKafka(broker!, process.env, { stopWithProcess: true });
-      const producer = kafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
-      await producer.connect();
-      try {
-        await producer.send({
-          topic,
-          messages: [0, 1, 2].map((partition) => ({ partition, value: JSON.stringify({ i: 6 + partition }) })),
+      // A read that ends (or fails) before it has seen them fails the test with what ended it, not a hang till the timeout.
+      const ended = consumption.done.then(
+        (summary) => Promise.reject(new Error(`the read ended (${JSON.stringify(summary)}) after ${JSON.stringify(seen)}`)),
+        (error: unknown) => Promise.reject(new Error(`the read failed after ${JSON.stringify(seen)}: ${String(error)}`)),
+      );
+      ended.catch(() => undefined);
+      const seenAtLeast = (count: number) =>
+        Promise.race([new Promise<void>((resolve) => (seen.length >= count ? resolve() : waiters.push({ count, resolve }))), ended]);
+      // Each step within a time of its own, so that a stall names the step it stalled in.
+      const within = async <T>(what: string, seconds: number, work: Promise<T>): Promise<T> => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`${what}: not done within ${seconds} s (seen ${JSON.stringify(seen)})`)),
+            seconds * 1000,
+          );
         });
-      } finally {
-        await producer.disconnect();
-      }
-      await seenAtLeast(9);
+        try {
+          return await Promise.race([work, late]);
+        } finally {
+          clearTimeout(timer);
+        }
+      };
+      await within('reading the first six records', 30, seenAtLeast(6));
+      await within('restarting the broker', 60, crashAndRestartKafka(broker!, process.env, { stopWithProcess: true }));
+      const producer = kafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+      await within(
+        'writing three records after the restart',
+        30,
+        (async () => {
+          await producer.connect();
+          try {
+            await producer.send({
+              topic,
+              messages: [0, 1, 2].map((partition) => ({ partition, value: JSON.stringify({ i: 6 + partition }) })),
+            });
+          } finally {
+            await producer.disconnect();
+          }
+        })(),
+      );
+      await within('reading on after the restart', 50, seenAtLeast(9));
       stop.abort();
       expect(await consumption.done).toEqual({ records: 9, reason: 'aborted' });
       expect([...seen].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
