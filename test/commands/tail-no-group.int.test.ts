@@ -33,6 +33,12 @@ afterAll(async () => {
 }, 60_000);
 
 const kafka = () => new kafkajs.Kafka({ brokers: [broker!.bootstrap], logLevel: kafkajs.logLevel.NOTHING });
+/**
+ * The records the tests read back, written once each: a plain producer that retries a send the broker had written
+ * (a request timed out on a loaded machine) writes it twice, and the reads then rightly show it twice.
+ */
+const writer = () =>
+  kafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
 
 async function groups(): Promise<string[]> {
   const admin = kafka().admin();
@@ -54,7 +60,7 @@ async function topicWithRecords(): Promise<string> {
   } finally {
     await admin.disconnect();
   }
-  const producer = kafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+  const producer = writer();
   await producer.connect();
   try {
     await producer.send({
@@ -163,7 +169,7 @@ describe('tail without --group', () => {
     const topic = uniqueTopic('compacted');
     const admin = kafka().admin();
     await admin.connect();
-    const producer = kafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+    const producer = writer();
     await producer.connect();
     try {
       await admin.createTopics({
@@ -257,7 +263,7 @@ describe('tail without --group', () => {
       };
       await within('reading the first six records', 30, seenAtLeast(6));
       await within('restarting the broker', 60, crashAndRestartKafka(broker!, process.env, { stopWithProcess: true }));
-      const producer = kafka().producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+      const producer = writer();
       await within(
         'writing three records after the restart',
         30,
