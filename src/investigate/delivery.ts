@@ -172,26 +172,22 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       tell((await options.decisions.handle(record, context, close, tell)).events);
       return;
     }
-    if (investigatorTopic(record.topic)) {
-      // What an investigator wrote (its own decision triggers went to the decider above): read as it was, never handled.
-      if ((await exactlyOnce.begin()).handled) return event('duplicate', record, undefined);
-      await exactlyOnce.commit([], () => {
-        if (options.useInbox) store.recordInbox(source, 'skipped', iso(options.now()));
-      });
-      event('skipped', record, undefined, { reason: "an investigator's own topic (knowledge, decisions or dead letters), not a message" });
-      return;
-    }
-    const decoded = decodeConsumed(record, { deploymentName: options.deploymentName, maxBytes: options.maxBytes });
-    const typeName = decoded.type.name;
+    // What an investigator wrote (its own decision triggers went to the decider above) is read as it was, never handled.
+    const decoded = investigatorTopic(record.topic)
+      ? undefined
+      : decodeConsumed(record, { deploymentName: options.deploymentName, maxBytes: options.maxBytes });
     // A member that held the partition before finished it: the group's offset is past it.
-    if ((await exactlyOnce.begin()).handled) return event('duplicate', record, typeName);
-    if (!options.handles(typeName)) {
+    if ((await exactlyOnce.begin()).handled) return event('duplicate', record, decoded?.type.name);
+    /** Commits a record read and not handled, with its inbox row, and says why. */
+    const skip = async (reason: string) => {
       await exactlyOnce.commit([], () => {
         if (options.useInbox) store.recordInbox(source, 'skipped', iso(options.now()));
       });
-      event('skipped', record, typeName, { reason: 'not handled in this mode' });
-      return;
-    }
+      event('skipped', record, decoded?.type.name, { reason });
+    };
+    if (!decoded) return skip("an investigator's own topic (knowledge, decisions or dead letters), not a message");
+    const typeName = decoded.type.name;
+    if (!options.handles(typeName)) return skip('not handled in this mode');
     const effects = await options.plan({ type: decoded.type, message: decoded.message, headers: record.headers, source });
     await options.beforeExecute?.(effects, context);
     const executed = await options.execute(effects, source, exactlyOnce.commit, close, context.defer !== undefined);
@@ -280,10 +276,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   /** Records handed back to the transport to be retried later (RetryLater), with the attempts they have had. */
   const retrying = new Map<string, { attempt: number; unexpected: number }>();
 
-  /** Records failing transiently, until they pass or are dead-lettered (a stop leaves them here: they stay uncommitted). */
-  const failing = new Map<string, FailingRecord>();
-  /** The failing records in the middle of an attempt. */
-  const attempting = new Set<string>();
+  /**
+   * Records failing transiently, until they pass or are dead-lettered (a stop leaves them here: they stay uncommitted);
+   * `waiting` while no attempt of theirs is under way.
+   */
+  const failing = new Map<string, { record: FailingRecord; waiting: boolean }>();
 
   const handle: RecordHandler = async (record, context) => {
     const source: SourceRef = { topic: record.topic, partition: record.partition, offset: record.offset };
@@ -306,7 +303,8 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     try {
       for (let attempt = (resumed?.attempt ?? 0) + 1; ; attempt++) {
         try {
-          attempting.add(id);
+          const known = failing.get(id);
+          if (known) known.waiting = false;
           await processOnce(record, source, context);
           settled = true;
           return;
@@ -342,8 +340,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
           }
           const delay = retryDelay(options.retry, attempt, error instanceof TransientError ? error.retryAfterMs : undefined);
           const reason = withoutCredentials(messageOf(error));
-          failing.set(id, { ...source, attempts: attempt, reason });
-          attempting.delete(id);
+          failing.set(id, { record: { ...source, attempts: attempt, reason }, waiting: true });
           event('retry', record, typeName, { attempt, delayMs: delay, reason });
           if (context.retriesLater) {
             // The transport holds back this record's partition only, and hands the record back after the delay.
@@ -355,14 +352,15 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       }
     } finally {
       metrics.inc(METRIC.inProgress, labels, -1);
-      attempting.delete(id);
+      const entry = failing.get(id);
       if (settled) failing.delete(id);
+      else if (entry) entry.waiting = true;
     }
   };
   return Object.assign(handle, {
-    failing: () => [...failing.values()],
+    failing: () => [...failing.values()].map((f) => f.record),
     isFailing: (record: ConsumedRecord) => failing.has(recordId(record)),
-    isWaiting: (record: ConsumedRecord) => failing.has(recordId(record)) && !attempting.has(recordId(record)),
+    isWaiting: (record: ConsumedRecord) => failing.get(recordId(record))?.waiting === true,
   });
 }
 
