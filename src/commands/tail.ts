@@ -140,10 +140,13 @@ Examples:
     const signal = AbortSignal.any([context.signal, enough.signal]);
     let shown = 0;
     let invalid = 0;
-    if (options.exitAtEnd && broker.kind === 'embedded') {
+    const emptyIsMissing = options.exitAtEnd && broker.kind === 'embedded';
+    // The topics as the broker has them, read once, where something is checked before reading.
+    const existing =
+      emptyIsMissing || options.partitions ? new Map((await broker.topics(options.topics)).map((t) => [t.name, t.partitions])) : undefined;
+    if (existing && emptyIsMissing) {
       // The Kafka transport says this itself; the embedded log reads a missing topic as empty.
-      const known = new Set((await broker.topics()).map((t) => t.name));
-      const missing = options.topics.filter((t) => !known.has(t));
+      const missing = options.topics.filter((t) => !existing.has(t));
       if (missing.length === options.topics.length) {
         // A new broker: one short line, and nothing to consume.
         log.notice(`${missingTopicsNotice(missing, options.topics.length)} (0 messages)`);
@@ -152,12 +155,11 @@ Examples:
       }
       if (missing.length > 0) log.notice(missingTopicsNotice(missing, options.topics.length));
     }
-    if (options.partitions) {
+    if (existing && options.partitions) {
       // A partition a topic does not have is refused before "tailing ..." says what is read (the transport would
       // refuse it too, once reading had begun). A topic not there yet is the transport's to wait for or read as empty.
-      const counts = new Map((await broker.topics(options.topics)).map((t) => [t.name, t.partitions]));
       for (const topic of options.topics) {
-        const count = counts.get(topic);
+        const count = existing.get(topic);
         if (count !== undefined) onlyPartitions(topic, [...Array(count).keys()], options.partitions);
       }
     }
