@@ -11,7 +11,7 @@ import kafkajs from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runThoth } from '../support/cli.js';
 import { kafkaBootstrap, kcatConsume, kcatHeaders } from '../support/kafka.js';
-import { INDEX, kafkaEnv } from './investigator-process.js';
+import { INDEX, RECORD_INVESTIGATE, kafkaEnv } from './investigator-process.js';
 
 let dir: string;
 beforeEach(() => {
@@ -59,7 +59,7 @@ describe('a follow-up the broker refuses for good', () => {
       expect(published.code, published.stderr).toBe(0);
     }
     // Not held for ever (kafkajs' own retries are for transient failures only): the run goes idle and ends.
-    const run = await thoth(['investigate', '--workflows', 'record', '--namespace', 'thoth', '--port', 'none', '--until-idle', '3']);
+    const run = await thoth([...RECORD_INVESTIGATE, '--until-idle', '3']);
     expect(run.code, run.stderr).toBe(0);
     const events = run.stdout
       .split('\n')

@@ -25,6 +25,9 @@ afterEach(() => {
   running.clear();
 });
 
+/** `thoth investigate` recording workflows in the ledger only (namespace thoth), no HTTP port: the Kafka tests' usual run. */
+export const RECORD_INVESTIGATE = ['investigate', '--workflows', 'record', '--namespace', 'thoth', '--port', 'none'];
+
 /** `thoth investigate` on cache `db`, creating workflows in `namespace` of the cluster `kubeconfig` names, no HTTP port; `extra` after. */
 export function clusterInvestigateArgs(db: string, kubeconfig: string, namespace: string, extra: string[] = []): string[] {
   return [

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runThoth } from '../support/cli.js';
-import { INDEX, kafkaEnv, message, replayLines, unresolved } from './investigator-process.js';
+import { INDEX, RECORD_INVESTIGATE, kafkaEnv, message, replayLines, unresolved } from './investigator-process.js';
 
 let dir: string;
 beforeEach(() => {
@@ -33,26 +33,7 @@ describe('--until-idle on Kafka with a message failing transiently', () => {
     );
     await replayLines(stream, env, join(dir, 'replay.db'));
     const investigate = () =>
-      runThoth(
-        [
-          '--db',
-          db,
-          'investigate',
-          '--workflows',
-          'record',
-          '--namespace',
-          'thoth',
-          '--port',
-          'none',
-          '--until-idle',
-          '2',
-          '--index-url',
-          CLOSED,
-          '--index-url',
-          INDEX,
-        ],
-        { env },
-      );
+      runThoth(['--db', db, ...RECORD_INVESTIGATE, '--until-idle', '2', '--index-url', CLOSED, '--index-url', INDEX], { env });
     const events = (stdout: string) =>
       stdout
         .split('\n')

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchKafka, startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { cleanEnv, runThoth } from '../support/cli.js';
+import { RECORD_INVESTIGATE } from '../investigate/investigator-process.js';
 
 const CODECS = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
 const INDEX = 'https://index.example/simple';
@@ -123,19 +124,7 @@ describe.each(CODECS)('%s', (codec) => {
     expect(lines.map((l) => /"value":(\{.*\}),"timestamp"/.exec(l)?.[1])).toEqual(values);
     expect(tailed.stderr).not.toContain('invalid');
 
-    const investigated = await thoth(deployment, [
-      'investigate',
-      '--workflows',
-      'record',
-      '--namespace',
-      'thoth',
-      '--port',
-      'none',
-      '--until-idle',
-      '2',
-      '--mode',
-      'middletier',
-    ]);
+    const investigated = await thoth(deployment, [...RECORD_INVESTIGATE, '--until-idle', '2', '--mode', 'middletier']);
     expect(investigated.code, investigated.stderr).toBe(0);
     const events = investigated.stdout
       .split('\n')

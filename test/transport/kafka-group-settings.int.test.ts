@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runThoth } from '../support/cli.js';
-import { INDEX, kafkaEnv } from '../investigate/investigator-process.js';
+import { INDEX, RECORD_INVESTIGATE, kafkaEnv } from '../investigate/investigator-process.js';
 
 let dir: string;
 beforeEach(() => {
@@ -18,7 +18,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const investigate = ['investigate', '--workflows', 'record', '--namespace', 'thoth', '--port', 'none', '--until-idle', '3'];
+const investigate = [...RECORD_INVESTIGATE, '--until-idle', '3'];
 
 describe('group consumer properties (--kafka-option)', () => {
   it("reach the investigator's group: a session timeout the broker refuses is reported by name", { timeout: 120_000 }, async () => {
