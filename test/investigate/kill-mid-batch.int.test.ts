@@ -2,10 +2,12 @@
  * Batches and crashes: the investigator is SIGKILLed while batches are open
  * (handled records whose batch is not committed yet), restarted, killed
  * again, and finally run to the end. Its effects must equal those of one
- * uninterrupted run of the same stream: the same workflows, the same facts in
- * the cache, every message closed once in the inbox, and (on the embedded
- * broker, where the knowledge topic is a table) not one fact record written
- * twice. On Kafka and on the embedded broker.
+ * uninterrupted run of the same stream on a deployment of its own (its own
+ * topics, knowledge topic included, and cache): the same workflows, the same
+ * facts, the same follow-ups published, every message closed once in the
+ * inbox, the same dead letters, and (on the embedded broker, where the
+ * knowledge topic is a table) not one fact record written twice. On Kafka
+ * and on the embedded broker.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +37,7 @@ interface Setup {
   prefix: string;
 }
 
+/** A deployment of its own on the test broker: its own topics, groups and knowledge topic. */
 function kafka(): Setup {
   const env = kafkaEnv();
   return {
@@ -45,97 +48,238 @@ function kafka(): Setup {
   };
 }
 
+/** The embedded broker: the log is in each cache. */
 function embedded(): Setup {
   const env = cleanEnv({ THOTH_INDEX_URLS: INDEX, THOTH_HOME: dir });
   return {
     env,
     global: (db) => ['--db', db, '--broker', 'embedded'],
     publish: async (stream, db) => {
-      const result = await runThoth(['--db', db, '--broker', 'embedded', 'replay', stream], { env });
+      const result = await runThoth(['--db', db, '--broker', 'embedded', 'replay', '--include-invalid', stream], { env });
       if (result.code !== 0) throw new Error(`replay failed: ${result.stderr}`);
     },
     prefix: '',
   };
 }
 
-async function sql(setup: Setup, db: string, query: string): Promise<Array<Record<string, unknown>>> {
-  const result = await runThoth([...setup.global(db), 'query', 'sql', query, '-o', 'json'], { env: setup.env });
-  if (result.code !== 0) throw new Error(`query failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as Array<Record<string, unknown>>;
+async function thoth(setup: Setup, db: string, args: string[]): Promise<string> {
+  const result = await runThoth([...setup.global(db), ...args], { env: setup.env });
+  if (result.code !== 0) throw new Error(`thoth ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
 }
 
-/** What a run leaves behind, with the deployment prefix taken out of message ids. */
+const sql = async (setup: Setup, db: string, query: string) =>
+  JSON.parse(await thoth(setup, db, ['query', 'sql', query, '-o', 'json'])) as Array<Record<string, unknown>>;
+
+/**
+ * A fact's value without the times it was written at (each run writes its own), nor the record a workflow came
+ * from: a decision's trigger is at another offset of the decisions topic in each run (a restarted run may write a
+ * pending decision's trigger again).
+ */
+function timeless(value: string): string {
+  const parsed = JSON.parse(value) as Record<string, unknown>;
+  for (const name of Object.keys(parsed)) if (name === 'at' || name.endsWith('_at') || name === 'source') delete parsed[name];
+  return JSON.stringify(parsed);
+}
+
+/** What a run leaves behind, with the deployment prefix taken out of topic names. */
 async function effects(setup: Setup, db: string) {
   const strip = (text: unknown) => String(text).split(setup.prefix).join('');
   const workflows = await sql(setup, db, 'SELECT name, kind, parameters, status FROM workflows ORDER BY name');
-  const facts = (await sql(setup, db, 'SELECT key FROM facts ORDER BY key')).map((r) => strip(r.key)).sort();
-  const inbox = await sql(setup, db, "SELECT outcome, count(*) AS n FROM inbox WHERE topic NOT LIKE '%decisions' GROUP BY outcome");
-  const deadLetters = await sql(setup, db, 'SELECT count(*) AS n FROM dead_letters');
-  return { workflows, facts, inbox, deadLetters };
+  const facts = (await sql(setup, db, 'SELECT key, value FROM facts'))
+    .map((r) => strip(`${String(r.key)} ${timeless(String(r.value))}`))
+    .sort();
+  const inbox = (
+    await sql(setup, db, "SELECT topic, outcome, count(*) AS n FROM inbox WHERE topic NOT LIKE '%decisions' GROUP BY topic, outcome")
+  )
+    .map((r) => `${strip(r.topic)} ${String(r.outcome)} ${String(r.n)}`)
+    .sort();
+  const deadLetters = (await sql(setup, db, 'SELECT topic, "offset", error_class FROM dead_letters'))
+    .map((r) => `${strip(r.topic)}@${String(r.offset)} ${String(r.error_class)}`)
+    .sort();
+  // Follow-ups as a reader of the topic sees them (read_committed on Kafka: an aborted transaction's are not there).
+  const reRuns = (await thoth(setup, db, ['tail', 'adviser-re-run', '--from-beginning', '--exit-at-end', '-o', 'ndjson']))
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.stringify((JSON.parse(line) as { value: unknown }).value))
+    .sort();
+  return { workflows, facts, inbox, deadLetters, reRuns };
 }
 
 const group = (setup: Setup, name: string) => `${setup.prefix}${name}`;
+
+const investigate = (setup: Setup, db: string, name: string, extra: string[]) => [
+  ...setup.global(db),
+  'investigate',
+  '--workflows',
+  'record',
+  '--port',
+  'none',
+  '-o',
+  'ndjson',
+  '--group',
+  group(setup, name),
+  '--batch-max',
+  String(BATCH),
+  '--batch-ms',
+  '60000',
+  ...extra,
+];
+
+/**
+ * The stream, phase after phase, through a run killed `kills` times a phase (each while a batch holds handled
+ * records that are not committed) and then run until idle, and through an uninterrupted run of a deployment and
+ * cache of their own. Returns both setups and caches, and how many records the killed runs handled in all.
+ */
+async function killedAndUninterrupted(make: () => Setup, phases: string[][], kills: number) {
+  const killed = { setup: make(), db: join(dir, 'killed.db') };
+  const reference = { setup: make(), db: join(dir, 'reference.db') };
+  let handled = 0;
+  for (const [index, lines] of phases.entries()) {
+    const stream = join(dir, `phase-${index + 1}.ndjson`);
+    writeFileSync(stream, `${lines.join('\n')}\n`);
+    await killed.setup.publish(stream, killed.db);
+    await reference.setup.publish(stream, reference.db);
+    for (let round = 0; round < kills; round++) {
+      const run = startInvestigator(investigate(killed.setup, killed.db, 'killed', []), killed.setup.env);
+      const processed = () => run.events.filter((e) => e.event === 'processed').length;
+      // Past the middle of a batch: some of its records handled, the batch still open.
+      await waitFor(() => processed() >= BATCH / 2, `phase ${index + 1}, round ${round + 1} to handle records`, 120_000);
+      run.child.kill('SIGKILL');
+      expect((await run.exited).signal).toBe('SIGKILL');
+      handled += processed();
+    }
+    const last = startInvestigator(investigate(killed.setup, killed.db, 'killed', ['--until-idle', '3']), killed.setup.env);
+    expect((await last.exited).code, last.stderr()).toBe(0);
+    handled += last.events.filter((e) => e.event === 'processed').length;
+    const uninterrupted = startInvestigator(
+      investigate(reference.setup, reference.db, 'reference', ['--until-idle', '3']),
+      reference.setup.env,
+    );
+    expect((await uninterrupted.exited).code, uninterrupted.stderr()).toBe(0);
+  }
+  return { killed, reference, handled };
+}
+
+/** One message line with headers of its own. */
+function line(topic: string, key: string, value: Record<string, unknown>, headers: Record<string, string> = {}): string {
+  return JSON.stringify({
+    topic,
+    key,
+    headers,
+    value: { component_name: 'test', service_version: '1.0.0', version: 'v1', index_url: INDEX, ...value },
+    timestamp: 1700000000000,
+  });
+}
+
+/** The lines in an order of their own that every run replays alike (a fixed shuffle). */
+function shuffled(lines: string[]): string[] {
+  const out = [...lines];
+  let seed = 7;
+  for (let i = out.length - 1; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    const j = seed % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+const ADVICE_VERSIONS = 240;
+const ADVISERS = 40;
+const OTHERS = 50;
+
+/**
+ * Every kind of effect, in two phases whose outcome does not hang on how the topics interleave (each message
+ * type is about versions of its own, and what completes a decision comes in the second phase):
+ *   1. requests that advice runs wait on (solver workflows), hash mismatches, missing versions, CVE notices,
+ *      source-distribution flags, si-unanalyzed-package (security-indicator decisions and their workflows);
+ *   2. the solver results: security-indicator decisions, and every advice run's re-run published once its
+ *      versions are solved (and the adviser workflow each re-run asks for); three solver results without a
+ *      version, dead-lettered.
+ */
+function everyEffectPhases(): string[][] {
+  const advised = Array.from({ length: ADVICE_VERSIONS }, (_, i) => ({ name: `adv-${i % 30}`, version: `1.${Math.floor(i / 30)}.0` }));
+  const other = (prefix: string) => Array.from({ length: OTHERS }, (_, i) => ({ name: `${prefix}-${i}`, version: '1.0.0' }));
+  const solver = 'solver-rhel-8-py38';
+  const first = [
+    ...advised.map((v, i) =>
+      line(
+        'thoth.investigator.unresolved-package',
+        `${v.name}==${v.version}`,
+        { package_name: v.name, package_version: v.version, solver },
+        { 'thoth-adviser-id': `adviser-${i % ADVISERS}`, 'thoth-recommendation-type': 'stable' },
+      ),
+    ),
+    ...other('hm').map((v) =>
+      line('thoth.package-update.hash-mismatch', `${v.name}==${v.version}`, {
+        package_name: v.name,
+        package_version: v.version,
+        missing_from_source: [`sha256:${'0'.repeat(64)}`],
+        missing_from_database: [],
+      }),
+    ),
+    ...other('mpv').map((v) =>
+      line('thoth.package-update.missing-package-version', `${v.name}==${v.version}`, { package_name: v.name, package_version: v.version }),
+    ),
+    ...other('cve').map((v) =>
+      line('thoth.cve-update.cve-provided', `${v.name}==${v.version}`, { package_name: v.name, package_version: v.version }),
+    ),
+    ...other('sd').map((v, i) =>
+      line('thoth.update-provides-source-distro', `${v.name}==${v.version}`, {
+        package_name: v.name,
+        package_version: v.version,
+        value: i % 2 === 0,
+      }),
+    ),
+    ...other('si').map((v) =>
+      line('thoth.investigator.si-unanalyzed-package', `${v.name}==${v.version}`, { package_name: v.name, package_version: v.version }),
+    ),
+  ];
+  const second = [
+    ...advised.map((v) =>
+      line('thoth.solver.solved-package', `${v.name}==${v.version}`, { package_name: v.name, package_version: v.version, solver }),
+    ),
+    ...[0, 1, 2].map((i) => line('thoth.solver.solved-package', `bad-${i}`, { package_name: `bad-${i}`, solver })),
+  ];
+  return [shuffled(first), shuffled(second)];
+}
 
 describe.each([
   ['Kafka', kafka],
   ['the embedded broker', embedded],
 ])('SIGKILL mid-batch on %s', (_, make) => {
   it('redoes the open batch and ends with exactly the effects of an uninterrupted run', { timeout: 240_000 }, async () => {
-    const setup = make();
-    const stream = join(dir, 'stream.ndjson');
     const lines = Array.from({ length: N }, (_, i) => unresolved(`pkg-${i % 30}`, `1.${Math.floor((i % VERSIONS) / 30)}.${i % 30}`));
-    writeFileSync(stream, `${lines.join('\n')}\n`);
-    const reference = join(dir, 'reference.db');
-    const killed = join(dir, 'killed.db');
-    await setup.publish(stream, reference);
-    // On Kafka both runs read the same topics (each in its group); the embedded log is in each cache.
-    if (setup.prefix === '') await setup.publish(stream, killed);
+    const { killed, reference, handled } = await killedAndUninterrupted(make, [lines], 3);
 
-    const investigate = (db: string, name: string, extra: string[]) => [
-      ...setup.global(db),
-      'investigate',
-      '--workflows',
-      'record',
-      '--port',
-      'none',
-      '-o',
-      'ndjson',
-      '--group',
-      group(setup, name),
-      '--batch-max',
-      String(BATCH),
-      '--batch-ms',
-      '60000',
-      ...extra,
-    ];
-
-    // Killed three times, each while a batch holds handled records that are not committed.
-    let handled = 0;
-    for (let round = 0; round < 3; round++) {
-      const run = startInvestigator(investigate(killed, 'killed', []), setup.env);
-      const processed = () => run.events.filter((e) => e.event === 'processed').length;
-      // Past the middle of a batch: some of its records handled, the batch still open.
-      await waitFor(() => processed() >= BATCH / 2, `round ${round + 1} to handle records`, 120_000);
-      run.child.kill('SIGKILL');
-      expect((await run.exited).signal).toBe('SIGKILL');
-      handled += processed();
-    }
-    const last = startInvestigator(investigate(killed, 'killed', ['--until-idle', '3']), setup.env);
-    expect((await last.exited).code, last.stderr()).toBe(0);
-    const uninterrupted = startInvestigator(investigate(reference, 'reference', ['--until-idle', '3']), setup.env);
-    expect((await uninterrupted.exited).code, uninterrupted.stderr()).toBe(0);
-
-    const expected = await effects(setup, reference);
+    const expected = await effects(reference.setup, reference.db);
     expect(expected.workflows).toHaveLength(VERSIONS);
-    expect(expected.inbox).toEqual([{ outcome: 'done', n: N }]);
-    expect(await effects(setup, killed)).toEqual(expected);
+    expect(expected.inbox).toEqual([`thoth.investigator.unresolved-package done ${N}`]);
+    expect(await effects(killed.setup, killed.db)).toEqual(expected);
     // Records handled before a kill whose batch was not committed were handled again, and counted once.
-    handled += last.events.filter((e) => e.event === 'processed').length;
     expect(handled).toBeGreaterThan(N);
-    if (setup.prefix === '') {
+    if (killed.setup.prefix === '') {
       // The knowledge topic of each cache: no fact record appended twice by a redone batch.
       const count = "SELECT count(*) AS n FROM log_records WHERE topic LIKE '%knowledge'";
-      expect(await sql(setup, killed, count)).toEqual(await sql(setup, reference, count));
+      expect(await sql(killed.setup, killed.db, count)).toEqual(await sql(reference.setup, reference.db, count));
+    }
+  });
+
+  it('with every kind of effect: workflows, decisions, follow-ups, dead letters', { timeout: 360_000 }, async () => {
+    const phases = everyEffectPhases();
+    const { killed, reference } = await killedAndUninterrupted(make, phases, 2);
+
+    const expected = await effects(reference.setup, reference.db);
+    // What the stream is for: each kind of effect is there to compare.
+    const kinds = new Set(expected.workflows.map((w) => w.kind));
+    expect([...kinds].sort()).toEqual(['adviser', 'security-indicators', 'solver']);
+    expect(expected.reRuns).toHaveLength(ADVISERS);
+    expect(expected.deadLetters).toHaveLength(3);
+    expect(expected.facts.filter((f) => f.startsWith('["hash"'))).toHaveLength(OTHERS);
+    expect(await effects(killed.setup, killed.db)).toEqual(expected);
+    if (killed.setup.prefix === '') {
+      const count = "SELECT count(*) AS n FROM log_records WHERE topic LIKE '%knowledge'";
+      expect(await sql(killed.setup, killed.db, count)).toEqual(await sql(reference.setup, reference.db, count));
     }
   });
 });
