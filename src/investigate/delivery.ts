@@ -19,7 +19,6 @@
  * without its offset) plus deterministic workflow names for what happens
  * before it (a redelivered message meets 409 AlreadyExists or the ledger).
  */
-import { createHash } from 'node:crypto';
 import { CancelledError, FatalError, PermanentError, TransientError } from '../core/errors.js';
 import { storeError } from '../store/errors.js';
 import type { KnowledgeStore, SourceRef } from '../store/types.js';
@@ -40,7 +39,8 @@ import { typeOfTopic } from '../messages/records.js';
 import { DEAD_LETTER_BASE_TOPIC } from '../messages/topics.js';
 import { KNOWLEDGE_BASE_TOPIC } from '../facts/codec.js';
 import { DECISIONS_BASE_TOPIC } from './decisions.js';
-import { maskHeaders, scrubSecrets, withoutCredentials } from '../messages/secrets.js';
+import { maskHeaders, withoutCredentials } from '../messages/secrets.js';
+import { cachedValue } from '../messages/dead-letter-copy.js';
 import { ERROR_CLASS, decodeConsumed } from './record-decoder.js';
 import { sleepWithHeartbeat, retryDelay, type RetryPolicy } from './retry.js';
 
@@ -374,27 +374,4 @@ function throwIfFatal(error: unknown, cachePath: string): void {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
-}
-
-/** The most of a dead letter's value the cache keeps: past it, a prefix with the whole's size and hash. */
-export const DEAD_LETTER_VALUE_CHARS = 16 * 1024;
-
-/** A secret-named JSON field's string value, as it can be found in text cut short. */
-const SECRET_IN_TEXT = /("[^"\\]*(?:password|passwd|secret|token)[^"\\]*"\s*:\s*)"(?:[^"\\]|\\.)*("|$)/gi;
-
-/** What the cache keeps of a dead letter's value: the value without secrets, or, when large, a prefix of its text. */
-function cachedValue(raw: string | null): { value: unknown; truncated?: { sizeBytes: number; sha256: string } } {
-  if (raw === null || raw.length <= DEAD_LETTER_VALUE_CHARS) return { value: scrubSecrets(valueAsReceived(raw)) };
-  const prefix = withoutCredentials(raw.slice(0, DEAD_LETTER_VALUE_CHARS)).replace(SECRET_IN_TEXT, '$1"***"');
-  return { value: prefix, truncated: { sizeBytes: Buffer.byteLength(raw), sha256: createHash('sha256').update(raw).digest('hex') } };
-}
-
-/** SPEC §6 `query dead-letters`: the parsed object, or the raw string when it was not JSON. */
-function valueAsReceived(raw: string | null): unknown {
-  if (raw === null) return null;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return raw;
-  }
 }

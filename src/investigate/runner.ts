@@ -195,6 +195,8 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     signal: running.signal,
   });
 
+  /** Where a dead letter came from: the broker's address, or the recorded stream. */
+  const origin = options.from ? `file:${options.from === '-' ? 'stdin' : resolve(options.from)}` : source.description;
   const halted = new Set<string>();
   const updateHalted = () => metrics.set(METRIC.haltedTopics, {}, halted.size);
   const delivery = createDelivery({
@@ -232,7 +234,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     now: clock.now,
     deploymentName: config.deploymentName,
     maxBytes: options.maxBytes,
-    origin: options.from ? `file:${options.from === '-' ? 'stdin' : resolve(options.from)}` : source.description,
+    origin,
     useInbox: source.kind === 'broker',
     retry: options.retry,
   });
@@ -313,6 +315,19 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   metrics.set(METRIC.knowledgeCaughtUp, {}, 1);
   note('knowledge', { state: 'caught-up', topic: topics.knowledge, facts: sync.counts().applied });
   decider.ready();
+  // Dead letters committed to Kafka come back into the cache from their topic: one whose SQLite commit a crash lost
+  // (the broker's commit comes first), and those of the other replicas.
+  const deadLetters = source.deadLetters
+    ? followDeadLetters({
+        ...source.deadLetters,
+        store,
+        origin,
+        now: clock.now,
+        turn: (fn) => turns.run(fn, stop),
+        warn: (text) => log.warn(text),
+        stop,
+      })
+    : undefined;
   const started = source.consume(handler, stop, { cache, bounds: options.batch ?? DEFAULT_BATCH }, (gained) => {
     const decisions = gained.filter((g) => g.topic === topics.decisions).map((g) => g.partition);
     if (decisions.length > 0) void decider.scan(decisions).catch((error: unknown) => scanFailed(error));
@@ -413,6 +428,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     running.abort('finished');
     await rescans;
     await following.catch(() => undefined);
+    await deadLetters;
     await watchdog;
     await lagWatch;
     await phaseWatch;
@@ -421,6 +437,38 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   const reason = ports.signal.aborted ? 'signal' : idle.signal.reason === 'idle' ? 'idle' : 'end';
   note('stopped', { reason, received: tally.received, deadLetters: tally.deadLetters });
   return { tally, reason, startedAt, badLines: source.badLines(), source: source.description, failing: failingAtIdle };
+}
+
+/**
+ * Follows the dead-letter topic into the cache's dead letters until the stop (src/store/dead-letter-records.ts). A
+ * topic that is not there (not created yet, or refused) is not followed; reading it failing for good is told, and
+ * the run goes on: no decision hangs on it.
+ */
+async function followDeadLetters(o: {
+  transport: NonNullable<InvestigatorSource['deadLetters']>['transport'];
+  topic: string;
+  store: Store;
+  origin: string;
+  now: () => number;
+  turn: <T>(fn: () => T) => Promise<T>;
+  warn: (text: string) => void;
+  stop: AbortSignal;
+}): Promise<void> {
+  if (!(await o.transport.topicExists(o.topic).catch(() => false))) return;
+  const sync = knowledgeSync({
+    transport: o.transport,
+    topic: o.topic,
+    store: o.store,
+    now: o.now,
+    turn: o.turn,
+    warn: o.warn,
+    what: 'dead-letter record',
+    apply: (records) => o.store.keepDeadLetterRecords(records, o.origin),
+  });
+  await sync.start(o.stop).catch((error: unknown) => {
+    if (!o.stop.aborted)
+      o.warn(`reading the dead-letter topic ${o.topic} failed: ${String(error)}; its dead letters are not all in this cache`);
+  });
 }
 
 /** Waits until the knowledge topic is read to its end as it was at the start, telling how far behind every second. */

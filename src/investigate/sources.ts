@@ -61,6 +61,11 @@ export interface InvestigatorSource {
   /** The knowledge topic and the writes outside any record's transaction (decision triggers). */
   knowledge: KnowledgeChannel;
   deadLetterRecord: DeadLetterRecord;
+  /**
+   * Where the dead letters it writes can be read back, when the cache's own copy can be lost: on Kafka the broker's
+   * commit comes before the cache's (src/transport/batch.ts). The embedded broker keeps both in one transaction.
+   */
+  deadLetters?: { topic: string; transport: Pick<KnowledgeTransport, 'endOffsets' | 'follow' | 'topicExists'> };
   /** Lines of a recorded stream that were not envelopes (reported and skipped); 0 for a broker. */
   badLines(): number;
 }
@@ -127,6 +132,7 @@ export function brokerSource(options: BrokerSourceOptions): InvestigatorSource {
     kind: 'broker',
     badLines: () => 0,
     description: broker.kind === 'embedded' ? `embedded:${broker.address}` : broker.address,
+    ...(knowledge.kind === 'kafka' ? { deadLetters: { topic: deadLetterTopic, transport: knowledge } } : {}),
     prepare: async (warn) => {
       const investigatorTopics = async () => {
         // A broker that has just started may not answer a new topic's metadata yet: a second attempt finds it.

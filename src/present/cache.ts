@@ -19,6 +19,7 @@ export async function presentFreshness(fresh: Freshness, format: CacheFormat, no
   return [
     `${fresh.topic}: ${state}; ${fresh.facts} fact(s) in the cache${fresh.unreadable ? `, ${fresh.unreadable} record(s) skipped (unreadable)` : ''}`,
     `newest fact learnt ${ago(fresh.newest_fact_at, now)}; last record written ${ago(fresh.last_record_at, now)}`,
+    ...(fresh.dead_letters ? [`${fresh.dead_letters.topic}: ${fresh.dead_letters.kept} dead letter(s) new to the cache`] : []),
     '',
     renderGrid(
       ['PARTITION', 'READ', 'END', 'BEHIND'],

@@ -4,13 +4,15 @@
  * - sync: reads the topic into the cache, as an investigator replica does
  *   before it consumes (src/transport/knowledge-sync.ts), and tells how fresh
  *   the cache is; with `follow` it keeps reading until stopped. `thoth query`
- *   then answers for the whole deployment.
+ *   then answers for the whole deployment. On Kafka the deployment's
+ *   dead-letter topic is read too: `thoth dead-letters list` then shows every
+ *   replica's dead letters.
  * - rebuild: writes every fact the cache holds to the topic (created
  *   compacted when missing), for a topic that was lost, or created after the
  *   cache. Facts have set semantics: writing one the topic has changes nothing.
  */
 import { KNOWLEDGE_BASE_TOPIC } from '../facts/codec.js';
-import { topicName } from '../messages/topics.js';
+import { DEAD_LETTER_BASE_TOPIC, topicName } from '../messages/topics.js';
 import type { Store } from '../store/index.js';
 import type { KnowledgeTransport } from '../transport/knowledge-port.js';
 import { knowledgeSync, type KnowledgeSync } from '../transport/knowledge-sync.js';
@@ -33,6 +35,8 @@ export interface Freshness {
   /** Facts applied and records skipped (unreadable) by this run. */
   applied: number;
   unreadable: number;
+  /** On Kafka, the dead-letter topic read too: dead letters the cache did not hold and keeps now (null: not read). */
+  dead_letters: { topic: string; kept: number } | null;
 }
 
 export interface CachePorts {
@@ -47,7 +51,7 @@ export function knowledgeTopicOf(deploymentName?: string): string {
   return topicName(KNOWLEDGE_BASE_TOPIC, deploymentName);
 }
 
-async function freshness(ports: CachePorts, topic: string, sync: KnowledgeSync): Promise<Freshness> {
+async function freshness(ports: CachePorts, topic: string, sync: KnowledgeSync, deadLetters?: DeadLetterSync): Promise<Freshness> {
   // Past transaction markers too: kept, so that the next sync reports from there.
   const at = new Date(ports.now()).toISOString();
   ports.store.transaction(() => {
@@ -72,6 +76,32 @@ async function freshness(ports: CachePorts, topic: string, sync: KnowledgeSync):
     partitions,
     behind: partitions.reduce((sum, p) => sum + p.behind, 0),
     ...counts,
+    dead_letters: deadLetters ? { topic: deadLetters.topic, kept: deadLetters.sync.counts().applied } : null,
+  };
+}
+
+interface DeadLetterSync {
+  topic: string;
+  sync: KnowledgeSync;
+}
+
+/** On Kafka, a reader of the deployment's dead-letter topic into the cache's dead letters; none where it is not there. */
+async function deadLetterSync(ports: CachePorts): Promise<DeadLetterSync | undefined> {
+  if (ports.transport.kind !== 'kafka') return undefined;
+  const topic = topicName(DEAD_LETTER_BASE_TOPIC, ports.deploymentName);
+  if (!(await ports.transport.topicExists(topic))) return undefined;
+  const origin = ports.transport.address;
+  return {
+    topic,
+    sync: knowledgeSync({
+      transport: ports.transport,
+      topic,
+      store: ports.store,
+      now: ports.now,
+      warn: ports.warn,
+      what: 'dead-letter record',
+      apply: (records) => ports.store.keepDeadLetterRecords(records, origin),
+    }),
   };
 }
 
@@ -88,19 +118,21 @@ export async function syncCache(
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
   const sync = knowledgeSync({ transport: ports.transport, topic, store: ports.store, now: ports.now, warn: ports.warn });
-  const following = sync.start(signal);
+  const deadLetters = await deadLetterSync(ports);
+  const following = Promise.all([sync.start(signal), deadLetters?.sync.start(signal)]);
   following.catch(() => undefined);
+  const catchUp = () => Promise.race([Promise.all([sync.catchUp(signal), deadLetters?.sync.catchUp(signal)]), following]);
   try {
-    await Promise.race([sync.catchUp(signal), following]);
-    options.onCaughtUp?.(await freshness(ports, topic, sync));
+    await catchUp();
+    options.onCaughtUp?.(await freshness(ports, topic, sync, deadLetters));
     while (options.follow && !signal.aborted) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, options.everyMs ?? 5_000);
         signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
       });
       if (signal.aborted) break;
-      await Promise.race([sync.catchUp(signal), following]);
-      options.onCaughtUp?.(await freshness(ports, topic, sync));
+      await catchUp();
+      options.onCaughtUp?.(await freshness(ports, topic, sync, deadLetters));
     }
   } catch (error) {
     // Stopped while reading: the freshness below says how far it got.
@@ -109,7 +141,7 @@ export async function syncCache(
     stop.abort();
     await following.catch(() => undefined);
   }
-  return freshness(ports, topic, sync);
+  return freshness(ports, topic, sync, deadLetters);
 }
 
 export interface Rebuilt {

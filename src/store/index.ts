@@ -21,6 +21,8 @@ import { projection } from './projection.js';
 import { factFunctions, type FactFunctions } from './facts-store.js';
 import { decisionQueries, type DecisionQueries } from './decision-queries.js';
 import { whenUnlocked, type LockWait } from './lock-wait.js';
+import { keepDeadLetterRecords, type KeptDeadLetters } from './dead-letter-records.js';
+import type { ConsumedRecord } from '../messages/broker-records.js';
 
 export type { KnowledgeStore } from './types.js';
 export type { PackageReport, VersionReport } from './package-report.js';
@@ -30,6 +32,7 @@ export type { AppliedRecords, ChangelogPosition, FactFunctions } from './facts-s
 export type { Touched } from './projection.js';
 export type { DecisionQueries } from './decision-queries.js';
 export type { DeadLetterEntry, DeadLetterFilter, Redrive, RedriveCopy } from './dead-letters.js';
+export type { KeptDeadLetters } from './dead-letter-records.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { checkIntegrity, type IntegrityReport } from './check.js';
 export { normalizePackageName, normalizeIndexUrl } from './names.js';
@@ -43,6 +46,14 @@ export interface Store extends KnowledgeStore, ReportFunctions, DeadLetterFuncti
   seedIndexes(urls: string | readonly string[] | undefined): string[];
   packageReport(packageName: string, version: string | undefined, solvers: string[]): PackageReport;
   stats(): StoreStats;
+  /**
+   * Keeps the dead letters of these dead-letter-topic records that the cache does not hold (as read from `origin`,
+   * the broker's address), in the caller's transaction.
+   */
+  keepDeadLetterRecords(
+    records: ReadonlyArray<Pick<ConsumedRecord, 'key' | 'headers' | 'value' | 'timestamp'>>,
+    origin: string,
+  ): KeptDeadLetters;
   /** One read-only statement that returns rows; refused otherwise. */
   sql(text: string): SqlResult;
   /**
@@ -78,18 +89,20 @@ export function openStore(path: string, options: OpenOptions & { indexUrls?: str
   const inTransaction = db.transaction((fn: () => unknown) => fn());
   // Every knowledge write is a fact, applied as one read from the knowledge topic would be.
   const write = (list: Parameters<FactFunctions['applyFacts']>[0]) => void facts.applyFacts(list);
+  const ledger = ledgerFunctions(prepare, write);
   const store: Store = {
     path,
     readonly: options.readonly === true,
     transaction: <T>(fn: () => T): T => withStoreErrors(path, () => inTransaction.immediate(fn) as T),
     ...versionFunctions(prepare, clock, write),
     ...requestFunctions(prepare, clock, write),
-    ...ledgerFunctions(prepare, write),
+    ...ledger,
     ...facts,
     ...decisionQueries(prepare),
     ...reportFunctions(prepare),
     ...deadLetterFunctions(prepare),
     ...embeddedLog(db, prepare, clock),
+    keepDeadLetterRecords: (records, origin) => keepDeadLetterRecords(records, origin, (letter) => ledger.keepDeadLetter(letter)),
     packageReport: (name, version, solvers) => packageReport(prepare, name, version, solvers),
     stats: () => storeStats(db, path),
     sql: (text) => readOnlySql(db, text),

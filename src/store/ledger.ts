@@ -20,7 +20,46 @@ export type LedgerFunctions = Pick<
   | 'inboxOutcome'
   | 'recordInbox'
   | 'recordDeadLetter'
->;
+> & {
+  /** Keeps the dead letter unless the cache has one for its record (origin and position) already; true when kept. */
+  keepDeadLetter(letter: DeadLetter): boolean;
+};
+
+const DEAD_LETTER_COLUMNS =
+  'origin, topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at, record_key, key_known';
+
+/** A dead letter's row, in the order of DEAD_LETTER_COLUMNS. */
+function deadLetterRow(letter: DeadLetter): unknown[] {
+  const raw = letter.value;
+  // value_is_json 2: a value too large to keep, stored as {truncated, size_bytes, sha256, prefix}.
+  const isJson = letter.truncated ? 2 : typeof raw !== 'string' && raw !== null && raw !== undefined ? 1 : 0;
+  const value = letter.truncated
+    ? JSON.stringify({
+        truncated: true,
+        size_bytes: letter.truncated.sizeBytes,
+        sha256: letter.truncated.sha256,
+        prefix: typeof raw === 'string' ? raw : JSON.stringify(raw),
+      })
+    : raw === null || raw === undefined
+      ? null
+      : typeof raw === 'string'
+        ? raw
+        : JSON.stringify(raw);
+  return [
+    letter.origin ?? '',
+    letter.topic,
+    letter.partition,
+    letter.offset,
+    letter.errorClass,
+    letter.reason,
+    value,
+    isJson,
+    JSON.stringify(letter.headers ?? {}),
+    canonicalTime(letter.createdAt),
+    letter.key ?? null,
+    letter.key === undefined ? 0 : 1,
+  ];
+}
 
 export interface WorkflowRow {
   name: string;
@@ -145,41 +184,17 @@ export function ledgerFunctions(prepare: Prepare, write: (facts: Fact[]) => void
       ).run(source.topic, source.partition, source.offset, outcome, canonicalTime(at));
     },
     recordDeadLetter: (letter: DeadLetter) => {
-      const raw = letter.value;
-      // value_is_json 2: a value too large to keep, stored as {truncated, size_bytes, sha256, prefix}.
-      const isJson = letter.truncated ? 2 : typeof raw !== 'string' && raw !== null && raw !== undefined ? 1 : 0;
-      const value = letter.truncated
-        ? JSON.stringify({
-            truncated: true,
-            size_bytes: letter.truncated.sizeBytes,
-            sha256: letter.truncated.sha256,
-            prefix: typeof raw === 'string' ? raw : JSON.stringify(raw),
-          })
-        : raw === null || raw === undefined
-          ? null
-          : typeof raw === 'string'
-            ? raw
-            : JSON.stringify(raw);
       prepare(
-        `INSERT INTO dead_letters (origin, topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at, record_key, key_known)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (origin, topic, partition, "offset") DO UPDATE SET error_class = excluded.error_class, reason = excluded.reason,
            value = excluded.value, value_is_json = excluded.value_is_json, headers = excluded.headers, created_at = excluded.created_at,
            record_key = excluded.record_key, key_known = excluded.key_known`,
-      ).run(
-        letter.origin ?? '',
-        letter.topic,
-        letter.partition,
-        letter.offset,
-        letter.errorClass,
-        letter.reason,
-        value,
-        isJson,
-        JSON.stringify(letter.headers ?? {}),
-        canonicalTime(letter.createdAt),
-        letter.key ?? null,
-        letter.key === undefined ? 0 : 1,
-      );
+      ).run(...deadLetterRow(letter));
     },
+    keepDeadLetter: (letter: DeadLetter): boolean =>
+      prepare(
+        `INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (origin, topic, partition, "offset") DO NOTHING`,
+      ).run(...deadLetterRow(letter)).changes > 0,
   };
 }

@@ -8,10 +8,22 @@
  *
  * A record this thoth cannot read (a newer format, broken JSON) is reported
  * once with its position and skipped; reading goes on.
+ *
+ * The dead-letter topic is followed the same way (`apply`): its records
+ * become the cache's dead letters (src/store/dead-letter-records.ts).
  */
 import type { Store } from '../store/index.js';
 import type { Touched } from '../store/projection.js';
 import type { ChangelogBatch, KnowledgeTransport } from './knowledge-port.js';
+import type { ConsumedRecord } from './port.js';
+
+/** What a batch of the topic's records did to the cache. */
+export interface AppliedBatch {
+  applied: number;
+  unreadable: Array<{ index: number; reason: string }>;
+  /** The things facts touched (knowledge records only). */
+  touched?: Touched;
+}
 
 export interface KnowledgeSyncOptions {
   transport: Pick<KnowledgeTransport, 'endOffsets' | 'follow'>;
@@ -19,6 +31,10 @@ export interface KnowledgeSyncOptions {
   store: Pick<Store, 'transaction' | 'applyFactRecords' | 'changelogPositions' | 'setChangelogPosition' | 'resetChangelog'>;
   now(): number;
   warn(text: string): void;
+  /** What a batch's records become in the cache, in its transaction (default: facts). */
+  apply?(records: ConsumedRecord[]): AppliedBatch;
+  /** What the topic's records are, in warnings (default: knowledge records). */
+  what?: string;
   /** After each batch of facts applied. */
   onApplied?(touched: Touched): void;
   /** Takes the cache's write turn around each batch applied (src/core/turns.ts): not inside another task's open transaction. */
@@ -66,7 +82,9 @@ export function knowledgeSync(options: KnowledgeSyncOptions): KnowledgeSync {
       const last = batch.records[batch.records.length - 1];
       const at = new Date(options.now()).toISOString();
       const result = store.transaction(() => {
-        const done = store.applyFactRecords(batch.records.map((r) => ({ key: r.key, value: r.value })));
+        const done: AppliedBatch = options.apply
+          ? options.apply(batch.records)
+          : store.applyFactRecords(batch.records.map((r) => ({ key: r.key, value: r.value })));
         store.setChangelogPosition(
           topic,
           { partition: batch.partition, nextOffset: batch.nextOffset, lastRecordAt: new Date(last.timestamp).toISOString() },
@@ -78,9 +96,11 @@ export function knowledgeSync(options: KnowledgeSyncOptions): KnowledgeSync {
       unreadable += result.unreadable.length;
       for (const bad of result.unreadable) {
         const record = batch.records[bad.index];
-        options.warn(`${topic}[${record.partition}]@${record.offset}: skipped a knowledge record this thoth cannot read: ${bad.reason}`);
+        options.warn(
+          `${topic}[${record.partition}]@${record.offset}: skipped a ${options.what ?? 'knowledge record'} this thoth cannot read: ${bad.reason}`,
+        );
       }
-      if (result.applied > 0) options.onApplied?.(result.touched);
+      if (result.applied > 0 && result.touched) options.onApplied?.(result.touched);
     }
     // Past transaction markers too; kept in memory only (reading them again after a restart changes nothing).
     positions.set(batch.partition, Math.max(batch.nextOffset, positions.get(batch.partition) ?? 0));

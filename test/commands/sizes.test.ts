@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_VALUE_CHARS } from '../../src/investigate/delivery.js';
+import { DEAD_LETTER_VALUE_CHARS } from '../../src/messages/dead-letter-copy.js';
 import { cleanEnv, runThoth } from '../support/cli.js';
 
 const INDEX = 'https://index.example/simple';
