@@ -4,10 +4,18 @@
  * again, and finally run to the end. Its effects must equal those of one
  * uninterrupted run of the same stream on a deployment of its own (its own
  * topics, knowledge topic included, and cache): the same workflows, the same
- * facts, the same follow-ups published, every message closed once in the
- * inbox, the same dead letters, and (on the embedded broker, where the
- * knowledge topic is a table) not one fact record written twice. On Kafka
- * and on the embedded broker.
+ * facts, the same follow-ups published, the same dead letters, every message
+ * handled once, and (on the embedded broker, where the knowledge topic is a
+ * table) not one fact record written twice. On Kafka and on the embedded
+ * broker.
+ *
+ * "Handled once": every message of these streams leaves a fact or a dead
+ * letter, compared above; on the embedded broker the inbox, written in one
+ * transaction with the group's offset, is the same too. On Kafka the broker
+ * commits a batch before the cache does, so the cache's inbox may lack the
+ * last batch of a process killed between the two commits (its facts and dead
+ * letters come back from their topics): it holds no record the uninterrupted
+ * run's does not.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,6 +90,8 @@ function timeless(value: string): string {
   return JSON.stringify(parsed);
 }
 
+const group = (setup: Setup, name: string) => `${setup.prefix}${name}`;
+
 /** What a run leaves behind, with the deployment prefix taken out of topic names. */
 async function effects(setup: Setup, db: string) {
   const strip = (text: unknown) => String(text).split(setup.prefix).join('');
@@ -106,7 +116,17 @@ async function effects(setup: Setup, db: string) {
   return { workflows, facts, inbox, deadLetters, reRuns };
 }
 
-const group = (setup: Setup, name: string) => `${setup.prefix}${name}`;
+/** The run's effects equal the uninterrupted run's (`expected`), and every message was handled once (see above). */
+async function sameEffects(killed: { setup: Setup; db: string }, expected: Awaited<ReturnType<typeof effects>>) {
+  const { inbox, ...actual } = await effects(killed.setup, killed.db);
+  const { inbox: expectedInbox, ...rest } = expected;
+  expect(actual).toEqual(rest);
+  if (killed.setup.prefix === '') return expect(inbox).toEqual(expectedInbox);
+  const counts = (rows: string[]) =>
+    new Map(rows.map((row) => [row.slice(0, row.lastIndexOf(' ')), Number(row.slice(row.lastIndexOf(' ') + 1))]));
+  const most = counts(expectedInbox);
+  for (const [what, n] of counts(inbox)) expect(n, what).toBeLessThanOrEqual(most.get(what) ?? 0);
+}
 
 const investigate = (setup: Setup, db: string, name: string, extra: string[]) => [
   ...setup.global(db),
@@ -255,7 +275,7 @@ describe.each([
     const expected = await effects(reference.setup, reference.db);
     expect(expected.workflows).toHaveLength(VERSIONS);
     expect(expected.inbox).toEqual([`thoth.investigator.unresolved-package done ${N}`]);
-    expect(await effects(killed.setup, killed.db)).toEqual(expected);
+    await sameEffects(killed, expected);
     // Records handled before a kill whose batch was not committed were handled again, and counted once.
     expect(handled).toBeGreaterThan(N);
     if (killed.setup.prefix === '') {
@@ -276,7 +296,7 @@ describe.each([
     expect(expected.reRuns).toHaveLength(ADVISERS);
     expect(expected.deadLetters).toHaveLength(3);
     expect(expected.facts.filter((f) => f.startsWith('["hash"'))).toHaveLength(OTHERS);
-    expect(await effects(killed.setup, killed.db)).toEqual(expected);
+    await sameEffects(killed, expected);
     if (killed.setup.prefix === '') {
       const count = "SELECT count(*) AS n FROM log_records WHERE topic LIKE '%knowledge'";
       expect(await sql(killed.setup, killed.db, count)).toEqual(await sql(reference.setup, reference.db, count));
