@@ -138,7 +138,7 @@ export function knowledgeSync(options: KnowledgeSyncOptions): KnowledgeSync {
         onBatch,
         onReset: (partition, from, end) => {
           options.warn(
-            `${topic}[${partition}] ends at offset ${end} but this cache had read it up to ${from}: the topic was recreated; reading it again from its start (\`thoth cache rebuild\` puts this cache's facts back into it)`,
+            `${topic}[${partition}] ends at offset ${end} but this cache had read it up to ${from}: the topic was recreated; reading it again from its start${options.apply ? '' : " (`thoth cache rebuild` puts this cache's facts back into it)"}`,
           );
           positions.set(partition, 0);
         },
