@@ -23,7 +23,7 @@ import type { InvestigatorConfig } from '../config/investigator.js';
 import { handledTypes, handlesInMode, subscribedTopics } from './modes.js';
 import { createDecider } from './decide.js';
 import { DECISIONS_BASE_TOPIC } from './decisions.js';
-import { knowledgeSync } from '../transport/knowledge-sync.js';
+import { deadLetterSync, knowledgeSync } from '../transport/knowledge-sync.js';
 import { createDelivery, type FailingRecord } from './delivery.js';
 import { planEffects } from './dispatch.js';
 import { countEvent, emptyTally, fanOut, type EventSink, type EventTally, type InvestigatorEventName } from './events.js';
@@ -455,15 +455,14 @@ async function followDeadLetters(o: {
   stop: AbortSignal;
 }): Promise<void> {
   if (!(await o.transport.topicExists(o.topic).catch(() => false))) return;
-  const sync = knowledgeSync({
+  const sync = deadLetterSync({
     transport: o.transport,
     topic: o.topic,
     store: o.store,
+    origin: o.origin,
     now: o.now,
     turn: o.turn,
     warn: o.warn,
-    what: 'dead-letter record',
-    apply: (records) => o.store.keepDeadLetterRecords(records, o.origin),
   });
   await sync.start(o.stop).catch((error: unknown) => {
     if (!o.stop.aborted)

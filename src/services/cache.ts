@@ -15,7 +15,7 @@ import { KNOWLEDGE_BASE_TOPIC } from '../facts/codec.js';
 import { DEAD_LETTER_BASE_TOPIC, topicName } from '../messages/topics.js';
 import type { Store } from '../store/index.js';
 import type { KnowledgeTransport } from '../transport/knowledge-port.js';
-import { knowledgeSync, type KnowledgeSync } from '../transport/knowledge-sync.js';
+import { deadLetterSync, knowledgeSync, type KnowledgeSync } from '../transport/knowledge-sync.js';
 
 /** Partitions of a knowledge topic `rebuild` creates (the investigator's own choice, src/investigate/sources.ts). */
 const REBUILD_PARTITIONS = 6;
@@ -86,21 +86,19 @@ interface DeadLetterSync {
 }
 
 /** On Kafka, a reader of the deployment's dead-letter topic into the cache's dead letters; none where it is not there. */
-async function deadLetterSync(ports: CachePorts): Promise<DeadLetterSync | undefined> {
+async function deadLetterReader(ports: CachePorts): Promise<DeadLetterSync | undefined> {
   if (ports.transport.kind !== 'kafka') return undefined;
   const topic = topicName(DEAD_LETTER_BASE_TOPIC, ports.deploymentName);
   if (!(await ports.transport.topicExists(topic))) return undefined;
-  const origin = ports.transport.address;
   return {
     topic,
-    sync: knowledgeSync({
+    sync: deadLetterSync({
       transport: ports.transport,
       topic,
       store: ports.store,
+      origin: ports.transport.address,
       now: ports.now,
       warn: ports.warn,
-      what: 'dead-letter record',
-      apply: (records) => ports.store.keepDeadLetterRecords(records, origin),
     }),
   };
 }
@@ -118,7 +116,7 @@ export async function syncCache(
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
   const sync = knowledgeSync({ transport: ports.transport, topic, store: ports.store, now: ports.now, warn: ports.warn });
-  const deadLetters = await deadLetterSync(ports);
+  const deadLetters = await deadLetterReader(ports);
   const following = Promise.all([sync.start(signal), deadLetters?.sync.start(signal)]);
   following.catch(() => undefined);
   const catchUp = () => Promise.race([Promise.all([sync.catchUp(signal), deadLetters?.sync.catchUp(signal)]), following]);

@@ -23,10 +23,7 @@ export interface KeptDeadLetters {
 const THOTH_HEADERS = new Set<string>(Object.values(DEAD_LETTER_HEADERS));
 
 /** The dead letter a record of the dead-letter topic stands for, as it came from `origin`; a string says why it is none. */
-export function deadLetterOfRecord(
-  record: Pick<ConsumedRecord, 'key' | 'headers' | 'value' | 'timestamp'>,
-  origin: string,
-): DeadLetter | string {
+function deadLetterOfRecord(record: Pick<ConsumedRecord, 'key' | 'headers' | 'value' | 'timestamp'>, origin: string): DeadLetter | string {
   const header = (name: string) => record.headers[name];
   const topic = header(DEAD_LETTER_HEADERS.topic);
   const partition = Number(header(DEAD_LETTER_HEADERS.partition));

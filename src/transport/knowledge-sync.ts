@@ -171,4 +171,22 @@ export function knowledgeSync(options: KnowledgeSyncOptions): KnowledgeSync {
   };
 }
 
+/**
+ * The dead-letter topic followed into the cache's dead letters (src/store/dead-letter-records.ts), each kept as read
+ * from `origin` (the broker's address): the investigator's follower and `thoth cache sync` alike.
+ */
+export function deadLetterSync(
+  options: Omit<KnowledgeSyncOptions, 'apply' | 'what' | 'onApplied' | 'store'> & {
+    store: KnowledgeSyncOptions['store'] & Pick<Store, 'keepDeadLetterRecords'>;
+    origin: string;
+  },
+): KnowledgeSync {
+  const { origin, ...rest } = options;
+  return knowledgeSync({
+    ...rest,
+    what: 'dead-letter record',
+    apply: (records) => options.store.keepDeadLetterRecords(records, origin),
+  });
+}
+
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
