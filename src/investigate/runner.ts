@@ -11,6 +11,7 @@ import { TransientError, isAbortError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { sleep } from '../core/sleep.js';
 import { createTurns } from '../core/turns.js';
+import { batchJournal } from '../transport/batch-journal.js';
 import { DEFAULT_BATCH, cacheWrites, type BatchBounds, type CacheWrites } from '../transport/batch.js';
 import { KNOWLEDGE_BASE_TOPIC, encodeFact } from '../facts/codec.js';
 import { topicName } from '../messages/topics.js';
@@ -144,7 +145,19 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   // One writer of the cache at a time: a batch's open transaction, the knowledge topic's reader, phase updates.
   const turns = createTurns();
   // Against a cluster, a record's workflow creates are not waited for before the next record (RecordContext.defer).
-  const writes = cacheWrites(store, turns, { deferring: ports.kube !== null });
+  // On Kafka a batch is committed to the broker before the cache: its inbox rows wait in a journal in between.
+  const journal = batchJournal({
+    path: store.path,
+    store,
+    turns,
+    onSettled: (b) => {
+      if (b.kept === 0) return;
+      log.notice(
+        `kept ${b.kept} inbox row(s) of ${b.topic}[${b.partition}] offsets ${b.from}-${b.upTo - 1}: the last run stopped after the broker's commit of that batch and before the cache's`,
+      );
+    },
+  });
+  const writes = cacheWrites(store, turns, { deferring: ports.kube !== null, ...(journal ? { journal } : {}) });
   // The last step of a batch's commit (the broker's comes first): what was processed before it is now committed.
   const cache: CacheWrites = {
     ...writes,

@@ -9,7 +9,7 @@ import { openDatabase, type OpenOptions } from './open.js';
 import { statementCache } from './statements.js';
 import { versionFunctions } from './versions.js';
 import { requestFunctions } from './requests.js';
-import { ledgerFunctions } from './ledger.js';
+import { ledgerFunctions, type InboxRow } from './ledger.js';
 import { reportFunctions, type ReportFunctions } from './reports.js';
 import { deadLetterFunctions, type DeadLetterFunctions } from './dead-letters.js';
 import { packageReport, type PackageReport } from './package-report.js';
@@ -33,6 +33,7 @@ export type { Touched } from './projection.js';
 export type { DecisionQueries } from './decision-queries.js';
 export type { DeadLetterEntry, DeadLetterFilter, Redrive, RedriveCopy } from './dead-letters.js';
 export type { KeptDeadLetters } from './dead-letter-records.js';
+export type { InboxRow } from './ledger.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { checkIntegrity, type IntegrityReport } from './check.js';
 export { normalizePackageName, normalizeIndexUrl } from './names.js';
@@ -54,6 +55,10 @@ export interface Store extends KnowledgeStore, ReportFunctions, DeadLetterFuncti
     records: ReadonlyArray<Pick<ConsumedRecord, 'key' | 'headers' | 'value' | 'timestamp'>>,
     origin: string,
   ): KeptDeadLetters;
+  /** The inbox rows of topic[partition] in [from, upTo), in offset order (a batch's, before the broker's commit). */
+  inboxRows(topic: string, partition: number, from: number, upTo: number): InboxRow[];
+  /** Keeps the inbox rows the cache does not hold, in the caller's transaction; how many were new. */
+  keepInboxRows(rows: readonly InboxRow[]): number;
   /** One read-only statement that returns rows; refused otherwise. */
   sql(text: string): SqlResult;
   /**

@@ -23,7 +23,20 @@ export type LedgerFunctions = Pick<
 > & {
   /** Keeps the dead letter unless the cache has one for its record (origin and position) already; true when kept. */
   keepDeadLetter(letter: DeadLetter): boolean;
+  /** The inbox rows of topic[partition] from offset `from` up to `upTo` (not included), in offset order. */
+  inboxRows(topic: string, partition: number, from: number, upTo: number): InboxRow[];
+  /** Keeps the inbox rows the cache does not hold (a row it holds stays as it is); how many were new. */
+  keepInboxRows(rows: readonly InboxRow[]): number;
 };
+
+/** One record's inbox row: where it was read and what became of it. */
+export interface InboxRow {
+  topic: string;
+  partition: number;
+  offset: number;
+  outcome: InboxOutcome;
+  processedAt: string;
+}
 
 const DEAD_LETTER_COLUMNS =
   'origin, topic, partition, "offset", error_class, reason, value, value_is_json, headers, created_at, record_key, key_known';
@@ -182,6 +195,22 @@ export function ledgerFunctions(prepare: Prepare, write: (facts: Fact[]) => void
         `INSERT INTO inbox (topic, partition, "offset", outcome, processed_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (topic, partition, "offset") DO UPDATE SET outcome = excluded.outcome, processed_at = excluded.processed_at`,
       ).run(source.topic, source.partition, source.offset, outcome, canonicalTime(at));
+    },
+    inboxRows: (topic, partition, from, upTo) =>
+      (
+        prepare(
+          `SELECT topic, partition, "offset", outcome, processed_at AS processedAt FROM inbox
+           WHERE topic = ? AND partition = ? AND "offset" >= ? AND "offset" < ? ORDER BY "offset"`,
+        ).all(topic, partition, from, upTo) as InboxRow[]
+      ).map((row) => ({ ...row, offset: Number(row.offset) })),
+    keepInboxRows: (rows) => {
+      const keep = prepare(
+        `INSERT INTO inbox (topic, partition, "offset", outcome, processed_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (topic, partition, "offset") DO NOTHING`,
+      );
+      let kept = 0;
+      for (const row of rows) kept += keep.run(row.topic, row.partition, row.offset, row.outcome, row.processedAt).changes;
+      return kept;
     },
     recordDeadLetter: (letter: DeadLetter) => {
       prepare(

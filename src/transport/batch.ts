@@ -38,6 +38,7 @@
  */
 import { PermanentError, TransientError } from '../core/errors.js';
 import { createTurns, type Turns } from '../core/turns.js';
+import type { BatchJournal } from './batch-journal.js';
 import type { Store } from '../store/index.js';
 import { RetryLater, type ConsumedRecord, type ExactlyOnce, type OutgoingRecord, type RecordContext, type RecordHandler } from './port.js';
 
@@ -52,6 +53,11 @@ export interface CacheWrites {
     take(): string;
     rollbackTo(mark: string): void;
   };
+  /**
+   * Where the broker commits before the cache (Kafka): the batch's inbox rows are kept here before the broker's
+   * commit, until the cache's (src/transport/batch-journal.ts). `commit` empties it.
+   */
+  journal?: BatchJournal;
 }
 
 type BatchStore = Pick<Store, 'beginBatch' | 'commitBatch' | 'rollbackBatch' | 'markBatch' | 'rollbackBatchTo'>;
@@ -60,16 +66,25 @@ type BatchStore = Pick<Store, 'beginBatch' | 'commitBatch' | 'rollbackBatch' | '
  * The cache's batches over a store's connection, in the given turns; with `deferring`, the records' handlers
  * may leave work running past their return (RecordContext.defer), and each record's writes are marked.
  */
-export function cacheWrites(store: BatchStore, turns: Turns = createTurns(), options: { deferring?: boolean } = {}): CacheWrites {
+export function cacheWrites(
+  store: BatchStore,
+  turns: Turns = createTurns(),
+  options: { deferring?: boolean; journal?: BatchJournal } = {},
+): CacheWrites {
   let taken = 0;
+  const { journal } = options;
   return {
     turns,
     begin: () => {
       taken = 0;
       store.beginBatch();
     },
-    commit: () => store.commitBatch(),
+    commit: () => {
+      store.commitBatch();
+      journal?.clear();
+    },
     rollback: () => store.rollbackBatch(),
+    ...(journal ? { journal } : {}),
     ...(options.deferring
       ? {
           marks: {
@@ -112,8 +127,8 @@ export interface BatchOptions {
    * `begin` is then asked once per open transaction, not twice per record.
    */
   beginHoldsWhileOpen?: boolean;
-  /** Writes `out` and commits `next` as the partition's offset, atomically; RetryLater when fenced. */
-  commit(out: OutgoingRecord[], next: number): Promise<void>;
+  /** Writes `out` and commits `next` as the partition's offset, atomically (`first`: the part's first offset); RetryLater when fenced. */
+  commit(out: OutgoingRecord[], next: number, first: number): Promise<void>;
   cache: CacheWrites;
   bounds: BatchBounds;
   now(): number;
@@ -234,7 +249,7 @@ async function run(o: BatchOptions, soFar?: { committed?: number; handled: numbe
     const upTo = next;
     const records = count;
     try {
-      await o.commit(out, upTo);
+      await o.commit(out, upTo, first!);
     } catch (error) {
       refused = { from: first!, upTo };
       close('rollback');

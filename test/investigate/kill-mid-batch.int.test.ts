@@ -10,14 +10,13 @@
  * broker.
  *
  * "Handled once": every message of these streams leaves a fact or a dead
- * letter, compared above; on the embedded broker the inbox, written in one
- * transaction with the group's offset, is the same too. On Kafka the broker
- * commits a batch before the cache does, so the cache's inbox may lack the
- * last batch of a process killed between the two commits (its facts and dead
- * letters come back from their topics): it holds no record the uninterrupted
- * run's does not.
+ * letter, compared above, and the cache's inbox is the same too: on the
+ * embedded broker it is written in one transaction with the group's offset;
+ * on Kafka, where the broker commits a batch before the cache does, a process
+ * killed between the two commits leaves the batch's inbox rows in its journal
+ * (src/transport/batch-journal.ts), kept when the partition starts again.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -118,14 +117,7 @@ async function effects(setup: Setup, db: string) {
 
 /** The run's effects equal the uninterrupted run's (`expected`), and every message was handled once (see above). */
 async function sameEffects(killed: { setup: Setup; db: string }, expected: Awaited<ReturnType<typeof effects>>) {
-  const { inbox, ...actual } = await effects(killed.setup, killed.db);
-  const { inbox: expectedInbox, ...rest } = expected;
-  expect(actual).toEqual(rest);
-  if (killed.setup.prefix === '') return expect(inbox).toEqual(expectedInbox);
-  const counts = (rows: string[]) =>
-    new Map(rows.map((row) => [row.slice(0, row.lastIndexOf(' ')), Number(row.slice(row.lastIndexOf(' ') + 1))]));
-  const most = counts(expectedInbox);
-  for (const [what, n] of counts(inbox)) expect(n, what).toBeLessThanOrEqual(most.get(what) ?? 0);
+  expect(await effects(killed.setup, killed.db)).toEqual(expected);
 }
 
 const investigate = (setup: Setup, db: string, name: string, extra: string[]) => [
@@ -146,9 +138,15 @@ const investigate = (setup: Setup, db: string, name: string, extra: string[]) =>
   ...extra,
 ];
 
+/** A batch of the cache at `db` is being committed on Kafka: its journal file holds the batch's inbox rows. */
+function committing(db: string): boolean {
+  const journal = `${db}-batches`;
+  return existsSync(journal) && readdirSync(journal).some((file) => statSync(join(journal, file)).size > 0);
+}
+
 /**
  * The stream, phase after phase, through a run killed `kills` times a phase (each while a batch holds handled
- * records that are not committed) and then run until idle, and through an uninterrupted run of a deployment and
+ * records that are not committed; on Kafka every other one while that batch is being committed) and then run until idle, and through an uninterrupted run of a deployment and
  * cache of their own. Returns both setups and caches, and how many records the killed runs handled in all.
  */
 async function killedAndUninterrupted(make: () => Setup, phases: string[][], kills: number) {
@@ -165,6 +163,11 @@ async function killedAndUninterrupted(make: () => Setup, phases: string[][], kil
       const processed = () => run.events.filter((e) => e.event === 'processed').length;
       // Past the middle of a batch: some of its records handled, the batch still open.
       await waitFor(() => processed() >= BATCH / 2, `phase ${index + 1}, round ${round + 1} to handle records`, 120_000);
+      // On Kafka every other kill comes while a batch is being committed: from before the broker's commit to after the
+      // cache's, the batch's journal holds its inbox rows (src/transport/batch-journal.ts). Such a kill mostly lands
+      // before the broker has answered; the death between the two commits is put exactly in
+      // test/transport/kafka-batch-journal.int.test.ts.
+      if (killed.setup.prefix !== '' && round % 2 === 1) await waitFor(() => committing(killed.db), 'a batch being committed', 120_000);
       run.child.kill('SIGKILL');
       expect((await run.exited).signal).toBe('SIGKILL');
       handled += processed();

@@ -20,10 +20,11 @@
  * Positions move past transaction markers, so the lag of a topic written in
  * transactions (adviser-re-run, the dead-letter topic) reaches 0.
  */
-import type { Consumer, EachBatchPayload, Producer, Message } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Producer, Message, PartitionOffset } from 'kafkajs';
 import { TransientError } from '../../core/errors.js';
 import { RetryLater, type ConsumeSummary, type Consumption, type OutgoingRecord, type PartitionLag, type RecordHandler } from '../port.js';
 import { DEFAULT_BATCH, handleBatches } from '../batch.js';
+import { offsetMetadata, tokenOf } from '../batch-journal.js';
 import type { ExactlyOnceOptions } from '../knowledge-port.js';
 import { groupConsumerTuning, toRecord, type KafkaHandles } from './consume.js';
 import { describeKafkaFailure } from './errors.js';
@@ -51,6 +52,8 @@ interface Session {
   producer: Producer;
   /** The group's committed offset: what the previous owner finished, then what this session committed. */
   committed: number;
+  /** The batch token the group's offset carried when the session began (src/transport/batch-journal.ts): committed on with every offset. */
+  inherited?: string;
 }
 
 const FENCED = new Set([
@@ -122,8 +125,11 @@ export function consumeExactlyOnce(
       const fence = await producer.transaction();
       await fence.abort();
       const [found] = await h.admin.fetchOffsets({ groupId: group, topics: [topic] });
-      const offset = Number(found?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
-      return { id: ++sessionCount, producer, committed: offset };
+      const at = found?.partitions.find((p) => p.partition === partition);
+      const offset = Number(at?.offset ?? -1);
+      // A batch this cache's last run committed to the broker but not to the cache: its inbox rows are kept now.
+      await options.cache.journal?.settle({ group, topic, partition }, { offset, metadata: at?.metadata });
+      return { id: ++sessionCount, producer, committed: offset, inherited: tokenOf(at?.metadata) };
     } catch (error) {
       await producer.disconnect().catch(() => undefined);
       throw describeKafkaFailure(h.settings, error, `starting the transactional producer of ${topic}[${partition}]`);
@@ -142,9 +148,10 @@ export function consumeExactlyOnce(
   };
 
   /** The partition's atomic commit: what its batch writes and the offset after it, in one transaction. */
-  const commitBatch = async (topic: string, partition: number, out: OutgoingRecord[], next: number) => {
+  const commitBatch = async (topic: string, partition: number, out: OutgoingRecord[], next: number, first: number) => {
     const session = await sessionFor(topic, partition);
     if (next <= session.committed) return;
+    const token = options.cache.journal?.keep({ group, topic, partition, from: first, upTo: next });
     const transaction = await session.producer.transaction();
     const committing = `committing ${topic}[${partition}] up to offset ${next}`;
     let doing = committing;
@@ -161,10 +168,13 @@ export function consumeExactlyOnce(
         await transaction.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([name, messages]) => ({ topic: name, messages })) });
       }
       doing = committing;
-      await transaction.sendOffsets({
-        consumerGroupId: group,
-        topics: [{ topic, partitions: [{ partition, offset: String(next) }] }],
-      });
+      // The metadata names the batch (its journal's token) and the one the session found committed before it.
+      const offsetOf: PartitionOffset & { metadata?: string } = {
+        partition,
+        offset: String(next),
+        ...(token ? { metadata: offsetMetadata(token, session.inherited) } : {}),
+      };
+      await transaction.sendOffsets({ consumerGroupId: group, topics: [{ topic, partitions: [offsetOf] }] });
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
@@ -209,7 +219,7 @@ export function consumeExactlyOnce(
           const session = await sessionFor(topic, partition);
           return { session: session.id, committed: session.committed };
         },
-        commit: (out, next) => commitBatch(topic, partition, out, next),
+        commit: (out, next, first) => commitBatch(topic, partition, out, next, first),
         cache: options.cache,
         bounds: options.bounds ?? DEFAULT_BATCH,
         now: Date.now,
@@ -263,6 +273,10 @@ export function consumeExactlyOnce(
       for (const target of halted) {
         const [topic, partition] = target.split('\u0000');
         c.pause([{ topic, ...(partition === undefined ? {} : { partitions: [Number(partition)] }) }]);
+      }
+      // A batch a run before left pending in the cache's journal is settled now, not when the partition next has a record.
+      for (const p of gained) {
+        if (options.cache.journal?.pending({ group, ...p })) sessionFor(p.topic, p.partition).catch(() => undefined);
       }
       if (gained.length > 0) onAssigned?.(gained);
     });
