@@ -9,14 +9,15 @@
  * So before the broker's commit the batch's inbox rows are written to a file
  * of their partition beside the cache (and synced), under a token that goes to
  * the broker with the group's offset (the offset commit's metadata). The
- * cache's commit removes the file: the folder holds what is pending only. When the partition's transactional
- * producer starts again (which completes or aborts whatever transaction the
- * crashed process left), the group's committed metadata says whether that
- * batch's commit took place: the rows are kept when it names the token,
- * dropped otherwise (the batch is read and handled again). A member that
- * takes a partition over carries the token it found in every offset it
- * commits, so a batch committed just before its process died is recognised
- * even after another member has gone on with the partition.
+ * cache's commit removes the file: the folder holds what is pending only.
+ * When the partition's transactional producer starts again (which completes
+ * or aborts whatever transaction the crashed process left), the group's
+ * committed metadata says whether that batch's commit took place: the rows
+ * are kept when it names the token, dropped otherwise (the batch is read and
+ * handled again). A member that takes a partition over carries the token it
+ * found in every offset it commits, so a batch committed just before its
+ * process died is recognised even after another member has gone on with the
+ * partition (unless a third owner came between).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -14,7 +14,10 @@
  *
  * A crash anywhere before the broker's commit leaves nothing: the SQLite
  * transaction is rolled back with the process, the Kafka transaction aborted
- * (or fenced) and the whole batch is read again. A record that must wait
+ * (or fenced) and the whole batch is read again. A crash between the two
+ * commits leaves the batch handled: what the broker holds of it is read back,
+ * and its inbox rows, which only the cache held, come from the batch's
+ * journal (CacheWrites.journal). A record that must wait
  * (RetryLater) ends its batch: the records before it are committed, it is
  * handed back with its partition. A commit the broker refuses for good (a
  * PermanentError: a follow-up too large for its topic) is handled again
@@ -55,7 +58,7 @@ export interface CacheWrites {
   };
   /**
    * Where the broker commits before the cache (Kafka): the batch's inbox rows are kept here before the broker's
-   * commit, until the cache's (src/transport/batch-journal.ts). `commit` empties it.
+   * commit, until the cache's (src/transport/batch-journal.ts). `commit` clears it.
    */
   journal?: BatchJournal;
 }
