@@ -146,8 +146,9 @@ function committing(db: string): boolean {
 
 /**
  * The stream, phase after phase, through a run killed `kills` times a phase (each while a batch holds handled
- * records that are not committed; on Kafka every other one while that batch is being committed) and then run until idle, and through an uninterrupted run of a deployment and
- * cache of their own. Returns both setups and caches, and how many records the killed runs handled in all.
+ * records that are not committed; on Kafka every other one while that batch is being committed) and then run until
+ * idle, and through an uninterrupted run of a deployment and cache of their own. Returns both setups and caches, and
+ * how many records the killed runs handled in all.
  */
 async function killedAndUninterrupted(make: () => Setup, phases: string[][], kills: number) {
   const killed = { setup: make(), db: join(dir, 'killed.db') };
