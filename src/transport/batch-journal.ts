@@ -46,6 +46,11 @@ export interface BatchJournal {
   keep(part: JournalPart): string;
   /** After the cache's commit: nothing of the batch is pending. */
   clear(): void;
+  /**
+   * After the cache's rollback: the batch kept last stays pending (its broker commit may have taken place, its answer
+   * lost) until its partition is settled; a later commit's `clear` does not touch it.
+   */
+  leave(): void;
   /** Whether a run before left a batch of the partition to settle (its producer is then started at once, not at its next record). */
   pending(part: Pick<JournalPart, 'group' | 'topic' | 'partition'>): boolean;
   /**
@@ -152,6 +157,9 @@ export function batchJournal(options: {
     clear: () => {
       if (current === undefined) return;
       remove(current);
+      current = undefined;
+    },
+    leave: () => {
       current = undefined;
     },
     pending: (part) => read(fileOf(part)) !== undefined,

@@ -86,7 +86,10 @@ export function cacheWrites(
       store.commitBatch();
       journal?.clear();
     },
-    rollback: () => store.rollbackBatch(),
+    rollback: () => {
+      store.rollbackBatch();
+      journal?.leave();
+    },
     ...(journal ? { journal } : {}),
     ...(options.deferring
       ? {

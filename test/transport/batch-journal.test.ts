@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTurns } from '../../src/core/turns.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { batchJournal, offsetMetadata, tokenOf, type BatchJournal } from '../../src/transport/batch-journal.js';
+import { cacheWrites } from '../../src/transport/batch.js';
 
 let dir: string;
 let store: Store;
@@ -113,6 +114,21 @@ describe('the batch journal', () => {
     expect(after.pending(part)).toBe(false);
     expect(await after.settle(part, { offset: 2, metadata: token })).toBeUndefined();
     expect(inboxCount()).toBe(0);
+  });
+
+  it("leaves a batch the cache rolled back pending: the broker's commit may have taken place, its answer lost", async () => {
+    const journal = journalOf();
+    const writes = cacheWrites(store, createTurns(), { journal });
+    writes.begin();
+    for (let offset = 0; offset < 3; offset++) store.recordInbox({ ...part, offset }, 'done', '2026-01-01T00:00:00Z');
+    const token = journal.keep({ ...part, from: 0, upTo: 3 });
+    writes.rollback();
+    // Another batch commits (here one with nothing to commit): the rolled-back one stays pending.
+    writes.begin();
+    writes.commit();
+    expect(journal.pending(part)).toBe(true);
+    expect(await journal.settle(part, { offset: 3, metadata: token })).toMatchObject({ from: 0, upTo: 3, kept: 3 });
+    expect(inboxCount()).toBe(3);
   });
 
   it('has nothing to keep for a cache held in memory', () => {
