@@ -75,10 +75,13 @@ export function offsetMetadata(token: string, inherited: string | undefined): st
   return inherited ? `${token} ${inherited}` : token;
 }
 
+/** The tokens a committed offset's metadata names (offsetMetadata): the last batch committed first. */
+const tokensOf = (metadata: string | null | undefined): string[] => (metadata ?? '').split(' ').filter((token) => TOKEN.test(token));
+
 /** The token a committed offset's metadata names first (the last batch committed), if it is one of ours. */
 export function tokenOf(metadata: string | null | undefined): string | undefined {
-  const first = metadata?.split(' ')[0];
-  return first && TOKEN.test(first) ? first : undefined;
+  const [first] = (metadata ?? '').split(' ');
+  return TOKEN.test(first) ? first : undefined;
 }
 
 const TOKEN = /^tb-[0-9a-f]{12}-\d+$/;
@@ -168,7 +171,7 @@ export function batchJournal(options: {
       const pending = read(file);
       if (!pending || pending.group !== part.group || pending.topic !== part.topic || pending.partition !== part.partition)
         return undefined;
-      const took = (committed.metadata ?? '').split(' ').includes(pending.token) && committed.offset >= pending.upTo;
+      const took = tokensOf(committed.metadata).includes(pending.token) && committed.offset >= pending.upTo;
       const kept = took ? await turns.run(() => store.transaction(() => store.keepInboxRows(pending.rows))) : 0;
       remove(file);
       if (current === file) current = undefined;

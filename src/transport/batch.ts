@@ -58,7 +58,7 @@ export interface CacheWrites {
   };
   /**
    * Where the broker commits before the cache (Kafka): the batch's inbox rows are kept here before the broker's
-   * commit, until the cache's (src/transport/batch-journal.ts). `commit` clears it.
+   * commit, until the cache's (src/transport/batch-journal.ts). `commit` clears it; `rollback` leaves it pending.
    */
   journal?: BatchJournal;
 }
