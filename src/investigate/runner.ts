@@ -157,7 +157,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
       );
     },
   });
-  const writes = cacheWrites(store, turns, { deferring: ports.kube !== null, ...(journal ? { journal } : {}) });
+  const writes = cacheWrites(store, turns, { deferring: ports.kube !== null, journal });
   // The last step of a batch's commit (the broker's comes first): what was processed before it is now committed.
   const cache: CacheWrites = {
     ...writes,

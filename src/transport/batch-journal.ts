@@ -93,16 +93,15 @@ interface Pending extends JournalPart {
   rows: InboxRow[];
 }
 
-/** The journal of the cache at `path` (none for a cache held in memory: it has nothing to lose to a crash). */
+/** The journal of the cache at `path` (a file: openStore opens no other kind). */
 export function batchJournal(options: {
   path: string;
   store: Pick<Store, 'inboxRows' | 'keepInboxRows' | 'transaction'>;
   turns: Turns;
   /** A batch kept by `settle` (to tell the operator). */
   onSettled?: (batch: SettledBatch) => void;
-}): BatchJournal | undefined {
+}): BatchJournal {
   const { path, store, turns } = options;
-  if (path === '' || path === ':memory:' || path.startsWith('file::memory:')) return undefined;
   const dir = `${path}-batches`;
   const instance = randomBytes(6).toString('hex');
   let count = 0;

@@ -114,7 +114,7 @@ function run(topic: string, group: string, seen: number[], at: string, dying?: (
   const store = cache;
   const turns = createTurns();
   const settled: SettledBatch[] = [];
-  const journal = batchJournal({ path: store.path, store, turns, onSettled: (batch) => settled.push(batch) })!;
+  const journal = batchJournal({ path: store.path, store, turns, onSettled: (batch) => settled.push(batch) });
   const writes = cacheWrites(store, turns, { journal });
   const stopping = new AbortController();
   const consumption = transport.consumeExactlyOnce(
