@@ -7,7 +7,7 @@
  * happened; the command presents it.
  */
 import { resolve } from 'node:path';
-import { TransientError, isAbortError } from '../core/errors.js';
+import { TransientError, UserError, isAbortError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { sleep } from '../core/sleep.js';
 import { createTurns } from '../core/turns.js';
@@ -304,15 +304,25 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
         log: log,
       })
     : undefined;
-  // A broker restarting while this starts is waited for, not a reason to stop (SPEC §3).
+  // A broker restarting while this starts is waited for, not a reason to stop (SPEC §3). With --until-idle, for as long
+  // as the idle time: a run that cannot start handles nothing, and ends like one that has nothing to handle (with an error).
   const patiently = async (what: string, attempt: () => Promise<void>) => {
+    const since = clock.now();
     for (let round = 1; ; round++) {
       try {
         return await attempt();
       } catch (error) {
         if (!(error instanceof TransientError) || stop.aborted) throw error;
-        const delayMs = Math.min(10_000, 500 * 2 ** Math.min(round, 5));
-        log.warn(`${what} failed (${error.message}); trying again in ${Math.round(delayMs / 1000)}s`);
+        const waited = clock.now() - since;
+        const idleMs = options.untilIdleMs;
+        if (idleMs !== undefined && waited >= idleMs)
+          throw new UserError(
+            `${what} kept failing for ${(waited / 1000).toFixed(1)}s, the --until-idle time: ${error.message}`,
+            'check that the broker answers (thoth doctor); without --until-idle the investigator keeps trying',
+            { cause: error },
+          );
+        const delayMs = Math.min(10_000, 500 * 2 ** Math.min(round, 5), idleMs === undefined ? Infinity : idleMs - waited);
+        log.warn(`${what} failed (${error.message}); trying again in ${(delayMs / 1000).toFixed(1)}s`);
         await sleep(delayMs, stop);
       }
     }

@@ -4,7 +4,8 @@
  * consumption and says so as a 'paused' event, resuming lets it go on; the lag
  * events carry each partition's lag), and its stop while a decision trigger is
  * on its way (triggers go out in the background on a broker, src/investigate/
- * decide.ts: the stop waits for the write within its grace, not longer).
+ * decide.ts: the stop waits for the write within its grace, not longer), and
+ * its start while the broker does not answer, with --until-idle.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,13 +13,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { investigatorConfig } from '../../src/config/investigator.js';
 import { readSettings } from '../../src/config/settings.js';
+import { TransientError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
 import type { InvestigatorEvent } from '../../src/investigate/events.js';
 import type { TopicControls } from '../../src/investigate/operator.js';
 import type { KnowledgeTransport } from '../../src/transport/knowledge-port.js';
 import { DEFAULT_RETRY } from '../../src/investigate/retry.js';
 import { knowledgeTopics, runInvestigator } from '../../src/investigate/runner.js';
-import { brokerSource } from '../../src/investigate/sources.js';
+import { brokerSource, type InvestigatorSource } from '../../src/investigate/sources.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { openEmbeddedBroker } from '../../src/transport/embedded.js';
 import { openEmbeddedKnowledge } from '../../src/transport/embedded-knowledge.js';
@@ -71,6 +73,9 @@ function investigator(
     send?: (knowledge: KnowledgeTransport) => KnowledgeTransport['send'];
     log?: Logger;
     onControls?: (c: TopicControls) => void;
+    /** The source as the run gets it (a fault put in). */
+    source?: (source: InvestigatorSource) => InvestigatorSource;
+    untilIdleMs?: number;
   } = {},
 ) {
   const broker = openEmbeddedBroker(store, join(dir, 'thoth.db'));
@@ -91,21 +96,24 @@ function investigator(
       pendingPollMs: 1_000,
       lagPollMs: 50,
       phasePollMs: 1_000,
+      ...(options.untilIdleMs !== undefined ? { untilIdleMs: options.untilIdleMs } : {}),
     },
     {
-      source: brokerSource({
-        broker,
-        knowledge: options.send
-          ? Object.assign(Object.create(knowledge) as KnowledgeTransport, { send: options.send(knowledge) })
-          : knowledge,
-        topics,
-        knowledgeTopic: names.knowledge,
-        ...(options.decisions ? { decisionsTopic: names.decisions } : {}),
-        group: 'g',
-        start: { from: 'earliest' },
-        partitionsConcurrently: 1,
-        maxBytes: 1_000_000,
-      }),
+      source: (options.source ?? ((given: InvestigatorSource) => given))(
+        brokerSource({
+          broker,
+          knowledge: options.send
+            ? Object.assign(Object.create(knowledge) as KnowledgeTransport, { send: options.send(knowledge) })
+            : knowledge,
+          topics,
+          knowledgeTopic: names.knowledge,
+          ...(options.decisions ? { decisionsTopic: names.decisions } : {}),
+          group: 'g',
+          start: { from: 'earliest' },
+          partitionsConcurrently: 1,
+          maxBytes: 1_000_000,
+        }),
+      ),
       store,
       kube: null,
       clock: { now: () => Date.now() },
@@ -162,5 +170,53 @@ describe('stopping with a decision trigger on its way', () => {
     stop.abort();
     expect((await run).reason).toBe('signal');
     expect(warnings).toContain('decision triggers were not written within 0.5s of the stop; the next scan triggers them');
+  });
+});
+
+describe('starting while the broker does not answer, with --until-idle', () => {
+  /** Preparing the topics fails as a broker that does not answer in time makes it fail, `times` times (for ever by default). */
+  const failing = (times = Infinity) => {
+    let calls = 0;
+    return {
+      calls: () => calls,
+      source: (source: InvestigatorSource): InvestigatorSource => ({
+        ...source,
+        prepare: async (warn) => {
+          calls++;
+          if (calls <= times) throw new TransientError('Kafka at 127.0.0.1:9092: listing topics failed (timed out)');
+          return source.prepare(warn);
+        },
+      }),
+    };
+  };
+  const warnings: string[] = [];
+  const log: Logger = { notice: () => undefined, debug: () => undefined, warn: (text) => void warnings.push(text) };
+  beforeEach(() => void (warnings.length = 0));
+
+  it('keeps trying for the idle time, then ends with the error instead of waiting for ever', async () => {
+    const fault = failing();
+    const { run } = investigator([UNRESOLVED], { source: fault.source, untilIdleMs: 1_500, log });
+    await expect(run).rejects.toThrow(
+      /^preparing the topics kept failing for \d+\.\ds, the --until-idle time: Kafka at 127\.0\.0\.1:9092: listing topics failed \(timed out\)$/,
+    );
+    expect(fault.calls()).toBeGreaterThan(1);
+    expect(warnings[0]).toBe(
+      'preparing the topics failed (Kafka at 127.0.0.1:9092: listing topics failed (timed out)); trying again in 1.0s',
+    );
+  });
+
+  it('goes on as usual when the broker answers within the idle time', async () => {
+    const fault = failing(2);
+    const { broker, events, run } = investigator([UNRESOLVED], { source: fault.source, untilIdleMs: 2_500, log });
+    await broker.send([{ topic: UNRESOLVED, key: 'flask', headers: {}, value: body('flask') }]);
+    const ended = await run;
+    expect(ended.reason).toBe('idle');
+    expect(fault.calls()).toBe(3);
+    expect(events.filter((e) => e.event === 'processed')).toHaveLength(1);
+    // The second wait (2s uncut) is cut to what is left of the idle time (some 1.5s).
+    expect(warnings.map((w) => w.replace(/.*; /, ''))).toEqual([
+      'trying again in 1.0s',
+      expect.stringMatching(/^trying again in (1\.[0-5]|0\.\d)s$/),
+    ]);
   });
 });

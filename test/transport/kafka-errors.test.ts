@@ -78,4 +78,14 @@ describe('the broker refusing a record or a topic is permanent, with its reason'
       TransientError,
     );
   });
+
+  it('kafkajs failing on an answer that is not there is told as such, and is transient', () => {
+    // What kafkajs throws when a request with too short a request.timeout.ms leaves it nothing to read.
+    const internal = new TypeError("Cannot destructure property 'brokers' of '(intermediate value)' as it is undefined.");
+    const failure = describeKafkaFailure(settings, internal, 'creating dev.thoth.investigator.knowledge');
+    expect(failure).toBeInstanceOf(TransientError);
+    expect(failure.message).toBe(
+      "Kafka at 127.0.0.1:9092: creating dev.thoth.investigator.knowledge failed (no usable answer from the broker; kafkajs: Cannot destructure property 'brokers' of '(intermediate value)' as it is undefined.)",
+    );
+  });
 });

@@ -7,6 +7,7 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import kafkajs, { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Message, type Producer, type SASLOptions } from 'kafkajs';
 import { UserError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { firstFew } from '../../core/list.js';
 import {
   noSuchPartition,
   type Broker,
@@ -484,7 +485,7 @@ class KafkaBroker implements Broker {
       }
       return missing;
     } catch (error) {
-      throw describeKafkaFailure(this.settings, error, `creating topics ${names.join(', ')}`);
+      throw describeKafkaFailure(this.settings, error, `creating topics ${firstFew(names)}`);
     }
   }
 

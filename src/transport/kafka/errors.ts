@@ -56,6 +56,9 @@ function reasonOf(error: unknown): string {
   const answer = errors.find((e) => e.name === 'KafkaJSProtocolError' && typeof e.type === 'string' && e.type !== 'REQUEST_TIMED_OUT');
   if (answer) return `${answer.type}: ${answer.message}`;
   if (errors.some((e) => /timeout/i.test(e.message) || e.name === 'KafkaJSRequestTimeoutError')) return 'timed out';
+  // kafkajs reading an answer that is not there (a request timed out or cut off under it) fails with a TypeError of its own.
+  const internal = errors.find((e) => e.name === 'TypeError');
+  if (internal) return `no usable answer from the broker; kafkajs: ${internal.message}`;
   return rootCause(error)?.message ?? String(error);
 }
 
