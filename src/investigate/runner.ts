@@ -307,12 +307,14 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   // A broker restarting while this starts is waited for, not a reason to stop (SPEC §3). With --until-idle, for as long
   // as the idle time: a run that cannot start handles nothing, and ends like one that has nothing to handle (with an error).
   const patiently = async (what: string, attempt: () => Promise<void>) => {
-    const since = clock.now();
+    /** When the first attempt failed: a long catch-up that fails once at its end has not been failing all along. */
+    let since: number | undefined;
     for (let round = 1; ; round++) {
       try {
         return await attempt();
       } catch (error) {
         if (!(error instanceof TransientError) || stop.aborted) throw error;
+        since ??= clock.now();
         const waited = clock.now() - since;
         const idleMs = options.untilIdleMs;
         if (idleMs !== undefined && waited >= idleMs)
