@@ -14,24 +14,13 @@
  * producer's. The same N and SEED give the same stream.
  */
 import { readFileSync } from 'node:fs';
+import { seededRandom } from '../scripts/seeded-random.mjs';
 
 const N = Number(process.argv[2] ?? 20000);
 const SEED = Number(process.argv[3] ?? 1);
 if (!Number.isInteger(N) || N < 1 || !Number.isInteger(SEED)) {
   console.error('usage: node bench/mixed-stream.mjs N [SEED]  (N a positive integer, SEED an integer)');
   process.exit(2);
-}
-
-/** A small seeded generator (mulberry32): uniform in [0, 1). */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const templates = new Map();
@@ -70,7 +59,7 @@ const total = topics.reduce((sum, t) => sum + t.weight, 0);
 // The first two are configured by default (src/config/solvers.ts); the third is not.
 const SOLVERS = ['solver-fedora-35-py310', 'solver-rhel-8-py38', 'solver-ubi-8-py39'];
 
-const next = random(SEED);
+const next = seededRandom(SEED);
 const pick = (n) => Math.floor(next() * n);
 const out = [];
 for (let i = 0; i < N; i++) {

@@ -7,22 +7,11 @@
  * once the first is handled. Within a phase no message changes what another
  * decides: the outcome of one replica and of many must be the same set.
  */
+import { seededRandom } from '../../scripts/seeded-random.mjs';
 import { INDEX } from './investigator-process.js';
 import { line, solvedLine, unresolvedLine } from './knowledge-support.js';
 
 const SOLVERS = ['solver-rhel-8-py38', 'solver-fedora-34-py39', 'solver-fedora-35-py310'];
-
-/** mulberry32: a small seeded generator, so every run is the same stream. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ReplicaStream {
   ask: string[];
@@ -34,7 +23,7 @@ export interface ReplicaStream {
 }
 
 export function replicaStream(options: { packages: number; versions: number; adviceRuns: number; seed: number }): ReplicaStream {
-  const rand = random(options.seed);
+  const rand = seededRandom(options.seed);
   const pick = <T>(list: T[]) => list[Math.floor(rand() * list.length)];
   const shuffle = <T>(list: T[]) => {
     for (let i = list.length - 1; i > 0; i--) {
