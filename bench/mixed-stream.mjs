@@ -23,9 +23,10 @@ if (!Number.isInteger(N) || N < 1 || !Number.isInteger(SEED)) {
   process.exit(2);
 }
 
+/** Each type's line, by its topic's last name (`thoth.solver.solved-package`: solved-package). */
 const templates = new Map();
 for (const line of readFileSync(new URL('../fixtures/streams/all-types.ndjson', import.meta.url), 'utf8').split('\n'))
-  if (line.trim()) templates.set(JSON.parse(line).topic, line);
+  if (line.trim()) templates.set(JSON.parse(line).topic.split('.').at(-1), line);
 
 /** Parts of the stream per type (by the topic's last name). */
 const WEIGHTS = {
@@ -50,12 +51,12 @@ const WEIGHTS = {
   'build-analysis-trigger': 1,
   'repo-init': 1,
 };
-const topics = Object.keys(WEIGHTS).map((name) => {
-  const topic = [...templates.keys()].find((t) => t.endsWith(`.${name}`) || t === `thoth.${name}`);
-  if (!topic) throw new Error(`fixtures/streams/all-types.ndjson has no ${name} message`);
-  return { topic, weight: WEIGHTS[name] };
+const types = Object.entries(WEIGHTS).map(([name, weight]) => {
+  const line = templates.get(name);
+  if (!line) throw new Error(`fixtures/streams/all-types.ndjson has no ${name} message`);
+  return { line, weight };
 });
-const total = topics.reduce((sum, t) => sum + t.weight, 0);
+const total = types.reduce((sum, t) => sum + t.weight, 0);
 // The first two are configured by default (src/config/solvers.ts); the third is not.
 const SOLVERS = ['solver-fedora-35-py310', 'solver-rhel-8-py38', 'solver-ubi-8-py39'];
 
@@ -64,8 +65,8 @@ const pick = (n) => Math.floor(next() * n);
 const out = [];
 for (let i = 0; i < N; i++) {
   let r = next() * total;
-  const { topic } = topics.find((t) => (r -= t.weight) < 0) ?? topics[topics.length - 1];
-  const record = JSON.parse(templates.get(topic));
+  const { line } = types.find((t) => (r -= t.weight) < 0) ?? types[types.length - 1];
+  const record = JSON.parse(line);
   const value = record.value;
   const name = `pkg-${pick(300)}`;
   const version = `${1 + pick(30)}.${pick(10)}.0`;
