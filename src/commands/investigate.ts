@@ -134,7 +134,7 @@ export const investigateCommand: CommandDefinition<InvestigateOptions> = {
       .option('--allow-dead-letters', 'with --from: exit 0 even when messages were dead-lettered (they exit 1 otherwise)')
       .option(
         '--until-idle <seconds>',
-        'exit after this many seconds without a message handled (messages failing transiently meanwhile stay uncommitted; exit 1); a start failing that long ends with its error',
+        'exit after this many seconds without a message handled (messages failing transiently meanwhile stay uncommitted; exit 1); a start failing that long, and at least 30s, ends with its error',
         parseSeconds('--until-idle'),
       )
       .option(

@@ -37,6 +37,9 @@ import type { RetryPolicy } from './retry.js';
 import type { InvestigatorSource } from './sources.js';
 import { lagSamples, settledWithin, untilDone, watchIdle, watchLag } from './consumption-watch.js';
 
+/** With --until-idle, how long a failing start is tried at the least, however short the idle time. */
+export const START_PATIENCE_MS = 30_000;
+
 export interface RunnerOptions {
   config: InvestigatorConfig;
   /** `--from`: the recorded stream the file source reads (names the origin of dead letters). */
@@ -58,6 +61,8 @@ export interface RunnerOptions {
   phasePollMs: number;
   /** How often the owner of decisions partitions looks again for decisions due and not triggered (default 30 s). */
   decisionScanMs?: number;
+  /** With --until-idle, how long a failing start is tried at the least (default START_PATIENCE_MS). */
+  startPatienceMs?: number;
   /** `--batch-max`, `--batch-ms`: how many records one commit covers at most, and how long a batch stays open (src/transport/batch.ts). */
   batch?: BatchBounds;
   /** `--max-in-flight`: workflow creates in flight at once (executor.ts). */
@@ -304,8 +309,12 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
         log: log,
       })
     : undefined;
-  // A broker restarting while this starts is waited for, not a reason to stop (SPEC §3). With --until-idle, for as long
-  // as the idle time: a run that cannot start handles nothing, and ends like one that has nothing to handle (with an error).
+  // A broker restarting while this starts is waited for, not a reason to stop (SPEC §3). With --until-idle, for the idle
+  // time but never less than START_PATIENCE_MS: a run that cannot start handles nothing and ends like one that has
+  // nothing to handle (with an error), while a broker's short hiccup (a restart, a leader elected) does not end a run
+  // whose idle time is short.
+  const startPatienceMs =
+    options.untilIdleMs === undefined ? undefined : Math.max(options.untilIdleMs, options.startPatienceMs ?? START_PATIENCE_MS);
   const patiently = async (what: string, attempt: () => Promise<void>) => {
     /** When the first attempt failed: a long catch-up that fails once at its end has not been failing all along. */
     let since: number | undefined;
@@ -316,14 +325,13 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
         if (!(error instanceof TransientError) || stop.aborted) throw error;
         since ??= clock.now();
         const waited = clock.now() - since;
-        const idleMs = options.untilIdleMs;
-        if (idleMs !== undefined && waited >= idleMs)
+        if (startPatienceMs !== undefined && waited >= startPatienceMs)
           throw new UserError(
-            `${what} kept failing for ${(waited / 1000).toFixed(1)}s, the --until-idle time: ${error.message}`,
-            'check that the broker answers (thoth doctor); without --until-idle the investigator keeps trying',
+            `${what} kept failing for ${(waited / 1000).toFixed(1)}s: ${error.message}`,
+            `check that the broker answers (thoth doctor); with --until-idle a failing start is tried for the idle time, at least ${START_PATIENCE_MS / 1000}s, without it for as long as it takes`,
             { cause: error },
           );
-        const delayMs = Math.min(10_000, 500 * 2 ** Math.min(round, 5), idleMs === undefined ? Infinity : idleMs - waited);
+        const delayMs = Math.min(10_000, 500 * 2 ** Math.min(round, 5), (startPatienceMs ?? Infinity) - waited);
         log.warn(`${what} failed (${error.message}); trying again in ${(delayMs / 1000).toFixed(1)}s`);
         await sleep(delayMs, stop);
       }

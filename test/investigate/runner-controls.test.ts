@@ -76,6 +76,7 @@ function investigator(
     /** The source as the run gets it (a fault put in). */
     source?: (source: InvestigatorSource) => InvestigatorSource;
     untilIdleMs?: number;
+    startPatienceMs?: number;
   } = {},
 ) {
   const broker = openEmbeddedBroker(store, join(dir, 'thoth.db'));
@@ -97,6 +98,7 @@ function investigator(
       lagPollMs: 50,
       phasePollMs: 1_000,
       ...(options.untilIdleMs !== undefined ? { untilIdleMs: options.untilIdleMs } : {}),
+      ...(options.startPatienceMs !== undefined ? { startPatienceMs: options.startPatienceMs } : {}),
     },
     {
       source: (options.source ?? ((given: InvestigatorSource) => given))(
@@ -193,11 +195,12 @@ describe('starting while the broker does not answer, with --until-idle', () => {
   const log: Logger = { notice: () => undefined, debug: () => undefined, warn: (text) => void warnings.push(text) };
   beforeEach(() => void (warnings.length = 0));
 
+  // The start patience (30 s) shortened to what these tests can wait for.
   it('keeps trying for the idle time, then ends with the error instead of waiting for ever', async () => {
     const fault = failing();
-    const { run } = investigator([UNRESOLVED], { source: fault.source, untilIdleMs: 1_500, log });
+    const { run } = investigator([UNRESOLVED], { source: fault.source, untilIdleMs: 1_500, startPatienceMs: 500, log });
     await expect(run).rejects.toThrow(
-      /^preparing the topics kept failing for \d+\.\ds, the --until-idle time: Kafka at 127\.0\.0\.1:9092: listing topics failed \(timed out\)$/,
+      /^preparing the topics kept failing for 1\.\ds: Kafka at 127\.0\.0\.1:9092: listing topics failed \(timed out\)$/,
     );
     expect(fault.calls()).toBeGreaterThan(1);
     expect(warnings[0]).toBe(
@@ -207,13 +210,28 @@ describe('starting while the broker does not answer, with --until-idle', () => {
 
   it('goes on as usual when the broker answers within the idle time', async () => {
     const fault = failing(2);
-    const { broker, events, run } = investigator([UNRESOLVED], { source: fault.source, untilIdleMs: 2_500, log });
+    const { broker, events, run } = investigator([UNRESOLVED], { source: fault.source, untilIdleMs: 2_500, startPatienceMs: 500, log });
     await broker.send([{ topic: UNRESOLVED, key: 'flask', headers: {}, value: body('flask') }]);
     const ended = await run;
     expect(ended.reason).toBe('idle');
     expect(fault.calls()).toBe(3);
     expect(events.filter((e) => e.event === 'processed')).toHaveLength(1);
     // The second wait (2s uncut) is cut to what is left of the idle time (some 1.5s).
+    expect(warnings.map((w) => w.replace(/.*; /, ''))).toEqual([
+      'trying again in 1.0s',
+      expect.stringMatching(/^trying again in (1\.[0-5]|0\.\d)s$/),
+    ]);
+  });
+
+  it('gives a start at least the start patience, however short the idle time: a broker that answers after a moment is waited for', async () => {
+    const fault = failing(2);
+    const { broker, events, run } = investigator([UNRESOLVED], { source: fault.source, untilIdleMs: 300, startPatienceMs: 2_500, log });
+    await broker.send([{ topic: UNRESOLVED, key: 'flask', headers: {}, value: body('flask') }]);
+    const ended = await run;
+    expect(ended.reason).toBe('idle');
+    expect(fault.calls()).toBe(3);
+    expect(events.filter((e) => e.event === 'processed')).toHaveLength(1);
+    // Waits as without --until-idle (1s, then 2s cut to what is left of the patience), not cut to the 0.3s idle time.
     expect(warnings.map((w) => w.replace(/.*; /, ''))).toEqual([
       'trying again in 1.0s',
       expect.stringMatching(/^trying again in (1\.[0-5]|0\.\d)s$/),
