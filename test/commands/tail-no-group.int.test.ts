@@ -18,7 +18,7 @@ import { readKafkaSettings } from '../../src/config/kafka.js';
 import type { Logger } from '../../src/core/logger.js';
 import { openKafka } from '../../src/transport/kafka/client.js';
 import { BIN, cleanEnv, runThoth } from '../support/cli.js';
-import { uniqueTopic } from '../support/kafka.js';
+import { createTopicsWithLeaders, uniqueTopic } from '../support/kafka.js';
 
 let broker: { bootstrap: string; pid: number } | undefined;
 let work: string | undefined;
@@ -56,7 +56,7 @@ async function topicWithRecords(): Promise<string> {
   const admin = kafka().admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: 3 }]);
   } finally {
     await admin.disconnect();
   }
@@ -172,20 +172,17 @@ describe('tail without --group', () => {
     const producer = writer();
     await producer.connect();
     try {
-      await admin.createTopics({
-        topics: [
-          {
-            topic,
-            configEntries: [
-              { name: 'cleanup.policy', value: 'compact' },
-              { name: 'segment.ms', value: '200' },
-              { name: 'min.cleanable.dirty.ratio', value: '0.01' },
-              { name: 'min.compaction.lag.ms', value: '0' },
-            ],
-          },
-        ],
-        waitForLeaders: true,
-      });
+      await createTopicsWithLeaders(admin, [
+        {
+          topic,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'segment.ms', value: '200' },
+            { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+            { name: 'min.compaction.lag.ms', value: '0' },
+          ],
+        },
+      ]);
       await producer.send({
         topic,
         messages: [

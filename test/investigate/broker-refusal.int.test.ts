@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runThoth } from '../support/cli.js';
-import { kafkaBootstrap, kcatConsume, kcatHeaders } from '../support/kafka.js';
+import { createTopicsWithLeaders, kafkaBootstrap, kcatConsume, kcatHeaders } from '../support/kafka.js';
 import { INDEX, RECORD_INVESTIGATE, kafkaEnv } from './investigator-process.js';
 
 let dir: string;
@@ -23,10 +23,9 @@ async function createTinyTopic(topic: string): Promise<void> {
   const admin = new kafkajs.Kafka({ brokers: [kafkaBootstrap()], logLevel: kafkajs.logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: '120' }] }],
-    });
+    await createTopicsWithLeaders(admin, [
+      { topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: '120' }] },
+    ]);
   } finally {
     await admin.disconnect();
   }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { kafkaBootstrap, kcatProduce } from '../support/kafka.js';
+import { createTopicsWithLeaders, kafkaBootstrap, kcatProduce } from '../support/kafka.js';
 import { kafkaEnv, startInvestigator } from './investigator-process.js';
 import { knowledgeOf, publishLines, reRunsOf, solvedLine, unresolvedLine } from './knowledge-support.js';
 
@@ -54,10 +54,7 @@ describe('the knowledge topic', () => {
   it('exists without compaction: a warning names cleanup.policy', { timeout: 60_000 }, async () => {
     const env = kafkaEnv();
     const topic = `${env.THOTH_DEPLOYMENT_NAME}.thoth.investigator.knowledge`;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: 2, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] }],
-    });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: 2, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] }]);
     const run = await investigateUntilIdle(join(dir, 'a.db'), env, 1);
     expect(run.stderr()).toContain(`the knowledge topic ${topic} has cleanup.policy=delete, not compact`);
     expect(run.stderr()).toContain('set cleanup.policy=compact on it');

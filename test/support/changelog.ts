@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { expect } from 'vitest';
 import type { ChangelogBatch, FollowOptions, KnowledgeTransport } from '../../src/transport/knowledge-port.js';
+import { createTopicsWithLeaders } from './kafka.js';
 
 export interface Followed {
   /** Every batch handed on, in the order it came. */
@@ -145,10 +146,9 @@ export async function compactedTopic(bootstrap: string, topic: string, partition
   const admin = new kafkajs.Kafka({ brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-    });
+    await createTopicsWithLeaders(admin, [
+      { topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    ]);
   } finally {
     await admin.disconnect();
   }

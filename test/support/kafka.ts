@@ -117,3 +117,26 @@ export async function readyTransactionCoordinator(bootstrap: string): Promise<vo
     await producer.disconnect();
   }
 }
+
+/**
+ * Creates the topics and waits until every partition of each has a leader. kafkajs' own `waitForLeaders` gives up
+ * when the metadata asked for right after the creation does not know the topic yet ("This server does not host this
+ * topic-partition", seen on a busy machine): here that is waited out too, for `timeoutMs` at most.
+ */
+export async function createTopicsWithLeaders(admin: kafkajs.Admin, topics: kafkajs.ITopicConfig[], timeoutMs = 30_000): Promise<void> {
+  await admin.createTopics({ topics, waitForLeaders: false });
+  const names = topics.map((t) => t.topic);
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: names });
+      if (found.length === names.length && found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      last = undefined;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`topics ${names.join(', ')} had no leader for every partition within ${timeoutMs / 1000}s`, { cause: last });
+}

@@ -15,7 +15,7 @@ import { readKafkaSettings } from '../../src/config/kafka.js';
 import { nullLogger } from '../../src/core/logger.js';
 import { openKafkaKnowledge } from '../../src/transport/kafka/knowledge.js';
 import { compactedTopic, endOffsets, expectEndOffsets, follow, groupIds, transactionsOn } from '../support/changelog.js';
-import { readyTransactionCoordinator, thothAt, uniqueTopic } from '../support/kafka.js';
+import { createTopicsWithLeaders, readyTransactionCoordinator, thothAt, uniqueTopic } from '../support/kafka.js';
 import { expectBrokerClock } from '../support/clock.js';
 
 interface StartedBroker {
@@ -113,7 +113,7 @@ describe('tail under ACLs', () => {
     const producer = kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
     await producer.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+      await createTopicsWithLeaders(admin, [{ topic, numPartitions: 2 }]);
       await producer.send({
         topic,
         messages: [

@@ -21,7 +21,7 @@ import { cacheWrites, type CacheWrites } from '../../src/transport/batch.js';
 import { openKafkaKnowledge } from '../../src/transport/kafka/knowledge.js';
 import type { KnowledgeTransport } from '../../src/transport/knowledge-port.js';
 import type { ConsumedRecord, RecordHandler } from '../../src/transport/port.js';
-import { kafkaBootstrap, readyTransactionCoordinator, uniqueTopic } from '../support/kafka.js';
+import { createTopicsWithLeaders, kafkaBootstrap, readyTransactionCoordinator, uniqueTopic } from '../support/kafka.js';
 
 const quiet: Logger = { notice: () => {}, warn: () => {}, debug: () => {} };
 const RECORDS = 6;
@@ -53,7 +53,7 @@ async function topicWithRecords(): Promise<string> {
   const producer = kafka.producer();
   try {
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: 1 }]);
     await producer.connect();
     await producer.send({ topic, messages: Array.from({ length: RECORDS }, (_, i) => ({ key: `k${i}`, value: `record ${i}` })) });
   } finally {
