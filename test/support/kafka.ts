@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
+import { untilTopicsShown } from '../../src/transport/kafka/client.js';
+import { hasKafkaErrorType } from '../../src/transport/kafka/errors.js';
 import { cleanEnv, runThoth, type RunResult } from './cli.js';
 
 export function kafkaBootstrap(): string {
@@ -121,22 +123,17 @@ export async function readyTransactionCoordinator(bootstrap: string): Promise<vo
 /**
  * Creates the topics and waits until every partition of each has a leader. kafkajs' own `waitForLeaders` gives up
  * when the metadata asked for right after the creation does not know the topic yet ("This server does not host this
- * topic-partition", seen on a busy machine): here that is waited out too, for `timeoutMs` at most.
+ * topic-partition", seen on a busy machine): that is waited out as thoth's own topic creation waits it out.
  */
-export async function createTopicsWithLeaders(admin: kafkajs.Admin, topics: kafkajs.ITopicConfig[], timeoutMs = 30_000): Promise<void> {
-  await admin.createTopics({ topics, waitForLeaders: false });
-  const names = topics.map((t) => t.topic);
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const { topics: found } = await admin.fetchTopicMetadata({ topics: names });
-      if (found.length === names.length && found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
-      last = undefined;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+export async function createTopicsWithLeaders(admin: kafkajs.Admin, topics: kafkajs.ITopicConfig[]): Promise<void> {
+  try {
+    await admin.createTopics({ topics, waitForLeaders: true });
+  } catch (error) {
+    if (!hasKafkaErrorType(error, 'UNKNOWN_TOPIC_OR_PARTITION')) throw error;
+    await untilTopicsShown(
+      admin,
+      topics.map((t) => t.topic),
+      error,
+    );
   }
-  throw new Error(`topics ${names.join(', ')} had no leader for every partition within ${timeoutMs / 1000}s`, { cause: last });
 }
