@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach } from 'vitest';
 import { BIN, cleanEnv, runThoth } from '../support/cli.js';
 import { kafkaBootstrap } from '../support/kafka.js';
+import { eventually } from '../support/eventually.js';
 
 export const INDEX = 'https://index.example/simple';
 
@@ -66,14 +67,8 @@ export function startInvestigator(args: string[], env: NodeJS.ProcessEnv): Inves
   return { child, events, stderr: () => stderr, exited };
 }
 
-export async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+export function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 60_000): Promise<T> {
+  return eventually(probe, what, { timeoutMs, intervalMs: 5 });
 }
 
 /** An environment on the test broker with its own deployment prefix, so topics and groups are this test's alone. */

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanEnv, runThoth } from '../support/cli.js';
+import { eventually } from '../support/eventually.js';
 
 const INDEX = 'https://index.example/simple';
 const STREAM = fileURLToPath(new URL('../../fixtures/streams/continuous-learning.ndjson', import.meta.url));
@@ -444,14 +445,6 @@ describe('operator endpoints of a running investigator', () => {
       });
     });
   }
-  async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-    for (let i = 0; i < 200; i++) {
-      const value = await probe().catch(() => undefined);
-      if (value !== undefined) return value;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
 
   it('--operator-token-file: /halt needs the token; a missing or short token file is refused before anything runs', async () => {
     const missing = await runThoth(['--db', db, 'investigate', '--port', '0', '--operator-token-file', join(dir, 'nope')], { env: env() });
@@ -474,7 +467,7 @@ describe('operator endpoints of a running investigator', () => {
       signal: controller.signal,
     });
     try {
-      await until(async () => ((await fetch(`${url}/_health`)).ok ? true : undefined), 'the endpoints');
+      await eventually(async () => (await fetch(`${url}/_health`)).ok, 'the endpoints', { timeoutMs: 20_000 });
       const path = `${url}/halt/thoth.investigator.unresolved-package`;
       expect((await fetch(path, { method: 'POST' })).status).toBe(401);
       const halt = await fetch(path, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
@@ -513,7 +506,7 @@ describe('operator endpoints of a running investigator', () => {
     const controller = new AbortController();
     const running = runThoth(['--db', db, 'investigate', '--port', String(port)], { env: env(), signal: controller.signal });
     try {
-      await until(async () => ((await fetch(`${url}/_health`)).ok ? true : undefined), 'the endpoints');
+      await eventually(async () => (await fetch(`${url}/_health`)).ok, 'the endpoints', { timeoutMs: 20_000 });
       const halt = await fetch(`${url}/halt/thoth.investigator.unresolved-package`, { method: 'POST' });
       expect(await halt.json()).toMatchObject({ state: 'halted', changed: true });
       expect(await (await fetch(`${url}/metrics`)).text()).toContain('thoth_investigator_halted_topics 1');
@@ -529,10 +522,14 @@ describe('operator endpoints of a running investigator', () => {
       );
 
       await fetch(`${url}/resume/thoth.investigator.unresolved-package`, { method: 'POST' });
-      const metrics = await until(async () => {
-        const text = await (await fetch(`${url}/metrics`)).text();
-        return text.includes('thoth_investigator_processed_total{message_type="unresolved-package"} 1') ? text : undefined;
-      }, 'the message to be processed');
+      const metrics = await eventually(
+        async () => {
+          const text = await (await fetch(`${url}/metrics`)).text();
+          return text.includes('thoth_investigator_processed_total{message_type="unresolved-package"} 1') ? text : undefined;
+        },
+        'the message to be processed',
+        { timeoutMs: 20_000 },
+      );
       expect(metrics).toContain('thoth_investigator_scheduled_workflows_total{message_type="unresolved-package",workflow_type="solver"} 1');
       expect(metrics).toContain('thoth_investigator_halted_topics 0');
       expect(metrics).toMatch(/thoth_investigator_consumer_lag\{partition="0",topic="thoth.investigator.unresolved-package"\} 0/);

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { expect } from 'vitest';
 import type { ChangelogBatch, FollowOptions, KnowledgeTransport } from '../../src/transport/knowledge-port.js';
+import { eventually } from './eventually.js';
 import { createTopicsWithLeaders } from './kafka.js';
 
 export interface Followed {
@@ -89,12 +90,13 @@ export async function expectEndOffsets(
   expected: Array<[partition: number, end: number]>,
 ): Promise<Map<number, number>> {
   const want = new Map(expected);
-  const deadline = Date.now() + 15_000;
-  let ends = await read();
-  while (!(ends.size === want.size && [...want].every(([p, offset]) => ends.get(p) === offset)) && Date.now() <= deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  let ends = new Map<number, number>();
+  const reached = async () => {
     ends = await read();
-  }
+    return ends.size === want.size && [...want].every(([p, offset]) => ends.get(p) === offset);
+  };
+  // Not reached in time: the assertion below shows the offsets against those wanted.
+  await eventually(reached, 'the end offsets', { timeoutMs: 15_000, intervalMs: 100 }).catch(() => undefined);
   expect(ends).toEqual(want);
   return ends;
 }

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
 import type { Workflow } from '../../src/workflows/types.js';
+import { eventually } from './eventually.js';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
 
@@ -233,19 +234,17 @@ export async function listWorkflows(namespace: string): Promise<Workflow[]> {
 }
 
 /** Polls until the workflow's phase is one of `phases`; rejects with the last phase seen after `timeoutMs`. */
-export async function waitForWorkflowPhase(namespace: string, name: string, phases: string[], timeoutMs = 60_000): Promise<Workflow> {
-  const deadline = Date.now() + timeoutMs;
+export function waitForWorkflowPhase(namespace: string, name: string, phases: string[], timeoutMs = 60_000): Promise<Workflow> {
   let last: Workflow | undefined;
-  for (;;) {
-    last = await getWorkflow(namespace, name);
-    if (last?.status?.phase && phases.includes(last.status.phase)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `workflow ${namespace}/${name} did not reach ${phases.join(' or ')} within ${timeoutMs / 1000}s; last phase: ${last?.status?.phase ?? (last ? 'none' : 'not found')}${last?.status?.message ? ` (${last.status.message})` : ''}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  return eventually(
+    async () => {
+      last = await getWorkflow(namespace, name);
+      return last?.status?.phase && phases.includes(last.status.phase) ? last : undefined;
+    },
+    () =>
+      `workflow ${namespace}/${name} to reach ${phases.join(' or ')}; last phase: ${last?.status?.phase ?? (last ? 'none' : 'not found')}${last?.status?.message ? ` (${last.status.message})` : ''}`,
+    { timeoutMs, intervalMs: 250 },
+  );
 }
 
 /** The binaries of the running cluster (scripts/kube.mjs prints THOTH_TEST_KUBE_CACHE). */

@@ -22,6 +22,7 @@ import { openKafkaKnowledge } from '../../src/transport/kafka/knowledge.js';
 import type { KnowledgeTransport } from '../../src/transport/knowledge-port.js';
 import type { ConsumedRecord, RecordHandler } from '../../src/transport/port.js';
 import { createTopicsWithLeaders, kafkaBootstrap, readyTransactionCoordinator, uniqueTopic } from '../support/kafka.js';
+import { eventually } from '../support/eventually.js';
 
 const quiet: Logger = { notice: () => {}, warn: () => {}, debug: () => {} };
 const RECORDS = 6;
@@ -125,14 +126,6 @@ function run(topic: string, group: string, seen: number[], at: string, dying?: (
   return { consumption, settled, stop: () => stopping.abort() };
 }
 
-async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe("a batch's journal between the broker's commit and the cache's", () => {
   it('keeps the inbox rows of a batch the broker committed when the process died before the cache did', { timeout: 90_000 }, async () => {
     const topic = await topicWithRecords();
@@ -155,7 +148,7 @@ describe("a batch's journal between the broker's commit and the cache's", () => 
     // The restart: the partition's producer starts again, the group's offset names the batch, the rows are kept.
     const again: number[] = [];
     const second = run(topic, group, again, '2026-01-02T00:00:00.000Z');
-    await until(() => second.settled.length > 0, 'the pending batch to be settled');
+    await eventually(() => second.settled.length > 0, 'the pending batch to be settled');
     second.stop();
     await second.consumption.done;
     expect(second.settled).toEqual([{ topic, partition: 0, from: 0, upTo: RECORDS, kept: RECORDS }]);
@@ -178,7 +171,7 @@ describe("a batch's journal between the broker's commit and the cache's", () => 
 
     const again: number[] = [];
     const second = run(topic, group, again, '2026-01-02T00:00:00.000Z');
-    await until(() => again.length === RECORDS && inbox().length === RECORDS, 'the batch handled again');
+    await eventually(() => again.length === RECORDS && inbox().length === RECORDS, 'the batch handled again');
     second.stop();
     await second.consumption.done;
     expect(second.settled).toEqual([]);
@@ -203,13 +196,13 @@ describe("a batch's journal between the broker's commit and the cache's", () => 
       await appendRecords(topic, 3);
       const seenByOther: number[] = [];
       const taking = run(topic, group, seenByOther, '2026-01-02T00:00:00.000Z', undefined, other);
-      await until(() => inbox(other).length === 3, "the other member's batch");
+      await eventually(() => inbox(other).length === 3, "the other member's batch");
       taking.stop();
       await taking.consumption.done;
       expect(seenByOther).toEqual([6, 7, 8]);
 
       const restarted = run(topic, group, [], '2026-01-03T00:00:00.000Z');
-      await until(() => restarted.settled.length > 0, 'the pending batch to be settled');
+      await eventually(() => restarted.settled.length > 0, 'the pending batch to be settled');
       restarted.stop();
       await restarted.consumption.done;
       expect(inbox().map((row) => row.offset)).toEqual([0, 1, 2, 3, 4, 5]);
@@ -223,14 +216,14 @@ describe("a batch's journal between the broker's commit and the cache's", () => 
       // The other member handles the same records and commits past them.
       const seenByOther: number[] = [];
       const taking = run(topic, group, seenByOther, '2026-01-02T00:00:00.000Z', undefined, other);
-      await until(() => inbox(other).length === RECORDS, "the other member's batch");
+      await eventually(() => inbox(other).length === RECORDS, "the other member's batch");
       taking.stop();
       await taking.consumption.done;
 
       const settled: SettledBatch[] = [];
       const restarted = run(topic, group, [], '2026-01-03T00:00:00.000Z');
       // Nothing to read and nothing to keep: the journal is removed once the partition's producer has started.
-      await until(() => readdirSync(join(dir, 'cache.db-batches')).length === 0, 'the journal removed');
+      await eventually(() => readdirSync(join(dir, 'cache.db-batches')).length === 0, 'the journal removed');
       settled.push(...restarted.settled);
       restarted.stop();
       await restarted.consumption.done;
