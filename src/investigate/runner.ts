@@ -40,6 +40,9 @@ import { lagSamples, settledWithin, untilDone, watchIdle, watchLag } from './con
 /** With --until-idle, how long a failing start is tried at the least, however short the idle time. */
 export const START_PATIENCE_MS = 30_000;
 
+/** How a namespace held back by --pending-limit is named among the halted topics (/_health lists both, the gauge counts both). */
+const PENDING_PREFIX = 'pending:';
+
 export interface RunnerOptions {
   config: InvestigatorConfig;
   /** `--from`: the recorded stream the file source reads (names the origin of dead letters). */
@@ -215,6 +218,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
 
   /** Where a dead letter came from: the broker's address, or the recorded stream. */
   const origin = options.from ? `file:${options.from === '-' ? 'stdin' : resolve(options.from)}` : source.description;
+  /** Topics halted (/halt, the dashboard) and, as PENDING_PREFIX + namespace, namespaces over --pending-limit. */
   const halted = new Set<string>();
   const updateHalted = () => metrics.set(METRIC.haltedTopics, {}, halted.size);
   const delivery = createDelivery({
@@ -234,12 +238,12 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
             pollMs: options.pendingPollMs,
             heartbeatMs: options.retry.heartbeatMs,
             onPause: (namespace, pending) => {
-              halted.add(`pending:${namespace}`);
+              halted.add(`${PENDING_PREFIX}${namespace}`);
               updateHalted();
               note('paused', { namespace, pending, limit: options.pendingLimit });
             },
             onResume: (namespace) => {
-              halted.delete(`pending:${namespace}`);
+              halted.delete(`${PENDING_PREFIX}${namespace}`);
               updateHalted();
               note('resumed', { namespace });
             },
@@ -366,6 +370,8 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     if (decisions.length > 0) void decider.scan(decisions).catch((error: unknown) => scanFailed(error));
   });
   consumption = started;
+  // The endpoints answer from the start: a topic halted while the run was starting is held back from its first record.
+  for (const held of halted) if (!held.startsWith(PENDING_PREFIX)) started.pause(held);
   const scanFailed = (error: unknown) => {
     if (!stop.aborted && !isAbortError(error)) log.warn(`looking for pending decisions failed: ${String(error)}`);
   };

@@ -24,6 +24,7 @@ import { brokerSource, type InvestigatorSource } from '../../src/investigate/sou
 import { openStore, type Store } from '../../src/store/index.js';
 import { openEmbeddedBroker } from '../../src/transport/embedded.js';
 import { openEmbeddedKnowledge } from '../../src/transport/embedded-knowledge.js';
+import { eventually } from '../support/eventually.js';
 
 const INDEX = 'https://index.example/simple';
 const UNRESOLVED = 'thoth.investigator.unresolved-package';
@@ -77,6 +78,8 @@ function investigator(
     source?: (source: InvestigatorSource) => InvestigatorSource;
     untilIdleMs?: number;
     startPatienceMs?: number;
+    /** Operator endpoints on a free loopback port (their address is logged). */
+    http?: boolean;
   } = {},
 ) {
   const broker = openEmbeddedBroker(store, join(dir, 'thoth.db'));
@@ -90,7 +93,7 @@ function investigator(
       config,
       group: 'g',
       namespaceFor: () => 'thoth',
-      http: null,
+      http: options.http ? { host: '127.0.0.1', port: 0, required: true } : null,
       maxBytes: 1_000_000,
       retry: DEFAULT_RETRY,
       stopGraceMs: 500,
@@ -148,6 +151,40 @@ describe('the topic controls of a running investigator', () => {
     expect(controls!.resume(UNRESOLVED)).toBe('resumed');
     await waitFor(() => received() === 1);
     expect(events.find((e) => e.event === 'resumed')).toMatchObject({ topic: UNRESOLVED, by: 'dashboard' });
+    stop.abort();
+    expect((await run).reason).toBe('signal');
+  });
+});
+
+describe('halting a topic through the operator endpoints while the run starts', () => {
+  it('holds the topic back from its first record, though consumption began after the halt', async () => {
+    const notices: string[] = [];
+    // The topics are prepared only once the test says so: the endpoints answer, nothing is consumed yet.
+    let prepare!: () => void;
+    const prepared = new Promise<void>((resolve) => (prepare = resolve));
+    const { broker, events, stop, run } = investigator([UNRESOLVED], {
+      http: true,
+      log: { notice: (text) => void notices.push(text), warn: () => undefined, debug: () => undefined },
+      source: (source) => ({ ...source, prepare: async (warn) => (await prepared, source.prepare(warn)) }),
+    });
+    const url = await eventually(() => /operator endpoints on (\S+) /.exec(notices.join('\n'))?.[1], 'the endpoints', {
+      timeoutMs: 10_000,
+    });
+    await broker.send([{ topic: UNRESOLVED, key: 'flask', headers: {}, value: body('flask') }]);
+    const halt = await fetch(`${url}/halt/${UNRESOLVED}`, { method: 'POST' });
+    expect(await halt.json()).toMatchObject({ state: 'halted', changed: true });
+    prepare();
+
+    // Consuming now, and the record waits: the lag says so, and nothing was received.
+    await eventually(() => events.some((e) => e.event === 'lag' && e.total === 1), 'the lag of the halted topic', { timeoutMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(events.filter((e) => e.event === 'received')).toEqual([]);
+
+    expect(await (await fetch(`${url}/resume/${UNRESOLVED}`, { method: 'POST' })).json()).toMatchObject({
+      state: 'running',
+      changed: true,
+    });
+    await eventually(() => events.some((e) => e.event === 'processed'), 'the record handled once resumed', { timeoutMs: 10_000 });
     stop.abort();
     expect((await run).reason).toBe('signal');
   });
