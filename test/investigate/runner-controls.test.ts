@@ -61,11 +61,6 @@ const solved = JSON.stringify({
   solver: 'solver-rhel-8-py38',
 });
 
-const waitFor = async (done: () => boolean) => {
-  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(done()).toBe(true);
-};
-
 /** An investigator of `topics` (and the decisions topic) on the embedded broker in this test's cache; `send` stands in for the knowledge channel's writes. */
 function investigator(
   topics: string[],
@@ -136,7 +131,7 @@ describe('the topic controls of a running investigator', () => {
     let controls: TopicControls | undefined;
     const { broker, events, stop, run } = investigator([UNRESOLVED], { onControls: (given) => (controls = given) });
     const received = () => events.filter((e) => e.event === 'received').length;
-    await waitFor(() => controls !== undefined);
+    await eventually(() => controls !== undefined, 'the topic controls', { timeoutMs: 10_000 });
     expect(controls!.topics).toContain(UNRESOLVED);
     expect(controls!.halt('unresolved-package')).toBe('unknown');
     expect(controls!.halt(UNRESOLVED)).toBe('halted');
@@ -144,12 +139,12 @@ describe('the topic controls of a running investigator', () => {
     expect(events.find((e) => e.event === 'paused')).toMatchObject({ topic: UNRESOLVED, by: 'dashboard' });
 
     await broker.send([{ topic: UNRESOLVED, key: 'flask', headers: {}, value: body('flask') }]);
-    await waitFor(() => events.some((e) => e.event === 'lag' && e.total === 1));
+    await eventually(() => events.some((e) => e.event === 'lag' && e.total === 1), 'the lag of the halted topic', { timeoutMs: 10_000 });
     expect(events.filter((e) => e.event === 'lag').at(-1)).toMatchObject({ byPartition: [{ topic: UNRESOLVED, partition: 0, lag: 1 }] });
     expect(received()).toBe(0);
 
     expect(controls!.resume(UNRESOLVED)).toBe('resumed');
-    await waitFor(() => received() === 1);
+    await eventually(() => received() === 1, 'the record received once resumed', { timeoutMs: 10_000 });
     expect(events.find((e) => e.event === 'resumed')).toMatchObject({ topic: UNRESOLVED, by: 'dashboard' });
     stop.abort();
     expect((await run).reason).toBe('signal');
@@ -204,7 +199,9 @@ describe('stopping with a decision trigger on its way', () => {
     });
     decisions = names.decisions!;
     await broker.send([{ topic: SOLVED, key: 'flask', headers: {}, value: solved }]);
-    await waitFor(() => events.some((e) => e.event === 'decision-trigger') && hung === 1);
+    await eventually(() => events.some((e) => e.event === 'decision-trigger') && hung === 1, 'the decision trigger on its way', {
+      timeoutMs: 10_000,
+    });
     // A write held for ever does not hold the stop (the test's own time limit would fail it).
     stop.abort();
     expect((await run).reason).toBe('signal');
