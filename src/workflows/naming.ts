@@ -4,7 +4,7 @@
  * 409 AlreadyExists means "already scheduled" and a redelivered message
  * cannot create a second workflow.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export const MAX_NAME_LENGTH = 63;
 const HASH_LENGTH = 10;
@@ -15,9 +15,8 @@ export function idempotencyKey(kind: string, parameters: Record<string, string>)
   const sorted = Object.keys(parameters)
     .sort()
     .map((name) => [name, parameters[name]]);
-  return createHash('sha256')
-    .update(JSON.stringify([kind, sorted]))
-    .digest('hex');
+  // One call, no Hash object: a workflow of every message is keyed (crypto.hash, Node >= 20.12).
+  return hash('sha256', JSON.stringify([kind, sorted]), 'hex');
 }
 
 /** Lower case, runs of anything outside [a-z0-9] as one '-', no '-' at either end. */
