@@ -63,6 +63,7 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../dist/src/store/open.js';
 import { DEFAULT_BATCH } from '../dist/src/transport/batch.js';
@@ -236,6 +237,26 @@ function writeFloor(source, target, messages, shape = 'as-is') {
   return ms;
 }
 
+const LOGIC_FLOOR = fileURLToPath(new URL('./logic-floor.mjs', import.meta.url));
+
+/** The logic floor does the investigator's work: on the generated stream it writes the very facts the --from run wrote. */
+function sameFacts(investigated, floor) {
+  const keys = (file, sql) => {
+    const db = new Database(file, { readonly: true });
+    const all = new Set(db.prepare(sql).pluck().all());
+    db.close();
+    return all;
+  };
+  const want = keys(investigated, 'SELECT key FROM facts');
+  const got = keys(floor, 'SELECT key FROM fact_log');
+  const missing = [...want].filter((key) => !got.has(key));
+  const extra = [...got].filter((key) => !want.has(key));
+  if (missing.length > 0 || extra.length > 0)
+    throw new Error(`the logic floor wrote other facts than the investigator: ${missing.length} missing (${missing[0] ?? '-'}), ${extra.length} more (${extra[0] ?? '-'})`);
+}
+/** Records of the stream whose logic asks the cache what the logic floor does not model (left out of its rows). */
+let unmodelled = 0;
+
 const sections = [];
 try {
   if (!GIVEN) writeStream();
@@ -294,6 +315,28 @@ try {
     sections.push({ title: 'Embedded broker (SQLite log)', rows, raw: rows[0] });
     // Against the same raw consume: what the cache's writes alone leave of the budget of half of it.
     sections.push({ title: 'Cache writes alone', rows: floor, raw: rows[0] });
+    // And what the per-message logic alone leaves of it, with neither the cache's tables nor the pipeline.
+    const logic = (label, extra) =>
+      measure(label, (i) => {
+        const target = join(dir, `logic-${extra.join('-') || 'log'}-${i}.db`);
+        const r = run(process.execPath, [LOGIC_FLOOR, embeddedDb(i), target, String(DEFAULT_BATCH.maxRecords), ...extra], { THOTH_HOME: dir, THOTH_INDEX_URLS: INDEX });
+        const result = JSON.parse(r.stdout);
+        unmodelled = result.unmodelled;
+        if (!GIVEN && extra.length === 0) sameFacts(join(dir, `file-${i}.db`), target);
+        // It reads the topics of the investigator's modes, as the investigator on a broker does.
+        return { ms: result.ms, seen: check('the logic floor', result.seen + result.unmodelled) - result.unmodelled };
+      });
+    sections.push({
+      title: 'Per-message logic alone',
+      rows: [
+        logic(
+          `floor: thoth's decoder, handlers, facts, workflow records and security-indicators decisions in one loop (bench/logic-floor.mjs), reads from memory, a fact log, inbox rows and offsets written in ${plural(batchesOf(messages), 'transaction')} (its own process, the loop alone)`,
+          [],
+        ),
+        logic('the same, nothing written (the facts still encoded)', ['no-writes']),
+      ],
+      raw: rows[0],
+    });
   }
 
   if (bootstrap) {
@@ -341,6 +384,10 @@ console.log(
 console.log(`${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, Node ${process.version}; wall time with process start, median of ${RUNS} run(s); caches in ${tmpdir()}${bootstrap ? '' : '; Kafka skipped (KAFKA_BOOTSTRAP_SERVERS not set)'}\n`);
 console.log(`| broker | run |${GIVEN ? ' messages |' : ''} wall time (ms) | messages/s | throughput vs raw consume |`);
 console.log(`|---|---|${GIVEN ? '---:|' : ''}---:|---:|---:|`);
+if (unmodelled > 0)
+  console.log(
+    `The logic floor left out ${plural(unmodelled, 'record')} whose handling asks the cache what its memory does not model (see bench/logic-floor.mjs).\n`,
+  );
 for (const section of sections) {
   for (const row of section.rows) {
     const ratio = section.raw ? `${(row.rate / section.raw.rate).toFixed(2)}x` : '-';
