@@ -148,7 +148,7 @@ describe("a batch's journal between the broker's commit and the cache's", () => 
     // The restart: the partition's producer starts again, the group's offset names the batch, the rows are kept.
     const again: number[] = [];
     const second = run(topic, group, again, '2026-01-02T00:00:00.000Z');
-    await eventually(() => second.settled.length > 0, 'the pending batch to be settled');
+    await eventually(() => second.settled.length > 0, 'the pending batch to be settled', { timeoutMs: 30_000 });
     second.stop();
     await second.consumption.done;
     expect(second.settled).toEqual([{ topic, partition: 0, from: 0, upTo: RECORDS, kept: RECORDS }]);
@@ -171,7 +171,7 @@ describe("a batch's journal between the broker's commit and the cache's", () => 
 
     const again: number[] = [];
     const second = run(topic, group, again, '2026-01-02T00:00:00.000Z');
-    await eventually(() => again.length === RECORDS && inbox().length === RECORDS, 'the batch handled again');
+    await eventually(() => again.length === RECORDS && inbox().length === RECORDS, 'the batch handled again', { timeoutMs: 30_000 });
     second.stop();
     await second.consumption.done;
     expect(second.settled).toEqual([]);
@@ -196,13 +196,13 @@ describe("a batch's journal between the broker's commit and the cache's", () => 
       await appendRecords(topic, 3);
       const seenByOther: number[] = [];
       const taking = run(topic, group, seenByOther, '2026-01-02T00:00:00.000Z', undefined, other);
-      await eventually(() => inbox(other).length === 3, "the other member's batch");
+      await eventually(() => inbox(other).length === 3, "the other member's batch", { timeoutMs: 30_000 });
       taking.stop();
       await taking.consumption.done;
       expect(seenByOther).toEqual([6, 7, 8]);
 
       const restarted = run(topic, group, [], '2026-01-03T00:00:00.000Z');
-      await eventually(() => restarted.settled.length > 0, 'the pending batch to be settled');
+      await eventually(() => restarted.settled.length > 0, 'the pending batch to be settled', { timeoutMs: 30_000 });
       restarted.stop();
       await restarted.consumption.done;
       expect(inbox().map((row) => row.offset)).toEqual([0, 1, 2, 3, 4, 5]);
@@ -216,14 +216,14 @@ describe("a batch's journal between the broker's commit and the cache's", () => 
       // The other member handles the same records and commits past them.
       const seenByOther: number[] = [];
       const taking = run(topic, group, seenByOther, '2026-01-02T00:00:00.000Z', undefined, other);
-      await eventually(() => inbox(other).length === RECORDS, "the other member's batch");
+      await eventually(() => inbox(other).length === RECORDS, "the other member's batch", { timeoutMs: 30_000 });
       taking.stop();
       await taking.consumption.done;
 
       const settled: SettledBatch[] = [];
       const restarted = run(topic, group, [], '2026-01-03T00:00:00.000Z');
       // Nothing to read and nothing to keep: the journal is removed once the partition's producer has started.
-      await eventually(() => readdirSync(join(dir, 'cache.db-batches')).length === 0, 'the journal removed');
+      await eventually(() => readdirSync(join(dir, 'cache.db-batches')).length === 0, 'the journal removed', { timeoutMs: 30_000 });
       settled.push(...restarted.settled);
       restarted.stop();
       await restarted.consumption.done;
