@@ -40,9 +40,6 @@ import { lagSamples, settledWithin, untilDone, watchIdle, watchLag } from './con
 /** With --until-idle, how long a failing start is tried at the least, however short the idle time. */
 export const START_PATIENCE_MS = 30_000;
 
-/** How a namespace held back by --pending-limit is named among the halted topics (/_health lists both, the gauge counts both). */
-const PENDING_PREFIX = 'pending:';
-
 export interface RunnerOptions {
   config: InvestigatorConfig;
   /** `--from`: the recorded stream the file source reads (names the origin of dead letters). */
@@ -218,7 +215,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
 
   /** Where a dead letter came from: the broker's address, or the recorded stream. */
   const origin = options.from ? `file:${options.from === '-' ? 'stdin' : resolve(options.from)}` : source.description;
-  /** Topics halted (/halt, the dashboard) and, as PENDING_PREFIX + namespace, namespaces over --pending-limit. */
+  /** Topics halted (/halt, the dashboard) and, as `pending:<namespace>`, namespaces over --pending-limit. */
   const halted = new Set<string>();
   const updateHalted = () => metrics.set(METRIC.haltedTopics, {}, halted.size);
   const delivery = createDelivery({
@@ -238,12 +235,12 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
             pollMs: options.pendingPollMs,
             heartbeatMs: options.retry.heartbeatMs,
             onPause: (namespace, pending) => {
-              halted.add(`${PENDING_PREFIX}${namespace}`);
+              halted.add(`pending:${namespace}`);
               updateHalted();
               note('paused', { namespace, pending, limit: options.pendingLimit });
             },
             onResume: (namespace) => {
-              halted.delete(`${PENDING_PREFIX}${namespace}`);
+              halted.delete(`pending:${namespace}`);
               updateHalted();
               note('resumed', { namespace });
             },
@@ -296,11 +293,13 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     workflows: ports.kube ? `cluster ${ports.kube.description}` : 'record',
     ...(source.kind === 'broker' ? { group: options.group, knowledge: topics.knowledge } : {}),
   });
+  /** The topics /halt and the dashboard may hold back: those consumed from a broker (a file has none). */
+  const haltable = source.kind === 'broker' ? subscribedTopics(config) : [];
   // Before consuming, so that a port that cannot be bound stops the run before any record is taken.
   const server = options.http
     ? await serveOperatorEndpoints({
         ...options.http,
-        topics: source.kind === 'broker' ? subscribedTopics(config) : [],
+        topics: haltable,
         deploymentName: config.deploymentName,
         consumption: () => consumption,
         metrics,
@@ -371,7 +370,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
   });
   consumption = started;
   // The endpoints answer from the start: a topic halted while the run was starting is held back from its first record.
-  for (const held of halted) if (!held.startsWith(PENDING_PREFIX)) started.pause(held);
+  for (const topic of haltable) if (halted.has(topic)) started.pause(topic);
   const scanFailed = (error: unknown) => {
     if (!stop.aborted && !isAbortError(error)) log.warn(`looking for pending decisions failed: ${String(error)}`);
   };
@@ -391,7 +390,7 @@ export async function runInvestigator(options: RunnerOptions, ports: RunnerPorts
     ports.onControls?.(
       topicControls(
         {
-          topics: subscribedTopics(config),
+          topics: haltable,
           deploymentName: config.deploymentName,
           consumption: () => consumption,
           halted,
