@@ -16,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crashAndRestartKafka, startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { readKafkaSettings } from '../../src/config/kafka.js';
 import type { Logger } from '../../src/core/logger.js';
-import { openKafka } from '../../src/transport/kafka/client.js';
+import { createTopicsWithLeaders, openKafka } from '../../src/transport/kafka/client.js';
 import { BIN, cleanEnv, runThoth } from '../support/cli.js';
-import { createTopicsWithLeaders, uniqueTopic } from '../support/kafka.js';
+import { uniqueTopic } from '../support/kafka.js';
 
 let broker: { bootstrap: string; pid: number } | undefined;
 let work: string | undefined;

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runThoth } from '../support/cli.js';
-import { createTopicsWithLeaders, kafkaBootstrap, kcatConsume, kcatHeaders } from '../support/kafka.js';
+import { kafkaBootstrap, kcatConsume, kcatHeaders } from '../support/kafka.js';
 import { INDEX, RECORD_INVESTIGATE, kafkaEnv } from './investigator-process.js';
+import { createTopicsWithLeaders } from '../../src/transport/kafka/client.js';
 
 let dir: string;
 beforeEach(() => {

@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTopicsWithLeaders, kafkaBootstrap, kcatProduce } from '../support/kafka.js';
+import { kafkaBootstrap, kcatProduce } from '../support/kafka.js';
 import { kafkaEnv, startInvestigator } from './investigator-process.js';
 import { knowledgeOf, publishLines, reRunsOf, solvedLine, unresolvedLine } from './knowledge-support.js';
+import { createTopicsWithLeaders } from '../../src/transport/kafka/client.js';
 
 let dir: string;
 beforeEach(() => {

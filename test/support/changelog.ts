@@ -7,7 +7,7 @@ import kafkajs from 'kafkajs';
 import { expect } from 'vitest';
 import type { ChangelogBatch, FollowOptions, KnowledgeTransport } from '../../src/transport/knowledge-port.js';
 import { eventually } from './eventually.js';
-import { createTopicsWithLeaders } from './kafka.js';
+import { createTopicsWithLeaders } from '../../src/transport/kafka/client.js';
 
 export interface Followed {
   /** Every batch handed on, in the order it came. */

@@ -9,8 +9,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { untilTopicsShown } from '../../src/transport/kafka/client.js';
-import { hasKafkaErrorType } from '../../src/transport/kafka/errors.js';
 import { cleanEnv, runThoth, type RunResult } from './cli.js';
 
 export function kafkaBootstrap(): string {
@@ -117,23 +115,5 @@ export async function readyTransactionCoordinator(bootstrap: string): Promise<vo
     await transaction.abort();
   } finally {
     await producer.disconnect();
-  }
-}
-
-/**
- * Creates the topics and waits until every partition of each has a leader. kafkajs' own `waitForLeaders` gives up
- * when the metadata asked for right after the creation does not know the topic yet ("This server does not host this
- * topic-partition", seen on a busy machine): that is waited out as thoth's own topic creation waits it out.
- */
-export async function createTopicsWithLeaders(admin: kafkajs.Admin, topics: kafkajs.ITopicConfig[]): Promise<void> {
-  try {
-    await admin.createTopics({ topics, waitForLeaders: true });
-  } catch (error) {
-    if (!hasKafkaErrorType(error, 'UNKNOWN_TOPIC_OR_PARTITION')) throw error;
-    await untilTopicsShown(
-      admin,
-      topics.map((t) => t.topic),
-      error,
-    );
   }
 }

@@ -15,8 +15,9 @@ import { readKafkaSettings } from '../../src/config/kafka.js';
 import { nullLogger } from '../../src/core/logger.js';
 import { openKafkaKnowledge } from '../../src/transport/kafka/knowledge.js';
 import { compactedTopic, endOffsets, expectEndOffsets, follow, groupIds, transactionsOn } from '../support/changelog.js';
-import { createTopicsWithLeaders, readyTransactionCoordinator, thothAt, uniqueTopic } from '../support/kafka.js';
+import { readyTransactionCoordinator, thothAt, uniqueTopic } from '../support/kafka.js';
 import { expectBrokerClock } from '../support/clock.js';
+import { createTopicsWithLeaders } from '../../src/transport/kafka/client.js';
 
 interface StartedBroker {
   bootstrap: string;

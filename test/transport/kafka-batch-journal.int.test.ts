@@ -21,8 +21,9 @@ import { cacheWrites, type CacheWrites } from '../../src/transport/batch.js';
 import { openKafkaKnowledge } from '../../src/transport/kafka/knowledge.js';
 import type { KnowledgeTransport } from '../../src/transport/knowledge-port.js';
 import type { ConsumedRecord, RecordHandler } from '../../src/transport/port.js';
-import { createTopicsWithLeaders, kafkaBootstrap, readyTransactionCoordinator, uniqueTopic } from '../support/kafka.js';
+import { kafkaBootstrap, readyTransactionCoordinator, uniqueTopic } from '../support/kafka.js';
 import { eventually } from '../support/eventually.js';
+import { createTopicsWithLeaders } from '../../src/transport/kafka/client.js';
 
 const quiet: Logger = { notice: () => {}, warn: () => {}, debug: () => {} };
 const RECORDS = 6;

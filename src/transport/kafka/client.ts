@@ -242,6 +242,27 @@ export async function untilTopicsShown(
   });
 }
 
+/**
+ * Creates the topics and waits until every partition of each has a leader: kafkajs' `waitForLeaders`, and past its
+ * UNKNOWN_TOPIC_OR_PARTITION, untilTopicsShown. Any other failure is thrown as `refused` makes it.
+ */
+export async function createTopicsWithLeaders(
+  admin: Pick<Admin, 'createTopics' | 'fetchTopicMetadata'>,
+  topics: kafkajs.ITopicConfig[],
+  refused: (error: unknown) => unknown = (error) => error,
+): Promise<void> {
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics });
+  } catch (error) {
+    if (!hasKafkaErrorType(error, 'UNKNOWN_TOPIC_OR_PARTITION')) throw refused(error);
+    await untilTopicsShown(
+      admin,
+      topics.map((t) => t.topic),
+      error,
+    );
+  }
+}
+
 class KafkaBroker implements Broker {
   readonly kind = 'kafka' as const;
   readonly address: string;
@@ -467,22 +488,17 @@ class KafkaBroker implements Broker {
       // kafkajs speaks CreateTopics v3, which cannot ask for the broker's defaults (-1), so name them.
       const brokers = (await this.admin.describeCluster()).brokers.length;
       const replicationFactor = options.replicationFactor ?? Math.min(3, brokers);
-      try {
-        await this.admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({
-            topic,
-            numPartitions: options.partitions ?? 1,
-            replicationFactor,
-            // upstream's KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE / _LEVEL, as its create_all_topics sets them.
-            configEntries: Object.entries(this.settings.topicConfig ?? {}).map(([name, value]) => ({ name, value })),
-          })),
-        });
-      } catch (error) {
-        if (!hasKafkaErrorType(error, 'UNKNOWN_TOPIC_OR_PARTITION'))
-          throw creationRefused(error, missing.length, replicationFactor, brokers) ?? error;
-        await untilTopicsShown(this.admin, missing, error);
-      }
+      await createTopicsWithLeaders(
+        this.admin,
+        missing.map((topic) => ({
+          topic,
+          numPartitions: options.partitions ?? 1,
+          replicationFactor,
+          // upstream's KAFKA_TOPIC_PRODUCER_COMPRESSION_TYPE / _LEVEL, as its create_all_topics sets them.
+          configEntries: Object.entries(this.settings.topicConfig ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+        (error) => creationRefused(error, missing.length, replicationFactor, brokers) ?? error,
+      );
       return missing;
     } catch (error) {
       throw describeKafkaFailure(this.settings, error, `creating topics ${firstFew(names)}`);
