@@ -90,7 +90,9 @@ export function decodeTrigger(value: string | null): Trigger {
 export type DecisionView = Pick<
   Store,
   | 'adviceRun'
-  | 'adviceRunsWaitingOn'
+  | 'adviceRunIdsWaitingOn'
+  | 'adviceReRunPublished'
+  | 'adviceRunUnsolved'
   | 'adviceRunsWithoutReRun'
   | 'workflowsInFlight'
   | 'solversLacking'
@@ -129,12 +131,18 @@ export function evaluate(view: DecisionView, config: Pick<InvestigatorConfig, 's
   const decision = parseDecisionKey(key);
   if (!decision) return { due: false, reason: 'not a decision' };
   if (decision.kind === 'advice') {
+    // Asked first, in one row: a run taken is evaluated again for every fact about it, and it may wait on thousands.
+    const published = view.adviceReRunPublished(decision.adviserId);
+    if (published === undefined) return { due: false, reason: 'no such advice run' };
+    if (published) return { due: false, reason: 'its re-run was published' };
+    // One version without a result keeps it waiting, whatever the others are.
+    const unsolved = view.adviceRunUnsolved(decision.adviserId);
+    if (unsolved) return { due: false, reason: `it waits on ${unsolved.packageName}==${unsolved.packageVersion}` };
     const run = view.adviceRun(decision.adviserId, []);
     if (!run) return { due: false, reason: 'no such advice run' };
-    if (run.reRunPublishedAt !== null) return { due: false, reason: 'its re-run was published' };
     if (run.waitingOn.length === 0) return { due: false, reason: 'it waits on nothing yet' };
-    const unsolved = run.waitingOn.find((version) => !solvedForAdvice(view, version));
-    if (unsolved) return { due: false, reason: `it waits on ${unsolved.packageName}==${unsolved.packageVersion}` };
+    const inFlight = run.waitingOn.find((version) => !solvedForAdvice(view, version));
+    if (inFlight) return { due: false, reason: `it waits on ${inFlight.packageName}==${inFlight.packageVersion}` };
     return {
       due: true,
       effects: [
@@ -171,7 +179,7 @@ export function decisionsTouched(view: DecisionView, touched: Touched): string[]
   const keys = new Set<string>();
   for (const version of touched.versions) {
     keys.add(decisionKey({ kind: 'security-indicators', version }));
-    for (const run of view.adviceRunsWaitingOn(version, [])) keys.add(decisionKey({ kind: 'advice', adviserId: run.adviserId }));
+    for (const adviserId of view.adviceRunIdsWaitingOn(version)) keys.add(decisionKey({ kind: 'advice', adviserId }));
   }
   for (const adviserId of touched.adviserIds) keys.add(decisionKey({ kind: 'advice', adviserId }));
   return [...keys];

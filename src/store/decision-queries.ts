@@ -12,6 +12,14 @@ import type { PackageKey, SecurityIndicatorState } from './types.js';
 export interface DecisionQueries {
   /** Advice runs that wait on something and have no re-run published. */
   adviceRunsWithoutReRun(): string[];
+  /** The advice runs that wait on the version and have no re-run published (what a fact about it may complete). */
+  adviceRunIdsWaitingOn(key: PackageKey): string[];
+  /**
+   * A version the advice run waits on that no solver has a result for yet, if any (any one: the run is not due while
+   * it stands). Remembers the one it found for the run and asks about it first, then about the versions after it, so
+   * a run waiting on thousands costs one or a few rows an evaluation, not all of them.
+   */
+  adviceRunUnsolved(adviserId: string): PackageKey | undefined;
   /** Whether the advice run's re-run was published, undefined when the run is unknown. */
   adviceReRunPublished(adviserId: string): boolean | undefined;
   /**
@@ -29,14 +37,54 @@ export interface DecisionQueries {
   securityIndicatorsCandidates(): VersionRef[];
 }
 
+/** The advice runs whose last unsolved version is remembered, at most (a hint: forgetting one costs a scan). */
+const UNSOLVED_REMEMBERED = 10_000;
+
+const UNSOLVED_WAITS = `SELECT w.version_id, v.package_name, v.package_version, v.index_url
+  FROM advice_waits w JOIN package_versions v ON v.id = w.version_id
+  WHERE w.adviser_id = ? AND NOT EXISTS (SELECT 1 FROM solver_results s WHERE s.version_id = w.version_id)`;
+
+interface UnsolvedRow {
+  version_id: number;
+  package_name: string;
+  package_version: string;
+  index_url: string;
+}
+
 export function decisionQueries(prepare: Prepare): DecisionQueries {
+  /** Advice run -> the version id last found unsolved. */
+  const unsolvedSeen = new Map<string, number>();
   return {
+    adviceRunUnsolved: (adviserId) => {
+      const seen = unsolvedSeen.get(adviserId);
+      const find = (where: string, id: number) =>
+        prepare(`${UNSOLVED_WAITS} AND ${where} ORDER BY w.version_id LIMIT 1`).get(adviserId, id) as UnsolvedRow | undefined;
+      // The one found last, else the next after it, else the first before it.
+      const row =
+        seen === undefined
+          ? find('w.version_id > ?', -1)
+          : (find('w.version_id = ?', seen) ?? find('w.version_id > ?', seen) ?? find('w.version_id < ?', seen));
+      unsolvedSeen.delete(adviserId);
+      if (!row) return undefined;
+      if (unsolvedSeen.size >= UNSOLVED_REMEMBERED) unsolvedSeen.delete(unsolvedSeen.keys().next().value!);
+      unsolvedSeen.set(adviserId, row.version_id);
+      return { packageName: row.package_name, packageVersion: row.package_version, indexUrl: row.index_url };
+    },
     adviceRunsWithoutReRun: () =>
       (
         prepare(
           `SELECT r.adviser_id FROM advice_runs r WHERE r.re_run_published_at IS NULL
              AND EXISTS (SELECT 1 FROM advice_waits w WHERE w.adviser_id = r.adviser_id) ORDER BY r.adviser_id`,
         ).all() as Array<{ adviser_id: string }>
+      ).map((r) => r.adviser_id),
+    adviceRunIdsWaitingOn: (key) =>
+      (
+        prepare(
+          `SELECT r.adviser_id FROM package_versions v JOIN advice_waits w ON w.version_id = v.id AND w.run_open = 1
+             JOIN advice_runs r USING (adviser_id)
+           WHERE v.package_name = ? AND v.package_version = ? AND v.index_url = ? AND r.re_run_published_at IS NULL
+           ORDER BY r.created_at, r.adviser_id`,
+        ).all(...storedKey(key)) as Array<{ adviser_id: string }>
       ).map((r) => r.adviser_id),
     adviceReRunPublished: (adviserId) => {
       const row = prepare('SELECT re_run_published_at FROM advice_runs WHERE adviser_id = ?').get(adviserId) as

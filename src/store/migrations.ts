@@ -213,6 +213,7 @@ const MIGRATIONS: Migration[] = [
       PRIMARY KEY (topic, partition)
     ) WITHOUT ROWID;
     `);
+    openWaits(db);
     factsFromTables(db);
   },
   // 5: dead letters can be re-driven (\`thoth dead-letters redrive\`). The record's key is kept (key_known
@@ -263,9 +264,29 @@ const MIGRATIONS: Migration[] = [
   DROP INDEX facts_version;
   CREATE INDEX facts_version ON facts (package_name, package_version, index_url) WHERE package_name IS NOT NULL;
   `,
+  // 8: the advice runs that wait on a version and have no re-run yet, found without reading those that have one. A
+  // version many runs asked about (every advice run on a stack with it waits on it) was read whole for each fact
+  // about it.
+  (db) => openWaits(db),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * \`advice_waits.run_open\`: a copy of its run's "no re-run published" (src/store/projection.ts keeps it), indexed by
+ * version where it is set. Migration 8 adds it, and migration 4 first when it projects an older cache's facts with
+ * today's projection, which writes it.
+ */
+function openWaits(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(advice_waits)').all() as Array<{ name: string }>;
+  if (columns.some((c) => c.name === 'run_open')) return;
+  db.exec(`
+    ALTER TABLE advice_waits ADD COLUMN run_open INTEGER NOT NULL DEFAULT 1;
+    UPDATE advice_waits SET run_open = 0
+      WHERE adviser_id IN (SELECT adviser_id FROM advice_runs WHERE re_run_published_at IS NOT NULL);
+    CREATE INDEX advice_waits_open ON advice_waits (version_id) WHERE run_open = 1;
+  `);
+}
 
 /**
  * Applies every migration after the file's user_version, each in its own

@@ -7,7 +7,7 @@
  * nothing, a tombstone undoes exactly its fact, and two caches that read the
  * same facts in any order across keys hold the same rows.
  */
-import { decodeFact, type DecodedFact } from '../facts/codec.js';
+import { decodeFact, factKey, type DecodedFact } from '../facts/codec.js';
 import { adviserOf, mayCompleteDecision, versionOf, type Fact, type VersionRef, type WorkflowEntry } from '../facts/facts.js';
 import type { Prepare } from './statements.js';
 
@@ -35,16 +35,41 @@ interface VersionRow {
 /** A fact that can be about a version (a workflow's is filed under its name). */
 type VersionFact = Exclude<Fact, { kind: 'workflow' }>;
 
+type Stored = { outcome: 'new' } | { outcome: 'same' } | { outcome: 'changed'; previousAt: string };
+const NEW: Stored = { outcome: 'new' };
+const SAME: Stored = { outcome: 'same' };
+
+/**
+ * The kinds whose own row a newer value simply replaces (one fact a version, or a version and a solver or hash): a
+ * changed one is applied like a new one, unless it held the version's first time.
+ */
+const REPLACED_IN_PLACE: ReadonlySet<Fact['kind']> = new Set([
+  'version',
+  'provides-source-distro',
+  'security-indicators',
+  'security-indicators-requested',
+  'solved',
+  'hash',
+]);
+
+/** A package-missing notice as the cache holds it: when, and the versions it lists. */
+interface Notice {
+  at: string;
+  versions: ReadonlySet<string>;
+}
+
+/** A fact of an advice run stored by one apply; `previousAt` when it replaced another value. */
+interface AdviceChange {
+  fact: Extract<Fact, { kind: 'advice' | 'advice-wait' | 'advice-re-run' }>;
+  previousAt?: string;
+}
+
 interface FactRow {
   kind: string;
   subject: string | null;
   value: string;
   at: string;
 }
-
-/** The notices that list a version (subject, version): the FROM and WHERE of a query. */
-const LISTED_BY_NOTICE = `FROM facts WHERE kind = 'package-missing' AND subject = ?
-  AND EXISTS (SELECT 1 FROM json_each(json_extract(facts.value, '$.versions')) AS listed WHERE listed.value = ?)`;
 
 /** A package-missing notice's subject: the package on its index. */
 const noticeSubject = (v: { indexUrl: string; packageName: string }) => JSON.stringify([v.indexUrl, v.packageName]);
@@ -77,17 +102,21 @@ function columns(fact: Fact): { version?: VersionRef; subject: string | null; at
 }
 
 export function projection(prepare: Prepare) {
-  /** Stores the fact: 'new' (no fact had its key), 'changed' (its value replaced another), 'same' (the cache held this very value). */
-  const storeFact = (key: string, fact: Fact, value: string): 'new' | 'changed' | 'same' => {
+  /**
+   * Stores the fact: 'new' (no fact had its key), 'changed' (its value replaced another, stored at `previousAt`), 'same'
+   * (the cache held this very value).
+   */
+  const storeFact = (key: string, fact: Fact, value: string): Stored => {
     const { version, subject, at } = columns(fact);
     const inserted = prepare(
       `INSERT INTO facts (key, kind, index_url, package_name, package_version, subject, value, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO NOTHING`,
     ).run(key, fact.kind, version?.indexUrl ?? null, version?.packageName ?? null, version?.packageVersion ?? null, subject, value, at);
-    if (inserted.changes > 0) return 'new';
-    return prepare('UPDATE facts SET value = ?, at = ? WHERE key = ? AND value IS NOT ?').run(value, at, key, value).changes > 0
-      ? 'changed'
-      : 'same';
+    if (inserted.changes > 0) return NEW;
+    const held = prepare('SELECT value, at FROM facts WHERE key = ?').get(key) as { value: string; at: string };
+    if (held.value === value) return SAME;
+    prepare('UPDATE facts SET value = ?, at = ? WHERE key = ?').run(value, at, key);
+    return { outcome: 'changed', previousAt: held.at };
   };
 
   /** The facts about the version the cache holds (only readable facts are ever stored; workflow facts are filed under none). */
@@ -118,15 +147,47 @@ export function projection(prepare: Prepare) {
     prepare('DELETE FROM package_versions WHERE id = ?').run(id);
   };
 
+  /** The notices read by this apply (or rebuild), by subject; a notice stored or removed is forgotten. */
+  let notices = new Map<string, Notice | null>();
+  const noticeOf = (subject: string): Notice | null => {
+    let notice = notices.get(subject);
+    if (notice === undefined) {
+      const row = prepare(`SELECT value, at FROM facts WHERE kind = 'package-missing' AND subject = ?`).get(subject) as
+        { value: string; at: string } | undefined;
+      notice = row ? { at: row.at, versions: new Set((JSON.parse(row.value) as { versions: string[] }).versions) } : null;
+      notices.set(subject, notice);
+    }
+    return notice;
+  };
+  const listedAt = (v: VersionRef): string | undefined => {
+    const notice = noticeOf(noticeSubject(v));
+    return notice?.versions.has(v.packageVersion) ? notice.at : undefined;
+  };
+
   /** Missing: the latest statement about it wins (a missing fact, or a package-missing notice that listed it); a tie says missing. */
-  const isMissing = (v: VersionRef, facts: VersionFact[]): boolean => {
+  const isMissing = (v: VersionRef, facts: ReadonlyArray<Fact>): boolean => {
     const statements: Array<[string, boolean]> = [];
     for (const fact of facts) if (fact.kind === 'missing') statements.push([fact.at, fact.missing]);
-    const notices = prepare(`SELECT at ${LISTED_BY_NOTICE}`).all(noticeSubject(v), v.packageVersion) as Array<{ at: string }>;
-    for (const { at } of notices) statements.push([at, true]);
+    const listed = listedAt(v);
+    if (listed !== undefined) statements.push([listed, true]);
     if (statements.length === 0) return false;
     statements.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : Number(x) - Number(y)));
     return statements[statements.length - 1][1];
+  };
+
+  /** Recomputes only the version's missing flag (what a notice that lists it, or stopped listing it, changes): whether it changed. */
+  const refreshMissing = (v: VersionRef): boolean => {
+    const stored = prepare('SELECT key, value FROM facts WHERE key = ?').get(
+      factKey({ kind: 'missing', version: v, missing: true, at: '' }),
+    ) as { key: string; value: string } | undefined;
+    const decoded = stored && decodeFact(stored);
+    const facts = decoded?.type === 'fact' ? [decoded.fact] : [];
+    const missing = isMissing(v, facts) ? 1 : 0;
+    return (
+      prepare(
+        'UPDATE package_versions SET is_missing = ? WHERE package_name = ? AND package_version = ? AND index_url = ? AND is_missing IS NOT ?',
+      ).run(missing, v.packageName, v.packageVersion, v.indexUrl, missing).changes > 0
+    );
   };
 
   /**
@@ -164,18 +225,19 @@ export function projection(prepare: Prepare) {
 
   /**
    * A fact new to the cache whose rows follow from it alone: its version's row (created, or its first time and the
-   * column the fact sets) and the fact's own row, what recomputing the version from all its facts would give.
-   * False for the kinds that depend on other facts (missing, advice waits): the version is recomputed.
+   * column the fact sets) and the fact's own row, what recomputing the version from all its facts would give. An
+   * advice wait's own row refers to its run's, so the caller adds it once the runs are up to date.
+   * False for the kind that depends on other facts (missing): the version is recomputed.
    */
   const addToVersion = (v: VersionRef, fact: Fact, rows: Map<string, VersionRow>): boolean => {
-    if (fact.kind === 'missing' || fact.kind === 'advice-wait' || fact.kind === 'workflow' || !('version' in fact)) return false;
+    if (fact.kind === 'missing' || fact.kind === 'workflow' || !('version' in fact)) return false;
     const key = refKey(v);
     let row = rows.get(key);
     // The row written for an earlier fact of these records stands unless this one sets a column or an earlier time.
     if (!row || fact.at < row.first_seen || fact.kind === 'provides-source-distro' || fact.kind === 'security-indicators') {
       row = prepare(
         `INSERT INTO package_versions (package_name, package_version, index_url, is_missing, provides_source_distro, si_state, first_seen)
-         VALUES (?, ?, ?, EXISTS (SELECT 1 ${LISTED_BY_NOTICE}), ?, ?, ?)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (package_name, package_version, index_url) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
            provides_source_distro = coalesce(excluded.provides_source_distro, provides_source_distro),
            si_state = CASE WHEN excluded.si_state = 'none' THEN si_state ELSE excluded.si_state END
@@ -185,8 +247,7 @@ export function projection(prepare: Prepare) {
         v.packageVersion,
         v.indexUrl,
         // A version new to the cache has no missing fact (that kind is recomputed): only a notice can list it.
-        noticeSubject(v),
-        v.packageVersion,
+        listedAt(v) === undefined ? 0 : 1,
         fact.kind === 'provides-source-distro' ? (fact.value ? 1 : 0) : null,
         fact.kind === 'security-indicators' ? fact.state : 'none',
         fact.at,
@@ -195,6 +256,19 @@ export function projection(prepare: Prepare) {
     }
     addFactRow(row.id, fact);
     return true;
+  };
+
+  /** A version the advice run waits on (its run's row first): open while the run has no re-run. */
+  const insertWait = (adviserId: string, versionId: number) =>
+    prepare(
+      `INSERT INTO advice_waits (adviser_id, version_id, run_open)
+       VALUES (?, ?, (SELECT re_run_published_at IS NULL FROM advice_runs WHERE adviser_id = ?)) ON CONFLICT DO NOTHING`,
+    ).run(adviserId, versionId, adviserId);
+
+  /** The advice run's waits follow its re-run: open while there is none. */
+  const openWaits = (adviserId: string, reRunAt: string | null) => {
+    const open = reRunAt === null ? 1 : 0;
+    prepare('UPDATE advice_waits SET run_open = ? WHERE adviser_id = ? AND run_open IS NOT ?').run(open, adviserId, open);
   };
 
   /** The advice run: its recommendation type (the run's own fact, else its re-run's, else a wait's), first time, re-run time. */
@@ -220,14 +294,21 @@ export function projection(prepare: Prepare) {
        ON CONFLICT (adviser_id) DO UPDATE SET recommendation_type = excluded.recommendation_type, created_at = excluded.created_at,
          re_run_published_at = excluded.re_run_published_at`,
     ).run(adviserId, typeOf(run) ?? typeOf(reRun) ?? typeOf(wait) ?? 'latest', createdAt ?? reRun!.at, reRun?.at ?? null);
+    openWaits(adviserId, reRun?.at ?? null);
   };
 
-  const refreshVersion = (v: VersionRef, advisers: Set<string>) => {
+  /**
+   * Recomputes the version's rows from all its facts. An advice run it waits on needs its row first (advice_waits
+   * refers to it): one the cache has not got is computed (and added to `refreshed`); one it has is left to the caller.
+   */
+  const refreshVersion = (v: VersionRef, advisers: Set<string>, refreshed: Set<string>) => {
     const facts = versionFacts(v);
     const existing = versionIdOf(v);
     if (facts.length === 0) {
       if (existing !== undefined) {
-        for (const r of prepare('SELECT adviser_id FROM advice_waits WHERE version_id = ?').all(existing) as Array<{ adviser_id: string }>)
+        for (const r of prepare('SELECT adviser_id FROM advice_waits WHERE version_id = ? AND run_open = 1').all(existing) as Array<{
+          adviser_id: string;
+        }>)
           advisers.add(r.adviser_id);
         dropVersion(existing);
       }
@@ -264,16 +345,20 @@ export function projection(prepare: Prepare) {
       prepare('DELETE FROM hashes WHERE version_id = ?').run(id);
       prepare('DELETE FROM cve_notices WHERE version_id = ?').run(id);
       prepare('DELETE FROM unresolved_requests WHERE version_id = ?').run(id);
-      for (const r of prepare('SELECT adviser_id FROM advice_waits WHERE version_id = ?').all(id) as Array<{ adviser_id: string }>)
+      for (const r of prepare('SELECT adviser_id FROM advice_waits WHERE version_id = ? AND run_open = 1').all(id) as Array<{
+        adviser_id: string;
+      }>)
         advisers.add(r.adviser_id);
       prepare('DELETE FROM advice_waits WHERE version_id = ?').run(id);
     }
 
     for (const fact of facts) {
       if (fact.kind === 'advice-wait') {
-        // The run's row first: advice_waits refers to it.
-        refreshAdvice(fact.adviserId);
-        prepare('INSERT INTO advice_waits (adviser_id, version_id) VALUES (?, ?) ON CONFLICT DO NOTHING').run(fact.adviserId, id);
+        if (!refreshed.has(fact.adviserId) && prepare('SELECT 1 FROM advice_runs WHERE adviser_id = ?').get(fact.adviserId) === undefined) {
+          refreshAdvice(fact.adviserId);
+          refreshed.add(fact.adviserId);
+        }
+        insertWait(fact.adviserId, id);
         advisers.add(fact.adviserId);
       } else addFactRow(id, fact);
     }
@@ -322,25 +407,88 @@ export function projection(prepare: Prepare) {
 
   /** Versions a package-missing notice lists (a fact stored, or the one a tombstone removes). */
   const noticeVersions = (subject: string): VersionRef[] => {
-    const row = prepare(`SELECT value FROM facts WHERE kind = 'package-missing' AND subject = ?`).get(subject) as
-      { value: string } | undefined;
-    if (!row) return [];
+    const notice = noticeOf(subject);
+    if (!notice) return [];
     const [indexUrl, packageName] = JSON.parse(subject) as [string, string];
-    return (JSON.parse(row.value) as { versions: string[] }).versions.map((packageVersion) => ({ indexUrl, packageName, packageVersion }));
+    return [...notice.versions].map((packageVersion) => ({ indexUrl, packageName, packageVersion }));
+  };
+
+  /**
+   * A changed fact applied in place, as a new one is (`addToVersion`), when its kind's row takes the newer value and
+   * the version's first time stands: the old value's time was later than it. False: the version is recomputed.
+   */
+  const changeInVersion = (v: VersionRef, fact: Fact, previousAt: string, rows: Map<string, VersionRow>): boolean => {
+    if (!REPLACED_IN_PLACE.has(fact.kind)) return false;
+    const key = refKey(v);
+    let row = rows.get(key);
+    if (!row) {
+      row = prepare('SELECT id, first_seen FROM package_versions WHERE package_name = ? AND package_version = ? AND index_url = ?').get(
+        v.packageName,
+        v.packageVersion,
+        v.indexUrl,
+      ) as VersionRow | undefined;
+      if (!row) return false;
+      rows.set(key, row);
+    }
+    return previousAt > row.first_seen && addToVersion(v, fact, rows);
+  };
+
+  /**
+   * The advice run's row brought up to date with facts of it stored here (none new to it is an `advice` fact), as
+   * `refreshAdvice` would leave it; false when that needs all its facts: no row or no `advice` fact yet (the type then
+   * comes from a re-run or a wait), or a changed fact whose old time was the run's first.
+   */
+  const updateAdvice = (adviserId: string, changes: AdviceChange[]): boolean => {
+    const row = prepare('SELECT recommendation_type, created_at, re_run_published_at FROM advice_runs WHERE adviser_id = ?').get(
+      adviserId,
+    ) as { recommendation_type: string; created_at: string; re_run_published_at: string | null } | undefined;
+    if (!row || prepare(`SELECT 1 FROM facts WHERE kind = 'advice' AND subject = ?`).get(adviserId) === undefined) return false;
+    let { recommendation_type: type, created_at: createdAt, re_run_published_at: reRunAt } = row;
+    for (const { fact, previousAt } of changes) {
+      if (fact.kind === 'advice-re-run') {
+        reRunAt = fact.at;
+        continue;
+      }
+      if (previousAt !== undefined && previousAt <= createdAt) return false;
+      if (fact.at < createdAt) createdAt = fact.at;
+      if (fact.kind === 'advice') type = fact.recommendationType;
+    }
+    prepare('UPDATE advice_runs SET recommendation_type = ?, created_at = ?, re_run_published_at = ? WHERE adviser_id = ?').run(
+      type,
+      createdAt,
+      reRunAt,
+      adviserId,
+    );
+    if ((reRunAt === null) !== (row.re_run_published_at === null)) openWaits(adviserId, reRunAt);
+    return true;
   };
 
   /**
    * Applies decoded facts and tombstones (the caller's transaction), then recomputes what they touched. A fact new
-   * to the cache adds its own rows (`addToVersion`); a version a fact changed, removed or cannot simply add to is
-   * recomputed from all its facts once, after the last record.
+   * to the cache adds its own rows (`addToVersion`), and so does a changed one whose row takes the newer value
+   * (`changeInVersion`); a version a fact removed or cannot simply add to is recomputed from all its facts once,
+   * after the last record. A notice only sets the missing flag of the versions it lists or listed (touched when it changed).
    */
   const apply = (records: DecodedFact[]): AppliedFacts => {
+    notices = new Map();
     /** Every version touched (the decisions to look at again); `recompute`: those whose rows are rebuilt. */
     const versions = new Map<string, VersionRef>();
     const recompute = new Map<string, VersionRef>();
+    /** Versions a notice lists or listed: their missing flag is recomputed (unless the whole version is). */
+    const noticed = new Map<string, VersionRef>();
     const advisers = new Set<string>();
+    /** The advice runs' facts stored here, or 'all' when the run is recomputed from all its facts. */
+    const adviceChanges = new Map<string, AdviceChange[] | 'all'>();
+    const changeAdvice = (adviserId: string, change: AdviceChange | 'all') => {
+      const known = adviceChanges.get(adviserId);
+      if (change === 'all' || known === 'all') adviceChanges.set(adviserId, 'all');
+      else if (known) known.push(change);
+      else adviceChanges.set(adviserId, [change]);
+    };
     /** Workflows touched: the entry of the fact stored for each here, or null to read it (a tombstone's). */
     const workflows = new Map<string, WorkflowEntry | null>();
+    /** Advice waits new to the cache, added to their version (adviser, version's key): their rows come last. */
+    const waits: Array<[string, string]> = [];
     /** Version rows facts were added to here. */
     const added = new Map<string, VersionRow>();
     const touch = (v: VersionRef) => {
@@ -348,17 +496,25 @@ export function projection(prepare: Prepare) {
       versions.set(key, v);
       recompute.set(key, v);
     };
+    const notice = (subject: string, listed: Iterable<VersionRef>) => {
+      for (const v of listed) noticed.set(refKey(v), v);
+      notices.delete(subject);
+    };
     let applied = 0;
     for (const record of records) {
       if (record.type === 'unreadable') continue;
       applied++;
       if (record.type === 'tombstone') {
         const id = record.identity;
-        if (id.kind === 'package-missing')
-          for (const v of noticeVersions(noticeSubject({ indexUrl: id.indexUrl!, packageName: id.packageName! }))) touch(v);
+        const subject = id.kind === 'package-missing' ? noticeSubject({ indexUrl: id.indexUrl!, packageName: id.packageName! }) : null;
+        const listed = subject === null ? [] : noticeVersions(subject);
         prepare('DELETE FROM facts WHERE key = ?').run(record.key);
+        if (subject !== null) notice(subject, listed);
         if (id.version) touch(id.version);
-        if (id.adviserId) advisers.add(id.adviserId);
+        if (id.adviserId) {
+          advisers.add(id.adviserId);
+          changeAdvice(id.adviserId, 'all');
+        }
         if (id.workflowName) workflows.set(id.workflowName, null);
         continue;
       }
@@ -367,24 +523,48 @@ export function projection(prepare: Prepare) {
       const replaced = fact.kind === 'package-missing' ? noticeVersions(noticeSubject(fact)) : [];
       // A fact the cache holds already (this process's own, read back from the knowledge topic) changes no row.
       const stored = storeFact(record.key, fact, record.value);
-      if (stored === 'same') continue;
+      if (stored.outcome === 'same') continue;
       if (fact.kind === 'package-missing') {
-        for (const v of replaced) touch(v);
-        for (const packageVersion of fact.versions) touch({ indexUrl: fact.indexUrl, packageName: fact.packageName, packageVersion });
+        notice(noticeSubject(fact), [
+          ...replaced,
+          ...fact.versions.map((packageVersion) => ({ indexUrl: fact.indexUrl, packageName: fact.packageName, packageVersion })),
+        ]);
       }
       const v = versionOf(fact);
       if (v && fact.kind !== 'workflow') {
         const key = refKey(v);
-        if (stored === 'new' && !recompute.has(key) && addToVersion(v, fact, added)) {
-          if (mayCompleteDecision(fact)) versions.set(key, v);
+        if (stored.outcome === 'new') {
+          if (!recompute.has(key) && addToVersion(v, fact, added)) {
+            if (mayCompleteDecision(fact)) versions.set(key, v);
+            if (fact.kind === 'advice-wait') waits.push([fact.adviserId, key]);
+          } else touch(v);
+        } else if (!recompute.has(key) && changeInVersion(v, fact, stored.previousAt, added)) {
+          // A value replaced can undo anything a decision looked at (mayCompleteDecision).
+          versions.set(key, v);
         } else touch(v);
       }
       const adviser = adviserOf(fact);
-      if (adviser) advisers.add(adviser);
+      if (adviser) {
+        advisers.add(adviser);
+        if (fact.kind === 'advice' || fact.kind === 'advice-wait' || fact.kind === 'advice-re-run')
+          changeAdvice(
+            adviser,
+            stored.outcome === 'changed' ? { fact, previousAt: stored.previousAt } : fact.kind === 'advice' ? 'all' : { fact },
+          );
+      }
       if (fact.kind === 'workflow') workflows.set(fact.workflow.name, fact.workflow);
     }
-    for (const v of recompute.values()) refreshVersion(v, advisers);
-    for (const adviser of advisers) refreshAdvice(adviser);
+    /** Advice runs recomputed here from all their facts (a version's wait needs its run's row). */
+    const refreshed = new Set<string>();
+    for (const v of recompute.values()) refreshVersion(v, advisers, refreshed);
+    // Only a flag that changed can change a decision (a notice sent again lists the same versions).
+    for (const [key, v] of noticed) if (!recompute.has(key) && refreshMissing(v)) versions.set(key, v);
+    for (const [adviser, changes] of adviceChanges) {
+      if (refreshed.has(adviser)) continue;
+      if (changes === 'all' || !updateAdvice(adviser, changes)) refreshAdvice(adviser);
+    }
+    // A version recomputed has its waits already.
+    for (const [adviser, key] of waits) if (!recompute.has(key)) insertWait(adviser, added.get(key)!.id);
     for (const [name, entry] of workflows) {
       const about = refreshWorkflow(name, entry ?? undefined);
       // A workflow about a version that leaves flight (or is removed) may let that version's decisions go on: a solver
@@ -412,7 +592,7 @@ export function projection(prepare: Prepare) {
       'SELECT DISTINCT index_url, package_name, package_version FROM facts WHERE package_name IS NOT NULL ORDER BY at, package_name, package_version',
     ).all() as Array<{ index_url: string; package_name: string; package_version: string }>;
     for (const r of refs)
-      refreshVersion({ indexUrl: r.index_url, packageName: r.package_name, packageVersion: r.package_version }, advisers);
+      refreshVersion({ indexUrl: r.index_url, packageName: r.package_name, packageVersion: r.package_version }, advisers, new Set());
     for (const r of prepare(`SELECT DISTINCT subject FROM facts WHERE kind IN ('advice', 'advice-re-run', 'advice-wait')`).all() as Array<{
       subject: string;
     }>)

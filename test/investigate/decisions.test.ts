@@ -133,6 +133,24 @@ describe('the advice re-run decision', () => {
     expect(evaluate(store, config, advice, null)).toEqual({ due: false, reason: 'its re-run was published' });
   });
 
+  for (const order of ['forward', 'backward', 'shuffled'] as const)
+    it(`waiting on many versions, is due exactly when the last is solved, whatever order they are solved in (${order})`, () => {
+      const many = Array.from({ length: 40 }, (_, i) => ({ packageName: 'pkg', packageVersion: `1.${i}.0`, indexUrl: INDEX }));
+      apply(...many.flatMap((k) => waits(k)));
+      const solving =
+        order === 'forward' ? many : order === 'backward' ? [...many].reverse() : many.map((k, i) => many[(i * 17) % many.length]);
+      solving.forEach((k, i) => {
+        apply(solved(k, SOLVERS[0]));
+        const verdict = evaluate(store, config, advice, null);
+        if (i < solving.length - 1) {
+          expect(verdict.due).toBe(false);
+          // It names a version still unsolved.
+          const named = (verdict as { reason: string }).reason.replace('it waits on pkg==', '');
+          expect(solving.slice(i + 1).map((k) => k.packageVersion)).toContain(named);
+        } else expect(verdict.due).toBe(true);
+      });
+    });
+
   it('is named by the facts that may complete it', () => {
     const touched = apply(...waits(key), solved(other, SOLVERS[0]));
     expect(decisionsTouched(store, touched).sort()).toEqual(

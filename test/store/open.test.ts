@@ -63,7 +63,7 @@ describe('opening the knowledge cache', () => {
     ]);
     reader.close();
     const store = openStore(path, { create: true });
-    expect(SCHEMA_VERSION).toBe(7);
+    expect(SCHEMA_VERSION).toBe(8);
     // A dead letter from before keys were kept: its key is unknown (not null), and it was never re-driven.
     expect(store.deadLetters()).toEqual([expect.objectContaining({ id: 1, origin: '', topic: 't', offset: 3, redrives: [] })]);
     expect('key' in store.deadLetters()[0]).toBe(false);

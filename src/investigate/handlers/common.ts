@@ -29,7 +29,6 @@ export type KnowledgeView = Pick<
   | 'isSolved'
   | 'solversLacking'
   | 'securityIndicatorState'
-  | 'adviceRunsWaitingOn'
   | 'findWorkflowByKey'
   | 'workflowsInFlight'
 >;
