@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark once, on one machine, in one go, against one local Kafka
 # broker (started here unless KAFKA_BOOTSTRAP_SERVERS is set), and prints the
-# markdown that BENCHMARKS.md is made of. Takes about 12 minutes on 2 cores.
+# markdown that BENCHMARKS.md is made of. Takes about 13 minutes on 2 cores.
 #   bash bench/run-all.sh [N]      (N messages for the Kafka and investigator runs; default 20000)
 # With THOTH_KUBE_CACHE set (the kube binaries, scripts/kube.mjs fetch) it also measures the
 # investigator against the loopback kube-apiserver, on BENCH_CLUSTER_N messages (default 2000;
@@ -29,6 +29,7 @@ mixed=$(mktemp --suffix=.ndjson)
 node bench/mixed-stream.mjs "$n" > "$mixed"
 echo "## Investigator throughput, every message type"; echo; BENCH_STREAM="$mixed" node bench/investigate-throughput.mjs; echo
 rm -f "$mixed"
+echo "## Investigator on skewed streams"; echo; node bench/skewed-streams.mjs 2000; echo
 if [[ -n "${THOTH_KUBE_CACHE:-}" ]]; then
   echo "## The investigator against a cluster"; echo; node bench/investigate-cluster.mjs "${BENCH_CLUSTER_N:-2000}"; echo
 fi
