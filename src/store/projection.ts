@@ -41,10 +41,12 @@ const SAME: Stored = { outcome: 'same' };
 
 /**
  * The kinds whose own row a newer value simply replaces (one fact a version, or a version and a solver or hash): a
- * changed one is applied like a new one, unless it held the version's first time.
+ * changed one is applied like a new one, unless it held the version's first time. (A missing fact's flag is then
+ * recomputed from it and the notices alone.)
  */
 const REPLACED_IN_PLACE: ReadonlySet<Fact['kind']> = new Set([
   'version',
+  'missing',
   'provides-source-distro',
   'security-indicators',
   'security-indicators-requested',
@@ -226,11 +228,11 @@ export function projection(prepare: Prepare) {
   /**
    * A fact new to the cache whose rows follow from it alone: its version's row (created, or its first time and the
    * column the fact sets) and the fact's own row, what recomputing the version from all its facts would give. An
-   * advice wait's own row refers to its run's, so the caller adds it once the runs are up to date.
-   * False for the kind that depends on other facts (missing): the version is recomputed.
+   * advice wait's own row refers to its run's, so the caller adds it once the runs are up to date; a missing fact's
+   * flag depends on the notices too, so the caller recomputes it (`refreshMissing`).
    */
   const addToVersion = (v: VersionRef, fact: Fact, rows: Map<string, VersionRow>): boolean => {
-    if (fact.kind === 'missing' || fact.kind === 'workflow' || !('version' in fact)) return false;
+    if (fact.kind === 'workflow' || !('version' in fact)) return false;
     const key = refKey(v);
     let row = rows.get(key);
     // The row written for an earlier fact of these records stands unless this one sets a column or an earlier time.
@@ -414,6 +416,32 @@ export function projection(prepare: Prepare) {
   };
 
   /**
+   * The versions whose missing flag a notice may change, against the one it replaces (`replaced`, its versions): those
+   * it lists or listed but not both, and those a missing fact states something about (the later statement wins). A
+   * version listed by both and by no missing fact stays missing: a notice sent again, listing every version of a
+   * package as the last did, costs one read of the package's missing facts, not a row for each version.
+   */
+  const noticeChanges = (fact: Extract<Fact, { kind: 'package-missing' }>, replaced: ReadonlySet<string>): VersionRef[] => {
+    const { indexUrl, packageName } = fact;
+    const listed = new Set(fact.versions);
+    const stated = new Set(
+      (
+        prepare(`SELECT package_version FROM facts WHERE package_name = ? AND index_url = ? AND kind = 'missing'`).all(
+          packageName,
+          indexUrl,
+        ) as Array<{
+          package_version: string;
+        }>
+      ).map((r) => r.package_version),
+    );
+    const changes: VersionRef[] = [];
+    for (const packageVersion of new Set([...replaced, ...listed]))
+      if (replaced.has(packageVersion) !== listed.has(packageVersion) || stated.has(packageVersion))
+        changes.push({ indexUrl, packageName, packageVersion });
+    return changes;
+  };
+
+  /**
    * A changed fact applied in place, as a new one is (`addToVersion`), when its kind's row takes the newer value and
    * the version's first time stands: the old value's time was later than it. False: the version is recomputed.
    */
@@ -474,7 +502,7 @@ export function projection(prepare: Prepare) {
     /** Every version touched (the decisions to look at again); `recompute`: those whose rows are rebuilt. */
     const versions = new Map<string, VersionRef>();
     const recompute = new Map<string, VersionRef>();
-    /** Versions a notice lists or listed: their missing flag is recomputed (unless the whole version is). */
+    /** Versions a notice lists or listed, or a missing fact is about: their missing flag is recomputed (unless the whole version is). */
     const noticed = new Map<string, VersionRef>();
     const advisers = new Set<string>();
     /** The advice runs' facts stored here, or 'all' when the run is recomputed from all its facts. */
@@ -520,16 +548,11 @@ export function projection(prepare: Prepare) {
       }
       const fact = record.fact;
       // The notice it replaces may have listed other versions: they are touched too.
-      const replaced = fact.kind === 'package-missing' ? noticeVersions(noticeSubject(fact)) : [];
+      const replaced = fact.kind === 'package-missing' ? (noticeOf(noticeSubject(fact))?.versions ?? new Set<string>()) : undefined;
       // A fact the cache holds already (this process's own, read back from the knowledge topic) changes no row.
       const stored = storeFact(record.key, fact, record.value);
       if (stored.outcome === 'same') continue;
-      if (fact.kind === 'package-missing') {
-        notice(noticeSubject(fact), [
-          ...replaced,
-          ...fact.versions.map((packageVersion) => ({ indexUrl: fact.indexUrl, packageName: fact.packageName, packageVersion })),
-        ]);
-      }
+      if (fact.kind === 'package-missing') notice(noticeSubject(fact), noticeChanges(fact, replaced!));
       const v = versionOf(fact);
       if (v && fact.kind !== 'workflow') {
         const key = refKey(v);
@@ -537,10 +560,12 @@ export function projection(prepare: Prepare) {
           if (!recompute.has(key) && addToVersion(v, fact, added)) {
             if (mayCompleteDecision(fact)) versions.set(key, v);
             if (fact.kind === 'advice-wait') waits.push([fact.adviserId, key]);
+            if (fact.kind === 'missing') noticed.set(key, v);
           } else touch(v);
         } else if (!recompute.has(key) && changeInVersion(v, fact, stored.previousAt, added)) {
           // A value replaced can undo anything a decision looked at (mayCompleteDecision).
           versions.set(key, v);
+          if (fact.kind === 'missing') noticed.set(key, v);
         } else touch(v);
       }
       const adviser = adviserOf(fact);
