@@ -273,7 +273,7 @@ const MIGRATIONS: Migration[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
- * \`advice_waits.run_open\`: a copy of its run's "no re-run published" (src/store/projection.ts keeps it), indexed by
+ * `advice_waits.run_open`: a copy of its run's "no re-run published" (src/store/projection.ts keeps it), indexed by
  * version where it is set. Migration 8 adds it, and migration 4 first when it projects an older cache's facts with
  * today's projection, which writes it.
  */
