@@ -601,6 +601,7 @@ export function projection(prepare: Prepare) {
 
   /** Recomputes every derived row from the facts (a migration, or a repair). */
   const rebuild = (): void => {
+    notices = new Map();
     for (const table of [
       'solver_results',
       'hashes',
