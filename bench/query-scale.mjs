@@ -95,7 +95,7 @@ const lookups = [
   ['findWorkflowByKey', () => store.findWorkflowByKey(`key-${random(VERSIONS)}`)],
   ['inboxOutcome', () => store.inboxOutcome({ topic: 'thoth.investigator.unresolved-package', partition: 0, offset: random(VERSIONS) })],
   ['isIndexRegistered', () => store.isIndexRegistered(INDEX)],
-  ['adviceRunsWaitingOn', () => store.adviceRunsWaitingOn(key(), SOLVERS)],
+  ['adviceRunIdsWaitingOn', () => store.adviceRunIdsWaitingOn(key())],
 ];
 for (const [name, fn] of lookups) {
   const { p50, p99 } = time(20_000, fn);

@@ -8,12 +8,8 @@ import { versionRef, type Fact } from '../facts/facts.js';
 import type { AdviceRun, KnowledgeStore } from './types.js';
 import { canonicalTime } from './names.js';
 import type { Prepare } from './statements.js';
-import { storedKey } from './versions.js';
 
-export type RequestFunctions = Pick<
-  KnowledgeStore,
-  'recordUnresolved' | 'addAdviceWait' | 'adviceRunsWaitingOn' | 'adviceRun' | 'markReRunPublished'
->;
+export type RequestFunctions = Pick<KnowledgeStore, 'recordUnresolved' | 'addAdviceWait' | 'adviceRun' | 'markReRunPublished'>;
 
 interface WaitRow {
   version_id: number;
@@ -71,16 +67,6 @@ export function requestFunctions(prepare: Prepare, clock: Clock, write: (facts: 
         ...(known ? [] : [{ kind: 'advice', adviserId, recommendationType, at } as const]),
         { kind: 'advice-wait', adviserId, recommendationType, version: versionRef(key), at },
       ]);
-    },
-    // One statement: it is asked for every version a record touched, and most are waited on by none.
-    adviceRunsWaitingOn: (key, solvers) => {
-      const runs = prepare(
-        `SELECT r.adviser_id, r.recommendation_type, r.re_run_published_at
-         FROM package_versions v JOIN advice_waits w ON w.version_id = v.id JOIN advice_runs r USING (adviser_id)
-         WHERE v.package_name = ? AND v.package_version = ? AND v.index_url = ? AND r.re_run_published_at IS NULL
-         ORDER BY r.created_at, r.adviser_id`,
-      ).all(...storedKey(key)) as Array<{ adviser_id: string; recommendation_type: string; re_run_published_at: string | null }>;
-      return runs.map((run) => runOf(run, solvers));
     },
     markReRunPublished: (adviserId, at) => {
       const run = prepare('SELECT recommendation_type, re_run_published_at FROM advice_runs WHERE adviser_id = ?').get(adviserId) as

@@ -111,8 +111,6 @@ export interface KnowledgeStore {
   addAdviceWait(adviserId: string, recommendationType: string, key: PackageKey): void;
   /** The advice run with every version it waits on (solved: by each of `solvers`, or by any with none given). */
   adviceRun(adviserId: string, solvers: string[]): AdviceRun | undefined;
-  /** The advice runs that wait on this version and have no re-run published yet. */
-  adviceRunsWaitingOn(key: PackageKey, solvers: string[]): AdviceRun[];
   /** Marks the re-run as published; false when it already was (so it is published once). */
   markReRunPublished(adviserId: string, at: string): boolean;
 

@@ -97,7 +97,7 @@ describe('knowledge store', () => {
     store.addAdviceWait('adviser-1', 'latest', b);
     store.recordSolved(a, SOLVERS[0]);
     store.recordSolved(a, SOLVERS[1]);
-    const [run] = store.adviceRunsWaitingOn(a, SOLVERS);
+    const [run] = store.adviceRunIdsWaitingOn(a).map((id) => store.adviceRun(id, SOLVERS));
     expect(run).toEqual({
       adviserId: 'adviser-1',
       recommendationType: 'latest',
@@ -112,7 +112,7 @@ describe('knowledge store', () => {
     ]);
     expect(store.markReRunPublished('adviser-1', '2024-05-01T14:00:00Z')).toBe(true);
     expect(store.markReRunPublished('adviser-1', '2024-05-01T15:00:00Z')).toBe(false);
-    expect(store.adviceRunsWaitingOn(a, SOLVERS)).toEqual([]);
+    expect(store.adviceRunIdsWaitingOn(a)).toEqual([]);
     store.close();
   });
 
