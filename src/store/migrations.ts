@@ -213,7 +213,7 @@ const MIGRATIONS: Migration[] = [
       PRIMARY KEY (topic, partition)
     ) WITHOUT ROWID;
     `);
-    openWaits(db);
+    addRunOpen(db);
     factsFromTables(db);
   },
   // 5: dead letters can be re-driven (\`thoth dead-letters redrive\`). The record's key is kept (key_known
@@ -267,7 +267,7 @@ const MIGRATIONS: Migration[] = [
   // 8: the advice runs that wait on a version and have no re-run yet, found without reading those that have one. A
   // version many runs asked about (every advice run on a stack with it waits on it) was read whole for each fact
   // about it.
-  (db) => openWaits(db),
+  (db) => addRunOpen(db),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -277,7 +277,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  * version where it is set. Migration 8 adds it, and migration 4 first when it projects an older cache's facts with
  * today's projection, which writes it.
  */
-function openWaits(db: Database.Database): void {
+function addRunOpen(db: Database.Database): void {
   const columns = db.prepare('PRAGMA table_info(advice_waits)').all() as Array<{ name: string }>;
   if (columns.some((c) => c.name === 'run_open')) return;
   db.exec(`

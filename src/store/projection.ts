@@ -299,6 +299,12 @@ export function projection(prepare: Prepare) {
     openWaits(adviserId, reRun?.at ?? null);
   };
 
+  /** The advice runs without a re-run that wait on the version (by id): the decisions its rows going may complete. */
+  const openRunsWaitingOn = (versionId: number) =>
+    (
+      prepare('SELECT adviser_id FROM advice_waits WHERE version_id = ? AND run_open = 1').all(versionId) as Array<{ adviser_id: string }>
+    ).map((r) => r.adviser_id);
+
   /**
    * Recomputes the version's rows from all its facts. An advice run it waits on needs its row first (advice_waits
    * refers to it): one the cache has not got is computed (and added to `refreshed`); one it has is left to the caller.
@@ -308,10 +314,7 @@ export function projection(prepare: Prepare) {
     const existing = versionIdOf(v);
     if (facts.length === 0) {
       if (existing !== undefined) {
-        for (const r of prepare('SELECT adviser_id FROM advice_waits WHERE version_id = ? AND run_open = 1').all(existing) as Array<{
-          adviser_id: string;
-        }>)
-          advisers.add(r.adviser_id);
+        for (const adviserId of openRunsWaitingOn(existing)) advisers.add(adviserId);
         dropVersion(existing);
       }
       return;
@@ -347,10 +350,7 @@ export function projection(prepare: Prepare) {
       prepare('DELETE FROM hashes WHERE version_id = ?').run(id);
       prepare('DELETE FROM cve_notices WHERE version_id = ?').run(id);
       prepare('DELETE FROM unresolved_requests WHERE version_id = ?').run(id);
-      for (const r of prepare('SELECT adviser_id FROM advice_waits WHERE version_id = ? AND run_open = 1').all(id) as Array<{
-        adviser_id: string;
-      }>)
-        advisers.add(r.adviser_id);
+      for (const adviserId of openRunsWaitingOn(id)) advisers.add(adviserId);
       prepare('DELETE FROM advice_waits WHERE version_id = ?').run(id);
     }
 
