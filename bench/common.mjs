@@ -1,5 +1,6 @@
 // What every benchmark script shares: where the built CLI is, how many
 // messages and runs were asked for, and the Kafka broker to measure against.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../dist/bin/thoth.js', import.meta.url));
@@ -29,3 +30,11 @@ export const benchCodecs = () =>
     .split(',')
     .map((c) => c.trim())
     .filter(Boolean);
+
+/** Each message type's line of fixtures/streams/all-types.ndjson, by its topic's last name (`thoth.solver.solved-package`: solved-package). */
+export function typeTemplates() {
+  const templates = new Map();
+  for (const line of readFileSync(new URL('../fixtures/streams/all-types.ndjson', import.meta.url), 'utf8').split('\n'))
+    if (line.trim()) templates.set(JSON.parse(line).topic.split('.').at(-1), line);
+  return templates;
+}

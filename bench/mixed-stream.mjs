@@ -13,8 +13,8 @@
  * configured: the investigator dead-letters those (UnknownSolver), as it would a faulty
  * producer's. The same N and SEED give the same stream.
  */
-import { readFileSync } from 'node:fs';
 import { seededRandom } from '../scripts/seeded-random.mjs';
+import { typeTemplates } from './common.mjs';
 
 const N = Number(process.argv[2] ?? 20000);
 const SEED = Number(process.argv[3] ?? 1);
@@ -23,10 +23,7 @@ if (!Number.isInteger(N) || N < 1 || !Number.isInteger(SEED)) {
   process.exit(2);
 }
 
-/** Each type's line, by its topic's last name (`thoth.solver.solved-package`: solved-package). */
-const templates = new Map();
-for (const line of readFileSync(new URL('../fixtures/streams/all-types.ndjson', import.meta.url), 'utf8').split('\n'))
-  if (line.trim()) templates.set(JSON.parse(line).topic.split('.').at(-1), line);
+const templates = typeTemplates();
 
 /** Parts of the stream per type (by the topic's last name). */
 const WEIGHTS = {

@@ -21,20 +21,17 @@
  *   many-advisers    N/2 advice runs asking about one version, each followed by a solver result
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, benchSize } from './common.mjs';
+import { BIN, benchSize, typeTemplates } from './common.mjs';
 
 const N = benchSize(2000);
 const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT_S ?? 120);
 const INDEX = 'https://index.example/simple';
 const SOLVER = 'solver-rhel-8-py38';
 
-/** Each type's line, by its topic's last name. */
-const templates = new Map();
-for (const line of readFileSync(new URL('../fixtures/streams/all-types.ndjson', import.meta.url), 'utf8').split('\n'))
-  if (line.trim()) templates.set(JSON.parse(line).topic.split('.').at(-1), line);
+const templates = typeTemplates();
 
 const ADVICE = (adviserId) => ({ 'thoth-adviser-id': adviserId, 'thoth-recommendation-type': 'latest' });
 
